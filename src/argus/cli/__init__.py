@@ -1,0 +1,1 @@
+"""Command line: a Typer app whose commands are thin calls into services."""

@@ -1,0 +1,102 @@
+"""The ``argus`` command.
+
+Command modules live in :mod:`argus.cli.commands`; each defines ``register(root, groups)`` and is
+discovered automatically, so adding a command never means editing this file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from dataclasses import dataclass
+
+import click
+import typer
+
+from argus import __version__
+from argus.cli import commands
+from argus.cli.context import CliState
+from argus.cli.output import console
+from argus.core.errors import ArgusError
+
+
+@dataclass(frozen=True)
+class CommandGroups:
+    """Sub-command groups shared by several command modules."""
+
+    ingest: typer.Typer
+    parse: typer.Typer
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"argus {__version__}")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    """Assemble the Typer app from every module of :mod:`argus.cli.commands`."""
+    root = typer.Typer(
+        name="argus",
+        help="Argus: quality and delivery intelligence from your CI reports and git history.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+    )
+
+    @root.callback()
+    def _root(
+        ctx: typer.Context,
+        debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    ) -> None:
+        ctx.obj = CliState(debug=debug)
+
+    groups = CommandGroups(
+        ingest=typer.Typer(help="Store reports and history (idempotent).", no_args_is_help=True),
+        parse=typer.Typer(help="Parse reports without storing them (validation).", no_args_is_help=True),
+    )
+    root.add_typer(groups.ingest, name="ingest")
+    root.add_typer(groups.parse, name="parse")
+    for mod in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{mod.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(root, groups)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning Argus errors into one line and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    app = build_app()
+    try:
+        result = app(args=args, prog_name="argus", standalone_mode=False)
+        return int(result) if isinstance(result, int) else 0
+    except ArgusError as exc:
+        if debug:
+            raise
+        message = " ".join(str(exc).split())
+        console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        console(stderr=True).print("aborted")
+        return 130
+    except KeyboardInterrupt:
+        return 130
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

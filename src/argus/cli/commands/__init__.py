@@ -1,0 +1,1 @@
+"""Command modules; each defines ``register(root: typer.Typer, groups: CommandGroups) -> None``."""

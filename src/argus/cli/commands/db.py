@@ -1,0 +1,70 @@
+"""``argus db upgrade|current`` and ``argus config show``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from argus.cli.context import state
+from argus.cli.output import console, print_json, table
+from argus.core.db import create_db_engine
+from argus.store.migrate import current_revision, head_revision, upgrade
+
+if TYPE_CHECKING:
+    from argus.cli.app import CommandGroups
+
+
+def register(root: typer.Typer, groups: CommandGroups) -> None:
+    db = typer.Typer(help="Database schema: upgrade and inspect.", no_args_is_help=True)
+    config = typer.Typer(help="Effective configuration.", no_args_is_help=True)
+    root.add_typer(db, name="db")
+    root.add_typer(config, name="config")
+
+    @db.command("upgrade")
+    def db_upgrade(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
+        """Create or upgrade the schema to the newest migration."""
+        st = state(ctx)
+        engine = create_db_engine(st.settings.effective_database_url)
+        before, after = upgrade(engine)
+        engine.dispose()
+        if json_out:
+            print_json({"before": before, "after": after})
+        elif before == after:
+            console().print(f"schema already at {after}")
+        else:
+            console().print(f"schema upgraded {before or '(empty)'} → {after}")
+
+    @db.command("current")
+    def db_current(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
+        """Show the schema revision of the database and of this Argus."""
+        st = state(ctx)
+        engine = create_db_engine(st.settings.effective_database_url)
+        cur = current_revision(engine)
+        engine.dispose()
+        head = head_revision()
+        data = {"database": cur, "code": head, "up_to_date": cur == head}
+        if json_out:
+            print_json(data)
+        else:
+            status = "up to date" if cur == head else "behind: run `argus db upgrade`"
+            console().print(f"database: {cur or '(no schema)'}  code: {head}  ({status})")
+
+    @config.command("show")
+    def config_show(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
+        """Print the effective settings (secrets masked)."""
+        data = state(ctx).settings.masked()
+        if json_out:
+            print_json(data)
+            return
+        rows: list[list[object]] = []
+
+        def walk(prefix: str, value: object) -> None:
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    walk(f"{prefix}.{k}" if prefix else k, v)
+            else:
+                rows.append([prefix, value])
+
+        walk("", data)
+        console().print(table("Argus settings", ["setting", "value"], rows))

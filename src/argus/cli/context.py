@@ -1,0 +1,71 @@
+"""Per-invocation state of the CLI: settings, engine, units of work, output mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from argus.core.db import create_db_engine, unit_of_work
+from argus.core.settings import Settings, load_settings
+from argus.store.migrate import ensure_up_to_date
+from argus.store.models import Project
+from argus.store.projects import get_or_create_project, get_project
+from argus.store.session import make_session_factory
+
+
+@dataclass
+class CliState:
+    """What every command gets: the settings, and a lazily created engine."""
+
+    debug: bool = False
+    _settings: Settings | None = None
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    def engine(self, *, check_schema: bool = True) -> Engine:
+        if self._engine is None:
+            self._engine = create_db_engine(self.settings.effective_database_url)
+            if check_schema:
+                ensure_up_to_date(self._engine)
+        return self._engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work not yet scoped to a project (commits on success)."""
+        with unit_of_work(make_session_factory(self.engine())) as s:  # type: ignore[arg-type]
+            yield s
+
+    @contextmanager
+    def project_session(self, project: str | None, *, create: bool = False) -> Iterator[tuple[Session, Project]]:
+        """A unit of work scoped to ``project`` (default from settings); commits on success."""
+        slug = project or self.settings.default_project
+        with self.session() as s:
+            if create:
+                proj = get_or_create_project(
+                    s, slug, self.settings.default_org, default_branch=self.settings.default_branch
+                )
+            else:
+                proj = get_project(s, slug, self.settings.default_org)
+            yield s, proj
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def state(ctx: typer.Context) -> CliState:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, CliState):
+        obj = CliState()
+        ctx.find_root().obj = obj
+    return obj

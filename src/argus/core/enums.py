@@ -1,0 +1,89 @@
+"""Shared enumerations used across layers (stored as their string values)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """Outcome of one test attempt, as the test tool meant it."""
+
+    PASSED = "passed"
+    FAILED = "failed"  # an assertion failed
+    ERROR = "error"  # the test could not run to an assertion (exception in setup, crash ...)
+    SKIPPED = "skipped"
+
+    @property
+    def is_failure(self) -> bool:
+        return self in (Outcome.FAILED, Outcome.ERROR)
+
+
+class Support(StrEnum):
+    """Strength of the evidence behind a claim or of one evidence item."""
+
+    STRONG = "strong"
+    MODERATE = "moderate"
+    WEAK = "weak"
+
+
+class Grounding(StrEnum):
+    GROUNDED = "grounded"
+    PARTIALLY_GROUNDED = "partially_grounded"
+    UNGROUNDED = "ungrounded"
+
+
+class ReviewTier(StrEnum):
+    """How much human review an insight needs before anyone acts on it (most autonomous first)."""
+
+    AUTONOMOUS = "autonomous"
+    ASYNC_REVIEW = "async_review"
+    PRE_APPROVAL = "pre_approval"
+    HUMAN_REQUIRED = "human_required"
+
+
+class InsightKind(StrEnum):
+    FLAKY_TEST = "flaky_test"
+    BROKEN_TEST = "broken_test"
+    FAILURE_CLUSTER = "failure_cluster"
+    NOVEL_FAILURE = "novel_failure"
+    CHANGE_RISK = "change_risk"
+    GATE_VERDICT = "gate_verdict"
+    ANOMALY = "anomaly"
+    FORECAST_BREACH = "forecast_breach"
+    COVERAGE_GAP = "coverage_gap"
+    INCIDENT_HYPOTHESIS = "incident_hypothesis"
+    DORA_REPORT = "dora_report"
+
+
+class FeedbackVerdict(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    CORRECTED = "corrected"
+
+
+class Role(StrEnum):
+    """Role of an API token; each role includes the rights of those before it."""
+
+    VIEWER = "viewer"
+    INGESTER = "ingester"
+    MAINTAINER = "maintainer"
+    ADMIN = "admin"
+
+
+class ChangeType(StrEnum):
+    """How a commit changed a file (git's name-status letters)."""
+
+    ADDED = "A"
+    MODIFIED = "M"
+    DELETED = "D"
+    RENAMED = "R"
+    COPIED = "C"
+    TYPE_CHANGED = "T"
+
+
+class DeadLetterSource(StrEnum):
+    TEST_REPORT = "test_report"
+    COVERAGE = "coverage"
+    VULNERABILITIES = "vulnerabilities"
+    GIT = "git"
+    WEBHOOK = "webhook"

@@ -1,0 +1,161 @@
+"""The one Settings object: environment (prefix ``ARGUS_``), config file, documented defaults.
+
+Precedence, highest first: explicit arguments, environment variables (``ARGUS_...``, nested with
+``__``, e.g. ``ARGUS_FLAKY__QUARANTINE_THRESHOLD``), ``argus.toml`` (path from ``ARGUS_CONFIG`` or the
+working directory), ``[tool.argus]`` in the working directory's ``pyproject.toml``, defaults.
+Settings are built by :func:`load_settings` and passed down; nothing reads ``os.environ`` deeper in.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    InitSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from argus.core.errors import ConfigError
+
+
+def default_home() -> Path:
+    """``$XDG_DATA_HOME/argus`` (``~/.local/share/argus`` when unset)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "argus"
+
+
+class IngestSettings(BaseModel):
+    """Limits for ingested files."""
+
+    max_file_bytes: int = Field(256 * 1024 * 1024, description="Reject any input file larger than this.")
+    max_output_chars: int = Field(
+        64 * 1024, description="stdout/stderr/stack of one test result are truncated to this many characters."
+    )
+    max_message_chars: int = Field(8 * 1024, description="A failure message is truncated to this many characters.")
+
+
+class FlakySettings(BaseModel):
+    """Flaky/broken detection parameters (see docs/analysis/flaky.md)."""
+
+    window_runs: int = Field(50, description="Rolling window of recent runs per test.")
+    min_runs: int = Field(5, description="Minimum runs before a failure-rate or multi-dimensional score is reported.")
+    outage_share: float = Field(
+        0.5, description="A run where at least this share of tests fail is treated as an infrastructure outage."
+    )
+    quarantine_threshold: float = Field(0.7, description="Recommend quarantine above this flaky probability.")
+    investigate_threshold: float = Field(0.5, description="Recommend investigation above this flaky probability.")
+    fixed_after_passes: int = Field(20, description="Consecutive default-branch passes needed to mark a test fixed.")
+    broken_min_consecutive: int = Field(3, description="Consecutive failures from a commit on that make a test broken.")
+
+
+class ClusterSettings(BaseModel):
+    """Failure clustering parameters (see docs/analysis/failures.md)."""
+
+    similarity_threshold: float = Field(0.5, description="Minimum token similarity to join a template group.")
+    trend_window_days: int = Field(7, description="Trend compares the last window with the one before it.")
+    trend_up_ratio: float = Field(1.2, description="Trend is up when recent/previous exceeds this.")
+    trend_down_ratio: float = Field(0.8, description="Trend is down when recent/previous is below this.")
+
+
+class Settings(BaseSettings):
+    """Effective configuration of one Argus process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ARGUS_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    home: Path = Field(default_factory=default_home, description="Directory for the embedded database and artefacts.")
+    database_url: SecretStr | None = Field(
+        None, description="SQLAlchemy URL; unset means SQLite at <home>/argus.db. PostgreSQL: postgresql+psycopg://..."
+    )
+    default_project: str = Field("default", description="Project used when a command is given none.")
+    default_org: str = Field("default", description="Organisation owning projects created from the CLI.")
+    default_branch: str = Field("main", description="Branch whose history forms baselines.")
+    github_token: SecretStr | None = Field(None, description="Token for GitHub PR comments.")
+    github_api_url: str = Field("https://api.github.com", description="GitHub REST base URL.")
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    flaky: FlakySettings = Field(default_factory=FlakySettings)
+    clusters: ClusterSettings = Field(default_factory=ClusterSettings)
+
+    @field_validator("default_project", "default_org")
+    @classmethod
+    def _non_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("ARGUS_CONFIG", "argus.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        table = _pyproject_table(Path("pyproject.toml"))
+        if table:
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=table))
+        return tuple(sources)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.home / 'argus.db'}"
+
+    def masked(self) -> dict[str, Any]:
+        """The settings as plain data with secrets and URL passwords masked (for ``argus config show``)."""
+        data = self.model_dump(mode="json")
+        data["database_url"] = mask_url(self.effective_database_url)
+        data["github_token"] = "********" if self.github_token else None
+        return data
+
+
+def _pyproject_table(path: Path) -> dict[str, Any]:
+    """The ``[tool.argus]`` table of ``path`` (empty when the file or table is absent)."""
+    import tomllib
+
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    table = data.get("tool", {}).get("argus", {})
+    return table if isinstance(table, dict) else {}
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a database URL."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable>"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings; a malformed value raises :class:`ConfigError` naming the field."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        raise ConfigError(f"invalid setting {field}: {first.get('msg')}") from None
+    except Exception as exc:  # a broken TOML file
+        raise ConfigError(f"cannot read configuration: {exc}") from None

@@ -1,0 +1,1 @@
+"""Store: SQLAlchemy 2 models, tenant-scoped sessions and Alembic migrations."""

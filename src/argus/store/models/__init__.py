@@ -1,0 +1,31 @@
+"""All models; importing this package registers every table on ``Base.metadata``.
+
+Each area keeps its models in its own module; add a module's import here.
+"""
+
+from argus.store.models.insights import EvidenceRow, Feedback, InsightRow
+from argus.store.models.ops import DeadLetter, FailureCluster
+from argus.store.models.tenancy import ApiToken, AuditLog, Organisation, Project
+from argus.store.models.testing import TestCase, TestReport, TestResult, TestRun
+from argus.store.models.vcs import BugLink, Commit, CommitFeatures, CommitFile, Deployment
+
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "BugLink",
+    "Commit",
+    "CommitFeatures",
+    "CommitFile",
+    "DeadLetter",
+    "Deployment",
+    "EvidenceRow",
+    "FailureCluster",
+    "Feedback",
+    "InsightRow",
+    "Organisation",
+    "Project",
+    "TestCase",
+    "TestReport",
+    "TestResult",
+    "TestRun",
+]

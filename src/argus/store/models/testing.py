@@ -1,0 +1,114 @@
+"""Test runs, uploaded reports, stable test identities and per-attempt results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from argus.core.clock import utcnow
+from argus.store.base import Base, BigId, Json, UTCDateTime
+from argus.store.session import ProjectOwned
+
+
+class TestRun(ProjectOwned, Base):
+    """One CI job attempt (or one CLI ingestion when no CI run id is known) on one commit."""
+
+    __tablename__ = "test_run"
+    __test__ = False
+    __table_args__ = (
+        Index("ix_test_run_project_started", "project_id", "started_at"),
+        Index("ix_test_run_project_commit", "project_id", "commit_sha"),
+        Index("ix_test_run_project_branch_started", "project_id", "branch", "started_at"),
+        Index("ix_test_run_ci", "project_id", "ci_provider", "ci_run_id", "ci_job", "ci_attempt"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    commit_sha: Mapped[str | None] = mapped_column(String(64))
+    tree_sha: Mapped[str | None] = mapped_column(String(64))
+    branch: Mapped[str | None] = mapped_column(String(255))
+    ci_provider: Mapped[str | None] = mapped_column(String(50))
+    ci_job: Mapped[str | None] = mapped_column(String(255))
+    ci_run_id: Mapped[str | None] = mapped_column(String(255))
+    ci_attempt: Mapped[int] = mapped_column(Integer, default=1)
+    ci_url: Mapped[str | None] = mapped_column(Text)
+    environment: Mapped[dict[str, str]] = mapped_column(Json, default=dict)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    tests: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class TestReport(ProjectOwned, Base):
+    """One ingested report file; ``content_hash`` makes ingestion idempotent per project."""
+
+    __tablename__ = "test_report"
+    __test__ = False
+    __table_args__ = (UniqueConstraint("project_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("test_run.id", ondelete="CASCADE"), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_name: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TestCase(ProjectOwned, Base):
+    """A test with an identity stable across runs (``identity`` is the normalised key)."""
+
+    __tablename__ = "test_case"
+    __test__ = False
+    __table_args__ = (UniqueConstraint("project_id", "identity"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    identity: Mapped[str] = mapped_column(String(1000))
+    suite: Mapped[str | None] = mapped_column(Text)
+    classname: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    file: Mapped[str | None] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TestResult(ProjectOwned, Base):
+    """One attempt of one test in one run (``attempt`` 0 is the first try, 1.. are retries)."""
+
+    __tablename__ = "test_result"
+    __test__ = False
+    __table_args__ = (
+        Index("ix_test_result_case_run", "test_case_id", "run_id"),
+        Index("ix_test_result_run", "run_id"),
+        Index("ix_test_result_project_outcome", "project_id", "outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("test_run.id", ondelete="CASCADE"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("test_report.id", ondelete="CASCADE"), index=True)
+    test_case_id: Mapped[int] = mapped_column(ForeignKey("test_case.id", ondelete="CASCADE"))
+    outcome: Mapped[str] = mapped_column(String(10))
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str | None] = mapped_column(Text)
+    failure_type: Mapped[str | None] = mapped_column(Text)
+    stack: Mapped[str | None] = mapped_column(Text)
+    stdout: Mapped[str | None] = mapped_column(Text)
+    stderr: Mapped[str | None] = mapped_column(Text)
+    line: Mapped[int | None] = mapped_column(Integer)
+    properties: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    cluster_id: Mapped[int | None] = mapped_column(
+        ForeignKey("failure_cluster.id", ondelete="SET NULL"), index=True
+    )
+    is_flaky_rerun: Mapped[bool] = mapped_column(Boolean, default=False)

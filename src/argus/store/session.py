@@ -1,0 +1,54 @@
+"""Tenant-scoped sessions.
+
+A session bound to a project (``bind_project``) filters every ORM ``select`` of a project-owned model
+(any model with a ``project_id`` column, via :class:`ProjectOwned`) to that project, so callers cannot
+forget the tenant filter. Bulk inserts set ``project_id`` explicitly from :func:`current_project_id`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+
+from argus.core.errors import ArgusError
+
+_PROJECT_KEY = "argus_project_id"
+
+
+class ProjectOwned:
+    """Marker mixin: the model has a ``project_id`` column and is filtered by project scope."""
+
+    project_id: Any
+
+
+class ArgusSession(Session):
+    """Session class whose ORM selects honour the bound project scope."""
+
+
+@event.listens_for(ArgusSession, "do_orm_execute")
+def _scope_to_project(state: ORMExecuteState) -> None:
+    project_id = state.session.info.get(_PROJECT_KEY)
+    if project_id is None or not state.is_select or state.execution_options.get("argus_unscoped"):
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(ProjectOwned, lambda cls: cls.project_id == project_id, include_aliases=True)
+    )
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[ArgusSession]:
+    return sessionmaker(bind=engine, class_=ArgusSession, expire_on_commit=False)
+
+
+def bind_project(session: Session, project_id: int) -> None:
+    """Scope every later ORM select of ``session`` to ``project_id``."""
+    session.info[_PROJECT_KEY] = project_id
+
+
+def current_project_id(session: Session) -> int:
+    """The project the session is scoped to (raises if unscoped: writes must know their tenant)."""
+    pid = session.info.get(_PROJECT_KEY)
+    if pid is None:
+        raise ArgusError("internal: session is not scoped to a project")
+    return int(pid)
