@@ -81,9 +81,9 @@ class Settings(BaseSettings):
     default_branch: str = Field("main", description="Branch whose history forms baselines.")
     github_token: SecretStr | None = Field(None, description="Token for GitHub PR comments.")
     github_api_url: str = Field("https://api.github.com", description="GitHub REST base URL.")
-    ingest: IngestSettings = Field(default_factory=IngestSettings)
-    flaky: FlakySettings = Field(default_factory=FlakySettings)
-    clusters: ClusterSettings = Field(default_factory=ClusterSettings)
+    ingest: IngestSettings = IngestSettings()
+    flaky: FlakySettings = FlakySettings()
+    clusters: ClusterSettings = ClusterSettings()
 
     @field_validator("default_project", "default_org")
     @classmethod

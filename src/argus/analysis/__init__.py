@@ -1,0 +1,1 @@
+"""Analyses: one package per capability (algo.py pure, service.py store → algo → Insights, schemas.py)."""

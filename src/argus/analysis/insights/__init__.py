@@ -1,0 +1,1 @@
+"""Persistence, listing, feedback and calibration of insights (shared by every analysis)."""

@@ -1,0 +1,230 @@
+"""Store insights with their evidence rows; list, show, take feedback, calibrate.
+
+Saving an insight about a subject supersedes the previous current insight of the same kind and
+subject (history is kept). Confidence is calibrated on save with the calibrator fitted from the
+feedback on that kind (identity while feedback is scarce); the raw value is stored beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from argus.analysis.insights.schemas import EvidenceView, FeedbackView, InsightView
+from argus.core.clock import utcnow
+from argus.core.enums import FeedbackVerdict, InsightKind
+from argus.core.errors import InputError, NotFoundError
+from argus.reasoning import CalibrationMethod, Calibrator, Insight, Sample, fit_calibrator, reliability
+from argus.reasoning.calibration import ReliabilityReport
+from argus.reasoning.policy import review_tier
+from argus.store.models import EvidenceRow, Feedback, InsightRow
+from argus.store.session import current_project_id
+
+
+def calibrator_for(
+    session: Session, kind: InsightKind | str, method: CalibrationMethod = CalibrationMethod.ISOTONIC
+) -> Calibrator:
+    return fit_calibrator(feedback_samples(session, kind), method)
+
+
+def save_insights(
+    session: Session, insights: Iterable[Insight], *, calibrator: Calibrator | None = None
+) -> list[int]:
+    """Persist insights (calibrating their confidence) and return their ids, in order."""
+    project_id = current_project_id(session)
+    items = list(insights)
+    if not items:
+        return []
+    calibrators: dict[str, Calibrator] = {}
+    now = utcnow()
+    ids: list[int] = []
+    evidence_rows: list[dict[str, object]] = []
+    for ins in items:
+        cal = calibrator or calibrators.setdefault(ins.kind.value, calibrator_for(session, ins.kind))
+        raw = ins.confidence.raw if ins.confidence.raw is not None else ins.confidence.value
+        value = cal.apply(ins.confidence.value)
+        tier = review_tier(value, ins.evidence_strength, ins.grounding)
+        row = InsightRow(
+            project_id=project_id,
+            kind=ins.kind.value,
+            subject_type=ins.subject.type,
+            subject_id=ins.subject.id,
+            subject_label=ins.subject.label,
+            title=ins.title,
+            summary=ins.summary,
+            claims=[
+                {
+                    "text": c.text,
+                    "confidence": c.confidence,
+                    "support": c.support.value,
+                    "contradictions": list(c.contradictions),
+                }
+                for c in ins.claims
+            ],
+            raw_confidence=raw,
+            confidence=value,
+            confidence_low=ins.confidence.low,
+            confidence_high=ins.confidence.high,
+            grounding=ins.grounding.value,
+            review_tier=tier.value,
+            action=ins.action,
+            uncertainty=list(ins.uncertainty),
+            data=dict(ins.data),
+            provenance={
+                "analyzer": ins.provenance.analyzer,
+                "version": ins.provenance.version,
+                "parameters": dict(ins.provenance.parameters),
+                "model_version": ins.provenance.model_version,
+                "calibration": cal.note or cal.method.value,
+            },
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        session.execute(
+            update(InsightRow)
+            .where(
+                InsightRow.project_id == project_id,
+                InsightRow.kind == row.kind,
+                InsightRow.subject_type == row.subject_type,
+                InsightRow.subject_id == row.subject_id,
+                InsightRow.superseded_by.is_(None),
+                InsightRow.id != row.id,
+            )
+            .values(superseded_by=row.id)
+        )
+        ids.append(row.id)
+        for idx, claim in enumerate(ins.claims):
+            for ev in claim.evidence:
+                evidence_rows.append(
+                    {
+                        "project_id": project_id,
+                        "insight_id": row.id,
+                        "claim_index": idx,
+                        "ref_type": ev.ref_type,
+                        "ref_id": ev.ref_id,
+                        "strength": ev.strength.value,
+                        "detail": ev.detail,
+                        "observed_at": ev.observed_at,
+                    }
+                )
+    if evidence_rows:
+        session.execute(insert(EvidenceRow), evidence_rows)
+    return ids
+
+
+def _view(
+    row: InsightRow, evidence: Sequence[EvidenceRow] = (), feedback: Sequence[Feedback] = ()
+) -> InsightView:
+    return InsightView(
+        id=row.id,
+        kind=row.kind,
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        subject_label=row.subject_label,
+        title=row.title,
+        summary=row.summary,
+        confidence=row.confidence,
+        raw_confidence=row.raw_confidence,
+        confidence_low=row.confidence_low,
+        confidence_high=row.confidence_high,
+        grounding=row.grounding,
+        review_tier=row.review_tier,
+        action=row.action,
+        uncertainty=list(row.uncertainty or []),
+        claims=list(row.claims or []),
+        data=dict(row.data or {}),
+        provenance=dict(row.provenance or {}),
+        created_at=row.created_at,
+        superseded_by=row.superseded_by,
+        evidence=tuple(
+            EvidenceView(e.claim_index, e.ref_type, e.ref_id, e.strength, e.detail, e.observed_at)
+            for e in evidence
+        ),
+        feedback=tuple(FeedbackView(f.verdict, f.actor, f.note, f.created_at) for f in feedback),
+    )
+
+
+def list_insights(
+    session: Session,
+    *,
+    kind: InsightKind | str | None = None,
+    include_superseded: bool = False,
+    min_confidence: float | None = None,
+    limit: int = 50,
+) -> list[InsightView]:
+    """Current insights of the scoped project, highest confidence first."""
+    stmt = select(InsightRow)
+    if kind is not None:
+        stmt = stmt.where(InsightRow.kind == str(kind))
+    if not include_superseded:
+        stmt = stmt.where(InsightRow.superseded_by.is_(None))
+    if min_confidence is not None:
+        stmt = stmt.where(InsightRow.confidence >= min_confidence)
+    stmt = stmt.order_by(InsightRow.confidence.desc(), InsightRow.id.desc()).limit(limit)
+    return [_view(r) for r in session.scalars(stmt)]
+
+
+def get_insight(session: Session, insight_id: int) -> InsightView:
+    row = session.scalars(select(InsightRow).where(InsightRow.id == insight_id)).first()
+    if row is None:
+        raise NotFoundError(f"insight {insight_id} not found in this project")
+    ev = session.scalars(
+        select(EvidenceRow)
+        .where(EvidenceRow.insight_id == insight_id)
+        .order_by(EvidenceRow.claim_index, EvidenceRow.id)
+    ).all()
+    fb = session.scalars(
+        select(Feedback).where(Feedback.insight_id == insight_id).order_by(Feedback.id)
+    ).all()
+    return _view(row, ev, fb)
+
+
+def add_feedback(
+    session: Session, insight_id: int, verdict: FeedbackVerdict | str, actor: str, note: str | None = None
+) -> int:
+    """Record a human verdict on an insight."""
+    try:
+        verdict = FeedbackVerdict(verdict)
+    except ValueError:
+        raise InputError(f"unknown verdict {verdict!r}: use accept, reject or correct") from None
+    get_insight(session, insight_id)  # raises when absent or out of scope
+    fb = Feedback(
+        project_id=current_project_id(session),
+        insight_id=insight_id,
+        verdict=verdict.value,
+        actor=actor,
+        note=note,
+    )
+    session.add(fb)
+    session.flush()
+    return fb.id
+
+
+def feedback_samples(session: Session, kind: InsightKind | str | None = None) -> list[Sample]:
+    """(raw confidence, accepted?) per insight with feedback; the latest verdict counts.
+
+    A CORRECTED verdict counts as not accepted: the insight was wrong as stated.
+    """
+    latest = (
+        select(Feedback.insight_id, func.max(Feedback.id).label("fid"))
+        .group_by(Feedback.insight_id)
+        .subquery()
+    )
+    stmt = (
+        select(InsightRow.raw_confidence, Feedback.verdict)
+        .join(latest, latest.c.insight_id == InsightRow.id)
+        .join(Feedback, Feedback.id == latest.c.fid)
+    )
+    if kind is not None:
+        stmt = stmt.where(InsightRow.kind == str(kind))
+    return [Sample(float(c), v == FeedbackVerdict.ACCEPTED.value) for c, v in session.execute(stmt)]
+
+
+def calibration_report(
+    session: Session, kind: InsightKind | str | None = None, bins: int = 10
+) -> tuple[ReliabilityReport, Calibrator]:
+    samples = feedback_samples(session, kind)
+    return reliability(samples, bins), fit_calibrator(samples)
