@@ -33,6 +33,7 @@ class TestRun(ProjectOwned, Base):
     ci_provider: Mapped[str | None] = mapped_column(String(50))
     ci_job: Mapped[str | None] = mapped_column(String(255))
     ci_run_id: Mapped[str | None] = mapped_column(String(255))
+    ci_job_id: Mapped[str | None] = mapped_column(String(255))  # provider's per-attempt job id, when it has one
     ci_attempt: Mapped[int] = mapped_column(Integer, default=1)
     ci_url: Mapped[str | None] = mapped_column(Text)
     environment: Mapped[dict[str, str]] = mapped_column(Json, default=dict)
@@ -62,6 +63,13 @@ class TestReport(ProjectOwned, Base):
     format: Mapped[str] = mapped_column(String(50))
     size_bytes: Mapped[int] = mapped_column(Integer)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    tests: Mapped[int] = mapped_column(Integer, default=0)  # distinct tests (retries of one test count once)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    results: Mapped[int] = mapped_column(Integer, default=0)  # stored attempts (test_result rows)
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class TestCase(ProjectOwned, Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 15:40:55.988072
+Create Date: 2026-11-23 15:44:28.729023
 """
 
 from __future__ import annotations
@@ -196,6 +196,7 @@ def upgrade() -> None:
     sa.Column('ci_provider', sa.String(length=50), nullable=True),
     sa.Column('ci_job', sa.String(length=255), nullable=True),
     sa.Column('ci_run_id', sa.String(length=255), nullable=True),
+    sa.Column('ci_job_id', sa.String(length=255), nullable=True),
     sa.Column('ci_attempt', sa.Integer(), nullable=False),
     sa.Column('ci_url', sa.Text(), nullable=True),
     sa.Column('environment', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
@@ -341,6 +342,13 @@ def upgrade() -> None:
     sa.Column('format', sa.String(length=50), nullable=False),
     sa.Column('size_bytes', sa.Integer(), nullable=False),
     sa.Column('ingested_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('tests', sa.Integer(), nullable=False),
+    sa.Column('passed', sa.Integer(), nullable=False),
+    sa.Column('failed', sa.Integer(), nullable=False),
+    sa.Column('errors', sa.Integer(), nullable=False),
+    sa.Column('skipped', sa.Integer(), nullable=False),
+    sa.Column('results', sa.Integer(), nullable=False),
+    sa.Column('duration_s', sa.Float(), nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_test_report_project_id_project'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['run_id'], ['test_run.id'], name=op.f('fk_test_report_run_id_test_run'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_test_report')),
