@@ -50,7 +50,9 @@ def build_app() -> typer.Typer:
     def _root(
         ctx: typer.Context,
         debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
-        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="Print the version."
+        ),
     ) -> None:
         ctx.obj = CliState(debug=debug)
 
@@ -80,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         message = " ".join(str(exc).split())
-        console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+        console(stderr=True).print(
+            f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True
+        )
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code

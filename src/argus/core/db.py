@@ -35,7 +35,7 @@ def parse_database_url(raw: str) -> URL:
         raise ConfigError(
             f"unsupported database backend {url.get_backend_name()!r}: use sqlite or postgresql+psycopg"
         )
-    if url.get_backend_name() == "postgresql" and url.get_driver_name() in ("", "psycopg2"):
+    if url.get_backend_name() == "postgresql" and "+" not in url.drivername:
         url = url.set(drivername="postgresql+psycopg")
     return url
 

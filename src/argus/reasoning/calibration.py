@@ -57,11 +57,14 @@ IDENTITY = Calibrator(CalibrationMethod.IDENTITY, note="identity")
 
 def isotonic_fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float], list[float]]:
     """Pool-adjacent-violators: non-decreasing least-squares fit; returns block centres and values."""
-    pairs = sorted(zip(xs, ys, strict=True))
-    # blocks of [sum_y, weight, sum_x]
+    tied: dict[float, list[float]] = {}
+    for x, y in zip(xs, ys, strict=True):
+        tied.setdefault(x, []).append(y)
+    # blocks of [sum_y, weight, sum_x·weight]; tied x values start pooled
     blocks: list[list[float]] = []
-    for x, y in pairs:
-        blocks.append([y, 1.0, x])
+    for x in sorted(tied):
+        group = tied[x]
+        blocks.append([sum(group), float(len(group)), x * len(group)])
         while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
             y2, w2, x2 = blocks.pop()
             blocks[-1][0] += y2

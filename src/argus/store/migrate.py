@@ -58,4 +58,6 @@ def ensure_up_to_date(engine: Engine) -> None:
             raise SchemaOutOfDateError(
                 f"database is at migration {current}, which this Argus does not know (newer Argus?)"
             )
-        raise SchemaOutOfDateError(f"database schema is at {current}, code expects {head}: run `argus db upgrade`")
+        raise SchemaOutOfDateError(
+            f"database schema is at {current}, code expects {head}: run `argus db upgrade`"
+        )

@@ -21,7 +21,9 @@ def check_slug(kind: str, slug: str) -> str:
 
 
 def get_or_create_org(session: Session, slug: str) -> Organisation:
-    org = session.scalars(select(Organisation).where(Organisation.slug == check_slug("organisation", slug))).first()
+    org = session.scalars(
+        select(Organisation).where(Organisation.slug == check_slug("organisation", slug))
+    ).first()
     if org is None:
         org = Organisation(slug=slug, name=slug)
         session.add(org)
@@ -57,5 +59,7 @@ def get_or_create_project(
 
 
 def list_projects(session: Session) -> list[tuple[str, str]]:
-    rows = session.execute(select(Organisation.slug, Project.slug).join(Project).order_by(Organisation.slug, Project.slug))
+    rows = session.execute(
+        select(Organisation.slug, Project.slug).join(Project).order_by(Organisation.slug, Project.slug)
+    )
     return [(o, p) for o, p in rows]

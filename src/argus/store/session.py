@@ -32,9 +32,13 @@ def _scope_to_project(state: ORMExecuteState) -> None:
     project_id = state.session.info.get(_PROJECT_KEY)
     if project_id is None or not state.is_select or state.execution_options.get("argus_unscoped"):
         return
-    state.statement = state.statement.options(
-        with_loader_criteria(ProjectOwned, lambda cls: cls.project_id == project_id, include_aliases=True)
-    )
+    options = [
+        with_loader_criteria(m.class_, m.class_.project_id == project_id, include_aliases=True)
+        for m in state.all_mappers
+        if issubclass(m.class_, ProjectOwned)
+    ]
+    if options:
+        state.statement = state.statement.options(*options)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[ArgusSession]:

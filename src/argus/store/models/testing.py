@@ -33,7 +33,9 @@ class TestRun(ProjectOwned, Base):
     ci_provider: Mapped[str | None] = mapped_column(String(50))
     ci_job: Mapped[str | None] = mapped_column(String(255))
     ci_run_id: Mapped[str | None] = mapped_column(String(255))
-    ci_job_id: Mapped[str | None] = mapped_column(String(255))  # provider's per-attempt job id, when it has one
+    ci_job_id: Mapped[str | None] = mapped_column(
+        String(255)
+    )  # provider's per-attempt job id, when it has one
     ci_attempt: Mapped[int] = mapped_column(Integer, default=1)
     ci_url: Mapped[str | None] = mapped_column(Text)
     environment: Mapped[dict[str, str]] = mapped_column(Json, default=dict)
@@ -104,7 +106,9 @@ class TestResult(ProjectOwned, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     run_id: Mapped[int] = mapped_column(ForeignKey("test_run.id", ondelete="CASCADE"))
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("test_report.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("test_report.id", ondelete="CASCADE"), index=True
+    )
     test_case_id: Mapped[int] = mapped_column(ForeignKey("test_case.id", ondelete="CASCADE"))
     outcome: Mapped[str] = mapped_column(String(10))
     attempt: Mapped[int] = mapped_column(Integer, default=0)

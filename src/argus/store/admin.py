@@ -1,0 +1,142 @@
+"""API tokens (only hashes stored) and the append-only audit log."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from argus.core.clock import utcnow
+from argus.core.enums import Role
+from argus.core.errors import InputError, NotFoundError
+from argus.core.hashing import token_hash
+from argus.store.models import ApiToken, AuditLog, Organisation, Project
+
+TOKEN_PREFIX = "argus_"
+
+
+@dataclass(frozen=True)
+class TokenView:
+    id: int
+    name: str
+    prefix: str
+    role: str
+    scopes: list[str]
+    project: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+def record_audit(
+    session: Session,
+    org_id: int,
+    actor: str,
+    action: str,
+    *,
+    project_id: int | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditLog(
+            org_id=org_id,
+            project_id=project_id,
+            actor=actor,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            detail=detail or {},
+        )
+    )
+
+
+def create_token(
+    session: Session,
+    org: Organisation,
+    name: str,
+    role: Role | str,
+    actor: str,
+    *,
+    project: Project | None = None,
+    scopes: list[str] | None = None,
+    expires_in_days: int | None = None,
+) -> tuple[str, TokenView]:
+    """Create a token; the secret is returned once and only its hash is stored."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise InputError(f"unknown role {role!r}: use one of {', '.join(r.value for r in Role)}") from None
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        org_id=org.id,
+        project_id=project.id if project else None,
+        name=name,
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        token_hash=token_hash(secret),
+        role=role.value,
+        scopes=scopes or [],
+        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    session.add(row)
+    session.flush()
+    record_audit(
+        session,
+        org.id,
+        actor,
+        "token.create",
+        project_id=row.project_id,
+        target_type="api_token",
+        target_id=str(row.id),
+        detail={"name": name, "role": role.value},
+    )
+    return secret, _view(row, project.slug if project else None)
+
+
+def _view(row: ApiToken, project_slug: str | None) -> TokenView:
+    return TokenView(
+        row.id,
+        row.name,
+        row.prefix,
+        row.role,
+        list(row.scopes or []),
+        project_slug,
+        row.created_at,
+        row.expires_at,
+        row.revoked_at,
+    )
+
+
+def list_tokens(session: Session, org: Organisation) -> list[TokenView]:
+    rows = session.execute(
+        select(ApiToken, Project.slug)
+        .outerjoin(Project, Project.id == ApiToken.project_id)
+        .where(ApiToken.org_id == org.id)
+        .order_by(ApiToken.id)
+    )
+    return [_view(t, slug) for t, slug in rows]
+
+
+def revoke_token(session: Session, org: Organisation, token_id: int, actor: str) -> None:
+    row = session.scalars(select(ApiToken).where(ApiToken.org_id == org.id, ApiToken.id == token_id)).first()
+    if row is None:
+        raise NotFoundError(f"token {token_id} not found in organisation {org.slug!r}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record_audit(session, org.id, actor, "token.revoke", target_type="api_token", target_id=str(token_id))
+
+
+def verify_token(session: Session, secret: str) -> ApiToken | None:
+    """The live token matching ``secret`` (None when unknown, revoked or expired)."""
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash(secret))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and row.expires_at <= utcnow():
+        return None
+    row.last_used_at = utcnow()
+    return row

@@ -1,0 +1,113 @@
+"""The shipped migrations create the models' schema, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text, types
+
+import argus.store.models  # noqa: F401
+from argus.core.db import create_db_engine
+from argus.core.errors import SchemaOutOfDateError
+from argus.store.base import Base
+from argus.store.migrate import current_revision, ensure_up_to_date, head_revision, upgrade
+
+
+def pg_url() -> str | None:
+    return os.environ.get("ARGUS_TEST_DATABASE_URL") or None
+
+
+def _family(t: types.TypeEngine[Any]) -> str:
+    name = type(t).__name__.upper()
+    for key, fam in (
+        ("INT", "int"),
+        ("CHAR", "str"),
+        ("TEXT", "text"),
+        ("TIMESTAMP", "datetime"),
+        ("DATETIME", "datetime"),
+        ("JSON", "json"),
+        ("FLOAT", "float"),
+        ("DOUBLE", "float"),
+        ("REAL", "float"),
+        ("NUMERIC", "float"),
+        ("BOOL", "bool"),
+    ):
+        if key in name:
+            if fam == "str":
+                return f"str({getattr(t, 'length', None)})"
+            return fam
+    return name
+
+
+def snapshot(engine: Engine) -> dict[str, Any]:
+    insp = inspect(engine)
+    out: dict[str, Any] = {}
+    for table in sorted(insp.get_table_names()):
+        if table == "alembic_version":
+            continue
+        out[table] = {
+            "columns": sorted(
+                (c["name"], _family(c["type"]), bool(c["nullable"])) for c in insp.get_columns(table)
+            ),
+            "pk": sorted(insp.get_pk_constraint(table)["constrained_columns"]),
+            "fks": sorted(
+                (tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]))
+                for fk in insp.get_foreign_keys(table)
+            ),
+            "uniques": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table)),
+        }
+        # PostgreSQL also reports each unique constraint as a unique index; SQLite does not
+        out[table]["indexes"] = sorted(
+            (tuple(i["column_names"]), bool(i["unique"]))
+            for i in insp.get_indexes(table)
+            if not (i["unique"] and tuple(i["column_names"]) in out[table]["uniques"])
+        )
+    return out
+
+
+def test_migrations_match_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diffs = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata
+        )
+    assert diffs == [], f"models and migrations differ: {diffs}"
+    assert current_revision(engine) == head_revision()
+    ensure_up_to_date(engine)
+
+
+def test_upgrade_is_idempotent(engine: Engine) -> None:
+    before, after = upgrade(engine)
+    assert before == after == head_revision()
+
+
+def test_empty_database_reports_missing_schema(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SchemaOutOfDateError, match="argus db upgrade"):
+        ensure_up_to_date(engine)
+
+
+def test_unknown_revision_is_reported(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff_future'"))
+    with pytest.raises(SchemaOutOfDateError, match="does not know"):
+        ensure_up_to_date(engine)
+
+
+@pytest.mark.postgres
+def test_same_schema_on_sqlite_and_postgresql(tmp_path: Path, engine: Engine) -> None:
+    if pg_url() is None:
+        pytest.skip(
+            "PostgreSQL schema parity needs ARGUS_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
+    assert engine.dialect.name == "postgresql"
+    lite = create_db_engine(f"sqlite:///{tmp_path / 'parity.db'}")
+    upgrade(lite)
+    a, b = snapshot(lite), snapshot(engine)
+    assert a.keys() == b.keys()
+    for table in a:
+        assert a[table] == b[table], f"table {table} differs between SQLite and PostgreSQL"

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from argus.core.errors import ArgusError, InputError, NotFoundError
+from argus.store.models import AuditLog, TestRun
+from argus.store.projects import get_or_create_org, get_or_create_project, get_project
+from argus.store.session import bind_project, current_project_id
+
+
+def test_scoped_session_sees_only_its_project(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as s:
+        a = get_or_create_project(s, "alpha")
+        b = get_or_create_project(s, "beta")
+        s.add_all([TestRun(project_id=a.id, commit_sha="a1"), TestRun(project_id=b.id, commit_sha="b1")])
+        s.commit()
+        ids = (a.id, b.id)
+    with session_factory() as s:
+        bind_project(s, ids[0])
+        assert [r.commit_sha for r in s.scalars(select(TestRun))] == ["a1"]
+        # even an explicit filter on the other project cannot escape the scope
+        assert s.scalars(select(TestRun).where(TestRun.project_id == ids[1])).all() == []
+        assert current_project_id(s) == ids[0]
+
+
+def test_unscoped_session_refuses_to_name_a_tenant(session: Session) -> None:
+    with pytest.raises(ArgusError):
+        current_project_id(session)
+
+
+def test_project_lookup_and_slug_validation(session: Session) -> None:
+    get_or_create_project(session, "gamma")
+    assert get_project(session, "gamma").slug == "gamma"
+    with pytest.raises(NotFoundError):
+        get_project(session, "nope")
+    with pytest.raises(InputError):
+        get_or_create_project(session, "bad name!")
+
+
+def test_audit_log_is_append_only(session: Session) -> None:
+    org = get_or_create_org(session, "default")
+    entry = AuditLog(org_id=org.id, actor="me", action="x")
+    session.add(entry)
+    session.flush()
+    entry.action = "changed"
+    with pytest.raises(ArgusError, match="append-only"):
+        session.flush()
+    session.rollback()
+    entry2 = AuditLog(org_id=get_or_create_org(session, "default").id, actor="me", action="y")
+    session.add(entry2)
+    session.flush()
+    session.delete(entry2)
+    with pytest.raises(ArgusError, match="append-only"):
+        session.flush()
