@@ -11,7 +11,6 @@ import pkgutil
 import sys
 from dataclasses import dataclass
 
-import click
 import typer
 
 from argus import __version__
@@ -86,16 +85,18 @@ def main(argv: list[str] | None = None) -> int:
             f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True
         )
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         console(stderr=True).print("aborted")
         return 130
-    except KeyboardInterrupt:
-        return 130
+    except Exception as exc:
+        # usage errors (bad option values ...) come from the click that typer bundles
+        show = getattr(exc, "show", None)
+        if show is not None and isinstance(getattr(exc, "exit_code", None), int) and not debug:
+            show()
+            return int(exc.exit_code)  # type: ignore[attr-defined]
+        raise
 
 
 def run() -> None:

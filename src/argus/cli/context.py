@@ -46,7 +46,9 @@ class CliState:
             yield s
 
     @contextmanager
-    def project_session(self, project: str | None, *, create: bool = False) -> Iterator[tuple[Session, Project]]:
+    def project_session(
+        self, project: str | None, *, create: bool = False
+    ) -> Iterator[tuple[Session, Project]]:
         """A unit of work scoped to ``project`` (default from settings); commits on success."""
         slug = project or self.settings.default_project
         with self.session() as s:
