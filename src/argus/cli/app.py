@@ -53,7 +53,10 @@ def build_app() -> typer.Typer:
             False, "--version", callback=_version, is_eager=True, help="Print the version."
         ),
     ) -> None:
-        ctx.obj = CliState(debug=debug)
+        if isinstance(ctx.obj, CliState):  # injected by a caller (e.g. `argus demo` running sub-commands)
+            ctx.obj.debug = ctx.obj.debug or debug
+        else:
+            ctx.obj = CliState(debug=debug)
 
     groups = CommandGroups(
         ingest=typer.Typer(help="Store reports and history (idempotent).", no_args_is_help=True),
@@ -69,13 +72,16 @@ def build_app() -> typer.Typer:
     return root
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning Argus errors into one line and an exit code."""
+def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) -> int:
+    """Entry point: run the app, turning Argus errors into one line and an exit code.
+
+    ``cli_state`` lets a caller run commands against given settings (the demo uses its own database).
+    """
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    debug = "--debug" in args or (cli_state is not None and cli_state.debug)
     app = build_app()
     try:
-        result = app(args=args, prog_name="argus", standalone_mode=False)
+        result = app(args=args, prog_name="argus", standalone_mode=False, obj=cli_state)
         return int(result) if isinstance(result, int) else 0
     except ArgusError as exc:
         if debug:

@@ -26,6 +26,11 @@ class CliState:
     _settings: Settings | None = None
     _engine: Engine | None = field(default=None, repr=False)
 
+    @classmethod
+    def with_settings(cls, settings: Settings, *, debug: bool = False) -> CliState:
+        """State bound to given settings (used when one command runs others in-process)."""
+        return cls(debug=debug, _settings=settings)
+
     @property
     def settings(self) -> Settings:
         if self._settings is None:
