@@ -63,6 +63,35 @@ class ClusterSettings(BaseModel):
     trend_down_ratio: float = Field(0.8, description="Trend is down when recent/previous is below this.")
 
 
+class GitSettings(BaseModel):
+    """Git history ingestion: fix detection, SZZ labelling, limits (see docs/ingest/git.md)."""
+
+    fix_patterns: list[str] = Field(
+        default_factory=lambda: [
+            r"\bfix(?:e[sd]|ing)?\b",
+            r"\bbug(?:s|fix(?:es)?)?\b",
+            r"\bhotfix(?:es)?\b",
+            r"\bdefects?\b",
+            r"\bfaults?\b",
+            r"\bcrash(?:es|ed)?\b",
+            r"\bregressions?\b",
+        ],
+        description="Case-insensitive regexes; a commit message matching one is a bug fix.",
+    )
+    issue_patterns: list[str] = Field(
+        default_factory=lambda: [r"(?<![\w/&])#(\d+)\b", r"\b([A-Z][A-Z0-9]+-\d+)\b"],
+        description="Regexes finding issue references (group 1 = issue id).",
+    )
+    bug_issue_ids: list[str] = Field(
+        default_factory=list, description="Issue ids known to be bugs: a commit referencing one is a fix."
+    )
+    szz: bool = Field(True, description="Label bug-inducing commits (SZZ) after ingesting.")
+    szz_max_files: int = Field(50, description="Fix commits changing more files are not blamed (tangled changes).")
+    szz_workers: int = Field(2, description="Concurrent `git blame` processes during SZZ.")
+    blob_cache_entries: int = Field(200_000, description="Blob line counts kept in memory for LT.")
+    batch_commits: int = Field(1000, description="Commits written to the database per batch.")
+
+
 class Settings(BaseSettings):
     """Effective configuration of one Argus process."""
 
@@ -84,6 +113,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     flaky: FlakySettings = FlakySettings()
     clusters: ClusterSettings = ClusterSettings()
+    git: GitSettings = GitSettings()
 
     @field_validator("default_project", "default_org")
     @classmethod
