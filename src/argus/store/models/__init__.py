@@ -5,9 +5,10 @@ Each area keeps its models in its own module; add a module's import here.
 
 from argus.store.models.insights import EvidenceRow, Feedback, InsightRow
 from argus.store.models.ops import DeadLetter, FailureCluster
+from argus.store.models.quality import CoverageFile, CoverageReport, VulnFinding, VulnReport
 from argus.store.models.tenancy import ApiToken, AuditLog, Organisation, Project
 from argus.store.models.testing import TestCase, TestReport, TestResult, TestRun
-from argus.store.models.vcs import BugLink, Commit, CommitFeatures, CommitFile, Deployment
+from argus.store.models.vcs import BugLink, Commit, CommitFeatures, CommitFile, Deployment, GitIngestState
 
 __all__ = [
     "ApiToken",
@@ -16,10 +17,13 @@ __all__ = [
     "Commit",
     "CommitFeatures",
     "CommitFile",
+    "CoverageFile",
+    "CoverageReport",
     "DeadLetter",
     "Deployment",
     "EvidenceRow",
     "FailureCluster",
+    "GitIngestState",
     "Feedback",
     "InsightRow",
     "Organisation",
@@ -28,4 +32,6 @@ __all__ = [
     "TestReport",
     "TestResult",
     "TestRun",
+    "VulnFinding",
+    "VulnReport",
 ]
