@@ -1,0 +1,95 @@
+"""Pure clustering steps: failure text, cluster keys, trend and insight confidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from argus.analysis.failures.miner import MinerConfig, TemplateMiner
+from argus.analysis.failures.normalise import WILDCARD, normalise
+from argus.analysis.failures.schemas import Assignment, ClusterKey, FailureInput, Trend
+from argus.analysis.failures.stack import SKIP_MODULES, SKIP_PATHS, stack_fingerprint
+from argus.core.settings import ClusterSettings
+
+
+def miner_config(settings: ClusterSettings) -> MinerConfig:
+    return MinerConfig(
+        variable_min_distinct=settings.variable_min_distinct,
+        variable_distinct_ratio=settings.variable_distinct_ratio,
+        max_chars=settings.message_max_chars,
+    )
+
+
+def failure_text(message: str | None, failure_type: str | None, stack: str | None) -> str:
+    """The text mined for one failure: its type, then the first non-empty line of its message.
+
+    Without a message, the last line of the stack that is not a frame (where most runtimes print
+    ``Type: message``) stands in. The type comes first so that it is a constant of the template.
+    """
+    first = next((ln.strip() for ln in (message or "").splitlines() if ln.strip()), "")
+    if not first and stack:
+        lines = [ln.strip() for ln in stack.splitlines() if ln.strip()]
+        body = [ln for ln in lines if not ln.startswith(("at ", "File ", "from ", "^", "~"))]
+        first = body[-1] if body else (lines[0] if lines else "")
+    ftype = (failure_type or "").strip()
+    if ftype and not first.startswith(ftype) and ftype.rsplit(".", 1)[-1] not in first.split(":", 1)[0]:
+        return f"{ftype}: {first}" if first else ftype
+    return first or ftype or "(no message)"
+
+
+def assign(
+    miner: TemplateMiner, failures: Sequence[FailureInput], settings: ClusterSettings
+) -> list[Assignment]:
+    """Cluster keys for ``failures`` (in order); new templates are mined into ``miner``."""
+    cfg = miner.config
+    token_lists = [
+        tuple(normalise(failure_text(f.message, f.failure_type, f.stack), max_chars=cfg.max_chars))
+        for f in failures
+    ]
+    template_ids = miner.add_token_lists(token_lists)
+    skip_paths = (*SKIP_PATHS, *settings.extra_skip_paths)
+    skip_modules = (*SKIP_MODULES, *settings.extra_skip_modules)
+    out: list[Assignment] = []
+    for f, tid in zip(failures, template_ids, strict=True):
+        fp: str | None = None
+        frames: list[str] = []
+        if settings.use_stack:
+            fp, frames = stack_fingerprint(
+                f.stack, frames=settings.stack_frames, skip_paths=skip_paths, skip_modules=skip_modules
+            )
+        out.append(Assignment(f.result_id, ClusterKey(miner.templates[tid].tokens, fp), tuple(frames)))
+    return out
+
+
+def trend(recent: int, previous: int, up_ratio: float = 1.2, down_ratio: float = 0.8) -> Trend:
+    """UP when recent > up_ratio × previous, DOWN when recent < down_ratio × previous, else STABLE.
+
+    A cluster absent from the previous window and present now is UP; absent from both is STABLE.
+    """
+    if previous == 0:
+        return Trend.UP if recent > 0 else Trend.STABLE
+    ratio = recent / previous
+    if ratio > up_ratio:
+        return Trend.UP
+    if ratio < down_ratio:
+        return Trend.DOWN
+    return Trend.STABLE
+
+
+def template_specificity(template: Sequence[str]) -> float:
+    """Share of constant tokens in a template (0 for an empty one)."""
+    if not template:
+        return 0.0
+    return sum(1 for t in template if t != WILDCARD) / len(template)
+
+
+def cluster_confidence(template: Sequence[str], has_stack: bool, count: int) -> float:
+    """Heuristic probability that a cluster's failures share one root cause (before calibration).
+
+    0.5 base, up to +0.25 for a specific template (many constant tokens), +0.15 when a stack
+    fingerprint also agrees, +0.05 once the cluster has several members. Uncalibrated until
+    feedback accumulates (save_insights calibrates it per kind).
+    """
+    value = 0.5 + 0.25 * template_specificity(template) + (0.15 if has_stack else 0.0)
+    if count >= 3:
+        value += 0.05
+    return min(value, 0.95)

@@ -1,0 +1,252 @@
+"""Mine message templates in batches and assign later messages to them incrementally.
+
+Algorithm (batch, after generic masking by :mod:`normalise`), after Brain (Yu et al., ICSE-SEIP
+2023, "Brain: Log Parsing with Bidirectional Parallel Tree"), without its per-dataset settings:
+
+1. Messages already matching a known template (same length, equal constant tokens, anything under a
+   ``<*>``) join it; a dict of exact masked token sequences makes repeats O(1).
+2. The rest are grouped by token count. Within a length group, every (position, token) gets its
+   frequency. A message's *anchor* is the set of its tokens sharing the frequency that occurs most
+   often among its tokens (ties: the higher frequency) — the longest common pattern of the event.
+   Messages with the same anchor form an initial group.
+3. Each initial group is split top-down column by column: a column whose tokens are all equal is a
+   constant; a column whose tokens were more frequent than the anchor is a constant per message (the
+   group splits on it); a less frequent column is a *variable* when it has many distinct values
+   (``distinct >= variable_min_distinct``) or when values are mostly one-offs
+   (``distinct / rows >= variable_distinct_ratio``); otherwise the group splits on it (states,
+   enumerations and short words that name different events).
+
+Templates only ever gain wildcards through mining; they are never re-mined, so an assigned message
+keeps its template (incremental: history is never re-clustered).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from argus.analysis.failures.normalise import WILDCARD, normalise
+
+Tokens = tuple[str, ...]
+
+#: Upper-case identifiers (states, enum members, event types) name events; they are never variables.
+_ENUM = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class MinerConfig:
+    """Parameters of :class:`TemplateMiner` (one configuration for every log/test source).
+
+    ``variable_min_distinct``: a column with at least this many distinct words is a variable.
+    ``variable_distinct_ratio``: a column whose distinct words / rows reach this is a variable (most
+    values one-offs: user names, keys). Columns below both split the group into separate events.
+    ``max_chars``: only the head of a message is mined (the root cause is at its start).
+    """
+
+    variable_min_distinct: int = 5
+    variable_distinct_ratio: float = 0.5
+    max_chars: int = 2000
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "variable_min_distinct": self.variable_min_distinct,
+            "variable_distinct_ratio": self.variable_distinct_ratio,
+            "max_chars": self.max_chars,
+        }
+
+
+@dataclass
+class Template:
+    """A mined template: tokens with ``<*>`` for variables, and how many messages it has absorbed."""
+
+    id: int
+    tokens: Tokens
+    count: int = 0
+
+    @property
+    def text(self) -> str:
+        return render(self.tokens)
+
+
+@dataclass
+class TemplateMiner:
+    """Batch template mining with incremental assignment (state is plain data: see :meth:`state`)."""
+
+    config: MinerConfig = field(default_factory=MinerConfig)
+    templates: dict[int, Template] = field(default_factory=dict)
+    _by_len: dict[int, list[Template]] = field(default_factory=lambda: defaultdict(list))
+    _exact: dict[Tokens, int] = field(default_factory=dict)
+    _by_tokens: dict[Tokens, int] = field(default_factory=dict)
+    _next_id: int = 1
+
+    #: Bound of the exact-sequence cache (entries); it is cleared when full.
+    EXACT_CACHE = 200_000
+
+    # -- state -------------------------------------------------------------------------------
+    def add_template(self, tokens: Sequence[str], count: int = 0, template_id: int | None = None) -> Template:
+        """Register a known template (e.g. loaded from the store)."""
+        key = tuple(tokens)
+        if key in self._by_tokens:
+            known = self.templates[self._by_tokens[key]]
+            known.count += count
+            return known
+        tid = template_id if template_id is not None else self._next_id
+        self._next_id = max(self._next_id, tid + 1)
+        tpl = Template(tid, key, count)
+        self._by_tokens[key] = tid
+        self.templates[tid] = tpl
+        self._by_len[len(tpl.tokens)].append(tpl)
+        return tpl
+
+    def state(self) -> dict[str, Any]:
+        """Everything needed to resume: the config and the templates (ids, tokens, counts)."""
+        return {
+            "config": self.config.as_dict(),
+            "templates": [[t.id, list(t.tokens), t.count] for t in self.templates.values()],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> TemplateMiner:
+        miner = cls(MinerConfig(**state.get("config", {})))
+        for tid, tokens, count in state.get("templates", []):
+            miner.add_template(tokens, count, tid)
+        return miner
+
+    # -- assignment --------------------------------------------------------------------------
+    def match(self, tokens: Tokens) -> Template | None:
+        """The known template ``tokens`` fits (most specific first), or None."""
+        tid = self._exact.get(tokens)
+        if tid is not None:
+            return self.templates[tid]
+        best: Template | None = None
+        best_consts = -1
+        for tpl in self._by_len.get(len(tokens), ()):
+            consts = 0
+            for a, b in zip(tpl.tokens, tokens, strict=True):
+                if a == WILDCARD:
+                    continue
+                if a != b:
+                    break
+                consts += 1
+            else:
+                if consts > best_consts:
+                    best, best_consts = tpl, consts
+        if best is not None:
+            self._remember(tokens, best.id)
+        return best
+
+    def _remember(self, tokens: Tokens, tid: int) -> None:
+        if len(self._exact) >= self.EXACT_CACHE:
+            self._exact.clear()
+        self._exact[tokens] = tid
+
+    def add_messages(self, messages: Iterable[str]) -> list[int]:
+        """Assign each message a template id (mining new templates for the unmatched ones)."""
+        return self.add_token_lists([tuple(normalise(m, max_chars=self.config.max_chars)) for m in messages])
+
+    def add_token_lists(self, items: Sequence[Tokens]) -> list[int]:
+        """Like :meth:`add_messages` for already normalised token sequences."""
+        out: list[int] = [0] * len(items)
+        pending: list[int] = []
+        for i, toks in enumerate(items):
+            tpl = self.match(toks)
+            if tpl is None:
+                pending.append(i)
+            else:
+                tpl.count += 1
+                out[i] = tpl.id
+        if pending:
+            for group in mine([items[i] for i in pending], self.config):
+                tpl = self.add_template(template_of([items[pending[j]] for j in group]))
+                for j in group:
+                    tpl.count += 1
+                    out[pending[j]] = tpl.id
+                    self._remember(items[pending[j]], tpl.id)
+        return out
+
+
+def render(tokens: Sequence[str]) -> str:
+    """Join tokens back into readable text (no space before ``,;:)]}`` or after ``([{``)."""
+    out: list[str] = []
+    for tok in tokens:
+        if out and tok not in (",", ";", ":", ")", "]", "}") and out[-1] not in ("(", "[", "{", "="):
+            out.append(" ")
+        out.append(tok)
+    return "".join(out)
+
+
+def template_of(rows: Sequence[Tokens]) -> Tokens:
+    """Column-wise template of equal-length rows: the shared token, else ``<*>``."""
+    first = rows[0]
+    return tuple(tok if all(r[i] == tok for r in rows) else WILDCARD for i, tok in enumerate(first))
+
+
+def mine(rows: Sequence[Tokens], config: MinerConfig) -> list[list[int]]:
+    """Partition ``rows`` (indices) into events; see the module docstring for the algorithm."""
+    by_len: dict[int, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        by_len[len(r)].append(i)
+    groups: list[list[int]] = []
+    for idxs in by_len.values():
+        freq: Counter[tuple[int, str]] = Counter()
+        for i in idxs:
+            freq.update(enumerate(rows[i]))
+        initial: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        anchor_freq: dict[tuple[Any, ...], int] = {}
+        for i in idxs:
+            fs = [freq[(p, t)] for p, t in enumerate(rows[i])]
+            if not fs:
+                initial[()].append(i)
+                anchor_freq[()] = 0
+                continue
+            counts = Counter(fs)
+            f_star = max(counts, key=lambda f: (counts[f], f))
+            key = (f_star, *(t if f == f_star else None for t, f in zip(rows[i], fs, strict=True)))
+            initial[key].append(i)
+            anchor_freq[key] = f_star
+        for key, members in initial.items():
+            groups.extend(_split(rows, members, freq, anchor_freq[key], config))
+    return groups
+
+
+def _split(
+    rows: Sequence[Tokens],
+    members: list[int],
+    freq: Counter[tuple[int, str]],
+    f_star: int,
+    config: MinerConfig,
+) -> list[list[int]]:
+    """Split one initial group into events by its constant and low-cardinality columns."""
+    width = len(rows[members[0]])
+    work = [members]
+    done: list[list[int]] = []
+    for col in range(width):
+        nxt: list[list[int]] = []
+        for grp in work:
+            values = Counter(rows[i][col] for i in grp)
+            if len(values) == 1:
+                nxt.append(grp)
+                continue
+            above = all(freq[(col, v)] > f_star for v in values)
+            variable = WILDCARD in values or (
+                not above
+                and col > 0
+                and not all(_ENUM.fullmatch(v) for v in values)
+                and (
+                    len(values) >= config.variable_min_distinct
+                    or len(values) / len(grp) >= config.variable_distinct_ratio
+                )
+            )
+            if variable:
+                nxt.append(grp)
+                continue
+            parts: dict[str, list[int]] = defaultdict(list)
+            for i in grp:
+                parts[rows[i][col]].append(i)
+            nxt.extend(parts.values())
+        work = nxt
+    done.extend(work)
+    return done

@@ -1,0 +1,170 @@
+"""Read failure clusters with their statistics (affected tests, trend windows, novelty) in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from argus.analysis.failures.algo import trend
+from argus.analysis.failures.schemas import ClusterDetail, ClusterView
+from argus.core.clock import as_utc, utcnow
+from argus.core.errors import NotFoundError
+from argus.core.settings import ClusterSettings
+from argus.store.models import FailureCluster, TestCase, TestResult, TestRun
+from argus.store.session import current_project_id
+
+
+def latest_run(session: Session) -> tuple[int, datetime] | None:
+    """(id, started_at) of the project's most recent run (by start time, then id)."""
+    row = session.execute(
+        select(TestRun.id, TestRun.started_at).order_by(TestRun.started_at.desc(), TestRun.id.desc()).limit(1)
+    ).first()
+    return (row[0], as_utc(row[1])) if row else None
+
+
+def cluster_views(
+    session: Session,
+    settings: ClusterSettings,
+    cluster_ids: Sequence[int] | None = None,
+    *,
+    now: datetime | None = None,
+    run_id: int | None = None,
+    novel_only: bool = False,
+    limit: int | None = None,
+) -> list[ClusterView]:
+    """Views of the given clusters (all when None), most failures in the recent window first.
+
+    Windows end at ``now`` (default: the latest run's start, else the clock): recent is
+    (now − w, now], previous is (now − 2w, now − w], w = ``trend_window_days``. A cluster is novel
+    when its first failure is in the latest run.
+    """
+    pid = current_project_id(session)
+    latest = latest_run(session)
+    ref = as_utc(now) if now else (latest[1] if latest else utcnow())
+    w = timedelta(days=settings.trend_window_days)
+    in_recent = and_(TestRun.started_at > ref - w, TestRun.started_at <= ref)
+    in_prev = and_(TestRun.started_at > ref - 2 * w, TestRun.started_at <= ref - w)
+    stats = (
+        select(
+            TestResult.cluster_id.label("cid"),
+            func.count(func.distinct(TestResult.test_case_id)).label("tests"),
+            func.sum(case((in_recent, 1), else_=0)).label("recent"),
+            func.sum(case((in_prev, 1), else_=0)).label("previous"),
+        )
+        .join(TestRun, TestRun.id == TestResult.run_id)
+        .where(TestResult.project_id == pid, TestResult.cluster_id.is_not(None))
+        .group_by(TestResult.cluster_id)
+    )
+    if cluster_ids is not None:
+        stats = stats.where(TestResult.cluster_id.in_(list(cluster_ids)))
+    if run_id is not None:
+        in_run = select(TestResult.cluster_id).where(
+            TestResult.project_id == pid, TestResult.run_id == run_id, TestResult.cluster_id.is_not(None)
+        )
+        stats = stats.where(TestResult.cluster_id.in_(in_run))
+    sub = stats.subquery()
+    stmt = select(FailureCluster, sub.c.tests, sub.c.recent, sub.c.previous).join(
+        sub, sub.c.cid == FailureCluster.id
+    )
+    if novel_only:
+        stmt = stmt.where(FailureCluster.first_run_id == (latest[0] if latest else -1))
+    stmt = stmt.order_by(sub.c.recent.desc(), FailureCluster.count.desc(), FailureCluster.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    out: list[ClusterView] = []
+    for c, tests, recent, previous in session.execute(stmt):
+        recent, previous = int(recent or 0), int(previous or 0)
+        out.append(
+            ClusterView(
+                id=c.id,
+                template=c.template,
+                failure_type=c.failure_type,
+                stack_fingerprint=c.stack_fingerprint,
+                frames=tuple((c.state or {}).get("frames", [])),
+                count=c.count,
+                affected_tests=int(tests or 0),
+                first_seen_at=as_utc(c.first_seen_at),
+                last_seen_at=as_utc(c.last_seen_at),
+                first_run_id=c.first_run_id,
+                last_run_id=c.last_run_id,
+                recent=recent,
+                previous=previous,
+                trend=trend(recent, previous, settings.trend_up_ratio, settings.trend_down_ratio),
+                novel=latest is not None and c.first_run_id == latest[0],
+                samples=tuple(c.samples or ()),
+            )
+        )
+    return out
+
+
+def list_clusters(
+    session: Session,
+    settings: ClusterSettings,
+    *,
+    run_id: int | None = None,
+    novel_only: bool = False,
+    limit: int | None = 50,
+) -> list[ClusterView]:
+    """Clusters of the scoped project (optionally only those failing in ``run_id``, or novel ones)."""
+    views = cluster_views(session, settings, run_id=run_id, novel_only=novel_only, limit=limit)
+    return sorted(views, key=lambda v: (not v.novel, -v.recent, -v.count, v.id)) if run_id else views
+
+
+def recent_results(
+    session: Session, cluster_ids: Sequence[int], per_cluster: int
+) -> dict[int, list[tuple[int, int, str, str | None, datetime]]]:
+    """Up to ``per_cluster`` newest results per cluster: (result id, run id, test identity, message, time)."""
+    if not cluster_ids:
+        return {}
+    rn = func.row_number().over(partition_by=TestResult.cluster_id, order_by=TestResult.id.desc()).label("rn")
+    inner = (
+        select(
+            TestResult.cluster_id.label("cid"),
+            TestResult.id.label("rid"),
+            TestResult.run_id.label("run_id"),
+            TestCase.identity.label("identity"),
+            TestResult.message.label("message"),
+            TestRun.started_at.label("at"),
+            rn,
+        )
+        .join(TestCase, TestCase.id == TestResult.test_case_id)
+        .join(TestRun, TestRun.id == TestResult.run_id)
+        .where(
+            TestResult.project_id == current_project_id(session), TestResult.cluster_id.in_(list(cluster_ids))
+        )
+        .subquery()
+    )
+    out: dict[int, list[tuple[int, int, str, str | None, datetime]]] = {}
+    rows = session.execute(
+        select(inner.c.cid, inner.c.rid, inner.c.run_id, inner.c.identity, inner.c.message, inner.c.at)
+        .where(inner.c.rn <= per_cluster)
+        .order_by(inner.c.cid, inner.c.rid.desc())
+    )
+    for cid, rid, run, ident, msg, at in rows:
+        out.setdefault(cid, []).append((rid, run, ident, msg, as_utc(at)))
+    return out
+
+
+def get_cluster(
+    session: Session, settings: ClusterSettings, cluster_id: int, *, recent: int = 20
+) -> ClusterDetail:
+    """One cluster with its affected tests (most failures first) and its newest failures."""
+    views = cluster_views(session, settings, [cluster_id])
+    if not views:
+        raise NotFoundError(f"failure cluster {cluster_id} not found in this project")
+    tests = session.execute(
+        select(TestCase.id, TestCase.identity, func.count(TestResult.id))
+        .join(TestResult, TestResult.test_case_id == TestCase.id)
+        .where(TestResult.cluster_id == cluster_id)
+        .group_by(TestCase.id, TestCase.identity)
+        .order_by(func.count(TestResult.id).desc(), TestCase.identity)
+    ).all()
+    newest = recent_results(session, [cluster_id], recent).get(cluster_id, [])
+    return ClusterDetail(
+        cluster=views[0],
+        tests=tuple((int(i), str(n), int(k)) for i, n, k in tests),
+        recent_results=tuple((rid, run, ident) for rid, run, ident, _, _ in newest),
+    )

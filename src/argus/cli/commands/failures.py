@@ -1,0 +1,162 @@
+"""``argus failures cluster|analyze|list|show``: failure clusters by root cause."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from argus.analysis.failures.algo import miner_config
+from argus.analysis.failures.miner import TemplateMiner
+from argus.analysis.failures.service import (
+    analyze_failures,
+    clusters_for_run,
+    get_cluster,
+    list_clusters,
+)
+from argus.cli.context import state
+from argus.cli.output import console, print_json, table
+from argus.core.errors import InputError
+
+if TYPE_CHECKING:
+    from argus.analysis.failures.schemas import ClusterView
+    from argus.cli.app import CommandGroups
+
+
+def _read_lines(source: str) -> list[str]:
+    if source == "-":
+        return sys.stdin.read().splitlines()
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"{source}: no such file (give a path, or - for standard input)")
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc.strerror}") from None
+
+
+def _rows(views: list[ClusterView]) -> list[list[object]]:
+    return [
+        [
+            v.id,
+            v.count,
+            v.affected_tests,
+            v.trend.value,
+            "yes" if v.novel else "",
+            v.last_seen_at.strftime("%Y-%m-%d %H:%M"),
+            v.template[:100],
+        ]
+        for v in views
+    ]
+
+
+_COLUMNS = ["id", "failures", "tests", "trend", "novel", "last seen", "template"]
+
+
+def register(root: typer.Typer, groups: CommandGroups) -> None:
+    failures = typer.Typer(help="Failure clusters: failures grouped by root cause.", no_args_is_help=True)
+    root.add_typer(failures, name="failures")
+
+    @failures.command("cluster")
+    def failures_cluster(
+        ctx: typer.Context,
+        source: str = typer.Argument(..., help="File of messages, one per line, or - for standard input."),
+        with_template: bool = typer.Option(False, "--with-template", help="Print 'label<TAB>template'."),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Cluster messages (no database): print one cluster label per input line, in order."""
+        lines = _read_lines(source)
+        miner = TemplateMiner(miner_config(state(ctx).settings.clusters))
+        labels = miner.add_messages(lines)
+        if json_out:
+            print_json(
+                {
+                    "labels": labels,
+                    "templates": {
+                        str(t.id): {"template": t.text, "count": t.count} for t in miner.templates.values()
+                    },
+                }
+            )
+            return
+        out = sys.stdout
+        for label in labels:
+            out.write(f"{label}\t{miner.templates[label].text}\n" if with_template else f"{label}\n")
+
+    @failures.command("analyze")
+    def failures_analyze(
+        ctx: typer.Context,
+        project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+        no_insights: bool = typer.Option(False, "--no-insights", help="Assign clusters only."),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Cluster stored failures that have no cluster yet (incremental) and emit insights."""
+        st = state(ctx)
+        with st.project_session(project, create=True) as (s, _):
+            summary = analyze_failures(s, st.settings.clusters, emit_insights=not no_insights)
+        if json_out:
+            print_json(summary)
+            return
+        console().print(
+            f"{summary.failures} failure(s) clustered: {summary.clusters_touched} cluster(s) touched, "
+            f"{summary.new_clusters} new, {summary.novel_clusters} novel in the latest run; "
+            f"{len(summary.insight_ids)} insight(s) saved"
+        )
+
+    @failures.command("list")
+    def failures_list(
+        ctx: typer.Context,
+        project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+        run: int | None = typer.Option(None, "--run", help="Only clusters failing in this run."),
+        latest: bool = typer.Option(False, "--latest", help="Only clusters failing in the latest run."),
+        novel: bool = typer.Option(False, "--novel", help="Only clusters first seen in the latest run."),
+        limit: int = typer.Option(50, "--limit"),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """List failure clusters, busiest in the recent window first."""
+        st = state(ctx)
+        with st.project_session(project) as (s, _):
+            if latest:
+                views = clusters_for_run(s, st.settings.clusters)[:limit]
+            else:
+                views = list_clusters(s, st.settings.clusters, run_id=run, novel_only=novel, limit=limit)
+        if json_out:
+            print_json(views)
+            return
+        if not views:
+            console().print("no failure clusters (run `argus failures analyze` after ingesting reports)")
+            return
+        console().print(table("Failure clusters", _COLUMNS, _rows(views)))
+
+    @failures.command("show")
+    def failures_show(
+        ctx: typer.Context,
+        cluster_id: int = typer.Argument(..., help="Cluster id (from `argus failures list`)."),
+        project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Show one cluster: template, samples, trend, affected tests, newest failures."""
+        st = state(ctx)
+        with st.project_session(project) as (s, _):
+            detail = get_cluster(s, st.settings.clusters, cluster_id)
+        if json_out:
+            print_json(detail)
+            return
+        v = detail.cluster
+        c = console()
+        c.print(f"[bold]cluster {v.id}[/]: {v.template}")
+        c.print(
+            f"  {v.count} failure(s) in {v.affected_tests} test(s); first seen {v.first_seen_at:%Y-%m-%d %H:%M} "
+            f"(run {v.first_run_id}), last seen {v.last_seen_at:%Y-%m-%d %H:%M} (run {v.last_run_id})"
+        )
+        c.print(
+            f"  trend: {v.trend.value} ({v.recent} recent vs {v.previous} before)"
+            + ("   [bold]novel[/]" if v.novel else "")
+        )
+        if v.frames:
+            c.print("  code: " + " <- ".join(v.frames))
+        for sample in v.samples:
+            c.print(f"  sample: {sample}")
+        c.print(table("Affected tests", ["test", "failures"], [[n, k] for _, n, k in detail.tests[:30]]))
+        c.print(table("Newest failures", ["result", "run", "test"], [list(r) for r in detail.recent_results]))
