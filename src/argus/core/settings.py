@@ -52,6 +52,16 @@ class FlakySettings(BaseModel):
     investigate_threshold: float = Field(0.5, description="Recommend investigation above this flaky probability.")
     fixed_after_passes: int = Field(20, description="Consecutive default-branch passes needed to mark a test fixed.")
     broken_min_consecutive: int = Field(3, description="Consecutive failures from a commit on that make a test broken.")
+    broken_min_probability: float = Field(
+        0.8, description="A failure streak is a regression when P(regression vs flaky streak) reaches this."
+    )
+    report_threshold: float = Field(0.2, description="Emit a flaky-test insight (action monitor) from this probability.")
+    auto_quarantine: bool = Field(True, description="Move a test to quarantined when its action is quarantine.")
+    history_days: int | None = Field(None, description="Only analyse runs started in the last N days (None: all).")
+    prior_flaky: float = Field(0.05, description="Prior share of flaky tests (Bayesian model, docs/analysis/flaky.md).")
+    noise_unconfirmed: float = Field(0.003, description="Mean per-run failure rate of a stable (non-flaky) test.")
+    noise_confirmed: float = Field(0.001, description="The part of that noise a passing rerun can confirm.")
+    samples_per_test: int = Field(20, description="Latest failure texts per test read for categorisation.")
 
 
 class ClusterSettings(BaseModel):

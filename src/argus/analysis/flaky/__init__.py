@@ -1,0 +1,1 @@
+"""Flaky vs broken tests: evidence, calibrated probability, category, action, lifecycle, quarantine export."""

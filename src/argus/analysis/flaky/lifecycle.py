@@ -1,0 +1,65 @@
+"""Lifecycle of a flaky test: active → quarantined → fixed (and back to active when it flakes again).
+
+Rules (pure; the service stores the result):
+* an untracked test becomes ACTIVE when judged flaky, QUARANTINED straight away when the action is
+  quarantine and ``auto_quarantine`` is on;
+* ACTIVE → QUARANTINED on a quarantine action (auto) or by hand;
+* ACTIVE/QUARANTINED → FIXED after ``fixed_after_passes`` consecutive first-attempt passes on the
+  default branch since its last failure — never while every recent run fails (a test that fails 100%
+  is broken or disabled, not fixed; and skipped runs or no runs at all never count as passes);
+* FIXED → ACTIVE when it fails again after being marked fixed and is judged flaky again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from argus.analysis.flaky.schemas import Action, Assessment, LifecycleState, Verdict
+
+
+@dataclass(frozen=True)
+class Transition:
+    state: LifecycleState | None  # None: not tracked
+    reason: str
+    changed: bool
+
+
+def can_mark_fixed(a: Assessment, passes_needed: int) -> bool:
+    """Enough consecutive default-branch passes, and not a test whose recent runs all fail."""
+    return not a.all_failing and a.consecutive_default_passes >= passes_needed
+
+
+def next_state(
+    current: LifecycleState | None,
+    a: Assessment,
+    *,
+    passes_needed: int,
+    auto_quarantine: bool = True,
+    fixed_at: datetime | None = None,
+) -> Transition:
+    """The state after this analysis, with a one-line reason."""
+    flaky = a.verdict is Verdict.FLAKY
+    quarantine = flaky and a.action is Action.QUARANTINE and auto_quarantine
+    if current is None:
+        if quarantine:
+            return Transition(LifecycleState.QUARANTINED, f"flaky with probability {a.probability:.2f}", True)
+        if flaky:
+            return Transition(LifecycleState.ACTIVE, f"flaky with probability {a.probability:.2f}", True)
+        return Transition(None, "not flaky", False)
+    if current is LifecycleState.FIXED:
+        failed_since = a.last_failure_at is not None and (fixed_at is None or a.last_failure_at > fixed_at)
+        if flaky and failed_since:
+            return Transition(LifecycleState.ACTIVE, "failed again after being marked fixed", True)
+        return Transition(current, "still fixed", False)
+    if can_mark_fixed(a, passes_needed):
+        return Transition(
+            LifecycleState.FIXED,
+            f"{a.consecutive_default_passes} consecutive passes on the default branch (≥ {passes_needed})",
+            True,
+        )
+    if current is LifecycleState.ACTIVE and quarantine:
+        return Transition(LifecycleState.QUARANTINED, f"flaky with probability {a.probability:.2f}", True)
+    if a.all_failing:
+        return Transition(current, "every recent run fails: never marked fixed automatically", False)
+    return Transition(current, f"{a.consecutive_default_passes}/{passes_needed} passes towards fixed", False)
