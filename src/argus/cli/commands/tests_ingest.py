@@ -1,0 +1,166 @@
+"""``argus parse tests`` (validate, no storage) and ``argus ingest tests`` (store, idempotent)."""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from argus.cli.context import state
+from argus.cli.output import console, print_json, table, to_jsonable
+from argus.core.errors import InputError
+from argus.ingest.ci_env import apply_overrides, detect_ci_metadata
+from argus.ingest.testreports import ReportParseError, parse_report_file
+from argus.ingest.testreports.service import FileOutcome, FileStatus, ingest_test_reports, limits_from
+
+if TYPE_CHECKING:
+    from argus.cli.app import CommandGroups
+
+#: File endings taken from a directory argument (files named explicitly are read whatever their name).
+REPORT_SUFFIXES = (".xml", ".trx", ".json")
+#: Show a progress bar from this many files on (on a terminal).
+PROGRESS_FROM = 20
+
+
+def expand_inputs(patterns: list[str]) -> list[Path]:
+    """Paths from files, directories (their report files, recursively) and globs (``**`` allowed).
+
+    A pattern matching nothing is kept as-is so that it is reported as missing.
+    """
+    seen: dict[Path, None] = {}
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES)
+        elif glob.has_magic(pattern):
+            found = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+        else:
+            found = [path]
+        for p in found or [path]:
+            seen.setdefault(p, None)
+    return list(seen)
+
+
+def _parse_env(pairs: list[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--env {pair!r}: expected KEY=VALUE")
+        env[key.strip()] = value
+    return env
+
+
+def _counts_row(name: str, fmt: Any, s: Any) -> list[Any]:
+    return [name, fmt, s.tests, s.passed, s.failed, s.errors, s.skipped, s.attempts, f"{s.time_s:.3f}"]
+
+
+def register(root: typer.Typer, groups: CommandGroups) -> None:
+    @groups.parse.command("tests")
+    def parse_tests(
+        ctx: typer.Context,
+        files: list[str] = typer.Argument(..., help="Report files, directories or globs."),
+        json_out: bool = typer.Option(False, "--json", help="Print every case as JSON."),
+    ) -> None:
+        """Parse test reports without storing them; print per-file counts (exit 6 if any is rejected)."""
+        limits = limits_from(state(ctx).settings.ingest)
+        results: list[dict[str, Any]] = []
+        rows: list[list[Any]] = []
+        rejected = 0
+        for path in expand_inputs(files):
+            try:
+                report = parse_report_file(path, limits)
+            except ReportParseError as exc:
+                rejected += 1
+                results.append({"file": str(path), "error": exc.reason})
+                if not json_out:
+                    console(stderr=True).print(f"rejected: {exc}", markup=False, highlight=False)
+                continue
+            summary = report.summary()
+            rows.append(_counts_row(str(path), report.format.value, summary))
+            if json_out:
+                results.append({
+                    "file": str(path), "format": report.format.value, "summary": to_jsonable(summary),
+                    "timestamp": to_jsonable(report.timestamp), "warnings": list(report.warnings),
+                    "cases": [case.as_dict() for case in report.cases],
+                })
+        if json_out:
+            print_json(results)
+        else:
+            columns = ["file", "format", "tests", "passed", "failed", "errors", "skipped", "results", "time s"]
+            console().print(table(None, columns, rows))
+        if rejected:
+            raise typer.Exit(InputError.exit_code)
+
+    @groups.ingest.command("tests")
+    def ingest_tests(
+        ctx: typer.Context,
+        paths: list[str] = typer.Argument(..., help="Report files, directories or globs (quote ** globs)."),
+        project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+        commit: str | None = typer.Option(None, "--commit", help="Commit SHA (default: CI environment or git HEAD)."),
+        branch: str | None = typer.Option(None, "--branch", help="Branch (default: CI environment or git)."),
+        run_id: str | None = typer.Option(None, "--run-id", help="CI run id; reports with the same id share a run."),
+        job: str | None = typer.Option(None, "--job", help="CI job name."),
+        attempt: int | None = typer.Option(None, "--attempt", min=1, help="CI attempt (retry) number."),
+        env: list[str] = typer.Option([], "--env", help="Extra run context KEY=VALUE (repeatable)."),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Store test reports (idempotent by content); rejected files go to the dead-letter table (exit 6)."""
+        st = state(ctx)
+        extra = _parse_env(env)
+        meta = apply_overrides(
+            detect_ci_metadata(os.environ, Path.cwd()), commit_sha=commit, branch=branch, run_id=run_id,
+            job=job, attempt=attempt, environment=extra,
+        )
+        inputs = expand_inputs(paths)
+        err = console(stderr=True)
+        show_progress = len(inputs) >= PROGRESS_FROM and not json_out and err.is_terminal
+        outcomes: list[FileOutcome]
+        with st.project_session(project, create=True) as (session, _proj):
+            if show_progress:
+                from rich.progress import Progress
+
+                with Progress(console=err, transient=True) as bar:
+                    task = bar.add_task("ingesting", total=len(inputs))
+                    outcomes = ingest_test_reports(
+                        session, inputs, meta, st.settings.ingest, lambda _o: bar.advance(task)
+                    )
+            else:
+                outcomes = ingest_test_reports(session, inputs, meta, st.settings.ingest)
+        _print_outcomes(outcomes, json_out)
+        if any(o.status is FileStatus.REJECTED for o in outcomes):
+            raise typer.Exit(InputError.exit_code)
+
+
+def _print_outcomes(outcomes: list[FileOutcome], json_out: bool) -> None:
+    if json_out:
+        print_json(outcomes)
+        return
+    out = console()
+    rows = []
+    for o in outcomes:
+        if o.summary is not None:
+            rows.append([o.status.value, *_counts_row(o.source, o.format.value if o.format else "", o.summary)[:-1]])
+        else:
+            rows.append([o.status.value, o.source, "", "", "", "", "", "", ""])
+    columns = ["status", "file", "format", "tests", "passed", "failed", "errors", "skipped", "results"]
+    out.print(table(None, columns, rows))
+    for o in outcomes:
+        if o.status is FileStatus.DUPLICATE:
+            out.print(f"{o.source}: {o.reason}; stored once", markup=False, highlight=False)
+        elif o.status is FileStatus.REJECTED:
+            console(stderr=True).print(f"rejected: {o.source}: {o.reason}", markup=False, highlight=False)
+        for warning in o.warnings:
+            out.print(f"warning: {o.source}: {warning}", markup=False, highlight=False)
+    done = [o for o in outcomes if o.status is FileStatus.INGESTED]
+    results = sum(o.summary.attempts for o in done if o.summary)
+    out.print(
+        f"{len(done)} ingested ({results} results), "
+        f"{sum(o.status is FileStatus.DUPLICATE for o in outcomes)} already stored, "
+        f"{sum(o.status is FileStatus.REJECTED for o in outcomes)} rejected"
+        + (f"; run {done[0].run_id}" if done else ""),
+        markup=False, highlight=False,
+    )

@@ -1,0 +1,154 @@
+"""JSON reports: mocha's ``json`` reporter and ``dart test --reporter json``.
+
+Mocha: a test listed in ``pending`` (or flagged ``pending``) is skipped; a test whose ``err`` is not
+empty failed — mocha itself has no failure/error distinction, so every failure is *failed*; the
+describe path (``fullTitle`` minus ``title``) is the class, the file the suite. ``currentRetry`` (the
+retries mocha made before the final result) is kept as property ``retries``.
+
+Dart: events, one JSON object per line. ``testDone.result`` success/failure/error → passed/failed/
+error, ``skipped: true`` → skipped; hidden tests (the synthetic "loading ..." ones) are ignored unless
+they did not succeed; ``error`` events give message and stack, ``print`` events stdout. The class is
+the suite path (the test file).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from argus.core.enums import Outcome
+from argus.ingest.testreports.model import Limits, ParsedReport, ReportFormat, ReportParseError
+from argus.ingest.testreports.xmlstream import CaseCollector, clip, to_datetime, to_float, to_int
+
+_DART = {"success": Outcome.PASSED, "failure": Outcome.FAILED, "error": Outcome.ERROR}
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def parse_mocha(doc: Any, source: str, limits: Limits) -> ParsedReport:
+    """Parse a loaded mocha JSON document."""
+    if not (isinstance(doc, dict) and isinstance(doc.get("stats"), dict) and isinstance(doc.get("tests"), list)):
+        raise ReportParseError(source, "JSON is neither a mocha report (no 'stats' and 'tests') nor a dart event stream")
+    pending = {
+        t.get("fullTitle") for t in doc.get("pending") or [] if isinstance(t, dict)
+    } if isinstance(doc.get("pending"), list) else set()
+    collector = CaseCollector(limits)
+    out = limits.max_output_chars
+    for test in doc["tests"]:
+        if not isinstance(test, dict):
+            raise ReportParseError(source, "mocha 'tests' entries must be objects")
+        full = _str(test.get("fullTitle")) or _str(test.get("title")) or ""
+        title = _str(test.get("title")) or full
+        describe = full[: -len(title)].strip() if title and full.endswith(title) and full != title else None
+        err = test.get("err")
+        message = stack = failure_type = None
+        if isinstance(err, dict) and err:
+            outcome = Outcome.FAILED
+            message, stack, failure_type = _str(err.get("message")), _str(err.get("stack")), _str(err.get("name"))
+        elif test.get("pending") is True or full in pending:
+            outcome = Outcome.SKIPPED
+        else:
+            outcome = Outcome.PASSED
+        duration = test.get("duration")
+        retries = test.get("currentRetry")
+        collector.add(
+            _str(test.get("file")), describe or None, title, _str(test.get("file")), None, outcome,
+            duration / 1000.0 if isinstance(duration, int | float) and duration >= 0 else None,
+            message, failure_type, clip(stack, out), None, None,
+            {"retries": str(retries)} if isinstance(retries, int) and retries > 0 else None,
+        )
+    stats = doc["stats"]
+    return collector.report(ReportFormat.MOCHA_JSON, to_datetime(_str(stats.get("start"))))
+
+
+class _DartTest:
+    __slots__ = ("error", "hidden", "line", "name", "outcome", "stack", "stdout", "suite", "time")
+
+    def __init__(self, name: str, suite: str | None, line: int | None) -> None:
+        self.name, self.suite, self.line = name, suite, line
+        self.outcome: Outcome | None = None
+        self.hidden = False
+        self.error: list[str] = []
+        self.stack: list[str] = []
+        self.stdout: list[str] = []
+        self.time: float | None = None
+
+
+def parse_dart_lines(lines: list[bytes], source: str, limits: Limits) -> ParsedReport:
+    """Parse the event lines of a dart JSON report."""
+    suites: dict[Any, str | None] = {}
+    tests: dict[Any, _DartTest] = {}
+    order: list[_DartTest] = []
+    starts: dict[Any, float] = {}
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            event = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise ReportParseError(source, f"line {number} is not JSON: {exc}") from None
+        if not isinstance(event, dict):
+            raise ReportParseError(source, f"line {number}: expected a JSON object")
+        kind = event.get("type")
+        if kind == "suite" and isinstance(event.get("suite"), dict):
+            suites[event["suite"].get("id")] = _str(event["suite"].get("path"))
+        elif kind == "testStart" and isinstance(event.get("test"), dict):
+            t = event["test"]
+            test = _DartTest(_str(t.get("name")) or "", suites.get(t.get("suiteID")), to_int(_str(t.get("line"))))
+            tests[t.get("id")] = test
+            order.append(test)
+            time = to_float(_str(event.get("time")))
+            if time is not None:
+                starts[t.get("id")] = time
+        elif kind in ("testDone", "error", "print") and event.get("testID") in tests:
+            test = tests[event["testID"]]
+            if kind == "testDone":
+                test.hidden = event.get("hidden") is True
+                result = _DART.get(_str(event.get("result")) or "", Outcome.ERROR)
+                test.outcome = Outcome.SKIPPED if event.get("skipped") is True and result is Outcome.PASSED else result
+                end = to_float(_str(event.get("time")))
+                begin = starts.get(event["testID"])
+                if end is not None and begin is not None and end >= begin:
+                    test.time = (end - begin) / 1000.0
+            elif kind == "error":
+                test.error.append(_str(event.get("error")) or "")
+                test.stack.append(_str(event.get("stackTrace")) or "")
+            else:
+                test.stdout.append(_str(event.get("message")) or "")
+    collector = CaseCollector(limits)
+    out = limits.max_output_chars
+    for test in order:
+        outcome = test.outcome or Outcome.ERROR  # started but never finished: the run died
+        if test.hidden and outcome is Outcome.PASSED:
+            continue
+        collector.add(
+            test.suite, test.suite, test.name, test.suite, test.line, outcome, test.time,
+            "\n".join(test.error) or None, None, clip("\n".join(test.stack), out) or None,
+            clip("\n".join(test.stdout), out) or None, None, None,
+        )
+    return collector.report(ReportFormat.DART_JSON)
+
+
+def parse_json_bytes(data: bytes, source: str, limits: Limits) -> ParsedReport:
+    """Detect mocha or dart JSON from content and parse it."""
+    text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    first_line = text.split(b"\n", 1)[0]
+    try:
+        first = json.loads(first_line)
+    except (ValueError, RecursionError):
+        first = None
+    if isinstance(first, dict) and first.get("type") == "start" and "protocolVersion" in first:
+        return parse_dart_lines(text.split(b"\n"), source, limits)
+    try:
+        doc = json.loads(text)
+    except UnicodeDecodeError:
+        raise ReportParseError(source, "JSON is not valid UTF-8") from None
+    except ValueError as exc:
+        raise ReportParseError(source, f"corrupt JSON: {exc}") from None
+    except RecursionError:
+        raise ReportParseError(source, "JSON nested too deeply") from None
+    return parse_mocha(doc, source, limits)

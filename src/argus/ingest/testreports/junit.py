@@ -1,0 +1,179 @@
+"""JUnit XML in all its dialects, streamed.
+
+One handler covers pytest (xunit1 with ``file``/``line``, xunit2), Maven Surefire/Failsafe, Gradle,
+jest-junit, mocha-junit-reporter, go-junit-report, gotestsum, Bazel, PHPUnit, scalatest, Catch2, CUnit,
+cargo-nextest and GoogleTest: ``<testsuites>`` or bare ``<testsuite>`` roots, nested suites.
+
+Per ``<testcase>`` element the outcome is the most severe result it contains: ``<error>`` over
+``<failure>`` over ``<skipped>`` (or a ``status``/``result`` attribute meaning not run, as GoogleTest and
+tst write), else passed. Retries (attempts of the same test, in order):
+
+* Surefire/nextest ``<flakyFailure>``/``<flakyError>``: failed/errored attempts *before* the passing
+  one the element itself records;
+* ``<rerunFailure>``/``<rerunError>``: further failed attempts *after* the ``<failure>``/``<error>``;
+* a test appearing in several ``<testcase>`` elements (Gradle test-retry, pytest-rerunfailures):
+  each is one attempt (see :class:`CaseCollector`).
+"""
+
+from __future__ import annotations
+
+from argus.core.enums import Outcome
+from argus.ingest.testreports.model import ParsedReport, ReportFormat
+from argus.ingest.testreports.xmlstream import TextBuffer, XmlContext, to_datetime, to_float, to_int
+
+_RESULT_TAGS = frozenset(("failure", "error", "skipped"))
+_RETRY_TAGS = {
+    "flakyFailure": (Outcome.FAILED, True),
+    "flakyError": (Outcome.ERROR, True),
+    "rerunFailure": (Outcome.FAILED, False),
+    "rerunError": (Outcome.ERROR, False),
+}
+_NOT_RUN = frozenset(("disabled", "notrun", "skipped", "ignored", "suppressed"))
+_SEVERITY = {"skipped": 1, "failure": 2, "error": 3}
+
+
+class _Attempt:
+    """A retry element (flaky/rerun) inside a testcase."""
+
+    __slots__ = ("before", "message", "outcome", "stack", "stderr", "stdout", "type")
+
+    def __init__(self, outcome: Outcome, before: bool, attrs: dict[str, str]) -> None:
+        self.outcome = outcome
+        self.before = before
+        self.message = attrs.get("message")
+        self.type = attrs.get("type")
+        self.stack: TextBuffer | None = None
+        self.stdout: TextBuffer | None = None
+        self.stderr: TextBuffer | None = None
+
+
+class _Case:
+    __slots__ = ("attrs", "body", "props", "result", "result_attrs", "retries", "stderr", "stdout", "suite")
+
+    def __init__(self, attrs: dict[str, str], suite: str | None) -> None:
+        self.attrs = attrs
+        self.suite = suite
+        self.result: str | None = None
+        self.result_attrs: dict[str, str] = {}
+        self.body: TextBuffer | None = None
+        self.stdout: TextBuffer | None = None
+        self.stderr: TextBuffer | None = None
+        self.props: dict[str, str] | None = None
+        self.retries: list[_Attempt] | None = None
+
+
+def _text(buffer: TextBuffer | None) -> str | None:
+    return buffer.value() if buffer is not None else None
+
+
+class JUnitHandler:
+    """Handler for ``<testsuites>``/``<testsuite>`` roots (see the module docstring)."""
+
+    def __init__(self, context: XmlContext) -> None:
+        self.ctx = context
+        self.out = context.limits.max_output_chars
+        self.suites: list[str | None] = []
+        self.case: _Case | None = None
+        self.retry: _Attempt | None = None
+        self.capturing: str | None = None
+        self.depth = 0  # elements open inside the current testcase
+        self.timestamp = None
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        case = self.case
+        if case is None:
+            if tag == "testcase":
+                self.case = _Case(attrs, self.suites[-1] if self.suites else None)
+                self.depth = 0
+            elif tag == "testsuite":
+                self.suites.append(attrs.get("name"))
+                if self.timestamp is None and "timestamp" in attrs:
+                    self.timestamp = to_datetime(attrs["timestamp"])  # type: ignore[assignment]
+            return
+        self.depth += 1
+        if self.capturing is not None:
+            return
+        if tag in _RESULT_TAGS:
+            if _SEVERITY[tag] > _SEVERITY.get(case.result or "", 0):
+                case.result = tag
+                case.result_attrs = attrs
+                case.body = self._capture(tag)
+        elif tag in _RETRY_TAGS:
+            outcome, before = _RETRY_TAGS[tag]
+            self.retry = _Attempt(outcome, before, attrs)
+            if case.retries is None:
+                case.retries = []
+            case.retries.append(self.retry)
+        elif tag == "stackTrace" and self.retry is not None:
+            self.retry.stack = self._capture(tag)
+        elif tag == "system-out":
+            buffer = self._capture(tag)
+            if self.retry is not None:
+                self.retry.stdout = buffer
+            else:
+                case.stdout = buffer
+        elif tag == "system-err":
+            buffer = self._capture(tag)
+            if self.retry is not None:
+                self.retry.stderr = buffer
+            else:
+                case.stderr = buffer
+        elif tag == "property" and "name" in attrs:
+            if case.props is None:
+                case.props = {}
+            case.props[attrs["name"]] = attrs.get("value", "")
+
+    def _capture(self, tag: str) -> TextBuffer:
+        self.capturing = tag
+        return self.ctx.capture(self.out)
+
+    def end(self, tag: str) -> None:
+        case = self.case
+        if case is None:
+            if tag == "testsuite" and self.suites:
+                self.suites.pop()
+            return
+        if self.depth == 0:  # the testcase element itself
+            self._emit(case)
+            self.case = None
+            self.retry = None
+            return
+        self.depth -= 1
+        if self.capturing == tag:
+            self.ctx.stop()
+            self.capturing = None
+        elif tag in _RETRY_TAGS:
+            self.retry = None
+
+    def _emit(self, case: _Case) -> None:
+        a = case.attrs
+        name = a.get("name")
+        classname = a.get("classname") or a.get("class")
+        file = a.get("file")
+        line = to_int(a.get("line"))
+        duration = to_float(a.get("time"))
+        result = case.result
+        if result == "error":
+            outcome = Outcome.ERROR
+        elif result == "failure":
+            outcome = Outcome.FAILED
+        elif result == "skipped" or a.get("status", "").lower() in _NOT_RUN or a.get("result") == "skipped":
+            outcome = Outcome.SKIPPED
+        else:
+            outcome = Outcome.PASSED
+        add = self.ctx.collector.add
+        retries = case.retries or ()
+        for r in retries:
+            if r.before:
+                add(case.suite, classname, name, file, line, r.outcome, None, r.message, r.type,
+                    _text(r.stack), _text(r.stdout), _text(r.stderr), case.props)
+        ra = case.result_attrs
+        add(case.suite, classname, name, file, line, outcome, duration, ra.get("message"), ra.get("type"),
+            _text(case.body), _text(case.stdout), _text(case.stderr), case.props)
+        for r in retries:
+            if not r.before:
+                add(case.suite, classname, name, file, line, r.outcome, None, r.message, r.type,
+                    _text(r.stack), _text(r.stdout), _text(r.stderr), case.props)
+
+    def finish(self) -> ParsedReport:
+        return self.ctx.collector.report(ReportFormat.JUNIT, self.timestamp)

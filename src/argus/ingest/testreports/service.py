@@ -1,0 +1,182 @@
+"""Store test reports: validate, deduplicate by content hash, persist in bulk, dead-letter rejects.
+
+Per file, in order: hash the bytes (SHA-256); a hash already stored for the project is a *duplicate*
+(nothing stored, the earlier report is named); otherwise parse (pure, streaming); a parse error is
+*rejected*: one ``dead_letter`` row with the reason, nothing else. An accepted report is written inside
+its own SAVEPOINT (``session.begin_nested()``): the report row, new test identities, all results and
+the run's counters — a database error rolls back only that file, which is then dead-lettered too.
+Other files of the same call are unaffected. The caller owns the outer transaction (never committed
+here).
+
+All files of one call belong to one :class:`TestRun` (one CI job attempt), found or created from the
+CI metadata by :func:`argus.ingest.ci_env.find_or_create_run` when the first file is accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from argus.core.clock import utcnow
+from argus.core.enums import DeadLetterSource
+from argus.core.hashing import sha256_file
+from argus.core.settings import IngestSettings
+from argus.ingest.ci_env import CiMetadata, find_or_create_run
+from argus.ingest.deadletter import EXCERPT_CHARS, record_dead_letter
+from argus.ingest.testreports.model import Limits, ParsedReport, ReportFormat, ReportParseError, ReportSummary
+from argus.ingest.testreports.parse import parse_report_file
+from argus.ingest.testreports.store import insert_results, resolve_test_cases, result_rows
+from argus.store.models import TestReport, TestRun
+from argus.store.session import current_project_id
+
+
+class FileStatus(StrEnum):
+    INGESTED = "ingested"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one input file."""
+
+    source: str
+    status: FileStatus
+    format: ReportFormat | None = None
+    summary: ReportSummary | None = None
+    report_id: int | None = None
+    run_id: int | None = None
+    reason: str | None = None  # why it was rejected, or which report it duplicates
+    warnings: tuple[str, ...] = ()
+
+
+def limits_from(settings: IngestSettings) -> Limits:
+    return Limits(settings.max_file_bytes, settings.max_output_chars, settings.max_message_chars)
+
+
+def _excerpt(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(EXCERPT_CHARS * 4)
+    except OSError:
+        return None
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+class _RunHolder:
+    """Find or create the run lazily (only once a file is accepted)."""
+
+    def __init__(self, session: Session, meta: CiMetadata) -> None:
+        self.session, self.meta = session, meta
+        self.run: TestRun | None = None
+
+    def get(self, report: ParsedReport) -> TestRun:
+        if self.run is None:
+            self.run = find_or_create_run(self.session, self.meta, started_at=report.timestamp)
+        return self.run
+
+
+def store_report(session: Session, run: TestRun, report: ParsedReport, source: str, content_hash: str,
+                 size: int) -> TestReport:
+    """Persist one parsed report into ``run`` (bulk); the caller wraps it in a SAVEPOINT."""
+    project_id = current_project_id(session)
+    now = utcnow()
+    summary = report.summary()
+    row = TestReport(
+        project_id=project_id, run_id=run.id, content_hash=content_hash, source_name=source,
+        format=report.format.value, size_bytes=size, ingested_at=now, tests=summary.tests,
+        passed=summary.passed, failed=summary.failed, errors=summary.errors, skipped=summary.skipped,
+        results=summary.attempts, duration_s=summary.time_s,
+    )
+    session.add(row)
+    session.flush()
+    ids = resolve_test_cases(session, project_id, report.cases, now)
+    insert_results(session, result_rows(report, ids, project_id, run.id, row.id))
+    run.tests += summary.tests
+    run.passed += summary.passed
+    run.failed += summary.failed
+    run.errors += summary.errors
+    run.skipped += summary.skipped
+    run.duration_s += summary.time_s
+    run.finished_at = now
+    session.flush()
+    return row
+
+
+def ingest_test_reports(
+    session: Session,
+    paths: Sequence[Path],
+    meta: CiMetadata,
+    settings: IngestSettings,
+    progress: Callable[[FileOutcome], None] | None = None,
+) -> list[FileOutcome]:
+    """Ingest every file of ``paths`` into one run of the session's project (see the module doc)."""
+    project_id = current_project_id(session)
+    limits = limits_from(settings)
+    holder = _RunHolder(session, meta)
+    outcomes: list[FileOutcome] = []
+    for path in paths:
+        outcome = _ingest_one(session, project_id, path, limits, holder)
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
+    return outcomes
+
+
+def _reject(session: Session, source: str, reason: str, path: Path, content_hash: str | None) -> FileOutcome:
+    record_dead_letter(
+        session, DeadLetterSource.TEST_REPORT, source, reason,
+        content_hash=content_hash, size_bytes=_size(path), excerpt=_excerpt(path),
+    )
+    return FileOutcome(source, FileStatus.REJECTED, reason=reason)
+
+
+def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, holder: _RunHolder) -> FileOutcome:
+    source = str(path)
+    content_hash: str | None = None
+    try:
+        if not path.is_file():
+            raise ReportParseError(source, "file does not exist" if not path.exists() else "not a regular file")
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise ReportParseError(source, f"larger than the limit of {limits.max_file_bytes} bytes ({size} bytes)")
+        content_hash = sha256_file(path)
+    except ReportParseError as exc:
+        return _reject(session, source, exc.reason, path, None)
+    except OSError as exc:
+        return _reject(session, source, f"cannot read: {exc.strerror or exc}", path, None)
+    existing = session.execute(
+        select(TestReport.id, TestReport.run_id)
+        .where(TestReport.project_id == project_id, TestReport.content_hash == content_hash)
+        .execution_options(argus_unscoped=True)
+    ).first()
+    if existing is not None:
+        return FileOutcome(source, FileStatus.DUPLICATE, report_id=existing[0], run_id=existing[1],
+                           reason=f"already ingested as report {existing[0]} (same content)")
+    try:
+        report = parse_report_file(path, limits, source)
+    except ReportParseError as exc:
+        return _reject(session, source, exc.reason, path, content_hash)
+    run = holder.get(report)
+    savepoint = session.begin_nested()
+    try:
+        row = store_report(session, run, report, source, content_hash, size)
+        savepoint.commit()
+    except SQLAlchemyError as exc:
+        savepoint.rollback()
+        reason = f"database refused the report: {' '.join(str(getattr(exc, 'orig', exc)).split())[:500]}"
+        return _reject(session, source, reason, path, content_hash)
+    return FileOutcome(source, FileStatus.INGESTED, report.format, report.summary(), row.id, run.id,
+                       warnings=report.warnings)

@@ -1,0 +1,251 @@
+"""Streaming, hostile-input-safe XML driver shared by the XML report parsers.
+
+The bytes are fed in chunks to pyexpat (constant memory: no tree is built). Following defusedxml's
+policy, any DTD (``<!DOCTYPE``), entity declaration or external entity reference aborts the parse, so
+entity expansion (billion laughs) and external entities (XXE) are impossible; an undefined entity is
+a well-formedness error. defusedxml's own exception types are raised inside the handlers and turned
+into :class:`ReportParseError` here. pyexpat is used directly (not ``defusedxml.ElementTree``, which
+runs the pure-Python ElementTree) because it is several times faster.
+
+Character data is only collected while a handler asks for it (:meth:`XmlContext.capture`), into a
+:class:`TextBuffer` that keeps at most its limit of characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, Protocol
+from xml.parsers import expat
+
+from defusedxml.common import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+
+from argus.core.enums import Outcome
+from argus.ingest.testreports.identity import make_identity
+from argus.ingest.testreports.model import Limits, ParsedCase, ParsedReport, ReportFormat, ReportParseError
+
+_MAX_INT = 2**31 - 1
+
+
+class TextBuffer:
+    """Collect text up to ``limit`` characters; remember how much was cut."""
+
+    __slots__ = ("dropped", "limit", "parts", "size")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[str] = []
+        self.size = 0
+        self.dropped = 0
+
+    def append(self, text: str) -> None:
+        room = self.limit - self.size
+        if room >= len(text):
+            self.parts.append(text)
+            self.size += len(text)
+        else:
+            if room > 0:
+                self.parts.append(text[:room])
+                self.size = self.limit
+            self.dropped += len(text) - max(room, 0)
+
+    def value(self) -> str | None:
+        """The text, ``None`` when blank; a cut text ends with ``…[truncated N chars]``."""
+        text = "".join(self.parts)
+        if not text.strip():
+            return None
+        text = text.strip("\r\n")
+        if self.dropped:
+            text += f"\n…[truncated {self.dropped} chars]"
+        return text
+
+
+def clip(text: str | None, limit: int) -> str | None:
+    """``text`` cut to ``limit`` characters with the same marker as :class:`TextBuffer`."""
+    if text is None or len(text) <= limit:
+        return text or None
+    return f"{text[:limit]}\n…[truncated {len(text) - limit} chars]"
+
+
+def to_float(value: str | None) -> float | None:
+    """Seconds from a report attribute; a decimal comma is accepted; nonsense and negatives give None."""
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        try:
+            number = float(value.replace(",", ".").strip())
+        except ValueError:
+            return None
+    if number != number or number in (float("inf"), float("-inf")) or number < 0:
+        return None
+    return number
+
+
+def to_int(value: str | None) -> int | None:
+    if not value:
+        return None
+    value = value.strip()
+    if not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if number <= _MAX_INT else None
+
+
+def to_datetime(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class CaseCollector:
+    """Turn raw case fields into :class:`ParsedCase`s: identity, attempt index, truncation."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.cases: list[ParsedCase] = []
+        self.attempts: dict[str, int] = {}
+        self.warnings: list[str] = []
+        self.skipped_unnamed = 0
+
+    def add(
+        self,
+        suite: str | None,
+        classname: str | None,
+        name: str | None,
+        file: str | None,
+        line: int | None,
+        outcome: Outcome,
+        duration_s: float | None,
+        message: str | None = None,
+        failure_type: str | None = None,
+        stack: str | None = None,
+        stdout: str | None = None,
+        stderr: str | None = None,
+        properties: dict[str, str] | None = None,
+    ) -> None:
+        if not name and not classname:
+            self.skipped_unnamed += 1
+            return
+        name = name or ""
+        identity = make_identity(suite, classname, name, file)
+        attempt = self.attempts.get(identity, 0)
+        self.attempts[identity] = attempt + 1
+        limit = self.limits.max_message_chars
+        if message is not None and len(message) > limit:
+            message = clip(message, limit)
+        self.cases.append(
+            ParsedCase(
+                identity, suite or None, classname or None, name, file or None, line, outcome, duration_s,
+                message or None, failure_type or None, stack, stdout, stderr, properties or None, attempt,
+            )
+        )
+
+    def report(self, fmt: ReportFormat, timestamp: datetime | None = None) -> ParsedReport:
+        warnings = list(self.warnings)
+        if self.skipped_unnamed:
+            warnings.append(f"{self.skipped_unnamed} test case(s) without name or class were ignored")
+        return ParsedReport(fmt, tuple(self.cases), timestamp, tuple(warnings))
+
+
+class XmlHandler(Protocol):
+    """A format handler: receives element events after the root picked it."""
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None: ...
+
+    def end(self, tag: str) -> None: ...
+
+    def finish(self) -> ParsedReport: ...
+
+
+class XmlContext:
+    """What handlers share: the limits, the collector, and text capture on the expat parser."""
+
+    def __init__(self, parser: Any, limits: Limits) -> None:
+        self._parser = parser
+        self.limits = limits
+        self.collector = CaseCollector(limits)
+
+    def capture(self, limit: int) -> TextBuffer:
+        """Start collecting character data into a new buffer (until :meth:`stop`)."""
+        buffer = TextBuffer(limit)
+        self._parser.CharacterDataHandler = buffer.append
+        return buffer
+
+    def stop(self) -> None:
+        self._parser.CharacterDataHandler = None
+
+
+def _forbid_dtd(name: str, sysid: str | None, pubid: str | None, has_internal_subset: bool) -> None:
+    raise DTDForbidden(name, sysid, pubid)
+
+
+def _forbid_entity(name: str, *args: Any) -> None:
+    raise EntitiesForbidden(name, None, None, None, None, None)
+
+
+def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> int:
+    raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+
+RootDispatch = Callable[[str, dict[str, str], XmlContext], XmlHandler | None]
+
+
+def parse_xml_chunks(
+    chunks: Iterable[bytes], source: str, limits: Limits, pick_handler: RootDispatch
+) -> ParsedReport:
+    """Parse XML fed as ``chunks``; ``pick_handler`` chooses the format from the root element.
+
+    Raises :class:`ReportParseError` for malformed/truncated XML, DTDs and entities, an unknown root,
+    or more than ``limits.max_file_bytes`` bytes.
+    """
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.buffer_size = 1 << 16
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _forbid_dtd
+    parser.EntityDeclHandler = _forbid_entity
+    parser.UnparsedEntityDeclHandler = _forbid_entity
+    parser.ExternalEntityRefHandler = _forbid_external
+    context = XmlContext(parser, limits)
+    state: dict[str, XmlHandler] = {}
+
+    def root(tag: str, attrs: dict[str, str]) -> None:
+        handler = pick_handler(tag.rsplit(":", 1)[-1], attrs, context)
+        if handler is None:
+            raise ReportParseError(source, f"not a test report: unknown root element <{tag}>")
+        state["handler"] = handler
+        parser.StartElementHandler = handler.start
+        parser.EndElementHandler = handler.end
+        handler.start(tag.rsplit(":", 1)[-1], attrs)
+
+    parser.StartElementHandler = root
+    total = 0
+    try:
+        for chunk in chunks:
+            total += len(chunk)
+            if total > limits.max_file_bytes:
+                raise ReportParseError(source, f"larger than the limit of {limits.max_file_bytes} bytes")
+            parser.Parse(chunk, False)
+        if total == 0:
+            raise ReportParseError(source, "file is empty")
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        what = expat.ErrorString(exc.code)
+        raise ReportParseError(
+            source, f"corrupt or truncated XML: {what} at line {exc.lineno}, column {exc.offset}"
+        ) from None
+    except DTDForbidden:
+        raise ReportParseError(source, "XML with a DTD (<!DOCTYPE>) is refused (entity expansion risk)") from None
+    except (EntitiesForbidden, ExternalReferenceForbidden, DefusedXmlException):
+        raise ReportParseError(source, "XML entity declarations and external references are refused") from None
+    except RecursionError:
+        raise ReportParseError(source, "XML nested too deeply") from None
+    handler = state.get("handler")
+    if handler is None:  # pragma: no cover - expat reports "no element found" first
+        raise ReportParseError(source, "no XML element found")
+    return handler.finish()
