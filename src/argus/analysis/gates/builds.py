@@ -1,0 +1,212 @@
+"""Load builds from the store: the build under evaluation and its baseline of green default-branch builds.
+
+A *build* is the CI runs of one commit (or of one CI run id): several jobs (tests, coverage, scan)
+each store their own :class:`TestRun`. Within a build, a retried job counts by its latest attempt; a
+test *fails* in a build when every attempt of it failed, and is *retried* when it failed and then passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from argus.analysis.gates.schemas import BuildMetrics, TestFailure, VulnItem
+from argus.core.enums import Outcome
+from argus.core.errors import NotFoundError
+from argus.store.models import (
+    CoverageReport,
+    FailureCluster,
+    TestCase,
+    TestResult,
+    TestRun,
+    VulnFinding,
+    VulnReport,
+)
+
+_FAILING = (Outcome.FAILED.value, Outcome.ERROR.value)
+
+
+def _latest_attempts(runs: Sequence[TestRun]) -> list[TestRun]:
+    """One run per CI job: the latest attempt (runs without a CI identity are all kept)."""
+    best: dict[tuple[str | None, str | None, str | None], TestRun] = {}
+    loose: list[TestRun] = []
+    for r in runs:
+        if r.ci_run_id is None:
+            loose.append(r)
+            continue
+        key = (r.ci_provider, r.ci_run_id, r.ci_job)
+        cur = best.get(key)
+        if cur is None or (r.ci_attempt, r.id) > (cur.ci_attempt, cur.id):
+            best[key] = r
+    return sorted([*best.values(), *loose], key=lambda r: r.id)
+
+
+def find_build_runs(
+    session: Session, *, commit: str | None = None, ci_run_id: str | None = None
+) -> tuple[str, list[TestRun]]:
+    """The runs of the build named by a CI run id (else an Argus run id) or by a commit (full or prefix)."""
+    if ci_run_id is not None:
+        runs = list(session.scalars(select(TestRun).where(TestRun.ci_run_id == ci_run_id).order_by(TestRun.id)))
+        if not runs and ci_run_id.isdigit():
+            runs = list(session.scalars(select(TestRun).where(TestRun.id == int(ci_run_id))))
+        if not runs:
+            raise NotFoundError(f"no ingested run with CI run id {ci_run_id!r} in this project")
+        return f"run {ci_run_id}", _latest_attempts(runs)
+    if commit is None:
+        raise NotFoundError("no build named: give --commit or --run-id, or run inside CI")
+    runs = list(session.scalars(select(TestRun).where(TestRun.commit_sha == commit).order_by(TestRun.id)))
+    if not runs and len(commit) >= 4:
+        runs = list(session.scalars(
+            select(TestRun).where(TestRun.commit_sha.like(f"{commit}%")).order_by(TestRun.id)
+        ))
+        if len({r.commit_sha for r in runs}) > 1:
+            raise NotFoundError(f"commit prefix {commit!r} is ambiguous: give more characters")
+    if not runs:
+        raise NotFoundError(f"no ingested run for commit {commit!r} in this project")
+    return runs[0].commit_sha or commit, _latest_attempts(runs)
+
+
+def _test_status(session: Session, run_ids: Sequence[int]) -> tuple[int, list[int], list[int]]:
+    """(distinct tests, test ids failing in every attempt, test ids failed-then-passed) of the runs."""
+    if not run_ids:
+        return 0, [], []
+    passed = func.max(case((TestResult.outcome == Outcome.PASSED.value, 1), else_=0))
+    failed = func.max(case((TestResult.outcome.in_(_FAILING), 1), else_=0))
+    rows = session.execute(
+        select(TestResult.test_case_id, passed, failed)
+        .where(TestResult.run_id.in_(run_ids))
+        .group_by(TestResult.test_case_id)
+    ).all()
+    failing = [tc for tc, p, f in rows if f and not p]
+    retried = [tc for tc, p, f in rows if f and p]
+    return len(rows), failing, retried
+
+
+def build_metrics(session: Session, key: str, runs: Sequence[TestRun]) -> BuildMetrics:
+    """Coverage (latest report), vulnerability counts and identities (latest scan), tests and duration."""
+    ids = [r.id for r in runs]
+    cov = session.scalars(
+        select(CoverageReport).where(CoverageReport.run_id.in_(ids)).order_by(CoverageReport.id.desc()).limit(1)
+    ).first()
+    scan = session.scalars(
+        select(VulnReport).where(VulnReport.run_id.in_(ids)).order_by(VulnReport.id.desc()).limit(1)
+    ).first()
+    identities: frozenset[str] = frozenset()
+    counts: dict[str, int] | None = None
+    if scan is not None:
+        identities = frozenset(session.scalars(select(VulnFinding.identity).where(VulnFinding.report_id == scan.id)))
+        counts = {s: int(getattr(scan, s)) for s in ("critical", "high", "medium", "low", "unknown")}
+    n_tests, failing, _ = _test_status(session, ids)
+    with_tests = [r for r in runs if r.tests]
+    return BuildMetrics(
+        key=key,
+        run_ids=tuple(ids),
+        commit_sha=next((r.commit_sha for r in runs if r.commit_sha), None),
+        branch=next((r.branch for r in runs if r.branch), None),
+        started_at=min((r.started_at for r in runs), default=None),
+        coverage_pct=cov.line_pct if cov is not None else None,
+        coverage_report_id=cov.id if cov is not None else None,
+        vuln_report_id=scan.id if scan is not None else None,
+        vuln_counts=counts,
+        vuln_identities=identities,
+        tests=n_tests if n_tests else None,
+        test_duration_s=sum(r.duration_s for r in with_tests) if with_tests else None,
+        failed_tests=len(failing),
+    )
+
+
+@dataclass(frozen=True)
+class CurrentDetails:
+    failures: tuple[TestFailure, ...]
+    retried: tuple[str, ...]
+    retried_ids: tuple[int, ...]
+    vulns: tuple[VulnItem, ...]
+
+
+def current_details(session: Session, build: BuildMetrics, max_failures: int = 200) -> CurrentDetails:
+    """Failing tests (with their latest failing result and its failure cluster), retried tests, findings."""
+    _, failing, retried = _test_status(session, build.run_ids)
+    failures: list[TestFailure] = []
+    if failing:
+        rows = session.execute(
+            select(TestResult.id, TestResult.test_case_id, TestCase.identity, TestResult.message,
+                   TestResult.cluster_id, FailureCluster.template)
+            .join(TestCase, TestCase.id == TestResult.test_case_id)
+            .outerjoin(FailureCluster, FailureCluster.id == TestResult.cluster_id)
+            .where(TestResult.run_id.in_(build.run_ids), TestResult.test_case_id.in_(failing[:max_failures]))
+            .order_by(TestResult.id)
+        ).all()
+        latest = {tc: (rid, ident, msg, cid, tpl) for rid, tc, ident, msg, cid, tpl in rows}
+        for tc, (rid, ident, msg, cid, tpl) in sorted(latest.items(), key=lambda kv: kv[1][1]):
+            failures.append(TestFailure(tc, ident, rid, (msg or "")[:500] or None, cid, tpl))
+    names = (
+        list(session.scalars(select(TestCase.identity).where(TestCase.id.in_(retried[:max_failures]))))
+        if retried else []
+    )
+    vulns: tuple[VulnItem, ...] = ()
+    if build.vuln_report_id is not None:
+        vulns = tuple(
+            VulnItem(f.identity, f.canonical_id, f.package, f.severity, f.installed_version, f.fixed_version, f.title)
+            for f in session.scalars(
+                select(VulnFinding).where(VulnFinding.report_id == build.vuln_report_id).order_by(VulnFinding.id)
+            )
+        )
+    return CurrentDetails(tuple(failures), tuple(sorted(names)), tuple(retried), vulns)
+
+
+def baseline_builds(
+    session: Session,
+    default_branch: str,
+    n: int,
+    *,
+    before: datetime | None,
+    exclude_commit: str | None,
+    scan_limit: int = 200,
+) -> list[BuildMetrics]:
+    """The last ``n`` green builds (no test failing in every attempt) on ``default_branch``, newest first.
+
+    Only builds that started no later than ``before`` count (so a historical build is judged against
+    what preceded it); at most ``scan_limit`` recent default-branch commits are examined.
+    """
+    start = func.min(TestRun.started_at)
+    stmt = (
+        select(TestRun.commit_sha, start)
+        .where(TestRun.branch == default_branch, TestRun.commit_sha.is_not(None))
+        .group_by(TestRun.commit_sha)
+        .order_by(start.desc(), TestRun.commit_sha)
+        .limit(scan_limit)
+    )
+    if before is not None:
+        stmt = stmt.having(start <= before)
+    if exclude_commit is not None:
+        stmt = stmt.where(TestRun.commit_sha != exclude_commit)
+    commits: list[str] = [c for c, _ in session.execute(stmt).all() if c]
+    if not commits:
+        return []
+    runs_by_commit: dict[str, list[TestRun]] = {}
+    for r in session.scalars(
+        select(TestRun).where(TestRun.commit_sha.in_(commits), TestRun.branch == default_branch)
+    ):
+        runs_by_commit.setdefault(r.commit_sha or "", []).append(r)
+    latest = {c: _latest_attempts(rs) for c, rs in runs_by_commit.items()}
+    all_ids = [r.id for rs in latest.values() for r in rs]
+    passed = func.max(case((TestResult.outcome == Outcome.PASSED.value, 1), else_=0))
+    failed = func.max(case((TestResult.outcome.in_(_FAILING), 1), else_=0))
+    red: set[str] = set()
+    for chunk in range(0, len(all_ids), 500):
+        ids = all_ids[chunk : chunk + 500]
+        red.update(
+            c or "" for (c,) in session.execute(
+                select(TestRun.commit_sha)
+                .join(TestResult, TestResult.run_id == TestRun.id)
+                .where(TestResult.run_id.in_(ids))
+                .group_by(TestRun.commit_sha, TestResult.test_case_id)
+                .having(failed == 1, passed == 0)
+            ).all()
+        )
+    green = [c for c in commits if c not in red][:n]
+    return [build_metrics(session, c, latest[c]) for c in green]

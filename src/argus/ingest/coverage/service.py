@@ -1,0 +1,102 @@
+"""Store a coverage report: parse → dedupe → attach to the CI run → bulk insert per-file rows.
+
+A rejected file is recorded in the dead-letter table (in a SAVEPOINT-safe way: nothing else of it is
+written) and the :class:`CoverageParseError` is re-raised for the caller to report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from argus.core.enums import DeadLetterSource
+from argus.core.hashing import sha256_bytes
+from argus.ingest.ci_env import CiMetadata
+from argus.ingest.coverage._attach import attach_run, find_duplicate
+from argus.ingest.coverage.parse import DEFAULT_MAX_BYTES, parse_coverage
+from argus.ingest.coverage.schemas import CoverageParseError, encode_ranges
+from argus.ingest.deadletter import record_dead_letter
+from argus.store.models import CoverageFile, CoverageReport
+from argus.store.session import current_project_id
+
+
+@dataclass(frozen=True)
+class CoverageIngestResult:
+    report_id: int
+    run_id: int
+    duplicate: bool
+    format: str
+    files: int
+    line_pct: float | None
+    branch_pct: float | None
+    lines_valid: int
+    lines_covered: int
+
+
+def _result(row: CoverageReport, duplicate: bool) -> CoverageIngestResult:
+    return CoverageIngestResult(
+        row.id, row.run_id, duplicate, row.format, row.files, row.line_pct, row.branch_pct,
+        row.lines_valid, row.lines_covered,
+    )
+
+
+def ingest_coverage(
+    session: Session,
+    data: bytes,
+    source_name: str,
+    meta: CiMetadata,
+    *,
+    fmt: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> CoverageIngestResult:
+    """Parse and store one coverage report for the session's project (never commits)."""
+    content_hash = sha256_bytes(data)
+    try:
+        parsed = parse_coverage(data, source_name, fmt, max_bytes=max_bytes)
+    except CoverageParseError as exc:
+        record_dead_letter(
+            session, DeadLetterSource.COVERAGE, source_name, exc.reason,
+            content_hash=content_hash, size_bytes=len(data), excerpt=data,
+        )
+        raise
+    existing = find_duplicate(session, CoverageReport, content_hash, meta)
+    if existing is not None:
+        return _result(existing, True)
+    run = attach_run(session, meta)
+    row = CoverageReport(
+        project_id=current_project_id(session),
+        run_id=run.id,
+        content_hash=content_hash,
+        source_name=source_name,
+        format=parsed.format,
+        size_bytes=len(data),
+        files=len(parsed.files),
+        lines_valid=parsed.lines_valid,
+        lines_covered=parsed.lines_covered,
+        branches_valid=parsed.branches_valid,
+        branches_covered=parsed.branches_covered,
+        line_pct=parsed.line_pct,
+        branch_pct=parsed.branch_pct,
+    )
+    session.add(row)
+    session.flush()
+    session.execute(
+        insert(CoverageFile),
+        [
+            {
+                "project_id": row.project_id,
+                "report_id": row.id,
+                "path": f.path,
+                "lines_valid": f.lines_valid,
+                "lines_covered": f.lines_covered,
+                "branches_valid": f.branches_valid,
+                "branches_covered": f.branches_covered,
+                "covered_lines": encode_ranges(f.covered_lines),
+                "missing_lines": encode_ranges(f.missing_lines),
+            }
+            for f in parsed.files
+        ],
+    )
+    return _result(row, False)
