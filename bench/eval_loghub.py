@@ -13,40 +13,18 @@ Drain3 comes from the ``bench`` extra (``pip install -e '.[bench]'``).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from argus.analysis.failures.evaluate import LOGHUB_SYSTEMS as SYSTEMS
+from argus.analysis.failures.evaluate import grouping_accuracy
+from argus.analysis.failures.evaluate import load_loghub as load
 from argus.analysis.failures.miner import TemplateMiner
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "loghub-2k"
-SYSTEMS = ("Apache", "BGL", "HDFS", "HPC", "Hadoop", "HealthApp", "OpenSSH", "Spark")
-
-
-def load(data: Path, system: str) -> tuple[list[str], list[str]]:
-    """(contents, true event ids) of one system's corrected structured CSV."""
-    path = data / system / f"{system}_2k.log_structured_corrected.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    return [r["Content"] for r in rows], [r["EventId"] for r in rows]
-
-
-def grouping_accuracy(truth: Sequence[Hashable], pred: Sequence[Hashable]) -> float:
-    """Share of messages whose predicted group equals their true group exactly."""
-    true_size = Counter(truth)
-    members: dict[Hashable, list[Hashable]] = defaultdict(list)
-    for t, p in zip(truth, pred, strict=True):
-        members[p].append(t)
-    correct = 0
-    for labels in members.values():
-        kinds = set(labels)
-        if len(kinds) == 1 and true_size[labels[0]] == len(labels):
-            correct += len(labels)
-    return correct / len(truth) if truth else 0.0
 
 
 def argus_labels(lines: Sequence[str]) -> list[int]:

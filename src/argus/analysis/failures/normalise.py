@@ -24,13 +24,13 @@ _MASKS: tuple[tuple[str, str], ...] = (
     (r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", "email"),
     # IPv4 with optional port, IPv6 (at least three groups).
     (r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\w.])", "ip"),
-    (r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])", "ip"),
+    (r"(?<![\w:])(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){7})(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{1,4}(?![\w:])", "ip"),
     (r"\b0[xX][0-9a-fA-F]+\b", "hex"),
     # Hashes / hex ids: 8+ hex chars with at least one digit and one letter.
     (r"\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b", "hash"),
     # POSIX paths with at least two components, Windows paths.
     (r"(?<![\w<])(?:\.{0,2}/[\w.@%+~-]+){2,}/?", "path"),
-    (r"\b[A-Za-z]:\\(?:[\w.@%+~ -]+\\?)+", "path"),
+    (r"\b[A-Za-z]:\\(?:[\w.@%+~-]+\\?)+", "path"),
     # Quoted values (short, single line).
     (r"'[^'\n]{0,200}'", "quoted"),
     (r"\"[^\"\n]{0,200}\"", "quoted"),

@@ -1,0 +1,68 @@
+"""Failure text, trend windows, cluster keys and confidence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from argus.analysis.failures.algo import assign, cluster_confidence, failure_text, miner_config, trend
+from argus.analysis.failures.miner import TemplateMiner
+from argus.analysis.failures.schemas import FailureInput, Trend
+from argus.core.settings import ClusterSettings
+
+
+@pytest.mark.parametrize(
+    ("recent", "previous", "expected"),
+    [
+        (13, 10, Trend.UP),
+        (12, 10, Trend.STABLE),  # exactly 1.2x is not "more than 1.2x"
+        (8, 10, Trend.STABLE),
+        (7, 10, Trend.DOWN),
+        (1, 0, Trend.UP),
+        (0, 0, Trend.STABLE),
+        (0, 3, Trend.DOWN),
+    ],
+)
+def test_trend(recent: int, previous: int, expected: Trend) -> None:
+    assert trend(recent, previous) is expected
+
+
+def test_trend_thresholds_are_parameters() -> None:
+    assert trend(11, 10, up_ratio=1.05) is Trend.UP
+
+
+def test_failure_text_puts_the_type_first_once() -> None:
+    assert failure_text("assert 3 == 4\n + where 3 = f()", "AssertionError", None) == "AssertionError: assert 3 == 4"
+    assert failure_text("ValueError: bad", "ValueError", None) == "ValueError: bad"
+    assert failure_text("java.lang.IllegalStateException: x", "IllegalStateException", None).startswith("java.lang")
+    stack = 'Traceback:\n  File "a.py", line 1, in f\nKeyError: 3'
+    assert failure_text(None, None, stack) == "KeyError: 3"
+    assert failure_text(None, None, None) == "(no message)"
+
+
+def _f(rid: int, msg: str, stack: str | None) -> FailureInput:
+    return FailureInput(rid, 1, rid, msg, "AssertionError", stack, datetime(2024, 1, 1, tzinfo=UTC))
+
+
+def test_assign_splits_same_message_by_code_location() -> None:
+    settings = ClusterSettings()
+    a = 'File "src/app/a.py", line 3, in check_a'
+    b = 'File "src/app/b.py", line 9, in check_b'
+    out = assign(
+        TemplateMiner(miner_config(settings)),
+        [_f(1, "assert 1 == 2", a), _f(2, "assert 5 == 6", a), _f(3, "assert 1 == 2", b)],
+        settings,
+    )
+    assert out[0].key == out[1].key != out[2].key
+    assert out[0].key.template == out[2].key.template
+    assert out[0].frames == ("app/a.py:check_a",)
+    no_stack = assign(TemplateMiner(), [_f(1, "x 1", a), _f(2, "x 2", b)], ClusterSettings(use_stack=False))
+    assert no_stack[0].key == no_stack[1].key
+
+
+def test_confidence_grows_with_specificity_and_stack_agreement() -> None:
+    generic = cluster_confidence(["<*>", "<*>"], False, 1)
+    specific = cluster_confidence(["disk", "full", "on", "<*>"], False, 1)
+    with_stack = cluster_confidence(["disk", "full", "on", "<*>"], True, 5)
+    assert 0 < generic < specific < with_stack <= 0.95
