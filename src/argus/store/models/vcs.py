@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from argus.core.clock import utcnow
@@ -116,3 +116,26 @@ class Deployment(ProjectOwned, Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     external_id: Mapped[str | None] = mapped_column(String(255))
     attributes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class GitIngestState(ProjectOwned, Base):
+    """Where the last ``argus ingest git`` of a branch stopped, and the feature state to resume from.
+
+    ``feature_state`` is the serialised :class:`argus.ingest.git.features.FeatureState` (zlib JSON):
+    per live file its last change time, change count and developers; per author change counts per
+    year and subsystem. Its size follows the number of files and authors, not history length.
+    """
+
+    __tablename__ = "git_ingest_state"
+    __table_args__ = (UniqueConstraint("project_id", "branch"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    branch: Mapped[str] = mapped_column(String(255))
+    repo_path: Mapped[str] = mapped_column(Text)
+    tip_sha: Mapped[str] = mapped_column(String(64))
+    feature_version: Mapped[str] = mapped_column(String(20))
+    feature_state: Mapped[bytes] = mapped_column(LargeBinary)
+    commits: Mapped[int] = mapped_column(Integer, default=0)
+    shallow: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 15:49:07.499935
+Create Date: 2026-11-23 15:53:57.324772
 """
 
 from __future__ import annotations
@@ -143,6 +143,21 @@ def upgrade() -> None:
     with op.batch_alter_table('deployment', schema=None) as batch_op:
         batch_op.create_index('ix_deployment_project_env_started', ['project_id', 'environment', 'started_at'], unique=False)
 
+    op.create_table('git_ingest_state',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('branch', sa.String(length=255), nullable=False),
+    sa.Column('repo_path', sa.Text(), nullable=False),
+    sa.Column('tip_sha', sa.String(length=64), nullable=False),
+    sa.Column('feature_version', sa.String(length=20), nullable=False),
+    sa.Column('feature_state', sa.LargeBinary(), nullable=False),
+    sa.Column('commits', sa.Integer(), nullable=False),
+    sa.Column('shallow', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_git_ingest_state_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_git_ingest_state')),
+    sa.UniqueConstraint('project_id', 'branch', name=op.f('uq_git_ingest_state_project_id'))
+    )
     op.create_table('insight',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -358,6 +373,32 @@ def upgrade() -> None:
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_feedback_insight_id'), ['insight_id'], unique=False)
 
+    op.create_table('flaky_test_state',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('test_case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('probability', sa.Float(), nullable=False),
+    sa.Column('category', sa.String(length=40), nullable=True),
+    sa.Column('action', sa.String(length=40), nullable=True),
+    sa.Column('insight_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('consecutive_passes', sa.Integer(), nullable=False),
+    sa.Column('wasted_s', sa.Float(), nullable=False),
+    sa.Column('manual', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('detected_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('quarantined_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('fixed_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['insight_id'], ['insight.id'], name=op.f('fk_flaky_test_state_insight_id_insight'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_flaky_test_state_project_id_project'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['test_case_id'], ['test_case.id'], name=op.f('fk_flaky_test_state_test_case_id_test_case'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_flaky_test_state')),
+    sa.UniqueConstraint('project_id', 'test_case_id', name=op.f('uq_flaky_test_state_project_id'))
+    )
+    with op.batch_alter_table('flaky_test_state', schema=None) as batch_op:
+        batch_op.create_index('ix_flaky_test_state_project_state', ['project_id', 'state'], unique=False)
+
     op.create_table('test_report',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -509,6 +550,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_test_report_run_id'))
 
     op.drop_table('test_report')
+    with op.batch_alter_table('flaky_test_state', schema=None) as batch_op:
+        batch_op.drop_index('ix_flaky_test_state_project_state')
+
+    op.drop_table('flaky_test_state')
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feedback_insight_id'))
 
@@ -551,6 +596,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_insight_project_kind_created')
 
     op.drop_table('insight')
+    op.drop_table('git_ingest_state')
     with op.batch_alter_table('deployment', schema=None) as batch_op:
         batch_op.drop_index('ix_deployment_project_env_started')
 
