@@ -1,0 +1,124 @@
+"""``argus ingest git`` (history, features, SZZ labels) and ``argus changes show|list``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from argus.cli.context import state
+from argus.cli.output import console, print_json, table
+from argus.ingest.git.queries import change_detail, list_changes, parse_since
+from argus.ingest.git.service import ingest_git
+
+if TYPE_CHECKING:
+    from argus.cli.app import CommandGroups
+    from argus.ingest.git.queries import ChangeDetail
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.3f}"
+
+
+def _print_detail(d: ChangeDetail) -> None:
+    out = console()
+    flags = [f for f, on in (("fix", d.is_fix), ("merge", d.is_merge), ("gone (force-pushed away)", not d.present)) if on]
+    out.print(f"commit {d.sha}" + (f"  [{', '.join(flags)}]" if flags else ""), markup=False)
+    out.print(f"author {d.author} <{d.author_email}>  {d.author_time:%Y-%m-%d %H:%M} UTC", markup=False)
+    out.print("\n    " + "\n    ".join(d.message.rstrip().splitlines()) + "\n", markup=False)
+    if d.features is not None:
+        out.print(table("Kamei JIT features (raw)", list(d.features), [[_fmt(v) for v in d.features.values()]]))
+    else:
+        out.print("no features (merge or shallow-boundary commit)")
+    if d.files:
+        rows = [[f.change_type, f.path if not f.old_path else f"{f.old_path} → {f.path}",
+                 "bin" if f.is_binary else f.lines_added, "bin" if f.is_binary else f.lines_deleted] for f in d.files]
+        out.print(table("Files", ["", "path", "+", "-"], rows))
+    for title, links in (("Introduced by (SZZ)", d.induced_by), ("Fixed later by (SZZ)", d.fixed_by)):
+        if links:
+            rows = [[link.sha[:12], link.summary, link.path, ",".join(map(str, link.lines))] for link in links]
+            out.print(table(title, ["commit", "summary", "path", "lines"], rows))
+
+
+def register(root: typer.Typer, groups: CommandGroups) -> None:
+    changes = typer.Typer(help="Ingested changes (commits): features, files, bug links.", no_args_is_help=True)
+    root.add_typer(changes, name="changes")
+
+    @groups.ingest.command("git")
+    def ingest_git_cmd(
+        ctx: typer.Context,
+        repo: Path | None = typer.Option(None, "--repo", help="Repository (work tree or bare); default: the "
+                                         "project's stored path, else the current directory."),
+        project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+        since: str | None = typer.Option(None, "--since", help="Start after this revision, or at this ISO date "
+                                         "(first run only; later runs continue from the last ingested tip)."),
+        branch: str | None = typer.Option(None, "--branch", help="Branch or revision (default: current branch)."),
+        szz: bool | None = typer.Option(None, "--szz/--no-szz", help="Label bug-inducing commits (default: settings)."),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Ingest git history: commits, files, JIT features, fix labels and SZZ links (incremental)."""
+        st = state(ctx)
+        with st.project_session(project, create=True) as (session, proj):
+            path = repo or (Path(proj.repo_path) if proj.repo_path else Path.cwd())
+            result = ingest_git(session, path, st.settings.git, branch=branch, since=since, szz=szz)
+        if json_out:
+            print_json(result)
+            return
+        out = console()
+        out.print(
+            f"{result.repo} {result.branch} @ {result.head[:12]} ({result.mode}): {result.commits_new} new commits "
+            f"of {result.commits_read} read, {result.files} files, {result.features} feature rows, "
+            f"{result.merges} merges, {result.fixes} fixes",
+            markup=False,
+        )
+        if result.marked_absent or result.restored:
+            out.print(f"force-push: {result.marked_absent} commits no longer on the branch marked absent, "
+                      f"{result.restored} restored", markup=False)
+        if "szz" in result.seconds:
+            out.print(f"SZZ: {result.fixes_blamed} fixes blamed, {result.links} links "
+                      f"({result.links_unresolved} to commits not ingested)", markup=False)
+        for note in result.notes:
+            out.print(f"note: {note}", markup=False)
+        out.print(f"took {result.seconds.get('total', 0.0):.2f} s", markup=False)
+
+    @changes.command("show")
+    def changes_show(
+        ctx: typer.Context,
+        sha: str = typer.Argument(..., help="Commit sha or unambiguous prefix (≥ 4 hex digits)."),
+        project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Show one change: its features, files and SZZ links (what it fixed, what fixed it)."""
+        with state(ctx).project_session(project) as (session, _):
+            detail = change_detail(session, sha)
+        if json_out:
+            print_json(detail)
+        else:
+            _print_detail(detail)
+
+    @changes.command("list")
+    def changes_list(
+        ctx: typer.Context,
+        since: str | None = typer.Option(None, "--since", help="ISO date, 30d / 2w / 12h, or a commit sha."),
+        limit: int = typer.Option(50, "--limit", min=1, max=100_000, help="At most this many, newest first."),
+        fixes: bool = typer.Option(False, "--fixes", help="Only bug-fix commits."),
+        all_: bool = typer.Option(False, "--all", help="Include commits a force-push removed."),
+        project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """List changes newest first, with size, fix flag and how many later fixes blamed them."""
+        with state(ctx).project_session(project) as (session, _):
+            rows = list_changes(session, since=parse_since(session, since), limit=limit, fixes_only=fixes,
+                                include_absent=all_)
+        if json_out:
+            print_json(rows)
+            return
+        data: list[list[Any]] = [
+            [r.sha[:12], f"{r.committer_time:%Y-%m-%d %H:%M}", r.author, r.summary,
+             ("fix " if r.is_fix else "") + ("merge" if r.is_merge else "") + ("" if r.present else " gone"),
+             r.files, r.lines_added, r.lines_deleted, r.fixed_later or ""]
+            for r in rows
+        ]
+        console().print(table(None, ["commit", "time (UTC)", "author", "summary", "", "files", "+", "-", "fixed by"],
+                              data))

@@ -1,0 +1,50 @@
+"""Fast bulk inserts inside the session's transaction: COPY on PostgreSQL, executemany on SQLite.
+
+On PostgreSQL, SQLAlchemy's executemany (and ``INSERT ... RETURNING`` for ids) through psycopg costs
+tens of microseconds per row in query rewriting; ``COPY ... FROM STDIN`` on the same connection is
+several times faster. Primary keys are then taken from the table's sequence in one query
+(:func:`allocate_ids`), so rows can reference each other before they are written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import JSON, Table, insert, text
+from sqlalchemy.orm import Session
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def allocate_ids(session: Session, table: Table, n: int) -> list[int]:
+    """Reserve ``n`` ids from the PostgreSQL sequence behind ``table.id``."""
+    quoted = session.get_bind().dialect.identifier_preparer.quote(table.name)
+    rows = session.execute(
+        text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+        {"t": quoted, "n": n},
+    )
+    return [int(r[0]) for r in rows]
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` in the session's transaction."""
+    if not rows:
+        return
+    if not is_postgres(session):
+        session.execute(insert(table), list(rows))
+        return
+    columns = list(rows[0].keys())
+    json_cols = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    prep = session.get_bind().dialect.identifier_preparer
+    sql = f"COPY {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) FROM STDIN"
+    dbapi = session.connection().connection.driver_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cur, cur.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(
+                [json.dumps(row[c]) if c in json_cols and row[c] is not None else row[c] for c in columns]
+            )

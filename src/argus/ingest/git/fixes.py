@@ -1,0 +1,68 @@
+"""Decide whether a commit fixes a bug, from its message (configurable patterns).
+
+A commit is a fix when one of ``fix_patterns`` (:class:`argus.core.settings.GitSettings`) matches its message (keywords such as "fix", "bug",
+"defect", "hotfix", "crash", "regression"; after Mockus & Votta 2000 and Commit Guru), or when it
+references an issue (``issue_patterns``, e.g. ``#123`` or ``PROJ-123``) listed in ``bug_issue_ids``
+(ids exported from the tracker as bugs). Merge commits are never fixes: the merged commits carry
+the fix. Patterns are case-insensitive regular expressions; the first group of an issue pattern, if
+any, is the issue id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from argus.core.errors import ConfigError
+from argus.core.settings import GitSettings
+
+
+@dataclass(frozen=True)
+class FixVerdict:
+    """Whether a message marks a fix, and why (matched keyword, referenced issue ids)."""
+
+    is_fix: bool
+    keyword: str | None
+    issues: tuple[str, ...]
+
+
+class FixDetector:
+    """Compiled fix and issue patterns."""
+
+    def __init__(self, fix_patterns: Iterable[str], issue_patterns: Iterable[str], bug_issue_ids: Iterable[str] = ()) -> None:
+        self.fix_res = [_compile(p, "git.fix_patterns", re.IGNORECASE) for p in fix_patterns]
+        self.issue_res = [_compile(p, "git.issue_patterns", 0) for p in issue_patterns]
+        self.bug_issues = {i.strip().upper() for i in bug_issue_ids if i.strip()}
+
+    @classmethod
+    def from_settings(cls, settings: GitSettings) -> FixDetector:
+        """The detector configured by ``settings.git`` (defaults in :class:`GitSettings`)."""
+        return cls(settings.fix_patterns, settings.issue_patterns, settings.bug_issue_ids)
+
+    def issues(self, message: str) -> tuple[str, ...]:
+        """Issue ids referenced by ``message`` (in order of appearance, without duplicates)."""
+        found: dict[str, None] = {}
+        for rx in self.issue_res:
+            for m in rx.finditer(message):
+                found[(m.group(1) if rx.groups else m.group(0)).upper()] = None
+        return tuple(found)
+
+    def check(self, message: str, *, is_merge: bool = False) -> FixVerdict:
+        if is_merge:
+            return FixVerdict(False, None, ())
+        issues = self.issues(message)
+        for rx in self.fix_res:
+            m = rx.search(message)
+            if m:
+                return FixVerdict(True, m.group(0), issues)
+        if self.bug_issues and any(i in self.bug_issues or i.lstrip("#") in self.bug_issues for i in issues):
+            return FixVerdict(True, None, issues)
+        return FixVerdict(False, None, issues)
+
+
+def _compile(pattern: str, setting: str, flags: int) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise ConfigError(f"invalid regular expression in {setting}: {pattern!r} ({exc})") from None

@@ -1,0 +1,238 @@
+"""Ingest a git branch: commits, files, Kamei features, fix labels and SZZ links (incrementally).
+
+One run: resolve the branch; decide the range from the stored state of that branch (first run: the
+whole history or ``--since``; later runs: only commits after the last ingested tip; after a
+force-push: commits no longer on the branch are marked ``present = False`` and features are rebuilt
+from the whole history); stream ``git log`` once, oldest first; compute features; write in batches;
+save the feature state and tip; label bug-inducing commits of the new fixes (SZZ). The caller owns
+the transaction: on any error nothing of the run is committed.
+
+Merge commits are stored (parents, message, files against the first parent) but get no features,
+are never fixes and do not count in history or experience: the merged branch's own commits do.
+Shallow clones: the boundary commits' parents are missing, so they are stored without files or
+features (their diff would be the whole tree) and history features only see the visible history.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from argus.core.clock import utcnow
+from argus.core.errors import InputError
+from argus.core.settings import GitSettings
+from argus.ingest.git import gitcmd
+from argus.ingest.git.features import FEATURE_VERSION, FeatureState
+from argus.ingest.git.fixes import FixDetector
+from argus.ingest.git.labels import label_fixes
+from argus.ingest.git.lines import LineCounter
+from argus.ingest.git.logparse import RawCommit, log_args, parse_stream
+from argus.ingest.git.writer import BatchWriter, Prepared
+from argus.store.models import Commit, GitIngestState, Project
+from argus.store.session import current_project_id
+
+
+@dataclass
+class GitIngestResult:
+    """What one ``argus ingest git`` did."""
+
+    repo: str
+    branch: str
+    head: str
+    mode: str  # full | incremental | rebuild | up-to-date
+    previous_tip: str | None = None
+    commits_read: int = 0
+    commits_new: int = 0
+    merges: int = 0
+    files: int = 0
+    features: int = 0
+    fixes: int = 0
+    marked_absent: int = 0
+    restored: int = 0
+    links: int = 0
+    links_unresolved: int = 0
+    fixes_blamed: int = 0
+    blob_reads: int = 0
+    bare: bool = False
+    shallow: bool = False
+    notes: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def identity(name: str, email: str) -> tuple[str, str, str]:
+    """(name, normalised e-mail, identity key): e-mail stripped and case-folded; key falls back to name."""
+    norm = email.strip().casefold()
+    return name.strip(), norm, norm or name.strip().casefold()
+
+
+def _since_args(git: gitcmd.Git, since: str | None) -> tuple[list[str], str | None]:
+    """``--since`` as an excluded revision (``^REV``) or an ISO date for git's ``--since``."""
+    if not since:
+        return [], None
+    sha = gitcmd.resolve_commit(git, since)
+    if sha is not None:
+        return [f"^{sha}"], None
+    try:
+        moment = datetime.fromisoformat(since)
+    except ValueError:
+        raise InputError(f"--since {since!r}: expected a revision of the repository or an ISO date (2024-01-31)") from None
+    return [], moment.isoformat()
+
+
+def ingest_git(
+    session: Session,
+    repo_path: Path,
+    settings: GitSettings,
+    *,
+    branch: str | None = None,
+    since: str | None = None,
+    szz: bool | None = None,
+) -> GitIngestResult:
+    """Ingest ``branch`` (default: the repository's current branch) of ``repo_path`` into the project."""
+    started = time.perf_counter()
+    git, info = gitcmd.open_repo(repo_path)
+    name = branch or gitcmd.current_branch(git) or "HEAD"
+    head = gitcmd.resolve_commit(git, name)
+    if head is None:
+        if branch is None:
+            raise InputError(f"git repository {repo_path} has no commits")
+        raise InputError(f"git repository {repo_path}: branch or revision {branch!r} not found")
+    project_id = current_project_id(session)
+    project = session.get(Project, project_id)
+    if project is not None:
+        project.repo_path = str(repo_path.resolve())
+    result = GitIngestResult(repo=str(repo_path), branch=name, head=head, mode="full", bare=info.bare,
+                             shallow=info.shallow)
+    state_row = session.scalars(select(GitIngestState).where(GitIngestState.branch == name)).first()
+    revisions, since_date = [head], None
+    state = FeatureState()
+    if state_row is not None:
+        result.previous_tip = state_row.tip_sha
+        if state_row.tip_sha == head and state_row.feature_version == FEATURE_VERSION:
+            result.mode = "up-to-date"
+        elif state_row.feature_version == FEATURE_VERSION and git.ok(
+            ["merge-base", "--is-ancestor", state_row.tip_sha, head]
+        ):
+            result.mode = "incremental"
+            revisions.append(f"^{state_row.tip_sha}")
+            state = FeatureState.load(state_row.feature_state)
+        else:
+            result.mode = "rebuild"
+            result.marked_absent = _mark_absent(session, git, name, head)
+    if result.mode == "up-to-date":
+        result.seconds["total"] = time.perf_counter() - started
+        return result
+    extra, since_date = _since_args(git, since)
+    revisions.extend(extra)
+    boundary = gitcmd.shallow_boundary(info)
+    if info.shallow:
+        result.notes.append(
+            "shallow clone: history before the shallow boundary is missing; boundary commits are stored "
+            "without files or features, history features (NDEV, AGE, NUC, EXP, REXP, SEXP) count only the "
+            "visible history, and SZZ cannot link to commits beyond the boundary"
+        )
+    has_commits = session.execute(select(Commit.id).limit(1)).first() is not None
+    writer = BatchWriter(session, name, batch_size=settings.batch_commits, check_existing=has_commits,
+                         refresh_features=result.mode == "rebuild")
+    detector = FixDetector.from_settings(settings)
+    catfile = gitcmd.CatFile(git)
+    counter = LineCounter(catfile, settings.blob_cache_entries)
+    try:
+        for commit in parse_stream(git.stream(log_args(revisions, since_date=since_date))):
+            writer.add(_prepare(commit, state, counter, detector, git, boundary, result))
+        writer.flush()
+    finally:
+        catfile.close()
+    result.seconds["history"] = time.perf_counter() - started
+    stats = writer.stats
+    result.commits_new, result.files, result.features = stats.commits_new, stats.files, stats.features
+    result.restored, result.blob_reads = stats.restored, counter.reads
+    _save_state(session, state_row, name, repo_path, head, state, stats.commits_new, info.shallow)
+    if settings.szz if szz is None else szz:
+        t0 = time.perf_counter()
+        outcome = label_fixes(session, git, stats.new_fixes, max_files=settings.szz_max_files,
+                              workers=settings.szz_workers)
+        result.fixes_blamed, result.links, result.links_unresolved = outcome
+        result.seconds["szz"] = time.perf_counter() - t0
+    result.seconds["total"] = time.perf_counter() - started
+    return result
+
+
+def _prepare(
+    commit: RawCommit,
+    state: FeatureState,
+    counter: LineCounter,
+    detector: FixDetector,
+    git: gitcmd.Git,
+    boundary: set[str],
+    result: GitIngestResult,
+) -> Prepared:
+    """Derive identity, fix label, line counts and features of one commit (updating the state)."""
+    result.commits_read += 1
+    name, email, key = identity(commit.author_name, commit.author_email)
+    on_boundary = commit.sha in boundary
+    if on_boundary:
+        commit.parents = _true_parents(git, commit.sha)
+    verdict = detector.check(commit.message, is_merge=commit.is_merge)
+    if verdict.is_fix:
+        result.fixes += 1
+    if commit.is_merge:
+        result.merges += 1
+    lt: list[int] = []
+    for f in commit.files:
+        before = 0 if f.change_type in ("A", "C") or f.binary or on_boundary else counter.lines(f.old_blob)
+        if f.change_type == "C":
+            source = counter.lines(f.old_blob)
+            counter.remember(f.new_blob, source + f.added - f.deleted)
+        elif not f.binary and f.change_type != "D":
+            counter.remember(f.new_blob, before + f.added - f.deleted)
+        lt.append(before)
+    features = None
+    if not commit.is_merge and not on_boundary:
+        features = state.compute(key, commit.committer_time, verdict.is_fix, commit.files, lt)
+    return Prepared(commit, name, email, verdict.is_fix, features, store_files=not on_boundary)
+
+
+def _true_parents(git: gitcmd.Git, sha: str) -> list[str]:
+    """Parents recorded in a commit object (a shallow clone's log shows none for boundary commits)."""
+    raw = git.run(["cat-file", "commit", sha])
+    header = raw.split(b"\n\n", 1)[0]
+    return [ln[7:].decode() for ln in header.split(b"\n") if ln.startswith(b"parent ")]
+
+
+def _mark_absent(session: Session, git: gitcmd.Git, branch: str, head: str) -> int:
+    """Mark stored commits of ``branch`` that ``head`` no longer reaches (force-push) as not present."""
+    reachable = set(git.run(["rev-list", head]).decode().split())
+    stored = session.execute(select(Commit.id, Commit.sha).where(Commit.branch == branch, Commit.present.is_(True)))
+    gone = [cid for cid, sha in stored if sha not in reachable]
+    for i in range(0, len(gone), 500):
+        session.execute(update(Commit).where(Commit.id.in_(gone[i : i + 500])).values(present=False))
+    return len(gone)
+
+
+def _save_state(
+    session: Session,
+    row: GitIngestState | None,
+    branch: str,
+    repo_path: Path,
+    head: str,
+    state: FeatureState,
+    new_commits: int,
+    shallow: bool,
+) -> None:
+    if row is None:
+        row = GitIngestState(project_id=current_project_id(session), branch=branch, commits=0)
+        session.add(row)
+    row.repo_path = str(repo_path.resolve())
+    row.tip_sha = head
+    row.feature_version = FEATURE_VERSION
+    row.feature_state = state.dump()
+    row.commits = (row.commits or 0) + new_commits
+    row.shallow = shallow
+    row.updated_at = utcnow()
+    session.flush()
