@@ -9,7 +9,15 @@ import pytest
 
 from argus.analysis.flaky.algo import assess, dimensions, find_regressions, outage_runs
 from argus.analysis.flaky.probability import flaky_probability, streak_probability_broken
-from argus.analysis.flaky.schemas import Action, Category, FlakyParams, RunObs, RunStatus, TestHistory, Verdict
+from argus.analysis.flaky.schemas import (
+    Action,
+    Category,
+    FlakyParams,
+    RunObs,
+    RunStatus,
+    TestHistory,
+    Verdict,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 P = FlakyParams()

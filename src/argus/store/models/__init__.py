@@ -3,6 +3,7 @@
 Each area keeps its models in its own module; add a module's import here.
 """
 
+from argus.store.models.flaky import FlakyTestState
 from argus.store.models.insights import EvidenceRow, Feedback, InsightRow
 from argus.store.models.ops import DeadLetter, FailureCluster
 from argus.store.models.quality import CoverageFile, CoverageReport, VulnFinding, VulnReport
@@ -23,8 +24,9 @@ __all__ = [
     "Deployment",
     "EvidenceRow",
     "FailureCluster",
-    "GitIngestState",
     "Feedback",
+    "FlakyTestState",
+    "GitIngestState",
     "InsightRow",
     "Organisation",
     "Project",

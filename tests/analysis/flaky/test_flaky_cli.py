@@ -1,0 +1,80 @@
+"""``argus flaky analyze|list|show|quarantine|set-state`` end to end on a real database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from argus.cli.app import main
+from argus.store.projects import get_or_create_project
+
+from .conftest import HistoryBuilder
+
+FLAKY = "tests/test_api.py::test_fetch"
+BROKEN = "tests/test_calc.py::test_total"
+
+
+@pytest.fixture
+def stored(session_factory: sessionmaker[Session], cli_env: dict[str, str]) -> None:
+    with session_factory() as s:
+        get_or_create_project(s, "default")
+        b = HistoryBuilder(s)
+        for i in range(25):
+            b.run(
+                f"c{i:02d}",
+                {FLAKY: "FP" if i % 4 == 1 else "P", BROKEN: "F" if i >= 20 else "P", "tests/test_ok.py::test_ok": "P"},
+                messages={FLAKY: "TimeoutError: timed out waiting for the queue"},
+            )
+        s.commit()
+
+
+def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(args)
+    return code, capsys.readouterr().out
+
+
+def test_analyze_list_show_quarantine(stored: None, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out = cli(["flaky", "analyze", "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert (data["flaky"], data["broken"]) == (1, 1)
+    verdicts = {t["test"]: t["verdict"] for t in data["tests"]}
+    assert verdicts == {FLAKY: "flaky", BROKEN: "broken"}
+    assert any(c["after"] == "quarantined" for c in data["state_changes"])
+
+    code, out = cli(["flaky", "list", "--json"], capsys)
+    rows = json.loads(out)
+    assert {r["test"]: r["kind"] for r in rows} == {FLAKY: "flaky_test", BROKEN: "broken_test"}
+    code, out = cli(["flaky", "list", "--kind", "broken", "--json"], capsys)
+    assert code == 0 and [r["test"] for r in json.loads(out)] == [BROKEN]
+    code, out = cli(["flaky", "list"], capsys)
+    assert code == 0 and "Flaky and broken tests" in out
+
+    code, out = cli(["flaky", "show", "test_fetch", "--json"], capsys)
+    detail = json.loads(out)
+    assert detail["state"] == "quarantined"
+    assert detail["insights"][0]["data"]["category"]["name"] == "async_wait"
+    code, out = cli(["flaky", "show", BROKEN], capsys)
+    assert "Broken test" in out and "c20" in out
+
+    code, out = cli(["flaky", "quarantine", "--format", "text"], capsys)
+    assert out == f"{FLAKY}\n"
+    code, out = cli(["flaky", "quarantine", "--json"], capsys)
+    assert [t["id"] for t in json.loads(out)["tests"]] == [FLAKY]
+    target = tmp_path / "q.args"
+    code, _ = cli(["flaky", "quarantine", "--format", "pytest", "-o", str(target)], capsys)
+    assert target.read_text() == f"--deselect\n{FLAKY}\n"
+
+
+def test_set_state_and_errors(stored: None, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = cli(["flaky", "set-state", BROKEN, "quarantined", "--json"], capsys)
+    assert code == 0 and json.loads(out) == {"test": BROKEN, "state": "quarantined"}
+    code = main(["flaky", "set-state", BROKEN, "gone"])
+    err = capsys.readouterr().err
+    assert code != 0 and "unknown state" in err
+    code = main(["flaky", "show", "no_such_test"])
+    err = capsys.readouterr().err
+    assert code != 0 and "no_such_test" in err and "Traceback" not in err
