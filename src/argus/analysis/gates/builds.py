@@ -46,16 +46,30 @@ def _latest_attempts(runs: Sequence[TestRun]) -> list[TestRun]:
 
 
 def find_build_runs(
+    session: Session, *, commit: str | None = None, ci_run_id: str | None = None, branch: str | None = None
+) -> tuple[str, list[TestRun]]:
+    """The runs of the build named by a CI run id (else an Argus run id) or by a commit (full or prefix),
+    restricted to ``branch`` when given."""
+    key, runs = _find_build_runs(session, commit=commit, ci_run_id=ci_run_id)
+    if branch is not None:
+        runs = [r for r in runs if r.branch == branch]
+        if not runs:
+            raise NotFoundError(f"build {key[:12]} has no run on branch {branch!r}")
+    return key, runs
+
+
+def _find_build_runs(
     session: Session, *, commit: str | None = None, ci_run_id: str | None = None
 ) -> tuple[str, list[TestRun]]:
-    """The runs of the build named by a CI run id (else an Argus run id) or by a commit (full or prefix)."""
     if ci_run_id is not None:
         runs = list(session.scalars(select(TestRun).where(TestRun.ci_run_id == ci_run_id).order_by(TestRun.id)))
         if not runs and ci_run_id.isdigit():
             runs = list(session.scalars(select(TestRun).where(TestRun.id == int(ci_run_id))))
         if not runs:
             raise NotFoundError(f"no ingested run with CI run id {ci_run_id!r} in this project")
-        return f"run {ci_run_id}", _latest_attempts(runs)
+        commits = {r.commit_sha for r in runs}
+        key = next(iter(commits)) if len(commits) == 1 and None not in commits else f"run {ci_run_id}"
+        return str(key), _latest_attempts(runs)
     if commit is None:
         raise NotFoundError("no build named: give --commit or --run-id, or run inside CI")
     runs = list(session.scalars(select(TestRun).where(TestRun.commit_sha == commit).order_by(TestRun.id)))

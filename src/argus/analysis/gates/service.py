@@ -134,11 +134,12 @@ def run_gate(
     *,
     commit: str | None = None,
     ci_run_id: str | None = None,
+    branch: str | None = None,
     diff_text: str | None = None,
 ) -> GateOutcome:
     """Evaluate the gate for the build named by ``ci_run_id`` or ``commit`` (nothing is written)."""
     params = params_from_settings(gs)
-    key, runs = find_build_runs(session, commit=commit, ci_run_id=ci_run_id)
+    key, runs = find_build_runs(session, commit=commit, ci_run_id=ci_run_id, branch=branch)
     current = build_metrics(session, key, runs)
     baseline = baseline_builds(
         session, project.default_branch, params.baseline_runs,

@@ -1,0 +1,258 @@
+"""``argus ingest coverage|vulns``, ``argus gate`` and ``argus ci-metrics``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from argus.cli.context import CliState, state
+from argus.cli.output import console, print_json, table
+from argus.core.errors import InputError, RejectedInputError
+from argus.ingest.ci_env import CiMetadata, apply_overrides, detect_ci_metadata
+
+if TYPE_CHECKING:
+    from argus.cli.app import CommandGroups
+
+
+def _meta(commit: str | None, branch: str | None, run_id: str | None, job: str | None,
+          attempt: int | None) -> CiMetadata:
+    return apply_overrides(detect_ci_metadata(os.environ, Path.cwd()), commit_sha=commit, branch=branch,
+                           run_id=run_id, job=job, attempt=attempt)
+
+
+def _read(path: Path, max_bytes: int) -> bytes:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > max_bytes:
+        # read only the head: the parser rejects the size and the dead letter keeps an excerpt
+        with path.open("rb") as fh:
+            return fh.read(max_bytes + 1)
+    return path.read_bytes()
+
+
+def _ingest(ctx: typer.Context, kind: str, files: list[Path], project: str | None, fmt: str | None,
+            meta: CiMetadata, json_out: bool) -> None:
+    from argus.ingest.coverage.service import ingest_coverage
+    from argus.ingest.vulns.service import ingest_vulns
+
+    st = state(ctx)
+    limit = st.settings.ingest.max_file_bytes
+    fn = ingest_coverage if kind == "coverage" else ingest_vulns
+    results: list[dict[str, object]] = []
+    rejected: list[RejectedInputError] = []
+    with st.project_session(project, create=True) as (session, _proj):
+        for path in files:
+            try:
+                res = fn(session, _read(path, limit), str(path), meta, fmt=fmt, max_bytes=limit)
+            except RejectedInputError as exc:  # the dead letter is committed with the rest
+                rejected.append(exc)
+                results.append({"file": str(path), "status": "rejected", "reason": exc.reason})
+                continue
+            results.append({"file": str(path), "status": "duplicate" if res.duplicate else "ingested",
+                            **{k: v for k, v in vars(res).items() if k != "duplicate"}})
+    if json_out:
+        print_json(results)
+    else:
+        out = console()
+        for r in results:
+            if r["status"] == "rejected":
+                console(stderr=True).print(f"rejected: {r['file']}: {r['reason']}", markup=False, highlight=False)
+            elif kind == "coverage":
+                pct = r.get("line_pct")
+                out.print(f"{r['status']}: {r['file']} ({r['format']}, {r['files']} files, "
+                          f"{'—' if pct is None else f'{pct:.2f} %'} lines) → run {r['run_id']}",
+                          markup=False, highlight=False)
+            else:
+                c = r["counts"]
+                assert isinstance(c, dict)
+                out.print(f"{r['status']}: {r['file']} ({r['format']}: {c['critical']} critical, {c['high']} high, "
+                          f"{c['medium']} medium, {c['low']} low, {c['unknown']} unknown) → run {r['run_id']}",
+                          markup=False, highlight=False)
+    if rejected:
+        raise typer.Exit(InputError.exit_code)
+
+
+def register(root: typer.Typer, groups: CommandGroups) -> None:
+    common_help = "Commit SHA (default: CI environment or git HEAD)."
+
+    @groups.ingest.command("coverage")
+    def ingest_coverage_cmd(
+        ctx: typer.Context,
+        files: list[Path] = typer.Argument(..., help="coverage.py JSON, Cobertura XML, LCOV or JaCoCo XML files."),
+        project: str | None = typer.Option(None, "--project", "-p"),
+        fmt: str | None = typer.Option(None, "--format", help="coveragepy | cobertura | lcov | jacoco (default: detect)."),
+        commit: str | None = typer.Option(None, "--commit", help=common_help),
+        branch: str | None = typer.Option(None, "--branch"),
+        run_id: str | None = typer.Option(None, "--run-id", help="CI run id; reports with the same id share a run."),
+        job: str | None = typer.Option(None, "--job"),
+        attempt: int | None = typer.Option(None, "--attempt", min=1),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."""
+        _ingest(ctx, "coverage", files, project, fmt, _meta(commit, branch, run_id, job, attempt), json_out)
+
+    @groups.ingest.command("vulns")
+    def ingest_vulns_cmd(
+        ctx: typer.Context,
+        files: list[Path] = typer.Argument(..., help="Trivy, Grype, pip-audit, npm audit or OSV-Scanner JSON."),
+        project: str | None = typer.Option(None, "--project", "-p"),
+        fmt: str | None = typer.Option(
+            None, "--format", help="trivy | grype | pip-audit | npm-audit | osv-scanner (default: detect)."
+        ),
+        commit: str | None = typer.Option(None, "--commit", help=common_help),
+        branch: str | None = typer.Option(None, "--branch"),
+        run_id: str | None = typer.Option(None, "--run-id"),
+        job: str | None = typer.Option(None, "--job"),
+        attempt: int | None = typer.Option(None, "--attempt", min=1),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Store vulnerability scans (idempotent per run); rejected files go to the dead-letter table (exit 6)."""
+        _ingest(ctx, "vulns", files, project, fmt, _meta(commit, branch, run_id, job, attempt), json_out)
+
+    @root.command("gate")
+    def gate_cmd(
+        ctx: typer.Context,
+        project: str | None = typer.Option(None, "--project", "-p"),
+        commit: str | None = typer.Option(None, "--commit", help="Build to judge (default: from the CI env / git)."),
+        run_id: str | None = typer.Option(None, "--run-id", help="CI run id of the build (instead of --commit)."),
+        branch: str | None = typer.Option(None, "--branch", help="Only runs of the build on this branch."),
+        base: str | None = typer.Option(None, "--base", help="Diff base ref for changed-line coverage (PR base)."),
+        repo: Path = typer.Option(Path("."), "--repo", help="Git checkout for --base."),
+        fail_on: str = typer.Option("fail", "--fail-on", help="Exit 1 on: fail (default) or warn."),
+        json_out: bool = typer.Option(False, "--json", help="Print the gate result as JSON."),
+        markdown: Path | None = typer.Option(None, "--markdown", help="Write the PR-comment Markdown here."),
+        comment: bool = typer.Option(False, "--comment", help="Create or update the PR comment on GitHub."),
+        pr: int | None = typer.Option(None, "--pr", help="PR number (default: from the GitHub event)."),
+        github_repo: str | None = typer.Option(None, "--github-repo", help="owner/name (default: GITHUB_REPOSITORY)."),
+        github: bool = typer.Option(True, "--github/--no-github", help="Job summary + annotations in Actions."),
+        record: bool = typer.Option(True, "--record/--no-record", help="Store the verdict as an insight."),
+        metrics_out: Path | None = typer.Option(None, "--metrics-out", help="Also write CI metrics JSON here."),
+    ) -> None:
+        """Judge a build against the rolling baseline; exit 1 on FAIL (or WARN with --fail-on warn)."""
+        from argus.analysis.gates.schemas import Verdict
+        from argus.analysis.gates.service import git_diff, record_gate, run_gate
+        from argus.report import gate as gate_report
+
+        if fail_on not in ("fail", "warn"):
+            raise InputError(f"--fail-on {fail_on!r}: use fail or warn")
+        st = state(ctx)
+        err = console(stderr=True)
+        ci_run = run_id
+        if commit is None and run_id is None:
+            meta = detect_ci_metadata(os.environ, Path.cwd())
+            ci_run, commit = meta.run_id, meta.commit_sha if meta.run_id is None else None
+            if base is None and meta.environment.get("base_branch"):
+                auto_base = f"origin/{meta.environment['base_branch']}"
+                try:
+                    diff_text: str | None = git_diff(repo, auto_base, meta.commit_sha)
+                except InputError as exc:
+                    err.print(f"note: no diff ({exc}); changed-line checks skipped", markup=False, highlight=False)
+                    diff_text = None
+            else:
+                diff_text = git_diff(repo, base, meta.commit_sha) if base else None
+        else:
+            diff_text = git_diff(repo, base, commit) if base else None
+        with st.project_session(project) as (session, proj):
+            outcome = run_gate(session, proj, st.settings.gate, commit=commit, ci_run_id=ci_run, branch=branch,
+                               diff_text=diff_text)
+            if record:
+                outcome = record_gate(session, outcome)
+            metrics = None
+            if metrics_out is not None:
+                from argus.analysis.gates.metrics import collect_ci_metrics
+
+                metrics = collect_ci_metrics(session, proj.slug, commit=outcome.build.commit_sha if ci_run is None
+                                             else None, ci_run_id=ci_run)
+        if metrics is not None and metrics_out is not None:
+            from argus.report.ci_metrics import to_json as metrics_json
+
+            metrics_out.write_text(json.dumps(metrics_json(metrics), indent=2) + "\n", encoding="utf-8")
+        md = gate_report.to_markdown(outcome, details_url=_run_url(os.environ))
+        if markdown is not None:
+            markdown.write_text(md, encoding="utf-8")
+        if json_out:
+            print_json(gate_report.to_json(outcome))
+        else:
+            console().print(gate_report.to_terminal(outcome))
+        if github and os.environ.get("GITHUB_ACTIONS") == "true":
+            from argus.report.github import gate_annotations, write_job_summary
+
+            write_job_summary(md, os.environ)
+            stream = sys.stderr if json_out else sys.stdout
+            for line in gate_annotations(outcome):
+                print(line, file=stream)
+        if comment:
+            _comment(st, md, pr, github_repo)
+        failed = outcome.result.verdict is Verdict.FAIL or (
+            fail_on == "warn" and outcome.result.verdict is Verdict.WARN
+        )
+        if failed:
+            raise typer.Exit(1)
+
+    @root.command("ci-metrics")
+    def ci_metrics_cmd(
+        ctx: typer.Context,
+        project: str | None = typer.Option(None, "--project", "-p"),
+        commit: str | None = typer.Option(None, "--commit"),
+        run_id: str | None = typer.Option(None, "--run-id"),
+        out: Path | None = typer.Option(None, "--out", help="Write the metrics JSON to this file."),
+        push_gateway: str | None = typer.Option(
+            None, "--push-gateway", envvar="PROMETHEUS_GATEWAY", help="Pushgateway URL (env PROMETHEUS_GATEWAY)."
+        ),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """CI metrics of a build as JSON (schema argus.ci-metrics/v1), optionally pushed to a Pushgateway."""
+        from argus.analysis.gates.metrics import collect_ci_metrics
+        from argus.report.ci_metrics import push_to_gateway, to_json
+
+        st = state(ctx)
+        if commit is None and run_id is None:
+            meta = detect_ci_metadata(os.environ, Path.cwd())
+            run_id, commit = meta.run_id, meta.commit_sha if meta.run_id is None else None
+        with st.project_session(project) as (session, proj):
+            metrics = collect_ci_metrics(session, proj.slug, commit=commit, ci_run_id=run_id)
+        doc = to_json(metrics)
+        if out is not None:
+            out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        pushed = push_to_gateway(push_gateway, metrics) if push_gateway else None
+        if json_out:
+            print_json(doc)
+        else:
+            rows = [[k, v] for k, v in doc["metrics"].items()] + [[f"job:{k}", v] for k, v in doc["job_statuses"].items()]
+            console().print(table(f"CI metrics of {metrics.build[:12]}", ["metric", "value"], rows))
+            if pushed:
+                console().print(f"pushed to {pushed}", markup=False, highlight=False)
+
+
+def _run_url(environ: Mapping[str, str]) -> str | None:
+    if environ.get("GITHUB_RUN_ID") and environ.get("GITHUB_REPOSITORY"):
+        server = environ.get("GITHUB_SERVER_URL", "https://github.com")
+        return f"{server}/{environ['GITHUB_REPOSITORY']}/actions/runs/{environ['GITHUB_RUN_ID']}"
+    return None
+
+
+def _comment(st: CliState, md: str, pr: int | None, github_repo: str | None) -> None:
+    """Upsert the PR comment; token from ARGUS_GITHUB_TOKEN or GITHUB_TOKEN, API URL from settings or
+    GITHUB_API_URL (GitHub Enterprise)."""
+    from argus.report.gate import MARKER
+    from argus.report.github import GitHubClient, PullRequestRef, pull_request_from_env, upsert_comment
+
+    ref = pull_request_from_env(os.environ)
+    repo = github_repo or (ref.repo if ref else os.environ.get("GITHUB_REPOSITORY"))
+    number = pr or (ref.number if ref else None)
+    if not repo or not number:
+        raise InputError("--comment needs a pull request: give --pr N and --github-repo owner/name (or run on a PR event)")
+    token = st.settings.github_token.get_secret_value() if st.settings.github_token else os.environ.get("GITHUB_TOKEN", "")
+    api = st.settings.github_api_url
+    if api == "https://api.github.com" and os.environ.get("GITHUB_API_URL"):
+        api = os.environ["GITHUB_API_URL"]
+    with GitHubClient(token, api) as client:
+        action, body = upsert_comment(client, PullRequestRef(repo, number), md, MARKER)
+    console().print(f"PR comment {action}: {body.get('html_url') or body.get('id')}", markup=False, highlight=False)
