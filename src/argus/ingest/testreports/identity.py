@@ -60,5 +60,5 @@ def make_identity(suite: str | None, classname: str | None, name: str, file: str
     key = f"{scope}::{normalise_text(name)}"
     if len(key) > MAX_IDENTITY:
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        key = f"{key[: MAX_IDENTITY - 18]}#{digest}"
+        key = f"{key[: MAX_IDENTITY - 17]}#{digest}"
     return key

@@ -47,7 +47,8 @@ def _select_ids(session: Session, project_id: int, identities: Sequence[str], in
             .where(TestCase.project_id == project_id, TestCase.identity.in_(part))
             .execution_options(argus_unscoped=True)  # filtered by project explicitly
         )
-        into.update(iter(session.execute(query).tuples()))
+        for identity, case_id in session.execute(query):
+            into[identity] = case_id
 
 
 def resolve_test_cases(session: Session, project_id: int, cases: Sequence[ParsedCase], now: datetime) -> dict[str, int]:
