@@ -185,51 +185,55 @@ def template_of(rows: Sequence[Tokens]) -> Tokens:
 
 
 def mine(rows: Sequence[Tokens], config: MinerConfig) -> list[list[int]]:
-    """Partition ``rows`` (indices) into events; see the module docstring for the algorithm."""
-    by_len: dict[int, list[int]] = defaultdict(list)
+    """Partition ``rows`` (indices) into events; see the module docstring for the algorithm.
+
+    Identical rows are mined once, weighted by how often they occur (same result, less work).
+    """
+    weight: dict[Tokens, int] = {}
+    where: dict[Tokens, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
-        by_len[len(r)].append(i)
+        weight[r] = weight.get(r, 0) + 1
+        where[r].append(i)
+    by_len: dict[int, list[Tokens]] = defaultdict(list)
+    for r in weight:
+        by_len[len(r)].append(r)
     groups: list[list[int]] = []
-    for idxs in by_len.values():
+    for uniq in by_len.values():
         freq: Counter[tuple[int, str]] = Counter()
-        for i in idxs:
-            freq.update(enumerate(rows[i]))
-        initial: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-        anchor_freq: dict[tuple[Any, ...], int] = {}
-        for i in idxs:
-            fs = [freq[(p, t)] for p, t in enumerate(rows[i])]
-            if not fs:
-                initial[()].append(i)
-                anchor_freq[()] = 0
-                continue
+        for r in uniq:
+            w = weight[r]
+            for pt in enumerate(r):
+                freq[pt] += w
+        initial: dict[tuple[Any, ...], list[Tokens]] = defaultdict(list)
+        for r in uniq:
+            fs = [freq[pt] for pt in enumerate(r)]
             counts = Counter(fs)
-            f_star = max(counts, key=lambda f: (counts[f], f))
-            key = (f_star, *(t if f == f_star else None for t, f in zip(rows[i], fs, strict=True)))
-            initial[key].append(i)
-            anchor_freq[key] = f_star
+            f_star = max(counts, key=lambda f: (counts[f], f)) if fs else 0
+            key = (f_star, *(t if f == f_star else None for t, f in zip(r, fs, strict=True)))
+            initial[key].append(r)
         for key, members in initial.items():
-            groups.extend(_split(rows, members, freq, anchor_freq[key], config))
+            for grp in _split(members, weight, freq, key[0], config):
+                groups.append([i for r in grp for i in where[r]])
     return groups
 
 
 def _split(
-    rows: Sequence[Tokens],
-    members: list[int],
+    members: list[Tokens],
+    weight: dict[Tokens, int],
     freq: Counter[tuple[int, str]],
     f_star: int,
     config: MinerConfig,
-) -> list[list[int]]:
+) -> list[list[Tokens]]:
     """Split one initial group into events by its constant and low-cardinality columns."""
-    width = len(rows[members[0]])
     work = [members]
-    done: list[list[int]] = []
-    for col in range(width):
-        nxt: list[list[int]] = []
+    for col in range(len(members[0])):
+        nxt: list[list[Tokens]] = []
         for grp in work:
-            values = Counter(rows[i][col] for i in grp)
+            values = {r[col] for r in grp}
             if len(values) == 1:
                 nxt.append(grp)
                 continue
+            size = sum(weight[r] for r in grp)
             above = all(freq[(col, v)] > f_star for v in values)
             variable = WILDCARD in values or (
                 not above
@@ -237,16 +241,15 @@ def _split(
                 and not all(_ENUM.fullmatch(v) for v in values)
                 and (
                     len(values) >= config.variable_min_distinct
-                    or len(values) / len(grp) >= config.variable_distinct_ratio
+                    or len(values) / size >= config.variable_distinct_ratio
                 )
             )
             if variable:
                 nxt.append(grp)
                 continue
-            parts: dict[str, list[int]] = defaultdict(list)
-            for i in grp:
-                parts[rows[i][col]].append(i)
+            parts: dict[str, list[Tokens]] = defaultdict(list)
+            for r in grp:
+                parts[r[col]].append(r)
             nxt.extend(parts.values())
         work = nxt
-    done.extend(work)
-    return done
+    return work
