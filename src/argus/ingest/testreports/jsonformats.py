@@ -29,12 +29,17 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
+def _key(value: Any) -> str | int | float | None:
+    """An event id usable as a dict key (ids of other JSON types are treated as absent)."""
+    return value if isinstance(value, str | int | float) else None
+
+
 def parse_mocha(doc: Any, source: str, limits: Limits) -> ParsedReport:
     """Parse a loaded mocha JSON document."""
     if not (isinstance(doc, dict) and isinstance(doc.get("stats"), dict) and isinstance(doc.get("tests"), list)):
         raise ReportParseError(source, "JSON is neither a mocha report (no 'stats' and 'tests') nor a dart event stream")
     pending = {
-        t.get("fullTitle") for t in doc.get("pending") or [] if isinstance(t, dict)
+        _str(t.get("fullTitle")) for t in doc.get("pending") or [] if isinstance(t, dict)
     } if isinstance(doc.get("pending"), list) else set()
     collector = CaseCollector(limits)
     out = limits.max_output_chars
@@ -95,23 +100,25 @@ def parse_dart_lines(lines: list[bytes], source: str, limits: Limits) -> ParsedR
             raise ReportParseError(source, f"line {number}: expected a JSON object")
         kind = event.get("type")
         if kind == "suite" and isinstance(event.get("suite"), dict):
-            suites[event["suite"].get("id")] = _str(event["suite"].get("path"))
+            suites[_key(event["suite"].get("id"))] = _str(event["suite"].get("path"))
         elif kind == "testStart" and isinstance(event.get("test"), dict):
             t = event["test"]
-            test = _DartTest(_str(t.get("name")) or "", suites.get(t.get("suiteID")), to_int(_str(t.get("line"))))
-            tests[t.get("id")] = test
+            test_id = _key(t.get("id"))
+            test = _DartTest(_str(t.get("name")) or "", suites.get(_key(t.get("suiteID"))), to_int(_str(t.get("line"))))
+            tests[test_id] = test
             order.append(test)
             time = to_float(_str(event.get("time")))
             if time is not None:
-                starts[t.get("id")] = time
-        elif kind in ("testDone", "error", "print") and event.get("testID") in tests:
-            test = tests[event["testID"]]
+                starts[test_id] = time
+        elif kind in ("testDone", "error", "print") and _key(event.get("testID")) in tests:
+            test_id = _key(event.get("testID"))
+            test = tests[test_id]
             if kind == "testDone":
                 test.hidden = event.get("hidden") is True
                 result = _DART.get(_str(event.get("result")) or "", Outcome.ERROR)
                 test.outcome = Outcome.SKIPPED if event.get("skipped") is True and result is Outcome.PASSED else result
                 end = to_float(_str(event.get("time")))
-                begin = starts.get(event["testID"])
+                begin = starts.get(test_id)
                 if end is not None and begin is not None and end >= begin:
                     test.time = (end - begin) / 1000.0
             elif kind == "error":
