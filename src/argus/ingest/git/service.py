@@ -108,8 +108,9 @@ def ingest_git(
         project.repo_path = str(repo_path.resolve())
     result = GitIngestResult(repo=str(repo_path), branch=name, head=head, mode="full", bare=info.bare,
                              shallow=info.shallow)
+    extra, since_date = _since_args(git, since)
     state_row = session.scalars(select(GitIngestState).where(GitIngestState.branch == name)).first()
-    revisions, since_date = [head], None
+    revisions = [head]
     state = FeatureState()
     if state_row is not None:
         result.previous_tip = state_row.tip_sha
@@ -127,7 +128,6 @@ def ingest_git(
     if result.mode == "up-to-date":
         result.seconds["total"] = time.perf_counter() - started
         return result
-    extra, since_date = _since_args(git, since)
     revisions.extend(extra)
     boundary = gitcmd.shallow_boundary(info)
     if info.shallow:
