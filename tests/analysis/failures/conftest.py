@@ -24,12 +24,15 @@ class Store:
     def case_ids(self, identities: Sequence[str]) -> dict[str, int]:
         pid = current_project_id(self.session)
         known = dict(
-            self.session.execute(select(TestCase.identity, TestCase.id).where(TestCase.identity.in_(identities))).all()
+            self.session.execute(
+                select(TestCase.identity, TestCase.id).where(TestCase.identity.in_(identities))
+            ).all()
         )
         missing = sorted({i for i in identities if i not in known})
         if missing:
             self.session.execute(
-                insert(TestCase), [{"project_id": pid, "identity": i, "name": i.split("::")[-1]} for i in missing]
+                insert(TestCase),
+                [{"project_id": pid, "identity": i, "name": i.split("::")[-1]} for i in missing],
             )
             known = dict(
                 self.session.execute(
@@ -38,10 +41,14 @@ class Store:
             )
         return known
 
-    def run(self, started_at: datetime, rows: Sequence[Row], commit_sha: str = "abc") -> tuple[int, list[int]]:
+    def run(
+        self, started_at: datetime, rows: Sequence[Row], commit_sha: str = "abc"
+    ) -> tuple[int, list[int]]:
         """Insert one run with its results; return (run id, result ids in row order)."""
         pid = current_project_id(self.session)
-        run = TestRun(project_id=pid, commit_sha=commit_sha, branch="main", started_at=started_at, tests=len(rows))
+        run = TestRun(
+            project_id=pid, commit_sha=commit_sha, branch="main", started_at=started_at, tests=len(rows)
+        )
         self.session.add(run)
         self.session.flush()
         cases = self.case_ids([r[0] for r in rows])
@@ -61,7 +68,9 @@ class Store:
             ],
         )
         ids = list(
-            self.session.scalars(select(TestResult.id).where(TestResult.run_id == run.id).order_by(TestResult.id))
+            self.session.scalars(
+                select(TestResult.id).where(TestResult.run_id == run.id).order_by(TestResult.id)
+            )
         )
         return run.id, ids
 

@@ -33,9 +33,14 @@ def test_trend_thresholds_are_parameters() -> None:
 
 
 def test_failure_text_puts_the_type_first_once() -> None:
-    assert failure_text("assert 3 == 4\n + where 3 = f()", "AssertionError", None) == "AssertionError: assert 3 == 4"
+    assert (
+        failure_text("assert 3 == 4\n + where 3 = f()", "AssertionError", None)
+        == "AssertionError: assert 3 == 4"
+    )
     assert failure_text("ValueError: bad", "ValueError", None) == "ValueError: bad"
-    assert failure_text("java.lang.IllegalStateException: x", "IllegalStateException", None).startswith("java.lang")
+    assert failure_text("java.lang.IllegalStateException: x", "IllegalStateException", None).startswith(
+        "java.lang"
+    )
     stack = 'Traceback:\n  File "a.py", line 1, in f\nKeyError: 3'
     assert failure_text(None, None, stack) == "KeyError: 3"
     assert failure_text(None, None, None) == "(no message)"

@@ -54,7 +54,9 @@ def test_cluster_json_and_templates(
     assert out.splitlines()[1].split("\t")[1] == "Connection closed by <*> [preauth]"
 
 
-def test_cluster_missing_file_is_one_clear_error(cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_cluster_missing_file_is_one_clear_error(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["failures", "cluster", "nope.txt"])
     err = capsys.readouterr().err
     assert code != 0 and "nope.txt" in err and "Traceback" not in err

@@ -45,7 +45,9 @@ def test_upper_case_states_name_different_events() -> None:
 
 
 def test_first_word_is_never_a_variable() -> None:
-    msgs = [f"{verb} (command {n})" for n, verb in enumerate(["boot", "halt", "wait", "reboot", "kill", "sync"])]
+    msgs = [
+        f"{verb} (command {n})" for n, verb in enumerate(["boot", "halt", "wait", "reboot", "kill", "sync"])
+    ]
     labels = TemplateMiner().add_messages(msgs * 2)
     assert len(set(labels)) == 6
 
@@ -56,7 +58,9 @@ def test_few_distinct_words_in_a_small_group_split_only_when_repeated() -> None:
     labels = m.add_messages(["Changing view acls"] * 5 + ["Changing modify acls"] * 5)
     assert len(set(labels)) == 2
     # a column whose values are mostly one-offs: one event
-    labels = TemplateMiner().add_messages(["login failed for alice", "login failed for bob", "login failed for carol"])
+    labels = TemplateMiner().add_messages(
+        ["login failed for alice", "login failed for bob", "login failed for carol"]
+    )
     assert len(set(labels)) == 1
 
 
@@ -100,3 +104,46 @@ def test_empty_messages_get_a_label() -> None:
     m = TemplateMiner()
     labels = m.add_messages(["", "  ", "boom"])
     assert labels[0] == labels[1] != labels[2]
+
+
+def test_templates_from_separate_batches_merge_when_a_column_proves_variable() -> None:
+    m = TemplateMiner(MinerConfig(variable_min_distinct=5))
+    labels = [m.add_messages([f"permission denied for {u}"])[0] for u in ("ann", "bob", "cid", "dan")]
+    assert len(set(labels)) == 4 and m.take_merges() == []  # four values: not yet a variable
+    fifth = m.add_messages(["permission denied for eve"])[0]
+    merges = m.take_merges()
+    assert {old for old, _ in merges} >= set(labels)
+    assert {m.resolve(label) for label in labels} == {fifth}
+    assert m.templates[fifth].text == "permission denied for <*>" and m.templates[fifth].count == 5
+    assert m.add_messages(["permission denied for ann"]) == [fifth]  # the narrow template is gone
+
+
+def test_a_general_template_absorbs_the_narrow_ones_it_covers() -> None:
+    m = TemplateMiner()
+    (root,) = set(m.add_messages(SSH[:2]))
+    assert m.templates[root].text == "Failed password for root from <*> port <*> ssh2"
+    general = m.add_messages(SSH[2:])[0]
+    assert m.resolve(root) == general and (root, general) in m.take_merges()
+    assert m.templates[general].count == len(SSH)
+
+
+def test_enum_and_first_columns_never_merge_across_batches() -> None:
+    m = TemplateMiner()
+    states = [
+        m.add_messages([f"job moved to {s}"])[0]
+        for s in ("NEW", "RUNNING", "DONE", "FAILED", "KILLED", "LOST")
+    ]
+    verbs = [
+        m.add_messages([f"{v} the cache"])[0] for v in ("flush", "clear", "warm", "drop", "load", "scan")
+    ]
+    assert len({m.resolve(x) for x in states}) == 6 and len({m.resolve(x) for x in verbs}) == 6
+
+
+def test_merged_templates_survive_the_state_round_trip() -> None:
+    m = TemplateMiner()
+    for u in ("ann", "bob", "cid", "dan", "eve"):
+        m.add_messages([f"permission denied for {u}"])
+    restored = TemplateMiner.from_state(json.loads(json.dumps(m.state())))
+    assert restored.add_messages(
+        ["permission denied for ann", "permission denied for zed"]
+    ) == m.add_messages(["permission denied for ann", "permission denied for zed"])

@@ -44,7 +44,7 @@ def refused(test: str, port: int) -> Row:
 
 
 def assertion(test: str, a: int, b: int) -> Row:
-    stack = f'tests/test_math.py:{a}: in {test}\nE   assert {a} == {b}'
+    stack = f"tests/test_math.py:{a}: in {test}\nE   assert {a} == {b}"
     return (f"tests/test_math.py::{test}", "failed", f"assert {a} == {b}", "AssertionError", stack)
 
 
@@ -58,7 +58,8 @@ def passed(test: str) -> Row:
 
 
 @pytest.fixture
-def settings() -> ClusterSettings:  # overrides the global Settings fixture name on purpose: only clusters needed
+def settings() -> ClusterSettings:
+    """Cluster settings only (shadows the global ``settings`` fixture in this module)."""
     return ClusterSettings(trend_window_days=7, samples_per_cluster=3)
 
 
@@ -83,7 +84,9 @@ def two_runs(store: Store, settings: ClusterSettings) -> dict[str, object]:
 
 
 def cluster_ids(session: Session, ids: list[int]) -> list[int | None]:
-    got = dict(session.execute(select(TestResult.id, TestResult.cluster_id).where(TestResult.id.in_(ids))).all())
+    got = dict(
+        session.execute(select(TestResult.id, TestResult.cluster_id).where(TestResult.id.in_(ids))).all()
+    )
     return [got[i] for i in ids]
 
 
@@ -102,12 +105,17 @@ def test_first_pass_groups_by_template_and_code_location(store: Store, settings:
     assert conn is not None
     assert conn.template == "ConnectionRefusedError: [Errno <*>] Connection refused to <*>"
     assert conn.count == 2 and conn.first_run_id == run1 and conn.state["frames"] == ["app/db.py:connect"]
-    assert conn.samples == ["[Errno 111] Connection refused to 10.0.0.5:5001", "[Errno 111] Connection refused to 10.0.0.5:5002"]
+    assert conn.samples == [
+        "[Errno 111] Connection refused to 10.0.0.5:5001",
+        "[Errno 111] Connection refused to 10.0.0.5:5002",
+    ]
     kinds = sorted(i.kind for i in list_insights(s))
     assert kinds == ["failure_cluster", "failure_cluster", "novel_failure", "novel_failure"]
 
 
-def test_incremental_pass_assigns_new_failures_and_keeps_history(store: Store, settings: ClusterSettings) -> None:
+def test_incremental_pass_assigns_new_failures_and_keeps_history(
+    store: Store, settings: ClusterSettings
+) -> None:
     s = store.session
     r = two_runs(store, settings)
     ids1, ids2 = r["ids1"], r["ids2"]
@@ -120,7 +128,12 @@ def test_incremental_pass_assigns_new_failures_and_keeps_history(store: Store, s
     assert after2[0] == after2[1] == before[0]  # new refusals join the old cluster
     assert after2[2] not in before
     conn = s.get(FailureCluster, before[0])
-    assert conn is not None and conn.count == 5 and conn.last_run_id == r["run2"] and conn.first_run_id == r["run1"]
+    assert (
+        conn is not None
+        and conn.count == 5
+        and conn.last_run_id == r["run2"]
+        and conn.first_run_id == r["run1"]
+    )
     again = analyze_failures(s, settings)
     assert again.failures == 0 and again.insight_ids == ()
 
@@ -174,7 +187,10 @@ def test_insights_carry_evidence_rows(store: Store, settings: ClusterSettings) -
     conn = next(i for i in clusters if "Connection refused" in i.title)
     conn_full = get_insight(s, conn.id)
     assert conn_full.data["trend"] == "down" and conn_full.data["affected_tests"] == 4
-    assert {e.ref_id for e in conn_full.evidence if e.ref_type == "test_result"} >= {str(ids2[0]), str(ids2[1])}
+    assert {e.ref_id for e in conn_full.evidence if e.ref_type == "test_result"} >= {
+        str(ids2[0]),
+        str(ids2[1]),
+    }
     assert any("app/db.py:connect" in c["text"] for c in conn_full.claims)
 
 
@@ -186,3 +202,36 @@ def test_clusters_are_per_project(store: Store, settings: ClusterSettings) -> No
     store.run(T0, [refused("test_get", 1)])
     summary = analyze_failures(s, settings)
     assert summary.failures == 1 and summary.new_clusters == 1  # its own cluster, not the demo project's
+
+
+def denied(user: str) -> Row:
+    stack = '  File "/ci/w/src/app/auth.py", line 9, in check\n  File "/ci/w/tests/test_auth.py", line 3, in test_login'
+    return (
+        "tests/test_auth.py::test_login",
+        "failed",
+        f"PermissionError: denied for {user}",
+        "PermissionError",
+        stack,
+    )
+
+
+def test_clusters_merge_when_later_runs_show_a_variable(store: Store, settings: ClusterSettings) -> None:
+    s = store.session
+    result_ids: list[int] = []
+    for day, user in enumerate(("ann", "bob", "cid", "dan", "eve")):
+        _, ids = store.run(T0 + timedelta(days=day), [denied(user)])
+        result_ids += ids
+        analyze_failures(s, settings)
+    cids = set(cluster_ids(s, result_ids))
+    assert len(cids) == 1
+    (live,) = list_clusters(s, settings)
+    assert live.id in cids and live.count == 5 and live.template == "PermissionError: denied for <*>"
+    assert live.first_seen_at == T0 and live.affected_tests == 1
+    dead = [c for c in s.scalars(select(FailureCluster)) if c.id != live.id]
+    assert dead and all(c.count == 0 and c.state["merged_into"] == live.id for c in dead)
+    with pytest.raises(NotFoundError):
+        get_cluster(s, settings, dead[0].id)
+    # a fresh pass (miner rebuilt from the store) sends old and new users to the merged cluster
+    _, ids = store.run(T0 + timedelta(days=9), [denied("ann"), denied("zed")])
+    summary = analyze_failures(s, settings)
+    assert summary.new_clusters == 0 and set(cluster_ids(s, ids)) == {live.id}

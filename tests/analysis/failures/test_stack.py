@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from argus.analysis.failures.stack import Frame, is_framework, own_frames, parse_frames, stack_fingerprint
 
-PY = '''Traceback (most recent call last):
+PY = """Traceback (most recent call last):
   File "/home/runner/work/app/app/.venv/lib/python3.11/site-packages/_pytest/python.py", line 194, in call
     result = testfunction(**testargs)
   File "/home/runner/work/app/app/tests/test_db.py", line 12, in test_connect
@@ -12,7 +12,7 @@ PY = '''Traceback (most recent call last):
   File "/home/runner/work/app/app/src/app/db.py", line 40, in connect
     sock.connect(addr)
   File "/usr/lib/python3.11/socket.py", line 10, in connect
-ConnectionRefusedError: [Errno 111] Connection refused'''
+ConnectionRefusedError: [Errno 111] Connection refused"""
 
 PYTEST = """tests/test_a.py:12: in test_x
     helper(3)
@@ -49,7 +49,7 @@ def keys(stack: str) -> list[str]:
 
 
 def test_python_frames_are_innermost_first_and_skip_stdlib_and_pytest() -> None:
-    assert [f.key() for f in parse_frames(PY)][0] == "python3.11/socket.py:connect"
+    assert parse_frames(PY)[0].key() == "python3.11/socket.py:connect"
     assert keys(PY) == ["app/db.py:connect", "tests/test_db.py:test_connect"]
     assert keys(PYTEST) == ["app/util.py:helper", "tests/test_a.py:test_x"]
 

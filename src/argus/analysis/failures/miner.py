@@ -34,6 +34,7 @@ Tokens = tuple[str, ...]
 
 #: Upper-case identifiers (states, enum members, event types) name events; they are never variables.
 _ENUM = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
+_PUNCT = re.compile(r"[=:,;()\[\]{}|]")
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,13 @@ class MinerConfig:
 
 @dataclass
 class Template:
-    """A mined template: tokens with ``<*>`` for variables, and how many messages it has absorbed."""
+    """A mined template: tokens with ``<*>`` for variables, how many messages it has absorbed, and
+    the template it was merged into (None while it is live)."""
 
     id: int
     tokens: Tokens
     count: int = 0
+    merged_into: int | None = None
 
     @property
     def text(self) -> str:
@@ -73,54 +76,82 @@ class Template:
 
 @dataclass
 class TemplateMiner:
-    """Batch template mining with incremental assignment (state is plain data: see :meth:`state`)."""
+    """Batch template mining with incremental assignment (state is plain data: see :meth:`state`).
+
+    Consolidation (see :meth:`_consolidate`): templates mined in different batches merge when the
+    later evidence shows a column is a variable — what the batch miner would have decided had it
+    seen all those messages at once. :meth:`take_merges` reports (old, new) ids so that callers can
+    move stored assignments.
+    """
 
     config: MinerConfig = field(default_factory=MinerConfig)
     templates: dict[int, Template] = field(default_factory=dict)
     _by_len: dict[int, list[Template]] = field(default_factory=lambda: defaultdict(list))
     _exact: dict[Tokens, int] = field(default_factory=dict)
     _by_tokens: dict[Tokens, int] = field(default_factory=dict)
+    _families: dict[tuple[int, Tokens], set[int]] = field(default_factory=lambda: defaultdict(set))
+    _merges: list[tuple[int, int]] = field(default_factory=list)
     _next_id: int = 1
 
     #: Bound of the exact-sequence cache (entries); it is cleared when full.
     EXACT_CACHE = 200_000
 
     # -- state -------------------------------------------------------------------------------
-    def add_template(self, tokens: Sequence[str], count: int = 0, template_id: int | None = None) -> Template:
-        """Register a known template (e.g. loaded from the store)."""
+    def add_template(
+        self,
+        tokens: Sequence[str],
+        count: int = 0,
+        template_id: int | None = None,
+        merged_into: int | None = None,
+    ) -> Template:
+        """Register a template (e.g. loaded from the store); known tokens return the known template."""
         key = tuple(tokens)
         if key in self._by_tokens:
-            known = self.templates[self._by_tokens[key]]
+            known = self.templates[self.resolve(self._by_tokens[key])]
             known.count += count
             return known
         tid = template_id if template_id is not None else self._next_id
         self._next_id = max(self._next_id, tid + 1)
-        tpl = Template(tid, key, count)
+        tpl = Template(tid, key, count, merged_into)
         self._by_tokens[key] = tid
         self.templates[tid] = tpl
-        self._by_len[len(tpl.tokens)].append(tpl)
+        if merged_into is None:
+            self._by_len[len(key)].append(tpl)
+            for fam in self._family_keys(key):
+                self._families[fam].add(tid)
         return tpl
 
+    def resolve(self, tid: int) -> int:
+        """The live template a (possibly merged) template id now stands for."""
+        while (nxt := self.templates[tid].merged_into) is not None:
+            tid = nxt
+        return tid
+
+    def take_merges(self) -> list[tuple[int, int]]:
+        """(merged template id, template it went into) since the last call, oldest first."""
+        out, self._merges = self._merges, []
+        return out
+
     def state(self) -> dict[str, Any]:
-        """Everything needed to resume: the config and the templates (ids, tokens, counts)."""
+        """Everything needed to resume: the config and the templates (id, tokens, count, merged_into)."""
         return {
             "config": self.config.as_dict(),
-            "templates": [[t.id, list(t.tokens), t.count] for t in self.templates.values()],
+            "templates": [[t.id, list(t.tokens), t.count, t.merged_into] for t in self.templates.values()],
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> TemplateMiner:
         miner = cls(MinerConfig(**state.get("config", {})))
-        for tid, tokens, count in state.get("templates", []):
-            miner.add_template(tokens, count, tid)
+        for tid, tokens, count, merged_into in state.get("templates", []):
+            miner.add_template(tokens, count, tid, merged_into)
         return miner
 
     # -- assignment --------------------------------------------------------------------------
     def match(self, tokens: Tokens) -> Template | None:
-        """The known template ``tokens`` fits (most specific first), or None."""
+        """The live template ``tokens`` fits (most specific first), or None."""
         tid = self._exact.get(tokens)
         if tid is not None:
-            return self.templates[tid]
+            return self.templates[self.resolve(tid)]
         best: Template | None = None
         best_consts = -1
         for tpl in self._by_len.get(len(tokens), ()):
@@ -144,7 +175,7 @@ class TemplateMiner:
         self._exact[tokens] = tid
 
     def add_messages(self, messages: Iterable[str]) -> list[int]:
-        """Assign each message a template id (mining new templates for the unmatched ones)."""
+        """Assign each message a live template id (mining new templates for the unmatched ones)."""
         return self.add_token_lists([tuple(normalise(m, max_chars=self.config.max_chars)) for m in messages])
 
     def add_token_lists(self, items: Sequence[Tokens]) -> list[int]:
@@ -159,13 +190,68 @@ class TemplateMiner:
                 tpl.count += 1
                 out[i] = tpl.id
         if pending:
+            created: list[int] = []
             for group in mine([items[i] for i in pending], self.config):
-                tpl = self.add_template(template_of([items[pending[j]] for j in group]))
+                tokens = template_of([items[pending[j]] for j in group])
+                is_new = tokens not in self._by_tokens
+                tpl = self.add_template(tokens)
+                if is_new:
+                    created.append(tpl.id)
                 for j in group:
                     tpl.count += 1
                     out[pending[j]] = tpl.id
                     self._remember(items[pending[j]], tpl.id)
+            for tid in created:
+                self._consolidate(tid)
+            out = [self.resolve(t) for t in out]
         return out
+
+    # -- consolidation -----------------------------------------------------------------------
+    @staticmethod
+    def _family_keys(tokens: Tokens) -> list[tuple[int, Tokens]]:
+        return [
+            (c, (*tokens[:c], WILDCARD, *tokens[c + 1 :]))
+            for c in range(1, len(tokens))
+            if tokens[c] != WILDCARD and not _ENUM.fullmatch(tokens[c]) and not _PUNCT.fullmatch(tokens[c])
+        ]
+
+    def _consolidate(self, tid: int) -> None:
+        """Merge what a new template ``tid`` makes redundant or decidable.
+
+        1. Live templates that ``tid`` subsumes (it matches them; it has ``<*>`` where they have
+           words) merge into it: the batch miner decided that column is a variable.
+        2. A family of at least ``variable_min_distinct`` live templates differing in one word column
+           merges into the template with ``<*>`` there. (The batch miner's ratio test is not used
+           here: counts are tiny when a template is new, and a merge is not undone.)
+        """
+        tpl = self.templates[tid]
+        if tpl.merged_into is not None:
+            return
+        if WILDCARD in tpl.tokens:
+            for other in list(self._by_len[len(tpl.tokens)]):
+                if other.id != tid and all(
+                    a in (WILDCARD, b) for a, b in zip(tpl.tokens, other.tokens, strict=True)
+                ):
+                    self._merge(other, tpl)
+        for fam in self._family_keys(tpl.tokens):
+            members = [
+                self.templates[m]
+                for m in self._families.get(fam, ())
+                if self.templates[m].merged_into is None
+            ]
+            if len(members) >= max(2, self.config.variable_min_distinct):
+                general = self.add_template(fam[1])
+                for m in members:
+                    if m.id != general.id:
+                        self._merge(m, general)
+                self._consolidate(general.id)
+                return
+
+    def _merge(self, old: Template, into: Template) -> None:
+        old.merged_into = into.id
+        into.count += old.count
+        self._by_len[len(old.tokens)].remove(old)
+        self._merges.append((old.id, into.id))
 
 
 def render(tokens: Sequence[str]) -> str:
@@ -204,13 +290,13 @@ def mine(rows: Sequence[Tokens], config: MinerConfig) -> list[list[int]]:
             w = weight[r]
             for pt in enumerate(r):
                 freq[pt] += w
-        initial: dict[tuple[Any, ...], list[Tokens]] = defaultdict(list)
+        initial: dict[tuple[int, tuple[str | None, ...]], list[Tokens]] = defaultdict(list)
         for r in uniq:
             fs = [freq[pt] for pt in enumerate(r)]
             counts = Counter(fs)
             f_star = max(counts, key=lambda f: (counts[f], f)) if fs else 0
-            key = (f_star, *(t if f == f_star else None for t, f in zip(r, fs, strict=True)))
-            initial[key].append(r)
+            anchor = tuple(t if f == f_star else None for t, f in zip(r, fs, strict=True))
+            initial[(f_star, anchor)].append(r)
         for key, members in initial.items():
             for grp in _split(members, weight, freq, key[0], config):
                 groups.append([i for r in grp for i in where[r]])
@@ -241,7 +327,7 @@ def _split(
                 and not all(_ENUM.fullmatch(v) for v in values)
                 and (
                     len(values) >= config.variable_min_distinct
-                    or len(values) / size >= config.variable_distinct_ratio
+                    or (len(values) >= 3 and len(values) / size >= config.variable_distinct_ratio)
                 )
             )
             if variable:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from argus.analysis.failures.algo import assign, miner_config
 from argus.analysis.failures.insights import build_insights
 from argus.analysis.failures.miner import TemplateMiner, render
-from argus.analysis.failures.schemas import AnalysisSummary, ClusterView, FailureInput
+from argus.analysis.failures.schemas import AnalysisSummary, ClusterKey, ClusterView, FailureInput
 from argus.analysis.failures.views import (
     cluster_views,
     get_cluster,
@@ -57,13 +57,28 @@ class _Pass:
 def load_miner(
     session: Session, settings: ClusterSettings
 ) -> tuple[TemplateMiner, dict[str, FailureCluster]]:
-    """The project's template miner, rebuilt from its stored clusters, and the clusters by fingerprint."""
+    """The project's template miner, rebuilt from its stored clusters, and the clusters by fingerprint.
+
+    Clusters merged into others (``state['merged_into']``) come back as merged templates, so the
+    miner never mines their old, narrower template again.
+    """
     miner = TemplateMiner(miner_config(settings))
     clusters = list(session.scalars(select(FailureCluster).order_by(FailureCluster.id)))
+    by_id = {c.id: c for c in clusters}
+    merged: list[FailureCluster] = []
     for c in clusters:
-        tokens = (c.state or {}).get("tokens")
-        if tokens:
-            miner.add_template(tokens, c.count)
+        state = c.state or {}
+        if state.get("merged_into") is not None:
+            merged.append(c)
+        elif state.get("tokens"):
+            miner.add_template(state["tokens"], c.count)
+    for c in merged:
+        target = by_id.get(c.state["merged_into"])
+        while target is not None and (target.state or {}).get("merged_into") is not None:
+            target = by_id.get(target.state["merged_into"])
+        if target is not None and c.state.get("tokens") and target.state.get("tokens"):
+            live = miner.add_template(target.state["tokens"])
+            miner.add_template(c.state["tokens"], 0, merged_into=live.id)
     return miner, {c.fingerprint: c for c in clusters}
 
 
@@ -101,6 +116,64 @@ def _first_line(f: FailureInput) -> str:
     return (text or (f.failure_type or ""))[:500]
 
 
+def _cluster(
+    session: Session, state: _Pass, key: ClusterKey, frames: Sequence[str], f: FailureInput
+) -> FailureCluster:
+    """The cluster of ``key``, created (first seen at ``f``) when it does not exist yet."""
+    fp = key.fingerprint
+    c = state.by_fp.get(fp)
+    if c is None:
+        c = FailureCluster(
+            project_id=current_project_id(session),
+            fingerprint=fp,
+            template=render(key.template),
+            stack_fingerprint=key.stack_fingerprint,
+            failure_type=f.failure_type,
+            samples=[],
+            count=0,
+            first_seen_at=f.observed_at,
+            last_seen_at=f.observed_at,
+            first_run_id=f.run_id,
+            last_run_id=f.run_id,
+            state={"tokens": list(key.template), "frames": list(frames)},
+        )
+        session.add(c)
+        session.flush()
+        state.by_fp[fp] = c
+        state.new.add(c.id)
+    return c
+
+
+def _apply_merges(session: Session, state: _Pass, miner: TemplateMiner, settings: ClusterSettings) -> None:
+    """Move the failures of clusters whose template was merged into the merged template's cluster."""
+    for old_tid, new_tid in miner.take_merges():
+        old_tokens = list(miner.templates[old_tid].tokens)
+        new_tokens = miner.templates[miner.resolve(new_tid)].tokens
+        for c in [c for c in state.by_fp.values() if (c.state or {}).get("tokens") == old_tokens]:
+            if (c.state or {}).get("merged_into") is not None:
+                continue
+            seed = FailureInput(
+                0, c.first_run_id or 0, 0, None, c.failure_type, None, as_utc(c.first_seen_at)
+            )
+            target = _cluster(
+                session, state, ClusterKey(new_tokens, c.stack_fingerprint), c.state.get("frames", []), seed
+            )
+            session.execute(
+                update(TestResult).where(TestResult.cluster_id == c.id).values(cluster_id=target.id)
+            )
+            target.count = (target.count or 0) + (c.count or 0)
+            if as_utc(c.first_seen_at) < as_utc(target.first_seen_at):
+                target.first_seen_at, target.first_run_id = c.first_seen_at, c.first_run_id
+            if as_utc(c.last_seen_at) > as_utc(target.last_seen_at):
+                target.last_seen_at, target.last_run_id = c.last_seen_at, c.last_run_id
+            extra = [x for x in (c.samples or []) if x not in (target.samples or [])]
+            target.samples = [*(target.samples or []), *extra][: settings.samples_per_cluster]
+            c.count = 0
+            c.state = {**(c.state or {}), "merged_into": target.id}
+            state.touched.discard(c.id)
+            state.touched.add(target.id)
+
+
 def _absorb(
     session: Session,
     state: _Pass,
@@ -109,30 +182,11 @@ def _absorb(
     settings: ClusterSettings,
 ) -> None:
     """Assign one page to clusters (creating new ones) and write the result→cluster links in bulk."""
-    project_id = current_project_id(session)
     links: list[dict[str, int]] = []
-    for f, a in zip(batch, assign(miner, batch, settings), strict=True):
-        fp = a.key.fingerprint
-        c = state.by_fp.get(fp)
-        if c is None:
-            c = FailureCluster(
-                project_id=project_id,
-                fingerprint=fp,
-                template=render(a.key.template),
-                stack_fingerprint=a.key.stack_fingerprint,
-                failure_type=f.failure_type,
-                samples=[],
-                count=0,
-                first_seen_at=f.observed_at,
-                last_seen_at=f.observed_at,
-                first_run_id=f.run_id,
-                last_run_id=f.run_id,
-                state={"tokens": list(a.key.template), "frames": list(a.frames)},
-            )
-            session.add(c)
-            session.flush()
-            state.by_fp[fp] = c
-            state.new.add(c.id)
+    assignments = assign(miner, batch, settings)
+    _apply_merges(session, state, miner, settings)
+    for f, a in zip(batch, assignments, strict=True):
+        c = _cluster(session, state, a.key, a.frames, f)
         c.count = (c.count or 0) + 1
         if f.observed_at < as_utc(c.first_seen_at):
             c.first_seen_at, c.first_run_id = f.observed_at, f.run_id
