@@ -229,7 +229,7 @@ def test_clusters_merge_when_later_runs_show_a_variable(store: Store, settings: 
     assert live.first_seen_at == T0 and live.affected_tests == 1
     dead = [c for c in s.scalars(select(FailureCluster)) if c.id != live.id]
     assert dead and all(c.count == 0 and c.state["merged_into"] == live.id for c in dead)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match=f"merged into cluster {live.id}"):
         get_cluster(s, settings, dead[0].id)
     # a fresh pass (miner rebuilt from the store) sends old and new users to the merged cluster
     _, ids = store.run(T0 + timedelta(days=9), [denied("ann"), denied("zed")])

@@ -154,6 +154,10 @@ def get_cluster(
     """One cluster with its affected tests (most failures first) and its newest failures."""
     views = cluster_views(session, settings, [cluster_id])
     if not views:
+        row = session.scalars(select(FailureCluster).where(FailureCluster.id == cluster_id)).first()
+        into = (row.state or {}).get("merged_into") if row is not None else None
+        if into is not None:
+            raise NotFoundError(f"failure cluster {cluster_id} was merged into cluster {into}")
         raise NotFoundError(f"failure cluster {cluster_id} not found in this project")
     tests = session.execute(
         select(TestCase.id, TestCase.identity, func.count(TestResult.id))
