@@ -1,0 +1,157 @@
+"""Run the simulation and write every artifact: repos, per-run reports, ground truth, manifest."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from argus.core.errors import InputError
+from argus.sim.config import SimConfig
+from argus.sim.gitwrite import write_repo
+from argus.sim.history import History, Simulation, play
+from argus.sim.junit import durations, pytest_xml, split, surefire_files
+from argus.sim.reports import CoverageWriter, trivy_json
+from argus.sim.rng import stream
+from argus.sim.truth import build_truth, failure_label
+from argus.sim.world import build_world
+
+MANIFEST_SCHEMA = "argus-sim/1"
+RUN_SCHEMA = "argus-sim-run/1"
+Progress = Callable[[str, int, int], None]  # (stage text, done, total)
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    name: str
+    path: Path
+    commits: int
+    runs: int
+    tests: int
+    flaky: int
+    regressions: int
+    outages: int
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_bytes(text.encode("utf-8"))
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def prepare_out(out: Path, force: bool) -> None:
+    """Refuse to write into a non-empty folder unless ``force``; then remove only earlier simulator output."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a directory")
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise InputError(f"--out {out}: folder is not empty (use --force to replace earlier simulator output)")
+        for child in out.iterdir():
+            if child.is_dir() and (child / "ground_truth.json").exists():
+                shutil.rmtree(child)
+        (out / "manifest.json").unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _write_runs(sim: Simulation, h: History, shas: dict[int, str], pdir: Path,
+                progress: Progress | None) -> tuple[dict[str, str], list[str]]:
+    cfg, world = sim.cfg, sim.world
+    cov = CoverageWriter(f"/home/runner/work/{world.name}/{world.name}", cfg.coverage_lines)
+    vulns = {v.id: v for v in sim.vulns}
+    slow = {uid: spec.category for uid, spec in world.flaky.items()}
+    targets = {"pip": "requirements.txt", "maven": "java/pom.xml"}
+    run_dirs: dict[str, str] = {}
+    labels: list[str] = []
+    for i, run in enumerate(h.runs):
+        rel = f"runs/{run.key}"
+        rdir = pdir / rel
+        (rdir / "surefire-reports").mkdir(parents=True)
+        rng = stream(cfg.seed, "render", world.name, run.key)
+        fails = h.failures[run.key]
+        secs = durations(rng, run.tests, fails, slow)
+        py, java = split(run.tests)
+        host = f"gh-runner-{rng.randint(1, 40):02d}"
+        junit = ["junit-pytest.xml"]
+        _write(rdir / "junit-pytest.xml", pytest_xml(py, fails, secs, run.started_at, host))
+        for name, text in surefire_files(java, fails, secs, run.environment, cfg.surefire_reruns).items():
+            _write(rdir / "surefire-reports" / name, text)
+            junit.append(f"surefire-reports/{name}")
+        coverage = None
+        if run.outage is None:  # the job died: no coverage upload
+            coverage = "coverage.xml"
+            _write(rdir / coverage, cov.render(run.coverage, run.started_at + timedelta(minutes=3)))
+        trivy = None
+        if run.attempt == 1:  # "re-run failed jobs" repeats only the test job
+            trivy = "trivy.json"
+            _write(rdir / trivy, trivy_json([vulns[v] for v in run.vulns], run.started_at, targets))
+        finished = run.started_at + timedelta(seconds=round(sum(secs.values()) / 4 + 45))
+        meta = {
+            "schema": RUN_SCHEMA, "project": world.name, "key": run.key, "ci_provider": "github", "job": "test",
+            "run_id": run.run_id, "attempt": run.attempt, "commit": shas[run.commit_mark], "branch": run.branch,
+            "environment": run.environment, "started_at": run.started_at.isoformat(),
+            "finished_at": finished.isoformat(),
+            "ci_url": f"https://github.example/acme/{world.name}/actions/runs/{run.run_id}/attempts/{run.attempt}",
+            "reports": {"junit": junit, "coverage": coverage, "vulnerabilities": trivy},
+        }
+        _write(rdir / "run.json", _dump(meta))
+        run_dirs[run.key] = rel
+        by_uid = {t.uid: t.test_id for t in run.tests}
+        labels.append(json.dumps({"run": run.key, "failures": [failure_label(by_uid[u], f)
+                                                                for u, f in sorted(fails.items())]}))
+        if progress is not None and (i % 10 == 9 or i == len(h.runs) - 1):
+            progress(f"{world.name}: writing runs", i + 1, len(h.runs))
+    return run_dirs, labels
+
+
+def simulate_project(cfg: SimConfig, index: int, out: Path, progress: Progress | None = None) -> tuple[
+        ProjectSummary, list[dict[str, Any]]]:
+    """Generate project ``index`` under ``out/<name>``; return its summary and manifest run entries."""
+    world = build_world(cfg, index)
+    if progress is not None:
+        progress(f"{world.name}: simulating history", 0, 1)
+    h, sim = play(cfg, world, index)
+    pdir = out / world.name
+    if progress is not None:
+        progress(f"{world.name}: writing git repository ({len(h.commits)} commits)", 0, 1)
+    merged = [b.name for b in sim.branches.values() if b.merged]
+    shas = write_repo(pdir / "repo", h.commits, sorted(merged))
+    run_dirs, labels = _write_runs(sim, h, shas, pdir, progress)
+    truth = build_truth(sim, h, shas, run_dirs)
+    _write(pdir / "ground_truth.json", _dump(truth))
+    _write(pdir / "ground_truth_failures.jsonl", "\n".join(labels) + "\n")
+    entries = [{"project": world.name, "key": r.key, "path": f"{world.name}/{run_dirs[r.key]}",
+                "started_at": r.started_at.isoformat(), "commit": shas[r.commit_mark], "branch": r.branch,
+                "attempt": r.attempt} for r in h.runs]
+    summary = ProjectSummary(world.name, pdir, len(h.commits), len(h.runs), len(world.tests), len(world.flaky),
+                             len(h.regressions), sum(r.outage is not None for r in h.runs))
+    return summary, entries
+
+
+def simulate(cfg: SimConfig, out: Path, *, scale: str | None = None, force: bool = False,
+             progress: Progress | None = None) -> list[ProjectSummary]:
+    """Generate ``cfg.projects`` projects into ``out`` and write ``out/manifest.json``."""
+    prepare_out(out, force)
+    summaries: list[ProjectSummary] = []
+    runs: list[dict[str, Any]] = []
+    for i in range(cfg.projects):
+        s, entries = simulate_project(cfg, i, out, progress)
+        summaries.append(s)
+        runs += entries
+    runs.sort(key=lambda r: (r["started_at"], r["project"], r["key"]))
+    manifest = {
+        "schema": MANIFEST_SCHEMA, "generator": "argus simulate", "seed": cfg.seed, "scale": scale,
+        "config": cfg.as_dict(),
+        "projects": [{"name": s.name, "path": s.name, "repo": f"{s.name}/repo", "default_branch": "main",
+                      "ground_truth": f"{s.name}/ground_truth.json",
+                      "failure_labels": f"{s.name}/ground_truth_failures.jsonl", "commits": s.commits,
+                      "runs": s.runs, "tests": s.tests} for s in summaries],
+        "runs": runs,
+    }
+    _write(out / "manifest.json", _dump(manifest))
+    return summaries
