@@ -1,11 +1,12 @@
 """Bulk persistence of one parsed report: test identities resolved in chunks, results in one batch.
 
-* ``test_case``: existing identities are selected in chunks of :data:`CHUNK`; the new ones are
-  inserted with ``INSERT ... ON CONFLICT DO NOTHING`` (so a concurrent ingester cannot make us fail)
-  and selected again for their ids; ``last_seen_at`` of the known ones is bumped in the same chunks.
-* ``test_result``: one executemany on SQLite (sqlite3 directly: SQLAlchemy's per-row parameter
-  processing costs more than the insert itself) and ``COPY ... FROM STDIN`` on PostgreSQL (psycopg 3).
-  Both run on the session's own connection, so they are inside its transaction and SAVEPOINTs.
+* ``test_case``: an upsert (``ON CONFLICT (project_id, identity) DO UPDATE SET last_seen_at``)
+  inserts the new identities and bumps the known ones; see :func:`resolve_test_cases`.
+* ``test_result``: one executemany on SQLite and ``COPY ... FROM STDIN`` on PostgreSQL (psycopg 3).
+
+Both use the DB-API connection under the session (sqlite3 / psycopg directly: SQLAlchemy's per-row
+parameter processing cost more than the inserts themselves), so they run inside the session's
+transaction and SAVEPOINTs; driver errors are re-raised as SQLAlchemy ``DBAPIError``.
 
 Nothing here commits.
 """
@@ -13,12 +14,10 @@ Nothing here commits.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from argus.ingest.testreports.model import ParsedCase, ParsedReport
 from argus.store.models import TestCase, TestResult
 
 CHUNK = 500
+PG_CHUNK = 10_000
 
 #: Columns written per result, in this order (the rest keep their defaults / NULL).
 RESULT_COLUMNS = (
@@ -35,60 +35,71 @@ RESULT_COLUMNS = (
 )
 
 
-def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+_CASE_COLUMNS = "project_id, identity, suite, classname, name, file, first_seen_at, last_seen_at"
 
+_PG_UPSERT = f"""
+INSERT INTO {TestCase.__tablename__} ({_CASE_COLUMNS})
+SELECT %s, t.identity, t.suite, t.classname, t.name, t.file, %s, %s
+FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) AS t(identity, suite, classname, name, file)
+ON CONFLICT (project_id, identity) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at
+RETURNING identity, id"""
 
-def _select_ids(session: Session, project_id: int, identities: Sequence[str], into: dict[str, int]) -> None:
-    for part in _chunks(identities):
-        query = (
-            select(TestCase.identity, TestCase.id)
-            .where(TestCase.project_id == project_id, TestCase.identity.in_(part))
-            .execution_options(argus_unscoped=True)  # filtered by project explicitly
-        )
-        for identity, case_id in session.execute(query):
-            into[identity] = case_id
+_SQLITE_UPSERT = f"""
+INSERT INTO {TestCase.__tablename__} ({_CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (project_id, identity) DO UPDATE SET last_seen_at = excluded.last_seen_at"""
+
+#: SQLAlchemy's storage format of datetimes on SQLite (naive UTC), reproduced for the raw path.
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def resolve_test_cases(session: Session, project_id: int, cases: Sequence[ParsedCase], now: datetime) -> dict[str, int]:
-    """Map every identity of ``cases`` to its ``test_case.id``, inserting the new ones."""
+    """Map every identity of ``cases`` to its ``test_case.id``, inserting new ones, bumping ``last_seen_at``.
+
+    PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE ... RETURNING`` per
+    :data:`PG_CHUNK` identities (no ``IN (...)`` look-ups: PostgreSQL plans those as sequential scans
+    on a table grown in the same transaction, before statistics exist). SQLite: an executemany upsert,
+    then the ids by ``IN`` chunks of :data:`CHUNK` (SQLite probes the unique index per value).
+    Either way a concurrent ingester of the same tests cannot make it fail.
+    """
     first: dict[str, ParsedCase] = {}
     for case in cases:
         if case.identity not in first:
             first[case.identity] = case
     identities = list(first)
+    reps = [first[i] for i in identities]
+    connection = session.connection()
+    raw: Any = connection.connection.driver_connection
+    dbapi_error = connection.dialect.loaded_dbapi.Error
     ids: dict[str, int] = {}
-    _select_ids(session, project_id, identities, ids)
-    known = list(ids.values())
-    for i in range(0, len(known), CHUNK):
-        session.execute(
-            update(TestCase)
-            .where(TestCase.id.in_(known[i : i + CHUNK]))
-            .values(last_seen_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    missing = [identity for identity in identities if identity not in ids]
-    if missing:
-        rows = [
-            {
-                "project_id": project_id,
-                "identity": identity,
-                "suite": first[identity].suite,
-                "classname": first[identity].classname,
-                "name": first[identity].name,
-                "file": first[identity].file,
-                "first_seen_at": now,
-                "last_seen_at": now,
-            }
-            for identity in missing
-        ]
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(TestCase).on_conflict_do_nothing(index_elements=["project_id", "identity"])
-        for i in range(0, len(rows), CHUNK):
-            session.execute(stmt, rows[i : i + CHUNK])
-        _select_ids(session, project_id, missing, ids)
+    try:
+        if connection.dialect.name == "postgresql":
+            with raw.cursor() as cursor:
+                for i in range(0, len(identities), PG_CHUNK):
+                    part = reps[i : i + PG_CHUNK]
+                    cursor.execute(_PG_UPSERT, (
+                        project_id, now, now, identities[i : i + PG_CHUNK], [c.suite for c in part],
+                        [c.classname for c in part], [c.name for c in part], [c.file for c in part],
+                    ))
+                    ids.update(cursor.fetchall())
+            return ids
+        stamp = now.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
+        cursor = raw.cursor()
+        try:
+            cursor.executemany(_SQLITE_UPSERT, [
+                (project_id, c.identity, c.suite, c.classname, c.name, c.file, stamp, stamp) for c in reps
+            ])
+            for i in range(0, len(identities), CHUNK):
+                names = identities[i : i + CHUNK]
+                cursor.execute(
+                    f"SELECT identity, id FROM {TestCase.__tablename__} WHERE project_id = ? "
+                    f"AND identity IN ({', '.join('?' * len(names))})",
+                    (project_id, *names),
+                )
+                ids.update(cursor.fetchall())
+        finally:
+            cursor.close()
+    except dbapi_error as exc:
+        raise DBAPIError.instance("upsert test_case", None, exc, dbapi_error) from exc
     return ids
 
 

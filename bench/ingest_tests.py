@@ -1,0 +1,183 @@
+"""Benchmark test-report ingestion against the raw XML parse of the same bytes, and parsing vs junitparser.
+
+Usage: .venv/bin/python bench/ingest_tests.py [--scale 1.0] [--pg URL] [--skip-peer]
+
+Generates ``200 * scale`` JUnit files of 5,000 cases (≈5% failures with a message and a stack, 3% skipped,
+1% flaky retried tests, pytest-like names), then measures on the same bytes:
+
+* ``raw_parse``: the fastest plain parse we could write — pyexpat with no handlers, and
+  ``xml.etree.ElementTree.fromstring`` (C); the faster one is the reference;
+* ``argus_parse``: :func:`parse_report_file` (streaming, typed cases, identities);
+* ``ingest_sqlite`` / ``ingest_postgresql``: the whole ``ingest_test_reports`` service (hash, dedup
+  check, parse, identities, bulk insert, commit) into a fresh database;
+* ``junitparser``: the peer parser (``JUnitXml.fromfile`` and iterating every case's result).
+
+Prints ``name: value unit (ratio vs reference)`` and writes bench/results/ingest_tests.json.
+Every run starts from empty databases; the PostgreSQL one uses a throw-away schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+from sqlalchemy import text
+
+from argus.core.db import create_db_engine, unit_of_work
+from argus.core.settings import IngestSettings
+from argus.ingest.ci_env import CiMetadata
+from argus.ingest.testreports import parse_report_file
+from argus.ingest.testreports.service import FileStatus, ingest_test_reports
+from argus.store.migrate import upgrade
+from argus.store.projects import get_or_create_project
+from argus.store.session import make_session_factory
+
+REPO = Path(__file__).resolve().parents[1]
+CASES_PER_FILE = 5000
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def generate(folder: Path, files: int, seed: int = 7, shards: int = 20) -> tuple[list[Path], int]:
+    """Write the report set; return the paths and the number of result rows they hold.
+
+    File ``f`` holds the tests of shard ``f % shards``: the first ``shards`` files create the test
+    identities, later files are further runs of the same tests (history accumulating), with
+    different outcomes and durations (the bytes, hence content hashes, differ).
+    """
+    rng = random.Random(seed)
+    paths, results = [], 0
+    for f in range(files):
+        parts = [f'<?xml version="1.0" encoding="utf-8"?>\n<testsuites><testsuite name="pytest" tests="{CASES_PER_FILE}" '
+                 f'timestamp="2026-01-01T00:{f % 60:02d}:00">']
+        for c in range(CASES_PER_FILE):
+            module = f"tests.pkg{f % shards}.test_mod{c // 250}"
+            head = f'<testcase classname="{module}.TestK{c % 10}" name="test_case_{f % shards}_{c}[param-{c % 3}]" ' \
+                   f'file="{module.replace(".", "/")}.py" line="{c % 400 + 1}" time="{rng.random() / 10:.4f}"'
+            roll = rng.random()
+            if roll < 0.01:  # flaky: fails, then passes on retry
+                parts.append(f'{head}><failure message="AssertionError: timeout">Traceback ...\nE   timeout</failure></testcase>')
+                parts.append(f"{head}/>")
+                results += 2
+                continue
+            if roll < 0.06:
+                parts.append(f'{head}><failure message="AssertionError: assert {c} == {c + 1}" type="AssertionError">'
+                             f"def test():\n&gt;   assert {c} == {c + 1}\nE   AssertionError\n{module}.py:{c}: AssertionError"
+                             f"</failure><system-out>log line {c}</system-out></testcase>")
+            elif roll < 0.09:
+                parts.append(f'{head}><skipped type="pytest.skip" message="needs gpu">skipped</skipped></testcase>')
+            else:
+                parts.append(f"{head}/>")
+            results += 1
+        parts.append("</testsuite></testsuites>\n")
+        path = folder / f"report-{f:03d}.xml"
+        path.write_text("\n".join(parts), encoding="utf-8")
+        paths.append(path)
+    return paths, results
+
+
+def timed(fn: Any) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def raw_expat(paths: list[Path]) -> None:
+    for p in paths:
+        parser = expat.ParserCreate()
+        parser.Parse(p.read_bytes(), True)
+
+
+def raw_etree(paths: list[Path]) -> None:
+    for p in paths:
+        ET.fromstring(p.read_bytes())
+
+
+def argus_parse(paths: list[Path]) -> None:
+    for p in paths:
+        parse_report_file(p)
+
+
+def peer_junitparser(paths: list[Path]) -> None:
+    from junitparser import JUnitXml
+
+    for p in paths:
+        for suite in JUnitXml.fromfile(str(p)):
+            for case in suite:
+                _ = (case.classname, case.name, case.time, case.result)
+
+
+def ingest(url: str, paths: list[Path]) -> float:
+    engine = create_db_engine(url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    meta = CiMetadata(provider="bench", run_id=uuid.uuid4().hex, commit_sha="0" * 40, branch="main")
+
+    def run() -> None:
+        with unit_of_work(factory) as session:  # type: ignore[arg-type]
+            get_or_create_project(session, "bench")
+            out = ingest_test_reports(session, paths, meta, IngestSettings())
+            assert all(o.status is FileStatus.INGESTED for o in out), [o.reason for o in out if o.reason][:3]
+
+    seconds = timed(run)
+    engine.dispose()
+    return seconds
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=1.0, help="fraction of the 200 files (0.05 = 10 files)")
+    ap.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL URL ('' to skip)")
+    ap.add_argument("--skip-peer", action="store_true", help="do not time junitparser")
+    args = ap.parse_args()
+    files = max(1, round(200 * args.scale))
+    figures: dict[str, Any] = {"files": files, "cases_per_file": CASES_PER_FILE}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths, results = generate(folder, files)
+        size_mb = sum(p.stat().st_size for p in paths) / 1e6
+        figures.update(results=results, megabytes=round(size_mb, 1))
+        print(f"input: {files} files, {results} results, {size_mb:.1f} MB")
+        raw_etree(paths[:1])  # warm the page cache
+        t_expat, t_etree = timed(lambda: raw_expat(paths)), timed(lambda: raw_etree(paths))
+        reference = min(t_expat, t_etree)
+        figures["raw_parse_s"] = {"pyexpat_no_handlers": t_expat, "etree_fromstring": t_etree}
+
+        def report(name: str, seconds: float) -> None:
+            figures[name] = {"seconds": seconds, "results_per_s": results / seconds, "ratio_vs_raw_parse": seconds / reference}
+            print(f"{name}: {results / seconds:,.0f} results/s ({seconds / reference:.2f}x raw parse, {seconds:.2f} s)")
+
+        print(f"raw_parse: {results / reference:,.0f} results/s (reference: "
+              f"{'pyexpat' if t_expat <= t_etree else 'etree'}; pyexpat {t_expat:.2f} s, etree {t_etree:.2f} s)")
+        report("argus_parse", timed(lambda: argus_parse(paths)))
+        if not args.skip_peer:
+            report("junitparser_parse", timed(lambda: peer_junitparser(paths)))
+        db_file = folder / "bench.db"
+        report("ingest_sqlite", ingest(f"sqlite:///{db_file}", paths))
+        if args.pg:
+            schema = f"bench_{uuid.uuid4().hex[:10]}"
+            admin = create_db_engine(args.pg)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            try:
+                report("ingest_postgresql", ingest(f"{args.pg}?options=-csearch_path%3D{schema}", paths))
+            finally:
+                with admin.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+    out = REPO / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "ingest_tests.json").write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
