@@ -6,7 +6,9 @@ Generates ``200 * scale`` JUnit files of 5,000 cases (≈5% failures with a mess
 1% flaky retried tests, pytest-like names), then measures on the same bytes:
 
 * ``raw_parse``: the fastest plain parse we could write — pyexpat with no handlers, and
-  ``xml.etree.ElementTree.fromstring`` (C); the faster one is the reference;
+  ``xml.etree.ElementTree.fromstring`` (C); the faster one is the reference (the limit);
+* ``raw_extract``: pyexpat with one trivial Python callback per element keeping each testcase's
+  attributes — the least any parser handing cases to Python must do (a second, fairer reference);
 * ``argus_parse``: :func:`parse_report_file` (streaming, typed cases, identities);
 * ``ingest_sqlite`` / ``ingest_postgresql``: the whole ``ingest_test_reports`` service (hash, dedup
   check, parse, identities, bulk insert, commit) into a fresh database;
@@ -96,6 +98,20 @@ def raw_expat(paths: list[Path]) -> None:
         parser.Parse(p.read_bytes(), True)
 
 
+def raw_expat_extract(paths: list[Path]) -> None:
+    """The least a Python parser must do: one callback per element, keeping every testcase's attributes."""
+    for p in paths:
+        cases: list[dict[str, str]] = []
+        parser = expat.ParserCreate()
+
+        def start(tag: str, attrs: dict[str, str], append: Any = cases.append) -> None:
+            if tag == "testcase":
+                append(attrs)
+
+        parser.StartElementHandler = start
+        parser.Parse(p.read_bytes(), True)
+
+
 def raw_etree(paths: list[Path]) -> None:
     for p in paths:
         ET.fromstring(p.read_bytes())
@@ -148,15 +164,21 @@ def main() -> int:
         print(f"input: {files} files, {results} results, {size_mb:.1f} MB")
         raw_etree(paths[:1])  # warm the page cache
         t_expat, t_etree = timed(lambda: raw_expat(paths)), timed(lambda: raw_etree(paths))
+        t_extract = timed(lambda: raw_expat_extract(paths))
         reference = min(t_expat, t_etree)
-        figures["raw_parse_s"] = {"pyexpat_no_handlers": t_expat, "etree_fromstring": t_etree}
+        figures["raw_parse_s"] = {"pyexpat_no_handlers": t_expat, "etree_fromstring": t_etree,
+                                  "pyexpat_testcase_attrs": t_extract}
 
         def report(name: str, seconds: float) -> None:
-            figures[name] = {"seconds": seconds, "results_per_s": results / seconds, "ratio_vs_raw_parse": seconds / reference}
-            print(f"{name}: {results / seconds:,.0f} results/s ({seconds / reference:.2f}x raw parse, {seconds:.2f} s)")
+            figures[name] = {"seconds": seconds, "results_per_s": results / seconds,
+                             "ratio_vs_raw_parse": seconds / reference, "ratio_vs_extract": seconds / t_extract}
+            print(f"{name}: {results / seconds:,.0f} results/s ({seconds / reference:.2f}x raw parse, "
+                  f"{seconds / t_extract:.2f}x attribute extraction, {seconds:.2f} s)")
 
         print(f"raw_parse: {results / reference:,.0f} results/s (reference: "
               f"{'pyexpat' if t_expat <= t_etree else 'etree'}; pyexpat {t_expat:.2f} s, etree {t_etree:.2f} s)")
+        print(f"raw_extract: {results / t_extract:,.0f} results/s (pyexpat + one Python callback per element "
+              f"keeping testcase attributes, {t_extract:.2f} s)")
         report("argus_parse", timed(lambda: argus_parse(paths)))
         if not args.skip_peer:
             report("junitparser_parse", timed(lambda: peer_junitparser(paths)))

@@ -162,7 +162,12 @@ class JUnitHandler:
         else:
             outcome = Outcome.PASSED
         add = self.ctx.collector.add
-        retries = case.retries or ()
+        retries = case.retries
+        if retries is None:  # the common case: one attempt
+            ra = case.result_attrs
+            add(case.suite, classname, name, file, line, outcome, duration, ra.get("message"), ra.get("type"),
+                _text(case.body), _text(case.stdout), _text(case.stderr), case.props)
+            return
         for r in retries:
             if r.before:
                 add(case.suite, classname, name, file, line, r.outcome, None, r.message, r.type,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -104,8 +105,13 @@ class ParsedReport:
     timestamp: datetime | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
-    def summary(self) -> ReportSummary:
+    @cached_property
+    def _summary(self) -> ReportSummary:
         return summarise(self.cases)
+
+    def summary(self) -> ReportSummary:
+        """Counts per distinct test (computed once)."""
+        return self._summary
 
     def final_outcomes(self) -> dict[str, Outcome]:
         """Each test's outcome over its attempts (rule of :class:`ReportSummary`)."""

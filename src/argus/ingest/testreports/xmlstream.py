@@ -25,6 +25,7 @@ from argus.ingest.testreports.identity import make_identity
 from argus.ingest.testreports.model import Limits, ParsedCase, ParsedReport, ReportFormat, ReportParseError
 
 _MAX_INT = 2**31 - 1
+_INF = float("inf")
 
 
 class TextBuffer:
@@ -78,9 +79,7 @@ def to_float(value: str | None) -> float | None:
             number = float(value.replace(",", ".").strip())
         except ValueError:
             return None
-    if number != number or number in (float("inf"), float("-inf")) or number < 0:
-        return None
-    return number
+    return number if 0 <= number < _INF else None  # NaN fails both comparisons
 
 
 def to_int(value: str | None) -> int | None:
