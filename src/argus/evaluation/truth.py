@@ -6,6 +6,7 @@ The ground truth is for scoring only: analyses never read it. docs/simulator.md 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,7 +46,7 @@ class TestTruth:
 @dataclass(frozen=True)
 class FlakyTruth:
     test: str
-    category: str  # timing | order_dependency | network | resource | randomness | time_date | concurrency
+    category: str  # async_wait | order_dependency | network | resource_leak | randomness | time_date | concurrency
     rate: float  # per-run failure probability where it misbehaves
     environment: dict[str, str] | None  # only misbehaves where these environment values hold
     group: str
@@ -199,6 +200,21 @@ class GroundTruth:
 
     def outage_runs(self) -> set[str]:
         return {o.run for o in self.outages}
+
+    def id_map(self, key: Callable[[str, str], str]) -> dict[str, str]:
+        """Truth test id → ``key(classname, name)`` for every id that appeared (e.g. an ingest identity)."""
+        return {i: key(*split_test_id(i)) for i in self.test_labels()}
+
+
+def split_test_id(test_id: str) -> tuple[str, str]:
+    """(JUnit classname, name) of a report id: ``tests/a/test_b.py::test_c[x]`` → (``tests.a.test_b``,
+    ``test_c[x]``); ``com.acme.FooTest.bar(String)[1]`` → (``com.acme.FooTest``, ``bar(String)[1]``)."""
+    if "::" in test_id:
+        path, name = test_id.split("::", 1)
+        return path.removesuffix(".py").replace("/", "."), name
+    head = re.split(r"[(\[]", test_id, maxsplit=1)[0]
+    cut = head.rfind(".")
+    return test_id[:cut], test_id[cut + 1:]
 
 
 def _dt(v: Any) -> datetime:

@@ -13,10 +13,10 @@ class Dialect(StrEnum):
 
 
 class FlakyCategory(StrEnum):
-    TIMING = "timing"  # async waits, timeouts
+    TIMING = "async_wait"  # async waits, timeouts
     ORDER = "order_dependency"
     NETWORK = "network"  # external service
-    RESOURCE = "resource"  # exhaustion: files, memory, ports
+    RESOURCE = "resource_leak"  # exhaustion: files, memory, ports
     RANDOMNESS = "randomness"
     TIME = "time_date"
     CONCURRENCY = "concurrency"
