@@ -1,7 +1,9 @@
-"""Which failing tests are known to be flaky, read from the flaky analysis' stored insights.
+"""Which failing tests are known to be flaky, from what the flaky analysis stored.
 
-The flaky analysis stores one current FLAKY_TEST insight per test (subject ``test``/identity). When it
-has never run for the project (no FLAKY_TEST or BROKEN_TEST insight at all), flaky status is unknown.
+Known flaky = a current FLAKY_TEST insight whose verdict is ``flaky``, or a lifecycle state ACTIVE or
+QUARANTINED (set by the analysis or by a person), unless a current BROKEN_TEST insight says the test
+is broken by a regression (a real failure must not hide behind an old flaky label). When the flaky
+analysis has never run for the project (no flaky/broken insight, no lifecycle state), status is unknown.
 """
 
 from __future__ import annotations
@@ -12,29 +14,41 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from argus.core.enums import InsightKind
-from argus.store.models import InsightRow
+from argus.store.models import FlakyTestState, InsightRow, TestCase
+
+_KINDS = (InsightKind.FLAKY_TEST.value, InsightKind.BROKEN_TEST.value)
+_FLAKY_STATES = ("active", "quarantined")
 
 
 def known_flaky(session: Session, identities: Sequence[str]) -> set[str] | None:
-    """The subset of ``identities`` with a current FLAKY_TEST insight; ``None`` when status is unknown."""
-    analysed = session.scalars(
-        select(InsightRow.id)
-        .where(InsightRow.kind.in_((InsightKind.FLAKY_TEST.value, InsightKind.BROKEN_TEST.value)))
-        .limit(1)
-    ).first()
+    """The subset of ``identities`` known to be flaky; ``None`` when flaky status is unknown."""
+    analysed = session.scalars(select(InsightRow.id).where(InsightRow.kind.in_(_KINDS)).limit(1)).first()
+    if analysed is None:
+        analysed = session.scalars(select(FlakyTestState.id).limit(1)).first()
     if analysed is None:
         return None
     flaky: set[str] = set()
+    broken: set[str] = set()
     ids = list(identities)
     for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for kind, subject, data in session.execute(
+            select(InsightRow.kind, InsightRow.subject_id, InsightRow.data).where(
+                InsightRow.kind.in_(_KINDS),
+                InsightRow.subject_type == "test",
+                InsightRow.superseded_by.is_(None),
+                InsightRow.subject_id.in_(chunk),
+            )
+        ):
+            if kind == InsightKind.BROKEN_TEST.value:
+                broken.add(subject)
+            elif (data or {}).get("verdict") == "flaky":
+                flaky.add(subject)
         flaky.update(
             session.scalars(
-                select(InsightRow.subject_id).where(
-                    InsightRow.kind == InsightKind.FLAKY_TEST.value,
-                    InsightRow.subject_type == "test",
-                    InsightRow.superseded_by.is_(None),
-                    InsightRow.subject_id.in_(ids[i : i + 500]),
-                )
+                select(TestCase.identity)
+                .join(FlakyTestState, FlakyTestState.test_case_id == TestCase.id)
+                .where(FlakyTestState.state.in_(_FLAKY_STATES), TestCase.identity.in_(chunk))
             )
         )
-    return flaky
+    return flaky - broken
