@@ -122,12 +122,29 @@ def test_known_flaky_failures_do_not_fail_the_gate(builds, project_session: Sess
     from argus.analysis.insights.service import save_insights
     from argus.core.enums import Support
     from argus.reasoning import Claim, Confidence, Evidence, Insight, Provenance, Subject
+    from argus.store.models import FlakyTestState, TestCase
 
+    s = project_session
     builds.add("m1", tests=PASS)
-    builds.add("pr", branch="f", tests={"t::a": ["failed"], "t::b": ["passed"]})
-    ev = Evidence("test_run", "1", Support.STRONG, "retry pass")
-    save_insights(project_session, [Insight(InsightKind.FLAKY_TEST, Subject("test", "t::a"), "flaky", "flaky",
-                                            (Claim("flaky", 0.9, (ev,)),), Confidence(0.9), Provenance("flaky", "1"))])
-    out = run_gate(project_session, project(project_session), gs(), commit="pr")
-    assert out.flaky_status_known and out.failures[0].known_flaky is True
-    assert out.result.of(Rule.NEW_FAILURES).status is RuleStatus.PASS
+    builds.add("pr", branch="f", tests={"t::a": ["failed"], "t::b": ["failed"], "t::c": ["failed"]})
+    ev = (Claim("x", 0.9, (Evidence("test_run", "1", Support.STRONG, "retry pass"),)),)
+
+    def insight(kind: InsightKind, test: str, verdict: str) -> Insight:
+        return Insight(kind, Subject("test", test), "t", "s", ev, Confidence(0.9), Provenance("flaky", "1"),
+                       data={"verdict": verdict})
+
+    save_insights(s, [insight(InsightKind.FLAKY_TEST, "t::a", "flaky"),
+                      insight(InsightKind.FLAKY_TEST, "t::b", "stable"),  # failed before, not judged flaky
+                      insight(InsightKind.FLAKY_TEST, "t::c", "flaky"),
+                      insight(InsightKind.BROKEN_TEST, "t::c", "broken")])  # broken wins
+    out = run_gate(s, project(s), gs(), commit="pr")
+    assert out.flaky_status_known
+    assert {f.name: f.known_flaky for f in out.failures} == {"t::a": True, "t::b": False, "t::c": False}
+    assert out.result.of(Rule.NEW_FAILURES).status is RuleStatus.FAIL
+    assert out.result.of(Rule.NEW_FAILURES).current == 2
+    # a quarantined lifecycle state (set by the analysis or by hand) also counts as known flaky
+    b = s.scalars(select(TestCase).where(TestCase.identity == "t::b")).one()
+    s.add(FlakyTestState(project_id=b.project_id, test_case_id=b.id, state="quarantined"))
+    s.flush()
+    out = run_gate(s, project(s), gs(), commit="pr")
+    assert {f.name: f.known_flaky for f in out.failures} == {"t::a": True, "t::b": True, "t::c": False}
