@@ -71,18 +71,25 @@ def new_source(rng: random.Random, lang: str, module: str, package: str, functio
 
 
 def edit(rng: random.Random, lines: Lines, lang: str, module: str, size: int) -> tuple[Lines, int, int]:
-    """Change about ``size`` lines of ``lines``; return (new lines, added, deleted)."""
+    """Change about ``size`` lines of ``lines``; return (new lines, added, deleted).
+
+    Files past ~400 lines mostly shrink (statements deleted) so they stay a plausible size.
+    """
     work = list(lines)
     added = deleted = 0
     body_idx = [i for i, ln in enumerate(work) if _is_body(ln, lang)]
     while added + deleted < size:
         roll = rng.random()
-        if roll < 0.35 or not body_idx:  # new function at the end of the file (before Java's closing brace)
+        big = len(work) > 400
+        if (roll < 0.35 and not big) or not body_idx:  # new function at the end (before Java's closing brace)
             block = function_block(rng, lang, module, max(1, min(8, size - added - deleted)))
             at = len(work) - 2 if lang == "java" else len(work) - 1
             work[at:at] = block
+            body_idx = [j + len(block) if j >= at else j for j in body_idx]
+            body_idx += [at + k for k, ln in enumerate(block) if _is_body(ln, lang)]
+            body_idx.sort()
             added += len(block)
-        elif roll < 0.8 or len(work) < 40:  # rewrite a statement
+        elif (roll < 0.8 and not big) or len(work) < 40:  # rewrite a statement
             i = rng.choice(body_idx)
             work[i] = body_line(rng, lang)
             added += 1
@@ -90,8 +97,8 @@ def edit(rng: random.Random, lines: Lines, lang: str, module: str, size: int) ->
         else:  # delete a statement
             i = rng.choice(body_idx)
             del work[i]
+            body_idx = [j if j < i else j - 1 for j in body_idx if j != i]
             deleted += 1
-        body_idx = [i for i, ln in enumerate(work) if _is_body(ln, lang)]
     return tuple(work), added, deleted
 
 
