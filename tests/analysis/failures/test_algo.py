@@ -71,3 +71,13 @@ def test_confidence_grows_with_specificity_and_stack_agreement() -> None:
     specific = cluster_confidence(["disk", "full", "on", "<*>"], False, 1)
     with_stack = cluster_confidence(["disk", "full", "on", "<*>"], True, 5)
     assert 0 < generic < specific < with_stack <= 0.95
+
+
+def test_failure_text_takes_the_error_line_of_a_pytest_long_repr() -> None:
+    long_repr = (
+        "self = <test_spark.SparkTests testMethod=test_rsh>\n\n    def test_rsh(self):\n"
+        ">       self.check(3)\n\ntest_spark.py:821:\n_ _ _ _\n"
+        "test_spark.py:852: in check\n    self.assertEqual(expected, res)\nE   AssertionError: 143 != 0\n"
+    )
+    assert failure_text(" ".join(long_repr.split()), None, long_repr) == "AssertionError: 143 != 0"
+    assert failure_text("AssertionError: 143 != 0", "AssertionError", long_repr) == "AssertionError: 143 != 0"

@@ -97,7 +97,8 @@ def test_state_round_trips_through_json() -> None:
 
 def test_render_and_template_of() -> None:
     assert template_of([("a", "1", "c"), ("a", "2", "c")]) == ("a", "<*>", "c")
-    assert render(("f", "(", "x", "=", "<*>", ",", "y", ")", ":", "z")) == "f (x =<*>, y): z"
+    assert render(("f", "(", "x", "=", "<*>", ",", "y", ")", ":", "z")) == "f (x=<*>, y): z"
+    assert render(("<*>", "!=", "<*>")) == "<*> != <*>"
 
 
 def test_empty_messages_get_a_label() -> None:

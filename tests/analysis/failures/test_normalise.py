@@ -58,6 +58,10 @@ def test_tokenize_splits_key_value_punctuation() -> None:
     ]  # fmt: skip
 
 
+def test_comparison_operators_stay_whole() -> None:
+    assert tokenize("<*> != <*> and a==b") == ["<*>", "!=", "<*>", "and", "a", "==", "b"]
+
+
 def test_normalise_joins_lines_and_truncates() -> None:
     assert normalise("a 1\n  b 2") == ["a", "<*>", "b", "<*>"]
     assert normalise("x " * 100, max_chars=10) == ["x"] * 5

@@ -106,8 +106,8 @@ def test_first_pass_groups_by_template_and_code_location(store: Store, settings:
     assert conn.template == "ConnectionRefusedError: [Errno <*>] Connection refused to <*>"
     assert conn.count == 2 and conn.first_run_id == run1 and conn.state["frames"] == ["app/db.py:connect"]
     assert conn.samples == [
-        "[Errno 111] Connection refused to 10.0.0.5:5001",
-        "[Errno 111] Connection refused to 10.0.0.5:5002",
+        "ConnectionRefusedError: [Errno 111] Connection refused to 10.0.0.5:5001",
+        "ConnectionRefusedError: [Errno 111] Connection refused to 10.0.0.5:5002",
     ]
     kinds = sorted(i.kind for i in list_insights(s))
     assert kinds == ["failure_cluster", "failure_cluster", "novel_failure", "novel_failure"]

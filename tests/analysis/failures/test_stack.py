@@ -89,3 +89,10 @@ def test_project_can_mark_more_frames_as_framework() -> None:
     frame = Frame("Vendor.java", "com.vendor.Lib.call", 3)
     assert not is_framework(frame)
     assert is_framework(frame, skip_modules=("com.vendor.",))
+
+
+def test_indented_pytest_long_repr_frames() -> None:
+    text = (
+        "    test_spark.py:821:\n    test_spark.py:836: in do_test_rsh_events\n    E   AssertionError: 1 != 0"
+    )
+    assert keys(text) == ["test_spark.py:do_test_rsh_events"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from argus.analysis.failures.miner import MinerConfig, TemplateMiner
@@ -9,6 +10,8 @@ from argus.analysis.failures.normalise import WILDCARD, normalise
 from argus.analysis.failures.schemas import Assignment, ClusterKey, FailureInput, Trend
 from argus.analysis.failures.stack import SKIP_MODULES, SKIP_PATHS, stack_fingerprint
 from argus.core.settings import ClusterSettings
+
+_PYTEST_E = re.compile(r"(?m)^\s*E\s+(\S.*)$")
 
 
 def miner_config(settings: ClusterSettings) -> MinerConfig:
@@ -23,9 +26,13 @@ def failure_text(message: str | None, failure_type: str | None, stack: str | Non
     """The text mined for one failure: its type, then the first non-empty line of its message.
 
     Without a message, the last line of the stack that is not a frame (where most runtimes print
-    ``Type: message``) stands in. The type comes first so that it is a constant of the template.
+    ``Type: message``) stands in. When the message is pytest's long representation (source lines
+    starting ``self =`` / ``def``), its first ``E   ...`` line — the exception — is used instead. The type comes first so that it is a constant of the template.
     """
     first = next((ln.strip() for ln in (message or "").splitlines() if ln.strip()), "")
+    pytest_e = _PYTEST_E.search(stack or "") or _PYTEST_E.search(message or "")
+    if pytest_e and (not first or first.startswith(("self =", "def ", "@")) or len(first) > 300):
+        first = pytest_e.group(1).strip()  # pytest's long repr: the ``E   ...`` line is the error
     if not first and stack:
         lines = [ln.strip() for ln in stack.splitlines() if ln.strip()]
         body = [ln for ln in lines if not ln.startswith(("at ", "File ", "from ", "^", "~"))]

@@ -255,10 +255,10 @@ class TemplateMiner:
 
 
 def render(tokens: Sequence[str]) -> str:
-    """Join tokens back into readable text (no space before ``,;:)]}`` or after ``([{``)."""
+    """Join tokens back into readable text (no space before ``,;:)]}=`` or after ``([{=``)."""
     out: list[str] = []
     for tok in tokens:
-        if out and tok not in (",", ";", ":", ")", "]", "}") and out[-1] not in ("(", "[", "{", "="):
+        if out and tok not in (",", ";", ":", ")", "]", "}", "=") and out[-1] not in ("(", "[", "{", "="):
             out.append(" ")
         out.append(tok)
     return "".join(out)

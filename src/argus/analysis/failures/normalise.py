@@ -61,8 +61,8 @@ _TOKEN_RE = _alternation(_TOKEN_MASKS, "t")
 _SPAN_HINT = re.compile(r"['\"]|\d[\sT]\d|\d\s[KMGTPB]")
 
 # Split points: whitespace, and punctuation that glues keys to values (``key=value``, ``a:b``,
-# ``f(x)``, ``[a,b]``). The punctuation is kept as its own token so templates read naturally.
-_SPLIT = re.compile(r"\s+|([=:,;()\[\]{}|])")
+# ``f(x)``, ``[a,b]``, ``a!=b``). The punctuation is kept as its own token.
+_SPLIT = re.compile(r"\s+|(==|!=|<=|>=|[=:,;()\[\]{}|])")
 
 #: Masked, split form of each raw token seen (most tokens repeat); cleared when it reaches the bound.
 _TOKEN_CACHE: dict[str, tuple[str, ...]] = {}
@@ -90,7 +90,7 @@ def mask_kind(message: str) -> list[tuple[str, str]]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Split a (masked) message into tokens; delimiters ``=:,;()[]{}|`` become tokens of their own."""
+    """Split a (masked) message into tokens; ``=:,;()[]{}|`` and ``== != <= >=`` become tokens."""
     return [t for t in _SPLIT.split(text) if t]
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from argus.analysis.failures.algo import assign, miner_config
+from argus.analysis.failures.algo import assign, failure_text, miner_config
 from argus.analysis.failures.insights import build_insights
 from argus.analysis.failures.miner import TemplateMiner, render
 from argus.analysis.failures.schemas import AnalysisSummary, ClusterKey, ClusterView, FailureInput
@@ -111,9 +111,8 @@ def _unclustered(session: Session, batch_size: int) -> Iterator[list[FailureInpu
         last = rows[-1][0]
 
 
-def _first_line(f: FailureInput) -> str:
-    text = next((ln.strip() for ln in (f.message or "").splitlines() if ln.strip()), "")
-    return (text or (f.failure_type or ""))[:500]
+def _sample(f: FailureInput) -> str:
+    return failure_text(f.message, f.failure_type, f.stack)[:500]
 
 
 def _cluster(
@@ -192,7 +191,7 @@ def _absorb(
             c.first_seen_at, c.first_run_id = f.observed_at, f.run_id
         if f.observed_at >= as_utc(c.last_seen_at):
             c.last_seen_at, c.last_run_id = f.observed_at, f.run_id
-        line = _first_line(f)
+        line = _sample(f)
         if line and len(c.samples or []) < settings.samples_per_cluster and line not in (c.samples or []):
             c.samples = [*(c.samples or []), line]  # reassign: JSON columns track assignment, not mutation
         state.touched.add(c.id)

@@ -80,7 +80,7 @@ class Frame:
 
 
 _PY = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
-_PYTEST = re.compile(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+):(?: in (?P<func>\S+))?")
+_PYTEST = re.compile(r"^\s*(?P<file>[^\s:]+\.py):(?P<line>\d+):(?: in (?P<func>\S+))?")
 _JVM = re.compile(
     r"^\s*at (?:[\w.-]+/)*(?P<func>[\w$.<>]+)\("
     r"(?:(?P<file>[\w$.-]+\.(?:java|kt|scala|groovy|clj))(?::(?P<line>\d+))?|Native Method|Unknown Source)\)"
