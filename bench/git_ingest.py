@@ -1,0 +1,184 @@
+"""Benchmark ``argus ingest git`` against ``git log --numstat`` (the limit) and PyDriller (the peer).
+
+For each repository: the bare ``git log --numstat`` over the branch (reference), Argus's full
+ingest with Kamei features into a fresh SQLite database (and PostgreSQL with ``--pg URL``), SZZ
+labelling timed separately, PyDriller iterating commits and their modified files (with line
+counts) over a prefix of the history (``--pydriller-commits``; Argus is timed on the same prefix,
+and per-commit rates are compared), and Argus's peak memory on growing prefixes of the history.
+Each Argus run is a fresh child process (peak RSS per run). Times are the median of ``--repeat``.
+
+    .venv/bin/python bench/git_ingest.py                       # generated 20k-commit repo + this repo
+    .venv/bin/python bench/git_ingest.py --repo PATH --no-generated --pg postgresql+psycopg://...
+
+Prints ``name: value unit (ratio vs reference)`` lines; writes bench/results/git_ingest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+GENERATED = Path(tempfile.gettempdir()) / "argus-bench-git-20k"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def time_git_log(repo: Path, rev: str, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(["git", "-C", str(repo), "log", "--numstat", rev], stdout=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+CHILD = """
+import json, resource, sys, time, uuid
+from pathlib import Path
+from argus.core.db import create_db_engine, unit_of_work
+from argus.core.settings import GitSettings
+from argus.store.migrate import upgrade
+from argus.store.session import make_session_factory
+from argus.store.projects import get_or_create_project
+from argus.store.models import GitIngestState
+from argus.ingest.git.service import ingest_git
+from sqlalchemy import select, text
+repo, url, branch, szz = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
+schema = None
+if url.startswith("postgresql"):
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    admin = create_db_engine(url)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+eng = create_db_engine(url)
+upgrade(eng)
+t0 = time.perf_counter()
+with unit_of_work(make_session_factory(eng)) as s:
+    get_or_create_project(s, "bench")
+    r = ingest_git(s, Path(repo), GitSettings(szz=szz), branch=branch)
+    state_bytes = len(s.scalars(select(GitIngestState)).one().feature_state)
+elapsed = time.perf_counter() - t0
+eng.dispose()
+if schema:
+    with admin.begin() as c:
+        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+print(json.dumps({"seconds": elapsed, "commits": r.commits_new, "files": r.files, "features": r.features,
+                  "fixes": r.fixes, "links": r.links, "unresolved": r.links_unresolved, "szz_s": r.seconds.get("szz"),
+                  "blob_reads": r.blob_reads, "state_bytes": state_bytes,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_argus(repo: Path, branch: str, *, url: str | None = None, szz: bool = False) -> dict[str, Any]:
+    """One ingest in a fresh interpreter and database; returns its figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = url or f"sqlite:///{tmp}/bench.db"
+        out = subprocess.run([sys.executable, "-c", CHILD, str(repo), db, branch, "1" if szz else "0"],
+                             capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def time_pydriller(repo: Path, to_commit: str) -> tuple[float, int, int]:
+    """PyDriller over the ancestors of ``to_commit``: commits, modified files and their line counts."""
+    from pydriller import Repository
+
+    t0 = time.perf_counter()
+    commits = files = 0
+    for c in Repository(str(repo), to_commit=to_commit).traverse_commits():
+        commits += 1
+        for m in c.modified_files:
+            files += 1
+            _ = (m.added_lines, m.deleted_lines, m.change_type, m.new_path, m.old_path)
+    return time.perf_counter() - t0, commits, files
+
+
+def nth_commit(repo: Path, branch: str, n: int) -> str:
+    """The ``n``-th commit of ``branch`` oldest first (its ancestors form a prefix of the history)."""
+    shas = git(repo, "rev-list", "--reverse", "--date-order", branch).split()
+    return shas[min(n, len(shas)) - 1]
+
+
+def line(name: str, value: float, unit: str, note: str = "") -> None:
+    print(f"{name}: {value:.3f} {unit}" + (f" ({note})" if note else ""), flush=True)
+
+
+def bench_repo(label: str, repo: Path, args: argparse.Namespace) -> dict[str, Any]:
+    branch = args.branch or git(repo, "symbolic-ref", "--short", "HEAD")
+    total = int(git(repo, "rev-list", "--count", branch))
+    res: dict[str, Any] = {"repo": str(repo), "branch": branch, "commits": total}
+    ref = time_git_log(repo, branch, args.repeat)
+    runs = [run_argus(repo, branch) for _ in range(args.repeat)]
+    argus_s = statistics.median(r["seconds"] for r in runs)
+    res.update(git_log_numstat_s=ref, argus_sqlite_s=argus_s, argus_run=runs[0])
+    line(f"{label}.git_log_numstat", ref, "s", f"{total} commits, reference")
+    line(f"{label}.argus_ingest_sqlite", argus_s, "s", f"{argus_s / ref:.2f}x git log --numstat, goal <= 2x")
+    line(f"{label}.argus_peak_rss", runs[0]["maxrss_mb"], "MB")
+    if args.pg:
+        pg = statistics.median(run_argus(repo, branch, url=args.pg)["seconds"] for _ in range(args.repeat))
+        res["argus_postgres_s"] = pg
+        line(f"{label}.argus_ingest_postgres", pg, "s", f"{pg / ref:.2f}x git log --numstat")
+    if not args.no_szz:
+        szz = run_argus(repo, branch, szz=True)
+        res["szz"] = szz
+        line(f"{label}.szz_labelling", szz["szz_s"] or 0.0, "s",
+             f"{szz['fixes']} fixes, {szz['links']} links, separate from the ingest ratio")
+    if not args.no_pydriller:
+        n = min(args.pydriller_commits, total)
+        cut = nth_commit(repo, branch, n)
+        pd_s, pd_commits, _ = time_pydriller(repo, cut)
+        ours = statistics.median(run_argus(repo, cut)["seconds"] for _ in range(args.repeat))
+        speedup = (pd_s / pd_commits) / (ours / n)
+        res.update(pydriller_prefix=n, pydriller_s=pd_s, pydriller_commits=pd_commits, argus_prefix_s=ours)
+        line(f"{label}.pydriller_prefix", pd_s, "s", f"{pd_commits} commits")
+        line(f"{label}.argus_prefix", ours, "s", f"{n} commits; PyDriller is {speedup:.1f}x slower per commit, goal >= 6x")
+    if args.memory and total >= 4 * 1000:
+        mem = []
+        for frac in (0.25, 0.5, 1.0):
+            n = int(total * frac)
+            r = run_argus(repo, nth_commit(repo, branch, n))
+            mem.append({"commits": n, "maxrss_mb": r["maxrss_mb"], "state_bytes": r["state_bytes"]})
+            line(f"{label}.peak_rss_{n}_commits", r["maxrss_mb"], "MB", f"feature state {r['state_bytes'] / 1024:.0f} KiB")
+        res["memory"] = mem
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repo", type=Path, action="append", default=[], help="Extra repository (repeatable).")
+    ap.add_argument("--no-generated", action="store_true", help="Skip the generated repository.")
+    ap.add_argument("--commits", type=int, default=20_000, help="Size of the generated repository.")
+    ap.add_argument("--branch", default=None)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--pydriller-commits", type=int, default=2000)
+    ap.add_argument("--no-pydriller", action="store_true")
+    ap.add_argument("--no-szz", action="store_true")
+    ap.add_argument("--memory", action="store_true", help="Peak RSS on 25/50/100%% prefixes.")
+    ap.add_argument("--pg", default=None, help="Also time PostgreSQL at this URL (a schema per run).")
+    args = ap.parse_args(argv)
+    results: dict[str, Any] = {}
+    if not args.no_generated:
+        if not GENERATED.exists() or int(git(GENERATED, "rev-list", "--count", "main")) != args.commits:
+            subprocess.run([sys.executable, str(ROOT / "bench" / "make_git_repo.py"), str(GENERATED),
+                            "--commits", str(args.commits)], check=True)
+        results["generated"] = bench_repo("generated", GENERATED, args)
+    for repo in args.repo or [ROOT]:
+        results[repo.name or "repo"] = bench_repo(repo.resolve().name, repo, args)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "git_ingest.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
