@@ -148,6 +148,40 @@ def ingest(url: str, paths: list[Path]) -> float:
     return seconds
 
 
+def db_ceiling(url: str, results: int) -> float:
+    """Seconds to bulk-insert ``results`` prebuilt result rows (same path: executemany / COPY) into a fresh
+    database with the real schema (its indexes and foreign keys) — the cost of the writes alone."""
+    from argus.ingest.testreports.store import insert_results
+    from argus.store.models import TestCase, TestReport
+
+    engine = create_db_engine(url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:  # type: ignore[arg-type]
+        project = get_or_create_project(session, "ceiling")
+        from argus.ingest.ci_env import find_or_create_run
+
+        run = find_or_create_run(session, CiMetadata())
+        report = TestReport(project_id=project.id, run_id=run.id, content_hash="c", source_name="c", format="junit",
+                            size_bytes=0)
+        session.add(report)
+        cases = [TestCase(project_id=project.id, identity=f"k::t{i}", name=f"t{i}") for i in range(CASES_PER_FILE)]
+        session.add_all(cases)
+        session.flush()
+        ids = [c.id for c in cases]
+        rows = [(project.id, run.id, report.id, ids[i % CASES_PER_FILE], "passed", 0, 0.01, None, None, None, None,
+                 None, i % 400, None, False) for i in range(results)]
+
+        def write() -> None:
+            for i in range(0, len(rows), CASES_PER_FILE):
+                insert_results(session, rows[i : i + CASES_PER_FILE])
+            session.commit()
+
+        seconds = timed(write)
+    engine.dispose()
+    return seconds
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0, help="fraction of the 200 files (0.05 = 10 files)")
@@ -184,13 +218,23 @@ def main() -> int:
             report("junitparser_parse", timed(lambda: peer_junitparser(paths)))
         db_file = folder / "bench.db"
         report("ingest_sqlite", ingest(f"sqlite:///{db_file}", paths))
+        ceiling = db_ceiling(f"sqlite:///{folder / 'ceiling.db'}", results)
+        figures["sqlite_write_ceiling"] = {"seconds": ceiling, "results_per_s": results / ceiling}
+        print(f"sqlite_write_ceiling: {results / ceiling:,.0f} results/s (prebuilt rows, executemany, same schema)")
         if args.pg:
             schema = f"bench_{uuid.uuid4().hex[:10]}"
             admin = create_db_engine(args.pg)
             with admin.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             try:
-                report("ingest_postgresql", ingest(f"{args.pg}?options=-csearch_path%3D{schema}", paths))
+                pg_url = f"{args.pg}?options=-csearch_path%3D{schema}"
+                report("ingest_postgresql", ingest(pg_url, paths))
+                with admin.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+                ceiling = db_ceiling(pg_url, results)
+                figures["postgresql_write_ceiling"] = {"seconds": ceiling, "results_per_s": results / ceiling}
+                print(f"postgresql_write_ceiling: {results / ceiling:,.0f} results/s (prebuilt rows, COPY, same schema)")
             finally:
                 with admin.begin() as conn:
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -121,9 +121,10 @@ def result_rows(
     """Rows in :data:`RESULT_COLUMNS` order; ``is_flaky_rerun`` marks every attempt of a flaky test."""
     flaky = _flaky_identities(report) if any(c.attempt for c in report.cases) else set()
     dumps = json.dumps
+    value = {o: o.value for o in Outcome}  # a dict lookup is cheaper than Enum.value per row
     return [
         (
-            project_id, run_id, report_id, ids[c.identity], c.outcome.value, c.attempt, c.duration_s, c.message,
+            project_id, run_id, report_id, ids[c.identity], value[c.outcome], c.attempt, c.duration_s, c.message,
             c.failure_type, c.stack, c.stdout, c.stderr, c.line,
             dumps(c.properties) if c.properties else None, c.identity in flaky,
         )
