@@ -27,3 +27,7 @@ def test_scope_falls_back_to_suite_then_file_and_long_keys_are_hashed() -> None:
     long_a = make_identity(None, "k", "x" * 2000 + "a", None)
     long_b = make_identity(None, "k", "x" * 2000 + "b", None)
     assert len(long_a) == MAX_IDENTITY and long_a != long_b
+
+
+def test_blank_class_falls_back_to_suite() -> None:
+    assert make_identity("suite", "  ", "t", None) == "suite::t"

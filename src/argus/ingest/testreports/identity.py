@@ -54,8 +54,9 @@ def make_identity(suite: str | None, classname: str | None, name: str, file: str
     """The stable key of a test (see the module docstring)."""
     if classname and ".py" not in classname and "Version=" not in classname:  # fast path: plain text
         key = f"{classname}::{name}"
-        if len(key) <= MAX_IDENTITY and _NEEDS_WORK.search(key) is None:
-            return f"{classname.strip()}::{name.strip()}"
+        scope = classname.strip()
+        if scope and len(key) <= MAX_IDENTITY and _NEEDS_WORK.search(key) is None:
+            return f"{scope}::{name.strip()}"
     scope = normalise_classname(classname) if classname else ""
     if not scope:
         scope = normalise_text(suite) if suite else ""
