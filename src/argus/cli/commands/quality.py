@@ -63,18 +63,18 @@ def _ingest(ctx: typer.Context, kind: str, files: list[Path], project: str | Non
         out = console()
         for r in results:
             if r["status"] == "rejected":
-                console(stderr=True).print(f"rejected: {r['file']}: {r['reason']}", markup=False, highlight=False)
+                console(stderr=True).print(f"rejected: {r['file']}: {r['reason']}", markup=False, highlight=False, soft_wrap=True)
             elif kind == "coverage":
                 pct = r.get("line_pct")
                 out.print(f"{r['status']}: {r['file']} ({r['format']}, {r['files']} files, "
                           f"{'—' if pct is None else f'{pct:.2f} %'} lines) → run {r['run_id']}",
-                          markup=False, highlight=False)
+                          markup=False, highlight=False, soft_wrap=True)
             else:
                 c = r["counts"]
                 assert isinstance(c, dict)
                 out.print(f"{r['status']}: {r['file']} ({r['format']}: {c['critical']} critical, {c['high']} high, "
                           f"{c['medium']} medium, {c['low']} low, {c['unknown']} unknown) → run {r['run_id']}",
-                          markup=False, highlight=False)
+                          markup=False, highlight=False, soft_wrap=True)
     if rejected:
         raise typer.Exit(InputError.exit_code)
 
@@ -153,7 +153,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
                 try:
                     diff_text: str | None = git_diff(repo, auto_base, meta.commit_sha)
                 except InputError as exc:
-                    err.print(f"note: no diff ({exc}); changed-line checks skipped", markup=False, highlight=False)
+                    err.print(f"note: no diff ({exc}); changed-line checks skipped", markup=False, highlight=False, soft_wrap=True)
                     diff_text = None
             else:
                 diff_text = git_diff(repo, base, meta.commit_sha) if base else None
@@ -228,7 +228,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             rows = [[k, v] for k, v in doc["metrics"].items()] + [[f"job:{k}", v] for k, v in doc["job_statuses"].items()]
             console().print(table(f"CI metrics of {metrics.build[:12]}", ["metric", "value"], rows))
             if pushed:
-                console().print(f"pushed to {pushed}", markup=False, highlight=False)
+                console().print(f"pushed to {pushed}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _run_url(environ: Mapping[str, str]) -> str | None:
@@ -255,4 +255,4 @@ def _comment(st: CliState, md: str, pr: int | None, github_repo: str | None) -> 
         api = os.environ["GITHUB_API_URL"]
     with GitHubClient(token, api) as client:
         action, body = upsert_comment(client, PullRequestRef(repo, number), md, MARKER)
-    console().print(f"PR comment {action}: {body.get('html_url') or body.get('id')}", markup=False, highlight=False)
+    console().print(f"PR comment {action}: {body.get('html_url') or body.get('id')}", markup=False, highlight=False, soft_wrap=True)
