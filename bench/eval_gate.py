@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -73,6 +74,7 @@ def replay(pdir: Path, db_url: str, use_flaky: bool, gate: GateSettings) -> list
 
                 # flaky knowledge from earlier runs only (as a scheduled analysis would have it)
                 analyze(s, FlakySettings(), now=datetime.fromisoformat(m["started_at"]))
+            t_ingest = time.perf_counter()
             ingest_test_reports(s, [rdir / p for p in m["reports"]["junit"]], meta, ingest)
             if m["reports"].get("coverage"):
                 path = rdir / m["reports"]["coverage"]
@@ -81,7 +83,9 @@ def replay(pdir: Path, db_url: str, use_flaky: bool, gate: GateSettings) -> list
                 path = rdir / m["reports"]["vulnerabilities"]
                 ingest_vulns(s, path.read_bytes(), str(path), meta)
             s.commit()
+            t_gate = time.perf_counter()
             out = run_gate(s, project, gate, ci_run_id=str(m["run_id"]))
+            t_end = time.perf_counter()
         t = by_key[m["key"]]
         failing = [r.rule.value for r in out.result.rules if r.status is RuleStatus.FAIL]
         rows.append({
@@ -90,6 +94,7 @@ def replay(pdir: Path, db_url: str, use_flaky: bool, gate: GateSettings) -> list
             "verdict": out.result.verdict.value, "failing_rules": failing,
             "baseline_builds": len(out.baseline_builds), "coverage": out.build.coverage_pct,
             "failed_tests": out.build.failed_tests,
+            "ingest_ms": round(1000 * (t_gate - t_ingest), 1), "gate_ms": round(1000 * (t_end - t_gate), 1),
             # reference: the static gate of the original pipeline (any failing test, coverage < 90 %)
             "static_verdict": "fail" if out.build.failed_tests or (out.build.coverage_pct or 0.0) < 90.0 else "pass",
         })
@@ -137,9 +142,12 @@ def main() -> int:
     fp_rules = Counter(rule for r in rows if not r["expected_fail"] and r["verdict"] == "fail"
                        for rule in r["failing_rules"])
     missed = [r["run"] for r in rows if r["expected_fail"] and r["verdict"] != "fail"]
+    gate_ms = statistics.median(r["gate_ms"] for r in rows)
+    ingest_ms = statistics.median(r["ingest_ms"] for r in rows)
     result = {"scale": args.scale, "seed": args.seed, "flaky_analysis": args.flaky, "runs": len(rows),
               "confusion": cm, "static_gate_confusion": ref, "verdicts_by_category": per_cat, "false_positive_rules": dict(fp_rules),
-              "missed_runs": missed, "seconds": round(seconds, 1), "rows": rows}
+              "missed_runs": missed, "gate_ms_median": gate_ms, "ingest_ms_median": ingest_ms,
+              "seconds": round(seconds, 1), "rows": rows}
     suffix = f"_{args.scale}" + ("_flaky" if args.flaky else "")
     out = Path(__file__).parent / "results" / f"eval_gate{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -155,6 +163,8 @@ def main() -> int:
     print(f"{label} accuracy: {cm['accuracy']} ratio ({ratio}x vs static gate)")
     print(f"{label} verdicts by category: {per_cat}")
     print(f"{label} rules behind false positives: {dict(fp_rules)}")
+    print(f"{label} gate evaluation: {gate_ms:.1f} ms median per build "
+          f"({gate_ms / ingest_ms:.2f}x vs ingesting that run's reports, {ingest_ms:.1f} ms)")
     print(f"{label} replay time: {seconds:.1f} s")
     return 0
 

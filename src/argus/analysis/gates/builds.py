@@ -199,28 +199,38 @@ def baseline_builds(
     if exclude_commit is not None:
         stmt = stmt.where(TestRun.commit_sha != exclude_commit)
     commits: list[str] = [c for c, _ in session.execute(stmt).all() if c]
-    if not commits:
-        return []
-    runs_by_commit: dict[str, list[TestRun]] = {}
-    for r in session.scalars(
-        select(TestRun).where(TestRun.commit_sha.in_(commits), TestRun.branch == default_branch)
-    ):
-        runs_by_commit.setdefault(r.commit_sha or "", []).append(r)
-    latest = {c: _latest_attempts(rs) for c, rs in runs_by_commit.items()}
-    all_ids = [r.id for rs in latest.values() for r in rs]
+    green: list[BuildMetrics] = []
+    batch = max(2 * n, 10)
+    for i in range(0, len(commits), batch):  # newest first; stop as soon as n green builds are found
+        chunk = commits[i : i + batch]
+        runs_by_commit: dict[str, list[TestRun]] = {}
+        q = select(TestRun).where(TestRun.commit_sha.in_(chunk), TestRun.branch == default_branch)
+        if before is not None:
+            q = q.where(TestRun.started_at <= before)
+        for r in session.scalars(q):
+            runs_by_commit.setdefault(r.commit_sha or "", []).append(r)
+        latest = {c: _latest_attempts(rs) for c, rs in runs_by_commit.items()}
+        red = _red_commits(session, [r.id for rs in latest.values() for r in rs])
+        for c in chunk:
+            if c in latest and c not in red:
+                green.append(build_metrics(session, c, latest[c]))
+                if len(green) == n:
+                    return green
+    return green
+
+
+def _red_commits(session: Session, run_ids: Sequence[int]) -> set[str]:
+    """Commits among ``run_ids``' runs with a test that failed in every attempt (all of a commit's runs
+    must be in ``run_ids``, so that a retry in another run is seen)."""
+    if not run_ids:
+        return set()
     passed = func.max(case((TestResult.outcome == Outcome.PASSED.value, 1), else_=0))
     failed = func.max(case((TestResult.outcome.in_(_FAILING), 1), else_=0))
-    red: set[str] = set()
-    for chunk in range(0, len(all_ids), 500):
-        ids = all_ids[chunk : chunk + 500]
-        red.update(
-            c or "" for (c,) in session.execute(
-                select(TestRun.commit_sha)
-                .join(TestResult, TestResult.run_id == TestRun.id)
-                .where(TestResult.run_id.in_(ids))
-                .group_by(TestRun.commit_sha, TestResult.test_case_id)
-                .having(failed == 1, passed == 0)
-            ).all()
-        )
-    green = [c for c in commits if c not in red][:n]
-    return [build_metrics(session, c, latest[c]) for c in green]
+    rows = session.execute(
+        select(TestRun.commit_sha)
+        .join(TestResult, TestResult.run_id == TestRun.id)
+        .where(TestResult.run_id.in_(run_ids))
+        .group_by(TestRun.commit_sha, TestResult.test_case_id)
+        .having(failed == 1, passed == 0)
+    ).all()
+    return {c or "" for (c,) in rows}
