@@ -1,7 +1,7 @@
 """Store a coverage report: parse → dedupe → attach to the CI run → bulk insert per-file rows.
 
-A rejected file is recorded in the dead-letter table (in a SAVEPOINT-safe way: nothing else of it is
-written) and the :class:`CoverageParseError` is re-raised for the caller to report.
+Parsing happens before any write, so a rejected file leaves only its dead-letter row; the
+:class:`CoverageParseError` is re-raised for the caller to report (the CLI commits the dead letter).
 """
 
 from __future__ import annotations
