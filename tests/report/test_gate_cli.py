@@ -124,3 +124,17 @@ def test_gate_in_github_actions_comments_summarises_and_annotates(
     assert doc["metrics"]["coverage_pct"] == 84.0 and doc["metrics"]["vulnerabilities_high"] == 5
     assert doc["workflow_run_id"] == "r10" and doc["job_statuses"]["gate"] == "fail"
     assert pushgateway.pushes and "argus_ci_coverage_pct 84" in pushgateway.pushes[0][3]
+
+
+def test_build_and_base_come_from_the_ci_environment(capsys, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed(capsys, tmp_path)
+    for k, v in {"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "555", "GITHUB_RUN_ATTEMPT": "1", "GITHUB_JOB": "test",
+                 "GITHUB_SHA": "f" * 40, "GITHUB_HEAD_REF": "feature", "GITHUB_BASE_REF": "main",
+                 "GITHUB_REPOSITORY": "acme/shop"}.items():
+        monkeypatch.setenv(k, v)
+    assert run(capsys, "ingest", "coverage", lcov(tmp_path, "ci.info", 95))[0] == 0
+    code, out, err = run(capsys, "gate", "--json", "--no-github", "--repo", str(tmp_path))
+    doc = json.loads(out)
+    assert code == 0 and doc["build"]["commit"] == "f" * 40 and doc["build"]["branch"] == "feature"
+    assert "no diff" in err  # origin/main is not there: changed-line checks skipped, gate still runs
+    assert doc["changed_lines"] is None
