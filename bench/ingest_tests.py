@@ -10,8 +10,10 @@ Generates ``200 * scale`` JUnit files of 5,000 cases (≈5% failures with a mess
 * ``raw_extract``: pyexpat with one trivial Python callback per element keeping each testcase's
   attributes — the least any parser handing cases to Python must do (a second, fairer reference);
 * ``argus_parse``: :func:`parse_report_file` (streaming, typed cases, identities);
-* ``ingest_sqlite`` / ``ingest_postgresql``: the whole ``ingest_test_reports`` service (hash, dedup
-  check, parse, identities, bulk insert, commit) into a fresh database;
+* ``ingest_sqlite`` / ``ingest_postgresql``: the path of ``argus ingest tests`` (hash, dedup check,
+  parse, identities, bulk insert, a commit per batch of files) into a fresh database;
+* ``*_write_ceiling``: the same number of prebuilt result rows written by the same bulk path
+  (executemany / COPY) into the same schema — what the database alone costs;
 * ``junitparser``: the peer parser (``JUnitXml.fromfile`` and iterating every case's result).
 
 Prints ``name: value unit (ratio vs reference)`` and writes bench/results/ingest_tests.json.
@@ -35,10 +37,9 @@ from xml.parsers import expat
 from sqlalchemy import text
 
 from argus.core.db import create_db_engine, unit_of_work
-from argus.core.settings import IngestSettings
 from argus.ingest.ci_env import CiMetadata
 from argus.ingest.testreports import parse_report_file
-from argus.ingest.testreports.service import FileStatus, ingest_test_reports
+from argus.ingest.testreports.service import FileStatus
 from argus.store.migrate import upgrade
 from argus.store.projects import get_or_create_project
 from argus.store.session import make_session_factory
@@ -131,20 +132,25 @@ def peer_junitparser(paths: list[Path]) -> None:
                 _ = (case.classname, case.name, case.time, case.result)
 
 
-def ingest(url: str, paths: list[Path]) -> float:
+def ingest(url: str, paths: list[Path], home: Path) -> float:
+    """Seconds for the path of ``argus ingest tests`` (batched units of work, one run), minus printing."""
+    from argus.cli.commands.tests_ingest import ingest_batched
+    from argus.cli.context import CliState
+    from argus.core.settings import load_settings
+
     engine = create_db_engine(url)
     upgrade(engine)
-    factory = make_session_factory(engine)
+    engine.dispose()
+    state = CliState(_settings=load_settings(database_url=url, home=home))
     meta = CiMetadata(provider="bench", run_id=uuid.uuid4().hex, commit_sha="0" * 40, branch="main")
 
     def run() -> None:
-        with unit_of_work(factory) as session:  # type: ignore[arg-type]
-            get_or_create_project(session, "bench")
-            out = ingest_test_reports(session, paths, meta, IngestSettings())
-            assert all(o.status is FileStatus.INGESTED for o in out), [o.reason for o in out if o.reason][:3]
+        out = ingest_batched(state, "bench", paths, meta)
+        assert all(o.status is FileStatus.INGESTED for o in out), [o.reason for o in out if o.reason][:3]
+        assert len({o.run_id for o in out}) == 1
 
     seconds = timed(run)
-    engine.dispose()
+    state.close()
     return seconds
 
 
@@ -217,7 +223,7 @@ def main() -> int:
         if not args.skip_peer:
             report("junitparser_parse", timed(lambda: peer_junitparser(paths)))
         db_file = folder / "bench.db"
-        report("ingest_sqlite", ingest(f"sqlite:///{db_file}", paths))
+        report("ingest_sqlite", ingest(f"sqlite:///{db_file}", paths, folder))
         ceiling = db_ceiling(f"sqlite:///{folder / 'ceiling.db'}", results)
         figures["sqlite_write_ceiling"] = {"seconds": ceiling, "results_per_s": results / ceiling}
         print(f"sqlite_write_ceiling: {results / ceiling:,.0f} results/s (prebuilt rows, executemany, same schema)")
@@ -228,7 +234,7 @@ def main() -> int:
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             try:
                 pg_url = f"{args.pg}?options=-csearch_path%3D{schema}"
-                report("ingest_postgresql", ingest(pg_url, paths))
+                report("ingest_postgresql", ingest(pg_url, paths, folder))
                 with admin.begin() as conn:
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
                     conn.execute(text(f'CREATE SCHEMA "{schema}"'))

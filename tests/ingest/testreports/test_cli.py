@@ -52,3 +52,16 @@ def test_bad_env_flag(cli_env: dict[str, str], capsys: pytest.CaptureFixture[str
     assert main(["db", "upgrade"]) == 0
     assert main(["ingest", "tests", str(FIXTURES / "dart.json"), "--env", "novalue"]) == 6
     assert "--env 'novalue': expected KEY=VALUE" in capsys.readouterr().err
+
+
+def test_ingest_in_batches_keeps_one_run(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from argus.cli.commands import tests_ingest
+
+    monkeypatch.setattr(tests_ingest, "BATCH_FILES", 1)  # one transaction per file
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    names = ["go_junit.xml", "jest_junit.xml", "nunit3.xml"]
+    assert main(["ingest", "tests", "--json", *(str(FIXTURES / n) for n in names)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [o["status"] for o in out] == ["ingested"] * 3 and len({o["run_id"] for o in out}) == 1

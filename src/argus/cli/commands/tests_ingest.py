@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from argus.cli.context import state
+from argus.cli.context import CliState, state
 from argus.cli.output import console, print_json, table, to_jsonable
 from argus.core.errors import InputError
-from argus.ingest.ci_env import apply_overrides, detect_ci_metadata
+from argus.ingest.ci_env import CiMetadata, apply_overrides, detect_ci_metadata
 from argus.ingest.testreports import ReportParseError, parse_report_file
 from argus.ingest.testreports.service import FileOutcome, FileStatus, ingest_test_reports, limits_from
 
@@ -23,6 +24,26 @@ if TYPE_CHECKING:
 REPORT_SUFFIXES = (".xml", ".trx", ".json")
 #: Show a progress bar from this many files on (on a terminal).
 PROGRESS_FROM = 20
+#: Files per transaction. Each file has its own SAVEPOINT; PostgreSQL slows down sharply once a
+#: transaction has more than 64 subtransactions (its per-backend subxid cache overflows), so many
+#: files are committed in batches, all attached to the run the first batch found or created.
+BATCH_FILES = 50
+
+
+def ingest_batched(
+    st: CliState, project: str | None, inputs: list[Path], meta: CiMetadata,
+    progress: Callable[[FileOutcome], None] | None = None,
+) -> list[FileOutcome]:
+    """Ingest ``inputs`` in units of work of :data:`BATCH_FILES` files, all into one run."""
+    outcomes: list[FileOutcome] = []
+    run_id: int | None = None
+    for i in range(0, len(inputs), BATCH_FILES):
+        with st.project_session(project, create=True) as (session, _proj):
+            batch = ingest_test_reports(session, inputs[i : i + BATCH_FILES], meta, st.settings.ingest,
+                                        progress, run_id=run_id)
+        outcomes.extend(batch)
+        run_id = run_id or next((o.run_id for o in batch if o.status is FileStatus.INGESTED), None)
+    return outcomes
 
 
 def expand_inputs(patterns: list[str]) -> list[Path]:
@@ -118,18 +139,14 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         inputs = expand_inputs(paths)
         err = console(stderr=True)
         show_progress = len(inputs) >= PROGRESS_FROM and not json_out and err.is_terminal
-        outcomes: list[FileOutcome]
-        with st.project_session(project, create=True) as (session, _proj):
-            if show_progress:
-                from rich.progress import Progress
+        if show_progress:
+            from rich.progress import Progress
 
-                with Progress(console=err, transient=True) as bar:
-                    task = bar.add_task("ingesting", total=len(inputs))
-                    outcomes = ingest_test_reports(
-                        session, inputs, meta, st.settings.ingest, lambda _o: bar.advance(task)
-                    )
-            else:
-                outcomes = ingest_test_reports(session, inputs, meta, st.settings.ingest)
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task("ingesting", total=len(inputs))
+                outcomes = ingest_batched(st, project, inputs, meta, lambda _o: bar.advance(task))
+        else:
+            outcomes = ingest_batched(st, project, inputs, meta)
         _print_outcomes(outcomes, json_out)
         if any(o.status is FileStatus.REJECTED for o in outcomes):
             raise typer.Exit(InputError.exit_code)

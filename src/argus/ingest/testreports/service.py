@@ -78,11 +78,13 @@ def _size(path: Path) -> int | None:
 class _RunHolder:
     """Find or create the run lazily (only once a file is accepted)."""
 
-    def __init__(self, session: Session, meta: CiMetadata) -> None:
-        self.session, self.meta = session, meta
+    def __init__(self, session: Session, meta: CiMetadata, run_id: int | None) -> None:
+        self.session, self.meta, self.run_id = session, meta, run_id
         self.run: TestRun | None = None
 
     def get(self, report: ParsedReport) -> TestRun:
+        if self.run is None and self.run_id is not None:
+            self.run = self.session.get(TestRun, self.run_id)
         if self.run is None:
             self.run = find_or_create_run(self.session, self.meta, started_at=report.timestamp)
         return self.run
@@ -121,11 +123,16 @@ def ingest_test_reports(
     meta: CiMetadata,
     settings: IngestSettings,
     progress: Callable[[FileOutcome], None] | None = None,
+    run_id: int | None = None,
 ) -> list[FileOutcome]:
-    """Ingest every file of ``paths`` into one run of the session's project (see the module doc)."""
+    """Ingest every file of ``paths`` into one run of the session's project (see the module doc).
+
+    ``run_id`` attaches to a run created earlier (e.g. by a previous batch of the same command)
+    instead of finding/creating one from ``meta``.
+    """
     project_id = current_project_id(session)
     limits = limits_from(settings)
-    holder = _RunHolder(session, meta)
+    holder = _RunHolder(session, meta, run_id)
     outcomes: list[FileOutcome] = []
     for path in paths:
         outcome = _ingest_one(session, project_id, path, limits, holder)
