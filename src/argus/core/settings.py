@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -51,9 +51,11 @@ class FlakySettings(BaseModel):
     quarantine_threshold: float = Field(0.7, description="Recommend quarantine above this flaky probability.")
     investigate_threshold: float = Field(0.5, description="Recommend investigation above this flaky probability.")
     fixed_after_passes: int = Field(20, description="Consecutive default-branch passes needed to mark a test fixed.")
-    broken_min_consecutive: int = Field(3, description="Consecutive failures from a commit on that make a test broken.")
+    broken_min_consecutive: int = Field(
+        2, description="Consecutive failed attempts (retries count) from a code change that can make a test broken."
+    )
     broken_min_probability: float = Field(
-        0.8, description="A failure streak is a regression when P(regression vs flaky streak) reaches this."
+        0.95, description="A failure streak is a regression when P(regression vs flaky streak) reaches this."
     )
     report_threshold: float = Field(0.2, description="Emit a flaky-test insight (action monitor) from this probability.")
     auto_quarantine: bool = Field(True, description="Move a test to quarantined when its action is quarantine.")
@@ -74,7 +76,12 @@ class ClusterSettings(BaseModel):
         0.5, gt=0, le=1, description="A column whose distinct words / messages reach this is a variable."
     )
     message_max_chars: int = Field(2000, ge=50, description="Only this head of a failure message is mined.")
-    use_stack: bool = Field(True, description="Split clusters by the stack fingerprint of the project's frames.")
+    stack_split: Literal["always", "generic", "never"] = Field(
+        "generic",
+        description="Split a message template by the own-code stack fingerprint: always, only for generic "
+        "templates (at most generic_max_words constant words after the first token), or never.",
+    )
+    generic_max_words: int = Field(2, ge=0, description="A template with at most this many constant words is generic.")
     stack_frames: int = Field(1, ge=1, description="Innermost own-code frames in the stack fingerprint.")
     extra_skip_paths: list[str] = Field(
         default_factory=list, description="More file substrings marking framework frames (besides the built-in list)."
@@ -115,6 +122,11 @@ class GitSettings(BaseModel):
     szz: bool = Field(True, description="Label bug-inducing commits (SZZ) after ingesting.")
     szz_max_files: int = Field(50, description="Fix commits changing more files are not blamed (tangled changes).")
     szz_workers: int = Field(2, description="Concurrent `git blame` processes during SZZ.")
+    szz_commit_graph: bool = Field(
+        False,
+        description="Before SZZ, write git's commit-graph with changed-path filters (a cache in the repository; "
+        "about 3x faster blame).",
+    )
     blob_cache_entries: int = Field(200_000, description="Blob line counts kept in memory for LT.")
     batch_commits: int = Field(1000, description="Commits written to the database per batch.")
 

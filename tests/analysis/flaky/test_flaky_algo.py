@@ -218,3 +218,41 @@ def test_feature_branch_failures_during_a_regression_are_explained() -> None:
     rs = sorted(main[:12] + branch + main[12:], key=lambda r: r.started_at)
     a = assess(hist(rs), P)
     assert a.failing_runs == 0
+
+
+def test_one_run_whose_retries_all_failed_is_a_regression() -> None:
+    rs = runs("P" * 20 + "F" + "P" * 10)
+    rs[20] = replace(rs[20], attempts=3, failed_attempts=3)  # surefire reran it twice: three failures
+    a = assess(hist(rs), P)
+    assert [s.first_commit for s in a.past_regressions] == ["c0020"]
+    assert a.failing_runs == 0
+
+
+def test_single_failure_without_retries_is_not_called_a_regression() -> None:
+    a = assess(hist(runs("P" * 20 + "F" + "P" * 10)), P)
+    assert a.past_regressions == ()
+    assert a.failing_runs == 1
+
+
+def test_failures_on_other_branches_support_a_short_main_streak() -> None:
+    main = runs("P" * 10 + "F" + "P" * 5)
+    side = [replace(r, run_id=100 + i, branch="feature", on_default_branch=False)
+            for i, r in enumerate(runs("F", start=10, commits=["x9"]))]
+    rs = sorted(main + side, key=lambda r: (r.started_at, r.run_id))
+    a = assess(hist(rs), P)
+    assert len(a.past_regressions) >= 1 and a.past_regressions[0].failed_attempts == 2
+    assert a.failing_runs == 0
+
+
+def test_flaky_in_one_environment_only_is_recognised() -> None:
+    # 40 runs: one in four on windows, where it fails half the time (confirmed by nothing)
+    seq = []
+    for i in range(40):
+        win = i % 4 == 3
+        seq.append(("F" if win and i % 8 == 7 else "P", "os=windows" if win else "os=linux"))
+    rs = [replace(r, env_key=env) for r, (_, env) in zip(runs("".join(c for c, _ in seq)), seq, strict=True)]
+    a = assess(hist(rs), P)
+    spread = assess(hist(runs("".join(c for c, _ in seq))), P)  # same failures, single environment
+    assert a.probability > spread.probability
+    assert a.verdict is Verdict.FLAKY
+    assert "os=windows" in " ".join(a.category.reasons)

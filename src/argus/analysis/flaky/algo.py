@@ -2,10 +2,11 @@
 
 Order of reasoning:
 1. drop outage runs (a share ≥ ``outage_share`` of the run's tests failed at once) and skip-only runs;
-2. find regressions: streaks of ≥ ``broken_min_consecutive`` runs where every attempt failed, that
-   start at a code change, whose code never passed anywhere, and that a flaky test would rarely
-   produce (:func:`streak_probability_broken` ≥ ``broken_min_probability``); an open one on the
-   default branch makes the test BROKEN, closed ones are removed from the flaky evidence;
+2. find regressions: streaks of runs where every attempt failed (≥ ``broken_min_consecutive``
+   failed attempts, retries included), that start at a code change, whose code never passed
+   anywhere, and that a flaky test would rarely produce (:func:`streak_probability_broken` ≥
+   ``broken_min_probability``); an open one on the default branch makes the test BROKEN, closed
+   ones are removed from the flaky evidence;
 3. collect flaky evidence on the rest, strongest first: pass on retry within a run, pass and fail on
    the same code, isolated default-branch flips, the failure rate over the last ``window_runs`` runs;
 4. the flaky probability (:mod:`probability`), the seed's dimension score, category, action.
@@ -67,9 +68,20 @@ def _lines(runs: Sequence[RunObs]) -> dict[str | None, list[RunObs]]:
 
 
 def find_regressions(runs: Sequence[RunObs], p: FlakyParams) -> list[BrokenSegment]:
-    """Failure streaks that are regressions (see module docstring, step 2); ``runs`` are clean, oldest first."""
+    """Failure streaks that are regressions (see module docstring, step 2); ``runs`` are clean, oldest first.
+
+    A streak is a maximal run of FAIL runs on one branch whose code never passed anywhere and which
+    starts at a code change. Its support adds FAIL runs of other branches during it (branches cut
+    after the breaking commit fail too) on code that never passed. It qualifies when the support holds
+    ≥ ``broken_min_consecutive`` failed attempts (retries count: three failed attempts in one run are
+    as telling as three failing runs) and a flaky test would rarely fail that often in a row.
+    """
     passing_code = {r.code_key for r in runs if r.status in PASSING and r.code_key is not None}
-    candidates: list[tuple[str | None, list[RunObs], RunObs | None, RunObs | None]] = []
+
+    def never_passed(r: RunObs) -> bool:
+        return r.code_key is not None and r.code_key not in passing_code
+
+    streaks: list[tuple[str | None, list[RunObs], RunObs | None, RunObs | None]] = []
     for branch, line in _lines(runs).items():
         prev_pass: RunObs | None = None
         streak: list[RunObs] = []
@@ -77,22 +89,34 @@ def find_regressions(runs: Sequence[RunObs], p: FlakyParams) -> list[BrokenSegme
             if r is not None and r.status is RunStatus.FAIL:
                 streak.append(r)
                 continue
-            if len(streak) >= p.broken_min_consecutive:
-                deterministic = all(s.code_key is not None and s.code_key not in passing_code for s in streak)
-                changed = prev_pass is None or prev_pass.code_key != streak[0].code_key
-                if deterministic and changed:
-                    candidates.append((branch, streak, prev_pass, r))
+            changed = bool(streak) and (prev_pass is None or prev_pass.code_key != streak[0].code_key)
+            if streak and changed and all(never_passed(x) for x in streak):
+                streaks.append((branch, streak, prev_pass, r))
             streak = []
             if r is not None and r.status in PASSING:
                 prev_pass = r
-    if not candidates:
+    supports: list[list[RunObs]] = []
+    for branch, streak, _, nxt in streaks:
+        start, end = streak[0].started_at, nxt.started_at if nxt else None
+        ids = {x.run_id for x in streak}
+        extra = [
+            r for r in runs
+            if r.branch != branch and r.status is RunStatus.FAIL and never_passed(r) and r.run_id not in ids
+            and r.started_at >= start and (end is None or r.started_at < end)
+        ]
+        supports.append(streak + extra)
+    qualified = [
+        (st, sup) for st, sup in zip(streaks, supports, strict=True)
+        if sum(x.failed_attempts for x in sup) >= p.broken_min_consecutive
+    ]
+    if not qualified:
         return []
-    in_streak = {s.run_id for _, streak, _, _ in candidates for s in streak}
-    outside = [r for r in runs if r.run_id not in in_streak]
+    in_support = {x.run_id for _, sup in qualified for x in sup}
+    outside = [r for r in runs if r.run_id not in in_support]
     f_out = sum(1 for r in outside if r.status in FAILING)
     found: list[BrokenSegment] = []
-    for branch, streak, prev_pass, nxt in candidates:
-        attempts = sum(s.failed_attempts for s in streak)
+    for (branch, streak, prev_pass, nxt), sup in qualified:
+        attempts = sum(x.failed_attempts for x in sup)
         prob = streak_probability_broken(attempts, len(outside), f_out, p)
         if prob < p.broken_min_probability:
             continue
@@ -102,7 +126,7 @@ def find_regressions(runs: Sequence[RunObs], p: FlakyParams) -> list[BrokenSegme
                 first_run_id=streak[0].run_id,
                 first_commit=streak[0].commit,
                 last_run_id=streak[-1].run_id,
-                runs=len(streak),
+                runs=len(sup),
                 failed_attempts=attempts,
                 probability=prob,
                 open=nxt is None,
@@ -206,7 +230,13 @@ def assess(h: TestHistory, p: FlakyParams) -> Assessment:
     failing = [r for r in clean if r.status in FAILING]
     f_conf = len(retry) + sum(1 for _, _, same in pairs if same)
     f_unconf = len(failing) - f_conf
-    prob, low, high = flaky_probability(len(clean), f_conf, f_unconf, p)
+    per_env: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in clean:  # per environment value (os=windows, python=3.12 ...), not per combination
+        for pair in r.env_key.split(",") if r.env_key else ():
+            per_env[pair][0] += 1
+            per_env[pair][1] += r.status in FAILING
+    env_counts = [(ne, fe) for ne, fe in per_env.values()]
+    prob, low, high = flaky_probability(len(clean), f_conf, f_unconf, p, env_counts)
     window = clean[-p.window_runs :]
     wf = sum(1 for r in window if r.status in FAILING)
     rate = rate_lo = rate_hi = None

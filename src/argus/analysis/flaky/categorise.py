@@ -18,26 +18,33 @@ from statistics import median
 from argus.analysis.flaky.schemas import Category, CategoryResult, FailureSample, RunObs, RunStatus
 
 _RULES: tuple[tuple[Category, str], ...] = (  # checked in this order: most specific first
+    (Category.ASYNC_WAIT, r"not met within|did(?:n't| not) \w+(?: \S+)? within|"
+     r"within \d+(?:\.\d+)? ?(?:ms|s|sec|seconds|minutes)\b|still (?:in state|pending|running|waiting)|"
+     r"waiting for|wait_?for|waituntil|condition (?:not met|timeout)"),
     (Category.RESOURCE_LEAK, r"too many open files|emfile|out ?of ?memory|memoryerror|\boom(kill\w*)?\b|"
      r"resourcewarning|no space left|pool (exhausted|timeout|is full)|heap space|"
      r"address already in use|eaddrinuse|cannot allocate|resource temporarily unavailable|leak"),
     (Category.NETWORK, r"connection ?(refused|reset|aborted|error)|econn|name or service not known|"
      r"getaddrinfo|temporary failure in name resolution|dns|\b50[234]\b|bad gateway|"
      r"service unavailable|ssl|socket|unreachable|http(s)?error|remote end closed|"
-     r"broken pipe|proxy|rate limit|\b429\b"),
+     r"broken pipe|proxy|rate limit|\b429\b|connectionpool|requests\.exceptions|urllib3|java\.net\.|"
+     r"read timed out|max retries exceeded|newconnectionerror|\bhost=|https?://"),
     (Category.ASYNC_WAIT, r"time[d ]?out|timed out|deadline exceeded|wait(ing)? for|waitfor|"
      r"not (visible|clickable|present)|stale ?element|element .*not found|no such element|"
      r"took longer than|still pending|asyncio\.|eventually"),
     (Category.CONCURRENCY, r"\brace( condition)?\b|deadlock|concurrent ?modification|\block(ed)?\b|lock wait|"
      r"database is locked|thread|mutex|atomic|serializ(ation|able) failure|could not serialize|"
-     r"interleav|goroutine|data race|optimistic lock"),
+     r"interleav|goroutine|data race|optimistic lock|concurren\w*|lost updates?|parallel|simultaneous|"
+     r"while iterating"),
     (Category.ORDER_DEPENDENCY, r"test (order|pollution|isolation)|left ?over|not cleaned|"
      r"state (leak|from (a )?previous)|already (exists|registered|initiali[sz]ed)|"
-     r"depends on (another|previous) test|expected empty|global state|shared state|singleton"),
+     r"depends on (another|previous) test|expected empty|global state|shared state|singleton|"
+     r"expected:? <?(?:0|\[\]|\{\}|empty)>? but (?:was|got)"),
     (Category.TIME_DATE, r"timezone|tzinfo|\butc\b|\bdst\b|daylight|leap|midnight|"
-     r"datetime|date mismatch|day of (the )?week|clock|strftime|epoch|end of (the )?month"),
+     r"datetime|date mismatch|day of (the )?week|clock|strftime|epoch|end of (the )?month|"
+     r"\d{4}-\d\d-\d\d\b.*\d{4}-\d\d-\d\d\b|\b(?:europe|america|asia|africa|australia|pacific)/[a-z_]+|\bzone\b"),
     (Category.RANDOMNESS, r"random|\bseed\b(?! data)|shuffle|uuid|nondeterministic|falsifying example|"
-     r"hypothesis|flaky generator"),
+     r"hypothesis|flaky generator|collid\w*|collision"),
     (Category.FLOATING_POINT, r"approx|almost ?equal|isclose|rel_?tol|abs_?tol|tolerance|ulp|"
      r"floating|precision|\d\.\d*0000000\d|\d\.\d*9999999\d|\bnan\b|\binf\b"),
     (Category.UNORDERED_COLLECTION, r"order (of|differs)|unordered|sorted|set\(|frozenset|"
@@ -67,10 +74,18 @@ def unordered_equal(text: str) -> bool:
     return any(a != b and _items(a) and _items(a) == _items(b) for a, b in _EQ.findall(text))
 
 
+_FRAME = re.compile(r"^\s*(?:at |File \"|\.\.\.|[\w./\\-]+:\d+: in |\w[\w.$]*\()")
+
+
 def _texts(f: FailureSample) -> tuple[str, str]:
-    """(type + message, top of stack): the stack is only consulted when the message says nothing."""
+    """(type + message, exception lines of the stack): the stack is only consulted when the message says nothing.
+
+    Frame lines (``at pkg.Cls.m(...)``, ``File "x.py", line 3``, ``x.py:3: in f``) are dropped: their
+    function and class names would match rules by accident.
+    """
     head = "\n".join(p for p in (f.failure_type or "", f.message or "") if p)
-    return head, (f.stack or "")[:_TEXT_CHARS]
+    lines = (f.stack or "")[:_TEXT_CHARS].splitlines()
+    return head, "\n".join(ln for ln in lines if not _FRAME.match(ln))
 
 
 def _match(text: str) -> tuple[Category, str] | None:

@@ -20,6 +20,7 @@ is narrow (robust Bayesian analysis, Berger 1990).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from itertools import product
 
 from argus.analysis.flaky.schemas import FlakyParams
@@ -36,6 +37,16 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _bb(a: float, b: float, n: int, f: int) -> float:
+    """Log marginal likelihood of one ordered sequence with ``f`` failures in ``n`` runs, rate ~ Beta(a, b)."""
+    return log_beta(a + f, b + n - f) - log_beta(a, b)
+
+
+def _logsumexp(xs: Sequence[float]) -> float:
+    m = max(xs)
+    return m + math.log(sum(math.exp(x - m) for x in xs))
+
+
 def posterior_flaky(
     n: int,
     f_confirmed: int,
@@ -46,34 +57,39 @@ def posterior_flaky(
     noise_unconfirmed: float,
     rate_mean: float,
     rate_strength: float,
+    per_env: Sequence[tuple[int, int]] = (),
+    env_share: float = 0.3,
 ) -> float:
-    """P(flaky | counts) for one set of prior parameters (all probabilities in (0, 1))."""
+    """P(flaky | counts) for one set of prior parameters (all probabilities in (0, 1)).
+
+    ``per_env`` holds (runs, failures) per environment. With two or more, H1 becomes a mixture: flaky
+    everywhere (weight ``1 - env_share``) or flaky in one environment only, chosen uniformly, and
+    stable in the others (weight ``env_share``) — a test failing 30% of the time on one OS of four
+    is then recognised as well as one failing 8% everywhere.
+    """
     f = f_confirmed + f_unconfirmed
     if n <= 0:
         return prior
     f = min(f, n)
     a1, b1 = rate_mean * rate_strength, (1.0 - rate_mean) * rate_strength
     a0, b0 = 1.0, 1.0 / noise_unconfirmed - 1.0
-    log_l1 = log_beta(a1 + f, b1 + n - f) - log_beta(a1, b1)
-    log_l0 = log_beta(a0 + f, b0 + n - f) - log_beta(a0, b0)
+    log_l1 = _bb(a1, b1, n, f)
+    envs = [(ne, min(fe, ne)) for ne, fe in per_env if ne > 0]
+    if len(envs) >= 2 and env_share > 0:
+        one_env = [_bb(a1, b1, ne, fe) + _bb(a0, b0, n - ne, f - fe) for ne, fe in envs]
+        log_env = _logsumexp(one_env) - math.log(len(envs))
+        log_l1 = _logsumexp([math.log1p(-env_share) + log_l1, math.log(env_share) + log_env])
+    log_l0 = _bb(a0, b0, n, f)
     confirm = f_confirmed * (math.log(noise_unconfirmed) - math.log(min(noise_confirmed, noise_unconfirmed)))
     return _sigmoid(math.log(prior) - math.log1p(-prior) + log_l1 - log_l0 + confirm)
 
 
-def flaky_probability(n: int, f_confirmed: int, f_unconfirmed: int, p: FlakyParams) -> tuple[float, float, float]:
+def flaky_probability(
+    n: int, f_confirmed: int, f_unconfirmed: int, p: FlakyParams, per_env: Sequence[tuple[int, int]] = ()
+) -> tuple[float, float, float]:
     """(posterior under the default priors, lowest, highest over the prior class)."""
-    base = posterior_flaky(
-        n,
-        f_confirmed,
-        f_unconfirmed,
-        prior=p.prior_flaky,
-        noise_confirmed=p.noise_confirmed,
-        noise_unconfirmed=p.noise_unconfirmed,
-        rate_mean=p.rate_prior_mean,
-        rate_strength=p.rate_prior_strength,
-    )
-    values = [base]
-    for kp, ke, km in product((1 / 3, 3.0), (1 / 3, 3.0), (0.5, 2.0)):
+    values = []
+    for kp, ke, km in ((1.0, 1.0, 1.0), *product((1 / 3, 3.0), (1 / 3, 3.0), (0.5, 2.0))):
         values.append(
             posterior_flaky(
                 n,
@@ -84,9 +100,11 @@ def flaky_probability(n: int, f_confirmed: int, f_unconfirmed: int, p: FlakyPara
                 noise_unconfirmed=min(p.noise_unconfirmed * ke, 0.5),
                 rate_mean=min(p.rate_prior_mean * km, 0.9),
                 rate_strength=p.rate_prior_strength,
+                per_env=per_env,
+                env_share=p.env_share,
             )
         )
-    return base, min(values), max(values)
+    return values[0], min(values), max(values)
 
 
 def streak_probability_broken(

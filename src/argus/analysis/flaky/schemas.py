@@ -110,13 +110,14 @@ class FlakyParams:
     investigate_threshold: float = 0.5
     report_threshold: float = 0.2
     fixed_after_passes: int = 20
-    broken_min_consecutive: int = 3
-    broken_min_probability: float = 0.8
+    broken_min_consecutive: int = 2  # failed attempts in a row from a code change (retries count)
+    broken_min_probability: float = 0.95
     prior_flaky: float = 0.05  # share of tests that are flaky, before seeing any history
     noise_unconfirmed: float = 0.003  # mean per-run failure rate of a stable test (noise, one-run regressions)
     noise_confirmed: float = 0.001  # the part of it a passing rerun can confirm (infrastructure hiccups)
     rate_prior_mean: float = 0.1  # Beta prior on a flaky test's failure rate: mean ...
     rate_prior_strength: float = 10.0  # ... and pseudo-count (alpha + beta)
+    env_share: float = 0.3  # prior share of flaky tests that misbehave in one environment only
     prior_broken: float = 0.1  # P(regression) for a failure streak that starts at a code change
 
 
