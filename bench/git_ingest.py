@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -54,7 +55,7 @@ from argus.store.projects import get_or_create_project
 from argus.store.models import GitIngestState
 from argus.ingest.git.service import ingest_git
 from sqlalchemy import select, text
-repo, url, branch, szz = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
+repo, url, branch, szz, graph = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1", sys.argv[5] == "1"
 schema = None
 if url.startswith("postgresql"):
     schema = "bench_" + uuid.uuid4().hex[:10]
@@ -67,7 +68,7 @@ upgrade(eng)
 t0 = time.perf_counter()
 with unit_of_work(make_session_factory(eng)) as s:
     get_or_create_project(s, "bench")
-    r = ingest_git(s, Path(repo), GitSettings(szz=szz), branch=branch)
+    r = ingest_git(s, Path(repo), GitSettings(szz=szz, szz_commit_graph=graph), branch=branch)
     state_bytes = len(s.scalars(select(GitIngestState)).one().feature_state)
 elapsed = time.perf_counter() - t0
 eng.dispose()
@@ -81,11 +82,13 @@ print(json.dumps({"seconds": elapsed, "commits": r.commits_new, "files": r.files
 """
 
 
-def run_argus(repo: Path, branch: str, *, url: str | None = None, szz: bool = False) -> dict[str, Any]:
+def run_argus(repo: Path, branch: str, *, url: str | None = None, szz: bool = False, graph: bool = False
+              ) -> dict[str, Any]:
     """One ingest in a fresh interpreter and database; returns its figures."""
     with tempfile.TemporaryDirectory() as tmp:
         db = url or f"sqlite:///{tmp}/bench.db"
-        out = subprocess.run([sys.executable, "-c", CHILD, str(repo), db, branch, "1" if szz else "0"],
+        out = subprocess.run([sys.executable, "-c", CHILD, str(repo), db, branch, "1" if szz else "0",
+                              "1" if graph else "0"],
                              capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -130,10 +133,20 @@ def bench_repo(label: str, repo: Path, args: argparse.Namespace) -> dict[str, An
         res["argus_postgres_s"] = pg
         line(f"{label}.argus_ingest_postgres", pg, "s", f"{pg / ref:.2f}x git log --numstat")
     if not args.no_szz:
-        szz = run_argus(repo, branch, szz=True)
-        res["szz"] = szz
+        n = min(args.szz_commits, total)
+        cut = nth_commit(repo, branch, n)
+        szz = run_argus(repo, cut, szz=True)
+        with tempfile.TemporaryDirectory() as tmp:  # commit-graph variant on a copy: the original stays as is
+            copy = Path(tmp) / "repo"
+            shutil.copytree(repo, copy, symlinks=True)
+            szz_cg = run_argus(copy, cut, szz=True, graph=True)
+        res.update(szz_prefix=n, szz=szz, szz_commit_graph=szz_cg)
+        per_fix = 1000 * (szz["szz_s"] or 0.0) / max(1, szz["fixes"])
+        per_fix_cg = 1000 * (szz_cg["szz_s"] or 0.0) / max(1, szz_cg["fixes"])
         line(f"{label}.szz_labelling", szz["szz_s"] or 0.0, "s",
-             f"{szz['fixes']} fixes, {szz['links']} links, separate from the ingest ratio")
+             f"first {n} commits: {szz['fixes']} fixes, {szz['links']} links, {per_fix:.0f} ms/fix; not in the ingest ratio")
+        line(f"{label}.szz_labelling_commit_graph", szz_cg["szz_s"] or 0.0, "s",
+             f"{per_fix_cg:.0f} ms/fix incl. writing the commit-graph, {per_fix / max(per_fix_cg, 1e-9):.1f}x faster")
     if not args.no_pydriller:
         n = min(args.pydriller_commits, total)
         cut = nth_commit(repo, branch, n)
@@ -164,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pydriller-commits", type=int, default=2000)
     ap.add_argument("--no-pydriller", action="store_true")
     ap.add_argument("--no-szz", action="store_true")
+    ap.add_argument("--szz-commits", type=int, default=5000, help="SZZ is timed on this prefix (blame is slow).")
     ap.add_argument("--memory", action="store_true", help="Peak RSS on 25/50/100%% prefixes.")
     ap.add_argument("--pg", default=None, help="Also time PostgreSQL at this URL (a schema per run).")
     args = ap.parse_args(argv)

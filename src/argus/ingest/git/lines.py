@@ -5,7 +5,8 @@ so the size of a new version follows from the old one: ``lines(new) = lines(old)
 (git's numstat counts lines exactly as :func:`count_lines` does). Walking history oldest first, every
 old blob was normally produced by an earlier commit; only blobs from before the ingested range (a
 ``--since`` start, an incremental run, a shallow boundary) or evicted from the bounded cache are read,
-through one ``git cat-file --batch`` process.
+through one ``git cat-file --batch`` process. A version replaced by a commit is dropped from the
+cache, so it holds about one entry per live file (plus unmerged branches' versions).
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ class LineCounter:
         n = count_lines(data) if data is not None else 0
         self.remember(blob, n)
         return n
+
+    def forget(self, blob: str) -> None:
+        """Drop a superseded version (a later read of it, e.g. from another branch, goes to git)."""
+        self.cache.pop(blob, None)
 
     def remember(self, blob: str, lines: int) -> None:
         if not blob or blob == NULL_BLOB:

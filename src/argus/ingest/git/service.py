@@ -31,7 +31,7 @@ from argus.ingest.git.features import FEATURE_VERSION, FeatureState
 from argus.ingest.git.fixes import FixDetector
 from argus.ingest.git.labels import label_fixes
 from argus.ingest.git.lines import LineCounter
-from argus.ingest.git.logparse import RawCommit, log_args, parse_stream
+from argus.ingest.git.logparse import FileChange, RawCommit, log_args, parse_stream
 from argus.ingest.git.writer import BatchWriter, Prepared
 from argus.store.models import Commit, GitIngestState, Project
 from argus.store.session import current_project_id
@@ -155,6 +155,8 @@ def ingest_git(
     _save_state(session, state_row, name, repo_path, head, state, stats.commits_new, info.shallow)
     if settings.szz if szz is None else szz:
         t0 = time.perf_counter()
+        if settings.szz_commit_graph and stats.new_fixes:
+            git.run(["commit-graph", "write", "--reachable", "--changed-paths"])
         outcome = label_fixes(session, git, stats.new_fixes, max_files=settings.szz_max_files,
                               workers=settings.szz_workers)
         result.fixes_blamed, result.links, result.links_unresolved = outcome
@@ -184,18 +186,44 @@ def _prepare(
     if commit.is_merge:
         result.merges += 1
     lt: list[int] = []
-    for f in commit.files:
-        before = 0 if f.change_type in ("A", "C") or f.binary or on_boundary else counter.lines(f.old_blob)
-        if f.change_type == "C":
-            source = counter.lines(f.old_blob)
-            counter.remember(f.new_blob, source + f.added - f.deleted)
-        elif not f.binary and f.change_type != "D":
-            counter.remember(f.new_blob, before + f.added - f.deleted)
-        lt.append(before)
+    if commit.is_merge or on_boundary:
+        _carry_line_counts(commit, counter)
+    else:
+        lt = _line_counts(commit.files, counter)
     features = None
     if not commit.is_merge and not on_boundary:
         features = state.compute(key, commit.committer_time, verdict.is_fix, commit.files, lt)
     return Prepared(commit, name, email, verdict.is_fix, features, store_files=not on_boundary)
+
+
+def _line_counts(files: list[FileChange], counter: LineCounter) -> list[int]:
+    """Lines of each file before the change (LT), recording the new versions' counts.
+
+    Replaced versions are forgotten before new ones are remembered: a blob can leave one path and
+    arrive at another in the same commit (a rename seen as delete + add, identical files).
+    """
+    before = [0 if f.change_type in ("A", "C") or f.binary else counter.lines(f.old_blob) for f in files]
+    new: list[tuple[str, int]] = []
+    for f, n in zip(files, before, strict=True):
+        if f.change_type == "C":
+            new.append((f.new_blob, counter.lines(f.old_blob) + f.added - f.deleted))
+            continue
+        if not f.binary and f.change_type != "D":
+            new.append((f.new_blob, n + f.added - f.deleted))
+        counter.forget(f.old_blob)
+    for blob, n in new:
+        counter.remember(blob, n)
+    return before
+
+
+def _carry_line_counts(commit: RawCommit, counter: LineCounter) -> None:
+    """Line counts of the versions a merge brings in, when known; merges need no LT, so git is not read."""
+    for f in commit.files:
+        if f.binary or f.change_type == "D" or f.new_blob in counter.cache:
+            continue
+        old = 0 if f.change_type == "A" else counter.cache.get(f.old_blob)
+        if old is not None:
+            counter.remember(f.new_blob, old + f.added - f.deleted)
 
 
 def _true_parents(git: gitcmd.Git, sha: str) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from argus.core.clock import utcnow
@@ -94,10 +94,13 @@ class BatchWriter:
                 ids[row["sha"]] = cid
             insert_rows(self.session, COMMIT, rows)
         elif new:
-            result = self.session.execute(
-                insert(COMMIT).returning(COMMIT.c.id, COMMIT.c.sha), [self._commit_row(p) for p in new]
+            insert_rows(self.session, COMMIT, [self._commit_row(p) for p in new])
+            inserted = self.session.execute(
+                select(COMMIT.c.sha, COMMIT.c.id).where(
+                    COMMIT.c.project_id == self.project_id, COMMIT.c.sha.in_([p.commit.sha for p in new])
+                )
             )
-            ids = {sha: cid for cid, sha in result}
+            ids = {sha: cid for sha, cid in inserted}
         self._write_existing(batch, existing)
         file_rows: list[dict[str, Any]] = []
         feature_rows: list[dict[str, Any]] = []
