@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from argus.analysis.failures.algo import assign, cluster_confidence, failure_text, miner_config, trend
+from argus.analysis.failures.algo import (
+    assign,
+    cluster_confidence,
+    failure_text,
+    is_generic,
+    miner_config,
+    trend,
+)
 from argus.analysis.failures.miner import TemplateMiner
 from argus.analysis.failures.schemas import FailureInput, Trend
 from argus.core.settings import ClusterSettings
@@ -51,7 +58,7 @@ def _f(rid: int, msg: str, stack: str | None) -> FailureInput:
 
 
 def test_assign_splits_same_message_by_code_location() -> None:
-    settings = ClusterSettings()
+    settings = ClusterSettings(stack_split="always")
     a = 'File "src/app/a.py", line 3, in check_a'
     b = 'File "src/app/b.py", line 9, in check_b'
     out = assign(
@@ -62,7 +69,9 @@ def test_assign_splits_same_message_by_code_location() -> None:
     assert out[0].key == out[1].key != out[2].key
     assert out[0].key.template == out[2].key.template
     assert out[0].frames == ("app/a.py:check_a",)
-    no_stack = assign(TemplateMiner(), [_f(1, "x 1", a), _f(2, "x 2", b)], ClusterSettings(use_stack=False))
+    no_stack = assign(
+        TemplateMiner(), [_f(1, "x 1", a), _f(2, "x 2", b)], ClusterSettings(stack_split="never")
+    )
     assert no_stack[0].key == no_stack[1].key
 
 
@@ -81,3 +90,32 @@ def test_failure_text_takes_the_error_line_of_a_pytest_long_repr() -> None:
     )
     assert failure_text(" ".join(long_repr.split()), None, long_repr) == "AssertionError: 143 != 0"
     assert failure_text("AssertionError: 143 != 0", "AssertionError", long_repr) == "AssertionError: 143 != 0"
+
+
+def test_generic_templates_are_split_by_code_location_by_default() -> None:
+    settings = ClusterSettings()  # stack_split = "generic"
+    a = 'File "src/app/a.py", line 3, in check_a'
+    b = 'File "src/app/b.py", line 9, in check_b'
+    specific = "OSError: [Errno 24] Too many open files: '/tmp/x{}'"
+    out = assign(
+        TemplateMiner(miner_config(settings)),
+        [
+            _f(1, "assert 1 == 2", a),
+            _f(2, "assert 1 == 2", b),
+            _f(3, specific.format(1), a),
+            _f(4, specific.format(2), b),
+        ],
+        settings,
+    )
+    assert out[0].key != out[1].key  # generic assertion: location matters
+    assert out[2].key == out[3].key and out[2].key.stack_fingerprint is None  # specific message: one cause
+
+
+def test_is_generic_counts_constant_words_after_the_first_token() -> None:
+    assert is_generic(("AssertionError", ":", "assert", "<*>", "==", "<*>"))
+    assert is_generic(("expected", ":", "<*>", "but", "was", ":", "<*>"))
+    assert not is_generic(("OSError", ":", "Too", "many", "open", "files"))
+    assert not is_generic(("a", "b", "c"), max_words=1)
+    assert is_generic(("ValueError", ":", "bad", "value", "<*>")) and not is_generic(
+        ("E", "bad", "value", "x")
+    )

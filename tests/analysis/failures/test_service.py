@@ -49,7 +49,7 @@ def assertion(test: str, a: int, b: int) -> Row:
 
 
 def timeout(test: str) -> Row:
-    stack = f'  File "/ci/w/src/app/queue.py", line 7, in drain\n  File "/ci/w/tests/test_q.py", line 3, in {test}'
+    stack = f'  File "/ci/w/tests/test_q.py", line 3, in {test}\n  File "/ci/w/src/app/queue.py", line 7, in drain'
     return (f"tests/test_q.py::{test}", "failed", "TimeoutError: timed out after 30s", "TimeoutError", stack)
 
 
@@ -60,7 +60,7 @@ def passed(test: str) -> Row:
 @pytest.fixture
 def settings() -> ClusterSettings:
     """Cluster settings only (shadows the global ``settings`` fixture in this module)."""
-    return ClusterSettings(trend_window_days=7, samples_per_cluster=3)
+    return ClusterSettings(trend_window_days=7, samples_per_cluster=3, stack_split="always")
 
 
 def two_runs(store: Store, settings: ClusterSettings) -> dict[str, object]:
@@ -205,7 +205,7 @@ def test_clusters_are_per_project(store: Store, settings: ClusterSettings) -> No
 
 
 def denied(user: str) -> Row:
-    stack = '  File "/ci/w/src/app/auth.py", line 9, in check\n  File "/ci/w/tests/test_auth.py", line 3, in test_login'
+    stack = '  File "/ci/w/tests/test_auth.py", line 3, in test_login\n  File "/ci/w/src/app/auth.py", line 9, in check'
     return (
         "tests/test_auth.py::test_login",
         "failed",
@@ -235,3 +235,25 @@ def test_clusters_merge_when_later_runs_show_a_variable(store: Store, settings: 
     _, ids = store.run(T0 + timedelta(days=9), [denied("ann"), denied("zed")])
     summary = analyze_failures(s, settings)
     assert summary.new_clusters == 0 and set(cluster_ids(s, ids)) == {live.id}
+
+
+def test_a_merge_that_makes_a_template_generic_splits_by_code_location(store: Store) -> None:
+    s = store.session
+    settings = ClusterSettings()  # stack_split = "generic"
+
+    def bad(user: str, where: str) -> Row:
+        stack = f'  File "/ci/w/tests/test_v.py", line 3, in t\n  File "/ci/w/src/app/{where}.py", line 9, in check'
+        return (f"tests/test_v.py::test_{where}", "failed", f"bad value {user}", "ValueError", stack)
+
+    ids: dict[str, list[int]] = {"orders": [], "users": []}
+    for day, user in enumerate(("ann", "bob", "cid", "dan", "eve")):
+        where = "orders" if day % 2 else "users"
+        _, got = store.run(T0 + timedelta(days=day), [bad(user, where)])
+        ids[where] += got
+        analyze_failures(s, settings)
+    by_place = {where: set(cluster_ids(s, rids)) for where, rids in ids.items()}
+    assert all(len(c) == 1 for c in by_place.values()) and by_place["orders"] != by_place["users"]
+    views = {v.id: v for v in list_clusters(s, settings)}
+    assert len(views) == 2 and {v.template for v in views.values()} == {"ValueError: bad value <*>"}
+    assert sorted(v.count for v in views.values()) == [2, 3]
+    assert {v.frames for v in views.values()} == {("app/orders.py:check",), ("app/users.py:check",)}

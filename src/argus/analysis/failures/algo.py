@@ -46,25 +46,55 @@ def failure_text(message: str | None, failure_type: str | None, stack: str | Non
 def assign(
     miner: TemplateMiner, failures: Sequence[FailureInput], settings: ClusterSettings
 ) -> list[Assignment]:
-    """Cluster keys for ``failures`` (in order); new templates are mined into ``miner``."""
+    """Cluster keys for ``failures`` (in order); new templates are mined into ``miner``.
+
+    The own-code frames are always returned (for display); the stack fingerprint is part of the key
+    only when ``settings.stack_split`` asks for it (always, or for generic templates).
+    """
     cfg = miner.config
     token_lists = [
         tuple(normalise(failure_text(f.message, f.failure_type, f.stack), max_chars=cfg.max_chars))
         for f in failures
     ]
     template_ids = miner.add_token_lists(token_lists)
-    skip_paths = (*SKIP_PATHS, *settings.extra_skip_paths)
-    skip_modules = (*SKIP_MODULES, *settings.extra_skip_modules)
     out: list[Assignment] = []
     for f, tid in zip(failures, template_ids, strict=True):
-        fp: str | None = None
-        frames: list[str] = []
-        if settings.use_stack:
-            fp, frames = stack_fingerprint(
-                f.stack, frames=settings.stack_frames, skip_paths=skip_paths, skip_modules=skip_modules
-            )
-        out.append(Assignment(f.result_id, ClusterKey(miner.templates[tid].tokens, fp), tuple(frames)))
+        fp, frames = own_stack(f.stack, settings)
+        template = miner.templates[tid].tokens
+        key = ClusterKey(template, fp if needs_split(template, settings) else None)
+        out.append(Assignment(f.result_id, key, tuple(frames)))
     return out
+
+
+def own_stack(stack: str | None, settings: ClusterSettings) -> tuple[str | None, list[str]]:
+    """Stack fingerprint and own-code frame keys of ``stack`` under the project's skip lists."""
+    return stack_fingerprint(
+        stack,
+        frames=settings.stack_frames,
+        skip_paths=(*SKIP_PATHS, *settings.extra_skip_paths),
+        skip_modules=(*SKIP_MODULES, *settings.extra_skip_modules),
+    )
+
+
+def needs_split(template: Sequence[str], settings: ClusterSettings) -> bool:
+    """Whether failures of ``template`` are further split by their stack fingerprint."""
+    if settings.stack_split == "always":
+        return True
+    return settings.stack_split == "generic" and is_generic(template, settings.generic_max_words)
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+
+
+def is_generic(template: Sequence[str], max_words: int = 2) -> bool:
+    """True when the template has at most ``max_words`` constant words after its first token.
+
+    ``AssertionError: assert <*> == <*>`` (1 word after the type) or ``KeyError: <*>`` (0) say
+    little about the cause: the code location must tell such failures apart. ``OSError: [Errno <*>]
+    Too many open files: <*>`` (5) names its cause wherever it is raised. The default of 2 is the
+    largest that does not split the simulator's cross-test root causes (bench/eval_sim_clusters.py).
+    """
+    return sum(1 for t in template[1:] if _WORD.fullmatch(t)) <= max_words
 
 
 def trend(recent: int, previous: int, up_ratio: float = 1.2, down_ratio: float = 0.8) -> Trend:

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from argus.analysis.failures.algo import assign, failure_text, miner_config
+from argus.analysis.failures.algo import assign, failure_text, miner_config, needs_split, own_stack
 from argus.analysis.failures.insights import build_insights
 from argus.analysis.failures.miner import TemplateMiner, render
 from argus.analysis.failures.schemas import AnalysisSummary, ClusterKey, ClusterView, FailureInput
@@ -144,33 +144,50 @@ def _cluster(
 
 
 def _apply_merges(session: Session, state: _Pass, miner: TemplateMiner, settings: ClusterSettings) -> None:
-    """Move the failures of clusters whose template was merged into the merged template's cluster."""
+    """Move the failures of clusters whose template was merged into the merged template's clusters.
+
+    The merged template can be generic where the old one was not: its failures are then split by
+    stack fingerprint, so each result is re-keyed from its own stack.
+    """
     for old_tid, new_tid in miner.take_merges():
         old_tokens = list(miner.templates[old_tid].tokens)
         new_tokens = miner.templates[miner.resolve(new_tid)].tokens
+        split = needs_split(new_tokens, settings)
         for c in [c for c in state.by_fp.values() if (c.state or {}).get("tokens") == old_tokens]:
             if (c.state or {}).get("merged_into") is not None:
                 continue
-            seed = FailureInput(
-                0, c.first_run_id or 0, 0, None, c.failure_type, None, as_utc(c.first_seen_at)
-            )
-            target = _cluster(
-                session, state, ClusterKey(new_tokens, c.stack_fingerprint), c.state.get("frames", []), seed
-            )
-            session.execute(
-                update(TestResult).where(TestResult.cluster_id == c.id).values(cluster_id=target.id)
-            )
-            target.count = (target.count or 0) + (c.count or 0)
-            if as_utc(c.first_seen_at) < as_utc(target.first_seen_at):
-                target.first_seen_at, target.first_run_id = c.first_seen_at, c.first_run_id
-            if as_utc(c.last_seen_at) > as_utc(target.last_seen_at):
-                target.last_seen_at, target.last_run_id = c.last_seen_at, c.last_run_id
-            extra = [x for x in (c.samples or []) if x not in (target.samples or [])]
-            target.samples = [*(target.samples or []), *extra][: settings.samples_per_cluster]
+            rows = session.execute(
+                select(TestResult.id, TestResult.run_id, TestResult.stack, TestRun.started_at)
+                .join(TestRun, TestRun.id == TestResult.run_id)
+                .where(TestResult.cluster_id == c.id)
+                .order_by(TestRun.started_at, TestResult.id)
+            ).all()
+            by_target: dict[int, list[int]] = {}
+            target: FailureCluster | None = None
+            for rid, run_id, stack, started in rows:
+                fp, frames = own_stack(stack, settings)
+                seen = FailureInput(rid, run_id, 0, None, c.failure_type, stack, as_utc(started))
+                target = _cluster(session, state, ClusterKey(new_tokens, fp if split else None), frames, seen)
+                _count(target, seen)
+                by_target.setdefault(target.id, []).append(rid)
+            for tid, rids in by_target.items():
+                session.execute(update(TestResult).where(TestResult.id.in_(rids)).values(cluster_id=tid))
+                state.touched.add(tid)
+            if target is not None:
+                extra = [x for x in (c.samples or []) if x not in (target.samples or [])]
+                target.samples = [*(target.samples or []), *extra][: settings.samples_per_cluster]
             c.count = 0
-            c.state = {**(c.state or {}), "merged_into": target.id}
+            c.state = {**(c.state or {}), "merged_into": target.id if target is not None else None}
             state.touched.discard(c.id)
-            state.touched.add(target.id)
+
+
+def _count(c: FailureCluster, f: FailureInput) -> None:
+    """Add one failure to a cluster's count and first/last seen."""
+    c.count = (c.count or 0) + 1
+    if f.observed_at < as_utc(c.first_seen_at):
+        c.first_seen_at, c.first_run_id = f.observed_at, f.run_id
+    if f.observed_at >= as_utc(c.last_seen_at):
+        c.last_seen_at, c.last_run_id = f.observed_at, f.run_id
 
 
 def _absorb(
@@ -186,11 +203,7 @@ def _absorb(
     _apply_merges(session, state, miner, settings)
     for f, a in zip(batch, assignments, strict=True):
         c = _cluster(session, state, a.key, a.frames, f)
-        c.count = (c.count or 0) + 1
-        if f.observed_at < as_utc(c.first_seen_at):
-            c.first_seen_at, c.first_run_id = f.observed_at, f.run_id
-        if f.observed_at >= as_utc(c.last_seen_at):
-            c.last_seen_at, c.last_run_id = f.observed_at, f.run_id
+        _count(c, f)
         line = _sample(f)
         if line and len(c.samples or []) < settings.samples_per_cluster and line not in (c.samples or []):
             c.samples = [*(c.samples or []), line]  # reassign: JSON columns track assignment, not mutation
