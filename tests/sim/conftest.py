@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,11 @@ SCALE = os.environ.get("ARGUS_SIM_TEST_SCALE", "small")
 @pytest.fixture(scope="session")
 def sim_seed() -> int:
     return SEED
+
+
+@pytest.fixture(scope="session")
+def sim_scale() -> str:
+    return SCALE
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +51,7 @@ def parse_run(run_dir: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for rel in meta["reports"]["junit"]:
         root = ET.parse(run_dir / rel).getroot()
-        pytest_dialect = root.tag == "testsuites"
+        pytest_dialect = root.get("name") == "pytest tests"
         for case in root.iter("testcase"):
             cls, name = case.get("classname", ""), case.get("name", "")
             tid = _pytest_id(cls, name) if pytest_dialect else f"{cls}.{name}"
@@ -63,6 +69,11 @@ def parse_run(run_dir: Path) -> dict[str, str]:
             assert tid not in out, f"duplicate test id {tid} in {run_dir}"
             out[tid] = outcome
     return out
+
+
+@pytest.fixture(scope="session")
+def run_parser() -> Callable[[Path], dict[str, str]]:
+    return parse_run
 
 
 @pytest.fixture(scope="session")

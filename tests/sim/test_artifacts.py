@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 from argus.sim import scale_config, simulate
@@ -112,3 +113,15 @@ def test_trivy_reports_match_the_ground_truth(small_project: Path, truth: dict) 
                 reported[v["VulnerabilityID"]] = reported.get(v["VulnerabilityID"], 0) + 1
     assert reported == {k: v["reported_in_runs"] for k, v in known.items() if v["reported_in_runs"]}
     assert len(known) >= 2
+
+
+def test_merged_surefire_layout_reports_the_same_outcomes(tmp_path: Path, small_out: Path, sim_seed: int,
+                                                          sim_scale: str,
+                                                          run_parser: Callable[[Path], dict[str, str]]) -> None:
+    simulate(scale_config(sim_scale, seed=sim_seed, projects=1, surefire_merged=True), tmp_path)
+    runs = _runs(tmp_path / "acme-billing")
+    assert runs and all(not (r / "surefire-reports").exists() for r in runs)
+    for run in runs:
+        root = ET.parse(run / "junit-surefire.xml").getroot()
+        assert root.tag == "testsuites" and root.findall("testsuite")
+        assert run_parser(run) == run_parser(small_out / "acme-billing" / "runs" / run.name)

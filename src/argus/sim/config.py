@@ -53,6 +53,7 @@ class SimConfig:
     vuln_fix_share: float = 0.6  # share of advisories fixed by a dependency bump within the window
     # --- artifacts ---
     coverage_lines: bool = True  # write <line> elements (per-line hits) in Cobertura; off at large scale
+    surefire_merged: bool = False  # one junit-surefire.xml (<testsuites>) per run instead of TEST-<class>.xml files
     environments: tuple[tuple[tuple[str, str], ...], ...] = field(
         default=(
             (("os", "linux"), ("python", "3.11"), ("java", "17")),

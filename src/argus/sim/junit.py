@@ -138,3 +138,10 @@ def split(tests: tuple[TestSpec, ...]) -> tuple[list[TestSpec], list[TestSpec]]:
     py = [t for t in tests if t.dialect is Dialect.PYTEST]
     java = [t for t in tests if t.dialect is Dialect.SUREFIRE]
     return py, java
+
+
+def merge_surefire(files: dict[str, str]) -> str:
+    """The per-class documents in one ``<testsuites>`` file (as CI servers' report mergers write them)."""
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    return head + '<testsuites name="surefire">\n' + "".join(
+        files[name].removeprefix(head) for name in sorted(files)) + "</testsuites>\n"

@@ -14,7 +14,7 @@ from argus.core.errors import InputError
 from argus.sim.config import SimConfig
 from argus.sim.gitwrite import write_repo
 from argus.sim.history import History, Simulation, play
-from argus.sim.junit import durations, pytest_xml, split, surefire_files
+from argus.sim.junit import durations, merge_surefire, pytest_xml, split, surefire_files
 from argus.sim.reports import CoverageWriter, trivy_json
 from argus.sim.rng import stream
 from argus.sim.truth import build_truth, failure_label
@@ -71,7 +71,7 @@ def _write_runs(sim: Simulation, h: History, shas: dict[int, str], pdir: Path,
     for i, run in enumerate(h.runs):
         rel = f"runs/{run.key}"
         rdir = pdir / rel
-        (rdir / "surefire-reports").mkdir(parents=True)
+        rdir.mkdir(parents=True)
         rng = stream(cfg.seed, "render", world.name, run.key)
         fails = h.failures[run.key]
         secs = durations(rng, run.tests, fails, slow)
@@ -79,9 +79,15 @@ def _write_runs(sim: Simulation, h: History, shas: dict[int, str], pdir: Path,
         host = f"gh-runner-{rng.randint(1, 40):02d}"
         junit = ["junit-pytest.xml"]
         _write(rdir / "junit-pytest.xml", pytest_xml(py, fails, secs, run.started_at, host))
-        for name, text in surefire_files(java, fails, secs, run.environment, cfg.surefire_reruns).items():
-            _write(rdir / "surefire-reports" / name, text)
-            junit.append(f"surefire-reports/{name}")
+        sure = surefire_files(java, fails, secs, run.environment, cfg.surefire_reruns)
+        if cfg.surefire_merged:
+            _write(rdir / "junit-surefire.xml", merge_surefire(sure))
+            junit.append("junit-surefire.xml")
+        else:
+            (rdir / "surefire-reports").mkdir()
+            for name, text in sure.items():
+                _write(rdir / "surefire-reports" / name, text)
+                junit.append(f"surefire-reports/{name}")
         coverage = None
         if run.outage is None:  # the job died: no coverage upload
             coverage = "coverage.xml"

@@ -37,6 +37,9 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         runs_per_day: int | None = typer.Option(None, "--runs-per-day", min=1, help="CI runs per weekday."),
         seed: int | None = typer.Option(None, "--seed", help="Random seed (same seed → same bytes)."),
         base_date: str | None = typer.Option(None, "--base-date", help="First day (UTC), default 2026-01-05."),
+        surefire_merged: bool = typer.Option(
+            False, "--surefire-merged", help="One junit-surefire.xml per run instead of one TEST-<class>.xml per class."
+        ),
         force: bool = typer.Option(False, "--force", help="Replace earlier simulator output in --out."),
         json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     ) -> None:
@@ -49,7 +52,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             raise InputError(f"--scale {scale!r}: expected one of small, default, large") from exc
         try:
             cfg = scale_config(preset, projects=projects, tests=tests, days=days, runs_per_day=runs_per_day,
-                               seed=seed, base_date=_base_date(base_date))
+                               seed=seed, base_date=_base_date(base_date), surefire_merged=surefire_merged or None)
         except ValueError as exc:
             raise InputError(f"argus simulate: {exc}") from exc
         err = console(stderr=True)
