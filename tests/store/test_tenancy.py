@@ -54,3 +54,23 @@ def test_audit_log_is_append_only(session: Session) -> None:
     session.delete(entry2)
     with pytest.raises(ArgusError, match="append-only"):
         session.flush()
+
+
+def test_scope_covers_counts_joins_and_subqueries(session_factory: sessionmaker[Session]) -> None:
+    """Regression: `select(func.count()).select_from(Model)` once escaped the project filter."""
+    from sqlalchemy import func
+
+    from argus.store.models import TestCase
+
+    with session_factory() as s:
+        a = get_or_create_project(s, "alpha")
+        b = get_or_create_project(s, "beta")
+        s.add_all([TestRun(project_id=a.id), TestRun(project_id=b.id), TestRun(project_id=b.id)])
+        s.add_all([TestCase(project_id=b.id, identity="t", name="t")])
+        s.commit()
+        bind_project(s, a.id)
+        assert s.scalar(select(func.count()).select_from(TestRun)) == 1
+        assert s.scalar(select(func.count()).select_from(select(TestRun.id).subquery())) == 1
+        joined = select(func.count()).select_from(TestRun).join(TestCase, TestCase.project_id == TestRun.project_id)
+        assert s.scalar(joined) == 0
+        assert s.scalar(select(func.count()).select_from(TestCase)) == 0

@@ -10,6 +10,8 @@ import importlib
 import pkgutil
 import sys
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import typer
 
@@ -72,6 +74,12 @@ def build_app() -> typer.Typer:
     return root
 
 
+@cache
+def _command() -> Any:
+    """The Click command behind the Typer app, built once per process (commands may run many times)."""
+    return typer.main.get_command(build_app())
+
+
 def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) -> int:
     """Entry point: run the app, turning Argus errors into one line and an exit code.
 
@@ -79,9 +87,8 @@ def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) ->
     """
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or (cli_state is not None and cli_state.debug)
-    app = build_app()
     try:
-        result = app(args=args, prog_name="argus", standalone_mode=False, obj=cli_state)
+        result = _command().main(args=args, prog_name="argus", standalone_mode=False, obj=cli_state)
         return int(result) if isinstance(result, int) else 0
     except ArgusError as exc:
         if debug:

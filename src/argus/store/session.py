@@ -7,10 +7,12 @@ forget the tenant filter. Bulk inserts set ``project_id`` explicitly from :func:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.util import find_tables
 
 from argus.core.errors import ArgusError
 
@@ -34,11 +36,30 @@ def _scope_to_project(state: ORMExecuteState) -> None:
         return
     options = [
         with_loader_criteria(m.class_, m.class_.project_id == project_id, include_aliases=True)
-        for m in state.all_mappers
-        if issubclass(m.class_, ProjectOwned)
+        for m in _project_owned_mappers(state)
     ]
     if options:
         state.statement = state.statement.options(*options)
+
+
+def _project_owned_mappers(state: ORMExecuteState) -> list[Any]:
+    """Mappers of project-owned models that the statement reads anywhere (entities, FROM, joins, subqueries).
+
+    ``state.all_mappers`` alone misses entities that appear only in ``select_from``/joins (e.g.
+    ``select(func.count()).select_from(Model)``), so every table the statement mentions is matched too.
+    """
+    found = {m for m in state.all_mappers if issubclass(m.class_, ProjectOwned)}
+    tables = set(
+        find_tables(cast(ClauseElement, state.statement), check_columns=True, include_aliases=True, include_joins=True, include_selects=True)
+    )
+    found.update(m for m in _owned_mappers() if m.local_table in tables)
+    return list(found)
+
+
+def _owned_mappers() -> list[Any]:
+    from argus.store.base import Base
+
+    return [m for m in Base.registry.mappers if issubclass(m.class_, ProjectOwned)]
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[ArgusSession]:
