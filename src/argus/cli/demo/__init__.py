@@ -1,0 +1,1 @@
+"""``argus demo``: simulate → ingest (through the real commands) → analyse → guided tour + report."""

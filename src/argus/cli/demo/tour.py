@@ -1,0 +1,186 @@
+"""The guided tour: one Markdown document, printed in the terminal (Rich) and written to report.md."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from argus.analysis.insights.schemas import InsightView
+from argus.cli.demo.analyse import ProjectFindings
+
+
+@dataclass(frozen=True)
+class Score:
+    """How the analyses did against the simulator's ground truth (scoring only; analyses never read it)."""
+
+    planted_flaky: int
+    found_flaky: int
+    true_flaky: int
+    called_broken: int
+    broken_correct: int
+    planted_broken: int
+
+    @property
+    def flaky_precision(self) -> float | None:
+        return self.true_flaky / self.found_flaky if self.found_flaky else None
+
+    @property
+    def flaky_recall(self) -> float | None:
+        return self.true_flaky / self.planted_flaky if self.planted_flaky else None
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.0f}%"
+
+
+def _cell(text: Any, limit: int = 90) -> str:
+    s = " ".join(str(text).split()).replace("|", "\\|")
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _size(value: Any) -> str:
+    if isinstance(value, list | tuple | set):
+        return str(len(value))
+    return "—" if value is None else str(value)
+
+
+def _evidence_line(v: InsightView) -> str:
+    if not v.evidence:
+        return ""
+    ev = v.evidence[0]
+    return f"{ev.ref_type} {ev.ref_id}: {ev.detail}"
+
+
+def _insight_table(views: Sequence[InsightView], limit: int, columns: Sequence[str], row: Any) -> list[str]:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for v in views[:limit]:
+        lines.append("| " + " | ".join(_cell(c) for c in row(v)) + " |")
+    if len(views) > limit:
+        lines.append(f"\n…and {len(views) - limit} more (`argus insights list --kind {views[0].kind}`).")
+    return lines
+
+
+def project_section(f: ProjectFindings, score: Score | None, db_hint: str) -> list[str]:
+    c = f.counts
+    out = [
+        f"## Project `{f.project}`",
+        "",
+        f"Ingested **{c.get('runs', 0)} CI runs** with **{c.get('results', 0):,} test results** for "
+        f"**{c.get('tests', 0)} tests**, and **{c.get('commits', 0)} commits** "
+        f"(SZZ linked **{c.get('bug_links', 0)}** fix→bug-inducing changes). "
+        f"Rejected files: {c.get('rejected_files', 0)}.",
+        "",
+        f"### Flaky tests: {len(f.flaky)}",
+        "Tests that both pass and fail on the same code (strongest evidence: a pass on retry in the same run).",
+        "",
+    ]
+    if f.flaky:
+        out += _insight_table(
+            f.flaky,
+            8,
+            ["id", "test", "P(flaky)", "category", "action", "review", "evidence"],
+            lambda v: [
+                v.id,
+                v.subject_label or v.subject_id,
+                _pct(v.confidence),
+                (v.data.get("category") or {}).get("name", "—"),
+                v.action or "—",
+                v.review_tier,
+                _evidence_line(v),
+            ],
+        )
+    out += ["", f"### Broken tests — open regressions on the default branch, not flaky: {len(f.broken)}", ""]
+    if f.broken:
+        out += _insight_table(
+            f.broken,
+            6,
+            ["id", "test", "confidence", "summary"],
+            lambda v: [v.id, v.subject_label or v.subject_id, _pct(v.confidence), v.summary],
+        )
+    out += ["", f"### Failure clusters: {len(f.clusters)} (novel in the latest run: {len(f.novel)})", ""]
+    if f.clusters:
+        out += _insight_table(
+            f.clusters,
+            6,
+            ["id", "cluster", "failures", "tests", "trend", "template"],
+            lambda v: [
+                v.id,
+                v.subject_id,
+                v.data.get("count", "—"),
+                _size(v.data.get("affected_tests")),
+                v.data.get("trend", "—"),
+                v.data.get("template", v.title),
+            ],
+        )
+    out += ["", "### Quality gate", ""]
+    for g in f.gates:
+        verdict = g.get("verdict") or g.get("result", {}).get("verdict") or "?"
+        build = g.get("build", {})
+        reasons = [r for r in g.get("rules", g.get("result", {}).get("rules", [])) if isinstance(r, dict)]
+        failing = [
+            r.get("name") or r.get("rule")
+            for r in reasons
+            if str(r.get("status", "")).lower() in ("fail", "warn")
+        ]
+        out.append(
+            f"- build `{str(build.get('commit_sha') or build.get('commit') or '?')[:10]}` on "
+            f"`{build.get('branch', '?')}`: **{str(verdict).upper()}**"
+            + (f" — rules not passed: {', '.join(str(x) for x in failing)}" if failing else "")
+        )
+    if not f.gates:
+        out.append("- (no build to judge)")
+    if score is not None:
+        out += [
+            "",
+            "### How Argus did against what the simulator planted",
+            "",
+            f"- flaky: found {score.found_flaky}, of which {score.true_flaky} were planted flaky "
+            f"(precision {_pct(score.flaky_precision)}); recall {_pct(score.flaky_recall)} of "
+            f"{score.planted_flaky} planted (some planted flaky tests never failed in this window).",
+            f"- broken: {score.called_broken} tests called broken, {score.broken_correct} of them hit by a planted "
+            f"regression ({score.planted_broken} tests were broken by one at some point).",
+        ]
+    return out
+
+
+def document(
+    findings: Sequence[ProjectFindings],
+    scores: dict[str, Score],
+    seconds: dict[str, float],
+    db_url: str,
+    failed_commands: Sequence[tuple[str, int, str]],
+) -> str:
+    head = [
+        "# Argus demo",
+        "",
+        "A simulated CI history (real git repositories, JUnit reports in pytest and Surefire dialects, "
+        "Cobertura coverage, Trivy scans) was ingested through the normal `argus ingest` commands and analysed. "
+        "Every row below is an *insight*: claims backed by stored evidence, a confidence, and the review it needs.",
+        "",
+        "Timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in seconds.items()) + ".",
+        "",
+    ]
+    body: list[str] = []
+    for f in findings:
+        body += [*project_section(f, scores.get(f.project), db_url), ""]
+    tail = [
+        "## Explore",
+        "",
+        "```bash",
+        f"export ARGUS_DATABASE_URL={db_url}",
+        f"argus insights list -p {findings[0].project if findings else 'PROJECT'}",
+        "argus insights show ID -p PROJECT          # claims, evidence rows, review tier",
+        "argus flaky list -p PROJECT",
+        "argus failures list -p PROJECT",
+        "argus changes list -p PROJECT",
+        "argus feedback ID accept -p PROJECT        # your verdicts calibrate later confidences",
+        "```",
+    ]
+    if failed_commands:
+        tail += ["", "## Commands that failed", ""]
+        tail += [
+            f"- `argus {_cell(cmd, 120)}` → exit {code}: {_cell(msg, 200)}"
+            for cmd, code, msg in failed_commands[:10]
+        ]
+    return "\n".join(head + body + tail) + "\n"
