@@ -82,6 +82,8 @@ def test_analyze_list_show(
     views = json.loads(out)
     assert [v["count"] for v in views] == [2, 1] and all(v["novel"] for v in views)
     assert views[0]["template"] == "TimeoutError: Timeout after <*> talking to <*>"
+    code, out = run_cli(["failures", "list", "--min-count", "2", "--days", "7", "--json"], capsys)
+    assert [v["id"] for v in json.loads(out)] == [views[0]["id"]]
     code, out = run_cli(["failures", "list", "--latest"], capsys)
     assert code == 0 and "Timeout after" in out
     code, out = run_cli(["failures", "show", str(views[0]["id"]), "--json"], capsys)

@@ -148,6 +148,11 @@ def test_trend_and_novelty_of_the_latest_run(store: Store, settings: ClusterSett
     assert (conn.recent, conn.previous, conn.trend) == (2, 3, Trend.DOWN)
     assert conn.affected_tests == 4 and conn.count == 5
     assert [v.id for v in list_clusters(s, settings, novel_only=True)] == [new.id]
+    assert [v.id for v in list_clusters(s, settings, min_count=2)] == [conn.id]
+    assert {v.id for v in list_clusters(s, settings, since_days=3)} == {new.id, conn.id}
+    assert {v.id for v in list_clusters(s, settings, since_days=3, min_count=1)} != {
+        v.id for v in list_clusters(s, settings)
+    }  # the assertion cluster was last seen 8 days before the latest run
     wide = ClusterSettings(trend_window_days=30)
     assert clusters_for_run(s, wide)[1].trend is Trend.UP  # 5 failures in the last 30 days, none before
     assert clusters_for_run(s, settings, run_id=r["run1"]) != latest  # type: ignore[arg-type]

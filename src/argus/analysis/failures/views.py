@@ -33,9 +33,14 @@ def cluster_views(
     now: datetime | None = None,
     run_id: int | None = None,
     novel_only: bool = False,
+    min_count: int = 1,
+    since_days: int | None = None,
     limit: int | None = None,
 ) -> list[ClusterView]:
     """Views of the given clusters (all when None), most failures in the recent window first.
+
+    ``min_count`` drops clusters with fewer failures; ``since_days`` keeps clusters last seen within
+    that many days of ``now``.
 
     Windows end at ``now`` (default: the latest run's start, else the clock): recent is
     (now − w, now], previous is (now − 2w, now − w], w = ``trend_window_days``. A cluster is novel
@@ -71,6 +76,10 @@ def cluster_views(
     )
     if novel_only:
         stmt = stmt.where(FailureCluster.first_run_id == (latest[0] if latest else -1))
+    if min_count > 1:
+        stmt = stmt.where(FailureCluster.count >= min_count)
+    if since_days is not None:
+        stmt = stmt.where(FailureCluster.last_seen_at >= ref - timedelta(days=since_days))
     stmt = stmt.order_by(sub.c.recent.desc(), FailureCluster.count.desc(), FailureCluster.id)
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -106,10 +115,20 @@ def list_clusters(
     *,
     run_id: int | None = None,
     novel_only: bool = False,
+    min_count: int = 1,
+    since_days: int | None = None,
     limit: int | None = 50,
 ) -> list[ClusterView]:
     """Clusters of the scoped project (optionally only those failing in ``run_id``, or novel ones)."""
-    views = cluster_views(session, settings, run_id=run_id, novel_only=novel_only, limit=limit)
+    views = cluster_views(
+        session,
+        settings,
+        run_id=run_id,
+        novel_only=novel_only,
+        min_count=min_count,
+        since_days=since_days,
+        limit=limit,
+    )
     return sorted(views, key=lambda v: (not v.novel, -v.recent, -v.count, v.id)) if run_id else views
 
 

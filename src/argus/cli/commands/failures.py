@@ -111,6 +111,10 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         run: int | None = typer.Option(None, "--run", help="Only clusters failing in this run."),
         latest: bool = typer.Option(False, "--latest", help="Only clusters failing in the latest run."),
         novel: bool = typer.Option(False, "--novel", help="Only clusters first seen in the latest run."),
+        min_count: int = typer.Option(
+            1, "--min-count", help="Only clusters with at least this many failures."
+        ),
+        days: int | None = typer.Option(None, "--days", help="Only clusters seen in the last N days."),
         limit: int = typer.Option(50, "--limit"),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
@@ -120,7 +124,15 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             if latest:
                 views = clusters_for_run(s, st.settings.clusters)[:limit]
             else:
-                views = list_clusters(s, st.settings.clusters, run_id=run, novel_only=novel, limit=limit)
+                views = list_clusters(
+                    s,
+                    st.settings.clusters,
+                    run_id=run,
+                    novel_only=novel,
+                    min_count=min_count,
+                    since_days=days,
+                    limit=limit,
+                )
         if json_out:
             print_json(views)
             return
