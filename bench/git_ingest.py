@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -35,13 +36,20 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def time_git_log(repo: Path, rev: str, repeat: int) -> float:
-    times = []
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def time_git_log(repo: Path, rev: str, repeat: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``git log --numstat`` over ``rev``."""
+    times, cpus = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _children_cpu()
         subprocess.run(["git", "-C", str(repo), "log", "--numstat", rev], stdout=subprocess.DEVNULL, check=True)
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        cpus.append(_children_cpu() - c0)
+    return statistics.median(times), statistics.median(cpus)
 
 
 CHILD = """
@@ -65,17 +73,20 @@ if url.startswith("postgresql"):
     url = url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
 eng = create_db_engine(url)
 upgrade(eng)
-t0 = time.perf_counter()
+def cpu():
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+t0, c0 = time.perf_counter(), cpu()
 with unit_of_work(make_session_factory(eng)) as s:
     get_or_create_project(s, "bench")
     r = ingest_git(s, Path(repo), GitSettings(szz=szz, szz_commit_graph=graph), branch=branch)
     state_bytes = len(s.scalars(select(GitIngestState)).one().feature_state)
-elapsed = time.perf_counter() - t0
+elapsed, cpu_s = time.perf_counter() - t0, cpu() - c0
 eng.dispose()
 if schema:
     with admin.begin() as c:
         c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-print(json.dumps({"seconds": elapsed, "commits": r.commits_new, "files": r.files, "features": r.features,
+print(json.dumps({"seconds": elapsed, "cpu_s": cpu_s, "commits": r.commits_new, "files": r.files, "features": r.features,
                   "fixes": r.fixes, "links": r.links, "unresolved": r.links_unresolved, "szz_s": r.seconds.get("szz"),
                   "blob_reads": r.blob_reads, "state_bytes": state_bytes,
                   "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -121,12 +132,16 @@ def bench_repo(label: str, repo: Path, args: argparse.Namespace) -> dict[str, An
     branch = args.branch or git(repo, "symbolic-ref", "--short", "HEAD")
     total = int(git(repo, "rev-list", "--count", branch))
     res: dict[str, Any] = {"repo": str(repo), "branch": branch, "commits": total}
-    ref = time_git_log(repo, branch, args.repeat)
+    ref, ref_cpu = time_git_log(repo, branch, args.repeat)
     runs = [run_argus(repo, branch) for _ in range(args.repeat)]
     argus_s = statistics.median(r["seconds"] for r in runs)
-    res.update(git_log_numstat_s=ref, argus_sqlite_s=argus_s, argus_run=runs[0])
-    line(f"{label}.git_log_numstat", ref, "s", f"{total} commits, reference")
+    argus_cpu = statistics.median(r["cpu_s"] for r in runs)
+    res.update(git_log_numstat_s=ref, git_log_numstat_cpu_s=ref_cpu, argus_sqlite_s=argus_s,
+               argus_sqlite_cpu_s=argus_cpu, argus_run=runs[0])
+    line(f"{label}.git_log_numstat", ref, "s", f"{total} commits, reference; CPU {ref_cpu:.2f} s")
     line(f"{label}.argus_ingest_sqlite", argus_s, "s", f"{argus_s / ref:.2f}x git log --numstat, goal <= 2x")
+    line(f"{label}.argus_ingest_sqlite_cpu", argus_cpu, "s",
+         f"Python + git CPU, {argus_cpu / ref_cpu:.2f}x the reference's CPU")
     line(f"{label}.argus_peak_rss", runs[0]["maxrss_mb"], "MB")
     if args.pg:
         pg = statistics.median(run_argus(repo, branch, url=args.pg)["seconds"] for _ in range(args.repeat))

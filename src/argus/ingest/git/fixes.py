@@ -32,6 +32,8 @@ class FixDetector:
 
     def __init__(self, fix_patterns: Iterable[str], issue_patterns: Iterable[str], bug_issue_ids: Iterable[str] = ()) -> None:
         self.fix_res = [_compile(p, "git.fix_patterns", re.IGNORECASE) for p in fix_patterns]
+        # one alternation: a single scan per message instead of one per pattern
+        self.any_fix = re.compile("|".join(f"(?:{rx.pattern})" for rx in self.fix_res), re.IGNORECASE) if self.fix_res else None
         self.issue_res = [_compile(p, "git.issue_patterns", 0) for p in issue_patterns]
         self.bug_issues = {i.strip().upper() for i in bug_issue_ids if i.strip()}
 
@@ -48,14 +50,16 @@ class FixDetector:
                 found[(m.group(1) if rx.groups else m.group(0)).upper()] = None
         return tuple(found)
 
-    def check(self, message: str, *, is_merge: bool = False) -> FixVerdict:
+    def check(self, message: str, *, is_merge: bool = False, with_issues: bool = True) -> FixVerdict:
+        """Whether ``message`` marks a fix; ``with_issues=False`` skips collecting issue ids when no
+        configured bug id could make the commit a fix (the ingest's hot path)."""
         if is_merge:
             return FixVerdict(False, None, ())
-        issues = self.issues(message)
-        for rx in self.fix_res:
-            m = rx.search(message)
-            if m:
-                return FixVerdict(True, m.group(0), issues)
+        m = self.any_fix.search(message) if self.any_fix is not None else None
+        need_issues = with_issues or bool(self.bug_issues)
+        issues = self.issues(message) if need_issues else ()
+        if m:
+            return FixVerdict(True, m.group(0), issues)
         if self.bug_issues and any(i in self.bug_issues or i.lstrip("#") in self.bug_issues for i in issues):
             return FixVerdict(True, None, issues)
         return FixVerdict(False, None, issues)

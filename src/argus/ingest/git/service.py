@@ -180,7 +180,7 @@ def _prepare(
     on_boundary = commit.sha in boundary
     if on_boundary:
         commit.parents = _true_parents(git, commit.sha)
-    verdict = detector.check(commit.message, is_merge=commit.is_merge)
+    verdict = detector.check(commit.message, is_merge=commit.is_merge, with_issues=False)
     if verdict.is_fix:
         result.fixes += 1
     if commit.is_merge:

@@ -169,6 +169,8 @@ class BatchWriter:
         }
 
     def _feature_row(self, commit_id: int, f: ChangeFeatures, now: datetime) -> dict[str, Any]:
-        row: dict[str, Any] = f.as_dict()
-        row.update(commit_id=commit_id, project_id=self.project_id, version=FEATURE_VERSION, computed_at=now)
-        return row
+        return {
+            "commit_id": commit_id, "project_id": self.project_id, "ns": f.ns, "nd": f.nd, "nf": f.nf,
+            "entropy": f.entropy, "la": f.la, "ld": f.ld, "lt": f.lt, "fix": f.fix, "ndev": f.ndev, "age": f.age,
+            "nuc": f.nuc, "exp": f.exp, "rexp": f.rexp, "sexp": f.sexp, "version": FEATURE_VERSION, "computed_at": now,
+        }  # fmt: skip
