@@ -262,3 +262,19 @@ def test_a_merge_that_makes_a_template_generic_splits_by_code_location(store: St
     assert len(views) == 2 and {v.template for v in views.values()} == {"ValueError: bad value <*>"}
     assert sorted(v.count for v in views.values()) == [2, 3]
     assert {v.frames for v in views.values()} == {("app/orders.py:check",), ("app/users.py:check",)}
+
+
+def test_show_suggests_related_clusters(store: Store, settings: ClusterSettings) -> None:
+    s = store.session
+    other = (
+        "tests/test_api.py::test_sync",
+        "error",
+        "Connection refused by 10.0.0.5 after 3 retries",
+        "requests.exceptions.ConnectionError",
+        None,
+    )
+    _, ids = store.run(T0, [refused("test_get", 5001), other, assertion("test_add", 1, 2)])
+    analyze_failures(s, settings)
+    cids = cluster_ids(s, ids)
+    detail = get_cluster(s, settings, cids[0])
+    assert [r[0] for r in detail.related] == [cids[1]] and 0.5 <= detail.related[0][1] <= 1.0

@@ -81,6 +81,7 @@ class ClusterDetail:
     cluster: ClusterView
     tests: tuple[tuple[int, str, int], ...]  # (test_case_id, identity, failures)
     recent_results: tuple[tuple[int, int, str], ...]  # (test_result_id, run_id, test identity)
+    related: tuple[tuple[int, float, str], ...] = ()  # (cluster id, similarity, template), most similar first
 
 
 @dataclass(frozen=True)

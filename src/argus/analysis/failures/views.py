@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from argus.analysis.failures.algo import trend
 from argus.analysis.failures.schemas import ClusterDetail, ClusterView
+from argus.analysis.failures.similar import most_similar
 from argus.core.clock import as_utc, utcnow
 from argus.core.errors import NotFoundError
 from argus.core.settings import ClusterSettings
@@ -167,10 +168,27 @@ def recent_results(
     return out
 
 
+def related_clusters(
+    session: Session, cluster_id: int, *, k: int = 5, min_similarity: float = 0.5
+) -> list[tuple[int, float, str]]:
+    """Live clusters whose template text resembles ``cluster_id``'s (char 3-gram TF-IDF cosine)."""
+    rows = session.execute(
+        select(FailureCluster.id, FailureCluster.template)
+        .where(FailureCluster.count > 0)
+        .order_by(FailureCluster.id)
+    ).all()
+    ids = [r[0] for r in rows]
+    if cluster_id not in ids:
+        return []
+    texts = [r[1] for r in rows]
+    hits = most_similar(texts, ids.index(cluster_id), k=k, min_similarity=min_similarity)
+    return [(ids[i], round(sim, 3), texts[i]) for i, sim in hits]
+
+
 def get_cluster(
     session: Session, settings: ClusterSettings, cluster_id: int, *, recent: int = 20
 ) -> ClusterDetail:
-    """One cluster with its affected tests (most failures first) and its newest failures."""
+    """One cluster with its affected tests (most failures first), newest failures and related clusters."""
     views = cluster_views(session, settings, [cluster_id])
     if not views:
         row = session.scalars(select(FailureCluster).where(FailureCluster.id == cluster_id)).first()
@@ -190,4 +208,5 @@ def get_cluster(
         cluster=views[0],
         tests=tuple((int(i), str(n), int(k)) for i, n, k in tests),
         recent_results=tuple((rid, run, ident) for rid, run, ident, _, _ in newest),
+        related=tuple(related_clusters(session, cluster_id)),
     )

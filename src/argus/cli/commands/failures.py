@@ -170,5 +170,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             c.print("  code: " + " <- ".join(v.frames))
         for sample in v.samples:
             c.print(f"  sample: {sample}")
+        for rid, sim, tpl in detail.related:
+            c.print(f"  related: cluster {rid} (similarity {sim:.2f}): {tpl[:100]}")
         c.print(table("Affected tests", ["test", "failures"], [[n, k] for _, n, k in detail.tests[:30]]))
         c.print(table("Newest failures", ["result", "run", "test"], [list(r) for r in detail.recent_results]))
