@@ -15,6 +15,7 @@ from argus.analysis.failures.service import (
     clusters_for_run,
     get_cluster,
     list_clusters,
+    load_miner,
 )
 from argus.analysis.insights.service import get_insight, list_insights
 from argus.core.enums import InsightKind
@@ -22,6 +23,7 @@ from argus.core.errors import NotFoundError
 from argus.core.settings import ClusterSettings
 from argus.store.models import FailureCluster, TestResult
 from argus.store.projects import get_or_create_project
+from argus.store.session import current_project_id
 
 from .conftest import Row, Store
 
@@ -278,3 +280,23 @@ def test_show_suggests_related_clusters(store: Store, settings: ClusterSettings)
     cids = cluster_ids(s, ids)
     detail = get_cluster(s, settings, cids[0])
     assert [r[0] for r in detail.related] == [cids[1]] and 0.5 <= detail.related[0][1] <= 1.0
+
+
+def test_load_miner_resolves_merge_chains_in_any_row_order(store: Store, settings: ClusterSettings) -> None:
+    s = store.session
+    a, b, c = ["x", "a", "1"], ["x", "a", "<*>"], ["x", "<*>", "<*>"]
+    for fp, tokens, into in (("fa", a, b), ("fb", b, c), ("fc", c, None)):
+        state: dict[str, object] = {"tokens": tokens}
+        if into is not None:
+            state["merged_tokens"] = into
+        s.add(
+            FailureCluster(
+                project_id=current_project_id(s), fingerprint=fp, template=" ".join(tokens), state=state
+            )
+        )
+    s.flush()
+    miner, by_fp = load_miner(s, settings)
+    live = miner.lookup(c)
+    assert live is not None and miner.lookup(a) is live and miner.lookup(b) is live
+    assert miner.add_messages(["x a 1", "x b 2"]) == [live.id, live.id]
+    assert set(by_fp) == {"fa", "fb", "fc"}

@@ -121,6 +121,11 @@ class TemplateMiner:
                 self._families[fam].add(tid)
         return tpl
 
+    def lookup(self, tokens: Sequence[str]) -> Template | None:
+        """The live template standing for exactly ``tokens`` (following merges), or None if unknown."""
+        tid = self._by_tokens.get(tuple(tokens))
+        return None if tid is None else self.templates[self.resolve(tid)]
+
     def resolve(self, tid: int) -> int:
         """The live template a (possibly merged) template id now stands for."""
         while (nxt := self.templates[tid].merged_into) is not None:

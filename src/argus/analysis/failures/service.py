@@ -59,26 +59,30 @@ def load_miner(
 ) -> tuple[TemplateMiner, dict[str, FailureCluster]]:
     """The project's template miner, rebuilt from its stored clusters, and the clusters by fingerprint.
 
-    Clusters merged into others (``state['merged_into']``) come back as merged templates, so the
-    miner never mines their old, narrower template again.
+    Clusters merged into others (``state['merged_tokens']``, the template they went into) come back
+    as merged templates, so the miner never mines their old, narrower template again. Merge chains
+    are resolved whatever the order of the rows.
     """
     miner = TemplateMiner(miner_config(settings))
     clusters = list(session.scalars(select(FailureCluster).order_by(FailureCluster.id)))
-    by_id = {c.id: c for c in clusters}
-    merged: list[FailureCluster] = []
+    pending: list[FailureCluster] = []
     for c in clusters:
         state = c.state or {}
-        if state.get("merged_into") is not None:
-            merged.append(c)
+        if state.get("merged_tokens") is not None:
+            pending.append(c)
         elif state.get("tokens"):
             miner.add_template(state["tokens"], c.count)
-    for c in merged:
-        target = by_id.get(c.state["merged_into"])
-        while target is not None and (target.state or {}).get("merged_into") is not None:
-            target = by_id.get(target.state["merged_into"])
-        if target is not None and c.state.get("tokens") and target.state.get("tokens"):
-            live = miner.add_template(target.state["tokens"])
-            miner.add_template(c.state["tokens"], 0, merged_into=live.id)
+    while pending:
+        rest = []
+        for c in pending:
+            target = miner.lookup(c.state["merged_tokens"])
+            if target is None:
+                rest.append(c)
+            elif c.state.get("tokens"):
+                miner.add_template(c.state["tokens"], 0, merged_into=target.id)
+        if len(rest) == len(pending):  # a target no stored cluster holds: it is a live template
+            miner.add_template(rest[0].state["merged_tokens"])
+        pending = rest
     return miner, {c.fingerprint: c for c in clusters}
 
 
@@ -154,7 +158,7 @@ def _apply_merges(session: Session, state: _Pass, miner: TemplateMiner, settings
         new_tokens = miner.templates[miner.resolve(new_tid)].tokens
         split = needs_split(new_tokens, settings)
         for c in [c for c in state.by_fp.values() if (c.state or {}).get("tokens") == old_tokens]:
-            if (c.state or {}).get("merged_into") is not None:
+            if (c.state or {}).get("merged_tokens") is not None:
                 continue
             rows = session.execute(
                 select(TestResult.id, TestResult.run_id, TestResult.stack, TestRun.started_at)
@@ -177,7 +181,11 @@ def _apply_merges(session: Session, state: _Pass, miner: TemplateMiner, settings
                 extra = [x for x in (c.samples or []) if x not in (target.samples or [])]
                 target.samples = [*(target.samples or []), *extra][: settings.samples_per_cluster]
             c.count = 0
-            c.state = {**(c.state or {}), "merged_into": target.id if target is not None else None}
+            c.state = {
+                **(c.state or {}),
+                "merged_into": target.id if target is not None else None,
+                "merged_tokens": list(new_tokens),
+            }
             state.touched.discard(c.id)
 
 
