@@ -12,6 +12,7 @@ from argus.analysis.failures.schemas import Trend
 from argus.analysis.failures.service import (
     analyze_failures,
     cluster_for_result,
+    clusters_for_results,
     clusters_for_run,
     get_cluster,
     list_clusters,
@@ -168,6 +169,9 @@ def test_service_functions_for_other_analyses(store: Store, settings: ClusterSet
     view = cluster_for_result(s, settings, ids1[0])
     assert view is not None and view.count == 5 and not view.novel
     assert cluster_for_result(s, settings, ids1[4]) is None  # the passing result
+    bulk = clusters_for_results(s, settings, ids1)
+    assert set(bulk) == {ids1[0], ids1[1], ids1[2], ids1[3]} and bulk[ids1[0]] == view
+    assert clusters_for_results(s, settings, []) == {}
     detail = get_cluster(s, settings, view.id)
     assert {name for _, name, _ in detail.tests} == {
         "tests/test_api.py::test_get", "tests/test_api.py::test_put",

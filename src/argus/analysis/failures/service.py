@@ -35,6 +35,7 @@ from argus.store.session import current_project_id
 __all__ = [
     "analyze_failures",
     "cluster_for_result",
+    "clusters_for_results",
     "clusters_for_run",
     "get_cluster",
     "list_clusters",
@@ -266,6 +267,26 @@ def cluster_for_result(session: Session, settings: ClusterSettings, result_id: i
         return None
     views = cluster_views(session, settings, [cid])
     return views[0] if views else None
+
+
+def clusters_for_results(
+    session: Session, settings: ClusterSettings, result_ids: Sequence[int]
+) -> dict[int, ClusterView]:
+    """Cluster of each clustered result among ``result_ids`` (unclustered ones are absent).
+
+    For reports such as the quality gate's "new failures with their cluster"; run
+    :func:`analyze_failures` first so that the latest results have clusters.
+    """
+    if not result_ids:
+        return {}
+    rows = session.execute(
+        select(TestResult.id, TestResult.cluster_id).where(
+            TestResult.id.in_(list(result_ids)), TestResult.cluster_id.is_not(None)
+        )
+    ).all()
+    pairs = [(int(rid), int(cid)) for rid, cid in rows if cid is not None]
+    views = {v.id: v for v in cluster_views(session, settings, sorted({cid for _, cid in pairs}))}
+    return {rid: views[cid] for rid, cid in pairs if cid in views}
 
 
 def clusters_for_run(
