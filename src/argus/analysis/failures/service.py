@@ -2,7 +2,9 @@
 
 Only failed/errored results with no cluster yet are read (keyset pages of ``batch_size``); the
 miner is rebuilt from the stored clusters' templates (``FailureCluster.state['tokens']``), so earlier
-failures are never re-clustered. Services never commit: the caller owns the transaction.
+failures are never re-clustered. When new evidence merges templates (see ``TemplateMiner``), the
+failures of the merged clusters move to the merged template's cluster in bulk. Services never
+commit: the caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -188,6 +190,7 @@ def _apply_merges(session: Session, state: _Pass, miner: TemplateMiner, settings
                 "merged_tokens": list(new_tokens),
             }
             state.touched.discard(c.id)
+            state.new.discard(c.id)
 
 
 def _count(c: FailureCluster, f: FailureInput) -> None:
