@@ -136,7 +136,7 @@ def to_markdown(o: GateOutcome, *, details_url: str | None = None) -> str:
         lines.append(f"- **Diff:** {len(o.changed_files)} file(s), {o.changed_lines} changed line(s){small}")
     failing = list(o.failures[:_MAX_ROWS])
     if failing:
-        lines += ["", "### New failures", ""]
+        lines += ["", "### Failing tests", ""]
         lines += table(["Test", "Cluster", "Message", "Flaky?"], [
             [code(f.name, 120), cell(f.cluster_label or "—", 80), cell(f.message or "—", 160),
              "unknown" if f.known_flaky is None else "known flaky" if f.known_flaky else "no"]

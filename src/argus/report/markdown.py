@@ -8,17 +8,23 @@ from collections.abc import Sequence
 GITHUB_COMMENT_LIMIT = 65536
 
 
-def cell(text: object, limit: int = 200) -> str:
-    """One table cell: single line, pipes escaped, shortened to ``limit`` characters."""
+def _line(text: object, limit: int) -> str:
     s = " ".join(str(text).split())
     if len(s) > limit:
         s = s[: limit - 1] + "…"
-    return s.replace("\\", "\\\\").replace("|", "\\|")
+    return s.replace("|", "\\|")  # GFM tables need \| even inside code spans
+
+
+def cell(text: object, limit: int = 200) -> str:
+    """One table cell / inline text: single line, pipes escaped, ``<``, ``>`` and ``&`` as entities
+    (GitHub would otherwise take ``<*>`` for HTML), shortened to ``limit`` characters."""
+    s = _line(str(text).replace("\\", "\\\\"), limit)
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def code(text: object, limit: int = 200) -> str:
-    """Inline code that survives backticks inside ``text``."""
-    s = cell(text, limit)
+    """Inline code that survives backticks inside ``text`` (no entities: code spans show them raw)."""
+    s = _line(text, limit)
     fence = "``" if "`" in s else "`"
     pad = " " if "`" in s else ""
     return f"{fence}{pad}{s}{pad}{fence}"
