@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,6 +19,11 @@ from argus.analysis.flaky.schemas import (
 )
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def replace(r: RunObs, **changes: object) -> RunObs:
+    return r._replace(**changes)
+
 P = FlakyParams()
 _S = {"P": RunStatus.PASS, "R": RunStatus.RETRY_PASS, "F": RunStatus.FAIL, "S": RunStatus.SKIP}
 

@@ -95,14 +95,13 @@ def find_regressions(runs: Sequence[RunObs], p: FlakyParams) -> list[BrokenSegme
             streak = []
             if r is not None and r.status in PASSING:
                 prev_pass = r
+    deterministic_fails = [r for r in runs if r.status is RunStatus.FAIL and never_passed(r)]
     supports: list[list[RunObs]] = []
     for branch, streak, _, nxt in streaks:
         start, end = streak[0].started_at, nxt.started_at if nxt else None
-        ids = {x.run_id for x in streak}
         extra = [
-            r for r in runs
-            if r.branch != branch and r.status is RunStatus.FAIL and never_passed(r) and r.run_id not in ids
-            and r.started_at >= start and (end is None or r.started_at < end)
+            r for r in deterministic_fails
+            if r.branch != branch and r.started_at >= start and (end is None or r.started_at < end)
         ]
         supports.append(streak + extra)
     qualified = [
@@ -236,7 +235,7 @@ def assess(h: TestHistory, p: FlakyParams) -> Assessment:
             per_env[pair][0] += 1
             per_env[pair][1] += r.status in FAILING
     env_counts = [(ne, fe) for ne, fe in per_env.values()]
-    prob, low, high = flaky_probability(len(clean), f_conf, f_unconf, p, env_counts)
+    prob, low, high = flaky_probability(len(clean), f_conf, f_unconf, p, env_counts, range_from=p.report_threshold)
     window = clean[-p.window_runs :]
     wf = sum(1 for r in window if r.status in FAILING)
     rate = rate_lo = rate_hi = None

@@ -21,6 +21,7 @@ from argus.store.models import TestCase, TestResult, TestRun
 
 FAIL_OUTCOMES = ("failed", "error")
 _CHUNK = 900
+PASS, RETRY_PASS, FAIL, SKIP = RunStatus.PASS, RunStatus.RETRY_PASS, RunStatus.FAIL, RunStatus.SKIP
 _r = TestResult.__table__.c
 _run = TestRun.__table__.c
 _tc = TestCase.__table__.c
@@ -45,16 +46,9 @@ class RunMeta:
     duration_s: float
 
 
-@dataclass(frozen=True)
-class Folded:
-    """One test's attempts in one run, folded by SQL."""
-
-    run_id: int
-    status: RunStatus
-    attempts: int
-    failed_attempts: int
-    duration_s: float | None
-    wasted_s: float
+#: One test's attempts in one run, folded by SQL: (run id, status, attempts, failed attempts,
+#: first-attempt duration, wasted seconds). Plain tuples: there can be millions.
+Folded = tuple[int, RunStatus, int, int, float | None, float]
 
 
 def env_key(environment: dict[str, str] | None) -> str:
@@ -95,7 +89,7 @@ def load_first_failures(session: Session, project_id: int, since: datetime | Non
     stmt = select(_r.run_id, _r.test_case_id).where(
         _run_filter(project_id, since), _r.outcome.in_(FAIL_OUTCOMES), _r.attempt == 0
     )
-    return [(int(a), int(b)) for a, b in session.execute(stmt)]
+    return [(int(a), int(b)) for a, b in session.execute(stmt).all()]
 
 
 def load_run_totals(session: Session, project_id: int, run_ids: Sequence[int]) -> dict[int, int]:
@@ -134,16 +128,14 @@ def load_folded(
             .where(_run_filter(project_id, since), _r.test_case_id.in_(part))
             .group_by(_r.test_case_id, _r.run_id)
         )
-        for tid, rid, n, nf, npass, first_failed, dur, wasted in session.execute(stmt):
+        for tid, rid, n, nf, npass, first_failed, dur, wasted in session.execute(stmt).all():
             if npass:
-                status = RunStatus.RETRY_PASS if first_failed else RunStatus.PASS
+                status = RETRY_PASS if first_failed else PASS
             elif nf:
-                status = RunStatus.FAIL
+                status = FAIL
             else:
-                status = RunStatus.SKIP
-            out[int(tid)].append(
-                Folded(int(rid), status, int(n), int(nf or 0), None if dur is None else float(dur), float(wasted or 0.0))
-            )
+                status = SKIP
+            out[tid].append((rid, status, n, nf or 0, dur, wasted or 0.0))
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class RunStatus(StrEnum):
@@ -51,12 +52,12 @@ class LifecycleState(StrEnum):
     FIXED = "fixed"
 
 
-@dataclass(frozen=True)
-class RunObs:
+class RunObs(NamedTuple):
     """One test in one run, its attempts folded (built by SQL aggregation per test and run).
 
     ``code_key`` identifies the code under test: the git tree when known, else the commit.
     Durations are seconds; ``wasted_s`` is the time of failed attempts plus retries in this run.
+    A named tuple rather than a dataclass: histories hold millions of these.
     """
 
     run_id: int

@@ -97,6 +97,10 @@ def _job_rerun_waste(runs: Mapping[int, q.RunMeta], failing_tests: Mapping[int, 
     return out
 
 
+def _run_order(r: RunObs) -> tuple[datetime, int]:
+    return r.started_at, r.run_id
+
+
 def load_histories(
     session: Session, p: FlakyParams, *, default_branch: str, since: datetime | None, extra_tests: set[int]
 ) -> tuple[list[TestHistory], dict[int, q.RunMeta], set[int], dict[int, q.CaseInfo]]:
@@ -116,30 +120,19 @@ def load_histories(
     histories: list[TestHistory] = []
     for tid in sorted(candidates):
         obs: list[RunObs] = []
-        for f in folded.get(tid, []):
-            meta = runs.get(f.run_id)
+        for rid, status, attempts, failed, dur, wasted in folded.get(tid, ()):
+            meta = runs.get(rid)
             if meta is None:
                 continue
-            failing = f.status in (RunStatus.FAIL, RunStatus.RETRY_PASS)
+            failing = status is RunStatus.FAIL or status is RunStatus.RETRY_PASS
             obs.append(
                 RunObs(
-                    run_id=f.run_id,
-                    started_at=meta.started_at,
-                    status=f.status,
-                    code_key=meta.tree or meta.commit,
-                    commit=meta.commit,
-                    branch=meta.branch,
-                    env_key=meta.env_key,
-                    on_default_branch=meta.branch == default_branch,
-                    attempts=f.attempts,
-                    failed_attempts=f.failed_attempts,
-                    duration_s=f.duration_s,
-                    wasted_s=f.wasted_s,
-                    outage=f.run_id in outages,
-                    job_rerun_wasted_s=rerun_waste.get(f.run_id, 0.0) if failing else 0.0,
+                    rid, meta.started_at, status, meta.tree or meta.commit, meta.commit, meta.branch,
+                    meta.env_key, meta.branch == default_branch, attempts, failed, dur, wasted,
+                    rid in outages, rerun_waste.get(rid, 0.0) if failing else 0.0,
                 )
             )
-        obs.sort(key=lambda r: (r.started_at, r.run_id))
+        obs.sort(key=_run_order)
         info = cases.get(tid)
         histories.append(TestHistory(tid, info.identity if info else str(tid), tuple(obs)))
     return histories, runs, outages, cases
