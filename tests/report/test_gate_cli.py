@@ -138,3 +138,16 @@ def test_build_and_base_come_from_the_ci_environment(capsys, env, tmp_path: Path
     assert code == 0 and doc["build"]["commit"] == "f" * 40 and doc["build"]["branch"] == "feature"
     assert "no diff" in err  # origin/main is not there: changed-line checks skipped, gate still runs
     assert doc["changed_lines"] is None
+
+
+def test_baseline_command_exports_the_seed_baseline_file(capsys, env, tmp_path: Path) -> None:
+    seed(capsys, tmp_path)
+    out = tmp_path / "ci_metrics" / "quality_metrics.json"
+    code, stdout, _ = run(capsys, "baseline", "--out", str(out), "--json")
+    doc = json.loads(out.read_text())
+    assert code == 0 and doc == json.loads(stdout)
+    assert doc["schema"] == "argus.quality-baseline/v1" and doc["aggregate"] == "median"
+    assert [r["commit"] for r in doc["runs"]] == ["m2", "m1", "m0"]
+    assert doc["baseline"]["coverage_pct"] == 90.0 and doc["baseline"]["high"] == 1.0
+    code, stdout, _ = run(capsys, "baseline")
+    assert code == 0 and "median of 3 green build(s)" in stdout

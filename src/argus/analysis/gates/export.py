@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from argus.analysis.gates.schemas import BuildMetrics
+from argus.analysis.gates.schemas import BuildMetrics, GateResult
 from argus.analysis.gates.service import GateOutcome
 
 SCHEMA = "argus.gate/v1"
@@ -82,4 +82,35 @@ def outcome_to_dict(o: GateOutcome) -> dict[str, Any]:
             {"path": lc.path, "ranges": [list(x) for x in lc.ranges], "changed_lines": lc.changed}
             for lc in o.low_coverage
         ],
+    }
+
+
+def baseline_file(project: str, default_branch: str, builds: list[BuildMetrics], result: GateResult) -> dict[str, Any]:
+    """The rolling baseline as seed 004's ``ci_metrics/quality_metrics.json`` (S4-08), schema
+    ``argus.quality-baseline/v1``: the last N green default-branch builds and their aggregate."""
+    base = result.baseline
+    return {
+        "schema": "argus.quality-baseline/v1",
+        "project": project,
+        "default_branch": default_branch,
+        "aggregate": base.aggregate,
+        "baseline": {
+            "coverage_pct": base.coverage_pct,
+            "coverage_source": base.coverage_source,
+            "high": base.high,
+            "critical": base.critical,
+            "vulnerability_source": base.vuln_source,
+            "test_duration_s": base.test_duration_s,
+        },
+        "runs": [
+            {
+                "commit": b.commit_sha,
+                "timestamp": b.started_at.isoformat() if b.started_at else None,
+                "coverage_pct": b.coverage_pct,
+                "high": (b.vuln_counts or {}).get("high") if b.vuln_counts is not None else None,
+                "critical": (b.vuln_counts or {}).get("critical") if b.vuln_counts is not None else None,
+            }
+            for b in builds
+        ],
+        "notes": list(result.notes),
     }

@@ -190,3 +190,15 @@ def record_gate(session: Session, outcome: GateOutcome) -> GateOutcome:
 
     (insight_id,) = save_insights(session, [gate_insight(outcome)])
     return dataclasses.replace(outcome, insight_id=insight_id)
+
+
+def current_baseline(session: Session, project: Project, gs: GateSettings) -> tuple[list[BuildMetrics], GateResult]:
+    """The baseline a build starting now would be judged against (for review and export).
+
+    Returns the baseline builds and a gate result of an empty build (only its ``baseline`` and
+    ``notes`` are meaningful).
+    """
+    params = params_from_settings(gs)
+    builds = baseline_builds(session, project.default_branch, params.baseline_runs, before=None, exclude_commit=None)
+    empty = BuildMetrics(key="(baseline)", run_ids=())
+    return builds, evaluate(GateInput(current=empty, baseline=tuple(builds)), params)

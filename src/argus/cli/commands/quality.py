@@ -196,6 +196,39 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         if failed:
             raise typer.Exit(1)
 
+    @root.command("baseline")
+    def baseline_cmd(
+        ctx: typer.Context,
+        project: str | None = typer.Option(None, "--project", "-p"),
+        out: Path | None = typer.Option(None, "--out", help="Write it as JSON (e.g. ci_metrics/quality_metrics.json)."),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """The rolling baseline the gate uses now: the last N green builds on the default branch."""
+        from argus.analysis.gates.export import baseline_file
+        from argus.analysis.gates.service import current_baseline
+
+        st = state(ctx)
+        with st.project_session(project) as (session, proj):
+            builds, result = current_baseline(session, proj, st.settings.gate)
+            doc = baseline_file(proj.slug, proj.default_branch, builds, result)
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        if json_out:
+            print_json(doc)
+            return
+        b = doc["baseline"]
+        rows = [[(r["commit"] or "")[:12], (r["timestamp"] or "")[:16].replace("T", " "),
+                 "—" if r["coverage_pct"] is None else f"{r['coverage_pct']:.2f}", r["high"], r["critical"]]
+                for r in doc["runs"]]
+        console().print(table(f"Baseline of {proj.slug}: {doc['aggregate']} of {len(rows)} green build(s) on "
+                              f"{proj.default_branch}", ["commit", "started", "coverage %", "HIGH", "CRITICAL"], rows))
+        console().print(f"baseline: coverage {b['coverage_pct']:.2f} % ({b['coverage_source']}), HIGH {b['high']:g}, "
+                        f"CRITICAL {b['critical']:g} ({b['vulnerability_source']})", markup=False, highlight=False,
+                        soft_wrap=True)
+        for note in doc["notes"]:
+            console().print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+
     @root.command("ci-metrics")
     def ci_metrics_cmd(
         ctx: typer.Context,
