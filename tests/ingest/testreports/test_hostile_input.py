@@ -144,3 +144,15 @@ def test_random_json_raises_only_the_documented_error(doc: object) -> None:
     _parse_or_reject(json.dumps(doc).encode())
     _parse_or_reject(json.dumps({"stats": {}, "tests": [doc]}).encode())
     _parse_or_reject(b'{"protocolVersion":"0.1.1","type":"start"}\n' + json.dumps(doc).encode())
+
+
+@pytest.mark.parametrize("encoding", ["ut", "shift_jis", "utf-32"])
+def test_unsupported_encodings_are_rejected(encoding: str) -> None:
+    data = f'<?xml version="1.0" encoding="{encoding}"?><testsuite/>'.encode()
+    with pytest.raises(ReportParseError, match="unsupported XML encoding"):
+        parse_report_bytes(data, "enc.xml")
+
+
+def test_latin1_declared_encoding_is_read() -> None:
+    data = '<?xml version="1.0" encoding="iso-8859-1"?><testsuite><testcase classname="k" name="café"/></testsuite>'
+    assert parse_report_bytes(data.encode("latin-1")).cases[0].name == "café"

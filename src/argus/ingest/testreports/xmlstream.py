@@ -244,6 +244,12 @@ def parse_xml_chunks(
         raise ReportParseError(source, "XML entity declarations and external references are refused") from None
     except RecursionError:
         raise ReportParseError(source, "XML nested too deeply") from None
+    except LookupError as exc:  # encoding="..." that Python does not know
+        raise ReportParseError(source, f"unsupported XML encoding: {exc}") from None
+    except ValueError as exc:
+        if "encoding" not in str(exc):  # pyexpat: "multi-byte encodings are not supported"
+            raise
+        raise ReportParseError(source, f"unsupported XML encoding: {exc}") from None
     handler = state.get("handler")
     if handler is None:  # pragma: no cover - expat reports "no element found" first
         raise ReportParseError(source, "no XML element found")
