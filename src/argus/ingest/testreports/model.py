@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -130,12 +131,17 @@ def final_outcome(outcomes: set[Outcome]) -> Outcome:
 
 def summarise(cases: tuple[ParsedCase, ...] | list[ParsedCase]) -> ReportSummary:
     """Count distinct tests by final outcome (see :class:`ReportSummary`)."""
+    time_s = sum(c.duration_s for c in cases if c.duration_s)
+    if all(c.attempt == 0 for c in cases):  # no retries: every case is its own test
+        counts = Counter(c.outcome for c in cases)
+        return ReportSummary(
+            tests=len(cases), passed=counts[Outcome.PASSED], failed=counts[Outcome.FAILED],
+            errors=counts[Outcome.ERROR], skipped=counts[Outcome.SKIPPED], attempts=len(cases), flaky=0,
+            time_s=round(time_s, 6),
+        )
     seen: dict[str, set[Outcome]] = {}
-    time_s = 0.0
     for case in cases:
         seen.setdefault(case.identity, set()).add(case.outcome)
-        if case.duration_s:
-            time_s += case.duration_s
     counts = dict.fromkeys(Outcome, 0)
     flaky = 0
     for outcomes in seen.values():
