@@ -125,3 +125,17 @@ def test_szz_skips_fixes_changing_too_many_files(make_repo, project_session):
     r.commit("fix everything", when=T0 + DAY)
     result = ingest_git(project_session, r.path, GitSettings(szz_max_files=2))
     assert result.fixes_blamed == 1 and result.links == 0
+
+
+def test_szz_with_commit_graph_gives_the_same_links(make_repo, project_session):
+    r = make_repo()
+    r.write("a.py", "x = 1\ny = 2\n")
+    first = r.commit("initial", when=T0)
+    r.write("a.py", "x = 1\ny = 3\n")
+    r.commit("Fix y", when=T0 + DAY)
+    graph = r.path / ".git" / "objects" / "info" / "commit-graph"
+    assert not graph.exists()
+    result = ingest_git(project_session, r.path, GitSettings(szz_commit_graph=True))
+    assert graph.exists() and result.links == 1
+    inducing = project_session.scalars(select(Commit.sha).join(BugLink, BugLink.inducing_commit_id == Commit.id))
+    assert list(inducing) == [first]

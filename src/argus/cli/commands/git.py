@@ -51,8 +51,8 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         repo: Path | None = typer.Option(None, "--repo", help="Repository (work tree or bare); default: the "
                                          "project's stored path, else the current directory."),
         project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
-        since: str | None = typer.Option(None, "--since", help="Start after this revision, or at this ISO date "
-                                         "(first run only; later runs continue from the last ingested tip)."),
+        since: str | None = typer.Option(None, "--since", help="Only commits after this revision, or from this ISO "
+                                         "date on (later runs start from the last ingested tip anyway)."),
         branch: str | None = typer.Option(None, "--branch", help="Branch or revision (default: current branch)."),
         szz: bool | None = typer.Option(None, "--szz/--no-szz", help="Label bug-inducing commits (default: settings)."),
         json_out: bool = typer.Option(False, "--json"),

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Table, text
+from sqlalchemy import JSON, Boolean, Table, text
 from sqlalchemy.orm import Session
 
 
@@ -61,7 +61,9 @@ def _executemany(session: Session, table: Table, rows: Sequence[dict[str, Any]])
     """
     dialect = session.get_bind().dialect
     columns = list(rows[0].keys())
-    procs = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+    # bool is an int: sqlite3 stores it as 0/1, exactly what Boolean's processor would produce
+    procs = [None if isinstance(table.c[c].type, Boolean) else table.c[c].type._cached_bind_processor(dialect)
+             for c in columns]
     prep = dialect.identifier_preparer
     sql = (
         f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) "
@@ -70,5 +72,10 @@ def _executemany(session: Session, table: Table, rows: Sequence[dict[str, Any]])
     values = []
     for c, proc in zip(columns, procs, strict=True):
         column = [row[c] for row in rows]
-        values.append(list(map(proc, column)) if proc is not None else column)
+        if proc is None:
+            values.append(column)
+        elif all(v is column[0] for v in column):  # e.g. one ingestion timestamp for the whole batch
+            values.append([proc(column[0])] * len(column))
+        else:
+            values.append(list(map(proc, column)))
     session.connection().exec_driver_sql(sql, list(zip(*values, strict=True)))
