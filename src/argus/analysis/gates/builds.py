@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -84,24 +85,43 @@ def _find_build_runs(
     return runs[0].commit_sha or commit, _latest_attempts(runs)
 
 
-def _test_status(session: Session, run_ids: Sequence[int]) -> tuple[int, list[int], list[int]]:
-    """(distinct tests, test ids failing in every attempt, test ids failed-then-passed) of the runs."""
-    if not run_ids:
-        return 0, [], []
-    passed = func.max(case((TestResult.outcome == Outcome.PASSED.value, 1), else_=0))
-    failed = func.max(case((TestResult.outcome.in_(_FAILING), 1), else_=0))
-    rows = session.execute(
-        select(TestResult.test_case_id, passed, failed)
+def _per_test(run_ids: Sequence[int]) -> Any:
+    """Subquery: one row per test of the runs with ``p`` (any attempt passed) and ``f`` (any failed)."""
+    passed = func.max(case((TestResult.outcome == Outcome.PASSED.value, 1), else_=0)).label("p")
+    failed = func.max(case((TestResult.outcome.in_(_FAILING), 1), else_=0)).label("f")
+    return (
+        select(TestResult.test_case_id.label("tc"), passed, failed)
         .where(TestResult.run_id.in_(run_ids))
         .group_by(TestResult.test_case_id)
-    ).all()
-    failing = [tc for tc, p, f in rows if f and not p]
-    retried = [tc for tc, p, f in rows if f and p]
-    return len(rows), failing, retried
+        .subquery()
+    )
 
 
-def build_metrics(session: Session, key: str, runs: Sequence[TestRun]) -> BuildMetrics:
-    """Coverage (latest report), vulnerability counts and identities (latest scan), tests and duration."""
+def _test_counts(session: Session, run_ids: Sequence[int]) -> tuple[int, int]:
+    """(distinct tests, tests failing in every attempt) of the runs, aggregated in SQL."""
+    if not run_ids:
+        return 0, 0
+    sub = _per_test(run_ids)
+    failing = func.sum(case(((sub.c.f == 1) & (sub.c.p == 0), 1), else_=0))
+    n, bad = session.execute(select(func.count(), failing).select_from(sub)).one()
+    return int(n or 0), int(bad or 0)
+
+
+def _test_status(session: Session, run_ids: Sequence[int]) -> tuple[list[int], list[int]]:
+    """(test ids failing in every attempt, test ids failed-then-passed) of the runs."""
+    if not run_ids:
+        return [], []
+    sub = _per_test(run_ids)
+    rows = session.execute(select(sub.c.tc, sub.c.p, sub.c.f).where(sub.c.f == 1)).all()
+    return [tc for tc, p, _ in rows if not p], [tc for tc, p, _ in rows if p]
+
+
+def build_metrics(session: Session, key: str, runs: Sequence[TestRun], *, green: bool = False) -> BuildMetrics:
+    """Coverage (latest report), vulnerability counts and identities (latest scan), tests and duration.
+
+    ``green=True`` (a baseline build, known to have no failing test) takes the test count from the
+    runs' counters instead of aggregating results.
+    """
     ids = [r.id for r in runs]
     cov = session.scalars(
         select(CoverageReport).where(CoverageReport.run_id.in_(ids)).order_by(CoverageReport.id.desc()).limit(1)
@@ -114,7 +134,10 @@ def build_metrics(session: Session, key: str, runs: Sequence[TestRun]) -> BuildM
     if scan is not None:
         identities = frozenset(session.scalars(select(VulnFinding.identity).where(VulnFinding.report_id == scan.id)))
         counts = {s: int(getattr(scan, s)) for s in ("critical", "high", "medium", "low", "unknown")}
-    n_tests, failing, _ = _test_status(session, ids)
+    if green:
+        n_tests, n_failing = sum(r.tests for r in runs), 0
+    else:
+        n_tests, n_failing = _test_counts(session, ids)
     with_tests = [r for r in runs if r.tests]
     return BuildMetrics(
         key=key,
@@ -129,7 +152,7 @@ def build_metrics(session: Session, key: str, runs: Sequence[TestRun]) -> BuildM
         vuln_identities=identities,
         tests=n_tests if n_tests else None,
         test_duration_s=sum(r.duration_s for r in with_tests) if with_tests else None,
-        failed_tests=len(failing),
+        failed_tests=n_failing,
     )
 
 
@@ -143,7 +166,7 @@ class CurrentDetails:
 
 def current_details(session: Session, build: BuildMetrics, max_failures: int = 200) -> CurrentDetails:
     """Failing tests (with their latest failing result and its failure cluster), retried tests, findings."""
-    _, failing, retried = _test_status(session, build.run_ids)
+    failing, retried = _test_status(session, build.run_ids)
     failures: list[TestFailure] = []
     if failing:
         rows = session.execute(
@@ -213,7 +236,7 @@ def baseline_builds(
         red = _red_commits(session, [r.id for rs in latest.values() for r in rs])
         for c in chunk:
             if c in latest and c not in red:
-                green.append(build_metrics(session, c, latest[c]))
+                green.append(build_metrics(session, c, latest[c], green=True))
                 if len(green) == n:
                     return green
     return green
@@ -221,15 +244,27 @@ def baseline_builds(
 
 def _red_commits(session: Session, run_ids: Sequence[int]) -> set[str]:
     """Commits among ``run_ids``' runs with a test that failed in every attempt (all of a commit's runs
-    must be in ``run_ids``, so that a retry in another run is seen)."""
+    must be in ``run_ids``, so that a retry in another run is seen).
+
+    Only commits with at least one failing result are grouped per test (most builds have none).
+    """
     if not run_ids:
         return set()
+    suspects = [
+        r for r in session.scalars(
+            select(TestResult.run_id).where(TestResult.run_id.in_(run_ids), TestResult.outcome.in_(_FAILING)).distinct()
+        )
+    ]
+    if not suspects:
+        return set()
+    commits = set(session.scalars(select(TestRun.commit_sha).where(TestRun.id.in_(suspects))))
+    runs = [r for r in session.scalars(select(TestRun.id).where(TestRun.id.in_(run_ids), TestRun.commit_sha.in_(commits)))]
     passed = func.max(case((TestResult.outcome == Outcome.PASSED.value, 1), else_=0))
     failed = func.max(case((TestResult.outcome.in_(_FAILING), 1), else_=0))
     rows = session.execute(
         select(TestRun.commit_sha)
         .join(TestResult, TestResult.run_id == TestRun.id)
-        .where(TestResult.run_id.in_(run_ids))
+        .where(TestResult.run_id.in_(runs))
         .group_by(TestRun.commit_sha, TestResult.test_case_id)
         .having(failed == 1, passed == 0)
     ).all()
