@@ -5,6 +5,10 @@ writes is read by :mod:`argus.evaluation` for scoring and never by the analyses.
 """
 
 from argus.sim.config import SCALES, Scale, SimConfig, scale_config
+from argus.sim.layout import Manifest, ProjectEntry, RunArtifacts, read_manifest, read_run
 from argus.sim.runner import ProjectSummary, simulate
 
-__all__ = ["SCALES", "ProjectSummary", "Scale", "SimConfig", "scale_config", "simulate"]
+__all__ = [
+    "SCALES", "Manifest", "ProjectEntry", "ProjectSummary", "RunArtifacts", "Scale", "SimConfig", "read_manifest",
+    "read_run", "scale_config", "simulate",
+]

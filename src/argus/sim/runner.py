@@ -15,13 +15,12 @@ from argus.sim.config import SimConfig
 from argus.sim.gitwrite import write_repo
 from argus.sim.history import History, Simulation, play
 from argus.sim.junit import durations, merge_surefire, pytest_xml, split, surefire_files
+from argus.sim.layout import MANIFEST_SCHEMA, RUN_SCHEMA
 from argus.sim.reports import CoverageWriter, trivy_json
 from argus.sim.rng import stream
 from argus.sim.truth import build_truth, failure_label
 from argus.sim.world import build_world
 
-MANIFEST_SCHEMA = "argus-sim/1"
-RUN_SCHEMA = "argus-sim-run/1"
 Progress = Callable[[str, int, int], None]  # (stage text, done, total)
 
 
