@@ -70,10 +70,12 @@ def new_source(rng: random.Random, lang: str, module: str, package: str, functio
     return tuple([*out, "}", ""])
 
 
-def edit(rng: random.Random, lines: Lines, lang: str, module: str, size: int) -> tuple[Lines, int, int]:
+def edit(rng: random.Random, lines: Lines, lang: str, module: str, size: int,
+         small_fix: bool = False) -> tuple[Lines, int, int]:
     """Change about ``size`` lines of ``lines``; return (new lines, added, deleted).
 
-    Files past ~400 lines mostly shrink (statements deleted) so they stay a plausible size.
+    Files past ~400 lines mostly shrink (statements deleted) so they stay a plausible size. A
+    ``small_fix`` only rewrites statements (no new functions), as bug fixes mostly do.
     """
     work = list(lines)
     added = deleted = 0
@@ -81,7 +83,7 @@ def edit(rng: random.Random, lines: Lines, lang: str, module: str, size: int) ->
     while added + deleted < size:
         roll = rng.random()
         big = len(work) > 400
-        if (roll < 0.35 and not big) or not body_idx:  # new function at the end (before Java's closing brace)
+        if (roll < 0.35 and not big and not small_fix) or not body_idx:  # new function at the end (before Java's closing brace)
             block = function_block(rng, lang, module, max(1, min(8, size - added - deleted)))
             at = len(work) - 2 if lang == "java" else len(work) - 1
             work[at:at] = block
@@ -158,5 +160,5 @@ def helper_lines(rng: random.Random, lang: str, module: str) -> tuple[str, ...]:
     """A small test helper (what a commit that "adds tests" appends to a test file)."""
     n = rng.randint(1, 999)
     if lang == "py":
-        return ("", "", f"def _{module}_case_{n}():", f'    return {{"id": {n}, "state": "{rng.choice(_FIELDS)}"}}', "")
+        return ("", f"def _{module}_case_{n}():", f'    return {{"id": {n}, "state": "{rng.choice(_FIELDS)}"}}', "")
     return ("", f"    private static Object case{n}() {{", f'        return Map.of("id", {n});', "    }")

@@ -106,7 +106,7 @@ def on_fix(sim: Simulation, t: datetime, reg: Regression) -> None:
         return
     m = sim.main
     changes, a, d = sim.edit_files([reg.source], sim.rng.randint(2, 12), m.files, m.covered, m.extras, m.tests,
-                                   sim.rng.random() < 0.5)
+                                   sim.rng.random() < 0.5, small_fix=True)
     module = sim.world.module_of[reg.source].module
     phrase = sim.rng.choice(_FIX_PHRASES).format(field=reg.detail["field"])
     msg = f"Fix #{reg.issue}: {module} {phrase}\n\nRegression caught by CI ({len(reg.test_uids)} failing tests)."
@@ -129,7 +129,7 @@ def on_latent_fix(sim: Simulation, t: datetime, bug: LatentBug) -> None:
         return
     m = sim.main
     changes, a, d = sim.edit_files([bug.source], sim.rng.randint(2, 20), m.files, m.covered, m.extras, m.tests,
-                                   sim.rng.random() < 0.6)
+                                   sim.rng.random() < 0.6, small_fix=True)
     bug.issue = sim.next_issue()
     module = sim.world.module_of[bug.source].module
     phrase = sim.rng.choice(_FIX_PHRASES).format(field=sim.rng.choice(("total", "status", "owner", "timestamp")))

@@ -127,14 +127,14 @@ class Simulation:
 
     def edit_files(self, paths: list[str], size: int, files: dict[str, Lines], covered: dict[str, float],
                    extras: dict[str, tuple[str, ...]], tests: tuple[TestSpec, ...],
-                   touch_tests: bool) -> tuple[dict[str, str | None], int, int]:
+                   touch_tests: bool, small_fix: bool = False) -> tuple[dict[str, str | None], int, int]:
         """Edit ``paths`` (sources) in the given state; return (changes, added, deleted)."""
         changes: dict[str, str | None] = {}
         added = deleted = 0
         share = max(1, size // max(1, len(paths)))
         for p in paths:
             src = self.world.module_of[p]
-            new, a, d = edit(self.rng, files[p], src.lang, src.module, share)
+            new, a, d = edit(self.rng, files[p], src.lang, src.module, share, small_fix)
             files[p] = new
             cov = covered[p] + self.rng.gauss(0, 0.015) - 0.03 * a / (len(new) + 1)
             tf = self.test_file_of.get(p)
