@@ -171,3 +171,16 @@ def test_repository_path_that_is_a_file(tmp_path: Path, project_session):
     file.write_text("x")
     with pytest.raises(InputError, match="is not a directory"):
         ingest_git(project_session, file, NO_SZZ)
+
+
+def test_lt_of_versions_from_an_earlier_run_is_read_from_git(make_repo, project_session):
+    r = make_repo()
+    r.write("big.txt", lines(7))
+    r.commit("seven lines", when=T0)
+    ingest_git(project_session, r.path, NO_SZZ)
+    r.write("big.txt", lines(7) + "eight\n")
+    sha = r.commit("one more", when=T0 + DAY)
+    second = ingest_git(project_session, r.path, NO_SZZ)  # fresh line-count cache: the old blob is read once
+    assert second.blob_reads == 1
+    f = project_session.scalars(select(CommitFeatures).join(Commit).where(Commit.sha == sha)).one()
+    assert (f.lt, f.la, f.nuc, f.age) == (7, 1, 1, 1.0)

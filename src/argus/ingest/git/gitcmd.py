@@ -2,7 +2,8 @@
 
 Every failure becomes an :class:`~argus.core.errors.InputError` naming the repository and git's own
 first error line, so the CLI prints one clear line. Commands run with ``LC_ALL=C`` (stable messages),
-no pager, no external diff drivers and no replace objects or grafts.
+no pager, no external diff drivers or textconv, no replace objects; the user's and system git
+configuration still apply (e.g. ``safe.directory`` for repositories owned by another user).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ def _env() -> dict[str, str]:
             "GIT_PAGER": "cat",
             "GIT_NO_REPLACE_OBJECTS": "1",
             "GIT_TERMINAL_PROMPT": "0",
-            "GIT_CONFIG_NOSYSTEM": "1",
         }
     )
     return env
