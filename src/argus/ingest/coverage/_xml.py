@@ -14,7 +14,7 @@ from argus.core.errors import RejectedInputError
 
 def check_size(data: bytes, source: str, max_bytes: int, error: type[RejectedInputError]) -> None:
     if len(data) > max_bytes:
-        raise error(source, f"file is {len(data)} bytes, above the limit of {max_bytes} bytes")
+        raise error(source, f"file is above the limit of {max_bytes} bytes (ingest.max_file_bytes)")
     if not data.strip():
         raise error(source, "file is empty")
 
