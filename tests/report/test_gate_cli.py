@@ -151,3 +151,13 @@ def test_baseline_command_exports_the_seed_baseline_file(capsys, env, tmp_path: 
     assert doc["baseline"]["coverage_pct"] == 90.0 and doc["baseline"]["high"] == 1.0
     code, stdout, _ = run(capsys, "baseline")
     assert code == 0 and "median of 3 green build(s)" in stdout
+
+
+def test_oversized_report_is_refused_without_reading_it_all(capsys, env, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(capsys, "db", "upgrade")[0] == 0
+    monkeypatch.setenv("ARGUS_INGEST__MAX_FILE_BYTES", "1000")
+    code, _, err = run(capsys, "ingest", "vulns", trivy(tmp_path, "big.json", 50), "--commit", "c1")
+    assert code == 6 and "above the limit of 1000 bytes" in err
+    code, out, _ = run(capsys, "ingest", "vulns", trivy(tmp_path, "small.json", 1), "--commit", "c1", "--json")
+    assert code == 0 and json.loads(out)[0]["status"] == "ingested"
