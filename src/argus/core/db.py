@@ -46,6 +46,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    # 128 MiB page cache (default 2 MiB); pages are only allocated as used. Measured: 400k result
+    # inserts went from 32k to 93k rows/s with it (bench/ingest_tests.py).
+    cur.execute("PRAGMA cache_size=-131072")
     cur.close()
 
 

@@ -26,11 +26,6 @@ from argus.ingest.testreports.model import ParsedCase, ParsedReport
 from argus.store.models import TestCase, TestResult
 
 CHUNK = 500
-#: SQLite page cache for the ingesting connection, in KiB (128 MiB). SQLite's default (2 MiB) is far
-#: smaller than the indexes of test_result once it holds a few hundred thousand rows; measured on the
-#: project machine, 400k result inserts went from 32k to 93k rows/s with this cache. Memory is only
-#: used as pages are touched. (Belongs in the engine's connect pragmas; set here until it is there.)
-SQLITE_CACHE_KIB = 128 * 1024
 PG_CHUNK = 10_000
 
 #: Columns written per result, in this order (the rest keep their defaults / NULL).
@@ -88,7 +83,6 @@ def resolve_test_cases(session: Session, project_id: int, cases: Sequence[Parsed
                     ids.update(cursor.fetchall())
             return ids
         stamp = now.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
-        ensure_sqlite_cache(raw)
         cursor = raw.cursor()
         try:
             cursor.executemany(_SQLITE_UPSERT, [
@@ -107,15 +101,6 @@ def resolve_test_cases(session: Session, project_id: int, cases: Sequence[Parsed
     except dbapi_error as exc:
         raise DBAPIError.instance("upsert test_case", None, exc, dbapi_error) from exc
     return ids
-
-
-def ensure_sqlite_cache(raw: Any) -> None:
-    """Raise the page cache of this SQLite connection to :data:`SQLITE_CACHE_KIB` if it is smaller."""
-    size = raw.execute("PRAGMA cache_size").fetchone()[0]
-    page = raw.execute("PRAGMA page_size").fetchone()[0]
-    kib = -size if size < 0 else size * page // 1024
-    if kib < SQLITE_CACHE_KIB:
-        raw.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
 
 
 def _flaky_identities(report: ParsedReport) -> set[str]:
