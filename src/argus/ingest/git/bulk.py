@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Table, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
@@ -44,11 +45,15 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     sql = f"COPY {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) FROM STDIN"
     dbapi = session.connection().connection.driver_connection
     assert dbapi is not None
-    with dbapi.cursor() as cur, cur.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(
-                [json.dumps(row[c]) if c in json_cols and row[c] is not None else row[c] for c in columns]
-            )
+    dbapi_error = session.get_bind().dialect.loaded_dbapi.Error
+    try:
+        with dbapi.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(
+                    [json.dumps(row[c]) if c in json_cols and row[c] is not None else row[c] for c in columns]
+                )
+    except dbapi_error as exc:  # the same exception classes as SQLAlchemy's own statements raise
+        raise DBAPIError.instance(sql, None, exc, dbapi_error) from exc
 
 
 def _executemany(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:

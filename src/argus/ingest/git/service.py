@@ -32,7 +32,7 @@ from argus.ingest.git.fixes import FixDetector
 from argus.ingest.git.labels import label_fixes
 from argus.ingest.git.lines import LineCounter
 from argus.ingest.git.logparse import FileChange, RawCommit, log_args, parse_stream
-from argus.ingest.git.writer import BatchWriter, Prepared
+from argus.ingest.git.writer import BackgroundWriter, Prepared
 from argus.store.models import Commit, GitIngestState, Project
 from argus.store.session import current_project_id
 
@@ -137,15 +137,19 @@ def ingest_git(
             "visible history, and SZZ cannot link to commits beyond the boundary"
         )
     has_commits = session.execute(select(Commit.id).limit(1)).first() is not None
-    writer = BatchWriter(session, name, batch_size=settings.batch_commits, check_existing=has_commits,
-                         refresh_features=result.mode == "rebuild")
+    writer = BackgroundWriter(session, name, batch_size=settings.batch_commits, check_existing=has_commits,
+                              refresh_features=result.mode == "rebuild")
     detector = FixDetector.from_settings(settings)
     catfile = gitcmd.CatFile(git)
     counter = LineCounter(catfile, settings.blob_cache_entries)
     try:
         for commit in parse_stream(git.stream(log_args(revisions, since_date=since_date))):
             writer.add(_prepare(commit, state, counter, detector, git, boundary, result))
-        writer.flush()
+    except BaseException:
+        writer.abort()
+        raise
+    else:
+        writer.close()  # waits for the database writes; re-raises their error
     finally:
         catfile.close()
     result.seconds["history"] = time.perf_counter() - started
