@@ -14,6 +14,7 @@ from argus.ingest.ci_env import (
     apply_overrides,
     detect_ci_metadata,
     find_or_create_run,
+    resolve_ci_metadata,
 )
 from argus.store.models import TestRun
 
@@ -114,6 +115,45 @@ def test_git_checkout_fallback(tmp_path: Path) -> None:
 
 def test_no_ci_no_git(tmp_path: Path) -> None:
     assert detect_ci_metadata({}, tmp_path) == CiMetadata()
+
+
+def _counting_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Put a ``git`` first on PATH that records each call, then runs the real git."""
+    real = subprocess.run(["sh", "-c", "command -v git"], capture_output=True, text=True, check=True).stdout.strip()
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    calls = tmp_path / "git-calls"
+    script = bindir / "git"
+    script.write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\nexec "{real}" "$@"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    return calls
+
+
+def test_flags_with_commit_and_branch_skip_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counting_git(tmp_path, monkeypatch)
+    meta = resolve_ci_metadata({}, tmp_path, commit_sha=SHA, branch="main", run_id="7", attempt=2)
+    assert meta == CiMetadata(provider="cli", run_id="7", attempt=2, commit_sha=SHA, branch="main")
+    assert not calls.exists()
+    github = {"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "5", "GITHUB_JOB": "test"}  # CI without a commit
+    meta = resolve_ci_metadata(github, tmp_path, commit_sha=SHA, branch="dev")
+    assert (meta.provider, meta.run_id, meta.job, meta.commit_sha, meta.branch) == ("github", "5", "test", SHA, "dev")
+    assert not calls.exists()
+
+
+def test_flags_without_branch_still_ask_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "trunk")
+    (repo / "a.txt").write_text("a")
+    _git(repo, "add", "a.txt")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "one")
+    calls = _counting_git(tmp_path, monkeypatch)
+    meta = resolve_ci_metadata({}, repo, commit_sha=SHA)
+    assert (meta.commit_sha, meta.branch) == (SHA, "trunk")
+    assert calls.read_text().count("\n") == 2  # rev-parse HEAD, symbolic-ref
+    head = _git(repo, "rev-parse", "HEAD")
+    assert resolve_ci_metadata({}, repo, branch="x") == CiMetadata(commit_sha=head, branch="x")
 
 
 def test_overrides_win() -> None:

@@ -255,16 +255,49 @@ def git_checkout_metadata(cwd: Path) -> CiMetadata:
     return CiMetadata(commit_sha=sha, branch=branch)
 
 
-def detect_ci_metadata(environ: Mapping[str, str], cwd: Path) -> CiMetadata:
-    """Read CI metadata from ``environ``; outside CI (or when CI gives no commit) ask git at ``cwd``."""
+def _from_environment(environ: Mapping[str, str]) -> CiMetadata | None:
+    """The first CI provider recognised in ``environ`` (``None`` outside CI)."""
     for detect in _DETECTORS:
         meta = detect(environ)
         if meta is not None:
-            if meta.commit_sha is None:
-                local = git_checkout_metadata(cwd)
-                meta = dataclasses.replace(meta, commit_sha=local.commit_sha, branch=meta.branch or local.branch)
             return meta
-    return git_checkout_metadata(cwd)
+    return None
+
+
+def detect_ci_metadata(environ: Mapping[str, str], cwd: Path) -> CiMetadata:
+    """Read CI metadata from ``environ``; outside CI (or when CI gives no commit) ask git at ``cwd``."""
+    meta = _from_environment(environ)
+    if meta is None:
+        return git_checkout_metadata(cwd)
+    if meta.commit_sha is None:
+        local = git_checkout_metadata(cwd)
+        meta = dataclasses.replace(meta, commit_sha=local.commit_sha, branch=meta.branch or local.branch)
+    return meta
+
+
+def resolve_ci_metadata(
+    environ: Mapping[str, str],
+    cwd: Path,
+    *,
+    commit_sha: str | None = None,
+    branch: str | None = None,
+    run_id: str | None = None,
+    job: str | None = None,
+    attempt: int | None = None,
+    environment: Mapping[str, str] | None = None,
+) -> CiMetadata:
+    """:func:`detect_ci_metadata` then :func:`apply_overrides` (the command-line flags win).
+
+    git can only supply the commit and the branch, so when both are given it is not asked (two
+    ``git`` processes saved per command, e.g. per CI run fed by ``argus demo``); the CI environment
+    is still read for the run, job, attempt and URL.
+    """
+    if commit_sha is not None and branch is not None:
+        meta = _from_environment(environ) or CiMetadata()
+    else:
+        meta = detect_ci_metadata(environ, cwd)
+    return apply_overrides(meta, commit_sha=commit_sha, branch=branch, run_id=run_id, job=job, attempt=attempt,
+                           environment=environment)
 
 
 def apply_overrides(

@@ -105,3 +105,36 @@ def test_range_encoding_round_trip() -> None:
     assert decode_ranges(encode_ranges(lines)) == lines
     assert decode_ranges("") == frozenset() and encode_ranges([]) == ""
     assert ranges_of([5, 3, 4, 9]) == [(3, 5), (9, 9)]
+
+
+def test_cobertura_without_line_detail_uses_declared_totals() -> None:
+    xml = b"""<?xml version="1.0" ?><!DOCTYPE coverage SYSTEM "http://cobertura.sourceforge.net/xml/coverage-04.dtd">
+    <coverage lines-valid="40" lines-covered="30" line-rate="0.75" branches-valid="4" branches-covered="1">
+      <packages><package name="p" line-rate="0.75"><classes>
+        <class name="A" filename="src/a.py" line-rate="0.8"><methods/><lines></lines></class>
+        <class name="B" filename="src/b.py" line-rate="0.7" lines-valid="10" lines-covered="7"><lines/></class>
+      </classes></package></packages></coverage>"""
+    report = parse_coverage(xml, "c.xml")
+    assert [f.path for f in report.files] == ["src/a.py", "src/b.py"]
+    assert (report.lines_valid, report.lines_covered, report.branches_valid, report.branches_covered) == (40, 30, 4, 1)
+    assert report.line_pct == 75.0
+    a, b = report.files
+    assert (a.lines_valid, a.covered_lines, a.missing_lines) == (0, frozenset(), frozenset())
+    assert (b.lines_valid, b.lines_covered) == (10, 7)
+
+
+def test_cobertura_without_line_detail_or_counts_keeps_the_rate() -> None:
+    xml = b"""<coverage line-rate="0.5"><packages><package name="p"><classes>
+        <class name="A" filename="a.py" line-rate="0.5"/></classes></package></packages></coverage>"""
+    report = parse_coverage(xml, "c.xml")
+    assert (report.lines_valid, report.lines_covered, report.line_pct) == (0, 0, 50.0)
+
+
+def test_cobertura_method_lines_are_not_counted_twice() -> None:
+    xml = b"""<coverage><packages><package name="p"><classes>
+      <class name="A" filename="a.py"><methods><method name="f"><lines><line number="9" hits="1"/></lines></method>
+      </methods><lines><line number="1" hits="1"/><line number="2" hits="0" branch="true"
+      condition-coverage="50% (1/2)"/></lines></class></classes></package></packages></coverage>"""
+    (f,) = parse_coverage(xml, "c.xml").files
+    assert f.covered_lines == {1} and f.missing_lines == {2}
+    assert (f.branches_valid, f.branches_covered) == (2, 1)

@@ -14,7 +14,7 @@ import typer
 from argus.cli.context import CliState, state
 from argus.cli.output import console, print_json, table
 from argus.core.errors import InputError, RejectedInputError
-from argus.ingest.ci_env import CiMetadata, apply_overrides, detect_ci_metadata
+from argus.ingest.ci_env import CiMetadata, detect_ci_metadata, resolve_ci_metadata
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 def _meta(commit: str | None, branch: str | None, run_id: str | None, job: str | None,
           attempt: int | None) -> CiMetadata:
-    return apply_overrides(detect_ci_metadata(os.environ, Path.cwd()), commit_sha=commit, branch=branch,
-                           run_id=run_id, job=job, attempt=attempt)
+    return resolve_ci_metadata(os.environ, Path.cwd(), commit_sha=commit, branch=branch,
+                               run_id=run_id, job=job, attempt=attempt)
 
 
 def _read(path: Path, max_bytes: int) -> bytes:

@@ -13,7 +13,7 @@ import typer
 from argus.cli.context import CliState, state
 from argus.cli.output import console, print_json, table, to_jsonable
 from argus.core.errors import InputError
-from argus.ingest.ci_env import CiMetadata, apply_overrides, detect_ci_metadata
+from argus.ingest.ci_env import CiMetadata, resolve_ci_metadata
 from argus.ingest.testreports import ReportParseError, parse_report_file
 from argus.ingest.testreports.service import FileOutcome, FileStatus, ingest_test_reports, limits_from
 
@@ -132,8 +132,8 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         """Store test reports (idempotent by content); rejected files go to the dead-letter table (exit 6)."""
         st = state(ctx)
         extra = _parse_env(env)
-        meta = apply_overrides(
-            detect_ci_metadata(os.environ, Path.cwd()), commit_sha=commit, branch=branch, run_id=run_id,
+        meta = resolve_ci_metadata(
+            os.environ, Path.cwd(), commit_sha=commit, branch=branch, run_id=run_id,
             job=job, attempt=attempt, environment=extra,
         )
         inputs = expand_inputs(paths)

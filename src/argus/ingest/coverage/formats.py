@@ -11,8 +11,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from argus.ingest.coverage._xml import load_json, load_xml, norm_path, to_int
-from argus.ingest.coverage.schemas import CoverageParseError, CoverageReportData, FileCoverage, merge_files
+from argus.ingest.coverage._xml import load_json, load_xml, norm_path, stream_xml, to_int
+from argus.ingest.coverage.schemas import (
+    CoverageParseError,
+    CoverageReportData,
+    DeclaredTotals,
+    FileCoverage,
+    merge_files,
+)
 
 E = CoverageParseError
 _CONDITION = re.compile(r"\((\d+)\s*/\s*(\d+)\)")
@@ -42,33 +48,112 @@ def parse_coveragepy_json(data: bytes, source: str) -> CoverageReportData:
     return CoverageReportData("coveragepy", merge_files(files))
 
 
+def _count(value: str | None, source: str, what: str) -> int:
+    """A non-negative integer attribute (fast path for plain digits; errors as :func:`to_int`)."""
+    if value is not None and value.isdigit():
+        return int(value)
+    return to_int(value, source, what, E)
+
+
+def _rate(value: str | None) -> float | None:
+    try:
+        rate = float(value) if value else None
+    except ValueError:
+        return None
+    return rate if rate is not None and 0.0 <= rate <= 1.0 else None
+
+
+class _Cobertura:
+    """pyexpat handlers for Cobertura: class-level ``lines/line`` (lines under ``methods`` ignored)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.root: dict[str, str] | None = None
+        self.files: list[FileCoverage] = []
+        self.filename: str | None = None
+        self.class_attrs: dict[str, str] = {}
+        self.covered: list[int] = []
+        self.missing: list[int] = []
+        self.bv = self.bc = 0
+        self.in_methods = 0
+        self.any_line = False
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if self.root is None:
+            if tag != "coverage":
+                raise E(self.source, f"not a Cobertura report: root element is <{tag}>, expected <coverage>")
+            self.root = attrs
+        elif tag == "line":
+            if self.filename is None or self.in_methods:
+                return
+            number = attrs.get("number")
+            hits = attrs.get("hits", "0")
+            if number is not None and number.isdigit() and hits.isdigit():  # the fast path
+                n, h = int(number), int(hits)
+            else:
+                n = to_int(number, self.source, f"{self.filename}: line number", E)
+                h = to_int(hits, self.source, f"{self.filename}:{n} hits", E)
+            (self.covered if h > 0 else self.missing).append(n)
+            if attrs.get("branch") == "true":
+                m = _CONDITION.search(attrs.get("condition-coverage", ""))
+                if m:
+                    self.bc += int(m.group(1))
+                    self.bv += int(m.group(2))
+        elif tag == "class":
+            filename = attrs.get("filename")
+            if not filename:
+                raise E(self.source, f"<class name={attrs.get('name')!r}> has no filename attribute")
+            self.filename, self.class_attrs = filename, attrs
+            self.covered, self.missing, self.bv, self.bc = [], [], 0, 0
+        elif tag == "methods":
+            self.in_methods += 1
+
+    def end(self, tag: str) -> None:
+        if tag == "methods":
+            self.in_methods -= 1
+        elif tag == "class" and self.filename is not None:
+            name = self.filename
+            dv = dc = 0
+            if self.covered or self.missing:
+                self.any_line = True
+            else:  # no line detail: the class's own counts, when it states them
+                a = self.class_attrs
+                dv = _count(a.get("lines-valid", "0"), self.source, f"{name}: lines-valid")
+                dc = _count(a.get("lines-covered", "0"), self.source, f"{name}: lines-covered")
+            self.files.append(FileCoverage(norm_path(name), frozenset(self.covered), frozenset(self.missing),
+                                           self.bv, self.bc, dv, min(dc, dv)))
+            self.filename = None
+
+    def declared(self) -> DeclaredTotals | None:
+        """The root's totals when no class had line detail (``None`` otherwise)."""
+        if self.any_line or self.root is None:
+            return None
+        a, s = self.root, self.source
+        if "lines-valid" not in a:
+            if any(f.declared_valid for f in self.files):
+                return None  # the classes' counts add up
+            return DeclaredTotals(line_rate=_rate(a.get("line-rate")))
+        return DeclaredTotals(
+            _count(a.get("lines-valid"), s, "coverage lines-valid"),
+            _count(a.get("lines-covered", "0"), s, "coverage lines-covered"),
+            _count(a.get("branches-valid", "0"), s, "coverage branches-valid"),
+            _count(a.get("branches-covered", "0"), s, "coverage branches-covered"),
+            _rate(a.get("line-rate")),
+        )
+
+
 def parse_cobertura(data: bytes, source: str) -> CoverageReportData:
     """Cobertura XML: ``class/lines/line`` with ``hits`` and ``condition-coverage="50% (1/2)"``.
 
-    Only the class-level ``lines`` are read (method-level ``lines`` repeat them).
+    Only the class-level ``lines`` are read (method-level ``lines`` repeat them). Streamed with
+    pyexpat (:func:`stream_xml`). Without any ``<line>`` element (some generators write only rates),
+    each class keeps its ``lines-valid``/``lines-covered`` attributes when present and the report's
+    totals come from the root's ``lines-valid``/``lines-covered``/``branches-*`` (or only its
+    ``line-rate`` as the percentage); per-line data, hence changed-line coverage, is then unknown.
     """
-    root = load_xml(data, source, E)
-    if root.tag != "coverage":
-        raise E(source, f"not a Cobertura report: root element is <{root.tag}>, expected <coverage>")
-    files: list[FileCoverage] = []
-    for cls in root.iter("class"):
-        filename = cls.get("filename")
-        if not filename:
-            raise E(source, f"<class name={cls.get('name')!r}> has no filename attribute")
-        covered: set[int] = set()
-        missing: set[int] = set()
-        bv = bc = 0
-        for line in cls.findall("./lines/line"):
-            number = to_int(line.get("number"), source, f"{filename}: line number", E)
-            hits = to_int(line.get("hits", "0"), source, f"{filename}:{number} hits", E)
-            (covered if hits > 0 else missing).add(number)
-            if line.get("branch") == "true":
-                m = _CONDITION.search(line.get("condition-coverage", ""))
-                if m:
-                    bc += int(m.group(1))
-                    bv += int(m.group(2))
-        files.append(FileCoverage(norm_path(filename), frozenset(covered), frozenset(missing), bv, bc))
-    return CoverageReportData("cobertura", merge_files(files))
+    handler = _Cobertura(source)
+    stream_xml(data, source, E, handler.start, handler.end)
+    return CoverageReportData("cobertura", merge_files(handler.files), handler.declared())
 
 
 def parse_jacoco(data: bytes, source: str) -> CoverageReportData:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
-from argus.ingest.coverage._xml import check_size, load_xml
+from argus.ingest.coverage._xml import check_size, root_tag
 from argus.ingest.coverage.formats import parse_cobertura, parse_coveragepy_json, parse_jacoco, parse_lcov
 from argus.ingest.coverage.schemas import CoverageParseError, CoverageReportData
 
@@ -35,12 +35,12 @@ def detect_format(data: bytes, source: str) -> CoverageFormat:
     if head.startswith(b"{"):
         return CoverageFormat.COVERAGEPY
     if head.startswith(b"<"):
-        root = load_xml(data, source, CoverageParseError)
-        if root.tag == "coverage":
+        tag = root_tag(data, source, CoverageParseError)
+        if tag == "coverage":
             return CoverageFormat.COBERTURA
-        if root.tag == "report":
+        if tag == "report":
             return CoverageFormat.JACOCO
-        raise CoverageParseError(source, f"unknown XML coverage format (root <{root.tag}>); expected Cobertura or JaCoCo")
+        raise CoverageParseError(source, f"unknown XML coverage format (root <{tag}>); expected Cobertura or JaCoCo")
     if b"SF:" in head:
         return CoverageFormat.LCOV
     raise CoverageParseError(
