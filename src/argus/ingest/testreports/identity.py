@@ -54,9 +54,11 @@ def make_identity(suite: str | None, classname: str | None, name: str, file: str
     """The stable key of a test (see the module docstring)."""
     if classname and ".py" not in classname and "Version=" not in classname:  # fast path: plain text
         key = f"{classname}::{name}"
-        scope = classname.strip()
-        if scope and len(key) <= MAX_IDENTITY and _NEEDS_WORK.search(key) is None:
-            return f"{scope}::{name.strip()}"
+        # ASCII without "0x" cannot match _NEEDS_WORK (str methods: cheaper than the regex per result)
+        if len(key) <= MAX_IDENTITY and key.isascii() and "0x" not in key:
+            scope = classname.strip()
+            if scope:
+                return f"{scope}::{name.strip()}"
     scope = normalise_classname(classname) if classname else ""
     if not scope:
         scope = normalise_text(suite) if suite else ""

@@ -73,23 +73,30 @@ class JUnitHandler:
         self.ctx = context
         self.out = context.limits.max_output_chars
         self.suites: list[str | None] = []
-        self.case: _Case | None = None
+        self.in_case = False
+        self.case_attrs: dict[str, str] = {}
+        self.case_suite: str | None = None
+        self.case: _Case | None = None  # built at the testcase's first child (most have none)
         self.retry: _Attempt | None = None
         self.capturing: str | None = None
         self.depth = 0  # elements open inside the current testcase
         self.timestamp = None
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
-        case = self.case
-        if case is None:
+        if not self.in_case:
             if tag == "testcase":
-                self.case = _Case(attrs, self.suites[-1] if self.suites else None)
+                self.in_case = True
+                self.case_attrs = attrs
+                self.case_suite = self.suites[-1] if self.suites else None
                 self.depth = 0
             elif tag == "testsuite":
                 self.suites.append(attrs.get("name"))
                 if self.timestamp is None and "timestamp" in attrs:
                     self.timestamp = to_datetime(attrs["timestamp"])  # type: ignore[assignment]
             return
+        case = self.case
+        if case is None:
+            case = self.case = _Case(self.case_attrs, self.case_suite)
         self.depth += 1
         if self.capturing is not None:
             return
@@ -128,12 +135,21 @@ class JUnitHandler:
         return self.ctx.capture(self.out)
 
     def end(self, tag: str) -> None:
-        case = self.case
-        if case is None:
+        if not self.in_case:
             if tag == "testsuite" and self.suites:
                 self.suites.pop()
             return
         if self.depth == 0:  # the testcase element itself
+            self.in_case = False
+            case = self.case
+            if case is None:  # no child element: passed, or not run by a status attribute
+                a = self.case_attrs
+                not_run = a.get("status", "").lower() in _NOT_RUN or a.get("result") == "skipped"
+                self.ctx.collector.add(
+                    self.case_suite, a.get("classname") or a.get("class"), a.get("name"), a.get("file"),
+                    to_int(a.get("line")), Outcome.SKIPPED if not_run else Outcome.PASSED, to_float(a.get("time")),
+                )
+                return
             self._emit(case)
             self.case = None
             self.retry = None

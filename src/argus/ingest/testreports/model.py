@@ -132,24 +132,23 @@ def final_outcome(outcomes: set[Outcome]) -> Outcome:
 def summarise(cases: tuple[ParsedCase, ...] | list[ParsedCase]) -> ReportSummary:
     """Count distinct tests by final outcome (see :class:`ReportSummary`)."""
     time_s = sum(c.duration_s for c in cases if c.duration_s)
-    if all(c.attempt == 0 for c in cases):  # no retries: every case is its own test
-        counts = Counter(c.outcome for c in cases)
-        return ReportSummary(
-            tests=len(cases), passed=counts[Outcome.PASSED], failed=counts[Outcome.FAILED],
-            errors=counts[Outcome.ERROR], skipped=counts[Outcome.SKIPPED], attempts=len(cases), flaky=0,
-            time_s=round(time_s, 6),
-        )
-    seen: dict[str, set[Outcome]] = {}
-    for case in cases:
-        seen.setdefault(case.identity, set()).add(case.outcome)
-    counts = dict.fromkeys(Outcome, 0)
+    counts = Counter(c.outcome for c in cases if not c.attempt)  # first attempts: one per test
+    retried = {c.identity for c in cases if c.attempt}
     flaky = 0
-    for outcomes in seen.values():
-        counts[final_outcome(outcomes)] += 1
-        if Outcome.PASSED in outcomes and (Outcome.FAILED in outcomes or Outcome.ERROR in outcomes):
-            flaky += 1
+    if retried:  # a retried test's outcome is over all its attempts: redo those tests
+        seen: dict[str, set[Outcome]] = {identity: set() for identity in retried}
+        for case in cases:
+            outcomes = seen.get(case.identity)
+            if outcomes is not None:
+                outcomes.add(case.outcome)
+                if not case.attempt:
+                    counts[case.outcome] -= 1
+        for outcomes in seen.values():
+            counts[final_outcome(outcomes)] += 1
+            if Outcome.PASSED in outcomes and (Outcome.FAILED in outcomes or Outcome.ERROR in outcomes):
+                flaky += 1
     return ReportSummary(
-        tests=len(seen),
+        tests=sum(counts.values()),
         passed=counts[Outcome.PASSED],
         failed=counts[Outcome.FAILED],
         errors=counts[Outcome.ERROR],
