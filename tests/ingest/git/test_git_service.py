@@ -185,16 +185,3 @@ def test_lt_of_versions_from_an_earlier_run_is_read_from_git(make_repo, project_
     f = project_session.scalars(select(CommitFeatures).join(Commit).where(Commit.sha == sha)).one()
     assert (f.lt, f.la, f.nuc, f.age) == (7, 1, 1, 1.0)
 
-
-def test_background_writer_hands_database_errors_to_the_caller(project_session):
-    from sqlalchemy.exc import IntegrityError
-
-    from argus.ingest.git.logparse import FileChange, RawCommit
-    from argus.ingest.git.writer import BackgroundWriter, Prepared
-
-    broken = FileChange(None, None, "A", 1, 0, False, "0" * 40, "1" * 40)  # type: ignore[arg-type]
-    commit = RawCommit("a" * 40, [], "b" * 40, "Ann", "ann@x", T0, 0, "Ann", "ann@x", T0, 0, "msg\n", [broken])
-    writer = BackgroundWriter(project_session, "main", batch_size=1, check_existing=False, refresh_features=False)
-    writer.add(Prepared(commit, "Ann", "ann@x", False, None, store_files=True))
-    with pytest.raises(IntegrityError):
-        writer.close()

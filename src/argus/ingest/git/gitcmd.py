@@ -23,8 +23,8 @@ from argus.core.errors import InputError
 
 #: Bytes read from a streaming git process at a time (at most).
 CHUNK = 1 << 20
-#: Chunks a streaming read may buffer ahead of the consumer (bounds memory to ~64 MiB).
-PREFETCH_CHUNKS = 64
+#: Chunks a streaming read may buffer ahead of the consumer (~8 MiB: thousands of commits of slack).
+PREFETCH_CHUNKS = 8
 
 
 def _env() -> dict[str, str]:

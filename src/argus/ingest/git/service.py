@@ -32,7 +32,7 @@ from argus.ingest.git.fixes import FixDetector
 from argus.ingest.git.labels import label_fixes
 from argus.ingest.git.lines import LineCounter
 from argus.ingest.git.logparse import FileChange, RawCommit, log_args, parse_stream
-from argus.ingest.git.writer import BackgroundWriter, Prepared
+from argus.ingest.git.writer import BatchWriter, Prepared
 from argus.store.models import Commit, GitIngestState, Project
 from argus.store.session import current_project_id
 
@@ -137,8 +137,8 @@ def ingest_git(
             "visible history, and SZZ cannot link to commits beyond the boundary"
         )
     has_commits = session.execute(select(Commit.id).limit(1)).first() is not None
-    writer = BackgroundWriter(session, name, batch_size=settings.batch_commits, check_existing=has_commits,
-                              refresh_features=result.mode == "rebuild")
+    writer = BatchWriter(session, name, batch_size=settings.batch_commits, check_existing=has_commits,
+                         refresh_features=result.mode == "rebuild")
     detector = FixDetector.from_settings(settings)
     catfile = gitcmd.CatFile(git)
     counter = LineCounter(catfile, settings.blob_cache_entries)
@@ -149,7 +149,7 @@ def ingest_git(
         writer.abort()
         raise
     else:
-        writer.close()  # waits for the database writes; re-raises their error
+        writer.close()
     finally:
         catfile.close()
     result.seconds["history"] = time.perf_counter() - started

@@ -9,8 +9,6 @@ features recomputed.
 
 from __future__ import annotations
 
-import queue
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -187,52 +185,3 @@ class BatchWriter:
             "nuc": f.nuc, "exp": f.exp, "rexp": f.rexp, "sexp": f.sexp, "version": FEATURE_VERSION, "computed_at": now,
         }  # fmt: skip
 
-
-class BackgroundWriter(BatchWriter):
-    """A :class:`BatchWriter` whose batches are written by one worker thread.
-
-    While the database works (PostgreSQL's COPY, SQLite's executemany: both release the GIL), the
-    caller keeps parsing and computing features. Only the worker touches the session until
-    :meth:`close`, which waits for it and re-raises its error; at most ``depth`` batches wait.
-    """
-
-    def __init__(self, *args: Any, depth: int = 2, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.queue: queue.Queue[list[Prepared] | None] = queue.Queue(maxsize=depth)
-        self.error: BaseException | None = None
-        self.worker = threading.Thread(target=self._run, name="argus-git-writer", daemon=True)
-        self.worker.start()
-
-    def _run(self) -> None:
-        while (batch := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    self.write(batch)
-                except BaseException as exc:  # handed to the caller in close()
-                    self.error = exc
-
-    def flush(self) -> None:
-        batch, self.pending = self.pending, []
-        if self.error is not None:
-            self.close()
-        if batch:
-            self.queue.put(batch)
-
-    def close(self) -> None:
-        """Write what is pending, stop the worker, and raise the first error it met."""
-        if self.worker.is_alive():
-            if self.pending and self.error is None:
-                batch, self.pending = self.pending, []
-                self.queue.put(batch)
-            self.queue.put(None)
-            self.worker.join()
-        if self.error is not None:
-            raise self.error
-
-    def abort(self) -> None:
-        """Stop the worker without writing what is pending (the caller is failing anyway)."""
-        self.pending = []
-        if self.worker.is_alive():
-            self.error = self.error or RuntimeError("aborted")
-            self.queue.put(None)
-            self.worker.join()
