@@ -105,7 +105,8 @@ def store_report(session: Session, run: TestRun, report: ParsedReport, source: s
     session.add(row)
     session.flush()
     ids = resolve_test_cases(session, project_id, report.cases, now)
-    insert_results(session, result_rows(report, ids, project_id, run.id, row.id))
+    compact = session.get_bind().dialect.name == "sqlite"
+    insert_results(session, result_rows(report, ids, project_id, run.id, row.id, compact))
     run.tests += summary.tests
     run.passed += summary.passed
     run.failed += summary.failed

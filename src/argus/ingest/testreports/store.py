@@ -13,6 +13,8 @@ Nothing here commits.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -33,6 +35,10 @@ RESULT_COLUMNS = (
     "project_id", "run_id", "report_id", "test_case_id", "outcome", "attempt", "duration_s", "message",
     "failure_type", "stack", "stdout", "stderr", "line", "properties", "is_flaky_rerun",
 )
+#: The columns of a result with no text (the others are NULL); see :func:`result_rows`.
+SHORT_COLUMNS = (
+    "project_id", "run_id", "report_id", "test_case_id", "outcome", "attempt", "duration_s", "line", "is_flaky_rerun",
+)
 
 
 _CASE_COLUMNS = "project_id, identity, suite, classname, name, file, first_seen_at, last_seen_at"
@@ -44,9 +50,15 @@ FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) AS t(ide
 ON CONFLICT (project_id, identity) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at
 RETURNING identity, id"""
 
-_SQLITE_UPSERT = f"""
-INSERT INTO {TestCase.__tablename__} ({_CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (project_id, identity) DO UPDATE SET last_seen_at = excluded.last_seen_at"""
+
+@functools.cache
+def _sqlite_upsert(rows: int) -> str:
+    """Multi-row upsert of ``rows`` test cases returning their ids (SQLite ≥ 3.35 has RETURNING)."""
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * rows)
+    return (f"INSERT INTO {TestCase.__tablename__} ({_CASE_COLUMNS}) VALUES {values} "
+            "ON CONFLICT (project_id, identity) DO UPDATE SET last_seen_at = excluded.last_seen_at "
+            "RETURNING identity, id")
+
 
 #: SQLAlchemy's storage format of datetimes on SQLite (naive UTC), reproduced for the raw path.
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
@@ -57,8 +69,9 @@ def resolve_test_cases(session: Session, project_id: int, cases: Sequence[Parsed
 
     PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE ... RETURNING`` per
     :data:`PG_CHUNK` identities (no ``IN (...)`` look-ups: PostgreSQL plans those as sequential scans
-    on a table grown in the same transaction, before statistics exist). SQLite: an executemany upsert,
-    then the ids by ``IN`` chunks of :data:`CHUNK` (SQLite probes the unique index per value).
+    on a table grown in the same transaction, before statistics exist). SQLite: the same upsert as
+    one multi-row ``VALUES`` statement with ``RETURNING`` per :data:`CHUNK` identities (8 parameters
+    each: 4,000 per statement, under SQLite's limit of 32,766); no separate look-up of the ids.
     Either way a concurrent ingester of the same tests cannot make it fail.
     """
     first: dict[str, ParsedCase] = {}
@@ -85,16 +98,12 @@ def resolve_test_cases(session: Session, project_id: int, cases: Sequence[Parsed
         stamp = now.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
         cursor = raw.cursor()
         try:
-            cursor.executemany(_SQLITE_UPSERT, [
-                (project_id, c.identity, c.suite, c.classname, c.name, c.file, stamp, stamp) for c in reps
-            ])
             for i in range(0, len(identities), CHUNK):
-                names = identities[i : i + CHUNK]
-                cursor.execute(
-                    f"SELECT identity, id FROM {TestCase.__tablename__} WHERE project_id = ? "
-                    f"AND identity IN ({', '.join('?' * len(names))})",
-                    (project_id, *names),
-                )
+                part = reps[i : i + CHUNK]
+                params: list[Any] = []
+                for c in part:
+                    params += (project_id, c.identity, c.suite, c.classname, c.name, c.file, stamp, stamp)
+                cursor.execute(_sqlite_upsert(len(part)), params)
                 ids.update(cursor.fetchall())
         finally:
             cursor.close()
@@ -116,33 +125,53 @@ def _flaky_identities(report: ParsedReport) -> set[str]:
 
 
 def result_rows(
-    report: ParsedReport, ids: dict[str, int], project_id: int, run_id: int, report_id: int
+    report: ParsedReport, ids: dict[str, int], project_id: int, run_id: int, report_id: int, compact: bool = False
 ) -> list[tuple[Any, ...]]:
-    """Rows in :data:`RESULT_COLUMNS` order; ``is_flaky_rerun`` marks every attempt of a flaky test."""
+    """Rows in :data:`RESULT_COLUMNS` order; ``is_flaky_rerun`` marks every attempt of a flaky test.
+
+    With ``compact``, a result without message, type, stack, output or properties (most passing
+    ones) is a shorter row in :data:`SHORT_COLUMNS` order: SQLite then binds 9 values instead of 15
+    (about a third less CPU per insert, measured). Document order is kept either way.
+    """
     flaky = _flaky_identities(report) if any(c.attempt for c in report.cases) else set()
     dumps = json.dumps
     value = {o: o.value for o in Outcome}  # a dict lookup is cheaper than Enum.value per row
-    return [
-        (
-            project_id, run_id, report_id, ids[c.identity], value[c.outcome], c.attempt, c.duration_s, c.message,
-            c.failure_type, c.stack, c.stdout, c.stderr, c.line,
-            dumps(c.properties) if c.properties else None, c.identity in flaky,
-        )
-        for c in report.cases
-    ]
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    # unpacking the NamedTuple is cheaper than its 14 attribute look-ups per row
+    for identity, _, _, _, _, line, outcome, duration, message, ftype, stack, out, err, props, attempt in report.cases:
+        if compact and message is None and ftype is None and stack is None and out is None and err is None \
+                and not props:
+            append((project_id, run_id, report_id, ids[identity], value[outcome], attempt, duration, line,
+                    identity in flaky))
+        else:
+            append((project_id, run_id, report_id, ids[identity], value[outcome], attempt, duration, message, ftype,
+                    stack, out, err, line, dumps(props) if props else None, identity in flaky))
+    return rows
+
+
+def _sqlite_insert(columns: tuple[str, ...]) -> str:
+    return (f"INSERT INTO {TestResult.__tablename__} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})")
+
+
+_SQLITE_INSERTS = {len(cols): _sqlite_insert(cols) for cols in (RESULT_COLUMNS, SHORT_COLUMNS)}
 
 
 def insert_results(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    """Insert result rows in bulk on the session's connection (COPY on PostgreSQL)."""
+    """Insert result rows in bulk on the session's connection (COPY on PostgreSQL).
+
+    ``rows`` are in :data:`RESULT_COLUMNS` order; on SQLite they may also be :data:`SHORT_COLUMNS`
+    rows (see :func:`result_rows`), written by one executemany per run of rows of the same kind.
+    """
     if not rows:
         return
     connection = session.connection()
     raw: Any = connection.connection.driver_connection
     dbapi_error = connection.dialect.loaded_dbapi.Error
     table = TestResult.__tablename__
-    columns = ", ".join(RESULT_COLUMNS)
     if connection.dialect.name == "postgresql":
-        sql = f"COPY {table} ({columns}) FROM STDIN"
+        sql = f"COPY {table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN"
         try:
             with raw.cursor() as cursor, cursor.copy(sql) as copy:
                 for row in rows:
@@ -150,10 +179,12 @@ def insert_results(session: Session, rows: list[tuple[Any, ...]]) -> None:
         except dbapi_error as exc:
             raise DBAPIError.instance(sql, None, exc, dbapi_error) from exc
         return
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' for _ in RESULT_COLUMNS)})"
     cursor = raw.cursor()
+    sql = ""
     try:
-        cursor.executemany(sql, rows)
+        for width, group in itertools.groupby(rows, len):
+            sql = _SQLITE_INSERTS[width]
+            cursor.executemany(sql, group)
     except dbapi_error as exc:
         raise DBAPIError.instance(sql, None, exc, dbapi_error) from exc
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from argus.core.clock import utcnow
@@ -97,18 +97,28 @@ class TestResult(ProjectOwned, Base):
 
     __tablename__ = "test_result"
     __test__ = False
+    # Index upkeep is most of the cost of ingesting results, so only indexes a query uses exist:
+    # * ``report_id`` has none: nothing selects results by report and reports are never deleted
+    #   alone (a delete of a ``test_report`` row would scan ``test_result`` for its cascade);
+    # * ``cluster_id`` is partial (only clustered failures): every query by cluster, and the
+    #   ``ON DELETE SET NULL`` of ``failure_cluster``, says ``cluster_id = / IN / IS NOT NULL``,
+    #   which both SQLite and PostgreSQL prove implies the predicate; fresh results cost nothing.
+    # (Partial indexes on ``outcome`` were tried: SQLite cannot match ``outcome IN (?, ?)`` with
+    # bound parameters against an index predicate, so they would not serve the analyses.)
     __table_args__ = (
         Index("ix_test_result_case_run", "test_case_id", "run_id"),
         Index("ix_test_result_run", "run_id"),
         Index("ix_test_result_project_outcome", "project_id", "outcome"),
+        Index(
+            "ix_test_result_cluster_id", "cluster_id",
+            sqlite_where=text("cluster_id IS NOT NULL"), postgresql_where=text("cluster_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     run_id: Mapped[int] = mapped_column(ForeignKey("test_run.id", ondelete="CASCADE"))
-    report_id: Mapped[int | None] = mapped_column(
-        ForeignKey("test_report.id", ondelete="CASCADE"), index=True
-    )
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("test_report.id", ondelete="CASCADE"))
     test_case_id: Mapped[int] = mapped_column(ForeignKey("test_case.id", ondelete="CASCADE"))
     outcome: Mapped[str] = mapped_column(String(10))
     attempt: Mapped[int] = mapped_column(Integer, default=0)
@@ -120,7 +130,5 @@ class TestResult(ProjectOwned, Base):
     stderr: Mapped[str | None] = mapped_column(Text)
     line: Mapped[int | None] = mapped_column(Integer)
     properties: Mapped[dict[str, Any] | None] = mapped_column(Json)
-    cluster_id: Mapped[int | None] = mapped_column(
-        ForeignKey("failure_cluster.id", ondelete="SET NULL"), index=True
-    )
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("failure_cluster.id", ondelete="SET NULL"))
     is_flaky_rerun: Mapped[bool] = mapped_column(Boolean, default=False)

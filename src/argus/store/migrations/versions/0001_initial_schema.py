@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 15:53:57.324772
+Create Date: 2026-11-23 16:54:59.769812
 """
 
 from __future__ import annotations
@@ -492,9 +492,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('test_result', schema=None) as batch_op:
         batch_op.create_index('ix_test_result_case_run', ['test_case_id', 'run_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_test_result_cluster_id'), ['cluster_id'], unique=False)
+        batch_op.create_index('ix_test_result_cluster_id', ['cluster_id'], unique=False, sqlite_where=sa.text('cluster_id IS NOT NULL'), postgresql_where=sa.text('cluster_id IS NOT NULL'))
         batch_op.create_index('ix_test_result_project_outcome', ['project_id', 'outcome'], unique=False)
-        batch_op.create_index(batch_op.f('ix_test_result_report_id'), ['report_id'], unique=False)
         batch_op.create_index('ix_test_result_run', ['run_id'], unique=False)
 
     op.create_table('vuln_finding',
@@ -531,9 +530,8 @@ def downgrade() -> None:
     op.drop_table('vuln_finding')
     with op.batch_alter_table('test_result', schema=None) as batch_op:
         batch_op.drop_index('ix_test_result_run')
-        batch_op.drop_index(batch_op.f('ix_test_result_report_id'))
         batch_op.drop_index('ix_test_result_project_outcome')
-        batch_op.drop_index(batch_op.f('ix_test_result_cluster_id'))
+        batch_op.drop_index('ix_test_result_cluster_id', sqlite_where=sa.text('cluster_id IS NOT NULL'), postgresql_where=sa.text('cluster_id IS NOT NULL'))
         batch_op.drop_index('ix_test_result_case_run')
 
     op.drop_table('test_result')
