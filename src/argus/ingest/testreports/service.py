@@ -3,8 +3,9 @@
 Per file, in order: hash the bytes (SHA-256); a hash already stored for the project is a *duplicate*
 (nothing stored, the earlier report is named); otherwise parse (pure, streaming); a parse error is
 *rejected*: one ``dead_letter`` row with the reason, nothing else. An accepted report is written inside
-its own SAVEPOINT (``session.begin_nested()``): the report row, new test identities, all results and
-the run's counters — a database error rolls back only that file, which is then dead-lettered too.
+its own SAVEPOINT (``session.begin_nested()``): the report row, new test identities and all results —
+a database error rolls back only that file, which is then dead-lettered too. The run's counters get
+the stored files' totals once, after the last file.
 Other files of the same call are unaffected. The caller owns the outer transaction (never committed
 here).
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -90,32 +91,48 @@ class _RunHolder:
         return self.run
 
 
+_REPORT = TestReport.__table__
+_INSERT_REPORT = insert(_REPORT).returning(_REPORT.c.id)
+_FIND_REPORT = select(_REPORT.c.id, _REPORT.c.run_id).where(
+    _REPORT.c.project_id == bindparam("project_id"), _REPORT.c.content_hash == bindparam("content_hash")
+).limit(1)
+
+
 def store_report(session: Session, run: TestRun, report: ParsedReport, source: str, content_hash: str,
-                 size: int) -> TestReport:
-    """Persist one parsed report into ``run`` (bulk); the caller wraps it in a SAVEPOINT."""
+                 size: int) -> int:
+    """Persist one parsed report into ``run`` (bulk); return the report id. The caller wraps it in a
+    SAVEPOINT and adds the report's summary to the run's counters (:func:`add_to_run`).
+
+    The ``test_report`` row is written by a Core ``INSERT ... RETURNING`` (not an ORM object and a
+    flush: that cost more than the results of a small report).
+    """
     project_id = current_project_id(session)
     now = utcnow()
     summary = report.summary()
-    row = TestReport(
-        project_id=project_id, run_id=run.id, content_hash=content_hash, source_name=source,
-        format=report.format.value, size_bytes=size, ingested_at=now, tests=summary.tests,
-        passed=summary.passed, failed=summary.failed, errors=summary.errors, skipped=summary.skipped,
-        results=summary.attempts, duration_s=summary.time_s,
-    )
-    session.add(row)
-    session.flush()
+    connection = session.connection()
+    report_id: int = connection.execute(_INSERT_REPORT, {
+        "project_id": project_id, "run_id": run.id, "content_hash": content_hash, "source_name": source,
+        "format": report.format.value, "size_bytes": size, "ingested_at": now, "tests": summary.tests,
+        "passed": summary.passed, "failed": summary.failed, "errors": summary.errors, "skipped": summary.skipped,
+        "results": summary.attempts, "duration_s": summary.time_s,
+    }).scalar_one()
     ids = resolve_test_cases(session, project_id, report.cases, now)
-    compact = session.get_bind().dialect.name == "sqlite"
-    insert_results(session, result_rows(report, ids, project_id, run.id, row.id, compact))
-    run.tests += summary.tests
-    run.passed += summary.passed
-    run.failed += summary.failed
-    run.errors += summary.errors
-    run.skipped += summary.skipped
-    run.duration_s += summary.time_s
-    run.finished_at = now
-    session.flush()
-    return row
+    compact = connection.dialect.name == "sqlite"
+    insert_results(session, result_rows(report, ids, project_id, run.id, report_id, compact))
+    return report_id
+
+
+def add_to_run(run: TestRun, summaries: Sequence[ReportSummary]) -> None:
+    """Add stored reports' counts to the run (once per call of :func:`ingest_test_reports`)."""
+    if not summaries:
+        return
+    run.tests += sum(s.tests for s in summaries)
+    run.passed += sum(s.passed for s in summaries)
+    run.failed += sum(s.failed for s in summaries)
+    run.errors += sum(s.errors for s in summaries)
+    run.skipped += sum(s.skipped for s in summaries)
+    run.duration_s += sum(s.time_s for s in summaries)
+    run.finished_at = utcnow()
 
 
 def ingest_test_reports(
@@ -140,6 +157,9 @@ def ingest_test_reports(
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
+    if holder.run is not None:
+        add_to_run(holder.run, [o.summary for o in outcomes if o.status is FileStatus.INGESTED and o.summary])
+        session.flush()
     return outcomes
 
 
@@ -165,10 +185,9 @@ def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, h
         return _reject(session, source, exc.reason, path, None)
     except OSError as exc:
         return _reject(session, source, f"cannot read: {exc.strerror or exc}", path, None)
-    existing = session.execute(
-        select(TestReport.id, TestReport.run_id)
-        .where(TestReport.project_id == project_id, TestReport.content_hash == content_hash)
-        .execution_options(argus_unscoped=True)
+    # Core on the connection: filtered by project explicitly, no ORM statement per file
+    existing = session.connection().execute(
+        _FIND_REPORT, {"project_id": project_id, "content_hash": content_hash}
     ).first()
     if existing is not None:
         return FileOutcome(source, FileStatus.DUPLICATE, report_id=existing[0], run_id=existing[1],
@@ -180,11 +199,11 @@ def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, h
     run = holder.get(report)
     savepoint = session.begin_nested()
     try:
-        row = store_report(session, run, report, source, content_hash, size)
+        report_id = store_report(session, run, report, source, content_hash, size)
         savepoint.commit()
     except SQLAlchemyError as exc:
         savepoint.rollback()
         reason = f"database refused the report: {' '.join(str(getattr(exc, 'orig', exc)).split())[:500]}"
         return _reject(session, source, reason, path, content_hash)
-    return FileOutcome(source, FileStatus.INGESTED, report.format, report.summary(), row.id, run.id,
+    return FileOutcome(source, FileStatus.INGESTED, report.format, report.summary(), report_id, run.id,
                        warnings=report.warnings)
