@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -91,7 +91,7 @@ class _RunHolder:
         return self.run
 
 
-_REPORT = TestReport.__table__
+_REPORT: Table = TestReport.__table__  # type: ignore[assignment]
 _INSERT_REPORT = insert(_REPORT).returning(_REPORT.c.id)
 _FIND_REPORT = select(_REPORT.c.id, _REPORT.c.run_id).where(
     _REPORT.c.project_id == bindparam("project_id"), _REPORT.c.content_hash == bindparam("content_hash")
