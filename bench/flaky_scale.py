@@ -144,9 +144,9 @@ INDEXES = ("ix_test_result_case_run", "ix_test_result_run", "ix_test_result_proj
 
 
 def index_ddl(engine: Engine) -> list[str]:
-    from argus.store.models import TestResult
-
     from sqlalchemy.schema import CreateIndex
+
+    from argus.store.models import TestResult
 
     return [str(CreateIndex(ix).compile(engine)) for ix in TestResult.__table__.indexes]
 

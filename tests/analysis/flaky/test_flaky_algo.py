@@ -260,3 +260,22 @@ def test_flaky_in_one_environment_only_is_recognised() -> None:
     assert a.probability > spread.probability
     assert a.verdict is Verdict.FLAKY
     assert "os=windows" in " ".join(a.category.reasons)
+
+
+def test_screen_skips_stray_failures_but_keeps_possible_streaks_and_retries() -> None:
+    from argus.analysis.flaky.queries import RunMeta
+    from argus.analysis.flaky.screen import screen
+
+    metas = {
+        i: RunMeta(i, f"c{i}", None, "main", "os=linux", T0 + timedelta(hours=i), 10, None, 1, 60.0)
+        for i in range(1, 301)
+    }
+    fails = {
+        1: {50: 1},  # one stray failure in 300 runs: skipped
+        2: {50: 1, 51: 1},  # two adjacent failing runs: could be a regression, kept
+        3: {50: 3},  # every retry failed: could be a regression, kept
+        4: {10: 1, 90: 1, 200: 1},  # three failing runs: kept
+        5: {50: 1},  # one failure in few runs: kept (could be flaky)
+    }
+    counts = {1: 300, 2: 300, 3: 302, 4: 300, 5: 4}
+    assert screen(fails, counts, metas, P) == {1}

@@ -24,6 +24,8 @@ def test_node_ids() -> None:
     assert pytest_node_id("tests/test_a.py::test_x", None, None, "test_x") == "tests/test_a.py::test_x"
     assert pytest_node_id("tests.test_a.TestC.test_x", None, "tests.test_a.TestC", "test_x") == "tests/test_a.py::TestC::test_x"
     assert pytest_node_id("x", "tests/test_b.py", "tests.test_b", "test_y[1]") == "tests/test_b.py::test_y[1]"
+    # the identity ingestion stores: <dotted scope>::<name>
+    assert pytest_node_id("tests.api.test_c.TestK::test_z", None, None, "test_z") == "tests/api/test_c.py::TestK::test_z"
 
 
 def test_text_and_json() -> None:

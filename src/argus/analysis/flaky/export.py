@@ -40,18 +40,21 @@ class QuarantinedTest:
 
 
 def pytest_node_id(identity: str, file: str | None, classname: str | None, name: str) -> str:
-    """A pytest node id: the identity when it already is one, else built from file/classname/name.
+    """A pytest node id for a stored test.
 
-    ``classname`` from JUnit XML is dotted (``tests.test_x.TestC``): trailing capitalised parts are
-    classes, the rest the module path.
+    An identity that already is a node id (``tests/test_x.py::test_y``) is kept. Otherwise the scope
+    is dotted, as JUnit XML and Argus identities (``<scope>::<name>``) write it
+    (``tests.test_x.TestC``): trailing capitalised parts are classes, the rest the module path (or
+    ``file`` when the report gave it).
     """
-    if "::" in identity:
+    if ".py::" in identity:
         return identity
-    parts = [p for p in (classname or "").split(".") if p]
+    scope = classname or (identity.split("::", 1)[0] if "::" in identity else "")
+    parts = [p for p in scope.split(".") if p]
     classes: list[str] = []
     while parts and parts[-1][:1].isupper():
         classes.insert(0, parts.pop())
-    if file:
+    if file and file.endswith(".py"):
         module = file
     elif parts:
         module = "/".join(parts) + ".py"

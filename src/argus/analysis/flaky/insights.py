@@ -129,7 +129,7 @@ def flaky_insight(
             Claim(
                 f"Failure rate {a.window_rate:.1%} over the last {a.window_runs} runs (95% CI {lo:.1%}–{hi:.1%})",
                 a.probability,
-                tuple(_run_ev(r, Support.WEAK, "failing run in the window", runs) for r in failing[:_MAX_EVIDENCE]),
+                tuple(_run_ev(r, Support.MODERATE, "failing run in the window", runs) for r in failing[:_MAX_EVIDENCE]),
             )
         )
     if a.outage_runs:

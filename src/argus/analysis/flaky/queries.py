@@ -84,12 +84,21 @@ def _run_filter(project_id: int, since: datetime | None):  # type: ignore[no-unt
     return cond
 
 
-def load_first_failures(session: Session, project_id: int, since: datetime | None) -> list[tuple[int, int]]:
-    """(run id, test case id) of every failing first attempt."""
-    stmt = select(_r.run_id, _r.test_case_id).where(
-        _run_filter(project_id, since), _r.outcome.in_(FAIL_OUTCOMES), _r.attempt == 0
+def load_failing_attempts(session: Session, project_id: int, since: datetime | None) -> list[tuple[int, int, int]]:
+    """(run id, test case id, attempt) of every failing attempt (read through the outcome index)."""
+    stmt = select(_r.run_id, _r.test_case_id, _r.attempt).where(
+        _run_filter(project_id, since), _r.outcome.in_(FAIL_OUTCOMES)
     )
-    return [(int(a), int(b)) for a, b in session.execute(stmt).all()]
+    return [(int(a), int(b), int(c)) for a, b, c in session.execute(stmt).all()]
+
+
+def count_rows(session: Session, test_ids: Sequence[int]) -> dict[int, int]:
+    """Result rows per test, all time (index-only on (test_case_id, run_id); test ids are project-owned)."""
+    out: dict[int, int] = {}
+    for part in chunks(list(test_ids)):
+        stmt = select(_r.test_case_id, func.count()).where(_r.test_case_id.in_(part)).group_by(_r.test_case_id)
+        out.update({int(a): int(b) for a, b in session.execute(stmt).all()})
+    return out
 
 
 def load_run_totals(session: Session, project_id: int, run_ids: Sequence[int]) -> dict[int, int]:

@@ -27,6 +27,7 @@ from argus.analysis.flaky.schemas import (
     TestHistory,
     Verdict,
 )
+from argus.analysis.flaky.screen import screen
 from argus.analysis.insights.service import save_insights
 from argus.core.clock import utcnow
 from argus.core.settings import FlakySettings
@@ -102,18 +103,30 @@ def _run_order(r: RunObs) -> tuple[datetime, int]:
 
 
 def load_histories(
-    session: Session, p: FlakyParams, *, default_branch: str, since: datetime | None, extra_tests: set[int]
+    session: Session,
+    p: FlakyParams,
+    *,
+    default_branch: str,
+    since: datetime | None,
+    extra_tests: set[int],
+    screening: bool = True,
 ) -> tuple[list[TestHistory], dict[int, q.RunMeta], set[int], dict[int, q.CaseInfo]]:
-    """Histories of every test that failed a first attempt outside outages (plus ``extra_tests``)."""
+    """Histories of every test that failed outside outages (plus ``extra_tests``), minus :mod:`screen`'s skips."""
     pid = current_project_id(session)
     runs = q.load_runs(session, pid, since)
-    first_fail = q.load_first_failures(session, pid, since)
-    per_run: Counter[int] = Counter(rid for rid, _ in first_fail)
+    failing_rows = q.load_failing_attempts(session, pid, since)
+    per_run: Counter[int] = Counter(rid for rid, _, attempt in failing_rows if attempt == 0)
     missing = [rid for rid in per_run if runs.get(rid) is not None and runs[rid].tests <= 0]
     totals = {rid: runs[rid].tests for rid in per_run if rid in runs}
     totals.update(q.load_run_totals(session, pid, missing))
     outages = outage_runs(per_run, totals, p.outage_share)
-    candidates = {tid for rid, tid in first_fail if rid not in outages} | extra_tests
+    fails: dict[int, Counter[int]] = defaultdict(Counter)
+    for rid, tid, _ in failing_rows:
+        if rid not in outages:
+            fails[tid][rid] += 1
+    maybe_skip = [t for t, per in fails.items() if t not in extra_tests and len(per) <= 2]
+    skipped = screen(fails, q.count_rows(session, maybe_skip), runs, p) if screening and maybe_skip else set()
+    candidates = (set(fails) - skipped) | extra_tests
     folded = q.load_folded(session, pid, sorted(candidates), since)
     rerun_waste = _job_rerun_waste(runs, {r: n for r, n in per_run.items()}, outages)
     cases = q.load_cases(session, pid, candidates)

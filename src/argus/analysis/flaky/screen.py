@@ -1,0 +1,72 @@
+"""Skip tests whose few failures can neither make them reportably flaky nor broken, before reading them.
+
+Over a long history almost every test fails once or twice by chance; reading all of their runs would
+cost as much as the table. A test is skipped when, outside outages,
+
+* it failed in at most two runs, each with a single failed attempt (no retry failed, so no run alone
+  can be a regression), and two failing runs are not adjacent runs of one branch (so they cannot
+  form a streak); and
+* an *upper bound* of its flaky probability stays below half the report threshold. The bound
+  counts every failure as confirmed, takes its run count from an index-only count of its result
+  rows minus the retries its failing runs may have added, and gives each environment value the share
+  of the project's runs that carry it.
+
+What is skipped is counted (``AnalysisResult.screened``), never reported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+from argus.analysis.flaky.probability import posterior_flaky
+from argus.analysis.flaky.queries import RunMeta
+from argus.analysis.flaky.schemas import FlakyParams
+
+
+def _adjacent(a: RunMeta, b: RunMeta, by_branch: Mapping[str | None, list[int]], order: Mapping[int, int]) -> bool:
+    if a.branch != b.branch:
+        return False
+    line = by_branch[a.branch]
+    return abs(order[a.id] - order[b.id]) == 1 and bool(line)
+
+
+def screen(
+    fails: Mapping[int, Mapping[int, int]],
+    row_counts: Mapping[int, int],
+    runs: Mapping[int, RunMeta],
+    p: FlakyParams,
+) -> set[int]:
+    """Tests (ids of ``fails``: test → {failing run → failed attempts}) that need no further reading."""
+    ordered = sorted(runs.values(), key=lambda r: (r.started_at, r.id))
+    by_branch: dict[str | None, list[int]] = defaultdict(list)
+    order: dict[int, int] = {}
+    for r in ordered:
+        order[r.id] = len(by_branch[r.branch])
+        by_branch[r.branch].append(r.id)
+    total = max(1, len(ordered))
+    pair_share: dict[str, float] = defaultdict(float)
+    for r in ordered:
+        for pair in r.env_key.split(",") if r.env_key else ():
+            pair_share[pair] += 1 / total
+    skip: set[int] = set()
+    for tid, per_run in fails.items():
+        if len(per_run) > 2 or any(n > 1 for n in per_run.values()):
+            continue
+        metas = [runs[r] for r in per_run if r in runs]
+        if len(metas) == 2 and _adjacent(metas[0], metas[1], by_branch, order):
+            continue
+        f = len(per_run)
+        n = max(f, row_counts.get(tid, 0) - 2 * f)
+        fail_pairs: dict[str, int] = defaultdict(int)
+        for m in metas:
+            for pair in m.env_key.split(",") if m.env_key else ():
+                fail_pairs[pair] += 1
+        per_env = [(max(fail_pairs.get(k, 0), round(n * s)), fail_pairs.get(k, 0)) for k, s in pair_share.items()]
+        bound = posterior_flaky(
+            n, f, 0, prior=p.prior_flaky, noise_confirmed=p.noise_confirmed, noise_unconfirmed=p.noise_unconfirmed,
+            rate_mean=p.rate_prior_mean, rate_strength=p.rate_prior_strength, per_env=per_env, env_share=p.env_share,
+        )
+        if bound < p.report_threshold / 2:
+            skip.add(tid)
+    return skip
