@@ -27,7 +27,7 @@ from argus.analysis.flaky.schemas import (
     TestHistory,
     Verdict,
 )
-from argus.analysis.flaky.screen import screen
+from argus.analysis.flaky.screen import MAX_FAILURES, screen
 from argus.analysis.insights.service import save_insights
 from argus.core.clock import utcnow
 from argus.core.settings import FlakySettings
@@ -124,7 +124,7 @@ def load_histories(
     for rid, tid, _ in failing_rows:
         if rid not in outages:
             fails[tid][rid] += 1
-    maybe_skip = [t for t, per in fails.items() if t not in extra_tests and len(per) <= 2]
+    maybe_skip = [t for t, per in fails.items() if t not in extra_tests and len(per) <= MAX_FAILURES]
     skipped = screen(fails, q.count_rows(session, maybe_skip), runs, p) if screening and maybe_skip else set()
     candidates = (set(fails) - skipped) | extra_tests
     folded = q.load_folded(session, pid, sorted(candidates), since)
