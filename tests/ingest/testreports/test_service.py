@@ -117,3 +117,35 @@ def test_database_error_rolls_back_only_that_file(project_session: Session, tmp_
     assert (_count(s, TestReport), _count(s, TestResult), _count(s, TestCase), _count(s, DeadLetter)) == (2, 7, 7, 1)
     run = _rows(s, select(TestRun.tests))[0]
     assert run[0] == 7  # counters of the rolled-back file were rolled back too
+
+
+def test_tests_seen_in_several_files_of_one_call(project_session: Session, tmp_path: Path) -> None:
+    """Ids resolved by earlier files are reused; a rolled-back file's new tests are not."""
+    s = project_session
+    _refuse_message(s, "boom")
+    files = []
+    for name, body in (
+        ("one.xml", b'<testcase classname="k" name="a"/>'),
+        ("bad.xml", b'<testcase classname="k" name="a"/><testcase classname="k" name="b"><failure message="boom"/>'
+                    b"</testcase>"),
+        ("three.xml", b'<testcase classname="k" name="a"/><testcase classname="k" name="b"/>'),
+        ("four.xml", b'<testcase classname="k" name="b"><failure message="again"/></testcase>'),
+    ):
+        path = tmp_path / name
+        path.write_bytes(b'<testsuite name="s">' + body + b"</testsuite>")
+        files.append(path)
+    out = ingest_test_reports(s, files, META, IngestSettings())
+    assert [o.status for o in out] == [FileStatus.INGESTED, FileStatus.REJECTED, FileStatus.INGESTED,
+                                       FileStatus.INGESTED]
+    cases = _rows(s, select(TestCase.identity, TestCase.first_seen_at, TestCase.last_seen_at).order_by(TestCase.identity))
+    assert [c[0] for c in cases] == ["k::a", "k::b"]
+    assert cases[0][2] == cases[1][2]  # one last_seen_at per call
+    results = _rows(s, select(TestCase.identity, TestResult.outcome).join(TestCase, TestCase.id == TestResult.test_case_id)
+                    .order_by(TestResult.id))
+    assert [tuple(r) for r in results] == [("k::a", "passed"), ("k::a", "passed"), ("k::b", "passed"),
+                                           ("k::b", "failed")]
+    later = ingest_test_reports(s, [FIXTURES / "go_junit.xml", files[2]], CiMetadata(run_id="7", provider="github"),
+                                IngestSettings())
+    assert later[1].status is FileStatus.DUPLICATE
+    bumped = _rows(s, select(TestCase.last_seen_at).where(TestCase.identity == "k::a"))[0][0]
+    assert bumped == cases[0][2]  # not in the later call's new files: unchanged

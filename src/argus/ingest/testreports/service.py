@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -99,9 +100,10 @@ _FIND_REPORT = select(_REPORT.c.id, _REPORT.c.run_id).where(
 
 
 def store_report(session: Session, run: TestRun, report: ParsedReport, source: str, content_hash: str,
-                 size: int) -> int:
+                 size: int, seen: SeenTests | None = None) -> int:
     """Persist one parsed report into ``run`` (bulk); return the report id. The caller wraps it in a
-    SAVEPOINT and adds the report's summary to the run's counters (:func:`add_to_run`).
+    SAVEPOINT, adds the report's summary to the run's counters (:func:`add_to_run`) and, once the
+    SAVEPOINT is released, ``seen.commit()``.
 
     The ``test_report`` row is written by a Core ``INSERT ... RETURNING`` (not an ORM object and a
     flush: that cost more than the results of a small report).
@@ -116,10 +118,26 @@ def store_report(session: Session, run: TestRun, report: ParsedReport, source: s
         "passed": summary.passed, "failed": summary.failed, "errors": summary.errors, "skipped": summary.skipped,
         "results": summary.attempts, "duration_s": summary.time_s,
     }).scalar_one()
-    ids = resolve_test_cases(session, project_id, report.cases, now)
+    seen = seen or SeenTests(now)
+    ids = resolve_test_cases(session, project_id, report.cases, seen.at, seen.ids)
+    seen.pending = ids
     compact = connection.dialect.name == "sqlite"
     insert_results(session, result_rows(report, ids, project_id, run.id, report_id, compact))
     return report_id
+
+
+class SeenTests:
+    """Test ids resolved by one ingestion call, all stamped ``last_seen_at = at`` (see
+    :func:`resolve_test_cases`); ``pending`` holds the current file's until its SAVEPOINT is released."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+        self.ids: dict[str, int] = {}
+        self.pending: dict[str, int] = {}
+
+    def commit(self) -> None:
+        self.ids.update(self.pending)
+        self.pending = {}
 
 
 def add_to_run(run: TestRun, summaries: Sequence[ReportSummary]) -> None:
@@ -151,9 +169,10 @@ def ingest_test_reports(
     project_id = current_project_id(session)
     limits = limits_from(settings)
     holder = _RunHolder(session, meta, run_id)
+    seen = SeenTests(utcnow())
     outcomes: list[FileOutcome] = []
     for path in paths:
-        outcome = _ingest_one(session, project_id, path, limits, holder)
+        outcome = _ingest_one(session, project_id, path, limits, holder, seen)
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
@@ -171,7 +190,8 @@ def _reject(session: Session, source: str, reason: str, path: Path, content_hash
     return FileOutcome(source, FileStatus.REJECTED, reason=reason)
 
 
-def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, holder: _RunHolder) -> FileOutcome:
+def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, holder: _RunHolder,
+                seen: SeenTests) -> FileOutcome:
     source = str(path)
     content_hash: str | None = None
     try:
@@ -199,10 +219,12 @@ def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, h
     run = holder.get(report)
     savepoint = session.begin_nested()
     try:
-        report_id = store_report(session, run, report, source, content_hash, size)
+        report_id = store_report(session, run, report, source, content_hash, size, seen)
         savepoint.commit()
+        seen.commit()
     except SQLAlchemyError as exc:
         savepoint.rollback()
+        seen.pending = {}
         reason = f"database refused the report: {' '.join(str(getattr(exc, 'orig', exc)).split())[:500]}"
         return _reject(session, source, reason, path, content_hash)
     return FileOutcome(source, FileStatus.INGESTED, report.format, report.summary(), report_id, run.id,

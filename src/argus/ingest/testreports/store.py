@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,8 +64,15 @@ def _sqlite_upsert(rows: int) -> str:
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
-def resolve_test_cases(session: Session, project_id: int, cases: Sequence[ParsedCase], now: datetime) -> dict[str, int]:
+def resolve_test_cases(
+    session: Session, project_id: int, cases: Sequence[ParsedCase], now: datetime,
+    known: Mapping[str, int] | None = None,
+) -> dict[str, int]:
     """Map every identity of ``cases`` to its ``test_case.id``, inserting new ones, bumping ``last_seen_at``.
+
+    ``known`` maps identities this ingestion call has already resolved, with the same ``now``, to
+    their ids: those are neither written nor looked up again (their ``last_seen_at`` already is
+    ``now``); with one ``now`` per command, a test in several files of one command is written once.
 
     PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE ... RETURNING`` per
     :data:`PG_CHUNK` identities (no ``IN (...)`` look-ups: PostgreSQL plans those as sequential scans
@@ -74,25 +81,34 @@ def resolve_test_cases(session: Session, project_id: int, cases: Sequence[Parsed
     each: 4,000 per statement, under SQLite's limit of 32,766); no separate look-up of the ids.
     Either way a concurrent ingester of the same tests cannot make it fail.
     """
+    ids: dict[str, int] = {}
     first: dict[str, ParsedCase] = {}
+    known = known or {}
     for case in cases:
-        if case.identity not in first:
-            first[case.identity] = case
+        identity = case.identity
+        if identity in ids or identity in first:
+            continue
+        known_id = known.get(identity)
+        if known_id is not None:
+            ids[identity] = known_id
+        else:
+            first[identity] = case
+    if not first:
+        return ids
     identities = list(first)
     reps = [first[i] for i in identities]
     connection = session.connection()
     raw: Any = connection.connection.driver_connection
     dbapi_error = connection.dialect.loaded_dbapi.Error
-    ids: dict[str, int] = {}
     try:
         if connection.dialect.name == "postgresql":
             with raw.cursor() as cursor:
                 for i in range(0, len(identities), PG_CHUNK):
                     part = reps[i : i + PG_CHUNK]
-                    cursor.execute(_PG_UPSERT, (
+                    cursor.execute(_PG_UPSERT, (  # binary: text arrays sent without per-item quoting
                         project_id, now, now, identities[i : i + PG_CHUNK], [c.suite for c in part],
                         [c.classname for c in part], [c.name for c in part], [c.file for c in part],
-                    ))
+                    ), binary=True)
                     ids.update(cursor.fetchall())
             return ids
         stamp = now.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
