@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from argus.analysis.flaky.categorise import categorise
 from argus.analysis.flaky.probability import flaky_probability, streak_probability_broken
@@ -26,6 +26,7 @@ from argus.analysis.flaky.schemas import (
     Assessment,
     BrokenSegment,
     Dimensions,
+    FailureSample,
     FlakyParams,
     RunObs,
     RunStatus,
@@ -208,8 +209,14 @@ def _tail_passes(line: Iterable[RunObs]) -> int:
     return n
 
 
-def assess(h: TestHistory, p: FlakyParams) -> Assessment:
-    """The verdict on one test (``h.runs`` oldest first, outage flags already set)."""
+def assess(
+    h: TestHistory, p: FlakyParams, load_failures: Callable[[int], Sequence[FailureSample]] | None = None
+) -> Assessment:
+    """The verdict on one test (``h.runs`` oldest first, outage flags already set).
+
+    ``load_failures`` (test id → failure samples) is called only for a test that will be reported
+    (broken, or P(flaky) ≥ ``report_threshold``); otherwise ``h.failures`` are categorised.
+    """
     outages = tuple(r.run_id for r in h.runs if r.outage and r.status in FAILING)
     clean_all = [r for r in h.runs if not r.outage and r.status is not RunStatus.SKIP]
     has_default = any(r.on_default_branch for r in clean_all)
@@ -244,7 +251,10 @@ def assess(h: TestHistory, p: FlakyParams) -> Assessment:
         rate_lo, rate_hi = wilson_interval(wf, len(window))
     dims = dimensions(window, p.min_runs)
     seg_ids = seg_runs | set(outages)
-    cat = categorise([f for f in h.failures if f.run_id not in seg_ids], clean, failing)
+    failures: Sequence[FailureSample] = h.failures
+    if load_failures is not None and (open_default or prob >= p.report_threshold):
+        failures = load_failures(h.test_case_id)
+    cat = categorise([f for f in failures if f.run_id not in seg_ids], clean, failing)
     uncertainty: list[str] = []
     if len(clean) < p.min_runs:
         uncertainty.append(f"only {len(clean)} clean runs (fewer than {p.min_runs})")

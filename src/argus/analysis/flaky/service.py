@@ -20,6 +20,7 @@ from argus.analysis.flaky.insights import broken_insight, flaky_insight
 from argus.analysis.flaky.lifecycle import next_state
 from argus.analysis.flaky.schemas import (
     Assessment,
+    FailureSample,
     FlakyParams,
     LifecycleState,
     RunObs,
@@ -171,15 +172,10 @@ def analyze(
         session, p, default_branch=default_branch, since=since, extra_tests=tracked
     )
     result = AnalysisResult(runs=len(runs), candidates=len(histories), outage_runs=len(outages))
-    first = [assess(h, p) for h in histories]
-    wanted = [a.test_case_id for a in first if _reportable(a, p)]
-    samples = q.load_failure_samples(session, pid, wanted, settings.samples_per_test) if wanted else {}
-    by_id = {h.test_case_id: h for h in histories}
-    for a in first:
-        if a.test_case_id in samples:
-            h = by_id[a.test_case_id]
-            a = assess(TestHistory(h.test_case_id, h.identity, h.runs, tuple(samples[a.test_case_id])), p)
-        result.assessments.append(a)
+    def samples(tid: int) -> list[FailureSample]:
+        return q.load_failure_samples(session, pid, [tid], settings.samples_per_test).get(tid, [])
+
+    result.assessments = [assess(h, p, samples) for h in histories]
     insight_for: dict[int, int] = {}
     for a in result.assessments:
         cur = states.get(a.test_case_id)
