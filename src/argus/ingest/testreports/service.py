@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from argus.core.clock import utcnow
+from argus.core.clock import as_utc, utcnow
 from argus.core.enums import DeadLetterSource
 from argus.core.hashing import sha256_file
 from argus.core.settings import IngestSettings
@@ -150,7 +150,10 @@ def add_to_run(run: TestRun, summaries: Sequence[ReportSummary]) -> None:
     run.errors += sum(s.errors for s in summaries)
     run.skipped += sum(s.skipped for s in summaries)
     run.duration_s += sum(s.time_s for s in summaries)
-    run.finished_at = utcnow()
+    # the tests' end: start + reported test time, never later than now (ingesting in CI right after
+    # the tests gives ~now; back-filling old reports must not stretch the build to the ingest date)
+    estimate = as_utc(run.started_at) + timedelta(seconds=run.duration_s) if run.started_at else utcnow()
+    run.finished_at = min(estimate, utcnow())
 
 
 def ingest_test_reports(
