@@ -35,7 +35,7 @@ def _family(t: types.TypeEngine[Any]) -> str:
         ("DOUBLE", "float"),
         ("REAL", "float"),
         ("NUMERIC", "float"),
-        ("BOOL", "bool"),
+        ("BOOL", "bool"), ("BLOB", "binary"), ("BYTEA", "binary"), ("BINARY", "binary"),
     ):
         if key in name:
             if fam == "str":
