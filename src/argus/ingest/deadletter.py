@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from sqlalchemy.orm import Session
 
 from argus.core.enums import DeadLetterSource
+from argus.core.errors import RejectedInputError
 from argus.store.models import DeadLetter
 from argus.store.session import current_project_id
+
+T = TypeVar("T")
 
 #: Characters of the rejected input kept in ``DeadLetter.excerpt`` (enough to recognise it).
 EXCERPT_CHARS = 2000
@@ -49,3 +55,22 @@ def record_dead_letter(
     session.add(row)
     session.flush()
     return row
+
+
+def parse_or_dead_letter(
+    session: Session,
+    source: DeadLetterSource,
+    source_name: str,
+    data: bytes,
+    content_hash: str,
+    parse: Callable[[], T],
+) -> T:
+    """Run ``parse``; when it rejects the input, record a dead letter with its reason and re-raise."""
+    try:
+        return parse()
+    except RejectedInputError as exc:
+        record_dead_letter(
+            session, source, source_name, exc.reason,
+            content_hash=content_hash, size_bytes=len(data), excerpt=data,
+        )
+        raise

@@ -16,8 +16,8 @@ from argus.core.hashing import sha256_bytes
 from argus.ingest.ci_env import CiMetadata
 from argus.ingest.coverage._attach import attach_run, find_duplicate
 from argus.ingest.coverage.parse import DEFAULT_MAX_BYTES, parse_coverage
-from argus.ingest.coverage.schemas import CoverageParseError, encode_ranges
-from argus.ingest.deadletter import record_dead_letter
+from argus.ingest.coverage.schemas import encode_ranges
+from argus.ingest.deadletter import parse_or_dead_letter
 from argus.store.models import CoverageFile, CoverageReport
 from argus.store.session import current_project_id
 
@@ -53,14 +53,10 @@ def ingest_coverage(
 ) -> CoverageIngestResult:
     """Parse and store one coverage report for the session's project (never commits)."""
     content_hash = sha256_bytes(data)
-    try:
-        parsed = parse_coverage(data, source_name, fmt, max_bytes=max_bytes)
-    except CoverageParseError as exc:
-        record_dead_letter(
-            session, DeadLetterSource.COVERAGE, source_name, exc.reason,
-            content_hash=content_hash, size_bytes=len(data), excerpt=data,
-        )
-        raise
+    parsed = parse_or_dead_letter(
+        session, DeadLetterSource.COVERAGE, source_name, data, content_hash,
+        lambda: parse_coverage(data, source_name, fmt, max_bytes=max_bytes),
+    )
     existing = find_duplicate(session, CoverageReport, content_hash, meta)
     if existing is not None:
         return _result(existing, True)

@@ -14,9 +14,9 @@ from argus.core.enums import DeadLetterSource
 from argus.core.hashing import sha256_bytes
 from argus.ingest.ci_env import CiMetadata
 from argus.ingest.coverage._attach import attach_run, find_duplicate
-from argus.ingest.deadletter import record_dead_letter
+from argus.ingest.deadletter import parse_or_dead_letter
 from argus.ingest.vulns.parse import DEFAULT_MAX_BYTES, parse_vulns
-from argus.ingest.vulns.schemas import Severity, VulnParseError
+from argus.ingest.vulns.schemas import Severity
 from argus.store.models import VulnFinding, VulnReport
 from argus.store.session import current_project_id
 
@@ -46,14 +46,10 @@ def ingest_vulns(
 ) -> VulnIngestResult:
     """Parse and store one vulnerability report for the session's project (never commits)."""
     content_hash = sha256_bytes(data)
-    try:
-        parsed = parse_vulns(data, source_name, fmt, max_bytes=max_bytes)
-    except VulnParseError as exc:
-        record_dead_letter(
-            session, DeadLetterSource.VULNERABILITIES, source_name, exc.reason,
-            content_hash=content_hash, size_bytes=len(data), excerpt=data,
-        )
-        raise
+    parsed = parse_or_dead_letter(
+        session, DeadLetterSource.VULNERABILITIES, source_name, data, content_hash,
+        lambda: parse_vulns(data, source_name, fmt, max_bytes=max_bytes),
+    )
     existing = find_duplicate(session, VulnReport, content_hash, meta)
     if existing is not None:
         return _result(existing, True)
