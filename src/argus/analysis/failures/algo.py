@@ -76,10 +76,22 @@ def own_stack(stack: str | None, settings: ClusterSettings) -> tuple[str | None,
     )
 
 
+#: Exception types whose cause lies outside the code (network, DNS, memory): where they are raised says
+#: nothing about why, so a generic template of such a type is never split by code location (an
+#: unreachable artifact server fails every test the same way, whatever frames each test has).
+_ENVIRONMENTAL = re.compile(
+    r"(ConnectException|ConnectionError|ConnectionRefused\w*|ConnectionReset\w*|ConnectTimeout\w*|"
+    r"SocketTimeoutException|SocketException|UnknownHostException|NoRouteToHostException|"
+    r"gaierror|OutOfMemoryError|MemoryError)\b:?$"
+)
+
+
 def needs_split(template: Sequence[str], settings: ClusterSettings) -> bool:
     """Whether failures of ``template`` are further split by their stack fingerprint."""
     if settings.stack_split == "always":
         return True
+    if template and _ENVIRONMENTAL.search(template[0]):
+        return False
     return settings.stack_split == "generic" and is_generic(template, settings.generic_max_words)
 
 
