@@ -71,11 +71,16 @@ def analyse_project(state: CliState, project: str, log: CommandLog, repo: str | 
             "bug_links": s.scalar(select(func.count()).select_from(BugLink)) or 0,
             "rejected_files": s.scalar(select(func.count()).select_from(DeadLetter)) or 0,
         }
-        found.flaky = list_insights(s, kind=InsightKind.FLAKY_TEST, limit=1000)
+        found.flaky = [
+            get_insight(s, v.id) for v in list_insights(s, kind=InsightKind.FLAKY_TEST, limit=1000)
+        ]
         found.broken = [
             get_insight(s, v.id) for v in list_insights(s, kind=InsightKind.BROKEN_TEST, limit=1000)
         ]
-        found.clusters = list_insights(s, kind=InsightKind.FAILURE_CLUSTER, limit=1000)
+        found.clusters = sorted(
+            list_insights(s, kind=InsightKind.FAILURE_CLUSTER, limit=1000),
+            key=lambda v: -int(v.data.get("count") or 0),
+        )
         found.novel = list_insights(s, kind=InsightKind.NOVEL_FAILURE, limit=1000)
     builds: list[str] = []
     latest = _latest_main_commit(state, project)
