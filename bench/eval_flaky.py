@@ -33,10 +33,10 @@ from argus.analysis.flaky.schemas import TestHistory, Verdict
 from argus.analysis.flaky.service import analyze, load_histories, params_from
 from argus.core.db import create_db_engine
 from argus.core.settings import FlakySettings, IngestSettings
+from argus.evaluation.identity import truth_identity
 from argus.evaluation.metrics import binary_counts
 from argus.evaluation.truth import GroundTruth, load_ground_truth
 from argus.ingest.ci_env import CiMetadata
-from argus.ingest.testreports.identity import make_identity
 from argus.ingest.testreports.service import ingest_test_reports
 from argus.sim import scale_config, simulate
 from argus.store.migrate import upgrade
@@ -47,17 +47,6 @@ CATEGORY_MAP = {
     "timing": "async_wait", "order_dependency": "order_dependency", "network": "network",
     "resource": "resource_leak", "randomness": "randomness", "time_date": "time_date", "concurrency": "concurrency",
 }
-
-
-def truth_identity(test_id: str) -> str:
-    """The identity ingestion gives a test whose report id is ``test_id`` (pytest node id or pkg.Class.method)."""
-    if "::" in test_id:
-        path, *rest = test_id.split("::")
-        module = path.removesuffix(".py").replace("/", ".")
-        *classes, name = rest
-        return make_identity(None, ".".join([module, *classes]), name, None)
-    cls, name = test_id.rsplit(".", 1)
-    return make_identity(None, cls, name, None)
 
 
 def ingest_project(session: Any, pdir: Path) -> tuple[int, float]:

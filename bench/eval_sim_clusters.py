@@ -42,7 +42,7 @@ from argus.store.projects import get_or_create_project
 from argus.store.session import make_session_factory
 
 sys.path.insert(0, str(Path(__file__).parent))
-from eval_flaky import truth_identity
+from argus.evaluation.identity import truth_identity
 
 Key = tuple[str, str]  # (run key, truth test id)
 

@@ -7,18 +7,7 @@ from pathlib import Path
 from argus.cli.demo.analyse import ProjectFindings
 from argus.cli.demo.tour import Score
 from argus.evaluation import load_ground_truth
-from argus.ingest.testreports.identity import make_identity
-
-
-def truth_identity(test_id: str) -> str:
-    """The identity ingestion gives a test whose report id is ``test_id`` (pytest node id or pkg.Class.method)."""
-    if "::" in test_id:
-        path, *rest = test_id.split("::")
-        module = path.removesuffix(".py").replace("/", ".")
-        *classes, name = rest
-        return make_identity(None, ".".join([module, *classes]), name, None)
-    cls, name = test_id.rsplit(".", 1)
-    return make_identity(None, cls, name, None)
+from argus.evaluation.identity import truth_identity
 
 
 def score_project(findings: ProjectFindings, ground_truth: Path) -> Score:

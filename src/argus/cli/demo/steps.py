@@ -6,9 +6,8 @@ import contextlib
 import io
 import json
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,10 +74,6 @@ class RunRef:
     path: Path
     meta: dict[str, Any]
 
-    @property
-    def started_at(self) -> datetime:
-        return datetime.fromisoformat(self.meta["started_at"])
-
 
 def load_runs(manifest: dict[str, Any], sim_root: Path) -> list[RunRef]:
     """Every simulated CI run in chronological order, with its run.json."""
@@ -118,6 +113,3 @@ def ingest_run(state: CliState, run: RunRef, log: CommandLog) -> None:
         run_command(
             state, ["ingest", "vulns", str(run.path / reports["vulnerabilities"]), *ci, "--json"], log
         )
-
-
-Progress = Callable[[str, int, int], None]
