@@ -38,6 +38,7 @@ from argus.evaluation.metrics import binary_counts
 from argus.evaluation.truth import GroundTruth, load_ground_truth
 from argus.ingest.ci_env import CiMetadata
 from argus.ingest.testreports.service import ingest_test_reports
+from argus.reasoning.calibration import Sample, reliability
 from argus.sim import scale_config, simulate
 from argus.store.migrate import upgrade
 from argus.store.projects import get_or_create_project
@@ -114,6 +115,7 @@ def evaluate_project(pdir: Path, gt: GroundTruth, workdir: Path, settings: Flaky
         ]
         flaky_truth = gt.flaky_ids()
         brier = [(a.probability - (tid[a.identity] in flaky_truth)) ** 2 for a in res.assessments]
+        calibration = [(a.probability, tid[a.identity] in flaky_truth) for a in res.assessments]
         histories, *_ = load_histories(
             s, params_from(settings), default_branch=gt.default_branch, since=None, extra_tests=set()
         )
@@ -158,6 +160,7 @@ def evaluate_project(pdir: Path, gt: GroundTruth, workdir: Path, settings: Flaky
             "values": flag_runs,
         },
         "brier": sum(brier) / len(brier) if brier else None,
+        "calibration_samples": [[round(p, 4), bool(y)] for p, y in calibration],
         "unmapped_identities": len(unmapped),
         "outage_runs_found": res.outage_runs,
         "outage_runs_planted": len(gt.outages),
@@ -198,6 +201,21 @@ def main() -> int:
                 f"runs to flag median {p['runs_to_flag']['median']} p90 {p['runs_to_flag']['p90']}; "
                 f"category acc {p['category_accuracy']}; brier {p['brier']:.3f}; analyze {p['analyze_s']} s"
             )
+    pooled = [Sample(p, y) for projects in report["scales"].values() for pr in projects
+              for p, y in pr["calibration_samples"]]
+    if pooled:
+        rel = reliability(pooled, bins=10)
+        report["calibration"] = {
+            "n": rel.n, "ece": rel.ece, "mce": rel.mce, "brier": rel.brier,
+            "bins": [{"lower": b.lower, "upper": b.upper, "count": b.count, "mean_p": b.mean_confidence,
+                      "flaky_share": b.accuracy} for b in rel.bins],
+        }
+        print(f"P(flaky) calibration over {rel.n} tests that failed at least once "
+              f"(all scales and projects pooled): ECE {rel.ece:.3f}, MCE {rel.mce:.3f}, Brier {rel.brier:.3f}")
+        print("  P(flaky) bin   tests   mean P   share planted flaky")
+        for b in rel.bins:
+            if b.count:
+                print(f"  {b.lower:.1f}–{b.upper:.1f}   {b.count:>7}   {b.mean_confidence:.3f}    {b.accuracy:.3f}")
     results = Path(__file__).resolve().parent / "results"
     results.mkdir(exist_ok=True)
     (results / "eval_flaky.json").write_text(json.dumps(report, indent=2))
