@@ -10,7 +10,9 @@ import pytest
 from argus.cli.app import main
 
 
-def test_demo_small(capsys: pytest.CaptureFixture[str], cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_demo_small(
+    capsys: pytest.CaptureFixture[str], cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "demo"
     code = main(["demo", "--scale", "small", "--out", str(out), "--seed", "3", "--json"])
     captured = capsys.readouterr()
@@ -26,6 +28,27 @@ def test_demo_small(capsys: pytest.CaptureFixture[str], cli_env: dict[str, str],
     assert project["gates"] and project["gates"][0]["verdict"] in ("pass", "warn", "fail")
     report = (out / "report.md").read_text()
     assert "## Project" in report and "Flaky tests" in report
+    # every command the report suggests runs as shown (database URL and project included)
+    import re
+    import shlex
+
+    suggested = re.findall(r"`ARGUS_DATABASE_URL=(\S+) argus ([^`]+)`", report)
+    explore = report.split("## Explore", 1)[1]
+    db_url = re.search(r"export ARGUS_DATABASE_URL=(\S+)", explore)
+    assert db_url is not None
+    suggested += [
+        (db_url.group(1), line.split("#")[0].strip()[len("argus "):])
+        for line in explore.splitlines()
+        if line.startswith("argus ") and "feedback" not in line
+    ]
+    assert len(suggested) >= 5
+    for url, command in suggested:
+        assert " -p " in f" {command} ", command
+        capsys.readouterr()
+        monkeypatch.setenv("ARGUS_DATABASE_URL", url)
+        code = main([*shlex.split(command), "--json"])
+        assert code == 0, (command, capsys.readouterr().err)
+    monkeypatch.setenv("ARGUS_DATABASE_URL", cli_env["ARGUS_DATABASE_URL"])
     # the demo never writes to the user's own database
     assert not (Path(cli_env["ARGUS_HOME"]) / "argus.db").exists()
 

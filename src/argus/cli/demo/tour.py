@@ -52,12 +52,18 @@ def _evidence_line(v: InsightView) -> str:
     return f"{ev.ref_type} {ev.ref_id}: {ev.detail}"
 
 
-def _insight_table(views: Sequence[InsightView], limit: int, columns: Sequence[str], row: Any) -> list[str]:
+def _insight_table(
+    views: Sequence[InsightView], limit: int, columns: Sequence[str], row: Any, *, project: str, db_url: str
+) -> list[str]:
+    """A Markdown table of the first ``limit`` insights; the "more" hint is a command that works as shown."""
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for v in views[:limit]:
         lines.append("| " + " | ".join(_cell(c) for c in row(v)) + " |")
     if len(views) > limit:
-        lines.append(f"\n…and {len(views) - limit} more (`argus insights list --kind {views[0].kind}`).")
+        lines.append(
+            f"\n…and {len(views) - limit} more: "
+            f"`ARGUS_DATABASE_URL={db_url} argus insights list -p {project} --kind {views[0].kind}`"
+        )
     return lines
 
 
@@ -89,6 +95,7 @@ def project_section(f: ProjectFindings, score: Score | None, db_hint: str) -> li
                 v.review_tier,
                 _evidence_line(v),
             ],
+            project=f.project, db_url=db_hint,
         )
     out += ["", f"### Broken tests — open regressions on the default branch, not flaky: {len(f.broken)}", ""]
     if f.broken:
@@ -97,6 +104,7 @@ def project_section(f: ProjectFindings, score: Score | None, db_hint: str) -> li
             6,
             ["id", "test", "confidence", "summary"],
             lambda v: [v.id, v.subject_label or v.subject_id, _pct(v.confidence), v.summary],
+            project=f.project, db_url=db_hint,
         )
     out += ["", f"### Failure clusters: {len(f.clusters)} (novel in the latest run: {len(f.novel)})", ""]
     if f.clusters:
@@ -112,6 +120,7 @@ def project_section(f: ProjectFindings, score: Score | None, db_hint: str) -> li
                 v.data.get("trend", "—"),
                 v.data.get("template", v.title),
             ],
+            project=f.project, db_url=db_hint,
         )
     out += ["", "### Quality gate", ""]
     for g in f.gates:
@@ -164,17 +173,20 @@ def document(
     body: list[str] = []
     for f in findings:
         body += [*project_section(f, scores.get(f.project), db_url), ""]
+    proj = findings[0].project if findings else "PROJECT"
+    first = next((v.id for f in findings for v in (*f.flaky, *f.broken, *f.clusters)), None)
+    iid = str(first) if first is not None else "ID"
     tail = [
         "## Explore",
         "",
         "```bash",
         f"export ARGUS_DATABASE_URL={db_url}",
-        f"argus insights list -p {findings[0].project if findings else 'PROJECT'}",
-        "argus insights show ID -p PROJECT          # claims, evidence rows, review tier",
-        "argus flaky list -p PROJECT",
-        "argus failures list -p PROJECT",
-        "argus changes list -p PROJECT",
-        "argus feedback ID accept -p PROJECT        # your verdicts calibrate later confidences",
+        f"argus insights list -p {proj}",
+        f"argus insights show {iid} -p {proj}   # claims, evidence rows, review tier",
+        f"argus flaky list -p {proj}",
+        f"argus failures list -p {proj}",
+        f"argus changes list -p {proj}",
+        f"argus feedback {iid} accept -p {proj}   # your verdicts calibrate later confidences",
         "```",
     ]
     if failed_commands:
