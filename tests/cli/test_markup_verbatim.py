@@ -90,6 +90,31 @@ def test_every_main_view_prints_ids_and_messages_verbatim(history: str, capsys: 
     assert code != 0 and "nope[eur] [bold]y[/]" in err and err.startswith("error:")
 
 
+def test_ingest_and_git_views_print_names_verbatim(cli_env: dict[str, str], tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    monkeypatch.setenv("COLUMNS", "250")
+    assert cli(capsys, "db", "upgrade")[0] == 0
+    report = _report(tmp_path / "r[eur] [bold]x[red].xml", 1)
+    code, out, err = cli(capsys, "ingest", "tests", str(report), "--commit", "c1", "--run-id", "R[1]")
+    assert code == 0 and report.name in _flat(out + err), out + err
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.name=[bold]Ann[/]", "-c", "user.email=a@b"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    (repo / "a[red].py").write_text("x = 1\n")
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "fix: retry budget for t[eur] [bold]x[/]"], check=True)
+    assert cli(capsys, "ingest", "git", "--repo", str(repo), "--no-szz")[0] == 0
+    code, out, _ = cli(capsys, "changes", "list")
+    assert code == 0 and "t[eur] [bold]x[/]" in _flat(out) and "[bold]Ann[/]" in _flat(out)
+    sha = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    code, out, _ = cli(capsys, "changes", "show", sha)
+    assert code == 0 and "a[red].py" in _flat(out)
+
+
 def test_tables_keep_markup_like_cells_on_any_console() -> None:
     from rich.console import Console
 
