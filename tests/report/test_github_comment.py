@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from argus.core.errors import InputError
 from argus.report.gate import MARKER
 from argus.report.github import (
     GitHubClient,
@@ -157,6 +158,10 @@ def test_an_error_body_that_is_a_list_is_still_one_line(fake_github) -> None:
         gh.create_comment(REPO, 6, "x")
 
 
-def test_api_url_must_be_http() -> None:
-    with pytest.raises(Exception, match="GitHub API URL"):
-        GitHubClient("t", "ftp://example.test")
+def test_api_url_and_token_are_checked() -> None:
+    for url in ("ftp://example.test", "http://host:port/api", "not a url"):
+        with pytest.raises(InputError, match="GitHub API URL"):
+            GitHubClient("t", url)
+    for token in ("ghs_x\nInjected: 1", "tök", "a b"):
+        with pytest.raises(InputError, match="GitHub token"):
+            GitHubClient(token, "https://api.github.com")

@@ -113,12 +113,15 @@ class GitHubClient:
     ) -> None:
         if not token:
             raise InputError("no GitHub token: set GITHUB_TOKEN or ARGUS_GITHUB_TOKEN")
+        if not token.isascii() or not token.isprintable() or any(ch.isspace() for ch in token):
+            raise InputError("GitHub token: contains spaces, control or non-ASCII characters (check the secret)")
+        bad_url = InputError(f"GitHub API URL {api_url!r}: expected http(s)://host[:port][/path]")
         try:
             base = httpx.URL(api_url.strip().rstrip("/"))
         except (httpx.InvalidURL, TypeError, ValueError):
-            base = httpx.URL("invalid:")
+            raise bad_url from None
         if base.scheme not in ("http", "https") or not base.host:
-            raise InputError(f"GitHub API URL {api_url!r}: expected http(s)://host[/path]")
+            raise bad_url
         self._base = base
         self._prefix = base.path.rstrip("/")
         self._origin = _origin(base)
