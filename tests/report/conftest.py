@@ -30,6 +30,11 @@ class FakeGitHub:
     base_url: str = ""
     next_id: int = 1000
     token: str = TOKEN
+    # misbehaviour on demand (what a proxy, a hostile or a broken API may answer)
+    next_link: str | None = None  # absolute URL put in every listing's Link rel="next"
+    fault: str | None = None  # "html" | "object" | "redirect" | "500" | "list_error" | "hang" | "forbid_writes"
+    redirect_to: str = ""  # Location of the "redirect" fault
+    hang: threading.Event = field(default_factory=threading.Event)  # released when the fixture ends
 
     def add_comment(self, repo: str, issue: int, body: str, login: str = "someone") -> dict[str, Any]:
         self.next_id += 1
@@ -97,9 +102,38 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             state.requests.append((self.command, self.path))
             return parts.path, parts.path.strip("/").split("/"), parse_qs(parts.query)
 
+        def _fault(self) -> bool:
+            """Answer with the configured misbehaviour; False when there is none for this request."""
+            fault = state.fault
+            if fault == "forbid_writes" and self.command in ("POST", "PATCH"):
+                self._error(403, "Resource not accessible by integration")
+            elif fault == "html":
+                data = b"<html><body>Proxy login</body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            elif fault == "object":
+                self._send(200, {"message": "not a list", "items": []})
+            elif fault == "redirect" and not state.redirect_to.endswith(self.path):
+                self.send_response(302)
+                self.send_header("Location", state.redirect_to)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif fault == "500":
+                self._error(500, "Server Error")
+            elif fault == "list_error":  # an error body that is not GitHub's {"message": ...} object
+                self._send(422, [{"message": "weird"}])
+            elif fault == "hang":
+                state.hang.wait()
+            else:
+                return False
+            return True
+
         def do_GET(self) -> None:
             path, seg, query = self._route()
-            if not self._authorised():
+            if not self._authorised() or self._fault():
                 return
             if len(seg) == 6 and seg[0] == "repos" and seg[3] == "issues" and seg[5] == "comments":
                 repo, issue = f"{seg[1]}/{seg[2]}", int(seg[4])
@@ -118,13 +152,15 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     links += [f'<{url(page - 1)}>; rel="prev"', f'<{url(1)}>; rel="first"']
                 if page < last:
                     links += [f'<{url(page + 1)}>; rel="next"', f'<{url(last)}>; rel="last"']
+                if state.next_link:
+                    links = [f'<{state.next_link}>; rel="next"']
                 headers = {"Link": ", ".join(links)} if links else {}
                 return self._send(200, items[(page - 1) * per_page : page * per_page], headers)
             self._error(404, "Not Found")
 
         def do_POST(self) -> None:
             _, seg, _ = self._route()
-            if not self._authorised():
+            if not self._authorised() or self._fault():
                 return
             if len(seg) == 6 and seg[0] == "repos" and seg[3] == "issues" and seg[5] == "comments":
                 repo, issue = f"{seg[1]}/{seg[2]}", int(seg[4])
@@ -139,7 +175,7 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
 
         def do_PATCH(self) -> None:
             _, seg, _ = self._route()
-            if not self._authorised():
+            if not self._authorised() or self._fault():
                 return
             if len(seg) == 6 and seg[0] == "repos" and seg[3] == "issues" and seg[4] == "comments":
                 repo, cid = f"{seg[1]}/{seg[2]}", int(seg[5])
@@ -162,6 +198,47 @@ def fake_github() -> Iterator[FakeGitHub]:
     state = FakeGitHub()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        state.hang.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@dataclass
+class Stranger:
+    """Another origin (127.0.0.1, another port): records every request and the Authorization it carried."""
+
+    url: str = ""
+    requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, Authorization
+
+
+@pytest.fixture
+def stranger() -> Iterator[Stranger]:
+    state = Stranger()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _answer(self) -> None:
+            state.requests.append((self.command, self.path, self.headers.get("Authorization")))
+            data = json.dumps([]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Link", f'<{state.url}/next?page={len(state.requests) + 1}>; rel="next"')
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = _answer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

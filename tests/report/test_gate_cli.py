@@ -126,6 +126,47 @@ def test_gate_in_github_actions_comments_summarises_and_annotates(
     assert pushgateway.pushes and "argus_ci_coverage_pct 84" in pushgateway.pushes[0][3]
 
 
+def _pr_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, api_url: str, token: str) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 12}}))
+    for k, v in {"GITHUB_REPOSITORY": "acme/shop", "GITHUB_EVENT_PATH": str(event), "GITHUB_TOKEN": token,
+                 "ARGUS_GITHUB_API_URL": api_url}.items():
+        monkeypatch.setenv(k, v)
+
+
+def test_a_failed_comment_never_changes_the_gate_exit_code(
+    capsys, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_github, stranger
+) -> None:
+    seed(capsys, tmp_path)
+    pr = ("--commit", "pr3", "--branch", "feature", "--run-id", "r11")
+    run(capsys, "ingest", "coverage", lcov(tmp_path, "pr3.info", 91), *pr)
+    fake_github.add_comment("acme/shop", 12, "LGTM")
+    fake_github.fault = "forbid_writes"  # a fork PR: GITHUB_TOKEN is read-only
+    _pr_env(monkeypatch, tmp_path, fake_github.base_url, fake_github.token)
+    code, out, err = run(capsys, "gate", "--commit", "pr3", "--comment", "--no-record")
+    assert code == 0 and "Quality gate: PASS" in out
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("warning: PR comment not posted")
+    assert "HTTP 403" in err and "pull-requests: write" in err and "fork" in err
+    # the API is down (nothing listens), the token is wrong, the API answers HTML: warnings, exit 0
+    for api, token, fault in ((stranger.url.rsplit(":", 1)[0] + ":9", fake_github.token, None),
+                              (fake_github.base_url, "wrong", None), (fake_github.base_url, fake_github.token, "html")):
+        fake_github.fault = fault
+        _pr_env(monkeypatch, tmp_path, api, token)
+        code, _, err = run(capsys, "gate", "--commit", "pr3", "--comment", "--no-record")
+        assert code == 0 and err.startswith("warning: PR comment not posted") and len(err.strip().splitlines()) == 1
+    # the token never went anywhere else, and a failing gate still exits 1 when the comment fails
+    fake_github.fault, fake_github.next_link = None, f"{stranger.url}/repos/acme/shop/issues/12/comments?page=2"
+    _pr_env(monkeypatch, tmp_path, fake_github.base_url, fake_github.token)
+    run(capsys, "ingest", "coverage", lcov(tmp_path, "pr4.info", 80), "--commit", "pr4", "--branch", "feature")
+    code, _, err = run(capsys, "gate", "--commit", "pr4", "--comment", "--no-record")
+    assert code == 1 and "another origin" in err
+    assert stranger.requests == []
+    monkeypatch.delenv("GITHUB_EVENT_PATH")  # no pull request at all: a warning, not a usage error
+    code, _, err = run(capsys, "gate", "--commit", "pr3", "--comment", "--no-record")
+    assert code == 0 and "no pull request" in err
+
+
 def test_build_and_base_come_from_the_ci_environment(capsys, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seed(capsys, tmp_path)
     for k, v in {"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "555", "GITHUB_RUN_ATTEMPT": "1", "GITHUB_JOB": "test",

@@ -48,7 +48,7 @@ def test_markdown_layout_and_content() -> None:
     assert "**Build status:** ❌ **Failed**" in md
     assert "| Coverage | 84 % | 90 % | -6.00 pts | ❌ regression |" in md
     assert "2 (2 new)" in md and "2 new HIGH (within threshold)" in md
-    assert "### Failing tests" in md and "AssertionError: &lt;*&gt; != &lt;*&gt;" in md  # not taken for HTML
+    assert "### Failing tests" in md and "AssertionError: &lt;\\*&gt; != &lt;\\*&gt;" in md  # not HTML, not italics
     assert "`tests/test_cache.py::test_evict\\|x`" in md  # pipes escaped inside table cells
     assert "`tools/eviction_checker.py:45-67` (changed lines not covered)" in md
     assert "Review vulnerable dependency `flask` 2.2.2 → 2.2.5" in md
@@ -121,7 +121,7 @@ def test_push_to_gateway(pushgateway) -> None:
 def test_markdown_helpers_escape_for_github() -> None:
     from argus.report.markdown import cell, code, truncate
 
-    assert cell("a|b <*> & c\\d\nnext") == "a\\|b &lt;*&gt; &amp; c\\\\d next"
+    assert cell("a|b <*> & c\\d\nnext") == "a\\|b &lt;\\*&gt; &amp; c\\\\d next"
     assert code("x|y <*>") == "`x\\|y <*>`"
     assert code("has `tick`") == "`` has `tick` ``"
     assert cell("x" * 10, limit=5) == "xxxx…"

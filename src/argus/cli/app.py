@@ -18,7 +18,7 @@ import typer
 from argus import __version__
 from argus.cli import commands
 from argus.cli.context import CliState
-from argus.cli.output import console
+from argus.cli.output import console, styled
 from argus.core.errors import ArgusError
 
 
@@ -94,9 +94,7 @@ def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) ->
         if debug:
             raise
         message = " ".join(str(exc).split())
-        console(stderr=True).print(
-            f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True
-        )
+        console(stderr=True).print(styled(("error:", "bold red"), f" {message}"), soft_wrap=True)
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code

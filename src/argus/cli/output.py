@@ -1,4 +1,10 @@
-"""Terminal and JSON output helpers."""
+"""Terminal and JSON output helpers.
+
+Everything shown comes from users' files (test ids such as ``test_x[eur]``, messages, paths), so Rich
+markup is OFF on every console this module makes: ``[eur]`` prints as ``[eur]``. Styling is explicit,
+with :func:`styled` (or a ``rich.text.Text``), never with ``[bold]…[/]`` inside a string; table cells and
+titles are ``Text`` too, so they stay verbatim on any console.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,17 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    """A console that prints strings verbatim (no markup, no highlighting)."""
+    return Console(stderr=stderr, markup=False, highlight=False, soft_wrap=False)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """One line from plain strings and ``(text, style)`` pairs; the text is never parsed as markup."""
+    return Text.assemble(*parts)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -44,11 +57,12 @@ def print_json(value: Any) -> None:
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
-    t = Table(title=title, show_lines=False, header_style="bold")
+    """A table whose title, headers and cells print verbatim (``Text``, not markup) on any console."""
+    t = Table(title=None if title is None else Text(title), show_lines=False, header_style="bold")
     for c in columns:
-        t.add_column(c, overflow="fold")
+        t.add_column(Text(c), overflow="fold")
     for r in rows:
-        t.add_row(*["" if v is None else str(v) for v in r])
+        t.add_row(*[v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in r])
     return t
 
 

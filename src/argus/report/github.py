@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,14 +22,20 @@ from argus.analysis.gates.service import GateOutcome
 from argus.core.errors import ArgusError, InputError
 
 API_VERSION = "2022-11-28"
-_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
+_LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]+)*)")
+_REL_NEXT = re.compile(r'\brel\s*=\s*"?[^";,]*\bnext\b', re.IGNORECASE)
 _PR_REF = re.compile(r"^refs/pull/(\d+)/")
+_MAX_REDIRECTS = 3
 
 
 class GitHubError(ArgusError):
-    """The GitHub API refused or failed a request (status and GitHub's message included)."""
+    """The GitHub API refused or failed a request (status and GitHub's message included, on one line)."""
 
     exit_code = 7
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(_one_line(message, 400))
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -57,21 +63,76 @@ def pull_request_from_env(environ: Mapping[str, str]) -> PullRequestRef | None:
     return PullRequestRef(repo, int(m.group(1))) if m else None
 
 
+def _one_line(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """RFC 6454 origin: scheme, host and effective port (``https://h`` and ``https://h:443`` are one)."""
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, port
+
+
+def next_link(header: str) -> str | None:
+    """The ``rel="next"`` target of an RFC 8288 ``Link`` header, if any."""
+    for m in _LINK.finditer(header):
+        if _REL_NEXT.search(m.group(2)):
+            return m.group(1).strip()
+    return None
+
+
+class _OriginBoundToken(httpx.Auth):
+    """Add the bearer token only to requests for the configured API origin (defence in depth: the client
+    also refuses to build such requests)."""
+
+    def __init__(self, token: str, origin: tuple[str, str, int | None]) -> None:
+        self._header = f"Bearer {token}"
+        self._origin = origin
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if _origin(request.url) == self._origin:
+            request.headers["Authorization"] = self._header
+        else:
+            request.headers.pop("Authorization", None)
+        yield request
+
+
 class GitHubClient:
-    """A minimal GitHub REST client (issue comments) over httpx; ``transport`` is for tests only."""
+    """A minimal GitHub REST client (issue comments) over httpx; ``transport`` is for tests only.
+
+    The token is sent only to the origin (scheme, host, port) of ``api_url``, and only under its path:
+    pagination links and redirects that point elsewhere are refused, not followed. Redirects on the API
+    origin (GitHub answers 301/307 for renamed repositories) are followed, at most three in a row.
+    Listing stops with an error after ``max_pages`` pages rather than posting from a partial listing.
+    """
 
     def __init__(
         self, token: str, api_url: str = "https://api.github.com", *, timeout_s: float = 15.0,
-        transport: httpx.BaseTransport | None = None,
+        max_pages: int = 50, per_page: int = 100, transport: httpx.BaseTransport | None = None,
     ) -> None:
         if not token:
             raise InputError("no GitHub token: set GITHUB_TOKEN or ARGUS_GITHUB_TOKEN")
+        if not token.isascii() or not token.isprintable() or any(ch.isspace() for ch in token):
+            raise InputError("GitHub token: contains spaces, control or non-ASCII characters (check the secret)")
+        bad_url = InputError(f"GitHub API URL {api_url!r}: expected http(s)://host[:port][/path]")
+        try:
+            base = httpx.URL(api_url.strip().rstrip("/"))
+        except (httpx.InvalidURL, TypeError, ValueError):
+            raise bad_url from None
+        if base.scheme not in ("http", "https") or not base.host:
+            raise bad_url
+        self._base = base
+        self._prefix = base.path.rstrip("/")
+        self._origin = _origin(base)
+        self._max_pages = max_pages
+        self._per_page = per_page
         self._http = httpx.Client(
-            base_url=api_url.rstrip("/"),
             timeout=timeout_s,
             transport=transport,
+            follow_redirects=False,  # redirects are checked and followed by _send, on the API origin only
+            auth=_OriginBoundToken(token, self._origin),
             headers={
-                "Authorization": f"Bearer {token}",
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": API_VERSION,
                 "User-Agent": "argus-quality-gate",
@@ -87,42 +148,98 @@ class GitHubClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _send(self, method: str, url: str, **kw: Any) -> httpx.Response:
-        try:
-            resp = self._http.request(method, url, **kw)
-        except httpx.HTTPError as exc:
-            raise GitHubError(f"GitHub {method} {url}: {exc}") from None
-        if resp.status_code >= 400:
-            try:
-                message = resp.json().get("message", resp.text)
-            except ValueError:
-                message = resp.text
-            raise GitHubError(f"GitHub {method} {resp.request.url.path}: HTTP {resp.status_code} {message}")
-        return resp
+    def _path(self, path: str) -> httpx.URL:
+        """The URL of API ``path`` (``/repos/...``) under the configured base (GitHub Enterprise: ``/api/v3``)."""
+        return self._base.copy_with(raw_path=(self._prefix + path).encode())
 
-    def list_issue_comments(self, repo: str, number: int, *, max_pages: int = 50) -> list[dict[str, Any]]:
-        """Every comment of issue/PR ``number`` (oldest first), following ``Link: rel="next"``."""
-        url: str | None = f"/repos/{repo}/issues/{number}/comments"
-        params: dict[str, Any] | None = {"per_page": 100}
+    def _checked(self, ref: str, base: httpx.URL, what: str) -> httpx.URL:
+        """Resolve ``ref`` (a Link or Location target) against ``base``; refuse anything off the API."""
+        url = base.join(ref)
+        if _origin(url) != self._origin:
+            raise GitHubError(f"GitHub {what} points to another origin ({url.scheme}://{url.netloc.decode()}); "
+                              f"not followed: the token is only sent to {self._base.scheme}://{self._base.netloc.decode()}")
+        if self._prefix and not (url.path == self._prefix or url.path.startswith(self._prefix + "/")):
+            raise GitHubError(f"GitHub {what} {url.path} is outside the API path {self._prefix}; not followed")
+        return url
+
+    def _send(self, method: str, url: httpx.URL, **kw: Any) -> tuple[httpx.Response, Any]:
+        """Send one request (following redirects on the API origin only); return the response and its JSON."""
+        for _ in range(_MAX_REDIRECTS + 1):
+            try:
+                resp = self._http.request(method, url, **kw)
+            except httpx.TimeoutException:
+                raise GitHubError(f"GitHub {method} {url.path}: timed out") from None
+            except httpx.HTTPError as exc:
+                raise GitHubError(f"GitHub {method} {url.path}: {type(exc).__name__}: {exc}") from None
+            if not resp.is_redirect:
+                return resp, self._decode(method, resp)
+            where = f"GitHub {method} {url.path}: HTTP {resp.status_code}"
+            try:
+                url = self._checked(resp.headers.get("location", ""), url, "redirect")
+            except GitHubError as exc:
+                raise GitHubError(f"{where}, {exc}", resp.status_code) from None
+            if resp.status_code in (301, 302, 303) and method != "GET":  # would turn into a GET
+                raise GitHubError(f"{where} redirect to {url.path}; not followed for {method}", resp.status_code)
+        raise GitHubError(f"GitHub {method} {url.path}: more than {_MAX_REDIRECTS} redirects; not followed")
+
+    @staticmethod
+    def _decode(method: str, resp: httpx.Response) -> Any:
+        where = f"GitHub {method} {resp.request.url.path}"
+        try:
+            doc = resp.json()
+        except ValueError:
+            doc = None
+            if resp.is_success:
+                kind = resp.headers.get("content-type", "no content type").split(";")[0]
+                raise GitHubError(f"{where}: HTTP {resp.status_code} but the body is not JSON ({kind})",
+                                  resp.status_code) from None
+        if not resp.is_success:
+            message = doc.get("message") if isinstance(doc, dict) else None
+            text = str(message) if message is not None else resp.text
+            raise GitHubError(f"{where}: HTTP {resp.status_code} {_one_line(text)}", resp.status_code)
+        return doc
+
+    def list_issue_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """Every comment of issue/PR ``number`` (oldest first), following ``Link: rel="next"`` on the API only."""
+        url = self._path(f"/repos/{repo}/issues/{number}/comments").copy_merge_params({"per_page": self._per_page})
+        seen: set[str] = set()
         out: list[dict[str, Any]] = []
-        for _ in range(max_pages):
-            if url is None:
-                break
-            resp = self._send("GET", url, params=params)
-            out.extend(resp.json())
-            m = _NEXT.search(resp.headers.get("link", ""))
-            url, params = (m.group(1), None) if m else (None, None)
-        return out
+        for _ in range(self._max_pages):
+            seen.add(str(url))
+            resp, doc = self._send("GET", url)
+            if not isinstance(doc, list) or not all(isinstance(c, dict) for c in doc):
+                raise GitHubError(f"GitHub GET {url.path}: expected a JSON list of comments, got {type(doc).__name__}")
+            out.extend(doc)
+            link = next_link(resp.headers.get("link", ""))
+            if link is None:
+                return out
+            url = self._checked(link, resp.request.url, "pagination link")
+            if str(url) in seen:
+                raise GitHubError(f"GitHub pagination loops back to {url.path}?{url.query.decode()}; stopped")
+        raise GitHubError(f"GitHub listing of {repo}#{number} comments has more than {self._max_pages} pages; stopped")
 
     def create_comment(self, repo: str, number: int, body: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._send("POST", f"/repos/{repo}/issues/{number}/comments", json={"body": body}).json()
-        return result
+        return self._comment("POST", f"/repos/{repo}/issues/{number}/comments", body)
 
     def update_comment(self, repo: str, comment_id: int, body: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._send(
-            "PATCH", f"/repos/{repo}/issues/comments/{comment_id}", json={"body": body}
-        ).json()
-        return result
+        return self._comment("PATCH", f"/repos/{repo}/issues/comments/{comment_id}", body)
+
+    def _comment(self, method: str, path: str, body: str) -> dict[str, Any]:
+        _, doc = self._send(method, self._path(path), json={"body": body})
+        if not isinstance(doc, dict):
+            raise GitHubError(f"GitHub {method} {path}: expected a JSON comment object, got {type(doc).__name__}")
+        return doc
+
+
+def comment_failure_hint(status: int | None) -> str:
+    """What to do when the PR comment could not be posted, by the HTTP status GitHub answered."""
+    if status in (403, 404):
+        return ("the token cannot write PR comments: give the job `permissions: pull-requests: write`; on pull "
+                "requests from forks GITHUB_TOKEN is read-only whatever the workflow asks, so post the comment "
+                "from a `workflow_run` workflow or rely on the job summary")
+    if status == 401:
+        return "the token was rejected: check GITHUB_TOKEN or ARGUS_GITHUB_TOKEN"
+    return "the gate's verdict is unaffected; re-run the job to post it"
 
 
 def upsert_comment(client: GitHubClient, pr: PullRequestRef, body: str, marker: str) -> tuple[str, dict[str, Any]]:
@@ -130,8 +247,8 @@ def upsert_comment(client: GitHubClient, pr: PullRequestRef, body: str, marker: 
     if marker not in body:
         body = f"{marker}\n{body}"
     for comment in client.list_issue_comments(pr.repo, pr.number):
-        if marker in (comment.get("body") or ""):
-            return "updated", client.update_comment(pr.repo, int(comment["id"]), body)
+        if marker in str(comment.get("body") or "") and isinstance(comment.get("id"), int):
+            return "updated", client.update_comment(pr.repo, comment["id"], body)
     return "created", client.create_comment(pr.repo, pr.number, body)
 
 

@@ -66,6 +66,7 @@ def fast_import_stream(commits: list[Commit]) -> bytes:
 
 def write_repo(repo: Path, commits: list[Commit], delete_branches: list[str]) -> dict[int, str]:
     """Create ``repo`` from ``commits``; return mark → commit sha."""
+    repo = repo.resolve()  # git runs with -C repo: a relative marks path would be resolved twice
     repo.mkdir(parents=True, exist_ok=True)
     _git(repo, "init", "-q", "-b", "main")
     marks = repo / ".git" / "argus-sim-marks"

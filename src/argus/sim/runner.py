@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from argus.core.errors import InputError
 from argus.sim.config import SimConfig
 from argus.sim.gitwrite import write_repo
 from argus.sim.history import History, Simulation, play
 from argus.sim.junit import durations, merge_surefire, pytest_xml, split, surefire_files
 from argus.sim.layout import MANIFEST_SCHEMA, RUN_SCHEMA
+from argus.sim.outdir import resolve_out, staged_output
 from argus.sim.reports import CoverageWriter, trivy_json
 from argus.sim.rng import stream
 from argus.sim.truth import build_truth, failure_label
@@ -42,20 +41,6 @@ def _write(path: Path, text: str) -> None:
 
 def _dump(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
-
-
-def prepare_out(out: Path, force: bool) -> None:
-    """Refuse to write into a non-empty folder unless ``force``; then remove only earlier simulator output."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a directory")
-    if out.exists() and any(out.iterdir()):
-        if not force:
-            raise InputError(f"--out {out}: folder is not empty (use --force to replace earlier simulator output)")
-        for child in out.iterdir():
-            if child.is_dir() and (child / "ground_truth.json").exists():
-                shutil.rmtree(child)
-        (out / "manifest.json").unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
 
 
 def _write_runs(sim: Simulation, h: History, shas: dict[int, str], pdir: Path,
@@ -140,8 +125,18 @@ def simulate_project(cfg: SimConfig, index: int, out: Path, progress: Progress |
 
 def simulate(cfg: SimConfig, out: Path, *, scale: str | None = None, force: bool = False,
              progress: Progress | None = None) -> list[ProjectSummary]:
-    """Generate ``cfg.projects`` projects into ``out`` and write ``out/manifest.json``."""
-    prepare_out(out, force)
+    """Generate ``cfg.projects`` projects into ``out`` and write ``out/manifest.json``.
+
+    ``out`` may be relative; everything is written to a hidden sibling first and moved into ``out`` only
+    when complete (see :mod:`argus.sim.outdir`), so a failure leaves ``out`` as it was.
+    """
+    out = resolve_out(out, force)
+    with staged_output(out) as work:
+        summaries = _simulate_into(cfg, work, scale, progress)
+    return [replace(s, path=out / s.name) for s in summaries]
+
+
+def _simulate_into(cfg: SimConfig, out: Path, scale: str | None, progress: Progress | None) -> list[ProjectSummary]:
     summaries: list[ProjectSummary] = []
     runs: list[dict[str, Any]] = []
     for i in range(cfg.projects):

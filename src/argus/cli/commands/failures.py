@@ -17,7 +17,7 @@ from argus.analysis.failures.service import (
     list_clusters,
 )
 from argus.cli.context import state
-from argus.cli.output import console, print_json, table
+from argus.cli.output import console, print_json, styled, table
 from argus.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -157,15 +157,13 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             return
         v = detail.cluster
         c = console()
-        c.print(f"[bold]cluster {v.id}[/]: {v.template}")
+        c.print(styled((f"cluster {v.id}", "bold"), f": {v.template}"))
         c.print(
             f"  {v.count} failure(s) in {v.affected_tests} test(s); first seen {v.first_seen_at:%Y-%m-%d %H:%M} "
             f"(run {v.first_run_id}), last seen {v.last_seen_at:%Y-%m-%d %H:%M} (run {v.last_run_id})"
         )
-        c.print(
-            f"  trend: {v.trend.value} ({v.recent} recent vs {v.previous} before)"
-            + ("   [bold]novel[/]" if v.novel else "")
-        )
+        c.print(styled(f"  trend: {v.trend.value} ({v.recent} recent vs {v.previous} before)",
+                       ("   novel", "bold") if v.novel else ""))
         if v.frames:
             c.print("  code: " + " <- ".join(v.frames))
         for sample in v.samples:

@@ -12,7 +12,7 @@ from argus.analysis.flaky.insights import data_of
 from argus.analysis.flaky.service import analyze
 from argus.analysis.flaky.views import list_tests, quarantine_list, set_state, show_test
 from argus.cli.context import state
-from argus.cli.output import console, fmt_pct, print_json, table
+from argus.cli.output import console, fmt_pct, print_json, styled, table
 from argus.core.clock import utcnow
 from argus.core.errors import InputError
 
@@ -61,11 +61,11 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             print_json(data)
             return
         c = console()
-        c.print(
-            f"{res.runs} runs, {res.candidates} tests with failures examined, {res.outage_runs} outage runs excluded: "
-            f"[bold]{len(res.flaky)} flaky[/], [bold]{len(res.broken)} broken[/]"
-            + ("" if not dry_run else " (dry run: nothing stored)")
-        )
+        c.print(styled(
+            f"{res.runs} runs, {res.candidates} tests with failures examined, {res.outage_runs} outage runs excluded: ",
+            (f"{len(res.flaky)} flaky", "bold"), ", ", (f"{len(res.broken)} broken", "bold"),
+            "" if not dry_run else " (dry run: nothing stored)",
+        ))
         t = table(
             None,
             ["verdict", "test", "P(flaky)", "range", "category", "action", "wasted"],
@@ -125,11 +125,11 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             print_json(d)
             return
         c = console()
-        c.print(f"[bold]{d.test}[/]  lifecycle: {d.state or 'untracked'}" + (" (set by hand)" if d.manual else ""))
+        c.print(styled((d.test, "bold"), f"  lifecycle: {d.state or 'untracked'}" + (" (set by hand)" if d.manual else "")))
         if not d.insights:
             c.print("  no flaky or broken finding (run `argus flaky analyze`)")
         for v in d.insights:
-            c.print(f"[bold]#{v.id} {v.title}[/]")
+            c.print(styled((f"#{v.id} {v.title}", "bold")))
             rng = f" (range {fmt_pct(v.confidence_low, 0)}–{fmt_pct(v.confidence_high, 0)})" if v.confidence_low is not None else ""
             c.print(f"  probability {fmt_pct(v.confidence)}{rng}   review: {v.review_tier}   action: {v.action}")
             c.print(f"  {v.summary}")

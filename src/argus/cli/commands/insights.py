@@ -14,7 +14,7 @@ from argus.analysis.insights.service import (
     list_insights,
 )
 from argus.cli.context import state
-from argus.cli.output import console, fmt_pct, print_json, table
+from argus.cli.output import console, fmt_pct, print_json, styled, table
 from argus.core.enums import FeedbackVerdict
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def _render_insight(v: InsightView) -> None:
     interval = ""
     if v.confidence_low is not None and v.confidence_high is not None:
         interval = f" [{fmt_pct(v.confidence_low, 0)}–{fmt_pct(v.confidence_high, 0)}]"
-    c.print(f"[bold]#{v.id} {v.title}[/]")
+    c.print(styled((f"#{v.id} {v.title}", "bold")))
     c.print(f"  kind: {v.kind}   subject: {v.subject_type} {v.subject_label or v.subject_id}")
     c.print(
         f"  confidence: {fmt_pct(v.confidence)}{interval} (raw {fmt_pct(v.raw_confidence)})   "
@@ -41,11 +41,11 @@ def _render_insight(v: InsightView) -> None:
     )
     c.print(f"  {v.summary}")
     for i, claim in enumerate(v.claims):
-        c.print(
-            f"  [bold]claim {i + 1}[/] ({claim.get('support')}, {fmt_pct(claim.get('confidence'))}): {claim.get('text')}"
-        )
+        c.print(styled(
+            "  ", (f"claim {i + 1}", "bold"), f" ({claim.get('support')}, {fmt_pct(claim.get('confidence'))}): {claim.get('text')}"
+        ))
         for contra in claim.get("contradictions", []):
-            c.print(f"    [yellow]against:[/] {contra}")
+            c.print(styled("    ", ("against:", "yellow"), f" {contra}"))
         for ev in (e for e in v.evidence if e.claim_index == i):
             c.print(f"    - [{ev.strength}] {ev.ref_type} {ev.ref_id}: {ev.detail}")
     if v.uncertainty:
@@ -53,9 +53,9 @@ def _render_insight(v: InsightView) -> None:
     for fb in v.feedback:
         c.print(f"  feedback: {fb.verdict} by {fb.actor}" + (f" — {fb.note}" if fb.note else ""))
     prov = v.provenance
-    c.print(
-        f"  [dim]by {prov.get('analyzer')} {prov.get('version')}; calibration: {prov.get('calibration')}[/]"
-    )
+    c.print(styled(
+        "  ", (f"by {prov.get('analyzer')} {prov.get('version')}; calibration: {prov.get('calibration')}", "dim")
+    ))
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:

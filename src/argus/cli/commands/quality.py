@@ -189,7 +189,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             for line in gate_annotations(outcome):
                 print(line, file=stream)
         if comment:
-            _comment(st, md, pr, github_repo)
+            _comment(st, md, pr, github_repo, github and os.environ.get("GITHUB_ACTIONS") == "true")
         failed = outcome.result.verdict is Verdict.FAIL or (
             fail_on == "warn" and outcome.result.verdict is Verdict.WARN
         )
@@ -271,21 +271,39 @@ def _run_url(environ: Mapping[str, str]) -> str | None:
     return None
 
 
-def _comment(st: CliState, md: str, pr: int | None, github_repo: str | None) -> None:
+def _comment(st: CliState, md: str, pr: int | None, github_repo: str | None, annotate: bool) -> None:
     """Upsert the PR comment; token from ARGUS_GITHUB_TOKEN or GITHUB_TOKEN, API URL from settings or
-    GITHUB_API_URL (GitHub Enterprise)."""
+    GITHUB_API_URL (GitHub Enterprise). A comment that cannot be posted is a one-line warning: it never
+    changes the gate's exit code (fork PRs get a read-only token)."""
+    from argus.core.errors import ArgusError
     from argus.report.gate import MARKER
-    from argus.report.github import GitHubClient, PullRequestRef, pull_request_from_env, upsert_comment
+    from argus.report.github import (
+        GitHubClient,
+        GitHubError,
+        PullRequestRef,
+        comment_failure_hint,
+        pull_request_from_env,
+        upsert_comment,
+        workflow_command,
+    )
 
     ref = pull_request_from_env(os.environ)
     repo = github_repo or (ref.repo if ref else os.environ.get("GITHUB_REPOSITORY"))
     number = pr or (ref.number if ref else None)
-    if not repo or not number:
-        raise InputError("--comment needs a pull request: give --pr N and --github-repo owner/name (or run on a PR event)")
     token = st.settings.github_token.get_secret_value() if st.settings.github_token else os.environ.get("GITHUB_TOKEN", "")
     api = st.settings.github_api_url
     if api == "https://api.github.com" and os.environ.get("GITHUB_API_URL"):
         api = os.environ["GITHUB_API_URL"]
-    with GitHubClient(token, api) as client:
-        action, body = upsert_comment(client, PullRequestRef(repo, number), md, MARKER)
+    try:
+        if not repo or not number:
+            raise InputError("no pull request: give --pr N and --github-repo owner/name (or run on a pull_request event)")
+        with GitHubClient(token, api) as client:
+            action, body = upsert_comment(client, PullRequestRef(repo, number), md, MARKER)
+    except ArgusError as exc:
+        hint = comment_failure_hint(exc.status if isinstance(exc, GitHubError) else None)
+        message = f"PR comment not posted: {exc}; {hint}"
+        console(stderr=True).print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)
+        if annotate:
+            print(workflow_command("warning", message, title="Argus: PR comment"), file=sys.stderr)
+        return
     console().print(f"PR comment {action}: {body.get('html_url') or body.get('id')}", markup=False, highlight=False, soft_wrap=True)

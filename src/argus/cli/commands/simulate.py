@@ -55,6 +55,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
                                seed=seed, base_date=_base_date(base_date), surefire_merged=surefire_merged or None)
         except ValueError as exc:
             raise InputError(f"argus simulate: {exc}") from exc
+        out = out.expanduser().resolve()
         err = console(stderr=True)
         started = time.perf_counter()
         last: dict[str, float] = {}

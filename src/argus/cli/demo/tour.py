@@ -8,6 +8,7 @@ from typing import Any
 
 from argus.analysis.insights.schemas import InsightView
 from argus.cli.demo.analyse import ProjectFindings
+from argus.report.markdown import cell, code
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,7 @@ def _pct(x: float | None) -> str:
 
 
 def _cell(text: Any, limit: int = 90) -> str:
-    s = " ".join(str(text).split()).replace("|", "\\|")
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+    return cell(text, limit)
 
 
 def _size(value: Any) -> str:
@@ -70,7 +70,7 @@ def _insight_table(
 def project_section(f: ProjectFindings, score: Score | None, db_hint: str) -> list[str]:
     c = f.counts
     out = [
-        f"## Project `{f.project}`",
+        f"## Project {code(f.project)}",
         "",
         f"Ingested **{c.get('runs', 0)} CI runs** with **{c.get('results', 0):,} test results** for "
         f"**{c.get('tests', 0)} tests**, and **{c.get('commits', 0)} commits** "
@@ -133,9 +133,9 @@ def project_section(f: ProjectFindings, score: Score | None, db_hint: str) -> li
             if str(r.get("status", "")).lower() in ("fail", "warn")
         ]
         out.append(
-            f"- build `{str(build.get('commit_sha') or build.get('commit') or '?')[:10]}` on "
-            f"`{build.get('branch', '?')}`: **{str(verdict).upper()}**"
-            + (f" — rules not passed: {', '.join(str(x) for x in failing)}" if failing else "")
+            f"- build {code(str(build.get('commit_sha') or build.get('commit') or '?')[:10])} on "
+            f"{code(build.get('branch', '?'))}: **{cell(str(verdict).upper())}**"
+            + (f" — rules not passed: {', '.join(cell(x) for x in failing)}" if failing else "")
         )
     if not f.gates:
         out.append("- (no build to judge)")
@@ -192,7 +192,7 @@ def document(
     if failed_commands:
         tail += ["", "## Commands that failed", ""]
         tail += [
-            f"- `argus {_cell(cmd, 120)}` → exit {code}: {_cell(msg, 200)}"
-            for cmd, code, msg in failed_commands[:10]
+            f"- {code('argus ' + cmd, 120)} → exit {rc}: {_cell(msg, 200)}"
+            for cmd, rc, msg in failed_commands[:10]
         ]
     return "\n".join(head + body + tail) + "\n"
