@@ -1,7 +1,15 @@
 """A test's identity: one normalised key, stable across runs and report dialects.
 
 ``identity = <scope>::<name>`` where *scope* is the class (``classname``), else the suite, else the
-file. Normalisation removes what differs between runs or dialects but not between tests:
+file. The class identifies a test in the xUnit dialects (a module or fully qualified class: pytest,
+Surefire, Gradle, .NET, Go, PHPUnit …), but not in the *describe-style* JavaScript ones (jest,
+vitest, mocha), where it is a ``describe`` title that other files repeat. So when the test's file is
+known — the ``file`` attribute, else a suite named by a path — and it is a relative JavaScript or
+TypeScript file (``.js``, ``.jsx``, ``.ts``, ``.tsx``, ``.mjs``, ``.cjs``, ``.mts``, ``.cts``,
+``.vue``, ``.svelte``) whose name does not already occur in the class, the scope is
+``<file>::<class>``. Identities of the other dialects are unchanged by this rule; absolute paths
+(machine-dependent) are never used. Normalisation removes what differs between runs or dialects but
+not between tests:
 
 * a Python file path used as class (``tests/test_a.py::TestX`` from some pytest plugins) becomes the
   dotted module path pytest itself writes (``tests.test_a.TestX``), so xunit1 and xunit2 reports of
@@ -17,6 +25,7 @@ than :data:`MAX_IDENTITY` characters are cut and suffixed with a hash of the ful
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -26,6 +35,9 @@ MAX_IDENTITY = 1000  # = length of TestCase.identity
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,16}")
 _PY_PATH = re.compile(r"^(?P<path>[\w./\\-]+?)\.py(?:$|::(?P<rest>.*)$)")
 _NEEDS_WORK = re.compile(r"0x[0-9a-fA-F]{6}|[^\x00-\x7f]")
+#: Extensions of describe-style test files (see the module docstring), lower case.
+DESCRIBE_EXTENSIONS = frozenset((".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts", ".vue", ".svelte"))
+_ABSOLUTE = re.compile(r"^(?:[/\\~]|[A-Za-z]:[/\\])")
 
 
 def normalise_text(text: str) -> str:
@@ -50,8 +62,36 @@ def normalise_classname(classname: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
+def describe_file(path: str) -> str | None:
+    """``path`` normalised (``/``, no ``./``) if it is a relative describe-style test file, else ``None``."""
+    dot = path.rfind(".")
+    if dot < 0 or path[dot:].lower() not in DESCRIBE_EXTENSIONS or _ABSOLUTE.match(path):
+        return None
+    path = normalise_text(path).replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path or None
+
+
+def _file_scope(suite: str | None, classname: str, file: str | None) -> str | None:
+    """The describe-style file to put before ``classname``, or ``None`` when the class identifies the test."""
+    path = describe_file(file) if file else None
+    if path is None and suite:
+        path = describe_file(suite)
+    if path is None:
+        return None
+    stem = path.rsplit("/", 1)[-1]
+    stem = stem[: stem.rfind(".")]
+    return None if stem and stem in classname else path
+
+
 def make_identity(suite: str | None, classname: str | None, name: str, file: str | None) -> str:
     """The stable key of a test (see the module docstring)."""
+    if classname and (file or suite) and classname.strip():
+        scope_file = _file_scope(suite, classname, file)
+        if scope_file is not None:
+            return bounded(f"{scope_file}::{normalise_classname(classname)}::{normalise_text(name)}")
     if classname and ".py" not in classname and "Version=" not in classname:  # fast path: plain text
         key = f"{classname}::{name}"
         # ASCII without "0x" cannot match _NEEDS_WORK (str methods: cheaper than the regex per result)
@@ -64,7 +104,11 @@ def make_identity(suite: str | None, classname: str | None, name: str, file: str
         scope = normalise_text(suite) if suite else ""
     if not scope and file:
         scope = normalise_text(file)
-    key = f"{scope}::{normalise_text(name)}"
+    return bounded(f"{scope}::{normalise_text(name)}")
+
+
+def bounded(key: str) -> str:
+    """``key``, cut to :data:`MAX_IDENTITY` characters with a hash of the whole when longer."""
     if len(key) > MAX_IDENTITY:
         digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         key = f"{key[: MAX_IDENTITY - 17]}#{digest}"

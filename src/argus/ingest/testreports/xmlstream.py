@@ -21,12 +21,13 @@ from xml.parsers import expat
 from defusedxml.common import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from argus.core.enums import Outcome
-from argus.ingest.testreports.identity import make_identity
+from argus.ingest.testreports.identity import bounded, make_identity
 from argus.ingest.testreports.model import Limits, ParsedCase, ParsedReport, ReportFormat, ReportParseError
 
 _MAX_INT = 2**31 - 1
 _new_tuple = tuple.__new__
 _INF = float("inf")
+_FAILING = frozenset((Outcome.FAILED, Outcome.ERROR))
 
 
 class TextBuffer:
@@ -103,13 +104,24 @@ def to_datetime(value: str | None) -> datetime | None:
 
 
 class CaseCollector:
-    """Turn raw case fields into :class:`ParsedCase`s: identity, attempt index, truncation."""
+    """Turn raw case fields into :class:`ParsedCase`s: identity, invocation, attempt index, truncation.
+
+    A test name seen again in the same report is a new *invocation* (jest ``test.each``, TestNG data
+    providers): its identity and name get `` [#n]`` (n = 2, 3 … in document order), so each is counted
+    and keeps its outcome. It is a *retry* (same identity, next ``attempt``) only when the parser says
+    so: ``continues=True`` (rerun elements inside one ``<testcase>``, pytest's teardown error written as
+    a second element), or ``retry_after_failure=True`` and every earlier attempt of the test's latest
+    invocation failed (Gradle's own rule for grouping test-retry executions).
+    """
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.message_limit = limits.max_message_chars
         self.cases: list[ParsedCase] = []
-        self.attempts: dict[str, int] = {}
+        self.latest: dict[str, str] = {}  # key -> identity of its latest invocation
+        self.attempts: dict[str, int] = {}  # identity -> next attempt index (only for repeated tests)
+        self.invocations: dict[str, int] = {}  # key -> invocations so far (only for repeated tests)
+        self.failing: set[str] = set()  # identities whose attempts all failed so far (retry_after_failure)
         self.warnings: list[str] = []
         self.skipped_unnamed = 0
 
@@ -128,16 +140,36 @@ class CaseCollector:
         stdout: str | None = None,
         stderr: str | None = None,
         properties: dict[str, str] | None = None,
+        continues: bool = False,
+        retry_after_failure: bool = False,
     ) -> None:
         if not name:
             if not classname:
                 self.skipped_unnamed += 1
                 return
             name = ""
-        identity = make_identity(suite, classname, name, file)
-        attempts = self.attempts
-        attempt = attempts.get(identity, 0)
-        attempts[identity] = attempt + 1
+        key = make_identity(suite, classname, name, file)
+        latest = self.latest
+        identity = latest.get(key)
+        if identity is None:  # the common case: first sight of the test
+            identity = latest[key] = key
+            attempt = 0
+            if retry_after_failure and outcome in _FAILING:
+                self.failing.add(key)
+        else:
+            if continues or (retry_after_failure and identity in self.failing):
+                attempt = self.attempts.get(identity, 1)
+            else:
+                number = self.invocations.get(key, 1) + 1
+                self.invocations[key] = number
+                identity = latest[key] = bounded(f"{key} [#{number}]")
+                name = f"{name} [#{number}]"
+                attempt = 0
+            if retry_after_failure and outcome not in _FAILING:
+                self.failing.discard(identity)
+            elif retry_after_failure and attempt == 0:
+                self.failing.add(identity)
+            self.attempts[identity] = attempt + 1
         if message is not None and len(message) > self.message_limit:
             message = clip(message, self.message_limit)
         # tuple.__new__ skips NamedTuple's Python-level __new__ (one call less per result)
