@@ -45,6 +45,9 @@ _NOT_RUN = frozenset(("disabled", "notrun", "skipped", "ignored", "suppressed"))
 _SEVERITY = {"skipped": 1, "failure": 2, "error": 3}
 #: The attributes of a Gradle ``<testsuite>``, in the order Gradle writes them (its JUnit XML writer).
 GRADLE_SUITE = ("name", "tests", "skipped", "failures", "errors", "timestamp", "hostname", "time")
+#: container-structure-test's root attributes; before v1.16 it wrote Go ``time.Duration``s (nanoseconds).
+CST_ROOT = ("failures", "tests", "time")
+CST_NANOS_FROM = 10_000  # an integer root time this large is nanoseconds (as seconds: 2.8 hours of checks)
 _TEARDOWN = "failed on teardown with "
 
 
@@ -101,11 +104,15 @@ class JUnitHandler:
         self.retries_in_suite = False
         self.header = HeaderCheck()
         self.elements: Counter[Outcome] = Counter()  # outcome per <testcase> element
+        self.time_scale = 1.0  # seconds per unit of the time attributes
+        self.cst_nanos: bool | None = None  # container-structure-test root seen: decided at the first case
         self.doubles = 0  # pytest's teardown-error elements (not test cases of their own)
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         if not self.in_case:
             if tag == "testcase":
+                if self.cst_nanos:
+                    self._check_cst(attrs)
                 self.in_case = True
                 self.case_attrs = attrs
                 self.case_suite = self.suites[-1] if self.suites else None
@@ -119,6 +126,8 @@ class JUnitHandler:
                     self.timestamp = to_datetime(attrs["timestamp"])  # type: ignore[assignment]
             elif tag == "testsuites":
                 self.header.root(attrs)
+                time = attrs.get("time", "")
+                self.cst_nanos = tuple(attrs) == CST_ROOT and time.isdigit() and int(time) >= CST_NANOS_FROM
             return
         case = self.case
         if case is None:
@@ -156,6 +165,18 @@ class JUnitHandler:
                 case.props = {}
             case.props[attrs["name"]] = attrs.get("value", "")
 
+    def _check_cst(self, attrs: dict[str, str]) -> None:
+        """Confirm container-structure-test (cases with only a name and an integer time): nanoseconds."""
+        self.cst_nanos = False
+        if tuple(attrs) == ("name", "time") and attrs["time"].isdigit():
+            self.time_scale = 1e-9
+            self.ctx.collector.warnings.append(
+                "container-structure-test report with durations in nanoseconds: converted to seconds")
+
+    def _time(self, value: str | None) -> float | None:
+        seconds = to_float(value)
+        return round(seconds * self.time_scale, 9) if seconds is not None and self.time_scale != 1.0 else seconds
+
     def _capture(self, tag: str) -> TextBuffer:
         self.capturing = tag
         return self.ctx.capture(self.out)
@@ -177,7 +198,7 @@ class JUnitHandler:
                 self.elements[outcome] += 1
                 self.ctx.collector.add(
                     self.case_suite, a.get("classname") or a.get("class"), a.get("name"), a.get("file"),
-                    to_int(a.get("line")), outcome, to_float(a.get("time")),
+                    to_int(a.get("line")), outcome, self._time(a.get("time")),
                     retry_after_failure=self.retries_in_suite,
                 )
                 return
@@ -198,7 +219,7 @@ class JUnitHandler:
         classname = a.get("classname") or a.get("class")
         file = a.get("file")
         line = to_int(a.get("line"))
-        duration = to_float(a.get("time"))
+        duration = self._time(a.get("time"))
         result = case.result
         if result == "error":
             outcome = Outcome.ERROR

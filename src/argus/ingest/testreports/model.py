@@ -24,6 +24,8 @@ class ReportFormat(StrEnum):
     TRX = "trx"  # MSTest / VSTest <TestRun>
     MOCHA_JSON = "mocha-json"  # mocha's built-in `json` reporter
     DART_JSON = "dart-json"  # `dart test --reporter json` (one event per line)
+    GO_TEST_JSON = "go-test-json"  # `go test -json` (test2json events, one per line)
+    RSPEC_JSON = "rspec-json"  # `rspec --format json`
 
 
 class ReportParseError(RejectedInputError):

@@ -28,6 +28,8 @@ _MAX_INT = 2**31 - 1
 _new_tuple = tuple.__new__
 _INF = float("inf")
 _FAILING = frozenset((Outcome.FAILED, Outcome.ERROR))
+#: Longest plausible duration of one test case, seconds (a day); longer ones are a unit error.
+MAX_PLAUSIBLE_S = 86_400.0
 
 
 class TextBuffer:
@@ -179,10 +181,20 @@ class CaseCollector:
         )))
 
     def report(self, fmt: ReportFormat, timestamp: datetime | None = None) -> ParsedReport:
+        """The parsed report; durations over :data:`MAX_PLAUSIBLE_S` are dropped with a warning."""
         warnings = list(self.warnings)
         if self.skipped_unnamed:
             warnings.append(f"{self.skipped_unnamed} test case(s) without name or class were ignored")
-        return ParsedReport(fmt, tuple(self.cases), timestamp, tuple(warnings))
+        cases = self.cases
+        longest = max((c.duration_s for c in cases if c.duration_s is not None), default=0.0)
+        if longest > MAX_PLAUSIBLE_S:
+            absurd = [i for i, c in enumerate(cases) if c.duration_s is not None and c.duration_s > MAX_PLAUSIBLE_S]
+            for i in absurd:
+                cases[i] = cases[i]._replace(duration_s=None)
+            warnings.append(
+                f"{len(absurd)} test case(s) with an implausible duration (up to {longest:,.0f} s, over "
+                f"{MAX_PLAUSIBLE_S:,.0f} s) stored without a duration: wrong unit in the report?")
+        return ParsedReport(fmt, tuple(cases), timestamp, tuple(warnings))
 
 
 class XmlHandler(Protocol):
@@ -250,7 +262,7 @@ def parse_xml_chunks(
     def root(tag: str, attrs: dict[str, str]) -> None:
         handler = pick_handler(tag.rsplit(":", 1)[-1], attrs, context)
         if handler is None:
-            raise ReportParseError(source, f"not a test report: unknown root element <{tag}>")
+            raise ReportParseError(source, f"unsupported format (XML with root element <{tag}>)")
         state["handler"] = handler
         parser.StartElementHandler = handler.start
         parser.EndElementHandler = handler.end
