@@ -175,3 +175,14 @@ def test_flaky_analyze_calls_a_repeated_failing_row_broken_never_flaky(
     assert verdicts.get("src/price.test.js::rounds price") == "broken"
     assert "flaky" not in verdicts.values() and data["flaky"] == 0
     assert not any(c["after"] == "quarantined" for c in data["state_changes"])
+
+
+def test_ingest_prints_header_disagreement(cli_env: dict[str, str], tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade"]) == 0
+    path = tmp_path / "r.xml"
+    path.write_bytes(b'<testsuite name="s" tests="3" skipped="1"><testcase classname="k" name="a"/></testsuite>')
+    capsys.readouterr()
+    assert main(["ingest", "tests", str(path), "--project", "p", "--run-id", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"warning: {path}: totals disagree with the file's header: header tests=3 skipped=1" in out
