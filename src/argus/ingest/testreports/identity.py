@@ -25,7 +25,6 @@ than :data:`MAX_IDENTITY` characters are cut and suffixed with a hash of the ful
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import unicodedata
@@ -62,25 +61,26 @@ def normalise_classname(classname: str) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=4096)
+_DESCRIBE_PATHS: dict[str, str | None] = {}  # path -> describe_file(path): suites and files repeat
+_UNSEEN = ""  # a cached value is None or a non-empty path, never ""
+
+
 def describe_file(path: str) -> str | None:
     """``path`` normalised (``/``, no ``./``) if it is a relative describe-style test file, else ``None``."""
     dot = path.rfind(".")
-    if dot < 0 or path[dot:].lower() not in DESCRIBE_EXTENSIONS or _ABSOLUTE.match(path):
-        return None
-    path = normalise_text(path).replace("\\", "/")
-    while path.startswith("./"):
-        path = path[2:]
-    return path or None
+    result: str | None = None
+    if dot >= 0 and path[dot:].lower() in DESCRIBE_EXTENSIONS and not _ABSOLUTE.match(path):
+        result = normalise_text(path).replace("\\", "/")
+        while result.startswith("./"):
+            result = result[2:]
+        result = result or None
+    if len(_DESCRIBE_PATHS) < 65_536:
+        _DESCRIBE_PATHS[path] = result
+    return result
 
 
-def _file_scope(suite: str | None, classname: str, file: str | None) -> str | None:
-    """The describe-style file to put before ``classname``, or ``None`` when the class identifies the test."""
-    path = describe_file(file) if file else None
-    if path is None and suite:
-        path = describe_file(suite)
-    if path is None:
-        return None
+def _file_scope(path: str, classname: str) -> str | None:
+    """The describe-style file to put before ``classname``, or ``None`` when the class names it."""
     stem = path.rsplit("/", 1)[-1]
     stem = stem[: stem.rfind(".")]
     return None if stem and stem in classname else path
@@ -88,10 +88,21 @@ def _file_scope(suite: str | None, classname: str, file: str | None) -> str | No
 
 def make_identity(suite: str | None, classname: str | None, name: str, file: str | None) -> str:
     """The stable key of a test (see the module docstring)."""
-    if classname and (file or suite) and classname.strip():
-        scope_file = _file_scope(suite, classname, file)
-        if scope_file is not None:
-            return bounded(f"{scope_file}::{normalise_classname(classname)}::{normalise_text(name)}")
+    if classname and (file or suite):
+        # the file attribute, else a suite named by a path (dict look-ups first: this runs per result)
+        path = None
+        if file:
+            path = _DESCRIBE_PATHS.get(file, _UNSEEN)
+            if path == _UNSEEN:
+                path = describe_file(file)
+        if path is None and suite:
+            path = _DESCRIBE_PATHS.get(suite, _UNSEEN)
+            if path == _UNSEEN:
+                path = describe_file(suite)
+        if path and classname.strip():
+            scope_file = _file_scope(path, classname)
+            if scope_file is not None:
+                return bounded(f"{scope_file}::{normalise_classname(classname)}::{normalise_text(name)}")
     if classname and ".py" not in classname and "Version=" not in classname:  # fast path: plain text
         key = f"{classname}::{name}"
         # ASCII without "0x" cannot match _NEEDS_WORK (str methods: cheaper than the regex per result)

@@ -103,7 +103,8 @@ class JUnitHandler:
         self.gradle: list[bool] = []  # per open suite: written by Gradle (repeats after failures are retries)
         self.retries_in_suite = False
         self.header = HeaderCheck()
-        self.elements: Counter[Outcome] = Counter()  # outcome per <testcase> element
+        self.passed_elements = 0  # <testcase> elements without a result child (the hot path)
+        self.elements: Counter[Outcome] = Counter()  # outcome per other <testcase> element
         self.time_scale = 1.0  # seconds per unit of the time attributes
         self.cst_nanos: bool | None = None  # container-structure-test root seen: decided at the first case
         self.doubles = 0  # pytest's teardown-error elements (not test cases of their own)
@@ -194,8 +195,12 @@ class JUnitHandler:
             if case is None:  # no child element: passed, or not run by a status attribute
                 a = self.case_attrs
                 not_run = a.get("status", "").lower() in _NOT_RUN or a.get("result") == "skipped"
-                outcome = Outcome.SKIPPED if not_run else Outcome.PASSED
-                self.elements[outcome] += 1
+                if not_run:
+                    outcome = Outcome.SKIPPED
+                    self.elements[outcome] += 1
+                else:
+                    outcome = Outcome.PASSED
+                    self.passed_elements += 1
                 self.ctx.collector.add(
                     self.case_suite, a.get("classname") or a.get("class"), a.get("name"), a.get("file"),
                     to_int(a.get("line")), outcome, self._time(a.get("time")),
@@ -255,6 +260,7 @@ class JUnitHandler:
 
     def finish(self) -> ParsedReport:
         collector = self.ctx.collector
+        self.elements[Outcome.PASSED] += self.passed_elements
         warning = self.header.compare(self.elements, self.doubles, lambda: Counter(c.outcome for c in collector.cases))
         if warning:
             collector.warnings.append(warning)
