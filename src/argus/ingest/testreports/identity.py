@@ -4,7 +4,7 @@
 file. The class identifies a test in the xUnit dialects (a module or fully qualified class: pytest,
 Surefire, Gradle, .NET, Go, PHPUnit …), but not in the *describe-style* JavaScript ones (jest,
 vitest, mocha), where it is a ``describe`` title that other files repeat. So when the test's file is
-known — the ``file`` attribute, else a suite named by a path — and it is a relative JavaScript or
+known — the ``file`` attribute, else (without one) a suite named by a path — and it is a relative JavaScript or
 TypeScript file (``.js``, ``.jsx``, ``.ts``, ``.tsx``, ``.mjs``, ``.cjs``, ``.mts``, ``.cts``,
 ``.vue``, ``.svelte``) whose name does not already occur in the class, the scope is
 ``<file>::<class>``. Identities of the other dialects are unchanged by this rule; absolute paths
@@ -90,15 +90,10 @@ def make_identity(suite: str | None, classname: str | None, name: str, file: str
     """The stable key of a test (see the module docstring)."""
     if classname and (file or suite):
         # the file attribute, else a suite named by a path (dict look-ups first: this runs per result)
-        path = None
-        if file:
-            path = _DESCRIBE_PATHS.get(file, _UNSEEN)
-            if path == _UNSEEN:
-                path = describe_file(file)
-        if path is None and suite:
-            path = _DESCRIBE_PATHS.get(suite, _UNSEEN)
-            if path == _UNSEEN:
-                path = describe_file(suite)
+        where = file or suite or ""  # a file attribute that is no describe-style file settles it
+        path = _DESCRIBE_PATHS.get(where, _UNSEEN)
+        if path == _UNSEEN:
+            path = describe_file(where)
         if path and classname.strip():
             scope_file = _file_scope(path, classname)
             if scope_file is not None:

@@ -28,6 +28,7 @@ warning.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from argus.core.enums import Outcome
 from argus.ingest.testreports.junit_header import HeaderCheck
@@ -105,7 +106,7 @@ class JUnitHandler:
         self.header = HeaderCheck()
         self.passed_elements = 0  # <testcase> elements without a result child (the hot path)
         self.elements: Counter[Outcome] = Counter()  # outcome per other <testcase> element
-        self.time_scale = 1.0  # seconds per unit of the time attributes
+        self.to_seconds: Callable[[str | None], float | None] = to_float  # time attribute -> seconds
         self.cst_nanos: bool | None = None  # container-structure-test root seen: decided at the first case
         self.doubles = 0  # pytest's teardown-error elements (not test cases of their own)
 
@@ -170,13 +171,13 @@ class JUnitHandler:
         """Confirm container-structure-test (cases with only a name and an integer time): nanoseconds."""
         self.cst_nanos = False
         if tuple(attrs) == ("name", "time") and attrs["time"].isdigit():
-            self.time_scale = 1e-9
+            self.to_seconds = self._nanos
             self.ctx.collector.warnings.append(
                 "container-structure-test report with durations in nanoseconds: converted to seconds")
 
-    def _time(self, value: str | None) -> float | None:
+    def _nanos(self, value: str | None) -> float | None:
         seconds = to_float(value)
-        return round(seconds * self.time_scale, 9) if seconds is not None and self.time_scale != 1.0 else seconds
+        return round(seconds * 1e-9, 9) if seconds is not None else None
 
     def _capture(self, tag: str) -> TextBuffer:
         self.capturing = tag
@@ -201,11 +202,12 @@ class JUnitHandler:
                 else:
                     outcome = Outcome.PASSED
                     self.passed_elements += 1
-                self.ctx.collector.add(
-                    self.case_suite, a.get("classname") or a.get("class"), a.get("name"), a.get("file"),
-                    to_int(a.get("line")), outcome, self._time(a.get("time")),
-                    retry_after_failure=self.retries_in_suite,
-                )
+                args = (self.case_suite, a.get("classname") or a.get("class"), a.get("name"), a.get("file"),
+                        to_int(a.get("line")), outcome, self.to_seconds(a.get("time")))
+                if self.retries_in_suite:
+                    self.ctx.collector.add(*args, retry_after_failure=True)
+                else:  # keyword arguments cost time on this path (one call per result)
+                    self.ctx.collector.add(*args)
                 return
             self._emit(case)
             self.case = None
@@ -224,7 +226,7 @@ class JUnitHandler:
         classname = a.get("classname") or a.get("class")
         file = a.get("file")
         line = to_int(a.get("line"))
-        duration = self._time(a.get("time"))
+        duration = self.to_seconds(a.get("time"))
         result = case.result
         if result == "error":
             outcome = Outcome.ERROR
