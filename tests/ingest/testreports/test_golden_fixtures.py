@@ -27,6 +27,9 @@ EXPECTED = {
     "vstest.trx": (ReportFormat.TRX, 6, 2, 2, 1, 1, 6, 0),
     "mocha.json": (ReportFormat.MOCHA_JSON, 4, 2, 1, 0, 1, 4, 0),
     "dart.json": (ReportFormat.DART_JSON, 4, 1, 1, 1, 1, 4, 0),
+    "go_test.json": (ReportFormat.GO_TEST_JSON, 7, 2, 2, 2, 1, 7, 0),
+    "rspec.json": (ReportFormat.RSPEC_JSON, 4, 2, 1, 0, 1, 4, 0),
+    "cst_nanos.xml": (ReportFormat.JUNIT, 3, 2, 1, 0, 0, 3, 0),
 }
 
 

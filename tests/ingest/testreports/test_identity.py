@@ -31,3 +31,24 @@ def test_scope_falls_back_to_suite_then_file_and_long_keys_are_hashed() -> None:
 
 def test_blank_class_falls_back_to_suite() -> None:
     assert make_identity("suite", "  ", "t", None) == "suite::t"
+
+
+def test_describe_style_file_joins_the_identity_only_when_the_class_does_not_name_it() -> None:
+    # jest/mocha: a describe title as class, the file in the file attribute or the suite name
+    assert make_identity("jest tests", "Cart", "adds", "src/cart.test.js") == "src/cart.test.js::Cart::adds"
+    assert make_identity("./src/cart.test.ts", "Cart", "adds", None) == "src/cart.test.ts::Cart::adds"
+    assert make_identity("src\\cart.test.js", "Cart", "adds", None) == "src/cart.test.js::Cart::adds"
+    # vitest writes the file as class: it already identifies the test
+    assert make_identity("src/cart.test.ts", "src/cart.test.ts", "adds", None) == "src/cart.test.ts::adds"
+    # absolute paths differ between machines: never part of an identity
+    assert make_identity("/home/ci/src/cart.test.js", "Cart", "adds", None) == "Cart::adds"
+    assert make_identity(None, "Cart", "adds", "C:\\ci\\src\\cart.test.js") == "Cart::adds"
+
+
+def test_xunit_dialect_identities_are_unchanged_by_the_file_rule() -> None:
+    assert make_identity("com.acme.FooTest", "com.acme.FooTest", "m()", None) == "com.acme.FooTest::m()"
+    assert make_identity("pytest", "tests.test_a.TestX", "t", "tests/test_a.py") == "tests.test_a.TestX::t"
+    assert make_identity("Suite", "FooTest", "Bar", "test/foo_test.cc") == "FooTest::Bar"  # GoogleTest
+    assert make_identity("example.com/x/pkg", "example.com/x/pkg", "TestA", None) == "example.com/x/pkg::TestA"
+    assert make_identity("Unit", "Tests.Unit.CartTest", "testAdd", "/ci/tests/Unit/CartTest.php") \
+        == "Tests.Unit.CartTest::testAdd"

@@ -102,6 +102,9 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
                 continue
             summary = report.summary()
             rows.append(_counts_row(str(path), report.format.value, summary))
+            if not json_out:
+                for warning in report.warnings:
+                    console(stderr=True).print(f"warning: {path}: {warning}", markup=False, highlight=False)
             if json_out:
                 results.append({
                     "file": str(path), "format": report.format.value, "summary": to_jsonable(summary),

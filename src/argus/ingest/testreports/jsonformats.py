@@ -1,4 +1,9 @@
-"""JSON reports: mocha's ``json`` reporter and ``dart test --reporter json``.
+"""JSON reports: detection, mocha's ``json`` reporter and ``dart test --reporter json``.
+
+Detection by content: a first line that is a dart ``start`` event → dart; a test2json event → ``go test
+-json`` (:mod:`.gotest`); else the whole document: ``stats`` + ``tests`` → mocha, ``examples`` (+
+``summary``/``version``) → RSpec (:mod:`.rspec`). Well-formed JSON of any other shape is an
+*unsupported format* (its top-level keys are named); only JSON that does not parse is *corrupt*.
 
 Mocha: a test listed in ``pending`` (or flagged ``pending``) is skipped; a test whose ``err`` is not
 empty failed — mocha itself has no failure/error distinction, so every failure is *failed*; the
@@ -17,7 +22,9 @@ import json
 from typing import Any
 
 from argus.core.enums import Outcome
+from argus.ingest.testreports.gotest import is_go_event, parse_go_test_lines
 from argus.ingest.testreports.model import Limits, ParsedReport, ReportFormat, ReportParseError
+from argus.ingest.testreports.rspec import is_rspec, parse_rspec
 from argus.ingest.testreports.xmlstream import CaseCollector, clip, to_datetime, to_float, to_int
 
 _DART = {"success": Outcome.PASSED, "failure": Outcome.FAILED, "error": Outcome.ERROR}
@@ -34,10 +41,27 @@ def _key(value: Any) -> str | int | float | None:
     return value if isinstance(value, str | int | float) else None
 
 
+def is_mocha(doc: Any) -> bool:
+    """Whether a decoded JSON document is mocha's ``json`` reporter output."""
+    return isinstance(doc, dict) and isinstance(doc.get("stats"), dict) and isinstance(doc.get("tests"), list)
+
+
+def describe_json(doc: Any, lines: bool = False) -> str:
+    """A short description of a JSON value's shape for an "unsupported format" error."""
+    what = "JSON lines, the first" if lines else "JSON"
+    if isinstance(doc, dict):
+        keys = sorted(str(k) for k in doc)
+        shown = ", ".join(keys[:8]) + (", …" if len(keys) > 8 else "")
+        return f"{what} object with keys {shown}" if keys else f"{what} empty object"
+    if isinstance(doc, list):
+        return f"{what} array" if not lines else f"{what} an array"
+    return f"{what} {type(doc).__name__}"
+
+
 def parse_mocha(doc: Any, source: str, limits: Limits) -> ParsedReport:
     """Parse a loaded mocha JSON document."""
-    if not (isinstance(doc, dict) and isinstance(doc.get("stats"), dict) and isinstance(doc.get("tests"), list)):
-        raise ReportParseError(source, "JSON is neither a mocha report (no 'stats' and 'tests') nor a dart event stream")
+    if not is_mocha(doc):
+        raise ReportParseError(source, f"unsupported format ({describe_json(doc)})")
     pending = {
         _str(t.get("fullTitle")) for t in doc.get("pending") or [] if isinstance(t, dict)
     } if isinstance(doc.get("pending"), list) else set()
@@ -150,12 +174,18 @@ def parse_json_bytes(data: bytes, source: str, limits: Limits) -> ParsedReport:
         first = None
     if isinstance(first, dict) and first.get("type") == "start" and "protocolVersion" in first:
         return parse_dart_lines(text.split(b"\n"), source, limits)
+    if is_go_event(first):
+        return parse_go_test_lines(text.split(b"\n"), source, limits)
     try:
         doc = json.loads(text)
     except UnicodeDecodeError:
         raise ReportParseError(source, "JSON is not valid UTF-8") from None
     except ValueError as exc:
+        if isinstance(first, dict | list) and first_line.strip() != text.strip():  # well-formed JSON lines
+            raise ReportParseError(source, f"unsupported format ({describe_json(first, lines=True)})") from None
         raise ReportParseError(source, f"corrupt JSON: {exc}") from None
     except RecursionError:
         raise ReportParseError(source, "JSON nested too deeply") from None
+    if is_rspec(doc):
+        return parse_rspec(doc, source, limits)
     return parse_mocha(doc, source, limits)

@@ -24,6 +24,8 @@ class ReportFormat(StrEnum):
     TRX = "trx"  # MSTest / VSTest <TestRun>
     MOCHA_JSON = "mocha-json"  # mocha's built-in `json` reporter
     DART_JSON = "dart-json"  # `dart test --reporter json` (one event per line)
+    GO_TEST_JSON = "go-test-json"  # `go test -json` (test2json events, one per line)
+    RSPEC_JSON = "rspec-json"  # `rspec --format json`
 
 
 class ReportParseError(RejectedInputError):
@@ -49,7 +51,8 @@ class ParsedCase(NamedTuple):
     (a million per benchmark run) and constructs about 3x faster.
 
     ``attempt`` is 0 for the first try of the test (by ``identity``) in this report and 1, 2 ... for
-    its retries, in document order. ``duration_s`` is in seconds (``None`` when the report has none).
+    the retries the report marks, in document order. A name repeated without a rerun mark is another
+    invocation: a test of its own whose ``identity`` and ``name`` end in `` [#n]``. ``duration_s`` is in seconds (``None`` when the report has none).
     ``message``, ``stack``, ``stdout``, ``stderr`` are truncated to :class:`Limits`.
     """
 

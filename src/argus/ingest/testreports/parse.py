@@ -2,8 +2,10 @@
 
 XML reports are streamed in 1 MiB chunks; the format is the root element's name (``testsuites``/
 ``testsuite`` → JUnit, ``test-run`` → NUnit 3, ``test-results`` → NUnit 2, ``assemblies``/``assembly``
-→ xUnit.net v2, ``TestRun`` → TRX). Content starting with ``{`` is JSON (mocha or dart). Anything
-else is rejected. Every failure is a :class:`ReportParseError`.
+→ xUnit.net v2, ``TestRun`` → TRX). Content starting with ``{`` or ``[`` is JSON (mocha, dart, ``go test
+-json``, RSpec: see :mod:`.jsonformats`). Well-formed input of another shape is rejected as
+"unsupported format (…)", input that does not parse as "corrupt". Every failure is a
+:class:`ReportParseError`.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def parse_report_bytes(data: bytes, source: str = "<bytes>", limits: Limits | No
     if kind == "xml":
         chunks = (data[i : i + CHUNK_BYTES] for i in range(0, len(data), CHUNK_BYTES))
         return parse_xml_chunks(chunks, source, limits, pick_xml_handler)
-    raise ReportParseError(source, "not a test report: content is neither XML nor JSON")
+    raise ReportParseError(source, "unsupported format (content is neither XML nor JSON)")
 
 
 def _file_chunks(path: Path, first: bytes) -> Iterator[bytes]:
@@ -100,7 +102,7 @@ def parse_report_file(path: Path, limits: Limits | None = None, source: str | No
                 raise ReportParseError(name, f"cannot read: {exc.strerror or exc}") from None
         return parse_report_bytes(first, name, limits)
     if kind == "unknown":
-        raise ReportParseError(name, "not a test report: content is neither XML nor JSON")
+        raise ReportParseError(name, "unsupported format (content is neither XML nor JSON)")
     try:
         return parse_xml_chunks(_file_chunks(path, first), name, limits, pick_xml_handler)
     except OSError as exc:

@@ -21,12 +21,15 @@ from xml.parsers import expat
 from defusedxml.common import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from argus.core.enums import Outcome
-from argus.ingest.testreports.identity import make_identity
+from argus.ingest.testreports.identity import bounded, make_identity
 from argus.ingest.testreports.model import Limits, ParsedCase, ParsedReport, ReportFormat, ReportParseError
 
 _MAX_INT = 2**31 - 1
 _new_tuple = tuple.__new__
 _INF = float("inf")
+_FAILING = frozenset((Outcome.FAILED, Outcome.ERROR))
+#: Longest plausible duration of one test case, seconds (a day); longer ones are a unit error.
+MAX_PLAUSIBLE_S = 86_400.0
 
 
 class TextBuffer:
@@ -103,13 +106,24 @@ def to_datetime(value: str | None) -> datetime | None:
 
 
 class CaseCollector:
-    """Turn raw case fields into :class:`ParsedCase`s: identity, attempt index, truncation."""
+    """Turn raw case fields into :class:`ParsedCase`s: identity, invocation, attempt index, truncation.
+
+    A test name seen again in the same report is a new *invocation* (jest ``test.each``, TestNG data
+    providers): its identity and name get `` [#n]`` (n = 2, 3 … in document order), so each is counted
+    and keeps its outcome. It is a *retry* (same identity, next ``attempt``) only when the parser says
+    so: ``continues=True`` (rerun elements inside one ``<testcase>``, pytest's teardown error written as
+    a second element), or ``retry_after_failure=True`` and every earlier attempt of the test's latest
+    invocation failed (Gradle's own rule for grouping test-retry executions).
+    """
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.message_limit = limits.max_message_chars
         self.cases: list[ParsedCase] = []
-        self.attempts: dict[str, int] = {}
+        self.latest: dict[str, str] = {}  # key -> identity of its latest invocation
+        self.attempts: dict[str, int] = {}  # identity -> next attempt index (only for repeated tests)
+        self.invocations: dict[str, int] = {}  # key -> invocations so far (only for repeated tests)
+        self.failing: set[str] = set()  # identities whose attempts all failed so far (retry_after_failure)
         self.warnings: list[str] = []
         self.skipped_unnamed = 0
 
@@ -128,16 +142,36 @@ class CaseCollector:
         stdout: str | None = None,
         stderr: str | None = None,
         properties: dict[str, str] | None = None,
+        continues: bool = False,
+        retry_after_failure: bool = False,
     ) -> None:
         if not name:
             if not classname:
                 self.skipped_unnamed += 1
                 return
             name = ""
-        identity = make_identity(suite, classname, name, file)
-        attempts = self.attempts
-        attempt = attempts.get(identity, 0)
-        attempts[identity] = attempt + 1
+        key = make_identity(suite, classname, name, file)
+        latest = self.latest
+        identity = latest.get(key)
+        if identity is None:  # the common case: first sight of the test
+            identity = latest[key] = key
+            attempt = 0
+            if retry_after_failure and outcome in _FAILING:
+                self.failing.add(key)
+        else:
+            if continues or (retry_after_failure and identity in self.failing):
+                attempt = self.attempts.get(identity, 1)
+            else:
+                number = self.invocations.get(key, 1) + 1
+                self.invocations[key] = number
+                identity = latest[key] = bounded(f"{key} [#{number}]")
+                name = f"{name} [#{number}]"
+                attempt = 0
+            if retry_after_failure and outcome not in _FAILING:
+                self.failing.discard(identity)
+            elif retry_after_failure and attempt == 0:
+                self.failing.add(identity)
+            self.attempts[identity] = attempt + 1
         if message is not None and len(message) > self.message_limit:
             message = clip(message, self.message_limit)
         # tuple.__new__ skips NamedTuple's Python-level __new__ (one call less per result)
@@ -147,10 +181,20 @@ class CaseCollector:
         )))
 
     def report(self, fmt: ReportFormat, timestamp: datetime | None = None) -> ParsedReport:
+        """The parsed report; durations over :data:`MAX_PLAUSIBLE_S` are dropped with a warning."""
         warnings = list(self.warnings)
         if self.skipped_unnamed:
             warnings.append(f"{self.skipped_unnamed} test case(s) without name or class were ignored")
-        return ParsedReport(fmt, tuple(self.cases), timestamp, tuple(warnings))
+        cases = self.cases
+        longest = max((c.duration_s for c in cases if c.duration_s is not None), default=0.0)
+        if longest > MAX_PLAUSIBLE_S:
+            absurd = [i for i, c in enumerate(cases) if c.duration_s is not None and c.duration_s > MAX_PLAUSIBLE_S]
+            for i in absurd:
+                cases[i] = cases[i]._replace(duration_s=None)
+            warnings.append(
+                f"{len(absurd)} test case(s) with an implausible duration (up to {longest:,.0f} s, over "
+                f"{MAX_PLAUSIBLE_S:,.0f} s) stored without a duration: wrong unit in the report?")
+        return ParsedReport(fmt, tuple(cases), timestamp, tuple(warnings))
 
 
 class XmlHandler(Protocol):
@@ -218,7 +262,7 @@ def parse_xml_chunks(
     def root(tag: str, attrs: dict[str, str]) -> None:
         handler = pick_handler(tag.rsplit(":", 1)[-1], attrs, context)
         if handler is None:
-            raise ReportParseError(source, f"not a test report: unknown root element <{tag}>")
+            raise ReportParseError(source, f"unsupported format (XML with root element <{tag}>)")
         state["handler"] = handler
         parser.StartElementHandler = handler.start
         parser.EndElementHandler = handler.end
