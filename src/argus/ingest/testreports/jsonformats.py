@@ -17,7 +17,13 @@ import json
 from typing import Any
 
 from argus.core.enums import Outcome
-from argus.ingest.testreports.model import Limits, ParsedReport, ReportFormat, ReportParseError
+from argus.ingest.testreports.model import (
+    Limits,
+    NotATestReportError,
+    ParsedReport,
+    ReportFormat,
+    ReportParseError,
+)
 from argus.ingest.testreports.xmlstream import CaseCollector, clip, to_datetime, to_float, to_int
 
 _DART = {"success": Outcome.PASSED, "failure": Outcome.FAILED, "error": Outcome.ERROR}
@@ -37,7 +43,7 @@ def _key(value: Any) -> str | int | float | None:
 def parse_mocha(doc: Any, source: str, limits: Limits) -> ParsedReport:
     """Parse a loaded mocha JSON document."""
     if not (isinstance(doc, dict) and isinstance(doc.get("stats"), dict) and isinstance(doc.get("tests"), list)):
-        raise ReportParseError(source, "JSON is neither a mocha report (no 'stats' and 'tests') nor a dart event stream")
+        raise NotATestReportError(source, "JSON is neither a mocha report (no 'stats' and 'tests') nor a dart event stream")
     pending = {
         _str(t.get("fullTitle")) for t in doc.get("pending") or [] if isinstance(t, dict)
     } if isinstance(doc.get("pending"), list) else set()
