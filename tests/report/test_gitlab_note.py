@@ -21,7 +21,13 @@ import pytest
 
 from argus.cli.app import main
 from argus.report.gate import MARKER
-from argus.report.gitlab import GitLabClient, GitLabError, MergeRequestRef, merge_request_from_env, upsert_note
+from argus.report.gitlab import (
+    GitLabClient,
+    GitLabError,
+    MergeRequestRef,
+    merge_request_from_env,
+    upsert_note,
+)
 
 TOKEN = "glpat-testtoken123"
 PROJECT = "acme/shop"
