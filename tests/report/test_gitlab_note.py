@@ -229,3 +229,21 @@ def test_gate_comment_posts_the_mr_note_in_gitlab_and_warns_on_failure(
     assert main(["gate", "--commit", "f1", "--comment", "--no-record"]) == code
     err = capsys.readouterr().err
     assert "warning: comment not posted" in err and "401" in err and "api scope" in err
+
+
+def test_comment_command_posts_a_markdown_file(
+    cli_env: dict[str, str], fake_gitlab: FakeGitLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for var in GL_ENV:
+        monkeypatch.delenv(var, raising=False)
+    fake_gitlab.notes[(PROJECT, 3)] = []
+    for k, v in {"CI_API_V4_URL": fake_gitlab.api, "CI_PROJECT_ID": PROJECT, "CI_MERGE_REQUEST_IID": "3",
+                 "GITLAB_TOKEN": TOKEN}.items():
+        monkeypatch.setenv(k, v)
+    md = tmp_path / "gate.md"
+    md.write_text("## gate\nPASS\n")
+    assert main(["comment", str(md)]) == 0
+    assert main(["comment", str(md)]) == 0
+    assert [n["body"] for n in fake_gitlab.notes[(PROJECT, 3)]] == [f"{MARKER}\n## gate\nPASS\n"]
+    assert main(["comment", str(tmp_path / "missing.md")]) == 6

@@ -25,6 +25,7 @@ ROOT: dict[str, CommandEntry] = {
     "calibration": CommandEntry("insights", "Reliability table: of insights scored in each band, how many were accepted."),
     "changes": CommandEntry("git", "Ingested changes (commits): features, files, bug links."),
     "ci-metrics": CommandEntry("quality", "CI metrics of a build as JSON (schema argus.ci-metrics/v1), optionally pushed to a Pushgateway."),
+    "comment": CommandEntry("comment", "Post a Markdown file as the PR comment (GitHub) or MR note (GitLab); a failure only warns."),
     "config": CommandEntry("db", "Effective configuration."),
     "db": CommandEntry("db", "Database schema: upgrade and inspect."),
     "demo": CommandEntry("demo", "Simulate a CI history, ingest it with the normal commands, run every analysis, show what was found."),

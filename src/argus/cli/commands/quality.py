@@ -6,7 +6,6 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,6 @@ from argus.ingest.ci_env import CiMetadata, detect_ci_metadata, resolve_ci_metad
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
-    from argus.report.gitlab import MergeRequestRef
 
 
 def _meta(commit: str | None, branch: str | None, run_id: str | None, job: str | None,
@@ -192,7 +190,9 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             for line in gate_annotations(outcome):
                 print(line, file=stream)
         if comment:
-            _comment_or_warn(st, md, pr, github_repo)
+            from argus.cli.commands.comment import comment_or_warn
+
+            comment_or_warn(md, pr, github_repo, lambda: _comment(st, md, pr, github_repo))
         failed = outcome.result.verdict is Verdict.FAIL or (
             fail_on == "warn" and outcome.result.verdict is Verdict.WARN
         )
@@ -272,37 +272,6 @@ def _run_url(environ: Mapping[str, str]) -> str | None:
         server = environ.get("GITHUB_SERVER_URL", "https://github.com")
         return f"{server}/{environ['GITHUB_REPOSITORY']}/actions/runs/{environ['GITHUB_RUN_ID']}"
     return None
-
-
-def _comment_or_warn(st: CliState, md: str, pr: int | None, github_repo: str | None) -> None:
-    """Post the gate's comment; a failure (API down, read-only token) warns and keeps the gate's exit code."""
-    from argus.core.errors import ArgusError
-    from argus.report.gitlab import merge_request_from_env
-
-    mr = merge_request_from_env(os.environ)
-    on_gitlab = mr is not None and github_repo is None and os.environ.get("GITHUB_ACTIONS") != "true"
-    try:
-        if on_gitlab and mr is not None:
-            _gitlab_note(md, mr if pr is None else replace(mr, iid=pr))
-        else:
-            _comment(st, md, pr, github_repo)
-    except ArgusError as exc:
-        fix = ("give ARGUS_GITLAB_TOKEN a project access token with the api scope (Reporter or above)" if on_gitlab
-               else "grant the workflow `permissions: pull-requests: write` (fork PRs get a read-only token)")
-        console(stderr=True).print(f"warning: comment not posted: {' '.join(str(exc).split())}; to fix: {fix}",
-                                   markup=False, highlight=False, soft_wrap=True)
-
-
-def _gitlab_note(md: str, mr: MergeRequestRef) -> None:
-    """Upsert the MR note; token from ARGUS_GITLAB_TOKEN or GITLAB_TOKEN."""
-    from argus.report.gate import MARKER
-    from argus.report.gitlab import GitLabClient, upsert_note
-
-    token = os.environ.get("ARGUS_GITLAB_TOKEN") or os.environ.get("GITLAB_TOKEN", "")
-    with GitLabClient(token, mr.api_url) as client:
-        action, note = upsert_note(client, mr, md, MARKER)
-    console().print(f"MR note {action}: !{mr.iid} note {note.get('id')}", markup=False, highlight=False,
-                    soft_wrap=True)
 
 
 def _comment(st: CliState, md: str, pr: int | None, github_repo: str | None) -> None:
