@@ -73,3 +73,10 @@ def test_help_shows_no_bool_placeholders_and_gate_project_has_help(capsys: pytes
     main(["gate", "--help"])
     line = next(ln for ln in capsys.readouterr().out.splitlines() if "--project" in ln)
     assert "Project (default from settings)" in line
+
+
+def test_console_script_answers_version_without_loading_typer() -> None:
+    code = ("import sys, atexit; atexit.register(lambda: print('TYPER', 'typer' in sys.modules)); "
+            "sys.argv = ['argus', '--version']; from argus.cli import run; run()")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.splitlines() == ["argus 0.1.0", "TYPER False"], proc.stdout
