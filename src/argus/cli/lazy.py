@@ -8,6 +8,7 @@ for the real command, built by calling the module's ``register`` on a scratch Ty
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +18,7 @@ import typer
 from typer import _click
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
+from argus.cli import commands
 from argus.cli.commands import INGEST, PARSE, ROOT, CommandEntry
 
 ROOT_SETTINGS: dict[str, Any] = {"no_args_is_help": True, "add_completion": False,
@@ -48,6 +50,12 @@ def _module_group(module: str) -> TyperGroup:
     group = typer.main.get_group(scratch_app(module))
     plain_flags(group)
     return group
+
+
+def unlisted_modules() -> list[str]:
+    """Command modules that no registry entry names (listing a directory: cheap)."""
+    listed = {e.module for reg in (ROOT, INGEST, PARSE) for e in reg.values()}
+    return sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if m.name not in listed)
 
 
 def load_command(path: tuple[str, ...], name: str, entry: CommandEntry) -> _click.Command:
@@ -102,6 +110,13 @@ class _LazyGroup(TyperGroup):
             self.commands[name] = TyperCommand(name, help=self.registry[name].help, callback=None)
         self.commands = dict(sorted(self.commands.items()))
         plain_flags(self)
+        for module in unlisted_modules():  # a module missing from the registry still works (slower)
+            group: _click.Command = _module_group(module)
+            for part in self.path:
+                group = group.commands.get(part) if isinstance(group, TyperGroup) else None  # type: ignore[assignment]
+            if isinstance(group, TyperGroup):
+                for name, cmd in group.commands.items():
+                    self.commands.setdefault(name, cmd)
 
     def resolve_command(
         self, ctx: _click.Context, args: list[str]
