@@ -1,33 +1,24 @@
 """The ``argus`` command.
 
 Command modules live in :mod:`argus.cli.commands`; each defines ``register(root, groups)`` and is
-discovered automatically, so adding a command never means editing this file.
+listed in that package's static registry, so adding a command never means editing this file, and a
+command's module (with SQLAlchemy, Alembic, NumPy ...) is imported only when that command runs.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import typer
 
 from argus import __version__
-from argus.cli import commands
 from argus.cli.context import CliState
-from argus.cli.output import console, styled
+from argus.cli.lazy import ROOT_SETTINGS, CommandGroups, IngestGroup, ParseGroup, RootGroup
 from argus.core.errors import ArgusError
 
-
-@dataclass(frozen=True)
-class CommandGroups:
-    """Sub-command groups shared by several command modules."""
-
-    ingest: typer.Typer
-    parse: typer.Typer
+__all__ = ["CommandGroups", "build_app", "main", "run"]
 
 
 def _version(value: bool) -> None:
@@ -37,14 +28,12 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    """Assemble the Typer app from every module of :mod:`argus.cli.commands`."""
+    """Assemble the Typer app: built-in groups, and placeholders for the registry's commands."""
     root = typer.Typer(
         name="argus",
         help="Argus: quality and delivery intelligence from your CI reports and git history.",
-        no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-        rich_markup_mode="rich",
+        cls=RootGroup,
+        **ROOT_SETTINGS,
     )
 
     @root.callback()
@@ -60,17 +49,10 @@ def build_app() -> typer.Typer:
         else:
             ctx.obj = CliState(debug=debug)
 
-    groups = CommandGroups(
-        ingest=typer.Typer(help="Store reports and history (idempotent).", no_args_is_help=True),
-        parse=typer.Typer(help="Parse reports without storing them (validation).", no_args_is_help=True),
-    )
-    root.add_typer(groups.ingest, name="ingest")
-    root.add_typer(groups.parse, name="parse")
-    for mod in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{mod.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(root, groups)
+    root.add_typer(typer.Typer(cls=IngestGroup, help="Store reports and history (idempotent).",
+                               no_args_is_help=True), name="ingest")
+    root.add_typer(typer.Typer(cls=ParseGroup, help="Parse reports without storing them (validation).",
+                               no_args_is_help=True), name="parse")
     return root
 
 
@@ -93,12 +75,16 @@ def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) ->
     except ArgusError as exc:
         if debug:
             raise
+        from argus.cli.output import console, styled
+
         message = " ".join(str(exc).split())
         console(stderr=True).print(styled(("error:", "bold red"), f" {message}"), soft_wrap=True)
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
+        from argus.cli.output import console
+
         console(stderr=True).print("aborted")
         return 130
     except Exception as exc:

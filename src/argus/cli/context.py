@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from argus.core.db import create_db_engine, unit_of_work
-from argus.core.settings import Settings, load_settings
-from argus.store.migrate import ensure_up_to_date
-from argus.store.models import Project
-from argus.store.projects import get_or_create_project, get_project
-from argus.store.session import make_session_factory
+if TYPE_CHECKING:  # imported when used: `argus --help` / `--version` must not load SQLAlchemy
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from argus.core.settings import Settings
+    from argus.store.models import Project
 
 
 @dataclass
@@ -34,11 +33,16 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from argus.core.settings import load_settings
+
             self._settings = load_settings()
         return self._settings
 
     def engine(self, *, check_schema: bool = True) -> Engine:
         if self._engine is None:
+            from argus.core.db import create_db_engine
+            from argus.store.migrate import ensure_up_to_date
+
             self._engine = create_db_engine(self.settings.effective_database_url)
             if check_schema:
                 ensure_up_to_date(self._engine)
@@ -47,6 +51,9 @@ class CliState:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work not yet scoped to a project (commits on success)."""
+        from argus.core.db import unit_of_work
+        from argus.store.session import make_session_factory
+
         with unit_of_work(make_session_factory(self.engine())) as s:  # type: ignore[arg-type]
             yield s
 
@@ -55,6 +62,8 @@ class CliState:
         self, project: str | None, *, create: bool = False
     ) -> Iterator[tuple[Session, Project]]:
         """A unit of work scoped to ``project`` (default from settings); commits on success."""
+        from argus.store.projects import get_or_create_project, get_project
+
         slug = project or self.settings.default_project
         with self.session() as s:
             if create:

@@ -78,3 +78,26 @@ def test_set_state_and_errors(stored: None, capsys: pytest.CaptureFixture[str]) 
     code = main(["flaky", "show", "no_such_test"])
     err = capsys.readouterr().err
     assert code != 0 and "no_such_test" in err and "Traceback" not in err
+
+
+def test_quarantine_export_keeps_a_users_conftest_and_says_what_it_left_out(
+    stored: None, session_factory: sessionmaker[Session], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    java = "com.acme.billing.CartTest::addsItem"
+    with session_factory() as s:
+        get_or_create_project(s, "default")
+        HistoryBuilder(s).run("c99", {java: "F"})
+        s.commit()
+    assert main(["flaky", "analyze"]) == 0
+    assert main(["flaky", "set-state", java, "quarantined"]) == 0
+    conftest = tmp_path / "conftest.py"
+    conftest.write_text("import pytest\n\n\n@pytest.fixture\ndef db():\n    return 'mine'\n")
+    capsys.readouterr()
+    assert main(["flaky", "quarantine", "-f", "conftest", "-o", str(conftest)]) == 0
+    err = capsys.readouterr().err
+    text = conftest.read_text()
+    assert text.startswith("import pytest\n\n\n@pytest.fixture\ndef db():\n    return 'mine'\n") and FLAKY in text
+    assert "left out 1 test(s) the conftest form cannot express" in err and java in err and "not a pytest test" in err
+    assert main(["flaky", "quarantine", "-f", "text", "-o", str(conftest)]) == 6
+    assert conftest.read_text() == text
+    assert "exists: pass --force" in capsys.readouterr().err

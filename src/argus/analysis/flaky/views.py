@@ -168,6 +168,8 @@ def quarantine_list(session: Session) -> list[QuarantinedTest]:
             st.probability,
             st.category,
             st.quarantined_at,
+            tc.classname,
+            tc.name,
         )
         for st, tc in session.execute(stmt)
     ]

@@ -1,1 +1,54 @@
-"""Command modules; each defines ``register(root: typer.Typer, groups: CommandGroups) -> None``."""
+"""Command modules and the static registry that lets ``argus`` import only the one that runs.
+
+Each module defines ``register(root: typer.Typer, groups: CommandGroups) -> None``. A command is found
+through :data:`ROOT`, :data:`INGEST` or :data:`PARSE` (name → module and the one-line help shown in
+listings), so ``argus --help`` and ``argus --version`` import no command module (nor SQLAlchemy).
+Adding a command means adding its line here; ``tests/cli/test_startup.py`` fails when a module
+registers a command that is not listed, or when a listed help line differs from the command"s own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommandEntry:
+    """Where a command lives (module of this package) and its one-line help for listings."""
+
+    module: str
+    help: str
+
+
+ROOT: dict[str, CommandEntry] = {
+    "baseline": CommandEntry("quality", "The rolling baseline the gate uses now: the last N green builds on the default branch."),
+    "calibration": CommandEntry("insights", "Reliability table: of insights scored in each band, how many were accepted."),
+    "changes": CommandEntry("git", "Ingested changes (commits): features, files, bug links."),
+    "ci-metrics": CommandEntry("quality", "CI metrics of a build as JSON (schema argus.ci-metrics/v1), optionally pushed to a Pushgateway."),
+    "comment": CommandEntry("comment", "Post a Markdown file as the PR comment (GitHub) or MR note (GitLab); a failure only warns."),
+    "config": CommandEntry("db", "Effective configuration."),
+    "db": CommandEntry("db", "Database schema: upgrade and inspect."),
+    "demo": CommandEntry("demo", "Simulate a CI history, ingest it with the normal commands, run every analysis, show what was found."),
+    "failures": CommandEntry("failures", "Failure clusters: failures grouped by root cause."),
+    "feedback": CommandEntry("insights", "Record a human verdict on an insight (feeds calibration)."),
+    "flaky": CommandEntry("flaky", "Flaky vs broken tests: evidence, probability, category, quarantine."),
+    "gate": CommandEntry("quality", "Judge a build against the rolling baseline; exit 1 on FAIL (or WARN with --fail-on warn)."),
+    "insights": CommandEntry("insights", "Stored insights: what the analyses found, with evidence."),
+    "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
+    "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
+    "tokens": CommandEntry("admin", "API tokens for the server (only hashes are stored)."),
+}
+"""Top-level commands and groups (``ingest`` and ``parse`` are built in, see :data:`INGEST`)."""
+
+INGEST: dict[str, CommandEntry] = {
+    "coverage": CommandEntry("quality", "Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."),
+    "git": CommandEntry("git", "Ingest git history: commits, files, JIT features, fix labels and SZZ links (incremental)."),
+    "tests": CommandEntry("tests_ingest", "Store test reports (idempotent by content); rejected files go to the dead-letter table (exit 6)."),
+    "vulns": CommandEntry("quality", "Store vulnerability scans (idempotent per run); rejected files go to the dead-letter table (exit 6)."),
+}
+"""Sub-commands of ``argus ingest``."""
+
+PARSE: dict[str, CommandEntry] = {
+    "tests": CommandEntry("tests_ingest", "Parse test reports without storing them; print per-file counts (exit 6 if any is rejected)."),
+}
+"""Sub-commands of ``argus parse``."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from argus.analysis.flaky.export import ExportFormat, render
+from argus.analysis.flaky.export import ExportFormat, export, write_export
 from argus.analysis.flaky.insights import data_of
 from argus.analysis.flaky.service import analyze
 from argus.analysis.flaky.views import list_tests, quarantine_list, set_state, show_test
@@ -153,21 +153,32 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     def flaky_quarantine(
         ctx: typer.Context,
         project: str | None = _PROJECT,
-        fmt: ExportFormat = typer.Option(ExportFormat.TEXT, "--format", "-f", help="pytest, conftest, json or text."),
+        fmt: ExportFormat = typer.Option(
+            ExportFormat.TEXT, "--format", "-f",
+            help="pytest, conftest, json, text, surefire, gradle, jest, go or dotnet."),
         output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+        force: bool = typer.Option(False, "--force", help="Replace an existing --output file (conftest merges without)."),
         json_out: bool = typer.Option(False, "--json", help="Same as --format json."),
     ) -> None:
-        """Export the quarantined tests for CI (pytest args file, conftest plugin, JSON, plain ids)."""
+        """Export the quarantined tests for CI (pytest, conftest, Surefire, Gradle, jest, Go, .NET, JSON, ids)."""
         st = state(ctx)
         with st.project_session(project) as (s, proj):
             tests = quarantine_list(s)
             slug = proj.slug
-        text = render(tests, ExportFormat.JSON if json_out else fmt, project=slug, now=utcnow())
+        fmt = ExportFormat.JSON if json_out else fmt
+        done = export(tests, fmt, project=slug, now=utcnow())
+        err = console(stderr=True)
         if output is None:
-            print(text, end="")
+            print(done.text, end="")
         else:
-            output.write_text(text, encoding="utf-8")
-            console(stderr=True).print(f"wrote {len(tests)} quarantined test(s) to {output}")
+            write_export(output, done.text, merge=fmt is ExportFormat.CONFTEST and not force, force=force)
+            err.print(f"wrote {len(tests) - len(done.left_out)} quarantined test(s) to {output}",
+                      markup=False, highlight=False, soft_wrap=True)
+        if done.left_out:
+            err.print(f"left out {len(done.left_out)} test(s) the {fmt.value} form cannot express:",
+                      markup=False, highlight=False)
+            for item in done.left_out:
+                err.print(f"  {item.identity}: {item.reason}", markup=False, highlight=False, soft_wrap=True)
 
     @app.command("set-state")
     def flaky_set_state(

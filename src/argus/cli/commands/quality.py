@@ -128,8 +128,9 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         fail_on: str = typer.Option("fail", "--fail-on", help="Exit 1 on: fail (default) or warn."),
         json_out: bool = typer.Option(False, "--json", help="Print the gate result as JSON."),
         markdown: Path | None = typer.Option(None, "--markdown", help="Write the PR-comment Markdown here."),
-        comment: bool = typer.Option(False, "--comment", help="Create or update the PR comment on GitHub."),
-        pr: int | None = typer.Option(None, "--pr", help="PR number (default: from the GitHub event)."),
+        comment: bool = typer.Option(False, "--comment", help="Create or update the PR comment (GitHub) or MR note "
+                                     "(GitLab, in a merge-request pipeline)."),
+        pr: int | None = typer.Option(None, "--pr", help="PR number / MR IID (default: from the CI event)."),
         github_repo: str | None = typer.Option(None, "--github-repo", help="owner/name (default: GITHUB_REPOSITORY)."),
         github: bool = typer.Option(True, "--github/--no-github", help="Job summary + annotations in Actions."),
         record: bool = typer.Option(True, "--record/--no-record", help="Store the verdict as an insight."),
@@ -189,7 +190,10 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             for line in gate_annotations(outcome):
                 print(line, file=stream)
         if comment:
-            _comment(st, md, pr, github_repo, github and os.environ.get("GITHUB_ACTIONS") == "true")
+            from argus.cli.commands.comment import comment_or_warn
+
+            annotate = github and os.environ.get("GITHUB_ACTIONS") == "true"
+            comment_or_warn(md, pr, github_repo, lambda: _comment(st, md, pr, github_repo, annotate))
         failed = outcome.result.verdict is Verdict.FAIL or (
             fail_on == "warn" and outcome.result.verdict is Verdict.WARN
         )

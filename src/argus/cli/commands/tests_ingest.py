@@ -14,7 +14,7 @@ from argus.cli.context import CliState, state
 from argus.cli.output import console, print_json, table, to_jsonable
 from argus.core.errors import InputError
 from argus.ingest.ci_env import CiMetadata, resolve_ci_metadata
-from argus.ingest.testreports import ReportParseError, parse_report_file
+from argus.ingest.testreports import NotATestReportError, ReportParseError, parse_report_file
 from argus.ingest.testreports.service import FileOutcome, FileStatus, ingest_test_reports, limits_from
 
 if TYPE_CHECKING:
@@ -32,26 +32,31 @@ BATCH_FILES = 50
 
 def ingest_batched(
     st: CliState, project: str | None, inputs: list[Path], meta: CiMetadata,
-    progress: Callable[[FileOutcome], None] | None = None,
+    progress: Callable[[FileOutcome], None] | None = None, optional: frozenset[Path] = frozenset(),
 ) -> list[FileOutcome]:
-    """Ingest ``inputs`` in units of work of :data:`BATCH_FILES` files, all into one run."""
+    """Ingest ``inputs`` in units of work of :data:`BATCH_FILES` files, all into one run.
+
+    Files in ``optional`` (found by a directory or glob) that are no test report are skipped.
+    """
     outcomes: list[FileOutcome] = []
     run_id: int | None = None
     for i in range(0, len(inputs), BATCH_FILES):
         with st.project_session(project, create=True) as (session, _proj):
             batch = ingest_test_reports(session, inputs[i : i + BATCH_FILES], meta, st.settings.ingest,
-                                        progress, run_id=run_id)
+                                        progress, run_id=run_id, optional=optional)
         outcomes.extend(batch)
         run_id = run_id or next((o.run_id for o in batch if o.status is FileStatus.INGESTED), None)
     return outcomes
 
 
-def expand_inputs(patterns: list[str]) -> list[Path]:
+def expand_inputs(patterns: list[str]) -> tuple[list[Path], frozenset[Path]]:
     """Paths from files, directories (their report files, recursively) and globs (``**`` allowed).
 
-    A pattern matching nothing is kept as-is so that it is reported as missing.
+    A pattern matching nothing is kept as-is so that it is reported as missing. The second value
+    holds the paths found by a directory or glob (not named): those may be skipped as no report.
     """
     seen: dict[Path, None] = {}
+    found_by_pattern: set[Path] = set()
     for pattern in patterns:
         path = Path(pattern)
         if path.is_dir():
@@ -62,7 +67,21 @@ def expand_inputs(patterns: list[str]) -> list[Path]:
             found = [path]
         for p in found or [path]:
             seen.setdefault(p, None)
-    return list(seen)
+        if found and found != [path]:
+            found_by_pattern.update(found)
+    return list(seen), frozenset(p for p in found_by_pattern if p not in patterns_as_paths(patterns))
+
+
+def patterns_as_paths(patterns: list[str]) -> set[Path]:
+    """The arguments that name a file (a file named explicitly is never skipped)."""
+    return {Path(p) for p in patterns if not glob.has_magic(p) and not Path(p).is_dir()}
+
+
+def say_skipped(sources: list[str]) -> None:
+    """One line for every file skipped as no test report."""
+    if sources:
+        console(stderr=True).print(f"skipped: {len(sources)} files that are not test reports: {', '.join(sources)}",
+                                   markup=False, highlight=False, soft_wrap=True)
 
 
 def _parse_env(pairs: list[str]) -> dict[str, str]:
@@ -91,10 +110,16 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         results: list[dict[str, Any]] = []
         rows: list[list[Any]] = []
         rejected = 0
-        for path in expand_inputs(files):
+        paths, optional = expand_inputs(files)
+        skipped: list[str] = []
+        for path in paths:
             try:
                 report = parse_report_file(path, limits)
             except ReportParseError as exc:
+                if isinstance(exc, NotATestReportError) and path in optional:
+                    skipped.append(str(path))
+                    results.append({"file": str(path), "skipped": exc.reason})
+                    continue
                 rejected += 1
                 results.append({"file": str(path), "error": exc.reason})
                 if not json_out:
@@ -116,6 +141,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         else:
             columns = ["file", "format", "tests", "passed", "failed", "errors", "skipped", "results", "time s"]
             console().print(table(None, columns, rows))
+            say_skipped(skipped)
         if rejected:
             raise typer.Exit(InputError.exit_code)
 
@@ -139,7 +165,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             os.environ, Path.cwd(), commit_sha=commit, branch=branch, run_id=run_id,
             job=job, attempt=attempt, environment=extra,
         )
-        inputs = expand_inputs(paths)
+        inputs, optional = expand_inputs(paths)
         err = console(stderr=True)
         show_progress = len(inputs) >= PROGRESS_FROM and not json_out and err.is_terminal
         if show_progress:
@@ -147,9 +173,10 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
 
             with Progress(console=err, transient=True) as bar:
                 task = bar.add_task("ingesting", total=len(inputs))
-                outcomes = ingest_batched(st, project, inputs, meta, lambda _o: bar.advance(task))
+                outcomes = ingest_batched(st, project, inputs, meta, lambda _o: bar.advance(task),
+                                          optional=optional)
         else:
-            outcomes = ingest_batched(st, project, inputs, meta)
+            outcomes = ingest_batched(st, project, inputs, meta, optional=optional)
         _print_outcomes(outcomes, json_out)
         if any(o.status is FileStatus.REJECTED for o in outcomes):
             raise typer.Exit(InputError.exit_code)
@@ -162,12 +189,15 @@ def _print_outcomes(outcomes: list[FileOutcome], json_out: bool) -> None:
     out = console()
     rows = []
     for o in outcomes:
+        if o.status is FileStatus.SKIPPED:
+            continue
         if o.summary is not None:
             rows.append([o.status.value, *_counts_row(o.source, o.format.value if o.format else "", o.summary)[:-1]])
         else:
             rows.append([o.status.value, o.source, "", "", "", "", "", "", ""])
     columns = ["status", "file", "format", "tests", "passed", "failed", "errors", "skipped", "results"]
     out.print(table(None, columns, rows))
+    say_skipped([o.source for o in outcomes if o.status is FileStatus.SKIPPED])
     for o in outcomes:
         if o.status is FileStatus.DUPLICATE:
             out.print(f"{o.source}: {o.reason}; stored once", markup=False, highlight=False)

@@ -6,6 +6,7 @@ error raised is :class:`ReportParseError`. Storing: :mod:`argus.ingest.testrepor
 
 from argus.ingest.testreports.model import (
     Limits,
+    NotATestReportError,
     ParsedCase,
     ParsedReport,
     ReportFormat,
@@ -16,6 +17,7 @@ from argus.ingest.testreports.parse import parse_report_bytes, parse_report_file
 
 __all__ = [
     "Limits",
+    "NotATestReportError",
     "ParsedCase",
     "ParsedReport",
     "ReportFormat",

@@ -23,7 +23,13 @@ from typing import Any
 
 from argus.core.enums import Outcome
 from argus.ingest.testreports.gotest import is_go_event, parse_go_test_lines
-from argus.ingest.testreports.model import Limits, ParsedReport, ReportFormat, ReportParseError
+from argus.ingest.testreports.model import (
+    Limits,
+    NotATestReportError,
+    ParsedReport,
+    ReportFormat,
+    ReportParseError,
+)
 from argus.ingest.testreports.rspec import is_rspec, parse_rspec
 from argus.ingest.testreports.xmlstream import CaseCollector, clip, to_datetime, to_float, to_int
 
@@ -61,7 +67,7 @@ def describe_json(doc: Any, lines: bool = False) -> str:
 def parse_mocha(doc: Any, source: str, limits: Limits) -> ParsedReport:
     """Parse a loaded mocha JSON document."""
     if not is_mocha(doc):
-        raise ReportParseError(source, f"unsupported format ({describe_json(doc)})")
+        raise NotATestReportError(source, f"unsupported format ({describe_json(doc)})")
     pending = {
         _str(t.get("fullTitle")) for t in doc.get("pending") or [] if isinstance(t, dict)
     } if isinstance(doc.get("pending"), list) else set()

@@ -35,6 +35,13 @@ class ReportParseError(RejectedInputError):
     """
 
 
+class NotATestReportError(ReportParseError):
+    """The input is well-formed XML or JSON of another kind (``coverage.xml``, ``pom.xml``, ``package.json``).
+
+    A file picked up by a directory or glob is skipped for this; a file named explicitly is rejected.
+    """
+
+
 @dataclass(frozen=True)
 class Limits:
     """Size limits applied while parsing (defaults match ``IngestSettings``)."""

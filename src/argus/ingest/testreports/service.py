@@ -15,7 +15,7 @@ CI metadata by :func:`argus.ingest.ci_env.find_or_create_run` when the first fil
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -31,7 +31,14 @@ from argus.core.hashing import sha256_file
 from argus.core.settings import IngestSettings
 from argus.ingest.ci_env import CiMetadata, find_or_create_run
 from argus.ingest.deadletter import EXCERPT_CHARS, record_dead_letter
-from argus.ingest.testreports.model import Limits, ParsedReport, ReportFormat, ReportParseError, ReportSummary
+from argus.ingest.testreports.model import (
+    Limits,
+    NotATestReportError,
+    ParsedReport,
+    ReportFormat,
+    ReportParseError,
+    ReportSummary,
+)
 from argus.ingest.testreports.parse import parse_report_file
 from argus.ingest.testreports.store import insert_results, resolve_test_cases, result_rows
 from argus.store.models import TestReport, TestRun
@@ -42,6 +49,7 @@ class FileStatus(StrEnum):
     INGESTED = "ingested"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
+    SKIPPED = "skipped"  # found by a directory or glob, and no test report (e.g. coverage.xml)
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class FileOutcome:
     summary: ReportSummary | None = None
     report_id: int | None = None
     run_id: int | None = None
-    reason: str | None = None  # why it was rejected, or which report it duplicates
+    reason: str | None = None  # why it was rejected or skipped, or which report it duplicates
     warnings: tuple[str, ...] = ()
 
 
@@ -163,11 +171,13 @@ def ingest_test_reports(
     settings: IngestSettings,
     progress: Callable[[FileOutcome], None] | None = None,
     run_id: int | None = None,
+    optional: Container[Path] = frozenset(),
 ) -> list[FileOutcome]:
     """Ingest every file of ``paths`` into one run of the session's project (see the module doc).
 
     ``run_id`` attaches to a run created earlier (e.g. by a previous batch of the same command)
-    instead of finding/creating one from ``meta``.
+    instead of finding/creating one from ``meta``. A path in ``optional`` (found by a directory or a
+    glob, not named) that is no test report at all is skipped, not rejected: no dead letter.
     """
     project_id = current_project_id(session)
     limits = limits_from(settings)
@@ -175,7 +185,7 @@ def ingest_test_reports(
     seen = SeenTests(utcnow())
     outcomes: list[FileOutcome] = []
     for path in paths:
-        outcome = _ingest_one(session, project_id, path, limits, holder, seen)
+        outcome = _ingest_one(session, project_id, path, limits, holder, seen, path in optional)
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
@@ -194,7 +204,7 @@ def _reject(session: Session, source: str, reason: str, path: Path, content_hash
 
 
 def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, holder: _RunHolder,
-                seen: SeenTests) -> FileOutcome:
+                seen: SeenTests, optional: bool = False) -> FileOutcome:
     source = str(path)
     content_hash: str | None = None
     try:
@@ -217,6 +227,10 @@ def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, h
                            reason=f"already ingested as report {existing[0]} (same content)")
     try:
         report = parse_report_file(path, limits, source)
+    except NotATestReportError as exc:
+        if optional:
+            return FileOutcome(source, FileStatus.SKIPPED, reason=exc.reason)
+        return _reject(session, source, exc.reason, path, content_hash)
     except ReportParseError as exc:
         return _reject(session, source, exc.reason, path, content_hash)
     run = holder.get(report)

@@ -22,7 +22,14 @@ from defusedxml.common import DefusedXmlException, DTDForbidden, EntitiesForbidd
 
 from argus.core.enums import Outcome
 from argus.ingest.testreports.identity import bounded, make_identity
-from argus.ingest.testreports.model import Limits, ParsedCase, ParsedReport, ReportFormat, ReportParseError
+from argus.ingest.testreports.model import (
+    Limits,
+    NotATestReportError,
+    ParsedCase,
+    ParsedReport,
+    ReportFormat,
+    ReportParseError,
+)
 
 _MAX_INT = 2**31 - 1
 _new_tuple = tuple.__new__
@@ -262,7 +269,7 @@ def parse_xml_chunks(
     def root(tag: str, attrs: dict[str, str]) -> None:
         handler = pick_handler(tag.rsplit(":", 1)[-1], attrs, context)
         if handler is None:
-            raise ReportParseError(source, f"unsupported format (XML with root element <{tag}>)")
+            raise NotATestReportError(source, f"unsupported format (XML with root element <{tag}>)")
         state["handler"] = handler
         parser.StartElementHandler = handler.start
         parser.EndElementHandler = handler.end
