@@ -31,7 +31,7 @@ from argus.ingest.git.features import FEATURE_VERSION, FeatureState
 from argus.ingest.git.fixes import FixDetector
 from argus.ingest.git.labels import label_fixes
 from argus.ingest.git.lines import LineCounter
-from argus.ingest.git.logparse import FileChange, RawCommit, log_args, parse_stream
+from argus.ingest.git.logparse import FileChange, RawCommit, log_args, parse_stream, repair_idents
 from argus.ingest.git.writer import BatchWriter, Prepared
 from argus.store.models import Commit, GitIngestState, Project
 from argus.store.session import current_project_id
@@ -58,6 +58,7 @@ class GitIngestResult:
     links_unresolved: int = 0
     fixes_blamed: int = 0
     blob_reads: int = 0
+    malformed: int = 0  # commits whose author/committer line git could not parse (repaired, see notes)
     bare: bool = False
     shallow: bool = False
     notes: list[str] = field(default_factory=list)
@@ -156,6 +157,12 @@ def ingest_git(
     stats = writer.stats
     result.commits_new, result.files, result.features = stats.commits_new, stats.files, stats.features
     result.restored, result.blob_reads = stats.restored, counter.reads
+    if result.malformed:
+        result.notes.append(
+            f"{result.malformed} commits have an author or committer line git cannot parse (no date, a date "
+            "out of range, a NUL in the name): names and dates were read leniently from the commit objects "
+            "(a missing or out-of-range date takes the commit's other date, else 1970-01-01)"
+        )
     _save_state(session, state_row, name, repo_path, head, state, stats.commits_new, info.shallow)
     if settings.szz if szz is None else szz:
         t0 = time.perf_counter()
@@ -180,6 +187,9 @@ def _prepare(
 ) -> Prepared:
     """Derive identity, fix label, line counts and features of one commit (updating the state)."""
     result.commits_read += 1
+    if commit.malformed:
+        result.malformed += 1
+        repair_idents(commit, git.run(["cat-file", "commit", commit.sha]).split(b"\n\n", 1)[0])
     name, email, key = identity(commit.author_name, commit.author_email)
     on_boundary = commit.sha in boundary
     if on_boundary:
