@@ -16,6 +16,8 @@ features (their diff would be the whole tree) and history features only see the 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,9 +34,15 @@ from argus.ingest.git.fixes import FixDetector
 from argus.ingest.git.labels import label_fixes
 from argus.ingest.git.lines import LineCounter
 from argus.ingest.git.logparse import FileChange, RawCommit, log_args, parse_stream, repair_idents
+from argus.ingest.git.pathfilter import SourceFilter
 from argus.ingest.git.writer import BatchWriter, Prepared
 from argus.store.models import Commit, GitIngestState, Project
 from argus.store.session import current_project_id
+
+#: ``progress(phase, done, total)``: phase ``commits`` or ``szz``.
+Progress = Callable[[str, int, int], None]
+#: Commits between two progress calls while reading history.
+PROGRESS_EVERY = 500
 
 
 @dataclass
@@ -57,6 +65,10 @@ class GitIngestResult:
     links: int = 0
     links_unresolved: int = 0
     fixes_blamed: int = 0
+    fixes_tangled: int = 0  # fixes changing more than git.szz_max_files source files (not blamed)
+    fixes_no_source: int = 0  # fixes that changed no blameable source line (docs, tests, cosmetic only)
+    links_later_than_fix: int = 0  # candidates authored after the fix (dropped)
+    over_blamed: list[str] = field(default_factory=list)  # commits blamed by too many fixes (links removed)
     blob_reads: int = 0
     malformed: int = 0  # commits whose author/committer line git could not parse (repaired, see notes)
     bare: bool = False
@@ -93,8 +105,13 @@ def ingest_git(
     branch: str | None = None,
     since: str | None = None,
     szz: bool | None = None,
+    progress: Progress | None = None,
 ) -> GitIngestResult:
-    """Ingest ``branch`` (default: the repository's current branch) of ``repo_path`` into the project."""
+    """Ingest ``branch`` (default: the repository's current branch) of ``repo_path`` into the project.
+
+    ``progress(phase, done, total)`` is called now and then: phase ``commits`` while reading history
+    (total from ``git rev-list --count``), then ``szz`` as fixes are blamed.
+    """
     started = time.perf_counter()
     git, info = gitcmd.open_repo(repo_path)
     name = branch or gitcmd.current_branch(git) or "HEAD"
@@ -143,9 +160,12 @@ def ingest_git(
     detector = FixDetector.from_settings(settings)
     catfile = gitcmd.CatFile(git)
     counter = LineCounter(catfile, settings.blob_cache_entries)
+    total = _count_commits(git, revisions, since_date) if progress is not None else 0
     try:
         for commit in parse_stream(git.stream(log_args(revisions, since_date=since_date))):
             writer.add(_prepare(commit, state, counter, detector, git, boundary, result))
+            if progress is not None and result.commits_read % PROGRESS_EVERY == 0:
+                progress("commits", result.commits_read, total)
     except BaseException:
         writer.abort()
         raise
@@ -164,16 +184,55 @@ def ingest_git(
             "(a missing or out-of-range date takes the commit's other date, else 1970-01-01)"
         )
     _save_state(session, state_row, name, repo_path, head, state, stats.commits_new, info.shallow)
+    if progress is not None:
+        progress("commits", result.commits_read, max(total, result.commits_read))
     if settings.szz if szz is None else szz:
         t0 = time.perf_counter()
-        if settings.szz_commit_graph and stats.new_fixes:
-            git.run(["commit-graph", "write", "--reachable", "--changed-paths"])
-        outcome = label_fixes(session, git, stats.new_fixes, max_files=settings.szz_max_files,
-                              workers=settings.szz_workers)
-        result.fixes_blamed, result.links, result.links_unresolved = outcome
+        _run_szz(session, git, info, settings, stats.new_fixes, result, progress)
         result.seconds["szz"] = time.perf_counter() - t0
     result.seconds["total"] = time.perf_counter() - started
     return result
+
+
+def _count_commits(git: gitcmd.Git, revisions: list[str], since_date: str | None) -> int:
+    """How many commits the log will read (for progress only; 0 when git cannot say)."""
+    args = ["rev-list", "--count", *([f"--since={since_date}"] if since_date else []), "--end-of-options", *revisions]
+    out = git.run(args, check=False).strip()
+    return int(out) if out.isdigit() else 0
+
+
+def _run_szz(
+    session: Session,
+    git: gitcmd.Git,
+    info: gitcmd.RepoInfo,
+    settings: GitSettings,
+    fixes: list[tuple[int, str, str]],
+    result: GitIngestResult,
+    progress: Progress | None,
+) -> None:
+    """Label the new fixes' bug-inducing commits (blame through a temporary commit-graph if enabled)."""
+    szz_progress = (lambda done, n: progress("szz", done, n)) if progress is not None else None
+    with ExitStack() as stack:
+        blame_git = git
+        if settings.szz_commit_graph and fixes:
+            graph = stack.enter_context(gitcmd.temporary_commit_graph(git, info))
+            if graph is None:
+                result.notes.append("git could not build a commit-graph (git >= 2.27 needed): SZZ ran without it")
+            else:
+                blame_git = graph
+        outcome = label_fixes(session, blame_git, fixes, source=SourceFilter.from_settings(settings),
+                              max_files=settings.szz_max_files,
+                              max_fixes_per_inducing=settings.szz_max_fixes_per_inducing,
+                              workers=settings.szz_workers, progress=szz_progress)
+    result.fixes_blamed, result.links, result.links_unresolved = outcome.fixes, outcome.links, outcome.unresolved
+    result.fixes_tangled, result.fixes_no_source = outcome.stats.fixes_tangled, outcome.stats.fixes_no_source
+    result.links_later_than_fix, result.over_blamed = outcome.later_than_fix, outcome.over_blamed
+    if outcome.over_blamed:
+        result.notes.append(
+            f"{len(outcome.over_blamed)} commits were blamed by more than {settings.szz_max_fixes_per_inducing} "
+            f"fixes (bulk imports or reformatting): their SZZ links were removed ({', '.join(s[:12] for s in outcome.over_blamed[:5])}"
+            f"{' …' if len(outcome.over_blamed) > 5 else ''})"
+        )
 
 
 def _prepare(
