@@ -14,16 +14,14 @@ that many bugs: its links are removed and the commit is named in the result.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from argus.ingest.git.gitcmd import Git
-from argus.ingest.git.pathfilter import SourceFilter
-from argus.ingest.git.szz import SzzStats, find_inducing
+from argus.ingest.git.szz import InducingLink, SzzStats
 from argus.store.models import BugLink, Commit
 from argus.store.session import current_project_id
 
@@ -44,22 +42,20 @@ class LabelOutcome:
 
 def label_fixes(
     session: Session,
-    git: Git,
     fixes: Sequence[tuple[int, str, str]],
+    links: Sequence[InducingLink],
     *,
-    source: SourceFilter | None = None,
-    max_files: int = 20,
     max_fixes_per_inducing: int = 0,
-    workers: int = 2,
-    progress: Callable[[int, int], None] | None = None,
 ) -> LabelOutcome:
-    """Blame the fixes ``(commit id, sha, first parent)`` and store their links."""
+    """Store the links of the fixes ``(commit id, sha, first parent)`` (replacing earlier ones).
+
+    Links of fixes not in ``fixes`` (commits stored by an earlier run) are ignored.
+    """
     out = LabelOutcome(fixes=len(fixes))
     if not fixes:
         return out
     fix_ids = {sha: cid for cid, sha, _ in fixes}
-    links = list(find_inducing(git, [(sha, parent) for _, sha, parent in fixes], source=source,
-                               max_files=max_files, workers=workers, stats=out.stats, progress=progress))
+    links = [link for link in links if link.fix_sha in fix_ids]
     wanted = sorted({link.inducing_sha for link in links} | set(fix_ids))
     known: dict[str, tuple[int, Any]] = {}
     for i in range(0, len(wanted), 500):

@@ -35,6 +35,8 @@ from argus.ingest.git.labels import label_fixes
 from argus.ingest.git.lines import LineCounter
 from argus.ingest.git.logparse import FileChange, RawCommit, log_args, parse_stream, repair_idents
 from argus.ingest.git.pathfilter import SourceFilter
+from argus.ingest.git.szz import InducingLink, SzzStats
+from argus.ingest.git.szz_pipeline import BlamePipeline
 from argus.ingest.git.writer import BatchWriter, Prepared
 from argus.store.models import Commit, GitIngestState, Project
 from argus.store.session import current_project_id
@@ -161,35 +163,42 @@ def ingest_git(
     catfile = gitcmd.CatFile(git)
     counter = LineCounter(catfile, settings.blob_cache_entries)
     total = _count_commits(git, revisions, since_date) if progress is not None else 0
-    try:
-        for commit in parse_stream(git.stream(log_args(revisions, since_date=since_date))):
-            writer.add(_prepare(commit, state, counter, detector, git, boundary, result))
-            if progress is not None and result.commits_read % PROGRESS_EVERY == 0:
-                progress("commits", result.commits_read, total)
-    except BaseException:
-        writer.abort()
-        raise
-    else:
-        writer.close()
-    finally:
-        catfile.close()
-    result.seconds["history"] = time.perf_counter() - started
-    stats = writer.stats
-    result.commits_new, result.files, result.features = stats.commits_new, stats.files, stats.features
-    result.restored, result.blob_reads = stats.restored, counter.reads
-    if result.malformed:
-        result.notes.append(
-            f"{result.malformed} commits have an author or committer line git cannot parse (no date, a date "
-            "out of range, a NUL in the name): names and dates were read leniently from the commit objects "
-            "(a missing or out-of-range date takes the commit's other date, else 1970-01-01)"
-        )
-    _save_state(session, state_row, name, repo_path, head, state, stats.commits_new, info.shallow)
-    if progress is not None:
-        progress("commits", result.commits_read, max(total, result.commits_read))
-    if settings.szz if szz is None else szz:
-        t0 = time.perf_counter()
-        _run_szz(session, git, info, settings, stats.new_fixes, result, progress)
-        result.seconds["szz"] = time.perf_counter() - t0
+    with ExitStack() as stack:
+        pipeline = _start_szz(stack, git, info, settings, result) if (settings.szz if szz is None else szz) else None
+        try:
+            for commit in parse_stream(git.stream(log_args(revisions, since_date=since_date))):
+                prepared = _prepare(commit, state, counter, detector, git, boundary, result)
+                writer.add(prepared)
+                if pipeline is not None and prepared.is_fix and commit.parents:
+                    pipeline.add(commit.sha, commit.parents[0], commit.files)
+                if progress is not None and result.commits_read % PROGRESS_EVERY == 0:
+                    progress("commits", result.commits_read, total)
+        except BaseException:
+            writer.abort()
+            raise
+        else:
+            writer.close()
+        finally:
+            catfile.close()
+        result.seconds["history"] = time.perf_counter() - started
+        stats = writer.stats
+        result.commits_new, result.files, result.features = stats.commits_new, stats.files, stats.features
+        result.restored, result.blob_reads = stats.restored, counter.reads
+        if result.malformed:
+            result.notes.append(
+                f"{result.malformed} commits have an author or committer line git cannot parse (no date, a date "
+                "out of range, a NUL in the name): names and dates were read leniently from the commit objects "
+                "(a missing or out-of-range date takes the commit's other date, else 1970-01-01)"
+            )
+        _save_state(session, state_row, name, repo_path, head, state, stats.commits_new, info.shallow)
+        if progress is not None:
+            progress("commits", result.commits_read, max(total, result.commits_read))
+        if pipeline is not None:
+            t0 = time.perf_counter()
+            links = pipeline.finish((lambda done, n: progress("szz", done, n)) if progress is not None else None)
+            _store_links(session, settings, stats.new_fixes, links, pipeline.stats, result)
+            result.seconds["szz_wait"] = time.perf_counter() - t0
+            result.seconds["szz"] = result.seconds.get("szz_setup", 0.0) + result.seconds["szz_wait"]
     result.seconds["total"] = time.perf_counter() - started
     return result
 
@@ -201,37 +210,43 @@ def _count_commits(git: gitcmd.Git, revisions: list[str], since_date: str | None
     return int(out) if out.isdigit() else 0
 
 
-def _run_szz(
+def _start_szz(
+    stack: ExitStack, git: gitcmd.Git, info: gitcmd.RepoInfo, settings: GitSettings, result: GitIngestResult
+) -> BlamePipeline:
+    """Start the background SZZ pipeline (through a temporary commit-graph when enabled)."""
+    t0 = time.perf_counter()
+    blame_git = git
+    if settings.szz_commit_graph:
+        graph = stack.enter_context(gitcmd.temporary_commit_graph(git, info))
+        if graph is None:
+            result.notes.append("git could not build a commit-graph (git >= 2.27 needed): SZZ ran without it")
+        else:
+            blame_git = graph
+    pipeline = BlamePipeline(blame_git, SourceFilter.from_settings(settings), max_files=settings.szz_max_files,
+                             workers=settings.szz_workers)
+    stack.callback(pipeline.close)
+    result.seconds["szz_setup"] = time.perf_counter() - t0
+    return pipeline
+
+
+def _store_links(
     session: Session,
-    git: gitcmd.Git,
-    info: gitcmd.RepoInfo,
     settings: GitSettings,
     fixes: list[tuple[int, str, str]],
+    links: list[InducingLink],
+    stats: SzzStats,
     result: GitIngestResult,
-    progress: Progress | None,
 ) -> None:
-    """Label the new fixes' bug-inducing commits (blame through a temporary commit-graph if enabled)."""
-    szz_progress = (lambda done, n: progress("szz", done, n)) if progress is not None else None
-    with ExitStack() as stack:
-        blame_git = git
-        if settings.szz_commit_graph and fixes:
-            graph = stack.enter_context(gitcmd.temporary_commit_graph(git, info))
-            if graph is None:
-                result.notes.append("git could not build a commit-graph (git >= 2.27 needed): SZZ ran without it")
-            else:
-                blame_git = graph
-        outcome = label_fixes(session, blame_git, fixes, source=SourceFilter.from_settings(settings),
-                              max_files=settings.szz_max_files,
-                              max_fixes_per_inducing=settings.szz_max_fixes_per_inducing,
-                              workers=settings.szz_workers, progress=szz_progress)
+    """Store the SZZ links of the run's new fixes and report what was left out."""
+    outcome = label_fixes(session, fixes, links, max_fixes_per_inducing=settings.szz_max_fixes_per_inducing)
     result.fixes_blamed, result.links, result.links_unresolved = outcome.fixes, outcome.links, outcome.unresolved
-    result.fixes_tangled, result.fixes_no_source = outcome.stats.fixes_tangled, outcome.stats.fixes_no_source
+    result.fixes_tangled, result.fixes_no_source = stats.fixes_tangled, stats.fixes_no_source
     result.links_later_than_fix, result.over_blamed = outcome.later_than_fix, outcome.over_blamed
     if outcome.over_blamed:
+        shown = ", ".join(s[:12] for s in outcome.over_blamed[:5]) + (" …" if len(outcome.over_blamed) > 5 else "")
         result.notes.append(
             f"{len(outcome.over_blamed)} commits were blamed by more than {settings.szz_max_fixes_per_inducing} "
-            f"fixes (bulk imports or reformatting): their SZZ links were removed ({', '.join(s[:12] for s in outcome.over_blamed[:5])}"
-            f"{' …' if len(outcome.over_blamed) > 5 else ''})"
+            f"fixes (bulk imports or reformatting): their SZZ links were removed ({shown})"
         )
 
 

@@ -12,15 +12,15 @@ or re-commented code), and lines the fix moved (the same code added elsewhere in
 hunk or file). Fixes changing more than ``max_files`` source files are not blamed (tangled). Lines a
 fix only *adds* cannot be blamed and give no link (classic SZZ).
 
-One ``git log --no-walk --stdin -p`` process reads the patches of every fix commit; ``git blame``
-then runs once per (fix, file) with one ``-L`` range per run of deleted lines, a few in parallel.
+``git log --no-walk --stdin -p`` reads the patches of fix commits in batches; ``git blame`` then runs
+once per (fix, file) with one ``-L`` range per run of deleted lines, a few in parallel, while the
+history is still being read (:mod:`argus.ingest.git.szz_pipeline`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from argus.ingest.git.gitcmd import Git
@@ -312,56 +312,3 @@ def blame_file(git: Git, parent: str, fix_file: FixFile) -> dict[int, str]:
         args += ["-L", f"{start},{end}"]
     args += [parent, "--", fix_file.path]
     return parse_blame_porcelain(git.run(args, check=False))
-
-
-def find_inducing(
-    git: Git,
-    fixes: Sequence[tuple[str, str]],
-    *,
-    source: SourceFilter | None = None,
-    max_files: int = 20,
-    workers: int = 2,
-    stats: SzzStats | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> Iterator[InducingLink]:
-    """Links from each ``(fix_sha, parent_sha)`` to the commits that introduced its changed lines.
-
-    ``progress(done, total)`` is called as fixes finish (total = fixes with lines to blame).
-    """
-    if not fixes:
-        return
-    stats = stats if stats is not None else SzzStats()
-    parent_of = dict(fixes)
-    stdin = "".join(f"{sha}\n" for sha, _ in fixes).encode()
-    tasks: list[tuple[str, FixFile]] = []
-    for patch in parse_fix_patches(git.stream(fix_patch_args(), stdin=stdin), source, stats):
-        if patch.sha not in parent_of:
-            continue
-        if patch.files_changed > max_files:
-            stats.fixes_tangled += 1
-        elif not patch.files:
-            stats.fixes_no_source += 1
-        else:
-            tasks.extend((patch.sha, f) for f in patch.files)
-    left: dict[str, int] = {}
-    for sha, _ in tasks:
-        left[sha] = left.get(sha, 0) + 1
-    total, done = len(left), 0
-    stats.blame_calls += len(tasks)
-    if progress is not None:
-        progress(0, total)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        blamed = pool.map(lambda t: blame_file(git, parent_of[t[0]], t[1]), tasks)
-        for (fix_sha, fix_file), owners in zip(tasks, blamed, strict=True):
-            by_commit: dict[str, list[int]] = {}
-            for line in fix_file.lines:
-                owner = owners.get(line)
-                if owner is not None and owner != fix_sha:
-                    by_commit.setdefault(owner, []).append(line)
-            for sha, lines in by_commit.items():
-                yield InducingLink(fix_sha, sha, fix_file.path, tuple(lines))
-            left[fix_sha] -= 1
-            if left[fix_sha] == 0:
-                done += 1
-                if progress is not None:
-                    progress(done, total)
