@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from git_repo_builder import DAY, T0
 from sqlalchemy import select
@@ -141,3 +143,23 @@ def test_szz_commit_graph_is_never_written_into_the_repository(make_repo, projec
     assert sorted(p.relative_to(r.path) for p in (r.path / ".git").rglob("*")) == before
     inducing = project_session.scalars(select(Commit.sha).join(BugLink, BugLink.inducing_commit_id == Commit.id))
     assert list(inducing) == [first]
+
+
+def test_temporary_commit_graph_serves_blame_outside_the_repository(make_repo):
+    from argus.ingest.git import gitcmd
+    from argus.ingest.git.szz import FixFile, blame_file
+
+    r = make_repo()
+    r.write("a.py", "x = 1\ny = 2\n")
+    first = r.commit("initial", when=T0)
+    r.write("a.py", "x = 1\ny = 3\n")
+    second = r.commit("Fix y", when=T0 + DAY)
+    git, info = gitcmd.open_repo(r.path)
+    before = sorted(p.relative_to(r.path) for p in (r.path / ".git").rglob("*"))
+    with gitcmd.temporary_commit_graph(git, info) as graph:
+        assert graph is not None
+        tmp = graph.env["GIT_OBJECT_DIRECTORY"]
+        assert (Path(tmp) / "info" / "commit-graph").is_file()
+        assert blame_file(graph, second + "^", FixFile("a.py", (2,))) == {2: first}
+    assert not Path(tmp).exists()
+    assert sorted(p.relative_to(r.path) for p in (r.path / ".git").rglob("*")) == before

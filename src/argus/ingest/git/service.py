@@ -43,6 +43,8 @@ from argus.store.session import current_project_id
 
 #: ``progress(phase, done, total)``: phase ``commits`` or ``szz``.
 Progress = Callable[[str, int, int], None]
+#: Histories shorter than this are blamed without building a commit-graph (it would cost more than it saves).
+COMMIT_GRAPH_MIN_COMMITS = 1000
 #: Commits between two progress calls while reading history.
 PROGRESS_EVERY = 500
 
@@ -162,9 +164,10 @@ def ingest_git(
     detector = FixDetector.from_settings(settings)
     catfile = gitcmd.CatFile(git)
     counter = LineCounter(catfile, settings.blob_cache_entries)
-    total = _count_commits(git, revisions, since_date) if progress is not None else 0
+    do_szz = settings.szz if szz is None else szz
+    total = _count_commits(git, revisions, since_date) if progress is not None or do_szz else 0
     with ExitStack() as stack:
-        pipeline = _start_szz(stack, git, info, settings, result) if (settings.szz if szz is None else szz) else None
+        pipeline = _start_szz(stack, git, info, settings, result, total) if do_szz else None
         try:
             for commit in parse_stream(git.stream(log_args(revisions, since_date=since_date))):
                 prepared = _prepare(commit, state, counter, detector, git, boundary, result)
@@ -211,12 +214,13 @@ def _count_commits(git: gitcmd.Git, revisions: list[str], since_date: str | None
 
 
 def _start_szz(
-    stack: ExitStack, git: gitcmd.Git, info: gitcmd.RepoInfo, settings: GitSettings, result: GitIngestResult
+    stack: ExitStack, git: gitcmd.Git, info: gitcmd.RepoInfo, settings: GitSettings, result: GitIngestResult,
+    commits: int,
 ) -> BlamePipeline:
-    """Start the background SZZ pipeline (through a temporary commit-graph when enabled)."""
+    """Start the background SZZ pipeline (through a temporary commit-graph for long histories)."""
     t0 = time.perf_counter()
     blame_git = git
-    if settings.szz_commit_graph:
+    if settings.szz_commit_graph and commits >= COMMIT_GRAPH_MIN_COMMITS:
         graph = stack.enter_context(gitcmd.temporary_commit_graph(git, info))
         if graph is None:
             result.notes.append("git could not build a commit-graph (git >= 2.27 needed): SZZ ran without it")
