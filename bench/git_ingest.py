@@ -137,7 +137,8 @@ def run_argus(repo: Path, branch: str, *, url: str | None = None, szz: bool = Fa
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench_first_ingest(label: str, repo: Path, branch: str, ref: float, args: argparse.Namespace) -> dict[str, Any]:
+def bench_first_ingest(label: str, repo: Path, branch: str, ref: float, ref_cpu: float, args: argparse.Namespace
+                       ) -> dict[str, Any]:
     """Default first ingest *with* SZZ (the user's first run) against ``git log --numstat``; old code too."""
     truth = repo.with_name(repo.name + ".truth.json")
     extra: dict[str, Any] = {"defaults": True, "sample": True}
@@ -148,11 +149,13 @@ def bench_first_ingest(label: str, repo: Path, branch: str, ref: float, args: ar
     for name, src in variants:
         runs = [run_argus(repo, branch, szz=True, extra=extra, src=src) for _ in range(args.repeat)]
         secs = statistics.median(r["seconds"] for r in runs)
+        cpu = statistics.median(r["cpu_s"] for r in runs)
         lab = runs[0]["labels"]
-        res[name] = {"seconds": secs, "ratio": secs / ref, "szz_s": statistics.median(r["szz_s"] or 0 for r in runs),
+        res[name] = {"seconds": secs, "ratio": secs / ref, "cpu_s": cpu, "cpu_ratio": cpu / ref_cpu, "szz_s": statistics.median(r["szz_s"] or 0 for r in runs),
                      "run": {k: v for k, v in runs[0].items() if k != "labels"},
                      "labels": {k: v for k, v in lab.items() if k != "links"}, "links": lab.get("links", [])}
-        note = (f"{secs / ref:.2f}x git log --numstat, goal <= 3x; SZZ {res[name]['szz_s']:.1f} s; "
+        note = (f"{secs / ref:.2f}x git log --numstat, goal <= 3x; CPU {cpu:.2f} s = {cpu / ref_cpu:.2f}x; "
+                f"SZZ {res[name]['szz_s']:.1f} s; "
                 f"fixes {lab['fix_pct']:.1f} %, bug-inducing {lab['inducing_pct']:.1f} %, "
                 f"max {lab['max_fixes_per_inducing']} fixes per inducing commit")
         if "precision" in lab:
@@ -200,7 +203,7 @@ def bench_repo(label: str, repo: Path, args: argparse.Namespace) -> dict[str, An
     line(f"{label}.argus_ingest_sqlite_cpu", argus_cpu, "s",
          f"Python + git CPU, {argus_cpu / ref_cpu:.2f}x the reference's CPU")
     line(f"{label}.argus_peak_rss", runs[0]["maxrss_mb"], "MB")
-    res["first_ingest"] = bench_first_ingest(label, repo, branch, ref, args)
+    res["first_ingest"] = bench_first_ingest(label, repo, branch, ref, ref_cpu, args)
     if args.first_ingest_only:
         return res
     if args.pg:
