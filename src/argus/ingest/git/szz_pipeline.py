@@ -38,7 +38,8 @@ class BlamePipeline:
 
     def __init__(self, git: Git, source: SourceFilter | None, *, max_files: int, workers: int) -> None:
         self.git, self.source, self.max_files = git, source, max_files
-        self.stats = SzzStats()
+        self.stats = SzzStats()  # counted by the caller's thread (add)
+        self.feeder_stats = SzzStats()  # counted by the feeder thread, merged by finish()
         self.parent_of: dict[str, str] = {}
         self.pending: list[str] = []
         self.tasks: list[_Task] = []
@@ -75,16 +76,17 @@ class BlamePipeline:
                 if self.stopped.is_set():
                     continue
                 stdin = "".join(f"{sha}\n" for sha in batch).encode()
-                for patch in parse_fix_patches(self.git.stream(fix_patch_args(), stdin=stdin), self.source, self.stats):
+                stats = self.feeder_stats
+                for patch in parse_fix_patches(self.git.stream(fix_patch_args(), stdin=stdin), self.source, stats):
                     if patch.sha not in self.parent_of or self.stopped.is_set():
                         continue
                     if not patch.files:
-                        self.stats.fixes_no_source += 1
+                        stats.fixes_no_source += 1
                         continue
                     for f in patch.files:
                         future = self.pool.submit(blame_file, self.git, self.parent_of[patch.sha], f)
                         self.tasks.append((patch.sha, f, future))
-                        self.stats.blame_calls += 1
+                        stats.blame_calls += 1
         except BaseException as exc:  # re-raised by finish()
             self.error = exc
 
@@ -96,6 +98,8 @@ class BlamePipeline:
         if self.error is not None:
             self.close()
             raise self.error
+        for name in ("fixes_tangled", "fixes_no_source", "lines_cosmetic", "blame_calls"):
+            setattr(self.stats, name, getattr(self.stats, name) + getattr(self.feeder_stats, name))
         left: dict[str, int] = {}
         for sha, _, _ in self.tasks:
             left[sha] = left.get(sha, 0) + 1
