@@ -64,6 +64,7 @@ from argus.store.models import GitIngestState
 from argus.ingest.git.service import ingest_git
 from sqlalchemy import select, text
 repo, url, branch, szz, graph = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1", sys.argv[5] == "1"
+extra = json.loads(sys.argv[6]) if len(sys.argv) > 6 else {}
 schema = None
 if url.startswith("postgresql"):
     schema = "bench_" + uuid.uuid4().hex[:10]
@@ -79,9 +80,35 @@ def cpu():
 t0, c0 = time.perf_counter(), cpu()
 with unit_of_work(make_session_factory(eng)) as s:
     get_or_create_project(s, "bench")
-    r = ingest_git(s, Path(repo), GitSettings(szz=szz, szz_commit_graph=graph), branch=branch)
+    settings = GitSettings(szz=szz, szz_commit_graph=graph) if not extra.get("defaults") else GitSettings(szz=szz)
+    r = ingest_git(s, Path(repo), settings, branch=branch)
+    elapsed, cpu_s = time.perf_counter() - t0, cpu() - c0
     state_bytes = len(s.scalars(select(GitIngestState)).one().feature_state)
-elapsed, cpu_s = time.perf_counter() - t0, cpu() - c0
+    labels = {}
+    if szz:
+        shas = dict(s.execute(text('SELECT id, sha FROM "commit"')).all())
+        pairs = {(shas[f], shas[i]) for f, i in s.execute(text("SELECT fix_commit_id, inducing_commit_id FROM bug_link"))}
+        plain = s.execute(text('SELECT count(*) FROM "commit" WHERE NOT is_merge')).scalar()
+        fixes = s.execute(text('SELECT count(*) FROM "commit" WHERE is_fix')).scalar()
+        blamed = {}
+        for _, i in pairs:
+            blamed[i] = blamed.get(i, 0) + 1
+        labels = {"commits_non_merge": plain, "fix_pct": 100.0 * fixes / max(1, plain),
+                  "inducing_pct": 100.0 * len(blamed) / max(1, plain), "pairs": len(pairs),
+                  "max_fixes_per_inducing": max(blamed.values(), default=0)}
+        if extra.get("truth"):
+            truth = {tuple(p) for p in json.loads(Path(extra["truth"]).read_text())["pairs"]}
+            truth_fixes = {f for f, _ in truth}
+            subject = dict(s.execute(text('SELECT sha, message FROM "commit"')).all())
+            typed_nonfix = ("docs", "chore", "test", "style", "ci", "build", "refactor", "feat")
+            judged = [p for p in pairs if p[0] in truth_fixes or subject[p[0]].split(":")[0].split("(")[0] in typed_nonfix]
+            correct = sum(1 for p in judged if p in truth)
+            labels.update(truth_pairs=len(truth), judged_pairs=len(judged), correct=correct,
+                          precision=correct / max(1, len(judged)), recall=correct / max(1, len(truth)))
+    if extra.get("sample"):
+        rows = s.execute(text('SELECT f.sha, f.message, i.sha, i.message, b.path, b.lines FROM bug_link b '
+                              'JOIN "commit" f ON f.id = b.fix_commit_id JOIN "commit" i ON i.id = b.inducing_commit_id'))
+        labels["links"] = [[a, m.splitlines()[0][:70], b, n.splitlines()[0][:70], p, str(ln)] for a, m, b, n, p, ln in rows]
 eng.dispose()
 if schema:
     with admin.begin() as c:
@@ -89,19 +116,52 @@ if schema:
 print(json.dumps({"seconds": elapsed, "cpu_s": cpu_s, "commits": r.commits_new, "files": r.files, "features": r.features,
                   "fixes": r.fixes, "links": r.links, "unresolved": r.links_unresolved, "szz_s": r.seconds.get("szz"),
                   "blob_reads": r.blob_reads, "state_bytes": state_bytes,
-                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "labels": labels,
+                  "tangled": getattr(r, "fixes_tangled", None), "no_source": getattr(r, "fixes_no_source", None)}))
 """
 
 
-def run_argus(repo: Path, branch: str, *, url: str | None = None, szz: bool = False, graph: bool = False
-              ) -> dict[str, Any]:
-    """One ingest in a fresh interpreter and database; returns its figures."""
+def run_argus(repo: Path, branch: str, *, url: str | None = None, szz: bool = False, graph: bool = False,
+              extra: dict[str, Any] | None = None, src: Path | None = None) -> dict[str, Any]:
+    """One ingest in a fresh interpreter and database (Argus from ``src`` if given); returns its figures."""
+    env = None
+    if src is not None:
+        import os
+
+        env = {**os.environ, "PYTHONPATH": str(src)}
     with tempfile.TemporaryDirectory() as tmp:
         db = url or f"sqlite:///{tmp}/bench.db"
         out = subprocess.run([sys.executable, "-c", CHILD, str(repo), db, branch, "1" if szz else "0",
-                              "1" if graph else "0"],
-                             capture_output=True, text=True, check=True, cwd=ROOT)
+                              "1" if graph else "0", json.dumps(extra or {})],
+                             capture_output=True, text=True, check=True, cwd=tmp if src else ROOT, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_first_ingest(label: str, repo: Path, branch: str, ref: float, ref_cpu: float, args: argparse.Namespace
+                       ) -> dict[str, Any]:
+    """Default first ingest *with* SZZ (the user's first run) against ``git log --numstat``; old code too."""
+    truth = repo.with_name(repo.name + ".truth.json")
+    extra: dict[str, Any] = {"defaults": True, "sample": True}
+    if truth.exists():
+        extra["truth"] = str(truth)
+    res: dict[str, Any] = {}
+    variants = [("after", None)] + ([("before", args.before_src)] if args.before_src else [])
+    for name, src in variants:
+        runs = [run_argus(repo, branch, szz=True, extra=extra, src=src) for _ in range(args.repeat)]
+        secs = statistics.median(r["seconds"] for r in runs)
+        cpu = statistics.median(r["cpu_s"] for r in runs)
+        lab = runs[0]["labels"]
+        res[name] = {"seconds": secs, "ratio": secs / ref, "cpu_s": cpu, "cpu_ratio": cpu / ref_cpu, "szz_s": statistics.median(r["szz_s"] or 0 for r in runs),
+                     "run": {k: v for k, v in runs[0].items() if k != "labels"},
+                     "labels": {k: v for k, v in lab.items() if k != "links"}, "links": lab.get("links", [])}
+        note = (f"{secs / ref:.2f}x git log --numstat, goal <= 3x; CPU {cpu:.2f} s = {cpu / ref_cpu:.2f}x; "
+                f"SZZ {res[name]['szz_s']:.1f} s; "
+                f"fixes {lab['fix_pct']:.1f} %, bug-inducing {lab['inducing_pct']:.1f} %, "
+                f"max {lab['max_fixes_per_inducing']} fixes per inducing commit")
+        if "precision" in lab:
+            note += f"; planted truth: precision {lab['precision']:.3f}, recall {lab['recall']:.3f}"
+        line(f"{label}.first_ingest_with_szz_{name}", secs, "s", note)
+    return res
 
 
 def time_pydriller(repo: Path, to_commit: str) -> tuple[float, int, int]:
@@ -143,6 +203,9 @@ def bench_repo(label: str, repo: Path, args: argparse.Namespace) -> dict[str, An
     line(f"{label}.argus_ingest_sqlite_cpu", argus_cpu, "s",
          f"Python + git CPU, {argus_cpu / ref_cpu:.2f}x the reference's CPU")
     line(f"{label}.argus_peak_rss", runs[0]["maxrss_mb"], "MB")
+    res["first_ingest"] = bench_first_ingest(label, repo, branch, ref, ref_cpu, args)
+    if args.first_ingest_only:
+        return res
     if args.pg:
         pg = statistics.median(run_argus(repo, branch, url=args.pg)["seconds"] for _ in range(args.repeat))
         res["argus_postgres_s"] = pg
@@ -195,13 +258,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--szz-commits", type=int, default=5000, help="SZZ is timed on this prefix (blame is slow).")
     ap.add_argument("--memory", action="store_true", help="Peak RSS on 25/50/100%% prefixes.")
     ap.add_argument("--pg", default=None, help="Also time PostgreSQL at this URL (a schema per run).")
+    ap.add_argument("--before-src", type=Path, default=None,
+                    help="Also time the first ingest with the Argus package at this src/ (e.g. an older commit's).")
+    ap.add_argument("--first-ingest-only", action="store_true",
+                    help="Only the reference, the ingest without SZZ and the default first ingest with SZZ.")
+    ap.add_argument("--style", choices=["plain", "conventional"], default="plain",
+                    help="Shape of the generated repository (conventional: typed messages, docs, tests, planted bugs).")
     args = ap.parse_args(argv)
     results: dict[str, Any] = {}
     if not args.no_generated:
-        if not GENERATED.exists() or int(git(GENERATED, "rev-list", "--count", "main")) != args.commits:
-            subprocess.run([sys.executable, str(ROOT / "bench" / "make_git_repo.py"), str(GENERATED),
-                            "--commits", str(args.commits)], check=True)
-        results["generated"] = bench_repo("generated", GENERATED, args)
+        gen = GENERATED if args.style == "plain" else GENERATED.with_name(f"argus-bench-git-{args.style}-{args.commits}")
+        if not gen.exists() or int(git(gen, "rev-list", "--count", "main")) != args.commits:
+            subprocess.run([sys.executable, str(ROOT / "bench" / "make_git_repo.py"), str(gen),
+                            "--commits", str(args.commits), "--style", args.style], check=True)
+        results["generated"] = bench_repo("generated", gen, args)
     for repo in args.repo or [ROOT]:
         results[repo.name or "repo"] = bench_repo(repo.resolve().name, repo, args)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -65,3 +65,23 @@ def test_cli_errors_are_one_line(cli_env, tmp_path, make_repo, capsys):
     assert "commit abcd not found" in capsys.readouterr().err
     assert main(["changes", "show", "zz", "-p", "x"]) == 6
     assert main(["changes", "list", "--since", "soon", "-p", "x"]) == 6
+
+
+def test_progress_goes_to_stderr_and_keeps_json_clean(cli_env, make_repo, capsys):
+    r = make_repo()
+    r.write("app.py", "def f():\n    return 1\n")
+    r.commit("add f", when=T0)
+    r.write("app.py", "def f():\n    return 2\n")
+    r.commit("fix: f returns 2", when=T0 + DAY)
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    assert main(["ingest", "git", "--repo", str(r.path), "-p", "web", "--progress", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["links"] == 1  # stdout is the JSON document only
+    assert "reading history: 2/2 commits (100%)" in captured.err
+    assert "SZZ: 1/1 fixes blamed (100%)" in captured.err
+    # not a terminal and no --progress: nothing on stderr
+    r.write("app.py", "def f():\n    return 3\n")
+    r.commit("fix: f returns 3", when=T0 + 2 * DAY)
+    assert main(["ingest", "git", "-p", "web", "--json"]) == 0
+    assert capsys.readouterr().err == ""

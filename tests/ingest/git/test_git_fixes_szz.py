@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from git_repo_builder import DAY, T0
 from sqlalchemy import select
@@ -108,8 +110,9 @@ def test_szz_links_fix_to_inducing_commit(make_repo, project_session):
         select(Commit.sha, BugLink.path, BugLink.lines).join(BugLink, BugLink.inducing_commit_id == Commit.id)
     ).all()
     # line 2 ('s = 1') comes from `bad`; line 5 changed only in whitespace and line 7 is a comment:
-    # neither is blamed; notes.txt line 1 was written by the initial commit
-    assert sorted(rows) == sorted([(bad, "calc.py", [2]), (base, "notes.txt", [1])])
+    # neither is blamed; notes.txt is not source code (the initial commit wrote it: no link either)
+    assert rows == [(bad, "calc.py", [2])]
+    assert base not in {sha for sha, _, _ in rows}
     assert cosmetic not in {sha for sha, _, _ in rows}
     fix_ids = set(project_session.scalars(select(BugLink.fix_commit_id)))
     assert fix_ids == set(project_session.scalars(select(Commit.id).where(Commit.sha == fix)))
@@ -118,24 +121,45 @@ def test_szz_links_fix_to_inducing_commit(make_repo, project_session):
 def test_szz_skips_fixes_changing_too_many_files(make_repo, project_session):
     r = make_repo()
     for i in range(3):
-        r.write(f"f{i}.txt", "a\n")
+        r.write(f"f{i}.py", "a = 1\n")
     r.commit("initial", when=T0)
     for i in range(3):
-        r.write(f"f{i}.txt", "b\n")
+        r.write(f"f{i}.py", "b = 2\n")
     r.commit("fix everything", when=T0 + DAY)
     result = ingest_git(project_session, r.path, GitSettings(szz_max_files=2))
     assert result.fixes_blamed == 1 and result.links == 0
 
 
-def test_szz_with_commit_graph_gives_the_same_links(make_repo, project_session):
+def test_szz_commit_graph_is_never_written_into_the_repository(make_repo, project_session):
     r = make_repo()
     r.write("a.py", "x = 1\ny = 2\n")
     first = r.commit("initial", when=T0)
     r.write("a.py", "x = 1\ny = 3\n")
     r.commit("Fix y", when=T0 + DAY)
-    graph = r.path / ".git" / "objects" / "info" / "commit-graph"
-    assert not graph.exists()
+    before = sorted(p.relative_to(r.path) for p in (r.path / ".git").rglob("*"))
     result = ingest_git(project_session, r.path, GitSettings(szz_commit_graph=True))
-    assert graph.exists() and result.links == 1
+    assert result.links == 1
+    # the commit-graph lives in a temporary directory: nothing is written into the repository
+    assert sorted(p.relative_to(r.path) for p in (r.path / ".git").rglob("*")) == before
     inducing = project_session.scalars(select(Commit.sha).join(BugLink, BugLink.inducing_commit_id == Commit.id))
     assert list(inducing) == [first]
+
+
+def test_temporary_commit_graph_serves_blame_outside_the_repository(make_repo):
+    from argus.ingest.git import gitcmd
+    from argus.ingest.git.szz import FixFile, blame_file
+
+    r = make_repo()
+    r.write("a.py", "x = 1\ny = 2\n")
+    first = r.commit("initial", when=T0)
+    r.write("a.py", "x = 1\ny = 3\n")
+    second = r.commit("Fix y", when=T0 + DAY)
+    git, info = gitcmd.open_repo(r.path)
+    before = sorted(p.relative_to(r.path) for p in (r.path / ".git").rglob("*"))
+    with gitcmd.temporary_commit_graph(git, info) as graph:
+        assert graph is not None
+        tmp = graph.env["GIT_OBJECT_DIRECTORY"]
+        assert (Path(tmp) / "info" / "commit-graph").is_file()
+        assert blame_file(graph, second + "^", FixFile("a.py", (2,))) == {2: first}
+    assert not Path(tmp).exists()
+    assert sorted(p.relative_to(r.path) for p in (r.path / ".git").rglob("*")) == before

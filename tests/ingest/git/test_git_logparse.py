@@ -99,7 +99,7 @@ def test_decode_text_never_fails_and_drops_nul():
 
 
 def test_malformed_record_is_rejected():
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="malformed record"):
         parse_record(b"only\x1ftwo fields")
 
 

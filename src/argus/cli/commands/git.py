@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
@@ -15,6 +17,46 @@ from argus.ingest.git.service import ingest_git
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
     from argus.ingest.git.queries import ChangeDetail
+
+
+_PROGRESS_LABELS = {"commits": ("reading history", "commits"), "szz": ("SZZ", "fixes blamed")}
+
+
+class _Progress:
+    """Progress of ``ingest git`` on stderr: one rewritten line on a terminal, else a line every few seconds."""
+
+    def __init__(self, stream: TextIO, live: bool) -> None:
+        self.stream, self.live = stream, live
+        self.phase: str | None = None
+        self.last = 0.0
+        self.open_line = False
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        final = total > 0 and done >= total
+        if phase == self.phase and not final and now - self.last < (0.25 if self.live else 5.0):
+            return
+        if phase != self.phase:
+            self.end_line()
+        self.phase, self.last = phase, now
+        title, unit = _PROGRESS_LABELS.get(phase, (phase, ""))
+        of = f"/{total:,}" if total else ""
+        pct = f" ({100 * done // total}%)" if total else ""
+        text = f"{title}: {done:,}{of} {unit}{pct}"
+        if self.live:
+            self.stream.write("\r" + text.ljust(60))
+            self.open_line = True
+            if final:
+                self.end_line()
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def end_line(self) -> None:
+        if self.open_line:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.open_line = False
 
 
 def _fmt(value: float) -> str:
@@ -55,13 +97,23 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
                                          "date on (later runs start from the last ingested tip anyway)."),
         branch: str | None = typer.Option(None, "--branch", help="Branch or revision (default: current branch)."),
         szz: bool | None = typer.Option(None, "--szz/--no-szz", help="Label bug-inducing commits (default: settings)."),
+        progress: bool | None = typer.Option(None, "--progress/--no-progress", show_default=False,
+                                             help="Show progress (commits read, fixes blamed) on stderr "
+                                             "[default: when stderr is a terminal]."),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """Ingest git history: commits, files, JIT features, fix labels and SZZ links (incremental)."""
         st = state(ctx)
-        with st.project_session(project, create=True) as (session, proj):
-            path = repo or (Path(proj.repo_path) if proj.repo_path else Path.cwd())
-            result = ingest_git(session, path, st.settings.git, branch=branch, since=since, szz=szz)
+        live = sys.stderr.isatty()
+        reporter = _Progress(sys.stderr, live) if (live if progress is None else progress) else None
+        try:
+            with st.project_session(project, create=True) as (session, proj):
+                path = repo or (Path(proj.repo_path) if proj.repo_path else Path.cwd())
+                result = ingest_git(session, path, st.settings.git, branch=branch, since=since, szz=szz,
+                                    progress=reporter)
+        finally:
+            if reporter is not None:
+                reporter.end_line()
         if json_out:
             print_json(result)
             return
@@ -76,8 +128,10 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             out.print(f"force-push: {result.marked_absent} commits no longer on the branch marked absent, "
                       f"{result.restored} restored", markup=False)
         if "szz" in result.seconds:
-            out.print(f"SZZ: {result.fixes_blamed} fixes blamed, {result.links} links "
-                      f"({result.links_unresolved} to commits not ingested)", markup=False)
+            out.print(f"SZZ: {result.fixes_blamed} fixes, {result.links} links "
+                      f"({result.links_unresolved} to commits not ingested); not blamed: {result.fixes_tangled} "
+                      f"tangled (> {st.settings.git.szz_max_files} source files), {result.fixes_no_source} without "
+                      f"source lines to blame", markup=False)
         for note in result.notes:
             out.print(f"note: {note}", markup=False)
         out.print(f"took {result.seconds.get('total', 0.0):.2f} s", markup=False)

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -68,6 +69,12 @@ class Git:
         self.exe = exe
         self.repo = repo
         self.env = _env()
+
+    def with_env(self, extra: dict[str, str]) -> Git:
+        """The same repository with extra environment variables for every git command."""
+        other = Git(self.repo)
+        other.env = {**self.env, **extra}
+        return other
 
     def argv(self, args: Sequence[str]) -> list[str]:
         return [self.exe, "-C", str(self.repo), "-c", "core.quotePath=false", *args]
@@ -151,6 +158,24 @@ def _put_end(chunks: queue.Queue[bytes | None], stop: threading.Event) -> None:
         except queue.Full:
             if stop.is_set():
                 return
+
+
+@contextmanager
+def temporary_commit_graph(git: Git, info: RepoInfo) -> Iterator[Git | None]:
+    """A :class:`Git` that sees a commit-graph with changed-path Bloom filters, built in a temp dir.
+
+    The temporary directory is git's object directory for these commands and the repository's own
+    objects are an alternate, so ``git blame`` can skip commits that did not touch a file without
+    anything being written into the repository. Yields None when git cannot build one (too old).
+    """
+    objects = Path(git.env["GIT_OBJECT_DIRECTORY"]) if git.env.get("GIT_OBJECT_DIRECTORY") else info.git_dir / "objects"
+    with tempfile.TemporaryDirectory(prefix="argus-commit-graph-") as tmp:
+        (Path(tmp) / "info").mkdir()
+        (Path(tmp) / "pack").mkdir()
+        alternates = [str(objects), *filter(None, git.env.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", "").split(os.pathsep))]
+        graph = git.with_env({"GIT_OBJECT_DIRECTORY": tmp, "GIT_ALTERNATE_OBJECT_DIRECTORIES": os.pathsep.join(alternates)})
+        ok = graph.ok(["commit-graph", "write", "--reachable", "--changed-paths", "--no-progress"])
+        yield graph if ok else None
 
 
 def open_repo(path: Path) -> tuple[Git, RepoInfo]:

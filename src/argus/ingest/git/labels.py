@@ -4,50 +4,80 @@ Each :class:`~argus.store.models.BugLink` keeps the fix, the inducing commit, th
 numbers (in the fix's parent revision) that tie them, so a change-risk label can always be traced
 back to the lines behind it. Inducing commits that are not stored (before a ``--since`` window or a
 shallow boundary) cannot be linked and are counted as unresolved.
+
+Two plausibility rules after da Costa et al. (2017): a candidate authored *after* the fix was
+authored cannot have caused the bug the fix was written for (it reached the fix's ancestry by a
+rebase) and is dropped; a commit blamed by more than ``max_fixes_per_inducing`` distinct fixes —
+stored ones included — is almost always a bulk import, a move or a reformatting, not the cause of
+that many bugs: its links are removed and the commit is named in the result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from argus.ingest.git.gitcmd import Git
-from argus.ingest.git.szz import find_inducing
+from argus.ingest.git.szz import InducingLink, SzzStats
 from argus.store.models import BugLink, Commit
 from argus.store.session import current_project_id
 
 METHOD = "szz-blame"
 
 
+@dataclass
+class LabelOutcome:
+    """What one SZZ pass stored and left out."""
+
+    fixes: int = 0
+    links: int = 0
+    unresolved: int = 0  # links to commits that are not stored
+    later_than_fix: int = 0  # candidates authored after the fix (dropped)
+    over_blamed: list[str] = field(default_factory=list)  # shas blamed by too many fixes (links removed)
+    stats: SzzStats = field(default_factory=SzzStats)
+
+
 def label_fixes(
-    session: Session, git: Git, fixes: Sequence[tuple[int, str, str]], *, max_files: int, workers: int
-) -> tuple[int, int, int]:
-    """Blame the fixes ``(commit id, sha, first parent)`` and store links; (fixes, links, unresolved)."""
+    session: Session,
+    fixes: Sequence[tuple[int, str, str]],
+    links: Sequence[InducingLink],
+    *,
+    max_fixes_per_inducing: int = 0,
+) -> LabelOutcome:
+    """Store the links of the fixes ``(commit id, sha, first parent)`` (replacing earlier ones).
+
+    Links of fixes not in ``fixes`` (commits stored by an earlier run) are ignored.
+    """
+    out = LabelOutcome(fixes=len(fixes))
     if not fixes:
-        return 0, 0, 0
+        return out
     fix_ids = {sha: cid for cid, sha, _ in fixes}
-    links = list(find_inducing(git, [(sha, parent) for _, sha, parent in fixes], max_files=max_files,
-                               workers=workers))
-    wanted = sorted({link.inducing_sha for link in links})
-    known: dict[str, int] = {}
+    links = [link for link in links if link.fix_sha in fix_ids]
+    wanted = sorted({link.inducing_sha for link in links} | set(fix_ids))
+    known: dict[str, tuple[int, Any]] = {}
     for i in range(0, len(wanted), 500):
-        rows = session.execute(select(Commit.sha, Commit.id).where(Commit.sha.in_(wanted[i : i + 500])))
-        known.update({sha: cid for sha, cid in rows})
+        rows = session.execute(
+            select(Commit.sha, Commit.id, Commit.author_time).where(Commit.sha.in_(wanted[i : i + 500]))
+        )
+        known.update({sha: (cid, when) for sha, cid, when in rows})
     project_id = current_project_id(session)
     rows_out: dict[tuple[int, int, str], dict[str, Any]] = {}
-    unresolved = 0
     for link in links:
         inducing = known.get(link.inducing_sha)
         if inducing is None:
-            unresolved += 1
+            out.unresolved += 1
             continue
-        key = (fix_ids[link.fix_sha], inducing, link.path)
+        fix_when = known[link.fix_sha][1] if link.fix_sha in known else None
+        if fix_when is not None and _naive(inducing[1]) > _naive(fix_when):
+            out.later_than_fix += 1
+            continue
+        key = (fix_ids[link.fix_sha], inducing[0], link.path)
         row = rows_out.get(key)
         if row is None:
-            rows_out[key] = {"project_id": project_id, "fix_commit_id": key[0], "inducing_commit_id": inducing,
+            rows_out[key] = {"project_id": project_id, "fix_commit_id": key[0], "inducing_commit_id": inducing[0],
                              "path": link.path, "lines": sorted(link.lines), "method": METHOD}
         else:
             row["lines"] = sorted(set(row["lines"]) | set(link.lines))
@@ -56,4 +86,39 @@ def label_fixes(
         session.execute(delete(BugLink).where(BugLink.fix_commit_id.in_(ids[i : i + 500])))
     if rows_out:
         session.execute(insert(BugLink), list(rows_out.values()))
-    return len(fixes), len(rows_out), unresolved
+    if max_fixes_per_inducing > 0:
+        out.over_blamed = _remove_over_blamed(session, {k[1] for k in rows_out}, max_fixes_per_inducing)
+    out.links = len(rows_out) if not out.over_blamed else _count_links(session, ids)
+    return out
+
+
+def _naive(value: Any) -> Any:
+    """Compare datetimes whatever the driver returns (SQLite gives naive UTC, PostgreSQL aware)."""
+    return value.replace(tzinfo=None) if getattr(value, "tzinfo", None) is not None else value
+
+
+def _remove_over_blamed(session: Session, inducing_ids: set[int], limit: int) -> list[str]:
+    """Delete every link to a commit blamed by more than ``limit`` distinct fixes; their shas."""
+    over: list[int] = []
+    candidates = sorted(inducing_ids)
+    for i in range(0, len(candidates), 500):
+        rows = session.execute(
+            select(BugLink.inducing_commit_id)
+            .where(BugLink.inducing_commit_id.in_(candidates[i : i + 500]))
+            .group_by(BugLink.inducing_commit_id)
+            .having(func.count(func.distinct(BugLink.fix_commit_id)) > limit)
+        )
+        over.extend(cid for (cid,) in rows)
+    if not over:
+        return []
+    session.execute(delete(BugLink).where(BugLink.inducing_commit_id.in_(over)))
+    return sorted(session.scalars(select(Commit.sha).where(Commit.id.in_(over))))
+
+
+def _count_links(session: Session, fix_ids: list[int]) -> int:
+    total = 0
+    for i in range(0, len(fix_ids), 500):
+        total += session.scalar(
+            select(func.count()).select_from(BugLink).where(BugLink.fix_commit_id.in_(fix_ids[i : i + 500]))
+        ) or 0
+    return total

@@ -15,8 +15,11 @@ Merge commits are diffed against their first parent (``--diff-merges=first-paren
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+
+from argus.core.errors import InputError
 
 START = b"\x1e\x02argus-commit\x03"
 END = b"\x02argus-end\x03\x1e"
@@ -82,6 +85,7 @@ class RawCommit:
     committer_tz: int
     message: str
     files: list[FileChange] = field(default_factory=list)
+    malformed: bool = False  # an ident or date git could not parse (see :func:`repair_idents`)
 
     @property
     def is_merge(self) -> bool:
@@ -108,12 +112,30 @@ def _path(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
+#: Unix seconds of 0001-01-01 and of 9999-12-31T23:59:59 UTC: the range a stored timestamp can hold.
+MIN_TIME, MAX_TIME = -62_135_596_800, 253_402_300_799
+#: Largest UTC offset accepted (minutes); git writes whatever the committer's clock said.
+MAX_TZ_MINUTES = 18 * 60
+
+
 def _tz_minutes(raw: bytes) -> int:
+    """Minutes east of UTC from ``+HHMM``; 0 for anything else or beyond ±18 h."""
     s = raw.strip()
-    if len(s) != 5 or s[:1] not in (b"+", b"-"):
+    if len(s) != 5 or s[:1] not in (b"+", b"-") or not s[1:].isdigit():
         return 0
     minutes = int(s[1:3]) * 60 + int(s[3:5])
+    if int(s[3:5]) >= 60 or minutes > MAX_TZ_MINUTES:
+        return 0
     return -minutes if s[:1] == b"-" else minutes
+
+
+def _time(raw: bytes) -> int | None:
+    """Unix seconds, or None when git gave none (unparseable ident) or it is outside years 1–9999."""
+    s = raw.strip()
+    if not s or not (s[1:] if s[:1] == b"-" else s).isdigit() or len(s) > 13:
+        return None
+    n = int(s)
+    return n if MIN_TIME <= n <= MAX_TIME else None
 
 
 def _count(raw: bytes) -> int:
@@ -185,23 +207,62 @@ def parse_record(rec: bytes) -> RawCommit:
     head, _, diff = rec.partition(END)
     f = head.split(b"\x1f", 12)
     if len(f) != 13:
-        raise ValueError(f"malformed git log record: {head[:80]!r}")
+        raise InputError(f"git log: malformed record (expected 13 fields, got {len(f)}): {head[:80]!r}")
     encoding = f[11].decode("ascii", "replace")
+    author_time, committer_time = _time(f[5]), _time(f[9])
+    # git prints an unparseable ident (NUL in the name, no date, ...) as its literal placeholder or empty
+    malformed = author_time is None or committer_time is None or f[3] == b"%aN" or f[7] == b"%cN"
     return RawCommit(
         sha=f[0].decode(),
         parents=f[1].decode().split() if f[1] else [],
         tree=f[2].decode(),
         author_name=decode_text(f[3]),
         author_email=decode_text(f[4]),
-        author_time=int(f[5]),
+        author_time=author_time if author_time is not None else (committer_time or 0),
         author_tz=_tz_minutes(f[6]),
         committer_name=decode_text(f[7]),
         committer_email=decode_text(f[8]),
-        committer_time=int(f[9]),
+        committer_time=committer_time if committer_time is not None else (author_time or 0),
         committer_tz=_tz_minutes(f[10]),
         message=decode_text(f[12], encoding),
         files=_parse_diff(diff) if diff.strip(b"\0\n") else [],
+        malformed=malformed,
     )
+
+
+_IDENT_TAIL = re.compile(rb"\s*<([^>]*)>\s*(-?\d*)\s*([+-]\d{4})?\s*$")
+
+
+def parse_ident(line: bytes) -> tuple[str, str, int | None, int]:
+    """Leniently parse ``Name <email> seconds +zone`` from a raw commit header (NULs dropped).
+
+    For commits whose ident git's formatter rejects; missing or out-of-range dates give None.
+    """
+    line = line.replace(b"\0", b"")
+    m = _IDENT_TAIL.search(line)
+    if m is None:
+        return decode_text(line.strip()), "", None, 0
+    name = line[: m.start()].strip()
+    return decode_text(name), decode_text(m.group(1).strip()), _time(m.group(2)), _tz_minutes(m.group(3) or b"")
+
+
+def repair_idents(commit: RawCommit, header: bytes) -> None:
+    """Fill a malformed commit's names, e-mails and dates from its raw object header.
+
+    A date that is still missing or outside years 1–9999 takes the commit's other date (author ↔
+    committer), else 0 (1970-01-01); the ``.mailmap`` does not apply to repaired idents.
+    """
+    idents: dict[bytes, tuple[str, str, int | None, int]] = {}
+    for ln in header.split(b"\n"):
+        key, _, rest = ln.partition(b" ")
+        if key in (b"author", b"committer") and key not in idents:
+            idents[key] = parse_ident(rest)
+    a = idents.get(b"author", ("", "", None, 0))
+    c = idents.get(b"committer", ("", "", None, 0))
+    commit.author_name, commit.author_email, commit.author_tz = a[0], a[1], a[3]
+    commit.committer_name, commit.committer_email, commit.committer_tz = c[0], c[1], c[3]
+    commit.author_time = a[2] if a[2] is not None else (c[2] if c[2] is not None else 0)
+    commit.committer_time = c[2] if c[2] is not None else commit.author_time
 
 
 def parse_stream(chunks: Iterable[bytes]) -> Iterator[RawCommit]:

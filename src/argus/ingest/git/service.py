@@ -16,6 +16,8 @@ features (their diff would be the whole tree) and history features only see the 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,10 +33,20 @@ from argus.ingest.git.features import FEATURE_VERSION, FeatureState
 from argus.ingest.git.fixes import FixDetector
 from argus.ingest.git.labels import label_fixes
 from argus.ingest.git.lines import LineCounter
-from argus.ingest.git.logparse import FileChange, RawCommit, log_args, parse_stream
+from argus.ingest.git.logparse import FileChange, RawCommit, log_args, parse_stream, repair_idents
+from argus.ingest.git.pathfilter import SourceFilter
+from argus.ingest.git.szz import InducingLink, SzzStats
+from argus.ingest.git.szz_pipeline import BlamePipeline
 from argus.ingest.git.writer import BatchWriter, Prepared
 from argus.store.models import Commit, GitIngestState, Project
 from argus.store.session import current_project_id
+
+#: ``progress(phase, done, total)``: phase ``commits`` or ``szz``.
+Progress = Callable[[str, int, int], None]
+#: Histories shorter than this are blamed without building a commit-graph (it would cost more than it saves).
+COMMIT_GRAPH_MIN_COMMITS = 1000
+#: Commits between two progress calls while reading history.
+PROGRESS_EVERY = 500
 
 
 @dataclass
@@ -57,7 +69,12 @@ class GitIngestResult:
     links: int = 0
     links_unresolved: int = 0
     fixes_blamed: int = 0
+    fixes_tangled: int = 0  # fixes changing more than git.szz_max_files source files (not blamed)
+    fixes_no_source: int = 0  # fixes that changed no blameable source line (docs, tests, cosmetic only)
+    links_later_than_fix: int = 0  # candidates authored after the fix (dropped)
+    over_blamed: list[str] = field(default_factory=list)  # commits blamed by too many fixes (links removed)
     blob_reads: int = 0
+    malformed: int = 0  # commits whose author/committer line git could not parse (repaired, see notes)
     bare: bool = False
     shallow: bool = False
     notes: list[str] = field(default_factory=list)
@@ -92,8 +109,13 @@ def ingest_git(
     branch: str | None = None,
     since: str | None = None,
     szz: bool | None = None,
+    progress: Progress | None = None,
 ) -> GitIngestResult:
-    """Ingest ``branch`` (default: the repository's current branch) of ``repo_path`` into the project."""
+    """Ingest ``branch`` (default: the repository's current branch) of ``repo_path`` into the project.
+
+    ``progress(phase, done, total)`` is called now and then: phase ``commits`` while reading history
+    (total from ``git rev-list --count``), then ``szz`` as fixes are blamed.
+    """
     started = time.perf_counter()
     git, info = gitcmd.open_repo(repo_path)
     name = branch or gitcmd.current_branch(git) or "HEAD"
@@ -142,31 +164,94 @@ def ingest_git(
     detector = FixDetector.from_settings(settings)
     catfile = gitcmd.CatFile(git)
     counter = LineCounter(catfile, settings.blob_cache_entries)
-    try:
-        for commit in parse_stream(git.stream(log_args(revisions, since_date=since_date))):
-            writer.add(_prepare(commit, state, counter, detector, git, boundary, result))
-    except BaseException:
-        writer.abort()
-        raise
-    else:
-        writer.close()
-    finally:
-        catfile.close()
-    result.seconds["history"] = time.perf_counter() - started
-    stats = writer.stats
-    result.commits_new, result.files, result.features = stats.commits_new, stats.files, stats.features
-    result.restored, result.blob_reads = stats.restored, counter.reads
-    _save_state(session, state_row, name, repo_path, head, state, stats.commits_new, info.shallow)
-    if settings.szz if szz is None else szz:
-        t0 = time.perf_counter()
-        if settings.szz_commit_graph and stats.new_fixes:
-            git.run(["commit-graph", "write", "--reachable", "--changed-paths"])
-        outcome = label_fixes(session, git, stats.new_fixes, max_files=settings.szz_max_files,
-                              workers=settings.szz_workers)
-        result.fixes_blamed, result.links, result.links_unresolved = outcome
-        result.seconds["szz"] = time.perf_counter() - t0
+    do_szz = settings.szz if szz is None else szz
+    total = _count_commits(git, revisions, since_date) if progress is not None or do_szz else 0
+    with ExitStack() as stack:
+        pipeline = _start_szz(stack, git, info, settings, result, total) if do_szz else None
+        try:
+            for commit in parse_stream(git.stream(log_args(revisions, since_date=since_date))):
+                prepared = _prepare(commit, state, counter, detector, git, boundary, result)
+                writer.add(prepared)
+                if pipeline is not None and prepared.is_fix and commit.parents:
+                    pipeline.add(commit.sha, commit.parents[0], commit.files)
+                if progress is not None and result.commits_read % PROGRESS_EVERY == 0:
+                    progress("commits", result.commits_read, total)
+        except BaseException:
+            writer.abort()
+            raise
+        else:
+            writer.close()
+        finally:
+            catfile.close()
+        result.seconds["history"] = time.perf_counter() - started
+        stats = writer.stats
+        result.commits_new, result.files, result.features = stats.commits_new, stats.files, stats.features
+        result.restored, result.blob_reads = stats.restored, counter.reads
+        if result.malformed:
+            result.notes.append(
+                f"{result.malformed} commits have an author or committer line git cannot parse (no date, a date "
+                "out of range, a NUL in the name): names and dates were read leniently from the commit objects "
+                "(a missing or out-of-range date takes the commit's other date, else 1970-01-01)"
+            )
+        _save_state(session, state_row, name, repo_path, head, state, stats.commits_new, info.shallow)
+        if progress is not None:
+            progress("commits", result.commits_read, max(total, result.commits_read))
+        if pipeline is not None:
+            t0 = time.perf_counter()
+            links = pipeline.finish((lambda done, n: progress("szz", done, n)) if progress is not None else None)
+            _store_links(session, settings, stats.new_fixes, links, pipeline.stats, result)
+            result.seconds["szz_wait"] = time.perf_counter() - t0
+            result.seconds["szz"] = result.seconds.get("szz_setup", 0.0) + result.seconds["szz_wait"]
     result.seconds["total"] = time.perf_counter() - started
     return result
+
+
+def _count_commits(git: gitcmd.Git, revisions: list[str], since_date: str | None) -> int:
+    """How many commits the log will read (for progress only; 0 when git cannot say)."""
+    args = ["rev-list", "--count", *([f"--since={since_date}"] if since_date else []), "--end-of-options", *revisions]
+    out = git.run(args, check=False).strip()
+    return int(out) if out.isdigit() else 0
+
+
+def _start_szz(
+    stack: ExitStack, git: gitcmd.Git, info: gitcmd.RepoInfo, settings: GitSettings, result: GitIngestResult,
+    commits: int,
+) -> BlamePipeline:
+    """Start the background SZZ pipeline (through a temporary commit-graph for long histories)."""
+    t0 = time.perf_counter()
+    blame_git = git
+    if settings.szz_commit_graph and commits >= COMMIT_GRAPH_MIN_COMMITS:
+        graph = stack.enter_context(gitcmd.temporary_commit_graph(git, info))
+        if graph is None:
+            result.notes.append("git could not build a commit-graph (git >= 2.27 needed): SZZ ran without it")
+        else:
+            blame_git = graph
+    pipeline = BlamePipeline(blame_git, SourceFilter.from_settings(settings), max_files=settings.szz_max_files,
+                             workers=settings.szz_workers)
+    stack.callback(pipeline.close)
+    result.seconds["szz_setup"] = time.perf_counter() - t0
+    return pipeline
+
+
+def _store_links(
+    session: Session,
+    settings: GitSettings,
+    fixes: list[tuple[int, str, str]],
+    links: list[InducingLink],
+    stats: SzzStats,
+    result: GitIngestResult,
+) -> None:
+    """Store the SZZ links of the run's new fixes and report what was left out."""
+    outcome = label_fixes(session, fixes, links, max_fixes_per_inducing=settings.szz_max_fixes_per_inducing)
+    result.fixes_blamed, result.links, result.links_unresolved = outcome.fixes, outcome.links, outcome.unresolved
+    result.fixes_tangled, result.fixes_no_source = stats.fixes_tangled, stats.fixes_no_source
+    result.links_later_than_fix, result.over_blamed = outcome.later_than_fix, outcome.over_blamed
+    if outcome.over_blamed:
+        shown = ", ".join(s[:12] for s in outcome.over_blamed[:5]) + (" …" if len(outcome.over_blamed) > 5 else "")
+        result.notes.append(
+            f"{len(outcome.over_blamed)} commits were blamed by more than {settings.szz_max_fixes_per_inducing} "
+            f"fixes (bulk imports or reformatting): their SZZ links were removed ({shown})"
+        )
 
 
 def _prepare(
@@ -180,6 +265,9 @@ def _prepare(
 ) -> Prepared:
     """Derive identity, fix label, line counts and features of one commit (updating the state)."""
     result.commits_read += 1
+    if commit.malformed:
+        result.malformed += 1
+        repair_idents(commit, git.run(["cat-file", "commit", commit.sha]).split(b"\n\n", 1)[0])
     name, email, key = identity(commit.author_name, commit.author_email)
     on_boundary = commit.sha in boundary
     if on_boundary:

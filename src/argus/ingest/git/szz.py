@@ -3,37 +3,47 @@
 Śliwerski, Zimmermann, Zeller (2005), "When do changes induce fixes?", in its common blame-based
 form: for each fix commit, the lines it deletes or modifies (``git log -p -U0 -w`` against its first
 parent, so whitespace-only edits are not changes) are blamed on the parent revision with
-``git blame --porcelain -w``; the commit that last touched each line is *bug-inducing*. Lines that are
-blank or comment-only (by the file's extension, see :data:`COMMENT_PREFIXES`) are ignored, as in
-Kim et al. (2006). Lines a fix only *adds* cannot be blamed and give no link (classic SZZ).
+``git blame --porcelain -w``; the commit that last touched each line is *bug-inducing*. Only source
+files are blamed (:class:`~argus.ingest.git.pathfilter.SourceFilter`: no docs, tests, lock, generated
+or vendored files), and cosmetic changes are ignored, after Kim et al. (2006): blank and comment-only
+lines (by the file's extension, see :data:`COMMENT_PREFIXES`), lines of punctuation only (``}``,
+``);``), hunks whose code is the same once whitespace and trailing comments are removed (re-wrapped
+or re-commented code), and lines the fix moved (the same code added elsewhere in the fix, in another
+hunk or file). Fixes changing more than ``max_files`` source files are not blamed (tangled). Lines a
+fix only *adds* cannot be blamed and give no link (classic SZZ).
 
-One ``git log --no-walk --stdin -p`` process reads the patches of every fix commit; ``git blame``
-then runs once per (fix, file) with one ``-L`` range per run of deleted lines, a few in parallel.
+``git log --no-walk --stdin -p`` reads the patches of fix commits in batches; ``git blame`` then runs
+once per (fix, file) with one ``-L`` range per run of deleted lines, a few in parallel, while the
+history is still being read (:mod:`argus.ingest.git.szz_pipeline`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from argus.ingest.git.gitcmd import Git
+from argus.ingest.git.pathfilter import SourceFilter
 
 START = b"\x1e\x02argus-fix\x03"
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 #: Comment markers by file extension; other extensions only skip blank lines.
 _HASH = ("#",)
+_PY = ("#", '"""', "'''")
 _C_LIKE = ("//", "/*", "*/", "* ", "*\t")
 COMMENT_PREFIXES: dict[str, tuple[str, ...]] = {
-    **{ext: _HASH for ext in ("py", "sh", "bash", "rb", "pl", "r", "yaml", "yml", "toml", "cfg", "ini", "mk")},
+    **{ext: _PY for ext in ("py", "pyi", "pyx")},
+    **{ext: _HASH for ext in ("sh", "bash", "zsh", "rb", "pl", "pm", "r", "yaml", "yml", "toml", "cfg", "ini", "mk",
+                              "ex", "exs", "jl", "nim", "cr", "ps1")},
     **{
         ext: _C_LIKE
         for ext in ("c", "h", "cc", "cpp", "hpp", "cxx", "java", "js", "jsx", "ts", "tsx", "go", "rs", "cs",
                     "kt", "kts", "swift", "scala", "php", "dart", "m", "mm", "groovy", "proto")
     },
-    **{ext: ("--",) for ext in ("sql", "lua", "hs", "ada", "adb", "ads")},
+    **{ext: ("--",) for ext in ("sql", "lua", "hs", "elm", "ada", "adb", "ads")},
+    **{ext: ("%",) for ext in ("erl", "hrl")},
     **{ext: ("<!--",) for ext in ("html", "htm", "xml", "vue", "svelte")},
 }
 
@@ -50,7 +60,17 @@ class FixFile:
 class FixPatch:
     sha: str
     files: tuple[FixFile, ...]
-    files_changed: int
+    files_changed: int  # source files changed (the tangled-change threshold counts these)
+
+
+@dataclass
+class SzzStats:
+    """What SZZ skipped, for the run's summary."""
+
+    fixes_tangled: int = 0  # fixes changing more than max_files source files
+    fixes_no_source: int = 0  # fixes that deleted or changed no blameable source line
+    lines_cosmetic: int = 0  # deleted lines left out as cosmetic or moved
+    blame_calls: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,30 @@ def is_comment_or_blank(path: str, line: str) -> bool:
     if not prefixes:
         return False
     return text in ("*", "*/") or text.startswith(prefixes)
+
+
+def _comment_markers(path: str) -> tuple[str, ...]:
+    name = path.rsplit("/", 1)[-1]
+    return COMMENT_PREFIXES.get(name.rsplit(".", 1)[-1].lower() if "." in name else "", ())
+
+
+def code_of(path: str, line: str) -> str:
+    """The line's code with all whitespace and a trailing line comment removed (for cosmetic checks).
+
+    A marker counts as a comment when it follows whitespace and an even number of quotes of each kind
+    (so ``"#"`` inside a string stays code); block-comment markers are not stripped.
+    """
+    for marker in _comment_markers(path):
+        if marker in ("/*", "*/", "* ", "*\t", '"""', "'''"):
+            continue
+        pos = line.find(marker)
+        while pos > 0:
+            before = line[:pos]
+            if before[-1] in " \t" and before.count('"') % 2 == 0 and before.count("'") % 2 == 0:
+                line = before
+                break
+            pos = line.find(marker, pos + 1)
+    return "".join(line.split())
 
 
 def unquote_path(raw: bytes) -> str:
@@ -110,58 +154,123 @@ def fix_patch_args() -> list[str]:
     ]  # fmt: skip
 
 
-def parse_fix_patches(chunks: Iterable[bytes]) -> Iterator[FixPatch]:
-    """Parse the ``-U0`` patches of fix commits into the deleted, non-blank, non-comment lines."""
+def parse_fix_patches(chunks: Iterable[bytes], source: SourceFilter | None = None,
+                      stats: SzzStats | None = None) -> Iterator[FixPatch]:
+    """Parse the ``-U0`` patches of fix commits into the non-cosmetic deleted lines of source files."""
     tail = b""
     for chunk in chunks:
         parts = (tail + chunk).split(START)
         tail = parts.pop()
         for part in parts:
             if part:
-                yield _parse_patch(part)
+                yield _parse_patch(part, source, stats)
     if tail.strip():
-        yield _parse_patch(tail)
+        yield _parse_patch(tail, source, stats)
 
 
-def _parse_patch(rec: bytes) -> FixPatch:
+@dataclass
+class _Hunk:
+    deleted: list[tuple[int, str]] = field(default_factory=list)  # (old line number, text)
+    added: list[str] = field(default_factory=list)
+
+
+def _parse_patch(rec: bytes, source: SourceFilter | None = None, stats: SzzStats | None = None) -> FixPatch:
     lines = rec.split(b"\n")
     sha = lines[0].strip().decode()
-    files: list[FixFile] = []
-    changed = 0
+    per_file: list[tuple[str, list[_Hunk]]] = []
+    hunks: list[_Hunk] | None = None
     old_path: str | None = None
-    kept: list[int] = []
+    changed = 0
     old_left = new_left = 0
     lineno = 0
-
-    def flush() -> None:
-        if old_path is not None and kept:
-            files.append(FixFile(old_path, tuple(kept)))
-
     for ln in lines[1:]:
         if old_left > 0 or new_left > 0:
             if ln.startswith(b"-"):
-                text = ln[1:].decode("utf-8", "replace")
-                if old_path is not None and not is_comment_or_blank(old_path, text):
-                    kept.append(lineno)
+                if hunks is not None:
+                    hunks[-1].deleted.append((lineno, ln[1:].decode("utf-8", "replace")))
                 lineno += 1
                 old_left -= 1
             elif ln.startswith(b"+"):
+                if hunks is not None:
+                    hunks[-1].added.append(ln[1:].decode("utf-8", "replace"))
                 new_left -= 1
             continue
         if ln.startswith(b"diff --git "):
-            flush()
-            changed += 1
-            old_path, kept = None, []
+            old_path, hunks = None, None
         elif ln.startswith(b"--- "):
             old_path = None if ln[4:].rstrip(b"\t") == b"/dev/null" else unquote_path(ln[4:])
+        elif ln.startswith(b"+++ "):
+            new_path = None if ln[4:].rstrip(b"\t") == b"/dev/null" else unquote_path(ln[4:])
+            path = old_path or new_path
+            if path is not None and (source is None or source.wanted(path)):
+                changed += 1
+                hunks = []
+                if old_path is not None:
+                    per_file.append((old_path, hunks))
         elif ln.startswith(b"@@ "):
             m = _HUNK.match(ln)
             if m:
                 lineno = int(m.group(1))
                 old_left = int(m.group(2)) if m.group(2) is not None else 1
                 new_left = int(m.group(4)) if m.group(4) is not None else 1
-    flush()
-    return FixPatch(sha=sha, files=tuple(files), files_changed=changed)
+                if hunks is not None:
+                    hunks.append(_Hunk())
+    return FixPatch(sha=sha, files=_blameable(per_file, stats), files_changed=changed)
+
+
+def _blameable(per_file: list[tuple[str, list[_Hunk]]], stats: SzzStats | None) -> tuple[FixFile, ...]:
+    """Deleted lines worth blaming: not blank, comment, punctuation, re-formatted or moved code."""
+    added_where: dict[str, set[int]] = {}  # code added by the fix → ids of the hunks adding it
+    for path, hunks in per_file:
+        for h in hunks:
+            for text in h.added:
+                code = code_of(path, text)
+                if code:
+                    added_where.setdefault(code, set()).add(id(h))
+    files: list[FixFile] = []
+    dropped = 0
+    for path, hunks in per_file:
+        kept: list[int] = []
+        for h in hunks:
+            deleted = [(n, t, code_of(path, t)) for n, t in h.deleted]
+            if "".join(c for _, _, c in deleted) == "".join(code_of(path, t) for t in h.added):
+                dropped += len(deleted)  # same code, re-wrapped / re-indented / re-commented
+                continue
+            moved = _moved(deleted, added_where, id(h))
+            for i, (n, text, code) in enumerate(deleted):
+                if not code or is_comment_or_blank(path, text) or not any(ch.isalnum() for ch in code) or moved[i]:
+                    dropped += 1
+                    continue
+                kept.append(n)
+        if kept:
+            files.append(FixFile(path, tuple(kept)))
+    if stats is not None:
+        stats.lines_cosmetic += dropped
+    return tuple(files)
+
+
+#: A single deleted line counts as moved only when its code is at least this long (``return None``
+#: deleted here and added there is a coincidence); runs of two or more consecutive lines always count.
+MOVED_LINE_MIN_CODE = 20
+
+
+def _moved(deleted: list[tuple[int, str, str]], added_where: dict[str, set[int]], hunk: int) -> list[bool]:
+    """Which deleted lines reappear, unchanged, in another hunk of the fix (moved, not changed)."""
+    elsewhere = [bool(code) and bool(added_where.get(code, set()) - {hunk}) for _, _, code in deleted]
+    moved = [False] * len(deleted)
+    i = 0
+    while i < len(deleted):
+        if not elsewhere[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(deleted) and elsewhere[j + 1] and deleted[j + 1][0] == deleted[j][0] + 1:
+            j += 1
+        if j > i or len(deleted[i][2]) >= MOVED_LINE_MIN_CODE:
+            for k in range(i, j + 1):
+                moved[k] = True
+        i = j + 1
+    return moved
 
 
 def ranges(lines: Sequence[int]) -> list[tuple[int, int]]:
@@ -203,27 +312,3 @@ def blame_file(git: Git, parent: str, fix_file: FixFile) -> dict[int, str]:
         args += ["-L", f"{start},{end}"]
     args += [parent, "--", fix_file.path]
     return parse_blame_porcelain(git.run(args, check=False))
-
-
-def find_inducing(
-    git: Git, fixes: Sequence[tuple[str, str]], *, max_files: int = 50, workers: int = 2
-) -> Iterator[InducingLink]:
-    """Links from each ``(fix_sha, parent_sha)`` to the commits that introduced its changed lines."""
-    if not fixes:
-        return
-    parent_of = dict(fixes)
-    stdin = "".join(f"{sha}\n" for sha, _ in fixes).encode()
-    tasks: list[tuple[str, FixFile]] = []
-    for patch in parse_fix_patches(git.stream(fix_patch_args(), stdin=stdin)):
-        if patch.sha in parent_of and patch.files_changed <= max_files:
-            tasks.extend((patch.sha, f) for f in patch.files)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        blamed = pool.map(lambda t: blame_file(git, parent_of[t[0]], t[1]), tasks)
-        for (fix_sha, fix_file), owners in zip(tasks, blamed, strict=True):
-            by_commit: dict[str, list[int]] = {}
-            for line in fix_file.lines:
-                owner = owners.get(line)
-                if owner is not None:
-                    by_commit.setdefault(owner, []).append(line)
-            for sha, lines in by_commit.items():
-                yield InducingLink(fix_sha, sha, fix_file.path, tuple(lines))
