@@ -52,8 +52,11 @@ def assign(
     only when ``settings.stack_split`` asks for it (always, or for generic templates).
     """
     cfg = miner.config
+    off = frozenset(cfg.mask_off)
     token_lists = [
-        tuple(normalise(failure_text(f.message, f.failure_type, f.stack), max_chars=cfg.max_chars))
+        tuple(
+            normalise(failure_text(f.message, f.failure_type, f.stack), max_chars=cfg.max_chars, mask_off=off)
+        )
         for f in failures
     ]
     template_ids = miner.add_token_lists(token_lists)
