@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from argus.analysis.failures.normalise import WILDCARD, collapse
 
@@ -35,14 +36,16 @@ def is_variable(token: str) -> bool:
     return token == WILDCARD or (WILDCARD in token and _WILD_PUNCT.fullmatch(token) is not None)
 
 
-def skeleton(tokens: Sequence[str]) -> Tokens:
+@lru_cache(maxsize=65_536)
+def skeleton(tokens: Tokens) -> Tokens:
     """The template with each run of variables (and ``<*> (<*>)``) as one ``<*>``."""
     return tuple(collapse([WILDCARD if is_variable(t) else t for t in tokens]))
 
 
-def constant_words(tokens: Sequence[str]) -> list[str]:
+@lru_cache(maxsize=65_536)
+def constant_words(tokens: Tokens) -> frozenset[str]:
     """The tokens that are neither variables nor pure punctuation."""
-    return [t for t in tokens if not is_variable(t) and _WORD.search(t)]
+    return frozenset(t for t in tokens if not is_variable(t) and _WORD.search(t))
 
 
 def absorbs(
@@ -55,7 +58,7 @@ def absorbs(
     """
     pat = skeleton(general)
     words = constant_words(pat)
-    if len(words) < min_words or len(pat) > len(specific) or not set(words) <= set(specific):
+    if len(words) < min_words or len(pat) > len(specific) or not words <= constant_words(specific):
         return False
     n, m = len(pat), len(specific)
     wild = [is_variable(t) for t in specific]

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from argus.analysis.failures.align import absorbs, skeleton
+from argus.analysis.failures.align import absorbs, constant_words, skeleton
 from argus.analysis.failures.batch import ENUM_WORD, MinerConfig, Tokens, mine, template_of
 from argus.analysis.failures.normalise import WILDCARD, normalise
 
@@ -254,13 +254,19 @@ class TemplateMiner:
         if first != tpl.id:
             self._merge(tpl, self.templates[first])
             return True
-        others = [o for n, ts in self._by_len.items() if n != len(tpl.tokens) for o in ts]
-        for other in others:
-            if absorbs(other.tokens, tpl.tokens):
+        words = constant_words(tpl.tokens)
+        others = [
+            (o, constant_words(o.tokens))
+            for n, ts in self._by_len.items()
+            if n != len(tpl.tokens)
+            for o in ts
+        ]
+        for other, theirs in others:
+            if theirs <= words and absorbs(other.tokens, tpl.tokens):
                 self._merge(tpl, other)
                 return True
-        for other in others:
-            if absorbs(tpl.tokens, other.tokens):
+        for other, theirs in others:
+            if words <= theirs and absorbs(tpl.tokens, other.tokens):
                 self._merge(other, tpl)
         return False
 

@@ -93,18 +93,37 @@ def _alternation(masks: tuple[tuple[str, str], ...], prefix: str, off: frozenset
     )
 
 
-_SPAN_HINT = re.compile(r"['\"<]|\d[\sT]\d|\d\s[A-Za-zµ]|\b[A-Z][a-z]{2,8},?\s\d")
+#: Shapes that hint at a span rule (cheap tests: most lines hold no span shape at all).
+_TS_HINT = re.compile(r"\d-\d\d[T ]\d")
+_DATE_HINT = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
+_QTY_HINT = re.compile(r"\d\s[KMGTPBbsmhdnuµ]")
+
+
+def _span_hints(message: str) -> set[str]:
+    seen: set[str] = set()
+    if "-" in message and _TS_HINT.search(message):
+        seen.add("ts")
+    if _DATE_HINT.search(message):
+        seen.add("date")
+    if "'" in message or '"' in message or "<" in message:
+        seen.add("quoted")
+    if _QTY_HINT.search(message):
+        seen.add("qty")
+    return seen
+
 
 # Split points: whitespace, and punctuation that glues keys to values (``key=value``, ``a:b``,
 # ``f(x)``, ``[a,b]``, ``a!=b``). The punctuation is kept as its own token.
 _SPLIT = re.compile(r"\s+|(==|!=|<=|>=|[=:,;()\[\]{}|])")
 
-#: Bound of each masker's per-token cache (entries); it is cleared when full.
+#: Bounds of each masker's per-token and per-message caches (entries); each is cleared when full.
 _TOKEN_CACHE_MAX = 500_000
+_MESSAGE_CACHE_MAX = 100_000
 
 
 class Masker:
-    """The masking rules minus ``off``, with a cache of the masked, split form of each raw token."""
+    """The masking rules minus ``off``, with caches of the masked, split form of each raw token and
+    of each message head (failure messages and log lines repeat)."""
 
     def __init__(self, off: frozenset[str] = frozenset()) -> None:
         unknown = off - set(KINDS)
@@ -112,19 +131,40 @@ class Masker:
             raise ValueError(f"unknown masking rule(s) {sorted(unknown)}; expected some of {list(KINDS)}")
         self.span_re = _alternation(_SPAN_MASKS, "s", off)
         self.token_re = _alternation(_TOKEN_MASKS, "t", off)
+        # One regex per span rule, run only when one scan of cheap hints saw its shape.
+        # (A kind's shapes form one alternation: one pass, as in :func:`mask_kind`.)
+        kinds = dict.fromkeys(name for _, name in _SPAN_MASKS if name not in off)
+        self.spans = [
+            (kind, re.compile("|".join(f"(?:{rx})" for rx, name in _SPAN_MASKS if name == kind))) for kind in kinds
+        ]
         self.cache: dict[str, tuple[str, ...]] = {}
+        self.messages: dict[str, list[str]] = {}
 
     def mask_spans(self, message: str) -> str:
-        # A cheap hint first: most lines hold no span shape at all.
-        return self.span_re.sub(WILDCARD, message) if _SPAN_HINT.search(message) else message
+        seen = _span_hints(message)
+        if seen:
+            for name, rx in self.spans:
+                if name in seen:
+                    message = rx.sub(WILDCARD, message)
+        return message
 
     def mask(self, message: str) -> str:
         return self.token_re.sub(WILDCARD, self.mask_spans(message))
 
     def normalise(self, message: str, max_chars: int) -> list[str]:
+        head = message[:max_chars]
+        known = self.messages.get(head)
+        if known is not None:
+            return list(known)
+        if len(self.messages) >= _MESSAGE_CACHE_MAX:
+            self.messages.clear()
+        out = self.messages[head] = self._normalise(head)
+        return list(out)
+
+    def _normalise(self, message: str) -> list[str]:
         out: list[str] = []
         cache = self.cache
-        for raw in self.mask_spans(message[:max_chars]).split():
+        for raw in self.mask_spans(message).split():
             parts = cache.get(raw)
             if parts is None:
                 if len(cache) >= _TOKEN_CACHE_MAX:
@@ -207,3 +247,4 @@ def clear_cache() -> None:
     """Forget the per-token caches (benchmarks measure cold starts with them)."""
     for m in _MASKERS.values():
         m.cache.clear()
+        m.messages.clear()
