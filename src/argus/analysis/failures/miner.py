@@ -210,7 +210,9 @@ class TemplateMiner:
         return [
             (c, (*tokens[:c], WILDCARD, *tokens[c + 1 :]))
             for c in range(1, len(tokens))
-            if tokens[c] != WILDCARD and not ENUM_WORD.fullmatch(tokens[c]) and not _PUNCT.fullmatch(tokens[c])
+            if tokens[c] != WILDCARD
+            and not ENUM_WORD.fullmatch(tokens[c])
+            and not _PUNCT.fullmatch(tokens[c])
         ]
 
     def _consolidate(self, tid: int) -> None:

@@ -1,11 +1,14 @@
 """Mask the variable parts of failure messages and split them into tokens.
 
-Masking is generic (no per-project or per-log-format rules): timestamps, UUIDs, hashes, hex
-addresses, IPs (v4/v6, with port), URLs, file paths, e-mail addresses, quoted values and numbers are
-replaced by ``<*>``. Numbers are masked only when they stand on their own (``node-12`` → ``node-<*>``,
-``0.25`` → ``<*>``), so identifiers that merely contain a digit (``jk2_init``, ``alt0``, ``ssh2``)
-keep their meaning. Tokens mixing several digit runs with letters (host names, generated ids such as
-``MININT-75DGDAM7``) are masked as ids.
+Masking is generic (no per-project or per-log-format rules), by token class: timestamps, dates with
+weekday/month names, quoted values (``'…'``, ``"…"``, ``<…>``), quantities (``<1 sec``, ``9.2 KB``),
+MAC addresses, clock times, UUIDs, URLs, host:port, e-mail addresses, IPs (v4/v6, with port), hex
+numbers, hashes, file paths, ids, booleans and numbers are replaced by ``<*>``. Numbers are masked
+only when they stand on their own (``node-12`` → ``node-<*>``, ``0.25`` → ``<*>``), so identifiers
+that merely contain a digit (``jk2_init``, ``alt0``, ``ssh2``) keep their meaning (the miner decides
+whether such a column varies). Tokens mixing several digit runs with letters (host names, generated
+ids such as ``MININT-75DGDAM7``) are masked as ids. After tokenising, runs of variables collapse into
+one ``<*>`` (:func:`collapse`): a value may print as several tokens.
 """
 
 from __future__ import annotations
@@ -135,7 +138,8 @@ class Masker:
         # (A kind's shapes form one alternation: one pass, as in :func:`mask_kind`.)
         kinds = dict.fromkeys(name for _, name in _SPAN_MASKS if name not in off)
         self.spans = [
-            (kind, re.compile("|".join(f"(?:{rx})" for rx, name in _SPAN_MASKS if name == kind))) for kind in kinds
+            (kind, re.compile("|".join(f"(?:{rx})" for rx, name in _SPAN_MASKS if name == kind)))
+            for kind in kinds
         ]
         self.cache: dict[str, tuple[str, ...]] = {}
         self.messages: dict[str, list[str]] = {}
