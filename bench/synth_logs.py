@@ -15,12 +15,14 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 Gen = Callable[[random.Random], str]
 
 _WD = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WDAY_FULL = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MON = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_START = datetime(2018, 12, 30, 22, 0, 0)  # a Sunday: the window spans Sun-Wed, Dec-Jan, 2018-2019
 _USERS = ("root", "alice", "bob", "deploy", "postgres", "www-data", "jenkins", "ci-runner", "mlopez", "test")
 _PROGS = ("chrome.exe", "firefox.exe", "Dropbox.exe", "slack.exe", "git-remote-https.exe", "Teams.exe",
           "code.exe", "svchost.exe", "OneDrive.exe", "java.exe", "python3.exe", "WeChat.exe")  # fmt: skip
@@ -56,14 +58,27 @@ def clock(r: random.Random) -> str:
     return f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}"
 
 
+def _when(r: random.Random) -> datetime:
+    """A moment within a 3-day window: like a real log, few weekdays and one or two months."""
+    return _START + timedelta(seconds=r.randint(0, 3 * 86_400))
+
+
 def cdate(r: random.Random) -> str:
-    """C ``asctime`` style: ``Sun Dec 16 04:12:33 2018`` (weekday and month names vary)."""
-    return f"{r.choice(_WD)} {r.choice(_MON)} {r.randint(1, 28):2d} {clock(r)} {r.randint(2015, 2024)}"
+    """C ``asctime`` style: ``Sun Dec 16 04:12:33 2018``."""
+    t = _when(r)
+    return f"{_WD[t.weekday()]} {_MON[t.month - 1]} {t.day:2d} {t:%H:%M:%S} {t.year}"
 
 
 def jdate(r: random.Random) -> str:
     """Java ``Date.toString``: ``Mon Mar 04 10:12:33 UTC 2024``."""
-    return f"{r.choice(_WD)} {r.choice(_MON)} {r.randint(1, 28):02d} {clock(r)} UTC {r.randint(2019, 2025)}"
+    t = _when(r)
+    return f"{_WD[t.weekday()]} {_MON[t.month - 1]} {t.day:02d} {t:%H:%M:%S} UTC {t.year}"
+
+
+def ldate(r: random.Random) -> str:
+    """Long form: ``Monday, Dec 17, 2018``."""
+    t = _when(r)
+    return f"{_WDAY_FULL[t.weekday()]}, {_MON[t.month - 1]} {t.day}, {t.year}"
 
 
 def size(r: random.Random) -> str:
@@ -228,9 +243,7 @@ SETS: dict[str, dict[str, Gen]] = {
         "sqm": lambda r: f"SQM: Initializing online with Windows opt-in: {r.choice(('False', 'True'))}",
         "sqm_clean": lambda r: f"SQM: Cleaning up report files older than {r.randint(5, 30)} days.",
         "ending": lambda r: "Ending TrustedInstaller finalization.",
-        "wu": lambda r: (
-            f"Starting the TrustedInstaller main loop on {r.choice(_WDAY_FULL)}, {r.choice(_MON)} {r.randint(1, 28)}, 20{r.randint(15, 24)}"
-        ),
+        "wu": lambda r: f"Starting the TrustedInstaller main loop on {ldate(r)}",
     },
     "mobile": {
         "tasks": lambda r: f"getTasks: max={r.randint(1, 30)}, flags={r.choice((0, 1))}",
