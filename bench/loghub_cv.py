@@ -26,8 +26,8 @@ def candidates() -> list[tuple[str, MinerConfig]]:
     """The code's default first, then the grid, then the default with one masking rule off."""
     default = MinerConfig()
     out: list[tuple[str, MinerConfig]] = [("default", default)]
-    for md, ratio, shapes, lead, merge in itertools.product(
-        (3, 5, 8), (0.3, 0.5, 0.7), (True, False), (0, 3), (True, False)
+    for md, ratio, shapes, lead, merge, enum in itertools.product(
+        (3, 5, 8), (0.3, 0.5, 0.7), (True, False), (0, 3), (True, False), (True, False)
     ):
         cfg = replace(
             default,
@@ -36,9 +36,11 @@ def candidates() -> list[tuple[str, MinerConfig]]:
             digit_shapes=shapes,
             lead_min_words=lead,
             merge_skeletons=merge,
+            enum_constants=enum,
         )
         if cfg != default:
-            out.append((f"md={md},ratio={ratio},shapes={int(shapes)},lead={lead},merge={int(merge)}", cfg))
+            name = f"md={md},ratio={ratio},shapes={int(shapes)},lead={lead},merge={int(merge)},enum={int(enum)}"
+            out.append((name, cfg))
     out += [(f"mask_off={kind}", replace(default, mask_off=(kind,))) for kind in KINDS]
     return out
 

@@ -149,3 +149,10 @@ def test_state_round_trip_keeps_the_new_switches() -> None:
 def test_unknown_masking_rule_is_named() -> None:
     with pytest.raises(ValueError, match=r"unknown masking rule.*'dates'"):
         Masker(frozenset({"dates"}))
+
+
+def test_upper_case_columns_vary_when_the_enum_rule_is_off() -> None:
+    states = ["NEW", "RUNNING", "LOOKING", "FOLLOWING", "LEADING", "DONE"] * 2
+    lines = [f"peer {i} moved to state {s} after {i} ms" for i, s in enumerate(states)]
+    assert len(set(TemplateMiner().add_messages(lines))) == 6
+    assert one_template(lines, MinerConfig(enum_constants=False)) == "peer <*> moved to state <*> after <*>"

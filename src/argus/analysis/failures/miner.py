@@ -205,13 +205,13 @@ class TemplateMiner:
         return out
 
     # -- consolidation -----------------------------------------------------------------------
-    @staticmethod
-    def _family_keys(tokens: Tokens) -> list[tuple[int, Tokens]]:
+    def _family_keys(self, tokens: Tokens) -> list[tuple[int, Tokens]]:
+        enum = self.config.enum_constants
         return [
             (c, (*tokens[:c], WILDCARD, *tokens[c + 1 :]))
             for c in range(1, len(tokens))
             if tokens[c] != WILDCARD
-            and not ENUM_WORD.fullmatch(tokens[c])
+            and not (enum and ENUM_WORD.fullmatch(tokens[c]))
             and not _PUNCT.fullmatch(tokens[c])
         ]
 
