@@ -156,3 +156,11 @@ def test_upper_case_columns_vary_when_the_enum_rule_is_off() -> None:
     lines = [f"peer {i} moved to state {s} after {i} ms" for i, s in enumerate(states)]
     assert len(set(TemplateMiner().add_messages(lines))) == 6
     assert one_template(lines, MinerConfig(enum_constants=False)) == "peer <*> moved to state <*> after <*>"
+
+
+def test_words_differing_only_in_digits_merge_across_batches() -> None:
+    miner = TemplateMiner()
+    first = miner.add_messages([f"DHCPACK on 10.0.0.{i} via eth0" for i in range(5)])
+    second = miner.add_messages([f"DHCPACK on 10.0.1.{i} via eth1" for i in range(5)])
+    assert miner.resolve(first[0]) == miner.resolve(second[0])
+    assert miner.templates[miner.resolve(first[0])].text == "DHCPACK on <*> via <*>"

@@ -34,7 +34,7 @@ def _lead_may_vary(rows: Sequence[Tokens], min_words: int) -> bool:
     return words >= min_words
 
 
-def _same_shape(values: set[str]) -> bool:
+def same_shape(values: set[str]) -> bool:
     """True when the words differ only in their digit runs (``eth0``, ``eth1``)."""
     shapes = {_DIGITS.sub("0", v) for v in values}
     return len(shapes) == 1 and any(c.isdigit() for c in next(iter(shapes)))
@@ -140,7 +140,7 @@ def _split(
                 continue
             size = sum(weight[r] for r in grp)
             above = all(freq[(col, v)] > f_star for v in values)
-            variable = WILDCARD in values or (config.digit_shapes and _same_shape(values))
+            variable = WILDCARD in values or (config.digit_shapes and same_shape(values))
             variable = variable or (
                 not above
                 and (col > 0 or _lead_may_vary(grp, config.lead_min_words))

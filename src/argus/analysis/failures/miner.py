@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from argus.analysis.failures.align import absorbs, constant_words, skeleton
-from argus.analysis.failures.batch import ENUM_WORD, MinerConfig, Tokens, mine, template_of
+from argus.analysis.failures.batch import ENUM_WORD, MinerConfig, Tokens, mine, same_shape, template_of
 from argus.analysis.failures.normalise import WILDCARD, normalise
 
 _PUNCT = re.compile(r"[=:,;()\[\]{}|]")
@@ -221,7 +221,8 @@ class TemplateMiner:
         1. Live templates that ``tid`` subsumes (it matches them; it has ``<*>`` where they have
            words) merge into it: the batch miner decided that column is a variable.
         2. A family of at least ``variable_min_distinct`` live templates differing in one word column
-           merges into the template with ``<*>`` there. (The batch miner's ratio test is not used
+           (or of two whose words there differ only in their digits) merges into the template with
+           ``<*>`` there. (The batch miner's ratio test is not used
            here: counts are tiny when a template is new, and a merge is not undone.)
         """
         tpl = self.templates[tid]
@@ -241,7 +242,9 @@ class TemplateMiner:
                 for m in self._families.get(fam, ())
                 if self.templates[m].merged_into is None
             ]
-            if len(members) >= max(2, self.config.variable_min_distinct):
+            values = {m.tokens[fam[0]] for m in members}
+            digits_only = self.config.digit_shapes and len(values) >= 2 and same_shape(values)
+            if len(members) >= max(2, self.config.variable_min_distinct) or digits_only:
                 general = self.add_template(fam[1])
                 for m in members:
                     if m.id != general.id:
