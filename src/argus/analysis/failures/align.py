@@ -7,10 +7,10 @@ shows up as token sequences of different lengths. Two rules, both independent of
 - :func:`skeleton`: a template with each run of variables as one ``<*>``; templates with equal
   skeletons are one event.
 - :func:`absorbs`: a template whose each ``<*>`` may stand for 1..``max_span`` tokens matches
-  another template, where every span of more than one token contains a variable itself and no plain
-  word, ``=`` or other punctuation than brackets (a value with inner structure — ``host [<*>]``, ``Teams.exe *<*>`` — never extra
-  words or an extra ``key=value``), and the general template keeps at least ``min_words`` constant
-  words (``<*> failed`` absorbs nothing).
+  another template, where every span of more than one token contains a variable itself and no
+  plain word, ``=`` or other punctuation than brackets (a value with inner structure: ``host
+  [<*>]``, ``Teams.exe *<*>``; never extra words or an extra ``key=value``), and the general
+  template keeps at least ``min_words`` constant words (``<*> failed`` absorbs nothing).
 """
 
 from __future__ import annotations
