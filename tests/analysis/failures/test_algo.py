@@ -119,3 +119,14 @@ def test_is_generic_counts_constant_words_after_the_first_token() -> None:
     assert is_generic(("ValueError", ":", "bad", "value", "<*>")) and not is_generic(
         ("E", "bad", "value", "x")
     )
+
+
+def test_assertion_phrasing_does_not_make_a_template_specific() -> None:
+    # "expected ... but was" says a comparison failed, not why: split such failures by code location
+    assert is_generic(
+        ("org.opentest4j.AssertionFailedError", ":", "expected", ":", "<*>", "but", "was", ":", "<*>")
+    )
+    assert is_generic(("Error", ":", "got", "<*>", ",", "want", "<*>"))
+    assert not is_generic(
+        ("IllegalStateException", ":", "Expected", "<*>", "rows", "but", "found", "<*>", "at", "<*>")
+    )

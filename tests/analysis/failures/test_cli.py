@@ -93,3 +93,16 @@ def test_analyze_list_show(
     assert code == 0 and "t::a" in out
     assert main(["failures", "show", "999999"]) != 0
     assert "not found" in capsys.readouterr().err
+
+
+def test_cluster_does_not_split_by_weekday_or_value_shape(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    days = ["Sun Dec 16", "Mon Dec 17", "Tue Jan  1", "Sat Feb  2"]
+    lines = [f"connection from 10.0.0.{i} at {d} 04:12:{i:02d} 2018" for i, d in enumerate(days)]
+    lines += [f"app.exe - h{i}.example.org:443 close, {s} sent, lifetime {t}"
+              for i, (s, t) in enumerate([("0 bytes", "<1 sec"), ("1403 bytes (1.37 KB)", "00:01")])]  # fmt: skip
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    code, out = run_cli(["failures", "cluster", "-"], capsys)
+    labels = out.splitlines()
+    assert code == 0 and len(set(labels[:4])) == 1 and labels[4] == labels[5] != labels[0]

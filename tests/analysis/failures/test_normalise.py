@@ -9,7 +9,7 @@ from argus.analysis.failures.normalise import mask, mask_kind, normalise, tokeni
 GOLDEN = [
     ("AssertionError: assert 3 == 4", "AssertionError: assert <*> == <*>"),
     ("Timeout after 30s waiting for http://localhost:8080/health", "Timeout after <*> waiting for <*>"),
-    ("expected:<12> but was:<13>", "expected:<<*>> but was:<<*>>"),
+    ("expected:<12> but was:<13>", "expected:<*> but was:<*>"),
     ("KeyError: 'user_42'", "KeyError: <*>"),
     (
         'FileNotFoundError: [Errno 2] No such file or directory: "/tmp/pytest-of-ci/pytest-7/data.json"',

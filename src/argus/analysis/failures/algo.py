@@ -52,8 +52,11 @@ def assign(
     only when ``settings.stack_split`` asks for it (always, or for generic templates).
     """
     cfg = miner.config
+    off = frozenset(cfg.mask_off)
     token_lists = [
-        tuple(normalise(failure_text(f.message, f.failure_type, f.stack), max_chars=cfg.max_chars))
+        tuple(
+            normalise(failure_text(f.message, f.failure_type, f.stack), max_chars=cfg.max_chars, mask_off=off)
+        )
         for f in failures
     ]
     template_ids = miner.add_token_lists(token_lists)
@@ -96,6 +99,9 @@ def needs_split(template: Sequence[str], settings: ClusterSettings) -> bool:
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+#: Words of assertion phrasing in every ecosystem (``expected: <*> but was: <*>``, ``got <*>, want
+#: <*>``): they say a comparison failed, not why, so they do not make a template specific.
+_GLUE = frozenset({"expected", "but", "was", "got", "want", "actual", "received", "to", "be", "equal"})
 
 
 def is_generic(template: Sequence[str], max_words: int = 2) -> bool:
@@ -106,7 +112,7 @@ def is_generic(template: Sequence[str], max_words: int = 2) -> bool:
     Too many open files: <*>`` (5) names its cause wherever it is raised. The default of 2 is the
     largest that does not split the simulator's cross-test root causes (bench/eval_sim_clusters.py).
     """
-    return sum(1 for t in template[1:] if _WORD.fullmatch(t)) <= max_words
+    return sum(1 for t in template[1:] if _WORD.fullmatch(t) and t.lower() not in _GLUE) <= max_words
 
 
 def trend(recent: int, previous: int, up_ratio: float = 1.2, down_ratio: float = 0.8) -> Trend:

@@ -13,50 +13,34 @@ Algorithm (batch, after generic masking by :mod:`normalise`), after Brain (Yu et
    constant; a column whose tokens were more frequent than the anchor is a constant per message (the
    group splits on it); a less frequent column is a *variable* when it has many distinct values
    (``distinct >= variable_min_distinct``) or when values are mostly one-offs
-   (``distinct / rows >= variable_distinct_ratio``); otherwise the group splits on it (states,
-   enumerations and short words that name different events).
+   (``distinct / rows >= variable_distinct_ratio``) or when its words differ only in their digits
+   (``eth0``/``eth1``); otherwise the group splits on it (states, enumerations and short words that
+   name different events). The first column may vary only when the group keeps at least
+   ``lead_min_words`` other constant words (a program name before a long message) — it usually
+   names the event (for test failures, the exception type).
+4. Length-tolerant merging (:mod:`align`): templates equal once each run of variables is one
+   ``<*>``, or where one template's ``<*>`` covers a multi-token value of the other (``host [<*>]``
+   vs ``<*>``), are one event, whatever the token counts.
 
-Templates only ever gain wildcards through mining; they are never re-mined, so an assigned message
+The mining code is in :mod:`batch`. Templates only ever gain wildcards through mining; they are never re-mined, so an assigned message
 keeps its template (incremental: history is never re-clustered).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from argus.analysis.failures.align import absorbs, constant_words, skeleton
+from argus.analysis.failures.batch import ENUM_WORD, MinerConfig, Tokens, mine, same_shape, template_of
 from argus.analysis.failures.normalise import WILDCARD, normalise
 
-Tokens = tuple[str, ...]
-
-#: Upper-case identifiers (states, enum members, event types) name events; they are never variables.
-_ENUM = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
 _PUNCT = re.compile(r"[=:,;()\[\]{}|]")
 
-
-@dataclass(frozen=True)
-class MinerConfig:
-    """Parameters of :class:`TemplateMiner` (one configuration for every log/test source).
-
-    ``variable_min_distinct``: a column with at least this many distinct words is a variable.
-    ``variable_distinct_ratio``: a column whose distinct words / rows reach this is a variable (most
-    values one-offs: user names, keys). Columns below both split the group into separate events.
-    ``max_chars``: only the head of a message is mined (the root cause is at its start).
-    """
-
-    variable_min_distinct: int = 5
-    variable_distinct_ratio: float = 0.5
-    max_chars: int = 2000
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "variable_min_distinct": self.variable_min_distinct,
-            "variable_distinct_ratio": self.variable_distinct_ratio,
-            "max_chars": self.max_chars,
-        }
+__all__ = ["MinerConfig", "Template", "TemplateMiner", "mine", "render", "template_of"]
 
 
 @dataclass
@@ -90,6 +74,7 @@ class TemplateMiner:
     _exact: dict[Tokens, int] = field(default_factory=dict)
     _by_tokens: dict[Tokens, int] = field(default_factory=dict)
     _families: dict[tuple[int, Tokens], set[int]] = field(default_factory=lambda: defaultdict(set))
+    _skeletons: dict[Tokens, int] = field(default_factory=dict)
     _merges: list[tuple[int, int]] = field(default_factory=list)
     _next_id: int = 1
 
@@ -119,6 +104,8 @@ class TemplateMiner:
             self._by_len[len(key)].append(tpl)
             for fam in self._family_keys(key):
                 self._families[fam].add(tid)
+            if self.config.merge_skeletons:
+                self._skeletons.setdefault(skeleton(key), tid)
         return tpl
 
     def lookup(self, tokens: Sequence[str]) -> Template | None:
@@ -146,7 +133,9 @@ class TemplateMiner:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> TemplateMiner:
-        miner = cls(MinerConfig(**state.get("config", {})))
+        config = dict(state.get("config", {}))
+        config["mask_off"] = tuple(config.get("mask_off", ()))
+        miner = cls(MinerConfig(**config))
         for tid, tokens, count, merged_into in state.get("templates", []):
             miner.add_template(tokens, count, tid, merged_into)
         return miner
@@ -181,7 +170,11 @@ class TemplateMiner:
 
     def add_messages(self, messages: Iterable[str]) -> list[int]:
         """Assign each message a live template id (mining new templates for the unmatched ones)."""
-        return self.add_token_lists([tuple(normalise(m, max_chars=self.config.max_chars)) for m in messages])
+        cfg = self.config
+        off = frozenset(cfg.mask_off)
+        return self.add_token_lists(
+            [tuple(normalise(m, max_chars=cfg.max_chars, mask_off=off)) for m in messages]
+        )
 
     def add_token_lists(self, items: Sequence[Tokens]) -> list[int]:
         """Like :meth:`add_messages` for already normalised token sequences."""
@@ -212,12 +205,14 @@ class TemplateMiner:
         return out
 
     # -- consolidation -----------------------------------------------------------------------
-    @staticmethod
-    def _family_keys(tokens: Tokens) -> list[tuple[int, Tokens]]:
+    def _family_keys(self, tokens: Tokens) -> list[tuple[int, Tokens]]:
+        enum = self.config.enum_constants
         return [
             (c, (*tokens[:c], WILDCARD, *tokens[c + 1 :]))
             for c in range(1, len(tokens))
-            if tokens[c] != WILDCARD and not _ENUM.fullmatch(tokens[c]) and not _PUNCT.fullmatch(tokens[c])
+            if tokens[c] != WILDCARD
+            and not (enum and ENUM_WORD.fullmatch(tokens[c]))
+            and not _PUNCT.fullmatch(tokens[c])
         ]
 
     def _consolidate(self, tid: int) -> None:
@@ -226,11 +221,14 @@ class TemplateMiner:
         1. Live templates that ``tid`` subsumes (it matches them; it has ``<*>`` where they have
            words) merge into it: the batch miner decided that column is a variable.
         2. A family of at least ``variable_min_distinct`` live templates differing in one word column
-           merges into the template with ``<*>`` there. (The batch miner's ratio test is not used
+           (or of two whose words there differ only in their digits) merges into the template with
+           ``<*>`` there. (The batch miner's ratio test is not used
            here: counts are tiny when a template is new, and a merge is not undone.)
         """
         tpl = self.templates[tid]
         if tpl.merged_into is not None:
+            return
+        if self.config.merge_skeletons and self._merge_across_lengths(tpl):
             return
         if WILDCARD in tpl.tokens:
             for other in list(self._by_len[len(tpl.tokens)]):
@@ -244,13 +242,38 @@ class TemplateMiner:
                 for m in self._families.get(fam, ())
                 if self.templates[m].merged_into is None
             ]
-            if len(members) >= max(2, self.config.variable_min_distinct):
+            values = {m.tokens[fam[0]] for m in members}
+            digits_only = self.config.digit_shapes and len(values) >= 2 and same_shape(values)
+            if len(members) >= max(2, self.config.variable_min_distinct) or digits_only:
                 general = self.add_template(fam[1])
                 for m in members:
                     if m.id != general.id:
                         self._merge(m, general)
                 self._consolidate(general.id)
                 return
+
+    def _merge_across_lengths(self, tpl: Template) -> bool:
+        """Merge ``tpl`` into a live template of the same event with other token counts (True), or
+        templates it stands for into it (see :mod:`align`)."""
+        first = self.resolve(self._skeletons.get(skeleton(tpl.tokens), tpl.id))
+        if first != tpl.id:
+            self._merge(tpl, self.templates[first])
+            return True
+        words = constant_words(tpl.tokens)
+        others = [
+            (o, constant_words(o.tokens))
+            for n, ts in self._by_len.items()
+            if n != len(tpl.tokens)
+            for o in ts
+        ]
+        for other, theirs in others:
+            if theirs <= words and absorbs(other.tokens, tpl.tokens):
+                self._merge(tpl, other)
+                return True
+        for other, theirs in others:
+            if words <= theirs and absorbs(tpl.tokens, other.tokens):
+                self._merge(other, tpl)
+        return False
 
     def _merge(self, old: Template, into: Template) -> None:
         old.merged_into = into.id
@@ -267,80 +290,3 @@ def render(tokens: Sequence[str]) -> str:
             out.append(" ")
         out.append(tok)
     return "".join(out)
-
-
-def template_of(rows: Sequence[Tokens]) -> Tokens:
-    """Column-wise template of equal-length rows: the shared token, else ``<*>``."""
-    first = rows[0]
-    return tuple(tok if all(r[i] == tok for r in rows) else WILDCARD for i, tok in enumerate(first))
-
-
-def mine(rows: Sequence[Tokens], config: MinerConfig) -> list[list[int]]:
-    """Partition ``rows`` (indices) into events; see the module docstring for the algorithm.
-
-    Identical rows are mined once, weighted by how often they occur (same result, less work).
-    """
-    weight: dict[Tokens, int] = {}
-    where: dict[Tokens, list[int]] = defaultdict(list)
-    for i, r in enumerate(rows):
-        weight[r] = weight.get(r, 0) + 1
-        where[r].append(i)
-    by_len: dict[int, list[Tokens]] = defaultdict(list)
-    for r in weight:
-        by_len[len(r)].append(r)
-    groups: list[list[int]] = []
-    for uniq in by_len.values():
-        freq: Counter[tuple[int, str]] = Counter()
-        for r in uniq:
-            w = weight[r]
-            for pt in enumerate(r):
-                freq[pt] += w
-        initial: dict[tuple[int, tuple[str | None, ...]], list[Tokens]] = defaultdict(list)
-        for r in uniq:
-            fs = [freq[pt] for pt in enumerate(r)]
-            counts = Counter(fs)
-            f_star = max(counts, key=lambda f: (counts[f], f)) if fs else 0
-            anchor = tuple(t if f == f_star else None for t, f in zip(r, fs, strict=True))
-            initial[(f_star, anchor)].append(r)
-        for key, members in initial.items():
-            for grp in _split(members, weight, freq, key[0], config):
-                groups.append([i for r in grp for i in where[r]])
-    return groups
-
-
-def _split(
-    members: list[Tokens],
-    weight: dict[Tokens, int],
-    freq: Counter[tuple[int, str]],
-    f_star: int,
-    config: MinerConfig,
-) -> list[list[Tokens]]:
-    """Split one initial group into events by its constant and low-cardinality columns."""
-    work = [members]
-    for col in range(len(members[0])):
-        nxt: list[list[Tokens]] = []
-        for grp in work:
-            values = {r[col] for r in grp}
-            if len(values) == 1:
-                nxt.append(grp)
-                continue
-            size = sum(weight[r] for r in grp)
-            above = all(freq[(col, v)] > f_star for v in values)
-            variable = WILDCARD in values or (
-                not above
-                and col > 0
-                and not all(_ENUM.fullmatch(v) for v in values)
-                and (
-                    len(values) >= config.variable_min_distinct
-                    or (len(values) >= 3 and len(values) / size >= config.variable_distinct_ratio)
-                )
-            )
-            if variable:
-                nxt.append(grp)
-                continue
-            parts: dict[str, list[Tokens]] = defaultdict(list)
-            for r in grp:
-                parts[r[col]].append(r)
-            nxt.extend(parts.values())
-        work = nxt
-    return work
