@@ -58,7 +58,12 @@ class FlakySettings(BaseModel):
         0.95, description="A failure streak is a regression when P(regression vs flaky streak) reaches this."
     )
     report_threshold: float = Field(0.2, description="Emit a flaky-test insight (action monitor) from this probability.")
-    auto_quarantine: bool = Field(True, description="Move a test to quarantined when its action is quarantine.")
+    auto_quarantine: bool = Field(
+        True,
+        description="Move a test to quarantined when its action is quarantine and the evidence is strong: the "
+        "P(flaky) interval's lower bound clears quarantine_threshold and a pass on retry or a pass of the same "
+        "code shows the failures are intermittent (otherwise it stays active for a person to decide).",
+    )
     history_days: int | None = Field(None, description="Only analyse runs started in the last N days (None: all).")
     prior_flaky: float = Field(0.05, description="Prior share of flaky tests (Bayesian model, docs/analysis/flaky.md).")
     noise_unconfirmed: float = Field(0.003, description="Mean per-run failure rate of a stable (non-flaky) test.")
