@@ -111,6 +111,12 @@ def replay(pdir: Path, db_url: str, use_flaky: bool, gate: GateSettings) -> list
             "expected_fail": cat in ("regression", "regression_on_main", "outage"),
             "expected_fail_change": cat in ("regression", "outage"),
             "verdict": out.result.verdict.value, "failing_rules": failing,
+            "warning_rules": [r.rule.value for r in out.result.rules if r.status is RuleStatus.WARN],
+            "failing_tests": [
+                {"test": f.name, "known_flaky": f.known_flaky,
+                 "already_failing_since": f.already_failing.since_commit if f.already_failing else None}
+                for f in out.failures
+            ],
             "baseline_builds": len(out.baseline_builds), "coverage": out.build.coverage_pct,
             "failed_tests": out.build.failed_tests,
             "ingest_ms": round(1000 * (t_gate - t_ingest), 1), "gate_ms": round(1000 * (t_end - t_gate), 1),
