@@ -145,9 +145,17 @@ def test_failures_already_failing_on_main_do_not_block(capsys, env: Path) -> Non
     md = (env / "c.md").read_text()
     assert "already failing on `main` (since at least `m0`" in md
     assert "new failures" not in md.lower() or "0 new" in md
+    code, out = run(capsys, "gate", "--commit", "pr1", "--json")  # recorded as an insight, citing the failure
+    assert code == 0 and json.loads(out)["insight_id"] is not None
     # configurable: block on them too (CLI flag), or by setting
     code, doc = gate(capsys, "--commit", "pr1", "--already-failing", "block")
     assert code == 1 and doc["verdict"] == "fail"
+    (env / "argus.toml").write_text('[gate.rules]\nalready_failing = "block"\n')
+    code, doc = gate(capsys, "--commit", "pr1")
+    assert code == 1 and doc["verdict"] == "fail"
+    code, doc = gate(capsys, "--commit", "pr1", "--already-failing", "off")  # the flag wins over the file
+    assert code == 0 and doc["verdict"] == "pass" and doc["failures"][0]["already_failing"] is not None
+    (env / "argus.toml").unlink()
     # a new failure of this change still blocks
     build(capsys, env, "pr2", "feature", 11, cases={"test_a": "F", "test_b": "F", "test_c": "P"}, cov=80)
     code, doc = gate(capsys, "--commit", "pr2")
