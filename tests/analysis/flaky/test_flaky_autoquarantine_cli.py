@@ -5,7 +5,7 @@ one CI run each, plus a rerun of commits 4, 12 and 20. Six tests; per run at mos
 
 * ``test_strong`` fails in the first run of commits 4, 12, 20 and passes in their reruns: intermittent
   on the same code, P(flaky) interval well above the threshold → quarantined automatically;
-* ``test_weak`` fails 3 times on 3 different commits: P(flaky) ≈ 0.96 but interval ≈ 0.2–1.0 → only
+* ``test_weak`` fails 3 times on 3 different commits: P(flaky) 0.94 but interval 0.17–1.00 → only
   active (a person decides);
 * ``test_unconfirmed`` fails 6 times, each on its own commit and never re-run: a tight interval, but
   nothing shows the failures are intermittent on the same code (each could be that commit's bug) →
