@@ -149,3 +149,17 @@ def test_known_flaky_failures_do_not_fail_the_gate(builds, project_session: Sess
     s.flush()
     out = run_gate(s, project(s), gs(), commit="pr")
     assert {f.name: f.known_flaky for f in out.failures} == {"t::a": True, "t::b": True, "t::c": False}
+
+
+def test_each_metric_reads_the_newest_green_builds_that_measured_it(builds, project_session: Session) -> None:
+    """Builds with only some artefacts: the newest three have no coverage report, older ones fill in."""
+    for i, cov in enumerate((70, 72, 74, 76)):
+        builds.add(f"m{i}", tests=PASS, coverage=(cov, 100))
+    for i in range(4, 7):
+        builds.add(f"m{i}", tests=PASS)  # coverage job skipped
+    builds.add("pr", branch="feature", tests=PASS, coverage=(60, 100))
+    out = run_gate(project_session, project(project_session), gs(baseline_runs=3), commit="pr")
+    assert out.result.baseline.coverage_source == "history"
+    assert out.result.baseline.coverage_pct == 74.0  # median of m3, m2, m1
+    assert [b.key for b in out.baseline_builds] == ["m6", "m5", "m4", "m3", "m2", "m1"]
+    assert out.result.of(Rule.COVERAGE_DROP).status is RuleStatus.FAIL  # 74 → 60
