@@ -122,6 +122,7 @@ def evaluate_project(pdir: Path, gt: GroundTruth, workdir: Path, settings: Flaky
         found_ids = {a.test_case_id for a in found}
         flag_runs = runs_to_flag(histories, found_ids, settings)
         fp_labels = {t: gt.test_labels().get(t, "unknown") for t in flaky_pred - flaky_truth}
+        quarantined = {tid.get(c.identity, c.identity) for c in res.changes if c.after == "quarantined"}
         by_truth = {tid[a.identity]: a for a in res.assessments}
 
         def brief(t: str) -> dict[str, Any]:
@@ -150,6 +151,9 @@ def evaluate_project(pdir: Path, gt: GroundTruth, workdir: Path, settings: Flaky
         "broken_ever": broken.as_dict(),
         "broken_now": broken_now.as_dict(),
         "misses": misses,
+        "auto_quarantined": len(quarantined),
+        "auto_quarantined_planted_flaky": len(quarantined & flaky_truth),
+        "auto_quarantined_not_flaky": sorted(str(t) for t in quarantined - flaky_truth),
         "flaky_false_positive_labels": {str(k): str(v) for k, v in sorted(fp_labels.items())},
         "missed_flaky_rates": sorted(round(f.rate, 3) for f in gt.flaky_tests if f.test not in flaky_pred),
         "category_accuracy": cat_ok / len(found) if found else None,
@@ -199,7 +203,9 @@ def main() -> int:
                 f"flaky P {f['precision']:.2f} R {f['recall']:.2f} (tp {f['tp']} fp {f['fp']} fn {f['fn']}); "
                 f"broken P {b['precision']:.2f} R {b['recall']:.2f}; broken-now P {bn['precision']:.2f} R {bn['recall']:.2f}; "
                 f"runs to flag median {p['runs_to_flag']['median']} p90 {p['runs_to_flag']['p90']}; "
-                f"category acc {p['category_accuracy']}; brier {p['brier']:.3f}; analyze {p['analyze_s']} s"
+                f"category acc {p['category_accuracy']}; brier {p['brier']:.3f}; "
+                f"auto-quarantined {p['auto_quarantined']} ({p['auto_quarantined_planted_flaky']} planted flaky); "
+                f"analyze {p['analyze_s']} s"
             )
     pooled = [Sample(p, y) for projects in report["scales"].values() for pr in projects
               for p, y in pr["calibration_samples"]]

@@ -67,6 +67,9 @@ def test_gate_exit_codes_and_json(capsys, env, tmp_path: Path, monkeypatch: pyte
     assert [b["commit"] for b in doc["baseline"]["builds"]] == ["m2", "m1", "m0"]
     monkeypatch.setenv("DELTA_COVERAGE", "7")  # the seed's env name is honoured
     code, out, _ = run(capsys, "gate", "--commit", "pr1", "--json", "--no-record")
+    assert code == 0 and json.loads(out)["verdict"] == "pass"  # no absolute floor by default
+    monkeypatch.setenv("ARGUS_GATE__MIN_COVERAGE", "90")  # opt in to the seed's absolute floor
+    code, out, _ = run(capsys, "gate", "--commit", "pr1", "--json", "--no-record")
     assert code == 0 and json.loads(out)["verdict"] == "warn"  # coverage floor (warn-only)
     code, _, _ = run(capsys, "gate", "--run-id", "r9", "--fail-on", "warn")
     assert code == 1

@@ -69,8 +69,9 @@ def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) ->
     """
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or (cli_state is not None and cli_state.debug)
+    own = CliState() if cli_state is None else None  # closed below: no pooled connection outlives the call
     try:
-        result = _command().main(args=args, prog_name="argus", standalone_mode=False, obj=cli_state)
+        result = _command().main(args=args, prog_name="argus", standalone_mode=False, obj=cli_state or own)
         return int(result) if isinstance(result, int) else 0
     except ArgusError as exc:
         if debug:
@@ -94,6 +95,9 @@ def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) ->
             show()
             return int(exc.exit_code)  # type: ignore[attr-defined]
         raise
+    finally:
+        if own is not None:
+            own.close()
 
 
 def run() -> None:

@@ -58,7 +58,12 @@ class FlakySettings(BaseModel):
         0.95, description="A failure streak is a regression when P(regression vs flaky streak) reaches this."
     )
     report_threshold: float = Field(0.2, description="Emit a flaky-test insight (action monitor) from this probability.")
-    auto_quarantine: bool = Field(True, description="Move a test to quarantined when its action is quarantine.")
+    auto_quarantine: bool = Field(
+        True,
+        description="Move a test to quarantined when its action is quarantine and the evidence is strong: the "
+        "P(flaky) interval's lower bound clears quarantine_threshold and a pass on retry or a pass of the same "
+        "code shows the failures are intermittent (otherwise it stays active for a person to decide).",
+    )
     history_days: int | None = Field(None, description="Only analyse runs started in the last N days (None: all).")
     prior_flaky: float = Field(0.05, description="Prior share of flaky tests (Bayesian model, docs/analysis/flaky.md).")
     noise_unconfirmed: float = Field(0.003, description="Mean per-run failure rate of a stable (non-flaky) test.")
@@ -200,7 +205,11 @@ class GateSettings(BaseSettings):
 
     baseline_runs: int = Field(10, ge=1, description="Baseline = the last N green builds on the default branch.")
     aggregate: str = Field("median", pattern="^(median|mean|last|min|max)$", description="How baseline builds combine.")
-    default_coverage: float = Field(90.0, description="Baseline coverage (%) when there is no baseline yet.")
+    default_coverage: float | None = Field(
+        None,
+        description="Baseline coverage (%) when no baseline build measured coverage; unset: with no history "
+        "there is no regression, so the coverage-drop rule is skipped.",
+    )
     default_high: int = Field(0, description="Baseline HIGH count when there is no baseline yet.")
     default_critical: int = Field(0, description="Baseline CRITICAL count when there is no baseline yet.")
     delta_coverage: float = _seed("delta_coverage", 5.0, "Fail when coverage drops by more than this many points.")
@@ -209,7 +218,11 @@ class GateSettings(BaseSettings):
     vuln_gating: bool = _seed("vuln_gating", False, "Also apply the absolute limits max_high / max_critical.")
     max_high: int = _seed("max_high", 10, "Absolute HIGH limit (only with vuln_gating).")
     max_critical: int = _seed("max_critical", 2, "Absolute CRITICAL limit (only with vuln_gating).")
-    min_coverage: float = Field(90.0, description="Absolute coverage floor of the original pipeline (rule min_coverage).")
+    min_coverage: float | None = Field(
+        None,
+        description="Absolute coverage floor (%) of rule min_coverage (the original pipeline used 90); unset: "
+        "off, only the relative rules judge coverage. Opt in per project in its argus.toml.",
+    )
     changed_lines_min_pct: float = Field(80.0, description="Changed-line coverage below this (%) triggers its rule.")
     small_change_lines: int = Field(20, description="Diffs with fewer changed lines skip coverage rules.")
     duration_regression_pct: float = Field(25.0, description="Warn when total test time exceeds baseline by more (%).")
@@ -223,6 +236,7 @@ class GateSettings(BaseSettings):
             "max_critical": "block",
             "min_coverage": "warn",
             "new_failures": "block",
+            "already_failing": "warn",
             "newly_flaky": "warn",
             "duration": "warn",
             "changed_lines": "warn",

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from argus.analysis.gates.export import outcome_to_dict
-from argus.analysis.gates.schemas import Rule, RuleResult, RuleStatus, Verdict
+from argus.analysis.gates.schemas import Rule, RuleResult, RuleStatus, TestFailure, Verdict
 from argus.analysis.gates.service import GateOutcome
 from argus.report.markdown import cell, code, table, truncate
 
@@ -37,6 +37,7 @@ _LABEL = {
     Rule.MAX_HIGH: "HIGH vulnerabilities (absolute)",
     Rule.MAX_CRITICAL: "CRITICAL vulnerabilities (absolute)",
     Rule.NEW_FAILURES: "New failing tests",
+    Rule.ALREADY_FAILING: "Already failing on the default branch",
     Rule.NEWLY_FLAKY: "Newly flaky tests",
     Rule.DURATION: "Test duration",
 }
@@ -80,9 +81,21 @@ def _status_text(r: RuleResult) -> str:
     return f"{_ICON[r.status]} {word[r.status]}{mode}"
 
 
+def already_failing_text(f: TestFailure, branch: str, md: bool) -> str:
+    """"already failing on main (since [at least] <commit>, <date>)" for a failure seen on the default branch."""
+    b = f.already_failing
+    if b is None:
+        return ""
+    commit = (b.since_commit or "?")[:12]
+    since = f"since at least {code(commit) if md else commit}" if b.since_first_seen else (
+        f"since {code(commit) if md else commit}")
+    when = f", {b.since_at:%Y-%m-%d}" if b.since_at else ""
+    return f"already failing on {code(branch) if md else branch} ({since}{when}; {b.builds} build(s))"
+
+
 def _action_items(o: GateOutcome) -> list[str]:
     items: list[str] = []
-    for f in [f for f in o.failures if f.known_flaky is not True][:10]:
+    for f in [f for f in o.failures if f.known_flaky is not True and f.already_failing is None][:10]:
         where = f" (cluster: {cell(f.cluster_label, 80)})" if f.cluster_label else ""
         items.append(f"- [ ] Fix failing test {code(f.name, 120)}{where}")
     for lc in o.low_coverage:
@@ -116,30 +129,33 @@ def to_markdown(o: GateOutcome, *, details_url: str | None = None) -> str:
         rows.append([_LABEL[rule.rule], cur, base, _delta(rule), _status_text(rule)])
     lines += table(["Check", "Current", "Baseline", "Δ", "Status"], rows)
     tests = b.tests
-    n_new = sum(1 for f in o.failures if f.known_flaky is not True)
-    n_flaky = len(o.failures) - n_new
+    n_flaky = sum(1 for f in o.failures if f.known_flaky is True)
+    n_old = sum(1 for f in o.failures if f.known_flaky is not True and f.already_failing is not None)
+    n_new = len(o.failures) - n_flaky - n_old
     lines.append("")
     if tests is not None:
         flaky_note = "" if o.flaky_status_known else " (flaky status unknown)"
-        lines.append(f"- **Tests:** {tests} run, {len(o.failures)} failing ({n_new} new, {n_flaky} known flaky)"
-                     f"{flaky_note}, {len(o.retried)} newly flaky")
+        lines.append(f"- **Tests:** {tests} run, {len(o.failures)} failing ({n_new} new, {n_old} already failing "
+                     f"on {code(o.default_branch)}, {n_flaky} known flaky){flaky_note}, {len(o.retried)} newly flaky")
     if b.vuln_counts is not None:
         nh = sum(1 for v in r.new_vulns if v.severity == "high")
         nc = sum(1 for v in r.new_vulns if v.severity == "critical")
         hi = r.of(Rule.NEW_HIGH)
         within = "within threshold" if hi is None or hi.status is not RuleStatus.FAIL else "exceeds threshold"
+        known = "" if o.vulns_in_baseline is None else f" ({o.vulns_in_baseline} already on {code(o.default_branch)})"
         lines.append(f"- **Vulnerabilities:** {nh} new HIGH ({within}), {nc} new CRITICAL; total "
                      f"{b.vuln_counts.get('critical', 0)} CRITICAL, {b.vuln_counts.get('high', 0)} HIGH, "
-                     f"{b.vuln_counts.get('medium', 0)} MEDIUM, {b.vuln_counts.get('low', 0)} LOW")
+                     f"{b.vuln_counts.get('medium', 0)} MEDIUM, {b.vuln_counts.get('low', 0)} LOW{known}")
     if o.changed_lines is not None:
         small = " (small change: coverage checks skipped)" if r.small_change else ""
         lines.append(f"- **Diff:** {len(o.changed_files)} file(s), {o.changed_lines} changed line(s){small}")
     failing = list(o.failures[:_MAX_ROWS])
     if failing:
         lines += ["", "### Failing tests", ""]
-        lines += table(["Test", "Cluster", "Message", "Flaky?"], [
+        lines += table(["Test", "Cluster", "Message", "Flaky?", "New?"], [
             [code(f.name, 120), cell(f.cluster_label or "—", 80), cell(f.message or "—", 160),
-             "unknown" if f.known_flaky is None else "known flaky" if f.known_flaky else "no"]
+             "unknown" if f.known_flaky is None else "known flaky" if f.known_flaky else "no",
+             already_failing_text(f, o.default_branch, True) or "❌ new in this build"]
             for f in failing
         ])
         if len(o.failures) > _MAX_ROWS:
@@ -147,6 +163,10 @@ def to_markdown(o: GateOutcome, *, details_url: str | None = None) -> str:
     if o.retried:
         lines += ["", "### Flaky tests", ""]
         lines += [f"- {code(t, 160)}: failed, then passed on retry" for t in o.retried[:_MAX_ROWS]]
+    if o.quarantined_passed:
+        lines += ["", "### Quarantined tests that passed (candidates for release)", ""]
+        lines += [f"- {code(q.name, 160)}: passed in this build; {q.consecutive_passes} consecutive pass(es) on "
+                  f"{code(o.default_branch)} at the last flaky analysis" for q in o.quarantined_passed[:_MAX_ROWS]]
     if r.new_vulns:
         lines += ["", "### New vulnerabilities", ""]
         lines += table(["ID", "Package", "Severity", "Installed", "Fixed in"], [
@@ -195,6 +215,13 @@ def to_terminal(o: GateOutcome) -> Group:
     for x in r.rules:
         if x.status in (RuleStatus.FAIL, RuleStatus.WARN):
             parts.append(Text(f"{_ICON[x.status]} {x.rule.value}: {x.message}"))
+    for f in o.failures[:_MAX_ROWS]:
+        if f.known_flaky is not True:
+            parts.append(Text(f"  {f.name}: {already_failing_text(f, o.default_branch, False) or 'new failure'}"))
+    if o.quarantined_passed:
+        parts.append(Text(f"{len(o.quarantined_passed)} quarantined test(s) passed in this build (candidates for "
+                          "release from quarantine):"))
+        parts += [Text(f"  {q.name}") for q in o.quarantined_passed[:_MAX_ROWS]]
     parts.append(Text(src, style="dim"))
     parts += [Text(f"note: {n}", style="dim") for n in r.notes]
     return Group(*parts)

@@ -66,3 +66,20 @@ def test_fixed_test_that_flakes_again_is_reopened() -> None:
     old_failure = replace(BASE, last_failure_at=datetime(2025, 12, 1, tzinfo=UTC))
     t = next_state(LifecycleState.FIXED, old_failure, passes_needed=20, fixed_at=datetime(2026, 1, 1, tzinfo=UTC))
     assert t.state is LifecycleState.FIXED
+
+
+def test_weak_interval_is_not_auto_quarantined() -> None:
+    weak = replace(BASE, probability=0.84, low=0.17, high=0.99)
+    t = next_state(None, weak, passes_needed=20)
+    assert t.state is LifecycleState.ACTIVE and "lower bound 0.17" in t.reason
+    assert next_state(LifecycleState.ACTIVE, weak, passes_needed=20).state is LifecycleState.ACTIVE
+    at_threshold = replace(BASE, low=0.7)
+    assert next_state(None, at_threshold, passes_needed=20, quarantine_threshold=0.7).state is LifecycleState.ACTIVE
+
+
+def test_failures_not_shown_intermittent_on_the_same_code_are_not_auto_quarantined() -> None:
+    unconfirmed = replace(BASE, retry_pass_runs=(), same_code_runs=())
+    t = next_state(None, unconfirmed, passes_needed=20)
+    assert t.state is LifecycleState.ACTIVE and "same code" in t.reason
+    same_commit = replace(unconfirmed, same_code_runs=((3, 4, True),))
+    assert next_state(None, same_commit, passes_needed=20).state is LifecycleState.QUARANTINED

@@ -111,17 +111,33 @@ def test_absolute_limits_only_with_vuln_gating(high: int, critical: int, exp_hig
     assert status(on, Rule.MAX_CRITICAL) is exp_crit
 
 
-def test_first_run_defaults_are_stated() -> None:
-    res = evaluate(GateInput(current=build("c", cov=91.0, high=1, ids=("x",)), baseline=(),
-                             current_vulns=vulns("high", 1)), GateParams())
-    assert res.baseline.coverage_source == "defaults" and res.baseline.coverage_pct == 90.0
+def test_first_run_has_no_regression_to_measure() -> None:
+    res = evaluate(GateInput(current=build("c", cov=61.0, high=1, ids=("x",)), baseline=(),
+                             current_vulns=vulns("high", 5)), GateParams())
+    assert res.baseline.coverage_source == "none" and res.baseline.coverage_pct is None
     assert res.baseline.vuln_source == "defaults" and res.baseline.high == 0
     assert any("first run" in n for n in res.notes)
-    assert any("default 90 %" in n for n in res.notes)
+    assert any("no baseline coverage yet: no regression" in n for n in res.notes)
+    assert status(res, Rule.COVERAGE_DROP) is RuleStatus.SKIPPED
+    assert status(res, Rule.NEW_HIGH) is RuleStatus.SKIPPED and res.new_vulns == ()
+    assert res.verdict is Verdict.PASS
+
+
+def test_first_run_against_a_configured_default_coverage() -> None:
+    res = evaluate(GateInput(current=build("c", cov=91.0), baseline=()), GateParams(default_coverage=90.0))
+    assert res.baseline.coverage_source == "defaults" and res.baseline.coverage_pct == 90.0
+    assert any("configured default 90 %" in n for n in res.notes)
     assert status(res, Rule.COVERAGE_DROP) is RuleStatus.PASS
-    assert status(res, Rule.NEW_HIGH) is RuleStatus.PASS  # 1 new ≤ 3
-    res2 = evaluate(GateInput(current=build("c", cov=84.0), baseline=()), GateParams())
+    res2 = evaluate(GateInput(current=build("c", cov=84.0), baseline=()), GateParams(default_coverage=90.0))
     assert status(res2, Rule.COVERAGE_DROP) is RuleStatus.FAIL  # 90 default − 84 = 6 > 5
+
+
+def test_absolute_coverage_floor_is_opt_in() -> None:
+    base = (build("b", cov=70.0),)
+    off = evaluate(GateInput(current=build("c", cov=70.0), baseline=base), GateParams())
+    assert status(off, Rule.MIN_COVERAGE) is RuleStatus.SKIPPED and off.verdict is Verdict.PASS
+    on = evaluate(GateInput(current=build("c", cov=70.0), baseline=base), GateParams(min_coverage=90.0))
+    assert status(on, Rule.MIN_COVERAGE) is RuleStatus.WARN and on.verdict is Verdict.WARN
 
 
 def test_aggregate_median_default_and_alternatives() -> None:

@@ -24,7 +24,8 @@ def test_defaults_are_the_seeds() -> None:
     g = load_settings().gate
     assert (g.delta_coverage, g.delta_vuln_high, g.delta_vuln_critical) == (5.0, 3, 1)
     assert (g.vuln_gating, g.max_high, g.max_critical, g.baseline_runs, g.aggregate) == (False, 10, 2, 10, "median")
-    assert (g.default_coverage, g.default_high, g.default_critical) == (90.0, 0, 0)
+    assert (g.default_coverage, g.default_high, g.default_critical, g.min_coverage) == (None, 0, 0, None)
+    assert g.rules["already_failing"] == "warn" and g.rules["new_failures"] == "block"
 
 
 def test_seed_env_names_are_honoured_below_argus_names(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -182,7 +182,7 @@ def analyze(
         before = LifecycleState(cur.state) if cur else None
         t = next_state(
             before, a, passes_needed=p.fixed_after_passes, auto_quarantine=settings.auto_quarantine,
-            fixed_at=cur.fixed_at if cur else None,
+            fixed_at=cur.fixed_at if cur else None, quarantine_threshold=p.quarantine_threshold,
         )
         after = t.state.value if t.state else None
         if t.changed:

@@ -2,8 +2,11 @@
 
 Seed 004 (S4-08…S4-13) and checklist §7.29–31: comparisons are strict ("> delta" fails, so a drop
 of exactly 5.0 points or exactly +3 HIGH passes); the baseline comes from green default-branch builds
-only; with no such build the documented defaults (90 % coverage, 0 HIGH, 0 CRITICAL) are used and the
-result says so. "New" vulnerabilities are identities absent from every baseline build's scan.
+only, each metric from the newest ``baseline_runs`` of them that measured it. With no history there
+is no regression: the coverage-drop rule is skipped (unless ``default_coverage`` is set) and, with no
+earlier scan, so are the new-vulnerability rules; the result says so. "New" vulnerabilities are
+identities absent from every baseline build's scan. Failing tests that already fail on the default
+branch are not new failures: they have their own rule (``already_failing``, warn by default).
 """
 
 from __future__ import annotations
@@ -49,14 +52,19 @@ def aggregate(values: Sequence[float], method: str) -> float:
 def build_baseline(builds: Sequence[BuildMetrics], p: GateParams) -> tuple[Baseline, tuple[str, ...]]:
     """Aggregate the baseline builds (newest first, already limited to green default-branch builds)."""
     notes: list[str] = []
-    covs = [b.coverage_pct for b in builds if b.coverage_pct is not None]
-    scans = [b for b in builds if b.vuln_counts is not None]
-    durations = [b.test_duration_s for b in builds if b.test_duration_s is not None]
+    n = p.baseline_runs
+    covs = [b.coverage_pct for b in builds if b.coverage_pct is not None][:n]
+    scans = [b for b in builds if b.vuln_counts is not None][:n]
+    durations = [b.test_duration_s for b in builds if b.test_duration_s is not None][:n]
+    coverage: float | None
     if covs:
         coverage, cov_source = aggregate(covs, p.aggregate), "history"
-    else:
+    elif p.default_coverage is not None:
         coverage, cov_source = p.default_coverage, "defaults"
-        notes.append(f"no baseline coverage yet: using the default {p.default_coverage:g} %")
+        notes.append(f"no baseline coverage yet: using the configured default {p.default_coverage:g} %")
+    else:
+        coverage, cov_source = None, "none"
+        notes.append("no baseline coverage yet: no regression to measure (the first coverage report sets it)")
     if scans:
         high = aggregate([float((b.vuln_counts or {}).get("high", 0)) for b in scans], p.aggregate)
         critical = aggregate([float((b.vuln_counts or {}).get("critical", 0)) for b in scans], p.aggregate)
@@ -65,8 +73,8 @@ def build_baseline(builds: Sequence[BuildMetrics], p: GateParams) -> tuple[Basel
     else:
         high, critical, known, vuln_source = float(p.default_high), float(p.default_critical), frozenset(), "defaults"
         notes.append(
-            f"no baseline vulnerability scan yet: using the defaults {p.default_high} HIGH, "
-            f"{p.default_critical} CRITICAL (every current finding counts as new)"
+            "no baseline vulnerability scan yet: no finding can be called new (the first scan sets the "
+            "baseline; absolute limits apply with vuln_gating)"
         )
     if not builds:
         notes.insert(0, "first run: no green build on the default branch yet")
@@ -107,7 +115,12 @@ def _coverage_rules(inp: GateInput, base: Baseline, p: GateParams, small: bool) 
             out.append(_skip(rule, p, "no coverage report for this build"))
         elif small:
             out.append(_skip(rule, p, small_why))
+        elif rule is Rule.COVERAGE_DROP and base.coverage_pct is None:
+            out.append(_skip(rule, p, f"coverage {cur:.2f} %: no baseline coverage yet, so no regression to measure"))
+        elif rule is Rule.MIN_COVERAGE and p.min_coverage is None:
+            out.append(_skip(rule, p, "no absolute coverage floor set (gate.min_coverage)"))
         elif rule is Rule.COVERAGE_DROP:
+            assert base.coverage_pct is not None
             delta = cur - base.coverage_pct
             bad = -delta - p.delta_coverage > EPS
             verdict = "regression exceeds delta threshold" if bad else "within threshold"
@@ -118,6 +131,7 @@ def _coverage_rules(inp: GateInput, base: Baseline, p: GateParams, small: bool) 
                 current=cur, baseline=base.coverage_pct, delta=delta, threshold=p.delta_coverage,
             ))
         else:
+            assert p.min_coverage is not None
             bad = p.min_coverage - cur > EPS
             out.append(_judge(
                 rule, p, bad,
@@ -152,11 +166,16 @@ def _vuln_rules(
         for rule in (Rule.NEW_HIGH, Rule.NEW_CRITICAL, Rule.MAX_HIGH, Rule.MAX_CRITICAL):
             out.append(_skip(rule, p, "no vulnerability report for this build"))
         return out, ()
-    new = tuple(v for v in inp.current_vulns if v.identity not in base.known_vulns)
+    first_scan = base.vuln_source != "history"
+    new = () if first_scan else tuple(v for v in inp.current_vulns if v.identity not in base.known_vulns)
     for rule, sev, delta_max, base_count in (
         (Rule.NEW_HIGH, "high", p.delta_vuln_high, base.high),
         (Rule.NEW_CRITICAL, "critical", p.delta_vuln_critical, base.critical),
     ):
+        if first_scan:
+            out.append(_skip(rule, p, f"{counts.get(sev, 0)} {sev.upper()} in the first scan: no earlier scan "
+                                      "on the default branch to compare"))
+            continue
         n_new = sum(1 for v in new if v.severity == sev)
         cur = counts.get(sev, 0)
         bad = n_new > delta_max
@@ -182,14 +201,24 @@ def _test_rules(inp: GateInput, base: Baseline, p: GateParams) -> list[RuleResul
     out: list[RuleResult] = []
     if inp.current.tests is None:
         out.append(_skip(Rule.NEW_FAILURES, p, "no test results for this build"))
+        out.append(_skip(Rule.ALREADY_FAILING, p, "no test results for this build"))
     else:
         real = [f for f in inp.failures if f.known_flaky is not True]
         flaky = len(inp.failures) - len(real)
+        old = [f for f in real if f.already_failing is not None]
+        new = [f for f in real if f.already_failing is None]
         note = "" if inp.flaky_status_known else " (flaky status unknown)"
         extra = f"; {flaky} known-flaky failure(s) ignored" if flaky else ""
+        extra += f"; {len(old)} already failing on the default branch (rule already_failing)" if old else ""
         out.append(_judge(
-            Rule.NEW_FAILURES, p, bool(real), f"{len(real)} failing test(s) not known to be flaky{note}{extra}",
-            current=float(len(real)), threshold=0.0,
+            Rule.NEW_FAILURES, p, bool(new),
+            f"{len(new)} new failing test(s) not known to be flaky{note}{extra}",
+            current=float(len(new)), threshold=0.0,
+        ))
+        out.append(_judge(
+            Rule.ALREADY_FAILING, p, bool(old),
+            f"{len(old)} failing test(s) already failing on the default branch before this change",
+            current=float(len(old)), threshold=0.0,
         ))
     names = sorted({*inp.retried_tests, *inp.newly_flaky})
     if inp.current.tests is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from argus.analysis.gates.schemas import BuildMetrics, TestFailure, VulnItem
@@ -204,10 +204,16 @@ def baseline_builds(
     exclude_commit: str | None,
     scan_limit: int = 200,
 ) -> list[BuildMetrics]:
-    """The last ``n`` green builds (no test failing in every attempt) on ``default_branch``, newest first.
+    """The green builds (no test failing in every attempt) on ``default_branch`` the baseline reads, newest first.
 
-    Only builds that started no later than ``before`` count (so a historical build is judged against
-    what preceded it); at most ``scan_limit`` recent default-branch commits are examined.
+    The one baseline of ``argus gate`` and ``argus baseline``. A build is a default-branch commit
+    whose first run started no later than ``before`` (so a historical build is judged against what
+    preceded it); *all* its runs count, whenever their artefacts were ingested and whichever branch
+    they name (none, for a coverage upload without ``--branch``) — a coverage or scan report ingested
+    after the tests gets a later start time but belongs to the same build. Returned: the newest ``n``
+    green builds, plus older green builds (up to ``3·n`` in all) while fewer than ``n`` of them
+    measured coverage or ran a scan, so that builds with only some artefacts still give each metric
+    up to ``n`` values. At most ``scan_limit`` recent default-branch commits are examined.
     """
     start = func.min(TestRun.started_at)
     stmt = (
@@ -224,12 +230,12 @@ def baseline_builds(
     commits: list[str] = [c for c, _ in session.execute(stmt).all() if c]
     green: list[BuildMetrics] = []
     batch = max(2 * n, 10)
-    for i in range(0, len(commits), batch):  # newest first; stop as soon as n green builds are found
+    for i in range(0, len(commits), batch):  # newest first; stop as soon as every metric has n builds
         chunk = commits[i : i + batch]
         runs_by_commit: dict[str, list[TestRun]] = {}
-        q = select(TestRun).where(TestRun.commit_sha.in_(chunk), TestRun.branch == default_branch)
-        if before is not None:
-            q = q.where(TestRun.started_at <= before)
+        q = select(TestRun).where(
+            TestRun.commit_sha.in_(chunk), or_(TestRun.branch == default_branch, TestRun.branch.is_(None))
+        )
         for r in session.scalars(q):
             runs_by_commit.setdefault(r.commit_sha or "", []).append(r)
         latest = {c: _latest_attempts(rs) for c, rs in runs_by_commit.items()}
@@ -237,9 +243,24 @@ def baseline_builds(
         for c in chunk:
             if c in latest and c not in red:
                 green.append(build_metrics(session, c, latest[c], green=True))
-                if len(green) == n:
-                    return green
-    return green
+                if _enough(green, n):
+                    return _trim(green, n)
+    return _trim(green, n)
+
+
+def _enough(green: Sequence[BuildMetrics], n: int) -> bool:
+    if len(green) >= 3 * n:
+        return True
+    covs = sum(1 for b in green if b.coverage_pct is not None)
+    scans = sum(1 for b in green if b.vuln_counts is not None)
+    return len(green) >= n and covs >= n and scans >= n
+
+
+def _trim(green: Sequence[BuildMetrics], n: int) -> list[BuildMetrics]:
+    """The newest ``n`` builds, plus older ones only when they give a metric one of its ``n`` values."""
+    covs = {id(b) for b in [b for b in green if b.coverage_pct is not None][:n]}
+    scans = {id(b) for b in [b for b in green if b.vuln_counts is not None][:n]}
+    return [b for i, b in enumerate(green) if i < n or id(b) in covs or id(b) in scans]
 
 
 def _red_commits(session: Session, run_ids: Sequence[int]) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from argus.analysis.gates.schemas import BuildMetrics, GateResult
+from argus.analysis.gates.schemas import BaseFailure, BuildMetrics, GateResult
 from argus.analysis.gates.service import GateOutcome
 
 SCHEMA = "argus.gate/v1"
@@ -23,6 +23,13 @@ def _build(b: BuildMetrics) -> dict[str, Any]:
         "failed_tests": b.failed_tests,
         "test_duration_s": b.test_duration_s,
     }
+
+
+def _base_failure(f: BaseFailure | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    return {"since_commit": f.since_commit, "since_at": f.since_at.isoformat() if f.since_at else None,
+            "since_at_least": f.since_first_seen, "builds": f.builds, "last_commit": f.last_commit}
 
 
 def outcome_to_dict(o: GateOutcome) -> dict[str, Any]:
@@ -73,9 +80,16 @@ def outcome_to_dict(o: GateOutcome) -> dict[str, Any]:
         ],
         "failures": [
             {"test": f.name, "result_id": f.result_id, "message": f.message, "cluster_id": f.cluster_id,
-             "cluster": f.cluster_label, "known_flaky": f.known_flaky}
+             "cluster": f.cluster_label, "known_flaky": f.known_flaky,
+             "already_failing": _base_failure(f.already_failing)}
             for f in o.failures
         ],
+        "quarantined_passed": [
+            {"test": q.name, "result_id": q.result_id, "consecutive_passes": q.consecutive_passes,
+             "quarantined_at": q.quarantined_at.isoformat() if q.quarantined_at else None}
+            for q in o.quarantined_passed
+        ],
+        "vulnerabilities_in_baseline": o.vulns_in_baseline,
         "flaky_status_known": o.flaky_status_known,
         "newly_flaky": list(o.retried),
         "low_coverage": [

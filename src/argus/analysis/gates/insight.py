@@ -55,7 +55,15 @@ def gate_insight(o: GateOutcome) -> Insight:
         elif rule.rule is Rule.NEW_FAILURES:
             ev.extend(
                 Evidence("test_result", str(f.result_id), Support.STRONG, f"{f.name} failed in every attempt")
-                for f in o.failures[:_MAX_EVIDENCE]
+                for f in [x for x in o.failures if x.already_failing is None][:_MAX_EVIDENCE]
+            )
+        elif rule.rule is Rule.ALREADY_FAILING:
+            ev.extend(
+                Evidence("test_result", str(f.result_id), Support.STRONG,
+                         f"{f.name} failed in every attempt; failing on {o.default_branch} since "
+                         f"{'at least ' if f.already_failing.since_first_seen else ''}"
+                         f"{(f.already_failing.since_commit or '?')[:12]}")
+                for f in o.failures[:_MAX_EVIDENCE] if f.already_failing is not None
             )
         ev.extend(current_ev[:2])
         if rule.baseline is not None:

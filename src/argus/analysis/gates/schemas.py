@@ -35,6 +35,7 @@ class Rule(StrEnum):
     MAX_CRITICAL = "max_critical"
     MIN_COVERAGE = "min_coverage"
     NEW_FAILURES = "new_failures"
+    ALREADY_FAILING = "already_failing"
     NEWLY_FLAKY = "newly_flaky"
     DURATION = "duration"
     CHANGED_LINES = "changed_lines"
@@ -50,7 +51,7 @@ class GateParams:
 
     baseline_runs: int = 10
     aggregate: str = "median"
-    default_coverage: float = 90.0
+    default_coverage: float | None = None  # None: with no coverage history there is no regression to measure
     default_high: int = 0
     default_critical: int = 0
     delta_coverage: float = 5.0
@@ -59,7 +60,7 @@ class GateParams:
     vuln_gating: bool = False
     max_high: int = 10
     max_critical: int = 2
-    min_coverage: float = 90.0
+    min_coverage: float | None = None  # None: no absolute floor (opt-in per project)
     changed_lines_min_pct: float = 80.0
     small_change_lines: int = 20
     duration_regression_pct: float = 25.0
@@ -78,6 +79,7 @@ _DEFAULT_MODES = {
     Rule.MAX_CRITICAL: RuleMode.BLOCK,
     Rule.MIN_COVERAGE: RuleMode.WARN,
     Rule.NEW_FAILURES: RuleMode.BLOCK,
+    Rule.ALREADY_FAILING: RuleMode.WARN,
     Rule.NEWLY_FLAKY: RuleMode.WARN,
     Rule.DURATION: RuleMode.WARN,
     Rule.CHANGED_LINES: RuleMode.WARN,
@@ -120,6 +122,22 @@ class BuildMetrics:
 
 
 @dataclass(frozen=True)
+class BaseFailure:
+    """A test already failing on the default branch before the build under evaluation.
+
+    ``since_commit`` is the oldest default-branch build of the unbroken failing streak that reaches
+    the newest default-branch build running the test; ``since_first_seen`` is true when that streak
+    starts at the first build Argus has of the test (it may have failed earlier: "since at least").
+    """
+
+    since_commit: str | None
+    since_at: datetime | None
+    since_first_seen: bool
+    builds: int  # default-branch builds in the streak
+    last_commit: str | None
+
+
+@dataclass(frozen=True)
 class TestFailure:
     """A test that failed in every attempt of the current build."""
 
@@ -132,6 +150,18 @@ class TestFailure:
     cluster_id: int | None = None
     cluster_label: str | None = None
     known_flaky: bool | None = None  # None: flaky status unknown
+    already_failing: BaseFailure | None = None  # failing on the default branch before this build
+
+
+@dataclass(frozen=True)
+class QuarantinedPass:
+    """A quarantined test that passed in the build (a candidate for release from quarantine)."""
+
+    test_case_id: int
+    name: str
+    result_id: int
+    consecutive_passes: int  # consecutive default-branch passes counted by the last flaky analysis
+    quarantined_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -177,8 +207,8 @@ class Baseline:
     builds: tuple[str, ...]
     run_ids: tuple[int, ...]
     aggregate: str
-    coverage_pct: float
-    coverage_source: str
+    coverage_pct: float | None  # None: no coverage history and no configured default
+    coverage_source: str  # history | defaults | none
     high: float
     critical: float
     vuln_source: str

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from argus.analysis.gates.algo import evaluate
+from argus.analysis.gates.base_failures import base_failures
 from argus.analysis.gates.builds import baseline_builds, build_metrics, current_details, find_build_runs
 from argus.analysis.gates.diff import changed_line_coverage, parse_unified_diff
-from argus.analysis.gates.flaky_status import known_flaky
+from argus.analysis.gates.flaky_status import known_flaky, quarantined_passes
 from argus.analysis.gates.schemas import (
     BuildMetrics,
     ChangedLineCoverage,
@@ -25,6 +26,7 @@ from argus.analysis.gates.schemas import (
     GateInput,
     GateParams,
     GateResult,
+    QuarantinedPass,
     RuleMode,
     TestFailure,
 )
@@ -83,6 +85,8 @@ class GateOutcome:
     changed_coverage: ChangedLineCoverage | None
     low_coverage: tuple[LowCoverage, ...]
     insight_id: int | None = None
+    quarantined_passed: tuple[QuarantinedPass, ...] = ()
+    vulns_in_baseline: int | None = None  # current findings also found by a baseline scan (None: no baseline scan)
 
 
 def git_diff(repo: Path, base: str, head: str | None) -> str:
@@ -141,14 +145,18 @@ def run_gate(
     params = params_from_settings(gs)
     key, runs = find_build_runs(session, commit=commit, ci_run_id=ci_run_id, branch=branch)
     current = build_metrics(session, key, runs)
-    baseline = baseline_builds(
-        session, project.default_branch, params.baseline_runs,
-        before=current.started_at, exclude_commit=current.commit_sha,
-    )
+    baseline = baseline_for(session, project, params, current)
     details = current_details(session, current)
     flaky = known_flaky(session, [f.name for f in details.failures] + list(details.retried))
+    on_base = base_failures(
+        session, project.default_branch, [f.test_case_id for f in details.failures],
+        before=current.started_at, exclude_commit=current.commit_sha,
+    )
     failures = tuple(
-        dataclasses.replace(f, known_flaky=None if flaky is None else f.name in flaky) for f in details.failures
+        dataclasses.replace(
+            f, known_flaky=None if flaky is None else f.name in flaky, already_failing=on_base.get(f.test_case_id)
+        )
+        for f in details.failures
     )
     newly = tuple(t for t in details.retried if flaky is None or t not in flaky)
     changes: list[FileChange] = parse_unified_diff(diff_text) if diff_text is not None else []
@@ -180,6 +188,9 @@ def run_gate(
         changed_lines=changed_lines,
         changed_coverage=changed_cov,
         low_coverage=_low_coverage(cov, changed_cov),
+        quarantined_passed=quarantined_passes(session, current.run_ids),
+        vulns_in_baseline=sum(1 for v in details.vulns if v.identity in result.baseline.known_vulns)
+        if result.baseline.vuln_source == "history" else None,
     )
 
 
@@ -192,13 +203,37 @@ def record_gate(session: Session, outcome: GateOutcome) -> GateOutcome:
     return dataclasses.replace(outcome, insight_id=insight_id)
 
 
-def current_baseline(session: Session, project: Project, gs: GateSettings) -> tuple[list[BuildMetrics], GateResult]:
-    """The baseline a build starting now would be judged against (for review and export).
+def baseline_for(session: Session, project: Project, params: GateParams, build: BuildMetrics | None) -> list[BuildMetrics]:
+    """The baseline builds ``build`` is judged against (``None``: a build starting now).
+
+    The one place both ``argus gate`` and ``argus baseline`` get their baseline from.
+    """
+    return baseline_builds(
+        session, project.default_branch, params.baseline_runs,
+        before=build.started_at if build is not None else None,
+        exclude_commit=build.commit_sha if build is not None else None,
+    )
+
+
+def current_baseline(
+    session: Session,
+    project: Project,
+    gs: GateSettings,
+    *,
+    commit: str | None = None,
+    ci_run_id: str | None = None,
+) -> tuple[list[BuildMetrics], GateResult]:
+    """The baseline the build named by ``commit``/``ci_run_id`` is judged against (none named: a build
+    starting now), for review and export.
 
     Returns the baseline builds and a gate result of an empty build (only its ``baseline`` and
     ``notes`` are meaningful).
     """
     params = params_from_settings(gs)
-    builds = baseline_builds(session, project.default_branch, params.baseline_runs, before=None, exclude_commit=None)
+    build = None
+    if commit is not None or ci_run_id is not None:
+        key, runs = find_build_runs(session, commit=commit, ci_run_id=ci_run_id)
+        build = build_metrics(session, key, runs)
+    builds = baseline_for(session, project, params, build)
     empty = BuildMetrics(key="(baseline)", run_ids=())
     return builds, evaluate(GateInput(current=empty, baseline=tuple(builds)), params)

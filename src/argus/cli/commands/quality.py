@@ -135,6 +135,11 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         github: bool = typer.Option(True, "--github/--no-github", help="Job summary + annotations in Actions."),
         record: bool = typer.Option(True, "--record/--no-record", help="Store the verdict as an insight."),
         metrics_out: Path | None = typer.Option(None, "--metrics-out", help="Also write CI metrics JSON here."),
+        already_failing: str | None = typer.Option(
+            None, "--already-failing",
+            help="Tests already failing on the default branch: block | warn | off (default: gate.rules.already_failing, "
+            "warn). New failures always follow rule new_failures.",
+        ),
     ) -> None:
         """Judge a build against the rolling baseline; exit 1 on FAIL (or WARN with --fail-on warn)."""
         from argus.analysis.gates.schemas import Verdict
@@ -143,7 +148,14 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
 
         if fail_on not in ("fail", "warn"):
             raise InputError(f"--fail-on {fail_on!r}: use fail or warn")
+        if already_failing is not None and already_failing not in ("block", "warn", "off"):
+            raise InputError(f"--already-failing {already_failing!r}: use block, warn or off")
         st = state(ctx)
+        gate_settings = st.settings.gate
+        if already_failing is not None:
+            gate_settings = gate_settings.model_copy(
+                update={"rules": {**gate_settings.rules, "already_failing": already_failing}}
+            )
         err = console(stderr=True)
         ci_run = run_id
         if commit is None and run_id is None:
@@ -161,7 +173,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         else:
             diff_text = git_diff(repo, base, commit) if base else None
         with st.project_session(project) as (session, proj):
-            outcome = run_gate(session, proj, st.settings.gate, commit=commit, ci_run_id=ci_run, branch=branch,
+            outcome = run_gate(session, proj, gate_settings, commit=commit, ci_run_id=ci_run, branch=branch,
                                diff_text=diff_text)
             if record:
                 outcome = record_gate(session, outcome)
@@ -206,14 +218,17 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         project: str | None = typer.Option(None, "--project", "-p"),
         out: Path | None = typer.Option(None, "--out", help="Write it as JSON (e.g. ci_metrics/quality_metrics.json)."),
         json_out: bool = typer.Option(False, "--json"),
+        commit: str | None = typer.Option(None, "--commit", help="Show the baseline this build is judged against."),
+        run_id: str | None = typer.Option(None, "--run-id", help="Same, naming the build by its CI run id."),
     ) -> None:
-        """The rolling baseline the gate uses now: the last N green builds on the default branch."""
+        """The rolling baseline the gate uses: the last N green builds on the default branch (the same
+        function as ``argus gate``; without --commit/--run-id, for a build starting now)."""
         from argus.analysis.gates.export import baseline_file
         from argus.analysis.gates.service import current_baseline
 
         st = state(ctx)
         with st.project_session(project) as (session, proj):
-            builds, result = current_baseline(session, proj, st.settings.gate)
+            builds, result = current_baseline(session, proj, st.settings.gate, commit=commit, ci_run_id=run_id)
             doc = baseline_file(proj.slug, proj.default_branch, builds, result)
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -227,7 +242,8 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
                 for r in doc["runs"]]
         console().print(table(f"Baseline of {proj.slug}: {doc['aggregate']} of {len(rows)} green build(s) on "
                               f"{proj.default_branch}", ["commit", "started", "coverage %", "HIGH", "CRITICAL"], rows))
-        console().print(f"baseline: coverage {b['coverage_pct']:.2f} % ({b['coverage_source']}), HIGH {b['high']:g}, "
+        cov = "none yet" if b["coverage_pct"] is None else f"{b['coverage_pct']:.2f} % ({b['coverage_source']})"
+        console().print(f"baseline: coverage {cov}, HIGH {b['high']:g}, "
                         f"CRITICAL {b['critical']:g} ({b['vulnerability_source']})", markup=False, highlight=False,
                         soft_wrap=True)
         for note in doc["notes"]:
