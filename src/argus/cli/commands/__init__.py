@@ -21,7 +21,7 @@ class CommandEntry:
 
 
 ROOT: dict[str, CommandEntry] = {
-    "baseline": CommandEntry("quality", "The rolling baseline the gate uses now: the last N green builds on the default branch."),
+    "baseline": CommandEntry("quality", "The rolling baseline the gate uses: the last N green builds on the default branch."),
     "calibration": CommandEntry("insights", "Reliability table: of insights scored in each band, how many were accepted."),
     "changes": CommandEntry("git", "Ingested changes (commits): features, files, bug links."),
     "ci-metrics": CommandEntry("quality", "CI metrics of a build as JSON (schema argus.ci-metrics/v1), optionally pushed to a Pushgateway."),

@@ -221,8 +221,10 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         commit: str | None = typer.Option(None, "--commit", help="Show the baseline this build is judged against."),
         run_id: str | None = typer.Option(None, "--run-id", help="Same, naming the build by its CI run id."),
     ) -> None:
-        """The rolling baseline the gate uses: the last N green builds on the default branch (the same
-        function as ``argus gate``; without --commit/--run-id, for a build starting now)."""
+        """The rolling baseline the gate uses: the last N green builds on the default branch.
+
+        The same function as ``argus gate``; without --commit/--run-id, for a build starting now.
+        """
         from argus.analysis.gates.export import baseline_file
         from argus.analysis.gates.service import current_baseline
 
