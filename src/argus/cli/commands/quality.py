@@ -26,31 +26,24 @@ def _meta(commit: str | None, branch: str | None, run_id: str | None, job: str |
                                run_id=run_id, job=job, attempt=attempt)
 
 
-def _read(path: Path, max_bytes: int) -> bytes:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size > max_bytes:
-        # read only the head: the parser rejects the size and the dead letter keeps an excerpt
-        with path.open("rb") as fh:
-            return fh.read(max_bytes + 1)
-    return path.read_bytes()
-
-
 def _ingest(ctx: typer.Context, kind: str, files: list[Path], project: str | None, fmt: str | None,
             meta: CiMetadata, json_out: bool) -> None:
+    from argus.core.enums import DeadLetterSource
     from argus.ingest.coverage.service import ingest_coverage
+    from argus.ingest.files import ingest_file_isolated
     from argus.ingest.vulns.service import ingest_vulns
 
     st = state(ctx)
     limit = st.settings.ingest.max_file_bytes
     fn = ingest_coverage if kind == "coverage" else ingest_vulns
+    source = DeadLetterSource.COVERAGE if kind == "coverage" else DeadLetterSource.VULNERABILITIES
     results: list[dict[str, object]] = []
     rejected: list[RejectedInputError] = []
     with st.project_session(project, create=True) as (session, _proj):
         for path in files:
-            try:
-                res = fn(session, _read(path, limit), str(path), meta, fmt=fmt, max_bytes=limit)
+            try:  # each file in its own SAVEPOINT: a refused one never costs the others
+                res = ingest_file_isolated(session, source, path, limit, lambda data, name: fn(
+                    session, data, name, meta, fmt=fmt, max_bytes=limit))
             except RejectedInputError as exc:  # the dead letter is committed with the rest
                 rejected.append(exc)
                 results.append({"file": str(path), "status": "rejected", "reason": exc.reason})

@@ -21,6 +21,7 @@ from xml.parsers import expat
 from defusedxml.common import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from argus.core.enums import Outcome
+from argus.core.values import MAX_DURATION_S, MAX_TIMESTAMP, MIN_TIMESTAMP, bounded_timestamp
 from argus.ingest.testreports.identity import make_identity
 from argus.ingest.testreports.model import Limits, ParsedCase, ParsedReport, ReportFormat, ReportParseError
 
@@ -150,7 +151,25 @@ class CaseCollector:
         warnings = list(self.warnings)
         if self.skipped_unnamed:
             warnings.append(f"{self.skipped_unnamed} test case(s) without name or class were ignored")
-        return ParsedReport(fmt, tuple(self.cases), timestamp, tuple(warnings))
+        cases, dropped = bound_durations(self.cases)
+        if dropped:
+            warnings.append(f"{dropped} duration(s) outside 0 to {MAX_DURATION_S:.0f} s were ignored")
+        if timestamp is not None and bounded_timestamp(timestamp) is None:
+            warnings.append(f"report timestamp {timestamp.isoformat()} is out of range "
+                            f"({MIN_TIMESTAMP:%Y-%m-%d} to {MAX_TIMESTAMP:%Y-%m-%d}) and was ignored")
+            timestamp = None
+        return ParsedReport(fmt, cases, timestamp, tuple(warnings))
+
+
+def bound_durations(cases: list[ParsedCase]) -> tuple[tuple[ParsedCase, ...], int]:
+    """``cases`` with durations outside ``[0, MAX_DURATION_S]`` set to ``None``, and how many were."""
+    bad = [i for i, case in enumerate(cases) if case[7] is not None and not 0.0 <= case[7] <= MAX_DURATION_S]
+    if not bad:
+        return tuple(cases), 0
+    out = list(cases)
+    for i in bad:
+        out[i] = out[i]._replace(duration_s=None)
+    return tuple(out), len(bad)
 
 
 class XmlHandler(Protocol):
