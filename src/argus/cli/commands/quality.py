@@ -13,6 +13,8 @@ import typer
 
 from argus.cli.context import CliState, state
 from argus.cli.output import console, print_json, table
+from argus.cli.validate import attempt as attempt_cb
+from argus.cli.validate import ci_text, commit_sha
 from argus.core.errors import InputError, RejectedInputError
 from argus.ingest.ci_env import CiMetadata, detect_ci_metadata, resolve_ci_metadata
 
@@ -81,11 +83,11 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         files: list[Path] = typer.Argument(..., help="coverage.py JSON, Cobertura XML, LCOV or JaCoCo XML files."),
         project: str | None = typer.Option(None, "--project", "-p"),
         fmt: str | None = typer.Option(None, "--format", help="coveragepy | cobertura | lcov | jacoco (default: detect)."),
-        commit: str | None = typer.Option(None, "--commit", help=common_help),
-        branch: str | None = typer.Option(None, "--branch"),
-        run_id: str | None = typer.Option(None, "--run-id", help="CI run id; reports with the same id share a run."),
-        job: str | None = typer.Option(None, "--job"),
-        attempt: int | None = typer.Option(None, "--attempt", min=1),
+        commit: str | None = typer.Option(None, "--commit", callback=commit_sha, help=common_help),
+        branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch")),
+        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id"), help="CI run id; reports with the same id share a run."),
+        job: str | None = typer.Option(None, "--job", callback=ci_text("--job")),
+        attempt: int | None = typer.Option(None, "--attempt", callback=attempt_cb),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."""
@@ -99,11 +101,11 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         fmt: str | None = typer.Option(
             None, "--format", help="trivy | grype | pip-audit | npm-audit | osv-scanner (default: detect)."
         ),
-        commit: str | None = typer.Option(None, "--commit", help=common_help),
-        branch: str | None = typer.Option(None, "--branch"),
-        run_id: str | None = typer.Option(None, "--run-id"),
-        job: str | None = typer.Option(None, "--job"),
-        attempt: int | None = typer.Option(None, "--attempt", min=1),
+        commit: str | None = typer.Option(None, "--commit", callback=commit_sha, help=common_help),
+        branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch")),
+        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id")),
+        job: str | None = typer.Option(None, "--job", callback=ci_text("--job")),
+        attempt: int | None = typer.Option(None, "--attempt", callback=attempt_cb),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """Store vulnerability scans (idempotent per run); rejected files go to the dead-letter table (exit 6)."""
@@ -113,9 +115,9 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     def gate_cmd(
         ctx: typer.Context,
         project: str | None = typer.Option(None, "--project", "-p"),
-        commit: str | None = typer.Option(None, "--commit", help="Build to judge (default: from the CI env / git)."),
-        run_id: str | None = typer.Option(None, "--run-id", help="CI run id of the build (instead of --commit)."),
-        branch: str | None = typer.Option(None, "--branch", help="Only runs of the build on this branch."),
+        commit: str | None = typer.Option(None, "--commit", callback=commit_sha, help="Build to judge (default: from the CI env / git)."),
+        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id"), help="CI run id of the build (instead of --commit)."),
+        branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch"), help="Only runs of the build on this branch."),
         base: str | None = typer.Option(None, "--base", help="Diff base ref for changed-line coverage (PR base)."),
         repo: Path = typer.Option(Path("."), "--repo", help="Git checkout for --base."),
         fail_on: str = typer.Option("fail", "--fail-on", help="Exit 1 on: fail (default) or warn."),
@@ -226,8 +228,8 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     def ci_metrics_cmd(
         ctx: typer.Context,
         project: str | None = typer.Option(None, "--project", "-p"),
-        commit: str | None = typer.Option(None, "--commit"),
-        run_id: str | None = typer.Option(None, "--run-id"),
+        commit: str | None = typer.Option(None, "--commit", callback=commit_sha),
+        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id")),
         out: Path | None = typer.Option(None, "--out", help="Write the metrics JSON to this file."),
         push_gateway: str | None = typer.Option(
             None, "--push-gateway", envvar="PROMETHEUS_GATEWAY", help="Pushgateway URL (env PROMETHEUS_GATEWAY)."
