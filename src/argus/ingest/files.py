@@ -41,6 +41,17 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def not_regular_reason(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a report (missing, a FIFO, a directory …), or ``None`` for a regular file."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "file does not exist"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    return None if stat.S_ISREG(mode) else f"{_kind(mode)}, expected a regular file"
+
+
 def read_input(path: Path, max_bytes: int) -> bytes:
     """The file's bytes (only the head past ``max_bytes``, for the parser to refuse); refuse non-files."""
     name = clean_text(str(path))

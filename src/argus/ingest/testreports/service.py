@@ -32,7 +32,7 @@ from argus.core.settings import IngestSettings
 from argus.core.values import clean_text
 from argus.ingest.ci_env import CiMetadata, find_or_create_run
 from argus.ingest.deadletter import HEAD_BYTES, record_dead_letter
-from argus.ingest.files import db_error_detail
+from argus.ingest.files import db_error_detail, not_regular_reason
 from argus.ingest.testreports.model import Limits, ParsedReport, ReportFormat, ReportParseError, ReportSummary
 from argus.ingest.testreports.parse import parse_report_file
 from argus.ingest.testreports.store import insert_results, resolve_test_cases, result_rows
@@ -205,8 +205,9 @@ def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, h
     source = clean_text(str(path))  # an undecodable file name has surrogates no database stores
     content_hash: str | None = None
     try:
-        if not path.is_file():
-            raise ReportParseError(source, "file does not exist" if not path.exists() else "not a regular file")
+        refused = not_regular_reason(path)  # never open a FIFO or device: it would block
+        if refused is not None:
+            raise ReportParseError(source, refused)
         size = path.stat().st_size
         if size > limits.max_file_bytes:
             raise ReportParseError(source, f"larger than the limit of {limits.max_file_bytes} bytes ({size} bytes)")
