@@ -54,7 +54,7 @@ def unmigrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 ])
 def test_bad_option_is_one_line_exit_6_before_the_database(
         capsys: pytest.CaptureFixture[str], unmigrated: Path, argv: list[str], expected: str) -> None:
-    code, out, err = run(capsys, *argv)
+    code, _, err = run(capsys, *argv)
     assert code == 6, err
     assert err.count("\n") == 1 and expected in err and "Traceback" not in err
     assert not unmigrated.exists()  # never opened
