@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from argus.cli.app import main
@@ -132,3 +135,27 @@ def test_non_numeric_port_is_a_one_line_config_error_everywhere(capsys: pytest.C
     for argv in (["config", "show"], ["db", "current"], ["insights", "list"]):
         code, _, err = run(capsys, *argv)
         assert code == 2 and "port must be a number" in err and "hunter2" not in err and err.count("\n") == 1
+
+
+OPTION_VALUES = st.one_of(
+    st.text(max_size=40), st.integers(min_value=256, max_value=5000).map(lambda n: "x" * n),
+    st.sampled_from(["\x00", "\udcff", "a\x1bb", "0" * 64, "f" * 65, "-1", HUGE, "abcd", "9" * 300]),
+)
+
+
+@given(option=st.sampled_from(["--commit", "--branch", "--run-id", "--job", "--attempt"]), value=OPTION_VALUES)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_ci_option_value_is_accepted_or_one_line_error(
+        capsys: pytest.CaptureFixture[str], cli_env: dict[str, str], tmp_path: Path, option: str, value: str) -> None:
+    if main(["db", "upgrade"]) != 0:
+        pytest.fail("db upgrade failed")
+    report = tmp_path / "r.xml"
+    report.write_text('<testsuite><testcase classname="c" name="t"/></testsuite>')
+    capsys.readouterr()
+    code = main(["ingest", "tests", str(report), option, value, "--json"])
+    out, err = capsys.readouterr()
+    assert code in (0, 6), err
+    if code == 6:
+        assert err.count("\n") == 1 and err.startswith("error:")
+    else:
+        json.loads(out)

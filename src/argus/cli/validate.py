@@ -63,11 +63,19 @@ def commit_sha(value: str | None) -> str | None:
     return value
 
 
-def attempt(value: int | None) -> int | None:
-    """Callback: a CI attempt number from 1 to ``MAX_INT32``."""
-    if value is not None and not 1 <= value <= MAX_INT32:
+def attempt(value: str | None) -> str | None:
+    """Callback: a CI attempt number from 1 to ``MAX_INT32`` (taken as text so that any input is one line)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 10 and 1 <= int(text) <= MAX_INT32):
         raise InputError(f"--attempt {_show(value)}: expected a whole number from 1 to {MAX_INT32}")
-    return value
+    return text
+
+
+def as_attempt(value: str | None) -> int | None:
+    """The ``--attempt`` value checked by :func:`attempt` as a number."""
+    return None if value is None else int(value)
 
 
 def days(value: int | None) -> int | None:

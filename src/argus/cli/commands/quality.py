@@ -13,8 +13,8 @@ import typer
 
 from argus.cli.context import CliState, state
 from argus.cli.output import console, print_json, table
+from argus.cli.validate import as_attempt, ci_text, commit_sha
 from argus.cli.validate import attempt as attempt_cb
-from argus.cli.validate import ci_text, commit_sha
 from argus.core.errors import InputError, RejectedInputError
 from argus.ingest.ci_env import CiMetadata, detect_ci_metadata, resolve_ci_metadata
 
@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 
 
 def _meta(commit: str | None, branch: str | None, run_id: str | None, job: str | None,
-          attempt: int | None) -> CiMetadata:
+          attempt: str | None) -> CiMetadata:
     return resolve_ci_metadata(os.environ, Path.cwd(), commit_sha=commit, branch=branch,
-                               run_id=run_id, job=job, attempt=attempt)
+                               run_id=run_id, job=job, attempt=as_attempt(attempt))
 
 
 def _ingest(ctx: typer.Context, kind: str, files: list[Path], project: str | None, fmt: str | None,
@@ -87,7 +87,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch")),
         run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id"), help="CI run id; reports with the same id share a run."),
         job: str | None = typer.Option(None, "--job", callback=ci_text("--job")),
-        attempt: int | None = typer.Option(None, "--attempt", callback=attempt_cb),
+        attempt: str | None = typer.Option(None, "--attempt", callback=attempt_cb, metavar="N"),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."""
@@ -105,7 +105,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch")),
         run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id")),
         job: str | None = typer.Option(None, "--job", callback=ci_text("--job")),
-        attempt: int | None = typer.Option(None, "--attempt", callback=attempt_cb),
+        attempt: str | None = typer.Option(None, "--attempt", callback=attempt_cb, metavar="N"),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """Store vulnerability scans (idempotent per run); rejected files go to the dead-letter table (exit 6)."""

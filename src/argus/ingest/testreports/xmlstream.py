@@ -88,7 +88,7 @@ def to_int(value: str | None) -> int | None:
     if not value:
         return None
     value = value.strip()
-    if not value.isdigit() or len(value) > 10:
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:  # "²".isdigit() is True
         return None
     number = int(value)
     return number if number <= _MAX_INT else None
