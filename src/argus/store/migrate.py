@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from argus.core.db import check_connection
 from argus.core.errors import DatabaseUnavailableError, SchemaOutOfDateError
@@ -46,6 +46,10 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as conn:
             revision = MigrationContext.configure(conn).get_current_revision()
             tables = [] if revision is not None else inspect(conn).get_table_names()
+    except OperationalError as exc:  # the server went away / refused between the check and now
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailableError(f"cannot connect to database {where}: {first}") from None
     except DatabaseError as exc:  # e.g. SQLite "file is not a database"
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise _not_argus(engine, first) from None
