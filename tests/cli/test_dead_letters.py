@@ -18,7 +18,8 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def db(cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
-    assert run(capsys, "db", "upgrade")[0] == 0
+    code, _, err = run(capsys, "db", "upgrade")
+    assert code == 0, err
     return cli_env
 
 

@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -188,7 +187,3 @@ def parse_or_dead_letter(
         )
         raise
 
-
-def dead_letter_count(session: Session) -> int:
-    """Rows in the dead-letter table of the session's project (each may count several rejections)."""
-    return int(session.scalar(select(func.count()).select_from(DeadLetter)) or 0)
