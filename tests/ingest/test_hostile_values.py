@@ -161,3 +161,16 @@ def test_a_named_pipe_or_directory_is_refused_without_blocking(
     assert "Traceback" not in err and "a named pipe (FIFO), expected a regular file" in err
     table = {"tests": "test_report", "coverage": "coverage_report", "vulns": "vuln_report"}[kind]
     assert scalar(db, f"SELECT count(*) FROM {table}") == 1
+
+
+def test_oversized_values_from_the_ci_environment_are_fitted_not_fatal(
+        db: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in {"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": "9" * 300, "GITHUB_RUN_ATTEMPT": "9" * 20,
+                       "GITHUB_JOB": "j" * 400, "GITHUB_SHA": "a" * 40, "GITHUB_REF_NAME": "b" * 300,
+                       "GITHUB_REPOSITORY": "acme/shop"}.items():
+        monkeypatch.setenv(key, value)
+    report = _write(tmp_path, "r.xml", GOOD_JUNIT)
+    code, _, err = run(capsys, "ingest", "tests", str(report))
+    assert code == 0, err
+    assert scalar(db, "SELECT ci_attempt FROM test_run") == 1
+    assert scalar(db, "SELECT length(ci_run_id) FROM test_run") == 255
