@@ -49,7 +49,7 @@ def history(cli_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixtu
     assert cli(capsys, "db", "upgrade")[0] == 0
     for i in range(24):
         code, out, err = cli(capsys, "ingest", "tests", str(_report(tmp_path / f"r{i}.xml", i)),
-                             "--commit", f"c{i:02d}", "--branch", "main", "--run-id", f"run-{i}")
+                             "--commit", f"c0{i:02d}", "--branch", "main", "--run-id", f"run-{i}")
         assert code == 0, err
     return out
 
@@ -98,7 +98,7 @@ def test_ingest_and_git_views_print_names_verbatim(cli_env: dict[str, str], tmp_
     monkeypatch.setenv("COLUMNS", "250")
     assert cli(capsys, "db", "upgrade")[0] == 0
     report = _report(tmp_path / "r[eur] [bold]x[red].xml", 1)
-    code, out, err = cli(capsys, "ingest", "tests", str(report), "--commit", "c1", "--run-id", "R[1]")
+    code, out, err = cli(capsys, "ingest", "tests", str(report), "--commit", "c0c1", "--run-id", "R[1]")
     assert code == 0 and report.name in _flat(out + err), out + err
     repo = tmp_path / "repo"
     repo.mkdir()

@@ -49,31 +49,31 @@ def trivy(tmp: Path, name: str, highs: int) -> str:
 def seed(capsys: pytest.CaptureFixture[str], tmp: Path) -> None:
     assert run(capsys, "db", "upgrade")[0] == 0
     for i, cov in enumerate((90, 91, 89)):
-        meta = ("--commit", f"m{i}", "--branch", "main", "--run-id", f"r{i}")
+        meta = ("--commit", f"aaa{i}", "--branch", "main", "--run-id", f"r{i}")
         assert run(capsys, "ingest", "coverage", lcov(tmp, f"m{i}.info", cov), *meta)[0] == 0
         assert run(capsys, "ingest", "vulns", trivy(tmp, f"m{i}.json", 1), *meta)[0] == 0
 
 
 def test_gate_exit_codes_and_json(capsys, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seed(capsys, tmp_path)
-    pr = ("--commit", "pr1", "--branch", "feature", "--run-id", "r9")
+    pr = ("--commit", "bbb1", "--branch", "feature", "--run-id", "r9")
     code, out, _ = run(capsys, "ingest", "coverage", lcov(tmp_path, "pr.info", 84), *pr, "--json")
     assert code == 0 and json.loads(out)[0]["status"] == "ingested"
     assert json.loads(run(capsys, "ingest", "coverage", lcov(tmp_path, "pr.info", 84), *pr, "--json")[1])[0][
         "status"] == "duplicate"
-    code, out, _ = run(capsys, "gate", "--commit", "pr1", "--json")
+    code, out, _ = run(capsys, "gate", "--commit", "bbb1", "--json")
     doc = json.loads(out)
     assert code == 1 and doc["verdict"] == "fail"  # 90 → 84: −6 points
-    assert [b["commit"] for b in doc["baseline"]["builds"]] == ["m2", "m1", "m0"]
+    assert [b["commit"] for b in doc["baseline"]["builds"]] == ["aaa2", "aaa1", "aaa0"]
     monkeypatch.setenv("DELTA_COVERAGE", "7")  # the seed's env name is honoured
-    code, out, _ = run(capsys, "gate", "--commit", "pr1", "--json", "--no-record")
+    code, out, _ = run(capsys, "gate", "--commit", "bbb1", "--json", "--no-record")
     assert code == 0 and json.loads(out)["verdict"] == "pass"  # no absolute floor by default
     monkeypatch.setenv("ARGUS_GATE__MIN_COVERAGE", "90")  # opt in to the seed's absolute floor
-    code, out, _ = run(capsys, "gate", "--commit", "pr1", "--json", "--no-record")
+    code, out, _ = run(capsys, "gate", "--commit", "bbb1", "--json", "--no-record")
     assert code == 0 and json.loads(out)["verdict"] == "warn"  # coverage floor (warn-only)
     code, _, _ = run(capsys, "gate", "--run-id", "r9", "--fail-on", "warn")
     assert code == 1
-    code, out, _ = run(capsys, "gate", "--commit", "pr1")
+    code, out, _ = run(capsys, "gate", "--commit", "bbb1")
     assert code == 0 and "Quality gate: WARN" in out
 
 
@@ -81,14 +81,14 @@ def test_rejected_report_is_dead_lettered(capsys, env, tmp_path: Path) -> None:
     assert run(capsys, "db", "upgrade")[0] == 0
     bad = tmp_path / "bad.xml"
     bad.write_text('<!DOCTYPE x [<!ENTITY a "b">]><coverage>&a;</coverage>')
-    code, _, err = run(capsys, "ingest", "coverage", str(bad), "--commit", "c1")
+    code, _, err = run(capsys, "ingest", "coverage", str(bad), "--commit", "ccc1")
     assert code == 6 and "refused XML" in err
     engine = create_db_engine(env["ARGUS_DATABASE_URL"])
     with engine.connect() as conn:
         rows = conn.execute(select(DeadLetter.source, DeadLetter.source_name)).all()
     engine.dispose()
     assert rows == [("coverage", str(bad))]
-    code, _, err = run(capsys, "gate", "--commit", "nope")
+    code, _, err = run(capsys, "gate", "--commit", "dddd")
     assert code == 5 and "no ingested run" in err
 
 
@@ -96,7 +96,7 @@ def test_gate_in_github_actions_comments_summarises_and_annotates(
     capsys, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_github, pushgateway
 ) -> None:
     seed(capsys, tmp_path)
-    pr = ("--commit", "pr2", "--branch", "feature", "--run-id", "r10")
+    pr = ("--commit", "bbb2", "--branch", "feature", "--run-id", "r10")
     run(capsys, "ingest", "coverage", lcov(tmp_path, "pr2.info", 84), *pr)
     run(capsys, "ingest", "vulns", trivy(tmp_path, "pr2.json", 5), *pr)
     fake_github.add_comment("acme/shop", 12, "LGTM")
@@ -108,18 +108,18 @@ def test_gate_in_github_actions_comments_summarises_and_annotates(
                  "ARGUS_GITHUB_API_URL": fake_github.base_url}.items():
         monkeypatch.setenv(k, v)
     md = tmp_path / "comment.md"
-    code, out, _ = run(capsys, "gate", "--commit", "pr2", "--comment", "--markdown", str(md))
+    code, out, _ = run(capsys, "gate", "--commit", "bbb2", "--comment", "--markdown", str(md))
     assert code == 1
     assert "::error title=Argus gate%3A coverage_drop::" in out
     assert "::error title=Argus gate%3A new_high::4 new HIGH" in out  # 5 now, 1 known → 4 new > 3
     assert "PR comment created" in out
     assert summary.read_text().startswith("<!-- argus:quality-gate -->\n## 🤖 CI Feedback")
     assert md.read_text() == summary.read_text()
-    run(capsys, "gate", "--commit", "pr2", "--comment")
+    run(capsys, "gate", "--commit", "bbb2", "--comment")
     ours = [c for c in fake_github.comments("acme/shop", 12) if "argus:quality-gate" in c["body"]]
     assert len(ours) == 1 and len(fake_github.comments("acme/shop", 12)) == 2
     out_file = tmp_path / "metrics.json"
-    code, out, _ = run(capsys, "ci-metrics", "--commit", "pr2", "--out", str(out_file), "--push-gateway",
+    code, out, _ = run(capsys, "ci-metrics", "--commit", "bbb2", "--out", str(out_file), "--push-gateway",
                        pushgateway.url, "--json")
     assert code == 0
     doc = json.loads(out_file.read_text())
@@ -141,12 +141,12 @@ def test_a_failed_comment_never_changes_the_gate_exit_code(
     capsys, env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_github, stranger
 ) -> None:
     seed(capsys, tmp_path)
-    pr = ("--commit", "pr3", "--branch", "feature", "--run-id", "r11")
+    pr = ("--commit", "b003", "--branch", "feature", "--run-id", "r11")
     run(capsys, "ingest", "coverage", lcov(tmp_path, "pr3.info", 91), *pr)
     fake_github.add_comment("acme/shop", 12, "LGTM")
     fake_github.fault = "forbid_writes"  # a fork PR: GITHUB_TOKEN is read-only
     _pr_env(monkeypatch, tmp_path, fake_github.base_url, fake_github.token)
-    code, out, err = run(capsys, "gate", "--commit", "pr3", "--comment", "--no-record")
+    code, out, err = run(capsys, "gate", "--commit", "b003", "--comment", "--no-record")
     assert code == 0 and "Quality gate: PASS" in out
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("warning: PR comment not posted")
@@ -156,17 +156,17 @@ def test_a_failed_comment_never_changes_the_gate_exit_code(
                               (fake_github.base_url, "wrong", None), (fake_github.base_url, fake_github.token, "html")):
         fake_github.fault = fault
         _pr_env(monkeypatch, tmp_path, api, token)
-        code, _, err = run(capsys, "gate", "--commit", "pr3", "--comment", "--no-record")
+        code, _, err = run(capsys, "gate", "--commit", "b003", "--comment", "--no-record")
         assert code == 0 and err.startswith("warning: PR comment not posted") and len(err.strip().splitlines()) == 1
     # the token never went anywhere else, and a failing gate still exits 1 when the comment fails
     fake_github.fault, fake_github.next_link = None, f"{stranger.url}/repos/acme/shop/issues/12/comments?page=2"
     _pr_env(monkeypatch, tmp_path, fake_github.base_url, fake_github.token)
-    run(capsys, "ingest", "coverage", lcov(tmp_path, "pr4.info", 80), "--commit", "pr4", "--branch", "feature")
-    code, _, err = run(capsys, "gate", "--commit", "pr4", "--comment", "--no-record")
+    run(capsys, "ingest", "coverage", lcov(tmp_path, "pr4.info", 80), "--commit", "b004", "--branch", "feature")
+    code, _, err = run(capsys, "gate", "--commit", "b004", "--comment", "--no-record")
     assert code == 1 and "another origin" in err
     assert stranger.requests == []
     monkeypatch.delenv("GITHUB_EVENT_PATH")  # no pull request at all: a warning, not a usage error
-    code, _, err = run(capsys, "gate", "--commit", "pr3", "--comment", "--no-record")
+    code, _, err = run(capsys, "gate", "--commit", "b003", "--comment", "--no-record")
     assert code == 0 and "no pull request" in err
 
 
@@ -191,7 +191,7 @@ def test_baseline_command_exports_the_seed_baseline_file(capsys, env, tmp_path: 
     doc = json.loads(out.read_text())
     assert code == 0 and doc == json.loads(stdout)
     assert doc["schema"] == "argus.quality-baseline/v1" and doc["aggregate"] == "median"
-    assert [r["commit"] for r in doc["runs"]] == ["m2", "m1", "m0"]
+    assert [r["commit"] for r in doc["runs"]] == ["aaa2", "aaa1", "aaa0"]
     assert doc["baseline"]["coverage_pct"] == 90.0 and doc["baseline"]["high"] == 1.0
     code, stdout, _ = run(capsys, "baseline")
     assert code == 0 and "median of 3 green build(s)" in stdout
@@ -201,7 +201,7 @@ def test_oversized_report_is_refused_without_reading_it_all(capsys, env, tmp_pat
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     assert run(capsys, "db", "upgrade")[0] == 0
     monkeypatch.setenv("ARGUS_INGEST__MAX_FILE_BYTES", "1000")
-    code, _, err = run(capsys, "ingest", "vulns", trivy(tmp_path, "big.json", 50), "--commit", "c1")
+    code, _, err = run(capsys, "ingest", "vulns", trivy(tmp_path, "big.json", 50), "--commit", "ccc1")
     assert code == 6 and "above the limit of 1000 bytes" in err
-    code, out, _ = run(capsys, "ingest", "vulns", trivy(tmp_path, "small.json", 1), "--commit", "c1", "--json")
+    code, out, _ = run(capsys, "ingest", "vulns", trivy(tmp_path, "small.json", 1), "--commit", "ccc1", "--json")
     assert code == 0 and json.loads(out)[0]["status"] == "ingested"

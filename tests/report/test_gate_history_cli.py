@@ -87,12 +87,12 @@ OK = {"test_a": "P", "test_b": "P", "test_c": "P"}
 def test_gate_and_baseline_read_the_same_baseline(capsys, env: Path) -> None:
     """Coverage and scans ingested after the tests (own runs, later start) still count in the gate's baseline."""
     for i, cov in enumerate((76, 75, 77)):
-        build(capsys, env, f"m{i}", "main", 1 + i, cases=OK, cov=cov, vulns=["CVE-2024-1"])
-    build(capsys, env, "pr1", "feature", 10, cases=OK, cov=74, vulns=["CVE-2024-1"])
+        build(capsys, env, f"a00{i}", "main", 1 + i, cases=OK, cov=cov, vulns=["CVE-2024-1"])
+    build(capsys, env, "b001", "feature", 10, cases=OK, cov=74, vulns=["CVE-2024-1"])
     code, out = run(capsys, "baseline", "--json")
     base = json.loads(out)
     assert code == 0 and base["baseline"]["coverage_source"] == "history"
-    code, doc = gate(capsys, "--commit", "pr1")
+    code, doc = gate(capsys, "--commit", "b001")
     assert doc["baseline"]["coverage_pct"] == pytest.approx(base["baseline"]["coverage_pct"]) == 76.0
     assert doc["baseline"]["coverage_source"] == "history"
     assert [b["commit"] for b in doc["baseline"]["builds"]] == [r["commit"] for r in base["runs"]]
@@ -100,31 +100,31 @@ def test_gate_and_baseline_read_the_same_baseline(capsys, env: Path) -> None:
     rules = {r["rule"]: r for r in doc["rules"]}
     assert rules["new_high"]["current"] == 0  # the HIGH present in every build is not new
     assert code == 0 and doc["verdict"] == "pass"
-    code, out = run(capsys, "baseline", "--commit", "pr1", "--json")  # the baseline this build is judged against
+    code, out = run(capsys, "baseline", "--commit", "b001", "--json")  # the baseline this build is judged against
     assert code == 0 and json.loads(out)["baseline"]["coverage_pct"] == doc["baseline"]["coverage_pct"]
 
 
 def test_first_build_is_not_a_regression(capsys, env: Path) -> None:
-    build(capsys, env, "first", "main", 1, cases=OK, cov=60, vulns=["CVE-2024-1", "CVE-2024-2"])
-    code, doc = gate(capsys, "--commit", "first")
+    build(capsys, env, "f1a5", "main", 1, cases=OK, cov=60, vulns=["CVE-2024-1", "CVE-2024-2"])
+    code, doc = gate(capsys, "--commit", "f1a5")
     rules = {r["rule"]: r for r in doc["rules"]}
     assert code == 0 and doc["verdict"] == "pass", doc
     assert rules["coverage_drop"]["status"] == "skipped"
     assert "no baseline" in rules["coverage_drop"]["message"]
     assert rules["new_high"]["status"] == "skipped"
-    code, out = run(capsys, "gate", "--commit", "first", "--no-record")
-    assert code == 0 and "first" in out and "no regression" in out
+    code, out = run(capsys, "gate", "--commit", "f1a5", "--no-record")
+    assert code == 0 and "f1a5" in out and "no regression" in out
 
 
 def test_min_coverage_floor_is_opt_in(capsys, env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(3):
-        build(capsys, env, f"m{i}", "main", 1 + i, cases=OK, cov=70)
-    build(capsys, env, "pr1", "feature", 10, cases=OK, cov=70)
-    code, doc = gate(capsys, "--commit", "pr1")
+        build(capsys, env, f"a00{i}", "main", 1 + i, cases=OK, cov=70)
+    build(capsys, env, "b001", "feature", 10, cases=OK, cov=70)
+    code, doc = gate(capsys, "--commit", "b001")
     rules = {r["rule"]: r for r in doc["rules"]}
     assert code == 0 and doc["verdict"] == "pass" and rules["min_coverage"]["status"] == "skipped"
     monkeypatch.setenv("ARGUS_GATE__MIN_COVERAGE", "80")
-    code, doc = gate(capsys, "--commit", "pr1")
+    code, doc = gate(capsys, "--commit", "b001")
     assert code == 0 and doc["verdict"] == "warn"
     assert {r["rule"]: r["status"] for r in doc["rules"]}["min_coverage"] == "warn"
 
@@ -132,58 +132,58 @@ def test_min_coverage_floor_is_opt_in(capsys, env: Path, monkeypatch: pytest.Mon
 def test_failures_already_failing_on_main_do_not_block(capsys, env: Path) -> None:
     broken = {"test_a": "P", "test_b": "F", "test_c": "P"}
     for i in range(3):
-        build(capsys, env, f"m{i}", "main", 1 + i, cases=broken, cov=80)
-    build(capsys, env, "pr1", "feature", 10, cases=broken, cov=80)
-    code, doc = gate(capsys, "--commit", "pr1")
+        build(capsys, env, f"a00{i}", "main", 1 + i, cases=broken, cov=80)
+    build(capsys, env, "b001", "feature", 10, cases=broken, cov=80)
+    code, doc = gate(capsys, "--commit", "b001")
     rules = {r["rule"]: r for r in doc["rules"]}
     assert rules["new_failures"]["status"] == "pass", rules["new_failures"]
     assert rules["already_failing"]["status"] == "warn"
     (fail,) = doc["failures"]
-    assert fail["already_failing"]["since_commit"] == "m0" and fail["already_failing"]["since_at_least"] is True
+    assert fail["already_failing"]["since_commit"] == "a000" and fail["already_failing"]["since_at_least"] is True
     assert code == 0 and doc["verdict"] == "warn"
-    code, _out = run(capsys, "gate", "--commit", "pr1", "--no-record", "--markdown", str(env / "c.md"))
+    code, _out = run(capsys, "gate", "--commit", "b001", "--no-record", "--markdown", str(env / "c.md"))
     md = (env / "c.md").read_text()
-    assert "already failing on `main` (since at least `m0`" in md
+    assert "already failing on `main` (since at least `a000`" in md
     assert "new failures" not in md.lower() or "0 new" in md
-    code, out = run(capsys, "gate", "--commit", "pr1", "--json")  # recorded as an insight, citing the failure
+    code, out = run(capsys, "gate", "--commit", "b001", "--json")  # recorded as an insight, citing the failure
     assert code == 0 and json.loads(out)["insight_id"] is not None
     # configurable: block on them too (CLI flag), or by setting
-    code, doc = gate(capsys, "--commit", "pr1", "--already-failing", "block")
+    code, doc = gate(capsys, "--commit", "b001", "--already-failing", "block")
     assert code == 1 and doc["verdict"] == "fail"
     (env / "argus.toml").write_text('[gate.rules]\nalready_failing = "block"\n')
-    code, doc = gate(capsys, "--commit", "pr1")
+    code, doc = gate(capsys, "--commit", "b001")
     assert code == 1 and doc["verdict"] == "fail"
-    code, doc = gate(capsys, "--commit", "pr1", "--already-failing", "off")  # the flag wins over the file
+    code, doc = gate(capsys, "--commit", "b001", "--already-failing", "off")  # the flag wins over the file
     assert code == 0 and doc["verdict"] == "pass" and doc["failures"][0]["already_failing"] is not None
     (env / "argus.toml").unlink()
     # a new failure of this change still blocks
-    build(capsys, env, "pr2", "feature", 11, cases={"test_a": "F", "test_b": "F", "test_c": "P"}, cov=80)
-    code, doc = gate(capsys, "--commit", "pr2")
+    build(capsys, env, "b002", "feature", 11, cases={"test_a": "F", "test_b": "F", "test_c": "P"}, cov=80)
+    code, doc = gate(capsys, "--commit", "b002")
     assert code == 1 and {r["rule"]: r["status"] for r in doc["rules"]}["new_failures"] == "fail"
     assert [f["test"].endswith("test_a") for f in doc["failures"] if f["already_failing"] is None] == [True]
 
 
 def test_already_failing_since_the_breaking_commit(capsys, env: Path) -> None:
-    build(capsys, env, "m0", "main", 1, cases=OK, cov=80)
-    build(capsys, env, "m1", "main", 2, cases={"test_a": "P", "test_b": "F", "test_c": "P"}, cov=80)
-    build(capsys, env, "m2", "main", 3, cases={"test_a": "P", "test_b": "F", "test_c": "P"}, cov=80)
-    build(capsys, env, "pr1", "feature", 10, cases={"test_a": "P", "test_b": "F", "test_c": "P"}, cov=80)
-    _code, doc = gate(capsys, "--commit", "pr1")
+    build(capsys, env, "a000", "main", 1, cases=OK, cov=80)
+    build(capsys, env, "a001", "main", 2, cases={"test_a": "P", "test_b": "F", "test_c": "P"}, cov=80)
+    build(capsys, env, "a002", "main", 3, cases={"test_a": "P", "test_b": "F", "test_c": "P"}, cov=80)
+    build(capsys, env, "b001", "feature", 10, cases={"test_a": "P", "test_b": "F", "test_c": "P"}, cov=80)
+    _code, doc = gate(capsys, "--commit", "b001")
     (fail,) = doc["failures"]
-    assert fail["already_failing"]["since_commit"] == "m1" and fail["already_failing"]["since_at_least"] is False
-    _code, out = run(capsys, "gate", "--commit", "pr1", "--no-record")
-    assert "already failing on main (since m1" in " ".join(out.split())
+    assert fail["already_failing"]["since_commit"] == "a001" and fail["already_failing"]["since_at_least"] is False
+    _code, out = run(capsys, "gate", "--commit", "b001", "--no-record")
+    assert "already failing on main (since a001" in " ".join(out.split())
 
 
 def test_quarantined_tests_that_passed_again_are_listed(capsys, env: Path) -> None:
     for i in range(3):
-        build(capsys, env, f"m{i}", "main", 1 + i, cases=OK, cov=80)
+        build(capsys, env, f"a00{i}", "main", 1 + i, cases=OK, cov=80)
     code, out = run(capsys, "flaky", "set-state", "test_c", "quarantined")
     assert code == 0, out
-    build(capsys, env, "pr1", "feature", 10, cases=OK, cov=80)
-    code, doc = gate(capsys, "--commit", "pr1")
+    build(capsys, env, "b001", "feature", 10, cases=OK, cov=80)
+    code, doc = gate(capsys, "--commit", "b001")
     assert [q["test"].endswith("test_c") for q in doc["quarantined_passed"]] == [True]
-    code, out = run(capsys, "gate", "--commit", "pr1", "--no-record", "--markdown", str(env / "c.md"))
+    code, out = run(capsys, "gate", "--commit", "b001", "--no-record", "--markdown", str(env / "c.md"))
     md = (env / "c.md").read_text()
     assert "Quarantined tests that passed" in md and "test_c" in md
     assert "candidates for release" in " ".join(out.split())

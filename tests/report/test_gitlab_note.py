@@ -197,7 +197,7 @@ def _seed(tmp: Path) -> None:
     assert main(["db", "upgrade"]) == 0
     report = tmp / "TEST-a.xml"
     report.write_text('<testsuite name="a" tests="1"><testcase classname="a.ATest" name="ok"/></testsuite>')
-    for i, (commit, branch) in enumerate((("m1", "main"), ("f1", "feature"))):
+    for i, (commit, branch) in enumerate((("a001", "main"), ("f001", "feature"))):
         assert main(["ingest", "tests", str(report), "--commit", commit, "--branch", branch, "--run-id",
                      f"r{i}", "--job", "test"]) == 0
         report.write_text(report.read_text() + " ")
@@ -219,14 +219,14 @@ def test_gate_comment_posts_the_mr_note_in_gitlab_and_warns_on_failure(
                  "CI_MERGE_REQUEST_IID": "9", "ARGUS_GITLAB_TOKEN": TOKEN}.items():
         monkeypatch.setenv(k, v)
     capsys.readouterr()
-    code = main(["gate", "--commit", "f1", "--comment", "--no-record"])
+    code = main(["gate", "--commit", "f001", "--comment", "--no-record"])
     out = capsys.readouterr().out
     assert "MR note created" in out
-    assert main(["gate", "--commit", "f1", "--comment", "--no-record"]) == code
+    assert main(["gate", "--commit", "f001", "--comment", "--no-record"]) == code
     assert len(fake_gitlab.notes[(PROJECT, 9)]) == 1 and "MR note updated" in capsys.readouterr().out
     # a refused token: a warning with the fix, and the gate's own exit code
     monkeypatch.setenv("ARGUS_GITLAB_TOKEN", "read-only")
-    assert main(["gate", "--commit", "f1", "--comment", "--no-record"]) == code
+    assert main(["gate", "--commit", "f001", "--comment", "--no-record"]) == code
     err = capsys.readouterr().err
     assert "warning: comment not posted" in err and "401" in err and "api scope" in err
 

@@ -94,7 +94,7 @@ def test_empty_database_reports_missing_schema(tmp_path: Path) -> None:
 def test_unknown_revision_is_reported(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'ffff_future'"))
-    with pytest.raises(SchemaOutOfDateError, match="does not know"):
+    with pytest.raises(SchemaOutOfDateError, match="unknown, newer revision"):
         ensure_up_to_date(engine)
 
 

@@ -26,7 +26,7 @@ def parse_database_url(raw: str) -> URL:
     """Parse and check a database URL; only SQLite and PostgreSQL are supported."""
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a non-numeric port ("host:abc")
         raise ConfigError(
             "ARGUS_DATABASE_URL is not a valid database URL (expected e.g. "
             "postgresql+psycopg://user@host:5432/db or sqlite:////path/argus.db)"

@@ -290,6 +290,22 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _parsable_url(cls, value: SecretStr | None) -> SecretStr | None:
+        """Refuse a URL SQLAlchemy cannot parse (e.g. a non-numeric port), without echoing it (secret)."""
+        if value is None:
+            return None
+        from sqlalchemy.engine import make_url
+
+        try:
+            make_url(value.get_secret_value())
+        except Exception as exc:
+            hint = "the port must be a number" if isinstance(exc, ValueError) else "expected e.g. " \
+                "postgresql+psycopg://user:password@host:5432/db or sqlite:////path/argus.db"
+            raise ValueError(f"not a valid database URL ({hint}; escape @ : / in the password as %40 %3A %2F)") from None
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -335,14 +351,28 @@ def _pyproject_table(path: Path) -> dict[str, Any]:
 
 
 def mask_url(url: str) -> str:
-    """Hide the password of a database URL."""
+    """Hide the password of a database URL, also when the URL is malformed.
+
+    Parsed with SQLAlchemy's ``make_url`` when that gives a plausible host; otherwise (unparsable, a
+    non-numeric port, or an unescaped ``@`` in the password, which makes the parsed host contain
+    ``@``) everything between ``user:`` and the last ``@`` before the path is masked.
+    """
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        parsed = make_url(url)
+        if "@" not in (parsed.host or "") and "@" not in (parsed.username or ""):
+            return parsed.render_as_string(hide_password=True)
+    except Exception:
+        pass
+    scheme, sep, rest = url.partition("://")
+    if not sep:
         return "<unparsable>"
+    at = rest.rfind("@")  # a password may contain "@", "/" or "?": mask up to the last "@"
+    if at < 0:
+        return url
+    user = rest[:at].split(":", 1)[0]
+    return f"{scheme}://{user}:***@{rest[at + 1:]}"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from argus.core.clock import as_utc, utcnow
+from argus.core.values import MAX_CI_TEXT, MAX_INT32, clean_text
 from argus.store.models import TestRun
 from argus.store.session import current_project_id
 
@@ -296,8 +297,25 @@ def resolve_ci_metadata(
         meta = _from_environment(environ) or CiMetadata()
     else:
         meta = detect_ci_metadata(environ, cwd)
-    return apply_overrides(meta, commit_sha=commit_sha, branch=branch, run_id=run_id, job=job, attempt=attempt,
-                           environment=environment)
+    return bounded_metadata(apply_overrides(meta, commit_sha=commit_sha, branch=branch, run_id=run_id, job=job,
+                                            attempt=attempt, environment=environment))
+
+
+def bounded_metadata(meta: CiMetadata) -> CiMetadata:
+    """``meta`` fitted to its columns: text cleaned (:func:`clean_text`) and cut to ``MAX_CI_TEXT`` (the
+    commit to 64), an attempt outside 1..``MAX_INT32`` becomes 1. CLI options are refused earlier
+    (``argus.cli.validate``); this covers values read from the CI environment (``GITHUB_RUN_ATTEMPT``
+    of 20 digits, a 300-character ref), which must not fail the upload."""
+
+    def fit(value: str | None, size: int = MAX_CI_TEXT) -> str | None:
+        return None if value is None else clean_text(value)[:size]
+
+    return dataclasses.replace(
+        meta, provider=fit(meta.provider, 50), run_id=fit(meta.run_id), job=fit(meta.job), job_id=fit(meta.job_id),
+        commit_sha=fit(meta.commit_sha, 64), branch=fit(meta.branch), url=fit(meta.url, 2000),
+        attempt=meta.attempt if 1 <= meta.attempt <= MAX_INT32 else 1,
+        environment={clean_text(k): clean_text(v) for k, v in meta.environment.items()},
+    )
 
 
 def apply_overrides(

@@ -8,10 +8,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from argus.core.db import check_connection
-from argus.core.errors import SchemaOutOfDateError
+from argus.core.errors import DatabaseUnavailableError, SchemaOutOfDateError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -29,16 +30,48 @@ def head_revision() -> str:
     return heads[0]
 
 
+def _not_argus(engine: Engine, why: str) -> DatabaseUnavailableError:
+    where = engine.url.render_as_string(hide_password=True)
+    return DatabaseUnavailableError(f"{where} is not an Argus database ({why})")
+
+
 def current_revision(engine: Engine) -> str | None:
-    check_connection(engine)
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    """The database's migration revision (``None`` for an empty database).
+
+    Raises one clear error for a file that is no database, and for a database that has tables but
+    no ``alembic_version`` (created by something else: ``db upgrade`` would collide with its tables).
+    """
+    try:
+        check_connection(engine)
+        with engine.connect() as conn:
+            revision = MigrationContext.configure(conn).get_current_revision()
+            tables = [] if revision is not None else inspect(conn).get_table_names()
+    except OperationalError as exc:  # the server went away / refused between the check and now
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailableError(f"cannot connect to database {where}: {first}") from None
+    except DatabaseError as exc:  # e.g. SQLite "file is not a database"
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise _not_argus(engine, first) from None
+    if revision is None and tables:
+        shown = ", ".join(sorted(tables)[:5]) + (" …" if len(tables) > 5 else "")
+        raise _not_argus(engine, f"it has tables ({shown}) but no alembic_version; use an empty database")
+    return revision
+
+
+def known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
+def newer_revision_error(revision: str) -> SchemaOutOfDateError:
+    return SchemaOutOfDateError(f"database is at an unknown, newer revision {revision}; upgrade Argus")
 
 
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
     """Upgrade the schema to ``target``; return (revision before, revision after)."""
-    check_connection(engine)
     before = current_revision(engine)
+    if before is not None and before not in known_revisions():
+        raise newer_revision_error(before)
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -53,11 +86,8 @@ def ensure_up_to_date(engine: Engine) -> None:
     if current is None:
         raise SchemaOutOfDateError("database has no Argus schema: run `argus db upgrade`")
     if current != head:
-        known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
-        if current not in known:
-            raise SchemaOutOfDateError(
-                f"database is at migration {current}, which this Argus does not know (newer Argus?)"
-            )
+        if current not in known_revisions():
+            raise newer_revision_error(current)
         raise SchemaOutOfDateError(
             f"database schema is at {current}, code expects {head}: run `argus db upgrade`"
         )

@@ -46,7 +46,7 @@ def history(cli_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixtu
             runs.append((f"r{i}b", set(), f"2026-02-{1 + i:02d}T11:00:00"))  # rerun of the same commit
         for run_id, failing, stamp in runs:
             f = junit(tmp_path / f"{run_id}.xml", failing, stamp)
-            code = main(["ingest", "tests", f, "--commit", f"c{i:02d}", "--branch", "main", "--run-id", run_id])
+            code = main(["ingest", "tests", f, "--commit", f"c0{i:02d}", "--branch", "main", "--run-id", run_id])
             assert code == 0
     capsys.readouterr()
 

@@ -28,6 +28,7 @@ ROOT: dict[str, CommandEntry] = {
     "comment": CommandEntry("comment", "Post a Markdown file as the PR comment (GitHub) or MR note (GitLab); a failure only warns."),
     "config": CommandEntry("db", "Effective configuration."),
     "db": CommandEntry("db", "Database schema: upgrade and inspect."),
+    "dead-letters": CommandEntry("deadletters", "Rejected inputs (dead letters): list, show, retry."),
     "demo": CommandEntry("demo", "Simulate a CI history, ingest it with the normal commands, run every analysis, show what was found."),
     "failures": CommandEntry("failures", "Failure clusters: failures grouped by root cause."),
     "feedback": CommandEntry("insights", "Record a human verdict on an insight (feeds calibration)."),

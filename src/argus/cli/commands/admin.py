@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from argus.cli import validate
 from argus.cli.context import state
 from argus.cli.output import console, print_json, table
 from argus.core.enums import Role
@@ -105,7 +106,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         console().print(table(None, ["id", "name", "prefix", "role", "project", "expires", "state"], rows))
 
     @tokens.command("revoke")
-    def tokens_revoke(ctx: typer.Context, token_id: int = typer.Argument(...)) -> None:
+    def tokens_revoke(ctx: typer.Context, token_id: int = typer.Argument(..., callback=validate.db_id("token id"))) -> None:
         """Revoke a token."""
         st = state(ctx)
         with st.session() as s:

@@ -9,7 +9,7 @@ import typer
 from argus.cli.context import state
 from argus.cli.output import console, print_json, table
 from argus.core.db import create_db_engine
-from argus.store.migrate import current_revision, head_revision, upgrade
+from argus.store.migrate import current_revision, head_revision, known_revisions, upgrade
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
@@ -43,11 +43,15 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         cur = current_revision(engine)
         engine.dispose()
         head = head_revision()
-        data = {"database": cur, "code": head, "up_to_date": cur == head}
+        newer = cur is not None and cur not in known_revisions()
+        data = {"database": cur, "code": head, "up_to_date": cur == head, "newer_than_code": newer}
         if json_out:
             print_json(data)
         else:
-            status = "up to date" if cur == head else "behind: run `argus db upgrade`"
+            if newer:
+                status = f"database is at an unknown, newer revision {cur}; upgrade Argus"
+            else:
+                status = "up to date" if cur == head else "behind: run `argus db upgrade`"
             console().print(f"database: {cur or '(no schema)'}  code: {head}  ({status})")
 
     @config.command("show")

@@ -16,6 +16,7 @@ from argus.analysis.failures.service import (
     get_cluster,
     list_clusters,
 )
+from argus.cli import validate
 from argus.cli.context import state
 from argus.cli.output import console, print_json, styled, table
 from argus.core.errors import InputError
@@ -108,14 +109,14 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     def failures_list(
         ctx: typer.Context,
         project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
-        run: int | None = typer.Option(None, "--run", help="Only clusters failing in this run."),
+        run: int | None = typer.Option(None, "--run", callback=validate.db_id("--run"), help="Only clusters failing in this run."),
         latest: bool = typer.Option(False, "--latest", help="Only clusters failing in the latest run."),
         novel: bool = typer.Option(False, "--novel", help="Only clusters first seen in the latest run."),
         min_count: int = typer.Option(
-            1, "--min-count", help="Only clusters with at least this many failures."
+            1, "--min-count", callback=validate.count("--min-count"), help="Only clusters with at least this many failures."
         ),
-        days: int | None = typer.Option(None, "--days", help="Only clusters seen in the last N days."),
-        limit: int = typer.Option(50, "--limit"),
+        days: int | None = typer.Option(None, "--days", callback=validate.days, help="Only clusters seen in the last N days."),
+        limit: int = typer.Option(50, "--limit", callback=validate.count("--limit")),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """List failure clusters, busiest in the recent window first."""
@@ -144,7 +145,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     @failures.command("show")
     def failures_show(
         ctx: typer.Context,
-        cluster_id: int = typer.Argument(..., help="Cluster id (from `argus failures list`)."),
+        cluster_id: int = typer.Argument(..., callback=validate.db_id("cluster id"), help="Cluster id (from `argus failures list`)."),
         project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:

@@ -11,6 +11,7 @@ from argus.analysis.flaky.export import ExportFormat, export, write_export
 from argus.analysis.flaky.insights import data_of
 from argus.analysis.flaky.service import analyze
 from argus.analysis.flaky.views import list_tests, quarantine_list, set_state, show_test
+from argus.cli import validate
 from argus.cli.context import state
 from argus.cli.output import console, fmt_pct, print_json, styled, table
 from argus.core.clock import utcnow
@@ -86,7 +87,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         kind: str | None = typer.Option(None, "--kind", help="flaky or broken (default both)."),
         lifecycle: str | None = typer.Option(None, "--state", help="active, quarantined or fixed."),
         min_probability: float = typer.Option(0.0, "--min-probability"),
-        limit: int = typer.Option(100, "--limit"),
+        limit: int = typer.Option(100, "--limit", callback=validate.count("--limit")),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """Current flaky and broken tests, most likely first."""

@@ -13,6 +13,7 @@ from argus.analysis.insights.service import (
     get_insight,
     list_insights,
 )
+from argus.cli import validate
 from argus.cli.context import state
 from argus.cli.output import console, fmt_pct, print_json, styled, table
 from argus.core.enums import FeedbackVerdict
@@ -71,7 +72,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         kind: str | None = typer.Option(None, "--kind", help="Only this kind (e.g. flaky_test)."),
         min_confidence: float | None = typer.Option(None, "--min-confidence"),
         all_versions: bool = typer.Option(False, "--all", help="Include superseded insights."),
-        limit: int = typer.Option(50, "--limit"),
+        limit: int = typer.Option(50, "--limit", callback=validate.count("--limit")),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """List current insights, most confident first."""
@@ -101,7 +102,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     @insights.command("show")
     def insights_show(
         ctx: typer.Context,
-        insight_id: int = typer.Argument(..., help="Insight id."),
+        insight_id: int = typer.Argument(..., callback=validate.db_id("insight id"), help="Insight id."),
         project: str | None = typer.Option(None, "--project", "-p"),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
@@ -116,7 +117,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     @root.command("feedback")
     def feedback(
         ctx: typer.Context,
-        insight_id: int = typer.Argument(..., help="Insight id."),
+        insight_id: int = typer.Argument(..., callback=validate.db_id("insight id"), help="Insight id."),
         verdict: str = typer.Argument(..., help="accept | reject | correct"),
         note: str | None = typer.Option(None, "--note", help="Why (kept with the verdict)."),
         actor: str | None = typer.Option(None, "--by", help="Who (default: the OS user)."),

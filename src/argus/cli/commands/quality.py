@@ -13,6 +13,8 @@ import typer
 
 from argus.cli.context import CliState, state
 from argus.cli.output import console, print_json, table
+from argus.cli.validate import as_attempt, ci_text, commit_sha
+from argus.cli.validate import attempt as attempt_cb
 from argus.core.errors import InputError, RejectedInputError
 from argus.ingest.ci_env import CiMetadata, detect_ci_metadata, resolve_ci_metadata
 
@@ -21,36 +23,29 @@ if TYPE_CHECKING:
 
 
 def _meta(commit: str | None, branch: str | None, run_id: str | None, job: str | None,
-          attempt: int | None) -> CiMetadata:
+          attempt: str | None) -> CiMetadata:
     return resolve_ci_metadata(os.environ, Path.cwd(), commit_sha=commit, branch=branch,
-                               run_id=run_id, job=job, attempt=attempt)
-
-
-def _read(path: Path, max_bytes: int) -> bytes:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size > max_bytes:
-        # read only the head: the parser rejects the size and the dead letter keeps an excerpt
-        with path.open("rb") as fh:
-            return fh.read(max_bytes + 1)
-    return path.read_bytes()
+                               run_id=run_id, job=job, attempt=as_attempt(attempt))
 
 
 def _ingest(ctx: typer.Context, kind: str, files: list[Path], project: str | None, fmt: str | None,
             meta: CiMetadata, json_out: bool) -> None:
+    from argus.core.enums import DeadLetterSource
     from argus.ingest.coverage.service import ingest_coverage
+    from argus.ingest.files import ingest_file_isolated
     from argus.ingest.vulns.service import ingest_vulns
 
     st = state(ctx)
     limit = st.settings.ingest.max_file_bytes
     fn = ingest_coverage if kind == "coverage" else ingest_vulns
+    source = DeadLetterSource.COVERAGE if kind == "coverage" else DeadLetterSource.VULNERABILITIES
     results: list[dict[str, object]] = []
     rejected: list[RejectedInputError] = []
     with st.project_session(project, create=True) as (session, _proj):
         for path in files:
-            try:
-                res = fn(session, _read(path, limit), str(path), meta, fmt=fmt, max_bytes=limit)
+            try:  # each file in its own SAVEPOINT: a refused one never costs the others
+                res = ingest_file_isolated(session, source, path, limit, lambda data, name: fn(
+                    session, data, name, meta, fmt=fmt, max_bytes=limit))
             except RejectedInputError as exc:  # the dead letter is committed with the rest
                 rejected.append(exc)
                 results.append({"file": str(path), "status": "rejected", "reason": exc.reason})
@@ -88,11 +83,11 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         files: list[Path] = typer.Argument(..., help="coverage.py JSON, Cobertura XML, LCOV or JaCoCo XML files."),
         project: str | None = typer.Option(None, "--project", "-p"),
         fmt: str | None = typer.Option(None, "--format", help="coveragepy | cobertura | lcov | jacoco (default: detect)."),
-        commit: str | None = typer.Option(None, "--commit", help=common_help),
-        branch: str | None = typer.Option(None, "--branch"),
-        run_id: str | None = typer.Option(None, "--run-id", help="CI run id; reports with the same id share a run."),
-        job: str | None = typer.Option(None, "--job"),
-        attempt: int | None = typer.Option(None, "--attempt", min=1),
+        commit: str | None = typer.Option(None, "--commit", callback=commit_sha, help=common_help),
+        branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch")),
+        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id"), help="CI run id; reports with the same id share a run."),
+        job: str | None = typer.Option(None, "--job", callback=ci_text("--job")),
+        attempt: str | None = typer.Option(None, "--attempt", callback=attempt_cb, metavar="N"),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."""
@@ -106,11 +101,11 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         fmt: str | None = typer.Option(
             None, "--format", help="trivy | grype | pip-audit | npm-audit | osv-scanner (default: detect)."
         ),
-        commit: str | None = typer.Option(None, "--commit", help=common_help),
-        branch: str | None = typer.Option(None, "--branch"),
-        run_id: str | None = typer.Option(None, "--run-id"),
-        job: str | None = typer.Option(None, "--job"),
-        attempt: int | None = typer.Option(None, "--attempt", min=1),
+        commit: str | None = typer.Option(None, "--commit", callback=commit_sha, help=common_help),
+        branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch")),
+        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id")),
+        job: str | None = typer.Option(None, "--job", callback=ci_text("--job")),
+        attempt: str | None = typer.Option(None, "--attempt", callback=attempt_cb, metavar="N"),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """Store vulnerability scans (idempotent per run); rejected files go to the dead-letter table (exit 6)."""
@@ -120,9 +115,9 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     def gate_cmd(
         ctx: typer.Context,
         project: str | None = typer.Option(None, "--project", "-p"),
-        commit: str | None = typer.Option(None, "--commit", help="Build to judge (default: from the CI env / git)."),
-        run_id: str | None = typer.Option(None, "--run-id", help="CI run id of the build (instead of --commit)."),
-        branch: str | None = typer.Option(None, "--branch", help="Only runs of the build on this branch."),
+        commit: str | None = typer.Option(None, "--commit", callback=commit_sha, help="Build to judge (default: from the CI env / git)."),
+        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id"), help="CI run id of the build (instead of --commit)."),
+        branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch"), help="Only runs of the build on this branch."),
         base: str | None = typer.Option(None, "--base", help="Diff base ref for changed-line coverage (PR base)."),
         repo: Path = typer.Option(Path("."), "--repo", help="Git checkout for --base."),
         fail_on: str = typer.Option("fail", "--fail-on", help="Exit 1 on: fail (default) or warn."),
@@ -255,8 +250,8 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     def ci_metrics_cmd(
         ctx: typer.Context,
         project: str | None = typer.Option(None, "--project", "-p"),
-        commit: str | None = typer.Option(None, "--commit"),
-        run_id: str | None = typer.Option(None, "--run-id"),
+        commit: str | None = typer.Option(None, "--commit", callback=commit_sha),
+        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id")),
         out: Path | None = typer.Option(None, "--out", help="Write the metrics JSON to this file."),
         push_gateway: str | None = typer.Option(
             None, "--push-gateway", envvar="PROMETHEUS_GATEWAY", help="Pushgateway URL (env PROMETHEUS_GATEWAY)."

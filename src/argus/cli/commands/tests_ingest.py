@@ -12,6 +12,8 @@ import typer
 
 from argus.cli.context import CliState, state
 from argus.cli.output import console, print_json, table, to_jsonable
+from argus.cli.validate import as_attempt, ci_text, commit_sha
+from argus.cli.validate import attempt as attempt_cb
 from argus.core.errors import InputError
 from argus.ingest.ci_env import CiMetadata, resolve_ci_metadata
 from argus.ingest.testreports import NotATestReportError, ReportParseError, parse_report_file
@@ -150,11 +152,11 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         ctx: typer.Context,
         paths: list[str] = typer.Argument(..., help="Report files, directories or globs (quote ** globs)."),
         project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
-        commit: str | None = typer.Option(None, "--commit", help="Commit SHA (default: CI environment or git HEAD)."),
-        branch: str | None = typer.Option(None, "--branch", help="Branch (default: CI environment or git)."),
-        run_id: str | None = typer.Option(None, "--run-id", help="CI run id; reports with the same id share a run."),
-        job: str | None = typer.Option(None, "--job", help="CI job name."),
-        attempt: int | None = typer.Option(None, "--attempt", min=1, help="CI attempt (retry) number."),
+        commit: str | None = typer.Option(None, "--commit", callback=commit_sha, help="Commit SHA (default: CI environment or git HEAD)."),
+        branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch"), help="Branch (default: CI environment or git)."),
+        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id"), help="CI run id; reports with the same id share a run."),
+        job: str | None = typer.Option(None, "--job", callback=ci_text("--job"), help="CI job name."),
+        attempt: str | None = typer.Option(None, "--attempt", callback=attempt_cb, metavar="N", help="CI attempt (retry) number."),
         env: list[str] = typer.Option([], "--env", help="Extra run context KEY=VALUE (repeatable)."),
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
@@ -163,7 +165,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         extra = _parse_env(env)
         meta = resolve_ci_metadata(
             os.environ, Path.cwd(), commit_sha=commit, branch=branch, run_id=run_id,
-            job=job, attempt=attempt, environment=extra,
+            job=job, attempt=as_attempt(attempt), environment=extra,
         )
         inputs, optional = expand_inputs(paths)
         err = console(stderr=True)

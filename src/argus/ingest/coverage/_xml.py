@@ -13,6 +13,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.common import EntitiesForbidden, ExternalReferenceForbidden
 
 from argus.core.errors import RejectedInputError
+from argus.core.values import MAX_INT32, clean_text, loads_json
 
 
 def check_size(data: bytes, source: str, max_bytes: int, error: type[RejectedInputError]) -> None:
@@ -94,27 +95,33 @@ def root_tag(data: bytes, source: str, error: type[RejectedInputError]) -> str:
 
 
 def load_json(data: bytes, source: str, error: type[RejectedInputError]) -> Any:
+    """Decode JSON with every string cleaned (:func:`argus.core.values.loads_json`)."""
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        return loads_json(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise error(source, f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
         raise error(source, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise error(source, "JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise error(source, f"not valid JSON: {exc}") from None
 
 
 def norm_path(path: str) -> str:
-    """Forward slashes, no leading ``./``."""
-    p = path.strip().replace("\\", "/")
+    """Forward slashes, no leading ``./``; NUL and lone surrogates replaced (:func:`clean_text`)."""
+    p = clean_text(path).strip().replace("\\", "/")
     while p.startswith("./"):
         p = p[2:]
     return p
 
 
-def to_int(value: Any, source: str, what: str, error: type[RejectedInputError]) -> int:
+def to_int(value: Any, source: str, what: str, error: type[RejectedInputError], limit: int | None = MAX_INT32) -> int:
+    """A non-negative integer up to ``limit`` (``None``: unbounded, e.g. hit counts only compared to 0)."""
     try:
         n = int(value)
-    except (TypeError, ValueError):
-        raise error(source, f"{what}: expected an integer, got {value!r}") from None
-    if n < 0:
-        raise error(source, f"{what}: expected a non-negative integer, got {n}")
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
+        raise error(source, f"{what}: expected an integer, got {repr(value)[:40]}") from None
+    if n < 0 or (limit is not None and n > limit):
+        raise error(source, f"{what}: expected an integer from 0 to {limit}, got {str(n)[:40]}")
     return n

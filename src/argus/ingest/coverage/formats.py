@@ -21,7 +21,8 @@ from argus.ingest.coverage.schemas import (
 )
 
 E = CoverageParseError
-_CONDITION = re.compile(r"\((\d+)\s*/\s*(\d+)\)")
+_CONDITION = re.compile(r"\(([0-9]{1,9})\s*/\s*([0-9]{1,9})\)")
+_PLAIN = re.compile(r"[0-9]{1,9}")  # digits that int() takes and no Integer column overflows on
 
 
 def _lines(values: Any, source: str, what: str) -> set[int]:
@@ -50,7 +51,7 @@ def parse_coveragepy_json(data: bytes, source: str) -> CoverageReportData:
 
 def _count(value: str | None, source: str, what: str) -> int:
     """A non-negative integer attribute (fast path for plain digits; errors as :func:`to_int`)."""
-    if value is not None and value.isdigit():
+    if value is not None and len(value) < 10 and value.isascii() and value.isdigit():
         return int(value)
     return to_int(value, source, what, E)
 
@@ -88,11 +89,11 @@ class _Cobertura:
                 return
             number = attrs.get("number")
             hits = attrs.get("hits", "0")
-            if number is not None and number.isdigit() and hits.isdigit():  # the fast path
+            if number is not None and _PLAIN.fullmatch(number) and _PLAIN.fullmatch(hits):  # the fast path
                 n, h = int(number), int(hits)
             else:
                 n = to_int(number, self.source, f"{self.filename}: line number", E)
-                h = to_int(hits, self.source, f"{self.filename}:{n} hits", E)
+                h = to_int(hits, self.source, f"{self.filename}:{n} hits", E, None)
             (self.covered if h > 0 else self.missing).append(n)
             if attrs.get("branch") == "true":
                 m = _CONDITION.search(attrs.get("condition-coverage", ""))
@@ -174,8 +175,8 @@ def parse_jacoco(data: bytes, source: str) -> CoverageReportData:
             bv = bc = 0
             for line in sf.findall("line"):
                 nr = to_int(line.get("nr"), source, f"{path}: line nr", E)
-                ci = to_int(line.get("ci", "0"), source, f"{path}:{nr} ci", E)
-                mi = to_int(line.get("mi", "0"), source, f"{path}:{nr} mi", E)
+                ci = to_int(line.get("ci", "0"), source, f"{path}:{nr} ci", E, None)
+                mi = to_int(line.get("mi", "0"), source, f"{path}:{nr} mi", E, None)
                 mb = to_int(line.get("mb", "0"), source, f"{path}:{nr} mb", E)
                 cb = to_int(line.get("cb", "0"), source, f"{path}:{nr} cb", E)
                 if ci > 0:
@@ -229,7 +230,7 @@ def parse_lcov(data: bytes, source: str) -> CoverageReportData:
             if len(parts) < 2:
                 raise E(source, f"{where}: DA expects <line>,<hits>")
             n = to_int(parts[0], source, f"{where} DA line", E)
-            hits = to_int(parts[1], source, f"{where} DA hits", E)
+            hits = to_int(parts[1], source, f"{where} DA hits", E, None)
             (covered if hits > 0 else missing).add(n)
         elif key == "BRDA":
             parts = value.split(",")  # the branch name may itself contain commas (coverage.py's text)
@@ -238,7 +239,7 @@ def parse_lcov(data: bytes, source: str) -> CoverageReportData:
             seen_brda = True
             brda_valid += 1
             if parts[-1] not in ("-", "0"):
-                to_int(parts[-1], source, f"{where} BRDA taken", E)
+                to_int(parts[-1], source, f"{where} BRDA taken", E, None)
                 brda_hit += 1
         elif key == "BRF":
             brf = to_int(value, source, f"{where} BRF", E)

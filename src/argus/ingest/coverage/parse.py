@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
+from argus.core.values import MAX_INT32
 from argus.ingest.coverage._xml import check_size, root_tag
 from argus.ingest.coverage.formats import parse_cobertura, parse_coveragepy_json, parse_jacoco, parse_lcov
 from argus.ingest.coverage.schemas import CoverageParseError, CoverageReportData
@@ -64,4 +65,15 @@ def parse_coverage(
     report = _PARSERS[chosen](data, source)
     if not report.files:
         raise CoverageParseError(source, "the report lists no source files")
+    _check_totals(report, source)
     return report
+
+
+def _check_totals(report: CoverageReportData, source: str) -> None:
+    """Refuse counts that no ``Integer`` column holds (sums of per-file counts can exceed it)."""
+    for name in ("lines_valid", "lines_covered", "branches_valid", "branches_covered"):
+        if getattr(report, name) > MAX_INT32:
+            raise CoverageParseError(source, f"total {name} is above {MAX_INT32}: not a plausible coverage report")
+    for f in report.files:
+        if max(f.branches_valid, f.branches_covered, f.declared_valid, f.declared_covered) > MAX_INT32:
+            raise CoverageParseError(source, f"{f.path[:200]}: branch or line counts above {MAX_INT32}")

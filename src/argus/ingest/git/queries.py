@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from argus.core.errors import InputError, NotFoundError
+from argus.core.values import MAX_TIMESTAMP, MIN_TIMESTAMP, ago, bounded_timestamp
 from argus.ingest.git.features import FEATURE_NAMES
 from argus.store.models import BugLink, Commit, CommitFeatures, CommitFile
 
@@ -130,13 +131,19 @@ def parse_since(session: Session, since: str | None, now: datetime | None = None
         return None
     m = _RELATIVE.match(since.strip())
     if m:
-        unit = {"d": timedelta(days=1), "w": timedelta(weeks=1), "h": timedelta(hours=1)}[m.group(2)]
-        return (now or datetime.now(UTC)) - int(m.group(1)) * unit
+        per_unit = {"d": 1.0, "w": 7.0, "h": 1 / 24}[m.group(2)]
+        try:
+            return ago(int(m.group(1)) * per_unit, now)
+        except ValueError as exc:
+            raise InputError(f"--since {since!r}: {exc}") from None
     try:
         moment = datetime.fromisoformat(since)
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     except ValueError:
         pass
+    else:
+        if bounded_timestamp(moment) is None:
+            raise InputError(f"--since {since!r}: expected a date from {MIN_TIMESTAMP:%Y-%m-%d} to {MAX_TIMESTAMP:%Y-%m-%d}")
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if _HEX.match(since):
         return find_commit(session, since).committer_time
     raise InputError(f"--since {since!r}: expected an ISO date (2024-01-31), 30d / 2w / 12h, or a commit sha")

@@ -18,10 +18,10 @@ the suite path (the test file).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from argus.core.enums import Outcome
+from argus.core.values import loads_json
 from argus.ingest.testreports.gotest import is_go_event, parse_go_test_lines
 from argus.ingest.testreports.model import (
     Limits,
@@ -123,7 +123,7 @@ def parse_dart_lines(lines: list[bytes], source: str, limits: Limits) -> ParsedR
         if not raw.strip():
             continue
         try:
-            event = json.loads(raw)
+            event = loads_json(raw)
         except (ValueError, RecursionError) as exc:
             raise ReportParseError(source, f"line {number} is not JSON: {exc}") from None
         if not isinstance(event, dict):
@@ -175,7 +175,7 @@ def parse_json_bytes(data: bytes, source: str, limits: Limits) -> ParsedReport:
     text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     first_line = text.split(b"\n", 1)[0]
     try:
-        first = json.loads(first_line)
+        first = loads_json(first_line)
     except (ValueError, RecursionError):
         first = None
     if isinstance(first, dict) and first.get("type") == "start" and "protocolVersion" in first:
@@ -183,7 +183,7 @@ def parse_json_bytes(data: bytes, source: str, limits: Limits) -> ParsedReport:
     if is_go_event(first):
         return parse_go_test_lines(text.split(b"\n"), source, limits)
     try:
-        doc = json.loads(text)
+        doc = loads_json(text)
     except UnicodeDecodeError:
         raise ReportParseError(source, "JSON is not valid UTF-8") from None
     except ValueError as exc:

@@ -29,8 +29,10 @@ from argus.core.clock import as_utc, utcnow
 from argus.core.enums import DeadLetterSource
 from argus.core.hashing import sha256_file
 from argus.core.settings import IngestSettings
+from argus.core.values import clean_text
 from argus.ingest.ci_env import CiMetadata, find_or_create_run
-from argus.ingest.deadletter import EXCERPT_CHARS, record_dead_letter
+from argus.ingest.deadletter import HEAD_BYTES, record_dead_letter
+from argus.ingest.files import db_error_detail, not_regular_reason
 from argus.ingest.testreports.model import (
     Limits,
     NotATestReportError,
@@ -72,8 +74,10 @@ def limits_from(settings: IngestSettings) -> Limits:
 
 def _excerpt(path: Path) -> bytes | None:
     try:
+        if not path.is_file():  # opening a FIFO would block until a writer comes
+            return None
         with path.open("rb") as fh:
-            return fh.read(EXCERPT_CHARS * 4)
+            return fh.read(HEAD_BYTES)
     except OSError:
         return None
 
@@ -160,7 +164,10 @@ def add_to_run(run: TestRun, summaries: Sequence[ReportSummary]) -> None:
     run.duration_s += sum(s.time_s for s in summaries)
     # the tests' end: start + reported test time, never later than now (ingesting in CI right after
     # the tests gives ~now; back-filling old reports must not stretch the build to the ingest date)
-    estimate = as_utc(run.started_at) + timedelta(seconds=run.duration_s) if run.started_at else utcnow()
+    try:
+        estimate = as_utc(run.started_at) + timedelta(seconds=run.duration_s) if run.started_at else utcnow()
+    except OverflowError:  # bounded durations summed over a huge run: past datetime's range
+        estimate = utcnow()
     run.finished_at = min(estimate, utcnow())
 
 
@@ -205,11 +212,12 @@ def _reject(session: Session, source: str, reason: str, path: Path, content_hash
 
 def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, holder: _RunHolder,
                 seen: SeenTests, optional: bool = False) -> FileOutcome:
-    source = str(path)
+    source = clean_text(str(path))  # an undecodable file name has surrogates no database stores
     content_hash: str | None = None
     try:
-        if not path.is_file():
-            raise ReportParseError(source, "file does not exist" if not path.exists() else "not a regular file")
+        refused = not_regular_reason(path)  # never open a FIFO or device: it would block
+        if refused is not None:
+            raise ReportParseError(source, refused)
         size = path.stat().st_size
         if size > limits.max_file_bytes:
             raise ReportParseError(source, f"larger than the limit of {limits.max_file_bytes} bytes ({size} bytes)")
@@ -242,7 +250,7 @@ def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, h
     except SQLAlchemyError as exc:
         savepoint.rollback()
         seen.pending = {}
-        reason = f"database refused the report: {' '.join(str(getattr(exc, 'orig', exc)).split())[:500]}"
+        reason = f"database refused the report: {db_error_detail(exc)}"
         return _reject(session, source, reason, path, content_hash)
     return FileOutcome(source, FileStatus.INGESTED, report.format, report.summary(), report_id, run.id,
                        warnings=report.warnings)

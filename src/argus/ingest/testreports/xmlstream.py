@@ -13,6 +13,7 @@ Character data is only collected while a handler asks for it (:meth:`XmlContext.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ from xml.parsers import expat
 from defusedxml.common import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from argus.core.enums import Outcome
+from argus.core.values import MAX_DURATION_S, MAX_TIMESTAMP, MIN_TIMESTAMP, bounded_timestamp
 from argus.ingest.testreports.identity import bounded, make_identity
 from argus.ingest.testreports.model import (
     Limits,
@@ -97,7 +99,7 @@ def to_int(value: str | None) -> int | None:
     if not value:
         return None
     value = value.strip()
-    if not value.isdigit() or len(value) > 10:
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:  # "²".isdigit() is True
         return None
     number = int(value)
     return number if number <= _MAX_INT else None
@@ -192,16 +194,39 @@ class CaseCollector:
         warnings = list(self.warnings)
         if self.skipped_unnamed:
             warnings.append(f"{self.skipped_unnamed} test case(s) without name or class were ignored")
-        cases = self.cases
-        longest = max((c.duration_s for c in cases if c.duration_s is not None), default=0.0)
+        # finite durations over a day first (a wrong unit, said as such), then whatever is left out of
+        # bounds (negative, infinite, NaN)
+        cases = list(self.cases)
+        finite = [c.duration_s for c in cases if c.duration_s is not None and math.isfinite(c.duration_s)]
+        longest = max(finite, default=0.0)
         if longest > MAX_PLAUSIBLE_S:
-            absurd = [i for i, c in enumerate(cases) if c.duration_s is not None and c.duration_s > MAX_PLAUSIBLE_S]
+            absurd = [i for i, c in enumerate(cases) if c.duration_s is not None
+                      and math.isfinite(c.duration_s) and c.duration_s > MAX_PLAUSIBLE_S]
             for i in absurd:
                 cases[i] = cases[i]._replace(duration_s=None)
             warnings.append(
                 f"{len(absurd)} test case(s) with an implausible duration (up to {longest:,.0f} s, over "
                 f"{MAX_PLAUSIBLE_S:,.0f} s) stored without a duration: wrong unit in the report?")
+        bounded_cases, dropped = bound_durations(cases)
+        if dropped:
+            warnings.append(f"{dropped} duration(s) outside 0 to {MAX_DURATION_S:.0f} s were ignored")
+        cases = list(bounded_cases)
+        if timestamp is not None and bounded_timestamp(timestamp) is None:
+            warnings.append(f"report timestamp {timestamp.isoformat()} is out of range "
+                            f"({MIN_TIMESTAMP:%Y-%m-%d} to {MAX_TIMESTAMP:%Y-%m-%d}) and was ignored")
+            timestamp = None
         return ParsedReport(fmt, tuple(cases), timestamp, tuple(warnings))
+
+
+def bound_durations(cases: list[ParsedCase]) -> tuple[tuple[ParsedCase, ...], int]:
+    """``cases`` with durations outside ``[0, MAX_DURATION_S]`` set to ``None``, and how many were."""
+    bad = [i for i, case in enumerate(cases) if case[7] is not None and not 0.0 <= case[7] <= MAX_DURATION_S]
+    if not bad:
+        return tuple(cases), 0
+    out = list(cases)
+    for i in bad:
+        out[i] = out[i]._replace(duration_s=None)
+    return tuple(out), len(bad)
 
 
 class XmlHandler(Protocol):

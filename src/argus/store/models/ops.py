@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from argus.core.clock import utcnow
@@ -14,20 +14,33 @@ from argus.store.session import ProjectOwned
 
 
 class DeadLetter(ProjectOwned, Base):
-    """An input that was refused; nothing of it was stored elsewhere."""
+    """An input that was refused; nothing of it was stored elsewhere.
+
+    One row per (project, source, ``dedupe_key``): the same rejected content seen again bumps
+    ``count`` and ``last_seen_at``. ``dedupe_key`` is the content hash, or for an unreadable input a
+    hash of its name and reason. ``excerpt`` is short and redacted (see ``argus.ingest.deadletter``);
+    the file itself is never stored.
+    """
 
     __tablename__ = "dead_letter"
-    __table_args__ = (Index("ix_dead_letter_project_created", "project_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_dead_letter_project_created", "project_id", "created_at"),
+        UniqueConstraint("project_id", "source", "dedupe_key"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(30))
     source_name: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(64))
     content_hash: Mapped[str | None] = mapped_column(String(64))
-    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(30))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(Text)
     excerpt: Mapped[str | None] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class FailureCluster(ProjectOwned, Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:54:59.769812
+Create Date: 2026-11-28 02:41:36.739165
 """
 
 from __future__ import annotations
@@ -115,13 +115,18 @@ def upgrade() -> None:
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('source', sa.String(length=30), nullable=False),
     sa.Column('source_name', sa.Text(), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=64), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=True),
-    sa.Column('size_bytes', sa.Integer(), nullable=True),
+    sa.Column('content_type', sa.String(length=30), nullable=True),
+    sa.Column('size_bytes', sa.BigInteger(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('excerpt', sa.Text(), nullable=True),
+    sa.Column('count', sa.Integer(), nullable=False),
     sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_dead_letter_project_id_project'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_dead_letter'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dead_letter')),
+    sa.UniqueConstraint('project_id', 'source', 'dedupe_key', name=op.f('uq_dead_letter_project_id'))
     )
     with op.batch_alter_table('dead_letter', schema=None) as batch_op:
         batch_op.create_index('ix_dead_letter_project_created', ['project_id', 'created_at'], unique=False)
