@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import typer
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from argus.core.db import create_db_engine, unit_of_work
+from argus.core.db import create_db_engine, is_transient, unit_of_work
 from argus.core.settings import Settings, load_settings
 from argus.store.migrate import ensure_up_to_date
 from argus.store.models import Project
 from argus.store.projects import get_or_create_project, get_project
 from argus.store.session import make_session_factory
+
+T = TypeVar("T")
+#: Times a unit of work is tried when the database aborts it for a transient conflict.
+TRANSIENT_ATTEMPTS = 3
 
 
 @dataclass
@@ -64,6 +70,20 @@ class CliState:
             else:
                 proj = get_project(s, slug, self.settings.default_org)
             yield s, proj
+
+    def in_project(self, project: str | None, work: Callable[[Session, Project], T], *, create: bool = False,
+                   attempts: int = TRANSIENT_ATTEMPTS) -> T:
+        """Run ``work`` in one project unit of work; run it again from scratch (new transaction) when
+        the database aborts it for a transient conflict (:func:`argus.core.db.is_transient`: a
+        PostgreSQL deadlock between concurrent writers, SQLite still locked after its busy timeout)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.project_session(project, create=create) as (session, proj):
+                    return work(session, proj)
+            except DBAPIError as exc:
+                if attempt == attempts or not is_transient(exc):
+                    raise
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         if self._engine is not None:

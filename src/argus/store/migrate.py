@@ -8,9 +8,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
-from argus.core.db import check_connection
+from argus.core.db import READ_ONLY, check_connection
 from argus.core.errors import SchemaOutOfDateError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -31,19 +31,35 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     check_connection(engine)
-    with engine.connect() as conn:
+    with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+#: Key of the PostgreSQL advisory lock that serialises migrations (with the schema name, see upgrade).
+_MIGRATION_LOCK = "argus-migrate"
+
+
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
-    """Upgrade the schema to ``target``; return (revision before, revision after)."""
+    """Upgrade the schema to ``target``; return (revision before, revision after).
+
+    Safe to run from many processes at once (every CI job may run ``argus db upgrade``): one
+    transaction does the whole upgrade, and it first takes a lock that the others wait for — on
+    PostgreSQL a transaction-level advisory lock keyed by the current schema
+    (``pg_advisory_xact_lock``), on SQLite the database's write lock (``BEGIN IMMEDIATE``, see
+    :mod:`argus.core.db`). The revision is read under that lock, so the processes that waited find the
+    schema already at ``target`` and do nothing. PostgreSQL and SQLite both run DDL transactionally.
+    """
     check_connection(engine)
-    before = current_revision(engine)
     cfg = _config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k || current_schema(), 0))"),
+                         {"k": _MIGRATION_LOCK})
+        before = MigrationContext.configure(conn).get_current_revision()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, target)
-    return before, current_revision(engine) or ""
+        after = MigrationContext.configure(conn).get_current_revision()
+    return before, after or ""
 
 
 def ensure_up_to_date(engine: Engine) -> None:
