@@ -5,15 +5,16 @@ from __future__ import annotations
 import os
 import random
 import subprocess
+import time
 
 import pytest
 
-from .conftest import Store, start, upgrade_in_process, write_junit
+from .conftest import Store, run, start, upgrade_in_process, write_junit
 
 pytestmark = pytest.mark.reliability
 
-FILES = 55  # more than one batch of the CLI (50 files per transaction)
-CASES = 20
+FILES = 80  # two batches of the CLI (50 files per transaction)
+CASES = 150
 SEED = int(os.environ.get("ARGUS_RELIABILITY_SEED", "11"))
 
 
@@ -26,11 +27,18 @@ def test_kill_9_during_ingest_then_reingest_leaves_one_complete_copy(store: Stor
         write_junit(folder / f"r{k:03}.xml", f"suite{k}", CASES, failures=k % 3)
     argv = ["ingest", "tests", str(folder), "-p", "shop", "--commit", "d" * 40, "--branch", "main",
             *(["--run-id", run_id] if run_id else [])]
+    # Kill points are drawn (seeded) over the duration of one complete ingestion of the same files,
+    # timed on a scratch database under the current load: most of the early part is start-up.
+    scratch = dict(store.env, ARGUS_DATABASE_URL=f"sqlite:///{store.cwd / 'scratch.db'}")
+    assert run(scratch, store.cwd, "db", "upgrade").code == 0
+    t0 = time.monotonic()
+    assert run(scratch, store.cwd, *argv).code == 0
+    full = time.monotonic() - t0
     rng = random.Random(SEED)
-    for _ in range(2):
+    for lo, hi in ((0.5, 0.8), (0.7, 1.0), (0.3, 1.0)):
         proc = start(store.env, store.cwd, *argv)
         try:
-            proc.wait(timeout=rng.uniform(0.2, 4.0))  # a random point: start-up, parse, write, commit…
+            proc.wait(timeout=full * rng.uniform(lo, hi))  # not synchronisation: the fault's random moment
         except subprocess.TimeoutExpired:
             proc.kill()  # SIGKILL: no clean-up of any kind
         proc.communicate()
