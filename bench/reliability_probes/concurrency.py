@@ -149,14 +149,22 @@ def probe_kill9_then_reingest(env: ProbeEnv) -> None:
     for k in range(files):
         _junit(folder / f"r{k:03}.xml", f"k{k}", 40, failures=k % 2)
     argv = _ingest(env, str(folder), "-p", "p", "--run-id", "KILL")
+    # kill points drawn (seeded) over the duration of one complete ingestion timed on a scratch SQLite file
+    scratch = dict(env.env, ARGUS_DATABASE_URL=f"sqlite:///{env.workdir / 'scratch.db'}")
+    t0 = time.monotonic()
+    for step in (["db", "upgrade"], argv):
+        subprocess.run(env.argus_cmd(*step), cwd=env.workdir, env=scratch, capture_output=True, check=True)
+    full = time.monotonic() - t0
     rng = random.Random(int(os.environ.get("ARGUS_RELIABILITY_SEED", "7")))
     for _ in range(5):
-        proc = env.start(*argv)
+        # output discarded: a process killed mid-write leaves truncated (undecodable) text
+        proc = subprocess.Popen(env.argus_cmd(*argv), cwd=env.workdir, env=env.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            proc.wait(timeout=rng.uniform(0.3, 8.0))
+            proc.wait(timeout=full * rng.uniform(0.3, 1.0))
         except subprocess.TimeoutExpired:
             proc.kill()
-        proc.communicate()
+            proc.wait()
     r = env.run(*argv)
     assert r.code == 0, r.explain()
     _eq("runs", _count(env, "test_run"), 1)
