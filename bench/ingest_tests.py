@@ -169,7 +169,7 @@ def db_ceiling(url: str, results: int) -> float:
     factory = make_session_factory(engine)
     with unit_of_work(factory) as session:  # type: ignore[arg-type]
         project = get_or_create_project(session, "ceiling")
-        from argus.ingest.ci_env import find_or_create_run
+        from argus.ingest.runs import find_or_create_run
 
         run = find_or_create_run(session, CiMetadata())
         report = TestReport(project_id=project.id, run_id=run.id, content_hash="c", source_name="c", format="junit",

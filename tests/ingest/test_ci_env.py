@@ -13,9 +13,9 @@ from argus.ingest.ci_env import (
     CiMetadata,
     apply_overrides,
     detect_ci_metadata,
-    find_or_create_run,
     resolve_ci_metadata,
 )
+from argus.ingest.runs import find_or_create_run
 from argus.store.models import TestRun
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -15,6 +15,10 @@ if TYPE_CHECKING:  # imported when used: `argus --help` / `--version` must not l
 
     from argus.core.settings import Settings
     from argus.store.models import Project
+
+T = TypeVar("T")
+#: Times a unit of work is tried when the database aborts it for a transient conflict.
+TRANSIENT_ATTEMPTS = 3
 
 
 @dataclass
@@ -73,6 +77,24 @@ class CliState:
             else:
                 proj = get_project(s, slug, self.settings.default_org)
             yield s, proj
+
+    def in_project(self, project: str | None, work: Callable[[Session, Project], T], *, create: bool = False,
+                   attempts: int = TRANSIENT_ATTEMPTS) -> T:
+        """Run ``work`` in one project unit of work; run it again from scratch (new transaction) when
+        the database aborts it for a transient conflict (:func:`argus.core.db.is_transient`: a
+        PostgreSQL deadlock between concurrent writers, SQLite still locked after its busy timeout)."""
+        from sqlalchemy.exc import DBAPIError
+
+        from argus.core.db import is_transient
+
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.project_session(project, create=create) as (session, proj):
+                    return work(session, proj)
+            except DBAPIError as exc:
+                if attempt == attempts or not is_transient(exc):
+                    raise
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         if self._engine is not None:

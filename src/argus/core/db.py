@@ -3,6 +3,16 @@
 The caller (a CLI command, an HTTP request, a job) owns the transaction: it opens a
 :func:`unit_of_work`, passes the session to services, and the block commits on success or rolls back
 on error. Services never commit.
+
+SQLite transactions follow SQLAlchemy's documented recipe for pysqlite ("Serializable isolation /
+Savepoints / Transactional DDL"): the driver's own transaction handling is switched off
+(``isolation_level = None``) and the engine's ``begin`` event emits ``BEGIN IMMEDIATE``. Without it,
+pysqlite opens no transaction before a read, so the first SAVEPOINT became the outermost transaction
+and its RELEASE committed a file of a command that later failed (issue 11 item 4). ``IMMEDIATE`` takes
+the write lock at the start, so a transaction that reads then writes never fails to upgrade its lock
+(``SQLITE_BUSY_SNAPSHOT``, which the busy timeout does not retry): SQLite writers queue, one at a time,
+for up to :data:`SQLITE_BUSY_TIMEOUT_MS`. A connection with the execution option ``argus_read_only``
+begins a plain (deferred) transaction instead, so readers never wait for a writer (WAL).
 """
 
 from __future__ import annotations
@@ -12,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,16 +50,28 @@ def parse_database_url(raw: str) -> URL:
     return url
 
 
+#: How long a SQLite writer waits for the write lock held by another process (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Execution option: this connection only reads (SQLite then begins a deferred transaction).
+READ_ONLY = "argus_read_only"
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # pysqlite emits no BEGIN/COMMIT of its own: see _sqlite_begin
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     # 128 MiB page cache (default 2 MiB); pages are only allocated as used. Measured: 400k result
     # inserts went from 32k to 93k rows/s with it (bench/ingest_tests.py).
     cur.execute("PRAGMA cache_size=-131072")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Open the transaction before the first statement (IMMEDIATE: take the write lock now)."""
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def create_db_engine(raw_url: str, *, echo: bool = False) -> Engine:
@@ -67,18 +89,34 @@ def create_db_engine(raw_url: str, *, echo: bool = False) -> Engine:
         raise ConfigError(f"database driver not installed: {exc}") from None
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
 def check_connection(engine: Engine) -> None:
     """Open one connection, turning a failure into one clear line."""
     try:
-        with engine.connect():
+        with engine.connect():  # no statement: no transaction, no lock
             pass
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         where = engine.url.render_as_string(hide_password=True)
         raise DatabaseUnavailableError(f"cannot connect to database {where}: {reason}") from None
+
+
+#: SQLSTATEs of PostgreSQL errors that abort a transaction which may simply be run again.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a database error only means "run the transaction again": a PostgreSQL deadlock or
+    serialisation failure, or SQLite's write lock still held after the busy timeout."""
+    orig = getattr(exc, "orig", None)
+    if orig is None:
+        return False
+    if getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    return type(orig).__name__ == "OperationalError" and "database is locked" in str(orig)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -9,7 +9,8 @@ A run's identity is ``(provider, run_id, job, attempt, job_id)``: ``run_id`` is 
 pipeline/workflow run (shared by its jobs), ``job`` the job name, ``attempt`` the retry number where
 the provider exposes one, and ``job_id`` the provider's per-attempt job id where it has one instead
 (GitLab, CircleCI, Buildkite), so a retried job is a new run. Without a ``run_id`` every ingestion
-creates its own run.
+creates its own run. :mod:`argus.ingest.runs` finds or creates the run (and says what a missing job
+means).
 """
 
 from __future__ import annotations
@@ -18,16 +19,9 @@ import dataclasses
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from argus.core.clock import as_utc, utcnow
 from argus.core.values import MAX_CI_TEXT, MAX_INT32, clean_text
-from argus.store.models import TestRun
-from argus.store.session import current_project_id
 
 _GIT_TIMEOUT_S = 5.0
 
@@ -346,51 +340,3 @@ def apply_overrides(
     if environment:
         changes["environment"] = {**meta.environment, **environment}
     return dataclasses.replace(meta, **changes)  # type: ignore[arg-type]
-
-
-def find_or_create_run(session: Session, meta: CiMetadata, started_at: datetime | None = None) -> TestRun:
-    """Return the run of the session's project matching ``meta``'s CI identity, creating it if new.
-
-    Without ``meta.run_id`` a new run is always created. A found run gets missing commit, branch and
-    URL filled in from ``meta``; its environment is merged. The run is flushed (it has an id); the
-    caller owns the transaction. Works for any ingester (tests, coverage, vulnerabilities).
-    """
-    project_id = current_project_id(session)
-    if meta.run_id is not None:
-        query = select(TestRun).where(
-            TestRun.project_id == project_id,
-            TestRun.ci_provider.is_(None) if meta.provider is None else TestRun.ci_provider == meta.provider,
-            TestRun.ci_run_id == meta.run_id,
-            TestRun.ci_job.is_(None) if meta.job is None else TestRun.ci_job == meta.job,
-            TestRun.ci_attempt == meta.attempt,
-            TestRun.ci_job_id.is_(None) if meta.job_id is None else TestRun.ci_job_id == meta.job_id,
-        )
-        # Filtered by project explicitly; ``argus_unscoped`` skips the session's loader criteria.
-        query = query.order_by(TestRun.id).limit(1).execution_options(argus_unscoped=True)
-        run = session.scalars(query).first()
-        if run is not None:
-            run.commit_sha = run.commit_sha or meta.commit_sha
-            run.branch = run.branch or meta.branch
-            run.ci_url = run.ci_url or meta.url
-            if meta.environment and any(run.environment.get(k) != v for k, v in meta.environment.items()):
-                run.environment = {**run.environment, **meta.environment}
-            if started_at is not None and as_utc(started_at) < run.started_at:
-                run.started_at = as_utc(started_at)
-            session.flush()
-            return run
-    run = TestRun(
-        project_id=project_id,
-        commit_sha=meta.commit_sha,
-        branch=meta.branch,
-        ci_provider=meta.provider,
-        ci_job=meta.job,
-        ci_run_id=meta.run_id,
-        ci_job_id=meta.job_id,
-        ci_attempt=meta.attempt,
-        ci_url=meta.url,
-        environment=dict(meta.environment),
-        started_at=as_utc(started_at) if started_at is not None else utcnow(),
-    )
-    session.add(run)
-    session.flush()
-    return run

@@ -8,10 +8,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from argus.core.db import check_connection
+from argus.core.db import READ_ONLY, check_connection
 from argus.core.errors import DatabaseUnavailableError, SchemaOutOfDateError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -43,7 +43,7 @@ def current_revision(engine: Engine) -> str | None:
     """
     try:
         check_connection(engine)
-        with engine.connect() as conn:
+        with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
             revision = MigrationContext.configure(conn).get_current_revision()
             tables = [] if revision is not None else inspect(conn).get_table_names()
     except OperationalError as exc:  # the server went away / refused between the check and now
@@ -67,16 +67,34 @@ def newer_revision_error(revision: str) -> SchemaOutOfDateError:
     return SchemaOutOfDateError(f"database is at an unknown, newer revision {revision}; upgrade Argus")
 
 
+#: Key of the PostgreSQL advisory lock that serialises migrations (with the schema name, see upgrade).
+_MIGRATION_LOCK = "argus-migrate"
+
+
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str]:
-    """Upgrade the schema to ``target``; return (revision before, revision after)."""
-    before = current_revision(engine)
-    if before is not None and before not in known_revisions():
-        raise newer_revision_error(before)
+    """Upgrade the schema to ``target``; return (revision before, revision after).
+
+    Safe to run from many processes at once (every CI job may run ``argus db upgrade``): one
+    transaction does the whole upgrade, and it first takes a lock that the others wait for — on
+    PostgreSQL a transaction-level advisory lock keyed by the current schema
+    (``pg_advisory_xact_lock``), on SQLite the database's write lock (``BEGIN IMMEDIATE``, see
+    :mod:`argus.core.db`). The revision is read under that lock, so the processes that waited find the
+    schema already at ``target`` and do nothing. PostgreSQL and SQLite both run DDL transactionally.
+    A database of another application, or at a revision newer than this Argus, is refused first.
+    """
+    current_revision(engine)  # one clear error for a non-database or a foreign schema, before locking
     cfg = _config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k || current_schema(), 0))"),
+                         {"k": _MIGRATION_LOCK})
+        before = MigrationContext.configure(conn).get_current_revision()
+        if before is not None and before not in known_revisions():
+            raise newer_revision_error(before)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, target)
-    return before, current_revision(engine) or ""
+        after = MigrationContext.configure(conn).get_current_revision()
+    return before, after or ""
 
 
 def ensure_up_to_date(engine: Engine) -> None:

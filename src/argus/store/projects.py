@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from argus.core.errors import InputError, NotFoundError
 from argus.store.models import Organisation, Project
 from argus.store.session import bind_project
+from argus.store.upsert import insert_ignore
 
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -21,13 +22,12 @@ def check_slug(kind: str, slug: str) -> str:
 
 
 def get_or_create_org(session: Session, slug: str) -> Organisation:
-    org = session.scalars(
-        select(Organisation).where(Organisation.slug == check_slug("organisation", slug))
-    ).first()
+    """Find or create an organisation; concurrent creators of the same slug all get the one row."""
+    query = select(Organisation).where(Organisation.slug == check_slug("organisation", slug))
+    org = session.scalars(query).first()
     if org is None:
-        org = Organisation(slug=slug, name=slug)
-        session.add(org)
-        session.flush()
+        insert_ignore(session, _table(Organisation), {"slug": slug, "name": slug}, ["slug"])
+        org = session.scalars(query).one()
     return org
 
 
@@ -47,15 +47,19 @@ def get_or_create_project(
 ) -> Project:
     """Find or create a project (and its organisation), and scope the session to it."""
     org = get_or_create_org(session, org_slug)
-    project = session.scalars(
-        select(Project).where(Project.org_id == org.id, Project.slug == check_slug("project", slug))
-    ).first()
+    query = select(Project).where(Project.org_id == org.id, Project.slug == check_slug("project", slug))
+    project = session.scalars(query).first()
     if project is None:
-        project = Project(org_id=org.id, slug=slug, name=slug, default_branch=default_branch)
-        session.add(project)
-        session.flush()
+        # lookup-then-insert raced between parallel CI jobs (issue 11 item 1): insert-or-nothing, then read
+        values = {"org_id": org.id, "slug": slug, "name": slug, "default_branch": default_branch}
+        insert_ignore(session, _table(Project), values, ["org_id", "slug"])
+        project = session.scalars(query).one()
     bind_project(session, project.id)
     return project
+
+
+def _table(model: type) -> Table:
+    return model.__table__  # type: ignore[attr-defined]
 
 
 def list_projects(session: Session) -> list[tuple[str, str]]:

@@ -144,8 +144,7 @@ def test_tests_seen_in_several_files_of_one_call(project_session: Session, tmp_p
                     .order_by(TestResult.id))
     assert [tuple(r) for r in results] == [("k::a", "passed"), ("k::a", "passed"), ("k::b", "passed"),
                                            ("k::b", "failed")]
-    later = ingest_test_reports(s, [FIXTURES / "go_junit.xml", files[2]], CiMetadata(run_id="7", provider="github"),
-                                IngestSettings())
-    assert later[1].status is FileStatus.DUPLICATE
+    later = ingest_test_reports(s, [FIXTURES / "go_junit.xml", files[2]], META, IngestSettings())
+    assert later[1].status is FileStatus.DUPLICATE  # same run, same content
     bumped = _rows(s, select(TestCase.last_seen_at).where(TestCase.identity == "k::a"))[0][0]
     assert bumped == cases[0][2]  # not in the later call's new files: unchanged

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from sqlalchemy.orm import Session
 
 from argus.cli.context import CliState, state
 from argus.cli.output import console, print_json, table
@@ -20,6 +21,10 @@ from argus.ingest.ci_env import CiMetadata, detect_ci_metadata, resolve_ci_metad
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
+
+
+#: How a status reads on the terminal (JSON keeps the status names).
+_LABEL = {"duplicate": "already stored (same content for this run)"}
 
 
 def _meta(commit: str | None, branch: str | None, run_id: str | None, job: str | None,
@@ -41,7 +46,10 @@ def _ingest(ctx: typer.Context, kind: str, files: list[Path], project: str | Non
     source = DeadLetterSource.COVERAGE if kind == "coverage" else DeadLetterSource.VULNERABILITIES
     results: list[dict[str, object]] = []
     rejected: list[RejectedInputError] = []
-    with st.project_session(project, create=True) as (session, _proj):
+
+    def work(session: Session, _proj: object) -> None:  # run again whole after a transient conflict
+        results.clear()
+        rejected.clear()
         for path in files:
             try:  # each file in its own SAVEPOINT: a refused one never costs the others
                 res = ingest_file_isolated(session, source, path, limit, lambda data, name: fn(
@@ -52,6 +60,8 @@ def _ingest(ctx: typer.Context, kind: str, files: list[Path], project: str | Non
                 continue
             results.append({"file": str(path), "status": "duplicate" if res.duplicate else "ingested",
                             **{k: v for k, v in vars(res).items() if k != "duplicate"}})
+
+    st.in_project(project, work, create=True)
     if json_out:
         print_json(results)
     else:
@@ -61,13 +71,13 @@ def _ingest(ctx: typer.Context, kind: str, files: list[Path], project: str | Non
                 console(stderr=True).print(f"rejected: {r['file']}: {r['reason']}", markup=False, highlight=False, soft_wrap=True)
             elif kind == "coverage":
                 pct = r.get("line_pct")
-                out.print(f"{r['status']}: {r['file']} ({r['format']}, {r['files']} files, "
+                out.print(f"{_LABEL.get(str(r['status']), r['status'])}: {r['file']} ({r['format']}, {r['files']} files, "
                           f"{'—' if pct is None else f'{pct:.2f} %'} lines) → run {r['run_id']}",
                           markup=False, highlight=False, soft_wrap=True)
             else:
                 c = r["counts"]
                 assert isinstance(c, dict)
-                out.print(f"{r['status']}: {r['file']} ({r['format']}: {c['critical']} critical, {c['high']} high, "
+                out.print(f"{_LABEL.get(str(r['status']), r['status'])}: {r['file']} ({r['format']}: {c['critical']} critical, {c['high']} high, "
                           f"{c['medium']} medium, {c['low']} low, {c['unknown']} unknown) → run {r['run_id']}",
                           markup=False, highlight=False, soft_wrap=True)
     if rejected:

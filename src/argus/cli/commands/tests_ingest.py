@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from sqlalchemy.orm import Session
 
 from argus.cli.context import CliState, state
 from argus.cli.output import console, print_json, table, to_jsonable
@@ -18,6 +20,7 @@ from argus.core.errors import InputError
 from argus.ingest.ci_env import CiMetadata, resolve_ci_metadata
 from argus.ingest.testreports import NotATestReportError, ReportParseError, parse_report_file
 from argus.ingest.testreports.service import FileOutcome, FileStatus, ingest_test_reports, limits_from
+from argus.store.models import Project
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
@@ -32,6 +35,9 @@ PROGRESS_FROM = 20
 BATCH_FILES = 50
 
 
+_IN_RUN = (FileStatus.INGESTED, FileStatus.DUPLICATE)
+
+
 def ingest_batched(
     st: CliState, project: str | None, inputs: list[Path], meta: CiMetadata,
     progress: Callable[[FileOutcome], None] | None = None, optional: frozenset[Path] = frozenset(),
@@ -39,16 +45,27 @@ def ingest_batched(
     """Ingest ``inputs`` in units of work of :data:`BATCH_FILES` files, all into one run.
 
     Files in ``optional`` (found by a directory or glob) that are no test report are skipped.
+    A batch aborted by a transient database conflict (a deadlock between concurrent writers) is run
+    again whole; a batch that fails otherwise rolls back whole, batches before it stay committed.
     """
     outcomes: list[FileOutcome] = []
     run_id: int | None = None
     for i in range(0, len(inputs), BATCH_FILES):
-        with st.project_session(project, create=True) as (session, _proj):
-            batch = ingest_test_reports(session, inputs[i : i + BATCH_FILES], meta, st.settings.ingest,
-                                        progress, run_id=run_id, optional=optional)
+        batch = st.in_project(project, functools.partial(
+            _ingest_batch, files=inputs[i : i + BATCH_FILES], meta=meta, st=st, run_id=run_id,
+            optional=optional), create=True)
+        if progress is not None:  # after the commit: a batch run again must not count twice
+            for outcome in batch:
+                progress(outcome)
         outcomes.extend(batch)
-        run_id = run_id or next((o.run_id for o in batch if o.status is FileStatus.INGESTED), None)
+        # a duplicate names the run the command joined (the CI run, or a local run being completed)
+        run_id = run_id or next((o.run_id for o in batch if o.status in _IN_RUN), None)
     return outcomes
+
+
+def _ingest_batch(session: Session, _project: Project, *, files: list[Path], meta: CiMetadata, st: CliState,
+                  run_id: int | None, optional: frozenset[Path] = frozenset()) -> list[FileOutcome]:
+    return ingest_test_reports(session, files, meta, st.settings.ingest, run_id=run_id, optional=optional)
 
 
 def expand_inputs(patterns: list[str]) -> tuple[list[Path], frozenset[Path]]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from argus.core.enums import DeadLetterSource
 from argus.core.hashing import sha256_bytes
 from argus.ingest.ci_env import CiMetadata
-from argus.ingest.coverage._attach import attach_run, find_duplicate
+from argus.ingest.coverage._attach import attach_run, find_duplicate, insert_report
 from argus.ingest.coverage.parse import DEFAULT_MAX_BYTES, parse_coverage
 from argus.ingest.coverage.schemas import encode_ranges
 from argus.ingest.deadletter import parse_or_dead_letter
@@ -60,10 +60,10 @@ def ingest_coverage(
     existing = find_duplicate(session, CoverageReport, content_hash, meta)
     if existing is not None:
         return _result(existing, True)
-    run = attach_run(session, meta)
-    row = CoverageReport(
+    run_id = attach_run(session, meta)
+    values = dict(
         project_id=current_project_id(session),
-        run_id=run.id,
+        run_id=run_id,
         content_hash=content_hash,
         source_name=source_name,
         format=parsed.format,
@@ -76,8 +76,11 @@ def ingest_coverage(
         line_pct=parsed.line_pct,
         branch_pct=parsed.branch_pct,
     )
-    session.add(row)
-    session.flush()
+    row = insert_report(session, CoverageReport, values)
+    if row is None:  # stored meanwhile by a concurrent process for this run
+        row = find_duplicate(session, CoverageReport, content_hash, meta)
+        assert row is not None  # the conflicting row is committed (PostgreSQL waited for it) or ours
+        return _result(row, True)
     session.execute(
         insert(CoverageFile),
         [

@@ -1,38 +1,51 @@
-"""Store test reports: validate, deduplicate by content hash, persist in bulk, dead-letter rejects.
+"""Store test reports: validate, deduplicate by run + content, persist in bulk, dead-letter rejects.
 
-Per file, in order: hash the bytes (SHA-256); a hash already stored for the project is a *duplicate*
-(nothing stored, the earlier report is named); otherwise parse (pure, streaming); a parse error is
-*rejected*: one ``dead_letter`` row with the reason, nothing else. An accepted report is written inside
-its own SAVEPOINT (``session.begin_nested()``): the report row, new test identities and all results —
-a database error rolls back only that file, which is then dead-lettered too. The run's counters get
-the stored files' totals once, after the last file.
+Per file, in order: hash the bytes (SHA-256); the same hash already stored for the *same run* is a
+*duplicate* (nothing stored, the earlier report is named; exit status unaffected); otherwise parse
+(pure, streaming); a parse error is *rejected*: one ``dead_letter`` row with the reason, nothing else.
+An accepted report is written inside its own SAVEPOINT (``session.begin_nested()``): the report row, new
+test identities and all results — a database error rolls back only that file, which is then
+dead-lettered too. The run's counters get the stored files' totals once, after the last file, in SQL
+(``tests = tests + n``: concurrent writers of one run never lose counts).
 Other files of the same call are unaffected. The caller owns the outer transaction (never committed
-here).
+here): if it rolls back, nothing of the call remains.
 
-All files of one call belong to one :class:`TestRun` (one CI job attempt), found or created from the
-CI metadata by :func:`argus.ingest.ci_env.find_or_create_run` when the first file is accepted.
+"Same run" (idempotency key): with a CI run id, the run of that CI identity
+(:mod:`argus.ingest.runs`), enforced by the unique key ``(project, run, content hash)`` with
+``INSERT … ON CONFLICT DO NOTHING`` — a copy stored concurrently by another process makes this one a
+duplicate, not an error. Without a CI run id, any run without one on the same commit: the check runs
+under a PostgreSQL advisory lock on the content (SQLite: the write lock), and a command whose file is
+such a duplicate stores its other files in that same run (a re-ingest after kill -9 completes the run
+instead of starting another).
+
+All files of one call belong to one :class:`TestRun` (one CI job attempt), found or created when the
+first file is accepted (never for a call that stores nothing: no empty runs).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from argus.core.clock import as_utc, utcnow
+from argus.core.db import is_transient
 from argus.core.enums import DeadLetterSource
 from argus.core.hashing import sha256_file
 from argus.core.settings import IngestSettings
 from argus.core.values import clean_text
-from argus.ingest.ci_env import CiMetadata, find_or_create_run
+from argus.ingest.ci_env import CiMetadata
 from argus.ingest.deadletter import HEAD_BYTES, record_dead_letter
 from argus.ingest.files import db_error_detail, not_regular_reason
+from argus.ingest.runs import add_counts, advisory_lock, delete_run, find_run, resolve_run, touch_run
 from argus.ingest.testreports.model import (
     Limits,
     NotATestReportError,
@@ -90,51 +103,89 @@ def _size(path: Path) -> int | None:
 
 
 class _RunHolder:
-    """Find or create the run lazily (only once a file is accepted)."""
+    """The call's run: found or created lazily (only once a file is accepted)."""
 
     def __init__(self, session: Session, meta: CiMetadata, run_id: int | None) -> None:
         self.session, self.meta, self.run_id = session, meta, run_id
-        self.run: TestRun | None = None
+        self.created = False
+        self.started_at: datetime | None = None  # earliest report timestamp stored by this call
 
-    def get(self, report: ParsedReport) -> TestRun:
-        if self.run is None and self.run_id is not None:
-            self.run = self.session.get(TestRun, self.run_id)
-        if self.run is None:
-            self.run = find_or_create_run(self.session, self.meta, started_at=report.timestamp)
-        return self.run
+    def get(self, report: ParsedReport) -> int:
+        if report.timestamp is not None:
+            at = as_utc(report.timestamp)
+            self.started_at = at if self.started_at is None else min(self.started_at, at)
+        if self.run_id is None:
+            self.run_id, self.created = resolve_run(self.session, self.meta, started_at=report.timestamp)
+        return self.run_id
+
+    def duplicate_of(self, project_id: int, content_hash: str) -> tuple[int, int] | None:
+        """(report id, run id) of this content already stored for the call's run (see the module doc)."""
+        connection = self.session.connection()
+        if self.meta.run_id is not None:
+            run_id = self.run_id if self.run_id is not None else find_run(self.session, self.meta)
+            if run_id is None:
+                return None
+            self.run_id = run_id
+            found = connection.execute(_FIND_IN_RUN, {"project_id": project_id, "run_id": run_id,
+                                                      "content_hash": content_hash}).scalar()
+            return (int(found), run_id) if found is not None else None
+        row = connection.execute(
+            _find_local(self.meta.commit_sha), {"project_id": project_id, "content_hash": content_hash}
+        ).first()
+        if row is None:
+            return None
+        if self.run_id is None:  # join the run that already holds part of this command's files
+            self.run_id = int(row[1])
+        return int(row[0]), int(row[1])
 
 
 _REPORT: Table = TestReport.__table__  # type: ignore[assignment]
-_INSERT_REPORT = insert(_REPORT).returning(_REPORT.c.id)
-_FIND_REPORT = select(_REPORT.c.id, _REPORT.c.run_id).where(
-    _REPORT.c.project_id == bindparam("project_id"), _REPORT.c.content_hash == bindparam("content_hash")
+_RUN: Table = TestRun.__table__  # type: ignore[assignment]
+_FIND_IN_RUN = select(_REPORT.c.id).where(
+    _REPORT.c.project_id == bindparam("project_id"), _REPORT.c.run_id == bindparam("run_id"),
+    _REPORT.c.content_hash == bindparam("content_hash"),
 ).limit(1)
 
 
-def store_report(session: Session, run: TestRun, report: ParsedReport, source: str, content_hash: str,
-                 size: int, seen: SeenTests | None = None) -> int:
-    """Persist one parsed report into ``run`` (bulk); return the report id. The caller wraps it in a
-    SAVEPOINT, adds the report's summary to the run's counters (:func:`add_to_run`) and, once the
-    SAVEPOINT is released, ``seen.commit()``.
+def _find_local(commit_sha: str | None) -> Select[Any]:
+    """Reports of this content in runs without a CI identity on the same commit."""
+    commit = _RUN.c.commit_sha.is_(None) if commit_sha is None else _RUN.c.commit_sha == commit_sha
+    return (
+        select(_REPORT.c.id, _REPORT.c.run_id).join(_RUN, _RUN.c.id == _REPORT.c.run_id)
+        .where(_REPORT.c.project_id == bindparam("project_id"), _REPORT.c.content_hash == bindparam("content_hash"),
+               _RUN.c.ci_key.is_(None), commit).order_by(_REPORT.c.id).limit(1)
+    )
 
-    The ``test_report`` row is written by a Core ``INSERT ... RETURNING`` (not an ORM object and a
-    flush: that cost more than the results of a small report).
+
+def store_report(session: Session, run_id: int, report: ParsedReport, source: str, content_hash: str,
+                 size: int, seen: SeenTests | None = None) -> int | None:
+    """Persist one parsed report into run ``run_id`` (bulk); return the report id, or ``None`` when the run
+    already has this content (stored meanwhile by a concurrent process: nothing written). The caller
+    wraps it in a SAVEPOINT, adds the report's summary to the run's counters (:func:`add_to_run`) and,
+    once the SAVEPOINT is released, ``seen.commit()``.
+
+    The ``test_report`` row is written by a Core ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (not an
+    ORM object and a flush: that cost more than the results of a small report).
     """
     project_id = current_project_id(session)
     now = utcnow()
     summary = report.summary()
     connection = session.connection()
-    report_id: int = connection.execute(_INSERT_REPORT, {
-        "project_id": project_id, "run_id": run.id, "content_hash": content_hash, "source_name": source,
+    make = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    stmt = make(_REPORT).on_conflict_do_nothing(index_elements=["project_id", "run_id", "content_hash"])
+    report_id: int | None = connection.execute(stmt.returning(_REPORT.c.id), {
+        "project_id": project_id, "run_id": run_id, "content_hash": content_hash, "source_name": source,
         "format": report.format.value, "size_bytes": size, "ingested_at": now, "tests": summary.tests,
         "passed": summary.passed, "failed": summary.failed, "errors": summary.errors, "skipped": summary.skipped,
         "results": summary.attempts, "duration_s": summary.time_s,
-    }).scalar_one()
+    }).scalar()
+    if report_id is None:
+        return None
     seen = seen or SeenTests(now)
     ids = resolve_test_cases(session, project_id, report.cases, seen.at, seen.ids)
     seen.pending = ids
     compact = connection.dialect.name == "sqlite"
-    insert_results(session, result_rows(report, ids, project_id, run.id, report_id, compact))
+    insert_results(session, result_rows(report, ids, project_id, run_id, report_id, compact))
     return report_id
 
 
@@ -152,23 +203,12 @@ class SeenTests:
         self.pending = {}
 
 
-def add_to_run(run: TestRun, summaries: Sequence[ReportSummary]) -> None:
-    """Add stored reports' counts to the run (once per call of :func:`ingest_test_reports`)."""
-    if not summaries:
-        return
-    run.tests += sum(s.tests for s in summaries)
-    run.passed += sum(s.passed for s in summaries)
-    run.failed += sum(s.failed for s in summaries)
-    run.errors += sum(s.errors for s in summaries)
-    run.skipped += sum(s.skipped for s in summaries)
-    run.duration_s += sum(s.time_s for s in summaries)
-    # the tests' end: start + reported test time, never later than now (ingesting in CI right after
-    # the tests gives ~now; back-filling old reports must not stretch the build to the ingest date)
-    try:
-        estimate = as_utc(run.started_at) + timedelta(seconds=run.duration_s) if run.started_at else utcnow()
-    except OverflowError:  # bounded durations summed over a huge run: past datetime's range
-        estimate = utcnow()
-    run.finished_at = min(estimate, utcnow())
+def add_to_run(session: Session, run_id: int, summaries: Sequence[ReportSummary]) -> None:
+    """Add stored reports' counts to the run, in SQL (once per call of :func:`ingest_test_reports`)."""
+    if summaries:
+        add_counts(session, run_id, tests=sum(s.tests for s in summaries), passed=sum(s.passed for s in summaries),
+                   failed=sum(s.failed for s in summaries), errors=sum(s.errors for s in summaries),
+                   skipped=sum(s.skipped for s in summaries), duration_s=sum(s.time_s for s in summaries))
 
 
 def ingest_test_reports(
@@ -196,9 +236,12 @@ def ingest_test_reports(
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
-    if holder.run is not None:
-        add_to_run(holder.run, [o.summary for o in outcomes if o.status is FileStatus.INGESTED and o.summary])
-        session.flush()
+    stored = [o.summary for o in outcomes if o.status is FileStatus.INGESTED and o.summary]
+    if holder.run_id is not None and stored:
+        touch_run(session, holder.run_id, meta, holder.started_at)
+        add_to_run(session, holder.run_id, stored)
+    elif holder.created:
+        delete_run(session, holder.run_id)  # type: ignore[arg-type]
     return outcomes
 
 
@@ -226,13 +269,12 @@ def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, h
         return _reject(session, source, exc.reason, path, None)
     except OSError as exc:
         return _reject(session, source, f"cannot read: {exc.strerror or exc}", path, None)
+    if holder.meta.run_id is None:  # no unique key can catch a concurrent copy: serialise on the content
+        advisory_lock(session, "argus-test-report", project_id, content_hash)
     # Core on the connection: filtered by project explicitly, no ORM statement per file
-    existing = session.connection().execute(
-        _FIND_REPORT, {"project_id": project_id, "content_hash": content_hash}
-    ).first()
+    existing = holder.duplicate_of(project_id, content_hash)
     if existing is not None:
-        return FileOutcome(source, FileStatus.DUPLICATE, report_id=existing[0], run_id=existing[1],
-                           reason=f"already ingested as report {existing[0]} (same content)")
+        return _duplicate(source, *existing)
     try:
         report = parse_report_file(path, limits, source)
     except NotATestReportError as exc:
@@ -241,16 +283,27 @@ def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, h
         return _reject(session, source, exc.reason, path, content_hash)
     except ReportParseError as exc:
         return _reject(session, source, exc.reason, path, content_hash)
-    run = holder.get(report)
+    run_id = holder.get(report)
     savepoint = session.begin_nested()
     try:
-        report_id = store_report(session, run, report, source, content_hash, size, seen)
+        report_id = store_report(session, run_id, report, source, content_hash, size, seen)
+        if report_id is None:  # stored meanwhile by a concurrent process (same run, same content)
+            savepoint.rollback()
+            found = holder.duplicate_of(project_id, content_hash)
+            return _duplicate(source, found[0] if found else 0, run_id)
         savepoint.commit()
         seen.commit()
     except SQLAlchemyError as exc:
+        if is_transient(exc):  # a deadlock with a concurrent writer: the caller runs the batch again
+            raise
         savepoint.rollback()
         seen.pending = {}
         reason = f"database refused the report: {db_error_detail(exc)}"
         return _reject(session, source, reason, path, content_hash)
-    return FileOutcome(source, FileStatus.INGESTED, report.format, report.summary(), report_id, run.id,
+    return FileOutcome(source, FileStatus.INGESTED, report.format, report.summary(), report_id, run_id,
                        warnings=report.warnings)
+
+
+def _duplicate(source: str, report_id: int, run_id: int) -> FileOutcome:
+    return FileOutcome(source, FileStatus.DUPLICATE, report_id=report_id, run_id=run_id,
+                       reason=f"already ingested as report {report_id} of run {run_id} (same content)")

@@ -95,9 +95,12 @@ def resolve_test_cases(
             first[identity] = case
     if not first:
         return ids
-    identities = list(first)
-    reps = [first[i] for i in identities]
     connection = session.connection()
+    # PostgreSQL locks each upserted row until commit: writers that lock the rows in one global order
+    # (sorted) cannot deadlock on them within one statement; across files a deadlock aborts the batch,
+    # which the CLI runs again (argus.core.db.is_transient).
+    identities = sorted(first) if connection.dialect.name == "postgresql" else list(first)
+    reps = [first[i] for i in identities]
     raw: Any = connection.connection.driver_connection
     dbapi_error = connection.dialect.loaded_dbapi.Error
     try:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from argus.core.enums import DeadLetterSource
 from argus.core.hashing import sha256_bytes
 from argus.ingest.ci_env import CiMetadata
-from argus.ingest.coverage._attach import attach_run, find_duplicate
+from argus.ingest.coverage._attach import attach_run, find_duplicate, insert_report
 from argus.ingest.deadletter import parse_or_dead_letter
 from argus.ingest.vulns.parse import DEFAULT_MAX_BYTES, parse_vulns
 from argus.ingest.vulns.schemas import Severity
@@ -53,11 +53,11 @@ def ingest_vulns(
     existing = find_duplicate(session, VulnReport, content_hash, meta)
     if existing is not None:
         return _result(existing, True)
-    run = attach_run(session, meta)
+    run_id = attach_run(session, meta)
     counts = parsed.counts()
-    row = VulnReport(
+    values = dict(
         project_id=current_project_id(session),
-        run_id=run.id,
+        run_id=run_id,
         content_hash=content_hash,
         source_name=source_name,
         format=parsed.format,
@@ -65,8 +65,11 @@ def ingest_vulns(
         total=len(parsed.findings),
         **{s.value: counts[s] for s in Severity},
     )
-    session.add(row)
-    session.flush()
+    row = insert_report(session, VulnReport, values)
+    if row is None:  # stored meanwhile by a concurrent process for this run
+        row = find_duplicate(session, VulnReport, content_hash, meta)
+        assert row is not None  # the conflicting row is committed (PostgreSQL waited for it) or ours
+        return _result(row, True)
     if parsed.findings:
         session.execute(
             insert(VulnFinding),

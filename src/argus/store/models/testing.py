@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from argus.core.clock import utcnow
@@ -14,7 +15,13 @@ from argus.store.session import ProjectOwned
 
 
 class TestRun(ProjectOwned, Base):
-    """One CI job attempt (or one CLI ingestion when no CI run id is known) on one commit."""
+    """One CI job attempt (or one CLI ingestion when no CI run id is known) on one commit.
+
+    ``ci_key`` is the CI identity (a hash of provider, run id, job, attempt and job id; see
+    :mod:`argus.ingest.runs`), unique per project so that parallel jobs of one CI run share one row;
+    ``NULL`` for ingestions without a CI run id, which never share. The counters are maintained in
+    SQL (``tests = tests + n``), never read-modify-written.
+    """
 
     __tablename__ = "test_run"
     __test__ = False
@@ -23,6 +30,7 @@ class TestRun(ProjectOwned, Base):
         Index("ix_test_run_project_commit", "project_id", "commit_sha"),
         Index("ix_test_run_project_branch_started", "project_id", "branch", "started_at"),
         Index("ix_test_run_ci", "project_id", "ci_provider", "ci_run_id", "ci_job", "ci_attempt"),
+        UniqueConstraint("project_id", "ci_key", name="uq_test_run_ci_key"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -37,6 +45,7 @@ class TestRun(ProjectOwned, Base):
         String(255)
     )  # provider's per-attempt job id, when it has one
     ci_attempt: Mapped[int] = mapped_column(Integer, default=1)
+    ci_key: Mapped[str | None] = mapped_column(String(64))
     ci_url: Mapped[str | None] = mapped_column(Text)
     environment: Mapped[dict[str, str]] = mapped_column(Json, default=dict)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -50,12 +59,32 @@ class TestRun(ProjectOwned, Base):
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+def ci_key_of(provider: str | None, run_id: str | None, job: str | None, attempt: int | None,
+              job_id: str | None) -> str | None:
+    """The stored CI identity (``test_run.ci_key``): SHA-256 of the parts, ``None`` without a run id."""
+    if run_id is None:
+        return None
+    parts = (provider or "", run_id, job or "", str(attempt or 1), job_id or "")
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+@event.listens_for(TestRun, "before_insert")
+def _set_ci_key(_mapper: Any, _connection: Any, run: TestRun) -> None:
+    """Runs created as ORM objects get their CI identity too (bulk/Core paths set ``ci_key`` themselves)."""
+    if run.ci_key is None:
+        run.ci_key = ci_key_of(run.ci_provider, run.ci_run_id, run.ci_job, run.ci_attempt, run.ci_job_id)
+
+
 class TestReport(ProjectOwned, Base):
-    """One ingested report file; ``content_hash`` makes ingestion idempotent per project."""
+    """One ingested report file; idempotency is run + content: a ``content_hash`` is stored once per run
+    (the same bytes for another run are that run's report)."""
 
     __tablename__ = "test_report"
     __test__ = False
-    __table_args__ = (UniqueConstraint("project_id", "content_hash"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "run_id", "content_hash", name="uq_test_report_run_content"),
+        Index("ix_test_report_project_hash", "project_id", "content_hash"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 02:41:36.739165
+Create Date: 2026-11-28 04:00:36.613056
 """
 
 from __future__ import annotations
@@ -218,6 +218,7 @@ def upgrade() -> None:
     sa.Column('ci_run_id', sa.String(length=255), nullable=True),
     sa.Column('ci_job_id', sa.String(length=255), nullable=True),
     sa.Column('ci_attempt', sa.Integer(), nullable=False),
+    sa.Column('ci_key', sa.String(length=64), nullable=True),
     sa.Column('ci_url', sa.Text(), nullable=True),
     sa.Column('environment', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('started_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
@@ -230,7 +231,8 @@ def upgrade() -> None:
     sa.Column('skipped', sa.Integer(), nullable=False),
     sa.Column('duration_s', sa.Float(), nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_test_run_project_id_project'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_test_run'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_test_run')),
+    sa.UniqueConstraint('project_id', 'ci_key', name='uq_test_run_ci_key')
     )
     with op.batch_alter_table('test_run', schema=None) as batch_op:
         batch_op.create_index('ix_test_run_ci', ['project_id', 'ci_provider', 'ci_run_id', 'ci_job', 'ci_attempt'], unique=False)
@@ -423,9 +425,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_test_report_project_id_project'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['run_id'], ['test_run.id'], name=op.f('fk_test_report_run_id_test_run'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_test_report')),
-    sa.UniqueConstraint('project_id', 'content_hash', name=op.f('uq_test_report_project_id'))
+    sa.UniqueConstraint('project_id', 'run_id', 'content_hash', name='uq_test_report_run_content')
     )
     with op.batch_alter_table('test_report', schema=None) as batch_op:
+        batch_op.create_index('ix_test_report_project_hash', ['project_id', 'content_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_test_report_run_id'), ['run_id'], unique=False)
 
     op.create_table('vuln_report',
@@ -551,6 +554,7 @@ def downgrade() -> None:
     op.drop_table('vuln_report')
     with op.batch_alter_table('test_report', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_test_report_run_id'))
+        batch_op.drop_index('ix_test_report_project_hash')
 
     op.drop_table('test_report')
     with op.batch_alter_table('flaky_test_state', schema=None) as batch_op:
