@@ -51,7 +51,7 @@ def test_analyze_list_show_quarantine(stored: None, capsys: pytest.CaptureFixtur
     code, out = cli(["flaky", "list", "--kind", "broken", "--json"], capsys)
     assert code == 0 and [r["test"] for r in json.loads(out)] == [BROKEN]
     code, out = cli(["flaky", "list"], capsys)
-    assert code == 0 and "Flaky and broken tests" in out
+    assert code == 0 and f"{FLAKY}\n  P(flaky) > 99 %" in out and f"{BROKEN}\n  broken, confidence" in out
 
     code, out = cli(["flaky", "show", "test_fetch", "--json"], capsys)
     detail = json.loads(out)
