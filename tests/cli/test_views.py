@@ -128,8 +128,8 @@ def test_main_views_read_at_80_columns(history: dict[str, str], capsys: pytest.C
           [history["head"], "src/payments/settlement/cross_border/reconciliation_of_partial_refunds.py"])
 
 
-def test_figures_are_consistent_plain_and_never_certain(history: dict[str, str],
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_figures_are_consistent_plain_and_never_certain(history: dict[str, str], capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     flaky_id, broken_id = f"{CLS}::{FLAKY}", f"{CLS}::{BROKEN}"
     analyzed = cli(capsys, "flaky", "analyze")[1]
     listed = cli(capsys, "flaky", "list")[1]
@@ -146,7 +146,9 @@ def test_figures_are_consistent_plain_and_never_certain(history: dict[str, str],
     assert "category: unknown — no known cause in" in shown
     # failing from the first run Argus has: the regression may be older than its history
     assert "since at least commit 00aaaaaaaa" in cli(capsys, "flaky", "show", ALWAYS)[1]
+    monkeypatch.setenv("ARGUS_RUN_URL", "https://ci.example.com/builds/{ci_run_id}")
     shown = cli(capsys, "flaky", "show", flaky_id)[1]
+    assert "\n      https://ci.example.com/builds/1000" in shown  # the run's link, from the settings template
     assert "settlement queue did not drain in 30 s" in shown
     assert "seed score" not in shown and "0.3·TV" not in shown
     # evidence names the CI run and the commit, never a database row

@@ -182,6 +182,9 @@ def cluster_detail(out: Console, detail: ClusterDetail, runs: Mapping[int, RunRe
         for _, run_id, name in detail.recent_results:
             line(out, f"  {name}")
             para(out, f"in {run_words(run_id, runs)}", "    ")
+            url = runs[run_id].url if run_id in runs else None
+            if url:
+                line(out, f"      {url}")
 
 
 def counts_words(s: Any) -> str:

@@ -28,15 +28,29 @@ class RunRef:
         return name + (f", commit {self.commit[:10]}" if self.commit else "")
 
 
-def run_refs(session: Session, run_ids: Iterable[int]) -> dict[int, RunRef]:
-    """The runs ``run_ids`` as :class:`RunRef` (ids not found are left out)."""
+def run_refs(session: Session, run_ids: Iterable[int], url_template: str | None = None) -> dict[int, RunRef]:
+    """The runs ``run_ids`` as :class:`RunRef` (ids not found are left out).
+
+    A run without a stored CI link gets ``url_template`` filled with its ``ci_run_id`` and ``commit``
+    (only when it has a CI run id; a template naming another field is ignored).
+    """
     ids = sorted(set(run_ids))
     if not ids:
         return {}
     rows = session.execute(
         select(TestRun.id, TestRun.ci_run_id, TestRun.commit_sha, TestRun.ci_url).where(TestRun.id.in_(ids))
     )
-    return {r.id: RunRef(r.id, r.ci_run_id, r.commit_sha, r.ci_url) for r in rows}
+    return {r.id: RunRef(r.id, r.ci_run_id, r.commit_sha, r.ci_url or _link(url_template, r.ci_run_id, r.commit_sha))
+            for r in rows}
+
+
+def _link(template: str | None, ci_run_id: str | None, commit: str | None) -> str | None:
+    if not template or not ci_run_id:
+        return None
+    try:
+        return template.format(ci_run_id=ci_run_id, commit=commit or "")
+    except (KeyError, IndexError, ValueError):
+        return None
 
 
 def result_runs(session: Session, result_ids: Iterable[int]) -> dict[int, int]:
@@ -47,12 +61,14 @@ def result_runs(session: Session, result_ids: Iterable[int]) -> dict[int, int]:
     return dict(session.execute(select(TestResult.id, TestResult.run_id).where(TestResult.id.in_(ids))).tuples())
 
 
-def describe_refs(session: Session, refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], RunRef]:
+def describe_refs(
+    session: Session, refs: Iterable[tuple[str, str]], url_template: str | None = None
+) -> dict[tuple[str, str], RunRef]:
     """For ``(ref_type, ref_id)`` pairs of evidence on runs or results, the run each one points at."""
     pairs = [(t, i) for t, i in refs if t in ("test_run", "test_result") and i.isdigit()]
     res_runs = result_runs(session, (int(i) for t, i in pairs if t == "test_result"))
     run_of = {(t, i): int(i) if t == "test_run" else res_runs.get(int(i)) for t, i in pairs}
-    runs = run_refs(session, (r for r in run_of.values() if r is not None))
+    runs = run_refs(session, (r for r in run_of.values() if r is not None), url_template)
     return {k: runs[r] for k, r in run_of.items() if r is not None and r in runs}
 
 

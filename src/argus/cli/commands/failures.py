@@ -148,7 +148,8 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         with st.project_session(project) as (s, _):
             detail = get_cluster(s, st.settings.clusters, cluster_id)
             ends = (detail.cluster.first_run_id, detail.cluster.last_run_id)
-            refs = run_refs(s, [*(r for r in ends if r is not None), *(r for _, r, _ in detail.recent_results)])
+            refs = run_refs(s, [*(r for r in ends if r is not None), *(r for _, r, _ in detail.recent_results)],
+                            st.settings.run_url)
         if json_out:
             print_json(detail)
             return

@@ -109,9 +109,10 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """One test: verdict, probability, evidence, category, lifecycle."""
-        with state(ctx).project_session(project) as (s, _):
+        st = state(ctx)
+        with st.project_session(project) as (s, _):
             d = show_test(s, test)
-            refs = describe_refs(s, ((e.ref_type, e.ref_id) for v in d.insights for e in v.evidence))
+            refs = describe_refs(s, ((e.ref_type, e.ref_id) for v in d.insights for e in v.evidence), st.settings.run_url)
         if json_out:
             print_json(d)
             return

@@ -75,9 +75,10 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """Show one insight with its claims, evidence and feedback."""
-        with state(ctx).project_session(project) as (s, _):
+        st = state(ctx)
+        with st.project_session(project) as (s, _):
             view = get_insight(s, insight_id)
-            refs = describe_refs(s, ((e.ref_type, e.ref_id) for e in view.evidence))
+            refs = describe_refs(s, ((e.ref_type, e.ref_id) for e in view.evidence), st.settings.run_url)
         if json_out:
             print_json(view)
         else:
