@@ -176,7 +176,9 @@ def test_empty_results_say_why_and_bad_filters_are_rejected(history: dict[str, s
     code, out, _ = cli(capsys, "insights", "list")
     assert code == 0 and "no insights yet" not in out  # clusters were analysed
     for args in (("failures", "list", "--days", "-3"), ("insights", "list", "--kind", "bogus"),
-                 ("insights", "list", "--min-confidence", "7"), ("flaky", "list", "--kind", "bogus")):
+                 ("insights", "list", "--min-confidence", "7"), ("flaky", "list", "--kind", "bogus"),
+                 ("flaky", "list", "--state", "bogus"), ("flaky", "list", "--min-probability", "5"),
+                 ("flaky", "list", "--limit", "0"), ("failures", "list", "--limit", "0")):
         code, out, err = cli(capsys, *args)
         assert code == 6 and out == "" and len(err.strip().splitlines()) == 1 and args[-2] in err, (args, err)
     code, out, _ = cli(capsys, "insights", "list", "--kind", "change_risk")

@@ -107,8 +107,9 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         st = state(ctx)
         if days is not None and days < 1:
             raise InputError(f"--days {days}: give a whole number of days, 1 or more")
-        if min_count < 1 or limit < 1:
-            raise InputError(f"--min-count {min_count} / --limit {limit}: give whole numbers, 1 or more")
+        for name, value in (("--min-count", min_count), ("--limit", limit)):
+            if value < 1:
+                raise InputError(f"{name} {value}: give a whole number, 1 or more")
         with st.project_session(project) as (s, _):
             run_pk = None if run is None else resolve_run(s, run)
             if latest:

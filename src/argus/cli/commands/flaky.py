@@ -89,6 +89,12 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         kinds = {None: None, "flaky": "flaky_test", "broken": "broken_test"}
         if kind not in kinds:
             raise InputError(f"--kind {kind!r}: use flaky or broken")
+        if lifecycle is not None and lifecycle not in ("active", "quarantined", "fixed"):
+            raise InputError(f"--state {lifecycle!r}: use active, quarantined or fixed")
+        if not 0 <= min_probability <= 1:
+            raise InputError(f"--min-probability {min_probability:g}: give a probability from 0 to 1 (e.g. 0.8)")
+        if limit < 1:
+            raise InputError(f"--limit {limit}: give a whole number, 1 or more")
         with state(ctx).project_session(project) as (s, _):
             items = list_tests(s, kind=kinds[kind], state=lifecycle, min_probability=min_probability, limit=limit)
         if json_out:
