@@ -78,3 +78,21 @@ def test_set_state_and_errors(stored: None, capsys: pytest.CaptureFixture[str]) 
     code = main(["flaky", "show", "no_such_test"])
     err = capsys.readouterr().err
     assert code != 0 and "no_such_test" in err and "Traceback" not in err
+
+
+def test_a_broken_test_is_categorised_from_its_failure_messages(
+    session_factory: sessionmaker[Session], cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its failures all lie in the regression: they were once left out, giving "unknown — no failure text"."""
+    with session_factory() as s:
+        get_or_create_project(s, "default")
+        b = HistoryBuilder(s)
+        for i in range(12):
+            b.run(f"c{i:02d}", {BROKEN: "F" if i >= 6 else "P", "tests/test_ok.py::test_ok": "P"},
+                  messages={BROKEN: "ConnectionRefusedError: [Errno 111] Connection refused"})
+        s.commit()
+    code, out = cli(["flaky", "analyze", "--json"], capsys)
+    assert code == 0
+    test = next(t for t in json.loads(out)["tests"] if t["test"] == BROKEN)
+    assert test["verdict"] == "broken"
+    assert test["category"]["name"] == "network", test["category"]

@@ -141,6 +141,8 @@ def categorise(
 
 def _undecided(failures: Sequence[FailureSample]) -> str:
     """Why no category: no failure text at all, or text that matched no known cause (quoted)."""
+    if not failures:
+        return "no failure left to read once outage runs were set aside"
     texts = [t for t in (" ".join(" ".join(_texts(f)).split()) for f in failures) if t]
     if not texts:
         return f"no failure message or stack trace recorded in {len(failures)} failure(s)"
