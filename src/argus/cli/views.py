@@ -6,6 +6,7 @@ is broken; review tiers are phrases; evidence names the CI run and commit, not d
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -188,15 +189,25 @@ def cluster_detail(out: Console, detail: ClusterDetail, runs: Mapping[int, RunRe
 
 
 def counts_words(s: Any) -> str:
-    """``12 tests: 10 passed, 1 failed, 1 skipped`` (zero counts left out)."""
-    parts = [f"{n} {w}" for n, w in ((s.passed, "passed"), (s.failed, "failed"), (s.errors, "errors"),
-                                     (s.skipped, "skipped")) if n]
-    retries = f", {s.attempts} results with retries" if s.attempts != s.tests else ""
-    return f"{s.tests} tests: " + (", ".join(parts) or "none run") + retries
+    """``12 tests`` when all passed, else ``12 tests: 1 failed, 1 skipped`` (zero counts left out)."""
+    parts = [f"{n} {w}" for n, w in ((s.failed, "failed"), (s.errors, "errors"), (s.skipped, "skipped")) if n]
+    retries = f" ({s.attempts} results with retries)" if s.attempts != s.tests else ""
+    return f"{s.tests} tests" + (": " + ", ".join(parts) if parts else "") + retries
 
 
 def file_summaries(out: Console, rows: Sequence[tuple[str, str, str | None, Any]]) -> None:
-    """One line per report file: ``file  status (format, counts)`` (the file alone on a line if long)."""
-    for status, path, fmt, summary in rows:
-        detail = f"{fmt}, {counts_words(summary)}" if summary is not None else ""
-        summary_line(out, path, f"{status}" + (f" ({detail})" if detail else ""))
+    """One line per report file: ``name  status, counts`` (the name alone on a line if still too long).
+
+    With several files, each folder is named once, alone on its line, and its files by their base names
+    (the format is in ``--json``).
+    """
+    folder: str | None = None
+    for status, path, _fmt, summary in rows:
+        name = path
+        if len(rows) > 1:
+            parent, name = os.path.split(path)
+            if parent != folder:
+                line(out, f"{parent or '.'}{os.sep}")
+                folder = parent
+            name = f"  {name}"
+        summary_line(out, name, status + (f", {counts_words(summary)}" if summary is not None else ""))
