@@ -173,6 +173,12 @@ def test_empty_results_say_why_and_bad_filters_are_rejected(history: dict[str, s
     assert cli(capsys, "failures", "analyze")[0] == 0
     code, out, _ = cli(capsys, "failures", "list", "--min-count", "100000")
     assert code == 0 and out.strip() == "no failure cluster matches these filters"
+    late = Path.cwd() / "green.xml"  # the latest run is green: nothing of it to cluster
+    late.write_text(f'<testsuite name="x" tests="1" timestamp="2026-06-01T00:00:00"><testcase classname="{CLS}" '
+                    'name="test_ok" time="0.1"/></testsuite>', encoding="utf-8")
+    assert cli(capsys, "ingest", "tests", str(late), "--run-id", "500001")[0] == 0
+    code, out, _ = cli(capsys, "failures", "list", "--latest")
+    assert code == 0 and out.strip() == "no failure in the latest run belongs to a cluster"
     code, out, _ = cli(capsys, "insights", "list")
     assert code == 0 and "no insights yet" not in out  # clusters were analysed
     for args in (("failures", "list", "--days", "-3"), ("insights", "list", "--kind", "bogus"),

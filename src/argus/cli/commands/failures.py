@@ -130,7 +130,8 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             return
         if not views:
             console().print(
-                "no failure cluster matches these filters" if any_cluster
+                ("no failure in the latest run belongs to a cluster" if latest
+                 else "no failure cluster matches these filters") if any_cluster
                 else "no failure clusters yet (run `argus failures analyze` after ingesting reports)",
                 soft_wrap=True,
             )
