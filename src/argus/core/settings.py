@@ -277,6 +277,10 @@ class Settings(BaseSettings):
     default_branch: str = Field("main", description="Branch whose history forms baselines.")
     github_token: SecretStr | None = Field(None, description="Token for GitHub PR comments.")
     github_api_url: str = Field("https://api.github.com", description="GitHub REST base URL.")
+    run_url: str | None = Field(
+        None, description="Link shown for a CI run that stored none: a template with {ci_run_id} and {commit}, "
+        "e.g. https://ci.example.com/builds/{ci_run_id}.",
+    )
     ingest: IngestSettings = IngestSettings()
     flaky: FlakySettings = FlakySettings()
     clusters: ClusterSettings = ClusterSettings()

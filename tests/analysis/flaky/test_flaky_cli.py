@@ -51,7 +51,7 @@ def test_analyze_list_show_quarantine(stored: None, capsys: pytest.CaptureFixtur
     code, out = cli(["flaky", "list", "--kind", "broken", "--json"], capsys)
     assert code == 0 and [r["test"] for r in json.loads(out)] == [BROKEN]
     code, out = cli(["flaky", "list"], capsys)
-    assert code == 0 and "Flaky and broken tests" in out
+    assert code == 0 and f"{FLAKY}\n  P(flaky) > 99 %" in out and f"{BROKEN}\n  broken, confidence" in out
 
     code, out = cli(["flaky", "show", "test_fetch", "--json"], capsys)
     detail = json.loads(out)
@@ -101,3 +101,21 @@ def test_quarantine_export_keeps_a_users_conftest_and_says_what_it_left_out(
     assert main(["flaky", "quarantine", "-f", "text", "-o", str(conftest)]) == 6
     assert conftest.read_text() == text
     assert "exists: pass --force" in capsys.readouterr().err
+
+
+def test_a_broken_test_is_categorised_from_its_failure_messages(
+    session_factory: sessionmaker[Session], cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its failures all lie in the regression: they were once left out, giving "unknown — no failure text"."""
+    with session_factory() as s:
+        get_or_create_project(s, "default")
+        b = HistoryBuilder(s)
+        for i in range(12):
+            b.run(f"c{i:02d}", {BROKEN: "F" if i >= 6 else "P", "tests/test_ok.py::test_ok": "P"},
+                  messages={BROKEN: "ConnectionRefusedError: [Errno 111] Connection refused"})
+        s.commit()
+    code, out = cli(["flaky", "analyze", "--json"], capsys)
+    assert code == 0
+    test = next(t for t in json.loads(out)["tests"] if t["test"] == BROKEN)
+    assert test["verdict"] == "broken"
+    assert test["category"]["name"] == "network", test["category"]

@@ -185,4 +185,4 @@ def test_ingest_prints_header_disagreement(cli_env: dict[str, str], tmp_path: Pa
     capsys.readouterr()
     assert main(["ingest", "tests", str(path), "--project", "p", "--run-id", "1"]) == 0
     out = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
-    assert f"warning: {path}: totals disagree with the file's header: header tests=3 skipped=1" in out
+    assert "warning: totals disagree with the file's header: header tests=3 skipped=1" in " ".join(out.split())

@@ -252,9 +252,11 @@ def assess(
     dims = dimensions(window, p.min_runs)
     seg_ids = seg_runs | set(outages)
     failures: Sequence[FailureSample] = h.failures
-    if load_failures is not None and (open_default or prob >= p.report_threshold):
+    if load_failures is not None and (open_default or prob >= min(p.report_threshold, p.investigate_threshold)):
         failures = load_failures(h.test_case_id)
-    cat = categorise([f for f in failures if f.run_id not in seg_ids], clean, failing)
+    # a broken test's failures all lie in its regression segment: categorise those (not nothing)
+    cat_ids = set(outages) if open_default else seg_ids
+    cat = categorise([f for f in failures if f.run_id not in cat_ids], clean, failing)
     uncertainty: list[str] = []
     if len(clean) < p.min_runs:
         uncertainty.append(f"only {len(clean)} clean runs (fewer than {p.min_runs})")

@@ -108,9 +108,9 @@ def categorise(
         if unordered_equal(f"{head}\n{stack}"):
             votes[Category.UNORDERED_COLLECTION] += 2
             ids[Category.UNORDERED_COLLECTION].append(f.result_id)
-            if len(reasons[Category.UNORDERED_COLLECTION]) < 3:
+            if not reasons[Category.UNORDERED_COLLECTION]:
                 reasons[Category.UNORDERED_COLLECTION].append(
-                    f"result {f.result_id}: both sides of an equality hold the same items in another order"
+                    "both sides of an equality hold the same items in another order"
                 )
             continue
         # first matching rule wins (rules are ordered most specific first); message before stack
@@ -123,18 +123,31 @@ def categorise(
         votes[cat] += 1
         ids[cat].append(f.result_id)
         if len(reasons[cat]) < 3:
-            reasons[cat].append(f"result {f.result_id}: {word!r} in the {where}")
+            reason = f"{word!r} in the {where}"
+            if reason not in reasons[cat]:
+                reasons[cat].append(reason)
     _timing_vote(failures, runs, failing, votes, reasons)
     total = sum(votes.values())
     if total == 0:
         env = _environment_reason(runs, failing)
         if env:
             return CategoryResult(Category.ENVIRONMENT, 1.0, (env,))
-        return CategoryResult(Category.UNKNOWN, 0.0, ("no failure text or pattern matched",))
+        return CategoryResult(Category.UNKNOWN, 0.0, (_undecided(failures),))
     cat, n = max(votes.items(), key=lambda kv: (kv[1], -list(Category).index(kv[0])))
     env = _environment_reason(runs, failing)
     extra = (env,) if env else ()
     return CategoryResult(cat, n / total, (*reasons[cat], *extra), tuple(ids[cat][:20]))
+
+
+def _undecided(failures: Sequence[FailureSample]) -> str:
+    """Why no category: no failure text at all, or text that matched no known cause (quoted)."""
+    if not failures:
+        return "no failure left to read once outage runs were set aside"
+    texts = [t for t in (" ".join(" ".join(_texts(f)).split()) for f in failures) if t]
+    if not texts:
+        return f"no failure message or stack trace recorded in {len(failures)} failure(s)"
+    first = texts[0] if len(texts[0]) <= 80 else texts[0][:77] + "..."
+    return f"no known cause in {len(texts)} failure message(s), e.g. {first!r}"
 
 
 def _timing_vote(

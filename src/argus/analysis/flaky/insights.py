@@ -23,6 +23,11 @@ def _run_ev(run_id: int, strength: Support, detail: str, runs: Mapping[int, Any]
     return Evidence("test_run", str(run_id), strength, detail, getattr(meta, "started_at", None))
 
 
+def _pct(p: float) -> str:
+    """A probability from finite runs in words: never "100 %" or "0 %"."""
+    return "> 99 %" if p > 0.99 else "< 1 %" if p < 0.01 else f"{100 * p:.0f} %"
+
+
 def _short(sha: str | None) -> str:
     return sha[:10] if sha else "?"
 
@@ -146,10 +151,10 @@ def flaky_insight(
         )
     cat = a.category.category.value.replace("_", " ")
     summary = (
-        f"P(flaky) = {a.probability:.2f} (range {a.low:.2f}–{a.high:.2f}) from {a.clean_runs} runs: "
+        f"P(flaky) {_pct(a.probability)} (likely {_pct(a.low)} to {_pct(a.high)}) from {a.clean_runs} runs: "
         f"{len(a.retry_pass_runs)} pass(es) on retry, {len(a.same_code_runs)} same-code pass/fail, "
         f"{len(a.flip_runs)} flip(s); likely cause: {cat}; wasted {a.wasted_s / 60:.1f} min of CI; "
-        f"recommended: {a.action.value}."
+        f"recommended: {a.action.value.replace('_', ' ')}."
     )
     return Insight(
         kind=InsightKind.FLAKY_TEST,
@@ -180,9 +185,12 @@ def broken_insight(
         ev.append(
             _run_ev(s.last_pass_run_id, Support.MODERATE, f"last pass before it (commit {_short(s.last_pass_commit)})", runs)
         )
+    # with no pass stored before it, the first failing run is only where Argus's history begins
+    since = (f"since commit {_short(s.first_commit)}" if s.last_pass_run_id is not None
+             else f"since at least commit {_short(s.first_commit)} (the first run Argus has of it)")
     claims = [
         Claim(
-            f"Fails on every run since commit {_short(s.first_commit)} (run {s.first_run_id}): "
+            f"Fails on every run {since}: "
             f"{s.runs} runs, {s.failed_attempts} failed attempts, no pass on that code",
             s.probability,
             tuple(ev),
@@ -198,8 +206,8 @@ def broken_insight(
         subject=Subject("test", a.identity, label),
         title=f"Broken test: {label}",
         summary=(
-            f"Fails consistently since commit {_short(s.first_commit)} ({s.runs} runs, "
-            f"P(regression) = {s.probability:.2f}); not flaky. Fix the regression rather than quarantining."
+            f"Fails consistently {since} ({s.runs} runs, "
+            f"confidence {_pct(s.probability)} that it is broken); not flaky. Fix the regression rather than quarantining."
         ),
         claims=tuple(claims),
         confidence=Confidence(s.probability, raw=s.probability),

@@ -16,7 +16,7 @@ from argus.analysis.insights.service import get_insight
 from argus.core.clock import utcnow
 from argus.core.enums import InsightKind
 from argus.core.errors import InputError, NotFoundError
-from argus.store.models import FlakyTestState, InsightRow, TestCase
+from argus.store.models import FlakyTestState, InsightRow, TestCase, TestResult
 from argus.store.session import current_project_id
 
 KINDS = (InsightKind.FLAKY_TEST.value, InsightKind.BROKEN_TEST.value)
@@ -64,10 +64,14 @@ def list_tests(
     )
     if state:
         stmt = stmt.where(FlakyTestState.state == LifecycleState(state).value)
-    stmt = stmt.order_by(InsightRow.confidence.desc(), InsightRow.id.desc()).limit(limit)
-    out = []
+    stmt = stmt.order_by(InsightRow.confidence.desc(), InsightRow.id.desc())
+    out: list[TestView] = []
     for row, st in session.execute(stmt):
         data = row.data or {}
+        if data.get("verdict") == "stable":  # a "monitor" insight: `flaky analyze` does not call it flaky
+            continue
+        if len(out) >= limit:
+            break
         out.append(
             TestView(
                 test=row.subject_id,
@@ -97,6 +101,8 @@ class TestDetail:
     state_note: str | None
     manual: bool
     insights: tuple[InsightView, ...]
+    #: The latest distinct failure messages (first line, trimmed), newest first.
+    messages: tuple[str, ...] = ()
 
 
 def _case(session: Session, test: str) -> q.CaseInfo:
@@ -125,7 +131,29 @@ def show_test(session: Session, test: str) -> TestDetail:
         st.note if st else None,
         bool(st.manual) if st else False,
         tuple(get_insight(session, i) for i in ids),
+        recent_messages(session, info.id),
     )
+
+
+def recent_messages(session: Session, test_case_id: int, n: int = 3, width: int = 160) -> tuple[str, ...]:
+    """Up to ``n`` distinct failure messages of a test, newest first: first line, at most ``width`` chars."""
+    rows = session.execute(
+        select(TestResult.failure_type, TestResult.message, TestResult.stack)
+        .where(TestResult.test_case_id == test_case_id, TestResult.outcome.in_(("failed", "error")))
+        .order_by(TestResult.id.desc())
+        .limit(50)
+    )
+    out: list[str] = []
+    for ftype, message, stack in rows:
+        text = next((ln.strip() for ln in (message or stack or "").splitlines() if ln.strip()), "")
+        if ftype and ftype not in text:
+            text = f"{ftype}: {text}" if text else ftype
+        text = text if len(text) <= width else text[: width - 3] + "..."
+        if text and text not in out:
+            out.append(text)
+        if len(out) >= n:
+            break
+    return tuple(out)
 
 
 def set_state(session: Session, test: str, state: str, note: str | None = None, now: datetime | None = None) -> str:

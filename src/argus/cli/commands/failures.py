@@ -16,13 +16,14 @@ from argus.analysis.failures.service import (
     get_cluster,
     list_clusters,
 )
+from argus.analysis.insights.refs import resolve_run, run_refs
 from argus.cli import validate
+from argus.cli import views as views_
 from argus.cli.context import state
-from argus.cli.output import console, print_json, styled, table
+from argus.cli.output import console, print_json
 from argus.core.errors import InputError
 
 if TYPE_CHECKING:
-    from argus.analysis.failures.schemas import ClusterView
     from argus.cli.app import CommandGroups
 
 
@@ -36,24 +37,6 @@ def _read_lines(source: str) -> list[str]:
         return path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError as exc:
         raise InputError(f"{source}: cannot read: {exc.strerror}") from None
-
-
-def _rows(views: list[ClusterView]) -> list[list[object]]:
-    return [
-        [
-            v.id,
-            v.count,
-            v.affected_tests,
-            v.trend.value,
-            "yes" if v.novel else "",
-            v.last_seen_at.strftime("%Y-%m-%d %H:%M"),
-            v.template[:100],
-        ]
-        for v in views
-    ]
-
-
-_COLUMNS = ["id", "failures", "tests", "trend", "novel", "last seen", "template"]
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:
@@ -109,7 +92,10 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     def failures_list(
         ctx: typer.Context,
         project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
-        run: int | None = typer.Option(None, "--run", callback=validate.db_id("--run"), help="Only clusters failing in this run."),
+        run: str | None = typer.Option(
+            None, "--run", "--run-id", callback=validate.ci_text("--run"),
+            help="Only clusters failing in this run: its CI run id (or Argus's own id as #12)."
+        ),
         latest: bool = typer.Option(False, "--latest", help="Only clusters failing in the latest run."),
         novel: bool = typer.Option(False, "--novel", help="Only clusters first seen in the latest run."),
         min_count: int = typer.Option(
@@ -121,26 +107,38 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     ) -> None:
         """List failure clusters, busiest in the recent window first."""
         st = state(ctx)
+        if days is not None and days < 1:
+            raise InputError(f"--days {days}: give a whole number of days, 1 or more")
+        for name, value in (("--min-count", min_count), ("--limit", limit)):
+            if value < 1:
+                raise InputError(f"{name} {value}: give a whole number, 1 or more")
         with st.project_session(project) as (s, _):
+            run_pk = None if run is None else resolve_run(s, run)
             if latest:
                 views = clusters_for_run(s, st.settings.clusters)[:limit]
             else:
                 views = list_clusters(
                     s,
                     st.settings.clusters,
-                    run_id=run,
+                    run_id=run_pk,
                     novel_only=novel,
                     min_count=min_count,
                     since_days=days,
                     limit=limit,
                 )
+            any_cluster = bool(views) or bool(list_clusters(s, st.settings.clusters, limit=1))
         if json_out:
             print_json(views)
             return
         if not views:
-            console().print("no failure clusters (run `argus failures analyze` after ingesting reports)")
+            console().print(
+                ("no failure in the latest run belongs to a cluster" if latest
+                 else "no failure cluster matches these filters") if any_cluster
+                else "no failure clusters yet (run `argus failures analyze` after ingesting reports)",
+                soft_wrap=True,
+            )
             return
-        console().print(table("Failure clusters", _COLUMNS, _rows(views)))
+        views_.cluster_rows(console(), views)
 
     @failures.command("show")
     def failures_show(
@@ -153,23 +151,10 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         st = state(ctx)
         with st.project_session(project) as (s, _):
             detail = get_cluster(s, st.settings.clusters, cluster_id)
+            ends = (detail.cluster.first_run_id, detail.cluster.last_run_id)
+            refs = run_refs(s, [*(r for r in ends if r is not None), *(r for _, r, _ in detail.recent_results)],
+                            st.settings.run_url)
         if json_out:
             print_json(detail)
             return
-        v = detail.cluster
-        c = console()
-        c.print(styled((f"cluster {v.id}", "bold"), f": {v.template}"))
-        c.print(
-            f"  {v.count} failure(s) in {v.affected_tests} test(s); first seen {v.first_seen_at:%Y-%m-%d %H:%M} "
-            f"(run {v.first_run_id}), last seen {v.last_seen_at:%Y-%m-%d %H:%M} (run {v.last_run_id})"
-        )
-        c.print(styled(f"  trend: {v.trend.value} ({v.recent} recent vs {v.previous} before)",
-                       ("   novel", "bold") if v.novel else ""))
-        if v.frames:
-            c.print("  code: " + " <- ".join(v.frames))
-        for sample in v.samples:
-            c.print(f"  sample: {sample}")
-        for rid, sim, tpl in detail.related:
-            c.print(f"  related: cluster {rid} (similarity {sim:.2f}): {tpl[:100]}")
-        c.print(table("Affected tests", ["test", "failures"], [[n, k] for _, n, k in detail.tests[:30]]))
-        c.print(table("Newest failures", ["result", "run", "test"], [list(r) for r in detail.recent_results]))
+        views_.cluster_detail(console(), detail, refs)

@@ -11,9 +11,10 @@ from argus.analysis.flaky.export import ExportFormat, export, write_export
 from argus.analysis.flaky.insights import data_of
 from argus.analysis.flaky.service import analyze
 from argus.analysis.flaky.views import list_tests, quarantine_list, set_state, show_test
-from argus.cli import validate
+from argus.analysis.insights.refs import describe_refs
+from argus.cli import validate, views
 from argus.cli.context import state
-from argus.cli.output import console, fmt_pct, print_json, styled, table
+from argus.cli.output import console, print_json, styled
 from argus.core.clock import utcnow
 from argus.core.errors import InputError
 
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
 
 _PROJECT = typer.Option(None, "--project", "-p", help="Project (default from settings).")
-
-
-def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.1f} min"
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:
@@ -67,18 +64,16 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             (f"{len(res.flaky)} flaky", "bold"), ", ", (f"{len(res.broken)} broken", "bold"),
             "" if not dry_run else " (dry run: nothing stored)",
         ))
-        t = table(
-            None,
-            ["verdict", "test", "P(flaky)", "range", "category", "action", "wasted"],
-            [
-                [a.verdict.value, a.identity, f"{a.probability:.2f}", f"{a.low:.2f}–{a.high:.2f}",
-                 a.category.category.value, a.action.value, _minutes(a.wasted_s)]
-                for a in rows[:50]
-            ],
-        )
-        c.print(t)
+        if not rows:
+            c.print("no flaky or broken test found", soft_wrap=True)
+        for a in rows[:50]:
+            p, low, high = (a.broken.probability, None, None) if a.broken is not None else (a.probability, a.low, a.high)
+            views.flaky_row(c, a.identity, a.verdict.value, p, low, high, a.category.category.value, a.action.value,
+                            a.wasted_s)
+        if len(rows) > 50:
+            c.print(f"…and {len(rows) - 50} more (`argus flaky list --limit {len(rows)}`)", soft_wrap=True)
         for ch in res.changes:
-            c.print(f"  {ch.identity}: {ch.before or 'untracked'} → {ch.after} ({ch.reason})")
+            views.card(c, ch.identity, [f"{ch.before or 'untracked'} → {ch.after} ({ch.reason})"])
 
     @app.command("list")
     def flaky_list(
@@ -94,23 +89,23 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         kinds = {None: None, "flaky": "flaky_test", "broken": "broken_test"}
         if kind not in kinds:
             raise InputError(f"--kind {kind!r}: use flaky or broken")
+        if lifecycle is not None and lifecycle not in ("active", "quarantined", "fixed"):
+            raise InputError(f"--state {lifecycle!r}: use active, quarantined or fixed")
+        if not 0 <= min_probability <= 1:
+            raise InputError(f"--min-probability {min_probability:g}: give a probability from 0 to 1 (e.g. 0.8)")
+        if limit < 1:
+            raise InputError(f"--limit {limit}: give a whole number, 1 or more")
         with state(ctx).project_session(project) as (s, _):
             items = list_tests(s, kind=kinds[kind], state=lifecycle, min_probability=min_probability, limit=limit)
         if json_out:
             print_json(items)
             return
-        console().print(
-            table(
-                "Flaky and broken tests",
-                ["test", "kind", "probability", "range", "category", "action", "state", "wasted", "review"],
-                [
-                    [v.test, v.kind.replace("_test", ""), fmt_pct(v.probability),
-                     f"{fmt_pct(v.low, 0)}–{fmt_pct(v.high, 0)}" if v.low is not None else "—",
-                     v.category, v.action, v.state or "—", _minutes(v.wasted_s), v.review_tier]
-                    for v in items
-                ],
-            )
-        )
+        if not items:
+            filtered = kind is not None or lifecycle is not None or min_probability > 0
+            console().print("no flaky or broken test matches these filters" if filtered else
+                            "no flaky or broken test yet (run `argus flaky analyze` after ingesting reports)",
+                            soft_wrap=True)
+        views.flaky_list(console(), items)
 
     @app.command("show")
     def flaky_show(
@@ -120,35 +115,14 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """One test: verdict, probability, evidence, category, lifecycle."""
-        with state(ctx).project_session(project) as (s, _):
+        st = state(ctx)
+        with st.project_session(project) as (s, _):
             d = show_test(s, test)
+            refs = describe_refs(s, ((e.ref_type, e.ref_id) for v in d.insights for e in v.evidence), st.settings.run_url)
         if json_out:
             print_json(d)
             return
-        c = console()
-        c.print(styled((d.test, "bold"), f"  lifecycle: {d.state or 'untracked'}" + (" (set by hand)" if d.manual else "")))
-        if not d.insights:
-            c.print("  no flaky or broken finding (run `argus flaky analyze`)")
-        for v in d.insights:
-            c.print(styled((f"#{v.id} {v.title}", "bold")))
-            rng = f" (range {fmt_pct(v.confidence_low, 0)}–{fmt_pct(v.confidence_high, 0)})" if v.confidence_low is not None else ""
-            c.print(f"  probability {fmt_pct(v.confidence)}{rng}   review: {v.review_tier}   action: {v.action}")
-            c.print(f"  {v.summary}")
-            for i, claim in enumerate(v.claims):
-                c.print(f"  claim {i + 1} ({claim.get('support')}): {claim.get('text')}")
-                for ev in (e for e in v.evidence if e.claim_index == i):
-                    c.print(f"    - [{ev.strength}] {ev.ref_type} {ev.ref_id}: {ev.detail}")
-            cat = v.data.get("category") or {}
-            c.print(f"  category: {cat.get('name')} — " + "; ".join(cat.get("reasons") or []))
-            dims = v.data.get("dimensions")
-            if dims:
-                c.print(
-                    f"  seed score {dims['score']:.2f} = 0.3·TV {dims['temporal_variance']:.2f} + 0.3·ALT "
-                    f"{dims['alternation_rate']:.2f} + 0.2·(1-ENV {dims['environmental_consistency']:.2f}) + "
-                    f"0.2·DUR {dims['duration_variance']:.2f}"
-                )
-            if v.uncertainty:
-                c.print("  uncertainty: " + "; ".join(v.uncertainty))
+        views.flaky_detail(console(), d, refs)
 
     @app.command("quarantine")
     def flaky_quarantine(

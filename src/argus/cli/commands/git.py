@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
 from argus.cli.context import state
-from argus.cli.output import console, print_json, table
+from argus.cli.output import console, print_json
+from argus.cli.render import card, line, para, summary_line
 from argus.ingest.git.queries import change_detail, list_changes, parse_since
 from argus.ingest.git.service import ingest_git
 
@@ -70,17 +71,20 @@ def _print_detail(d: ChangeDetail) -> None:
     out.print(f"author {d.author} <{d.author_email}>  {d.author_time:%Y-%m-%d %H:%M} UTC", markup=False)
     out.print("\n    " + "\n    ".join(d.message.rstrip().splitlines()) + "\n", markup=False)
     if d.features is not None:
-        out.print(table("Kamei JIT features (raw)", list(d.features), [[_fmt(v) for v in d.features.values()]]))
+        para(out, "JIT features (raw): " + ", ".join(f"{k}={_fmt(v)}" for k, v in d.features.items()))
     else:
         out.print("no features (merge or shallow-boundary commit)")
     if d.files:
-        rows = [[f.change_type, f.path if not f.old_path else f"{f.old_path} → {f.path}",
-                 "bin" if f.is_binary else f.lines_added, "bin" if f.is_binary else f.lines_deleted] for f in d.files]
-        out.print(table("Files", ["", "path", "+", "-"], rows))
+        line(out, "files:")
+        for f in d.files:
+            size = "binary" if f.is_binary else f"+{f.lines_added} -{f.lines_deleted}"
+            summary_line(out, f"  {f.path}", f"{f.change_type} {size}" + (f" (was {f.old_path})" if f.old_path else ""))
     for title, links in (("Introduced by (SZZ)", d.induced_by), ("Fixed later by (SZZ)", d.fixed_by)):
         if links:
-            rows = [[link.sha[:12], link.summary, link.path, ",".join(map(str, link.lines))] for link in links]
-            out.print(table(title, ["commit", "summary", "path", "lines"], rows))
+            line(out, f"{title}:")
+            for link in links:
+                card(out, f"  {link.sha}", [f"{link.summary}", f"{link.path} lines {','.join(map(str, link.lines))}"],
+                     indent="    ")
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:
@@ -168,11 +172,12 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         if json_out:
             print_json(rows)
             return
-        data: list[list[Any]] = [
-            [r.sha[:12], f"{r.committer_time:%Y-%m-%d %H:%M}", r.author, r.summary,
-             ("fix " if r.is_fix else "") + ("merge" if r.is_merge else "") + ("" if r.present else " gone"),
-             r.files, r.lines_added, r.lines_deleted, r.fixed_later or ""]
-            for r in rows
-        ]
-        console().print(table(None, ["commit", "time (UTC)", "author", "summary", "", "files", "+", "-", "fixed by"],
-                              data))
+        if not rows:
+            console().print("no changes match these filters" if since or fixes else
+                            "no changes yet (run `argus ingest git`)", soft_wrap=True)
+        out = console()
+        for r in rows:
+            flags = ", ".join(f for f, on in (("fix", r.is_fix), ("merge", r.is_merge), ("gone", not r.present)) if on)
+            line(out, f"{r.sha[:12]}  {r.committer_time:%Y-%m-%d %H:%M}" + (f"  [{flags}]" if flags else ""))
+            para(out, f"{r.summary} — {r.author}; {r.files} files +{r.lines_added} -{r.lines_deleted}"
+                      + (f"; blamed by {r.fixed_later} later fix(es)" if r.fixed_later else ""), "  ")

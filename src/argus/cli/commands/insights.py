@@ -7,19 +7,20 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from argus.analysis.insights.refs import describe_refs
 from argus.analysis.insights.service import (
     add_feedback,
     calibration_report,
     get_insight,
     list_insights,
 )
-from argus.cli import validate
+from argus.cli import validate, views
 from argus.cli.context import state
-from argus.cli.output import console, fmt_pct, print_json, styled, table
-from argus.core.enums import FeedbackVerdict
+from argus.cli.output import console, fmt_pct, print_json, table
+from argus.core.enums import FeedbackVerdict, InsightKind
+from argus.core.errors import InputError
 
 if TYPE_CHECKING:
-    from argus.analysis.insights.schemas import InsightView
     from argus.cli.app import CommandGroups
 
 _VERDICTS = {
@@ -27,36 +28,6 @@ _VERDICTS = {
     "reject": FeedbackVerdict.REJECTED,
     "correct": FeedbackVerdict.CORRECTED,
 }
-
-
-def _render_insight(v: InsightView) -> None:
-    c = console()
-    interval = ""
-    if v.confidence_low is not None and v.confidence_high is not None:
-        interval = f" [{fmt_pct(v.confidence_low, 0)}–{fmt_pct(v.confidence_high, 0)}]"
-    c.print(styled((f"#{v.id} {v.title}", "bold")))
-    c.print(f"  kind: {v.kind}   subject: {v.subject_type} {v.subject_label or v.subject_id}")
-    c.print(
-        f"  confidence: {fmt_pct(v.confidence)}{interval} (raw {fmt_pct(v.raw_confidence)})   "
-        f"grounding: {v.grounding}   review: {v.review_tier}   action: {v.action or '—'}"
-    )
-    c.print(f"  {v.summary}")
-    for i, claim in enumerate(v.claims):
-        c.print(styled(
-            "  ", (f"claim {i + 1}", "bold"), f" ({claim.get('support')}, {fmt_pct(claim.get('confidence'))}): {claim.get('text')}"
-        ))
-        for contra in claim.get("contradictions", []):
-            c.print(styled("    ", ("against:", "yellow"), f" {contra}"))
-        for ev in (e for e in v.evidence if e.claim_index == i):
-            c.print(f"    - [{ev.strength}] {ev.ref_type} {ev.ref_id}: {ev.detail}")
-    if v.uncertainty:
-        c.print("  uncertainty: " + "; ".join(v.uncertainty))
-    for fb in v.feedback:
-        c.print(f"  feedback: {fb.verdict} by {fb.actor}" + (f" — {fb.note}" if fb.note else ""))
-    prov = v.provenance
-    c.print(styled(
-        "  ", (f"by {prov.get('analyzer')} {prov.get('version')}; calibration: {prov.get('calibration')}", "dim")
-    ))
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:
@@ -76,6 +47,13 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """List current insights, most confident first."""
+        kinds = [k.value for k in InsightKind]
+        if kind is not None and kind not in kinds:
+            raise InputError(f"--kind {kind!r}: use one of {', '.join(kinds)}")
+        if min_confidence is not None and not 0 <= min_confidence <= 1:
+            raise InputError(f"--min-confidence {min_confidence:g}: give a probability from 0 to 1 (e.g. 0.8)")
+        if limit < 1:
+            raise InputError(f"--limit {limit}: give a whole number, 1 or more")
         with state(ctx).project_session(project) as (s, _):
             items = list_insights(
                 s, kind=kind, include_superseded=all_versions, min_confidence=min_confidence, limit=limit
@@ -83,21 +61,11 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         if json_out:
             print_json(items)
             return
-        rows = [
-            [
-                i.id,
-                i.kind,
-                i.subject_label or i.subject_id,
-                fmt_pct(i.confidence),
-                i.review_tier,
-                i.action or "",
-                i.title,
-            ]
-            for i in items
-        ]
-        console().print(table(None, ["id", "kind", "subject", "conf.", "review", "action", "title"], rows))
         if not items:
-            console().print("no insights yet: run an analysis (e.g. `argus flaky analyze`)")
+            filtered = kind is not None or min_confidence is not None
+            console().print("no insight matches these filters" if filtered else
+                            "no insights yet: run an analysis (e.g. `argus flaky analyze`)", soft_wrap=True)
+        views.insight_rows(console(), items)
 
     @insights.command("show")
     def insights_show(
@@ -107,12 +75,14 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         json_out: bool = typer.Option(False, "--json"),
     ) -> None:
         """Show one insight with its claims, evidence and feedback."""
-        with state(ctx).project_session(project) as (s, _):
+        st = state(ctx)
+        with st.project_session(project) as (s, _):
             view = get_insight(s, insight_id)
+            refs = describe_refs(s, ((e.ref_type, e.ref_id) for e in view.evidence), st.settings.run_url)
         if json_out:
             print_json(view)
         else:
-            _render_insight(view)
+            views.insight_detail(console(), view, refs)
 
     @root.command("feedback")
     def feedback(

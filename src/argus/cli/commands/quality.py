@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from argus.cli.context import CliState, state
 from argus.cli.output import console, print_json, table
+from argus.cli.render import line, para, summary_line
 from argus.cli.validate import as_attempt, ci_text, commit_sha
 from argus.cli.validate import attempt as attempt_cb
 from argus.core.errors import InputError, RejectedInputError
@@ -71,15 +72,15 @@ def _ingest(ctx: typer.Context, kind: str, files: list[Path], project: str | Non
                 console(stderr=True).print(f"rejected: {r['file']}: {r['reason']}", markup=False, highlight=False, soft_wrap=True)
             elif kind == "coverage":
                 pct = r.get("line_pct")
-                out.print(f"{_LABEL.get(str(r['status']), r['status'])}: {r['file']} ({r['format']}, {r['files']} files, "
-                          f"{'—' if pct is None else f'{pct:.2f} %'} lines) → run {r['run_id']}",
-                          markup=False, highlight=False, soft_wrap=True)
+                summary_line(out, str(r["file"]), f"{_LABEL.get(str(r['status']), r['status'])} ({r['format']}, "
+                             f"{r['files']} files, {'—' if pct is None else f'{pct:.2f} %'} of lines covered)"
+                             f" → run {r['run_id']}")
             else:
                 c = r["counts"]
                 assert isinstance(c, dict)
-                out.print(f"{_LABEL.get(str(r['status']), r['status'])}: {r['file']} ({r['format']}: {c['critical']} critical, {c['high']} high, "
-                          f"{c['medium']} medium, {c['low']} low, {c['unknown']} unknown) → run {r['run_id']}",
-                          markup=False, highlight=False, soft_wrap=True)
+                summary_line(out, str(r["file"]), f"{_LABEL.get(str(r['status']), r['status'])} ({r['format']}: "
+                             f"{c['critical']} critical, {c['high']} high, {c['medium']} medium, {c['low']} low, "
+                             f"{c['unknown']} unknown) → run {r['run_id']}")
     if rejected:
         raise typer.Exit(InputError.exit_code)
 
@@ -244,17 +245,20 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             print_json(doc)
             return
         b = doc["baseline"]
-        rows = [[(r["commit"] or "")[:12], (r["timestamp"] or "")[:16].replace("T", " "),
-                 "—" if r["coverage_pct"] is None else f"{r['coverage_pct']:.2f}", r["high"], r["critical"]]
-                for r in doc["runs"]]
-        console().print(table(f"Baseline of {proj.slug}: {doc['aggregate']} of {len(rows)} green build(s) on "
-                              f"{proj.default_branch}", ["commit", "started", "coverage %", "HIGH", "CRITICAL"], rows))
+        out_ = console()
+        para(out_, f"Baseline of {proj.slug}: {doc['aggregate']} of {len(doc['runs'])} green build(s) on "
+                   f"{proj.default_branch}" + (":" if doc["runs"] else " (none yet)"))
+        for r in doc["runs"]:
+            cov = "—" if r["coverage_pct"] is None else f"{r['coverage_pct']:.2f} %"
+            line(out_, f"  {r['commit'] or '—'}")
+            high, crit = ("—" if r[k] is None else r[k] for k in ("high", "critical"))
+            para(out_, f"{(r['timestamp'] or '')[:16].replace('T', ' ')}; coverage {cov}; HIGH {high}, "
+                       f"CRITICAL {crit}", "    ")
         cov = "none yet" if b["coverage_pct"] is None else f"{b['coverage_pct']:.2f} % ({b['coverage_source']})"
-        console().print(f"baseline: coverage {cov}, HIGH {b['high']:g}, "
-                        f"CRITICAL {b['critical']:g} ({b['vulnerability_source']})", markup=False, highlight=False,
-                        soft_wrap=True)
+        para(out_, f"baseline: coverage {cov}, HIGH {b['high']:g}, "
+                   f"CRITICAL {b['critical']:g} ({b['vulnerability_source']})")
         for note in doc["notes"]:
-            console().print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+            para(out_, f"note: {note}")
 
     @root.command("ci-metrics")
     def ci_metrics_cmd(

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 from sqlalchemy.orm import Session
 
+from argus.cli import views
 from argus.cli.context import CliState, state
-from argus.cli.output import console, print_json, table, to_jsonable
+from argus.cli.output import console, print_json, to_jsonable
 from argus.cli.validate import as_attempt, ci_text, commit_sha
 from argus.cli.validate import attempt as attempt_cb
 from argus.core.errors import InputError
@@ -113,10 +114,6 @@ def _parse_env(pairs: list[str]) -> dict[str, str]:
     return env
 
 
-def _counts_row(name: str, fmt: Any, s: Any) -> list[Any]:
-    return [name, fmt, s.tests, s.passed, s.failed, s.errors, s.skipped, s.attempts, f"{s.time_s:.3f}"]
-
-
 def register(root: typer.Typer, groups: CommandGroups) -> None:
     @groups.parse.command("tests")
     def parse_tests(
@@ -127,7 +124,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         """Parse test reports without storing them; print per-file counts (exit 6 if any is rejected)."""
         limits = limits_from(state(ctx).settings.ingest)
         results: list[dict[str, Any]] = []
-        rows: list[list[Any]] = []
+        rows: list[tuple[str, str, str | None, Any]] = []
         rejected = 0
         paths, optional = expand_inputs(files)
         skipped: list[str] = []
@@ -142,13 +139,13 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
                 rejected += 1
                 results.append({"file": str(path), "error": exc.reason})
                 if not json_out:
-                    console(stderr=True).print(f"rejected: {exc}", markup=False, highlight=False)
+                    console(stderr=True).print(f"rejected: {exc}", soft_wrap=True)
                 continue
             summary = report.summary()
-            rows.append(_counts_row(str(path), report.format.value, summary))
+            rows.append(("parsed", str(path), report.format.value, summary))
             if not json_out:
                 for warning in report.warnings:
-                    console(stderr=True).print(f"warning: {path}: {warning}", markup=False, highlight=False)
+                    console(stderr=True).print(f"warning: {path}: {warning}", soft_wrap=True)
             if json_out:
                 results.append({
                     "file": str(path), "format": report.format.value, "summary": to_jsonable(summary),
@@ -158,8 +155,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         if json_out:
             print_json(results)
         else:
-            columns = ["file", "format", "tests", "passed", "failed", "errors", "skipped", "results", "time s"]
-            console().print(table(None, columns, rows))
+            views.file_summaries(console(), rows)
             say_skipped(skipped)
         if rejected:
             raise typer.Exit(InputError.exit_code)
@@ -196,40 +192,37 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
                                           optional=optional)
         else:
             outcomes = ingest_batched(st, project, inputs, meta, optional=optional)
-        _print_outcomes(outcomes, json_out)
+        _print_outcomes(outcomes, json_out, meta.run_id)
         if any(o.status is FileStatus.REJECTED for o in outcomes):
             raise typer.Exit(InputError.exit_code)
 
 
-def _print_outcomes(outcomes: list[FileOutcome], json_out: bool) -> None:
+def _print_outcomes(outcomes: list[FileOutcome], json_out: bool, meta_run: str | None = None) -> None:
     if json_out:
         print_json(outcomes)
         return
     out = console()
-    rows = []
-    for o in outcomes:
-        if o.status is FileStatus.SKIPPED:
-            continue
-        if o.summary is not None:
-            rows.append([o.status.value, *_counts_row(o.source, o.format.value if o.format else "", o.summary)[:-1]])
-        else:
-            rows.append([o.status.value, o.source, "", "", "", "", "", "", ""])
-    columns = ["status", "file", "format", "tests", "passed", "failed", "errors", "skipped", "results"]
-    out.print(table(None, columns, rows))
+    views.file_summaries(out, [(o.status.value, o.source, o.format.value if o.format else None, o.summary)
+                               for o in outcomes if o.status not in (FileStatus.REJECTED, FileStatus.SKIPPED)])
     say_skipped([o.source for o in outcomes if o.status is FileStatus.SKIPPED])
     for o in outcomes:
         if o.status is FileStatus.DUPLICATE:
-            out.print(f"{o.source}: {o.reason}; stored once", markup=False, highlight=False)
+            views.card(out, o.source, [f"{o.reason}; stored once"])
         elif o.status is FileStatus.REJECTED:
-            console(stderr=True).print(f"rejected: {o.source}: {o.reason}", markup=False, highlight=False)
-        for warning in o.warnings:
-            out.print(f"warning: {o.source}: {warning}", markup=False, highlight=False)
+            console(stderr=True).print(f"rejected: {o.source}: {o.reason}", soft_wrap=True)
+        if o.warnings:
+            views.card(out, o.source, [f"warning: {w}" for w in o.warnings])
     done = [o for o in outcomes if o.status is FileStatus.INGESTED]
     results = sum(o.summary.attempts for o in done if o.summary)
     out.print(
         f"{len(done)} ingested ({results} results), "
         f"{sum(o.status is FileStatus.DUPLICATE for o in outcomes)} already stored, "
         f"{sum(o.status is FileStatus.REJECTED for o in outcomes)} rejected"
-        + (f"; run {done[0].run_id}" if done else ""),
+        + (f"; stored as {_run_name(meta_run, done[0].run_id)}" if done else ""),
         markup=False, highlight=False,
     )
+
+
+def _run_name(ci_run_id: str | None, run_id: int | None) -> str:
+    """The run as users name it: its CI run id, else Argus's own id written ``#12``."""
+    return f"CI run {ci_run_id}" if ci_run_id else f"#{run_id}"

@@ -8,6 +8,7 @@ from typing import Any
 
 from argus.analysis.insights.schemas import InsightView
 from argus.cli.demo.analyse import ProjectFindings
+from argus.cli.render import probability, review_words
 from argus.report.markdown import cell, code
 
 
@@ -46,10 +47,8 @@ def _size(value: Any) -> str:
 
 
 def _evidence_line(v: InsightView) -> str:
-    if not v.evidence:
-        return ""
-    ev = v.evidence[0]
-    return f"{ev.ref_type} {ev.ref_id}: {ev.detail}"
+    """The strongest evidence in words (the run behind it is in `argus flaky show`, by CI run id)."""
+    return v.evidence[0].detail if v.evidence else ""
 
 
 def _insight_table(
@@ -89,10 +88,10 @@ def project_section(f: ProjectFindings, score: Score | None, db_hint: str) -> li
             lambda v: [
                 v.id,
                 v.subject_label or v.subject_id,
-                _pct(v.confidence),
+                probability(v.confidence),
                 (v.data.get("category") or {}).get("name", "—"),
-                v.action or "—",
-                v.review_tier,
+                (v.action or "—").replace("_", " "),
+                review_words(v.review_tier),
                 _evidence_line(v),
             ],
             project=f.project, db_url=db_hint,
@@ -103,7 +102,7 @@ def project_section(f: ProjectFindings, score: Score | None, db_hint: str) -> li
             f.broken,
             6,
             ["id", "test", "confidence", "summary"],
-            lambda v: [v.id, v.subject_label or v.subject_id, _pct(v.confidence), v.summary],
+            lambda v: [v.id, v.subject_label or v.subject_id, probability(v.confidence), v.summary],
             project=f.project, db_url=db_hint,
         )
     out += ["", f"### Failure clusters: {len(f.clusters)} (novel in the latest run: {len(f.novel)})", ""]
@@ -182,7 +181,7 @@ def document(
         "```bash",
         f"export ARGUS_DATABASE_URL={db_url}",
         f"argus insights list -p {proj}",
-        f"argus insights show {iid} -p {proj}   # claims, evidence rows, review tier",
+        f"argus insights show {iid} -p {proj}   # claims, evidence, who should review it",
         f"argus flaky list -p {proj}",
         f"argus failures list -p {proj}",
         f"argus changes list -p {proj}",
