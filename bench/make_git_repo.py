@@ -263,7 +263,7 @@ def generate(dest: Path, commits: int, seed: int, style: str = "plain") -> None:
     if dest.exists():
         shutil.rmtree(dest)
     subprocess.run(["git", "init", "-q", "-b", "main", str(dest)], check=True)
-    marks = dest / ".git" / "argus-marks"
+    marks = dest.resolve() / ".git" / "argus-marks"  # fast-import runs in dest: a relative path would be dest/dest/...
     proc = subprocess.Popen(["git", "-C", str(dest), "fast-import", "--quiet", f"--export-marks={marks}"],
                             stdin=subprocess.PIPE)
     assert proc.stdin is not None

@@ -110,3 +110,19 @@ def test_implausible_durations_are_dropped_with_a_warning() -> None:
     assert report.warnings == ("1 test case(s) with an implausible duration (up to 999,638,317 s, over 86,400 s) "
                                "stored without a duration: wrong unit in the report?",)
     assert report.summary().time_s == 1.5
+
+
+def test_go_1_24_build_failure_is_one_error_case_of_its_package() -> None:
+    # Go >= 1.24: the build's output comes as build-output/build-fail events keyed by ImportPath
+    # ("pkg [pkg.test]"), then the package's own fail event names it in FailedBuild.
+    lines = (b'{"ImportPath":"ex.com/m [ex.com/m.test]","Action":"build-output","Output":"# ex.com/m\\n"}\n'
+             b'{"ImportPath":"ex.com/m [ex.com/m.test]","Action":"build-output","Output":"./a_test.go:5:2: undefined: foo\\n"}\n'
+             b'{"ImportPath":"ex.com/m [ex.com/m.test]","Action":"build-fail"}\n'
+             b'{"Action":"start","Package":"ex.com/m"}\n'
+             b'{"Action":"output","Package":"ex.com/m","Output":"FAIL\\tex.com/m [build failed]\\n"}\n'
+             b'{"Action":"fail","Package":"ex.com/m","Elapsed":0,"FailedBuild":"ex.com/m [ex.com/m.test]"}\n'
+             b'{"Action":"run","Package":"ex.com/n","Test":"TestOK"}\n'
+             b'{"Action":"pass","Package":"ex.com/n","Test":"TestOK","Elapsed":0.01}\n')
+    report = parse_report_bytes(lines)
+    assert _cases(report) == {"ex.com/m::(package)": (Outcome.ERROR, 0.0, "./a_test.go:5:2: undefined: foo"),
+                              "ex.com/n::TestOK": (Outcome.PASSED, 0.01, None)}

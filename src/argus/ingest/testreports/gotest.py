@@ -8,8 +8,10 @@ panic or ``-timeout`` killed the binary) is an error. Subtests (``TestX/case``) 
 as go-junit-report and gotestsum count them; the parent is kept too. Suite and class are the package
 path, so identities equal those of gotestsum's JUnit XML (``<package>::<Test>``). A package that
 failed without any failing test (build failure, panic outside a test, ``TestMain`` exit) gives one
-error case named :data:`PACKAGE_CASE` with the package output. Output lines become ``stdout``; a
-failure's message is its first output line that is not a ``=== RUN``/``--- FAIL`` marker.
+error case named :data:`PACKAGE_CASE` with the package output (Go >= 1.24's build events, keyed by
+the build's ImportPath, join the package whose ``fail`` names that build in ``FailedBuild``). Output
+lines become ``stdout``; a failure's message is its first output line that is not a ``=== RUN``/
+``--- FAIL`` marker.
 
 Lines that do not start with ``{`` (stderr interleaved by ``2>&1``) are skipped with a warning; a line
 starting with ``{`` that is not JSON rejects the file.
@@ -61,6 +63,7 @@ def parse_go_test_lines(lines: list[bytes], source: str, limits: Limits) -> Pars
     """Parse the event lines of ``go test -json``."""
     tests: dict[tuple[str, str], _Test] = {}
     packages: dict[str, _Test] = {}
+    built_by: dict[str, str] = {}  # Go >= 1.24: build ImportPath ("pkg [pkg.test]") -> package whose fail names it
     out_limit = limits.max_output_chars
     timestamp = None
     skipped_lines = 0
@@ -94,6 +97,8 @@ def parse_go_test_lines(lines: list[bytes], source: str, limits: Limits) -> Pars
                 test = packages[package] = _Test()
             if action == "build-fail":
                 action = "fail"
+            if isinstance(event.get("FailedBuild"), str):
+                built_by[event["FailedBuild"]] = package
         if action in _DONE:
             test.outcome = _DONE[action]
             test.elapsed = _elapsed(event.get("Elapsed"))
@@ -102,6 +107,9 @@ def parse_go_test_lines(lines: list[bytes], source: str, limits: Limits) -> Pars
             if isinstance(text, str) and test.size < out_limit:
                 test.output.append(text)
                 test.size += len(text)
+    for build, package in built_by.items():  # one build failure is one error case, of the package it broke
+        if build != package and (built := packages.pop(build, None)) is not None:
+            packages[package].output[:0] = built.output
     collector = CaseCollector(limits)
     failed_packages = set()
     for (package, name), test in tests.items():
