@@ -128,3 +128,14 @@ def test_markdown_helpers_escape_for_github() -> None:
     text = "\n".join(f"line {i}" for i in range(100))
     cut = truncate(text, limit=100, footer="END")
     assert len(cut) <= 100 and cut.endswith("END") and "truncated" in cut
+
+
+def test_markdown_known_flaky_failure_is_not_called_new() -> None:
+    """A failure of a known-flaky test does not block; the table must not call it "new in this build"."""
+    flaky = TestFailure(1, "tests/test_net.py::test_retry", 77, "TimeoutError", 12, "TimeoutError", known_flaky=True)
+    real = TestFailure(2, "tests/test_cart.py::test_total", 78, "AssertionError", 13, "AssertionError", known_flaky=False)
+    md = gate.to_markdown(outcome(failures=(flaky, real)))
+    row = {ln.split("|")[1].strip(): ln for ln in md.splitlines() if ln.startswith("| `tests/")}
+    assert "known flaky: not blocking" in row["`tests/test_net.py::test_retry`"]
+    assert "new in this build" not in row["`tests/test_net.py::test_retry`"]
+    assert "❌ new in this build" in row["`tests/test_cart.py::test_total`"]

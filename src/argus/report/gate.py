@@ -155,7 +155,8 @@ def to_markdown(o: GateOutcome, *, details_url: str | None = None) -> str:
         lines += table(["Test", "Cluster", "Message", "Flaky?", "New?"], [
             [code(f.name, 120), cell(f.cluster_label or "—", 80), cell(f.message or "—", 160),
              "unknown" if f.known_flaky is None else "known flaky" if f.known_flaky else "no",
-             already_failing_text(f, o.default_branch, True) or "❌ new in this build"]
+             already_failing_text(f, o.default_branch, True)
+             or ("⚠️ known flaky: not blocking" if f.known_flaky else "❌ new in this build")]
             for f in failing
         ])
         if len(o.failures) > _MAX_ROWS:
