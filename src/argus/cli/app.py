@@ -12,11 +12,12 @@ from functools import cache
 from typing import Any
 
 import typer
+from typer import _click
 
 from argus import __version__
 from argus.cli.context import CliState
 from argus.cli.lazy import ROOT_SETTINGS, CommandGroups, IngestGroup, ParseGroup, RootGroup
-from argus.core.errors import ArgusError
+from argus.core.errors import ArgusError, InputError
 
 __all__ = ["CommandGroups", "build_app", "main", "run"]
 
@@ -88,8 +89,20 @@ def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) ->
 
         console(stderr=True).print("aborted")
         return 130
+    except _click.exceptions.UsageError as exc:
+        if debug:
+            raise
+        if isinstance(exc, _click.exceptions.NoArgsIsHelpError):
+            exc.show()  # a bare group: its help, as asked
+            return exc.exit_code
+        from argus.cli.output import console, styled
+
+        where = exc.ctx.command_path if exc.ctx is not None else "argus"
+        message = " ".join(f"{exc.format_message()} (see `{where} --help`)".split())
+        console(stderr=True).print(styled(("error:", "bold red"), f" {where}: {message}"), soft_wrap=True)
+        return InputError.exit_code
     except Exception as exc:
-        # usage errors (bad option values ...) come from the click that typer bundles
+        # other click errors (e.g. a file that cannot be opened) from the click that typer bundles
         show = getattr(exc, "show", None)
         if show is not None and isinstance(getattr(exc, "exit_code", None), int) and not debug:
             show()

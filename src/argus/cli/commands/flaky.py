@@ -9,6 +9,7 @@ import typer
 
 from argus.analysis.flaky.export import ExportFormat, export, write_export
 from argus.analysis.flaky.insights import data_of
+from argus.analysis.flaky.schemas import LifecycleState
 from argus.analysis.flaky.service import analyze
 from argus.analysis.flaky.views import list_tests, quarantine_list, set_state, show_test
 from argus.cli import validate
@@ -94,6 +95,8 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         kinds = {None: None, "flaky": "flaky_test", "broken": "broken_test"}
         if kind not in kinds:
             raise InputError(f"--kind {kind!r}: use flaky or broken")
+        if lifecycle is not None and lifecycle not in set(LifecycleState):
+            raise InputError(f"--state {lifecycle!r}: use {', '.join(LifecycleState)}")
         with state(ctx).project_session(project) as (s, _):
             items = list_tests(s, kind=kinds[kind], state=lifecycle, min_probability=min_probability, limit=limit)
         if json_out:
