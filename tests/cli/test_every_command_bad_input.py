@@ -121,3 +121,27 @@ def test_bad_value_or_unknown_id_is_one_line_documented_code(
     args, expected = BAD[path]
     code, err = run(capsys, [*path, *args])
     assert_one_line(code, err, expected)
+
+
+def test_sqlite_write_lock_held_past_every_retry_is_one_line_exit_3(
+        capsys: pytest.CaptureFixture[str], shop: None, cli_env: dict[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer (e.g. `ingest git` on a long history) holds SQLite's write lock: one line, exit 3."""
+    if not cli_env["ARGUS_DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    import sqlite3
+
+    import argus.core.db
+
+    monkeypatch.setattr(argus.core.db, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    (tmp_path / "r.xml").write_text('<testsuite><testcase classname="c" name="t"/></testsuite>')
+    holder = sqlite3.connect(cli_env["ARGUS_DATABASE_URL"].removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        code, err = run(capsys, ["ingest", "tests", "r.xml", "-p", "shop"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_one_line(code, err, 3)
+    assert "locked" in err and "ingest git" in err
+    assert run(capsys, ["ingest", "tests", "r.xml", "-p", "shop"])[0] == 0  # nothing half-written blocks a re-run

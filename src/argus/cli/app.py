@@ -17,7 +17,7 @@ from typer import _click
 from argus import __version__
 from argus.cli.context import CliState
 from argus.cli.lazy import ROOT_SETTINGS, CommandGroups, IngestGroup, ParseGroup, RootGroup
-from argus.core.errors import ArgusError, InputError
+from argus.core.errors import ArgusError, DatabaseUnavailableError, InputError
 
 __all__ = ["CommandGroups", "build_app", "main", "run"]
 
@@ -63,6 +63,20 @@ def _command() -> Any:
     return typer.main.get_command(build_app())
 
 
+_TRANSIENT_HINT = (
+    "the database stayed locked by another writer (SQLite: another Argus command, e.g. `argus ingest git`, "
+    "holds the write lock; PostgreSQL: a deadlock) after every retry; run the command again when that one "
+    "has finished"
+)
+
+
+def _print_error(message: str, code: int) -> int:
+    from argus.cli.output import console, styled
+
+    console(stderr=True).print(styled(("error:", "bold red"), f" {' '.join(message.split())}"), soft_wrap=True)
+    return code
+
+
 def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) -> int:
     """Entry point: run the app, turning Argus errors into one line and an exit code.
 
@@ -102,6 +116,11 @@ def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) ->
         console(stderr=True).print(styled(("error:", "bold red"), f" {where}: {message}"), soft_wrap=True)
         return InputError.exit_code
     except Exception as exc:
+        if type(exc).__module__.startswith("sqlalchemy") and not debug:
+            from argus.core.db import is_transient
+
+            if is_transient(exc):  # retried already (CliState.in_project): say so in one line
+                return _print_error(_TRANSIENT_HINT, DatabaseUnavailableError.exit_code)
         # other click errors (e.g. a file that cannot be opened) from the click that typer bundles
         show = getattr(exc, "show", None)
         if show is not None and isinstance(getattr(exc, "exit_code", None), int) and not debug:
