@@ -157,5 +157,5 @@ def test_tokens(capsys: pytest.CaptureFixture[str], cli_env: dict[str, str]) -> 
     code, out, _ = run(capsys, "tokens", "list", "--json")
     assert created["secret"] not in out
     assert run(capsys, "tokens", "revoke", str(created["token"]["id"]))[0] == 0
-    code, _, _err = run(capsys, "tokens", "create", "x", "--role", "emperor")
-    assert code == 2
+    code, _, err = run(capsys, "tokens", "create", "x", "--role", "emperor")
+    assert code == 6 and err.count("\n") == 1 and "--role" in err  # usage errors: one line, bad input

@@ -12,11 +12,12 @@ from functools import cache
 from typing import Any
 
 import typer
+from typer import _click
 
 from argus import __version__
 from argus.cli.context import CliState
 from argus.cli.lazy import ROOT_SETTINGS, CommandGroups, IngestGroup, ParseGroup, RootGroup
-from argus.core.errors import ArgusError
+from argus.core.errors import ArgusError, DatabaseUnavailableError, InputError
 
 __all__ = ["CommandGroups", "build_app", "main", "run"]
 
@@ -62,6 +63,20 @@ def _command() -> Any:
     return typer.main.get_command(build_app())
 
 
+_TRANSIENT_HINT = (
+    "the database stayed locked by another writer (SQLite: another Argus command, e.g. `argus ingest git`, "
+    "holds the write lock; PostgreSQL: a deadlock) after every retry; run the command again when that one "
+    "has finished"
+)
+
+
+def _print_error(message: str, code: int) -> int:
+    from argus.cli.output import console, styled
+
+    console(stderr=True).print(styled(("error:", "bold red"), f" {' '.join(message.split())}"), soft_wrap=True)
+    return code
+
+
 def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) -> int:
     """Entry point: run the app, turning Argus errors into one line and an exit code.
 
@@ -88,8 +103,25 @@ def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) ->
 
         console(stderr=True).print("aborted")
         return 130
+    except _click.exceptions.UsageError as exc:
+        if debug:
+            raise
+        if isinstance(exc, _click.exceptions.NoArgsIsHelpError):
+            exc.show()  # a bare group: its help, as asked
+            return exc.exit_code
+        from argus.cli.output import console, styled
+
+        where = exc.ctx.command_path if exc.ctx is not None else "argus"
+        message = " ".join(f"{exc.format_message()} (see `{where} --help`)".split())
+        console(stderr=True).print(styled(("error:", "bold red"), f" {where}: {message}"), soft_wrap=True)
+        return InputError.exit_code
     except Exception as exc:
-        # usage errors (bad option values ...) come from the click that typer bundles
+        if type(exc).__module__.startswith("sqlalchemy") and not debug:
+            from argus.core.db import is_transient
+
+            if is_transient(exc):  # retried already (CliState.in_project): say so in one line
+                return _print_error(_TRANSIENT_HINT, DatabaseUnavailableError.exit_code)
+        # other click errors (e.g. a file that cannot be opened) from the click that typer bundles
         show = getattr(exc, "show", None)
         if show is not None and isinstance(getattr(exc, "exit_code", None), int) and not debug:
             show()

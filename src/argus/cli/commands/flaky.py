@@ -9,6 +9,7 @@ import typer
 
 from argus.analysis.flaky.export import ExportFormat, export, write_export
 from argus.analysis.flaky.insights import data_of
+from argus.analysis.flaky.schemas import LifecycleState
 from argus.analysis.flaky.service import analyze
 from argus.analysis.flaky.views import list_tests, quarantine_list, set_state, show_test
 from argus.analysis.insights.refs import describe_refs
@@ -89,8 +90,8 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         kinds = {None: None, "flaky": "flaky_test", "broken": "broken_test"}
         if kind not in kinds:
             raise InputError(f"--kind {kind!r}: use flaky or broken")
-        if lifecycle is not None and lifecycle not in ("active", "quarantined", "fixed"):
-            raise InputError(f"--state {lifecycle!r}: use active, quarantined or fixed")
+        if lifecycle is not None and lifecycle not in set(LifecycleState):
+            raise InputError(f"--state {lifecycle!r}: use {', '.join(LifecycleState)}")
         if not 0 <= min_probability <= 1:
             raise InputError(f"--min-probability {min_probability:g}: give a probability from 0 to 1 (e.g. 0.8)")
         if limit < 1:

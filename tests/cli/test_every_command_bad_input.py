@@ -1,0 +1,147 @@
+"""Every command, given bad input, prints one line on stderr and exits with a documented code (issue 12 §3).
+
+The command paths are read from the live command tree, so a new command is covered (or this test fails
+until it has a bad-input case below). Documented codes (README "Exit codes"): 2 configuration,
+3 database, 4 schema, 5 not found, 6 bad input (usage errors included).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer import _click
+from typer.core import TyperGroup
+
+from argus.cli.app import _command, main
+
+DOCUMENTED = {2, 3, 4, 5, 6}
+
+
+def _leaves(cmd: _click.Command, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], _click.Command]]:
+    if not isinstance(cmd, TyperGroup):
+        return [(path, cmd)]
+    ctx = _click.Context(cmd, info_name="argus")
+    found = []
+    for name in list(cmd.commands):
+        _, sub, _ = cmd.resolve_command(ctx, [name])
+        assert sub is not None
+        found += _leaves(sub, (*path, name))
+    return found
+
+
+LEAVES = {path: cmd for path, cmd in _leaves(_command())}
+REQUIRED = sorted(path for path, cmd in LEAVES.items() if any(p.required for p in cmd.params))
+
+# one bad value (or unknown id) per command, run against a migrated database holding project "shop"
+BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
+    ("baseline",): (["-p", "shop", "--commit", "abcdef1"], 5),
+    ("calibration",): (["--bins", "abc"], 6),
+    ("changes", "show"): (["-p", "shop", "abcdef1"], 5),
+    ("changes", "list"): (["-p", "shop", "--since", "yesterday-ish"], 6),
+    ("ci-metrics",): (["-p", "shop", "--run-id", "no-such-run"], 5),
+    ("comment",): (["missing.md"], 6),
+    ("config", "show"): (["extra-argument"], 6),
+    ("db", "upgrade"): (["extra-argument"], 6),
+    ("db", "current"): (["extra-argument"], 6),
+    ("dead-letters", "list"): (["--limit", "-5"], 6),
+    ("dead-letters", "show"): (["-p", "shop", "424242"], 5),
+    ("dead-letters", "retry"): (["-p", "shop", "424242"], 5),
+    ("demo",): (["--scale", "galactic"], 6),
+    ("failures", "cluster"): (["missing.log"], 6),
+    ("failures", "analyze"): (["-p", "bad name!"], 6),
+    ("failures", "list"): (["-p", "shop", "--days", "-3"], 6),
+    ("failures", "show"): (["-p", "shop", "424242"], 5),
+    ("feedback",): (["424242", "accept", "-p", "shop"], 5),
+    ("flaky", "analyze"): (["-p", "ghost"], 5),
+    ("flaky", "list"): (["-p", "shop", "--state", "bogus"], 6),
+    ("flaky", "show"): (["-p", "shop", "no.such::test"], 5),
+    ("flaky", "quarantine"): (["-p", "shop", "--format", "cobol"], 6),
+    ("flaky", "set-state"): (["no.such::test", "bogus", "-p", "shop"], 6),
+    ("gate",): (["-p", "shop", "--fail-on", "never"], 6),
+    ("ingest", "coverage"): (["missing.xml", "-p", "shop"], 6),
+    ("ingest", "git"): (["--repo", "no-such-dir", "-p", "shop"], 6),
+    ("ingest", "tests"): (["missing.xml", "-p", "shop"], 6),
+    ("ingest", "vulns"): (["missing.json", "-p", "shop"], 6),
+    ("insights", "list"): (["-p", "shop", "--min-confidence", "high"], 6),
+    ("insights", "show"): (["-p", "shop", "424242"], 5),
+    ("parse", "tests"): (["missing.xml"], 6),
+    ("projects", "list"): (["extra-argument"], 6),
+    ("projects", "create"): (["bad name!"], 6),
+    ("simulate",): (["--out", "sim", "--scale", "galactic"], 6),
+    ("tokens", "create"): (["x", "--role", "emperor"], 6),
+    ("tokens", "list"): (["extra-argument"], 6),
+    ("tokens", "revoke"): (["424242"], 5),
+}
+
+
+def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str]:
+    code = main(argv)
+    _, err = capsys.readouterr()
+    return code, err
+
+
+def assert_one_line(code: int, err: str, expected: int | None = None) -> None:
+    assert "Traceback" not in err and "Usage:" not in err, err
+    assert err.count("\n") == 1 and err.startswith(("error: ", "rejected: ")), err
+    assert code in DOCUMENTED and (expected is None or code == expected), (code, err)
+
+
+@pytest.fixture
+def shop(capsys: pytest.CaptureFixture[str], cli_env: dict[str, str]) -> None:
+    assert main(["db", "upgrade"]) == 0
+    assert main(["projects", "create", "shop"]) == 0
+    capsys.readouterr()
+
+
+def test_every_command_has_a_bad_input_case() -> None:
+    assert len(LEAVES) >= 37
+    assert sorted(BAD) == sorted(LEAVES)
+
+
+@pytest.mark.parametrize("path", sorted(LEAVES), ids=" ".join)
+def test_unknown_option_is_one_line_exit_6(capsys: pytest.CaptureFixture[str], cli_env: dict[str, str],
+                                           path: tuple[str, ...]) -> None:
+    code, err = run(capsys, [*path, "--no-such-option"])
+    assert_one_line(code, err, 6)
+    assert "No such option: --no-such-option" in err and f"argus {' '.join(path)} --help" in err
+
+
+@pytest.mark.parametrize("path", REQUIRED, ids=" ".join)
+def test_missing_required_argument_is_one_line_exit_6(capsys: pytest.CaptureFixture[str], cli_env: dict[str, str],
+                                                      path: tuple[str, ...]) -> None:
+    code, err = run(capsys, list(path))
+    assert_one_line(code, err, 6)
+    assert "Missing" in err
+
+
+@pytest.mark.parametrize("path", sorted(BAD), ids=" ".join)
+def test_bad_value_or_unknown_id_is_one_line_documented_code(
+        capsys: pytest.CaptureFixture[str], shop: None, tmp_path: Path, path: tuple[str, ...]) -> None:
+    args, expected = BAD[path]
+    code, err = run(capsys, [*path, *args])
+    assert_one_line(code, err, expected)
+
+
+def test_sqlite_write_lock_held_past_every_retry_is_one_line_exit_3(
+        capsys: pytest.CaptureFixture[str], shop: None, cli_env: dict[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer (e.g. `ingest git` on a long history) holds SQLite's write lock: one line, exit 3."""
+    if not cli_env["ARGUS_DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    import sqlite3
+
+    import argus.core.db
+
+    monkeypatch.setattr(argus.core.db, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    (tmp_path / "r.xml").write_text('<testsuite><testcase classname="c" name="t"/></testsuite>')
+    holder = sqlite3.connect(cli_env["ARGUS_DATABASE_URL"].removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        code, err = run(capsys, ["ingest", "tests", "r.xml", "-p", "shop"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_one_line(code, err, 3)
+    assert "locked" in err and "ingest git" in err
+    assert run(capsys, ["ingest", "tests", "r.xml", "-p", "shop"])[0] == 0  # nothing half-written blocks a re-run
