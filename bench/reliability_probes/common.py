@@ -17,6 +17,11 @@ from sqlalchemy import Engine, create_engine, text
 COMMAND_TIMEOUT_S = 120.0
 
 
+def sha(name: str) -> str:
+    """A commit SHA (40 hex digits) standing for the build ``name`` ("m0", "pr"): --commit takes hex only."""
+    return name.encode().hex().ljust(40, "0")
+
+
 @dataclass(frozen=True)
 class Result:
     """What one ``argus`` process did."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from reliability_probes.common import ProbeEnv
+from reliability_probes.common import ProbeEnv, sha
 
 
 def _junit(env: ProbeEnv, name: str, failing: set[str], day: int) -> str:
@@ -38,7 +38,7 @@ def _trivy(env: ProbeEnv, name: str) -> str:
 
 
 def _build(env: ProbeEnv, commit: str, branch: str, day: int, failing: set[str], cov: int) -> None:
-    meta = ("--commit", commit, "--branch", branch, "--run-id", f"ci-{commit}")
+    meta = ("--commit", sha(commit), "--branch", branch, "--run-id", f"ci-{commit}")
     for argv in (
         ("ingest", "tests", _junit(env, f"{commit}.xml", failing, day), *meta, "--job", "test"),
         ("ingest", "coverage", _lcov(env, f"{commit}.info", cov), *meta),  # no --job: its own run
@@ -54,7 +54,7 @@ def probe_gate_and_baseline_agree_on_split_artefacts(env: ProbeEnv) -> None:
         _build(env, f"m{i}", "main", 1 + i, set(), cov)
     _build(env, "pr", "feature", 9, set(), 69)
     base = env.run("baseline", "--json")
-    gate = env.run("gate", "--commit", "pr", "--json", "--no-record")
+    gate = env.run("gate", "--commit", sha("pr"), "--json", "--no-record")
     assert base.code == 0 and gate.code == 0, gate.explain()
     b, g = json.loads(base.stdout), json.loads(gate.stdout)
     assert b["baseline"]["coverage_pct"] == g["baseline"]["coverage_pct"] == 71.0, (b, g)
@@ -64,12 +64,12 @@ def probe_gate_and_baseline_agree_on_split_artefacts(env: ProbeEnv) -> None:
 def probe_first_build_and_red_main(env: ProbeEnv) -> None:
     assert env.run("db", "upgrade").code == 0
     _build(env, "m0", "main", 1, {"b"}, 40)
-    first = env.run("gate", "--commit", "m0", "--json", "--no-record")
+    first = env.run("gate", "--commit", sha("m0"), "--json", "--no-record")
     doc = json.loads(first.stdout)
     assert {r["rule"]: r["status"] for r in doc["rules"]}["coverage_drop"] == "skipped", first.explain()
     _build(env, "m1", "main", 2, {"b"}, 40)
     _build(env, "pr", "feature", 3, {"b"}, 40)
-    r = env.run("gate", "--commit", "pr", "--json", "--no-record")
+    r = env.run("gate", "--commit", sha("pr"), "--json", "--no-record")
     doc = json.loads(r.stdout)
     assert r.code == 0 and doc["verdict"] == "warn", r.explain()
-    assert doc["failures"][0]["already_failing"]["since_commit"] == "m0", doc["failures"]
+    assert doc["failures"][0]["already_failing"]["since_commit"] == sha("m0"), doc["failures"]

@@ -189,8 +189,11 @@ def probe_dead_letters_redacted_short_deduplicated(env: ProbeEnv) -> None:
     (folder / "sa-key.json").write_text(SERVICE_KEY)
     (folder / "good.xml").write_text(GOOD)
     lcov = _write(env, "long.info", "SF:a.py\nDA:1," + "9" * 200_000 + "x\nend_of_record\n")
+    # directory mode skips files that are not test reports (nothing stored); named files are dead-lettered
+    _ok(env.run("ingest", "tests", str(folder)), 0)
+    assert env.scalar("SELECT count(*) FROM dead_letter") == 0
     for _ in range(2):
-        _ok(env.run("ingest", "tests", str(folder)), 6)
+        _ok(env.run("ingest", "tests", str(folder / "sa-key.json"), str(folder / "good.xml")), 6)
     _ok(env.run("ingest", "coverage", lcov), 6)
     assert env.scalar("SELECT count(*) FROM dead_letter") == 2
     assert env.scalar("SELECT max(count) FROM dead_letter") == 2

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from reliability_probes.common import COMMAND_TIMEOUT_S, ProbeEnv
+from reliability_probes.common import COMMAND_TIMEOUT_S, ProbeEnv, sha
 
 TOKEN = "ghs_probe_token_0123456789"
 REPO, PR = "acme/shop", 12
@@ -128,16 +128,16 @@ def _lcov(env: ProbeEnv, name: str, covered: int) -> str:
 def _passing_build(env: ProbeEnv) -> None:
     assert env.run("db", "upgrade").code == 0
     for i, cov in enumerate((90, 91, 89)):
-        r = env.run("ingest", "coverage", _lcov(env, f"m{i}.info", cov), "--commit", f"m{i}", "--branch", "main",
+        r = env.run("ingest", "coverage", _lcov(env, f"m{i}.info", cov), "--commit", sha(f"m{i}"), "--branch", "main",
                     "--run-id", f"r{i}")
         assert r.code == 0, r.explain()
-    r = env.run("ingest", "coverage", _lcov(env, "pr.info", 91), "--commit", "pr", "--branch", "feature")
+    r = env.run("ingest", "coverage", _lcov(env, "pr.info", 91), "--commit", sha("pr"), "--branch", "feature")
     assert r.code == 0, r.explain()
 
 
 def _gate_with_comment(env: ProbeEnv, api: str) -> Any:
     env.env.update({"ARGUS_GITHUB_API_URL": api, "GITHUB_TOKEN": TOKEN})
-    return env.run("gate", "--commit", "pr", "--comment", "--pr", str(PR), "--github-repo", REPO, "--no-record")
+    return env.run("gate", "--commit", sha("pr"), "--comment", "--pr", str(PR), "--github-repo", REPO, "--no-record")
 
 
 def _no_token_elsewhere(stranger: Server) -> None:

@@ -42,6 +42,11 @@ SERVICE_ACCOUNT = json.dumps({
     ("DB_PASSWORD=hunter2 other=1", "hunter2"),
     ("<property name='secret' value='x'/> api_key='abc123xyz'", "abc123xyz"),
     (SERVICE_ACCOUNT, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"),
+    ("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF5abcdefSECRET\n-----END PGP PRIVATE KEY BLOCK-----",
+     "lQOYBF5abcdefSECRET"),
+    ("Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123456789", "abcdefghijklmnopqrstuvwxyz0123456789"),
+    ("authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA=="),
+    ('{"headers": {"Authorization": "token 0123456789abcdef0123"}}', "0123456789abcdef0123"),
 ])
 def test_secrets_are_masked(secret: str, leak: str) -> None:
     assert leak not in redact(secret)

@@ -42,7 +42,9 @@ _MASK = "[REDACTED]"
 _SECRET_WORDS = r"(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)"
 _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     # PEM blocks (also when cut off before their END line, and inside JSON strings with \n escapes)
-    (re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.S),
+    # (PGP keys: "PRIVATE KEY BLOCK")
+    (re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?"
+                r"(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)", re.S),
      "[REDACTED PRIVATE KEY]"),
     # JSON fields named like secrets: "private_key": "...", "client_secret": "..." (value possibly cut off)
     (re.compile(r'("[\w.-]*' + _SECRET_WORDS + r'[\w.-]*"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\Z)', re.I | re.S),
@@ -54,6 +56,8 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), _MASK),  # GitLab
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), _MASK),  # Slack
     (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), _MASK),  # JWTs
+    # HTTP credentials: "Authorization: Bearer …" / "Basic …" (the whole rest of the line)
+    (re.compile(r"(\b(?:proxy-)?authorization['\"]?\s*[=:]\s*)[^\n]+", re.I), r"\1" + _MASK),
     # assignments: password=..., SECRET: ..., api_key='...' (env files, YAML, INI, query strings)
     (re.compile(r"(\b[\w.-]*" + _SECRET_WORDS + r"[\w.-]*\s*[=:]\s*)(?:\"[^\"\n]*\"?|'[^'\n]*'?|[^\s,;&<\"']+)",
                 re.I), r"\1" + _MASK),
