@@ -121,6 +121,12 @@ def main(argv: list[str] | None = None, *, cli_state: CliState | None = None) ->
 
             if is_transient(exc):  # retried already (CliState.in_project): say so in one line
                 return _print_error(_TRANSIENT_HINT, DatabaseUnavailableError.exit_code)
+            # anything else the database refused: the driver's first line only, never the SQL or its
+            # parameters (they may hold report content); the transaction was rolled back whole
+            orig = getattr(exc, "orig", None)
+            first = (str(orig) if orig is not None else type(exc).__name__).strip().splitlines() or [""]
+            return _print_error(f"the database refused the command ({first[0][:300]}); nothing of it was "
+                                "stored; run with --debug for the details", DatabaseUnavailableError.exit_code)
         # other click errors (e.g. a file that cannot be opened) from the click that typer bundles
         show = getattr(exc, "show", None)
         if show is not None and isinstance(getattr(exc, "exit_code", None), int) and not debug:
