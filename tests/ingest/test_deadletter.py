@@ -107,3 +107,12 @@ def test_nul_bytes_and_surrogates_never_break_the_dead_letter(project_session: S
     assert "\x00" not in row.reason and len(row.reason) <= REASON_CHARS
     assert row.source_name == "bad\ufffd.xml"
     assert row.excerpt is not None and "\x00" not in row.excerpt
+
+
+def test_yaml_block_scalar_secrets_are_masked_on_every_line() -> None:
+    text = ("svc:\n  name: ci\n  private_key: |\n    MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
+            "    BKcwggSjAgEAAoIBAQC7xyz\n\n    TAILabcdef0123\n  region: eu\n")
+    out = redact(text)
+    for leak in ("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "BKcwggSjAgEAAoIBAQC7xyz", "TAILabcdef0123"):
+        assert leak not in out
+    assert "name: ci" in out and "region: eu" in out

@@ -49,6 +49,10 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     # JSON fields named like secrets: "private_key": "...", "client_secret": "..." (value possibly cut off)
     (re.compile(r'("[\w.-]*' + _SECRET_WORDS + r'[\w.-]*"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\Z)', re.I | re.S),
      r'\1"' + _MASK + '"'),
+    # YAML block scalars named like secrets: "private_key: |" and every more-indented line after it
+    (re.compile(r"^([ \t]*)([\w.-]*" + _SECRET_WORDS + r"[\w.-]*[ \t]*:[ \t]*[|>][-+0-9]*[ \t]*)\n"
+                r"(?:\1[ \t]+\S[^\n]*(?:\n|\Z)|[ \t]*\n)+", re.I | re.M),
+     r"\1\2\n\1  " + _MASK + "\n"),
     # passwords in URLs: scheme://user:password@host (up to the last @ of the line: passwords may hold @)
     (re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]*:)[^\s]*@", re.I), r"\1***@"),
     (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), _MASK),  # AWS access key ids
