@@ -78,7 +78,7 @@ def test_followup_gives_the_in_ingest_links_and_resumes(capped, make_repo, capsy
     assert first["fixes"] == FIXES and first["links"] == 0
     assert links(capsys, "two", fixes) == set()
     # interrupted after the first batch (as by Ctrl-C before the second batch is stored)
-    part = run_json(capsys, ["ingest", "szz", "-p", "two", "--batch", "3", "--max-fixes", "3"])
+    part = run_json(capsys, ["ingest", "szz", "-p", "two", "--batch", "4", "--max-fixes", "3"])
     assert (part["pending_before"], part["fixes"], part["batches"], part["remaining"]) == (FIXES, 3, 1, FIXES - 3)
     done = links(capsys, "two", fixes)
     bulk = run_json(capsys, ["changes", "list", "-p", "two", "--limit", "1000"])[-1]["sha"]
@@ -105,7 +105,7 @@ def test_followup_progress_and_incremental_ingest(capped, make_repo, capsys):
     assert main(["ingest", "szz", "-p", "p", "--batch", "4", "--progress"]) == 0
     captured = capsys.readouterr()
     assert "SZZ: 10/10 fixes done (100%)" in captured.err
-    assert "SZZ: 10 fixes in 3 batches" in captured.out and "0 fixes still pending" in captured.out
+    assert "SZZ: 10 fixes in 3 batch(es)" in captured.out and "0 fixes still pending" in captured.out
     # a later fix blaming the over-blamed bulk commit links nothing to it (the flag persists)
     r.write("mod3.py", "".join(f"{line}\n" for line in ["mod3 line 0", "feature 3 repaired", "feature 7 repaired",
                                                          "mod3 line 3", "x", "y", "mod3 line 6", "z"]))

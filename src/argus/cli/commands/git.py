@@ -156,8 +156,8 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
         batch: int = typer.Option(50, "--batch", min=1, max=10_000, help="Fixes per batch; each batch is "
                                   "committed on its own, so an interruption loses at most one."),
-        max_fixes: int | None = typer.Option(None, "--max-fixes", min=1, help="Stop after about this many "
-                                             "fixes (whole batches); a later run continues."),
+        max_fixes: int | None = typer.Option(None, "--max-fixes", min=1, help="Stop after this many fixes; "
+                                             "a later run continues."),
         progress: bool | None = typer.Option(None, "--progress/--no-progress", show_default=False,
                                              help="Show progress (fixes done) on stderr [default: when stderr "
                                              "is a terminal]."),
@@ -232,7 +232,7 @@ def _run_szz(ctx: typer.Context, repo: Path | None, project: str | None, batch: 
             while result.fixes < limit:
                 if reporter is not None:
                     reporter("szz-done", result.fixes, limit)
-                todo = st.in_project(project, lambda s, p: job.select(s, batch))
+                todo = st.in_project(project, lambda s, p: job.select(s, min(batch, limit - result.fixes)))
                 if not todo.fixes:
                     break
                 links, stats = job.blame(todo)
@@ -252,7 +252,7 @@ def _run_szz(ctx: typer.Context, repo: Path | None, project: str | None, batch: 
     if not pending:
         out.print("SZZ: nothing to do, every stored fix has been through SZZ already", markup=False)
         return
-    out.print(f"SZZ: {result.fixes} fixes in {result.batches} batches, {result.links} links "
+    out.print(f"SZZ: {result.fixes} fixes in {result.batches} batch(es), {result.links} links "
               f"({result.links_unresolved} to commits not ingested); not blamed: {result.fixes_tangled} tangled "
               f"(> {st.settings.git.szz_max_files} source files), {result.fixes_no_source} without source lines "
               "to blame", markup=False)
