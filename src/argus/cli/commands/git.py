@@ -1,9 +1,10 @@
-"""``argus ingest git`` (history, features, SZZ labels) and ``argus changes show|list``."""
+"""``argus ingest git`` (history, features, SZZ labels), ``argus ingest szz`` and ``argus changes show|list``."""
 
 from __future__ import annotations
 
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -16,11 +17,18 @@ from argus.ingest.git.queries import change_detail, list_changes, parse_since
 from argus.ingest.git.service import ingest_git
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from argus.cli.app import CommandGroups
+    from argus.ingest.git.labels import LabelOutcome
     from argus.ingest.git.queries import ChangeDetail
+    from argus.ingest.git.szz import InducingLink
+    from argus.ingest.git.szz_followup import SzzBatch, SzzFollowUp
+    from argus.store.models import Project
 
 
-_PROGRESS_LABELS = {"commits": ("reading history", "commits"), "szz": ("SZZ", "fixes blamed")}
+_PROGRESS_LABELS = {"commits": ("reading history", "commits"), "szz": ("SZZ", "fixes blamed"),
+                    "szz-done": ("SZZ", "fixes done")}
 
 
 class _Progress:
@@ -140,6 +148,24 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             out.print(f"note: {note}", markup=False)
         out.print(f"took {result.seconds.get('total', 0.0):.2f} s", markup=False)
 
+    @groups.ingest.command("szz")
+    def ingest_szz_cmd(
+        ctx: typer.Context,
+        repo: Path | None = typer.Option(None, "--repo", help="Repository (default: the project's stored path, "
+                                         "else the current directory)."),
+        project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+        batch: int = typer.Option(50, "--batch", min=1, max=10_000, help="Fixes per batch; each batch is "
+                                  "committed on its own, so an interruption loses at most one."),
+        max_fixes: int | None = typer.Option(None, "--max-fixes", min=1, help="Stop after this many fixes; "
+                                             "a later run continues."),
+        progress: bool | None = typer.Option(None, "--progress/--no-progress", show_default=False,
+                                             help="Show progress (fixes done) on stderr [default: when stderr "
+                                             "is a terminal]."),
+        json_out: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Label bug-inducing commits (SZZ) of fixes not processed yet, in committed batches (resumable)."""
+        _run_szz(ctx, repo, project, batch, max_fixes, progress, json_out)
+
     @changes.command("show")
     def changes_show(
         ctx: typer.Context,
@@ -181,3 +207,57 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             line(out, f"{r.sha[:12]}  {r.committer_time:%Y-%m-%d %H:%M}" + (f"  [{flags}]" if flags else ""))
             para(out, f"{r.summary} — {r.author}; {r.files} files +{r.lines_added} -{r.lines_deleted}"
                       + (f"; blamed by {r.fixed_later} later fix(es)" if r.fixed_later else ""), "  ")
+
+
+def _store(job: SzzFollowUp, todo: SzzBatch, links: list[InducingLink], session: Session, _: Project) -> LabelOutcome:
+    return job.store(session, todo, links)
+
+
+def _run_szz(ctx: typer.Context, repo: Path | None, project: str | None, batch: int, max_fixes: int | None,
+             progress: bool | None, json_out: bool) -> None:
+    """Blame pending fixes batch by batch: read (short), blame (no transaction), store and commit."""
+    from argus.ingest.git.szz_followup import SzzFollowUp, SzzRunResult, count_pending, count_stored
+
+    st = state(ctx)
+    started = time.perf_counter()
+    stored_path, pending, commits = st.in_project(project, lambda s, p: (
+        p.repo_path, count_pending(s), count_stored(s)))
+    path = repo or (Path(stored_path) if stored_path else Path.cwd())
+    result = SzzRunResult(repo=str(path), pending_before=pending)
+    live = sys.stderr.isatty()
+    reporter = _Progress(sys.stderr, live) if (live if progress is None else progress) and pending else None
+    limit = min(pending, max_fixes) if max_fixes is not None else pending
+    try:
+        with SzzFollowUp(path, st.settings.git, stored_commits=commits) as job:
+            while result.fixes < limit:
+                if reporter is not None:
+                    reporter("szz-done", result.fixes, limit)
+                todo = st.in_project(project, lambda s, p: job.select(s, min(batch, limit - result.fixes)))
+                if not todo.fixes:
+                    break
+                links, stats = job.blame(todo)
+                outcome = st.in_project(project, partial(_store, job, todo, links))
+                result.add(todo, job.blamed, outcome, stats)
+            if reporter is not None and result.fixes:
+                reporter("szz-done", result.fixes, result.fixes)
+    finally:
+        if reporter is not None:
+            reporter.end_line()
+    result.remaining = st.in_project(project, lambda s, p: count_pending(s))
+    result.seconds["total"] = time.perf_counter() - started
+    if json_out:
+        print_json(result)
+        return
+    out = console()
+    if not pending:
+        out.print("SZZ: nothing to do, every stored fix has been through SZZ already", markup=False)
+        return
+    out.print(f"SZZ: {result.fixes} fixes in {result.batches} batch(es), {result.links} links "
+              f"({result.links_unresolved} to commits not ingested); not blamed: {result.fixes_tangled} tangled "
+              f"(> {st.settings.git.szz_max_files} source files), {result.fixes_no_source} without source lines "
+              "to blame", markup=False)
+    if result.over_blamed:
+        out.print(f"note: {len(result.over_blamed)} commits were blamed by more than "
+                  f"{st.settings.git.szz_max_fixes_per_inducing} fixes: their links were removed", markup=False)
+    out.print(f"{result.remaining} fixes still pending" + (" (run `argus ingest szz` again to continue)"
+              if result.remaining else "") + f"; took {result.seconds['total']:.2f} s", markup=False)

@@ -9,7 +9,10 @@ Two plausibility rules after da Costa et al. (2017): a candidate authored *after
 authored cannot have caused the bug the fix was written for (it reached the fix's ancestry by a
 rebase) and is dropped; a commit blamed by more than ``max_fixes_per_inducing`` distinct fixes —
 stored ones included — is almost always a bulk import, a move or a reformatting, not the cause of
-that many bugs: its links are removed and the commit is named in the result.
+that many bugs: its links are removed, the commit is named in the result and flagged
+(``Commit.szz_over_blamed``), so later passes (an incremental ingest, the next batch of ``argus
+ingest szz``) link nothing more to it — the cap gives the same links in one pass or in batches.
+Every fix handed in is marked as considered (``Commit.szz_done_at``), links or not.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from argus.core.clock import utcnow
 from argus.ingest.git.szz import InducingLink, SzzStats
 from argus.store.models import BugLink, Commit
 from argus.store.session import current_project_id
@@ -37,6 +41,7 @@ class LabelOutcome:
     unresolved: int = 0  # links to commits that are not stored
     later_than_fix: int = 0  # candidates authored after the fix (dropped)
     over_blamed: list[str] = field(default_factory=list)  # shas blamed by too many fixes (links removed)
+    to_over_blamed: int = 0  # links dropped because an earlier pass found their inducing commit over-blamed
     stats: SzzStats = field(default_factory=SzzStats)
 
 
@@ -58,11 +63,16 @@ def label_fixes(
     links = [link for link in links if link.fix_sha in fix_ids]
     wanted = sorted({link.inducing_sha for link in links} | set(fix_ids))
     known: dict[str, tuple[int, Any]] = {}
+    flagged: set[str] = set()
     for i in range(0, len(wanted), 500):
         rows = session.execute(
-            select(Commit.sha, Commit.id, Commit.author_time).where(Commit.sha.in_(wanted[i : i + 500]))
+            select(Commit.sha, Commit.id, Commit.author_time, Commit.szz_over_blamed)
+            .where(Commit.sha.in_(wanted[i : i + 500]))
         )
-        known.update({sha: (cid, when) for sha, cid, when in rows})
+        for sha, cid, when, over in rows:
+            known[sha] = (cid, when)
+            if over:
+                flagged.add(sha)
     project_id = current_project_id(session)
     rows_out: dict[tuple[int, int, str], dict[str, Any]] = {}
     for link in links:
@@ -74,6 +84,9 @@ def label_fixes(
         if fix_when is not None and _naive(inducing[1]) > _naive(fix_when):
             out.later_than_fix += 1
             continue
+        if link.inducing_sha in flagged:
+            out.to_over_blamed += 1
+            continue
         key = (fix_ids[link.fix_sha], inducing[0], link.path)
         row = rows_out.get(key)
         if row is None:
@@ -82,8 +95,10 @@ def label_fixes(
         else:
             row["lines"] = sorted(set(row["lines"]) | set(link.lines))
     ids = list(fix_ids.values())
+    now = utcnow()
     for i in range(0, len(ids), 500):
         session.execute(delete(BugLink).where(BugLink.fix_commit_id.in_(ids[i : i + 500])))
+        session.execute(update(Commit).where(Commit.id.in_(ids[i : i + 500])).values(szz_done_at=now))
     if rows_out:
         session.execute(insert(BugLink), list(rows_out.values()))
     if max_fixes_per_inducing > 0:
@@ -112,6 +127,7 @@ def _remove_over_blamed(session: Session, inducing_ids: set[int], limit: int) ->
     if not over:
         return []
     session.execute(delete(BugLink).where(BugLink.inducing_commit_id.in_(over)))
+    session.execute(update(Commit).where(Commit.id.in_(over)).values(szz_over_blamed=True))
     return sorted(session.scalars(select(Commit.sha).where(Commit.id.in_(over))))
 
 

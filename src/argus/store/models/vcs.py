@@ -14,7 +14,13 @@ from argus.store.session import ProjectOwned
 
 
 class Commit(ProjectOwned, Base):
-    """One commit; ``present`` turns false when a force-push removed it from the ingested branch."""
+    """One commit; ``present`` turns false when a force-push removed it from the ingested branch.
+
+    ``szz_done_at`` is set on a fix once SZZ has considered it (blamed, or skipped as tangled or
+    without source lines): ``argus ingest szz`` blames the fixes where it is still null.
+    ``szz_over_blamed`` marks a commit blamed by more than ``git.szz_max_fixes_per_inducing`` fixes:
+    its links were removed and later SZZ batches link nothing to it.
+    """
 
     __tablename__ = "commit"
     __table_args__ = (
@@ -40,6 +46,8 @@ class Commit(ProjectOwned, Base):
     is_fix: Mapped[bool] = mapped_column(Boolean, default=False)
     present: Mapped[bool] = mapped_column(Boolean, default=True)
     branch: Mapped[str | None] = mapped_column(String(255))
+    szz_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    szz_over_blamed: Mapped[bool | None] = mapped_column(Boolean)  # null = not over-blamed (bulk COPY omits it)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 04:00:36.613056
+Create Date: 2026-11-28 04:18:38.558499
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ def upgrade() -> None:
     sa.Column('is_fix', sa.Boolean(), nullable=False),
     sa.Column('present', sa.Boolean(), nullable=False),
     sa.Column('branch', sa.String(length=255), nullable=True),
+    sa.Column('szz_done_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('szz_over_blamed', sa.Boolean(), nullable=True),
     sa.Column('ingested_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_commit_project_id_project'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_commit')),
