@@ -54,10 +54,16 @@ def _evidence_line(v: InsightView) -> str:
 def _insight_table(
     views: Sequence[InsightView], limit: int, columns: Sequence[str], row: Any, *, project: str, db_url: str
 ) -> list[str]:
-    """A Markdown table of the first ``limit`` insights; the "more" hint is a command that works as shown."""
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    """A Markdown list of the first ``limit`` insights, one card each: the insight id and the subject (a
+    test id or cluster, whole: never cut, so it can be pasted into ``argus flaky show``) on the first
+    line, the other columns as "name value" pairs below. Reads at 80 columns in a CI log as well as on
+    GitHub. The "more" hint is a command that works as shown."""
+    lines: list[str] = []
     for v in views[:limit]:
-        lines.append("| " + " | ".join(_cell(c) for c in row(v)) + " |")
+        values = [str(x) for x in row(v)]
+        lines.append(f"- **#{_cell(values[0])}** {code(values[1], 10_000).replace(chr(92) + '|', '|')}  ")
+        details = "; ".join(f"{name} {_cell(val)}" for name, val in zip(columns[2:], values[2:], strict=True))
+        lines.append(f"  {details}")
     if len(views) > limit:
         lines.append(
             f"\n…and {len(views) - limit} more: "
