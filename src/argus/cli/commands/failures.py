@@ -77,7 +77,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     ) -> None:
         """Cluster stored failures that have no cluster yet (incremental) and emit insights."""
         st = state(ctx)
-        with st.project_session(project, create=True) as (s, _):
+        with st.project_session(project) as (s, _):  # like `flaky analyze`: an unknown project is exit 5
             summary = analyze_failures(s, st.settings.clusters, emit_insights=not no_insights)
         if json_out:
             print_json(summary)

@@ -224,8 +224,10 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         project: str | None = typer.Option(None, "--project", "-p"),
         out: Path | None = typer.Option(None, "--out", help="Write it as JSON (e.g. ci_metrics/quality_metrics.json)."),
         json_out: bool = typer.Option(False, "--json"),
-        commit: str | None = typer.Option(None, "--commit", help="Show the baseline this build is judged against."),
-        run_id: str | None = typer.Option(None, "--run-id", help="Same, naming the build by its CI run id."),
+        commit: str | None = typer.Option(None, "--commit", callback=commit_sha,
+                                          help="Show the baseline this build is judged against."),
+        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id"),
+                                          help="Same, naming the build by its CI run id."),
     ) -> None:
         """The rolling baseline the gate uses: the last N green builds on the default branch.
 
