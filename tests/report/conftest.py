@@ -20,6 +20,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
+from .fakehttp import JsonHandler
+
 TOKEN = "ghs_testtoken123"
 
 
@@ -59,19 +61,8 @@ class FakeGitHub:
 
 
 def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
+    class Handler(JsonHandler):
+        content_type = "application/json; charset=utf-8"
 
         def _error(self, status: int, message: str) -> None:
             self._send(status, {"message": message, "documentation_url": "https://docs.github.com/rest",

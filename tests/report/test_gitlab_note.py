@@ -29,6 +29,8 @@ from argus.report.gitlab import (
     upsert_note,
 )
 
+from .fakehttp import JsonHandler
+
 TOKEN = "glpat-testtoken123"
 PROJECT = "acme/shop"
 
@@ -54,19 +56,7 @@ class FakeGitLab:
 
 
 def _serve(state: FakeGitLab) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
+    class Handler(JsonHandler):
 
         def _resolve(self) -> tuple[list[dict[str, Any]], list[str], dict[str, list[str]]] | None:
             parts = urlsplit(self.path)
