@@ -194,23 +194,13 @@ class CaseCollector:
         warnings = list(self.warnings)
         if self.skipped_unnamed:
             warnings.append(f"{self.skipped_unnamed} test case(s) without name or class were ignored")
-        # finite durations over a day first (a wrong unit, said as such), then whatever is left out of
-        # bounds (negative, infinite, NaN)
-        cases = list(self.cases)
-        finite = [c.duration_s for c in cases if c.duration_s is not None and math.isfinite(c.duration_s)]
-        longest = max(finite, default=0.0)
-        if longest > MAX_PLAUSIBLE_S:
-            absurd = [i for i, c in enumerate(cases) if c.duration_s is not None
-                      and math.isfinite(c.duration_s) and c.duration_s > MAX_PLAUSIBLE_S]
-            for i in absurd:
-                cases[i] = cases[i]._replace(duration_s=None)
+        cases, implausible, longest, invalid = clear_bad_durations(self.cases)
+        if implausible:
             warnings.append(
-                f"{len(absurd)} test case(s) with an implausible duration (up to {longest:,.0f} s, over "
+                f"{implausible} test case(s) with an implausible duration (up to {longest:,.0f} s, over "
                 f"{MAX_PLAUSIBLE_S:,.0f} s) stored without a duration: wrong unit in the report?")
-        bounded_cases, dropped = bound_durations(cases)
-        if dropped:
-            warnings.append(f"{dropped} duration(s) outside 0 to {MAX_DURATION_S:.0f} s were ignored")
-        cases = list(bounded_cases)
+        if invalid:
+            warnings.append(f"{invalid} duration(s) outside 0 to {MAX_DURATION_S:.0f} s were ignored")
         if timestamp is not None and bounded_timestamp(timestamp) is None:
             warnings.append(f"report timestamp {timestamp.isoformat()} is out of range "
                             f"({MIN_TIMESTAMP:%Y-%m-%d} to {MAX_TIMESTAMP:%Y-%m-%d}) and was ignored")
@@ -218,15 +208,29 @@ class CaseCollector:
         return ParsedReport(fmt, tuple(cases), timestamp, tuple(warnings))
 
 
-def bound_durations(cases: list[ParsedCase]) -> tuple[tuple[ParsedCase, ...], int]:
-    """``cases`` with durations outside ``[0, MAX_DURATION_S]`` set to ``None``, and how many were."""
-    bad = [i for i, case in enumerate(cases) if case[7] is not None and not 0.0 <= case[7] <= MAX_DURATION_S]
-    if not bad:
-        return tuple(cases), 0
-    out = list(cases)
-    for i in bad:
-        out[i] = out[i]._replace(duration_s=None)
-    return tuple(out), len(bad)
+def clear_bad_durations(cases: list[ParsedCase]) -> tuple[list[ParsedCase], int, float, int]:
+    """``cases`` with unusable durations set to ``None``, in one pass: finite ones over
+    ``MAX_PLAUSIBLE_S`` (most often a wrong unit, e.g. nanoseconds) and negative, infinite or NaN ones.
+
+    Returns the cases, how many were implausible, the longest of those, and how many were invalid.
+    Every bounded duration (``MAX_DURATION_S``) is therefore also plausible.
+    """
+    out = cases
+    implausible = invalid = 0
+    longest = 0.0
+    for i, case in enumerate(cases):
+        d = case[7]
+        if d is None or 0.0 <= d <= MAX_PLAUSIBLE_S:
+            continue
+        if out is cases:
+            out = list(cases)
+        if d > 0.0 and math.isfinite(d):
+            implausible += 1
+            longest = max(longest, d)
+        else:
+            invalid += 1
+        out[i] = case._replace(duration_s=None)
+    return out, implausible, longest, invalid
 
 
 class XmlHandler(Protocol):
