@@ -1,0 +1,108 @@
+"""What every use case runs with: the settings, a lazily created engine, project-scoped units of work.
+
+The CLI makes one :class:`Runtime` per invocation, the HTTP server one per process, a job worker one
+per worker; the same use cases run on all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:  # imported when used: `argus --help` must not load SQLAlchemy
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from argus.core.settings import Settings
+    from argus.store.models import Project
+
+T = TypeVar("T")
+#: Times a unit of work is tried when the database aborts it for a transient conflict.
+TRANSIENT_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class ProjectScope:
+    """One unit of work bound to one project: every read and write of a project-owned table in
+    ``session`` is confined to ``project`` (tenancy fails closed, see :mod:`argus.store.session`)."""
+
+    session: Session
+    project: Project
+    settings: Settings
+
+
+@dataclass
+class Runtime:
+    """Settings and engine of one front door; opens the units of work use cases run in."""
+
+    _settings: Settings | None = None
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from argus.core.settings import load_settings
+
+            self._settings = load_settings()
+        return self._settings
+
+    def engine(self, *, check_schema: bool = True) -> Engine:
+        if self._engine is None:
+            from argus.core.db import create_db_engine
+            from argus.store.migrate import ensure_up_to_date
+
+            self._engine = create_db_engine(self.settings.effective_database_url)
+            if check_schema:
+                ensure_up_to_date(self._engine)
+        return self._engine
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A unit of work bound to no project (commits on success). Project-owned tables cannot be
+        read or written in it; use :meth:`project_scope` (or ``store.session.unscoped`` for admin)."""
+        from argus.core.db import unit_of_work
+        from argus.store.session import make_session_factory
+
+        with unit_of_work(make_session_factory(self.engine())) as s:  # type: ignore[arg-type]
+            yield s
+
+    @contextmanager
+    def project_scope(self, project: str | None, *, create: bool = False) -> Iterator[ProjectScope]:
+        """A unit of work scoped to ``project`` (default from settings); commits on success."""
+        from argus.store.projects import get_or_create_project, get_project
+
+        slug = project or self.settings.default_project
+        with self.unit_of_work() as s:
+            if create:
+                proj = get_or_create_project(
+                    s, slug, self.settings.default_org, default_branch=self.settings.default_branch
+                )
+            else:
+                proj = get_project(s, slug, self.settings.default_org)
+            yield ProjectScope(s, proj, self.settings)
+
+    def in_project(self, project: str | None, work: Callable[[ProjectScope], T], *, create: bool = False,
+                   attempts: int = TRANSIENT_ATTEMPTS) -> T:
+        """Run ``work`` in one project unit of work; run it again from scratch (new transaction) when
+        the database aborts it for a transient conflict (:func:`argus.core.db.is_transient`: a
+        PostgreSQL deadlock between concurrent writers, SQLite still locked after its busy timeout).
+        ``work`` must therefore be safe to run again: keep its results in what it returns."""
+        from sqlalchemy.exc import DBAPIError
+
+        from argus.core.db import is_transient
+
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.project_scope(project, create=create) as scope:
+                    return work(scope)
+            except DBAPIError as exc:
+                if attempt == attempts or not is_transient(exc):
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
