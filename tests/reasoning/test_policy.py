@@ -91,6 +91,28 @@ def test_insight_strength_is_weakest_claim_and_tier_derived() -> None:
     assert only_strong.review_tier is ReviewTier.AUTONOMOUS
 
 
+def test_review_tier_is_the_calibrated_confidences() -> None:
+    """One rule: the tier is judged on the calibrated confidence (what the store saves)."""
+    from argus.reasoning import CalibrationMethod, Calibrator
+
+    ins = Insight(
+        kind=InsightKind.FLAKY_TEST,
+        subject=Subject("test", "t1"),
+        title="t",
+        summary="s",
+        claims=(Claim("s", 0.97, (ev(Support.STRONG),)),),
+        confidence=Confidence(0.97, raw=0.97),
+        provenance=Provenance("test", "1"),
+    )
+    assert ins.review_tier is ReviewTier.AUTONOMOUS  # identity-calibrated until calibrated
+    harsh = Calibrator(CalibrationMethod.ISOTONIC, (0.0, 1.0), (0.0, 0.8))  # 0.97 -> 0.776
+    cal = ins.calibrated(harsh)
+    assert cal.confidence.value == pytest.approx(0.776) and cal.confidence.raw == 0.97
+    assert cal.review_tier is ReviewTier.PRE_APPROVAL
+    assert cal.calibrated(harsh) == cal  # calibrating applies to the raw value, never twice
+    assert ins.calibrated(Calibrator(CalibrationMethod.IDENTITY)).review_tier is ReviewTier.AUTONOMOUS
+
+
 def test_confidence_out_of_range_rejected() -> None:
     with pytest.raises(ValueError):
         Claim("x", 1.2)

@@ -25,6 +25,7 @@ from argus.cli.render import (
     review_words,
     summary_line,
 )
+from argus.core.enums import EvidenceType
 
 __all__ = ["card", "claims", "cluster_detail", "cluster_rows", "file_summaries", "flaky_detail", "flaky_list", "flaky_row", "insight_detail",
            "insight_rows"]
@@ -67,7 +68,7 @@ def evidence_line(out: Console, ev: EvidenceView, refs: Refs, indent: str = "   
     ref = refs.get((ev.ref_type, ev.ref_id))
     if ref is not None:
         where = ref.words()
-    elif ev.ref_type == "commit":
+    elif ev.ref_type == EvidenceType.COMMIT:
         where = f"commit {ev.ref_id[:10]}"
     else:
         where = f"{ev.ref_type.replace('_', ' ')} {ev.ref_id}"

@@ -55,6 +55,27 @@ class InsightKind(StrEnum):
     DORA_REPORT = "dora_report"
 
 
+class SubjectType(StrEnum):
+    """What an insight is about (``insight.subject_type``); the registry: any other string is refused."""
+
+    TEST = "test"  # subject id: the test's identity
+    BUILD = "build"  # subject id: the build key (CI run id or commit)
+    FAILURE_CLUSTER = "failure_cluster"  # subject id: the failure_cluster row id
+
+
+class EvidenceType(StrEnum):
+    """What an evidence item points at (``evidence.ref_type``): a stored row's table, or a commit sha.
+
+    The registry of evidence references; any other string is refused.
+    """
+
+    TEST_RUN = "test_run"  # ref id: test_run row id
+    TEST_RESULT = "test_result"  # ref id: test_result row id
+    COMMIT = "commit"  # ref id: the commit sha
+    COVERAGE_REPORT = "coverage_report"  # ref id: coverage_report row id
+    VULN_REPORT = "vuln_report"  # ref id: vuln_report row id
+
+
 class FeedbackVerdict(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"

@@ -2,41 +2,51 @@
 
 An :class:`Insight` derives its grounding and review tier from its claims and confidence, so no
 analysis can hand out an AUTONOMOUS insight whose claims lack strong evidence.
+
+References are typed: a :class:`Subject`'s type is a :class:`~argus.core.enums.SubjectType` and an
+:class:`Evidence` item's ``ref_type`` an :class:`~argus.core.enums.EvidenceType`; a string outside
+those registries is refused when the value is built (``ValueError``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from argus.core.enums import Grounding, InsightKind, ReviewTier, Support
+from argus.core.enums import EvidenceType, Grounding, InsightKind, ReviewTier, SubjectType, Support
+from argus.reasoning.calibration import Calibrator
+from argus.reasoning.policy import downgrade, evidence_strength_of, grounding_of, review_tier, stronger
 
-_ORDER = {Support.WEAK: 0, Support.MODERATE: 1, Support.STRONG: 2}
-
-
-def weaker(a: Support, b: Support) -> Support:
-    return a if _ORDER[a] <= _ORDER[b] else b
-
-
-def stronger(a: Support, b: Support) -> Support:
-    return a if _ORDER[a] >= _ORDER[b] else b
+_E = TypeVar("_E", bound=StrEnum)
 
 
-def downgrade(s: Support) -> Support:
-    return Support.MODERATE if s is Support.STRONG else Support.WEAK
+def registered(registry: type[_E], value: str, what: str) -> _E:
+    """``value`` as a member of ``registry``; a string outside it raises ``ValueError`` naming the known ones."""
+    try:
+        return registry(value)
+    except ValueError:
+        known = ", ".join(m.value for m in registry)
+        raise ValueError(f"unknown {what} {value!r}; known: {known}") from None
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """A typed reference to a stored row (``ref_type`` + ``ref_id``) with its strength and a one-line detail."""
+    """A typed reference to a stored row (``ref_type`` + ``ref_id``) with its strength and a one-line detail.
 
-    ref_type: str
+    ``ref_type`` must be an :class:`EvidenceType` (its string value is accepted and converted).
+    """
+
+    ref_type: EvidenceType
     ref_id: str
     strength: Support
     detail: str
     observed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ref_type", registered(EvidenceType, self.ref_type, "evidence type"))
 
 
 @dataclass(frozen=True)
@@ -73,11 +83,17 @@ class Claim:
 
 @dataclass(frozen=True)
 class Subject:
-    """What an insight is about: a type (test, commit, run, cluster, project ...) and an id."""
+    """What an insight is about: a :class:`SubjectType` (test, build, failure cluster ...) and an id.
 
-    type: str
+    The type's string value is accepted and converted; a string outside the registry raises.
+    """
+
+    type: SubjectType
     id: str
     label: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", registered(SubjectType, self.type, "subject type"))
 
 
 @dataclass(frozen=True)
@@ -123,18 +139,28 @@ class Insight:
 
     @property
     def grounding(self) -> Grounding:
-        from argus.reasoning.policy import grounding_of
-
         return grounding_of(self.claims)
 
     @property
     def evidence_strength(self) -> Support:
-        from argus.reasoning.policy import evidence_strength_of
-
         return evidence_strength_of(self.claims)
+
+    def calibrated(self, calibrator: Calibrator) -> Insight:
+        """This insight with ``confidence.value`` = ``calibrator`` applied to the raw confidence.
+
+        The raw confidence is ``confidence.raw`` (``confidence.value`` when unset) and is kept as
+        ``raw``; calibrating twice with the same calibrator gives the same insight.
+        """
+        raw = self.confidence.raw if self.confidence.raw is not None else self.confidence.value
+        return replace(self, confidence=replace(self.confidence, value=calibrator.apply(raw), raw=raw))
 
     @property
     def review_tier(self) -> ReviewTier:
-        from argus.reasoning.policy import review_tier
+        """The one review-tier rule (:mod:`argus.reasoning.policy`): ``confidence.value`` against the tier
+        thresholds, capped by the evidence.
 
+        ``confidence.value`` is the calibrated confidence: an analyzer's insight is identity-calibrated
+        (value = raw) until :meth:`calibrated` applies its kind's calibrator, which the store does
+        before saving; the stored tier is ``insight.calibrated(calibrator).review_tier``.
+        """
         return review_tier(self.confidence.value, self.evidence_strength, self.grounding)

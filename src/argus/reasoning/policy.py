@@ -6,15 +6,25 @@ more cautious side except 0.85 and 0.70, which open their tier (0.95 itself is A
 ASYNC_REVIEW, 0.70 is PRE_APPROVAL). Evidence caps the tier independently — strong evidence allows
 AUTONOMOUS, moderate at most ASYNC_REVIEW, weak at most PRE_APPROVAL, partially grounded at most
 PRE_APPROVAL, ungrounded always HUMAN_REQUIRED — and the more cautious of the two tiers wins.
+
+The confidence judged is the insight's *calibrated* confidence: the calibrator fitted from the
+feedback on the insight's kind applied to its raw confidence (identity while feedback is scarce).
+:meth:`argus.reasoning.Insight.calibrated` applies it and :attr:`argus.reasoning.Insight.review_tier`
+is this one rule; the store saves ``insight.calibrated(calibrator).review_tier``, nothing else.
+
+This module depends on no other reasoning module (``model`` imports it, never the reverse): claims
+are read through :class:`ClaimLike`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from argus.core.enums import Grounding, ReviewTier, Support
-from argus.reasoning.model import Claim, weaker
+
+_ORDER = {Support.WEAK: 0, Support.MODERATE: 1, Support.STRONG: 2}
 
 _CAUTION = {
     ReviewTier.AUTONOMOUS: 0,
@@ -22,6 +32,28 @@ _CAUTION = {
     ReviewTier.PRE_APPROVAL: 2,
     ReviewTier.HUMAN_REQUIRED: 3,
 }
+
+
+def weaker(a: Support, b: Support) -> Support:
+    return a if _ORDER[a] <= _ORDER[b] else b
+
+
+def stronger(a: Support, b: Support) -> Support:
+    return a if _ORDER[a] >= _ORDER[b] else b
+
+
+def downgrade(s: Support) -> Support:
+    return Support.MODERATE if s is Support.STRONG else Support.WEAK
+
+
+class ClaimLike(Protocol):
+    """What the policy reads of a claim (:class:`argus.reasoning.Claim`)."""
+
+    @property
+    def grounded(self) -> bool: ...
+
+    @property
+    def support(self) -> Support: ...
 
 
 @dataclass(frozen=True)
@@ -68,7 +100,7 @@ def review_tier(
     return more_cautious(tier_for_confidence(confidence, t), tier_for_evidence(strength, grounding))
 
 
-def grounding_of(claims: Sequence[Claim]) -> Grounding:
+def grounding_of(claims: Sequence[ClaimLike]) -> Grounding:
     """GROUNDED when every claim has evidence, PARTIALLY_GROUNDED when some do, else UNGROUNDED."""
     if not claims:
         return Grounding.UNGROUNDED
@@ -78,7 +110,7 @@ def grounding_of(claims: Sequence[Claim]) -> Grounding:
     return Grounding.PARTIALLY_GROUNDED if grounded else Grounding.UNGROUNDED
 
 
-def evidence_strength_of(claims: Sequence[Claim]) -> Support:
+def evidence_strength_of(claims: Sequence[ClaimLike]) -> Support:
     """An insight is as strong as its weakest claim."""
     if not claims:
         return Support.WEAK

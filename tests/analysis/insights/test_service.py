@@ -81,6 +81,9 @@ def test_feedback_feeds_calibration(project_session: Session) -> None:
     v = get_insight(s, nid)
     assert v.raw_confidence == 0.9 and v.confidence == pytest.approx(21 / 40)
     assert v.review_tier == ReviewTier.HUMAN_REQUIRED.value
+    # one rule: the stored tier is the calibrated insight's tier, not the uncalibrated one's
+    assert make("fresh", 0.9).review_tier is ReviewTier.ASYNC_REVIEW
+    assert make("fresh", 0.9).calibrated(cal).review_tier.value == v.review_tier
 
 
 def test_bad_verdict(project_session: Session) -> None:

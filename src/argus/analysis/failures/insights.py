@@ -8,7 +8,7 @@ from datetime import datetime
 from argus.analysis.failures.algo import cluster_confidence, template_specificity
 from argus.analysis.failures.normalise import tokenize
 from argus.analysis.failures.schemas import ClusterView, Trend
-from argus.core.enums import InsightKind, Support
+from argus.core.enums import EvidenceType, InsightKind, SubjectType, Support
 from argus.core.settings import ClusterSettings
 from argus.reasoning import Claim, Confidence, Evidence, Insight, Provenance, Subject
 
@@ -24,7 +24,7 @@ def _short(text: str, n: int = 90) -> str:
 
 def _result_evidence(examples: Sequence[Example], strength: Support) -> tuple[Evidence, ...]:
     return tuple(
-        Evidence("test_result", str(rid), strength, _short(f"{ident}: {(msg or '').strip()}", 160), at)
+        Evidence(EvidenceType.TEST_RESULT, str(rid), strength, _short(f"{ident}: {(msg or '').strip()}", 160), at)
         for rid, _run, ident, msg, at in examples
     )
 
@@ -81,7 +81,7 @@ def cluster_insight(v: ClusterView, examples: Sequence[Example], settings: Clust
             0.95,
             tuple(
                 Evidence(
-                    "test_run", str(run), Support.MODERATE, f"run {run} had failures of this cluster", at
+                    EvidenceType.TEST_RUN, str(run), Support.MODERATE, f"run {run} had failures of this cluster", at
                 )
                 for run, at in runs[:5]
             ),
@@ -94,7 +94,7 @@ def cluster_insight(v: ClusterView, examples: Sequence[Example], settings: Clust
         uncertainty.append("few failures in the cluster")
     return Insight(
         kind=InsightKind.FAILURE_CLUSTER,
-        subject=Subject("failure_cluster", str(v.id), _short(v.template, 120)),
+        subject=Subject(SubjectType.FAILURE_CLUSTER, str(v.id), _short(v.template, 120)),
         title=_short(f"{v.count} failure(s) in {v.affected_tests} test(s): {v.template}", 140),
         summary=(
             f"Cluster {v.id}: '{_short(v.template, 200)}' — {v.count} failure(s), {v.affected_tests} test(s), "
@@ -115,7 +115,7 @@ def novel_insight(v: ClusterView, examples: Sequence[Example], settings: Cluster
     tokens = tokenize(v.template)
     conf = cluster_confidence(tokens, v.stack_fingerprint is not None, v.count)
     run_ev = Evidence(
-        "test_run",
+        EvidenceType.TEST_RUN,
         str(v.first_run_id),
         Support.STRONG,
         "latest run: first failure of this pattern",
@@ -129,7 +129,7 @@ def novel_insight(v: ClusterView, examples: Sequence[Example], settings: Cluster
     )
     return Insight(
         kind=InsightKind.NOVEL_FAILURE,
-        subject=Subject("failure_cluster", str(v.id), _short(v.template, 120)),
+        subject=Subject(SubjectType.FAILURE_CLUSTER, str(v.id), _short(v.template, 120)),
         title=_short(f"New failure in run {v.first_run_id}: {v.template}", 140),
         summary=(
             f"{v.count} failure(s) in {v.affected_tests} test(s) in run {v.first_run_id} match no earlier "

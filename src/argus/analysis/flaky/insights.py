@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from argus.analysis.flaky.schemas import Assessment, FlakyParams, Verdict
-from argus.core.enums import InsightKind, Support
+from argus.core.enums import EvidenceType, InsightKind, SubjectType, Support
 from argus.reasoning import Claim, Confidence, Evidence, Insight, Provenance, Subject
 
 ANALYZER = "argus.analysis.flaky"
@@ -20,7 +20,7 @@ def _provenance(p: FlakyParams) -> Provenance:
 
 def _run_ev(run_id: int, strength: Support, detail: str, runs: Mapping[int, Any]) -> Evidence:
     meta = runs.get(run_id)
-    return Evidence("test_run", str(run_id), strength, detail, getattr(meta, "started_at", None))
+    return Evidence(EvidenceType.TEST_RUN, str(run_id), strength, detail, getattr(meta, "started_at", None))
 
 
 def _pct(p: float) -> str:
@@ -158,7 +158,7 @@ def flaky_insight(
     )
     return Insight(
         kind=InsightKind.FLAKY_TEST,
-        subject=Subject("test", a.identity, label),
+        subject=Subject(SubjectType.TEST, a.identity, label),
         title=f"{'Flaky' if a.verdict is Verdict.FLAKY else 'Possibly flaky'} test: {label}",
         summary=summary,
         claims=tuple(claims),
@@ -180,7 +180,7 @@ def broken_insight(
         _run_ev(s.first_run_id, Support.STRONG, f"first failing run (commit {_short(s.first_commit)})", runs)
     ]
     if s.first_commit:
-        ev.append(Evidence("commit", s.first_commit, Support.STRONG, "first commit on which the test fails", s.started_at))
+        ev.append(Evidence(EvidenceType.COMMIT, s.first_commit, Support.STRONG, "first commit on which the test fails", s.started_at))
     if s.last_pass_run_id is not None:
         ev.append(
             _run_ev(s.last_pass_run_id, Support.MODERATE, f"last pass before it (commit {_short(s.last_pass_commit)})", runs)
@@ -203,7 +203,7 @@ def broken_insight(
     ]
     return Insight(
         kind=InsightKind.BROKEN_TEST,
-        subject=Subject("test", a.identity, label),
+        subject=Subject(SubjectType.TEST, a.identity, label),
         title=f"Broken test: {label}",
         summary=(
             f"Fails consistently {since} ({s.runs} runs, "

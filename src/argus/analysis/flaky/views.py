@@ -14,7 +14,7 @@ from argus.analysis.flaky.schemas import LifecycleState
 from argus.analysis.insights.schemas import InsightView
 from argus.analysis.insights.service import get_insight
 from argus.core.clock import utcnow
-from argus.core.enums import InsightKind
+from argus.core.enums import InsightKind, SubjectType
 from argus.core.errors import InputError, NotFoundError
 from argus.store.models import FlakyTestState, InsightRow, TestCase, TestResult
 from argus.store.session import current_project_id
@@ -58,7 +58,7 @@ def list_tests(
         .where(
             InsightRow.kind.in_([kind] if kind else KINDS),
             InsightRow.superseded_by.is_(None),
-            InsightRow.subject_type == "test",
+            InsightRow.subject_type == SubjectType.TEST.value,
             InsightRow.confidence >= min_probability,
         )
     )
@@ -118,7 +118,7 @@ def show_test(session: Session, test: str) -> TestDetail:
     st = session.scalars(select(FlakyTestState).where(FlakyTestState.test_case_id == info.id)).first()
     ids = session.scalars(
         select(InsightRow.id).where(
-            InsightRow.subject_type == "test",
+            InsightRow.subject_type == SubjectType.TEST.value,
             InsightRow.subject_id == info.identity,
             InsightRow.kind.in_(KINDS),
             InsightRow.superseded_by.is_(None),

@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from argus.analysis.gates.schemas import QuarantinedPass
-from argus.core.enums import InsightKind, Outcome
+from argus.core.enums import InsightKind, Outcome, SubjectType
 from argus.store.models import FlakyTestState, InsightRow, TestCase, TestResult
 
 _KINDS = (InsightKind.FLAKY_TEST.value, InsightKind.BROKEN_TEST.value)
@@ -38,7 +38,7 @@ def known_flaky(session: Session, identities: Sequence[str]) -> set[str] | None:
         for kind, subject, data in session.execute(
             select(InsightRow.kind, InsightRow.subject_id, InsightRow.data).where(
                 InsightRow.kind.in_(_KINDS),
-                InsightRow.subject_type == "test",
+                InsightRow.subject_type == SubjectType.TEST.value,
                 InsightRow.superseded_by.is_(None),
                 InsightRow.subject_id.in_(chunk),
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from argus.analysis.gates.schemas import Rule, RuleStatus, Verdict
 from argus.analysis.gates.service import GateOutcome
-from argus.core.enums import InsightKind, Support
+from argus.core.enums import EvidenceType, InsightKind, SubjectType, Support
 from argus.reasoning import Claim, Confidence, Evidence, Insight, Provenance, Subject
 
 ANALYZER = "gate"
@@ -26,11 +26,11 @@ def gate_insight(o: GateOutcome) -> Insight:
     b = o.build
     conf = _confidence(len(o.baseline_builds))
     current_ev = tuple(
-        Evidence("test_run", str(rid), Support.STRONG, f"current build {b.key[:12]}", b.started_at)
+        Evidence(EvidenceType.TEST_RUN, str(rid), Support.STRONG, f"current build {b.key[:12]}", b.started_at)
         for rid in b.run_ids[:_MAX_EVIDENCE]
     )
     baseline_ev = tuple(
-        Evidence("test_run", str(bb.run_ids[0]), Support.MODERATE, f"baseline build {bb.key[:12]}", bb.started_at)
+        Evidence(EvidenceType.TEST_RUN, str(bb.run_ids[0]), Support.MODERATE, f"baseline build {bb.key[:12]}", bb.started_at)
         for bb in o.baseline_builds[:_MAX_EVIDENCE]
         if bb.run_ids
     )
@@ -49,17 +49,17 @@ def gate_insight(o: GateOutcome) -> Insight:
             continue
         ev: list[Evidence] = []
         if rule.rule in (Rule.COVERAGE_DROP, Rule.MIN_COVERAGE, Rule.CHANGED_LINES) and b.coverage_report_id:
-            ev.append(Evidence("coverage_report", str(b.coverage_report_id), Support.STRONG, rule.message))
+            ev.append(Evidence(EvidenceType.COVERAGE_REPORT, str(b.coverage_report_id), Support.STRONG, rule.message))
         elif rule.rule in (Rule.NEW_HIGH, Rule.NEW_CRITICAL, Rule.MAX_HIGH, Rule.MAX_CRITICAL) and b.vuln_report_id:
-            ev.append(Evidence("vuln_report", str(b.vuln_report_id), Support.STRONG, rule.message))
+            ev.append(Evidence(EvidenceType.VULN_REPORT, str(b.vuln_report_id), Support.STRONG, rule.message))
         elif rule.rule is Rule.NEW_FAILURES:
             ev.extend(
-                Evidence("test_result", str(f.result_id), Support.STRONG, f"{f.name} failed in every attempt")
+                Evidence(EvidenceType.TEST_RESULT, str(f.result_id), Support.STRONG, f"{f.name} failed in every attempt")
                 for f in [x for x in o.failures if x.already_failing is None][:_MAX_EVIDENCE]
             )
         elif rule.rule is Rule.ALREADY_FAILING:
             ev.extend(
-                Evidence("test_result", str(f.result_id), Support.STRONG,
+                Evidence(EvidenceType.TEST_RESULT, str(f.result_id), Support.STRONG,
                          f"{f.name} failed in every attempt; failing on {o.default_branch} since "
                          f"{'at least ' if f.already_failing.since_first_seen else ''}"
                          f"{(f.already_failing.since_commit or '?')[:12]}")
@@ -86,7 +86,7 @@ def gate_insight(o: GateOutcome) -> Insight:
     label = f"{(b.commit_sha or b.key)[:12]}" + (f" on {b.branch}" if b.branch else "")
     return Insight(
         kind=InsightKind.GATE_VERDICT,
-        subject=Subject("build", b.key, label),
+        subject=Subject(SubjectType.BUILD, b.key, label),
         title=f"Quality gate {r.verdict.value.upper()} for {label}",
         summary=summary,
         claims=tuple(claims),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from argus.analysis.gates.builds import build_metrics, current_details, find_build_runs
 from argus.core.clock import utcnow
-from argus.core.enums import InsightKind
+from argus.core.enums import InsightKind, SubjectType
 from argus.store.models import InsightRow, TestResult
 
 
@@ -56,7 +56,7 @@ def collect_ci_metrics(
     verdict = session.scalars(
         select(InsightRow.data).where(
             InsightRow.kind == InsightKind.GATE_VERDICT.value,
-            InsightRow.subject_type == "build",
+            InsightRow.subject_type == SubjectType.BUILD.value,
             InsightRow.subject_id == key,
             InsightRow.superseded_by.is_(None),
         ).order_by(InsightRow.id.desc()).limit(1)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from argus.core.enums import EvidenceType
 from argus.core.errors import InputError, NotFoundError
 from argus.store.models import TestResult, TestRun
 from argus.store.session import current_project_id
@@ -61,13 +62,21 @@ def result_runs(session: Session, result_ids: Iterable[int]) -> dict[int, int]:
     return dict(session.execute(select(TestResult.id, TestResult.run_id).where(TestResult.id.in_(ids))).tuples())
 
 
+#: Evidence types whose ref id is a stored row that belongs to one run.
+RUN_EVIDENCE = (EvidenceType.TEST_RUN, EvidenceType.TEST_RESULT)
+
+
 def describe_refs(
     session: Session, refs: Iterable[tuple[str, str]], url_template: str | None = None
 ) -> dict[tuple[str, str], RunRef]:
-    """For ``(ref_type, ref_id)`` pairs of evidence on runs or results, the run each one points at."""
-    pairs = [(t, i) for t, i in refs if t in ("test_run", "test_result") and i.isdigit()]
-    res_runs = result_runs(session, (int(i) for t, i in pairs if t == "test_result"))
-    run_of = {(t, i): int(i) if t == "test_run" else res_runs.get(int(i)) for t, i in pairs}
+    """For ``(ref_type, ref_id)`` pairs of evidence on runs or results, the run each one points at.
+
+    ``ref_type`` is an :class:`EvidenceType` value (a stored evidence row's string); the keys of the
+    answer are the pairs as given.
+    """
+    pairs = [(t, i) for t, i in refs if t in RUN_EVIDENCE and i.isdigit()]
+    res_runs = result_runs(session, (int(i) for t, i in pairs if t == EvidenceType.TEST_RESULT))
+    run_of = {(t, i): int(i) if t == EvidenceType.TEST_RUN else res_runs.get(int(i)) for t, i in pairs}
     runs = run_refs(session, (r for r in run_of.values() if r is not None), url_template)
     return {k: runs[r] for k, r in run_of.items() if r is not None and r in runs}
 

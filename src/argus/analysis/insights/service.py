@@ -18,7 +18,6 @@ from argus.core.enums import FeedbackVerdict, InsightKind
 from argus.core.errors import InputError, NotFoundError
 from argus.reasoning import CalibrationMethod, Calibrator, Insight, Sample, fit_calibrator, reliability
 from argus.reasoning.calibration import ReliabilityReport
-from argus.reasoning.policy import review_tier
 from argus.store.models import EvidenceRow, Feedback, InsightRow
 from argus.store.session import current_project_id
 
@@ -44,12 +43,12 @@ def save_insights(
     for ins in items:
         cal = calibrator or calibrators.setdefault(ins.kind.value, calibrator_for(session, ins.kind))
         raw = ins.confidence.raw if ins.confidence.raw is not None else ins.confidence.value
-        value = cal.apply(ins.confidence.value)
-        tier = review_tier(value, ins.evidence_strength, ins.grounding)
+        calibrated = ins.calibrated(cal)  # one rule: the stored tier is the calibrated insight's review_tier
+        value, tier = calibrated.confidence.value, calibrated.review_tier
         row = InsightRow(
             project_id=project_id,
             kind=ins.kind.value,
-            subject_type=ins.subject.type,
+            subject_type=ins.subject.type.value,
             subject_id=ins.subject.id,
             subject_label=ins.subject.label,
             title=ins.title,
@@ -103,7 +102,7 @@ def save_insights(
                         "project_id": project_id,
                         "insight_id": row.id,
                         "claim_index": idx,
-                        "ref_type": ev.ref_type,
+                        "ref_type": ev.ref_type.value,
                         "ref_id": ev.ref_id,
                         "strength": ev.strength.value,
                         "detail": ev.detail,

@@ -12,7 +12,7 @@ from argus.analysis.insights.schemas import InsightView
 from argus.analysis.insights.service import get_insight, list_insights
 from argus.cli.context import CliState
 from argus.cli.demo.steps import CommandLog, run_command
-from argus.core.enums import InsightKind
+from argus.core.enums import EvidenceType, InsightKind
 from argus.store.models import BugLink, Commit, DeadLetter, TestCase, TestResult, TestRun
 
 
@@ -52,7 +52,7 @@ def _first_failing_commit(view: InsightView) -> str | None:
     if isinstance(broken, dict) and isinstance(broken.get("first_commit"), str):
         return str(broken["first_commit"])
     for ev in view.evidence:
-        if ev.ref_type == "commit":
+        if ev.ref_type == EvidenceType.COMMIT:
             return ev.ref_id
     return None
 
