@@ -38,20 +38,9 @@ from argus.store.session import current_project_id
 
 
 def params_from(s: FlakySettings) -> FlakyParams:
-    return FlakyParams(
-        window_runs=s.window_runs,
-        min_runs=s.min_runs,
-        outage_share=s.outage_share,
-        quarantine_threshold=s.quarantine_threshold,
-        investigate_threshold=s.investigate_threshold,
-        report_threshold=s.report_threshold,
-        fixed_after_passes=s.fixed_after_passes,
-        broken_min_consecutive=s.broken_min_consecutive,
-        broken_min_probability=s.broken_min_probability,
-        prior_flaky=s.prior_flaky,
-        noise_confirmed=s.noise_confirmed,
-        noise_unconfirmed=s.noise_unconfirmed,
-    )
+    from argus.core.settings import derive
+
+    return derive(FlakyParams, s)
 
 
 @dataclass(frozen=True)

@@ -39,25 +39,9 @@ _GIT_TIMEOUT_S = 30.0
 
 
 def params_from_settings(gs: GateSettings) -> GateParams:
-    return GateParams(
-        baseline_runs=gs.baseline_runs,
-        aggregate=gs.aggregate,
-        default_coverage=gs.default_coverage,
-        default_high=gs.default_high,
-        default_critical=gs.default_critical,
-        delta_coverage=gs.delta_coverage,
-        delta_vuln_high=gs.delta_vuln_high,
-        delta_vuln_critical=gs.delta_vuln_critical,
-        vuln_gating=gs.vuln_gating,
-        max_high=gs.max_high,
-        max_critical=gs.max_critical,
-        min_coverage=gs.min_coverage,
-        changed_lines_min_pct=gs.changed_lines_min_pct,
-        small_change_lines=gs.small_change_lines,
-        duration_regression_pct=gs.duration_regression_pct,
-        duration_min_s=gs.duration_min_s,
-        modes={k: RuleMode(v) for k, v in gs.rules.items()},
-    )
+    from argus.core.settings import derive
+
+    return derive(GateParams, gs, modes={k: RuleMode(v) for k, v in gs.rules.items()})
 
 
 @dataclass(frozen=True)

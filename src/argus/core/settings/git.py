@@ -1,0 +1,88 @@
+"""Settings of git history ingestion and SZZ (``[git]``, ``ARGUS_GIT__*``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+#: Files SZZ blames by default: source code by extension (no docs, data, configuration or lock files).
+SZZ_SOURCE_GLOBS = tuple(
+    f"*.{ext}"
+    for ext in ["py", "pyx", "pyi", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "hxx", "m", "mm", "java", "kt", "kts", "scala", "groovy", "clj", "cljs", "go", "rs", "swift", "cs", "fs", "vb", "js", "jsx", "mjs", "cjs", "ts", "tsx", "vue", "svelte", "rb", "php", "pl", "pm", "lua", "r", "jl", "dart", "ex", "exs", "erl", "hrl", "hs", "ml", "mli", "elm", "sql", "sh", "bash", "zsh", "ps1", "zig", "nim", "cr", "d", "f", "f90", "pas"]
+)
+#: Never blamed: generated, vendored, minified, lock and documentation files.
+SZZ_EXCLUDE_GLOBS = (
+    "vendor/", "third_party/", "third-party/", "node_modules/", "dist/", "build/", "target/", "generated/",
+    "*.min.js", "*.bundle.js", "*.pb.go", "*_pb2.py", "*_pb2_grpc.py", "*.pb.cc", "*.pb.h", "*.g.dart",
+    "*.generated.*", "*_generated.*", "*.designer.cs", "package-lock.json", "yarn.lock", "pnpm-lock.yaml",
+    "Cargo.lock", "poetry.lock", "Pipfile.lock", "uv.lock", "go.sum", "composer.lock", "Gemfile.lock",
+    "*.md", "*.mdx", "*.rst", "*.txt", "*.adoc", "docs/", "doc/",
+)
+#: Test files (not blamed while ``szz_exclude_tests``).
+SZZ_TEST_GLOBS = (
+    "test/", "tests/", "__tests__/", "spec/", "testdata/", "fixtures/", "test_*.py", "*_test.py", "*_test.go",
+    "*.test.*", "*.spec.*", "*Test.java", "*Tests.java", "*IT.java", "*Test.kt", "*Tests.cs", "*_spec.rb",
+    "conftest.py",
+)
+
+
+class GitSettings(BaseModel):
+    """Git history ingestion: fix detection, SZZ labelling, limits (see docs/ingest/git.md)."""
+
+    fix_patterns: list[str] = Field(
+        default_factory=lambda: [
+            r"\bfix(?:e[sd]|ing)?\b",
+            r"\bbug(?:s|fix(?:es)?)?\b",
+            r"\bhotfix(?:es)?\b",
+            r"\bdefects?\b",
+            r"\bfaults?\b",
+            r"\bcrash(?:es|ed)?\b",
+            r"\bregressions?\b",
+        ],
+        description="Case-insensitive regexes; a commit message matching one is a bug fix.",
+    )
+    issue_patterns: list[str] = Field(
+        default_factory=lambda: [r"(?<![\w/&])#(\d+)\b", r"\b([A-Z][A-Z0-9]+-\d+)\b"],
+        description="Regexes finding issue references (group 1 = issue id).",
+    )
+    bug_issue_ids: list[str] = Field(
+        default_factory=list, description="Issue ids known to be bugs: a commit referencing one is a fix."
+    )
+    fix_commit_types: list[str] = Field(
+        default_factory=lambda: ["fix", "bugfix", "hotfix"],
+        description="Conventional-commit types (`fix:`, `fix(scope)!:`) that mark a bug fix whatever the message says.",
+    )
+    nonfix_commit_types: list[str] = Field(
+        default_factory=lambda: ["feat", "docs", "doc", "chore", "ci", "style", "test", "tests", "build", "refactor",
+                                 "release"],
+        description="Conventional-commit types that are never fixes, even with 'fix' in the message "
+        "('docs: fix typo'); other prefixes ('perf:', 'net:') fall back to the keywords.",
+    )
+    szz: bool = Field(True, description="Label bug-inducing commits (SZZ) after ingesting.")
+    szz_include: list[str] = Field(
+        default_factory=lambda: list(SZZ_SOURCE_GLOBS),
+        description="Globs of the files SZZ blames (source code); a glob without '/' matches the file name.",
+    )
+    szz_exclude: list[str] = Field(
+        default_factory=lambda: list(SZZ_EXCLUDE_GLOBS),
+        description="Globs never blamed (docs, lock, generated, vendored, minified); 'dir/' matches a directory "
+        "at any depth.",
+    )
+    szz_exclude_tests: bool = Field(True, description="Do not blame test files (`szz_test_globs`).")
+    szz_test_globs: list[str] = Field(
+        default_factory=lambda: list(SZZ_TEST_GLOBS), description="Globs of test files (see szz_exclude_tests)."
+    )
+    szz_max_files: int = Field(
+        20, description="Fix commits changing more source files than this are not blamed (tangled changes)."
+    )
+    szz_max_fixes_per_inducing: int = Field(
+        20, description="A commit blamed by more fixes than this (a bulk import, a reformatting) gets no links; 0: "
+        "no cap.",
+    )
+    szz_workers: int = Field(2, description="Concurrent `git blame` processes during SZZ.")
+    szz_commit_graph: bool = Field(
+        True,
+        description="Before SZZ, build git's commit-graph with changed-path filters in a temporary directory "
+        "(never in the repository); several times faster blame.",
+    )
+    blob_cache_entries: int = Field(200_000, description="Blob line counts kept in memory for LT.")
+    batch_commits: int = Field(1000, description="Commits written to the database per batch.")

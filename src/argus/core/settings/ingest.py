@@ -1,0 +1,15 @@
+"""Settings of ingestion (``[ingest]``, ``ARGUS_INGEST__*``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class IngestSettings(BaseModel):
+    """Limits for ingested files."""
+
+    max_file_bytes: int = Field(256 * 1024 * 1024, description="Reject any input file larger than this.")
+    max_output_chars: int = Field(
+        64 * 1024, description="stdout/stderr/stack of one test result are truncated to this many characters."
+    )
+    max_message_chars: int = Field(8 * 1024, description="A failure message is truncated to this many characters.")
