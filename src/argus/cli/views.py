@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -27,11 +27,18 @@ from argus.cli.render import (
 )
 from argus.core.enums import EvidenceType
 
-__all__ = ["card", "claims", "cluster_detail", "cluster_rows", "file_summaries", "flaky_detail", "flaky_list", "flaky_row", "insight_detail",
+__all__ = ["card", "claims", "cluster_analysis", "cluster_detail", "cluster_labels", "cluster_list", "cluster_rows",
+           "file_summaries", "flaky_detail", "flaky_list", "flaky_row", "insight_detail",
            "insight_rows"]
 
 if TYPE_CHECKING:
-    from argus.analysis.failures.schemas import ClusterDetail, ClusterView
+    from argus.analysis.failures.readmodels import (
+        AnalysisSummary,
+        ClusterDetail,
+        ClusterList,
+        ClusterView,
+        MessageClusters,
+    )
     from argus.analysis.flaky.views import TestDetail, TestView
     from argus.analysis.insights.refs import RunRef
     from argus.analysis.insights.schemas import EvidenceView, InsightView
@@ -153,6 +160,36 @@ def cluster_rows(out: Console, views: Sequence[ClusterView]) -> None:
                    f"last seen {v.last_seen_at:%Y-%m-%d %H:%M}"),
             f"| {v.template[:300]}",
         ])
+
+
+def cluster_list(out: Console, result: ClusterList) -> None:
+    """``argus failures list``: the clusters, or why there is none to show."""
+    if not result.clusters:
+        out.print(
+            ("no failure in the latest run belongs to a cluster" if result.latest_only
+             else "no failure cluster matches these filters") if result.any_cluster
+            else "no failure clusters yet (run `argus failures analyze` after ingesting reports)",
+            soft_wrap=True,
+        )
+        return
+    cluster_rows(out, result.clusters)
+
+
+def cluster_analysis(out: Console, summary: AnalysisSummary) -> None:
+    """``argus failures analyze``: what one clustering pass did, in one line."""
+    out.print(
+        f"{summary.failures} failure(s) clustered: {summary.clusters_touched} cluster(s) touched, "
+        f"{summary.new_clusters} new, {summary.novel_clusters} novel in the latest run; "
+        f"{len(summary.insight_ids)} insight(s) saved"
+    )
+
+
+def cluster_labels(out: TextIO, result: MessageClusters, *, with_template: bool = False) -> None:
+    """``argus failures cluster``: one label per input line (``label<TAB>template`` with the template),
+    written as plain text so that scripts can read it line by line."""
+    texts = {t.id: t.text for t in result.templates}
+    for label in result.labels:
+        out.write(f"{label}\t{texts[label]}\n" if with_template else f"{label}\n")
 
 
 def run_words(run_id: int | None, runs: Mapping[int, RunRef]) -> str:

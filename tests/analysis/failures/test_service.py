@@ -23,6 +23,7 @@ from argus.core.enums import InsightKind
 from argus.core.errors import NotFoundError
 from argus.core.settings import ClusterSettings
 from argus.store.models import FailureCluster, TestResult
+from argus.store.models.ops import ClusterState
 from argus.store.projects import get_or_create_project
 from argus.store.session import current_project_id
 
@@ -107,7 +108,7 @@ def test_first_pass_groups_by_template_and_code_location(store: Store, settings:
     conn = s.get(FailureCluster, cids[0])
     assert conn is not None
     assert conn.template == "ConnectionRefusedError: [Errno <*>] Connection refused to <*>"
-    assert conn.count == 2 and conn.first_run_id == run1 and conn.state["frames"] == ["app/db.py:connect"]
+    assert conn.count == 2 and conn.first_run_id == run1 and conn.state.frames == ("app/db.py:connect",)
     assert conn.samples == [
         "ConnectionRefusedError: [Errno 111] Connection refused to 10.0.0.5:5001",
         "ConnectionRefusedError: [Errno 111] Connection refused to 10.0.0.5:5002",
@@ -239,7 +240,7 @@ def test_clusters_merge_when_later_runs_show_a_variable(store: Store, settings: 
     assert live.id in cids and live.count == 5 and live.template == "PermissionError: denied for <*>"
     assert live.first_seen_at == T0 and live.affected_tests == 1
     dead = [c for c in s.scalars(select(FailureCluster)) if c.id != live.id]
-    assert dead and all(c.count == 0 and c.state["merged_into"] == live.id for c in dead)
+    assert dead and all(c.count == 0 and c.state.merged_into == live.id for c in dead)
     with pytest.raises(NotFoundError, match=f"merged into cluster {live.id}"):
         get_cluster(s, settings, dead[0].id)
     # a fresh pass (miner rebuilt from the store) sends old and new users to the merged cluster
@@ -290,9 +291,7 @@ def test_load_miner_resolves_merge_chains_in_any_row_order(store: Store, setting
     s = store.session
     a, b, c = ["x", "a", "1"], ["x", "a", "<*>"], ["x", "<*>", "<*>"]
     for fp, tokens, into in (("fa", a, b), ("fb", b, c), ("fc", c, None)):
-        state: dict[str, object] = {"tokens": tokens}
-        if into is not None:
-            state["merged_tokens"] = into
+        state = ClusterState(tokens=tuple(tokens), merged_tokens=None if into is None else tuple(into))
         s.add(
             FailureCluster(
                 project_id=current_project_id(s), fingerprint=fp, template=" ".join(tokens), state=state

@@ -7,15 +7,14 @@ from datetime import datetime
 
 from argus.analysis.failures.algo import cluster_confidence, template_specificity
 from argus.analysis.failures.normalise import tokenize
-from argus.analysis.failures.schemas import ClusterView, Trend
+from argus.analysis.failures.readmodels import ClusterView
+from argus.analysis.failures.schemas import Example, Trend
 from argus.core.enums import EvidenceType, InsightKind, SubjectType, Support
 from argus.core.settings import ClusterSettings
 from argus.reasoning import Claim, Confidence, Evidence, Insight, Provenance, Subject
 
 ANALYZER = "argus.analysis.failures"
 VERSION = "1.0"
-
-Example = tuple[int, int, str, str | None, datetime]  # result id, run id, test identity, message, time
 
 
 def _short(text: str, n: int = 90) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+#: One failure shown as evidence: (result id, run id, test identity, message, run start).
+Example = tuple[int, int, str, str | None, datetime]
 
 
 class Trend(StrEnum):
@@ -50,47 +53,3 @@ class Assignment:
     result_id: int
     key: ClusterKey
     frames: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ClusterView:
-    """A failure cluster as users see it."""
-
-    id: int
-    template: str
-    failure_type: str | None
-    stack_fingerprint: str | None
-    frames: tuple[str, ...]
-    count: int
-    affected_tests: int
-    first_seen_at: datetime
-    last_seen_at: datetime
-    first_run_id: int | None
-    last_run_id: int | None
-    recent: int
-    previous: int
-    trend: Trend
-    novel: bool
-    samples: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ClusterDetail:
-    """A cluster with the tests it affects and its most recent failures."""
-
-    cluster: ClusterView
-    tests: tuple[tuple[int, str, int], ...]  # (test_case_id, identity, failures)
-    recent_results: tuple[tuple[int, int, str], ...]  # (test_result_id, run_id, test identity)
-    related: tuple[tuple[int, float, str], ...] = ()  # (cluster id, similarity, template), most similar first
-
-
-@dataclass(frozen=True)
-class AnalysisSummary:
-    """What one clustering pass did."""
-
-    failures: int
-    clusters_touched: int
-    new_clusters: int
-    novel_clusters: int
-    latest_run_id: int | None
-    insight_ids: tuple[int, ...] = field(default_factory=tuple)

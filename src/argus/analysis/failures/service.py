@@ -1,7 +1,7 @@
 """Cluster stored failures incrementally and persist clusters, assignments and insights.
 
 Only failed/errored results with no cluster yet are read (keyset pages of ``batch_size``); the
-miner is rebuilt from the stored clusters' templates (``FailureCluster.state['tokens']``), so earlier
+miner is rebuilt from the stored clusters' templates (``FailureCluster.state.tokens``), so earlier
 failures are never re-clustered. When new evidence merges templates (see ``TemplateMiner``), the
 failures of the merged clusters move to the merged template's cluster in bulk. Services never
 commit: the caller owns the transaction.
@@ -9,29 +9,25 @@ commit: the caller owns the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from argus.analysis.failures import queries
 from argus.analysis.failures.algo import assign, failure_text, miner_config, needs_split, own_stack
 from argus.analysis.failures.insights import build_insights
 from argus.analysis.failures.miner import TemplateMiner, render
-from argus.analysis.failures.schemas import AnalysisSummary, ClusterKey, ClusterView, FailureInput
-from argus.analysis.failures.views import (
-    cluster_views,
-    get_cluster,
-    latest_run,
-    list_clusters,
-    recent_results,
-)
+from argus.analysis.failures.readmodels import AnalysisSummary, ClusterDetail, ClusterView
+from argus.analysis.failures.schemas import ClusterKey, FailureInput
 from argus.analysis.insights.service import save_insights
 from argus.core.clock import as_utc
-from argus.core.enums import Outcome
+from argus.core.errors import NotFoundError
 from argus.core.settings import ClusterSettings
-from argus.store.models import FailureCluster, TestResult, TestRun
+from argus.store.models import FailureCluster, TestResult
+from argus.store.models.ops import ClusterState
 from argus.store.session import current_project_id
 
 __all__ = [
@@ -40,11 +36,10 @@ __all__ = [
     "clusters_for_results",
     "clusters_for_run",
     "get_cluster",
+    "has_clusters",
     "list_clusters",
     "load_miner",
 ]
-
-_FAILED = (Outcome.FAILED.value, Outcome.ERROR.value)
 
 
 @dataclass
@@ -62,60 +57,31 @@ def load_miner(
 ) -> tuple[TemplateMiner, dict[str, FailureCluster]]:
     """The project's template miner, rebuilt from its stored clusters, and the clusters by fingerprint.
 
-    Clusters merged into others (``state['merged_tokens']``, the template they went into) come back
+    Clusters merged into others (``state.merged_tokens``, the template they went into) come back
     as merged templates, so the miner never mines their old, narrower template again. Merge chains
     are resolved whatever the order of the rows.
     """
     miner = TemplateMiner(miner_config(settings))
-    clusters = list(session.scalars(select(FailureCluster).order_by(FailureCluster.id)))
-    pending: list[FailureCluster] = []
+    clusters = queries.stored_clusters(session)
+    pending: list[tuple[ClusterState, tuple[str, ...]]] = []  # (state, merged_tokens) of merged clusters
     for c in clusters:
-        state = c.state or {}
-        if state.get("merged_tokens") is not None:
-            pending.append(c)
-        elif state.get("tokens"):
-            miner.add_template(state["tokens"], c.count)
+        state = c.state
+        if state.merged_tokens is not None:
+            pending.append((state, state.merged_tokens))
+        elif state.tokens:
+            miner.add_template(list(state.tokens), c.count)
     while pending:
         rest = []
-        for c in pending:
-            target = miner.lookup(c.state["merged_tokens"])
+        for state, into in pending:
+            target = miner.lookup(list(into))
             if target is None:
-                rest.append(c)
-            elif c.state.get("tokens"):
-                miner.add_template(c.state["tokens"], 0, merged_into=target.id)
+                rest.append((state, into))
+            elif state.tokens:
+                miner.add_template(list(state.tokens), 0, merged_into=target.id)
         if len(rest) == len(pending):  # a target no stored cluster holds: it is a live template
-            miner.add_template(rest[0].state["merged_tokens"])
+            miner.add_template(list(rest[0][1]))
         pending = rest
     return miner, {c.fingerprint: c for c in clusters}
-
-
-def _unclustered(session: Session, batch_size: int) -> Iterator[list[FailureInput]]:
-    """Pages of failed/errored results without a cluster, oldest id first."""
-    last = 0
-    while True:
-        rows = session.execute(
-            select(
-                TestResult.id,
-                TestResult.run_id,
-                TestResult.test_case_id,
-                TestResult.message,
-                TestResult.failure_type,
-                TestResult.stack,
-                TestRun.started_at,
-            )
-            .join(TestRun, TestRun.id == TestResult.run_id)
-            .where(
-                TestResult.cluster_id.is_(None),
-                TestResult.outcome.in_(_FAILED),
-                TestResult.id > last,
-            )
-            .order_by(TestResult.id)
-            .limit(batch_size)
-        ).all()
-        if not rows:
-            return
-        yield [FailureInput(r[0], r[1], r[2], r[3], r[4], r[5], as_utc(r[6])) for r in rows]
-        last = rows[-1][0]
 
 
 def _sample(f: FailureInput) -> str:
@@ -141,7 +107,7 @@ def _cluster(
             last_seen_at=f.observed_at,
             first_run_id=f.run_id,
             last_run_id=f.run_id,
-            state={"tokens": list(key.template), "frames": list(frames)},
+            state=ClusterState(tokens=tuple(key.template), frames=tuple(frames)),
         )
         session.add(c)
         session.flush()
@@ -157,23 +123,18 @@ def _apply_merges(session: Session, state: _Pass, miner: TemplateMiner, settings
     stack fingerprint, so each result is re-keyed from its own stack.
     """
     for old_tid, new_tid in miner.take_merges():
-        old_tokens = list(miner.templates[old_tid].tokens)
+        old_tokens = tuple(miner.templates[old_tid].tokens)
         new_tokens = miner.templates[miner.resolve(new_tid)].tokens
         split = needs_split(new_tokens, settings)
-        for c in [c for c in state.by_fp.values() if (c.state or {}).get("tokens") == old_tokens]:
-            if (c.state or {}).get("merged_tokens") is not None:
+        for c in [c for c in state.by_fp.values() if c.state.tokens == old_tokens]:
+            if c.state.merged:
                 continue
-            rows = session.execute(
-                select(TestResult.id, TestResult.run_id, TestResult.stack, TestRun.started_at)
-                .join(TestRun, TestRun.id == TestResult.run_id)
-                .where(TestResult.cluster_id == c.id)
-                .order_by(TestRun.started_at, TestResult.id)
-            ).all()
+            rows = queries.cluster_failures(session, c.id)
             by_target: dict[int, list[int]] = {}
             target: FailureCluster | None = None
             for rid, run_id, stack, started in rows:
                 fp, frames = own_stack(stack, settings)
-                seen = FailureInput(rid, run_id, 0, None, c.failure_type, stack, as_utc(started))
+                seen = FailureInput(rid, run_id, 0, None, c.failure_type, stack, started)
                 target = _cluster(session, state, ClusterKey(new_tokens, fp if split else None), frames, seen)
                 _count(target, seen)
                 by_target.setdefault(target.id, []).append(rid)
@@ -184,11 +145,7 @@ def _apply_merges(session: Session, state: _Pass, miner: TemplateMiner, settings
                 extra = [x for x in (c.samples or []) if x not in (target.samples or [])]
                 target.samples = [*(target.samples or []), *extra][: settings.samples_per_cluster]
             c.count = 0
-            c.state = {
-                **(c.state or {}),
-                "merged_into": target.id if target is not None else None,
-                "merged_tokens": list(new_tokens),
-            }
+            c.state = c.state.merge(target.id if target is not None else None, new_tokens)
             state.touched.discard(c.id)
             state.new.discard(c.id)
 
@@ -242,16 +199,16 @@ def analyze_failures(
     """
     miner, by_fp = load_miner(session, settings)
     state = _Pass(by_fp)
-    for batch in _unclustered(session, settings.batch_size):
+    for batch in queries.unclustered(session, settings.batch_size):
         _absorb(session, state, batch, miner, settings)
-    latest = latest_run(session)
+    latest = queries.latest_run(session)
     insight_ids: list[int] = []
     novel = 0
     if state.touched:
-        views = cluster_views(session, settings, sorted(state.touched), now=now)
+        views = queries.cluster_views(session, settings, sorted(state.touched), now=now)
         novel = sum(1 for v in views if v.novel)
         if emit_insights:
-            examples = recent_results(session, [v.id for v in views], settings.evidence_per_claim)
+            examples = queries.recent_results(session, [v.id for v in views], settings.evidence_per_claim)
             insight_ids = save_insights(session, build_insights(views, examples, latest, settings))
     return AnalysisSummary(
         failures=state.failures,
@@ -265,10 +222,10 @@ def analyze_failures(
 
 def cluster_for_result(session: Session, settings: ClusterSettings, result_id: int) -> ClusterView | None:
     """The cluster of one test result (None when it is not clustered or out of scope)."""
-    cid = session.scalars(select(TestResult.cluster_id).where(TestResult.id == result_id)).first()
+    cid = queries.result_cluster_id(session, result_id)
     if cid is None:
         return None
-    views = cluster_views(session, settings, [cid])
+    views = queries.cluster_views(session, settings, [cid])
     return views[0] if views else None
 
 
@@ -282,14 +239,37 @@ def clusters_for_results(
     """
     if not result_ids:
         return {}
-    rows = session.execute(
-        select(TestResult.id, TestResult.cluster_id).where(
-            TestResult.id.in_(list(result_ids)), TestResult.cluster_id.is_not(None)
-        )
-    ).all()
-    pairs = [(int(rid), int(cid)) for rid, cid in rows if cid is not None]
-    views = {v.id: v for v in cluster_views(session, settings, sorted({cid for _, cid in pairs}))}
+    pairs = queries.result_cluster_ids(session, result_ids)
+    views = {v.id: v for v in queries.cluster_views(session, settings, sorted({cid for _, cid in pairs}))}
     return {rid: views[cid] for rid, cid in pairs if cid in views}
+
+
+def list_clusters(
+    session: Session,
+    settings: ClusterSettings,
+    *,
+    run_id: int | None = None,
+    novel_only: bool = False,
+    min_count: int = 1,
+    since_days: int | None = None,
+    limit: int | None = 50,
+) -> list[ClusterView]:
+    """Clusters of the scoped project (optionally only those failing in ``run_id``, or novel ones)."""
+    views = queries.cluster_views(
+        session,
+        settings,
+        run_id=run_id,
+        novel_only=novel_only,
+        min_count=min_count,
+        since_days=since_days,
+        limit=limit,
+    )
+    return sorted(views, key=lambda v: (not v.novel, -v.recent, -v.count, v.id)) if run_id else views
+
+
+def has_clusters(session: Session, settings: ClusterSettings) -> bool:
+    """Whether the scoped project has any failure cluster with failures."""
+    return bool(list_clusters(session, settings, limit=1))
 
 
 def clusters_for_run(
@@ -297,8 +277,28 @@ def clusters_for_run(
 ) -> list[ClusterView]:
     """Clusters with failures in ``run_id`` (default: the latest run), novel ones first."""
     if run_id is None:
-        latest = latest_run(session)
+        latest = queries.latest_run(session)
         if latest is None:
             return []
         run_id = latest[0]
     return list_clusters(session, settings, run_id=run_id, limit=None)
+
+
+def get_cluster(
+    session: Session, settings: ClusterSettings, cluster_id: int, *, recent: int = 20
+) -> ClusterDetail:
+    """One cluster with its affected tests (most failures first), newest failures and related clusters."""
+    views = queries.cluster_views(session, settings, [cluster_id])
+    if not views:
+        into = queries.merged_into(session, cluster_id)
+        if into is not None:
+            raise NotFoundError(f"failure cluster {cluster_id} was merged into cluster {into}")
+        raise NotFoundError(f"failure cluster {cluster_id} not found in this project")
+    tests = queries.affected_tests(session, cluster_id)
+    newest = queries.recent_results(session, [cluster_id], recent).get(cluster_id, [])
+    return ClusterDetail(
+        cluster=views[0],
+        tests=tuple(tests),
+        recent_results=tuple((rid, run, ident) for rid, run, ident, _, _ in newest),
+        related=tuple(queries.related_clusters(session, cluster_id)),
+    )

@@ -1,21 +1,27 @@
-"""Read failure clusters with their statistics (affected tests, trend windows, novelty) in SQL."""
+"""Read-only SQL of failure clustering: store rows -> schemas and read models. Never writes.
+
+Every query runs in a project-scoped session (tenancy confines it to the scoped project).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from argus.analysis.failures.algo import trend
-from argus.analysis.failures.schemas import ClusterDetail, ClusterView
+from argus.analysis.failures.readmodels import ClusterView
+from argus.analysis.failures.schemas import Example, FailureInput
 from argus.analysis.failures.similar import most_similar
 from argus.core.clock import as_utc, utcnow
-from argus.core.errors import NotFoundError
+from argus.core.enums import Outcome
 from argus.core.settings import ClusterSettings
 from argus.store.models import FailureCluster, TestCase, TestResult, TestRun
 from argus.store.session import current_project_id
+
+_FAILED = (Outcome.FAILED.value, Outcome.ERROR.value)
 
 
 def latest_run(session: Session) -> tuple[int, datetime] | None:
@@ -24,6 +30,75 @@ def latest_run(session: Session) -> tuple[int, datetime] | None:
         select(TestRun.id, TestRun.started_at).order_by(TestRun.started_at.desc(), TestRun.id.desc()).limit(1)
     ).first()
     return (row[0], as_utc(row[1])) if row else None
+
+
+def stored_clusters(session: Session) -> list[FailureCluster]:
+    """Every cluster of the project (live and merged), oldest first."""
+    return list(session.scalars(select(FailureCluster).order_by(FailureCluster.id)))
+
+
+def unclustered(session: Session, batch_size: int) -> Iterator[list[FailureInput]]:
+    """Pages of failed/errored results without a cluster, oldest id first.
+
+    Keyset pages: the caller may assign each page to clusters before asking for the next.
+    """
+    last = 0
+    while True:
+        rows = session.execute(
+            select(
+                TestResult.id,
+                TestResult.run_id,
+                TestResult.test_case_id,
+                TestResult.message,
+                TestResult.failure_type,
+                TestResult.stack,
+                TestRun.started_at,
+            )
+            .join(TestRun, TestRun.id == TestResult.run_id)
+            .where(
+                TestResult.cluster_id.is_(None),
+                TestResult.outcome.in_(_FAILED),
+                TestResult.id > last,
+            )
+            .order_by(TestResult.id)
+            .limit(batch_size)
+        ).all()
+        if not rows:
+            return
+        yield [FailureInput(r[0], r[1], r[2], r[3], r[4], r[5], as_utc(r[6])) for r in rows]
+        last = rows[-1][0]
+
+
+def cluster_failures(session: Session, cluster_id: int) -> list[tuple[int, int, str | None, datetime]]:
+    """(result id, run id, stack, run start) of every failure in a cluster, oldest run first."""
+    rows = session.execute(
+        select(TestResult.id, TestResult.run_id, TestResult.stack, TestRun.started_at)
+        .join(TestRun, TestRun.id == TestResult.run_id)
+        .where(TestResult.cluster_id == cluster_id)
+        .order_by(TestRun.started_at, TestResult.id)
+    ).all()
+    return [(int(rid), int(run_id), stack, as_utc(started)) for rid, run_id, stack, started in rows]
+
+
+def result_cluster_id(session: Session, result_id: int) -> int | None:
+    """The cluster id of one test result (None when it is not clustered or out of scope)."""
+    return session.scalars(select(TestResult.cluster_id).where(TestResult.id == result_id)).first()
+
+
+def result_cluster_ids(session: Session, result_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """(result id, cluster id) of the clustered results among ``result_ids``."""
+    rows = session.execute(
+        select(TestResult.id, TestResult.cluster_id).where(
+            TestResult.id.in_(list(result_ids)), TestResult.cluster_id.is_not(None)
+        )
+    ).all()
+    return [(int(rid), int(cid)) for rid, cid in rows if cid is not None]
+
+
+def merged_into(session: Session, cluster_id: int) -> int | None:
+    """The cluster a merged cluster's failures went to (None when it is not a merged cluster)."""
+    row = session.scalars(select(FailureCluster).where(FailureCluster.id == cluster_id)).first()
+    return row.state.merged_into if row is not None else None
 
 
 def cluster_views(
@@ -93,7 +168,7 @@ def cluster_views(
                 template=c.template,
                 failure_type=c.failure_type,
                 stack_fingerprint=c.stack_fingerprint,
-                frames=tuple((c.state or {}).get("frames", [])),
+                frames=c.state.frames,
                 count=c.count,
                 affected_tests=int(tests or 0),
                 first_seen_at=as_utc(c.first_seen_at),
@@ -110,32 +185,7 @@ def cluster_views(
     return out
 
 
-def list_clusters(
-    session: Session,
-    settings: ClusterSettings,
-    *,
-    run_id: int | None = None,
-    novel_only: bool = False,
-    min_count: int = 1,
-    since_days: int | None = None,
-    limit: int | None = 50,
-) -> list[ClusterView]:
-    """Clusters of the scoped project (optionally only those failing in ``run_id``, or novel ones)."""
-    views = cluster_views(
-        session,
-        settings,
-        run_id=run_id,
-        novel_only=novel_only,
-        min_count=min_count,
-        since_days=since_days,
-        limit=limit,
-    )
-    return sorted(views, key=lambda v: (not v.novel, -v.recent, -v.count, v.id)) if run_id else views
-
-
-def recent_results(
-    session: Session, cluster_ids: Sequence[int], per_cluster: int
-) -> dict[int, list[tuple[int, int, str, str | None, datetime]]]:
+def recent_results(session: Session, cluster_ids: Sequence[int], per_cluster: int) -> dict[int, list[Example]]:
     """Up to ``per_cluster`` newest results per cluster: (result id, run id, test identity, message, time)."""
     if not cluster_ids:
         return {}
@@ -157,7 +207,7 @@ def recent_results(
         )
         .subquery()
     )
-    out: dict[int, list[tuple[int, int, str, str | None, datetime]]] = {}
+    out: dict[int, list[Example]] = {}
     rows = session.execute(
         select(inner.c.cid, inner.c.rid, inner.c.run_id, inner.c.identity, inner.c.message, inner.c.at)
         .where(inner.c.rn <= per_cluster)
@@ -166,6 +216,18 @@ def recent_results(
     for cid, rid, run, ident, msg, at in rows:
         out.setdefault(cid, []).append((rid, run, ident, msg, as_utc(at)))
     return out
+
+
+def affected_tests(session: Session, cluster_id: int) -> list[tuple[int, str, int]]:
+    """(test case id, identity, failures) of the tests failing in a cluster, most failures first."""
+    rows = session.execute(
+        select(TestCase.id, TestCase.identity, func.count(TestResult.id))
+        .join(TestResult, TestResult.test_case_id == TestCase.id)
+        .where(TestResult.cluster_id == cluster_id)
+        .group_by(TestCase.id, TestCase.identity)
+        .order_by(func.count(TestResult.id).desc(), TestCase.identity)
+    ).all()
+    return [(int(i), str(n), int(k)) for i, n, k in rows]
 
 
 def related_clusters(
@@ -183,30 +245,3 @@ def related_clusters(
     texts = [r[1] for r in rows]
     hits = most_similar(texts, ids.index(cluster_id), k=k, min_similarity=min_similarity)
     return [(ids[i], round(sim, 3), texts[i]) for i, sim in hits]
-
-
-def get_cluster(
-    session: Session, settings: ClusterSettings, cluster_id: int, *, recent: int = 20
-) -> ClusterDetail:
-    """One cluster with its affected tests (most failures first), newest failures and related clusters."""
-    views = cluster_views(session, settings, [cluster_id])
-    if not views:
-        row = session.scalars(select(FailureCluster).where(FailureCluster.id == cluster_id)).first()
-        into = (row.state or {}).get("merged_into") if row is not None else None
-        if into is not None:
-            raise NotFoundError(f"failure cluster {cluster_id} was merged into cluster {into}")
-        raise NotFoundError(f"failure cluster {cluster_id} not found in this project")
-    tests = session.execute(
-        select(TestCase.id, TestCase.identity, func.count(TestResult.id))
-        .join(TestResult, TestResult.test_case_id == TestCase.id)
-        .where(TestResult.cluster_id == cluster_id)
-        .group_by(TestCase.id, TestCase.identity)
-        .order_by(func.count(TestResult.id).desc(), TestCase.identity)
-    ).all()
-    newest = recent_results(session, [cluster_id], recent).get(cluster_id, [])
-    return ClusterDetail(
-        cluster=views[0],
-        tests=tuple((int(i), str(n), int(k)) for i, n, k in tests),
-        recent_results=tuple((rid, run, ident) for rid, run, ident, _, _ in newest),
-        related=tuple(related_clusters(session, cluster_id)),
-    )
