@@ -31,7 +31,7 @@ __all__ = ["card", "claims", "cluster_detail", "cluster_rows", "file_summaries",
 
 if TYPE_CHECKING:
     from argus.analysis.failures.schemas import ClusterDetail, ClusterView
-    from argus.analysis.flaky.views import TestDetail, TestView
+    from argus.analysis.flaky.readmodels import TestDetail, TestView
     from argus.analysis.insights.refs import RunRef
     from argus.analysis.insights.schemas import EvidenceView, InsightView
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from argus.analysis.flaky.export import QuarantinedTest, pytest_node_id, render
+from argus.analysis.flaky.nodeid import pytest_node_id
+from argus.analysis.flaky.readmodels import QuarantinedTest
+from argus.report.quarantine import render
 from argus.core.errors import InputError
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)

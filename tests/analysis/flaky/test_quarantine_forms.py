@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from argus.analysis.flaky.export import BEGIN, END, QuarantinedTest, export, merge_conftest, write_export
+from argus.analysis.flaky.readmodels import QuarantinedTest
+from argus.report.quarantine import BEGIN, END, export, merge_conftest, write_export
 from argus.core.errors import InputError
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
