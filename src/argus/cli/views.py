@@ -32,8 +32,8 @@ __all__ = ["card", "claims", "cluster_detail", "cluster_rows", "file_summaries",
 if TYPE_CHECKING:
     from argus.analysis.failures.schemas import ClusterDetail, ClusterView
     from argus.analysis.flaky.readmodels import TestDetail, TestView
+    from argus.analysis.insights.readmodels import EvidenceView, InsightView
     from argus.analysis.insights.refs import RunRef
-    from argus.analysis.insights.schemas import EvidenceView, InsightView
 
 #: ``(ref_type, ref_id)`` of evidence → the run it points at.
 Refs = Mapping[tuple[str, str], "RunRef"]

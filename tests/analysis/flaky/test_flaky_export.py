@@ -12,8 +12,8 @@ import pytest
 
 from argus.analysis.flaky.nodeid import pytest_node_id
 from argus.analysis.flaky.readmodels import QuarantinedTest
-from argus.report.quarantine import render
 from argus.core.errors import InputError
+from argus.report.quarantine import render
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
 TESTS = [

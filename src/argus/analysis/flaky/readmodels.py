@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from argus.analysis.flaky.lifecycle import LifecycleState
-from argus.analysis.insights.schemas import InsightView
+from argus.analysis.insights.readmodels import InsightView
 
 if TYPE_CHECKING:
     from argus.analysis.insights.refs import RunRef
