@@ -60,7 +60,7 @@ def test_any_punctuation_round_trips(s: str) -> None:
 def test_demo_report_escapes_what_users_wrote() -> None:
     from datetime import UTC, datetime
 
-    from argus.analysis.insights.schemas import InsightView
+    from argus.analysis.insights.readmodels import InsightView
     from argus.cli.demo.analyse import ProjectFindings
     from argus.cli.demo.tour import document
 

@@ -39,9 +39,9 @@ if TYPE_CHECKING:
         ClusterView,
         MessageClusters,
     )
-    from argus.analysis.flaky.views import TestDetail, TestView
+    from argus.analysis.flaky.readmodels import TestDetail, TestView
+    from argus.analysis.insights.readmodels import EvidenceView, InsightView
     from argus.analysis.insights.refs import RunRef
-    from argus.analysis.insights.schemas import EvidenceView, InsightView
 
 #: ``(ref_type, ref_id)`` of evidence → the run it points at.
 Refs = Mapping[tuple[str, str], "RunRef"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from argus.analysis.flaky.export import QuarantinedTest, pytest_node_id, render
+from argus.analysis.flaky.nodeid import pytest_node_id
+from argus.analysis.flaky.readmodels import QuarantinedTest
+from argus.report.quarantine import render
 
 
 def test_pytest_scopes_become_node_ids() -> None:

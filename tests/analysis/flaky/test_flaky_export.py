@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from argus.analysis.flaky.export import QuarantinedTest, pytest_node_id, render
+from argus.analysis.flaky.nodeid import pytest_node_id
+from argus.analysis.flaky.readmodels import QuarantinedTest
 from argus.core.errors import InputError
+from argus.report.quarantine import render
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
 TESTS = [

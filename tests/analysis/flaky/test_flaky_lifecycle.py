@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from argus.analysis.flaky.lifecycle import next_state
+from argus.analysis.flaky.lifecycle import LifecycleState, next_state
 from argus.analysis.flaky.schemas import (
     Action,
     Assessment,
     Category,
     CategoryResult,
-    LifecycleState,
     Verdict,
 )
 

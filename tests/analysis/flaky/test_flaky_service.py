@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from argus.analysis.flaky.service import analyze
-from argus.analysis.flaky.views import list_tests, quarantine_list, set_state, show_test
+from argus.analysis.flaky.lifecycle import LifecycleState
+from argus.analysis.flaky.queries import list_tests
+from argus.analysis.flaky.queries import quarantined_tests as quarantine_list
+from argus.analysis.flaky.service import analyze, set_state, show_test
 from argus.core.enums import InsightKind
 from argus.core.settings import FlakySettings
 from argus.store.models import EvidenceRow, FlakyTestState, InsightRow
@@ -111,7 +113,7 @@ def test_manual_state_and_dry_run(project_session: Session, history) -> None:  #
     build(history)
     res = analyze(project_session, FlakySettings(), persist=False)
     assert res.insight_ids == [] and project_session.scalars(select(InsightRow)).first() is None
-    set_state(project_session, BROKEN, "quarantined", note="blocking the release")
+    set_state(project_session, BROKEN, LifecycleState.QUARANTINED, note="blocking the release")
     assert [t.identity for t in quarantine_list(project_session)] == [BROKEN]
 
 

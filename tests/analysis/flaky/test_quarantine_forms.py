@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from argus.analysis.flaky.export import BEGIN, END, QuarantinedTest, export, merge_conftest, write_export
+from argus.analysis.flaky.readmodels import QuarantinedTest
 from argus.core.errors import InputError
+from argus.report.quarantine import BEGIN, END, export, merge_conftest, write_export
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
 GOLDEN = Path(__file__).parent / "golden"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from argus.analysis.flaky.export import QuarantinedTest, export
+from argus.analysis.flaky.readmodels import QuarantinedTest
+from argus.report.quarantine import export
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
 POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">

@@ -8,14 +8,39 @@ Rules (pure; the service stores the result):
   default branch since its last failure — never while every recent run fails (a test that fails 100%
   is broken or disabled, not fixed; and skipped runs or no runs at all never count as passes);
 * FIXED → ACTIVE when it fails again after being marked fixed and is judged flaky again.
+
+A person may set any state by hand (:func:`parse_state` reads it; the service stores it as manual).
+This module is the one place that defines the states and the transitions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-from argus.analysis.flaky.schemas import Action, Assessment, LifecycleState, Verdict
+from argus.analysis.flaky.schemas import Action, Assessment, Verdict
+from argus.core.errors import InputError
+
+
+class LifecycleState(StrEnum):
+    """Where a tracked flaky test stands."""
+
+    ACTIVE = "active"
+    QUARANTINED = "quarantined"
+    FIXED = "fixed"
+
+
+#: States in which a test counts as known flaky (set by the analysis or by a person).
+FLAKY_STATES: frozenset[LifecycleState] = frozenset({LifecycleState.ACTIVE, LifecycleState.QUARANTINED})
+
+
+def parse_state(text: str) -> LifecycleState:
+    """The lifecycle state a person named (:class:`InputError` for anything else)."""
+    try:
+        return LifecycleState(text)
+    except ValueError:
+        raise InputError(f"unknown state {text!r}: use active, quarantined or fixed") from None
 
 
 @dataclass(frozen=True)

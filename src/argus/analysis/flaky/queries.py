@@ -1,4 +1,5 @@
-"""SQL that reduces stored results to what the flaky analysis needs (heavy lifting in the database).
+"""Read-only SQL of the flaky analysis: stored results reduced to what it needs, and the read models
+of its front doors (list, show, quarantine list, flaky status for the gate). Never writes.
 
 Only three things touch many rows: the first-attempt failures (to find outage runs and the tests
 worth looking at — a test that never failed needs no analysis), the per-test-per-run fold of those
@@ -16,10 +17,16 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from argus.analysis.flaky.schemas import FailureSample, RunStatus
-from argus.store.models import TestCase, TestResult, TestRun
+from argus.analysis.flaky.lifecycle import FLAKY_STATES, LifecycleState
+from argus.analysis.flaky.nodeid import pytest_node_id
+from argus.analysis.flaky.readmodels import QuarantinedResult, QuarantinedTest, TestView
+from argus.analysis.flaky.schemas import FailureSample, RunStatus, Verdict
+from argus.core.enums import InsightKind, Outcome, SubjectType
+from argus.store.models import FlakyTestState, InsightRow, TestCase, TestResult, TestRun
 
 FAIL_OUTCOMES = ("failed", "error")
+#: The insight kinds the flaky analysis stores.
+KINDS = (InsightKind.FLAKY_TEST.value, InsightKind.BROKEN_TEST.value)
 _CHUNK = 900
 PASS, RETRY_PASS, FAIL, SKIP = RunStatus.PASS, RunStatus.RETRY_PASS, RunStatus.FAIL, RunStatus.SKIP
 _r = TestResult.__table__.c
@@ -203,3 +210,174 @@ def find_case(session: Session, project_id: int, test: str) -> CaseInfo | None:
         ).all()
         row = rows[0] if len(rows) == 1 else None
     return None if row is None else CaseInfo(int(row.id), row.identity, row.name, row.file, row.classname)
+
+
+def states(session: Session) -> dict[int, FlakyTestState]:
+    """Test case id → its lifecycle row (rows of the scoped project; the service updates them)."""
+    return {s.test_case_id: s for s in session.scalars(select(FlakyTestState))}
+
+
+def state_of(session: Session, test_case_id: int) -> FlakyTestState | None:
+    return session.scalars(select(FlakyTestState).where(FlakyTestState.test_case_id == test_case_id)).first()
+
+
+def list_tests(
+    session: Session,
+    *,
+    kind: str | None = None,
+    state: LifecycleState | None = None,
+    min_probability: float = 0.0,
+    limit: int = 100,
+) -> list[TestView]:
+    """Current flaky/broken insights with the lifecycle state, highest probability first."""
+    stmt = (
+        select(InsightRow, FlakyTestState.state)
+        .join(TestCase, TestCase.identity == InsightRow.subject_id)
+        .outerjoin(FlakyTestState, FlakyTestState.test_case_id == TestCase.id)
+        .where(
+            InsightRow.kind.in_([kind] if kind else KINDS),
+            InsightRow.superseded_by.is_(None),
+            InsightRow.subject_type == SubjectType.TEST.value,
+            InsightRow.confidence >= min_probability,
+        )
+    )
+    if state:
+        stmt = stmt.where(FlakyTestState.state == LifecycleState(state).value)
+    stmt = stmt.order_by(InsightRow.confidence.desc(), InsightRow.id.desc())
+    out: list[TestView] = []
+    for row, st in session.execute(stmt):
+        data = row.data or {}
+        if data.get("verdict") == "stable":  # a "monitor" insight: `flaky analyze` does not call it flaky
+            continue
+        if len(out) >= limit:
+            break
+        out.append(
+            TestView(
+                test=row.subject_id,
+                label=row.subject_label,
+                kind=row.kind,
+                probability=row.confidence,
+                low=row.confidence_low,
+                high=row.confidence_high,
+                action=row.action,
+                category=(data.get("category") or {}).get("name"),
+                state=st,
+                wasted_s=float(data.get("wasted_s") or 0.0),
+                review_tier=row.review_tier,
+                insight_id=row.id,
+            )
+        )
+    return out
+
+
+def current_insight_ids(session: Session, identity: str) -> list[int]:
+    """Ids of the current flaky/broken insights of one test."""
+    return list(session.scalars(
+        select(InsightRow.id).where(
+            InsightRow.subject_type == SubjectType.TEST.value,
+            InsightRow.subject_id == identity,
+            InsightRow.kind.in_(KINDS),
+            InsightRow.superseded_by.is_(None),
+        )
+    ).all())
+
+
+def recent_messages(session: Session, test_case_id: int, n: int = 3, width: int = 160) -> tuple[str, ...]:
+    """Up to ``n`` distinct failure messages of a test, newest first: first line, at most ``width`` chars."""
+    rows = session.execute(
+        select(TestResult.failure_type, TestResult.message, TestResult.stack)
+        .where(TestResult.test_case_id == test_case_id, TestResult.outcome.in_(("failed", "error")))
+        .order_by(TestResult.id.desc())
+        .limit(50)
+    )
+    out: list[str] = []
+    for ftype, message, stack in rows:
+        text = next((ln.strip() for ln in (message or stack or "").splitlines() if ln.strip()), "")
+        if ftype and ftype not in text:
+            text = f"{ftype}: {text}" if text else ftype
+        text = text if len(text) <= width else text[: width - 3] + "..."
+        if text and text not in out:
+            out.append(text)
+        if len(out) >= n:
+            break
+    return tuple(out)
+
+
+def quarantined_tests(session: Session) -> list[QuarantinedTest]:
+    """Tests currently quarantined, most likely flaky first."""
+    stmt = (
+        select(FlakyTestState, TestCase)
+        .join(TestCase, TestCase.id == FlakyTestState.test_case_id)
+        .where(FlakyTestState.state == LifecycleState.QUARANTINED.value)
+        .order_by(FlakyTestState.probability.desc(), TestCase.identity)
+    )
+    return [
+        QuarantinedTest(
+            tc.identity,
+            pytest_node_id(tc.identity, tc.file, tc.classname, tc.name),
+            st.state,
+            st.probability,
+            st.category,
+            st.quarantined_at,
+            tc.classname,
+            tc.name,
+        )
+        for st, tc in session.execute(stmt)
+    ]
+
+
+def ever_analysed(session: Session) -> bool:
+    """Whether the flaky analysis ever ran for the scoped project (a flaky/broken insight or a state)."""
+    found = session.scalars(select(InsightRow.id).where(InsightRow.kind.in_(KINDS)).limit(1)).first()
+    if found is None:
+        found = session.scalars(select(FlakyTestState.id).limit(1)).first()
+    return found is not None
+
+
+def flagged(session: Session, identities: Sequence[str]) -> tuple[set[str], set[str]]:
+    """(tests with a current flaky verdict or a flaky lifecycle state, tests with a current broken
+    verdict) among ``identities``."""
+    flaky: set[str] = set()
+    broken: set[str] = set()
+    ids = list(identities)
+    flaky_states = sorted(s.value for s in FLAKY_STATES)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for kind, subject, data in session.execute(
+            select(InsightRow.kind, InsightRow.subject_id, InsightRow.data).where(
+                InsightRow.kind.in_(KINDS),
+                InsightRow.subject_type == SubjectType.TEST.value,
+                InsightRow.superseded_by.is_(None),
+                InsightRow.subject_id.in_(chunk),
+            )
+        ):
+            if kind == InsightKind.BROKEN_TEST.value:
+                broken.add(subject)
+            elif (data or {}).get("verdict") == Verdict.FLAKY.value:
+                flaky.add(subject)
+        flaky.update(
+            session.scalars(
+                select(TestCase.identity)
+                .join(FlakyTestState, FlakyTestState.test_case_id == TestCase.id)
+                .where(FlakyTestState.state.in_(flaky_states), TestCase.identity.in_(chunk))
+            )
+        )
+    return flaky, broken
+
+
+def quarantined_results(session: Session, run_ids: Sequence[int], limit: int = 200) -> list[QuarantinedResult]:
+    """Quarantined tests that passed in the runs ``run_ids`` and failed in none of them."""
+    passed = func.max(case((TestResult.outcome == Outcome.PASSED.value, 1), else_=0))
+    failed = func.max(case((TestResult.outcome.in_((Outcome.FAILED.value, Outcome.ERROR.value)), 1), else_=0))
+    rows = session.execute(
+        select(TestCase.id, TestCase.identity, func.max(TestResult.id), FlakyTestState.consecutive_passes,
+               FlakyTestState.quarantined_at)
+        .join(FlakyTestState, FlakyTestState.test_case_id == TestCase.id)
+        .join(TestResult, TestResult.test_case_id == TestCase.id)
+        .where(FlakyTestState.state == LifecycleState.QUARANTINED.value, TestResult.run_id.in_(list(run_ids)))
+        .group_by(TestCase.id, TestCase.identity, FlakyTestState.consecutive_passes, FlakyTestState.quarantined_at)
+        .having(passed == 1, failed == 0)
+        .order_by(TestCase.identity)
+        .limit(limit)
+    ).all()
+    return [QuarantinedResult(tid, name, rid, passes or 0, at) for tid, name, rid, passes, at in rows]

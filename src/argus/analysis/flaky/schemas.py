@@ -46,12 +46,6 @@ class Category(StrEnum):
     UNKNOWN = "unknown"
 
 
-class LifecycleState(StrEnum):
-    ACTIVE = "active"
-    QUARANTINED = "quarantined"
-    FIXED = "fixed"
-
-
 class RunObs(NamedTuple):
     """One test in one run, its attempts folded (built by SQL aggregation per test and run).
 

@@ -1,54 +1,52 @@
 """Load test history from the store, judge every test that ever failed, emit Insights, track lifecycle.
 
-The caller owns the transaction (services never commit). See :mod:`queries` for what runs in SQL.
+Also the manual lifecycle change (:func:`set_state`), one test's detail (:func:`show_test`) and what
+another capability may ask (:func:`flaky_status`, :func:`quarantined_passes`): this is the only module
+of the flaky analysis another capability imports. The caller owns the transaction (services never
+commit). See :mod:`queries` for what runs in SQL.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from argus.analysis.flaky import queries as q
 from argus.analysis.flaky.algo import assess, outage_runs
 from argus.analysis.flaky.insights import broken_insight, flaky_insight
-from argus.analysis.flaky.lifecycle import next_state
+from argus.analysis.flaky.lifecycle import LifecycleState, next_state
+from argus.analysis.flaky.readmodels import FlakyStatus, QuarantinedResult, StateChange, TestDetail
 from argus.analysis.flaky.schemas import (
     Assessment,
     FailureSample,
     FlakyParams,
-    LifecycleState,
     RunObs,
     RunStatus,
     TestHistory,
     Verdict,
 )
 from argus.analysis.flaky.screen import MAX_FAILURES, screen
-from argus.analysis.insights.service import save_insights
+from argus.analysis.insights.service import get_insight, save_insights
 from argus.core.clock import utcnow
+from argus.core.errors import NotFoundError
 from argus.core.settings import FlakySettings
 from argus.reasoning import Insight
 from argus.store.models import FlakyTestState, Project
 from argus.store.session import current_project_id
+
+__all__ = ["AnalysisResult", "FlakyStatus", "QuarantinedResult", "analyze", "find_case", "flaky_status",
+           "load_histories", "params_from", "quarantined_passes", "set_state", "show_test"]
 
 
 def params_from(s: FlakySettings) -> FlakyParams:
     from argus.core.settings import derive
 
     return derive(FlakyParams, s)
-
-
-@dataclass(frozen=True)
-class StateChange:
-    identity: str
-    before: str | None
-    after: str | None
-    reason: str
 
 
 @dataclass
@@ -155,7 +153,7 @@ def analyze(
     project = session.get(Project, pid)
     default_branch = project.default_branch if project else "main"
     since = now - timedelta(days=settings.history_days) if settings.history_days else None
-    states = {s.test_case_id: s for s in session.scalars(select(FlakyTestState))}
+    states = q.states(session)
     tracked = {t for t, s in states.items() if s.state != LifecycleState.FIXED.value}
     histories, runs, outages, cases = load_histories(
         session, p, default_branch=default_branch, since=since, extra_tests=tracked
@@ -216,3 +214,77 @@ def _update_state(row: FlakyTestState, a: Assessment, state: LifecycleState, cha
         row.fixed_at = now
     if changed:
         row.manual = False
+
+
+def find_case(session: Session, test: str) -> q.CaseInfo:
+    """A test of the scoped project by full id, unique id suffix or unique name (:class:`NotFoundError`)."""
+    info = q.find_case(session, current_project_id(session), test)
+    if info is None:
+        raise NotFoundError(f"test {test!r} not found in this project (give its full id or a unique name)")
+    return info
+
+
+def show_test(session: Session, test: str) -> TestDetail:
+    """The current flaky/broken insights of one test with evidence, and its lifecycle state."""
+    info = find_case(session, test)
+    st = q.state_of(session, info.id)
+    return TestDetail(
+        info.identity,
+        info.name,
+        st.state if st else None,
+        st.note if st else None,
+        bool(st.manual) if st else False,
+        tuple(get_insight(session, i) for i in q.current_insight_ids(session, info.identity)),
+        q.recent_messages(session, info.id),
+    )
+
+
+def set_state(
+    session: Session, test: str, state: LifecycleState, note: str | None = None, now: datetime | None = None
+) -> str:
+    """Set a test's lifecycle state by hand (e.g. quarantine before Argus would, or record a fix).
+
+    Returns the test's full id. The analysis moves the state on from there (:mod:`lifecycle`).
+    """
+    target = LifecycleState(state)
+    info = find_case(session, test)
+    now = now or utcnow()
+    row = q.state_of(session, info.id)
+    if row is None:
+        row = FlakyTestState(project_id=current_project_id(session), test_case_id=info.id, detected_at=now)
+        session.add(row)
+    row.state = target.value
+    row.manual = True
+    row.note = note
+    row.updated_at = now
+    if target is LifecycleState.QUARANTINED:
+        row.quarantined_at = now
+    if target is LifecycleState.FIXED:
+        row.fixed_at = now
+    session.flush()
+    return info.identity
+
+
+def flaky_status(session: Session, identities: Sequence[str]) -> dict[str, FlakyStatus] | None:
+    """What the flaky analysis knows of each test in ``identities``; ``None`` when it never ran here.
+
+    FLAKY = a current flaky verdict or an ACTIVE/QUARANTINED state (by the analysis or a person),
+    unless a current broken verdict says the test is broken by a regression (BROKEN: a real failure
+    must not hide behind an old flaky label); otherwise NOT_FLAKY.
+    """
+    if not q.ever_analysed(session):
+        return None
+    flaky, broken = q.flagged(session, identities)
+    return {
+        i: FlakyStatus.BROKEN if i in broken else FlakyStatus.FLAKY if i in flaky else FlakyStatus.NOT_FLAKY
+        for i in identities
+    }
+
+
+def quarantined_passes(session: Session, run_ids: Sequence[int], limit: int = 200) -> list[QuarantinedResult]:
+    """Quarantined tests that passed in the runs ``run_ids`` and failed in none of them (release
+    candidates). A quarantine that skips the test at run time leaves no pass to see: only tests the
+    build still ran (and whose result was ignored) can appear."""
+    if not run_ids:
+        return []
+    return q.quarantined_results(session, run_ids, limit)

@@ -1,5 +1,6 @@
 """Store insights with their evidence rows; list, show, take feedback, calibrate.
 
+Reads are in :mod:`queries` (re-exported here: another capability imports only this module).
 Saving an insight about a subject supersedes the previous current insight of the same kind and
 subject (history is kept). Confidence is calibrated on save with the calibrator fitted from the
 feedback on that kind (identity while feedback is scarce); the raw value is stored beside it.
@@ -7,19 +8,22 @@ feedback on that kind (identity while feedback is scarce); the raw value is stor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from argus.analysis.insights.schemas import EvidenceView, FeedbackView, InsightView
+from argus.analysis.insights.queries import feedback_samples, get_insight, list_insights
 from argus.core.clock import utcnow
 from argus.core.enums import FeedbackVerdict, InsightKind
-from argus.core.errors import InputError, NotFoundError
-from argus.reasoning import CalibrationMethod, Calibrator, Insight, Sample, fit_calibrator, reliability
+from argus.core.errors import InputError
+from argus.reasoning import CalibrationMethod, Calibrator, Insight, fit_calibrator, reliability
 from argus.reasoning.calibration import ReliabilityReport
 from argus.store.models import EvidenceRow, Feedback, InsightRow
 from argus.store.session import current_project_id
+
+__all__ = ["add_feedback", "calibration_report", "calibrator_for", "feedback_samples", "get_insight",
+           "list_insights", "save_insights"]
 
 
 def calibrator_for(
@@ -114,73 +118,6 @@ def save_insights(
     return ids
 
 
-def _view(
-    row: InsightRow, evidence: Sequence[EvidenceRow] = (), feedback: Sequence[Feedback] = ()
-) -> InsightView:
-    return InsightView(
-        id=row.id,
-        kind=row.kind,
-        subject_type=row.subject_type,
-        subject_id=row.subject_id,
-        subject_label=row.subject_label,
-        title=row.title,
-        summary=row.summary,
-        confidence=row.confidence,
-        raw_confidence=row.raw_confidence,
-        confidence_low=row.confidence_low,
-        confidence_high=row.confidence_high,
-        grounding=row.grounding,
-        review_tier=row.review_tier,
-        action=row.action,
-        uncertainty=list(row.uncertainty or []),
-        claims=list(row.claims or []),
-        data=dict(row.data or {}),
-        provenance=dict(row.provenance or {}),
-        created_at=row.created_at,
-        superseded_by=row.superseded_by,
-        evidence=tuple(
-            EvidenceView(e.claim_index, e.ref_type, e.ref_id, e.strength, e.detail, e.observed_at)
-            for e in evidence
-        ),
-        feedback=tuple(FeedbackView(f.verdict, f.actor, f.note, f.created_at) for f in feedback),
-    )
-
-
-def list_insights(
-    session: Session,
-    *,
-    kind: InsightKind | str | None = None,
-    include_superseded: bool = False,
-    min_confidence: float | None = None,
-    limit: int = 50,
-) -> list[InsightView]:
-    """Current insights of the scoped project, highest confidence first."""
-    stmt = select(InsightRow)
-    if kind is not None:
-        stmt = stmt.where(InsightRow.kind == str(kind))
-    if not include_superseded:
-        stmt = stmt.where(InsightRow.superseded_by.is_(None))
-    if min_confidence is not None:
-        stmt = stmt.where(InsightRow.confidence >= min_confidence)
-    stmt = stmt.order_by(InsightRow.confidence.desc(), InsightRow.id.desc()).limit(limit)
-    return [_view(r) for r in session.scalars(stmt)]
-
-
-def get_insight(session: Session, insight_id: int) -> InsightView:
-    row = session.scalars(select(InsightRow).where(InsightRow.id == insight_id)).first()
-    if row is None:
-        raise NotFoundError(f"insight {insight_id} not found in this project")
-    ev = session.scalars(
-        select(EvidenceRow)
-        .where(EvidenceRow.insight_id == insight_id)
-        .order_by(EvidenceRow.claim_index, EvidenceRow.id)
-    ).all()
-    fb = session.scalars(
-        select(Feedback).where(Feedback.insight_id == insight_id).order_by(Feedback.id)
-    ).all()
-    return _view(row, ev, fb)
-
-
 def add_feedback(
     session: Session, insight_id: int, verdict: FeedbackVerdict | str, actor: str, note: str | None = None
 ) -> int:
@@ -200,26 +137,6 @@ def add_feedback(
     session.add(fb)
     session.flush()
     return fb.id
-
-
-def feedback_samples(session: Session, kind: InsightKind | str | None = None) -> list[Sample]:
-    """(raw confidence, accepted?) per insight with feedback; the latest verdict counts.
-
-    A CORRECTED verdict counts as not accepted: the insight was wrong as stated.
-    """
-    latest = (
-        select(Feedback.insight_id, func.max(Feedback.id).label("fid"))
-        .group_by(Feedback.insight_id)
-        .subquery()
-    )
-    stmt = (
-        select(InsightRow.raw_confidence, Feedback.verdict)
-        .join(latest, latest.c.insight_id == InsightRow.id)
-        .join(Feedback, Feedback.id == latest.c.fid)
-    )
-    if kind is not None:
-        stmt = stmt.where(InsightRow.kind == str(kind))
-    return [Sample(float(c), v == FeedbackVerdict.ACCEPTED.value) for c, v in session.execute(stmt)]
 
 
 def calibration_report(

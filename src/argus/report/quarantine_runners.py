@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from argus.analysis.flaky.export import QuarantinedTest
+    from argus.analysis.flaky.readmodels import QuarantinedTest
 
 _JAVA_CLASS = re.compile(r"^(?:[a-z_$][\w$]*\.)*[A-Z][\w$]*$")  # packages lower-case by convention
 _DOTNET_CLASS = re.compile(r"^(?:[A-Z_][\w]*\.)+[A-Z_][\w]*$")  # namespaces capitalised by convention
