@@ -57,8 +57,8 @@ def test_git_diff_of_a_real_repository(tmp_path) -> None:
 
     import pytest
 
-    from argus.analysis.gates.service import git_diff
     from argus.core.errors import InputError
+    from argus.ingest.git.gitcmd import merge_base_diff as git_diff
 
     def git(*args: str) -> None:
         subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
