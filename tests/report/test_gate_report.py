@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from argus.analysis.gates.algo import evaluate
-from argus.analysis.gates.metrics import CiMetrics
+from argus.analysis.gates.readmodels import CiMetrics, GateOutcome, LowCoverage
 from argus.analysis.gates.schemas import (
     BuildMetrics,
     ChangedLineCoverage,
@@ -19,7 +19,6 @@ from argus.analysis.gates.schemas import (
     TestFailure,
     VulnItem,
 )
-from argus.analysis.gates.service import GateOutcome, LowCoverage
 from argus.report import ci_metrics, gate
 from argus.report.github import gate_annotations, workflow_command, write_job_summary
 

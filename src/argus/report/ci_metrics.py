@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
-from argus.analysis.gates.metrics import CiMetrics
+from argus.analysis.gates.readmodels import CiMetrics
 from argus.core.errors import ArgusError
 
 SCHEMA = "argus.ci-metrics/v1"

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
+from argus.analysis.gates.readmodels import GateOutcome
 from argus.analysis.gates.schemas import RuleStatus
-from argus.analysis.gates.service import GateOutcome
 from argus.core.errors import ArgusError, InputError
 
 API_VERSION = "2022-11-28"
@@ -61,6 +61,14 @@ def pull_request_from_env(environ: Mapping[str, str]) -> PullRequestRef | None:
             return PullRequestRef(repo, pr["number"])
     m = _PR_REF.match(environ.get("GITHUB_REF", ""))
     return PullRequestRef(repo, int(m.group(1))) if m else None
+
+
+def run_url(environ: Mapping[str, str]) -> str | None:
+    """The Actions run page of the current workflow run (the report's "details" link), if in Actions."""
+    if environ.get("GITHUB_RUN_ID") and environ.get("GITHUB_REPOSITORY"):
+        server = environ.get("GITHUB_SERVER_URL", "https://github.com")
+        return f"{server}/{environ['GITHUB_REPOSITORY']}/actions/runs/{environ['GITHUB_RUN_ID']}"
+    return None
 
 
 def _one_line(text: str, limit: int = 200) -> str:

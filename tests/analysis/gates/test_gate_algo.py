@@ -214,3 +214,34 @@ def test_missing_inputs_skip_their_rules_and_pass() -> None:
     res = evaluate(GateInput(current=build("c", scanned=False), baseline=BASE), GateParams())
     assert res.verdict is Verdict.PASS
     assert all(r.status is RuleStatus.SKIPPED for r in res.rules)
+
+
+def test_fold_base_failures_reads_the_newest_unbroken_failing_streak() -> None:
+    from datetime import UTC, datetime
+
+    from argus.analysis.gates.algo import fold_base_failures
+
+    def at(h: int) -> datetime:
+        return datetime(2026, 1, 1, h, tzinfo=UTC)
+
+    folded = fold_base_failures({
+        1: [(at(1), "c1", False), (at(3), "c3", True), (at(2), "c2", True)],  # passed in c1, fails since c2
+        2: [(at(1), "c1", True), (at(2), "c2", True)],  # failing in every build Argus has: "since at least"
+        3: [(at(1), "c1", True), (at(2), "c2", False)],  # fixed on the default branch: not already failing
+    })
+    assert set(folded) == {1, 2}
+    f1, f2 = folded[1], folded[2]
+    assert (f1.since_commit, f1.since_at, f1.since_first_seen, f1.builds, f1.last_commit) == ("c2", at(2), False, 2, "c3")
+    assert (f2.since_commit, f2.since_first_seen, f2.builds) == ("c1", True, 2)
+
+
+def test_trim_baseline_keeps_older_builds_only_for_a_metric_they_give() -> None:
+    from argus.analysis.gates.algo import baseline_complete, trim_baseline
+
+    no_cov = [BuildMetrics(key=f"n{i}", run_ids=(i,), vuln_counts={"high": 0}) for i in range(2)]
+    with_cov = BuildMetrics(key="old", run_ids=(9,), coverage_pct=80.0, vuln_counts={"high": 0})
+    older = BuildMetrics(key="older", run_ids=(10,), coverage_pct=81.0)
+    green = [*no_cov, with_cov, older]
+    assert not baseline_complete(no_cov, 2) and baseline_complete(green[:3], 1)
+    assert [b.key for b in trim_baseline(green, 2)] == ["n0", "n1", "old", "older"]
+    assert [b.key for b in trim_baseline(green, 1)] == ["n0", "old"]

@@ -50,28 +50,3 @@ def test_changed_line_coverage_matches_paths_by_suffix() -> None:
     assert (cc.executable, cc.covered) == (3, 2)
     assert cc.uncovered == (("pkg/calc.py", 4, 4),)
     assert round(cc.pct or 0, 1) == 66.7
-
-
-def test_git_diff_of_a_real_repository(tmp_path) -> None:
-    import subprocess
-
-    import pytest
-
-    from argus.analysis.gates.service import git_diff
-    from argus.core.errors import InputError
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-                       check=True, capture_output=True)
-
-    git("init", "-q", "-b", "main")
-    (tmp_path / "app.py").write_text("a = 1\nb = 2\n")
-    git("add", "app.py")
-    git("commit", "-q", "-m", "base")
-    git("checkout", "-q", "-b", "feature")
-    (tmp_path / "app.py").write_text("a = 1\nx = 9\nb = 2\ny = 8\n")
-    git("commit", "-q", "-am", "change")
-    (f,) = parse_unified_diff(git_diff(tmp_path, "main", "HEAD"))
-    assert f.path == "app.py" and f.added_lines == {2, 4} and (f.added, f.deleted) == (2, 0)
-    with pytest.raises(InputError, match="no-such-ref"):
-        git_diff(tmp_path, "no-such-ref", None)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from argus.analysis.gates.metrics import collect_ci_metrics
 from argus.analysis.gates.schemas import Rule, RuleStatus, Verdict
-from argus.analysis.gates.service import record_gate, run_gate
+from argus.analysis.gates.service import collect_ci_metrics, record_gate, run_gate
 from argus.core.enums import InsightKind
 from argus.core.settings import GateSettings
 from argus.store.models import EvidenceRow, InsightRow, Project

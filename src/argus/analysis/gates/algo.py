@@ -12,9 +12,11 @@ branch are not new failures: they have their own rule (``already_failing``, warn
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from argus.analysis.gates.schemas import (
+    BaseFailure,
     Baseline,
     BuildMetrics,
     GateInput,
@@ -266,3 +268,43 @@ def evaluate(inp: GateInput, p: GateParams) -> GateResult:
     if not inp.flaky_status_known and inp.failures:
         notes = (*notes, "flaky status unknown: every failing test counts as a new failure")
     return GateResult(verdict, tuple(rules), base, notes, new, small)
+
+
+def baseline_complete(green: Sequence[BuildMetrics], n: int) -> bool:
+    """Whether the green builds read so far (newest first) give every metric its ``n`` values (or
+    ``3·n`` builds were read): the baseline query stops there."""
+    if len(green) >= 3 * n:
+        return True
+    covs = sum(1 for b in green if b.coverage_pct is not None)
+    scans = sum(1 for b in green if b.vuln_counts is not None)
+    return len(green) >= n and covs >= n and scans >= n
+
+
+def trim_baseline(green: Sequence[BuildMetrics], n: int) -> list[BuildMetrics]:
+    """The newest ``n`` builds, plus older ones only when they give a metric one of its ``n`` values."""
+    covs = {id(b) for b in [b for b in green if b.coverage_pct is not None][:n]}
+    scans = {id(b) for b in [b for b in green if b.vuln_counts is not None][:n]}
+    return [b for i, b in enumerate(green) if i < n or id(b) in covs or id(b) in scans]
+
+
+def fold_base_failures(history: Mapping[int, Sequence[tuple[datetime, str, bool]]]) -> dict[int, BaseFailure]:
+    """Test id → how it was already failing on the default branch (only tests that were).
+
+    ``history`` holds, per test, its default-branch builds as (first start, commit, failed in every
+    attempt). The test is already failing when the newest build fails it; "since" is the oldest
+    build of that unbroken failing streak, "since at least" when the streak reaches the first build
+    Argus has of the test (it may have failed before Argus saw it).
+    """
+    out: dict[int, BaseFailure] = {}
+    for tid, rows in history.items():
+        builds = sorted(rows, reverse=True)  # newest first
+        streak = 0
+        for _, _, failing in builds:
+            if not failing:
+                break
+            streak += 1
+        if streak == 0:
+            continue
+        since_at, since, _ = builds[streak - 1]
+        out[tid] = BaseFailure(since, since_at, streak == len(builds), streak, builds[0][1])
+    return out

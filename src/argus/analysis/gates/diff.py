@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from argus.analysis.gates.schemas import ChangedLineCoverage, FileChange
+from argus.analysis.gates.schemas import ChangedLineCoverage, FileChange, LowCoverage
+from argus.ingest.coverage import ranges_of
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
@@ -73,8 +74,6 @@ def changed_line_coverage(
 
     Added lines the report does not list (comments, blank lines, files not measured) are not executable.
     """
-    from argus.ingest.coverage.schemas import ranges_of
-
     executable = covered = 0
     uncovered: list[tuple[str, int, int]] = []
     for ch in changes:
@@ -88,3 +87,23 @@ def changed_line_coverage(
         covered += len(hit)
         uncovered.extend((ch.path, a, b) for a, b in ranges_of(missed))
     return ChangedLineCoverage(executable, covered, tuple(uncovered))
+
+
+def low_coverage(
+    cov: Mapping[str, tuple[frozenset[int], frozenset[int]]], changed: ChangedLineCoverage | None, limit: int = 5
+) -> tuple[LowCoverage, ...]:
+    """The report's action items: uncovered ranges of the changed lines, else each of the ``limit``
+    least covered files' three largest uncovered ranges."""
+    if changed is not None and changed.uncovered:
+        by_file: dict[str, list[tuple[int, int]]] = {}
+        for path, a, b in changed.uncovered:
+            by_file.setdefault(path, []).append((a, b))
+        return tuple(LowCoverage(p, tuple(r), True) for p, r in list(by_file.items())[:limit])
+    worst = sorted(cov.items(), key=lambda kv: (-len(kv[1][1]), kv[0]))
+    out = []
+    for path, (_, missing) in worst[:limit]:
+        if not missing:
+            break
+        runs = sorted(ranges_of(missing), key=lambda r: (r[0] - r[1], r[0]))[:3]
+        out.append(LowCoverage(path, tuple(sorted(runs)), False))
+    return tuple(out)

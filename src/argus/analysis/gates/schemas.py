@@ -154,6 +154,16 @@ class TestFailure:
 
 
 @dataclass(frozen=True)
+class CurrentDetails:
+    """What the gate reads of the build under evaluation beyond its metrics."""
+
+    failures: tuple[TestFailure, ...]
+    retried: tuple[str, ...]
+    retried_ids: tuple[int, ...]
+    vulns: tuple[VulnItem, ...]
+
+
+@dataclass(frozen=True)
 class QuarantinedPass:
     """A quarantined test that passed in the build (a candidate for release from quarantine)."""
 
@@ -185,6 +195,15 @@ class ChangedLineCoverage:
     @property
     def pct(self) -> float | None:
         return 100.0 * self.covered / self.executable if self.executable else None
+
+
+@dataclass(frozen=True)
+class LowCoverage:
+    """Uncovered line ranges of one file, for the report's action items."""
+
+    path: str
+    ranges: tuple[tuple[int, int], ...]
+    changed: bool  # ranges are lines the diff added (else the file's largest uncovered ranges)
 
 
 @dataclass(frozen=True)

@@ -1,118 +1,58 @@
-"""Evaluate the gate for one build: store → builds and baseline → algo → GATE_VERDICT insight.
+"""Evaluate the gate for one build: queries → algo → GATE_VERDICT insight; and a build's CI metrics.
 
-Never commits: the caller owns the transaction. The unified diff (for changed-line coverage and the
-small-change rule) is passed in as text; :func:`git_diff` produces it from a checkout.
+The only module of the gate another capability or a use case imports. Never commits: the caller
+owns the transaction. The unified diff (for changed-line coverage and the small-change rule) is
+passed in as text (:func:`argus.ingest.git.gitcmd.merge_base_diff` produces it from a checkout).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-from dataclasses import dataclass
-from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from argus.analysis.gates.algo import evaluate
-from argus.analysis.gates.base_failures import base_failures
-from argus.analysis.gates.builds import baseline_builds, build_metrics, current_details, find_build_runs
-from argus.analysis.gates.diff import changed_line_coverage, parse_unified_diff
+from argus.analysis.gates.algo import evaluate, fold_base_failures
+from argus.analysis.gates.diff import changed_line_coverage, low_coverage, parse_unified_diff
 from argus.analysis.gates.flaky_status import known_flaky, quarantined_passes
+from argus.analysis.gates.insights import gate_insight
+from argus.analysis.gates.queries import (
+    build_metrics,
+    coverage_lines,
+    current_details,
+    find_build_runs,
+    latest_gate_verdict,
+    retry_count,
+)
+from argus.analysis.gates.queries_baseline import base_failure_history, baseline_builds
+from argus.analysis.gates.readmodels import BaselineReadModel, CiMetrics, GateOutcome
 from argus.analysis.gates.schemas import (
     BuildMetrics,
-    ChangedLineCoverage,
     FileChange,
     GateInput,
     GateParams,
     GateResult,
-    QuarantinedPass,
     RuleMode,
-    TestFailure,
 )
-from argus.core.errors import InputError
+from argus.core.clock import utcnow
 from argus.core.settings import GateSettings
-from argus.ingest.coverage.schemas import decode_ranges, ranges_of
-from argus.store.models import CoverageFile, Project
+from argus.store.models import Project
 
-_GIT_TIMEOUT_S = 30.0
+__all__ = [
+    "GateOutcome",
+    "baseline_for",
+    "collect_ci_metrics",
+    "current_baseline",
+    "gate_baseline",
+    "params_from_settings",
+    "record_gate",
+    "run_gate",
+]
 
 
 def params_from_settings(gs: GateSettings) -> GateParams:
     from argus.core.settings import derive
 
     return derive(GateParams, gs, modes={k: RuleMode(v) for k, v in gs.rules.items()})
-
-
-@dataclass(frozen=True)
-class LowCoverage:
-    """Uncovered line ranges of one file, for the report's action items."""
-
-    path: str
-    ranges: tuple[tuple[int, int], ...]
-    changed: bool  # ranges are lines the diff added (else the file's largest uncovered ranges)
-
-
-@dataclass(frozen=True)
-class GateOutcome:
-    project: str
-    default_branch: str
-    build: BuildMetrics
-    baseline_builds: tuple[BuildMetrics, ...]
-    result: GateResult
-    params: GateParams
-    failures: tuple[TestFailure, ...]
-    retried: tuple[str, ...]
-    flaky_status_known: bool
-    changed_files: tuple[FileChange, ...]
-    changed_lines: int | None
-    changed_coverage: ChangedLineCoverage | None
-    low_coverage: tuple[LowCoverage, ...]
-    insight_id: int | None = None
-    quarantined_passed: tuple[QuarantinedPass, ...] = ()
-    vulns_in_baseline: int | None = None  # current findings also found by a baseline scan (None: no baseline scan)
-
-
-def git_diff(repo: Path, base: str, head: str | None) -> str:
-    """``git diff -U0 base...head`` (merge-base diff, as a PR shows it) of the checkout at ``repo``."""
-    spec = f"{base}...{head or 'HEAD'}"
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(repo), "diff", "--no-color", "--no-ext-diff", "-U0", spec],
-            capture_output=True, text=True, timeout=_GIT_TIMEOUT_S, check=False,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise InputError(f"git diff {spec} in {repo}: {exc}") from None
-    if out.returncode != 0:
-        raise InputError(f"git diff {spec} in {repo} failed: {out.stderr.strip() or out.returncode}")
-    return out.stdout
-
-
-def _coverage_lines(session: Session, report_id: int) -> dict[str, tuple[frozenset[int], frozenset[int]]]:
-    rows = session.execute(
-        select(CoverageFile.path, CoverageFile.covered_lines, CoverageFile.missing_lines).where(
-            CoverageFile.report_id == report_id
-        )
-    ).all()
-    return {p: (decode_ranges(c), decode_ranges(m)) for p, c, m in rows}
-
-
-def _low_coverage(
-    cov: dict[str, tuple[frozenset[int], frozenset[int]]], changed: ChangedLineCoverage | None, limit: int = 5
-) -> tuple[LowCoverage, ...]:
-    if changed is not None and changed.uncovered:
-        by_file: dict[str, list[tuple[int, int]]] = {}
-        for path, a, b in changed.uncovered:
-            by_file.setdefault(path, []).append((a, b))
-        return tuple(LowCoverage(p, tuple(r), True) for p, r in list(by_file.items())[:limit])
-    worst = sorted(cov.items(), key=lambda kv: (-len(kv[1][1]), kv[0]))
-    out = []
-    for path, (_, missing) in worst[:limit]:
-        if not missing:
-            break
-        runs = sorted(ranges_of(missing), key=lambda r: (r[0] - r[1], r[0]))[:3]
-        out.append(LowCoverage(path, tuple(sorted(runs)), False))
-    return tuple(out)
 
 
 def run_gate(
@@ -132,10 +72,10 @@ def run_gate(
     baseline = baseline_for(session, project, params, current)
     details = current_details(session, current)
     flaky = known_flaky(session, [f.name for f in details.failures] + list(details.retried))
-    on_base = base_failures(
+    on_base = fold_base_failures(base_failure_history(
         session, project.default_branch, [f.test_case_id for f in details.failures],
         before=current.started_at, exclude_commit=current.commit_sha,
-    )
+    ))
     failures = tuple(
         dataclasses.replace(
             f, known_flaky=None if flaky is None else f.name in flaky, already_failing=on_base.get(f.test_case_id)
@@ -145,7 +85,7 @@ def run_gate(
     newly = tuple(t for t in details.retried if flaky is None or t not in flaky)
     changes: list[FileChange] = parse_unified_diff(diff_text) if diff_text is not None else []
     changed_lines = sum(c.added + c.deleted for c in changes) if diff_text is not None else None
-    cov = _coverage_lines(session, current.coverage_report_id) if current.coverage_report_id else {}
+    cov = coverage_lines(session, current.coverage_report_id) if current.coverage_report_id else {}
     changed_cov = changed_line_coverage(changes, cov) if diff_text is not None and cov else None
     inp = GateInput(
         current=current,
@@ -171,7 +111,7 @@ def run_gate(
         changed_files=tuple(changes),
         changed_lines=changed_lines,
         changed_coverage=changed_cov,
-        low_coverage=_low_coverage(cov, changed_cov),
+        low_coverage=low_coverage(cov, changed_cov),
         quarantined_passed=quarantined_passes(session, current.run_ids),
         vulns_in_baseline=sum(1 for v in details.vulns if v.identity in result.baseline.known_vulns)
         if result.baseline.vuln_source == "history" else None,
@@ -180,7 +120,6 @@ def run_gate(
 
 def record_gate(session: Session, outcome: GateOutcome) -> GateOutcome:
     """Store the verdict as a GATE_VERDICT insight; returns the outcome with its ``insight_id``."""
-    from argus.analysis.gates.insight import gate_insight
     from argus.analysis.insights.service import save_insights
 
     (insight_id,) = save_insights(session, [gate_insight(outcome)])
@@ -221,3 +160,55 @@ def current_baseline(
     builds = baseline_for(session, project, params, build)
     empty = BuildMetrics(key="(baseline)", run_ids=())
     return builds, evaluate(GateInput(current=empty, baseline=tuple(builds)), params)
+
+
+def gate_baseline(
+    session: Session,
+    project: Project,
+    gs: GateSettings,
+    *,
+    commit: str | None = None,
+    ci_run_id: str | None = None,
+) -> BaselineReadModel:
+    """:func:`current_baseline` as the read model ``argus baseline`` renders."""
+    builds, result = current_baseline(session, project, gs, commit=commit, ci_run_id=ci_run_id)
+    return BaselineReadModel(project.slug, project.default_branch, tuple(builds), result)
+
+
+def collect_ci_metrics(
+    session: Session, project: str, *, commit: str | None = None, ci_run_id: str | None = None
+) -> CiMetrics:
+    """CI metrics of the build named by ``ci_run_id`` or ``commit`` (see :class:`CiMetrics`)."""
+    key, runs = find_build_runs(session, commit=commit, ci_run_id=ci_run_id)
+    b = build_metrics(session, key, runs)
+    details = current_details(session, b)
+    retries = retry_count(session, b.run_ids)
+    job_reruns = sum(max(0, r.ci_attempt - 1) for r in runs)
+    finished = [r.finished_at for r in runs if r.finished_at is not None]
+    duration = (max(finished) - min(r.started_at for r in runs)).total_seconds() if finished else None
+    statuses = {
+        "test": "missing" if b.tests is None else ("failure" if details.failures else "success"),
+        "coverage": "missing" if b.coverage_pct is None else "success",
+        "vulnerabilities": "missing" if b.vuln_counts is None else "success",
+        "lint": "unknown",
+        "gate": latest_gate_verdict(session, key) or "not_run",
+    }
+    run_id = next((r.ci_run_id for r in runs if r.ci_run_id), None)
+    return CiMetrics(
+        timestamp=utcnow(),
+        project=project,
+        build=key,
+        workflow_run_id=run_id,
+        commit=b.commit_sha,
+        branch=b.branch,
+        coverage_pct=b.coverage_pct,
+        tests=b.tests,
+        failed_tests=len(details.failures),
+        flaky_tests=len(details.retried),
+        has_flaky_tests=bool(details.retried),
+        rerun_count=retries + job_reruns,
+        vulnerabilities=dict(b.vuln_counts) if b.vuln_counts is not None else None,
+        test_duration_s=b.test_duration_s,
+        build_duration_s=duration,
+        job_statuses=statuses,
+    )

@@ -219,6 +219,26 @@ def current_branch(git: Git) -> str | None:
     return name if proc.returncode == 0 and name else None
 
 
+#: Seconds a one-shot ``git diff`` may take (a gate must not hang on a huge or broken checkout).
+DIFF_TIMEOUT_S = 30.0
+
+
+def merge_base_diff(repo: Path, base: str, head: str | None) -> str:
+    """``git diff -U0 base...head`` (merge-base diff, as a pull request shows it) of the checkout at
+    ``repo``: the changed lines the quality gate measures. ``head`` ``None`` means ``HEAD``."""
+    spec = f"{base}...{head or 'HEAD'}"
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(repo), "diff", "--no-color", "--no-ext-diff", "-U0", spec],
+            capture_output=True, text=True, timeout=DIFF_TIMEOUT_S, check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise InputError(f"git diff {spec} in {repo}: {exc}") from None
+    if out.returncode != 0:
+        raise InputError(f"git diff {spec} in {repo} failed: {out.stderr.strip() or out.returncode}")
+    return out.stdout
+
+
 def shallow_boundary(info: RepoInfo) -> set[str]:
     """Shas of the commits whose parents a shallow clone does not have (``$GIT_DIR/shallow``)."""
     if not info.shallow:

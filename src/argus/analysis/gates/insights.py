@@ -7,8 +7,8 @@ a verdict is only as sure as the baseline it compares against. Feedback calibrat
 
 from __future__ import annotations
 
+from argus.analysis.gates.readmodels import GateOutcome
 from argus.analysis.gates.schemas import Rule, RuleStatus, Verdict
-from argus.analysis.gates.service import GateOutcome
 from argus.core.enums import EvidenceType, InsightKind, SubjectType, Support
 from argus.reasoning import Claim, Confidence, Evidence, Insight, Provenance, Subject
 

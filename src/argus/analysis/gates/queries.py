@@ -1,4 +1,7 @@
-"""Load builds from the store: the build under evaluation and its baseline of green default-branch builds.
+"""Read-only SQL of the gate: the build under evaluation, its details, coverage lines, CI-metric counts.
+
+The baseline (green default-branch builds, tests already failing there) is read in
+:mod:`argus.analysis.gates.queries_baseline`. Nothing here writes.
 
 A *build* is the CI runs of one commit (or of one CI run id): several jobs (tests, coverage, scan)
 each store their own :class:`TestRun`. Within a build, a retried job counts by its latest attempt; a
@@ -8,19 +11,20 @@ test *fails* in a build when every attempt of it failed, and is *retried* when i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from argus.analysis.gates.schemas import BuildMetrics, TestFailure, VulnItem
-from argus.core.enums import Outcome
+from argus.analysis.gates.schemas import BuildMetrics, CurrentDetails, TestFailure, VulnItem
+from argus.core.enums import InsightKind, Outcome, SubjectType
 from argus.core.errors import NotFoundError
+from argus.ingest.coverage import decode_ranges
 from argus.store.models import (
+    CoverageFile,
     CoverageReport,
     FailureCluster,
+    InsightRow,
     TestCase,
     TestResult,
     TestRun,
@@ -28,10 +32,10 @@ from argus.store.models import (
     VulnReport,
 )
 
-_FAILING = (Outcome.FAILED.value, Outcome.ERROR.value)
+FAILING = (Outcome.FAILED.value, Outcome.ERROR.value)
 
 
-def _latest_attempts(runs: Sequence[TestRun]) -> list[TestRun]:
+def latest_attempts(runs: Sequence[TestRun]) -> list[TestRun]:
     """One run per CI job: the latest attempt (runs without a CI identity are all kept)."""
     best: dict[tuple[str | None, str | None, str | None], TestRun] = {}
     loose: list[TestRun] = []
@@ -70,7 +74,7 @@ def _find_build_runs(
             raise NotFoundError(f"no ingested run with CI run id {ci_run_id!r} in this project")
         commits = {r.commit_sha for r in runs}
         key = next(iter(commits)) if len(commits) == 1 and None not in commits else f"run {ci_run_id}"
-        return str(key), _latest_attempts(runs)
+        return str(key), latest_attempts(runs)
     if commit is None:
         raise NotFoundError("no build named: give --commit or --run-id, or run inside CI")
     runs = list(session.scalars(select(TestRun).where(TestRun.commit_sha == commit).order_by(TestRun.id)))
@@ -82,13 +86,13 @@ def _find_build_runs(
             raise NotFoundError(f"commit prefix {commit!r} is ambiguous: give more characters")
     if not runs:
         raise NotFoundError(f"no ingested run for commit {commit!r} in this project")
-    return runs[0].commit_sha or commit, _latest_attempts(runs)
+    return runs[0].commit_sha or commit, latest_attempts(runs)
 
 
 def _per_test(run_ids: Sequence[int]) -> Any:
     """Subquery: one row per test of the runs with ``p`` (any attempt passed) and ``f`` (any failed)."""
     passed = func.max(case((TestResult.outcome == Outcome.PASSED.value, 1), else_=0)).label("p")
-    failed = func.max(case((TestResult.outcome.in_(_FAILING), 1), else_=0)).label("f")
+    failed = func.max(case((TestResult.outcome.in_(FAILING), 1), else_=0)).label("f")
     return (
         select(TestResult.test_case_id.label("tc"), passed, failed)
         .where(TestResult.run_id.in_(run_ids))
@@ -156,14 +160,6 @@ def build_metrics(session: Session, key: str, runs: Sequence[TestRun], *, green:
     )
 
 
-@dataclass(frozen=True)
-class CurrentDetails:
-    failures: tuple[TestFailure, ...]
-    retried: tuple[str, ...]
-    retried_ids: tuple[int, ...]
-    vulns: tuple[VulnItem, ...]
-
-
 def current_details(session: Session, build: BuildMetrics, max_failures: int = 200) -> CurrentDetails:
     """Failing tests (with their latest failing result and its failure cluster), retried tests, findings."""
     failing, retried = _test_status(session, build.run_ids)
@@ -195,98 +191,31 @@ def current_details(session: Session, build: BuildMetrics, max_failures: int = 2
     return CurrentDetails(tuple(failures), tuple(sorted(names)), tuple(retried), vulns)
 
 
-def baseline_builds(
-    session: Session,
-    default_branch: str,
-    n: int,
-    *,
-    before: datetime | None,
-    exclude_commit: str | None,
-    scan_limit: int = 200,
-) -> list[BuildMetrics]:
-    """The green builds (no test failing in every attempt) on ``default_branch`` the baseline reads, newest first.
-
-    The one baseline of ``argus gate`` and ``argus baseline``. A build is a default-branch commit
-    whose first run started no later than ``before`` (so a historical build is judged against what
-    preceded it); *all* its runs count, whenever their artefacts were ingested and whichever branch
-    they name (none, for a coverage upload without ``--branch``) — a coverage or scan report ingested
-    after the tests gets a later start time but belongs to the same build. Returned: the newest ``n``
-    green builds, plus older green builds (up to ``3·n`` in all) while fewer than ``n`` of them
-    measured coverage or ran a scan, so that builds with only some artefacts still give each metric
-    up to ``n`` values. At most ``scan_limit`` recent default-branch commits are examined.
-    """
-    start = func.min(TestRun.started_at)
-    stmt = (
-        select(TestRun.commit_sha, start)
-        .where(TestRun.branch == default_branch, TestRun.commit_sha.is_not(None))
-        .group_by(TestRun.commit_sha)
-        .order_by(start.desc(), TestRun.commit_sha)
-        .limit(scan_limit)
-    )
-    if before is not None:
-        stmt = stmt.having(start <= before)
-    if exclude_commit is not None:
-        stmt = stmt.where(TestRun.commit_sha != exclude_commit)
-    commits: list[str] = [c for c, _ in session.execute(stmt).all() if c]
-    green: list[BuildMetrics] = []
-    batch = max(2 * n, 10)
-    for i in range(0, len(commits), batch):  # newest first; stop as soon as every metric has n builds
-        chunk = commits[i : i + batch]
-        runs_by_commit: dict[str, list[TestRun]] = {}
-        q = select(TestRun).where(
-            TestRun.commit_sha.in_(chunk), or_(TestRun.branch == default_branch, TestRun.branch.is_(None))
-        )
-        for r in session.scalars(q):
-            runs_by_commit.setdefault(r.commit_sha or "", []).append(r)
-        latest = {c: _latest_attempts(rs) for c, rs in runs_by_commit.items()}
-        red = _red_commits(session, [r.id for rs in latest.values() for r in rs])
-        for c in chunk:
-            if c in latest and c not in red:
-                green.append(build_metrics(session, c, latest[c], green=True))
-                if _enough(green, n):
-                    return _trim(green, n)
-    return _trim(green, n)
-
-
-def _enough(green: Sequence[BuildMetrics], n: int) -> bool:
-    if len(green) >= 3 * n:
-        return True
-    covs = sum(1 for b in green if b.coverage_pct is not None)
-    scans = sum(1 for b in green if b.vuln_counts is not None)
-    return len(green) >= n and covs >= n and scans >= n
-
-
-def _trim(green: Sequence[BuildMetrics], n: int) -> list[BuildMetrics]:
-    """The newest ``n`` builds, plus older ones only when they give a metric one of its ``n`` values."""
-    covs = {id(b) for b in [b for b in green if b.coverage_pct is not None][:n]}
-    scans = {id(b) for b in [b for b in green if b.vuln_counts is not None][:n]}
-    return [b for i, b in enumerate(green) if i < n or id(b) in covs or id(b) in scans]
-
-
-def _red_commits(session: Session, run_ids: Sequence[int]) -> set[str]:
-    """Commits among ``run_ids``' runs with a test that failed in every attempt (all of a commit's runs
-    must be in ``run_ids``, so that a retry in another run is seen).
-
-    Only commits with at least one failing result are grouped per test (most builds have none).
-    """
-    if not run_ids:
-        return set()
-    suspects = [
-        r for r in session.scalars(
-            select(TestResult.run_id).where(TestResult.run_id.in_(run_ids), TestResult.outcome.in_(_FAILING)).distinct()
-        )
-    ]
-    if not suspects:
-        return set()
-    commits = set(session.scalars(select(TestRun.commit_sha).where(TestRun.id.in_(suspects))))
-    runs = [r for r in session.scalars(select(TestRun.id).where(TestRun.id.in_(run_ids), TestRun.commit_sha.in_(commits)))]
-    passed = func.max(case((TestResult.outcome == Outcome.PASSED.value, 1), else_=0))
-    failed = func.max(case((TestResult.outcome.in_(_FAILING), 1), else_=0))
+def coverage_lines(session: Session, report_id: int) -> dict[str, tuple[frozenset[int], frozenset[int]]]:
+    """Path → (covered lines, missing lines) of one coverage report."""
     rows = session.execute(
-        select(TestRun.commit_sha)
-        .join(TestResult, TestResult.run_id == TestRun.id)
-        .where(TestResult.run_id.in_(runs))
-        .group_by(TestRun.commit_sha, TestResult.test_case_id)
-        .having(failed == 1, passed == 0)
+        select(CoverageFile.path, CoverageFile.covered_lines, CoverageFile.missing_lines).where(
+            CoverageFile.report_id == report_id
+        )
     ).all()
-    return {c or "" for (c,) in rows}
+    return {p: (decode_ranges(c), decode_ranges(m)) for p, c, m in rows}
+
+
+def retry_count(session: Session, run_ids: Sequence[int]) -> int:
+    """Test attempts after the first in the runs (retries inside the build's jobs)."""
+    return int(session.scalar(
+        select(func.count()).select_from(TestResult).where(TestResult.run_id.in_(run_ids), TestResult.attempt > 0)
+    ) or 0)
+
+
+def latest_gate_verdict(session: Session, build_key: str) -> str | None:
+    """The verdict of the current GATE_VERDICT insight of the build, if the gate was recorded for it."""
+    data = session.scalars(
+        select(InsightRow.data).where(
+            InsightRow.kind == InsightKind.GATE_VERDICT.value,
+            InsightRow.subject_type == SubjectType.BUILD.value,
+            InsightRow.subject_id == build_key,
+            InsightRow.superseded_by.is_(None),
+        ).order_by(InsightRow.id.desc()).limit(1)
+    ).first()
+    return str(data.get("verdict")) if isinstance(data, dict) and data.get("verdict") else None
