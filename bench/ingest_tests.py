@@ -138,23 +138,23 @@ def peer_junitparser(paths: list[Path]) -> None:
 
 def ingest(url: str, paths: list[Path], home: Path) -> float:
     """Seconds for the path of ``argus ingest tests`` (batched units of work, one run), minus printing."""
-    from argus.cli.commands.tests_ingest import ingest_batched
-    from argus.cli.context import CliState
+    from argus.app.ingest_tests import IngestReportsRequest, ingest_test_reports
+    from argus.app.runtime import Runtime
     from argus.core.settings import load_settings
 
     engine = create_db_engine(url)
     upgrade(engine)
     engine.dispose()
-    state = CliState(_settings=load_settings(database_url=url, home=home))
+    runtime = Runtime(load_settings(database_url=url, home=home))
     meta = CiMetadata(provider="bench", run_id=uuid.uuid4().hex, commit_sha="0" * 40, branch="main")
 
     def run() -> None:
-        out = ingest_batched(state, "bench", paths, meta)
+        out = ingest_test_reports(runtime, IngestReportsRequest(tuple(paths), meta, "bench")).files
         assert all(o.status is FileStatus.INGESTED for o in out), [o.reason for o in out if o.reason][:3]
         assert len({o.run_id for o in out}) == 1
 
     seconds = timed(run)
-    state.close()
+    runtime.close()
     return seconds
 
 

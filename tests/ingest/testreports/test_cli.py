@@ -56,9 +56,9 @@ def test_bad_env_flag(cli_env: dict[str, str], capsys: pytest.CaptureFixture[str
 
 def test_ingest_in_batches_keeps_one_run(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    from argus.cli.commands import tests_ingest
+    from argus.app import ingest_tests
 
-    monkeypatch.setattr(tests_ingest, "BATCH_FILES", 1)  # one transaction per file
+    monkeypatch.setattr(ingest_tests, "BATCH_FILES", 1)  # one transaction per file
     assert main(["db", "upgrade"]) == 0
     capsys.readouterr()
     names = ["go_junit.xml", "jest_junit.xml", "nunit3.xml"]

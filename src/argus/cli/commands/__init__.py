@@ -42,11 +42,11 @@ ROOT: dict[str, CommandEntry] = {
 """Top-level commands and groups (``ingest`` and ``parse`` are built in, see :data:`INGEST`)."""
 
 INGEST: dict[str, CommandEntry] = {
-    "coverage": CommandEntry("quality", "Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."),
+    "coverage": CommandEntry("artifacts", "Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."),
     "git": CommandEntry("git", "Ingest git history: commits, files, JIT features, fix labels and SZZ links (incremental)."),
     "szz": CommandEntry("git", "Label bug-inducing commits (SZZ) of fixes not processed yet, in committed batches (resumable)."),
     "tests": CommandEntry("tests_ingest", "Store test reports (idempotent by content); rejected files go to the dead-letter table (exit 6)."),
-    "vulns": CommandEntry("quality", "Store vulnerability scans (idempotent per run); rejected files go to the dead-letter table (exit 6)."),
+    "vulns": CommandEntry("artifacts", "Store vulnerability scans (idempotent per run); rejected files go to the dead-letter table (exit 6)."),
 }
 """Sub-commands of ``argus ingest``."""
 

@@ -15,8 +15,8 @@ from argus.core.enums import DeadLetterSource
 from argus.core.errors import InputError
 
 if TYPE_CHECKING:
+    from argus.app.deadletters import DeadLetterView
     from argus.cli.app import CommandGroups
-    from argus.ingest.retry import DeadLetterView
 
 
 def _source(value: str | None) -> DeadLetterSource | None:
@@ -36,87 +36,84 @@ def _card(v: DeadLetterView) -> list[str]:
             f"  reason: {v.reason}"]
 
 
+def dl_list(
+    ctx: typer.Context,
+    project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+    source: str | None = typer.Option(None, "--source", help="test_report, coverage, vulnerabilities, git …"),
+    limit: int = typer.Option(50, "--limit", callback=validate.count("--limit"), help="At most this many."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """List rejected inputs, most recently seen first (the same input rejected again counts once)."""
+    from argus.app.deadletters import ListDeadLetters, list_dead_letters
+
+    kind = _source(source)
+    rows = list_dead_letters(state(ctx).runtime, ListDeadLetters(project, kind, limit))
+    if json_out:
+        print_json(list(rows))
+        return
+    out = console()
+    if not rows:
+        out.print("no dead letters" + (f" from {kind.value}" if kind else "") + ": nothing was rejected",
+                  markup=False, highlight=False)
+        return
+    for v in rows:
+        for line in _card(v):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def dl_show(
+    ctx: typer.Context,
+    dead_letter_id: int = typer.Argument(..., callback=validate.db_id("dead letter id"), help="Id from the list."),
+    project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Show one dead letter: reason, type, size, hash and a short redacted excerpt."""
+    from argus.app.deadletters import show_dead_letter
+
+    v = show_dead_letter(state(ctx).runtime, dead_letter_id, project)
+    if json_out:
+        print_json(v)
+        return
+    out = console()
+    for line in [*_card(v), f"  sha256: {v.content_hash or '—'}", f"  first seen: {v.created_at:%Y-%m-%d %H:%M} UTC"]:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    if v.excerpt:
+        out.print("  excerpt (secrets masked):", markup=False, highlight=False)
+        for line in v.excerpt.splitlines():
+            out.print(f"    {line}", markup=False, highlight=False, soft_wrap=True)
+
+
+def dl_retry(
+    ctx: typer.Context,
+    dead_letter_id: int = typer.Argument(..., callback=validate.db_id("dead letter id"), help="Id from the list."),
+    project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+    commit: str | None = typer.Option(None, "--commit", callback=validate.commit_sha, help="Commit SHA."),
+    branch: str | None = typer.Option(None, "--branch", callback=validate.ci_text("--branch")),
+    run_id: str | None = typer.Option(None, "--run-id", callback=validate.ci_text("--run-id")),
+    job: str | None = typer.Option(None, "--job", callback=validate.ci_text("--job")),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Re-ingest the original file if it still exists (exit 6 if it is refused again)."""
+    from argus.app.deadletters import RetryDeadLetter, RetryStatus, retry_dead_letter
+    from argus.ingest.ci_env import resolve_ci_metadata
+
+    meta = resolve_ci_metadata(os.environ, Path.cwd(), commit_sha=commit, branch=branch, run_id=run_id, job=job)
+    outcome = retry_dead_letter(state(ctx).runtime, RetryDeadLetter(dead_letter_id, meta, project))
+    if json_out:
+        print_json(outcome)
+    elif outcome.status is RetryStatus.REJECTED:
+        console(stderr=True).print(f"rejected again: {outcome.source_name}: {outcome.detail}",
+                                   markup=False, highlight=False, soft_wrap=True)
+    else:
+        console().print(f"{outcome.status.value}: {outcome.source_name}: {outcome.detail} (dead letter "
+                        f"{outcome.dead_letter_id} removed)", markup=False, highlight=False, soft_wrap=True)
+    if outcome.status is RetryStatus.REJECTED:
+        raise typer.Exit(InputError.exit_code)
+
+
 def register(root: typer.Typer, groups: CommandGroups) -> None:
     dl = typer.Typer(help="Rejected inputs (dead letters): list, show, retry.", no_args_is_help=True)
     root.add_typer(dl, name="dead-letters")
-
-    @dl.command("list")
-    def dl_list(
-        ctx: typer.Context,
-        project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
-        source: str | None = typer.Option(None, "--source", help="test_report, coverage, vulnerabilities, git …"),
-        limit: int = typer.Option(50, "--limit", callback=validate.count("--limit"), help="At most this many."),
-        json_out: bool = typer.Option(False, "--json"),
-    ) -> None:
-        """List rejected inputs, most recently seen first (the same input rejected again counts once)."""
-        from argus.ingest.retry import list_dead_letters
-
-        kind = _source(source)
-        with state(ctx).project_session(project) as (s, _):
-            rows = list_dead_letters(s, source=kind, limit=limit)
-        if json_out:
-            print_json(rows)
-            return
-        out = console()
-        if not rows:
-            out.print("no dead letters" + (f" from {kind.value}" if kind else "") + ": nothing was rejected",
-                      markup=False, highlight=False)
-            return
-        for v in rows:
-            for line in _card(v):
-                out.print(line, markup=False, highlight=False, soft_wrap=True)
-
-    @dl.command("show")
-    def dl_show(
-        ctx: typer.Context,
-        dead_letter_id: int = typer.Argument(..., callback=validate.db_id("dead letter id"), help="Id from the list."),
-        project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
-        json_out: bool = typer.Option(False, "--json"),
-    ) -> None:
-        """Show one dead letter: reason, type, size, hash and a short redacted excerpt."""
-        from argus.ingest.retry import get_dead_letter
-
-        with state(ctx).project_session(project) as (s, _):
-            v = get_dead_letter(s, dead_letter_id)
-        if json_out:
-            print_json(v)
-            return
-        out = console()
-        for line in [*_card(v), f"  sha256: {v.content_hash or '—'}", f"  first seen: {v.created_at:%Y-%m-%d %H:%M} UTC"]:
-            out.print(line, markup=False, highlight=False, soft_wrap=True)
-        if v.excerpt:
-            out.print("  excerpt (secrets masked):", markup=False, highlight=False)
-            for line in v.excerpt.splitlines():
-                out.print(f"    {line}", markup=False, highlight=False, soft_wrap=True)
-
-    @dl.command("retry")
-    def dl_retry(
-        ctx: typer.Context,
-        dead_letter_id: int = typer.Argument(..., callback=validate.db_id("dead letter id"), help="Id from the list."),
-        project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
-        commit: str | None = typer.Option(None, "--commit", callback=validate.commit_sha, help="Commit SHA."),
-        branch: str | None = typer.Option(None, "--branch", callback=validate.ci_text("--branch")),
-        run_id: str | None = typer.Option(None, "--run-id", callback=validate.ci_text("--run-id")),
-        job: str | None = typer.Option(None, "--job", callback=validate.ci_text("--job")),
-        json_out: bool = typer.Option(False, "--json"),
-    ) -> None:
-        """Re-ingest the original file if it still exists (exit 6 if it is refused again)."""
-        from argus.ingest.ci_env import resolve_ci_metadata
-        from argus.ingest.retry import RetryStatus, retry_dead_letter
-
-        st = state(ctx)
-        meta = resolve_ci_metadata(os.environ, Path.cwd(), commit_sha=commit, branch=branch, run_id=run_id, job=job)
-        with st.project_session(project) as (s, _):
-            outcome = retry_dead_letter(s, dead_letter_id, meta, st.settings.ingest)
-        if json_out:
-            print_json(outcome)
-        else:
-            line = f"{outcome.status.value}: {outcome.source_name}: {outcome.detail}"
-            if outcome.status is RetryStatus.REJECTED:
-                console(stderr=True).print(f"rejected again: {outcome.source_name}: {outcome.detail}",
-                                           markup=False, highlight=False, soft_wrap=True)
-            else:
-                console().print(line + f" (dead letter {outcome.dead_letter_id} removed)", markup=False,
-                                highlight=False, soft_wrap=True)
-        if outcome.status is RetryStatus.REJECTED:
-            raise typer.Exit(InputError.exit_code)
+    dl.command("list")(dl_list)
+    dl.command("show")(dl_show)
+    dl.command("retry")(dl_retry)

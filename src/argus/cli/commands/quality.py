@@ -1,4 +1,4 @@
-"""``argus ingest coverage|vulns``, ``argus gate`` and ``argus ci-metrics``."""
+"""``argus gate``, ``argus baseline`` and ``argus ci-metrics`` (the use cases are in :mod:`argus.app.gate`)."""
 
 from __future__ import annotations
 
@@ -9,118 +9,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.orm import Session
 
 from argus.cli.context import state
 from argus.cli.output import console, print_json, table
-from argus.cli.render import line, para, summary_line
-from argus.cli.validate import as_attempt, ci_text, commit_sha
-from argus.cli.validate import attempt as attempt_cb
-from argus.core.errors import InputError, RejectedInputError
-from argus.ingest.ci_env import CiMetadata, resolve_ci_metadata
+from argus.cli.render import line, para
+from argus.cli.validate import ci_text, commit_sha
+from argus.core.errors import InputError
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
 
 
-#: How a status reads on the terminal (JSON keeps the status names).
-_LABEL = {"duplicate": "already stored (same content for this run)"}
-
-
-def _meta(commit: str | None, branch: str | None, run_id: str | None, job: str | None,
-          attempt: str | None) -> CiMetadata:
-    return resolve_ci_metadata(os.environ, Path.cwd(), commit_sha=commit, branch=branch,
-                               run_id=run_id, job=job, attempt=as_attempt(attempt))
-
-
-def _ingest(ctx: typer.Context, kind: str, files: list[Path], project: str | None, fmt: str | None,
-            meta: CiMetadata, json_out: bool) -> None:
-    from argus.core.enums import DeadLetterSource
-    from argus.ingest.coverage.service import ingest_coverage
-    from argus.ingest.files import ingest_file_isolated
-    from argus.ingest.vulns.service import ingest_vulns
-
-    st = state(ctx)
-    limit = st.settings.ingest.max_file_bytes
-    fn = ingest_coverage if kind == "coverage" else ingest_vulns
-    source = DeadLetterSource.COVERAGE if kind == "coverage" else DeadLetterSource.VULNERABILITIES
-    results: list[dict[str, object]] = []
-    rejected: list[RejectedInputError] = []
-
-    def work(session: Session, _proj: object) -> None:  # run again whole after a transient conflict
-        results.clear()
-        rejected.clear()
-        for path in files:
-            try:  # each file in its own SAVEPOINT: a refused one never costs the others
-                res = ingest_file_isolated(session, source, path, limit, lambda data, name: fn(
-                    session, data, name, meta, fmt=fmt, max_bytes=limit))
-            except RejectedInputError as exc:  # the dead letter is committed with the rest
-                rejected.append(exc)
-                results.append({"file": str(path), "status": "rejected", "reason": exc.reason})
-                continue
-            results.append({"file": str(path), "status": "duplicate" if res.duplicate else "ingested",
-                            **{k: v for k, v in vars(res).items() if k != "duplicate"}})
-
-    st.in_project(project, work, create=True)
-    if json_out:
-        print_json(results)
-    else:
-        out = console()
-        for r in results:
-            if r["status"] == "rejected":
-                console(stderr=True).print(f"rejected: {r['file']}: {r['reason']}", markup=False, highlight=False, soft_wrap=True)
-            elif kind == "coverage":
-                pct = r.get("line_pct")
-                summary_line(out, str(r["file"]), f"{_LABEL.get(str(r['status']), r['status'])} ({r['format']}, "
-                             f"{r['files']} files, {'—' if pct is None else f'{pct:.2f} %'} of lines covered)"
-                             f" → run {r['run_id']}")
-            else:
-                c = r["counts"]
-                assert isinstance(c, dict)
-                summary_line(out, str(r["file"]), f"{_LABEL.get(str(r['status']), r['status'])} ({r['format']}: "
-                             f"{c['critical']} critical, {c['high']} high, {c['medium']} medium, {c['low']} low, "
-                             f"{c['unknown']} unknown) → run {r['run_id']}")
-    if rejected:
-        raise typer.Exit(InputError.exit_code)
-
-
 def register(root: typer.Typer, groups: CommandGroups) -> None:
-    common_help = "Commit SHA (default: CI environment or git HEAD)."
-
-    @groups.ingest.command("coverage")
-    def ingest_coverage_cmd(
-        ctx: typer.Context,
-        files: list[Path] = typer.Argument(..., help="coverage.py JSON, Cobertura XML, LCOV or JaCoCo XML files."),
-        project: str | None = typer.Option(None, "--project", "-p"),
-        fmt: str | None = typer.Option(None, "--format", help="coveragepy | cobertura | lcov | jacoco (default: detect)."),
-        commit: str | None = typer.Option(None, "--commit", callback=commit_sha, help=common_help),
-        branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch")),
-        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id"), help="CI run id; reports with the same id share a run."),
-        job: str | None = typer.Option(None, "--job", callback=ci_text("--job")),
-        attempt: str | None = typer.Option(None, "--attempt", callback=attempt_cb, metavar="N"),
-        json_out: bool = typer.Option(False, "--json"),
-    ) -> None:
-        """Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."""
-        _ingest(ctx, "coverage", files, project, fmt, _meta(commit, branch, run_id, job, attempt), json_out)
-
-    @groups.ingest.command("vulns")
-    def ingest_vulns_cmd(
-        ctx: typer.Context,
-        files: list[Path] = typer.Argument(..., help="Trivy, Grype, pip-audit, npm audit or OSV-Scanner JSON."),
-        project: str | None = typer.Option(None, "--project", "-p"),
-        fmt: str | None = typer.Option(
-            None, "--format", help="trivy | grype | pip-audit | npm-audit | osv-scanner (default: detect)."
-        ),
-        commit: str | None = typer.Option(None, "--commit", callback=commit_sha, help=common_help),
-        branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch")),
-        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id")),
-        job: str | None = typer.Option(None, "--job", callback=ci_text("--job")),
-        attempt: str | None = typer.Option(None, "--attempt", callback=attempt_cb, metavar="N"),
-        json_out: bool = typer.Option(False, "--json"),
-    ) -> None:
-        """Store vulnerability scans (idempotent per run); rejected files go to the dead-letter table (exit 6)."""
-        _ingest(ctx, "vulns", files, project, fmt, _meta(commit, branch, run_id, job, attempt), json_out)
-
     root.command("gate")(gate_cmd)
     root.command("baseline")(baseline_cmd)
     root.command("ci-metrics")(ci_metrics_cmd)

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-import functools
 import glob
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from sqlalchemy.orm import Session
 
+from argus.app.ingest_tests import (
+    FileStatus,
+    IngestReportsRequest,
+    IngestReportsResult,
+    ParsedFile,
+    ingest_test_reports,
+    parse_test_reports,
+)
 from argus.cli import views
-from argus.cli.context import CliState, state
+from argus.cli.context import state
 from argus.cli.output import console, print_json, to_jsonable
 from argus.cli.validate import as_attempt, ci_text, commit_sha
 from argus.cli.validate import attempt as attempt_cb
 from argus.core.errors import InputError
-from argus.ingest.ci_env import CiMetadata, resolve_ci_metadata
-from argus.ingest.testreports import NotATestReportError, ReportParseError, parse_report_file
-from argus.ingest.testreports.service import FileOutcome, FileStatus, ingest_test_reports, limits_from
-from argus.store.models import Project
+from argus.ingest.ci_env import resolve_ci_metadata
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
@@ -30,43 +32,6 @@ if TYPE_CHECKING:
 REPORT_SUFFIXES = (".xml", ".trx", ".json")
 #: Show a progress bar from this many files on (on a terminal).
 PROGRESS_FROM = 20
-#: Files per transaction. Each file has its own SAVEPOINT; PostgreSQL slows down sharply once a
-#: transaction has more than 64 subtransactions (its per-backend subxid cache overflows), so many
-#: files are committed in batches, all attached to the run the first batch found or created.
-BATCH_FILES = 50
-
-
-_IN_RUN = (FileStatus.INGESTED, FileStatus.DUPLICATE)
-
-
-def ingest_batched(
-    st: CliState, project: str | None, inputs: list[Path], meta: CiMetadata,
-    progress: Callable[[FileOutcome], None] | None = None, optional: frozenset[Path] = frozenset(),
-) -> list[FileOutcome]:
-    """Ingest ``inputs`` in units of work of :data:`BATCH_FILES` files, all into one run.
-
-    Files in ``optional`` (found by a directory or glob) that are no test report are skipped.
-    A batch aborted by a transient database conflict (a deadlock between concurrent writers) is run
-    again whole; a batch that fails otherwise rolls back whole, batches before it stay committed.
-    """
-    outcomes: list[FileOutcome] = []
-    run_id: int | None = None
-    for i in range(0, len(inputs), BATCH_FILES):
-        batch = st.in_project(project, functools.partial(
-            _ingest_batch, files=inputs[i : i + BATCH_FILES], meta=meta, st=st, run_id=run_id,
-            optional=optional), create=True)
-        if progress is not None:  # after the commit: a batch run again must not count twice
-            for outcome in batch:
-                progress(outcome)
-        outcomes.extend(batch)
-        # a duplicate names the run the command joined (the CI run, or a local run being completed)
-        run_id = run_id or next((o.run_id for o in batch if o.status in _IN_RUN), None)
-    return outcomes
-
-
-def _ingest_batch(session: Session, _project: Project, *, files: list[Path], meta: CiMetadata, st: CliState,
-                  run_id: int | None, optional: frozenset[Path] = frozenset()) -> list[FileOutcome]:
-    return ingest_test_reports(session, files, meta, st.settings.ingest, run_id=run_id, optional=optional)
 
 
 def expand_inputs(patterns: list[str]) -> tuple[list[Path], frozenset[Path]]:
@@ -114,97 +79,93 @@ def _parse_env(pairs: list[str]) -> dict[str, str]:
     return env
 
 
-def register(root: typer.Typer, groups: CommandGroups) -> None:
-    @groups.parse.command("tests")
-    def parse_tests(
-        ctx: typer.Context,
-        files: list[str] = typer.Argument(..., help="Report files, directories or globs."),
-        json_out: bool = typer.Option(False, "--json", help="Print every case as JSON."),
-    ) -> None:
-        """Parse test reports without storing them; print per-file counts (exit 6 if any is rejected)."""
-        limits = limits_from(state(ctx).settings.ingest)
-        results: list[dict[str, Any]] = []
-        rows: list[tuple[str, str, str | None, Any]] = []
-        rejected = 0
-        paths, optional = expand_inputs(files)
-        skipped: list[str] = []
-        for path in paths:
-            try:
-                report = parse_report_file(path, limits)
-            except ReportParseError as exc:
-                if isinstance(exc, NotATestReportError) and path in optional:
-                    skipped.append(str(path))
-                    results.append({"file": str(path), "skipped": exc.reason})
-                    continue
-                rejected += 1
-                results.append({"file": str(path), "error": exc.reason})
-                if not json_out:
-                    console(stderr=True).print(f"rejected: {exc}", soft_wrap=True)
-                continue
-            summary = report.summary()
-            rows.append(("parsed", str(path), report.format.value, summary))
-            if not json_out:
-                for warning in report.warnings:
-                    console(stderr=True).print(f"warning: {path}: {warning}", soft_wrap=True)
-            if json_out:
-                results.append({
-                    "file": str(path), "format": report.format.value, "summary": to_jsonable(summary),
-                    "timestamp": to_jsonable(report.timestamp), "warnings": list(report.warnings),
-                    "cases": [case.as_dict() for case in report.cases],
-                })
-        if json_out:
-            print_json(results)
-        else:
-            views.file_summaries(console(), rows)
-            say_skipped(skipped)
-        if rejected:
-            raise typer.Exit(InputError.exit_code)
-
-    @groups.ingest.command("tests")
-    def ingest_tests(
-        ctx: typer.Context,
-        paths: list[str] = typer.Argument(..., help="Report files, directories or globs (quote ** globs)."),
-        project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
-        commit: str | None = typer.Option(None, "--commit", callback=commit_sha, help="Commit SHA (default: CI environment or git HEAD)."),
-        branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch"), help="Branch (default: CI environment or git)."),
-        run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id"), help="CI run id; reports with the same id share a run."),
-        job: str | None = typer.Option(None, "--job", callback=ci_text("--job"), help="CI job name."),
-        attempt: str | None = typer.Option(None, "--attempt", callback=attempt_cb, metavar="N", help="CI attempt (retry) number."),
-        env: list[str] = typer.Option([], "--env", help="Extra run context KEY=VALUE (repeatable)."),
-        json_out: bool = typer.Option(False, "--json"),
-    ) -> None:
-        """Store test reports (idempotent by content); rejected files go to the dead-letter table (exit 6)."""
-        st = state(ctx)
-        extra = _parse_env(env)
-        meta = resolve_ci_metadata(
-            os.environ, Path.cwd(), commit_sha=commit, branch=branch, run_id=run_id,
-            job=job, attempt=as_attempt(attempt), environment=extra,
-        )
-        inputs, optional = expand_inputs(paths)
-        err = console(stderr=True)
-        show_progress = len(inputs) >= PROGRESS_FROM and not json_out and err.is_terminal
-        if show_progress:
-            from rich.progress import Progress
-
-            with Progress(console=err, transient=True) as bar:
-                task = bar.add_task("ingesting", total=len(inputs))
-                outcomes = ingest_batched(st, project, inputs, meta, lambda _o: bar.advance(task),
-                                          optional=optional)
-        else:
-            outcomes = ingest_batched(st, project, inputs, meta, optional=optional)
-        _print_outcomes(outcomes, json_out, meta.run_id)
-        if any(o.status is FileStatus.REJECTED for o in outcomes):
-            raise typer.Exit(InputError.exit_code)
-
-
-def _print_outcomes(outcomes: list[FileOutcome], json_out: bool, meta_run: str | None = None) -> None:
+def parse_tests(
+    ctx: typer.Context,
+    files: list[str] = typer.Argument(..., help="Report files, directories or globs."),
+    json_out: bool = typer.Option(False, "--json", help="Print every case as JSON."),
+) -> None:
+    """Parse test reports without storing them; print per-file counts (exit 6 if any is rejected)."""
+    paths, optional = expand_inputs(files)
+    parsed = parse_test_reports(state(ctx).settings.ingest, tuple(paths), optional)
     if json_out:
-        print_json(outcomes)
+        print_json([_parsed_json(p) for p in parsed])
+    else:
+        _print_parsed(parsed)
+    if any(p.error is not None for p in parsed):
+        raise typer.Exit(InputError.exit_code)
+
+
+def _parsed_json(p: ParsedFile) -> dict[str, Any]:
+    if p.skipped is not None:
+        return {"file": str(p.path), "skipped": p.skipped}
+    if p.report is None:
+        return {"file": str(p.path), "error": p.error}
+    report = p.report
+    return {
+        "file": str(p.path), "format": report.format.value, "summary": to_jsonable(report.summary()),
+        "timestamp": to_jsonable(report.timestamp), "warnings": list(report.warnings),
+        "cases": [case.as_dict() for case in report.cases],
+    }
+
+
+def _print_parsed(parsed: tuple[ParsedFile, ...]) -> None:
+    err = console(stderr=True)
+    rows: list[tuple[str, str, str | None, Any]] = []
+    for p in parsed:
+        if p.report is not None:
+            rows.append(("parsed", str(p.path), p.report.format.value, p.report.summary()))
+            for warning in p.report.warnings:
+                err.print(f"warning: {p.path}: {warning}", soft_wrap=True)
+        elif p.skipped is None:
+            err.print(f"rejected: {p.message}", soft_wrap=True)
+    views.file_summaries(console(), rows)
+    say_skipped([str(p.path) for p in parsed if p.skipped is not None])
+
+
+def ingest_tests(
+    ctx: typer.Context,
+    paths: list[str] = typer.Argument(..., help="Report files, directories or globs (quote ** globs)."),
+    project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+    commit: str | None = typer.Option(None, "--commit", callback=commit_sha, help="Commit SHA (default: CI environment or git HEAD)."),
+    branch: str | None = typer.Option(None, "--branch", callback=ci_text("--branch"), help="Branch (default: CI environment or git)."),
+    run_id: str | None = typer.Option(None, "--run-id", callback=ci_text("--run-id"), help="CI run id; reports with the same id share a run."),
+    job: str | None = typer.Option(None, "--job", callback=ci_text("--job"), help="CI job name."),
+    attempt: str | None = typer.Option(None, "--attempt", callback=attempt_cb, metavar="N", help="CI attempt (retry) number."),
+    env: list[str] = typer.Option([], "--env", help="Extra run context KEY=VALUE (repeatable)."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Store test reports (idempotent by content); rejected files go to the dead-letter table (exit 6)."""
+    runtime = state(ctx).runtime
+    extra = _parse_env(env)
+    meta = resolve_ci_metadata(
+        os.environ, Path.cwd(), commit_sha=commit, branch=branch, run_id=run_id,
+        job=job, attempt=as_attempt(attempt), environment=extra,
+    )
+    inputs, optional = expand_inputs(paths)
+    request = IngestReportsRequest(tuple(inputs), meta, project, optional)
+    err = console(stderr=True)
+    if len(inputs) >= PROGRESS_FROM and not json_out and err.is_terminal:
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("ingesting", total=len(inputs))
+            result = ingest_test_reports(runtime, request, lambda _o: bar.advance(task))
+    else:
+        result = ingest_test_reports(runtime, request)
+    _print_outcomes(result, json_out)
+    if result.any_rejected:
+        raise typer.Exit(InputError.exit_code)
+
+
+def _print_outcomes(result: IngestReportsResult, json_out: bool) -> None:
+    outcomes = result.files
+    if json_out:
+        print_json(list(outcomes))
         return
     out = console()
     views.file_summaries(out, [(o.status.value, o.source, o.format.value if o.format else None, o.summary)
                                for o in outcomes if o.status not in (FileStatus.REJECTED, FileStatus.SKIPPED)])
-    say_skipped([o.source for o in outcomes if o.status is FileStatus.SKIPPED])
+    say_skipped([o.source for o in result.with_status(FileStatus.SKIPPED)])
     for o in outcomes:
         if o.status is FileStatus.DUPLICATE:
             views.card(out, o.source, [f"{o.reason}; stored once"])
@@ -212,13 +173,12 @@ def _print_outcomes(outcomes: list[FileOutcome], json_out: bool, meta_run: str |
             console(stderr=True).print(f"rejected: {o.source}: {o.reason}", soft_wrap=True)
         if o.warnings:
             views.card(out, o.source, [f"warning: {w}" for w in o.warnings])
-    done = [o for o in outcomes if o.status is FileStatus.INGESTED]
-    results = sum(o.summary.attempts for o in done if o.summary)
+    done = result.with_status(FileStatus.INGESTED)
     out.print(
-        f"{len(done)} ingested ({results} results), "
-        f"{sum(o.status is FileStatus.DUPLICATE for o in outcomes)} already stored, "
-        f"{sum(o.status is FileStatus.REJECTED for o in outcomes)} rejected"
-        + (f"; stored as {_run_name(meta_run, done[0].run_id)}" if done else ""),
+        f"{len(done)} ingested ({result.results} results), "
+        f"{len(result.with_status(FileStatus.DUPLICATE))} already stored, "
+        f"{len(result.with_status(FileStatus.REJECTED))} rejected"
+        + (f"; stored as {_run_name(result.ci_run_id, done[0].run_id)}" if done else ""),
         markup=False, highlight=False,
     )
 
@@ -226,3 +186,8 @@ def _print_outcomes(outcomes: list[FileOutcome], json_out: bool, meta_run: str |
 def _run_name(ci_run_id: str | None, run_id: int | None) -> str:
     """The run as users name it: its CI run id, else Argus's own id written ``#12``."""
     return f"CI run {ci_run_id}" if ci_run_id else f"#{run_id}"
+
+
+def register(root: typer.Typer, groups: CommandGroups) -> None:
+    groups.parse.command("tests")(parse_tests)
+    groups.ingest.command("tests")(ingest_tests)
