@@ -19,8 +19,7 @@ from argus.core.db import create_db_engine
 from argus.core.settings import Settings
 from argus.store.migrate import upgrade
 from argus.store.projects import get_or_create_project
-from argus.store.session import scoped_to
-from argus.store.session import make_session_factory
+from argus.store.session import make_session_factory, scoped_to
 
 PG_ENV = "ARGUS_TEST_DATABASE_URL"
 

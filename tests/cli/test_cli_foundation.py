@@ -13,8 +13,7 @@ from argus.core.db import create_db_engine
 from argus.core.enums import InsightKind, Support
 from argus.reasoning import Claim, Confidence, Evidence, Insight, Provenance, Subject
 from argus.store.projects import get_or_create_project
-from argus.store.session import scoped_to
-from argus.store.session import make_session_factory
+from argus.store.session import make_session_factory, scoped_to
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

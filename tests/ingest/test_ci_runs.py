@@ -21,8 +21,7 @@ from argus.ingest.ci_env import CiMetadata
 from argus.ingest.testreports.service import FileStatus, ingest_test_reports
 from argus.store.models import CoverageReport, TestReport, TestResult, TestRun, VulnReport
 from argus.store.projects import get_or_create_project
-from argus.store.session import scoped_to
-from argus.store.session import make_session_factory
+from argus.store.session import make_session_factory, scoped_to
 
 HERE = Path(__file__).parent
 JUNIT = HERE / "testreports" / "fixtures" / "pytest_xunit1.xml"

@@ -128,7 +128,14 @@ def owned_tables() -> dict[Table, Any]:
     """Every project-owned table and its mapper (from the model registry: new models are covered)."""
     from argus.store.base import Base
 
-    return {cast(Table, m.local_table): m for m in Base.registry.mappers if issubclass(m.class_, ProjectOwned)}
+    mappers = Base.registry.mappers
+    if _OWNED_CACHE.get("n") != len(mappers):  # a model defined later is picked up
+        _OWNED_CACHE["tables"] = {cast(Table, m.local_table): m for m in mappers if issubclass(m.class_, ProjectOwned)}
+        _OWNED_CACHE["n"] = len(mappers)
+    return cast(dict[Table, Any], _OWNED_CACHE["tables"])
+
+
+_OWNED_CACHE: dict[str, Any] = {}
 
 
 def _unbound(tables: list[Table]) -> TenancyError:
@@ -214,12 +221,6 @@ def _check_core_select(stmt: Any, tables: list[Table], project_id: int) -> None:
                 grew = True
     loose = sorted(t.name for t in tables if t not in pinned)
     if loose:
-        import os, traceback
-        if os.environ.get("TENANCY_TRACE"):
-            with open(os.environ["TENANCY_TRACE"], "a") as fh:
-                fr = [f for f in traceback.extract_stack() if "/src/argus/" in f.filename and "store/session.py" not in f.filename]
-                fh.write(f"{fr[-1].filename}:{fr[-1].lineno} {loose}\n" if fr else "?\n")
-            return
         raise TenancyError(
             f"internal: Core select of project-owned table {', '.join(loose)} does not filter project_id to "
             "the bound project (add `project_id == current_project_id(session)`, or select the model)"
@@ -244,8 +245,9 @@ def _same(value: Any, project_id: int) -> bool:
 
 
 def _tables_of(stmt: Any) -> set[Table]:
-    return set(find_tables(cast(ClauseElement, stmt), check_columns=True, include_aliases=True,
-                           include_joins=True, include_selects=True, include_crud=True))
+    found: list[Any] = find_tables(cast(ClauseElement, stmt), check_columns=True, include_aliases=True,
+                                   include_joins=True, include_selects=True, include_crud=True)
+    return set(found)
 
 
 def _check_insert(state: ORMExecuteState, table: Table, project_id: int) -> None:

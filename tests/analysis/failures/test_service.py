@@ -24,8 +24,7 @@ from argus.core.errors import NotFoundError
 from argus.core.settings import ClusterSettings
 from argus.store.models import FailureCluster, TestResult
 from argus.store.projects import get_or_create_project
-from argus.store.session import scoped_to
-from argus.store.session import current_project_id
+from argus.store.session import current_project_id, scoped_to
 
 from .conftest import Row, Store
 
