@@ -19,7 +19,7 @@ from argus.core.db import create_db_engine
 from argus.core.settings import Settings
 from argus.store.migrate import upgrade
 from argus.store.projects import get_or_create_project
-from argus.store.session import make_session_factory
+from argus.store.session import make_session_factory, scoped_to
 
 PG_ENV = "ARGUS_TEST_DATABASE_URL"
 
@@ -79,7 +79,7 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 @pytest.fixture
 def project_session(session: Session) -> Session:
     """A session scoped to a fresh project ``demo``."""
-    get_or_create_project(session, "demo")
+    scoped_to(session, get_or_create_project(session, "demo"))
     return session
 
 

@@ -13,7 +13,7 @@ from argus.core.db import create_db_engine
 from argus.core.enums import InsightKind, Support
 from argus.reasoning import Claim, Confidence, Evidence, Insight, Provenance, Subject
 from argus.store.projects import get_or_create_project
-from argus.store.session import make_session_factory
+from argus.store.session import make_session_factory, scoped_to
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -102,7 +102,7 @@ def test_debug_shows_traceback(capsys: pytest.CaptureFixture[str], cli_env: dict
 def _seed_insight(database_url: str) -> int:
     engine = create_db_engine(database_url)
     with make_session_factory(engine)() as s:  # type: Session
-        get_or_create_project(s, "default")
+        scoped_to(s, get_or_create_project(s, "default"))
         (iid,) = save_insights(
             s,
             [

@@ -21,7 +21,7 @@ from argus.ingest.ci_env import CiMetadata
 from argus.ingest.testreports.service import FileStatus, ingest_test_reports
 from argus.store.models import CoverageReport, TestReport, TestResult, TestRun, VulnReport
 from argus.store.projects import get_or_create_project
-from argus.store.session import make_session_factory
+from argus.store.session import make_session_factory, scoped_to
 
 HERE = Path(__file__).parent
 JUNIT = HERE / "testreports" / "fixtures" / "pytest_xunit1.xml"
@@ -104,13 +104,13 @@ def test_a_failing_command_rolls_back_every_file_of_its_transaction(engine: Engi
     factory = make_session_factory(engine)
     meta = CiMetadata(provider="cli", run_id="R", job="unit", commit_sha=C1)
     with unit_of_work(factory) as s:  # type: ignore[arg-type]
-        get_or_create_project(s, "p")
+        scoped_to(s, get_or_create_project(s, "p"))
         first = ingest_test_reports(s, [JUNIT], meta, IngestSettings())
     assert first[0].status is FileStatus.INGESTED
     second = tmp_path / "second.xml"
     shutil.copy(OTHER, second)
     with pytest.raises(RuntimeError), unit_of_work(factory) as s:  # type: ignore[arg-type]
-        get_or_create_project(s, "p")
+        scoped_to(s, get_or_create_project(s, "p"))
         out = ingest_test_reports(s, [second], meta, IngestSettings())
         assert out[0].status is FileStatus.INGESTED
         raise RuntimeError("the command fails after the file was stored")

@@ -7,15 +7,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from argus.core.errors import ArgusError, InputError, NotFoundError
 from argus.store.models import AuditLog, TestRun
 from argus.store.projects import get_or_create_org, get_or_create_project, get_project
-from argus.store.session import bind_project, current_project_id
+from argus.store.session import TenancyError, bind_project, current_project_id, unscoped
 
 
 def test_scoped_session_sees_only_its_project(session_factory: sessionmaker[Session]) -> None:
     with session_factory() as s:
         a = get_or_create_project(s, "alpha")
         b = get_or_create_project(s, "beta")
-        s.add_all([TestRun(project_id=a.id, commit_sha="a1"), TestRun(project_id=b.id, commit_sha="b1")])
-        s.commit()
+        with unscoped(s, reason="test setup: rows of two projects"):
+            s.add_all([TestRun(project_id=a.id, commit_sha="a1"), TestRun(project_id=b.id, commit_sha="b1")])
+            s.commit()
         ids = (a.id, b.id)
     with session_factory() as s:
         bind_project(s, ids[0])
@@ -65,12 +66,26 @@ def test_scope_covers_counts_joins_and_subqueries(session_factory: sessionmaker[
     with session_factory() as s:
         a = get_or_create_project(s, "alpha")
         b = get_or_create_project(s, "beta")
-        s.add_all([TestRun(project_id=a.id), TestRun(project_id=b.id), TestRun(project_id=b.id)])
-        s.add_all([TestCase(project_id=b.id, identity="t", name="t")])
-        s.commit()
+        with unscoped(s, reason="test setup: rows of two projects"):
+            s.add_all([TestRun(project_id=a.id), TestRun(project_id=b.id), TestRun(project_id=b.id)])
+            s.add_all([TestCase(project_id=b.id, identity="t", name="t")])
+            s.commit()
         bind_project(s, a.id)
         assert s.scalar(select(func.count()).select_from(TestRun)) == 1
         assert s.scalar(select(func.count()).select_from(select(TestRun.id).subquery())) == 1
         joined = select(func.count()).select_from(TestRun).join(TestCase, TestCase.project_id == TestRun.project_id)
         assert s.scalar(joined) == 0
         assert s.scalar(select(func.count()).select_from(TestCase)) == 0
+
+
+def test_project_lookup_does_not_bind(session: Session) -> None:
+    """Binding is explicit (scoped_to / Runtime.project_scope): looking a project up never scopes."""
+    get_or_create_project(session, "gamma")
+    get_project(session, "gamma")
+    with pytest.raises(TenancyError, match="test_run"):
+        session.scalars(select(TestRun)).all()
+
+
+def test_unscoped_needs_a_reason(session: Session) -> None:
+    with pytest.raises(ValueError, match="reason"), unscoped(session, reason=" "):
+        pass

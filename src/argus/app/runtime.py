@@ -72,6 +72,7 @@ class Runtime:
     def project_scope(self, project: str | None, *, create: bool = False) -> Iterator[ProjectScope]:
         """A unit of work scoped to ``project`` (default from settings); commits on success."""
         from argus.store.projects import get_or_create_project, get_project
+        from argus.store.session import scoped_to
 
         slug = project or self.settings.default_project
         with self.unit_of_work() as s:
@@ -81,7 +82,7 @@ class Runtime:
                 )
             else:
                 proj = get_project(s, slug, self.settings.default_org)
-            yield ProjectScope(s, proj, self.settings)
+            yield ProjectScope(s, scoped_to(s, proj), self.settings)
 
     def in_project(self, project: str | None, work: Callable[[ProjectScope], T], *, create: bool = False,
                    attempts: int = TRANSIENT_ATTEMPTS) -> T:

@@ -37,7 +37,7 @@ from argus.ingest.ci_env import CiMetadata
 from argus.store.base import UTCDateTime
 from argus.store.models import TestRun
 from argus.store.models.testing import ci_key_of
-from argus.store.session import current_project_id
+from argus.store.session import current_project_id, project_connection
 from argus.store.upsert import insert_ignore
 
 _RUN: Table = TestRun.__table__  # type: ignore[assignment]
@@ -54,7 +54,7 @@ def advisory_lock(session: Session, *parts: object) -> None:
 
     No-op on SQLite, whose writers are already serialised by ``BEGIN IMMEDIATE``.
     """
-    connection = session.connection()
+    connection = project_connection(session)
     if connection.dialect.name != "postgresql":
         return
     digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
@@ -65,11 +65,11 @@ def _ci_run_rows(session: Session, project_id: int, meta: CiMetadata) -> list[An
     provider = _C.ci_provider.is_(None) if meta.provider is None else _C.ci_provider == meta.provider
     stmt = (select(_C.id, _C.ci_job, _C.ci_attempt).where(_C.project_id == project_id, provider,
                                                            _C.ci_run_id == meta.run_id).order_by(_C.id))
-    return list(session.connection().execute(stmt))
+    return list(project_connection(session).execute(stmt))
 
 
 def _by_key(session: Session, project_id: int, key: str) -> int | None:
-    found = session.connection().execute(
+    found = project_connection(session).execute(
         select(_C.id).where(_C.project_id == project_id, _C.ci_key == key)
     ).scalar()
     return int(found) if found is not None else None
@@ -121,7 +121,7 @@ def resolve_run(session: Session, meta: CiMetadata, started_at: datetime | None 
             if found is not None:
                 return found, False
             if len(rows) == 1 and rows[0].ci_job is None:  # a job-less run of a one-run CI run: take it over
-                session.connection().execute(
+                project_connection(session).execute(
                     update(_RUN).where(_C.id == rows[0].id, _C.ci_job.is_(None))
                     .values(ci_job=meta.job, ci_attempt=meta.attempt, ci_job_id=meta.job_id, ci_key=key)
                 )
@@ -160,9 +160,9 @@ def touch_run(session: Session, run_id: int, meta: CiMetadata, started_at: datet
     if not values and not meta.environment:
         return
     stmt = update(_RUN).where(_C.id == run_id).values(**(values or {"id": _C.id})).returning(_C.environment)
-    env = session.connection().execute(stmt).scalar() or {}
+    env = project_connection(session).execute(stmt).scalar() or {}
     if meta.environment and any(env.get(k) != v for k, v in meta.environment.items()):
-        session.connection().execute(
+        project_connection(session).execute(
             update(_RUN).where(_C.id == run_id).values(environment={**env, **meta.environment})
         )
 
@@ -174,7 +174,7 @@ def add_counts(session: Session, run_id: int, tests: int, passed: int, failed: i
     The end is start + reported test time, never later than now (ingesting right after the tests gives
     about now; back-filling old reports must not stretch the build to the ingest date).
     """
-    row = session.connection().execute(
+    row = project_connection(session).execute(
         update(_RUN).where(_C.id == run_id).values(
             tests=_C.tests + tests, passed=_C.passed + passed, failed=_C.failed + failed,
             errors=_C.errors + errors, skipped=_C.skipped + skipped, duration_s=_C.duration_s + duration_s,
@@ -185,12 +185,12 @@ def add_counts(session: Session, run_id: int, tests: int, passed: int, failed: i
         finished = min(start + timedelta(seconds=row.duration_s), utcnow()) if start is not None else utcnow()
     except OverflowError:  # bounded durations summed over a huge run: past datetime's range
         finished = utcnow()
-    session.connection().execute(update(_RUN).where(_C.id == run_id).values(finished_at=finished))
+    project_connection(session).execute(update(_RUN).where(_C.id == run_id).values(finished_at=finished))
 
 
 def delete_run(session: Session, run_id: int) -> None:
     """Delete a run this transaction created and stored nothing in (no orphan empty runs)."""
-    session.connection().execute(_RUN.delete().where(_C.id == run_id))
+    project_connection(session).execute(_RUN.delete().where(_C.id == run_id))
 
 
 def find_or_create_run(session: Session, meta: CiMetadata, started_at: datetime | None = None) -> TestRun:

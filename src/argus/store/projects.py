@@ -1,4 +1,8 @@
-"""Organisation and project look-up and creation (the tenant roots)."""
+"""Organisation and project look-up and creation (the tenant roots).
+
+Looking a project up never scopes the session to it: binding is explicit
+(:func:`argus.store.session.scoped_to`, done by ``argus.app.runtime.Runtime.project_scope``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from argus.core.errors import InputError, NotFoundError
 from argus.store.models import Organisation, Project
-from argus.store.session import bind_project
 from argus.store.upsert import insert_ignore
 
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -32,20 +35,19 @@ def get_or_create_org(session: Session, slug: str) -> Organisation:
 
 
 def get_project(session: Session, slug: str, org_slug: str = "default") -> Project:
-    """Find a project by organisation and slug, and scope the session to it."""
+    """Find a project by organisation and slug (does not scope the session: see :func:`scoped_to`)."""
     project = session.scalars(
         select(Project).join(Organisation).where(Organisation.slug == org_slug, Project.slug == slug)
     ).first()
     if project is None:
         raise NotFoundError(f"project {slug!r} not found in organisation {org_slug!r}")
-    bind_project(session, project.id)
     return project
 
 
 def get_or_create_project(
     session: Session, slug: str, org_slug: str = "default", default_branch: str = "main"
 ) -> Project:
-    """Find or create a project (and its organisation), and scope the session to it."""
+    """Find or create a project (and its organisation); does not scope the session."""
     org = get_or_create_org(session, org_slug)
     query = select(Project).where(Project.org_id == org.id, Project.slug == check_slug("project", slug))
     project = session.scalars(query).first()
@@ -54,7 +56,6 @@ def get_or_create_project(
         values = {"org_id": org.id, "slug": slug, "name": slug, "default_branch": default_branch}
         insert_ignore(session, _table(Project), values, ["org_id", "slug"])
         project = session.scalars(query).one()
-    bind_project(session, project.id)
     return project
 
 

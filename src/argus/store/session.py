@@ -1,79 +1,298 @@
-"""Tenant-scoped sessions.
+"""Tenant-scoped sessions: tenancy fails closed.
 
-A session bound to a project (``bind_project``) filters every ORM ``select`` of a project-owned model
-(any model with a ``project_id`` column, via :class:`ProjectOwned`) to that project, so callers cannot
-forget the tenant filter. Bulk inserts set ``project_id`` explicitly from :func:`current_project_id`.
+Every table with a ``project_id`` column belongs to one project (the model mixes in
+:class:`ProjectOwned`; ``organisation`` and ``project`` are the tenant roots, ``api_token`` and
+``audit_log`` are organisation-level and not project-owned). A session is bound to one project
+explicitly, with :func:`scoped_to` / :func:`bind_project` (``argus.app.runtime.Runtime.project_scope``
+does it for every use case); project look-up (:mod:`argus.store.projects`) never binds.
+
+Through an :class:`ArgusSession`:
+
+- reading or writing a project-owned table in a session bound to no project raises
+  :class:`TenancyError` (naming the table), unless the code runs inside the explicit, greppable
+  ``with unscoped(session, reason=...)`` (admin, migrations, cross-project maintenance);
+- ORM selects (entities, counts, joins, subqueries, relationship loads) are filtered to the bound
+  project;
+- ``UPDATE``/``DELETE`` (ORM-enabled or Core, through ``session.execute``) get ``project_id = <bound>``
+  added to their ``WHERE``;
+- ``INSERT`` (``session.execute(insert(Model), rows)``, ``insert(...).values(...)``, the dialect
+  ``ON CONFLICT`` inserts) must name ``project_id`` in every row and it must equal the bound project:
+  a missing ``project_id`` is refused, not filled in (the writer states its tenant; a silent default
+  would hide the statement that forgot it); so must objects flushed with ``session.add``;
+- a Core ``SELECT`` of a project-owned table (``select(table.c.x)``, kept by hot paths for speed) is
+  not rewritten but verified: every project-owned table it reads must be pinned to the bound project
+  (``project_id = :bound``, or equal to the ``project_id`` of a pinned table), else it raises;
+- statements on ``session.connection()`` bypass all of this: the few hot paths that need the raw
+  connection (bulk ``COPY``/``executemany``) take it from :func:`project_connection`, which requires a
+  bound project, and write the bound ``project_id`` themselves.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Table, event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, ClauseElement, ColumnClause
+from sqlalchemy.sql.selectable import Alias
 from sqlalchemy.sql.util import find_tables
 
 from argus.core.errors import ArgusError
 
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from argus.store.models import Project
+
 _PROJECT_KEY = "argus_project_id"
+_UNSCOPED_KEY = "argus_unscoped_reasons"
+
+
+class TenancyError(ArgusError):
+    """A project-owned table was read or written outside the session's project scope."""
 
 
 class ProjectOwned:
-    """Marker mixin: the model has a ``project_id`` column and is filtered by project scope."""
+    """Marker mixin: the model has a ``project_id`` column and is confined to the bound project."""
 
     project_id: Any
 
 
 class ArgusSession(Session):
-    """Session class whose ORM selects honour the bound project scope."""
-
-
-@event.listens_for(ArgusSession, "do_orm_execute")
-def _scope_to_project(state: ORMExecuteState) -> None:
-    project_id = state.session.info.get(_PROJECT_KEY)
-    if project_id is None or not state.is_select or state.execution_options.get("argus_unscoped"):
-        return
-    options = [
-        with_loader_criteria(m.class_, m.class_.project_id == project_id, include_aliases=True)
-        for m in _project_owned_mappers(state)
-    ]
-    if options:
-        state.statement = state.statement.options(*options)
-
-
-def _project_owned_mappers(state: ORMExecuteState) -> list[Any]:
-    """Mappers of project-owned models that the statement reads anywhere (entities, FROM, joins, subqueries).
-
-    ``state.all_mappers`` alone misses entities that appear only in ``select_from``/joins (e.g.
-    ``select(func.count()).select_from(Model)``), so every table the statement mentions is matched too.
-    """
-    found = {m for m in state.all_mappers if issubclass(m.class_, ProjectOwned)}
-    tables = set(
-        find_tables(cast(ClauseElement, state.statement), check_columns=True, include_aliases=True, include_joins=True, include_selects=True)
-    )
-    found.update(m for m in _owned_mappers() if m.local_table in tables)
-    return list(found)
-
-
-def _owned_mappers() -> list[Any]:
-    from argus.store.base import Base
-
-    return [m for m in Base.registry.mappers if issubclass(m.class_, ProjectOwned)]
+    """Session class that enforces the bound project scope (see the module doc)."""
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[ArgusSession]:
     return sessionmaker(bind=engine, class_=ArgusSession, expire_on_commit=False)
 
 
+# -- binding ------------------------------------------------------------------------------------------
+
+
 def bind_project(session: Session, project_id: int) -> None:
-    """Scope every later ORM select of ``session`` to ``project_id``."""
+    """Confine every later read and write of project-owned tables in ``session`` to ``project_id``
+    (binding again moves the scope: the last binding wins)."""
     session.info[_PROJECT_KEY] = project_id
 
 
+def scoped_to(session: Session, project: Project) -> Project:
+    """Bind ``session`` to ``project`` (see :func:`bind_project`) and return the project."""
+    bind_project(session, project.id)
+    return project
+
+
 def current_project_id(session: Session) -> int:
-    """The project the session is scoped to (raises if unscoped: writes must know their tenant)."""
+    """The project the session is bound to (raises if it is bound to none: writes must know their tenant)."""
     pid = session.info.get(_PROJECT_KEY)
     if pid is None:
-        raise ArgusError("internal: session is not scoped to a project")
+        raise TenancyError("internal: session is not scoped to a project")
     return int(pid)
+
+
+@contextmanager
+def unscoped(session: Session, *, reason: str) -> Iterator[Session]:
+    """Let the block read and write project-owned tables of every project (admin, migrations, project
+    listing, cross-project maintenance). ``reason`` says why, for the reader of ``grep unscoped(``."""
+    if not reason.strip():
+        raise ValueError("unscoped() needs a reason")
+    reasons: list[str] = session.info.setdefault(_UNSCOPED_KEY, [])
+    reasons.append(reason)
+    try:
+        yield session
+    finally:
+        reasons.pop()
+
+
+def is_unscoped(session: Session) -> bool:
+    return bool(session.info.get(_UNSCOPED_KEY))
+
+
+def project_connection(session: Session) -> Connection:
+    """The session's connection for a hot path that writes raw SQL (bulk ``COPY``/``executemany``).
+
+    Statements on it are not scoped: the caller must write and filter by :func:`current_project_id`
+    itself. Requires a bound project (or :func:`unscoped`), so an unbound session still fails closed.
+    """
+    if not is_unscoped(session):
+        current_project_id(session)
+    return session.connection()
+
+
+# -- enforcement --------------------------------------------------------------------------------------
+
+
+def owned_tables() -> dict[Table, Any]:
+    """Every project-owned table and its mapper (from the model registry: new models are covered)."""
+    from argus.store.base import Base
+
+    mappers = Base.registry.mappers
+    if _OWNED_CACHE.get("n") != len(mappers):  # a model defined later is picked up
+        _OWNED_CACHE["tables"] = {cast(Table, m.local_table): m for m in mappers if issubclass(m.class_, ProjectOwned)}
+        _OWNED_CACHE["n"] = len(mappers)
+    return cast(dict[Table, Any], _OWNED_CACHE["tables"])
+
+
+_OWNED_CACHE: dict[str, Any] = {}
+
+
+def _unbound(tables: list[Table]) -> TenancyError:
+    names = ", ".join(sorted(t.name for t in tables))
+    return TenancyError(
+        f"internal: table {names} read or written by a session bound to no project "
+        "(bind one with scoped_to(), or use unscoped(session, reason=...))"
+    )
+
+
+@event.listens_for(ArgusSession, "do_orm_execute")
+def _scope_to_project(state: ORMExecuteState) -> Any:
+    session = state.session
+    if is_unscoped(session):
+        return
+    owned = owned_tables()
+    stmt = state.statement
+    if state.is_insert or state.is_update or state.is_delete:
+        target = cast(Any, stmt).table
+        tables = [t for t in owned if t is target or t in _tables_of(stmt)]
+    else:
+        tables = [t for t in owned if t in _tables_of(stmt)]
+    if not tables:
+        return
+    project_id = session.info.get(_PROJECT_KEY)
+    if project_id is None:
+        raise _unbound(tables)
+    if state.is_select:
+        if not state.is_orm_statement:
+            _check_core_select(stmt, tables, project_id)
+            return
+        state.statement = stmt.options(
+            *(with_loader_criteria(owned[t].class_, owned[t].class_.project_id == project_id, include_aliases=True)
+              for t in tables)
+        )
+    elif state.is_insert:
+        _check_insert(state, target, project_id)
+    elif (state.is_update or state.is_delete) and target in owned:
+        scoped = cast(Any, stmt).where(target.c.project_id == project_id)
+        if state.is_orm_statement and state.is_update and isinstance(state.parameters, list):
+            return _bulk_update_by_pk(state, scoped, owned[target])
+        state.statement = scoped
+    return None
+
+
+def _bulk_update_by_pk(state: ORMExecuteState, scoped: Any, mapper: Any) -> Any:
+    """``session.execute(update(Model), [{pk…, values…}, …])`` with the project criterion: the ORM cannot
+    synchronise loaded objects of a bulk update that has extra WHERE criteria, so the rows' loaded
+    objects are expired instead (they reload, scoped, on next access)."""
+    result = state.invoke_statement(statement=scoped, execution_options={"synchronize_session": None})
+    session = state.session
+    keys = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
+    for row in state.parameters or []:
+        ident = tuple(cast(Mapping[str, Any], row).get(k) for k in keys)
+        obj = session.identity_map.get(session.identity_key(mapper.class_, ident))
+        if obj is not None:
+            session.expire(obj, [k for k in cast(Mapping[str, Any], row) if k not in keys])
+    return result
+
+
+def _check_core_select(stmt: Any, tables: list[Table], project_id: int) -> None:
+    """A Core select (``select(table.c.x)``) is not rewritten (hot paths keep their SQL) but verified:
+    each project-owned table it reads must be pinned to the bound project by ``project_id = :bound`` or
+    by ``project_id = other.project_id`` with a pinned table, else it raises."""
+    pinned: set[Any] = set()
+    links: list[tuple[Any, Any]] = []
+    for el in visitors.iterate(stmt):
+        if not isinstance(el, BinaryExpression) or el.operator is not operators.eq:
+            continue
+        for x, y in ((el.left, el.right), (el.right, el.left)):
+            if not _is_project_column(x):
+                continue
+            if isinstance(y, BindParameter) and _same(y.effective_value, project_id):
+                pinned.add(_base(x.table))
+            elif _is_project_column(y):
+                links.append((_base(x.table), _base(y.table)))
+    grew = True
+    while grew:
+        grew = False
+        for x, y in links:
+            if x in pinned and y not in pinned:
+                pinned.add(y)
+                grew = True
+    loose = sorted(t.name for t in tables if t not in pinned)
+    if loose:
+        raise TenancyError(
+            f"internal: Core select of project-owned table {', '.join(loose)} does not filter project_id to "
+            "the bound project (add `project_id == current_project_id(session)`, or select the model)"
+        )
+
+
+def _is_project_column(el: Any) -> bool:
+    return isinstance(el, ColumnClause) and el.key == "project_id" and getattr(el, "table", None) is not None
+
+
+def _base(from_: Any) -> Any:
+    while isinstance(from_, Alias):
+        from_ = from_.element
+    return from_
+
+
+def _same(value: Any, project_id: int) -> bool:
+    try:
+        return value is not None and int(value) == project_id
+    except (TypeError, ValueError):
+        return False
+
+
+def _tables_of(stmt: Any) -> set[Table]:
+    found: list[Any] = find_tables(cast(ClauseElement, stmt), check_columns=True, include_aliases=True,
+                                   include_joins=True, include_selects=True, include_crud=True)
+    return set(found)
+
+
+def _check_insert(state: ORMExecuteState, table: Table, project_id: int) -> None:
+    stmt: Any = state.statement
+    if table not in owned_tables():
+        return
+    if getattr(stmt, "select", None) is not None:
+        raise TenancyError(f"internal: INSERT … SELECT into project-owned table {table.name} cannot be scoped")
+    rows: list[Mapping[Any, Any]] = []
+    if stmt._multi_values:
+        rows.extend(dict(zip(table.c.keys(), r, strict=False)) if not isinstance(r, Mapping) else r
+                    for group in stmt._multi_values for r in group)
+    embedded = {_key(k): v for k, v in (stmt._values or {}).items()}
+    params = state.parameters
+    param_rows = [params] if isinstance(params, Mapping) else list(params or [])
+    if param_rows:
+        rows.extend({**embedded, **{_key(k): v for k, v in p.items()}} for p in param_rows)
+    elif embedded or not rows:
+        rows.append(embedded)
+    for row in rows:
+        value = {_key(k): v for k, v in row.items()}.get("project_id")
+        if isinstance(value, BindParameter):
+            value = value.value
+        if value is None:
+            raise TenancyError(f"internal: insert into {table.name} without project_id (it is never filled in)")
+        if value != project_id:
+            raise TenancyError(f"internal: insert into {table.name} for project {value} in a session bound to {project_id}")
+
+
+def _key(k: Any) -> str:
+    return k if isinstance(k, str) else str(getattr(k, "key", k))
+
+
+@event.listens_for(ArgusSession, "before_flush")
+def _check_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    if is_unscoped(session):
+        return
+    project_id = session.info.get(_PROJECT_KEY)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, ProjectOwned):
+            continue
+        table = cast(Table, cast(Any, obj).__table__)
+        if project_id is None:
+            raise _unbound([table])
+        if obj.project_id != project_id:
+            raise TenancyError(
+                f"internal: {table.name} row of project {obj.project_id} written in a session bound to {project_id}"
+            )

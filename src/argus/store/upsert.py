@@ -21,7 +21,7 @@ def insert_ignore(
     writers are serialised by the write lock (see :mod:`argus.core.db`). The caller then selects the
     existing row. Python-side column defaults apply as for any Core insert.
     """
-    dialect = session.connection().dialect.name
+    dialect = session.get_bind().dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt: Any = make(table).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
     if returning is None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from argus.cli.app import main
 from argus.store.projects import get_or_create_project
+from argus.store.session import scoped_to
 
 from .conftest import Store
 
@@ -66,7 +67,7 @@ def test_analyze_list_show(
     cli_env: dict[str, str], session_factory: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
 ) -> None:
     with session_factory() as s:
-        get_or_create_project(s, "default")
+        scoped_to(s, get_or_create_project(s, "default"))
         rows = [
             ("t::a", "failed", "Timeout after 5s talking to 10.1.1.1:80", "TimeoutError", None),
             ("t::b", "failed", "Timeout after 9s talking to 10.1.1.2:80", "TimeoutError", None),

@@ -25,7 +25,7 @@ from argus.core.settings import ClusterSettings
 from argus.store.models import FailureCluster, TestResult
 from argus.store.models.ops import ClusterState
 from argus.store.projects import get_or_create_project
-from argus.store.session import current_project_id
+from argus.store.session import current_project_id, scoped_to
 
 from .conftest import Row, Store
 
@@ -209,7 +209,7 @@ def test_insights_carry_evidence_rows(store: Store, settings: ClusterSettings) -
 def test_clusters_are_per_project(store: Store, settings: ClusterSettings) -> None:
     s = store.session
     two_runs(store, settings)
-    get_or_create_project(s, "other")
+    scoped_to(s, get_or_create_project(s, "other"))
     assert list_clusters(s, settings) == []
     store.run(T0, [refused("test_get", 1)])
     summary = analyze_failures(s, settings)

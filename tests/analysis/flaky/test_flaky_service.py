@@ -119,8 +119,9 @@ def test_manual_state_and_dry_run(project_session: Session, history) -> None:  #
 
 def test_project_scoping(project_session: Session, history) -> None:  # type: ignore[no-untyped-def]
     from argus.store.projects import get_or_create_project
+    from argus.store.session import scoped_to
 
     build(history)
-    get_or_create_project(project_session, "other")
+    scoped_to(project_session, get_or_create_project(project_session, "other"))
     res = analyze(project_session, FlakySettings())
     assert res.runs == 0 and res.assessments == []

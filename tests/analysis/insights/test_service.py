@@ -17,6 +17,7 @@ from argus.core.errors import InputError, NotFoundError
 from argus.reasoning import Claim, Confidence, Evidence, Insight, Provenance, Subject
 from argus.store.models import EvidenceRow
 from argus.store.projects import get_or_create_project
+from argus.store.session import scoped_to
 
 
 def make(test_id: str, conf: float, strength: Support = Support.STRONG) -> Insight:
@@ -57,7 +58,7 @@ def test_save_show_and_supersede(project_session: Session) -> None:
 
 def test_other_projects_cannot_see_insights(project_session: Session) -> None:
     (iid,) = save_insights(project_session, [make("t1", 0.9)])
-    get_or_create_project(project_session, "other")
+    scoped_to(project_session, get_or_create_project(project_session, "other"))
     with pytest.raises(NotFoundError):
         get_insight(project_session, iid)
     assert project_session.scalars(select(EvidenceRow)).all() == []

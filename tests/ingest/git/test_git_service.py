@@ -14,6 +14,7 @@ from argus.core.settings import GitSettings
 from argus.ingest.git.service import ingest_git
 from argus.store.models import Commit, CommitFeatures, CommitFile, GitIngestState, Project
 from argus.store.projects import get_or_create_project
+from argus.store.session import scoped_to
 
 NO_SZZ = GitSettings(szz=False)
 
@@ -107,7 +108,7 @@ def test_since_revision_and_date(make_repo, project_session, session):
     shas = linear(r, 4)
     result = ingest_git(project_session, r.path, NO_SZZ, since=shas[1])
     assert result.commits_new == 2
-    get_or_create_project(session, "by-date")
+    scoped_to(session, get_or_create_project(session, "by-date"))
     by_date = ingest_git(session, r.path, NO_SZZ, since="2024-01-03")
     assert by_date.commits_new == 2
     with pytest.raises(InputError, match="--since 'last tuesday'"):
@@ -135,7 +136,7 @@ def test_corrupt_object_is_a_clear_error_and_nothing_is_kept(make_repo, session_
     obj.write_bytes(b"this is not a zlib stream")
     session = session_factory()
     try:
-        get_or_create_project(session, "corrupt")
+        scoped_to(session, get_or_create_project(session, "corrupt"))
         with pytest.raises(InputError, match=r"git repository .*(corrupt|inflate|unable)"):
             ingest_git(session, r.path, NO_SZZ)
         session.rollback()  # what the CLI's unit of work does on error
@@ -147,9 +148,9 @@ def test_corrupt_object_is_a_clear_error_and_nothing_is_kept(make_repo, session_
 def test_projects_are_isolated(make_repo, session):
     r = make_repo()
     linear(r, 2)
-    get_or_create_project(session, "one")
+    scoped_to(session, get_or_create_project(session, "one"))
     ingest_git(session, r.path, NO_SZZ)
-    get_or_create_project(session, "two")
+    scoped_to(session, get_or_create_project(session, "two"))
     assert ingest_git(session, r.path, NO_SZZ).commits_new == 2  # not "already stored" by project one
     assert count(session, Commit) == 2  # scoped to project two
 

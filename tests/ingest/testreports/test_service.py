@@ -12,17 +12,20 @@ from argus.core.settings import IngestSettings
 from argus.ingest.ci_env import CiMetadata
 from argus.ingest.testreports.service import FileStatus, ingest_test_reports
 from argus.store.models import DeadLetter, TestCase, TestReport, TestResult, TestRun
+from argus.store.session import unscoped
 
 FIXTURES = Path(__file__).parent / "fixtures"
 META = CiMetadata(provider="github", run_id="42", job="test", commit_sha="a" * 40, branch="main")
 
 
 def _count(session: Session, model: type) -> int:
-    return session.scalar(select(func.count()).select_from(model).execution_options(argus_unscoped=True)) or 0
+    with unscoped(session, reason="test: count rows of every project"):
+        return session.scalar(select(func.count()).select_from(model)) or 0
 
 
 def _rows(session: Session, query):  # type: ignore[no-untyped-def]
-    return session.execute(query.execution_options(argus_unscoped=True)).all()
+    with unscoped(session, reason="test: rows of every project"):
+        return session.execute(query).all()
 
 
 def test_ingest_stores_every_attempt_in_bulk(project_session: Session) -> None:

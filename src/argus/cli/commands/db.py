@@ -20,55 +20,59 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     config = typer.Typer(help="Effective configuration.", no_args_is_help=True)
     root.add_typer(db, name="db")
     root.add_typer(config, name="config")
+    db.command("upgrade")(db_upgrade)
+    db.command("current")(db_current)
+    config.command("show")(config_show)
 
-    @db.command("upgrade")
-    def db_upgrade(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
-        """Create or upgrade the schema to the newest migration."""
-        st = state(ctx)
-        engine = create_db_engine(st.settings.effective_database_url)
-        before, after = upgrade(engine)
-        engine.dispose()
-        if json_out:
-            print_json({"before": before, "after": after})
-        elif before == after:
-            console().print(f"schema already at {after}")
+
+def db_upgrade(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    st = state(ctx)
+    engine = create_db_engine(st.settings.effective_database_url)
+    before, after = upgrade(engine)
+    engine.dispose()
+    if json_out:
+        print_json({"before": before, "after": after})
+    elif before == after:
+        console().print(f"schema already at {after}")
+    else:
+        console().print(f"schema upgraded {before or '(empty)'} → {after}")
+
+
+def db_current(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Show the schema revision of the database and of this Argus."""
+    st = state(ctx)
+    engine = create_db_engine(st.settings.effective_database_url)
+    cur = current_revision(engine)
+    engine.dispose()
+    head = head_revision()
+    newer = cur is not None and cur not in known_revisions()
+    data = {"database": cur, "code": head, "up_to_date": cur == head, "newer_than_code": newer}
+    if json_out:
+        print_json(data)
+    else:
+        if newer:
+            status = f"database is at an unknown, newer revision {cur}; upgrade Argus"
         else:
-            console().print(f"schema upgraded {before or '(empty)'} → {after}")
+            status = "up to date" if cur == head else "behind: run `argus db upgrade`"
+        console().print(f"database: {cur or '(no schema)'}  code: {head}  ({status})")
 
-    @db.command("current")
-    def db_current(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
-        """Show the schema revision of the database and of this Argus."""
-        st = state(ctx)
-        engine = create_db_engine(st.settings.effective_database_url)
-        cur = current_revision(engine)
-        engine.dispose()
-        head = head_revision()
-        newer = cur is not None and cur not in known_revisions()
-        data = {"database": cur, "code": head, "up_to_date": cur == head, "newer_than_code": newer}
-        if json_out:
-            print_json(data)
-        else:
-            if newer:
-                status = f"database is at an unknown, newer revision {cur}; upgrade Argus"
-            else:
-                status = "up to date" if cur == head else "behind: run `argus db upgrade`"
-            console().print(f"database: {cur or '(no schema)'}  code: {head}  ({status})")
 
-    @config.command("show")
-    def config_show(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
-        """Print the effective settings (secrets masked)."""
-        data = state(ctx).settings.masked()
-        if json_out:
-            print_json(data)
-            return
-        rows: list[list[object]] = []
+def config_show(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
+    """Print the effective settings (secrets masked)."""
+    data = state(ctx).settings.masked()
+    if json_out:
+        print_json(data)
+        return
+    rows: list[list[object]] = []
+    _walk(rows, "", data)
+    console().print(table("Argus settings", ["setting", "value"], rows))
 
-        def walk(prefix: str, value: object) -> None:
-            if isinstance(value, dict):
-                for k, v in value.items():
-                    walk(f"{prefix}.{k}" if prefix else k, v)
-            else:
-                rows.append([prefix, value])
 
-        walk("", data)
-        console().print(table("Argus settings", ["setting", "value"], rows))
+def _walk(rows: list[list[object]], prefix: str, value: object) -> None:
+    """Flatten nested settings into ``[dotted key, value]`` rows."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _walk(rows, f"{prefix}.{k}" if prefix else k, v)
+    else:
+        rows.append([prefix, value])

@@ -17,6 +17,8 @@ from sqlalchemy import JSON, Boolean, Table, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from argus.store.session import project_connection
+
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
@@ -43,7 +45,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     json_cols = {c for c in columns if isinstance(table.c[c].type, JSON)}
     prep = session.get_bind().dialect.identifier_preparer
     sql = f"COPY {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) FROM STDIN"
-    dbapi = session.connection().connection.driver_connection
+    dbapi = project_connection(session).connection.driver_connection
     assert dbapi is not None
     dbapi_error = session.get_bind().dialect.loaded_dbapi.Error
     try:
@@ -83,4 +85,4 @@ def _executemany(session: Session, table: Table, rows: Sequence[dict[str, Any]])
             values.append([proc(column[0])] * len(column))
         else:
             values.append(list(map(proc, column)))
-    session.connection().exec_driver_sql(sql, list(zip(*values, strict=True)))
+    project_connection(session).exec_driver_sql(sql, list(zip(*values, strict=True)))

@@ -57,7 +57,7 @@ from argus.ingest.testreports.model import (
 from argus.ingest.testreports.parse import parse_report_file
 from argus.ingest.testreports.store import insert_results, resolve_test_cases, result_rows
 from argus.store.models import TestReport, TestRun
-from argus.store.session import current_project_id
+from argus.store.session import current_project_id, project_connection
 
 
 class FileStatus(StrEnum):
@@ -120,7 +120,7 @@ class _RunHolder:
 
     def duplicate_of(self, project_id: int, content_hash: str) -> tuple[int, int] | None:
         """(report id, run id) of this content already stored for the call's run (see the module doc)."""
-        connection = self.session.connection()
+        connection = project_connection(self.session)
         if self.meta.run_id is not None:
             run_id = self.run_id if self.run_id is not None else find_run(self.session, self.meta)
             if run_id is None:
@@ -170,7 +170,7 @@ def store_report(session: Session, run_id: int, report: ParsedReport, source: st
     project_id = current_project_id(session)
     now = utcnow()
     summary = report.summary()
-    connection = session.connection()
+    connection = project_connection(session)
     make = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     stmt = make(_REPORT).on_conflict_do_nothing(index_elements=["project_id", "run_id", "content_hash"])
     report_id: int | None = connection.execute(stmt.returning(_REPORT.c.id), {

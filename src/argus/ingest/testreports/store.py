@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from argus.core.enums import Outcome
 from argus.ingest.testreports.model import ParsedCase, ParsedReport
 from argus.store.models import TestCase, TestResult
+from argus.store.session import project_connection
 
 CHUNK = 500
 PG_CHUNK = 10_000
@@ -95,7 +96,7 @@ def resolve_test_cases(
             first[identity] = case
     if not first:
         return ids
-    connection = session.connection()
+    connection = project_connection(session)
     # PostgreSQL locks each upserted row until commit: writers that lock the rows in one global order
     # (sorted) cannot deadlock on them within one statement; across files a deadlock aborts the batch,
     # which the CLI runs again (argus.core.db.is_transient).
@@ -185,7 +186,7 @@ def insert_results(session: Session, rows: list[tuple[Any, ...]]) -> None:
     """
     if not rows:
         return
-    connection = session.connection()
+    connection = project_connection(session)
     raw: Any = connection.connection.driver_connection
     dbapi_error = connection.dialect.loaded_dbapi.Error
     table = TestResult.__tablename__
