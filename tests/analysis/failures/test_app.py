@@ -25,6 +25,7 @@ from argus.core.errors import InputError, NotFoundError
 from argus.core.settings import Settings
 from argus.report.failures import message_clusters_json
 from argus.store.projects import get_or_create_project
+from argus.store.session import scoped_to
 
 from .conftest import Row, Store
 
@@ -44,7 +45,7 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 def store_run(factory: sessionmaker[Session], at: datetime, rows: list[Row], project: str = "default") -> int:
     """Commit one run of ``rows`` in ``project`` (created when missing); its run id."""
     with factory() as s:
-        get_or_create_project(s, project)
+        scoped_to(s, get_or_create_project(s, project))
         run_id, _ = Store(s).run(at, rows)
         s.commit()
     return run_id

@@ -16,6 +16,7 @@ from argus.app.runtime import Runtime
 from argus.core.errors import InputError, NotFoundError
 from argus.core.settings import Settings
 from argus.store.projects import get_or_create_project
+from argus.store.session import scoped_to
 
 from .conftest import HistoryBuilder
 
@@ -27,7 +28,7 @@ OK = "tests/test_ok.py::test_ok"
 @pytest.fixture
 def runtime(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[Runtime]:
     with session_factory() as s:
-        get_or_create_project(s, "default")
+        scoped_to(s, get_or_create_project(s, "default"))
         b = HistoryBuilder(s)
         for i in range(25):
             b.run(f"c{i:02d}", {FLAKY: "FP" if i % 4 == 1 else "P", BROKEN: "F" if i >= 20 else "P", OK: "P"},
@@ -93,7 +94,7 @@ def test_errors_are_typed(runtime: Runtime) -> None:
 def test_flaky_status_for_the_gate(runtime: Runtime, session_factory: sessionmaker[Session]) -> None:
     def status() -> dict[str, FlakyStatus] | None:
         with session_factory() as s:
-            get_or_create_project(s, "default")  # scopes the session to the project
+            scoped_to(s, get_or_create_project(s, "default"))
             return flaky_status(s, [FLAKY, BROKEN, OK, "never.seen::t"])
 
     assert status() is None  # the analysis never ran: unknown
@@ -106,5 +107,5 @@ def test_flaky_status_for_the_gate(runtime: Runtime, session_factory: sessionmak
     got = status()
     assert got is not None and (got[OK], got[BROKEN]) == (FlakyStatus.FLAKY, FlakyStatus.BROKEN)
     with session_factory() as s:
-        get_or_create_project(s, "default")
+        scoped_to(s, get_or_create_project(s, "default"))
         assert quarantined_passes(s, []) == []

@@ -17,6 +17,7 @@ from argus.core.errors import NotFoundError
 from argus.core.settings import Settings
 from argus.reasoning import Claim, Confidence, Evidence, Insight, Provenance, Subject
 from argus.store.projects import get_or_create_project
+from argus.store.session import scoped_to
 
 
 def make(test_id: str, conf: float, kind: InsightKind = InsightKind.FLAKY_TEST) -> Insight:
@@ -36,7 +37,7 @@ def make(test_id: str, conf: float, kind: InsightKind = InsightKind.FLAKY_TEST) 
 @pytest.fixture
 def stored(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[tuple[Runtime, list[int]]]:
     with session_factory() as s:
-        get_or_create_project(s, "default")
+        scoped_to(s, get_or_create_project(s, "default"))
         ids = save_insights(s, [make("t1", 0.95), make("t2", 0.6), make("t3", 0.8, InsightKind.BROKEN_TEST)])
         s.commit()
     rt = Runtime(settings)
