@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from argus.testing.reports import lcov
 from reliability_probes.common import COMMAND_TIMEOUT_S, ProbeEnv, sha
 
 TOKEN = "ghs_probe_token_0123456789"
@@ -120,8 +121,7 @@ def _serve(kind: str) -> Iterator[Server]:
 
 def _lcov(env: ProbeEnv, name: str, covered: int) -> str:
     path = env.workdir / name
-    path.write_text("SF:src/app.py\n" + "".join(f"DA:{i},{int(i <= covered)}\n" for i in range(1, 101))
-                    + "end_of_record\n")
+    path.write_text(lcov(covered))
     return str(path)
 
 

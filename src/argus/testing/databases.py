@@ -38,3 +38,27 @@ def fresh_database(folder: Path, pg_base: str | None = None, *, prefix: str = "t
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     finally:
         admin.dispose()
+
+
+def scalar(database_url: str, sql: str, **params: object) -> object:
+    """One value of ``sql`` on ``database_url`` (to check what processes stored)."""
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(database_url)
+    try:
+        with eng.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+    finally:
+        eng.dispose()
+
+
+def upgrade_database(database_url: str) -> None:
+    """Create the schema in-process (cheaper than one more ``argus db upgrade`` process)."""
+    from argus.core.db import create_db_engine
+    from argus.store.migrate import upgrade
+
+    engine = create_db_engine(database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
