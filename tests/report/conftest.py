@@ -206,19 +206,10 @@ class Stranger:
 def stranger() -> Iterator[Stranger]:
     state = Stranger()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
+    class Handler(JsonHandler):
         def _answer(self) -> None:
             state.requests.append((self.command, self.path, self.headers.get("Authorization")))
-            data = json.dumps([]).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Link", f'<{state.url}/next?page={len(state.requests) + 1}>; rel="next"')
-            self.end_headers()
-            self.wfile.write(data)
+            self._send(200, [], {"Link": f'<{state.url}/next?page={len(state.requests) + 1}>; rel="next"'})
 
         do_GET = do_POST = do_PATCH = _answer
 
@@ -237,10 +228,7 @@ class Pushgateway:
 def pushgateway() -> Iterator[Pushgateway]:
     state = Pushgateway()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
+    class Handler(JsonHandler):  # quiet; answers without a body
         def do_PUT(self) -> None:
             n = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(n).decode()
