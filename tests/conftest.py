@@ -7,12 +7,11 @@ database tests on PostgreSQL; each test then gets its own schema, dropped afterw
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from argus.core.db import create_db_engine
@@ -20,6 +19,7 @@ from argus.core.settings import Settings
 from argus.store.migrate import upgrade
 from argus.store.projects import get_or_create_project
 from argus.store.session import make_session_factory, scoped_to
+from argus.testing.databases import fresh_database
 
 PG_ENV = "ARGUS_TEST_DATABASE_URL"
 
@@ -28,28 +28,11 @@ def pg_url() -> str | None:
     return os.environ.get(PG_ENV) or None
 
 
-def _with_search_path(url: str, schema: str) -> str:
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options=-csearch_path%3D{schema}"
-
-
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     """URL of an empty database for this test (SQLite file, or a fresh PostgreSQL schema)."""
-    base = pg_url()
-    if base is None:
-        yield f"sqlite:///{tmp_path / 'argus.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_db_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield _with_search_path(base, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_database(tmp_path, pg_url()) as url:
+        yield url
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ LEVEL = {
     "incidents": 5,
     "ask": 5,
     "report": 5,
+    "testing": 5,
     "jobs": 6,
     "api": 6,
     "web": 6,

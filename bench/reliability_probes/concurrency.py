@@ -18,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+from argus.testing.reports import junit
 from reliability_probes.common import ProbeEnv, Result, wait_all
 
 N = 8  # parallel processes per case (issue 11 used 8)
@@ -27,12 +28,8 @@ SHA = "abc" + "0" * 37
 
 def _junit(path: Path, suite: str, tests: int, failures: int = 0) -> Path:
     """A JUnit file of ``tests`` distinct cases in ``suite``; the first ``failures`` fail."""
-    body = "".join(
-        f'<testcase classname="{suite}" name="t{i}" time="0.001">'
-        + ('<failure message="x">trace</failure>' if i < failures else "") + "</testcase>"
-        for i in range(tests)
-    )
-    path.write_text(f'<testsuite name="{suite}" tests="{tests}" failures="{failures}">{body}</testsuite>')
+    path.write_text(junit(suite, tests, failures, name="t{i}", time="0.001",
+                          failure='<failure message="x">trace</failure>', xml_declaration=False))
     return path
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from argus.testing.reports import lcov, trivy, vulnerability
 from reliability_probes.common import ProbeEnv, sha
 
 
@@ -25,15 +26,13 @@ def _junit(env: ProbeEnv, name: str, failing: set[str], day: int) -> str:
 
 def _lcov(env: ProbeEnv, name: str, covered: int) -> str:
     path = env.workdir / name
-    path.write_text("SF:src/x.py\n" + "".join(f"DA:{i},{int(i <= covered)}\n" for i in range(1, 101))
-                    + "end_of_record\n")
+    path.write_text(lcov(covered, 100, "src/x.py"))
     return str(path)
 
 
 def _trivy(env: ProbeEnv, name: str) -> str:
     path = env.workdir / name
-    vulns = [{"VulnerabilityID": "CVE-2024-9", "PkgName": "lib", "InstalledVersion": "1", "Severity": "HIGH"}]
-    path.write_text(json.dumps({"SchemaVersion": 2, "Results": [{"Target": "x", "Vulnerabilities": vulns}]}))
+    path.write_text(trivy([vulnerability("CVE-2024-9", "lib", "HIGH", installed="1")]))
     return str(path)
 
 

@@ -13,10 +13,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+from argus.testing.http import serve
+from argus.testing.reports import lcov
 from reliability_probes.common import COMMAND_TIMEOUT_S, ProbeEnv, sha
 
 TOKEN = "ghs_probe_token_0123456789"
@@ -105,23 +107,14 @@ def _serve(kind: str) -> Iterator[Server]:
 
         do_GET = do_POST = do_PATCH = _any
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve(Handler, on_stop=state.release.set) as url:
+        state.url = url
         yield state
-    finally:
-        state.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def _lcov(env: ProbeEnv, name: str, covered: int) -> str:
     path = env.workdir / name
-    path.write_text("SF:src/app.py\n" + "".join(f"DA:{i},{int(i <= covered)}\n" for i in range(1, 101))
-                    + "end_of_record\n")
+    path.write_text(lcov(covered))
     return str(path)
 
 

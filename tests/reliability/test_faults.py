@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from .conftest import Store, run, upgrade_in_process, write_junit
-from .conftest import argv as argus_argv
+from argus.testing.processes import argus_argv, run
+
+from .conftest import Store, upgrade_in_process, write_junit
 
 pytestmark = pytest.mark.reliability
 

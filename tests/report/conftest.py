@@ -14,11 +14,13 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+
+from argus.testing.http import serve
 
 from .fakehttp import JsonHandler
 
@@ -187,17 +189,9 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def fake_github() -> Iterator[FakeGitHub]:
     state = FakeGitHub()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve(_handler(state), on_stop=state.hang.set) as url:
+        state.base_url = url
         yield state
-    finally:
-        state.hang.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @dataclass
@@ -212,32 +206,16 @@ class Stranger:
 def stranger() -> Iterator[Stranger]:
     state = Stranger()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
+    class Handler(JsonHandler):
         def _answer(self) -> None:
             state.requests.append((self.command, self.path, self.headers.get("Authorization")))
-            data = json.dumps([]).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Link", f'<{state.url}/next?page={len(state.requests) + 1}>; rel="next"')
-            self.end_headers()
-            self.wfile.write(data)
+            self._send(200, [], {"Link": f'<{state.url}/next?page={len(state.requests) + 1}>; rel="next"'})
 
         do_GET = do_POST = do_PATCH = _answer
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve(Handler) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @dataclass
@@ -250,10 +228,7 @@ class Pushgateway:
 def pushgateway() -> Iterator[Pushgateway]:
     state = Pushgateway()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
+    class Handler(JsonHandler):  # quiet; answers without a body
         def do_PUT(self) -> None:
             n = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(n).decode()
@@ -263,13 +238,6 @@ def pushgateway() -> Iterator[Pushgateway]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve(Handler) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

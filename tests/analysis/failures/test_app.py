@@ -26,8 +26,8 @@ from argus.core.settings import Settings
 from argus.report.failures import message_clusters_json
 from argus.store.projects import get_or_create_project
 from argus.store.session import scoped_to
-
-from .conftest import Row, Store
+from argus.testing.builders import AttemptRow as Row
+from argus.testing.builders import History
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 TIMEOUT_A: Row = ("t::a", "failed", "Timeout after 5s talking to 10.1.1.1:80", "TimeoutError", None)
@@ -46,7 +46,7 @@ def store_run(factory: sessionmaker[Session], at: datetime, rows: list[Row], pro
     """Commit one run of ``rows`` in ``project`` (created when missing); its run id."""
     with factory() as s:
         scoped_to(s, get_or_create_project(s, project))
-        run_id, _ = Store(s).run(at, rows)
+        run_id, _ = History(s).results(at, rows)
         s.commit()
     return run_id
 

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from argus.cli.app import main
 from argus.store.projects import get_or_create_project
 from argus.store.session import scoped_to
-
-from .conftest import Store
+from argus.testing.builders import History
 
 LINES = [
     "Failed password for root from 10.0.0.1 port 22 ssh2",
@@ -73,7 +72,7 @@ def test_analyze_list_show(
             ("t::b", "failed", "Timeout after 9s talking to 10.1.1.2:80", "TimeoutError", None),
             ("t::c", "error", "KeyError: 'user_7'", "KeyError", None),
         ]
-        Store(s).run(datetime(2024, 5, 1, tzinfo=UTC), rows)
+        History(s).results(datetime(2024, 5, 1, tzinfo=UTC), rows)
         s.commit()
     code, out = run_cli(["failures", "analyze", "--json"], capsys)
     assert code == 0

@@ -26,8 +26,7 @@ from argus.store.models import FailureCluster, TestResult
 from argus.store.models.ops import ClusterState
 from argus.store.projects import get_or_create_project
 from argus.store.session import current_project_id, scoped_to
-
-from .conftest import Row, Store
+from argus.testing.builders import AttemptRow, History
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -42,22 +41,22 @@ def db_stack(test: str, port: int) -> str:
     )
 
 
-def refused(test: str, port: int) -> Row:
+def refused(test: str, port: int) -> AttemptRow:
     msg = f"[Errno 111] Connection refused to 10.0.0.5:{port}"
     return (f"tests/test_api.py::{test}", "error", msg, "ConnectionRefusedError", db_stack(test, port))
 
 
-def assertion(test: str, a: int, b: int) -> Row:
+def assertion(test: str, a: int, b: int) -> AttemptRow:
     stack = f"tests/test_math.py:{a}: in {test}\nE   assert {a} == {b}"
     return (f"tests/test_math.py::{test}", "failed", f"assert {a} == {b}", "AssertionError", stack)
 
 
-def timeout(test: str) -> Row:
+def timeout(test: str) -> AttemptRow:
     stack = f'  File "/ci/w/tests/test_q.py", line 3, in {test}\n  File "/ci/w/src/app/queue.py", line 7, in drain'
     return (f"tests/test_q.py::{test}", "failed", "TimeoutError: timed out after 30s", "TimeoutError", stack)
 
 
-def passed(test: str) -> Row:
+def passed(test: str) -> AttemptRow:
     return (test, "passed", None, None, None)
 
 
@@ -67,9 +66,9 @@ def settings() -> ClusterSettings:
     return ClusterSettings(trend_window_days=7, samples_per_cluster=3, stack_split="always")
 
 
-def two_runs(store: Store, settings: ClusterSettings) -> dict[str, object]:
+def two_runs(store: History, settings: ClusterSettings) -> dict[str, object]:
     s = store.session
-    run1, ids1 = store.run(
+    run1, ids1 = store.results(
         T0,
         [
             refused("test_get", 5001),
@@ -80,7 +79,7 @@ def two_runs(store: Store, settings: ClusterSettings) -> dict[str, object]:
         ],
     )
     first = analyze_failures(s, settings)
-    run2, ids2 = store.run(
+    run2, ids2 = store.results(
         T0 + timedelta(days=8), [refused("test_get", 6001), refused("test_list", 6002), timeout("test_drain")]
     )
     second = analyze_failures(s, settings)
@@ -94,9 +93,9 @@ def cluster_ids(session: Session, ids: list[int]) -> list[int | None]:
     return [got[i] for i in ids]
 
 
-def test_first_pass_groups_by_template_and_code_location(store: Store, settings: ClusterSettings) -> None:
+def test_first_pass_groups_by_template_and_code_location(store: History, settings: ClusterSettings) -> None:
     s = store.session
-    run1, ids = store.run(
+    run1, ids = store.results(
         T0,
         [refused("test_get", 5001), refused("test_put", 5002), assertion("test_add", 3, 4), passed("t::ok")],
     )
@@ -118,7 +117,7 @@ def test_first_pass_groups_by_template_and_code_location(store: Store, settings:
 
 
 def test_incremental_pass_assigns_new_failures_and_keeps_history(
-    store: Store, settings: ClusterSettings
+    store: History, settings: ClusterSettings
 ) -> None:
     s = store.session
     r = two_runs(store, settings)
@@ -142,7 +141,7 @@ def test_incremental_pass_assigns_new_failures_and_keeps_history(
     assert again.failures == 0 and again.insight_ids == ()
 
 
-def test_trend_and_novelty_of_the_latest_run(store: Store, settings: ClusterSettings) -> None:
+def test_trend_and_novelty_of_the_latest_run(store: History, settings: ClusterSettings) -> None:
     s = store.session
     r = two_runs(store, settings)
     latest = clusters_for_run(s, settings)
@@ -162,7 +161,7 @@ def test_trend_and_novelty_of_the_latest_run(store: Store, settings: ClusterSett
     assert clusters_for_run(s, settings, run_id=r["run1"]) != latest  # type: ignore[arg-type]
 
 
-def test_service_functions_for_other_analyses(store: Store, settings: ClusterSettings) -> None:
+def test_service_functions_for_other_analyses(store: History, settings: ClusterSettings) -> None:
     s = store.session
     r = two_runs(store, settings)
     ids1 = r["ids1"]
@@ -184,7 +183,7 @@ def test_service_functions_for_other_analyses(store: Store, settings: ClusterSet
         get_cluster(s, settings, 987654)
 
 
-def test_insights_carry_evidence_rows(store: Store, settings: ClusterSettings) -> None:
+def test_insights_carry_evidence_rows(store: History, settings: ClusterSettings) -> None:
     s = store.session
     r = two_runs(store, settings)
     ids2 = r["ids2"]
@@ -206,17 +205,17 @@ def test_insights_carry_evidence_rows(store: Store, settings: ClusterSettings) -
     assert any("app/db.py:connect" in c["text"] for c in conn_full.claims)
 
 
-def test_clusters_are_per_project(store: Store, settings: ClusterSettings) -> None:
+def test_clusters_are_per_project(store: History, settings: ClusterSettings) -> None:
     s = store.session
     two_runs(store, settings)
     scoped_to(s, get_or_create_project(s, "other"))
     assert list_clusters(s, settings) == []
-    store.run(T0, [refused("test_get", 1)])
+    store.results(T0, [refused("test_get", 1)])
     summary = analyze_failures(s, settings)
     assert summary.failures == 1 and summary.new_clusters == 1  # its own cluster, not the demo project's
 
 
-def denied(user: str) -> Row:
+def denied(user: str) -> AttemptRow:
     stack = '  File "/ci/w/tests/test_auth.py", line 3, in test_login\n  File "/ci/w/src/app/auth.py", line 9, in check'
     return (
         "tests/test_auth.py::test_login",
@@ -227,11 +226,11 @@ def denied(user: str) -> Row:
     )
 
 
-def test_clusters_merge_when_later_runs_show_a_variable(store: Store, settings: ClusterSettings) -> None:
+def test_clusters_merge_when_later_runs_show_a_variable(store: History, settings: ClusterSettings) -> None:
     s = store.session
     result_ids: list[int] = []
     for day, user in enumerate(("ann", "bob", "cid", "dan", "eve")):
-        _, ids = store.run(T0 + timedelta(days=day), [denied(user)])
+        _, ids = store.results(T0 + timedelta(days=day), [denied(user)])
         result_ids += ids
         analyze_failures(s, settings)
     cids = set(cluster_ids(s, result_ids))
@@ -244,23 +243,23 @@ def test_clusters_merge_when_later_runs_show_a_variable(store: Store, settings: 
     with pytest.raises(NotFoundError, match=f"merged into cluster {live.id}"):
         get_cluster(s, settings, dead[0].id)
     # a fresh pass (miner rebuilt from the store) sends old and new users to the merged cluster
-    _, ids = store.run(T0 + timedelta(days=9), [denied("ann"), denied("zed")])
+    _, ids = store.results(T0 + timedelta(days=9), [denied("ann"), denied("zed")])
     summary = analyze_failures(s, settings)
     assert summary.new_clusters == 0 and set(cluster_ids(s, ids)) == {live.id}
 
 
-def test_a_merge_that_makes_a_template_generic_splits_by_code_location(store: Store) -> None:
+def test_a_merge_that_makes_a_template_generic_splits_by_code_location(store: History) -> None:
     s = store.session
     settings = ClusterSettings()  # stack_split = "generic"
 
-    def bad(user: str, where: str) -> Row:
+    def bad(user: str, where: str) -> AttemptRow:
         stack = f'  File "/ci/w/tests/test_v.py", line 3, in t\n  File "/ci/w/src/app/{where}.py", line 9, in check'
         return (f"tests/test_v.py::test_{where}", "failed", f"bad value {user}", "ValueError", stack)
 
     ids: dict[str, list[int]] = {"orders": [], "users": []}
     for day, user in enumerate(("ann", "bob", "cid", "dan", "eve")):
         where = "orders" if day % 2 else "users"
-        _, got = store.run(T0 + timedelta(days=day), [bad(user, where)])
+        _, got = store.results(T0 + timedelta(days=day), [bad(user, where)])
         ids[where] += got
         analyze_failures(s, settings)
     by_place = {where: set(cluster_ids(s, rids)) for where, rids in ids.items()}
@@ -271,7 +270,7 @@ def test_a_merge_that_makes_a_template_generic_splits_by_code_location(store: St
     assert {v.frames for v in views.values()} == {("app/orders.py:check",), ("app/users.py:check",)}
 
 
-def test_show_suggests_related_clusters(store: Store, settings: ClusterSettings) -> None:
+def test_show_suggests_related_clusters(store: History, settings: ClusterSettings) -> None:
     s = store.session
     other = (
         "tests/test_api.py::test_sync",
@@ -280,14 +279,14 @@ def test_show_suggests_related_clusters(store: Store, settings: ClusterSettings)
         "requests.exceptions.ConnectionError",
         None,
     )
-    _, ids = store.run(T0, [refused("test_get", 5001), other, assertion("test_add", 1, 2)])
+    _, ids = store.results(T0, [refused("test_get", 5001), other, assertion("test_add", 1, 2)])
     analyze_failures(s, settings)
     cids = cluster_ids(s, ids)
     detail = get_cluster(s, settings, cids[0])
     assert [r[0] for r in detail.related] == [cids[1]] and 0.5 <= detail.related[0][1] <= 1.0
 
 
-def test_load_miner_resolves_merge_chains_in_any_row_order(store: Store, settings: ClusterSettings) -> None:
+def test_load_miner_resolves_merge_chains_in_any_row_order(store: History, settings: ClusterSettings) -> None:
     s = store.session
     a, b, c = ["x", "a", "1"], ["x", "a", "<*>"], ["x", "<*>", "<*>"]
     for fp, tokens, into in (("fa", a, b), ("fb", b, c), ("fc", c, None)):

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from argus.cli.app import main
 from argus.store.projects import get_or_create_project
 from argus.store.session import scoped_to
-
-from .conftest import HistoryBuilder
+from argus.testing.builders import History
 
 FLAKY = "tests/test_api.py::test_fetch"
 BROKEN = "tests/test_calc.py::test_total"
@@ -22,7 +21,7 @@ BROKEN = "tests/test_calc.py::test_total"
 def stored(session_factory: sessionmaker[Session], cli_env: dict[str, str]) -> None:
     with session_factory() as s:
         scoped_to(s, get_or_create_project(s, "default"))
-        b = HistoryBuilder(s)
+        b = History(s)
         for i in range(25):
             b.run(
                 f"c{i:02d}",
@@ -87,7 +86,7 @@ def test_quarantine_export_keeps_a_users_conftest_and_says_what_it_left_out(
     java = "com.acme.billing.CartTest::addsItem"
     with session_factory() as s:
         scoped_to(s, get_or_create_project(s, "default"))
-        HistoryBuilder(s).run("c99", {java: "F"})
+        History(s).run("c99", {java: "F"})
         s.commit()
     assert main(["flaky", "analyze"]) == 0
     assert main(["flaky", "set-state", java, "quarantined"]) == 0
@@ -110,7 +109,7 @@ def test_a_broken_test_is_categorised_from_its_failure_messages(
     """Its failures all lie in the regression: they were once left out, giving "unknown — no failure text"."""
     with session_factory() as s:
         scoped_to(s, get_or_create_project(s, "default"))
-        b = HistoryBuilder(s)
+        b = History(s)
         for i in range(12):
             b.run(f"c{i:02d}", {BROKEN: "F" if i >= 6 else "P", "tests/test_ok.py::test_ok": "P"},
                   messages={BROKEN: "ConnectionRefusedError: [Errno 111] Connection refused"})

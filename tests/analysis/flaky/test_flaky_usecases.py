@@ -17,8 +17,7 @@ from argus.core.errors import InputError, NotFoundError
 from argus.core.settings import Settings
 from argus.store.projects import get_or_create_project
 from argus.store.session import scoped_to
-
-from .conftest import HistoryBuilder
+from argus.testing.builders import History
 
 FLAKY = "tests/test_api.py::test_fetch"
 BROKEN = "tests/test_calc.py::test_total"
@@ -29,7 +28,7 @@ OK = "tests/test_ok.py::test_ok"
 def runtime(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[Runtime]:
     with session_factory() as s:
         scoped_to(s, get_or_create_project(s, "default"))
-        b = HistoryBuilder(s)
+        b = History(s)
         for i in range(25):
             b.run(f"c{i:02d}", {FLAKY: "FP" if i % 4 == 1 else "P", BROKEN: "F" if i >= 20 else "P", OK: "P"},
                   messages={FLAKY: "TimeoutError: timed out waiting for the queue"})

@@ -24,11 +24,11 @@ def gs(**kw: object) -> GateSettings:
 
 
 def test_baseline_uses_only_green_default_branch_builds(builds, project_session: Session) -> None:
-    builds.add("m1", tests=PASS, coverage=(90, 100))
-    builds.add("m2", tests={"t::a": ["failed"], "t::b": ["passed"]}, coverage=(50, 100))  # red: excluded
-    builds.add("f1", branch="feature", tests=PASS, coverage=(10, 100))  # other branch: excluded
-    builds.add("m3", tests={"t::a": ["failed", "passed"], "t::b": ["passed"]}, coverage=(92, 100))  # retry-pass: green
-    builds.add("pr", branch="feature", tests=PASS, coverage=(86, 100))
+    builds.run("m1", PASS, coverage=(90, 100))
+    builds.run("m2", {"t::a": ["failed"], "t::b": ["passed"]}, coverage=(50, 100))  # red: excluded
+    builds.run("f1", PASS, branch="feature", coverage=(10, 100))  # other branch: excluded
+    builds.run("m3", {"t::a": ["failed", "passed"], "t::b": ["passed"]}, coverage=(92, 100))  # retry-pass: green
+    builds.run("pr", PASS, branch="feature", coverage=(86, 100))
     out = run_gate(project_session, project(project_session), gs(), commit="pr")
     assert [b.key for b in out.baseline_builds] == ["m3", "m1"]
     assert out.result.baseline.coverage_pct == 91.0  # median of 92 and 90
@@ -38,16 +38,16 @@ def test_baseline_uses_only_green_default_branch_builds(builds, project_session:
 
 def test_baseline_is_last_n_and_only_builds_before_the_current_one(builds, project_session: Session) -> None:
     for i in range(5):
-        builds.add(f"m{i}", tests=PASS, coverage=(80 + i, 100))
-    builds.add("pr", branch="feature", tests=PASS, coverage=(80, 100))
-    builds.add("later", tests=PASS, coverage=(99, 100))  # after the PR build: not its baseline
+        builds.run(f"m{i}", PASS, coverage=(80 + i, 100))
+    builds.run("pr", PASS, branch="feature", coverage=(80, 100))
+    builds.run("later", PASS, coverage=(99, 100))  # after the PR build: not its baseline
     out = run_gate(project_session, project(project_session), gs(baseline_runs=3), commit="pr")
     assert [b.key for b in out.baseline_builds] == ["m4", "m3", "m2"]
     assert out.result.baseline.coverage_pct == 83.0
 
 
 def test_first_run_has_no_coverage_or_vulnerability_regression(builds, project_session: Session) -> None:
-    builds.add("pr", branch="feature", tests=PASS, coverage=(84, 100), vulns=[("CVE-1", "a", "HIGH")])
+    builds.run("pr", PASS, branch="feature", coverage=(84, 100), vulns=[("CVE-1", "a", "HIGH")])
     out = run_gate(project_session, project(project_session), gs(), commit="pr")
     assert out.baseline_builds == ()
     assert out.result.baseline.coverage_source == "none"
@@ -59,10 +59,10 @@ def test_first_run_has_no_coverage_or_vulnerability_regression(builds, project_s
 
 def test_new_vulnerabilities_are_told_from_known_by_identity(builds, project_session: Session) -> None:
     known = [("CVE-2020-1", "a", "HIGH"), ("CVE-2020-2", "b", "HIGH")]
-    builds.add("m1", tests=PASS, vulns=known)
+    builds.run("m1", PASS, vulns=known)
     new4 = [(f"CVE-2024-{i}", "c", "HIGH") for i in range(4)]
-    builds.add("pr3", branch="f", tests=PASS, vulns=known + new4[:3])
-    builds.add("pr4", branch="f", tests=PASS, vulns=new4)  # known ones fixed: count 2 → 4 but 4 new
+    builds.run("pr3", PASS, branch="f", vulns=known + new4[:3])
+    builds.run("pr4", PASS, branch="f", vulns=new4)  # known ones fixed: count 2 → 4 but 4 new
     p = project(project_session)
     assert run_gate(project_session, p, gs(), commit="pr3").result.of(Rule.NEW_HIGH).status is RuleStatus.PASS
     out = run_gate(project_session, p, gs(), commit="pr4")
@@ -72,9 +72,8 @@ def test_new_vulnerabilities_are_told_from_known_by_identity(builds, project_ses
 
 
 def test_failures_and_retries_and_recorded_insight(builds, project_session: Session) -> None:
-    builds.add("m1", tests=PASS, coverage=(90, 100), duration_s=100.0)
-    builds.add("pr", branch="f", tests={"t::a": ["failed", "failed"], "t::b": ["failed", "passed"]},
-               coverage=(90, 100), duration_s=140.0)
+    builds.run("m1", PASS, coverage=(90, 100), duration_s=100.0)
+    builds.run("pr", {"t::a": ["failed", "failed"], "t::b": ["failed", "passed"]}, branch="f", coverage=(90, 100), duration_s=140.0)
     p = project(project_session)
     out = run_gate(project_session, p, gs(), commit="pr")
     assert [f.name for f in out.failures] == ["t::a"]
@@ -100,8 +99,8 @@ def test_failures_and_retries_and_recorded_insight(builds, project_session: Sess
 
 
 def test_changed_line_coverage_and_small_change_skip(builds, project_session: Session) -> None:
-    builds.add("m1", tests=PASS, coverage=(95, 100))
-    builds.add("pr", branch="f", tests=PASS, coverage=(50, 100))  # lines 51-100 uncovered
+    builds.run("m1", PASS, coverage=(95, 100))
+    builds.run("pr", PASS, branch="f", coverage=(50, 100))  # lines 51-100 uncovered
     diff_big = "diff --git a/src/app.py b/src/app.py\n--- a/src/app.py\n+++ b/src/app.py\n@@ -40,0 +41,20 @@\n" + \
         "".join(f"+line{i}\n" for i in range(20))
     p = project(project_session)
@@ -125,8 +124,8 @@ def test_known_flaky_failures_do_not_fail_the_gate(builds, project_session: Sess
     from argus.store.models import FlakyTestState, TestCase
 
     s = project_session
-    builds.add("m1", tests=PASS)
-    builds.add("pr", branch="f", tests={"t::a": ["failed"], "t::b": ["failed"], "t::c": ["failed"]})
+    builds.run("m1", PASS)
+    builds.run("pr", {"t::a": ["failed"], "t::b": ["failed"], "t::c": ["failed"]}, branch="f")
     ev = (Claim("x", 0.9, (Evidence("test_run", "1", Support.STRONG, "retry pass"),)),)
 
     def insight(kind: InsightKind, test: str, verdict: str) -> Insight:
@@ -153,10 +152,10 @@ def test_known_flaky_failures_do_not_fail_the_gate(builds, project_session: Sess
 def test_each_metric_reads_the_newest_green_builds_that_measured_it(builds, project_session: Session) -> None:
     """Builds with only some artefacts: the newest three have no coverage report, older ones fill in."""
     for i, cov in enumerate((70, 72, 74, 76)):
-        builds.add(f"m{i}", tests=PASS, coverage=(cov, 100))
+        builds.run(f"m{i}", PASS, coverage=(cov, 100))
     for i in range(4, 7):
-        builds.add(f"m{i}", tests=PASS)  # coverage job skipped
-    builds.add("pr", branch="feature", tests=PASS, coverage=(60, 100))
+        builds.run(f"m{i}", PASS)  # coverage job skipped
+    builds.run("pr", PASS, branch="feature", coverage=(60, 100))
     out = run_gate(project_session, project(project_session), gs(baseline_runs=3), commit="pr")
     assert out.result.baseline.coverage_source == "history"
     assert out.result.baseline.coverage_pct == 74.0  # median of m3, m2, m1

@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from argus.analysis.insights.schemas import InsightView
-from argus.cli.demo.analyse import ProjectFindings
+from argus.app.demo import ProjectFindings, Score
 from argus.cli.render import probability, review_words
 from argus.report.markdown import cell, code
-
-
-@dataclass(frozen=True)
-class Score:
-    """How the analyses did against the simulator's ground truth (scoring only; analyses never read it)."""
-
-    planted_flaky: int
-    found_flaky: int
-    true_flaky: int
-    called_broken: int
-    broken_correct: int
-    planted_broken: int
-
-    @property
-    def flaky_precision(self) -> float | None:
-        return self.true_flaky / self.found_flaky if self.found_flaky else None
-
-    @property
-    def flaky_recall(self) -> float | None:
-        return self.true_flaky / self.planted_flaky if self.planted_flaky else None
 
 
 def _pct(x: float | None) -> str:
