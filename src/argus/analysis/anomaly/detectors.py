@@ -49,9 +49,23 @@ def seasonal_residual_z(series: Series, params: SeasonalParams) -> F64:
     return np.where(count >= params.min_history, z, 0.0)
 
 
+def self_calibrated_p(raw: F64, short_window: int, long_window: int, min_history: int) -> F64:
+    """Upper Gaussian tail of the recent mean of ``raw`` against ``raw``'s own earlier mean/std.
+
+    This is Numenta's "anomaly likelihood" step: a statistic is judged against how large it usually
+    is on this series, so a noisy series does not alert all the time and a quiet one alerts early.
+    """
+    short = trailing_mean(raw, short_window)
+    lmean, lstd, lcount = previous_window_mean_std(raw, long_window)
+    lstd = np.maximum(lstd, 0.05)
+    p = upper_tail((short - lmean) / lstd)
+    return np.where(lcount >= min_history, p, 1.0)
+
+
 def seasonal_p(series: Series, params: SeasonalParams) -> F64:
-    """Two-sided Gaussian tail of the robust seasonal residual."""
-    return two_sided_tail(seasonal_residual_z(series, params))
+    """Tail of the robust seasonal residual |z|, self-calibrated against its own history."""
+    raw = np.minimum(np.abs(seasonal_residual_z(series, params)), 50.0)
+    return self_calibrated_p(raw, params.short_window, params.long_window, params.min_history_calibration)
 
 
 def likelihood_p(series: Series, params: LikelihoodParams) -> F64:
@@ -66,12 +80,7 @@ def likelihood_p(series: Series, params: LikelihoodParams) -> F64:
     std = np.maximum(std, _scale_floor(v, 0.001))
     raw = np.where(count >= 2, np.abs(v - mean) / std, 0.0)
     raw = np.minimum(raw, 50.0)  # one wild point must not own the long-term statistics
-    short = trailing_mean(raw, params.short_window)
-    lmean, lstd, lcount = previous_window_mean_std(raw, params.long_window)
-    lstd = np.maximum(lstd, 0.05)
-    z = (short - lmean) / lstd
-    p = upper_tail(z)
-    return np.where(lcount >= params.min_history, p, 1.0)
+    return self_calibrated_p(raw, params.short_window, params.long_window, params.min_history)
 
 
 def extreme_p(series: Series, params: ExtremeParams) -> F64:

@@ -68,6 +68,10 @@ class SeasonalParams:
     """Below this many past values in the bucket the score is 0 (not enough baseline)."""
     min_scale_fraction: float = 0.01
     """Floor of the MAD scale as a fraction of the series' running range (flat series stay quiet)."""
+    short_window: int = 10
+    long_window: int = 2880
+    min_history_calibration: int = 60
+    """The residual is judged against its own recent history (see ``LikelihoodParams``)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ class LikelihoodParams:
     mean/std of raw scores over the previous ``long_window`` rows (Gaussian tail).
     """
 
-    window: int = 288
+    window: int = 100
     short_window: int = 10
     long_window: int = 2880
     min_history: int = 60
