@@ -107,3 +107,28 @@ def evaluate(items: Sequence[ScoredSeries], argus_threshold: float) -> list[Prof
         held, ths = _held_out(items, p)
         out.append(ProfileResult(p.name, argus_threshold, s, t, best, held, ths, counts.tp, counts.fp, counts.fn))
     return out
+
+
+def find_nab_dir(start: Path) -> Path | None:
+    """``shared/datasets/nab`` in ``start`` or the nearest parent that has one (``../shared/datasets/nab``)."""
+    for base in (start, *start.parents):
+        cand = base / "shared" / "datasets" / "nab"
+        if (cand / "combined_windows.json").is_file():
+            return cand
+    return None
+
+
+@dataclass(frozen=True)
+class DetectorReport:
+    detector: str
+    results: tuple[ProfileResult, ...]
+
+
+def evaluate_corpus(corpus: Sequence[NabSeries], detectors: Sequence[Detector],
+                    params: AnomalyParams = DEFAULT_PARAMS) -> list[DetectorReport]:
+    """:func:`evaluate` for each detector on a loaded corpus."""
+    out = []
+    for d in detectors:
+        items, threshold = scored(corpus, d, params)
+        out.append(DetectorReport(d.value, tuple(evaluate(items, threshold))))
+    return out
