@@ -45,7 +45,7 @@ needs_nab = pytest.mark.skipif(not (NAB / "combined_windows.json").is_file(),
 def test_scaled_sigmoid() -> None:
     assert float(scaled_sigmoid(0.0)) == 0.0
     assert float(scaled_sigmoid(-1.0)) == pytest.approx(2 / (1 + math.exp(-5)) - 1)
-    assert MAX_TP == pytest.approx(0.98661, abs=1e-5)
+    assert float(MAX_TP) == pytest.approx(0.98661, abs=1e-5)
     assert float(scaled_sigmoid(3.0)) == pytest.approx(2 / (1 + math.exp(15)) - 1)
     assert float(scaled_sigmoid(3.01)) == -1.0
 

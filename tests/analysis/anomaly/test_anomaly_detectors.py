@@ -7,7 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from argus.analysis.anomaly.baselines import bucket_median_mad, previous_time_window_mean, previous_window_mean_std
+from argus.analysis.anomaly.baselines import (
+    bucket_median_mad,
+    previous_time_window_mean,
+    previous_window_mean_std,
+)
 from argus.analysis.anomaly.detectors import spike_rule
 from argus.analysis.anomaly.ensemble import score_series
 from argus.analysis.anomaly.schemas import AnomalyParams, Detector, Series, Severity

@@ -121,7 +121,8 @@ def bucket_median_mad(values: F64, bucket: I64, history: int) -> tuple[F64, F64,
     sv = values[order]
     sb = bucket[order]
     starts = np.flatnonzero(np.concatenate(([True], sb[1:] != sb[:-1])))
-    seg_start = np.repeat(starts, np.diff(np.concatenate((starts, [n]))))
+    ends = np.append(starts[1:], n).astype(np.int64)
+    seg_start = np.repeat(starts, ends - starts)
     med = np.empty(n)
     mad = np.empty(n)
     count = np.empty(n, dtype=np.int64)

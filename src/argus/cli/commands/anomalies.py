@@ -113,8 +113,9 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
 
         say(f"NAB: {len(corpus)} series, {windows} labelled windows")
         say(str(root))
-        say("held out: threshold tuned on " + ", ".join(FOLDS[0]) + ", scored on " + ", ".join(FOLDS[1])
-            + ", and the reverse; both halves summed")
+        say("held out: threshold tuned on one fold, scored on the other, both ways:")
+        for k, fold in enumerate(FOLDS, 1):
+            say(f"  fold {k}: " + ", ".join(fold))
         for rep in reports:
             say("")
             say(rep.detector)
@@ -122,5 +123,5 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
                 say(f"  {r.profile:<19} argus {r.argus_score:6.1f}  optimised {r.optimised_score:6.1f}"
                     f"  held-out {r.held_out_score:6.1f}")
             std = rep.results[0]
-            say(f"  thresholds: argus {std.argus_threshold:.6g}, optimised {std.optimised_threshold:.6g} "
-                f"(standard); at argus's: {std.tp} TP, {std.fp} FP rows, {std.fn} FN")
+            say(f"  threshold: argus {std.argus_threshold:.6g}, optimised {std.optimised_threshold:.6g} (standard)")
+            say(f"  at argus's threshold: {std.tp} TP, {std.fp} FP rows, {std.fn} FN")
