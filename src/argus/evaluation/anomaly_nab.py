@@ -7,9 +7,12 @@ and normalised over the whole corpus — every series is scored with a threshold
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from argus.analysis.anomaly.csvio import read_series
 from argus.analysis.anomaly.ensemble import DEFAULT_PARAMS, score_series
@@ -118,10 +121,37 @@ def find_nab_dir(start: Path) -> Path | None:
     return None
 
 
+RELIABILITY_EDGES: tuple[float, ...] = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999)
+
+
+@dataclass(frozen=True)
+class ReliabilityBand:
+    """Scored rows whose score lies in ``[low, high)`` and the share of them inside a labelled window."""
+
+    low: float
+    high: float
+    rows: int
+    in_window: float
+
+
+def reliability(items: Sequence[ScoredSeries], edges: Sequence[float] = RELIABILITY_EDGES) -> list[ReliabilityBand]:
+    """How often a score band falls inside NAB's windows (vs the base rate, the band starting at 0)."""
+    s = np.concatenate([it.scores[it.weights.scored] for it in items] or [np.zeros(0)])
+    w = np.concatenate([it.weights.window[it.weights.scored] >= 0 for it in items] or [np.zeros(0, dtype=bool)])
+    out = []
+    bounds = [*edges, math.inf]
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        m = (s >= lo) & (s < hi)
+        n = int(m.sum())
+        out.append(ReliabilityBand(lo, min(hi, 1.0), n, float(w[m].mean()) if n else math.nan))
+    return out
+
+
 @dataclass(frozen=True)
 class DetectorReport:
     detector: str
     results: tuple[ProfileResult, ...]
+    reliability: tuple[ReliabilityBand, ...]
 
 
 def evaluate_corpus(corpus: Sequence[NabSeries], detectors: Sequence[Detector],
@@ -130,5 +160,5 @@ def evaluate_corpus(corpus: Sequence[NabSeries], detectors: Sequence[Detector],
     out = []
     for d in detectors:
         items, threshold = scored(corpus, d, params)
-        out.append(DetectorReport(d.value, tuple(evaluate(items, threshold))))
+        out.append(DetectorReport(d.value, tuple(evaluate(items, threshold)), tuple(reliability(items))))
     return out

@@ -125,3 +125,8 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             std = rep.results[0]
             say(f"  threshold: argus {std.argus_threshold:.6g}, optimised {std.optimised_threshold:.6g} (standard)")
             say(f"  at argus's threshold: {std.tp} TP, {std.fp} FP rows, {std.fn} FN")
+            if rep.detector == Detector.ENSEMBLE.value:
+                say("  share of scored rows inside a labelled window, by score:")
+                for b in rep.reliability:
+                    share = "-" if b.rows == 0 else f"{100 * b.in_window:.1f} %"
+                    say(f"    [{b.low:g}, {b.high:g}{']' if b.high == 1.0 else ')'}: {b.rows} rows, {share}")
