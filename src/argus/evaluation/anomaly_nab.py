@@ -7,6 +7,7 @@ and normalised over the whole corpus — every series is scored with a threshold
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -140,7 +141,7 @@ def reliability(items: Sequence[ScoredSeries], edges: Sequence[float] = RELIABIL
     w = np.concatenate([it.weights.window[it.weights.scored] >= 0 for it in items] or [np.zeros(0, dtype=bool)])
     out = []
     bounds = [*edges, math.inf]
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(bounds):
         m = (s >= lo) & (s < hi)
         n = int(m.sum())
         out.append(ReliabilityBand(lo, min(hi, 1.0), n, float(w[m].mean()) if n else math.nan))
