@@ -11,6 +11,7 @@ from argus.analysis.anomaly.baselines import (
     bucket_median_mad,
     previous_time_window_mean,
     previous_window_mean_std,
+    previous_window_range,
 )
 from argus.analysis.anomaly.detectors import spike_rule
 from argus.analysis.anomaly.ensemble import score_series
@@ -139,3 +140,13 @@ def test_empty_and_single_point_series() -> None:
     for d in Detector:
         assert score_series(empty, d).score.shape == (0,)
         assert score_series(one, d).score.tolist() == [0.0]
+
+
+@pytest.mark.parametrize(("n", "window"), [(1, 3), (5, 3), (100, 7), (1000, 64), (50, 200), (300, 1)])
+def test_previous_window_range_equals_the_naive_min_and_max(n: int, window: int) -> None:
+    v = np.random.default_rng(n).normal(size=n)
+    lo, hi = previous_window_range(v, window)
+    assert np.isnan(lo[0]) and np.isnan(hi[0])
+    for i in range(1, n):
+        seg = v[max(0, i - window):i]
+        assert (lo[i], hi[i]) == (seg.min(), seg.max())

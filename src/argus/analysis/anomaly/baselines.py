@@ -89,6 +89,30 @@ def running_range(values: F64) -> tuple[F64, F64]:
     return lo, hi
 
 
+def previous_window_range(values: F64, window: int) -> tuple[F64, F64]:
+    """Minimum and maximum of the (up to) ``window`` rows before each row (``nan`` for row 0).
+
+    O(n) for any window (van Herk / Gil-Werman: per-block prefix and suffix extrema); ``window <= 0``
+    means all earlier rows (:func:`running_range`).
+    """
+    n = values.shape[0]
+    if window <= 0 or n == 0:
+        return running_range(values)
+    return -_previous_window_max(-values, window), _previous_window_max(values, window)
+
+
+def _previous_window_max(values: F64, window: int) -> F64:
+    n = values.shape[0]
+    y = np.concatenate((np.full(window, -np.inf), values))  # y[i:i + window] = values[i - window:i]
+    blocks = -(-y.shape[0] // window)
+    y = np.concatenate((y, np.full(blocks * window - y.shape[0], -np.inf))).reshape(blocks, window)
+    prefix = np.maximum.accumulate(y, axis=1).ravel()
+    suffix = np.maximum.accumulate(y[:, ::-1], axis=1)[:, ::-1].ravel()
+    j = np.arange(n)
+    out = np.maximum(suffix[j], prefix[j + window - 1])
+    return np.where(np.isfinite(out), out, np.nan)
+
+
 def season_bucket(timestamps: npt.NDArray[np.datetime64], season: Season) -> I64:
     """Calendar bucket of each timestamp (UTC): hour of day (0-23), hour of week (0 = Monday 00h)."""
     hours = timestamps.astype("datetime64[h]").astype(np.int64)

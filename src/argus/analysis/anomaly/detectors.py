@@ -13,6 +13,7 @@ from argus.analysis.anomaly.baselines import (
     bucket_median_mad,
     previous_time_window_mean,
     previous_window_mean_std,
+    previous_window_range,
     running_range,
     season_bucket,
     trailing_mean,
@@ -84,13 +85,13 @@ def likelihood_p(series: Series, params: LikelihoodParams) -> F64:
 
 
 def extreme_p(series: Series, params: ExtremeParams) -> F64:
-    """A value beyond the whole earlier range: ``p = 10^(-4 * excess / margin)`` (1e-4 at ``margin``).
+    """A value beyond the recent range: ``p = 10^(-4 * excess / margin)`` (1e-4 at ``margin``).
 
-    ``excess`` is the distance beyond the earlier maximum (or below the minimum) as a fraction of the
-    earlier range; inside the range ``p = 1``.
+    ``excess`` is the distance beyond the maximum (or below the minimum) of the previous ``window`` rows
+    as a fraction of their range; inside the range ``p = 1``.
     """
     v = series.values
-    lo, hi = running_range(v)
+    lo, hi = previous_window_range(v, params.window)
     span = np.maximum(np.nan_to_num(hi - lo, nan=0.0), 1e-9)
     above = np.nan_to_num((v - hi) / span, nan=0.0)
     below = np.nan_to_num((lo - v) / span, nan=0.0)

@@ -91,8 +91,12 @@ class LikelihoodParams:
 
 @dataclass(frozen=True)
 class ExtremeParams:
-    """A value beyond every value seen before (after ``min_history`` rows) by ``margin`` × range."""
+    """A value beyond every value of the previous ``window`` rows by ``margin`` × their range.
 
+    ``window`` = 2,880 is 10 days of 5-minute points; 0 means all earlier rows.
+    """
+
+    window: int = 2880
     min_history: int = 150
     margin: float = 0.05
 
