@@ -35,6 +35,8 @@ REQUIRED = sorted(path for path, cmd in LEAVES.items() if any(p.required for p i
 
 # one bad value (or unknown id) per command, run against a migrated database holding project "shop"
 BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
+    ("anomalies", "score"): (["missing.csv"], 6),
+    ("anomalies", "evaluate-nab"): (["--data", "no-such-dir"], 6),
     ("baseline",): (["-p", "shop", "--commit", "abcdef1"], 5),
     ("calibration",): (["--bins", "abc"], 6),
     ("changes", "show"): (["-p", "shop", "abcdef1"], 5),
@@ -122,6 +124,21 @@ def test_bad_value_or_unknown_id_is_one_line_documented_code(
     args, expected = BAD[path]
     code, err = run(capsys, [*path, *args])
     assert_one_line(code, err, expected)
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    (None, "no such file"),
+    ("time,val\n2024-01-01 00:00:00,1\n", "expected the header 'timestamp,value'"),
+    ("timestamp,value\n2024-01-01 00:00:00,1\n2024-01-01 00:05:00,lots\n", "m.csv:3: value 'lots' is not a number"),
+    ("timestamp,value\nnoon-ish,1\n", "m.csv:2: timestamp 'noon-ish' is not an ISO 8601 date-time"),
+], ids=["missing file", "bad header", "non-numeric value", "unparsable timestamp"])
+def test_anomalies_score_bad_csv_is_one_line_exit_6(capsys: pytest.CaptureFixture[str], cli_env: dict[str, str],
+                                                    tmp_path: Path, text: str | None, needle: str) -> None:
+    if text is not None:
+        (tmp_path / "m.csv").write_text(text)
+    code, err = run(capsys, ["anomalies", "score", "m.csv"])
+    assert_one_line(code, err, 6)
+    assert needle in err
 
 
 def test_sqlite_write_lock_held_past_every_retry_is_one_line_exit_3(

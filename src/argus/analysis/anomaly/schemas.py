@@ -1,0 +1,172 @@
+"""Typed inputs and outputs of anomaly scoring, and the parameters with their documented defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+
+class Season(StrEnum):
+    """Which calendar bucket a seasonal baseline compares a point with."""
+
+    NONE = "none"
+    HOUR_OF_DAY = "hour_of_day"
+    HOUR_OF_WEEK = "hour_of_week"
+
+
+class Detector(StrEnum):
+    """The detectors Argus can run; ``ensemble`` is the default and the one that alerts."""
+
+    SEASONAL = "seasonal"
+    LIKELIHOOD = "likelihood"
+    EXTREME = "extreme"
+    SPIKE_RULE = "spike_rule"
+    THREE_SIGMA = "three_sigma"
+    ENSEMBLE = "ensemble"
+
+
+class Severity(StrEnum):
+    """Severity of the seed's spike rule: value above 2x / 3x / 5x the rolling mean."""
+
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class Series:
+    """A metric series in time order: ``timestamps`` as ``datetime64[s]`` and float ``values``.
+
+    Timestamps may be irregular (gaps, jitter); they must not go backwards.
+    """
+
+    timestamps: npt.NDArray[np.datetime64]
+    values: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+    def head(self, n: int) -> Series:
+        """The first ``n`` points (used to prove causality: scores of a prefix == prefix of scores)."""
+        return Series(self.timestamps[:n], self.values[:n])
+
+
+@dataclass(frozen=True)
+class SeasonalParams:
+    """Robust seasonal residual: median/MAD of the same calendar bucket's recent past values."""
+
+    season: Season = Season.HOUR_OF_DAY
+    history: int = 32
+    """How many past values of the same bucket the median/MAD use (the most recent ones)."""
+    min_history: int = 6
+    """Below this many past values in the bucket the score is 0 (not enough baseline)."""
+    min_scale_fraction: float = 0.01
+    """Floor of the MAD scale as a fraction of the series' running range (flat series stay quiet)."""
+    short_window: int = 10
+    long_window: int = 2880
+    min_history_calibration: int = 60
+    """The residual is judged against its own recent history (see ``LikelihoodParams``)."""
+
+
+@dataclass(frozen=True)
+class LikelihoodParams:
+    """Streaming detector in the spirit of Numenta's windowed Gaussian + anomaly likelihood.
+
+    Raw score: distance of the value from the mean of the previous ``window`` rows in their standard
+    deviations. Likelihood: the mean raw score of the last ``short_window`` rows judged against the
+    mean/std of raw scores over the previous ``long_window`` rows (Gaussian tail).
+    """
+
+    window: int = 100
+    short_window: int = 10
+    long_window: int = 2880
+    min_history: int = 60
+
+
+@dataclass(frozen=True)
+class ExtremeParams:
+    """A value beyond every value of the previous ``window`` rows by ``margin`` × their range.
+
+    ``window`` = 2,880 is 10 days of 5-minute points; 0 means all earlier rows.
+    """
+
+    window: int = 2880
+    min_history: int = 150
+    margin: float = 0.05
+
+
+@dataclass(frozen=True)
+class SpikeRuleParams:
+    """The seed's rule: value > ``factor`` × the mean of the previous ``window_seconds`` (1 h)."""
+
+    window_seconds: int = 3600
+    low: float = 2.0
+    medium: float = 3.0
+    high: float = 5.0
+
+
+@dataclass(frozen=True)
+class ThreeSigmaParams:
+    """The seed's 3-sigma rule over the previous ``window`` rows."""
+
+    window: int = 288
+    sigmas: float = 3.0
+    min_history: int = 30
+
+
+@dataclass(frozen=True)
+class EnsembleParams:
+    """How the detectors are combined into one anomaly probability, and when Argus alerts.
+
+    The probability is ``1 - min(1, k * min_i p_i)``: the Bonferroni-combined tail probability ``p_i``
+    of the ``k`` member detectors (each a Gaussian tail of its own statistic), so it reads as "how sure
+    are we that no member's baseline explains this point". ``holdoff`` rows after an alert are damped
+    (one alert per incident, not one per row).
+    """
+
+    members: tuple[Detector, ...] = (Detector.SEASONAL, Detector.LIKELIHOOD, Detector.EXTREME)
+    threshold: float = 0.9999
+    holdoff_fraction: float = 0.02
+    """Rows damped after an alert, as a fraction of the rows seen so far (clamped to the two bounds)."""
+    holdoff_min: int = 12
+    holdoff_max: int = 400
+    damping: float = 0.5
+    """Scores inside a hold-off are multiplied by this (they can still rank, but not alert)."""
+    probation: int = 0
+    """Rows at the start that never alert (0: derive from the series, see :func:`probation_rows`)."""
+
+
+@dataclass(frozen=True)
+class AnomalyParams:
+    """All parameters of anomaly scoring (each detector's and the ensemble's)."""
+
+    seasonal: SeasonalParams = field(default_factory=SeasonalParams)
+    likelihood: LikelihoodParams = field(default_factory=LikelihoodParams)
+    extreme: ExtremeParams = field(default_factory=ExtremeParams)
+    spike_rule: SpikeRuleParams = field(default_factory=SpikeRuleParams)
+    three_sigma: ThreeSigmaParams = field(default_factory=ThreeSigmaParams)
+    ensemble: EnsembleParams = field(default_factory=EnsembleParams)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per-row output: ``score`` in [0, 1] (anomaly probability) and ``alert`` (score >= threshold)."""
+
+    detector: Detector
+    score: npt.NDArray[np.float64]
+    alert: npt.NDArray[np.bool_]
+    threshold: float
+
+
+@dataclass(frozen=True)
+class SpikeRuleResult:
+    """The seed's spike rule per row: ratio to the rolling mean and the severity it earns."""
+
+    ratio: npt.NDArray[np.float64]
+    severity: tuple[Severity, ...]
