@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from argus.cli.output import to_jsonable
 from argus.core.enums import DeadLetterSource
 from argus.core.errors import RejectedInputError
 from argus.core.settings import IngestSettings
@@ -34,6 +33,7 @@ from argus.ingest.testreports import parse_report_bytes
 from argus.ingest.testreports.service import FileStatus, ingest_test_reports
 from argus.ingest.vulns.parse import parse_vulns
 from argus.ingest.vulns.service import ingest_vulns
+from argus.report.jsonable import to_jsonable
 from argus.store.models import CoverageReport, DeadLetter, TestResult, VulnReport
 
 NUMBERS = st.one_of(

@@ -61,30 +61,6 @@ class Score:
         return self.true_flaky / self.planted_flaky if self.planted_flaky else None
 
 
-def _counts(scope: ProjectScope) -> dict[str, int]:
-    from sqlalchemy import func, select
-
-    from argus.store.models import BugLink, Commit, DeadLetter, TestCase, TestResult, TestRun
-
-    tables = {"runs": TestRun, "tests": TestCase, "results": TestResult, "commits": Commit,
-              "bug_links": BugLink, "rejected_files": DeadLetter}
-    return {name: scope.session.scalar(select(func.count()).select_from(model)) or 0
-            for name, model in tables.items()}
-
-
-def _latest_default_branch_commit(scope: ProjectScope) -> str | None:
-    from sqlalchemy import select
-
-    from argus.store.models import TestRun
-
-    return scope.session.scalars(
-        select(TestRun.commit_sha)
-        .where(TestRun.branch == scope.project.default_branch, TestRun.commit_sha.is_not(None))
-        .order_by(TestRun.started_at.desc())
-        .limit(1)
-    ).first()
-
-
 def _first_failing_commit(view: InsightView) -> str | None:
     broken = view.data.get("broken")
     if isinstance(broken, dict) and isinstance(broken.get("first_commit"), str):
@@ -105,11 +81,12 @@ def _insights(scope: ProjectScope, kind: str, limit: int = MAX_INSIGHTS, *, deta
 def stored_findings(runtime: Runtime, project: str) -> ProjectFindings:
     """Counts, flaky and broken tests, failure clusters and the builds to judge, as stored for ``project``."""
     from argus.core.enums import InsightKind
+    from argus.ingest.queries import latest_commit_on_branch, stored_counts
 
     def work(scope: ProjectScope) -> ProjectFindings:
         broken = _insights(scope, InsightKind.BROKEN_TEST, detail=True)
         builds: list[str] = []
-        latest = _latest_default_branch_commit(scope)
+        latest = latest_commit_on_branch(scope.session, scope.project.default_branch)
         if latest:
             builds.append(latest)
         for view in sorted(broken, key=lambda v: v.created_at)[:1]:
@@ -118,7 +95,7 @@ def stored_findings(runtime: Runtime, project: str) -> ProjectFindings:
                 builds.append(commit)
         return ProjectFindings(
             project,
-            counts=_counts(scope),
+            counts=stored_counts(scope.session),
             flaky=tuple(_insights(scope, InsightKind.FLAKY_TEST, detail=True)),
             broken=tuple(broken),
             clusters=tuple(sorted(_insights(scope, InsightKind.FAILURE_CLUSTER),

@@ -8,16 +8,16 @@ titles are ``Text`` too, so they stay verbatim on any console.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from datetime import date, datetime
-from enum import Enum
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from argus.report.jsonable import to_jsonable
+
+__all__ = ["console", "print_json", "styled", "table", "to_jsonable"]
 
 
 def console(stderr: bool = False) -> Console:
@@ -28,27 +28,6 @@ def console(stderr: bool = False) -> Console:
 def styled(*parts: str | tuple[str, str]) -> Text:
     """One line from plain strings and ``(text, style)`` pairs; the text is never parsed as markup."""
     return Text.assemble(*parts)
-
-
-def to_jsonable(value: Any) -> Any:
-    """Convert dataclasses, enums, datetimes and paths into JSON-ready values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if hasattr(value, "model_dump"):
-        return to_jsonable(value.model_dump(mode="json"))
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    return value
 
 
 def print_json(value: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +10,6 @@ import typer
 
 from argus.app.ingest_artifacts import (
     ArtifactKind,
-    ArtifactOutcome,
     IngestArtifactsRequest,
     IngestArtifactsResult,
     IngestStatus,
@@ -25,6 +23,7 @@ from argus.cli.validate import attempt as attempt_cb
 from argus.core.errors import InputError
 from argus.ingest.ci_env import CiMetadata, resolve_ci_metadata
 from argus.ingest.coverage.service import CoverageIngestResult
+from argus.report.ingest import artifact_json
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
@@ -79,19 +78,11 @@ def ingest_vulns(
 def _run(ctx: typer.Context, request: IngestArtifactsRequest, json_out: bool) -> None:
     result = ingest_artifacts(state(ctx).runtime, request)
     if json_out:
-        print_json([_json(o) for o in result.files])
+        print_json([artifact_json(o.file, o.status, o.report, o.reason) for o in result.files])
     else:
         _print(result)
     if result.any_rejected:
         raise typer.Exit(InputError.exit_code)
-
-
-def _json(o: ArtifactOutcome) -> dict[str, object]:
-    """One file as the JSON output has it: file, status, then the stored report's fields (or the reason)."""
-    if o.report is None:
-        return {"file": o.file, "status": o.status.value, "reason": o.reason}
-    fields = {f.name: getattr(o.report, f.name) for f in dataclasses.fields(o.report) if f.name != "duplicate"}
-    return {"file": o.file, "status": o.status.value, **fields}
 
 
 def _print(result: IngestArtifactsResult) -> None:

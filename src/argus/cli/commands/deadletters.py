@@ -13,6 +13,7 @@ from argus.cli.context import state
 from argus.cli.output import console, print_json
 from argus.core.enums import DeadLetterSource
 from argus.core.errors import InputError
+from argus.report.ingest import record_json, records_json
 
 if TYPE_CHECKING:
     from argus.app.deadletters import DeadLetterView
@@ -49,7 +50,7 @@ def dl_list(
     kind = _source(source)
     rows = list_dead_letters(state(ctx).runtime, ListDeadLetters(project, kind, limit))
     if json_out:
-        print_json(list(rows))
+        print_json(records_json(rows))
         return
     out = console()
     if not rows:
@@ -72,7 +73,7 @@ def dl_show(
 
     v = show_dead_letter(state(ctx).runtime, dead_letter_id, project)
     if json_out:
-        print_json(v)
+        print_json(record_json(v))
         return
     out = console()
     for line in [*_card(v), f"  sha256: {v.content_hash or '—'}", f"  first seen: {v.created_at:%Y-%m-%d %H:%M} UTC"]:
@@ -100,7 +101,7 @@ def dl_retry(
     meta = resolve_ci_metadata(os.environ, Path.cwd(), commit_sha=commit, branch=branch, run_id=run_id, job=job)
     outcome = retry_dead_letter(state(ctx).runtime, RetryDeadLetter(dead_letter_id, meta, project))
     if json_out:
-        print_json(outcome)
+        print_json(record_json(outcome))
     elif outcome.status is RetryStatus.REJECTED:
         console(stderr=True).print(f"rejected again: {outcome.source_name}: {outcome.detail}",
                                    markup=False, highlight=False, soft_wrap=True)

@@ -12,6 +12,7 @@ import typer
 from argus.cli.context import state
 from argus.cli.output import console, print_json
 from argus.cli.render import card, line, para, summary_line
+from argus.report.ingest import record_json, records_json
 
 if TYPE_CHECKING:
     from argus.app.git import ChangeDetail
@@ -112,7 +113,7 @@ def ingest_git(
         if reporter is not None:
             reporter.end_line()
     if json_out:
-        print_json(result)
+        print_json(record_json(result))
         return
     out = console()
     out.print(
@@ -159,7 +160,7 @@ def ingest_szz(
         if reporter is not None:
             reporter.end_line()
     if json_out:
-        print_json(result)
+        print_json(record_json(result))
         return
     out = console()
     if not result.pending_before:
@@ -188,7 +189,7 @@ def changes_show(
 
     detail = show_change(state(ctx).runtime, sha, project)
     if json_out:
-        print_json(detail)
+        print_json(record_json(detail))
     else:
         _print_detail(detail)
 
@@ -207,7 +208,7 @@ def changes_list(
 
     rows = list_changes(state(ctx).runtime, ListChangesRequest(project, since, limit, fixes, all_))
     if json_out:
-        print_json(list(rows))
+        print_json(records_json(rows))
         return
     out = console()
     if not rows:

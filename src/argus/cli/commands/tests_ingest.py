@@ -19,11 +19,12 @@ from argus.app.ingest_tests import (
 )
 from argus.cli import views
 from argus.cli.context import state
-from argus.cli.output import console, print_json, to_jsonable
+from argus.cli.output import console, print_json
 from argus.cli.validate import as_attempt, ci_text, commit_sha
 from argus.cli.validate import attempt as attempt_cb
 from argus.core.errors import InputError
 from argus.ingest.ci_env import resolve_ci_metadata
+from argus.report.ingest import parsed_report_json, ingested_reports_json
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
@@ -88,24 +89,11 @@ def parse_tests(
     paths, optional = expand_inputs(files)
     parsed = parse_test_reports(state(ctx).settings.ingest, tuple(paths), optional)
     if json_out:
-        print_json([_parsed_json(p) for p in parsed])
+        print_json([parsed_report_json(p.path, p.report, error=p.error, skipped=p.skipped) for p in parsed])
     else:
         _print_parsed(parsed)
     if any(p.error is not None for p in parsed):
         raise typer.Exit(InputError.exit_code)
-
-
-def _parsed_json(p: ParsedFile) -> dict[str, Any]:
-    if p.skipped is not None:
-        return {"file": str(p.path), "skipped": p.skipped}
-    if p.report is None:
-        return {"file": str(p.path), "error": p.error}
-    report = p.report
-    return {
-        "file": str(p.path), "format": report.format.value, "summary": to_jsonable(report.summary()),
-        "timestamp": to_jsonable(report.timestamp), "warnings": list(report.warnings),
-        "cases": [case.as_dict() for case in report.cases],
-    }
 
 
 def _print_parsed(parsed: tuple[ParsedFile, ...]) -> None:
@@ -160,7 +148,7 @@ def ingest_tests(
 def _print_outcomes(result: IngestReportsResult, json_out: bool) -> None:
     outcomes = result.files
     if json_out:
-        print_json(list(outcomes))
+        print_json(ingested_reports_json(outcomes))
         return
     out = console()
     views.file_summaries(out, [(o.status.value, o.source, o.format.value if o.format else None, o.summary)
