@@ -84,3 +84,18 @@ def test_console_script_answers_version_without_loading_typer() -> None:
             "sys.argv = ['argus', '--version']; from argus.cli import run; run()")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout.splitlines() == ["argus 0.1.0", "TYPER False"], proc.stdout
+
+
+def test_register_only_wires_module_level_commands() -> None:
+    """Commands are module-level functions (a use case per front door); ``register`` only wires them."""
+    import ast
+    import inspect
+
+    for info in pkgutil.iter_modules(commands.__path__):
+        module = __import__(f"argus.cli.commands.{info.name}", fromlist=["register"])
+        register = getattr(module, "register", None)
+        if register is None:
+            continue
+        tree = ast.parse(inspect.getsource(register))
+        nested = [n.name for n in ast.walk(tree.body[0]) if n is not tree.body[0] and isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        assert nested == [], f"{info.name}.register defines {nested}: make them module-level functions"

@@ -18,6 +18,7 @@ from argus.analysis.flaky.readmodels import (
     TestShown,
     TestView,
 )
+from argus.core.enums import InsightKind
 
 if TYPE_CHECKING:
     from argus.app.runtime import ProjectScope, Runtime
@@ -33,8 +34,8 @@ class AnalyzeRequest:
 @dataclass(frozen=True)
 class ListRequest:
     project: str | None = None
-    #: An insight kind (``flaky_test`` or ``broken_test``); None: both.
-    kind: str | None = None
+    #: FLAKY_TEST or BROKEN_TEST; None: both.
+    kind: InsightKind | None = None
     state: LifecycleState | None = None
     min_probability: float = 0.0
     limit: int = 100

@@ -226,7 +226,7 @@ def state_of(session: Session, test_case_id: int) -> FlakyTestState | None:
 def list_tests(
     session: Session,
     *,
-    kind: str | None = None,
+    kind: InsightKind | None = None,
     state: LifecycleState | None = None,
     min_probability: float = 0.0,
     limit: int = 100,

@@ -17,6 +17,7 @@ from argus.cli import validate, views
 from argus.cli.context import state
 from argus.cli.output import console, print_json, styled
 from argus.core.clock import utcnow
+from argus.core.enums import InsightKind
 from argus.core.errors import InputError
 from argus.report.flaky import analysis_json
 from argus.report.quarantine import ExportFormat, export, write_export
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
 
 _PROJECT = typer.Option(None, "--project", "-p", help="Project (default from settings).")
-_KINDS = {None: None, "flaky": "flaky_test", "broken": "broken_test"}
+_KINDS = {None: None, "flaky": InsightKind.FLAKY_TEST, "broken": InsightKind.BROKEN_TEST}
 #: Rows ``flaky analyze`` prints before pointing at ``flaky list``.
 _SHOWN = 50
 

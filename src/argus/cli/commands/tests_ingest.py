@@ -24,7 +24,7 @@ from argus.cli.validate import as_attempt, ci_text, commit_sha
 from argus.cli.validate import attempt as attempt_cb
 from argus.core.errors import InputError
 from argus.ingest.ci_env import resolve_ci_metadata
-from argus.report.ingest import parsed_report_json, ingested_reports_json
+from argus.report.ingest import ingested_reports_json, parsed_report_json
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
