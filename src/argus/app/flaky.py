@@ -65,10 +65,11 @@ def analyze(runtime: Runtime, req: AnalyzeRequest) -> FlakyAnalysis:
 
     def work(scope: ProjectScope) -> FlakyAnalysis:
         from argus.analysis.flaky.insights import data_of
+        from argus.analysis.flaky.schemas import Verdict
         from argus.analysis.flaky.service import analyze as run
 
         res = run(scope.session, scope.settings.flaky, persist=not req.dry_run)
-        rows = sorted((a for a in res.assessments if a.verdict.value != "stable"),
+        rows = sorted((a for a in res.assessments if a.verdict is not Verdict.STABLE),
                       key=lambda a: (a.verdict.value, -a.probability))
         tests = []
         for a in rows:

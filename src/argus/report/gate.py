@@ -19,6 +19,7 @@ from argus.analysis.gates.schemas import (
     BaseFailure,
     BuildMetrics,
     Rule,
+    RuleMode,
     RuleResult,
     RuleStatus,
     TestFailure,
@@ -206,7 +207,7 @@ def _status_text(r: RuleResult) -> str:
     if r.status is RuleStatus.SKIPPED:
         return f"{_ICON[r.status]} skipped"
     word = {RuleStatus.PASS: "within threshold", RuleStatus.WARN: "warning", RuleStatus.FAIL: "regression"}
-    mode = "" if r.mode.value == "block" or r.status is RuleStatus.PASS else " (warn-only)"
+    mode = "" if r.mode is RuleMode.BLOCK or r.status is RuleStatus.PASS else " (warn-only)"
     return f"{_ICON[r.status]} {word[r.status]}{mode}"
 
 
@@ -337,7 +338,7 @@ def to_terminal(o: GateOutcome) -> Group:
         t.add_column(col, no_wrap=True)
     for x in r.rules:
         cur, base = _values(x, o)
-        mode = " (warn-only)" if x.mode.value == "warn" and x.status is not RuleStatus.SKIPPED else ""
+        mode = " (warn-only)" if x.mode is RuleMode.WARN and x.status is not RuleStatus.SKIPPED else ""
         t.add_row(x.rule.value, f"{_ICON[x.status]} {x.status.value}{mode}", cur, base, _delta(x))
     parts: list[Any] = [head, t]
     src = (f"baseline: {r.baseline.aggregate} of {len(o.baseline_builds)} green build(s) on {o.default_branch}"

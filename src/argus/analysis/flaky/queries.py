@@ -134,7 +134,7 @@ def load_folded(
         _r.run_id,
         func.count(),
         func.sum(case((failing, one), else_=zero)),
-        func.sum(case((_r.outcome == "passed", one), else_=zero)),
+        func.sum(case((_r.outcome == Outcome.PASSED.value, one), else_=zero)),
         func.max(case((and_(_r.attempt == 0, failing), one), else_=zero)),
         func.max(case((_r.attempt == 0, _r.duration_s), else_=None)),
         func.sum(case((or_(failing, _r.attempt > 0), func.coalesce(_r.duration_s, 0.0)), else_=0.0)),
