@@ -17,6 +17,7 @@ from rich.text import Text
 from argus.analysis.gates.readmodels import BaselineReadModel, GateOutcome
 from argus.analysis.gates.schemas import (
     BaseFailure,
+    Baseline,
     BuildMetrics,
     Rule,
     RuleMode,
@@ -78,6 +79,18 @@ def _base_failure(f: BaseFailure | None) -> dict[str, Any] | None:
             "since_at_least": f.since_first_seen, "builds": f.builds, "last_commit": f.last_commit}
 
 
+def _baseline_values(base: Baseline) -> dict[str, Any]:
+    """The baseline's aggregated values, as both JSON forms (gate outcome, ``gate baseline``) have them."""
+    return {
+        "coverage_pct": base.coverage_pct,
+        "coverage_source": base.coverage_source,
+        "high": base.high,
+        "critical": base.critical,
+        "vulnerability_source": base.vuln_source,
+        "test_duration_s": base.test_duration_s,
+    }
+
+
 def to_json(o: GateOutcome) -> dict[str, Any]:
     """The gate outcome as plain JSON data (schema ``argus.gate/v1``, documented in docs/analysis/gate.md)."""
     r = o.result
@@ -92,12 +105,7 @@ def to_json(o: GateOutcome) -> dict[str, Any]:
             "default_branch": o.default_branch,
             "aggregate": base.aggregate,
             "builds": [_build(b) for b in o.baseline_builds],
-            "coverage_pct": base.coverage_pct,
-            "coverage_source": base.coverage_source,
-            "high": base.high,
-            "critical": base.critical,
-            "vulnerability_source": base.vuln_source,
-            "test_duration_s": base.test_duration_s,
+            **_baseline_values(base),
         },
         "rules": [
             {
@@ -156,12 +164,7 @@ def baseline_file(bm: BaselineReadModel) -> dict[str, Any]:
         "default_branch": bm.default_branch,
         "aggregate": base.aggregate,
         "baseline": {
-            "coverage_pct": base.coverage_pct,
-            "coverage_source": base.coverage_source,
-            "high": base.high,
-            "critical": base.critical,
-            "vulnerability_source": base.vuln_source,
-            "test_duration_s": base.test_duration_s,
+            **_baseline_values(base),
         },
         "runs": [
             {

@@ -249,7 +249,7 @@ def list_tests(
     out: list[TestView] = []
     for row, st in session.execute(stmt):
         data = row.data or {}
-        if data.get("verdict") == "stable":  # a "monitor" insight: `flaky analyze` does not call it flaky
+        if data.get("verdict") == Verdict.STABLE:  # a "monitor" insight: `flaky analyze` does not call it flaky
             continue
         if len(out) >= limit:
             break

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import typer
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
 
 
+T = TypeVar("T")
 _PROGRESS_LABELS = {"commits": ("reading history", "commits"), "szz": ("SZZ", "fixes blamed"),
                     "szz-done": ("SZZ", "fixes done")}
 
@@ -106,12 +108,7 @@ def ingest_git(
 
     runtime = state(ctx).runtime
     request = IngestHistoryRequest(project, repo, Path.cwd(), since, branch, szz)
-    reporter = _reporter(progress)
-    try:
-        result = ingest_history(runtime, request, reporter)
-    finally:
-        if reporter is not None:
-            reporter.end_line()
+    result = _with_progress(progress, lambda reporter: ingest_history(runtime, request, reporter))
     if json_out:
         print_json(record_json(result))
         return
@@ -153,12 +150,8 @@ def ingest_szz(
     from argus.app.git import SzzRequest, run_szz
 
     runtime = state(ctx).runtime
-    reporter = _reporter(progress)
-    try:
-        result = run_szz(runtime, SzzRequest(project, repo, Path.cwd(), batch, max_fixes), reporter)
-    finally:
-        if reporter is not None:
-            reporter.end_line()
+    result = _with_progress(progress, lambda reporter: run_szz(
+        runtime, SzzRequest(project, repo, Path.cwd(), batch, max_fixes), reporter))
     if json_out:
         print_json(record_json(result))
         return
@@ -225,6 +218,16 @@ def _reporter(progress: bool | None) -> _Progress | None:
     """Progress on stderr when asked (default: when stderr is a terminal)."""
     live = sys.stderr.isatty()
     return _Progress(sys.stderr, live) if (live if progress is None else progress) else None
+
+
+def _with_progress(progress: bool | None, call: Callable[[_Progress | None], T]) -> T:
+    """``call`` with the progress reporter asked for, its last line ended however ``call`` ends."""
+    reporter = _reporter(progress)
+    try:
+        return call(reporter)
+    finally:
+        if reporter is not None:
+            reporter.end_line()
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:
