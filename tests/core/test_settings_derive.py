@@ -9,11 +9,13 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import BaseModel
 
+from argus.analysis.failures.algo import miner_config
+from argus.analysis.failures.miner import MinerConfig
 from argus.analysis.flaky.schemas import FlakyParams
 from argus.analysis.flaky.service import params_from
 from argus.analysis.gates.schemas import GateParams, RuleMode
 from argus.analysis.gates.service import params_from_settings
-from argus.core.settings import FlakySettings, GateSettings, derive, not_params
+from argus.core.settings import ClusterSettings, FlakySettings, GateSettings, derive, not_params
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +37,7 @@ class Mark:
 CASES: list[tuple[type[BaseModel], type[Any], Callable[[Any], Any], dict[str, Any]]] = [
     (FlakySettings, FlakyParams, params_from, {}),
     (GateSettings, GateParams, params_from_settings, {"rules": {"duration": "block", "new_high": "off"}}),
+    (ClusterSettings, MinerConfig, miner_config, {}),
 ]
 
 

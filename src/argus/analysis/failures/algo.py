@@ -15,11 +15,10 @@ _PYTEST_E = re.compile(r"(?m)^\s*E\s+(\S.*)$")
 
 
 def miner_config(settings: ClusterSettings) -> MinerConfig:
-    return MinerConfig(
-        variable_min_distinct=settings.variable_min_distinct,
-        variable_distinct_ratio=settings.variable_distinct_ratio,
-        max_chars=settings.message_max_chars,
-    )
+    """The template miner's parameters, derived from the clustering settings (:func:`argus.core.settings.derive`)."""
+    from argus.core.settings import derive
+
+    return derive(MinerConfig, settings, max_chars=settings.message_max_chars)
 
 
 def failure_text(message: str | None, failure_type: str | None, stack: str | None) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -36,3 +37,19 @@ class ClusterSettings(BaseModel):
     trend_window_days: int = Field(7, ge=1, description="Trend compares the last window with the one before it.")
     trend_up_ratio: float = Field(1.2, description="Trend is up when recent/previous exceeds this.")
     trend_down_ratio: float = Field(0.8, description="Trend is down when recent/previous is below this.")
+
+    #: Fields that are no parameter of the template miner (``MinerConfig``): field -> who reads it instead.
+    not_params: ClassVar[Mapping[str, str]] = {
+        "message_max_chars": "MinerConfig.max_chars (given by name in failures.algo.miner_config)",
+        "stack_split": "failures.algo.needs_split",
+        "generic_max_words": "failures.algo.needs_split",
+        "stack_frames": "failures.algo.own_stack",
+        "extra_skip_paths": "failures.algo.own_stack",
+        "extra_skip_modules": "failures.algo.own_stack",
+        "samples_per_cluster": "the failures service: sample messages kept",
+        "batch_size": "the failures service: failures mined per batch",
+        "evidence_per_claim": "the failures service: example results read per cluster for the evidence",
+        "trend_window_days": "failures queries and insights: the trend window",
+        "trend_up_ratio": "failures.algo.trend (called by failures.queries)",
+        "trend_down_ratio": "failures.algo.trend (called by failures.queries)",
+    }
