@@ -69,6 +69,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("parse", "tests"): (["missing.xml"], 6),
     ("projects", "list"): (["extra-argument"], 6),
     ("projects", "create"): (["bad name!"], 6),
+    ("serve",): (["--port", "70000"], 6),
     ("simulate",): (["--out", "sim", "--scale", "galactic"], 6),
     ("tokens", "create"): (["x", "--role", "emperor"], 6),
     ("tokens", "list"): (["extra-argument"], 6),

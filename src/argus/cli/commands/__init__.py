@@ -36,6 +36,7 @@ ROOT: dict[str, CommandEntry] = {
     "gate": CommandEntry("quality", "Judge a build against the rolling baseline; exit 1 on FAIL (or WARN with --fail-on warn)."),
     "insights": CommandEntry("insights", "Stored insights: what the analyses found, with evidence."),
     "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
+    "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
     "tokens": CommandEntry("admin", "API tokens for the server (only hashes are stored)."),
 }

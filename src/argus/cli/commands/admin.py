@@ -69,7 +69,7 @@ def projects_create(
 def tokens_create(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="What the token is for (e.g. ci-upload)."),
-    role: Role = typer.Option(Role.INGESTER, "--role"),
+    role: Role = typer.Option(Role.UPLOADER, "--role"),
     project: str | None = typer.Option(None, "--project", "-p", help="Limit the token to one project."),
     expires_in_days: int | None = typer.Option(None, "--expires-in-days", min=1),
     json_out: bool = typer.Option(False, "--json"),
