@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,10 +94,8 @@ class ServerHandle:
 def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
     if proc.poll() is not None and sig != signal.SIGKILL:
         return
-    try:
+    with suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def server_argv(port: int, workers: int | None = None, host: str = "127.0.0.1") -> list[str]:
@@ -110,7 +108,7 @@ def server_argv(port: int, workers: int | None = None, host: str = "127.0.0.1") 
 
 def _healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=2.0) as resp:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2.0) as resp:
             return bool(resp.status == 200)
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
         return False

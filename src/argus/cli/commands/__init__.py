@@ -21,6 +21,7 @@ class CommandEntry:
 
 
 ROOT: dict[str, CommandEntry] = {
+    "audit": CommandEntry("audit", "The append-only audit log (who did what, when, with what outcome)."),
     "baseline": CommandEntry("quality", "The rolling baseline the gate uses: the last N green builds on the default branch."),
     "calibration": CommandEntry("insights", "Reliability table: of insights scored in each band, how many were accepted."),
     "changes": CommandEntry("git", "Ingested changes (commits): features, files, bug links."),
