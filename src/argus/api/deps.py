@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from argus.api.problems import ApiProblem
 from argus.api.ratelimit import RateLimiter
@@ -22,8 +22,6 @@ from argus.app.runtime import Runtime
 from argus.core.enums import Role
 
 if TYPE_CHECKING:
-    from fastapi.routing import APIRoute
-
     from argus.app.runtime import ProjectScope
 
 T = TypeVar("T")
@@ -169,11 +167,12 @@ def project_caller(project: str, who: Caller, role: Role, request: Request | Non
     return who
 
 
-def route_role(route: APIRoute) -> Role | None:
-    """The role ``route`` requires (the highest declared by its dependencies), None when it declares
-    none (then it must be public)."""
+def route_role(route: Any) -> Role | None:
+    """The role ``route`` (an APIRoute or a route context with a ``dependant``) requires: the highest
+    declared by its dependencies; None when it declares none (then it must be public)."""
     found: list[Role] = []
-    stack = [route.dependant]
+    root = getattr(route, "dependant", None)
+    stack = [root] if root is not None else []
     while stack:
         dep = stack.pop()
         role = getattr(dep.call, ROLE_ATTR, None)
@@ -181,3 +180,34 @@ def route_role(route: APIRoute) -> Role | None:
             found.append(role)
         stack.extend(dep.dependencies)
     return max(found, key=_ROLE_RANK.__getitem__) if found else None
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    """One route of an app as served: full path template, methods, the role it needs (None: none
+    declared), and whether it is a FastAPI route (False: the OpenAPI/docs routes)."""
+
+    path: str
+    methods: frozenset[str]
+    role: Role | None
+    is_api: bool
+
+
+def app_routes(app: FastAPI) -> list[RouteEntry]:
+    """Every route of ``app`` (from ``app.routes``, included routers flattened with their prefixes)."""
+    from fastapi.routing import APIRoute
+
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # FastAPI before included routers became lazy: app.routes is flat
+        contexts: list[Any] = list(app.routes)
+    else:
+        contexts = list(iter_route_contexts(app.routes))
+    out = []
+    for ctx in contexts:
+        original = getattr(ctx, "original_route", ctx)
+        path = getattr(ctx, "path", None) or getattr(original, "path", "")
+        methods = frozenset(getattr(ctx, "methods", None) or getattr(original, "methods", None) or ())
+        is_api = isinstance(original, APIRoute)
+        out.append(RouteEntry(path, methods, route_role(ctx) if is_api else None, is_api))
+    return out
