@@ -209,5 +209,5 @@ def app_routes(app: FastAPI) -> list[RouteEntry]:
         path = getattr(ctx, "path", None) or getattr(original, "path", "")
         methods = frozenset(getattr(ctx, "methods", None) or getattr(original, "methods", None) or ())
         is_api = isinstance(original, APIRoute)
-        out.append(RouteEntry(path, methods, route_role(ctx) if is_api else None, is_api))
+        out.append(RouteEntry(str(path), methods, route_role(ctx) if is_api else None, is_api))
     return out
