@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from argus.api.problems import ApiProblem
 from argus.api.ratelimit import RateLimiter
@@ -73,7 +74,11 @@ def _forbidden(request: Request, detail: str) -> ApiProblem:
     return ApiProblem(403, "forbidden", detail)
 
 
-def caller(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Caller:
+_bearer = HTTPBearer(auto_error=False, scheme_name="token", description="An Argus API token (argus tokens create).")
+
+
+def caller(request: Request, rt: Annotated[Runtime, Depends(runtime)],
+           _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> Caller:
     """The caller of ``Authorization: Bearer <token>`` (401 problem when missing, unknown, revoked or
     expired; 429 with ``Retry-After`` past the token's rate limit)."""
     cached = getattr(request.state, "caller", None)
