@@ -1,6 +1,12 @@
 """Every route of the app (enumerated from ``app.routes``, not a hand list) refuses a token of another
 organisation (404/403) and a token whose role is too low (403), and changes nothing when it refuses.
 
+Project routes (``/projects/{project}/...``) must refuse the other organisation outright.
+Organisation-level routes act on the caller's own organisation, so there the intruder (an admin of
+its organisation) may succeed, but must neither see (no victim marker in the body) nor change (row
+counts of the victim's organisation) anything of the victim's. Requests carry a minimal valid JSON
+body built from the OpenAPI schema, so they pass validation and reach the route's own checks.
+
 The role a route needs is read from its dependencies (:func:`argus.api.deps.route_role`); a route
 that declares none fails this test unless it is public (health, metrics, the API description).
 The app's default organisation is the victim's: a route that resolves a project without the caller's
@@ -13,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -75,6 +82,28 @@ def counts(engine: Engine) -> dict[str, int]:
                 for t in Base.metadata.sorted_tables if t.name != AuditLog.__tablename__}
 
 
+def victim_counts(engine: Engine) -> dict[str, int]:
+    """Rows of every table that belong to the victim's organisation (by ``org_id`` or ``project_id``;
+    tables with neither: every row). An intruder may create things in its own organisation through
+    organisation-level routes; it must not touch the victim's."""
+    from argus.store.models import Organisation, Project
+
+    with Session(engine) as s, unscoped(s, reason="row counts of one organisation"):
+        org_id = s.scalar(select(Organisation.id).where(Organisation.slug == VICTIM_ORG))
+        projects = list(s.scalars(select(Project.id).where(Project.org_id == org_id)))
+        out = {}
+        for t in Base.metadata.sorted_tables:
+            if t.name == AuditLog.__tablename__:
+                continue
+            query = select(func.count()).select_from(t)
+            if "org_id" in t.c:
+                query = query.where(t.c.org_id == org_id)
+            elif "project_id" in t.c:
+                query = query.where(t.c.project_id.in_(projects))
+            out[t.name] = int(s.scalar(query) or 0)
+        return out
+
+
 def audit_rows(engine: Engine) -> int:
     with Session(engine) as s:
         return int(s.scalar(select(func.count()).select_from(AuditLog)) or 0)
@@ -98,10 +127,42 @@ def calls(app: FastAPI) -> list[tuple[str, str, Role | None]]:
     return out
 
 
+def example(schema: dict[str, Any], spec: dict[str, Any], depth: int = 0) -> Any:
+    """A minimal instance of a JSON schema of the OpenAPI document (required fields only), so that a
+    request passes validation and reaches the route's own checks."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return example(spec["components"]["schemas"][name], spec, depth + 1)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
+            return example(options[0], spec, depth + 1)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "default" in schema:
+        return schema["default"]
+    kind = schema.get("type")
+    if kind == "object" and depth < 8:
+        props = schema.get("properties", {})
+        return {k: example(props.get(k, {}), spec, depth + 1) for k in schema.get("required", [])}
+    return {"integer": 1, "number": 1.0, "boolean": False, "array": [], "string": "x"}.get(str(kind), "x")
+
+
+def body_for(app: FastAPI, method: str, path: str) -> dict[str, Any]:
+    """Keyword arguments of the request body: a minimal valid JSON body when the operation has one."""
+    if method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return {}
+    spec = app.openapi()
+    content = spec["paths"].get(path, {}).get(method.lower(), {}).get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        return {"json": example(content["application/json"].get("schema", {}), spec)}
+    return {"json": {}} if method != "DELETE" else {}
+
+
 def send(client: TestClient, method: str, path: str, token: str | None) -> tuple[int, str]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    kwargs = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
-    r = client.request(method, concrete(path), headers=headers, **kwargs)  # type: ignore[arg-type]
+    kwargs = body_for(client.app, method, path)  # type: ignore[arg-type]
+    r = client.request(method, concrete(path), headers=headers, **kwargs)
     return r.status_code, r.text
 
 
@@ -112,18 +173,21 @@ def test_every_route_declares_its_role_or_is_public(walk: Walk) -> None:
 
 
 def test_every_route_refuses_another_organisation_and_a_too_low_role(walk: Walk) -> None:
-    before, audited_before = counts(walk.engine), audit_rows(walk.engine)
+    before, victim_before, audited_before = counts(walk.engine), victim_counts(walk.engine), audit_rows(walk.engine)
     refusals, failures = 0, []
     with TestClient(walk.app) as client:
         for method, path, role in calls(walk.app):
             if role is None:
                 continue
             status, body = send(client, method, path, walk.intruder)
-            org_level = "{project}" not in path
-            ok = status in (403, 404) or (org_level and status == 422) or (
-                org_level and method == "GET" and status == 200 and MARKER not in body)
+            org_level = "{project}" not in path  # a foreign admin acts on its own organisation there
+            ok = status in (403, 404) or (org_level and (status == 422 or 200 <= status < 300))
             if not ok or MARKER in body:
                 failures.append(f"intruder {method} {path} -> {status} {body[:200]}")
+            if victim_counts(walk.engine) != victim_before:
+                failures.append(f"intruder {method} {path} -> {status} changed the victim's rows")
+            if status not in (403, 404):  # acted in its own organisation: later checks start from here
+                before = counts(walk.engine)
             refusals += status in (401, 403)
             lower = ROLES.index(role) - 1
             token = walk.by_role[ROLES[lower]] if lower >= 0 else None  # viewer routes: no token at all
@@ -132,8 +196,10 @@ def test_every_route_refuses_another_organisation_and_a_too_low_role(walk: Walk)
                 failures.append(f"{ROLES[lower].value if token else 'no token'} {method} {path} -> {status} "
                                 f"{body[:200]}")
             refusals += 1
+            if counts(walk.engine) != before:
+                failures.append(f"{method} {path} with a too-low role changed rows")
     assert not failures, "\n".join(failures)
-    assert counts(walk.engine) == before
+    assert victim_counts(walk.engine) == victim_before
     assert audit_rows(walk.engine) >= audited_before + refusals  # every refusal is audited
 
 
