@@ -146,3 +146,17 @@ def test_metrics_by_route_template_and_a_registry_per_app(client: TestClient, ru
     other = create_app(runtime=runtime)
     assert other.state.metrics.registry is not client.app.state.metrics.registry  # type: ignore[attr-defined]
     assert "argus_upload_bytes_total 0.0" in other.state.metrics.render().decode()
+
+
+def test_an_unexpected_error_is_a_500_problem_with_the_request_id(runtime: Runtime) -> None:
+    app = create_app(runtime=runtime)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret detail")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/boom", headers={"X-Request-ID": "boom-1"})
+    assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["request_id"] == "boom-1" and "secret" not in r.text and r.headers["x-request-id"] == "boom-1"
+    assert 'route="/boom",status="500"' in app.state.metrics.render().decode()
