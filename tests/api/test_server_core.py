@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,6 +11,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from argus.api.app import create_app
+from argus.api.deps import ProjectAccess, project_access
 from argus.app.admin import CreateToken, create_token, list_audit
 from argus.app.runtime import Runtime
 from argus.core.enums import Role
@@ -160,3 +162,19 @@ def test_an_unexpected_error_is_a_500_problem_with_the_request_id(runtime: Runti
     assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
     assert r.json()["request_id"] == "boom-1" and "secret" not in r.text and r.headers["x-request-id"] == "boom-1"
     assert 'route="/boom",status="500"' in app.state.metrics.render().decode()
+
+
+def test_a_project_token_outside_its_project_is_audited(runtime: Runtime) -> None:
+    app = create_app(runtime=runtime)
+
+    @app.get("/api/v1/projects/{project}/probe")
+    def probe(access: Annotated[ProjectAccess, project_access(Role.VIEWER)]) -> dict[str, str]:
+        return {"project": access.project}
+
+    shop = token(runtime, Role.ADMIN, project="shop")
+    with TestClient(app) as client:
+        assert client.get("/api/v1/projects/shop/probe", headers=bearer(shop)).json() == {"project": "shop"}
+        r = client.get("/api/v1/projects/other/probe", headers={**bearer(shop), "X-Request-ID": "stray-1"})
+    assert r.status_code == 404
+    stray = [a for a in list_audit(runtime, "acme") if a.request_id == "stray-1"]
+    assert [(a.status, a.detail["reason"]) for a in stray] == [(404, "project outside the token's scope")]

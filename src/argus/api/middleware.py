@@ -5,7 +5,8 @@ one JSON access-log line, and the audit trail.
   one otherwise; returned on every response, in every log line of the request and in problem bodies.
 * Metrics: requests by route template and status, latency (:mod:`argus.api.metrics`).
 * Audit: every mutating call (POST/PUT/PATCH/DELETE) and every refused authentication or
-  authorisation (401/403, any method) appends one ``audit_log`` row: who (``token:ID`` or
+  authorisation (401/403, and the 404 of a project outside the token's scope; any method) appends
+  one ``audit_log`` row: who (``token:ID`` or
   ``anonymous``), what (``METHOD /route/template`` + path), when, outcome (HTTP status), request id.
   The row is written after the response is sent; a failure to write it is logged as an error.
 """
@@ -80,7 +81,7 @@ class RequestMiddleware:
             log.info("%s %s %s", method, scope.get("path", ""), status,
                      extra={"method": method, "path": scope.get("path", ""), "route": template, "status": status,
                             "duration_ms": round(elapsed * 1000, 1), "actor": actor})
-            if app is not None and (method in MUTATING or status in (401, 403)):
+            if app is not None and (method in MUTATING or status in (401, 403) or state.get("auth_failure")):
                 await _audit(app, scope, state, method, template, status, rid)
             request_id_var.reset(token)
 
