@@ -37,6 +37,7 @@ REQUIRED = sorted(path for path, cmd in LEAVES.items() if any(p.required for p i
 BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("anomalies", "score"): (["missing.csv"], 6),
     ("anomalies", "evaluate-nab"): (["--data", "no-such-dir"], 6),
+    ("audit", "list"): (["--org", "ghost"], 5),
     ("baseline",): (["-p", "shop", "--commit", "abcdef1"], 5),
     ("calibration",): (["--bins", "abc"], 6),
     ("changes", "show"): (["-p", "shop", "abcdef1"], 5),
@@ -71,9 +72,10 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("parse", "tests"): (["missing.xml"], 6),
     ("projects", "list"): (["extra-argument"], 6),
     ("projects", "create"): (["bad name!"], 6),
+    ("serve",): (["--port", "70000"], 6),
     ("simulate",): (["--out", "sim", "--scale", "galactic"], 6),
     ("tokens", "create"): (["x", "--role", "emperor"], 6),
-    ("tokens", "list"): (["extra-argument"], 6),
+    ("tokens", "list"): (["--org", "ghost"], 5),
     ("tokens", "revoke"): (["424242"], 5),
 }
 
