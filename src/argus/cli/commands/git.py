@@ -122,7 +122,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             with st.project_session(project, create=True) as (session, proj):
                 path = repo or (Path(proj.repo_path) if proj.repo_path else Path.cwd())
                 result = ingest_git(session, path, st.settings.git, branch=branch, since=since, szz=szz,
-                                    progress=reporter)
+                                    progress=reporter, issues=st.settings.issues)
         finally:
             if reporter is not None:
                 reporter.end_line()

@@ -21,8 +21,8 @@ class IssueSettings(BaseModel):
         description="Regex of a tracker key in commit messages and branch names (group 1 = the key, e.g. ABC-123).",
     )
     ignored_key_prefixes: list[str] = Field(
-        default_factory=lambda: ["UTF", "ISO", "SHA", "CVE", "RFC", "MD", "AES", "HTTP", "TLS", "X"],
-        description="Key prefixes that are not issue keys (UTF-8, ISO-8859, CVE-2021-…).",
+        default_factory=lambda: ["GH", "UTF", "ISO", "SHA", "CVE", "RFC", "MD", "AES", "HTTP", "TLS", "X"],
+        description="Key prefixes that are not tracker keys (UTF-8, ISO-8859, CVE-2021-…; GH-12 is GitHub's #12).",
     )
     tracker_fallback_to_message: bool = Field(
         True,

@@ -146,7 +146,7 @@ class IssueRefs:
                 mb = _MERGE_BRANCH.match(subject)
                 branch = mb.group(1) if mb else None
             if branch:
-                for key in self._jira(branch.upper()):
+                for key in self._jira(branch):
                     add(key, BRANCH)
                 for num in _BRANCH_NUMBER.finditer(branch):
                     add(f"#{num.group(1)}", BRANCH)

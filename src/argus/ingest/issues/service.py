@@ -73,8 +73,8 @@ def store_issues(session: Session, records: Sequence[IssueRecord], settings: Iss
     existing: dict[str, Issue] = {}
     keys = [r.key for r in records]
     for i in range(0, len(keys), CHUNK):
-        for row in session.scalars(select(Issue).where(Issue.key.in_(keys[i : i + CHUNK]))):
-            existing[row.key] = row
+        for stored in session.scalars(select(Issue).where(Issue.key.in_(keys[i : i + CHUNK]))):
+            existing[stored.key] = stored
     new_rows: list[dict[str, Any]] = []
     bugs = updated = 0
     now = utcnow()

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from argus.core.clock import utcnow
-from argus.store.base import BigId, Base, Json, UTCDateTime
+from argus.store.base import Base, BigId, Json, UTCDateTime
 from argus.store.session import ProjectOwned
 
 
