@@ -25,7 +25,11 @@ The message classifier improves on bare keywords where histories talk *about* fi
 documentation, tests and flaky tests, build/CI, dependency bumps and CVE upgrades, warnings and lint,
 formatting and other cosmetic work are not bug fixes, whatever verb they use ("Fix eclipse
 warnings", "Fix flaky test", "Bump jackson to fix CVE-2020-1234"); conventional-commit types decide
-first, as in :class:`argus.ingest.git.fixes.FixDetector`.
+first, as in :class:`argus.ingest.git.fixes.FixDetector`. Keywords count in the subject only, and only
+among the first words of one of its clauses — where a message says what it does ("Fix NPE",
+"HDFS-1. Fix …", "parser: fix …"), not where it talks about fixes ("fixes marked done", "the fix
+keywords"); words that name a bug outright (crash, NPE, deadlock, memory leak…) count anywhere in
+the subject.
 """
 
 from __future__ import annotations
@@ -73,12 +77,12 @@ NEGATIVE_PATTERNS = (
 #: Words that name a bug outright: they outweigh the negative patterns (not reverts nor conventional types).
 STRONG_PATTERNS = (
     r"\b(?:crash(?:es|ed|ing)?|npe|nullpointerexception|null pointer|segfault|segmentation fault|memory leak|"
-    r"deadlock|data loss|corrupt\w*|race condition|infinite loop|off[- ]by[- ]one|regression)\b",
+    r"deadlock|data loss|corrupt\w*|race condition|infinite loop|off[- ]by[- ]one)\b",
 )
-#: Bug words beyond ``git.fix_patterns`` (subject only: bodies mention errors all the time).
+#: Bug words beyond ``git.fix_patterns``. Like the keywords, they are looked for in the subject only: bodies
+#: describe, quote and list ("* fix lint"), and long bodies mention fixes and errors all the time.
 EXTRA_SUBJECT_PATTERNS = (
-    r"\b(?:exception|incorrect(?:ly)?|wrong(?:ly)?|broken|mis[- ]?handl\w+|leak\w*|overflow|hangs?|"
-    r"does not|doesn't|did not|didn't|cannot|can't|failing|fails?|failure|error)\b",
+    r"\b(?:exception|incorrect(?:ly)?|wrong(?:ly)?|broken|mis[- ]?handl\w+|leaks?|overflow|hangs?)\b",
 )
 
 
@@ -185,13 +189,23 @@ class MessageClassifier:
             return False, f"not-a-fix:{neg.group(0).lower()}"
         if any(src == CLOSING for _, src in refs):
             return True, CLOSING
-        m = self.base.any_fix.search(message) if self.base.any_fix is not None else None
-        if m:
-            return True, m.group(0).lower()
-        m = self.extra.search(subject)
-        if m:
-            return True, m.group(0).lower()
+        for clause in _clause_starts(subject):
+            m = self.base.any_fix.search(clause) if self.base.any_fix is not None else None
+            if m:
+                return True, m.group(0).lower()
+            m = self.extra.search(clause)
+            if m:
+                return True, m.group(0).lower()
         return None, ""
+
+
+_CLAUSE = re.compile(r"[:;]\s+|\.\s+|\s[-–—]\s")
+
+
+def _clause_starts(subject: str, words: int = 3) -> list[str]:
+    """The first ``words`` words of each clause of the subject: where a message says what it does ("Fix …",
+    "HDFS-1. Fix …", "parser: fix …"), not where it talks about fixes ("fixes marked as done", "fix keywords")."""
+    return [" ".join(part.split()[:words]) for part in _CLAUSE.split(subject) if part.strip()]
 
 
 class CommitClassifier(FixDetector):
