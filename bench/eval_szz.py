@@ -4,8 +4,8 @@ Two sources of truth:
 
 1. **The simulator's planted bugs** (``argus.sim``): every project's ground truth names the fix
    commits, the bug-inducing commits and the issue number each fix references. The tracker export
-   is built from that truth as ``gh issue list --json`` prints it (bug issues labelled ``bug``,
-   created one hour before their fix), plus as many non-bug issues (label ``enhancement``) whose
+   is built from that truth as ``gh issue list --json`` prints it (bug issues labelled ``bug``; a
+   regression's issue created when CI first failed on it, a latent bug's one hour before its fix), plus as many non-bug issues (label ``enhancement``) whose
    numbers feature commits mention ("Support X in Y (#N)" is not in the simulator's vocabulary, so
    they only exercise the importer). Each project is ingested through the real CLI three ways:
    ``keywords`` (Argus before issue 23, from ``--before-src`` when given), ``message`` (no tracker)
@@ -87,14 +87,19 @@ def gh_issues(truth: dict[str, Any]) -> list[dict[str, Any]]:
     times = {c["sha"]: c["time"] for c in truth["commits"]}
     from datetime import datetime, timedelta
 
+    run_started = {r["key"]: r["started_at"] for r in truth["runs"]}
+    first_failure = {r["issue"]: min((run_started[k] for k in r["failing_runs"] if k in run_started), default=None)
+                     for r in truth["regressions"]}
     out = []
     for bug in truth["bug_inducing_commits"]:
         if bug.get("issue") is None or not bug.get("fix_commit"):
             continue
         fixed = datetime.fromisoformat(times[bug["fix_commit"]])
+        # a regression is reported when CI first fails on it; a latent bug an hour before its fix
+        created = first_failure.get(bug["issue"]) or (fixed - timedelta(hours=1)).isoformat()
         out.append({"number": bug["issue"], "title": f"{bug['kind']} in {bug['source']}",
-                    "labels": [{"name": "bug"}], "state": "CLOSED",
-                    "createdAt": (fixed - timedelta(hours=1)).isoformat(), "closedAt": fixed.isoformat()})
+                    "labels": [{"name": "bug"}], "state": "CLOSED", "createdAt": created,
+                    "closedAt": fixed.isoformat()})
     used = {i["number"] for i in out}
     extra = [n for n in range(1, 100) if n not in used][: len(out)]
     out += [{"number": n, "title": "feature request", "labels": [{"name": "enhancement"}], "state": "OPEN",
