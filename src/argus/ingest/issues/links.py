@@ -47,6 +47,8 @@ CLOSING, MESSAGE, BRANCH = "closing-keyword", "message-key", "branch-name"
 #: Strongest first: a key found twice keeps the strongest source.
 SOURCE_RANK = {CLOSING: 0, BRANCH: 1, MESSAGE: 2}
 TRACKER, BY_MESSAGE, NONE = "tracker", "message", "none"
+#: Decisions remembered between the history pass and the relink pass of one ingest (bounded memory).
+MEMO_ENTRIES = 200_000
 
 _REF = r"(?:[\w.-]+/[\w.-]+)?#\d+|GH-\d+|[A-Z][A-Z0-9]{1,9}-\d+"
 _CLOSING = re.compile(
@@ -224,8 +226,12 @@ class CommitClassifier(FixDetector):
         for bug in self.bug_issues:  # git.bug_issue_ids: a tracker export of bug ids
             self.known.setdefault(bug if bug.startswith("#") or "-" in bug else f"#{bug}", IssueInfo(True))
         self.fallback = issues.tracker_fallback_to_message or not self.known
+        self.memo: dict[tuple[str, bool], Decision] = {}  # decisions of check(), reused by the relink pass
 
     def decide(self, message: str, *, is_merge: bool = False) -> Decision:
+        found = self.memo.get((message, is_merge))
+        if found is not None:
+            return found
         refs = self.refs.find(message, is_merge=is_merge)
         if is_merge:
             return Decision(False, NONE, refs, "merge")
@@ -242,4 +248,6 @@ class CommitClassifier(FixDetector):
 
     def check(self, message: str, *, is_merge: bool = False, with_issues: bool = True) -> FixVerdict:
         d = self.decide(message, is_merge=is_merge)
+        if len(self.memo) < MEMO_ENTRIES:
+            self.memo[(message, is_merge)] = d
         return FixVerdict(d.is_fix, d.reason or None, tuple(k for k, _ in d.refs))
