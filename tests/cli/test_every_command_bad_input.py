@@ -64,6 +64,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("gate",): (["-p", "shop", "--fail-on", "never"], 6),
     ("ingest", "coverage"): (["missing.xml", "-p", "shop"], 6),
     ("ingest", "git"): (["--repo", "no-such-dir", "-p", "shop"], 6),
+    ("ingest", "issues"): (["missing.csv", "-p", "shop"], 6),
     ("ingest", "szz"): (["--repo", "no-such-dir", "-p", "shop"], 6),
     ("ingest", "tests"): (["missing.xml", "-p", "shop"], 6),
     ("ingest", "vulns"): (["missing.json", "-p", "shop"], 6),

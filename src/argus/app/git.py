@@ -102,7 +102,7 @@ def ingest_history(runtime: Runtime, request: IngestHistoryRequest,
     def work(scope: ProjectScope) -> HistoryIngested:
         path = _repo(request.repo, scope.project.repo_path, request.fallback_repo)
         result = ingest_git(scope.session, path, scope.settings.git, branch=request.branch, since=request.since,
-                            szz=request.szz, progress=progress)
+                            szz=request.szz, progress=progress, issues=scope.settings.issues)
         return _frozen(HistoryIngested, result)
 
     return runtime.in_project(request.project, work, create=True, attempts=1)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from argus.core.errors import ConfigError
 from argus.core.settings import GitSettings
-from argus.ingest.git.fixes import FixDetector
+from argus.ingest.fixes import FixDetector
 from argus.ingest.git.service import ingest_git
 from argus.ingest.git.szz import (
     is_comment_or_blank,

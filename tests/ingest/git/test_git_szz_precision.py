@@ -7,7 +7,7 @@ from git_repo_builder import DAY, T0
 from sqlalchemy import select
 
 from argus.core.settings import GitSettings
-from argus.ingest.git.fixes import FixDetector
+from argus.ingest.fixes import FixDetector
 from argus.ingest.git.pathfilter import SourceFilter
 from argus.ingest.git.service import ingest_git
 from argus.ingest.git.szz import SzzStats, parse_fix_patches
@@ -130,7 +130,7 @@ def test_docs_tests_and_conventional_non_fixes_give_no_links(make_repo, project_
     r.write("docs/alerts.mdx", "Send pages to PagerDuty.\n")
     r.commit("docs: fix PagerDuty capitalization", when=T0 + DAY)
     r.write("tests/test_app.py", "def test_rate():\n    assert rate(1) == 2\n")
-    r.commit("Fix wrong expectation in test", when=T0 + 2 * DAY)
+    r.commit("Fix wrong expectation", when=T0 + 2 * DAY)  # "in test" would now make it a non-fix
     result = ingest_git(project_session, r.path, GitSettings())
     assert result.fixes == 1  # the docs commit is not a fix
     assert result.fixes_no_source == 1 and result.links == 0 and _links(project_session) == []

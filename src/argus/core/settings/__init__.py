@@ -16,6 +16,7 @@ from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import SZZ_EXCLUDE_GLOBS, SZZ_SOURCE_GLOBS, SZZ_TEST_GLOBS, GitSettings
 from argus.core.settings.ingest import IngestSettings
+from argus.core.settings.issues import IssueSettings
 from argus.core.settings.root import Settings, default_home, load_settings, mask_url
 from argus.core.settings.server import ServerSettings
 
@@ -28,6 +29,7 @@ __all__ = [
     "GateSettings",
     "GitSettings",
     "IngestSettings",
+    "IssueSettings",
     "ServerSettings",
     "Settings",
     "default_home",

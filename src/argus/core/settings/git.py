@@ -78,6 +78,14 @@ class GitSettings(BaseModel):
         20, description="A commit blamed by more fixes than this (a bulk import, a reformatting) gets no links; 0: "
         "no cap.",
     )
+    szz_max_inducing_files: int = Field(
+        100, description="A candidate inducing commit that changed more files than this (a bulk import, a mass "
+        "rename or reformatting) is distrusted: its links are dropped; 0: no cap.",
+    )
+    szz_before_report: bool = Field(
+        True, description="Drop candidate inducing commits authored after the bug report of the fix was created "
+        "(when the fix is linked to a stored bug issue).",
+    )
     szz_workers: int = Field(2, description="Concurrent `git blame` processes during SZZ.")
     szz_commit_graph: bool = Field(
         True,

@@ -16,7 +16,7 @@ Size
   LA, LD   lines added / deleted, summed over files (git numstat; binary files count 0).
   LT       lines of code in the modified files before the change, summed (0 for added files).
 Purpose
-  FIX      1 when the change is a bug fix (see :mod:`argus.ingest.git.fixes`), else 0.
+  FIX      1 when the change is a bug fix (see :mod:`argus.ingest.fixes`), else 0.
 History (over *earlier* changes: every commit processed before this one, oldest first)
   NDEV     distinct developers who changed any of the modified files before.
   AGE      mean, over the modified files that changed before, of the time since their last change

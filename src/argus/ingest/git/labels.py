@@ -12,6 +12,8 @@ stored ones included — is almost always a bulk import, a move or a reformattin
 that many bugs: its links are removed, the commit is named in the result and flagged
 (``Commit.szz_over_blamed``), so later passes (an incremental ingest, the next batch of ``argus
 ingest szz``) link nothing more to it — the cap gives the same links in one pass or in batches.
+With ``max_inducing_files`` and ``before_report``, :func:`argus.ingest.issues.service.distrust_links`
+then drops links to very large commits and to commits authored after the fix's bug report.
 Every fix handed in is marked as considered (``Commit.szz_done_at``), links or not.
 """
 
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from argus.core.clock import utcnow
 from argus.ingest.git.szz import InducingLink, SzzStats
+from argus.ingest.issues.service import distrust_links
 from argus.store.models import BugLink, Commit
 from argus.store.session import current_project_id
 
@@ -42,6 +45,8 @@ class LabelOutcome:
     later_than_fix: int = 0  # candidates authored after the fix (dropped)
     over_blamed: list[str] = field(default_factory=list)  # shas blamed by too many fixes (links removed)
     to_over_blamed: int = 0  # links dropped because an earlier pass found their inducing commit over-blamed
+    after_report: int = 0  # links to commits authored after the fix's bug report was created (dropped)
+    too_large: int = 0  # links to commits changing more than git.szz_max_inducing_files files (dropped)
     stats: SzzStats = field(default_factory=SzzStats)
 
 
@@ -51,6 +56,8 @@ def label_fixes(
     links: Sequence[InducingLink],
     *,
     max_fixes_per_inducing: int = 0,
+    max_inducing_files: int = 0,
+    before_report: bool = False,
 ) -> LabelOutcome:
     """Store the links of the fixes ``(commit id, sha, first parent)`` (replacing earlier ones).
 
@@ -101,9 +108,11 @@ def label_fixes(
         session.execute(update(Commit).where(Commit.id.in_(ids[i : i + 500])).values(szz_done_at=now))
     if rows_out:
         session.execute(insert(BugLink), list(rows_out.values()))
+        distrusted = distrust_links(session, ids, max_inducing_files=max_inducing_files, before_report=before_report)
+        out.after_report, out.too_large = distrusted.after_report, distrusted.too_large
     if max_fixes_per_inducing > 0:
         out.over_blamed = _remove_over_blamed(session, {k[1] for k in rows_out}, max_fixes_per_inducing)
-    out.links = len(rows_out) if not out.over_blamed else _count_links(session, ids)
+    out.links = _count_links(session, ids) if out.over_blamed or out.after_report or out.too_large else len(rows_out)
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from argus.core.errors import InputError, NotFoundError
 from argus.core.values import MAX_TIMESTAMP, MIN_TIMESTAMP, ago, bounded_timestamp
 from argus.ingest.git.features import FEATURE_NAMES
-from argus.store.models import BugLink, Commit, CommitFeatures, CommitFile
+from argus.store.models import BugLink, Commit, CommitFeatures, CommitFile, CommitIssueLink, Issue
 
 _HEX = re.compile(r"^[0-9a-fA-F]{4,64}$")
 _RELATIVE = re.compile(r"^(\d+)\s*([dwh])$")
@@ -39,6 +39,16 @@ class LinkRow:
 
 
 @dataclass(frozen=True)
+class IssueRef:
+    """A commit's reference to a tracker issue: where it was found, and the issue when it is stored."""
+
+    key: str
+    source: str  # closing-keyword | message-key | branch-name
+    stored: bool
+    is_bug: bool | None
+
+
+@dataclass(frozen=True)
 class ChangeDetail:
     sha: str
     parents: list[str]
@@ -55,6 +65,8 @@ class ChangeDetail:
     files: list[FileRow]
     induced_by: list[LinkRow]  # this change is a fix; these commits introduced the lines it changed
     fixed_by: list[LinkRow]  # this change introduced lines that these fixes changed
+    fix_source: str | None = None  # what decided is_fix: tracker | message | none
+    issues: list[IssueRef] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,9 @@ class ChangeSummary:
     lines_added: int
     lines_deleted: int
     fixed_later: int  # number of fixes that blamed lines of this change (SZZ bug-inducing when > 0)
+    fix_source: str | None = None  # what decided is_fix: tracker | message | none
+    bug_inducing: bool = False  # fixed_later > 0
+    issues: list[IssueRef] = field(default_factory=list)
 
 
 def _summary(message: str) -> str:
@@ -122,7 +137,25 @@ def change_detail(session: Session, sha: str) -> ChangeDetail:
         files=[FileRow(f.path, f.old_path, f.change_type, f.lines_added, f.lines_deleted, f.is_binary) for f in files],
         induced_by=[LinkRow(s, _summary(m), p, list(ln)) for s, m, p, ln in induced],
         fixed_by=[LinkRow(s, _summary(m), p, list(ln)) for s, m, p, ln in fixed],
+        fix_source=c.fix_source,
+        issues=issue_refs(session, [c.id]).get(c.id, []),
     )
+
+
+def issue_refs(session: Session, commit_ids: list[int]) -> dict[int, list[IssueRef]]:
+    """The issue references of these commits (with the stored issue, when there is one)."""
+    out: dict[int, list[IssueRef]] = {}
+    for i in range(0, len(commit_ids), 500):
+        rows = session.execute(
+            select(CommitIssueLink.commit_id, CommitIssueLink.issue_key, CommitIssueLink.source, Issue.id, Issue.is_bug)
+            .outerjoin(Issue, Issue.key == CommitIssueLink.issue_key)
+            .where(CommitIssueLink.commit_id.in_(commit_ids[i : i + 500]))
+            .order_by(CommitIssueLink.commit_id, CommitIssueLink.id)
+        )
+        for cid, key, source, issue_id, is_bug in rows:
+            out.setdefault(cid, []).append(IssueRef(key, source, issue_id is not None,
+                                                    bool(is_bug) if issue_id is not None else None))
+    return out
 
 
 def parse_since(session: Session, since: str | None, now: datetime | None = None) -> datetime | None:
@@ -178,8 +211,10 @@ def list_changes(
         q = q.where(Commit.is_fix.is_(True))
     if not include_absent:
         q = q.where(Commit.present.is_(True))
+    rows = session.execute(q).all()
+    refs = issue_refs(session, [c.id for c, *_ in rows])
     return [
         ChangeSummary(c.sha, c.committer_time, c.author_name, _summary(c.message), c.is_fix, c.is_merge, c.present,
-                      int(n or 0), int(la or 0), int(ld or 0), int(fx or 0))
-        for c, n, la, ld, fx in session.execute(q)
+                      int(n or 0), int(la or 0), int(ld or 0), int(fx or 0), c.fix_source, bool(fx), refs.get(c.id, []))
+        for c, n, la, ld, fx in rows
     ]

@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session
 
 from argus.core.clock import utcnow
 from argus.core.errors import InputError
-from argus.core.settings import GitSettings
+from argus.core.settings import GitSettings, IssueSettings
+from argus.ingest.fixes import FixDetector
 from argus.ingest.git import gitcmd
 from argus.ingest.git.features import FEATURE_VERSION, FeatureState
-from argus.ingest.git.fixes import FixDetector
 from argus.ingest.git.labels import label_fixes
 from argus.ingest.git.lines import LineCounter
 from argus.ingest.git.logparse import FileChange, RawCommit, log_args, parse_stream, repair_idents
@@ -38,6 +38,7 @@ from argus.ingest.git.pathfilter import SourceFilter
 from argus.ingest.git.szz import InducingLink, SzzStats
 from argus.ingest.git.szz_pipeline import BlamePipeline
 from argus.ingest.git.writer import BatchWriter, Prepared
+from argus.ingest.issues.service import RelinkResult, classifier, relink
 from argus.store.models import Commit, GitIngestState, Project
 from argus.store.session import current_project_id
 
@@ -72,6 +73,9 @@ class GitIngestResult:
     fixes_tangled: int = 0  # fixes changing more than git.szz_max_files source files (not blamed)
     fixes_no_source: int = 0  # fixes that changed no blameable source line (docs, tests, cosmetic only)
     links_later_than_fix: int = 0  # candidates authored after the fix (dropped)
+    links_after_report: int = 0  # candidates authored after the fix's bug report was created (dropped)
+    links_too_large: int = 0  # candidates changing more than git.szz_max_inducing_files files (dropped)
+    issue_links: RelinkResult | None = None  # commit ↔ issue links and fix sources of the new commits
     over_blamed: list[str] = field(default_factory=list)  # commits blamed by too many fixes (links removed)
     blob_reads: int = 0
     malformed: int = 0  # commits whose author/committer line git could not parse (repaired, see notes)
@@ -110,6 +114,7 @@ def ingest_git(
     since: str | None = None,
     szz: bool | None = None,
     progress: Progress | None = None,
+    issues: IssueSettings | None = None,
 ) -> GitIngestResult:
     """Ingest ``branch`` (default: the repository's current branch) of ``repo_path`` into the project.
 
@@ -161,7 +166,7 @@ def ingest_git(
     has_commits = session.execute(select(Commit.id).limit(1)).first() is not None
     writer = BatchWriter(session, name, batch_size=settings.batch_commits, check_existing=has_commits,
                          refresh_features=result.mode == "rebuild")
-    detector = FixDetector.from_settings(settings)
+    detector = classifier(session, settings, issues or IssueSettings())  # tracker first, else the message
     catfile = gitcmd.CatFile(git)
     counter = LineCounter(catfile, settings.blob_cache_entries)
     do_szz = settings.szz if szz is None else szz
@@ -183,6 +188,7 @@ def ingest_git(
             writer.close()
         finally:
             catfile.close()
+        result.issue_links = relink(session, settings, issues or IssueSettings(), only_new=True, decide=detector)
         result.seconds["history"] = time.perf_counter() - started
         stats = writer.stats
         result.commits_new, result.files, result.features = stats.commits_new, stats.files, stats.features
@@ -242,7 +248,9 @@ def _store_links(
     result: GitIngestResult,
 ) -> None:
     """Store the SZZ links of the run's new fixes and report what was left out."""
-    outcome = label_fixes(session, fixes, links, max_fixes_per_inducing=settings.szz_max_fixes_per_inducing)
+    outcome = label_fixes(session, fixes, links, max_fixes_per_inducing=settings.szz_max_fixes_per_inducing,
+                          max_inducing_files=settings.szz_max_inducing_files, before_report=settings.szz_before_report)
+    result.links_after_report, result.links_too_large = outcome.after_report, outcome.too_large
     result.fixes_blamed, result.links, result.links_unresolved = outcome.fixes, outcome.links, outcome.unresolved
     result.fixes_tangled, result.fixes_no_source = stats.fixes_tangled, stats.fixes_no_source
     result.links_later_than_fix, result.over_blamed = outcome.later_than_fix, outcome.over_blamed

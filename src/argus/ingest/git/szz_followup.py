@@ -152,4 +152,6 @@ class SzzFollowUp:
     def store(self, session: Session, batch: SzzBatch, links: list[InducingLink]) -> LabelOutcome:
         """Replace the batch's links and mark its fixes done (the caller commits)."""
         return label_fixes(session, list(batch.fixes), links,
-                           max_fixes_per_inducing=self.settings.szz_max_fixes_per_inducing)
+                           max_fixes_per_inducing=self.settings.szz_max_fixes_per_inducing,
+                           max_inducing_files=self.settings.szz_max_inducing_files,
+                           before_report=self.settings.szz_before_report)

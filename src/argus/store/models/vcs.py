@@ -44,6 +44,7 @@ class Commit(ProjectOwned, Base):
     message: Mapped[str] = mapped_column(Text)
     is_merge: Mapped[bool] = mapped_column(Boolean, default=False)
     is_fix: Mapped[bool] = mapped_column(Boolean, default=False)
+    fix_source: Mapped[str | None] = mapped_column(String(10))  # tracker | message | none (argus.ingest.issues)
     present: Mapped[bool] = mapped_column(Boolean, default=True)
     branch: Mapped[str | None] = mapped_column(String(255))
     szz_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 06:32:12.729015
+Create Date: 2026-11-28 07:20:58.772307
 """
 
 from __future__ import annotations
@@ -102,6 +102,7 @@ def upgrade() -> None:
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('is_merge', sa.Boolean(), nullable=False),
     sa.Column('is_fix', sa.Boolean(), nullable=False),
+    sa.Column('fix_source', sa.String(length=10), nullable=True),
     sa.Column('present', sa.Boolean(), nullable=False),
     sa.Column('branch', sa.String(length=255), nullable=True),
     sa.Column('szz_done_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
@@ -197,6 +198,24 @@ def upgrade() -> None:
         batch_op.create_index('ix_insight_project_kind_created', ['project_id', 'kind', 'created_at'], unique=False)
         batch_op.create_index('ix_insight_subject', ['project_id', 'subject_type', 'subject_id'], unique=False)
 
+    op.create_table('issue',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('tracker', sa.String(length=20), nullable=False),
+    sa.Column('issue_type', sa.String(length=100), nullable=True),
+    sa.Column('title', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=100), nullable=True),
+    sa.Column('priority', sa.String(length=100), nullable=True),
+    sa.Column('labels', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('is_bug', sa.Boolean(), nullable=False),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ingested_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_issue_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_issue')),
+    sa.UniqueConstraint('project_id', 'key', name=op.f('uq_issue_project_id'))
+    )
     op.create_table('test_case',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -306,6 +325,21 @@ def upgrade() -> None:
     with op.batch_alter_table('commit_file', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_commit_file_commit_id'), ['commit_id'], unique=False)
         batch_op.create_index('ix_commit_file_project_path', ['project_id', 'path'], unique=False)
+
+    op.create_table('commit_issue_link',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('commit_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('issue_key', sa.String(length=64), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.ForeignKeyConstraint(['commit_id'], ['commit.id'], name=op.f('fk_commit_issue_link_commit_id_commit'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_commit_issue_link_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_commit_issue_link')),
+    sa.UniqueConstraint('commit_id', 'issue_key', name=op.f('uq_commit_issue_link_commit_id'))
+    )
+    with op.batch_alter_table('commit_issue_link', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_commit_issue_link_commit_id'), ['commit_id'], unique=False)
+        batch_op.create_index('ix_commit_issue_link_project_key', ['project_id', 'issue_key'], unique=False)
 
     op.create_table('coverage_report',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -579,6 +613,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_coverage_report_project_hash')
 
     op.drop_table('coverage_report')
+    with op.batch_alter_table('commit_issue_link', schema=None) as batch_op:
+        batch_op.drop_index('ix_commit_issue_link_project_key')
+        batch_op.drop_index(batch_op.f('ix_commit_issue_link_commit_id'))
+
+    op.drop_table('commit_issue_link')
     with op.batch_alter_table('commit_file', schema=None) as batch_op:
         batch_op.drop_index('ix_commit_file_project_path')
         batch_op.drop_index(batch_op.f('ix_commit_file_commit_id'))
@@ -602,6 +641,7 @@ def downgrade() -> None:
 
     op.drop_table('test_run')
     op.drop_table('test_case')
+    op.drop_table('issue')
     with op.batch_alter_table('insight', schema=None) as batch_op:
         batch_op.drop_index('ix_insight_subject')
         batch_op.drop_index('ix_insight_project_kind_created')

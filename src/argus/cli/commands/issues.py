@@ -1,0 +1,59 @@
+"""``argus ingest issues FILE``: store a tracker export (Jira CSV, GitHub/GitLab JSON) and relink commits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from argus.cli.context import state
+from argus.cli.output import console, print_json
+
+if TYPE_CHECKING:
+    from argus.cli.app import CommandGroups
+
+FORMATS = ("jira-csv", "github-json", "gitlab-json")
+
+
+def _format(value: str | None) -> str | None:
+    if value is not None and value not in FORMATS:
+        raise typer.BadParameter(f"{value!r}: expected one of {', '.join(FORMATS)}")
+    return value
+
+
+def ingest_issues_cmd(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="Jira CSV export, or `gh issue list --json number,title,labels,state,"
+                                "createdAt,closedAt` output, or GitLab's issues JSON."),
+    project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+    fmt: str | None = typer.Option(None, "--format", callback=_format, help="jira-csv | github-json | gitlab-json "
+                                   "(default: from the file)."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Store tracker issues (Jira CSV, GitHub/GitLab JSON), link commits to them, re-decide which commits are fixes."""
+    from argus.app.issues import ingest_issue_file
+
+    result = ingest_issue_file(state(ctx).runtime, project, file, fmt)
+    if json_out:
+        print_json(result)
+        return
+    out = console()
+    out.print(f"{result.file} ({result.format}): {result.issues} issues, {result.new} new, {result.updated} updated, "
+              f"{result.bugs} bugs", markup=False)
+    r = result.relink
+    if r is not None:
+        sources = ", ".join(f"{n} {s}" for s, n in r.fixes_by_source.items()) or "none"
+        out.print(f"commits: {r.commits} relinked, {r.commits_linked_to_stored_issue} linked to a stored issue, "
+                  f"{r.fixes} fixes (decided by: {sources}); {r.became_fix} became fixes, {r.no_longer_fix} no "
+                  "longer fixes", markup=False)
+        if r.szz_pending:
+            out.print(f"{r.szz_pending} fixes need SZZ labels: run `argus ingest szz` for this project", markup=False)
+    d = result.distrusted
+    if d is not None and (d.after_report or d.too_large):
+        out.print(f"SZZ: {d.after_report} links to commits made after the bug report and {d.too_large} to very large "
+                  "commits removed", markup=False)
+
+
+def register(root: typer.Typer, groups: CommandGroups) -> None:
+    groups.ingest.command("issues")(ingest_issues_cmd)
