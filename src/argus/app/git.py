@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from argus.ingest.git.queries import ChangeDetail, ChangeSummary
+from argus.ingest.issues.service import RelinkResult
 
 if TYPE_CHECKING:
     from argus.app.runtime import ProjectScope, Runtime
@@ -71,6 +72,9 @@ class HistoryIngested:
     fixes_tangled: int
     fixes_no_source: int
     links_later_than_fix: int
+    links_after_report: int
+    links_too_large: int
+    issue_links: RelinkResult | None
     over_blamed: tuple[str, ...]
     blob_reads: int
     malformed: int
