@@ -11,6 +11,7 @@ from argus.api import problems
 from argus.api.routers import health
 from argus.app.runtime import Runtime
 from argus.core.settings import Settings
+from argus.jobs import server as jobs
 
 API_PREFIX = "/api/v1"
 
@@ -22,6 +23,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        _app.state.on_upload.close()
         rt.close()
 
     app = FastAPI(title="Argus", version=_version(), openapi_url=f"{API_PREFIX}/openapi.json",
@@ -29,6 +31,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.runtime = rt
     problems.install(app)
     app.include_router(health.router)
+    jobs.install(app, rt)  # app.state.on_upload: run the jobs of an upload; job metrics
 
     return app
 
