@@ -141,3 +141,37 @@ def job_counts(runtime: Runtime) -> dict[str, int]:
         for status, n in s.execute(select(JobRecord.status, func.count()).group_by(JobRecord.status)):
             counts[status] = int(n)
     return counts
+
+
+@dataclass(frozen=True)
+class Retried:
+    """A failed job queued again: ``job`` as it is now; ``ran_here`` when this process ran the try
+    (SQLite), else it was handed to ``argus worker`` (PostgreSQL)."""
+
+    job: JobView
+    ran_here: bool
+
+
+def retry_job(runtime: Runtime, job_id: int, project: str | None) -> Retried:
+    """Queue the failed job again and start it: on PostgreSQL defer it to the workers, on SQLite run one
+    try now (a failure counts as the first try of its fresh budget; the worker takes the rest)."""
+    from argus.jobs import records
+    from argus.jobs.dispatch import uses_queue
+    from argus.jobs.runner import execute
+
+    job = requeue_failed(runtime, job_id, project)
+    if uses_queue(runtime):
+        from argus.jobs.queue import JobQueue
+
+        q = JobQueue(runtime)
+        try:
+            q.defer(job.project, (job_id,))
+        finally:
+            q.close()
+        return Retried(job, ran_here=False)
+    execute(runtime, job.project, job_id)
+
+    def work(scope: ProjectScope) -> JobView:
+        return records.views(scope.session, scope.project.slug, ids=(job_id,), limit=1)[0]
+
+    return Retried(runtime.in_project(job.project, work), ran_here=True)
