@@ -110,14 +110,39 @@ def test_a_failing_job_is_dead_lettered_and_jobs_retry_runs_it_again(
     assert "only a failed job can be retried" in capsys.readouterr().err
 
 
-def test_the_server_hook_is_the_dispatcher(runtime: Runtime, upload: Callable[..., int]) -> None:
+def test_the_server_hook_is_the_dispatcher_and_the_worker_finishes_what_it_left(
+    runtime: Runtime, upload: Callable[..., int], cli_env: dict[str, str], capsys: pytest.CaptureFixture[str],
+) -> None:
     from fastapi.testclient import TestClient
 
     from argus.api.app import create_app
 
-    app = create_app(runtime=runtime)
+    app = create_app(runtime=Runtime(runtime.settings))
     with TestClient(app):
         hook = app.state.on_upload
         assert isinstance(hook, InProcessDispatcher | QueueDispatcher)
+        # PostgreSQL: procrastinate's schema is not applied yet, so the records wait for a worker
         assert hook(PROJECT, [upload("1")]) is not None
-    assert statuses(runtime) and all(s in {"queued", "running", "succeeded"} for _, s in statuses(runtime))
+    assert {k for k, _ in statuses(runtime)} == {"failures", "flaky"}
+    assert main(["worker", "--once", "--no-schedules"]) == 0
+    capsys.readouterr()
+    assert statuses(runtime) == [("failures", "succeeded"), ("flaky", "succeeded")]
+
+
+def test_schedule_ticks_record_reanalysis_and_retention_once_per_tick(
+    runtime: Runtime, upload: Callable[..., int], dispatcher: Dispatcher,
+) -> None:
+    from argus.core.clock import utcnow
+    from argus.jobs.queue import run_worker
+    from argus.jobs.worker import record_due_ticks, run_local
+
+    upload("1", failures=1)
+    now = utcnow()
+    assert record_due_ticks(runtime, now) == 3  # failures + flaky (re-analysis), retention
+    assert record_due_ticks(runtime, now) == 0  # the same tick again
+    if isinstance(dispatcher, InProcessDispatcher):
+        assert run_local(runtime, once=True, poll_s=1, schedules=False) == 3
+    else:
+        run_worker(runtime, wait=False)  # defers the due records, runs them
+    assert statuses(runtime) == [("failures", "succeeded"), ("flaky", "succeeded"), ("retention", "succeeded")]
+    assert all(j.key.startswith("tick:") for j in list_jobs(runtime, ListJobsRequest(PROJECT)))

@@ -3,8 +3,9 @@
 ``dispatcher_for(runtime)`` gives the server's ``app.state.on_upload``: on PostgreSQL a
 :class:`QueueDispatcher` (procrastinate: ``argus worker`` processes run the jobs), on SQLite an
 :class:`InProcessDispatcher` (a thread of the server runs them after the response). Either way the
-hook only writes the job records (one short transaction) and never raises: a failure to dispatch is
-logged, the upload stays stored, and the scheduled re-analysis covers it.
+hook only writes the job records (one short transaction) and never raises: a failure to record is
+logged (the upload stays stored; the scheduled re-analysis covers it), a failure to hand recorded jobs
+to procrastinate too (``argus worker`` defers every due record again when it starts).
 """
 
 from __future__ import annotations
@@ -40,12 +41,15 @@ class _Base:
 
         try:
             d = record_upload(self.runtime, project, run_ids)
-            if d.new:
-                self.submit(d.project, d.new)
-            return d
         except Exception:
-            log.exception("jobs of the upload of runs %s to %s were not dispatched", list(run_ids), project)
+            log.exception("jobs of the upload of runs %s to %s were not recorded", list(run_ids), project)
             return None
+        if d.new:
+            try:
+                self.submit(d.project, d.new)
+            except Exception:  # recorded: `argus worker` defers due records again when it starts
+                log.exception("jobs %s of %s were recorded but not handed to the workers", list(d.new), project)
+        return d
 
     def submit(self, project: str, job_ids: tuple[int, ...]) -> None:
         raise NotImplementedError
