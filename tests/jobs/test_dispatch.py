@@ -146,3 +146,18 @@ def test_schedule_ticks_record_reanalysis_and_retention_once_per_tick(
         run_worker(runtime, wait=False)  # defers the due records, runs them
     assert statuses(runtime) == [("failures", "succeeded"), ("flaky", "succeeded"), ("retention", "succeeded")]
     assert all(j.key.startswith("tick:") for j in list_jobs(runtime, ListJobsRequest(PROJECT)))
+
+
+def test_the_periodic_tasks_defer_the_jobs_of_their_tick(runtime: Runtime, upload: Callable[..., int],
+                                                        dispatcher: Dispatcher) -> None:
+    if not isinstance(dispatcher, QueueDispatcher):
+        pytest.skip("procrastinate periodic tasks need PostgreSQL (ARGUS_TEST_DATABASE_URL)")
+    from argus.jobs.queue import REANALYZE, RETENTION, build_app, opened, run_worker
+
+    upload("1", failures=1)
+    with opened(build_app(runtime)) as app:
+        app.tasks[REANALYZE](timestamp=1_800_000_000)
+        app.tasks[REANALYZE](timestamp=1_800_000_000)  # the same tick twice (two workers' deferrers)
+        app.tasks[RETENTION](timestamp=1_800_000_000)
+    run_worker(runtime, wait=False)
+    assert statuses(runtime) == [("failures", "succeeded"), ("flaky", "succeeded"), ("retention", "succeeded")]
