@@ -11,7 +11,7 @@ to procrastinate too (``argus worker`` defers every due record again when it sta
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ class Dispatcher(Protocol):
 class _Base:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        #: Called with the job's kind after every failed try run in this process (metrics).
+        self.on_failure: Callable[[str], None] | None = None
 
     def __call__(self, project: str, run_ids: Sequence[int]) -> Dispatched | None:
         """Record the upload's jobs and start the new ones (None when that failed; it is logged)."""
@@ -54,6 +56,10 @@ class _Base:
     def submit(self, project: str, job_ids: tuple[int, ...]) -> None:
         raise NotImplementedError
 
+    def record_failure(self, kind: str) -> None:
+        if self.on_failure is not None:
+            self.on_failure(kind)
+
     def close(self) -> None:
         return None
 
@@ -70,7 +76,7 @@ class InProcessDispatcher(_Base):
         if self._executor is None:
             from argus.jobs.executor import InProcessExecutor
 
-            self._executor = InProcessExecutor(self.runtime)
+            self._executor = InProcessExecutor(self.runtime, self.record_failure)
         return self._executor
 
     def submit(self, project: str, job_ids: tuple[int, ...]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,8 +20,9 @@ log = logging.getLogger("argus.jobs")
 class InProcessExecutor:
     """Runs job tries one at a time on a background thread (SQLite has one writer anyway)."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, on_failure: Callable[[str], None] | None = None) -> None:
         self._runtime = runtime
+        self._on_failure = on_failure
         self._queue: queue.Queue[tuple[str, int] | None] = queue.Queue()
         self._pending = 0  # submitted or waiting for a retry timer, not yet finished
         self._idle = threading.Condition()
@@ -59,6 +61,9 @@ class InProcessExecutor:
             project, job_id = item
             try:
                 out = execute(self._runtime, project, job_id)
+                if out.kind is not None and out.outcome in (Outcome.RETRY, Outcome.FAILED) \
+                        and self._on_failure is not None:
+                    self._on_failure(out.kind)
                 if out.outcome is Outcome.RETRY:
                     self.submit(project, (job_id,), out.delay_s)
             except Exception:  # a broken database must not kill the thread

@@ -35,6 +35,8 @@ class RunOutcome:
     error: str | None = None
     #: When the next try may run (RETRY only).
     retry_at: datetime | None = None
+    #: The job's kind (None when no try ran).
+    kind: str | None = None
 
 
 def execute(runtime: Runtime, project: str, job_id: int) -> RunOutcome:
@@ -72,12 +74,12 @@ def execute(runtime: Runtime, project: str, job_id: int) -> RunOutcome:
 
         runtime.in_project(project, failed)
         if final:
-            return RunOutcome(job_id, Outcome.FAILED, error=error)
-        return RunOutcome(job_id, Outcome.RETRY, delay, error, retry_at)
+            return RunOutcome(job_id, Outcome.FAILED, error=error, kind=job.kind)
+        return RunOutcome(job_id, Outcome.RETRY, delay, error, retry_at, job.kind)
 
     def done(scope: ProjectScope) -> None:
         records.succeed(scope.session, job_id, result, utcnow())
 
     runtime.in_project(project, done)
     log.info("job %s (%s of %s) succeeded: %s", job_id, job.kind, project, result)
-    return RunOutcome(job_id, Outcome.SUCCEEDED)
+    return RunOutcome(job_id, Outcome.SUCCEEDED, kind=job.kind)
