@@ -57,6 +57,8 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("failures", "show"): (["-p", "shop", "424242"], 5),
     ("feedback",): (["424242", "accept", "-p", "shop"], 5),
     ("flaky", "analyze"): (["-p", "ghost"], 5),
+    ("jobs", "list"): (["-p", "shop", "--limit", "-5"], 6),
+    ("jobs", "retry"): (["-p", "shop", "424242"], 5),
     ("flaky", "list"): (["-p", "shop", "--state", "bogus"], 6),
     ("flaky", "show"): (["-p", "shop", "no.such::test"], 5),
     ("flaky", "quarantine"): (["-p", "shop", "--format", "cobol"], 6),
@@ -78,6 +80,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("tokens", "create"): (["x", "--role", "emperor"], 6),
     ("tokens", "list"): (["--org", "ghost"], 5),
     ("tokens", "revoke"): (["424242"], 5),
+    ("worker",): (["--poll", "-1"], 6),
 }
 
 

@@ -23,6 +23,7 @@ from argus.cli.context import CliState
 from argus.cli.demo.analyse import analyse_project
 from argus.cli.demo.steps import CommandLog, ingest_run, load_runs, run_command
 from argus.core.settings import Settings
+from argus.jobs.service import record_upload
 from argus.sim import Scale, scale_config, simulate
 from argus.store.base import Base
 from argus.store.models import Deployment, InsightRow, Project
@@ -69,6 +70,7 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
                 ingest_run(state, replace(run, project=name), log)
             analyse_project(state, name, log)
             assert run_command(state, ["ingest", "tests", str(broken), "-p", name, "--json"], log)  # dead letter
+            record_upload(state.runtime, name, [1])  # job records (what the server's upload hook writes)
             with state.project_session(name) as (s, proj):
                 insight_id = s.scalars(select(InsightRow.id).order_by(InsightRow.id)).first()
                 # no command writes deployments yet: store one through the scoped session

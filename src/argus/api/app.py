@@ -15,6 +15,7 @@ from argus.api.ratelimit import RateLimiter
 from argus.api.routers import admin, health
 from argus.app.runtime import Runtime
 from argus.core.settings import Settings
+from argus.jobs import server as jobs
 
 API_PREFIX = "/api/v1"
 
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        _app.state.on_upload.close()
         rt.close()
 
     app = FastAPI(title="Argus", version=_version(), openapi_url=f"{API_PREFIX}/openapi.json",
@@ -40,6 +42,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_middleware(RequestMiddleware)
     app.include_router(health.router)
     app.include_router(admin.router, prefix=API_PREFIX)
+    jobs.install(app, rt)  # app.state.on_upload: run the jobs of an upload; job metrics
 
     return app
 

@@ -37,10 +37,12 @@ ROOT: dict[str, CommandEntry] = {
     "flaky": CommandEntry("flaky", "Flaky vs broken tests: evidence, probability, category, quarantine."),
     "gate": CommandEntry("quality", "Judge a build against the rolling baseline; exit 1 on FAIL (or WARN with --fail-on warn)."),
     "insights": CommandEntry("insights", "Stored insights: what the analyses found, with evidence."),
+    "jobs": CommandEntry("jobs", "Background jobs: list (the failed ones with --failed), retry."),
     "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
     "tokens": CommandEntry("admin", "API tokens for the server (only hashes are stored)."),
+    "worker": CommandEntry("worker", "Run background jobs: analyses after uploads, scheduled re-analysis, retention."),
 }
 """Top-level commands and groups (``ingest`` and ``parse`` are built in, see :data:`INGEST`)."""
 

@@ -28,6 +28,7 @@ from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import GitSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
+from argus.core.settings.jobs import JobSettings
 from argus.core.settings.server import ServerSettings
 
 
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     git: GitSettings = GitSettings()
     issues: IssueSettings = IssueSettings()
     server: ServerSettings = ServerSettings()
+    jobs: JobSettings = JobSettings()
 
     @field_validator("default_project", "default_org")
     @classmethod

@@ -6,6 +6,7 @@ Each area keeps its models in its own module; add a module's import here.
 from argus.store.models.flaky import FlakyTestState
 from argus.store.models.insights import EvidenceRow, Feedback, InsightRow
 from argus.store.models.issues import CommitIssueLink, Issue
+from argus.store.models.jobs import JobRecord
 from argus.store.models.ops import DeadLetter, FailureCluster
 from argus.store.models.quality import CoverageFile, CoverageReport, VulnFinding, VulnReport
 from argus.store.models.tenancy import ApiToken, AuditLog, Organisation, Project
@@ -31,6 +32,7 @@ __all__ = [
     "GitIngestState",
     "InsightRow",
     "Issue",
+    "JobRecord",
     "Organisation",
     "Project",
     "TestCase",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 07:20:58.772307
+Create Date: 2026-11-28 07:22:42.543603
 """
 
 from __future__ import annotations
@@ -216,6 +216,29 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_issue')),
     sa.UniqueConstraint('project_id', 'key', name=op.f('uq_issue_project_id'))
     )
+    op.create_table('job_record',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('args', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('max_attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('run_after', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_job_record_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_record')),
+    sa.UniqueConstraint('project_id', 'kind', 'key', name='uq_job_record_kind_key')
+    )
+    with op.batch_alter_table('job_record', schema=None) as batch_op:
+        batch_op.create_index('ix_job_record_project_created', ['project_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_job_record_status_run_after', ['status', 'run_after'], unique=False)
+
     op.create_table('test_case',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -641,6 +664,11 @@ def downgrade() -> None:
 
     op.drop_table('test_run')
     op.drop_table('test_case')
+    with op.batch_alter_table('job_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_job_record_status_run_after')
+        batch_op.drop_index('ix_job_record_project_created')
+
+    op.drop_table('job_record')
     op.drop_table('issue')
     with op.batch_alter_table('insight', schema=None) as batch_op:
         batch_op.drop_index('ix_insight_subject')

@@ -1,0 +1,87 @@
+"""The in-process executor (SQLite): one daemon thread of the server runs the jobs an upload recorded,
+after the HTTP response; a failed try is run again after its backoff (a timer), the last failure
+leaves the job ``failed``. The state is in ``job_record``, so ``argus worker`` picks up what a stopped
+server left queued."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from argus.app.runtime import Runtime
+
+log = logging.getLogger("argus.jobs")
+
+
+class InProcessExecutor:
+    """Runs job tries one at a time on a background thread (SQLite has one writer anyway)."""
+
+    def __init__(self, runtime: Runtime, on_failure: Callable[[str], None] | None = None) -> None:
+        self._runtime = runtime
+        self._on_failure = on_failure
+        self._queue: queue.Queue[tuple[str, int] | None] = queue.Queue()
+        self._pending = 0  # submitted or waiting for a retry timer, not yet finished
+        self._idle = threading.Condition()
+        self._timers: set[threading.Timer] = set()
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name="argus-jobs", daemon=True)
+        self._thread.start()
+
+    def submit(self, project: str, job_ids: tuple[int, ...], delay_s: float = 0.0) -> None:
+        with self._idle:
+            if self._closed:
+                return
+            self._pending += len(job_ids)
+        for job_id in job_ids:
+            if delay_s > 0:
+                timer = threading.Timer(delay_s, self._fire, (project, job_id))
+                timer.daemon = True
+                with self._idle:
+                    self._timers.add(timer)
+                timer.start()
+            else:
+                self._queue.put((project, job_id))
+
+    def _fire(self, project: str, job_id: int) -> None:
+        with self._idle:
+            self._timers = {t for t in self._timers if t.is_alive() and t is not threading.current_thread()}
+        self._queue.put((project, job_id))
+
+    def _loop(self) -> None:
+        from argus.jobs.runner import Outcome, execute
+
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            project, job_id = item
+            try:
+                out = execute(self._runtime, project, job_id)
+                if out.kind is not None and out.outcome in (Outcome.RETRY, Outcome.FAILED) \
+                        and self._on_failure is not None:
+                    self._on_failure(out.kind)
+                if out.outcome is Outcome.RETRY:
+                    self.submit(project, (job_id,), out.delay_s)
+            except Exception:  # a broken database must not kill the thread
+                log.exception("job %s of %s could not be run", job_id, project)
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def drain(self, timeout_s: float | None = None) -> bool:
+        """Wait until every submitted job (and its retries) finished; False when ``timeout_s`` passed."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending <= 0, timeout_s)
+
+    def close(self) -> None:
+        with self._idle:
+            self._closed = True
+            for t in self._timers:
+                t.cancel()
+        self._queue.put(None)
+        self._thread.join(timeout=30)

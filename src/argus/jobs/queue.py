@@ -1,0 +1,164 @@
+"""procrastinate on PostgreSQL: the transport of jobs between the server and ``argus worker``.
+
+Our ``job_record`` row stays the job's state (list, retry, dead letters, metrics read it on both
+databases); a procrastinate job only says "try record N of project P now (or at T)". A try that
+failed and may be retried raises :class:`RetryLater`, which :class:`RecordBackoff` turns into a
+procrastinate retry at our backoff; the last failure returns normally (the record says ``failed``).
+
+Schema: procrastinate's tables, types and functions live in the same database (and search path) as
+Argus's; ``argus worker`` applies them when missing (:func:`ensure_schema`), and so can
+``argus jobs schema`` before the first server starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import procrastinate
+
+    from argus.app.runtime import Runtime
+
+RUN_JOB = "argus.run_job"
+REANALYZE = "argus.reanalyze"
+RETENTION = "argus.retention"
+
+
+class RetryLater(Exception):
+    """A job try failed and the record asks to be tried again at ``retry_at``."""
+
+    def __init__(self, job_id: int, retry_at: datetime, error: str | None) -> None:
+        super().__init__(f"job {job_id}: retry at {retry_at:%Y-%m-%d %H:%M:%S} UTC ({error})")
+        self.retry_at = retry_at
+
+
+def conninfo(database_url: str) -> str:
+    """A libpq URL (what psycopg takes) from Argus's SQLAlchemy URL (query options such as the
+    search path are kept)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if not url.drivername.startswith("postgresql"):
+        raise ValueError("procrastinate needs PostgreSQL")
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def build_app(runtime: Runtime) -> procrastinate.App:
+    """The procrastinate app of ``runtime``: the job runner task and the two periodic schedules."""
+    import procrastinate
+
+    from argus.jobs.runner import Outcome, execute
+
+    settings = runtime.settings.jobs
+
+    class RecordBackoff(procrastinate.BaseRetryStrategy):
+        def get_retry_decision(self, *, exception: BaseException, job: Any) -> Any:
+            if isinstance(exception, RetryLater):
+                return procrastinate.RetryDecision(retry_at=exception.retry_at)
+            return None
+
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(
+        conninfo=conninfo(runtime.settings.effective_database_url)))
+
+    @app.task(name=RUN_JOB, queue=settings.queue, retry=RecordBackoff())
+    def run_job(project: str, job_id: int) -> str:
+        out = execute(runtime, project, job_id)
+        if out.outcome is Outcome.RETRY and out.retry_at is not None:
+            raise RetryLater(job_id, out.retry_at, out.error)
+        return out.outcome.value
+
+    def defer_all(kinds: tuple[str, ...], timestamp: int) -> None:
+        from argus.jobs.service import record_tick
+
+        for d in record_tick(runtime, kinds, datetime.fromtimestamp(timestamp, UTC)):
+            for job_id in d.new:
+                run_job.defer(project=d.project, job_id=job_id)
+
+    @app.periodic(cron=settings.reanalyze_cron, periodic_id="reanalyze")
+    @app.task(name=REANALYZE, queue=settings.queue)
+    def reanalyze(timestamp: int) -> None:
+        from argus.jobs.tasks import REANALYZE as KINDS
+
+        defer_all(KINDS, timestamp)
+
+    @app.periodic(cron=settings.retention_cron, periodic_id="retention")
+    @app.task(name=RETENTION, queue=settings.queue)
+    def retention(timestamp: int) -> None:
+        from argus.jobs.tasks import RETENTION as KIND
+
+        defer_all((KIND,), timestamp)
+
+    return app
+
+
+class JobQueue:
+    """Defers job records to procrastinate from a synchronous process (the server)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.app = build_app(runtime)
+        self._open = False
+
+    def defer(self, project: str, job_ids: tuple[int, ...]) -> None:
+        if not self._open:
+            self.app.open()
+            self._open = True
+        task = self.app.tasks[RUN_JOB]
+        for job_id in job_ids:
+            task.defer(project=project, job_id=job_id)
+
+    def close(self) -> None:
+        if self._open:
+            self.app.close()
+            self._open = False
+
+
+def schema_present(runtime: Runtime) -> bool:
+    from sqlalchemy import inspect
+
+    return bool(inspect(runtime.engine()).has_table("procrastinate_jobs"))
+
+
+def ensure_schema(runtime: Runtime) -> bool:
+    """Apply procrastinate's schema when it is missing (True: it was applied now)."""
+    if schema_present(runtime):
+        return False
+    with opened(build_app(runtime)) as app:
+        app.schema_manager.apply_schema()
+    return True
+
+
+@contextmanager
+def opened(app: procrastinate.App) -> Iterator[procrastinate.App]:
+    app.open()
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def resubmit_due(runtime: Runtime) -> int:
+    """Defer every due job record again (those the server recorded while procrastinate's schema was
+    missing, or whose procrastinate job was lost). Harmless for the others: a record is claimed once."""
+    from argus.core.clock import utcnow
+    from argus.jobs.service import due_jobs
+
+    due = due_jobs(runtime, utcnow(), limit=10_000)
+    if due:
+        with opened(build_app(runtime)) as app:
+            for project, job_id in due:
+                app.tasks[RUN_JOB].defer(project=project, job_id=job_id)
+    return len(due)
+
+
+def run_worker(runtime: Runtime, *, wait: bool = True, concurrency: int = 1) -> None:
+    """Run a procrastinate worker on Argus's queue until stopped (``wait=False``: until it is idle).
+    Applies procrastinate's schema first when missing, and defers the due records again."""
+    ensure_schema(runtime)
+    resubmit_due(runtime)
+    app = build_app(runtime)
+    app.run_worker(queues=[runtime.settings.jobs.queue], wait=wait, concurrency=concurrency,
+                   install_signal_handlers=wait)

@@ -1,0 +1,177 @@
+"""Use cases of jobs: record the jobs of an upload or a schedule tick, list them, queue a failed one
+again; and the cross-project reads a worker and the metrics need."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from argus.core.errors import InputError, NotFoundError
+
+if TYPE_CHECKING:
+    from argus.app.runtime import ProjectScope, Runtime
+    from argus.jobs.records import JobView
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    """The jobs of one dispatch: ``new`` were recorded now and must be run; ``existing`` were
+    dispatched before (the same upload or tick again) and are not run again."""
+
+    project: str
+    new: tuple[int, ...]
+    existing: tuple[int, ...]
+
+
+def upload_key(run_ids: Iterable[int]) -> str:
+    """The idempotency key of an upload's jobs: its runs (order and repeats do not matter)."""
+    ids = ",".join(str(i) for i in sorted(set(run_ids)))
+    return "upload:" + hashlib.sha256(ids.encode()).hexdigest()[:40]
+
+
+def record_jobs(runtime: Runtime, project: str, kinds: Sequence[str], key: str,
+                args: dict[str, object] | None = None) -> Dispatched:
+    """Record one job per kind under ``key`` for ``project`` (one unit of work)."""
+    from argus.core.clock import utcnow
+    from argus.jobs import records
+
+    max_attempts = runtime.settings.jobs.max_attempts
+
+    def work(scope: ProjectScope) -> Dispatched:
+        now = utcnow()
+        new: list[int] = []
+        old: list[int] = []
+        for kind in kinds:
+            job_id, created = records.record(scope.session, kind, key, args or {}, max_attempts=max_attempts, now=now)
+            (new if created else old).append(job_id)
+        return Dispatched(scope.project.slug, tuple(new), tuple(old))
+
+    return runtime.in_project(project, work)
+
+
+def record_upload(runtime: Runtime, project: str, run_ids: Sequence[int]) -> Dispatched:
+    from argus.jobs.tasks import AFTER_UPLOAD
+
+    return record_jobs(runtime, project, AFTER_UPLOAD, upload_key(run_ids), {"run_ids": sorted(set(run_ids))})
+
+
+def record_tick(runtime: Runtime, kinds: Sequence[str], tick: datetime) -> list[Dispatched]:
+    """The jobs of one schedule tick for every project (the same tick again records nothing new)."""
+    key = f"tick:{tick:%Y-%m-%dT%H:%M}"
+    return [record_jobs(runtime, slug, kinds, key) for slug in project_slugs(runtime)]
+
+
+def project_slugs(runtime: Runtime) -> list[str]:
+    """Projects of the default organisation (the one the use cases resolve slugs in)."""
+    from argus.store.projects import list_projects
+
+    org = runtime.settings.default_org
+    with runtime.unit_of_work() as s:
+        return [p for o, p in list_projects(s) if o == org]
+
+
+@dataclass(frozen=True)
+class ListJobsRequest:
+    project: str | None = None
+    failed_only: bool = False
+    limit: int = 50
+
+
+def list_jobs(runtime: Runtime, req: ListJobsRequest) -> tuple[JobView, ...]:
+    """The project's jobs, newest first (only the dead-lettered ones with ``failed_only``)."""
+    from argus.jobs import records
+
+    status = records.JobStatus.FAILED.value if req.failed_only else None
+
+    def work(scope: ProjectScope) -> tuple[JobView, ...]:
+        return tuple(records.views(scope.session, scope.project.slug, status=status, limit=req.limit))
+
+    return runtime.in_project(req.project, work)
+
+
+def requeue_failed(runtime: Runtime, job_id: int, project: str | None) -> JobView:
+    """Queue the failed job ``job_id`` again (not found: 5; not failed: bad input, 6)."""
+    from argus.core.clock import utcnow
+    from argus.jobs import records
+
+    def work(scope: ProjectScope) -> JobView:
+        found = records.views(scope.session, scope.project.slug, ids=(job_id,), limit=1)
+        if not found:
+            raise NotFoundError(f"job {job_id}: no such job in project {scope.project.slug!r}")
+        if not records.requeue(scope.session, job_id, utcnow()):
+            raise InputError(f"job {job_id}: it is {found[0].status}, only a failed job can be retried")
+        return records.views(scope.session, scope.project.slug, ids=(job_id,), limit=1)[0]
+
+    return runtime.in_project(project, work)
+
+
+def due_jobs(runtime: Runtime, now: datetime, limit: int = 100) -> list[tuple[str, int]]:
+    """(project, job id) of runnable jobs whose time has come, oldest first, over every project of the
+    default organisation (what ``argus worker`` runs on SQLite)."""
+    from sqlalchemy import select
+
+    from argus.jobs.records import RUNNABLE
+    from argus.store.models import JobRecord, Organisation, Project
+    from argus.store.session import unscoped
+
+    with runtime.unit_of_work() as s, unscoped(s, reason="worker: due jobs of every project"):
+        rows = s.execute(
+            select(Project.slug, JobRecord.id).join(Project, Project.id == JobRecord.project_id)
+            .join(Organisation, Organisation.id == Project.org_id)
+            .where(Organisation.slug == runtime.settings.default_org, JobRecord.status.in_(RUNNABLE),
+                   JobRecord.run_after <= now)
+            .order_by(JobRecord.run_after, JobRecord.id).limit(limit)
+        )
+        return [(slug, int(i)) for slug, i in rows]
+
+
+def job_counts(runtime: Runtime) -> dict[str, int]:
+    """Jobs by status over every project (for metrics: counts only, no tenant data)."""
+    from sqlalchemy import func, select
+
+    from argus.jobs.records import JobStatus
+    from argus.store.models import JobRecord
+    from argus.store.session import unscoped
+
+    counts = {s.value: 0 for s in JobStatus}
+    with runtime.unit_of_work() as s, unscoped(s, reason="metrics: job counts of every project"):
+        for status, n in s.execute(select(JobRecord.status, func.count()).group_by(JobRecord.status)):
+            counts[status] = int(n)
+    return counts
+
+
+@dataclass(frozen=True)
+class Retried:
+    """A failed job queued again: ``job`` as it is now; ``ran_here`` when this process ran the try
+    (SQLite), else it was handed to ``argus worker`` (PostgreSQL)."""
+
+    job: JobView
+    ran_here: bool
+
+
+def retry_job(runtime: Runtime, job_id: int, project: str | None) -> Retried:
+    """Queue the failed job again and start it: on PostgreSQL defer it to the workers, on SQLite run one
+    try now (a failure counts as the first try of its fresh budget; the worker takes the rest)."""
+    from argus.jobs import records
+    from argus.jobs.dispatch import uses_queue
+    from argus.jobs.runner import execute
+
+    job = requeue_failed(runtime, job_id, project)
+    if uses_queue(runtime):
+        from argus.jobs.queue import JobQueue
+
+        q = JobQueue(runtime)
+        try:
+            q.defer(job.project, (job_id,))
+        finally:
+            q.close()
+        return Retried(job, ran_here=False)
+    execute(runtime, job.project, job_id)
+
+    def work(scope: ProjectScope) -> JobView:
+        return records.views(scope.session, scope.project.slug, ids=(job_id,), limit=1)[0]
+
+    return Retried(runtime.in_project(job.project, work), ran_here=True)

@@ -1,0 +1,57 @@
+"""The job functions, by kind: each runs use cases of :mod:`argus.app` for one project and returns a
+small JSON-able summary (stored as the job's result). Each is idempotent: running it again for the
+same input changes nothing more (or, for the flaky analysis, stores the same findings again as a new
+version of the same insights)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from argus.app.runtime import Runtime
+
+JobFunction = Callable[["Runtime", str, Mapping[str, Any]], dict[str, Any]]
+
+FAILURES = "failures"
+FLAKY = "flaky"
+RETENTION = "retention"
+#: Jobs dispatched after an upload, in order (clusters first: the flaky analysis reads their messages).
+AFTER_UPLOAD = (FAILURES, FLAKY)
+#: Jobs of the scheduled re-analysis.
+REANALYZE = (FAILURES, FLAKY)
+
+
+def failure_analysis(runtime: Runtime, project: str, _args: Mapping[str, Any]) -> dict[str, Any]:
+    """Cluster the project's failures that have no cluster yet (incremental: only new runs' failures)
+    and store FAILURE_CLUSTER / NOVEL_FAILURE insights for the clusters they touched."""
+    from argus.app import failures
+
+    s = failures.analyze(runtime, failures.AnalyzeRequest(project=project))
+    return {"failures": s.failures, "clusters_touched": s.clusters_touched, "new_clusters": s.new_clusters,
+            "insights": len(s.insight_ids)}
+
+
+def flaky_analysis(runtime: Runtime, project: str, _args: Mapping[str, Any]) -> dict[str, Any]:
+    """Judge the project's failing tests and refresh their flaky/broken insights and lifecycle states
+    (each new insight version supersedes the previous one)."""
+    from argus.app import flaky
+
+    a = flaky.analyze(runtime, flaky.AnalyzeRequest(project=project))
+    return {"runs": a.runs, "tests_examined": a.tests_examined, "flaky": a.flaky, "broken": a.broken,
+            "insights": a.insights_stored, "state_changes": len(a.state_changes)}
+
+
+def retention(runtime: Runtime, project: str, _args: Mapping[str, Any]) -> dict[str, Any]:
+    """Delete the project's data older than the retention settings, in batches."""
+    from argus.jobs.retention import apply
+
+    return dict(apply(runtime, project, runtime.settings.jobs.retention))
+
+
+#: Every kind of job and its function (static: a record names its kind, the worker looks it up).
+KINDS: dict[str, JobFunction] = {
+    FAILURES: failure_analysis,
+    FLAKY: flaky_analysis,
+    RETENTION: retention,
+}
