@@ -63,12 +63,19 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
     log = CommandLog()
     broken = tmp_path / "broken.xml"
     broken.write_text("this is not a test report")
+    issues = tmp_path / "issues.json"  # `gh issue list --json ...` form: one bug, one feature
+    issues.write_text(json.dumps([
+        {"number": n, "title": f"issue {n}", "labels": [{"name": "bug" if n == 1 else "enhancement"}],
+         "state": "CLOSED", "createdAt": f"2024-01-0{n}T00:00:00Z", "closedAt": None}
+        for n in (1, 2)
+    ]))
     try:
         for name in PROJECTS:
             run_command(state, ["ingest", "git", "--repo", repo, "-p", name], log)
             for run in runs:
                 ingest_run(state, replace(run, project=name), log)
             analyse_project(state, name, log)
+            run_command(state, ["ingest", "issues", str(issues), "-p", name, "--format", "github-json"], log)
             assert run_command(state, ["ingest", "tests", str(broken), "-p", name, "--json"], log)  # dead letter
             record_upload(state.runtime, name, [1])  # job records (what the server's upload hook writes)
             with state.project_session(name) as (s, proj):
