@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from argus.api import problems
-from argus.api.routers import health
+from argus.api.routers import health, uploads
 from argus.app.runtime import Runtime
 from argus.core.settings import Settings
 
@@ -29,6 +29,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.runtime = rt
     problems.install(app)
     app.include_router(health.router)
+    app.include_router(uploads.router)
+    app.state.on_upload = lambda project, run_ids: None  # after an upload stored runs (jobs replace it)
 
     return app
 
