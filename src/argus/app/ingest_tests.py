@@ -6,8 +6,8 @@ workers call these; each front door turns its own inputs (arguments, globs, uplo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
