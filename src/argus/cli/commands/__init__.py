@@ -38,6 +38,7 @@ ROOT: dict[str, CommandEntry] = {
     "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
     "tokens": CommandEntry("admin", "API tokens for the server (only hashes are stored)."),
+    "upload": CommandEntry("upload", "Upload report files to an Argus server (tests, coverage, vulnerability scans; retried safely)."),
 }
 """Top-level commands and groups (``ingest`` and ``parse`` are built in, see :data:`INGEST`)."""
 
