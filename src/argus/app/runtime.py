@@ -69,19 +69,20 @@ class Runtime:
             yield s
 
     @contextmanager
-    def project_scope(self, project: str | None, *, create: bool = False, org: str | None = None,
-                      ) -> Iterator[ProjectScope]:
-        """A unit of work scoped to ``project`` of ``org`` (defaults from settings); commits on success."""
+    def project_scope(self, project: str | None, *, create: bool = False,
+                      org: str | None = None) -> Iterator[ProjectScope]:
+        """A unit of work scoped to ``project`` (default from settings) of organisation ``org`` (default
+        from settings; the server passes the caller's); commits on success."""
         from argus.store.projects import get_or_create_project, get_project
         from argus.store.session import scoped_to
 
         slug = project or self.settings.default_project
-        org = org or self.settings.default_org
+        org_slug = org or self.settings.default_org
         with self.unit_of_work() as s:
             if create:
-                proj = get_or_create_project(s, slug, org, default_branch=self.settings.default_branch)
+                proj = get_or_create_project(s, slug, org_slug, default_branch=self.settings.default_branch)
             else:
-                proj = get_project(s, slug, org)
+                proj = get_project(s, slug, org_slug)
             yield ProjectScope(s, scoped_to(s, proj), self.settings)
 
     def in_project(self, project: str | None, work: Callable[[ProjectScope], T], *, create: bool = False,

@@ -9,7 +9,7 @@ from argus.core.enums import Role
 from argus.store.admin import create_token
 from argus.store.projects import get_or_create_org, get_or_create_project
 
-UPLOADER = next(r for r in Role if r.value in ("uploader", "ingester"))
+UPLOADER = Role.UPLOADER
 
 BILLION_LAUGHS = (
     '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from argus.api.deps import Caller, project_caller, require
+from argus.api.deps import ProjectAccess, project_access
 from argus.api.problems import ApiProblem, problem
 from argus.app.uploads import UploadedFile, UploadRequest, UploadResult, store_upload, upload_metadata
 from argus.core.enums import Role
@@ -31,8 +31,6 @@ from argus.core.errors import InputError
 
 router = APIRouter(tags=["uploads"])
 
-#: The role an upload needs (``uploader``; ``ingester`` before the rename).
-UPLOADER = next(r for r in Role if r.value in ("uploader", "ingester"))
 #: Longest non-file field (CI metadata), in bytes, and most fields.
 MAX_FIELD_BYTES = 8 * 1024
 MAX_FIELDS = 200
@@ -184,18 +182,24 @@ def _files_json(result: UploadResult) -> list[dict[str, Any]]:
                         201: {"description": "Stored; lists every file (stored, duplicate, rejected and why)"},
                         413: {"description": "Upload too large"}, 415: {"description": "Not multipart/form-data"},
                         422: {"description": "Nothing stored: bad metadata, no files, or every file rejected"}})
-async def upload(project: str, request: Request, who: Annotated[Caller, require(UPLOADER)]) -> JSONResponse:
-    project_caller(project, who, UPLOADER)
+async def upload(request: Request, access: Annotated[ProjectAccess, project_access(Role.UPLOADER)]) -> JSONResponse:
+    project, metrics = access.project, request.app.state.metrics
     folder = Path(tempfile.mkdtemp(prefix="argus-upload-"))
     try:
         form = await _receive(request, folder)
         if not form.files:
             raise InputError("files: at least one report file is required (multipart field 'files')")
         meta = upload_metadata(form.fields)
-        req = UploadRequest(project, tuple(form.files), meta, org=who.org_slug)
-        result = await run_in_threadpool(store_upload, request.app.state.runtime, req)
+        req = UploadRequest(project, tuple(form.files), meta, org=access.caller.org_slug)
+        result = await run_in_threadpool(store_upload, access.runtime, req)
     finally:
         await run_in_threadpool(shutil.rmtree, folder, True)
+    metrics.upload_bytes.inc(sum(f.size for f in form.files))
+    for o in result.files:
+        if o.status == "ingested" and o.kind:
+            metrics.results_ingested.labels(kind=o.kind).inc(o.items or 0)
+        elif o.status == "rejected":
+            metrics.files_rejected.labels(reason="unrecognised" if o.kind is None else "invalid").inc()
     if result.stored:
         await run_in_threadpool(request.app.state.on_upload, project, result.run_ids)
     body: dict[str, Any] = {"project": project, "ci_run_id": result.ci_run_id, "stored": result.stored,
