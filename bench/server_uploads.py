@@ -33,9 +33,7 @@ from typing import Any
 
 from sqlalchemy import create_engine
 
-from argus.app.runtime import Runtime
 from argus.cli.commands.upload import send_upload
-from argus.core.settings import Settings
 from argus.testing.databases import fresh_database, upgrade_database
 from argus.testing.processes import argus_environment
 from argus.testing.server import running_server
@@ -68,11 +66,11 @@ def percentile(values: list[float], q: float) -> float:
 def run(database_url: str, folder: Path, reports: int, concurrency: int, workers: int, cases: int) -> dict[str, Any]:
     upgrade_database(database_url)
     home = folder / "home"
-    rt = Runtime(Settings(home=home, database_url=database_url))  # type: ignore[arg-type]
+    engine = create_engine(database_url)
     try:
-        token = make_token(rt, "bench", "web")
+        token = make_token(engine, "bench", "web")
     finally:
-        rt.close()
+        engine.dispose()
     files = []
     for i in range(reports):
         path = folder / "reports" / f"r{i:05d}.xml"

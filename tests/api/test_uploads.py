@@ -29,8 +29,8 @@ def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def token(client: TestClient) -> str:
-    return make_token(client.app.state.runtime, "acme", "web")  # type: ignore[attr-defined]
+def token(client: TestClient, engine: Engine) -> str:
+    return make_token(engine, "acme", "web")
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -119,7 +119,7 @@ def small_limits(settings: Settings) -> Settings:
 
 def test_limits(small_limits: Settings, engine: Engine) -> None:
     with TestClient(create_app(small_limits)) as client:
-        token = make_token(client.app.state.runtime, "acme", "web")  # type: ignore[attr-defined]
+        token = make_token(engine, "acme", "web")
         too_big = _post(client, token, [("big.xml", junit("Big", 400))])
         assert too_big.status_code == 413 and too_big.json()["type"].endswith("/payload-too-large")
         assert "max_upload_bytes" in too_big.json()["detail"]
@@ -153,7 +153,7 @@ def test_bad_requests(client: TestClient, token: str, engine: Engine) -> None:
 
 
 def test_auth_and_tenancy(client: TestClient, token: str, engine: Engine) -> None:
-    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    rt = engine
     files = [("a.xml", junit("A", 1))]
     assert _post(client, "nope", files).status_code == 401
     viewer = make_token(rt, "acme", "web", Role.VIEWER)

@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from argus.app.runtime import Runtime
 from argus.cli.commands.upload import send_upload
-from argus.core.settings import Settings
 from argus.testing.databases import upgrade_database
 from argus.testing.processes import argus_environment, run
 from argus.testing.reports import junit
@@ -32,11 +30,11 @@ def server(tmp_path: Path, database_url: str) -> Iterator[tuple[ServerHandle, st
     upgrade_database(database_url)
     env = argus_environment(database_url, tmp_path / "home")
     env["ARGUS_INGEST__MAX_UPLOAD_BYTES"] = str(MAX_UPLOAD)
-    rt = Runtime(Settings(home=tmp_path / "home", database_url=database_url))  # type: ignore[arg-type]
+    engine = create_engine(database_url)
     try:
-        token = make_token(rt, "acme", "web")
+        token = make_token(engine, "acme", "web")
     finally:
-        rt.close()
+        engine.dispose()
     with running_server(env, tmp_path / "srv") as srv:
         yield srv, token, database_url
     assert srv.stopped_cleanly(), srv.logs()[-3000:]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-from argus.app.runtime import Runtime
+from argus.core.db import unit_of_work
 from argus.core.enums import Role
 from argus.store.admin import create_token
 from argus.store.projects import get_or_create_org, get_or_create_project
@@ -23,10 +23,12 @@ XXE = (
 )
 
 
-def make_token(runtime: Runtime, org: str, project: str | None, role: Role = UPLOADER,
+def make_token(engine: Engine, org: str, project: str | None, role: Role = UPLOADER,
                create_project: str | None = None) -> str:
     """A token of ``org`` (limited to ``project`` unless ``None``); ``create_project`` makes one more project."""
-    with runtime.unit_of_work() as s:
+    from argus.store.session import make_session_factory
+
+    with unit_of_work(make_session_factory(engine)) as s:  # type: ignore[arg-type]
         o = get_or_create_org(s, org)
         p = get_or_create_project(s, project, org) if project else None
         if create_project:
