@@ -202,9 +202,11 @@ async def upload(request: Request, access: Annotated[ProjectAccess, project_acce
             metrics.files_rejected.labels(reason="unrecognised" if o.kind is None else "invalid").inc()
     if result.stored:
         await run_in_threadpool(request.app.state.on_upload, project, result.run_ids)
-    body: dict[str, Any] = {"project": project, "ci_run_id": result.ci_run_id, "stored": result.stored,
-            "duplicates": result.duplicates, "rejected": result.rejected, "results": result.results,
-            "run_ids": list(result.run_ids), "files": _files_json(result)}
+    body: dict[str, Any] = {
+        "project": project, "ci_run_id": result.ci_run_id, "stored": result.stored, "duplicates": result.duplicates,
+        "rejected": result.rejected, "results": result.results, "run_ids": list(result.run_ids),
+        "files": _files_json(result),
+    }
     if not result.stored and result.rejected:
         first = next(o for o in result.files if o.status == "rejected")
         detail = f"nothing stored: {result.rejected} file(s) rejected; {first.file}: {first.reason}"
