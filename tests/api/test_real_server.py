@@ -23,5 +23,7 @@ def test_real_server_serves_health_and_stops_cleanly(tmp_path: Path, database_ur
         assert resp.json() == {"status": "ready"}
     srv.stop()
     assert srv.stopped_cleanly(), srv.logs()
-    lines = [json.loads(line) for line in srv.log_lines() if line.startswith("{")]
-    assert lines, srv.logs()
+    lines = [json.loads(line) for line in srv.log_lines()]  # every line is one JSON object
+    access = [rec for rec in lines if rec["logger"] == "argus.api.access" and rec["route"] != "/healthz"]
+    assert [(a["request_id"], a["route"], a["status"]) for a in access] == [("probe-1", "/readyz", 200)], lines
+    assert resp.headers["x-request-id"] == "probe-1"

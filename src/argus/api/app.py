@@ -29,7 +29,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         rt.close()
 
     app = FastAPI(title="Argus", version=_version(), openapi_url=f"{API_PREFIX}/openapi.json",
-                  docs_url=f"{API_PREFIX}/docs", redoc_url=None, lifespan=lifespan)
+                  docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+                  swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect", lifespan=lifespan)
     app.state.runtime = rt
     app.state.metrics = ApiMetrics()  # counters others increment: see argus.api.metrics
     limits = rt.settings.server

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from argus.api.problems import ApiProblem
 from argus.api.ratelimit import RateLimiter
@@ -22,8 +23,6 @@ from argus.app.runtime import Runtime
 from argus.core.enums import Role
 
 if TYPE_CHECKING:
-    from fastapi.routing import APIRoute
-
     from argus.app.runtime import ProjectScope
 
 T = TypeVar("T")
@@ -75,7 +74,11 @@ def _forbidden(request: Request, detail: str) -> ApiProblem:
     return ApiProblem(403, "forbidden", detail)
 
 
-def caller(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Caller:
+_bearer = HTTPBearer(auto_error=False, scheme_name="token", description="An Argus API token (argus tokens create).")
+
+
+def caller(request: Request, rt: Annotated[Runtime, Depends(runtime)],
+           _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> Caller:
     """The caller of ``Authorization: Bearer <token>`` (401 problem when missing, unknown, revoked or
     expired; 429 with ``Retry-After`` past the token's rate limit)."""
     cached = getattr(request.state, "caller", None)
@@ -169,11 +172,12 @@ def project_caller(project: str, who: Caller, role: Role, request: Request | Non
     return who
 
 
-def route_role(route: APIRoute) -> Role | None:
-    """The role ``route`` requires (the highest declared by its dependencies), None when it declares
-    none (then it must be public)."""
+def route_role(route: Any) -> Role | None:
+    """The role ``route`` (an APIRoute or a route context with a ``dependant``) requires: the highest
+    declared by its dependencies; None when it declares none (then it must be public)."""
     found: list[Role] = []
-    stack = [route.dependant]
+    root = getattr(route, "dependant", None)
+    stack = [root] if root is not None else []
     while stack:
         dep = stack.pop()
         role = getattr(dep.call, ROLE_ATTR, None)
@@ -181,3 +185,34 @@ def route_role(route: APIRoute) -> Role | None:
             found.append(role)
         stack.extend(dep.dependencies)
     return max(found, key=_ROLE_RANK.__getitem__) if found else None
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    """One route of an app as served: full path template, methods, the role it needs (None: none
+    declared), and whether it is a FastAPI route (False: the OpenAPI/docs routes)."""
+
+    path: str
+    methods: frozenset[str]
+    role: Role | None
+    is_api: bool
+
+
+def app_routes(app: FastAPI) -> list[RouteEntry]:
+    """Every route of ``app`` (from ``app.routes``, included routers flattened with their prefixes)."""
+    from fastapi.routing import APIRoute
+
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # FastAPI before included routers became lazy: app.routes is flat
+        contexts: list[Any] = list(app.routes)
+    else:
+        contexts = list(iter_route_contexts(app.routes))
+    out = []
+    for ctx in contexts:
+        original = getattr(ctx, "original_route", ctx)
+        path = getattr(ctx, "path", None) or getattr(original, "path", "")
+        methods = frozenset(getattr(ctx, "methods", None) or getattr(original, "methods", None) or ())
+        is_api = isinstance(original, APIRoute)
+        out.append(RouteEntry(str(path), methods, route_role(ctx) if is_api else None, is_api))
+    return out

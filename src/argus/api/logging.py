@@ -34,20 +34,3 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out, default=str)
-
-
-def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
-    """A ``logging.config.dictConfig`` for uvicorn and ``argus.*``: JSON lines on stderr."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "argus.api.logging.JsonFormatter"}},
-        "handlers": {"default": handler},
-        "loggers": {
-            "uvicorn": {"handlers": ["default"], "level": level, "propagate": False},
-            "uvicorn.error": {"handlers": ["default"], "level": level, "propagate": False},
-            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
-            "argus": {"handlers": ["default"], "level": level, "propagate": False},
-        },
-    }

@@ -31,10 +31,13 @@ log = logging.getLogger("argus.api.access")
 
 
 def route_template(scope: Scope) -> str:
-    """The matched route's path template (``/api/v1/projects/{project}/runs``), ``<unmatched>`` else."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "<unmatched>"
+    """The matched route's full path template (``/api/v1/projects/{project}/runs``), ``<unmatched>``
+    else. FastAPI ≥ 0.16x serves included routers lazily and puts the router-local route in
+    ``scope["route"]``; the full template is then on the effective route context it records."""
+    ctx = (scope.get("fastapi") or {}).get("effective_route_context")
+    path = getattr(ctx, "path_format", None) or getattr(scope.get("route"), "path_format", None) \
+        or getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) and path else "<unmatched>"
 
 
 class RequestMiddleware:

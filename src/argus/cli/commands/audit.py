@@ -27,14 +27,13 @@ def audit_list(
     limit: int = typer.Option(100, "--limit", min=1, max=100000),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
-    """List audit rows, newest first."""
+    """List audit rows, newest first (--json adds target, request id and detail)."""
     from argus.app.admin import list_audit
 
     rows = list_audit(state(ctx).runtime, org, limit=limit)
     if json_out:
         print_json(list(rows))
         return
-    console().print(table(None, ["id", "at", "org", "actor", "action", "target", "status", "request id"], [
+    console().print(table(None, ["id", "at", "org", "actor", "action", "status"], [
         [a.id, a.at.strftime("%Y-%m-%d %H:%M:%S"), a.org or "", a.actor, a.action,
-         f"{a.target_type}:{a.target_id}" if a.target_type else "", a.status if a.status is not None else "",
-         a.request_id or ""] for a in rows]))
+         a.status if a.status is not None else ""] for a in rows]))

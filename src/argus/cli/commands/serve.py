@@ -7,7 +7,7 @@ database: run as many as needed behind a load balancer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -15,6 +15,25 @@ if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
 
 APP_FACTORY = "argus.api.app:create_app"
+#: The JSON log formatter (named, not imported: the CLI does not import argus.api, uvicorn does).
+JSON_FORMATTER = "argus.api.logging.JsonFormatter"
+
+
+def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for uvicorn and ``argus.*``: one JSON object per line on stderr."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JSON_FORMATTER}},
+        "handlers": {"default": handler},
+        "loggers": {
+            "uvicorn": {"handlers": ["default"], "level": level, "propagate": False},
+            "uvicorn.error": {"handlers": ["default"], "level": level, "propagate": False},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "argus": {"handlers": ["default"], "level": level, "propagate": False},
+        },
+    }
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:
@@ -29,7 +48,6 @@ def serve(
     """Run the team server (HTTP API) with uvicorn."""
     import uvicorn
 
-    from argus.api.logging import uvicorn_log_config
     from argus.core.settings import load_settings
 
     load_settings()  # configuration errors exit 2 here, once, not in every worker
