@@ -184,6 +184,7 @@ def _files_json(result: UploadResult) -> list[dict[str, Any]]:
                         422: {"description": "Nothing stored: bad metadata, no files, or every file rejected"}})
 async def upload(request: Request, access: Annotated[ProjectAccess, project_access(Role.UPLOADER)]) -> JSONResponse:
     project, metrics = access.project, request.app.state.metrics
+    await run_in_threadpool(access.run, lambda _scope: None)  # 404 before reading the body: no such project
     folder = Path(tempfile.mkdtemp(prefix="argus-upload-"))
     try:
         form = await _receive(request, folder)
