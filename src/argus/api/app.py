@@ -41,7 +41,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(health.router)
     app.include_router(admin.router, prefix=API_PREFIX)
     app.include_router(uploads.router)
-    app.state.on_upload = lambda project, run_ids: None  # after an upload stored runs (jobs replace it)
+    if not hasattr(app.state, "on_upload"):  # called after an upload stored runs (the jobs set their own)
+        app.state.on_upload = lambda project, run_ids: None
 
     return app
 
