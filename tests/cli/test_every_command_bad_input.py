@@ -80,6 +80,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("tokens", "create"): (["x", "--role", "emperor"], 6),
     ("tokens", "list"): (["--org", "ghost"], 5),
     ("tokens", "revoke"): (["424242"], 5),
+    ("upload",): (["missing.xml", "--server", "http://127.0.0.1:9", "--token", "t"], 6),
     ("worker",): (["--poll", "-1"], 6),
 }
 

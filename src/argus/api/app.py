@@ -12,7 +12,7 @@ from argus.api import problems
 from argus.api.metrics import ApiMetrics
 from argus.api.middleware import RequestMiddleware
 from argus.api.ratelimit import RateLimiter
-from argus.api.routers import admin, health
+from argus.api.routers import admin, health, uploads
 from argus.app.runtime import Runtime
 from argus.core.settings import Settings
 from argus.jobs import server as jobs
@@ -42,7 +42,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_middleware(RequestMiddleware)
     app.include_router(health.router)
     app.include_router(admin.router, prefix=API_PREFIX)
+    app.include_router(uploads.router)
     jobs.install(app, rt)  # app.state.on_upload: run the jobs of an upload; job metrics
+    if not hasattr(app.state, "on_upload"):  # called after an upload stored runs (the jobs set their own)
+        app.state.on_upload = lambda project, run_ids: None
 
     return app
 

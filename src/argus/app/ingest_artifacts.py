@@ -6,6 +6,7 @@ dead letter (committed with the rest) and never costs the others.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -46,6 +47,10 @@ class IngestArtifactsRequest:
     project: str | None = None
     #: Format name (see ``--format``); ``None``: detect from the content.
     format: str | None = None
+    #: Organisation of the project (default from settings; the server passes the token's).
+    org: str | None = None
+    #: The name a file is stored and reported under (an upload's client file name; default: its path).
+    names: Mapping[Path, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,14 +88,16 @@ def ingest_artifacts(runtime: Runtime, request: IngestArtifactsRequest) -> Inges
         session, limit = scope.session, scope.settings.ingest.max_file_bytes
         outcomes: list[ArtifactOutcome] = []
         for path in request.files:
+            shown = request.names.get(path, str(path)) if request.names else str(path)
             try:  # each file in its own SAVEPOINT: a refused one never costs the others
                 res = ingest_file_isolated(session, source, path, limit, lambda data, name: fn(
-                    session, data, name, request.meta, fmt=request.format, max_bytes=limit))
+                    session, data, name, request.meta, fmt=request.format, max_bytes=limit), name=shown)
             except RejectedInputError as exc:  # the dead letter is committed with the rest
-                outcomes.append(ArtifactOutcome(str(path), IngestStatus.REJECTED, reason=exc.reason))
+                outcomes.append(ArtifactOutcome(shown, IngestStatus.REJECTED, reason=exc.reason))
                 continue
             status = IngestStatus.DUPLICATE if res.duplicate else IngestStatus.INGESTED
-            outcomes.append(ArtifactOutcome(str(path), status, report=res))
+            outcomes.append(ArtifactOutcome(shown, status, report=res))
         return outcomes
 
-    return IngestArtifactsResult(request.kind, tuple(runtime.in_project(request.project, work, create=True)))
+    return IngestArtifactsResult(request.kind, tuple(runtime.in_project(request.project, work, create=True,
+                                                                        org=request.org)))

@@ -6,6 +6,7 @@ workers call these; each front door turns its own inputs (arguments, globs, uplo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -48,6 +49,10 @@ class IngestReportsRequest:
     optional: frozenset[Path] = frozenset()
     #: Files per unit of work (default :data:`BATCH_FILES`).
     batch_files: int | None = None
+    #: Organisation of the project (default from settings; the server passes the token's).
+    org: str | None = None
+    #: The name a file is stored and reported under (an upload's client file name; default: its path).
+    names: Mapping[Path, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,9 +102,9 @@ def ingest_test_reports(runtime: Runtime, request: IngestReportsRequest,
         def work(scope: ProjectScope, batch_files: list[Path] = batch_files, run_id: int | None = run_id,
                  ) -> list[FileOutcome]:
             return ingest_files(scope.session, batch_files, request.meta, scope.settings.ingest, run_id=run_id,
-                                optional=request.optional)
+                                optional=request.optional, names=request.names)
 
-        batch = runtime.in_project(request.project, work, create=True)
+        batch = runtime.in_project(request.project, work, create=True, org=request.org)
         if progress is not None:  # after the commit: a batch run again must not count twice
             for outcome in batch:
                 progress(outcome)

@@ -52,9 +52,9 @@ def not_regular_reason(path: Path) -> str | None:
     return None if stat.S_ISREG(mode) else f"{_kind(mode)}, expected a regular file"
 
 
-def read_input(path: Path, max_bytes: int) -> bytes:
+def read_input(path: Path, max_bytes: int, name: str | None = None) -> bytes:
     """The file's bytes (only the head past ``max_bytes``, for the parser to refuse); refuse non-files."""
-    name = clean_text(str(path))
+    name = clean_text(name if name is not None else str(path))
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -81,17 +81,18 @@ def db_error_detail(exc: BaseException) -> str:
 
 def ingest_file_isolated(
     session: Session, source: DeadLetterSource, path: Path, max_bytes: int,
-    ingest: Callable[[bytes, str], T],
+    ingest: Callable[[bytes, str], T], name: str | None = None,
 ) -> T:
     """Read ``path`` and run ``ingest(data, name)`` inside a SAVEPOINT; re-raise a refusal as
     :class:`RejectedInputError` after recording its dead letter (outside the rolled-back SAVEPOINT).
 
     ``ingest`` records the dead letters of parse errors itself (before writing anything), so a
-    :class:`RejectedInputError` from it keeps the SAVEPOINT; a database error rolls it back.
+    :class:`RejectedInputError` from it keeps the SAVEPOINT; a database error rolls it back. ``name``
+    names the input (default: the path; an upload names the client's file, not its temporary copy).
     """
-    name = clean_text(str(path))
+    name = clean_text(name if name is not None else str(path))
     try:
-        data = read_input(path, max_bytes)
+        data = read_input(path, max_bytes, name)
     except InputFileError as exc:
         record_dead_letter(session, source, name, exc.reason)
         raise

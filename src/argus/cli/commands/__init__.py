@@ -42,6 +42,7 @@ ROOT: dict[str, CommandEntry] = {
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
     "tokens": CommandEntry("admin", "API tokens for the server (only hashes are stored)."),
+    "upload": CommandEntry("upload", "Upload report files to an Argus server (tests, coverage, vulnerability scans; retried safely)."),
     "worker": CommandEntry("worker", "Run background jobs: analyses after uploads, scheduled re-analysis, retention."),
 }
 """Top-level commands and groups (``ingest`` and ``parse`` are built in, see :data:`INGEST`)."""

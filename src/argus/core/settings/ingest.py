@@ -13,3 +13,7 @@ class IngestSettings(BaseModel):
         64 * 1024, description="stdout/stderr/stack of one test result are truncated to this many characters."
     )
     max_message_chars: int = Field(8 * 1024, description="A failure message is truncated to this many characters.")
+    max_upload_bytes: int = Field(
+        1024 * 1024 * 1024, description="Refuse a server upload (all its files and fields) larger than this (HTTP 413)."
+    )
+    max_upload_files: int = Field(1000, description="Refuse a server upload of more report files than this (HTTP 413).")

@@ -24,7 +24,7 @@ first file is accepted (never for a call that stores nothing: no empty runs).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -219,12 +219,14 @@ def ingest_test_reports(
     progress: Callable[[FileOutcome], None] | None = None,
     run_id: int | None = None,
     optional: Container[Path] = frozenset(),
+    names: Mapping[Path, str] | None = None,
 ) -> list[FileOutcome]:
     """Ingest every file of ``paths`` into one run of the session's project (see the module doc).
 
     ``run_id`` attaches to a run created earlier (e.g. by a previous batch of the same command)
     instead of finding/creating one from ``meta``. A path in ``optional`` (found by a directory or a
-    glob, not named) that is no test report at all is skipped, not rejected: no dead letter.
+    glob, not named) that is no test report at all is skipped, not rejected: no dead letter. ``names``
+    gives a path the name it is stored and reported under (an upload's client file name; default: the path).
     """
     project_id = current_project_id(session)
     limits = limits_from(settings)
@@ -232,7 +234,8 @@ def ingest_test_reports(
     seen = SeenTests(utcnow())
     outcomes: list[FileOutcome] = []
     for path in paths:
-        outcome = _ingest_one(session, project_id, path, limits, holder, seen, path in optional)
+        name = names.get(path) if names else None
+        outcome = _ingest_one(session, project_id, path, limits, holder, seen, path in optional, name)
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
@@ -254,8 +257,8 @@ def _reject(session: Session, source: str, reason: str, path: Path, content_hash
 
 
 def _ingest_one(session: Session, project_id: int, path: Path, limits: Limits, holder: _RunHolder,
-                seen: SeenTests, optional: bool = False) -> FileOutcome:
-    source = clean_text(str(path))  # an undecodable file name has surrogates no database stores
+                seen: SeenTests, optional: bool = False, name: str | None = None) -> FileOutcome:
+    source = clean_text(name or str(path))  # an undecodable file name has surrogates no database stores
     content_hash: str | None = None
     try:
         refused = not_regular_reason(path)  # never open a FIFO or device: it would block
