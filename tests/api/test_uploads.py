@@ -82,7 +82,7 @@ def test_on_upload_hook_gets_the_runs(client: TestClient, token: str) -> None:
     calls: list[tuple[str, tuple[int, ...]]] = []
     client.app.state.on_upload = lambda project, run_ids: calls.append((project, run_ids))  # type: ignore[attr-defined]
     r = _post(client, token, [("a.xml", junit("A", 2))])
-    assert calls == [("web", tuple(r.json()["run_ids"]))]
+    assert calls == [("acme/web", tuple(r.json()["run_ids"]))]  # org/project: jobs find the right tenant
     _post(client, token, [("a.xml", junit("A", 2))])
     assert len(calls) == 1  # a repeat stores nothing: no hook call
 

@@ -161,3 +161,29 @@ def test_the_periodic_tasks_defer_the_jobs_of_their_tick(runtime: Runtime, uploa
         app.tasks[RETENTION](timestamp=1_800_000_000)
     run_worker(runtime, wait=False)
     assert statuses(runtime) == [("failures", "succeeded"), ("flaky", "succeeded"), ("retention", "succeeded")]
+
+
+def test_jobs_of_an_upload_run_in_the_uploaders_organisation(runtime: Runtime, dispatcher: Dispatcher,
+                                                            run_jobs: Callable[[], None], tmp_path: Path) -> None:
+    """The hook gets ``org/project``: a same-named project of the default organisation is left alone."""
+    from argus.app.ingest_tests import IngestReportsRequest, ingest_test_reports
+    from argus.ingest.ci_env import CiMetadata
+    from argus.testing.reports import junit
+
+    path = tmp_path / "acme.xml"
+    path.write_text(junit("shop.Cart", 4, 2, failure='<failure message="boom" type="AssertionError">t</failure>'))
+    meta = CiMetadata(provider="github", run_id="7", job="test", commit_sha=f"{7:040x}", branch="main")
+    res = ingest_test_reports(runtime, IngestReportsRequest((path,), meta, PROJECT, org="acme"))
+    runtime.in_project(PROJECT, lambda scope: None, create=True)  # the default organisation's "shop"
+    assert res.run_id is not None
+    d = dispatcher(f"acme/{PROJECT}", [res.run_id])
+    assert d is not None and len(d.new) == 2
+    run_jobs()
+    assert state(runtime) == (0, 0, 0)  # default organisation: untouched
+
+    def acme(scope: ProjectScope) -> int:
+        return int(scope.session.scalar(select(func.count()).select_from(FailureCluster)) or 0)
+
+    assert runtime.in_project(f"acme/{PROJECT}", acme) == 1
+    jobs = list_jobs(runtime, ListJobsRequest(f"acme/{PROJECT}"))
+    assert sorted((j.kind, j.status) for j in jobs) == [("failures", "succeeded"), ("flaky", "succeeded")]

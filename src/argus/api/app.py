@@ -27,7 +27,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        _app.state.on_upload.close()
+        close = getattr(_app.state.on_upload, "close", None)  # the jobs' dispatcher has one
+        if close is not None:
+            close()
         rt.close()
 
     app = FastAPI(title="Argus", version=_version(), openapi_url=f"{API_PREFIX}/openapi.json",

@@ -23,6 +23,11 @@ T = TypeVar("T")
 TRANSIENT_ATTEMPTS = 3
 
 
+def qualified(org: str, project: str) -> str:
+    """The reference ``org/project`` that names a project of any organisation in every use case."""
+    return f"{org}/{project}"
+
+
 @dataclass(frozen=True)
 class ProjectScope:
     """One unit of work bound to one project: every read and write of a project-owned table in
@@ -72,11 +77,15 @@ class Runtime:
     def project_scope(self, project: str | None, *, create: bool = False,
                       org: str | None = None) -> Iterator[ProjectScope]:
         """A unit of work scoped to ``project`` (default from settings) of organisation ``org`` (default
-        from settings; the server passes the caller's); commits on success."""
+        from settings; the server passes the caller's); commits on success. ``project`` may also be a
+        qualified reference ``org/project`` (:func:`qualified`), which is how background jobs name the
+        project of any organisation."""
         from argus.store.projects import get_or_create_project, get_project
         from argus.store.session import scoped_to
 
         slug = project or self.settings.default_project
+        if org is None and "/" in slug:  # slugs never contain "/" (store.projects.check_slug)
+            org, slug = slug.split("/", 1)
         org_slug = org or self.settings.default_org
         with self.unit_of_work() as s:
             if create:

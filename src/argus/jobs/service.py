@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from argus.app.runtime import qualified
 from argus.core.errors import InputError, NotFoundError
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def record_jobs(runtime: Runtime, project: str, kinds: Sequence[str], key: str,
         for kind in kinds:
             job_id, created = records.record(scope.session, kind, key, args or {}, max_attempts=max_attempts, now=now)
             (new if created else old).append(job_id)
-        return Dispatched(scope.project.slug, tuple(new), tuple(old))
+        return Dispatched(project, tuple(new), tuple(old))  # the reference as given (may be org/project)
 
     return runtime.in_project(project, work)
 
@@ -65,12 +66,11 @@ def record_tick(runtime: Runtime, kinds: Sequence[str], tick: datetime) -> list[
 
 
 def project_slugs(runtime: Runtime) -> list[str]:
-    """Projects of the default organisation (the one the use cases resolve slugs in)."""
+    """Every project of every organisation, as ``org/project`` references (:func:`qualified`)."""
     from argus.store.projects import list_projects
 
-    org = runtime.settings.default_org
     with runtime.unit_of_work() as s:
-        return [p for o, p in list_projects(s) if o == org]
+        return [qualified(o, p) for o, p in list_projects(s)]
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,8 @@ def requeue_failed(runtime: Runtime, job_id: int, project: str | None) -> JobVie
 
 
 def due_jobs(runtime: Runtime, now: datetime, limit: int = 100) -> list[tuple[str, int]]:
-    """(project, job id) of runnable jobs whose time has come, oldest first, over every project of the
-    default organisation (what ``argus worker`` runs on SQLite)."""
+    """(``org/project``, job id) of runnable jobs whose time has come, oldest first, over every project
+    of every organisation (what ``argus worker`` runs on SQLite)."""
     from sqlalchemy import select
 
     from argus.jobs.records import RUNNABLE
@@ -119,13 +119,12 @@ def due_jobs(runtime: Runtime, now: datetime, limit: int = 100) -> list[tuple[st
 
     with runtime.unit_of_work() as s, unscoped(s, reason="worker: due jobs of every project"):
         rows = s.execute(
-            select(Project.slug, JobRecord.id).join(Project, Project.id == JobRecord.project_id)
+            select(Organisation.slug, Project.slug, JobRecord.id).join(Project, Project.id == JobRecord.project_id)
             .join(Organisation, Organisation.id == Project.org_id)
-            .where(Organisation.slug == runtime.settings.default_org, JobRecord.status.in_(RUNNABLE),
-                   JobRecord.run_after <= now)
+            .where(JobRecord.status.in_(RUNNABLE), JobRecord.run_after <= now)
             .order_by(JobRecord.run_after, JobRecord.id).limit(limit)
         )
-        return [(slug, int(i)) for slug, i in rows]
+        return [(qualified(org, slug), int(i)) for org, slug, i in rows]
 
 
 def job_counts(runtime: Runtime) -> dict[str, int]:
@@ -160,18 +159,19 @@ def retry_job(runtime: Runtime, job_id: int, project: str | None) -> Retried:
     from argus.jobs.runner import execute
 
     job = requeue_failed(runtime, job_id, project)
+    ref = project or runtime.settings.default_project  # may be ``org/project``: keep the organisation
     if uses_queue(runtime):
         from argus.jobs.queue import JobQueue
 
         q = JobQueue(runtime)
         try:
-            q.defer(job.project, (job_id,))
+            q.defer(ref, (job_id,))
         finally:
             q.close()
         return Retried(job, ran_here=False)
-    execute(runtime, job.project, job_id)
+    execute(runtime, ref, job_id)
 
     def work(scope: ProjectScope) -> JobView:
         return records.views(scope.session, scope.project.slug, ids=(job_id,), limit=1)[0]
 
-    return Retried(runtime.in_project(job.project, work), ran_here=True)
+    return Retried(runtime.in_project(ref, work), ran_here=True)

@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 
 from argus.api.deps import ProjectAccess, project_access
 from argus.api.problems import ApiProblem, problem
+from argus.app.runtime import qualified
 from argus.app.uploads import UploadedFile, UploadRequest, UploadResult, store_upload, upload_metadata
 from argus.core.enums import Role
 from argus.core.errors import InputError
@@ -202,7 +203,7 @@ async def upload(request: Request, access: Annotated[ProjectAccess, project_acce
         elif o.status == "rejected":
             metrics.files_rejected.labels(reason="unrecognised" if o.kind is None else "invalid").inc()
     if result.stored:
-        await run_in_threadpool(request.app.state.on_upload, project, result.run_ids)
+        await run_in_threadpool(request.app.state.on_upload, qualified(access.caller.org_slug, project), result.run_ids)
     body: dict[str, Any] = {
         "project": project, "ci_run_id": result.ci_run_id, "stored": result.stored, "duplicates": result.duplicates,
         "rejected": result.rejected, "results": result.results, "run_ids": list(result.run_ids),
