@@ -68,6 +68,7 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
             for run in runs:
                 ingest_run(state, replace(run, project=name), log)
             analyse_project(state, name, log)
+            run_command(state, ["anomalies", "analyze", "-p", name, "--json"], log)  # metric series and points
             assert run_command(state, ["ingest", "tests", str(broken), "-p", name, "--json"], log)  # dead letter
             with state.project_session(name) as (s, proj):
                 insight_id = s.scalars(select(InsightRow.id).order_by(InsightRow.id)).first()

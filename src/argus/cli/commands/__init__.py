@@ -21,7 +21,7 @@ class CommandEntry:
 
 
 ROOT: dict[str, CommandEntry] = {
-    "anomalies": CommandEntry("anomalies", "Anomaly scores of metric series (timestamp,value CSV); NAB evaluation."),
+    "anomalies": CommandEntry("anomalies", "Anomalies and forecasts of metric series: score files, analyse stored series, NAB."),
     "baseline": CommandEntry("quality", "The rolling baseline the gate uses: the last N green builds on the default branch."),
     "calibration": CommandEntry("insights", "Reliability table: of insights scored in each band, how many were accepted."),
     "changes": CommandEntry("git", "Ingested changes (commits): features, files, bug links."),
@@ -36,6 +36,7 @@ ROOT: dict[str, CommandEntry] = {
     "flaky": CommandEntry("flaky", "Flaky vs broken tests: evidence, probability, category, quarantine."),
     "gate": CommandEntry("quality", "Judge a build against the rolling baseline; exit 1 on FAIL (or WARN with --fail-on warn)."),
     "insights": CommandEntry("insights", "Stored insights: what the analyses found, with evidence."),
+    "metrics": CommandEntry("metrics", "Metric series: ingest timestamp,value CSV or OpenMetrics text."),
     "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
     "tokens": CommandEntry("admin", "API tokens for the server (only hashes are stored)."),

@@ -1,4 +1,5 @@
-"""``argus anomalies score|evaluate-nab``: anomaly scores of a metric series (no database)."""
+"""``argus anomalies score|evaluate-nab|evaluate-forecast`` (files, no database) and
+``argus anomalies analyze|list|show`` (stored series, through :mod:`argus.app.anomaly`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from argus.cli import validate
 from argus.cli.output import console, print_json
 from argus.core.errors import InputError
 
@@ -41,10 +43,74 @@ def _read_text(source: Path) -> list[str]:
         raise InputError(f"{source}: cannot read: {exc.strerror}") from None
 
 
+_PROJECT = typer.Option(None, "--project", "-p", help="Project (default from settings).")
+_JSON = typer.Option(False, "--json")
+
+
+def anomalies_analyze(
+    ctx: typer.Context,
+    project: str | None = _PROJECT,
+    no_derive: bool = typer.Option(False, "--no-derive", help="Score stored series only (derive none from CI data)."),
+    json_out: bool = _JSON,
+) -> None:
+    """Derive series from CI data, score new points of every series, save anomaly and forecast insights."""
+    from argus.app import anomaly as uc
+    from argus.cli import anomaly_views
+    from argus.cli.context import state
+
+    summary = uc.analyze(state(ctx).runtime, uc.AnalyzeRequest(project, derive=not no_derive))
+    if json_out:
+        print_json(summary)
+        return
+    anomaly_views.analysis(console(), summary)
+
+
+def anomalies_list(
+    ctx: typer.Context,
+    project: str | None = _PROJECT,
+    series: str | None = typer.Option(None, "--series", help="Only this series (its name, or its full key)."),
+    include_superseded: bool = typer.Option(False, "--all", help="Include earlier anomalies of each series."),
+    limit: int = typer.Option(50, "--limit", callback=validate.count("--limit"), help="At most this many, newest first."),
+    json_out: bool = _JSON,
+) -> None:
+    """Anomaly and forecast insights, newest first (the current one per series unless --all)."""
+    from argus.app import anomaly as uc
+    from argus.cli import anomaly_views
+    from argus.cli.context import state
+
+    result = uc.list_anomalies(state(ctx).runtime, uc.ListRequest(project, series, include_superseded, limit))
+    if json_out:
+        print_json(list(result.items))
+        return
+    anomaly_views.anomaly_rows(console(), result)
+
+
+def anomalies_show(
+    ctx: typer.Context,
+    insight_id: int = typer.Argument(..., callback=validate.db_id("insight id"),
+                                     help="Insight id (from `argus anomalies list`)."),
+    project: str | None = _PROJECT,
+    json_out: bool = _JSON,
+) -> None:
+    """One anomaly or forecast: the window, the baseline it was judged against, the gates, evidence."""
+    from argus.app import anomaly as uc
+    from argus.cli import anomaly_views
+    from argus.cli.context import state
+
+    view = uc.show_anomaly(state(ctx).runtime, uc.ShowRequest(insight_id, project))
+    if json_out:
+        print_json(view)
+        return
+    anomaly_views.anomaly_detail(console(), view)
+
+
 def register(root: typer.Typer, groups: CommandGroups) -> None:
-    app = typer.Typer(help="Anomaly scores of metric series (timestamp,value CSV); NAB evaluation.",
+    app = typer.Typer(help="Anomalies and forecasts of metric series: score files, analyse stored series, NAB.",
                       no_args_is_help=True)
     root.add_typer(app, name="anomalies")
+    app.command("analyze")(anomalies_analyze)
+    app.command("list")(anomalies_list)
+    app.command("show")(anomalies_show)
 
     @app.command("score")
     def anomalies_score(

@@ -5,6 +5,7 @@ Each area keeps its models in its own module; add a module's import here.
 
 from argus.store.models.flaky import FlakyTestState
 from argus.store.models.insights import EvidenceRow, Feedback, InsightRow
+from argus.store.models.metrics import MetricPoint, MetricSeries
 from argus.store.models.ops import DeadLetter, FailureCluster
 from argus.store.models.quality import CoverageFile, CoverageReport, VulnFinding, VulnReport
 from argus.store.models.tenancy import ApiToken, AuditLog, Organisation, Project
@@ -28,6 +29,8 @@ __all__ = [
     "FlakyTestState",
     "GitIngestState",
     "InsightRow",
+    "MetricPoint",
+    "MetricSeries",
     "Organisation",
     "Project",
     "TestCase",
