@@ -38,6 +38,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("anomalies", "score"): (["missing.csv"], 6),
     ("anomalies", "evaluate-nab"): (["--data", "no-such-dir"], 6),
     ("anomalies", "analyze"): (["-p", "ghost"], 5),
+    ("anomalies", "evaluate-forecast"): (["--data", "no-such-dir"], 6),
     ("anomalies", "list"): (["-p", "shop", "--limit", "-1"], 6),
     ("anomalies", "show"): (["-p", "shop", "424242"], 5),
     ("baseline",): (["-p", "shop", "--commit", "abcdef1"], 5),

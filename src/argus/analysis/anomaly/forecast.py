@@ -98,7 +98,7 @@ def _holt(y: F64, alpha: float, beta: float, phi: float) -> tuple[F64, F64]:
     return lv, tr
 
 
-def robust_clean(y: F64, window: int = 25, k: float = 6.0) -> F64:
+def robust_clean(y: F64, window: int = 5, k: float = 6.0) -> F64:
     """``y`` with outliers pulled in: residuals from the trailing median of ``window`` points are clipped at
     ``k`` robust standard deviations, so one spike does not move the level the forecast starts from."""
     n = y.shape[0]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -104,6 +105,43 @@ def anomalies_show(
     anomaly_views.anomaly_detail(console(), view)
 
 
+def _nab_root(data: Path | None) -> Path:
+    from argus.evaluation.anomaly_nab import find_nab_dir
+
+    root = data if data is not None else find_nab_dir(Path.cwd())
+    if root is None:
+        raise InputError("NAB data not found: give --data PATH (or ARGUS_NAB_DIR); "
+                         "expected shared/datasets/nab in this or a parent directory")
+    if not (root / "combined_windows.json").is_file():
+        raise InputError(f"{root}: not a NAB folder (expected combined_windows.json and data/)")
+    return root
+
+
+def anomalies_evaluate_forecast(
+    data: Path | None = typer.Option(None, "--data", envvar="ARGUS_NAB_DIR",
+                                     help="NAB folder (combined_windows.json, data/); default: "
+                                          "shared/datasets/nab in this or a parent directory."),
+    origins: int = typer.Option(12, "--origins", callback=validate.count("--origins"),
+                                help="Forecast origins per series (spread over its second half)."),
+    json_out: bool = _JSON,
+) -> None:
+    """Backtest forecasts on the NAB series: coverage of the 80 % / 95 % intervals at 3/6/12/24 h."""
+    from argus.evaluation.anomaly_forecast import HORIZONS_H, backtest
+    from argus.evaluation.anomaly_nab import load_corpus
+
+    root = _nab_root(data)
+    result = backtest(load_corpus(root), HORIZONS_H, origins)
+    if json_out:
+        print_json({"schema": "argus.forecast-backtest/v1", "data": str(root), **dataclasses.asdict(result)})
+        return
+    out = console()
+    out.print(f"NAB: {result.series} series, {result.origins} forecast origins", soft_wrap=True)
+    out.print(str(root), soft_wrap=True)
+    for h in result.horizons:
+        out.print(f"  {h.hours:>4g} h: {h.forecasts} forecasts; inside 80 % interval {100 * h.coverage80:.1f} %, "
+                  f"inside 95 % {100 * h.coverage95:.1f} %; MAE vs naive {h.mae_ratio_naive:.2f}", soft_wrap=True)
+
+
 def register(root: typer.Typer, groups: CommandGroups) -> None:
     app = typer.Typer(help="Anomalies and forecasts of metric series: score files, analyse stored series, NAB.",
                       no_args_is_help=True)
@@ -111,6 +149,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     app.command("analyze")(anomalies_analyze)
     app.command("list")(anomalies_list)
     app.command("show")(anomalies_show)
+    app.command("evaluate-forecast")(anomalies_evaluate_forecast)
 
     @app.command("score")
     def anomalies_score(
