@@ -191,10 +191,19 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
         detector: list[DetectorChoice] = typer.Option([], "--detector", "-d",
                                                       help="Repeat to choose; default: every detector."),
         json_out: bool = typer.Option(False, "--json"),
+        no_param_search: bool = typer.Option(False, "--no-parameter-search",
+                                             help="Skip choosing the ensemble's parameters per fold (≈ 20 s)."),
     ) -> None:
         """NAB standard / low-FP / low-FN scores per detector: Argus's threshold, optimised, held out."""
         from argus.analysis.anomaly.schemas import Detector
-        from argus.evaluation.anomaly_nab import FOLDS, evaluate_corpus, find_nab_dir, load_corpus
+        from argus.evaluation.anomaly_nab import (
+            FOLDS,
+            GRID,
+            evaluate_corpus,
+            find_nab_dir,
+            held_out_parameters,
+            load_corpus,
+        )
 
         root = data if data is not None else find_nab_dir(Path.cwd())
         if root is None:
@@ -207,9 +216,14 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
             Detector.ENSEMBLE]
         reports = evaluate_corpus(corpus, chosen)
         windows = sum(len(ns.windows) for ns in corpus)
+        params_held = (held_out_parameters(corpus) if Detector.ENSEMBLE in chosen and not no_param_search
+                       else None)
         if json_out:
-            print_json({"schema": "argus.nab-evaluation/v1", "data": str(root), "series": len(corpus),
-                        "windows": windows, "folds": [list(f) for f in FOLDS], "detectors": reports})
+            doc: dict[str, object] = {"schema": "argus.nab-evaluation/v1", "data": str(root), "series": len(corpus),
+                                      "windows": windows, "folds": [list(f) for f in FOLDS], "detectors": reports}
+            if params_held is not None:
+                doc["ensemble_parameters_held_out"] = {"grid": [g.label for g in GRID], "profiles": params_held}
+            print_json(doc)
             return
         out = console()
 
@@ -235,3 +249,14 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
                 for b in rep.reliability:
                     share = "-" if b.rows == 0 else f"{100 * b.in_window:.1f} %"
                     say(f"    [{b.low:g}, {b.high:g}{']' if b.high == 1.0 else ')'}: {b.rows} rows, {share}")
+        if params_held is not None:
+            from argus.cli.render import para
+
+            say("")
+            para(out, f"ensemble, parameters held out too: configuration ({len(GRID)} in the grid) and threshold "
+                      "chosen on one fold, scored on the other, both ways:")
+            for ph in params_held:
+                say(f"  {ph.profile:<19} held-out {ph.score:6.1f}")
+            for fc in params_held[0].folds:
+                para(out, f"standard, chosen on fold {fc.tuned_on} ({fc.tune_score:.1f} there): {fc.config}, "
+                          f"threshold {fc.threshold:.6g}; {fc.test_score:.1f} on fold {3 - fc.tuned_on}", "  ")
