@@ -67,6 +67,14 @@ def test_evaluate_nab_on_a_small_labelled_folder(capsys: pytest.CaptureFixture[s
     assert ens["detector"] == "ensemble" and std["profile"] == "standard"
     assert std["tp"] == 4 and std["fn"] == 0
     assert 80.0 < std["argus_score"] <= 100.0
+    held = doc["ensemble_parameters_held_out"]
+    assert len(held["grid"]) == 18 and [p["profile"] for p in held["profiles"]] == [
+        "standard", "reward_low_FP_rate", "reward_low_FN_rate"]
+    assert [f["tuned_on"] for f in held["profiles"][0]["folds"]] == [1, 2]
+    assert main(["anomalies", "evaluate-nab", "--data", str(root), "-d", "ensemble"]) == 0
+    out = capsys.readouterr().out
+    assert "parameters held out too" in out
+    assert max(len(line) for line in out.splitlines() if line != str(root)) <= 80
     assert main(["anomalies", "evaluate-nab", "--data", str(root), "-d", "extreme"]) == 0
     out = capsys.readouterr().out
     assert "NAB: 4 series, 4 labelled windows" in out and "held-out" in out

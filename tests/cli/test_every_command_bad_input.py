@@ -37,6 +37,10 @@ REQUIRED = sorted(path for path, cmd in LEAVES.items() if any(p.required for p i
 BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("anomalies", "score"): (["missing.csv"], 6),
     ("anomalies", "evaluate-nab"): (["--data", "no-such-dir"], 6),
+    ("anomalies", "analyze"): (["-p", "ghost"], 5),
+    ("anomalies", "evaluate-forecast"): (["--data", "no-such-dir"], 6),
+    ("anomalies", "list"): (["-p", "shop", "--limit", "-1"], 6),
+    ("anomalies", "show"): (["-p", "shop", "424242"], 5),
     ("audit", "list"): (["--org", "ghost"], 5),
     ("baseline",): (["-p", "shop", "--commit", "abcdef1"], 5),
     ("calibration",): (["--bins", "abc"], 6),
@@ -72,6 +76,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("ingest", "vulns"): (["missing.json", "-p", "shop"], 6),
     ("insights", "list"): (["-p", "shop", "--min-confidence", "high"], 6),
     ("insights", "show"): (["-p", "shop", "424242"], 5),
+    ("metrics", "ingest"): (["missing.csv", "--series", "queue_s", "-p", "shop"], 6),
     ("parse", "tests"): (["missing.xml"], 6),
     ("projects", "list"): (["extra-argument"], 6),
     ("projects", "create"): (["bad name!"], 6),

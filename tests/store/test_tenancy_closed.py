@@ -76,6 +76,7 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
                 ingest_run(state, replace(run, project=name), log)
             analyse_project(state, name, log)
             run_command(state, ["ingest", "issues", str(issues), "-p", name, "--format", "github-json"], log)
+            run_command(state, ["anomalies", "analyze", "-p", name, "--json"], log)  # metric series and points
             assert run_command(state, ["ingest", "tests", str(broken), "-p", name, "--json"], log)  # dead letter
             record_upload(state.runtime, name, [1])  # job records (what the server's upload hook writes)
             with state.project_session(name) as (s, proj):

@@ -61,6 +61,7 @@ class SubjectType(StrEnum):
     TEST = "test"  # subject id: the test's identity
     BUILD = "build"  # subject id: the build key (CI run id or commit)
     FAILURE_CLUSTER = "failure_cluster"  # subject id: the failure_cluster row id
+    METRIC_SERIES = "metric_series"  # subject id: the series key (name{label="v",...})
 
 
 class EvidenceType(StrEnum):
@@ -74,6 +75,9 @@ class EvidenceType(StrEnum):
     COMMIT = "commit"  # ref id: the commit sha
     COVERAGE_REPORT = "coverage_report"  # ref id: coverage_report row id
     VULN_REPORT = "vuln_report"  # ref id: vuln_report row id
+    METRIC_WINDOW = "metric_window"  # ref id: "<metric_series id>:<first ISO time>/<last ISO time>" (judged points)
+    METRIC_BASELINE = "metric_baseline"  # ref id: same form, the points the window was judged against
+    METRIC_FORECAST = "metric_forecast"  # ref id: "<metric_series id>:<origin ISO time>+<horizon>h"
 
 
 class FeedbackVerdict(StrEnum):

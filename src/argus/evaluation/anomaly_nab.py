@@ -163,3 +163,85 @@ def evaluate_corpus(corpus: Sequence[NabSeries], detectors: Sequence[Detector],
         items, threshold = scored(corpus, d, params)
         out.append(DetectorReport(d.value, tuple(evaluate(items, threshold)), tuple(reliability(items))))
     return out
+
+
+# -- parameters held out too (leave-categories-out) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class GridPoint:
+    """One configuration of the small grid the parameters are chosen from."""
+
+    extreme_window: int
+    likelihood_window: int
+    seasonal_short_window: int
+
+    @property
+    def label(self) -> str:
+        return (f"extreme window {self.extreme_window}, likelihood window {self.likelihood_window}, "
+                f"seasonal short window {self.seasonal_short_window}")
+
+    def params(self, base: AnomalyParams = DEFAULT_PARAMS) -> AnomalyParams:
+        from dataclasses import replace
+
+        return replace(base, extreme=replace(base.extreme, window=self.extreme_window),
+                       likelihood=replace(base.likelihood, window=self.likelihood_window),
+                       seasonal=replace(base.seasonal, short_window=self.seasonal_short_window))
+
+
+GRID: tuple[GridPoint, ...] = tuple(
+    GridPoint(e, lk, sw) for e in (1000, 2880, 8640) for lk in (50, 100, 300) for sw in (5, 10))
+"""18 configurations around the defaults (the three parameters the defaults were last tuned on)."""
+
+
+@dataclass(frozen=True)
+class FoldChoice:
+    tuned_on: int
+    """1 or 2: the fold the configuration and threshold were chosen on (the other fold is scored)."""
+    config: str
+    threshold: float
+    tune_score: float
+    test_score: float
+
+
+@dataclass(frozen=True)
+class ParamsHeldOut:
+    """Score with the detector parameters AND the threshold chosen on the other fold, per profile."""
+
+    profile: str
+    score: float
+    folds: tuple[FoldChoice, FoldChoice]
+
+
+def _fold_score(items: Sequence[ScoredSeries], threshold: float, profile: CostProfile) -> tuple[float, float, float]:
+    raw = null = perfect = 0.0
+    for it in items:
+        raw += score_detections(it.weights, it.scores >= threshold, profile).score
+        null += null_score(it.weights, profile)
+        perfect += perfect_score(it.weights, profile)
+    return raw, null, perfect
+
+
+def held_out_parameters(corpus: Sequence[NabSeries], grid: Sequence[GridPoint] = GRID) -> list[ParamsHeldOut]:
+    """Leave-categories-out for the parameters too: on fold A choose the grid configuration and the
+    threshold with the best fold-A score (NAB's optimised threshold), score fold B with both; both ways;
+    the raw scores of the two held-out halves are summed and normalised together (as :func:`_held_out`)."""
+    scored_by = [scored(corpus, Detector.ENSEMBLE, g.params())[0] for g in grid]
+    out = []
+    for profile in PROFILES:
+        raw = null = perfect = 0.0
+        choices = []
+        for k, (tune, test) in enumerate((FOLDS, FOLDS[::-1]), 1):
+            best: tuple[float, float, int] | None = None
+            for gi, items in enumerate(scored_by):
+                t, s = optimise_threshold([i for i in items if i.category in tune], profile)
+                if best is None or s > best[0] + 1e-9:
+                    best = (s, t, gi)
+            assert best is not None
+            tune_score, t, gi = best
+            r, nl, pf = _fold_score([i for i in scored_by[gi] if i.category in test], t, profile)
+            raw, null, perfect = raw + r, null + nl, perfect + pf
+            choices.append(FoldChoice(k, grid[gi].label, t, tune_score,
+                                      100.0 * (r - nl) / (pf - nl) if pf != nl else 0.0))
+        score = 100.0 * (raw - null) / (perfect - null) if perfect != null else 0.0
+        out.append(ParamsHeldOut(profile.name, score, (choices[0], choices[1])))
+    return out

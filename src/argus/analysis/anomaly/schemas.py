@@ -170,3 +170,64 @@ class SpikeRuleResult:
 
     ratio: npt.NDArray[np.float64]
     severity: tuple[Severity, ...]
+
+
+@dataclass(frozen=True)
+class GateParams:
+    """The seed's 3-gate filter: an anomaly pages a person only when all three gates pass."""
+
+    baseline_min_days: float = 7.0
+    predictable_max_alert_share: float = 0.02
+    impact_min_fraction: float = 0.2
+    capacity_warn_fraction: float = 0.8
+    capacity_headroom: float = 1.2
+    breach_probability: float = 0.8
+    baseline_rows: int = 2880
+    """Points before the anomaly that form the baseline shown as its evidence (the extreme window)."""
+    window_rows: int = 10
+    """Points ending at the anomaly shown as the judged window (the detectors' short window)."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Robust statistics of the points a value was judged against."""
+
+    first: str
+    last: str
+    count: int
+    median: float
+    mad: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Gates:
+    """The three gates of one anomaly and what each measured."""
+
+    baseline_days: float
+    baseline_old_enough: bool
+    alert_share: float
+    predictable: bool
+    impact: bool
+    impact_words: str
+
+    @property
+    def passed(self) -> int:
+        return int(self.baseline_old_enough) + int(self.predictable) + int(self.impact)
+
+
+@dataclass(frozen=True)
+class AnomalyFinding:
+    """One alerting point of a stored series, the window it ends and the baseline it was judged against."""
+
+    series_key: str
+    at: str
+    value: float
+    score: float
+    detector: str
+    window_times: tuple[str, ...]
+    window_values: tuple[float, ...]
+    baseline: Baseline
+    gates: Gates
+    limit: float | None = None

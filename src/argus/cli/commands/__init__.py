@@ -21,7 +21,7 @@ class CommandEntry:
 
 
 ROOT: dict[str, CommandEntry] = {
-    "anomalies": CommandEntry("anomalies", "Anomaly scores of metric series (timestamp,value CSV); NAB evaluation."),
+    "anomalies": CommandEntry("anomalies", "Anomalies and forecasts of metric series: score files, analyse stored series, NAB."),
     "audit": CommandEntry("audit", "The append-only audit log (who did what, when, with what outcome)."),
     "baseline": CommandEntry("quality", "The rolling baseline the gate uses: the last N green builds on the default branch."),
     "calibration": CommandEntry("insights", "Reliability table: of insights scored in each band, how many were accepted."),
@@ -38,6 +38,7 @@ ROOT: dict[str, CommandEntry] = {
     "gate": CommandEntry("quality", "Judge a build against the rolling baseline; exit 1 on FAIL (or WARN with --fail-on warn)."),
     "insights": CommandEntry("insights", "Stored insights: what the analyses found, with evidence."),
     "jobs": CommandEntry("jobs", "Background jobs: list (the failed ones with --failed), retry."),
+    "metrics": CommandEntry("metrics", "Metric series: ingest timestamp,value CSV or OpenMetrics text."),
     "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),

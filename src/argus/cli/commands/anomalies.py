@@ -1,7 +1,9 @@
-"""``argus anomalies score|evaluate-nab``: anomaly scores of a metric series (no database)."""
+"""``argus anomalies score|evaluate-nab|evaluate-forecast`` (files, no database) and
+``argus anomalies analyze|list|show`` (stored series, through :mod:`argus.app.anomaly`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from argus.cli import validate
 from argus.cli.output import console, print_json
 from argus.core.errors import InputError
 
@@ -39,6 +42,116 @@ def _read_text(source: Path) -> list[str]:
         return source.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError as exc:
         raise InputError(f"{source}: cannot read: {exc.strerror}") from None
+
+
+_PROJECT = typer.Option(None, "--project", "-p", help="Project (default from settings).")
+_JSON = typer.Option(False, "--json")
+
+
+def anomalies_analyze(
+    ctx: typer.Context,
+    project: str | None = _PROJECT,
+    no_derive: bool = typer.Option(False, "--no-derive", help="Score stored series only (derive none from CI data)."),
+    json_out: bool = _JSON,
+) -> None:
+    """Derive series from CI data, score new points of every series, save anomaly and forecast insights."""
+    from argus.app import anomaly as uc
+    from argus.cli import anomaly_views
+    from argus.cli.context import state
+
+    summary = uc.analyze(state(ctx).runtime, uc.AnalyzeRequest(project, derive=not no_derive))
+    if json_out:
+        print_json(summary)
+        return
+    anomaly_views.analysis(console(), summary)
+
+
+def anomalies_list(
+    ctx: typer.Context,
+    project: str | None = _PROJECT,
+    series: str | None = typer.Option(None, "--series", help="Only this series (its name, or its full key)."),
+    include_superseded: bool = typer.Option(False, "--all", help="Include earlier anomalies of each series."),
+    limit: int = typer.Option(50, "--limit", callback=validate.count("--limit"), help="At most this many, newest first."),
+    json_out: bool = _JSON,
+) -> None:
+    """Anomaly and forecast insights, newest first (the current one per series unless --all)."""
+    from argus.app import anomaly as uc
+    from argus.cli import anomaly_views
+    from argus.cli.context import state
+
+    result = uc.list_anomalies(state(ctx).runtime, uc.ListRequest(project, series, include_superseded, limit))
+    if json_out:
+        print_json(list(result.items))
+        return
+    anomaly_views.anomaly_rows(console(), result)
+
+
+def anomalies_show(
+    ctx: typer.Context,
+    insight_id: int = typer.Argument(..., callback=validate.db_id("insight id"),
+                                     help="Insight id (from `argus anomalies list`)."),
+    project: str | None = _PROJECT,
+    json_out: bool = _JSON,
+) -> None:
+    """One anomaly or forecast: the window, the baseline it was judged against, the gates, evidence."""
+    from argus.app import anomaly as uc
+    from argus.cli import anomaly_views
+    from argus.cli.context import state
+
+    view = uc.show_anomaly(state(ctx).runtime, uc.ShowRequest(insight_id, project))
+    if json_out:
+        print_json(view)
+        return
+    anomaly_views.anomaly_detail(console(), view)
+
+
+def _nab_root(data: Path | None) -> Path:
+    from argus.evaluation.anomaly_nab import find_nab_dir
+
+    root = data if data is not None else find_nab_dir(Path.cwd())
+    if root is None:
+        raise InputError("NAB data not found: give --data PATH (or ARGUS_NAB_DIR); "
+                         "expected shared/datasets/nab in this or a parent directory")
+    if not (root / "combined_windows.json").is_file():
+        raise InputError(f"{root}: not a NAB folder (expected combined_windows.json and data/)")
+    return root
+
+
+def anomalies_evaluate_forecast(
+    data: Path | None = typer.Option(None, "--data", envvar="ARGUS_NAB_DIR",
+                                     help="NAB folder (combined_windows.json, data/); default: "
+                                          "shared/datasets/nab in this or a parent directory."),
+    origins: int = typer.Option(12, "--origins", callback=validate.count("--origins"),
+                                help="Forecast origins per series (spread over its second half)."),
+    json_out: bool = _JSON,
+) -> None:
+    """Backtest forecasts on the NAB series: coverage of the 80 % / 95 % intervals at 3/6/12/24 h."""
+    from argus.evaluation.anomaly_forecast import HORIZONS_H, backtest
+    from argus.evaluation.anomaly_nab import load_corpus
+
+    root = _nab_root(data)
+    result = backtest(load_corpus(root), HORIZONS_H, origins)
+    if json_out:
+        print_json({"schema": "argus.forecast-backtest/v1", "data": str(root), **dataclasses.asdict(result)})
+        return
+    out = console()
+    out.print(f"NAB: {result.series} series, {result.origins} forecast origins", soft_wrap=True)
+    out.print(str(root), soft_wrap=True)
+    for h in result.horizons:
+        out.print(f"  {h.hours:>4g} h: {h.forecasts} forecasts; inside 80 % interval {100 * h.coverage80:.1f} %, "
+                  f"inside 95 % {100 * h.coverage95:.1f} %; MAE vs naive {h.mae_ratio_naive:.2f}", soft_wrap=True)
+
+
+def register(root: typer.Typer, groups: CommandGroups) -> None:
+    app = typer.Typer(help="Anomalies and forecasts of metric series: score files, analyse stored series, NAB.",
+                      no_args_is_help=True)
+    root.add_typer(app, name="anomalies")
+    app.command("analyze")(anomalies_analyze)
+    app.command("list")(anomalies_list)
+    app.command("show")(anomalies_show)
+    app.command("evaluate-forecast")(anomalies_evaluate_forecast)
+    app.command("score")(anomalies_score)
+    app.command("evaluate-nab")(anomalies_evaluate_nab)
 
 
 def anomalies_score(
@@ -72,6 +185,7 @@ def anomalies_score(
                                   sc.alert.tolist(), strict=True)]
     sys.stdout.write("".join(out))
 
+
 def anomalies_evaluate_nab(
     data: Path | None = typer.Option(None, "--data", envvar="ARGUS_NAB_DIR",
                                      help="NAB folder (combined_windows.json, data/); default: "
@@ -79,10 +193,19 @@ def anomalies_evaluate_nab(
     detector: list[DetectorChoice] = typer.Option([], "--detector", "-d",
                                                   help="Repeat to choose; default: every detector."),
     json_out: bool = typer.Option(False, "--json"),
+    no_param_search: bool = typer.Option(False, "--no-parameter-search",
+                                         help="Skip choosing the ensemble's parameters per fold (≈ 20 s)."),
 ) -> None:
     """NAB standard / low-FP / low-FN scores per detector: Argus's threshold, optimised, held out."""
     from argus.analysis.anomaly.schemas import Detector
-    from argus.evaluation.anomaly_nab import FOLDS, evaluate_corpus, find_nab_dir, load_corpus
+    from argus.evaluation.anomaly_nab import (
+        FOLDS,
+        GRID,
+        evaluate_corpus,
+        find_nab_dir,
+        held_out_parameters,
+        load_corpus,
+    )
 
     root = data if data is not None else find_nab_dir(Path.cwd())
     if root is None:
@@ -95,9 +218,14 @@ def anomalies_evaluate_nab(
         Detector.ENSEMBLE]
     reports = evaluate_corpus(corpus, chosen)
     windows = sum(len(ns.windows) for ns in corpus)
+    params_held = (held_out_parameters(corpus) if Detector.ENSEMBLE in chosen and not no_param_search
+                   else None)
     if json_out:
-        print_json({"schema": "argus.nab-evaluation/v1", "data": str(root), "series": len(corpus),
-                    "windows": windows, "folds": [list(f) for f in FOLDS], "detectors": reports})
+        doc: dict[str, object] = {"schema": "argus.nab-evaluation/v1", "data": str(root), "series": len(corpus),
+                                  "windows": windows, "folds": [list(f) for f in FOLDS], "detectors": reports}
+        if params_held is not None:
+            doc["ensemble_parameters_held_out"] = {"grid": [g.label for g in GRID], "profiles": params_held}
+        print_json(doc)
         return
     out = console()
 
@@ -123,11 +251,14 @@ def anomalies_evaluate_nab(
             for b in rep.reliability:
                 share = "-" if b.rows == 0 else f"{100 * b.in_window:.1f} %"
                 say(f"    [{b.low:g}, {b.high:g}{']' if b.high == 1.0 else ')'}: {b.rows} rows, {share}")
+    if params_held is not None:
+        from argus.cli.render import para
 
-
-def register(root: typer.Typer, groups: CommandGroups) -> None:
-    app = typer.Typer(help="Anomaly scores of metric series (timestamp,value CSV); NAB evaluation.",
-                      no_args_is_help=True)
-    root.add_typer(app, name="anomalies")
-    app.command("score")(anomalies_score)
-    app.command("evaluate-nab")(anomalies_evaluate_nab)
+        say("")
+        para(out, f"ensemble, parameters held out too: configuration ({len(GRID)} in the grid) and threshold "
+                  "chosen on one fold, scored on the other, both ways:")
+        for ph in params_held:
+            say(f"  {ph.profile:<19} held-out {ph.score:6.1f}")
+        for fc in params_held[0].folds:
+            para(out, f"standard, chosen on fold {fc.tuned_on} ({fc.tune_score:.1f} there): {fc.config}, "
+                      f"threshold {fc.threshold:.6g}; {fc.test_score:.1f} on fold {3 - fc.tuned_on}", "  ")

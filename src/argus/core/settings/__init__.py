@@ -10,6 +10,7 @@ Layout: ``root`` (the :class:`Settings` object, loading, URL masking), one modul
 (Params built from a settings model, :func:`derive`). Import the names from this package.
 """
 
+from argus.core.settings.anomaly import AnomalySettings
 from argus.core.settings.clusters import ClusterSettings
 from argus.core.settings.derive import derive, not_params
 from argus.core.settings.flaky import FlakySettings
@@ -24,6 +25,7 @@ __all__ = [
     "SZZ_EXCLUDE_GLOBS",
     "SZZ_SOURCE_GLOBS",
     "SZZ_TEST_GLOBS",
+    "AnomalySettings",
     "ClusterSettings",
     "FlakySettings",
     "GateSettings",

@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from argus.core.errors import ConfigError
+from argus.core.settings.anomaly import AnomalySettings
 from argus.core.settings.clusters import ClusterSettings
 from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
     issues: IssueSettings = IssueSettings()
     server: ServerSettings = ServerSettings()
     jobs: JobSettings = JobSettings()
+    anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
 
     @field_validator("default_project", "default_org")
     @classmethod

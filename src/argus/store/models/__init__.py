@@ -7,6 +7,7 @@ from argus.store.models.flaky import FlakyTestState
 from argus.store.models.insights import EvidenceRow, Feedback, InsightRow
 from argus.store.models.issues import CommitIssueLink, Issue
 from argus.store.models.jobs import JobRecord
+from argus.store.models.metrics import MetricPoint, MetricSeries
 from argus.store.models.ops import DeadLetter, FailureCluster
 from argus.store.models.quality import CoverageFile, CoverageReport, VulnFinding, VulnReport
 from argus.store.models.tenancy import ApiToken, AuditLog, Organisation, Project
@@ -33,6 +34,8 @@ __all__ = [
     "InsightRow",
     "Issue",
     "JobRecord",
+    "MetricPoint",
+    "MetricSeries",
     "Organisation",
     "Project",
     "TestCase",

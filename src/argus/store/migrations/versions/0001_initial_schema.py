@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 07:22:42.543603
+Create Date: 2026-11-28 07:26:40.890945
 """
 
 from __future__ import annotations
@@ -239,6 +239,20 @@ def upgrade() -> None:
         batch_op.create_index('ix_job_record_project_created', ['project_id', 'created_at'], unique=False)
         batch_op.create_index('ix_job_record_status_run_after', ['status', 'run_after'], unique=False)
 
+    op.create_table('metric_series',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('key', sa.String(length=1000), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('labels', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('scored_until', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('scored_points', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_metric_series_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_metric_series')),
+    sa.UniqueConstraint('project_id', 'key', name='uq_metric_series_key')
+    )
     op.create_table('test_case',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -467,6 +481,20 @@ def upgrade() -> None:
     with op.batch_alter_table('flaky_test_state', schema=None) as batch_op:
         batch_op.create_index('ix_flaky_test_state_project_state', ['project_id', 'state'], unique=False)
 
+    op.create_table('metric_point',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('series_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ts', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_metric_point_project_id_project'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['series_id'], ['metric_series.id'], name=op.f('fk_metric_point_series_id_metric_series'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_metric_point')),
+    sa.UniqueConstraint('series_id', 'ts', name='uq_metric_point_series_ts')
+    )
+    with op.batch_alter_table('metric_point', schema=None) as batch_op:
+        batch_op.create_index('ix_metric_point_project_series', ['project_id', 'series_id'], unique=False)
+
     op.create_table('test_report',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -618,6 +646,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_test_report_project_hash')
 
     op.drop_table('test_report')
+    with op.batch_alter_table('metric_point', schema=None) as batch_op:
+        batch_op.drop_index('ix_metric_point_project_series')
+
+    op.drop_table('metric_point')
     with op.batch_alter_table('flaky_test_state', schema=None) as batch_op:
         batch_op.drop_index('ix_flaky_test_state_project_state')
 
@@ -664,6 +696,7 @@ def downgrade() -> None:
 
     op.drop_table('test_run')
     op.drop_table('test_case')
+    op.drop_table('metric_series')
     with op.batch_alter_table('job_record', schema=None) as batch_op:
         batch_op.drop_index('ix_job_record_status_run_after')
         batch_op.drop_index('ix_job_record_project_created')
