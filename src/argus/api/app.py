@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from argus.api import problems
-from argus.api.routers import health
+from argus.api.routers import aliases, changes, clusters, events, flaky, gates, health, insights, runs, tests
 from argus.app.runtime import Runtime
 from argus.core.settings import Settings
 
@@ -29,6 +29,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.runtime = rt
     problems.install(app)
     app.include_router(health.router)
+    app.include_router(runs.router)
+    app.include_router(tests.router)
+    app.include_router(flaky.router)
+    app.include_router(clusters.router)
+    app.include_router(insights.router)
+    app.include_router(gates.router)
+    app.include_router(changes.router)
+    app.include_router(events.router)
+    app.include_router(aliases.router)
 
     return app
 
