@@ -304,3 +304,17 @@ def test_events_deliver_a_new_insight(world: World) -> None:
     assert world.client.get("/api/v1/projects/blog/events", headers=world.auth("project_viewer")).status_code == 404
     assert world.client.get(f"{P}/events", headers=world.auth("scoped")).status_code == 404
     assert world.client.get(f"{P}/events", headers={**world.auth(), "Last-Event-ID": "x"}).status_code == 422
+
+
+def test_hostile_inputs_are_refused_not_crashing(world: World) -> None:
+    nul = "a\x00b"
+    for path, params in ((f"{P}/tests", {"search": nul}), (f"{P}/runs", {"branch": nul}),
+                         (f"{P}/runs", {"commit": nul}), (f"{P}/insights", {"kind": nul}),
+                         (f"{P}/flaky", {"state": nul}), (f"{P}/runs", {"since": "9999-12-31T23:59:59+14:00"}),
+                         (f"{P}/runs", {"cursor": "W10"}), ("/api/v1/ai/flaky/analysis", {"project_id": nul})):
+        r = world.client.get(path, headers=world.auth(), params=params)
+        assert r.status_code in (200, 404, 422), (path, params, r.status_code, r.text)
+    iid = world.get(f"{P}/insights", limit=1)["items"][0]["id"]  # type: ignore[index]
+    r = world.client.post(f"/api/v1/insights/{iid}/feedback", json={"verdict": "rejected", "note": nul},
+                          headers=world.auth("maintainer"))
+    assert r.status_code in (201, 422), r.text

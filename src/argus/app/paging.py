@@ -9,6 +9,7 @@ see a row twice or skip one that existed when it started.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import binascii
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -41,6 +42,10 @@ class PageRequest:
     until: datetime | None = None
 
     def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # text a database refuses (PostgreSQL: NUL) is bad input
+            value = getattr(self, f.name)
+            if isinstance(value, str) and "\x00" in value:
+                raise InputError(f"{f.name}: NUL characters are not allowed")
         if not 1 <= self.limit <= MAX_LIMIT:
             raise InputError(f"limit {self.limit}: give a whole number from 1 to {MAX_LIMIT}")
         since, until = as_utc(self.since), as_utc(self.until)

@@ -41,6 +41,9 @@ def org_runtime(request: Request, who: Caller) -> Runtime:
 def in_project(request: Request, project: str, who: Caller, role: Role = Role.VIEWER) -> Runtime:
     """Check ``who`` may act on ``project`` with ``role`` (404 outside its reach, 403 too low) and return
     its organisation's runtime."""
+    from argus.store.projects import check_slug
+
+    check_slug("project", project)  # an impossible name (e.g. with a NUL): 422 before any query
     project_caller(project, who, role)
     return org_runtime(request, who)
 

@@ -25,7 +25,7 @@ class InsightsPage(PageBase):
 
 class FeedbackIn(BaseModel):
     verdict: FeedbackVerdict
-    note: str | None = Field(None, max_length=10_000)
+    note: str | None = Field(None, max_length=10_000, pattern=r"^[^\x00]*$")
 
 
 class FeedbackOut(BaseModel):
