@@ -52,9 +52,31 @@ def seed(database_url: str, home: Path) -> tuple[Any, str]:
     return app, secret
 
 
+def fuzz_operation(op: Any, headers: dict[str, str], examples: int, found: list[str]) -> Counter[int]:
+    """Send ``examples`` generated requests to one operation; note the 5xx ones in ``found``."""
+    from hypothesis import HealthCheck, given, settings
+
+    statuses: Counter[int] = Counter()
+
+    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(case=op.as_strategy())
+    def run(case: Any) -> None:
+        if case.path_parameters and "project" in case.path_parameters:
+            case.path_parameters["project"] = "shop"  # the seeded project: reach past the 404
+        if isinstance(case.query, dict) and "project_id" in case.query:
+            case.query["project_id"] = "shop"
+        response = case.call(headers=headers)
+        statuses[response.status_code] += 1
+        if response.status_code >= 500:
+            found.append(f"{op.method.upper()} {op.path}: {response.status_code} for "
+                         f"{case.as_curl_command(headers=headers)}\n  {response.text[:300]}")
+
+    run()
+    return statuses
+
+
 def fuzz(app: Any, token: str, examples: int) -> list[str]:
     import schemathesis
-    from hypothesis import HealthCheck, given, settings
 
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     headers = {"Authorization": f"Bearer {token}"}
@@ -63,23 +85,7 @@ def fuzz(app: Any, token: str, examples: int) -> list[str]:
         op = result.ok()
         if op.path.endswith(SKIP):
             continue
-        statuses: Counter[int] = Counter()
-
-        @settings(max_examples=examples, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        @given(case=op.as_strategy())
-        def run(case: Any) -> None:
-            if case.path_parameters and "project" in case.path_parameters:
-                case.path_parameters["project"] = "shop"  # the seeded project: reach past the 404
-            if isinstance(case.query, dict) and "project_id" in case.query:
-                case.query["project_id"] = "shop"
-            response = case.call(headers=headers)
-            statuses[response.status_code] += 1
-            if response.status_code >= 500:
-                found.append(f"{op.method.upper()} {op.path}: {response.status_code} for "
-                             f"{case.as_curl_command(headers=headers)}\n  {response.text[:300]}")
-
-        run()
+        statuses = fuzz_operation(op, headers, examples, found)
         print(f"{op.method.upper():6} {op.path}: {dict(sorted(statuses.items()))}")
     return found
 

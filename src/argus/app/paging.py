@@ -9,8 +9,8 @@ see a row twice or skip one that existed when it started.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import binascii
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
