@@ -4,11 +4,13 @@ every route refuses a foreign organisation (404) and a too-low role (403)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -318,3 +320,29 @@ def test_hostile_inputs_are_refused_not_crashing(world: World) -> None:
     r = world.client.post(f"/api/v1/insights/{iid}/feedback", json={"verdict": "rejected", "note": nul},
                           headers=world.auth("maintainer"))
     assert r.status_code in (201, 422), r.text
+
+
+def test_changes_with_features(world: World, tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parents[1] / "ingest" / "git"))
+    from git_repo_builder import DAY, Repo
+    from git_repo_builder import T0 as G0
+
+    from argus.app.git import IngestHistoryRequest, ingest_history
+
+    repo = Repo(tmp_path / "repo")
+    lines = [f"line {n}" for n in range(6)]
+    for i in range(5):
+        lines[i] = f"change {i}"
+        repo.write("app.py", "".join(f"{x}\n" for x in lines))
+        repo.commit(("Fix bug" if i % 2 else "add feature") + f" {i}", when=G0 + i * DAY)
+    ingest_history(dataclass_runtime(world.runtime, ORG), IngestHistoryRequest(PROJECT, repo.path, szz=True))
+    changes = walk(world, f"{P}/changes", limit=2)
+    assert len(changes) == 5
+    keys = [(c["committer_time"], c["summary"]) for c in changes]
+    assert keys == sorted(keys, reverse=True)
+    assert all(c["features"] and "entropy" in c["features"] for c in changes)
+    fixes = world.get(f"{P}/changes", fixes_only="true")["items"]  # type: ignore[index]
+    assert [c["summary"] for c in fixes] == ["Fix bug 3", "Fix bug 1"]
+    since, until = (datetime.fromtimestamp(G0 + d * DAY, UTC).isoformat() for d in (1, 2))
+    window = world.get(f"{P}/changes", since=since, until=until)
+    assert [c["summary"] for c in window["items"]] == ["add feature 2", "Fix bug 1"]  # type: ignore[index]
