@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         token = seed(url, args.runs, args.tests)
         seeded = time.perf_counter() - t0
-        proc, base, log = start_server(url, Path(tmp) / "home", args.workers)
+        proc, base, _log = start_server(url, Path(tmp) / "home", args.workers)
         try:
             path = f"/api/v1/projects/shop/{args.endpoint}"
             result = asyncio.run(load(base, token, path, args.rate, args.seconds, args.concurrency))
