@@ -29,7 +29,9 @@ def org_runtime(request: Request, who: Caller) -> Runtime:
     ``who``'s organisation only (a project of another organisation is not found)."""
     rt = request.app.state.runtime
     assert isinstance(rt, Runtime)
-    cache: dict[str, Runtime] = request.app.state.__dict__.setdefault("_org_runtimes", {})
+    cache: dict[str, Runtime] | None = getattr(request.app.state, "org_runtimes", None)
+    if cache is None:
+        cache = request.app.state.org_runtimes = {}
     found = cache.get(who.org_slug)
     if found is None:
         engine = rt.engine()
