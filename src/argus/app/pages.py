@@ -4,7 +4,8 @@ event stream; and which project an insight belongs to.
 
 Each runs one project-scoped unit of work (:meth:`Runtime.in_project`) and returns frozen read models
 (those of the capabilities where they exist). Orders are deterministic and end with the row id:
-flaky tests by probability (highest first), clusters and changes newest first, insights newest first.
+flaky tests by probability (highest first), then newest first; clusters and insights newest first (id);
+changes by commit time. Sort keys never change once a row exists.
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ def _window(stmt: Any, col: Any, req: PageRequest) -> Any:
 
 
 def list_clusters(runtime: Runtime, req: ClustersRequest) -> Page[ClusterView]:
-    """Failure clusters newest first (last failure, then id), each with up to ``samples`` messages."""
+    """Failure clusters newest first (by id: creation order), each with up to ``samples`` messages."""
     import dataclasses
 
     from sqlalchemy import select
@@ -195,16 +196,18 @@ def list_clusters(runtime: Runtime, req: ClustersRequest) -> Page[ClusterView]:
     from argus.analysis.failures.queries import cluster_views
     from argus.store.models import FailureCluster
 
-    order = [(FailureCluster.last_seen_at, True), (FailureCluster.id, True)]
+    # newest cluster first: the id never changes, whereas the last failure moves a cluster up the list
+    # (a key that changes could make a walk skip or repeat a cluster)
+    order = [(FailureCluster.id, True)]
 
     def key_of(row: Any) -> tuple[Any, ...]:
-        return (row.last_seen_at, row.id)
+        return (row.id,)
 
     def work(scope: ProjectScope) -> Page[ClusterView]:
         stmt = select(FailureCluster.id, FailureCluster.last_seen_at, FailureCluster.samples).where(
             FailureCluster.count >= req.min_count)
         stmt = _window(stmt, FailureCluster.last_seen_at, req)
-        key = decode_cursor("clusters", req.cursor, 2) if req.cursor else None
+        key = decode_cursor("clusters", req.cursor, 1) if req.cursor else None
         chunks = scan_chunks(scope.session, stmt, order, key_of, key, req.limit + 1)
 
         def rows() -> Iterator[tuple[Any, ClusterView | None]]:
