@@ -151,11 +151,11 @@ def test_insights_feedback_calibration(capsys: pytest.CaptureFixture[str], cli_e
 
 def test_tokens(capsys: pytest.CaptureFixture[str], cli_env: dict[str, str]) -> None:
     assert run(capsys, "db", "upgrade")[0] == 0
-    code, out, _ = run(capsys, "tokens", "create", "ci-upload", "--json")
+    code, out, _ = run(capsys, "tokens", "create", "ci-upload", "--role", "uploader", "--json")
     created = json.loads(out)
-    assert code == 0 and created["secret"].startswith("argus_")
+    assert code == 0 and created["token"].startswith("argus_")
     code, out, _ = run(capsys, "tokens", "list", "--json")
-    assert created["secret"] not in out
-    assert run(capsys, "tokens", "revoke", str(created["token"]["id"]))[0] == 0
+    assert created["token"] not in out
+    assert run(capsys, "tokens", "revoke", str(created["id"]))[0] == 0
     code, _, err = run(capsys, "tokens", "create", "x", "--role", "emperor")
     assert code == 6 and err.count("\n") == 1 and "--role" in err  # usage errors: one line, bad input

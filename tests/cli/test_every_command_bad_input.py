@@ -35,6 +35,7 @@ REQUIRED = sorted(path for path, cmd in LEAVES.items() if any(p.required for p i
 
 # one bad value (or unknown id) per command, run against a migrated database holding project "shop"
 BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
+    ("audit", "list"): (["--org", "ghost"], 5),
     ("baseline",): (["-p", "shop", "--commit", "abcdef1"], 5),
     ("calibration",): (["--bins", "abc"], 6),
     ("changes", "show"): (["-p", "shop", "abcdef1"], 5),
@@ -69,9 +70,10 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("parse", "tests"): (["missing.xml"], 6),
     ("projects", "list"): (["extra-argument"], 6),
     ("projects", "create"): (["bad name!"], 6),
+    ("serve",): (["--port", "70000"], 6),
     ("simulate",): (["--out", "sim", "--scale", "galactic"], 6),
     ("tokens", "create"): (["x", "--role", "emperor"], 6),
-    ("tokens", "list"): (["extra-argument"], 6),
+    ("tokens", "list"): (["--org", "ghost"], 5),
     ("tokens", "revoke"): (["424242"], 5),
 }
 

@@ -11,7 +11,7 @@ from argus.store.projects import get_or_create_org
 
 def test_token_secret_is_never_stored_and_can_be_revoked(session: Session) -> None:
     org = get_or_create_org(session, "default")
-    secret, view = create_token(session, org, "ci", Role.INGESTER, "alice")
+    secret, view = create_token(session, org, "ci", Role.UPLOADER, "alice")
     stored = session.scalars(select(ApiToken)).one()
     assert secret not in (stored.token_hash, stored.prefix) and secret.startswith(stored.prefix)
     assert verify_token(session, secret) is not None

@@ -1,4 +1,5 @@
-"""The FastAPI application factory (no module globals: every app gets its own Runtime)."""
+"""The FastAPI application factory (no module globals: every app gets its own Runtime, metrics
+registry and rate limiter). ``argus serve`` runs ``argus.api.app:create_app`` as a uvicorn factory."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from argus.api import problems
-from argus.api.routers import aliases, changes, clusters, events, flaky, gates, health, insights, runs, tests
+from argus.api.metrics import ApiMetrics
+from argus.api.middleware import RequestMiddleware
+from argus.api.ratelimit import RateLimiter
+from argus.api.routers import admin, aliases, changes, clusters, events, flaky, gates, health, insights, runs, tests
 from argus.app.runtime import Runtime
 from argus.core.settings import Settings
 
@@ -25,10 +29,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         rt.close()
 
     app = FastAPI(title="Argus", version=_version(), openapi_url=f"{API_PREFIX}/openapi.json",
-                  docs_url=f"{API_PREFIX}/docs", redoc_url=None, lifespan=lifespan)
+                  docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+                  swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect", lifespan=lifespan)
     app.state.runtime = rt
+    app.state.metrics = ApiMetrics()  # counters others increment: see argus.api.metrics
+    limits = rt.settings.server
+    app.state.rate_limiter = RateLimiter(limits.rate_limit_per_second, limits.rate_limit_burst,
+                                         limits.rate_limit_enabled)
     problems.install(app)
+    app.add_middleware(RequestMiddleware)
     app.include_router(health.router)
+    app.include_router(admin.router, prefix=API_PREFIX)
     app.include_router(runs.router)
     app.include_router(tests.router)
     app.include_router(flaky.router)

@@ -1,17 +1,40 @@
-"""What routes depend on: the Runtime of the process, and the authenticated caller."""
+"""What routes depend on: the Runtime of the process, and the authenticated caller.
+
+Every route declares the role it needs **in one place**, its dependencies: ``who = require(Role.X)``
+for organisation-level routes, ``access = project_access(Role.X)`` for routes under
+``/api/v1/projects/{project}/...``. :func:`route_role` reads it back (the route-walk test in
+``tests/api`` checks every route of the app with it); a route without one must be public
+(:data:`PUBLIC_PATHS`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from argus.api.problems import ApiProblem
+from argus.api.ratelimit import RateLimiter
 from argus.app.runtime import Runtime
 from argus.core.enums import Role
 
+if TYPE_CHECKING:
+    from argus.app.runtime import ProjectScope
+
+T = TypeVar("T")
+
 _ROLE_RANK = {r: i for i, r in enumerate(Role)}
+
+#: Routes that need no token (health, metrics, the API description).
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/api/v1/docs",
+                          "/api/v1/docs/oauth2-redirect"})
+
+#: Attribute a role-checking dependency carries (read by :func:`route_role`).
+ROLE_ATTR = "argus_required_role"
 
 
 def runtime(request: Request) -> Runtime:
@@ -41,43 +64,155 @@ class Caller:
         return self.project_slug is None or self.project_slug == project
 
 
-def caller(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Caller:
-    """The caller of ``Authorization: Bearer <token>`` (401 problem when missing, unknown or expired)."""
+def _unauthorized(request: Request, detail: str) -> ApiProblem:
+    request.state.auth_failure = detail
+    return ApiProblem(401, "unauthorized", detail, {"WWW-Authenticate": "Bearer"})
+
+
+def _forbidden(request: Request, detail: str) -> ApiProblem:
+    request.state.auth_failure = detail
+    return ApiProblem(403, "forbidden", detail)
+
+
+_bearer = HTTPBearer(auto_error=False, scheme_name="token", description="An Argus API token (argus tokens create).")
+
+
+def caller(request: Request, rt: Annotated[Runtime, Depends(runtime)],
+           _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> Caller:
+    """The caller of ``Authorization: Bearer <token>`` (401 problem when missing, unknown, revoked or
+    expired; 429 with ``Retry-After`` past the token's rate limit)."""
+    cached = getattr(request.state, "caller", None)
+    if isinstance(cached, Caller):
+        return cached
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiProblem(401, "unauthorized", "missing bearer token", {"WWW-Authenticate": "Bearer"})
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise _unauthorized(request, "missing bearer token")
+    request.state.token_prefix = secret[:12]
     from argus.store.admin import verify_token
     from argus.store.models import Organisation, Project
 
+    touch = timedelta(seconds=rt.settings.server.token_touch_interval_s)
     with rt.unit_of_work() as s:
-        row = verify_token(s, secret.strip())
+        row = verify_token(s, secret, touch_interval=touch)
         if row is None:
-            raise ApiProblem(401, "unauthorized", "unknown, revoked or expired token", {"WWW-Authenticate": "Bearer"})
+            raise _unauthorized(request, "unknown, revoked or expired token")
         org = s.get(Organisation, row.org_id)
         project = s.get(Project, row.project_id) if row.project_id is not None else None
         assert org is not None
         who = Caller(row.id, org.id, org.slug, project.slug if project else None, Role(row.role))
     request.state.caller = who
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    wait = limiter.take(who.token_id) if isinstance(limiter, RateLimiter) else 0.0
+    if wait > 0:
+        raise ApiProblem(429, "rate-limited", f"rate limit of token {who.token_id} exceeded; retry later",
+                         {"Retry-After": RateLimiter.retry_after(wait)})
     return who
 
 
-def require(role: Role) -> object:
-    """Dependency: the caller, with at least ``role`` (403 problem otherwise)."""
+def _check_role(request: Request, who: Caller, role: Role) -> None:
+    if not who.allows(role):
+        raise _forbidden(request, f"this needs role {role.value} or higher (token has {who.role.value})")
 
-    def dep(who: Annotated[Caller, Depends(caller)]) -> Caller:
-        if not who.allows(role):
-            raise ApiProblem(403, "forbidden", f"this needs role {role.value} or higher (token has {who.role.value})")
+
+def require(role: Role) -> Any:
+    """Dependency: the caller, with at least ``role`` (403 problem otherwise). Use as
+    ``who: Annotated[Caller, require(Role.VIEWER)]``."""
+
+    def dep(request: Request, who: Annotated[Caller, Depends(caller)]) -> Caller:
+        _check_role(request, who, role)
         return who
 
+    setattr(dep, ROLE_ATTR, role)
     return Depends(dep)
 
 
-def project_caller(project: str, who: Caller, role: Role) -> Caller:
+@dataclass(frozen=True)
+class ProjectAccess:
+    """An authorised caller on one project of its organisation (the ``{project}`` path parameter)."""
+
+    caller: Caller
+    project: str
+    runtime: Runtime
+
+    def run(self, work: Callable[[ProjectScope], T], *, create: bool = False) -> T:
+        """``work`` in one unit of work on the project **of the caller's organisation** (a project of
+        another organisation with the same name is never reached: NotFoundError → 404)."""
+        return self.runtime.in_project(self.project, work, create=create, org=self.caller.org_slug)
+
+
+def project_access(role: Role) -> Any:
+    """Dependency for routes under ``/projects/{project}``: 404 when the project is outside the
+    token's reach (like one that does not exist: no existence oracle across tenants), 403 when the
+    role is too low. Use as ``access: Annotated[ProjectAccess, project_access(Role.VIEWER)]`` and run
+    the use case with ``access.run(...)`` or ``rt.in_project(access.project, ..., org=access.caller.org_slug)``."""
+
+    def dep(request: Request, project: str, who: Annotated[Caller, Depends(caller)],
+            rt: Annotated[Runtime, Depends(runtime)]) -> ProjectAccess:
+        project_caller(project, who, role, request)
+        return ProjectAccess(who, project, rt)
+
+    setattr(dep, ROLE_ATTR, role)
+    return Depends(dep)
+
+
+def project_caller(project: str, who: Caller, role: Role, request: Request | None = None) -> Caller:
     """Check ``who`` may act on ``project`` with ``role``. A project outside the token's reach is 404,
-    exactly like one that does not exist (no existence oracle across tenants)."""
+    exactly like one that does not exist (no existence oracle across tenants). Prefer
+    :func:`project_access`, which also declares the role for :func:`route_role`."""
     if not who.may_see(project):
+        if request is not None:
+            request.state.auth_failure = "project outside the token's scope"
         raise ApiProblem(404, "not-found", f"project {project!r} not found")
     if not who.allows(role):
+        if request is not None:
+            request.state.auth_failure = "role too low"
         raise ApiProblem(403, "forbidden", f"this needs role {role.value} or higher (token has {who.role.value})")
     return who
+
+
+def route_role(route: Any) -> Role | None:
+    """The role ``route`` (an APIRoute or a route context with a ``dependant``) requires: the highest
+    declared by its dependencies; None when it declares none (then it must be public)."""
+    found: list[Role] = []
+    root = getattr(route, "dependant", None)
+    stack = [root] if root is not None else []
+    while stack:
+        dep = stack.pop()
+        role = getattr(dep.call, ROLE_ATTR, None)
+        if isinstance(role, Role):
+            found.append(role)
+        stack.extend(dep.dependencies)
+    return max(found, key=_ROLE_RANK.__getitem__) if found else None
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    """One route of an app as served: full path template, methods, the role it needs (None: none
+    declared), and whether it is a FastAPI route (False: the OpenAPI/docs routes)."""
+
+    path: str
+    methods: frozenset[str]
+    role: Role | None
+    is_api: bool
+
+
+def app_routes(app: FastAPI) -> list[RouteEntry]:
+    """Every route of ``app`` (from ``app.routes``, included routers flattened with their prefixes)."""
+    from fastapi.routing import APIRoute
+
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # FastAPI before included routers became lazy: app.routes is flat
+        contexts: list[Any] = list(app.routes)
+    else:
+        contexts = list(iter_route_contexts(app.routes))
+    out = []
+    for ctx in contexts:
+        original = getattr(ctx, "original_route", ctx)
+        path = getattr(ctx, "path", None) or getattr(original, "path", "")
+        methods = frozenset(getattr(ctx, "methods", None) or getattr(original, "methods", None) or ())
+        is_api = isinstance(original, APIRoute)
+        out.append(RouteEntry(str(path), methods, route_role(ctx) if is_api else None, is_api))
+    return out

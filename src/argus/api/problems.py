@@ -78,6 +78,13 @@ def install(app: FastAPI) -> None:
         detail = f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}"
         return problem(422, "invalid-input", _TITLES[422], detail, request, errors=errors)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        """A bug: 500 problem (with the request id to find the traceback in the logs), never a stack."""
+        rid = getattr(request.state, "request_id", None)
+        headers = {"X-Request-ID": rid} if rid else None
+        return problem(500, "internal", _TITLES[500], "internal error", request, headers)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}.get(

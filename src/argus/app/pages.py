@@ -299,6 +299,13 @@ def insight_home(runtime: Runtime, insight_id: int) -> InsightHome:
     return InsightHome(row[0], row[1])
 
 
+def check_commit(commit: str) -> str:
+    """``commit`` when it is a sha or a prefix of at least 7 hex digits (an :class:`InputError` otherwise)."""
+    if len(commit) < 7 or len(commit) > 64 or any(c not in "0123456789abcdef" for c in commit.lower()):
+        raise InputError(f"commit {commit[:70]!r}: give a sha or a prefix of at least 7 hex digits")
+    return commit
+
+
 def stored_verdict(runtime: Runtime, project: str, commit: str) -> StoredVerdict:
     """The current recorded gate verdict of the build of ``commit`` (a sha or a prefix of 7 or more)."""
     from sqlalchemy import or_, select
@@ -306,10 +313,8 @@ def stored_verdict(runtime: Runtime, project: str, commit: str) -> StoredVerdict
     from argus.core.enums import InsightKind, SubjectType
     from argus.store.models import InsightRow
 
-    if len(commit) < 7 or len(commit) > 64 or any(c not in "0123456789abcdef" for c in commit.lower()):
-        raise InputError(f"commit {commit[:70]!r}: give a sha or a prefix of at least 7 hex digits")
-
     def work(scope: ProjectScope) -> StoredVerdict:
+        check_commit(commit)  # once the project is found (an unknown project is 404 whatever the commit)
         row = scope.session.scalars(
             select(InsightRow).where(
                 InsightRow.kind == InsightKind.GATE_VERDICT.value,

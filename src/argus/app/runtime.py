@@ -69,23 +69,24 @@ class Runtime:
             yield s
 
     @contextmanager
-    def project_scope(self, project: str | None, *, create: bool = False) -> Iterator[ProjectScope]:
-        """A unit of work scoped to ``project`` (default from settings); commits on success."""
+    def project_scope(self, project: str | None, *, create: bool = False,
+                      org: str | None = None) -> Iterator[ProjectScope]:
+        """A unit of work scoped to ``project`` (default from settings) of organisation ``org`` (default
+        from settings; the server passes the caller's); commits on success."""
         from argus.store.projects import get_or_create_project, get_project
         from argus.store.session import scoped_to
 
         slug = project or self.settings.default_project
+        org_slug = org or self.settings.default_org
         with self.unit_of_work() as s:
             if create:
-                proj = get_or_create_project(
-                    s, slug, self.settings.default_org, default_branch=self.settings.default_branch
-                )
+                proj = get_or_create_project(s, slug, org_slug, default_branch=self.settings.default_branch)
             else:
-                proj = get_project(s, slug, self.settings.default_org)
+                proj = get_project(s, slug, org_slug)
             yield ProjectScope(s, scoped_to(s, proj), self.settings)
 
     def in_project(self, project: str | None, work: Callable[[ProjectScope], T], *, create: bool = False,
-                   attempts: int = TRANSIENT_ATTEMPTS) -> T:
+                   attempts: int = TRANSIENT_ATTEMPTS, org: str | None = None) -> T:
         """Run ``work`` in one project unit of work; run it again from scratch (new transaction) when
         the database aborts it for a transient conflict (:func:`argus.core.db.is_transient`: a
         PostgreSQL deadlock between concurrent writers, SQLite still locked after its busy timeout).
@@ -96,7 +97,7 @@ class Runtime:
 
         for attempt in range(1, attempts + 1):
             try:
-                with self.project_scope(project, create=create) as scope:
+                with self.project_scope(project, create=create, org=org) as scope:
                     return work(scope)
             except DBAPIError as exc:
                 if attempt == attempts or not is_transient(exc):

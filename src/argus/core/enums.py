@@ -86,7 +86,7 @@ class Role(StrEnum):
     """Role of an API token; each role includes the rights of those before it."""
 
     VIEWER = "viewer"
-    INGESTER = "ingester"
+    UPLOADER = "uploader"
     MAINTAINER = "maintainer"
     ADMIN = "admin"
 

@@ -20,6 +20,22 @@ TOKEN_PREFIX = "argus_"
 
 
 @dataclass(frozen=True)
+class AuditView:
+    """One audit row as plain data (``org`` None: a failed authentication naming no known token)."""
+
+    id: int
+    at: datetime
+    org: str | None
+    actor: str
+    action: str
+    target_type: str | None
+    target_id: str | None
+    status: int | None
+    request_id: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class TokenView:
     id: int
     name: str
@@ -34,7 +50,7 @@ class TokenView:
 
 def record_audit(
     session: Session,
-    org_id: int,
+    org_id: int | None,
     actor: str,
     action: str,
     *,
@@ -42,7 +58,10 @@ def record_audit(
     target_type: str | None = None,
     target_id: str | None = None,
     detail: dict[str, Any] | None = None,
+    status: int | None = None,
+    request_id: str | None = None,
 ) -> None:
+    """Append one audit row (audit rows are never updated or deleted, see the AuditLog model)."""
     session.add(
         AuditLog(
             org_id=org_id,
@@ -52,8 +71,34 @@ def record_audit(
             target_type=target_type,
             target_id=target_id,
             detail=detail or {},
+            status=status,
+            request_id=request_id,
         )
     )
+
+
+def list_audit(session: Session, org: Organisation | None = None, *, limit: int = 100,
+               before_id: int | None = None) -> list[AuditView]:
+    """Audit rows, newest first (of ``org`` only when given; every row, also org-less ones, otherwise)."""
+    query = select(AuditLog, Organisation.slug).outerjoin(Organisation, Organisation.id == AuditLog.org_id)
+    if org is not None:
+        query = query.where(AuditLog.org_id == org.id)
+    if before_id is not None:
+        query = query.where(AuditLog.id < before_id)
+    rows = session.execute(query.order_by(AuditLog.id.desc()).limit(limit))
+    return [AuditView(a.id, a.at, slug, a.actor, a.action, a.target_type, a.target_id, a.status, a.request_id,
+                      dict(a.detail or {})) for a, slug in rows]
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90d``, ``12h``, ``2w``, ``30m`` (a bare number is days) → timedelta; InputError otherwise."""
+    units = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+    raw = text.strip().lower()
+    unit = raw[-1:] if raw[-1:] in units else "d"
+    number = raw[:-1] if raw[-1:] in units else raw
+    if not number.isdigit() or int(number) <= 0:
+        raise InputError(f"invalid duration {text!r}: use e.g. 90d, 12h, 2w or 30m")
+    return timedelta(seconds=int(number) * units[unit])
 
 
 def create_token(
@@ -66,8 +111,11 @@ def create_token(
     project: Project | None = None,
     scopes: list[str] | None = None,
     expires_in_days: int | None = None,
+    expires_in: timedelta | None = None,
 ) -> tuple[str, TokenView]:
     """Create a token; the secret is returned once and only its hash is stored."""
+    if expires_in is None and expires_in_days:
+        expires_in = timedelta(days=expires_in_days)
     try:
         role = Role(role)
     except ValueError:
@@ -81,7 +129,7 @@ def create_token(
         token_hash=token_hash(secret),
         role=role.value,
         scopes=scopes or [],
-        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
+        expires_at=utcnow() + expires_in if expires_in else None,
     )
     session.add(row)
     session.flush()
@@ -131,12 +179,15 @@ def revoke_token(session: Session, org: Organisation, token_id: int, actor: str)
         record_audit(session, org.id, actor, "token.revoke", target_type="api_token", target_id=str(token_id))
 
 
-def verify_token(session: Session, secret: str) -> ApiToken | None:
-    """The live token matching ``secret`` (None when unknown, revoked or expired)."""
+def verify_token(session: Session, secret: str, *, touch_interval: timedelta = timedelta(0)) -> ApiToken | None:
+    """The live token matching ``secret`` (None when unknown, revoked or expired). Its ``last_used_at``
+    is updated when older than ``touch_interval`` (a server passes one: not a write per request)."""
     row = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash(secret))).first()
     if row is None or row.revoked_at is not None:
         return None
-    if row.expires_at is not None and row.expires_at <= utcnow():
+    now = utcnow()
+    if row.expires_at is not None and row.expires_at <= now:
         return None
-    row.last_used_at = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= touch_interval:
+        row.last_used_at = now
     return row

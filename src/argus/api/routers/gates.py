@@ -9,11 +9,12 @@ from pydantic import BaseModel
 
 from argus.api.deps import Caller, require
 from argus.api.routers._read import PROJECT, in_project
-from argus.app.pages import StoredVerdict, stored_verdict
+from argus.app.pages import StoredVerdict, check_commit, stored_verdict
 from argus.core.enums import Role
 
 router = APIRouter(tags=["gate"])
-Commit = Annotated[str, Path(min_length=7, max_length=64, pattern="^[0-9a-fA-F]+$", description="A sha or its prefix.")]
+# checked after authentication (a foreign token gets its 404 before any 422)
+Commit = Annotated[str, Path(description="A sha or its prefix of at least 7 hex digits.")]
 
 
 class GateEvaluation(BaseModel):
@@ -39,5 +40,6 @@ def evaluate(request: Request, project: str, commit: Commit,
     from argus.report.gate import to_json
 
     rt = in_project(request, project, who, Role.MAINTAINER)
+    rt.in_project(project, lambda scope: check_commit(commit))  # an unknown project is 404 first
     model = evaluate_gate(rt, GateRequest(project=project, commit=commit.lower(), record=True))
     return GateEvaluation(gate=to_json(model.outcome), notes=list(model.notes))

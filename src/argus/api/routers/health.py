@@ -1,11 +1,12 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (database reachable, migrations current)."""
+"""``/healthz`` (the process answers), ``/readyz`` (database reachable, migrations current) and
+``/metrics`` (Prometheus text of this process, see :mod:`argus.api.metrics`); no token needed."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
 
 from argus.api.deps import runtime
 from argus.app.runtime import Runtime
@@ -32,3 +33,9 @@ def readyz(rt: Annotated[Runtime, Depends(runtime)]) -> JSONResponse:
     except ArgusError as exc:
         return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
     return JSONResponse({"status": "ready"})
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    m = request.app.state.metrics
+    return Response(m.render(), media_type=m.content_type)

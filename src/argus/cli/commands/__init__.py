@@ -21,6 +21,7 @@ class CommandEntry:
 
 
 ROOT: dict[str, CommandEntry] = {
+    "audit": CommandEntry("audit", "The append-only audit log (who did what, when, with what outcome)."),
     "baseline": CommandEntry("quality", "The rolling baseline the gate uses: the last N green builds on the default branch."),
     "calibration": CommandEntry("insights", "Reliability table: of insights scored in each band, how many were accepted."),
     "changes": CommandEntry("git", "Ingested changes (commits): features, files, bug links."),
@@ -36,6 +37,7 @@ ROOT: dict[str, CommandEntry] = {
     "gate": CommandEntry("quality", "Judge a build against the rolling baseline; exit 1 on FAIL (or WARN with --fail-on warn)."),
     "insights": CommandEntry("insights", "Stored insights: what the analyses found, with evidence."),
     "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
+    "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
     "tokens": CommandEntry("admin", "API tokens for the server (only hashes are stored)."),
 }

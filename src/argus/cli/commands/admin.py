@@ -11,8 +11,8 @@ from argus.cli import validate
 from argus.cli.context import state
 from argus.cli.output import console, print_json, table
 from argus.core.enums import Role
-from argus.store.admin import create_token, list_tokens, record_audit, revoke_token
-from argus.store.projects import get_or_create_org, get_or_create_project, get_project, list_projects
+from argus.store.admin import record_audit
+from argus.store.projects import get_or_create_project, list_projects
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
@@ -68,33 +68,38 @@ def projects_create(
 
 def tokens_create(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="What the token is for (e.g. ci-upload)."),
-    role: Role = typer.Option(Role.INGESTER, "--role"),
+    name: str = typer.Argument("api-token", help="What the token is for (e.g. ci-upload)."),
+    role: Role = typer.Option(..., "--role", help="viewer < uploader < maintainer < admin."),
+    org: str | None = typer.Option(None, "--org", help="Organisation (default: the configured default_org)."),
     project: str | None = typer.Option(None, "--project", "-p", help="Limit the token to one project."),
-    expires_in_days: int | None = typer.Option(None, "--expires-in-days", min=1),
+    expires: str | None = typer.Option(None, "--expires", help="Lifetime, e.g. 90d, 12h, 2w (default: never)."),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Create an API token and print its secret once."""
+    """Create an API token and print its secret once (organisation and project created when missing)."""
+    from argus.app.admin import CreateToken, create_token
+    from argus.store.admin import parse_duration
+
     st = state(ctx)
-    with st.session() as s:  # api_token is organisation-level: no project scope needed
-        org = get_or_create_org(s, st.settings.default_org)
-        proj = get_project(s, project, org.slug) if project else None
-        secret, view = create_token(
-            s, org, name, role, getpass.getuser(), project=proj, expires_in_days=expires_in_days
-        )
+    expires_in = parse_duration(expires) if expires else None
+    created = create_token(st.runtime, CreateToken(org or st.settings.default_org, role, getpass.getuser(), name,
+                                                   project, expires_in))
+    view = created.token
     if json_out:
-        print_json({"secret": secret, "token": view})
+        print_json({"token": created.secret, "id": view.id, "name": view.name, "role": view.role,
+                    "org": org or st.settings.default_org, "project": view.project, "expires_at": view.expires_at})
     else:
-        console().print(f"token {view.id} ({view.role}) created; secret (shown once):\n{secret}")
+        console().print(f"token {view.id} ({view.role}) created; secret (shown once):\n{created.secret}")
 
 
-def tokens_list(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
+def tokens_list(ctx: typer.Context, org: str | None = typer.Option(None, "--org", help="Organisation."),
+                json_out: bool = typer.Option(False, "--json")) -> None:
     """List tokens (never their secrets)."""
+    from argus.app.admin import list_tokens
+
     st = state(ctx)
-    with st.session() as s:
-        views = list_tokens(s, get_or_create_org(s, st.settings.default_org))
+    views = list_tokens(st.runtime, org or st.settings.default_org)
     if json_out:
-        print_json(views)
+        print_json(list(views))
         return
     rows = [
         [
@@ -111,9 +116,11 @@ def tokens_list(ctx: typer.Context, json_out: bool = typer.Option(False, "--json
     console().print(table(None, ["id", "name", "prefix", "role", "project", "expires", "state"], rows))
 
 
-def tokens_revoke(ctx: typer.Context, token_id: int = typer.Argument(..., callback=validate.db_id("token id"))) -> None:
+def tokens_revoke(ctx: typer.Context, token_id: int = typer.Argument(..., callback=validate.db_id("token id")),
+                  org: str | None = typer.Option(None, "--org", help="Organisation.")) -> None:
     """Revoke a token."""
+    from argus.app.admin import revoke_token
+
     st = state(ctx)
-    with st.session() as s:
-        revoke_token(s, get_or_create_org(s, st.settings.default_org), token_id, getpass.getuser())
+    revoke_token(st.runtime, org or st.settings.default_org, token_id, getpass.getuser())
     console().print(f"token {token_id} revoked")

@@ -6,7 +6,7 @@ working directory), ``[tool.argus]`` in the working directory's ``pyproject.toml
 Settings are built by :func:`load_settings` and passed down; nothing reads ``os.environ`` deeper in.
 
 Layout: ``root`` (the :class:`Settings` object, loading, URL masking), one module per capability
-(``ingest``, ``flaky``, ``clusters``, ``gate``, ``git``) holding its settings model, and ``derive``
+(``ingest``, ``flaky``, ``clusters``, ``gate``, ``git``, ``server``) holding its settings model, and ``derive``
 (Params built from a settings model, :func:`derive`). Import the names from this package.
 """
 
@@ -17,6 +17,7 @@ from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import SZZ_EXCLUDE_GLOBS, SZZ_SOURCE_GLOBS, SZZ_TEST_GLOBS, GitSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.root import Settings, default_home, load_settings, mask_url
+from argus.core.settings.server import ServerSettings
 
 __all__ = [
     "SZZ_EXCLUDE_GLOBS",
@@ -27,6 +28,7 @@ __all__ = [
     "GateSettings",
     "GitSettings",
     "IngestSettings",
+    "ServerSettings",
     "Settings",
     "default_home",
     "derive",

@@ -27,6 +27,7 @@ from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import GitSettings
 from argus.core.settings.ingest import IngestSettings
+from argus.core.settings.server import ServerSettings
 
 
 def default_home() -> Path:
@@ -62,6 +63,7 @@ class Settings(BaseSettings):
     clusters: ClusterSettings = ClusterSettings()
     gate: GateSettings = Field(default_factory=GateSettings)
     git: GitSettings = GitSettings()
+    server: ServerSettings = ServerSettings()
 
     @field_validator("default_project", "default_org")
     @classmethod

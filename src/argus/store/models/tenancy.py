@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from argus.core.clock import utcnow
 from argus.core.errors import ArgusError
@@ -55,19 +55,24 @@ class ApiToken(Base):
 
 
 class AuditLog(Base):
-    """Append-only record of who did what; rows are never updated or deleted."""
+    """Append-only record of who did what; rows are never updated or deleted (through Argus).
+
+    ``org_id`` is None for a failed authentication that names no known token; ``status`` is the HTTP
+    status of a server call (None for CLI actions); ``request_id`` the call's ``X-Request-ID``."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_org_at", "org_id", "at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="SET NULL"))
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(100))
     target_type: Mapped[str | None] = mapped_column(String(50))
     target_id: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    status: Mapped[int | None] = mapped_column(Integer)
+    request_id: Mapped[str | None] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -75,3 +80,13 @@ class AuditLog(Base):
 @event.listens_for(AuditLog, "before_delete")
 def _audit_is_append_only(*_args: Any) -> None:
     raise ArgusError("audit_log is append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_audit_changes(state: ORMExecuteState) -> None:
+    """Refuse ``session.execute(update(AuditLog)…)`` / ``delete(…)`` too (the mapper events above only
+    see unit-of-work flushes)."""
+    if state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) == AuditLog.__tablename__:
+            raise ArgusError("audit_log is append-only")
