@@ -12,7 +12,19 @@ from argus.api import problems
 from argus.api.metrics import ApiMetrics
 from argus.api.middleware import RequestMiddleware
 from argus.api.ratelimit import RateLimiter
-from argus.api.routers import admin, aliases, changes, clusters, events, flaky, gates, health, insights, runs, tests
+from argus.api.routers import (
+    admin,
+    aliases,
+    changes,
+    clusters,
+    events,
+    flaky,
+    gates,
+    health,
+    insights,
+    runs,
+    tests,
+)
 from argus.app.runtime import Runtime
 from argus.core.settings import Settings
 
