@@ -46,7 +46,7 @@ def in_project(request: Request, project: str, who: Caller, role: Role = Role.VI
     from argus.store.projects import check_slug
 
     check_slug("project", project)  # an impossible name (e.g. with a NUL): 422 before any query
-    project_caller(project, who, role)
+    project_caller(project, who, role, request)  # the request: its audit row names the refusal
     return org_runtime(request, who)
 
 
