@@ -12,7 +12,20 @@ from argus.api import problems
 from argus.api.metrics import ApiMetrics
 from argus.api.middleware import RequestMiddleware
 from argus.api.ratelimit import RateLimiter
-from argus.api.routers import admin, health, uploads
+from argus.api.routers import (
+    admin,
+    aliases,
+    changes,
+    clusters,
+    events,
+    flaky,
+    gates,
+    health,
+    insights,
+    runs,
+    tests,
+    uploads,
+)
 from argus.app.runtime import Runtime
 from argus.core.settings import Settings
 from argus.jobs import server as jobs
@@ -44,6 +57,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_middleware(RequestMiddleware)
     app.include_router(health.router)
     app.include_router(admin.router, prefix=API_PREFIX)
+    app.include_router(runs.router)
+    app.include_router(tests.router)
+    app.include_router(flaky.router)
+    app.include_router(clusters.router)
+    app.include_router(insights.router)
+    app.include_router(gates.router)
+    app.include_router(changes.router)
+    app.include_router(events.router)
+    app.include_router(aliases.router)
     app.include_router(uploads.router)
     jobs.install(app, rt)  # app.state.on_upload: run the jobs of an upload; job metrics
     if not hasattr(app.state, "on_upload"):  # called after an upload stored runs (the jobs set their own)

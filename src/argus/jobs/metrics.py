@@ -25,6 +25,16 @@ class JobCollector:
         self.runtime = runtime
         self.queue_depth = queue_depth
 
+    def describe(self) -> Iterator[Any]:
+        """The metric families without values: ``registry.register`` calls this instead of
+        :meth:`collect`, so making an app never touches the database."""
+        from prometheus_client.core import GaugeMetricFamily
+
+        if self.queue_depth:
+            yield GaugeMetricFamily("argus_job_queue_depth", "Jobs waiting to run (queued or retrying).")
+        yield GaugeMetricFamily("argus_jobs_failed", "Jobs that failed every try.")
+        yield GaugeMetricFamily("argus_jobs", "Job records by status.", labels=["status"])
+
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
 

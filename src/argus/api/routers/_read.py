@@ -1,0 +1,58 @@
+"""What the read routers share: the caller's organisation's runtime, the page query parameters, and
+the page response models (built from the frozen read models, so the OpenAPI schema matches them)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from pydantic import BaseModel
+
+from argus.api.deps import Caller, project_caller
+from argus.app.paging import DEFAULT_LIMIT, MAX_LIMIT
+from argus.app.runtime import Runtime
+from argus.core.enums import Role
+
+PROJECT = "/api/v1/projects/{project}"
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")]
+Cursor = Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page.")]
+Since = Annotated[datetime | None, Query(description="Only rows at or after this ISO-8601 time.")]
+Until = Annotated[datetime | None, Query(description="Only rows at or before this ISO-8601 time.")]
+DEFAULT = DEFAULT_LIMIT
+
+
+def org_runtime(request: Request, who: Caller) -> Runtime:
+    """The process runtime seen from the caller's organisation: same engine, projects looked up in
+    ``who``'s organisation only (a project of another organisation is not found)."""
+    rt = request.app.state.runtime
+    assert isinstance(rt, Runtime)
+    cache: dict[str, Runtime] | None = getattr(request.app.state, "org_runtimes", None)
+    if cache is None:
+        cache = request.app.state.org_runtimes = {}
+    found = cache.get(who.org_slug)
+    if found is None:
+        engine = rt.engine()
+        settings = rt.settings.model_copy(update={"default_org": who.org_slug})
+        found = cache.setdefault(who.org_slug, dataclasses.replace(rt, _settings=settings, _engine=engine))
+    return found
+
+
+def in_project(request: Request, project: str, who: Caller, role: Role = Role.VIEWER) -> Runtime:
+    """Check ``who`` may act on ``project`` with ``role`` (404 outside its reach, 403 too low) and return
+    its organisation's runtime."""
+    from argus.store.projects import check_slug
+
+    check_slug("project", project)  # an impossible name (e.g. with a NUL): 422 before any query
+    project_caller(project, who, role, request)  # the request: its audit row names the refusal
+    return org_runtime(request, who)
+
+
+def page_json(items: Any, next_cursor: str | None) -> dict[str, Any]:
+    return {"items": items, "next_cursor": next_cursor}
+
+
+class PageBase(BaseModel):
+    next_cursor: str | None = None
