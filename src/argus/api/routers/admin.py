@@ -20,6 +20,7 @@ from argus.api.deps import Caller, require, runtime
 from argus.api.problems import ApiProblem
 from argus.app.runtime import Runtime
 from argus.core.enums import Role
+from argus.store.admin import AuditView
 
 router = APIRouter(tags=["admin"])
 
@@ -47,19 +48,6 @@ class TokenOut(BaseModel):
 
 class TokenCreated(TokenOut):
     token: str = Field(description="The secret: shown in this response only, never stored.")
-
-
-class AuditOut(BaseModel):
-    id: int
-    at: datetime
-    org: str | None
-    actor: str
-    action: str
-    target_type: str | None
-    target_id: str | None
-    status: int | None
-    request_id: str | None
-    detail: dict[str, Any]
 
 
 def _token_out(view: Any) -> dict[str, Any]:
@@ -97,7 +85,7 @@ def revoke_token(token_id: int, who: Admin, rt: Rt) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/audit", response_model=list[AuditOut])
+@router.get("/audit", response_model=list[AuditView])
 def list_audit(request: Request, who: Admin, rt: Rt, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                before_id: Annotated[int | None, Query(ge=1, description="Cursor: rows older than this id.")] = None,
                ) -> list[dict[str, Any]]:
