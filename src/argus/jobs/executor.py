@@ -56,7 +56,7 @@ class InProcessExecutor:
 
         while True:
             item = self._queue.get()
-            if item is None:
+            if item is None or self._closed:  # closing: finish no more; the records stay queued for a worker
                 return
             project, job_id = item
             try:
