@@ -38,6 +38,11 @@ DEFAULT_PARAMS: dict[str, Any] = {
 ALGORITHM = "lightgbm-gbdt+calibration"
 
 
+#: Isotonic calibration needs this many holdout rows and positives; with fewer, Platt scaling is used.
+MIN_ISOTONIC_ROWS = 200
+MIN_ISOTONIC_POSITIVES = 10
+
+
 class CalibrationMethod(StrEnum):
     ISOTONIC = "isotonic"
     PLATT = "platt"
@@ -236,6 +241,8 @@ def fit_calibration(raw: np.ndarray, y: np.ndarray, method: CalibrationMethod) -
     """Fit the map on a holdout's raw scores and labels (isotonic: pool-adjacent-violators)."""
     if len(np.unique(y)) < 2:
         return Calibration(CalibrationMethod.ISOTONIC)  # identity: nothing to learn from one class
+    if method is CalibrationMethod.ISOTONIC and (len(y) < MIN_ISOTONIC_ROWS or int(y.sum()) < MIN_ISOTONIC_POSITIVES):
+        method = CalibrationMethod.PLATT  # a step function fitted on a handful of rows collapses the ranking
     if method is CalibrationMethod.ISOTONIC:
         from sklearn.isotonic import IsotonicRegression
 
@@ -245,7 +252,8 @@ def fit_calibration(raw: np.ndarray, y: np.ndarray, method: CalibrationMethod) -
     from sklearn.linear_model import LogisticRegression
 
     lr = LogisticRegression(C=1e6, max_iter=1000).fit(_logit(raw).reshape(-1, 1), y)
-    return Calibration(method, a=float(lr.coef_[0, 0]), b=float(lr.intercept_[0]))
+    # a non-positive slope would invert (or flatten) the booster's ranking: keep the map increasing
+    return Calibration(method, a=max(float(lr.coef_[0, 0]), 1e-3), b=float(lr.intercept_[0]))
 
 
 # --------------------------------------------------------------------------------------------- models
@@ -346,6 +354,8 @@ def _train_booster(X: np.ndarray, y: np.ndarray, params: Mapping[str, Any], name
     lightgbm, _ = ml_modules()
     p = dict(params)
     rounds = int(p.pop("n_estimators", 200))
+    # the leaf minimum tuned on 19k changes would forbid every split on a small history: at most 5 % of rows
+    p["min_child_samples"] = int(min(p.get("min_child_samples", 20), max(5, len(y) // 20)))
     pos = float(y.sum())
     if p.pop("balance", True) and 0 < pos < len(y):
         p["scale_pos_weight"] = (len(y) - pos) / pos  # class imbalance: positives weigh as much as negatives
