@@ -280,7 +280,7 @@ class LogisticModel:
         return self._z(X) * np.array(self.coef)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.terms(X).sum(axis=1) + self.intercept)))
+        return 1.0 / (1.0 + np.exp(-np.clip(self.terms(X).sum(axis=1) + self.intercept, -50, 50)))
 
     def as_dict(self) -> dict[str, Any]:
         return {"features": list(self.features), "median": list(self.median), "mean": list(self.mean),
