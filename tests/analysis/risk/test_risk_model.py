@@ -11,9 +11,9 @@ import pytest
 
 pytest.importorskip("lightgbm", reason="the ml extra (LightGBM, scikit-learn) is not installed")
 
-from argus.analysis.risk import lifecycle  # noqa: E402
-from argus.analysis.risk.dataset import read_dataset  # noqa: E402
-from argus.analysis.risk.model import (  # noqa: E402
+from argus.analysis.risk import lifecycle
+from argus.analysis.risk.dataset import read_dataset
+from argus.analysis.risk.model import (
     DERIVED,
     KAMEI,
     Calibration,
@@ -26,7 +26,7 @@ from argus.analysis.risk.model import (  # noqa: E402
     matrix,
     time_split,
 )
-from argus.core.errors import InputError  # noqa: E402
+from argus.core.errors import InputError
 
 FEATURES = (*KAMEI, *DERIVED)
 

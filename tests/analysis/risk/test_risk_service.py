@@ -12,15 +12,15 @@ import pytest
 
 pytest.importorskip("lightgbm", reason="the ml extra (LightGBM, scikit-learn) is not installed")
 
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select
 
-from argus.analysis.risk import service  # noqa: E402
-from argus.analysis.risk.features import load_changes  # noqa: E402
-from argus.cli.context import CliState  # noqa: E402
-from argus.cli.demo.steps import CommandLog, ingest_run, load_runs, run_command  # noqa: E402
-from argus.core.settings import RiskLabel, Settings  # noqa: E402
-from argus.sim import Scale, scale_config, simulate  # noqa: E402
-from argus.store.models import InsightRow, ModelVersion, RiskPrediction  # noqa: E402
+from argus.analysis.risk import service
+from argus.analysis.risk.features import load_changes
+from argus.cli.context import CliState
+from argus.cli.demo.steps import CommandLog, ingest_run, load_runs, run_command
+from argus.core.settings import RiskLabel, Settings
+from argus.sim import Scale, scale_config, simulate
+from argus.store.models import InsightRow, ModelVersion, RiskPrediction
 
 PROJECT = "shop"
 

@@ -54,7 +54,8 @@ def ci_outcomes(session: Session, default_branch: str) -> dict[str, bool]:
     rows = session.execute(select(TestRun.commit_sha, TestRun.failed, TestRun.errors)
                            .where(TestRun.commit_sha.is_not(None), TestRun.branch == default_branch))
     for sha, failed, errors in rows:
-        out[sha] = out.get(sha, False) or (failed or 0) + (errors or 0) > 0
+        if sha is not None:
+            out[sha] = out.get(sha, False) or (failed or 0) + (errors or 0) > 0
     return out
 
 

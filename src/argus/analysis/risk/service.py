@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -298,8 +298,8 @@ def assess(session: Session, settings: RiskSettings, default_branch: str, *, sha
                                 tuple(r.id for r in preds), None,
                                 tuple((r.sha, float(pr)) for r, pr in zip(targets, probs, strict=True)))
     (insight_id,) = insights.save_insights(session, [risk_insight(assessment)])
-    for r in preds:
-        r.insight_id = insight_id
+    for logged in preds:
+        logged.insight_id = insight_id
     return RiskAssessment(**{**assessment.__dict__, "insight_id": insight_id})
 
 
