@@ -41,6 +41,8 @@ ALGORITHM = "lightgbm-gbdt+calibration"
 #: Isotonic calibration needs this many holdout rows and positives; with fewer, Platt scaling is used.
 MIN_ISOTONIC_ROWS = 200
 MIN_ISOTONIC_POSITIVES = 10
+#: Slope added to the isotonic map so that scores it would tie keep their order (no effect on Brier).
+TIE_BREAK = 1e-6
 
 
 class CalibrationMethod(StrEnum):
@@ -219,7 +221,8 @@ class Calibration:
         if self.method is CalibrationMethod.ISOTONIC:
             if not self.x:
                 return raw
-            return np.interp(raw, np.array(self.x), np.array(self.y))
+            # the step function ties many scores; a negligible tilt keeps the booster's ranking (AUC)
+            return np.clip(np.interp(raw, np.array(self.x), np.array(self.y)) + TIE_BREAK * raw, 0.0, 1.0)
         z = self.a * _logit(raw) + self.b
         return 1.0 / (1.0 + np.exp(-z))
 
