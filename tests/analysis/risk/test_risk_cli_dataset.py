@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("lightgbm", reason="the ml extra (LightGBM, scikit-learn) is not installed")
 
-from argus.cli.app import main  # noqa: E402
+from argus.cli.app import main
 
 
 def _jit_dir() -> Path:
