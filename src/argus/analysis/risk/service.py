@@ -135,9 +135,9 @@ def train(session: Session, settings: RiskSettings, default_branch: str, *,
     p = {**DEFAULT_PARAMS, **(params or {})}
     model = fit_risk_model(Xtr, ytr, STORE_FEATURES, params=p, calibration=CalibrationMethod(settings.calibration))
     scored = {"model": _eval(model, Xho, yho, STORE_FEATURES), **_baselines(Xtr, ytr, Xho, yho)}
-    raw_train = model.predict(Xtr)
     reference = {f: lifecycle.reference_bins(Xtr[:, i]) for i, f in enumerate(STORE_FEATURES)}
-    reference["__score__"] = lifecycle.reference_bins(raw_train)
+    # the score's reference is out of sample (the holdout): in-sample scores of a booster are too confident
+    reference["__score__"] = lifecycle.reference_bins(model.predict(Xho))
     name = settings.model_name
     last = session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.name == name)) or 0
     champion = session.scalars(select(ModelVersion).where(ModelVersion.name == name,
