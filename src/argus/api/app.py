@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        start = getattr(_app.state.on_upload, "start", None)  # the jobs' dispatcher: reclaim abandoned jobs
+        if start is not None:
+            start()
         yield
         close = getattr(_app.state.on_upload, "close", None)  # the jobs' dispatcher has one
         if close is not None:
