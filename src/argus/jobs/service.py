@@ -226,3 +226,49 @@ def reclaim_stale(runtime: Runtime, now: datetime | None = None, limit: int = 50
         log.warning("job %s (%s of %s): lease of try %d/%d (worker %s) ran out: now %s", x.id, x.kind,
                     refs[x.project_id], x.attempt, x.max_attempts, x.worker, x.status)
     return out
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """The anomaly-scoring job recorded after new metric points arrived: ``job`` as it is now;
+    ``ran_here`` when this process ran it (SQLite), else it was handed to ``argus worker``
+    (PostgreSQL); ``new`` False when the same points had recorded it before (nothing run again)."""
+
+    job: JobView
+    ran_here: bool
+    new: bool
+
+
+def score_new_points(runtime: Runtime, project: str | None, key: str) -> Scoring:
+    """Record the scoring job of points that just arrived (idempotent by ``key``) and start it: on
+    PostgreSQL defer it to the workers (when procrastinate cannot take it, the next worker start does),
+    on SQLite run it now. What ``argus metrics ingest|pull`` call."""
+    from argus.jobs import records
+    from argus.jobs.dispatch import uses_queue
+    from argus.jobs.runner import execute
+    from argus.jobs.tasks import SCORE
+
+    ref = project or runtime.settings.default_project
+    d = record_jobs(runtime, ref, SCORE, key)
+    (job_id,) = d.new or d.existing
+    ran_here = False
+    if d.new:
+        if uses_queue(runtime):
+            from argus.jobs.queue import JobQueue
+
+            try:
+                q = JobQueue(runtime)
+                try:
+                    q.defer(ref, (job_id,))
+                finally:
+                    q.close()
+            except Exception:  # recorded: `argus worker` defers due records again when it starts
+                log.exception("scoring job %s of %s was recorded but not handed to the workers", job_id, ref)
+        else:
+            execute(runtime, ref, job_id)
+            ran_here = True
+
+    def work(scope: ProjectScope) -> JobView:
+        return records.views(scope.session, scope.project.slug, ids=(job_id,), limit=1)[0]
+
+    return Scoring(runtime.in_project(ref, work), ran_here, bool(d.new))

@@ -38,7 +38,7 @@ ROOT: dict[str, CommandEntry] = {
     "gate": CommandEntry("quality", "Judge a build against the rolling baseline; exit 1 on FAIL (or WARN with --fail-on warn)."),
     "insights": CommandEntry("insights", "Stored insights: what the analyses found, with evidence."),
     "jobs": CommandEntry("jobs", "Background jobs: list (the failed ones with --failed), retry."),
-    "metrics": CommandEntry("metrics", "Metric series: ingest timestamp,value CSV or OpenMetrics text."),
+    "metrics": CommandEntry("metrics", "Metric series: ingest CSV or OpenMetrics text, pull from Prometheus."),
     "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
