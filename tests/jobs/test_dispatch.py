@@ -143,7 +143,7 @@ def test_schedule_ticks_record_reanalysis_and_retention_once_per_tick(
     if isinstance(dispatcher, InProcessDispatcher):
         assert run_local(runtime, once=True, poll_s=1, schedules=False) == 4
     else:
-        run_worker(runtime, wait=False)  # defers the due records, runs them
+        run_worker(runtime, wait=False, schedules=False)  # defers the due records, runs them
     assert statuses(runtime) == [("anomalies", "succeeded"), ("failures", "succeeded"), ("flaky", "succeeded"),
                                  ("retention", "succeeded")]
     assert all(j.key.startswith("tick:") for j in list_jobs(runtime, ListJobsRequest(PROJECT)))
@@ -161,7 +161,7 @@ def test_the_periodic_tasks_defer_the_jobs_of_their_tick(runtime: Runtime, uploa
         app.tasks[REANALYZE](timestamp=1_800_000_000)  # the same tick twice (two workers' deferrers)
         app.tasks[RETENTION](timestamp=1_800_000_000)
         app.tasks[SCORE](timestamp=1_800_000_000)
-    run_worker(runtime, wait=False)
+    run_worker(runtime, wait=False, schedules=False)
     assert statuses(runtime) == [("anomalies", "succeeded"), ("failures", "succeeded"), ("flaky", "succeeded"),
                                  ("retention", "succeeded")]
 

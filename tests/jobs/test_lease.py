@@ -138,7 +138,7 @@ def test_a_job_of_a_killed_worker_is_reclaimed_and_run_again(lease_runtime: Runt
             from argus.jobs.queue import run_worker
 
             wait_for("the lease to run out", lambda: (job(rt, job_id).lease_until or utcnow()) < utcnow())
-            run_worker(rt, wait=False)
+            run_worker(rt, wait=False, schedules=False)
     finally:
         dispatcher.close()
     done = job(rt, job_id)
@@ -158,7 +158,7 @@ def test_a_killed_workers_job_on_its_last_try_is_dead_lettered(lease_runtime: Ru
     if uses_queue(rt):
         from argus.jobs.queue import run_worker
 
-        run_worker(rt, wait=False)  # reclaims: the last try is gone, nothing is deferred
+        run_worker(rt, wait=False, schedules=False)  # reclaims: the last try is gone, nothing is deferred
     else:
         from argus.jobs.worker import run_local
 
@@ -176,7 +176,7 @@ def test_a_killed_workers_job_on_its_last_try_is_dead_lettered(lease_runtime: Ru
     if not retried["ran_here"]:
         from argus.jobs.queue import run_worker
 
-        run_worker(rt, wait=False)
+        run_worker(rt, wait=False, schedules=False)
     assert job(rt, job_id).status == "succeeded"
 
 

@@ -227,14 +227,14 @@ class PushRequest:
                 raise InputError(f"labels: {k[:40]!r}={v[:40]!r} is not a label (name: letters, digits, '_'; "
                                  "value: at most 500 characters)")
         last: dict[datetime, float] = {}
-        for i, (t, v) in enumerate(self.points):
-            if not math.isfinite(v):
-                raise InputError(f"points[{i}]: value {v!r} is not a finite number")
+        for i, (t, value) in enumerate(self.points):
+            if not math.isfinite(value):
+                raise InputError(f"points[{i}]: value {value!r} is not a finite number")
             at = as_utc(t)
             assert at is not None
             if bounded_timestamp(at) is None:
                 raise InputError(f"points[{i}]: timestamp {t.isoformat()} is out of range")
-            last[at.replace(tzinfo=None)] = float(v)
+            last[at.replace(tzinfo=None)] = float(value)
         times = tuple(sorted(last))
         return ParsedSeries(self.name, dict(self.labels), times, tuple(last[t] for t in times))
 

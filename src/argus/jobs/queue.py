@@ -48,8 +48,10 @@ def conninfo(database_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def build_app(runtime: Runtime) -> procrastinate.App:
-    """The procrastinate app of ``runtime``: the job runner task and the two periodic schedules."""
+def build_app(runtime: Runtime, *, schedules: bool = True) -> procrastinate.App:
+    """The procrastinate app of ``runtime``: the job runner task, the periodic schedules (re-analysis,
+    retention, anomaly scoring; their tasks without the schedule when ``schedules`` is False) and the
+    periodic reclaim of jobs whose lease ran out (always)."""
     import procrastinate
 
     from argus.jobs.runner import Outcome, execute
@@ -79,21 +81,24 @@ def build_app(runtime: Runtime) -> procrastinate.App:
             for job_id in d.new:
                 run_job.defer(project=d.project, job_id=job_id)
 
-    @app.periodic(cron=settings.reanalyze_cron, periodic_id="reanalyze")
+    def periodic(**kw: Any) -> Any:
+        return app.periodic(**kw) if schedules else (lambda task: task)
+
+    @periodic(cron=settings.reanalyze_cron, periodic_id="reanalyze")
     @app.task(name=REANALYZE, queue=settings.queue)
     def reanalyze(timestamp: int) -> None:
         from argus.jobs.tasks import REANALYZE as KINDS
 
         defer_all(KINDS, timestamp)
 
-    @app.periodic(cron=settings.retention_cron, periodic_id="retention")
+    @periodic(cron=settings.retention_cron, periodic_id="retention")
     @app.task(name=RETENTION, queue=settings.queue)
     def retention(timestamp: int) -> None:
         from argus.jobs.tasks import RETENTION as KIND
 
         defer_all((KIND,), timestamp)
 
-    @app.periodic(cron=settings.score_cron, periodic_id="score_metrics")
+    @periodic(cron=settings.score_cron, periodic_id="score_metrics")
     @app.task(name=SCORE, queue=settings.queue)
     def score_metrics(timestamp: int) -> None:
         from argus.jobs.tasks import SCORE as KINDS
@@ -212,7 +217,7 @@ def resubmit_due(runtime: Runtime) -> int:
     return len(due)
 
 
-def run_worker(runtime: Runtime, *, wait: bool = True, concurrency: int = 1) -> None:
+def run_worker(runtime: Runtime, *, wait: bool = True, concurrency: int = 1, schedules: bool = True) -> None:
     """Run a procrastinate worker on Argus's queue until stopped (``wait=False``: until it is idle).
     Applies procrastinate's schema first when missing, reclaims the jobs whose lease ran out (a killed
     worker's; then every ``reclaim_cron``), and defers the due records again."""
@@ -220,6 +225,6 @@ def run_worker(runtime: Runtime, *, wait: bool = True, concurrency: int = 1) -> 
     with opened(build_app(runtime)) as app:
         reclaim_and_defer(runtime, app)
     resubmit_due(runtime)
-    app = build_app(runtime)
+    app = build_app(runtime, schedules=schedules)
     app.run_worker(queues=[runtime.settings.jobs.queue], wait=wait, concurrency=concurrency,
                    install_signal_handlers=wait)
