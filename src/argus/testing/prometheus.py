@@ -118,8 +118,8 @@ def evaluate(state: FakePrometheus, query: str, start: float, end: float, step: 
     for s in state.series:
         if s.name != name or any(s.labels.get(k) != v for k, v in want.items()):
             continue
-        values = []
-        n = int(math.floor((end - start) / step + 1e-9)) + 1
+        values: list[list[Any]] = []
+        n = math.floor((end - start) / step + 1e-9) + 1
         for k in range(n):
             t = start + k * step
             v = s.at(t)
