@@ -126,7 +126,8 @@ def evaluate(state: FakePrometheus, query: str, start: float, end: float, step: 
             if v is not None:
                 values.append([round(t, 3), _fmt(v)])
         if values:
-            out.append({"metric": {"__name__": s.name, **s.labels}, "values": values})
+            metric: dict[str, str] = {"__name__": s.name, **s.labels}
+            out.append({"metric": metric, "values": values})
     return out
 
 
