@@ -262,8 +262,9 @@ def score_new_points(runtime: Runtime, project: str | None, key: str) -> Scoring
                     q.defer(ref, (job_id,))
                 finally:
                     q.close()
-            except Exception:  # recorded: `argus worker` defers due records again when it starts
-                log.exception("scoring job %s of %s was recorded but not handed to the workers", job_id, ref)
+            except Exception as exc:  # recorded: `argus worker` defers due records again when it starts
+                log.warning("scoring job %s of %s was recorded but not handed to the workers (%s: %s); "
+                            "`argus worker` will run it", job_id, ref, type(exc).__name__, exc)
         else:
             execute(runtime, ref, job_id)
             ran_here = True
