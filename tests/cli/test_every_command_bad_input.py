@@ -77,6 +77,8 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("insights", "list"): (["-p", "shop", "--min-confidence", "high"], 6),
     ("insights", "show"): (["-p", "shop", "424242"], 5),
     ("metrics", "ingest"): (["missing.csv", "--series", "queue_s", "-p", "shop"], 6),
+    ("metrics", "pull"): (["--prometheus", "http://127.0.0.1:9", "--query", "up", "--series", "up", "-p", "shop",
+                           "--step", "-5"], 6),
     ("parse", "tests"): (["missing.xml"], 6),
     ("models", "list"): (["-p", "ghost"], 5),
     ("models", "train"): (["-p", "shop"], 6),  # no history: too few labelled changes

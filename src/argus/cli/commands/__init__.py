@@ -38,7 +38,7 @@ ROOT: dict[str, CommandEntry] = {
     "gate": CommandEntry("quality", "Judge a build against the rolling baseline; exit 1 on FAIL (or WARN with --fail-on warn)."),
     "insights": CommandEntry("insights", "Stored insights: what the analyses found, with evidence."),
     "jobs": CommandEntry("jobs", "Background jobs: list (the failed ones with --failed), retry."),
-    "metrics": CommandEntry("metrics", "Metric series: ingest timestamp,value CSV or OpenMetrics text."),
+    "metrics": CommandEntry("metrics", "Metric series: ingest CSV or OpenMetrics text, pull from Prometheus."),
     "models": CommandEntry("risk", "Model registry of change risk: list, train, evaluate, promote, drift."),
     "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
     "risk": CommandEntry("risk", "Change risk: assess a change or range (argus risk SHA), evaluate on a Kamei CSV."),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 08:45:53.023390
+Create Date: 2026-11-28 09:43:51.714522
 """
 
 from __future__ import annotations
@@ -231,6 +231,8 @@ def upgrade() -> None:
     sa.Column('updated_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('run_after', argus.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('worker', sa.String(length=200), nullable=True),
+    sa.Column('lease_until', argus.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_job_record_project_id_project'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_job_record')),
     sa.UniqueConstraint('project_id', 'kind', 'key', name='uq_job_record_kind_key')
