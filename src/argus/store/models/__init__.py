@@ -3,6 +3,18 @@
 Each area keeps its models in its own module; add a module's import here.
 """
 
+from argus.store.models.delivery import (
+    DeliveryCommit,
+    DeliveryDeployment,
+    DeliveryDeploymentCommit,
+    DeliveryIncident,
+    DeliveryPipeline,
+    DeliveryPipelineCommit,
+    DeliveryPrComment,
+    DeliveryPrCommit,
+    DeliveryPullRequest,
+    DeliveryTask,
+)
 from argus.store.models.flaky import FlakyTestState
 from argus.store.models.insights import EvidenceRow, Feedback, InsightRow
 from argus.store.models.issues import CommitIssueLink, Issue
@@ -25,6 +37,16 @@ __all__ = [
     "CoverageFile",
     "CoverageReport",
     "DeadLetter",
+    "DeliveryCommit",
+    "DeliveryDeployment",
+    "DeliveryDeploymentCommit",
+    "DeliveryIncident",
+    "DeliveryPipeline",
+    "DeliveryPipelineCommit",
+    "DeliveryPrComment",
+    "DeliveryPrCommit",
+    "DeliveryPullRequest",
+    "DeliveryTask",
     "Deployment",
     "EvidenceRow",
     "FailureCluster",
