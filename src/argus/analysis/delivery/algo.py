@@ -11,7 +11,8 @@ import math
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import pairwise
 
 from argus.analysis.delivery.schemas import (
     DEPLOYMENT,
@@ -44,13 +45,14 @@ def span_minutes(start: datetime | None, end: datetime | None) -> int | None:
     -1 min or less is null; null when either end is null."""
     if start is None or end is None:
         return None
-    minutes = math.ceil((end - start).total_seconds() / 60)
+    # in UTC: Python subtracts two times of the same zone on the wall clock, across DST changes too
+    minutes = math.ceil((end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 60)
     return None if minutes < 0 else minutes
 
 
 def _floor_minutes(start: datetime, end: datetime) -> int:
     """MySQL ``TIMESTAMPDIFF(MINUTE, start, end)``: whole minutes truncated toward zero."""
-    return int((end - start).total_seconds() / 60)
+    return int((end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 60)
 
 
 # --- deployments -------------------------------------------------------------------------------------
@@ -102,7 +104,7 @@ def previous_successful(rows: Iterable[DeploymentRow]) -> dict[str, str | None]:
             chains[(r.scope or "", r.repo, r.environment)].append(r)
     for chain in chains.values():
         chain.sort(key=lambda r: (r.finished_at, r.id))
-        for prev, cur in zip(chain, chain[1:], strict=False):
+        for prev, cur in pairwise(chain):
             out[cur.id] = prev.id
     return out
 
@@ -249,13 +251,13 @@ def link_incidents(incidents: Iterable[Incident], rows: Iterable[DeploymentRow],
     must also have finished within that gap of the incident (off by default, as in DevLake)."""
     prod = sorted((r for r in rows if r.result == SUCCESS and r.environment == PRODUCTION and r.finished_at),
                   key=lambda r: (r.finished_at, r.id))
-    times = [r.finished_at for r in prod]
+    times: list[datetime] = [r.finished_at for r in prod if r.finished_at is not None]
     out: dict[str, IncidentLink | None] = {}
     for inc in incidents:
         out[inc.id] = None
         if inc.created_at is None:
             continue
-        i = bisect_left(times, inc.created_at)  # type: ignore[arg-type]
+        i = bisect_left(times, inc.created_at)
         if i == 0:
             continue
         row = prod[i - 1]
@@ -304,9 +306,9 @@ def group_finish(rows: Iterable[DeploymentRow]) -> dict[str, datetime]:
     counts one deployment per ``cicd_deployment_id``, finished when its last row finished)."""
     out: dict[str, datetime] = {}
     for r in rows:
-        if r.result == SUCCESS and r.environment == PRODUCTION and r.finished_at is not None:
-            if r.group not in out or r.finished_at > out[r.group]:
-                out[r.group] = r.finished_at
+        if r.result == SUCCESS and r.environment == PRODUCTION and r.finished_at is not None and (
+                r.group not in out or r.finished_at > out[r.group]):
+            out[r.group] = r.finished_at
     return out
 
 

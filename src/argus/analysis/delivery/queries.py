@@ -69,7 +69,7 @@ def pull_requests(session: Session, *, merged_only: bool = False) -> list[PullRe
                   p.first_commit_at, p.first_review_at)
     if merged_only:
         stmt = stmt.where(p.merged_at.is_not(None))
-    return [PullRequest(*r) for r in session.execute(stmt)]
+    return [PullRequest(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in session.execute(stmt)]
 
 
 def pr_commits(session: Session) -> list[PrCommit]:

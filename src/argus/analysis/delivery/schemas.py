@@ -69,7 +69,7 @@ class PullRequest:
     number: int | None
     title: str | None
     status: str | None
-    created_at: datetime
+    created_at: datetime | None
     merged_at: datetime | None
     merge_commit_sha: str | None
     first_commit_at: datetime | None = None

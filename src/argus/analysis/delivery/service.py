@@ -115,7 +115,7 @@ def _evidence(data: Loaded, first: date, last: date, tz: ZoneInfo, period: Any) 
     for r in data.rows:
         if r.result == SUCCESS and r.environment == PRODUCTION and r.finished_at is not None and inside(r.finished_at):
             cur = last_row.get(r.group)
-            if cur is None or (r.finished_at, r.id) > (cur.finished_at, cur.id):  # type: ignore[operator]
+            if cur is None or (r.finished_at, r.id) > (cur.finished_at, cur.id):
                 last_row[r.group] = r
     latest = sorted(last_row.values(), key=lambda r: (r.finished_at, r.id), reverse=True)
     out: dict[str, list[Evidence]] = {}
