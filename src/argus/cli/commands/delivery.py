@@ -80,7 +80,7 @@ def _render(report: DoraReport) -> None:
     for m in report.metrics:
         for b in m.benchmarks:
             if not b.rule.startswith("not a"):
-                out.print(f"  {m.key} {b.report}: {b.rule}", soft_wrap=True)
+                out.print(f"  {m.key} {b.report}: {b.rule}")
     if report.months:
         mrows = []
         for mv in report.months:
@@ -92,7 +92,7 @@ def _render(report: DoraReport) -> None:
     c = report.coverage
     out.print(f"deployments from {c.deployment_source}: {c.production_deployments} production; "
               f"{c.merged_prs_deployed}/{c.merged_prs} merged PRs linked; "
-              f"{c.incidents_linked}/{c.incidents} incidents linked", soft_wrap=True)
+              f"{c.incidents_linked}/{c.incidents} incidents linked")
     if report.insight_id is not None:
         out.print(f"saved as insight {report.insight_id} (argus insights show {report.insight_id})")
 
