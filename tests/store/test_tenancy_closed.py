@@ -37,6 +37,7 @@ from argus.store.session import (
 )
 
 PROJECTS = ("alpha", "beta")
+DELIVERY = Path(__file__).parents[1] / "analysis" / "delivery" / "fixtures"
 #: Tables with a project_id that are organisation-level, not project-owned (each with its reason).
 ORG_LEVEL = {
     "api_token": "a token belongs to the organisation; project_id only narrows what it may touch",
@@ -77,6 +78,8 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
             analyse_project(state, name, log)
             run_command(state, ["ingest", "issues", str(issues), "-p", name, "--format", "github-json"], log)
             run_command(state, ["anomalies", "analyze", "-p", name, "--json"], log)  # metric series and points
+            for fixture in ("csv", "pipelines"):  # every delivery_* table
+                run_command(state, ["ingest", "delivery", str(DELIVERY / fixture), "-p", name, "--json"], log)
             assert run_command(state, ["ingest", "tests", str(broken), "-p", name, "--json"], log)  # dead letter
             record_upload(state.runtime, name, [1])  # job records (what the server's upload hook writes)
             with state.project_session(name) as (s, proj):
