@@ -17,6 +17,7 @@ from argus.api.routers import (
     aliases,
     changes,
     clusters,
+    delivery,
     events,
     flaky,
     gates,
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(tests.router)
     app.include_router(flaky.router)
     app.include_router(clusters.router)
+    app.include_router(delivery.router)
     app.include_router(insights.router)
     app.include_router(gates.router)
     app.include_router(changes.router)
