@@ -86,6 +86,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("prs", "show"): (["PR-404", "-p", "shop"], 5),
     ("serve",): (["--port", "70000"], 6),
     ("simulate",): (["--out", "sim", "--scale", "galactic"], 6),
+    ("sync", "github"): (["--repo", "not-a-repo", "-p", "shop"], 6),
     ("tokens", "create"): (["x", "--role", "emperor"], 6),
     ("tokens", "list"): (["--org", "ghost"], 5),
     ("tokens", "revoke"): (["424242"], 5),

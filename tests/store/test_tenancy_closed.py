@@ -26,7 +26,7 @@ from argus.core.settings import Settings
 from argus.jobs.service import record_upload
 from argus.sim import Scale, scale_config, simulate
 from argus.store.base import Base
-from argus.store.models import Deployment, InsightRow, Project
+from argus.store.models import DeliverySyncState, Deployment, InsightRow, Project
 from argus.store.session import (
     ProjectOwned,
     TenancyError,
@@ -86,6 +86,8 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
                 insight_id = s.scalars(select(InsightRow.id).order_by(InsightRow.id)).first()
                 # no command writes deployments yet: store one through the scoped session
                 s.add(Deployment(project_id=proj.id, environment="prod", started_at=datetime.now(UTC)))
+                # `argus sync github` needs a GitHub: its cursor row is stored the same way
+                s.add(DeliverySyncState(project_id=proj.id, source="github", repo="acme/shop"))
             run_command(state, ["feedback", str(insight_id), "accept", "-p", name, "--json"], log)
     finally:
         state.close()

@@ -15,8 +15,19 @@ if TYPE_CHECKING:
     from argus.analysis.delivery.readmodels import DoraReport, IngestSummary, PrDetail, PrList
     from argus.app.runtime import ProjectScope, Runtime
 
-__all__ = ["DoraRequest", "IngestRequest", "PrListRequest", "PrShowRequest", "dora_detail", "dora_report",
-           "ingest_delivery", "list_prs", "show_pr"]
+__all__ = [
+    "DoraRequest",
+    "IngestRequest",
+    "PrListRequest",
+    "PrShowRequest",
+    "SyncRequest",
+    "dora_detail",
+    "dora_report",
+    "ingest_delivery",
+    "list_prs",
+    "show_pr",
+    "sync_github",
+]
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,66 @@ class PrListRequest:
 class PrShowRequest:
     pr_id: str
     project: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    repo: str
+    project: str | None = None
+    api_url: str | None = None  # default: settings.github_api_url
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    repo: str
+    requests: int
+    waited_s: float
+    rows: tuple[tuple[str, int], ...]
+    incremental: bool
+
+
+def sync_github(runtime: Runtime, request: SyncRequest) -> SyncSummary:
+    """Read the sync cursors, fetch what is new from GitHub (outside any transaction), then store it
+    and the new cursors in one unit of work (a failed fetch stores nothing)."""
+    from sqlalchemy import select
+
+    from argus.ingest.delivery.github import Client, Cursors, check_repo, fetch
+    from argus.ingest.delivery.service import store
+    from argus.store.models import DeliverySyncState
+
+    repo = check_repo(request.repo)
+
+    def read(scope: ProjectScope) -> Cursors:
+        st = scope.session.scalars(select(DeliverySyncState).where(
+            DeliverySyncState.source == "github", DeliverySyncState.repo == repo)).first()
+        return Cursors() if st is None else Cursors(st.pulls_updated_at, st.commits_since, st.issues_since)
+
+    cursors = runtime.in_project(request.project, read, create=True)
+    settings = runtime.settings
+    token = settings.github_token.get_secret_value() if settings.github_token else None
+    client = Client(request.api_url or settings.github_api_url, token, settings.delivery.sync_max_wait_s)
+    try:
+        fetched = fetch(client, repo, cursors, incident_label=settings.delivery.github_incident_label)
+    finally:
+        client.close()
+
+    def write(scope: ProjectScope) -> SyncSummary:
+        from argus.core.clock import utcnow
+
+        stored = store(scope.session, fetched.parsed())
+        st = scope.session.scalars(select(DeliverySyncState).where(
+            DeliverySyncState.source == "github", DeliverySyncState.repo == repo)).first()
+        if st is None:
+            st = DeliverySyncState(project_id=scope.project.id, source="github", repo=repo)
+            scope.session.add(st)
+        c = fetched.cursors
+        st.pulls_updated_at, st.commits_since, st.issues_since, st.synced_at = (
+            c.pulls_updated_at, c.commits_since, c.issues_since, utcnow())
+        scope.session.flush()
+        return SyncSummary(repo, fetched.requests, fetched.waited_s, tuple((s.file, s.rows) for s in stored),
+                           cursors.pulls_updated_at is not None)
+
+    return runtime.in_project(request.project, write)
 
 
 def ingest_delivery(runtime: Runtime, request: IngestRequest) -> IngestSummary:

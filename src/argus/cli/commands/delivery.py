@@ -188,6 +188,30 @@ def prs_show(
         out.print(f"  {line}", soft_wrap=True)
 
 
+def sync_github(
+    ctx: typer.Context,
+    repo: str = typer.Option(..., "--repo", help="owner/name of the GitHub repository."),
+    project: str | None = _PROJECT,
+    api_url: str | None = typer.Option(None, "--api-url", help="GitHub REST base URL (default: github_api_url)."),
+    json_out: bool = _JSON,
+) -> None:
+    """Pull requests, reviews, deployments, incident issues and commits from GitHub (incremental)."""
+    from argus.app import delivery as uc
+    from argus.cli.context import state
+    from argus.ingest.delivery.github import check_repo
+
+    summary = uc.sync_github(state(ctx).runtime, uc.SyncRequest(check_repo(repo), project, api_url))
+    if json_out:
+        print_json(summary)
+        return
+    out = console()
+    kind = "incremental" if summary.incremental else "full"
+    out.print(f"{summary.repo}: {kind} sync, {summary.requests} request(s), waited {summary.waited_s:.0f} s "
+              "for rate limits")
+    for file, n in summary.rows:
+        out.print(f"  {file}: {n} row(s)")
+
+
 def register(root: typer.Typer, groups: CommandGroups) -> None:
     groups.ingest.command("delivery")(ingest_delivery)
     root.command("dora")(dora)
@@ -196,3 +220,6 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     root.add_typer(prs, name="prs")
     prs.command("list")(prs_list)
     prs.command("show")(prs_show)
+    sync = typer.Typer(help="Pull delivery data from a live source (GitHub), incrementally.", no_args_is_help=True)
+    root.add_typer(sync, name="sync")
+    sync.command("github")(sync_github)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
@@ -9,6 +10,11 @@ from pydantic import BaseModel, Field, field_validator
 
 class DeliverySettings(BaseModel):
     """DORA metrics with Apache DevLake's rules (see docs/delivery.md)."""
+
+    not_params: ClassVar[dict[str, str]] = {
+        "github_incident_label": "argus sync github: which issues are incidents (ingest, not the rules)",
+        "sync_max_wait_s": "argus sync github: longest rate-limit wait (ingest, not the rules)",
+    }
 
     timezone: str = Field(
         "UTC", description="Time zone that decides the day, week (Monday first) and month of an event "
@@ -25,6 +31,11 @@ class DeliverySettings(BaseModel):
     min_deployments_for_confidence: int = Field(
         20, ge=1, description="Deployments in the period below which the DORA report's evidence is only moderate.",
     )
+
+    github_incident_label: str = Field(
+        "incident", min_length=1, description="`argus sync github`: issues with this label are incidents.")
+    sync_max_wait_s: float = Field(
+        60.0, ge=0, description="`argus sync github`: longest wait for a rate limit to reset before giving up.")
 
     @field_validator("timezone")
     @classmethod

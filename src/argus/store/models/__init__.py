@@ -13,6 +13,7 @@ from argus.store.models.delivery import (
     DeliveryPrComment,
     DeliveryPrCommit,
     DeliveryPullRequest,
+    DeliverySyncState,
     DeliveryTask,
 )
 from argus.store.models.flaky import FlakyTestState
@@ -46,6 +47,7 @@ __all__ = [
     "DeliveryPrComment",
     "DeliveryPrCommit",
     "DeliveryPullRequest",
+    "DeliverySyncState",
     "DeliveryTask",
     "Deployment",
     "EvidenceRow",

@@ -182,3 +182,19 @@ class DeliveryIncident(ProjectOwned, Base):
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     repo_or_service: Mapped[str | None] = mapped_column(String(_ID))
+
+
+class DeliverySyncState(ProjectOwned, Base):
+    """Where the last ``argus sync github`` of a repo stopped (incremental sync cursors)."""
+
+    __tablename__ = "delivery_sync_state"
+    __table_args__ = (UniqueConstraint("project_id", "source", "repo"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(20))
+    repo: Mapped[str] = mapped_column(String(_ID))
+    pulls_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    commits_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issues_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 08:44:49.949369
+Create Date: 2026-11-28 08:56:13.677519
 """
 
 from __future__ import annotations
@@ -259,6 +259,19 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_pull_request_project_id_project'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_pull_request')),
     sa.UniqueConstraint('project_id', 'ext_id', name=op.f('uq_delivery_pull_request_project_id'))
+    )
+    op.create_table('delivery_sync_state',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('repo', sa.String(length=255), nullable=False),
+    sa.Column('pulls_updated_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('commits_since', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('issues_since', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('synced_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_sync_state_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_sync_state')),
+    sa.UniqueConstraint('project_id', 'source', 'repo', name=op.f('uq_delivery_sync_state_project_id'))
     )
     op.create_table('delivery_task',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -858,6 +871,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_delivery_task_pipeline_id'))
 
     op.drop_table('delivery_task')
+    op.drop_table('delivery_sync_state')
     op.drop_table('delivery_pull_request')
     op.drop_table('delivery_pr_commit')
     with op.batch_alter_table('delivery_pr_comment', schema=None) as batch_op:
