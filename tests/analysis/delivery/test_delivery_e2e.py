@@ -177,3 +177,44 @@ def test_prs_list_and_show(db: None, capsys: pytest.CaptureFixture[str]) -> None
     text = capsys.readouterr().out
     assert "how each bucket was decided" in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_ancestry_from_the_ingested_git_history(db: None, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """No commits.csv: the ancestry comes from `argus ingest git` (merge commit of a feature branch)."""
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def git(*args: str) -> str:
+        env = {"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "a",
+               "GIT_COMMITTER_EMAIL": "a@x", "GIT_AUTHOR_DATE": "2024-04-01T10:00:00Z",
+               "GIT_COMMITTER_DATE": "2024-04-01T10:00:00Z", "PATH": "/usr/bin:/bin"}
+        return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True,
+                               text=True).stdout.strip()
+
+    git("init", "-q", "-b", "main")
+    (repo / "a.txt").write_text("1\n")
+    git("add", "a.txt")
+    git("commit", "-q", "-m", "base")
+    base = git("rev-parse", "HEAD")
+    git("checkout", "-q", "-b", "feature")
+    (repo / "b.txt").write_text("2\n")
+    git("add", "b.txt")
+    git("commit", "-q", "-m", "feature work")
+    git("checkout", "-q", "main")
+    git("merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+    merge = git("rev-parse", "HEAD")
+    assert main(["ingest", "git", "--repo", str(repo), "-p", "gitp", "--no-szz"]) == 0
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "deployments.csv").write_text("id,environment,result,started_at,finished_at,scope\n"
+                                         "d1,PRODUCTION,SUCCESS,2024-04-01T11:00:00Z,2024-04-01T11:10:00Z,ci\n"
+                                         "d2,PRODUCTION,SUCCESS,2024-04-02T11:00:00Z,2024-04-02T11:10:00Z,ci\n")
+    (src / "deployment_commits.csv").write_text(f"deployment_id,repo,commit_sha\nd1,app,{base}\nd2,app,{merge}\n")
+    (src / "pull_requests.csv").write_text("id,repo,status,created_at,merged_at,merge_commit_sha\n"
+                                           f"pr1,app,MERGED,2024-04-01T09:00:00Z,2024-04-01T12:00:00Z,{merge}\n")
+    assert main(["ingest", "delivery", str(src), "-p", "gitp"]) == 0
+    detail = run_json(capsys, ["dora", "-p", "gitp", "--detail"])
+    assert detail["pull_requests"]["pr1"]["deployment_id"] == "d2"
+    assert detail["pull_requests"]["pr1"]["deploy_time_min"] == 23 * 60 + 10
