@@ -18,6 +18,7 @@ from argus.api.routers import (
     anomalies,
     changes,
     clusters,
+    delivery,
     events,
     flaky,
     gates,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(tests.router)
     app.include_router(flaky.router)
     app.include_router(clusters.router)
+    app.include_router(delivery.router)
     app.include_router(insights.router)
     app.include_router(gates.router)
     app.include_router(changes.router)

@@ -32,6 +32,7 @@ ROOT: dict[str, CommandEntry] = {
     "db": CommandEntry("db", "Database schema: upgrade and inspect."),
     "dead-letters": CommandEntry("deadletters", "Rejected inputs (dead letters): list, show, retry."),
     "demo": CommandEntry("demo", "Simulate a CI history, ingest it with the normal commands, run every analysis, show what was found."),
+    "dora": CommandEntry("delivery", "DORA four keys (DevLake rules) per month and period, with 2021/2023 benchmark buckets."),
     "failures": CommandEntry("failures", "Failure clusters: failures grouped by root cause."),
     "feedback": CommandEntry("insights", "Record a human verdict on an insight (feeds calibration)."),
     "flaky": CommandEntry("flaky", "Flaky vs broken tests: evidence, probability, category, quarantine."),
@@ -42,8 +43,10 @@ ROOT: dict[str, CommandEntry] = {
     "models": CommandEntry("risk", "Model registry of change risk: list, train, evaluate, promote, drift."),
     "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
     "risk": CommandEntry("risk", "Change risk: assess a change or range (argus risk SHA), evaluate on a Kamei CSV."),
+    "prs": CommandEntry("delivery", "Merged pull requests with their lead-time breakdown (DevLake rules)."),
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
+    "sync": CommandEntry("delivery", "Pull delivery data from a live source (GitHub), incrementally."),
     "tokens": CommandEntry("admin", "API tokens for the server (only hashes are stored)."),
     "upload": CommandEntry("upload", "Upload report files to an Argus server (tests, coverage, vulnerability scans; retried safely)."),
     "worker": CommandEntry("worker", "Run background jobs: analyses after uploads, scheduled re-analysis, retention."),
@@ -52,6 +55,7 @@ ROOT: dict[str, CommandEntry] = {
 
 INGEST: dict[str, CommandEntry] = {
     "coverage": CommandEntry("artifacts", "Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."),
+    "delivery": CommandEntry("delivery", "Store delivery CSV files (deployments, CI pipelines, PRs, commits, incidents); all or nothing."),
     "git": CommandEntry("git", "Ingest git history: commits, files, JIT features, fix labels and SZZ links (incremental)."),
     "issues": CommandEntry("issues", "Store tracker issues (Jira CSV, GitHub/GitLab JSON), link commits to them, re-decide which commits are fixes."),
     "szz": CommandEntry("git", "Label bug-inducing commits (SZZ) of fixes not processed yet, in committed batches (resumable)."),

@@ -12,6 +12,7 @@ Layout: ``root`` (the :class:`Settings` object, loading, URL masking), one modul
 
 from argus.core.settings.anomaly import AnomalySettings
 from argus.core.settings.clusters import ClusterSettings
+from argus.core.settings.delivery import DeliverySettings
 from argus.core.settings.derive import derive, not_params
 from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
@@ -28,6 +29,7 @@ __all__ = [
     "SZZ_TEST_GLOBS",
     "AnomalySettings",
     "ClusterSettings",
+    "DeliverySettings",
     "FlakySettings",
     "GateSettings",
     "GitSettings",

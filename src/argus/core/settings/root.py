@@ -24,6 +24,7 @@ from pydantic_settings import (
 from argus.core.errors import ConfigError
 from argus.core.settings.anomaly import AnomalySettings
 from argus.core.settings.clusters import ClusterSettings
+from argus.core.settings.delivery import DeliverySettings
 from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import GitSettings
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
     @field_validator("default_project", "default_org")
     @classmethod

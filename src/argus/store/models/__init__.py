@@ -3,6 +3,19 @@
 Each area keeps its models in its own module; add a module's import here.
 """
 
+from argus.store.models.delivery import (
+    DeliveryCommit,
+    DeliveryDeployment,
+    DeliveryDeploymentCommit,
+    DeliveryIncident,
+    DeliveryPipeline,
+    DeliveryPipelineCommit,
+    DeliveryPrComment,
+    DeliveryPrCommit,
+    DeliveryPullRequest,
+    DeliverySyncState,
+    DeliveryTask,
+)
 from argus.store.models.flaky import FlakyTestState
 from argus.store.models.insights import EvidenceRow, Feedback, InsightRow
 from argus.store.models.issues import CommitIssueLink, Issue
@@ -26,6 +39,17 @@ __all__ = [
     "CoverageFile",
     "CoverageReport",
     "DeadLetter",
+    "DeliveryCommit",
+    "DeliveryDeployment",
+    "DeliveryDeploymentCommit",
+    "DeliveryIncident",
+    "DeliveryPipeline",
+    "DeliveryPipelineCommit",
+    "DeliveryPrComment",
+    "DeliveryPrCommit",
+    "DeliveryPullRequest",
+    "DeliverySyncState",
+    "DeliveryTask",
     "Deployment",
     "EvidenceRow",
     "FailureCluster",
