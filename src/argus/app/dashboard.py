@@ -569,3 +569,16 @@ def cluster_sparklines(runtime: Runtime, project: str, cluster_ids: Sequence[int
         return {cid: tuple(v) for cid, v in series.items()}
 
     return runtime.in_project(project, work)
+
+
+def list_branches(runtime: Runtime, project: str) -> tuple[str, ...]:
+    """The project's branches with runs, most recently run first (the dashboard's branch filter)."""
+    return runtime.in_project(project, branches)
+
+
+def org_projects(runtime: Runtime, org: str) -> tuple[str, ...]:
+    """The projects of organisation ``org``, by name."""
+    from argus.store.projects import list_projects
+
+    with runtime.unit_of_work() as s:
+        return tuple(p for o, p in list_projects(s) if o == org)
