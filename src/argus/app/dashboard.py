@@ -450,8 +450,8 @@ def review_queue(runtime: Runtime, req: ReviewRequest) -> Page[InsightView]:
 
 
 def calibration_by_kind(runtime: Runtime, project: str, bins: int = 10) -> tuple[KindCalibration, ...]:
-    """The reliability report and calibrator of every insight kind that has feedback (then: every kind
-    together, as ``*``)."""
+    """The reliability report and calibrator of every insight kind that has feedback (then, when there
+    are several: every kind together, as ``*``)."""
     from sqlalchemy import func, select
 
     from argus.analysis.insights.service import calibration_report
@@ -459,13 +459,14 @@ def calibration_by_kind(runtime: Runtime, project: str, bins: int = 10) -> tuple
 
     def work(scope: ProjectScope) -> tuple[KindCalibration, ...]:
         s = scope.session
-        counts = dict(s.execute(select(InsightRow.kind, func.count()).join(Feedback, Feedback.insight_id == InsightRow.id)
-                                .group_by(InsightRow.kind)).tuples().all())
+        counts = {str(k): int(n) for k, n in s.execute(
+            select(InsightRow.kind, func.count()).join(Feedback, Feedback.insight_id == InsightRow.id)
+            .group_by(InsightRow.kind))}
         out = []
         for kind in sorted(counts):
             report, cal = calibration_report(s, kind, bins)
             out.append(KindCalibration(kind, report, cal, int(counts[kind])))
-        if len(counts) != 1:
+        if len(counts) > 1:
             report, cal = calibration_report(s, None, bins)
             out.append(KindCalibration("*", report, cal, int(sum(counts.values()))))
         return tuple(out)

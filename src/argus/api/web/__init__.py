@@ -34,7 +34,13 @@ class PublicPaths:
         if scope["type"] == "http":
             path = scope.get("path", "")
             if path in PUBLIC_PAGES or path.startswith(STATIC_PREFIX):
-                await self.public(scope, receive, send)
+                from starlette.exceptions import HTTPException
+                from starlette.responses import PlainTextResponse
+
+                try:
+                    await self.public(scope, receive, send)
+                except HTTPException as exc:  # 404 of an unknown asset, 405 of a wrong method
+                    await PlainTextResponse(str(exc.detail), exc.status_code, headers=exc.headers)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

@@ -137,7 +137,7 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, band: Sequenc
             if len(seg) > 1:
                 out.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="{s.colour}" stroke-width="2"{dash}/>')
         for i, v in enumerate(s.values):
-            if v is not None:
+            if v is not None and not s.dashed:
                 head = f"{titles[i]}: " if i < len(titles) else f"{labels[i]}: "
                 out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{s.colour}">'
                            f'<title>{_e(head)}{_e(s.name)} {_e(_fmt(v))}{_e(unit)}</title></circle>')

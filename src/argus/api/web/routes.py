@@ -319,7 +319,8 @@ def test_page(request: Request, project: Project, test_id: Id, who: Viewer, bran
          charts.Series("baseline median", [o.baseline[1] if o.baseline else None for o in t.outcomes], charts.GREY,
                        dashed=True)],
         band=[(o.baseline[0], o.baseline[2]) if o.baseline else None for o in t.outcomes],
-        unit=" s", y_min=0, label="duration per run with the baseline band", titles=titles)
+        unit=" s", y_min=0, label="duration per run with the baseline band", titles=titles, width=1000,
+        height=220)
     refs = t.shown.refs
     return render(request, "test.html", p=p, nav="tests", t=t, strip=strip, duration=duration, refs=refs)
 
