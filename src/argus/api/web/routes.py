@@ -287,10 +287,12 @@ def tests_page(request: Request, project: Project, who: Viewer, q: Text = None, 
 
 @router.get("/p/{project}/tests/find", response_class=HTMLResponse)
 def find_test(request: Request, project: Project, who: Viewer,
-              identity: Annotated[str, Query(min_length=1, max_length=1000)]) -> Response:
+              identity: Annotated[str | None, Query(max_length=1000)] = None) -> Response:
     from argus.app.dashboard import find_test_id
 
-    p = open_page(request, project, who, filters=False)
+    p = open_page(request, project, who, filters=False)  # the project first: a foreign caller gets 404
+    if not identity:
+        raise WebError(422, "name the test (?identity=...)")
     return RedirectResponse(p.link(f"/tests/{call(find_test_id, p.rt, project, identity)}"), status_code=303)
 
 
