@@ -113,9 +113,9 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, band: Sequenc
 
     out = [f'<svg class="chart line" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{_e(label)}">']
     for frac in (0.0, 0.5, 1.0):  # grid and y labels
-        v = lo + (hi - lo) * frac
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" class="grid"/>'
-                   f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end" class="axis">{_e(_fmt(v))}{_e(unit)}</text>')
+        g = lo + (hi - lo) * frac
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(g):.1f}" y2="{y(g):.1f}" class="grid"/>'
+                   f'<text x="{left - 4}" y="{y(g) + 4:.1f}" text-anchor="end" class="axis">{_e(_fmt(g))}{_e(unit)}</text>')
     out.append(f'<text x="{left}" y="{height - 6}" class="axis">{_e(labels[0])}</text>')
     if n > 1:
         out.append(f'<text x="{width - right}" y="{height - 6}" text-anchor="end" class="axis">{_e(labels[-1])}</text>')

@@ -62,11 +62,11 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     form = await request.form()
-    sess = session.current(request)  # type: ignore[arg-type]
+    sess = session.current(request)
     if sess is not None and not session.csrf_ok(sess.csrf, form.get("csrf")):
         return secure(Response("the form's CSRF token is missing or wrong", status_code=403))
     resp = RedirectResponse("/login", status_code=303)
-    session.clear_cookie(request, resp, session.SESSION_COOKIE)  # type: ignore[arg-type]
+    session.clear_cookie(request, resp, session.SESSION_COOKIE)
     return secure(resp)
 
 

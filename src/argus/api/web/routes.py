@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path as PathParam, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from markupsafe import Markup
@@ -77,7 +78,7 @@ def environment(request: Request) -> Any:
     return env
 
 
-def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+def render(request: Request, name: str, status: int = 200, **ctx: Any) -> Response:
     html = environment(request).get_template(name).render(request=request, **ctx)
     return secure(HTMLResponse(html, status))
 
