@@ -101,7 +101,7 @@ class OverviewView:
     flaky_wasted_s: float
     broken: int
     quarantined: int
-    clusters: int
+    clusters: int  # clusters that failed within the latest trend window (the candidates for growing/new)
     clusters_growing: int
     clusters_new: int
     review_pending: int
@@ -243,7 +243,7 @@ def overview(runtime: Runtime, f: DashFilter) -> OverviewView:
     from argus.analysis.failures.queries import cluster_views
     from argus.analysis.failures.schemas import Trend
     from argus.core.enums import InsightKind, ReviewTier, SubjectType
-    from argus.store.models import Feedback, FlakyTestState, InsightRow, TestCase, TestRun
+    from argus.store.models import FailureCluster, Feedback, FlakyTestState, InsightRow, TestCase, TestRun
 
     def work(scope: ProjectScope) -> OverviewView:
         s = scope.session
@@ -271,7 +271,12 @@ def overview(runtime: Runtime, f: DashFilter) -> OverviewView:
         broken = [d for k, d in findings if k == InsightKind.BROKEN_TEST.value and (d or {}).get("verdict") != "stable"]
         quarantined = int(s.scalar(select(func.count()).select_from(FlakyTestState)
                                    .where(FlakyTestState.state == "quarantined")) or 0)
-        views = cluster_views(s, scope.settings.clusters)
+        # growing and new clusters both failed in the latest trend window: only those are aggregated
+        newest_run = s.scalar(select(func.max(TestRun.started_at)))
+        window = timedelta(days=scope.settings.clusters.trend_window_days)
+        recent_ids = [] if newest_run is None else list(s.scalars(
+            select(FailureCluster.id).where(FailureCluster.last_seen_at > newest_run - window)))
+        views = cluster_views(s, scope.settings.clusters, recent_ids) if recent_ids else []
         pending = int(s.scalar(
             select(func.count()).select_from(InsightRow).where(
                 InsightRow.superseded_by.is_(None), InsightRow.review_tier != ReviewTier.AUTONOMOUS.value,
@@ -279,7 +284,7 @@ def overview(runtime: Runtime, f: DashFilter) -> OverviewView:
         gates = s.scalars(select(InsightRow).where(InsightRow.kind == InsightKind.GATE_VERDICT.value,
                                                    InsightRow.superseded_by.is_(None))
                           .order_by(InsightRow.id.desc()).limit(OVERVIEW_GATES)).all()
-        newest = as_utc(s.scalar(select(func.max(TestRun.started_at))))
+        newest = as_utc(newest_run)
         return OverviewView(
             project=scope.project.slug, branches=branches(scope), days=days,
             runs=sum(d.runs for d in days), tests_run=sum(d.tests for d in days),
