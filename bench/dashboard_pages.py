@@ -36,12 +36,12 @@ import numpy as np
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import flaky_scale as fs  # noqa: E402  (the generator of bench/flaky_scale.py)
+import flaky_scale as fs
 
-from argus.core.db import create_db_engine  # noqa: E402
-from argus.store.migrate import upgrade  # noqa: E402
-from argus.store.projects import get_or_create_project  # noqa: E402
-from argus.store.session import make_session_factory, scoped_to  # noqa: E402
+from argus.core.db import create_db_engine
+from argus.store.migrate import upgrade
+from argus.store.projects import get_or_create_project
+from argus.store.session import make_session_factory, scoped_to
 
 PROJECT = "bench"
 
