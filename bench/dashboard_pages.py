@@ -171,6 +171,8 @@ def main() -> int:
             m.update(analyse(url))
             print(f"analyses: flaky {m['flaky_analyze_s']:.0f} s, clusters {m['failures_analyze_s']:.0f} s",
                   file=sys.stderr)
+            with engine.begin() as c:  # fresh planner statistics, as autovacuum would gather after the analyses
+                c.execute(text("ANALYZE"))
         engine.dispose()
         m.update(measure(url, args.repeat))
         out = Path(__file__).resolve().parent / "results"

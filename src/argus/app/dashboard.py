@@ -22,7 +22,6 @@ from argus.app.paging import Page, PageRequest, as_utc, decode_cursor, paginate,
 from argus.core.errors import InputError, NotFoundError
 
 if TYPE_CHECKING:
-    from argus.analysis.failures.readmodels import ClusterView
     from argus.analysis.flaky.readmodels import TestShown
     from argus.app.runtime import ProjectScope, Runtime
     from argus.reasoning.calibration import Calibrator, ReliabilityReport
@@ -101,7 +100,7 @@ class OverviewView:
     flaky_wasted_s: float
     broken: int
     quarantined: int
-    clusters: int  # clusters that failed within the latest trend window (the candidates for growing/new)
+    clusters: int  # current clusters, as the latest clustering pass judged them (its insights)
     clusters_growing: int
     clusters_new: int
     review_pending: int
@@ -140,6 +139,17 @@ class LifecycleEvent:
 
 
 @dataclass(frozen=True)
+class TestCluster:
+    """A failure cluster a test's failures belong to, and how many of them."""
+
+    id: int
+    template: str
+    count: int
+    failures_of_test: int
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
 class TestPageView:
     __test__ = False
 
@@ -155,7 +165,7 @@ class TestPageView:
     outcomes: tuple[RunOutcome, ...]
     shown: TestShown
     lifecycle: tuple[LifecycleEvent, ...]
-    clusters: tuple[ClusterView, ...]
+    clusters: tuple[TestCluster, ...]
 
 
 @dataclass(frozen=True)
@@ -240,10 +250,9 @@ def overview(runtime: Runtime, f: DashFilter) -> OverviewView:
     counts, clusters (growing, new), the review queue's size and the latest gate verdicts."""
     from sqlalchemy import exists, func, select
 
-    from argus.analysis.failures.queries import cluster_views
     from argus.analysis.failures.schemas import Trend
     from argus.core.enums import InsightKind, ReviewTier, SubjectType
-    from argus.store.models import FailureCluster, Feedback, FlakyTestState, InsightRow, TestCase, TestRun
+    from argus.store.models import Feedback, FlakyTestState, InsightRow, TestCase, TestRun
 
     def work(scope: ProjectScope) -> OverviewView:
         s = scope.session
@@ -271,12 +280,10 @@ def overview(runtime: Runtime, f: DashFilter) -> OverviewView:
         broken = [d for k, d in findings if k == InsightKind.BROKEN_TEST.value and (d or {}).get("verdict") != "stable"]
         quarantined = int(s.scalar(select(func.count()).select_from(FlakyTestState)
                                    .where(FlakyTestState.state == "quarantined")) or 0)
-        # growing and new clusters both failed in the latest trend window: only those are aggregated
-        newest_run = s.scalar(select(func.max(TestRun.started_at)))
-        window = timedelta(days=scope.settings.clusters.trend_window_days)
-        recent_ids = [] if newest_run is None else list(s.scalars(
-            select(FailureCluster.id).where(FailureCluster.last_seen_at > newest_run - window)))
-        views = cluster_views(s, scope.settings.clusters, recent_ids) if recent_ids else []
+        # clusters as the latest clustering pass judged them (its current FAILURE_CLUSTER insights): no
+        # aggregation over the clustered results on every page view
+        cluster_data = [d or {} for (d,) in s.execute(select(InsightRow.data).where(
+            InsightRow.kind == InsightKind.FAILURE_CLUSTER.value, InsightRow.superseded_by.is_(None)))]
         pending = int(s.scalar(
             select(func.count()).select_from(InsightRow).where(
                 InsightRow.superseded_by.is_(None), InsightRow.review_tier != ReviewTier.AUTONOMOUS.value,
@@ -284,16 +291,16 @@ def overview(runtime: Runtime, f: DashFilter) -> OverviewView:
         gates = s.scalars(select(InsightRow).where(InsightRow.kind == InsightKind.GATE_VERDICT.value,
                                                    InsightRow.superseded_by.is_(None))
                           .order_by(InsightRow.id.desc()).limit(OVERVIEW_GATES)).all()
-        newest = as_utc(newest_run)
+        newest = as_utc(s.scalar(select(func.max(TestRun.started_at))))
         return OverviewView(
             project=scope.project.slug, branches=branches(scope), days=days,
             runs=sum(d.runs for d in days), tests_run=sum(d.tests for d in days),
             passed=sum(d.passed for d in days), failed=sum(d.failed for d in days),
             ci_time_s=round(sum(d.duration_s for d in days), 3),
             flaky=len(flaky), flaky_wasted_s=round(sum(float(d.get("wasted_s") or 0.0) for d in flaky), 3),
-            broken=len(broken), quarantined=quarantined, clusters=len(views),
-            clusters_growing=sum(1 for v in views if v.trend is Trend.UP),
-            clusters_new=sum(1 for v in views if v.novel), review_pending=pending,
+            broken=len(broken), quarantined=quarantined, clusters=len(cluster_data),
+            clusters_growing=sum(1 for d in cluster_data if d.get("trend") == Trend.UP.value),
+            clusters_new=sum(1 for d in cluster_data if d.get("novel")), review_pending=pending,
             gates=tuple(_gate_row(r) for r in gates), newest_run_at=newest,
         )
 
@@ -337,12 +344,11 @@ def test_detail(runtime: Runtime, f: DashFilter, test_id: int, runs: int = 50) -
     duration baseline, its flaky/broken findings with evidence, its lifecycle and its clusters."""
     from sqlalchemy import func, select
 
-    from argus.analysis.failures.queries import cluster_views
     from argus.analysis.flaky.readmodels import TestShown
     from argus.analysis.flaky.service import show_test
     from argus.analysis.insights.refs import describe_refs
     from argus.core.enums import InsightKind, SubjectType
-    from argus.store.models import FlakyTestState, InsightRow, TestCase, TestResult, TestRun
+    from argus.store.models import FailureCluster, FlakyTestState, InsightRow, TestCase, TestResult, TestRun
 
     if not 1 <= runs <= MAX_TEST_RUNS:
         raise InputError(f"runs {runs}: give a whole number from 1 to {MAX_TEST_RUNS}")
@@ -395,10 +401,15 @@ def test_detail(runtime: Runtime, f: DashFilter, test_id: int, runs: int = 50) -
                                          ("set by a person" if st.manual else "set by the analysis")
                                          + (f": {st.note}" if st.note else "")))
         events.sort(key=lambda e: e.at)
-        cluster_ids = [int(cid) for (cid,) in s.execute(
-            select(TestResult.cluster_id).where(TestResult.test_case_id == case.id, TestResult.cluster_id.is_not(None))
-            .group_by(TestResult.cluster_id)) if cid is not None]
-        clusters = tuple(cluster_views(s, scope.settings.clusters, cluster_ids)) if cluster_ids else ()
+        # by the test's own results (ix_test_result_case_run), not the index of every clustered result
+        per_cluster = {int(cid): int(n) for cid, n in s.execute(
+            select(TestResult.cluster_id, func.count()).where(TestResult.test_case_id == case.id)
+            .group_by(TestResult.cluster_id)) if cid is not None}
+        found = s.scalars(select(FailureCluster).where(FailureCluster.id.in_(list(per_cluster)))).all() \
+            if per_cluster else []
+        clusters = tuple(sorted((TestCluster(c.id, c.template, c.count, per_cluster[c.id],
+                                             as_utc(c.last_seen_at))  # type: ignore[arg-type]
+                                 for c in found), key=lambda c: (-c.failures_of_test, c.id)))
         return TestPageView(case.id, case.identity, case.name, case.suite, case.classname, case.file,
                             as_utc(case.first_seen_at), as_utc(case.last_seen_at),  # type: ignore[arg-type]
                             tuple(_with_baselines(outcomes)), TestShown(d, refs), tuple(events), clusters)
@@ -582,9 +593,74 @@ def list_branches(runtime: Runtime, project: str) -> tuple[str, ...]:
     return runtime.in_project(project, branches)
 
 
+def page_context(runtime: Runtime, project: str, *, with_branches: bool = True) -> tuple[datetime | None, tuple[str, ...]]:
+    """What every dashboard page needs of a project in one unit of work: when its newest run started
+    (time ranges count back from it) and its branches (the branch filter)."""
+    from sqlalchemy import func, select
+
+    from argus.store.models import TestRun
+
+    def work(scope: ProjectScope) -> tuple[datetime | None, tuple[str, ...]]:
+        newest = as_utc(scope.session.scalar(select(func.max(TestRun.started_at))))
+        return newest, branches(scope) if with_branches else ()
+
+    return runtime.in_project(project, work)
+
+
 def org_projects(runtime: Runtime, org: str) -> tuple[str, ...]:
     """The projects of organisation ``org``, by name."""
     from argus.store.projects import list_projects
 
     with runtime.unit_of_work() as s:
         return tuple(p for o, p in list_projects(s) if o == org)
+
+
+@dataclass(frozen=True)
+class GridRun:
+    """One of the project's latest runs (a column of the tests list's strips)."""
+
+    id: int
+    started_at: datetime
+    commit_sha: str | None
+    branch: str | None
+
+
+@dataclass(frozen=True)
+class OutcomeGrid:
+    """The outcomes of some tests in the project's latest runs: ``cells[test id][i]`` is the test's
+    (first outcome, final outcome, attempts, duration) in ``runs[i]`` (oldest first), None when it did not run."""
+
+    runs: tuple[GridRun, ...]
+    cells: dict[int, tuple[tuple[str, str, int, float | None] | None, ...]]
+
+
+def outcome_grid(runtime: Runtime, f: DashFilter, case_ids: Sequence[int], runs: int = 20) -> OutcomeGrid:
+    """The outcomes of tests ``case_ids`` in the project's latest ``runs`` runs (branch and window of
+    ``f``): two indexed queries whatever the size of the result table (the runs by start time, then
+    the results of those runs and tests by ``ix_test_result_case_run``)."""
+    from sqlalchemy import select
+
+    from argus.store.models import TestResult, TestRun
+
+    def work(scope: ProjectScope) -> OutcomeGrid:
+        s = scope.session
+        latest = list(reversed(s.execute(_run_filter(
+            select(TestRun.id, TestRun.started_at, TestRun.commit_sha, TestRun.branch), f)
+            .order_by(TestRun.started_at.desc(), TestRun.id.desc()).limit(runs)).all()))
+        cols = tuple(GridRun(r.id, as_utc(r.started_at), r.commit_sha, r.branch) for r in latest)  # type: ignore[arg-type]
+        if not cols or not case_ids:
+            return OutcomeGrid(cols, {})
+        index = {r.id: i for i, r in enumerate(cols)}
+        tried: dict[tuple[int, int], list[tuple[int, str, float | None]]] = {}
+        for cid, rid, attempt, outcome, dur in s.execute(
+                select(TestResult.test_case_id, TestResult.run_id, TestResult.attempt, TestResult.outcome,
+                       TestResult.duration_s)
+                .where(TestResult.test_case_id.in_(list(case_ids)), TestResult.run_id.in_(list(index)))):
+            tried.setdefault((cid, rid), []).append((attempt, outcome, dur))
+        cells: dict[int, list[tuple[str, str, int, float | None] | None]] = {c: [None] * len(cols) for c in case_ids}
+        for (cid, rid), attempts in tried.items():
+            attempts.sort(key=lambda a: a[0])
+            cells[cid][index[rid]] = (attempts[0][1], attempts[-1][1], len(attempts), attempts[-1][2])
+        return OutcomeGrid(cols, {c: tuple(v) for c, v in cells.items()})
+
+    return runtime.in_project(f.project, work)

@@ -70,6 +70,8 @@ def strip(cells: Sequence[Cell], *, cell_w: int = 12, height: int = 28, label: s
                      f'<rect x="{x + cw / 2 - 1}" y="1" width="2" height="{height / 2}" fill="#fff"/>')
         elif c.outcome == "passed":
             shape = f'<rect x="{x}" y="{height * 0.45}" width="{cw}" height="{height * 0.55 - 1}" rx="1" fill="{colour}"/>'
+        elif c.outcome == "absent":  # did not run: a hairline, so the columns still line up
+            shape = f'<rect x="{x}" y="{height - 2}" width="{cw}" height="1" fill="#d0d4d9"/>'
         else:
             shape = f'<circle cx="{x + cw / 2}" cy="{height - 6}" r="{cw / 3}" fill="{colour}"/>'
         mark = f'<g class="cell cell-{_e(c.outcome)}"><title>{_e(c.title)}</title>{shape}</g>'

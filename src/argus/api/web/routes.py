@@ -190,10 +190,10 @@ class Page:
         return self.link(path[len(prefix):] if path.startswith(prefix) else "", **params)
 
 
-def call(fn: Callable[..., T], *args: Any) -> T:
+def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a use case; its not-found and bad-input errors become the error page."""
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
     except NotFoundError as exc:
         raise WebError(404, str(exc)) from exc
     except InputError as exc:
@@ -203,19 +203,18 @@ def call(fn: Callable[..., T], *args: Any) -> T:
 def open_page(request: Request, project: str, who: Caller, role: Role = Role.VIEWER, *, branch: str | None = None,
               range_: str | None = None, q: str | None = None, filters: bool = True) -> Page:
     """Check ``who`` may see ``project`` (404 outside its reach, as the API) and read the filters."""
-    from argus.app.dashboard import list_branches, newest_run_at, org_projects
+    from argus.app.dashboard import org_projects, page_context
 
     try:
         rt = in_project(request, project, who, role)
     except ApiProblem as exc:
         raise WebError(exc.status, exc.detail) from exc
     rng = range_ if range_ in RANGES else "all"
-    newest = call(newest_run_at, rt, project)
+    newest, branches = call(page_context, rt, project, with_branches=filters)
     delta = RANGES[rng]
     since = newest - delta if (delta is not None and newest is not None) else None
     projects = (who.project_slug,) if who.project_slug else org_projects(rt, who.org_slug)
-    return Page(request, who, project, rt, branch or None, rng, q or None, since, newest, projects,
-                list_branches(rt, project) if filters else ())
+    return Page(request, who, project, rt, branch or None, rng, q or None, since, newest, projects, branches)
 
 
 def check_csrf(request: Request, form: Any) -> None:
@@ -265,24 +264,29 @@ def overview_page(request: Request, project: Project, who: Viewer, branch: Text 
                   runs_per_day=runs_per_day, pass_chart=pass_chart, ci_chart=ci_chart)
 
 
-def _strip(p: Page, history: Any, test_href: str | None = None) -> Markup:
-    cells = []
-    for h in reversed(history):  # oldest left
-        outcome = "flaky" if h.outcome in ("failed", "error") and h.final_outcome == "passed" else h.final_outcome
-        title = (f"{_dt(h.started_at)} · {outcome} · commit {(h.commit_sha or '?')[:10]}"
-                 + (f" · {h.attempts} attempts" if h.attempts > 1 else "") + f" · {_dur(h.duration_s)}")
-        cells.append(charts.Cell(outcome, title, test_href))
-    return charts.strip(cells, cell_w=10, height=20)
-
-
 @router.get("/p/{project}/tests", response_class=HTMLResponse)
 def tests_page(request: Request, project: Project, who: Viewer, q: Text = None, cursor: Text = None,
                branch: Text = None, range: Text = None) -> Response:
+    from argus.app.dashboard import DashFilter, outcome_grid
     from argus.app.runs import TestsRequest, list_tests
 
     p = open_page(request, project, who, branch=branch, range_=range, q=q)
-    page = call(list_tests, p.rt, TestsRequest(project, PAGE_SIZE, cursor, p.since, None, history=20, search=p.q))
-    rows = [(t, _strip(p, t.history, p.link(f"/tests/{t.id}"))) for t in page.items]
+    page = call(list_tests, p.rt, TestsRequest(project, PAGE_SIZE, cursor, p.since, None, history=0, search=p.q))
+    grid = call(outcome_grid, p.rt, DashFilter(project, p.branch, p.since), [t.id for t in page.items], 20)
+    rows = []
+    for t in page.items:
+        cells = []
+        for run, cell in zip(grid.runs, grid.cells.get(t.id, ()), strict=False):
+            if cell is None:
+                cells.append(charts.Cell("absent", f"{_dt(run.started_at)} · did not run · commit {(run.commit_sha or '?')[:10]}"))
+                continue
+            first, final, attempts, dur = cell
+            outcome = "flaky" if first in ("failed", "error") and final == "passed" else final
+            cells.append(charts.Cell(outcome, f"{_dt(run.started_at)} · {outcome} · commit {(run.commit_sha or '?')[:10]}"
+                                              f" · branch {run.branch or '?'}"
+                                              + (f" · {attempts} attempts" if attempts > 1 else "") + f" · {_dur(dur)}",
+                                     p.link(f"/tests/{t.id}")))
+        rows.append((t, charts.strip(cells, cell_w=10, height=20, label="outcome in the project's latest runs")))
     return render(request, "tests.html", p=p, nav="tests", rows=rows, next_cursor=page.next_cursor, cursor=cursor)
 
 
