@@ -284,6 +284,7 @@ def test_a_foreign_token_sees_nothing_and_a_project_token_sees_only_its_project(
             assert MARKER not in r.text
         r = c.post(f"/p/{PROJECT}/review/1", data={"verdict": "accepted", "csrf": "x"})
         assert r.status_code == 404
+        assert 'action="/logout"' in r.text  # an error page still lets one sign out
     with dash.client() as c:
         login(c, dash.tokens["blog_admin"])
         assert c.get("/", follow_redirects=False).headers["location"] == f"/p/{SECRET_PROJECT}"

@@ -238,7 +238,8 @@ def home(request: Request, who: Viewer) -> Response:
     projects = (who.project_slug,) if who.project_slug else org_projects(rt, who.org_slug)
     if len(projects) >= 1:
         return RedirectResponse(f"/p/{projects[0]}", status_code=303)
-    return render(request, "empty.html", who=who)
+    sess = session.current(request)
+    return render(request, "empty.html", who=who, signed_in=sess.csrf if sess is not None else None)
 
 
 @router.get("/p/{project}", response_class=HTMLResponse)
@@ -550,7 +551,9 @@ def install_handlers(app: Any) -> None:
 
     async def on_web_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, WebError)
-        resp = render(request, "error.html", exc.status, code=exc.status, message=exc.message)
+        sess = session.current(request)
+        resp = render(request, "error.html", exc.status, code=exc.status, message=exc.message,
+                      signed_in=sess.csrf if sess is not None else None)
         for k, v in exc.headers.items():
             resp.headers[k] = v
         return resp
