@@ -341,8 +341,13 @@ def test_changes_with_features(world: World, tmp_path: Path) -> None:
     keys = [(c["committer_time"], c["summary"]) for c in changes]
     assert keys == sorted(keys, reverse=True)
     assert all(c["features"] and "entropy" in c["features"] for c in changes)
+    # the git read model's fields (as `argus git list`): what decided a fix, SZZ bug-inducing, linked issues
+    assert all({"fix_source", "bug_inducing", "issues", "fixed_later"} <= set(c) for c in changes)
+    assert [c["bug_inducing"] for c in changes] == [c["fixed_later"] > 0 for c in changes]
+    assert any(c["bug_inducing"] for c in changes)
     fixes = world.get(f"{P}/changes", fixes_only="true")["items"]  # type: ignore[index]
     assert [c["summary"] for c in fixes] == ["Fix bug 3", "Fix bug 1"]
+    assert [c["fix_source"] for c in fixes] == ["message", "message"] and all(c["issues"] == [] for c in fixes)
     since, until = (datetime.fromtimestamp(G0 + d * DAY, UTC).isoformat() for d in (1, 2))
     window = world.get(f"{P}/changes", since=since, until=until)
     assert [c["summary"] for c in window["items"]] == ["add feature 2", "Fix bug 1"]  # type: ignore[index]

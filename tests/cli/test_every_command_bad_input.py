@@ -77,9 +77,18 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("insights", "list"): (["-p", "shop", "--min-confidence", "high"], 6),
     ("insights", "show"): (["-p", "shop", "424242"], 5),
     ("metrics", "ingest"): (["missing.csv", "--series", "queue_s", "-p", "shop"], 6),
+    ("metrics", "pull"): (["--prometheus", "http://127.0.0.1:9", "--query", "up", "--series", "up", "-p", "shop",
+                           "--step", "-5"], 6),
     ("parse", "tests"): (["missing.xml"], 6),
+    ("models", "list"): (["-p", "ghost"], 5),
+    ("models", "train"): (["-p", "shop"], 6),  # no history: too few labelled changes
+    ("models", "evaluate"): (["-p", "shop", "42"], 5),
+    ("models", "promote"): (["-p", "shop", "0"], 6),
+    ("models", "drift"): (["-p", "shop"], 5),  # no active model
     ("projects", "list"): (["extra-argument"], 6),
     ("projects", "create"): (["bad name!"], 6),
+    ("risk", "assess"): (["-p", "shop", "abcdef1"], 5),
+    ("risk", "evaluate-dataset"): (["missing.csv"], 6),
     ("serve",): (["--port", "70000"], 6),
     ("simulate",): (["--out", "sim", "--scale", "galactic"], 6),
     ("tokens", "create"): (["x", "--role", "emperor"], 6),

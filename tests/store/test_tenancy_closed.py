@@ -26,7 +26,7 @@ from argus.core.settings import Settings
 from argus.jobs.service import record_upload
 from argus.sim import Scale, scale_config, simulate
 from argus.store.base import Base
-from argus.store.models import Deployment, InsightRow, Project
+from argus.store.models import Commit, Deployment, InsightRow, Project
 from argus.store.session import (
     ProjectOwned,
     TenancyError,
@@ -77,6 +77,11 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
             analyse_project(state, name, log)
             run_command(state, ["ingest", "issues", str(issues), "-p", name, "--format", "github-json"], log)
             run_command(state, ["anomalies", "analyze", "-p", name, "--json"], log)  # metric series and points
+            run_command(state, ["models", "train", "-p", name, "--json"], log)  # model registry
+            with state.project_session(name) as (s, _):
+                head = s.scalars(select(Commit.sha).where(Commit.is_merge.is_(False))
+                                 .order_by(Commit.committer_time.desc())).first()
+            run_command(state, ["risk", str(head), "-p", name, "--json"], log)  # prediction log
             assert run_command(state, ["ingest", "tests", str(broken), "-p", name, "--json"], log)  # dead letter
             record_upload(state.runtime, name, [1])  # job records (what the server's upload hook writes)
             with state.project_session(name) as (s, proj):

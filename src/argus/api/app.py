@@ -15,6 +15,7 @@ from argus.api.ratelimit import RateLimiter
 from argus.api.routers import (
     admin,
     aliases,
+    anomalies,
     changes,
     clusters,
     events,
@@ -39,6 +40,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        start = getattr(_app.state.on_upload, "start", None)  # the jobs' dispatcher: reclaim abandoned jobs
+        if start is not None:
+            start()
         yield
         close = getattr(_app.state.on_upload, "close", None)  # the jobs' dispatcher has one
         if close is not None:
@@ -65,6 +69,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(insights.router)
     app.include_router(gates.router)
     app.include_router(changes.router)
+    app.include_router(anomalies.router)
     app.include_router(events.router)
     app.include_router(aliases.router)
     app.include_router(uploads.router)

@@ -62,6 +62,7 @@ class SubjectType(StrEnum):
     BUILD = "build"  # subject id: the build key (CI run id or commit)
     FAILURE_CLUSTER = "failure_cluster"  # subject id: the failure_cluster row id
     METRIC_SERIES = "metric_series"  # subject id: the series key (name{label="v",...})
+    CHANGE = "change"  # subject id: a commit sha, or base..head (change risk)
 
 
 class EvidenceType(StrEnum):
@@ -78,6 +79,8 @@ class EvidenceType(StrEnum):
     METRIC_WINDOW = "metric_window"  # ref id: "<metric_series id>:<first ISO time>/<last ISO time>" (judged points)
     METRIC_BASELINE = "metric_baseline"  # ref id: same form, the points the window was judged against
     METRIC_FORECAST = "metric_forecast"  # ref id: "<metric_series id>:<origin ISO time>+<horizon>h"
+    MODEL_VERSION = "model_version"  # ref id: model_version row id
+    RISK_PREDICTION = "risk_prediction"  # ref id: risk_prediction row id
 
 
 class FeedbackVerdict(StrEnum):

@@ -30,6 +30,7 @@ from argus.core.settings.git import GitSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.jobs import JobSettings
+from argus.core.settings.risk import RiskSettings
 from argus.core.settings.server import ServerSettings
 
 
@@ -70,6 +71,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     jobs: JobSettings = JobSettings()
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
+    risk: RiskSettings = Field(default_factory=RiskSettings)
 
     @field_validator("default_project", "default_org")
     @classmethod

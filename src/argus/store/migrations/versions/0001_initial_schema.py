@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 07:26:40.890945
+Create Date: 2026-11-28 09:43:51.714522
 """
 
 from __future__ import annotations
@@ -231,6 +231,8 @@ def upgrade() -> None:
     sa.Column('updated_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('run_after', argus.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('worker', sa.String(length=200), nullable=True),
+    sa.Column('lease_until', argus.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_job_record_project_id_project'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_job_record')),
     sa.UniqueConstraint('project_id', 'kind', 'key', name='uq_job_record_kind_key')
@@ -253,6 +255,36 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_metric_series')),
     sa.UniqueConstraint('project_id', 'key', name='uq_metric_series_key')
     )
+    op.create_table('model_version',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('algorithm', sa.String(length=100), nullable=False),
+    sa.Column('params', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('label', sa.String(length=20), nullable=False),
+    sa.Column('features', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('data_hash', sa.String(length=64), nullable=False),
+    sa.Column('data_from', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('data_to', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('train_rows', sa.Integer(), nullable=False),
+    sa.Column('holdout_from', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('holdout_to', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('metrics', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('reference', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('artefact', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('promoted_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('retired_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_model_version_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_model_version')),
+    sa.UniqueConstraint('project_id', 'name', 'version', name=op.f('uq_model_version_project_id'))
+    )
+    with op.batch_alter_table('model_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_model_version_project_id'), ['project_id'], unique=False)
+
     op.create_table('test_case',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -495,6 +527,30 @@ def upgrade() -> None:
     with op.batch_alter_table('metric_point', schema=None) as batch_op:
         batch_op.create_index('ix_metric_point_project_series', ['project_id', 'series_id'], unique=False)
 
+    op.create_table('risk_prediction',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('model_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('commit_sha', sa.String(length=64), nullable=True),
+    sa.Column('features', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('probability', sa.Float(), nullable=False),
+    sa.Column('level', sa.String(length=10), nullable=False),
+    sa.Column('latency_ms', sa.Float(), nullable=False),
+    sa.Column('insight_id', sa.Integer(), nullable=True),
+    sa.Column('outcome', sa.Integer(), nullable=True),
+    sa.Column('outcome_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('anomaly_score', sa.Float(), nullable=True),
+    sa.Column('severity', sa.String(length=10), nullable=True),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['model_id'], ['model_version.id'], name=op.f('fk_risk_prediction_model_id_model_version'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_risk_prediction_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_prediction'))
+    )
+    with op.batch_alter_table('risk_prediction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_risk_prediction_model_id'), ['model_id'], unique=False)
+        batch_op.create_index('ix_risk_prediction_project_created', ['project_id', 'created_at'], unique=False)
+
     op.create_table('test_report',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -646,6 +702,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_test_report_project_hash')
 
     op.drop_table('test_report')
+    with op.batch_alter_table('risk_prediction', schema=None) as batch_op:
+        batch_op.drop_index('ix_risk_prediction_project_created')
+        batch_op.drop_index(batch_op.f('ix_risk_prediction_model_id'))
+
+    op.drop_table('risk_prediction')
     with op.batch_alter_table('metric_point', schema=None) as batch_op:
         batch_op.drop_index('ix_metric_point_project_series')
 
@@ -696,6 +757,10 @@ def downgrade() -> None:
 
     op.drop_table('test_run')
     op.drop_table('test_case')
+    with op.batch_alter_table('model_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_model_version_project_id'))
+
+    op.drop_table('model_version')
     op.drop_table('metric_series')
     with op.batch_alter_table('job_record', schema=None) as batch_op:
         batch_op.drop_index('ix_job_record_status_run_after')
