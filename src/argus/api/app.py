@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from argus.api import problems
+from argus.api import problems, web
 from argus.api.metrics import ApiMetrics
 from argus.api.middleware import RequestMiddleware
 from argus.api.ratelimit import RateLimiter
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.rate_limiter = RateLimiter(limits.rate_limit_per_second, limits.rate_limit_burst,
                                          limits.rate_limit_enabled)
     problems.install(app)
+    web.install(app)  # the dashboard at / (before RequestMiddleware: that one stays outermost)
     app.add_middleware(RequestMiddleware)
     app.include_router(health.router)
     app.include_router(admin.router, prefix=API_PREFIX)
