@@ -86,14 +86,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(database_url: str, home: Path, workers: int, src: Path | None,
-                 rate_limit: float) -> tuple[subprocess.Popen[bytes], str, Path]:
-    """``argus serve`` (of ``src`` when given, else of this checkout) on a free port; its URL."""
+def start_server(database_url: str, home: Path, workers: int, src: Path | None = None,
+                 rate_limit: float | None = None) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """``argus serve`` (of ``src`` when given, else of this checkout) on a free port, with a per-token
+    rate limit of ``rate_limit`` requests/s (None: the default); its process, URL and log."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARGUS_")}
-    env.update(ARGUS_DATABASE_URL=database_url, ARGUS_HOME=str(home),
-               ARGUS_SERVER__RATE_LIMIT_PER_SECOND=str(rate_limit),
-               ARGUS_SERVER__RATE_LIMIT_BURST=str(int(rate_limit)))
+    env.update(ARGUS_DATABASE_URL=database_url, ARGUS_HOME=str(home))
+    if rate_limit is not None:
+        env.update(ARGUS_SERVER__RATE_LIMIT_PER_SECOND=str(rate_limit),
+                   ARGUS_SERVER__RATE_LIMIT_BURST=str(int(rate_limit)))
     if src is not None:
         env["PYTHONPATH"] = str(src / "src")
     home.mkdir(parents=True, exist_ok=True)

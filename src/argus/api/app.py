@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     limits = rt.settings.server
     app.state.rate_limiter = RateLimiter(limits.rate_limit_per_second, limits.rate_limit_burst,
                                          limits.rate_limit_enabled)
+    app.state.auth_failure_limiter = RateLimiter(limits.auth_failures_per_minute / 60.0, limits.auth_failure_burst,
+                                                 limits.auth_failure_limit_enabled)
     problems.install(app)
     app.add_middleware(RequestMiddleware)
     app.include_router(health.router)
