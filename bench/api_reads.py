@@ -87,17 +87,25 @@ def free_port() -> int:
 
 
 def start_server(database_url: str, home: Path, workers: int, src: Path | None = None,
-                 rate_limit: float | None = None) -> tuple[subprocess.Popen[bytes], str, Path]:
+                 rate_limit: float | None = None, hide: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str, Path]:
     """``argus serve`` (of ``src`` when given, else of this checkout) on a free port, with a per-token
-    rate limit of ``rate_limit`` requests/s (None: the default); its process, URL and log."""
+    rate limit of ``rate_limit`` requests/s (None: the default) and the modules ``hide`` made
+    unimportable (as if not installed); its process, URL and log."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARGUS_")}
     env.update(ARGUS_DATABASE_URL=database_url, ARGUS_HOME=str(home))
+    paths = [str(src / "src")] if src is not None else []
+    if hide:
+        stubs = home / "hidden-modules"
+        for name in hide:
+            (stubs / name).mkdir(parents=True, exist_ok=True)
+            (stubs / name / "__init__.py").write_text(f"raise ImportError('{name} hidden by bench/api_reads.py')\n")
+        paths.insert(0, str(stubs))
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join(paths)
     if rate_limit is not None:
         env.update(ARGUS_SERVER__RATE_LIMIT_PER_SECOND=str(rate_limit),
                    ARGUS_SERVER__RATE_LIMIT_BURST=str(int(rate_limit)))
-    if src is not None:
-        env["PYTHONPATH"] = str(src / "src")
     home.mkdir(parents=True, exist_ok=True)
     log = home / "server.log"
     code = "import sys; from argus.cli.app import main; sys.exit(main())"
@@ -302,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tests", type=int, default=200)
     ap.add_argument("--compare", metavar="DIR", type=Path,
                     help="also run a server from DIR/src (another checkout, e.g. `git archive main`)")
+    ap.add_argument("--compare-hide", default="", metavar="MODULES",
+                    help="modules the --compare server runs without (comma-separated, e.g. httptools,uvloop: "
+                         "a checkout whose dependencies lacked them)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     from argus.testing.databases import fresh_database
@@ -319,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
             for label, src in (("this", None), ("compare", args.compare)):
                 if label == "compare" and src is None:
                     continue
-                proc, base, _log = start_server(url, Path(tmp) / f"home-{label}", args.workers, src, limit)
+                hide = tuple(m for m in args.compare_hide.split(",") if m) if label == "compare" else ()
+                proc, base, _log = start_server(url, Path(tmp) / f"home-{label}", args.workers, src, limit, hide)
                 procs.append(proc)
                 servers[label] = base
             path = f"/api/v1/projects/shop/{args.endpoint}"
@@ -334,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {"endpoint": path, "workers": args.workers, "database": "postgresql" if args.postgres else "sqlite",
               "concurrency": args.concurrency, "seconds_per_step": args.seconds,
               "history": {"runs": args.runs, "tests": args.tests, "seed_s": round(seeded, 1)},
-              "compare": str(args.compare) if args.compare else None,
+              "compare": str(args.compare) if args.compare else None, "compare_hide": args.compare_hide or None,
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "loadavg_at_end": [round(x, 2) for x in os.getloadavg()]},
               "goal": {"p99_ms": GOAL_P99_MS, "rate": GOAL_RATE}, "met": met, "rows": rows}

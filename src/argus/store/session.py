@@ -56,10 +56,15 @@ if TYPE_CHECKING:
 
 _PROJECT_KEY = "argus_project_id"
 _UNSCOPED_KEY = "argus_unscoped_reasons"
+_READ_ONLY_KEY = "argus_read_only"
 
 
 class TenancyError(ArgusError):
     """A project-owned table was read or written outside the session's project scope."""
+
+
+class ReadOnlyError(ArgusError):
+    """A write was attempted in a read-only unit of work (``Runtime.reader()``)."""
 
 
 class ProjectOwned:
@@ -72,8 +77,19 @@ class ArgusSession(Session):
     """Session class that enforces the bound project scope (see the module doc)."""
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[ArgusSession]:
-    return sessionmaker(bind=engine, class_=ArgusSession, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[ArgusSession]:
+    """Sessions on ``engine``; ``read_only`` ones refuse every write (flush, INSERT/UPDATE/DELETE,
+    :func:`project_connection`) with :class:`ReadOnlyError`."""
+    return sessionmaker(bind=engine, class_=ArgusSession, expire_on_commit=False,
+                        info={_READ_ONLY_KEY: True} if read_only else None)
+
+
+def is_read_only(session: Session) -> bool:
+    return bool(session.info.get(_READ_ONLY_KEY))
+
+
+def _read_only_write(what: str) -> ReadOnlyError:
+    return ReadOnlyError(f"internal: {what} in a read-only unit of work (use a writing Runtime for this use case)")
 
 
 # -- binding ------------------------------------------------------------------------------------------
@@ -123,6 +139,8 @@ def project_connection(session: Session) -> Connection:
     Statements on it are not scoped: the caller must write and filter by :func:`current_project_id`
     itself. Requires a bound project (or :func:`unscoped`), so an unbound session still fails closed.
     """
+    if is_read_only(session):
+        raise _read_only_write("raw connection for writing")
     if not is_unscoped(session):
         current_project_id(session)
     return session.connection()
@@ -234,6 +252,8 @@ def _make_plan(stmt: Any, state: ORMExecuteState, owned: dict[Table, Any], key: 
 @event.listens_for(ArgusSession, "do_orm_execute")
 def _scope_to_project(state: ORMExecuteState) -> Any:
     session = state.session
+    if (state.is_insert or state.is_update or state.is_delete) and is_read_only(session):
+        raise _read_only_write(f"{'INSERT' if state.is_insert else 'UPDATE' if state.is_update else 'DELETE'}")
     if is_unscoped(session):
         return
     owned = owned_tables()
@@ -361,6 +381,8 @@ def _key(k: Any) -> str:
 
 @event.listens_for(ArgusSession, "before_flush")
 def _check_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    if is_read_only(session) and (session.new or session.dirty or session.deleted):
+        raise _read_only_write("flush of changed objects")
     if is_unscoped(session):
         return
     project_id = session.info.get(_PROJECT_KEY)
