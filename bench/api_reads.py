@@ -93,7 +93,7 @@ def start_server(database_url: str, home: Path, workers: int, src: Path | None =
     unimportable (as if not installed); its process, URL and log."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARGUS_")}
-    env.update(ARGUS_DATABASE_URL=database_url, ARGUS_HOME=str(home))
+    env.update(ARGUS_DATABASE_URL=database_url, ARGUS_HOME=str(home), PGAPPNAME=f"argus-bench-{home.name}")
     paths = [str(src / "src")] if src is not None else []
     if hide:
         stubs = home / "hidden-modules"
@@ -133,6 +133,69 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(15)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` so far (0.0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the uvicorn workers of ``argus serve``)."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+class CpuMeter:
+    """CPU used by a server's processes and by its database backends (``pg_stat_activity`` rows of
+    its ``application_name``; PostgreSQL on this machine only), between :meth:`start` and :meth:`stop`.
+    On a shared machine latency depends on the neighbours; CPU per request much less."""
+
+    def __init__(self, server_pid: int, database_url: str | None, app_name: str) -> None:
+        self.server_pid, self.database_url, self.app_name = server_pid, database_url, app_name
+        self.before: dict[str, dict[int, float]] = {}
+
+    def _backends(self) -> list[int]:
+        if self.database_url is None:
+            return []
+        import psycopg
+
+        from argus.core.db import parse_database_url
+
+        url = parse_database_url(self.database_url).set(drivername="postgresql", query={})
+        with psycopg.connect(url.render_as_string(hide_password=False)) as conn:
+            return [int(r[0]) for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (self.app_name,))]
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        return {"server": {p: _cpu(p) for p in _tree(self.server_pid)},
+                "database": {p: _cpu(p) for p in self._backends()}}
+
+    def start(self) -> None:
+        self.before = self._sample()
+
+    def stop(self) -> dict[str, float]:
+        after = self._sample()
+        return {k: round(sum(v - self.before[k].get(p, 0.0) for p, v in after[k].items()), 3) for k in after}
 
 
 class Conn:
@@ -274,8 +337,8 @@ class Target:
             c.close()
 
 
-async def run_all(servers: dict[str, str], token: str, path: str, rates: list[float], seconds: float,
-                  saturation_s: float, concurrency: int) -> list[dict[str, Any]]:
+async def run_all(servers: dict[str, str], meters: dict[str, CpuMeter], token: str, path: str, rates: list[float],
+                  seconds: float, saturation_s: float, concurrency: int) -> list[dict[str, Any]]:
     targets = {label: Target(url, token, path, concurrency) for label, url in servers.items()}
     for t in targets.values():
         await t.warm()
@@ -286,12 +349,23 @@ async def run_all(servers: dict[str, str], token: str, path: str, rates: list[fl
         for label in labels[k % len(labels):] + labels[:k % len(labels)]:  # alternate who goes first
             t = targets[label]
             await asyncio.sleep(1.0)  # let the previous step's stragglers drain
+            meters[label].start()
+            own = time.process_time()
             row = await (t.open_loop(step, seconds) if step is not None else t.closed_loop(saturation_s))
+            own = time.process_time() - own
+            used = meters[label].stop()
+            n = max(1, row["completed"])
+            row["cpu_ms_per_request"] = {"server": round(1000 * used["server"] / n, 2),
+                                         "database": round(1000 * used["database"] / n, 2),
+                                         "load_generator": round(1000 * own / n, 2)}
+            row["loadavg"] = round(os.getloadavg()[0], 1)
             row["server"] = label
             rows.append(row)
+            cpu = row["cpu_ms_per_request"]
             print(f"  {label:>9} {row['load']:>24}: {row['throughput_rps']:6.1f} req/s  p50 {row['p50_ms']:7.1f}  "
-                  f"p95 {row['p95_ms']:7.1f}  p99 {row['p99_ms']:7.1f} ms  statuses {row['statuses']}"
-                  f"{'  errors ' + str(row['errors']) if row['errors'] else ''}", flush=True)
+                  f"p95 {row['p95_ms']:7.1f}  p99 {row['p99_ms']:7.1f} ms  cpu/req server {cpu['server']:.2f} "
+                  f"db {cpu['database']:.2f} gen {cpu['load_generator']:.2f} ms  load {row['loadavg']}  "
+                  f"{row['statuses']}{'  errors ' + str(row['errors']) if row['errors'] else ''}", flush=True)
     for t in targets.values():
         t.close()
     return rows
@@ -326,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seeded {args.runs} runs x {args.tests} tests in {seeded:.1f} s", flush=True)
         procs: list[subprocess.Popen[bytes]] = []
         servers: dict[str, str] = {}
+        meters: dict[str, CpuMeter] = {}
         try:
             for label, src in (("this", None), ("compare", args.compare)):
                 if label == "compare" and src is None:
@@ -334,8 +409,9 @@ def main(argv: list[str] | None = None) -> int:
                 proc, base, _log = start_server(url, Path(tmp) / f"home-{label}", args.workers, src, limit, hide)
                 procs.append(proc)
                 servers[label] = base
+                meters[label] = CpuMeter(proc.pid, args.postgres, f"argus-bench-home-{label}")
             path = f"/api/v1/projects/shop/{args.endpoint}"
-            rows = asyncio.run(run_all(servers, token, path, rates, args.seconds, args.saturation_seconds,
+            rows = asyncio.run(run_all(servers, meters, token, path, rates, args.seconds, args.saturation_seconds,
                                        args.concurrency))
         finally:
             for proc in procs:

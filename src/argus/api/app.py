@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from argus.api import problems
@@ -39,6 +40,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # route code runs in at most server.threads threads, each with a pooled connection at hand
+        anyio.to_thread.current_default_thread_limiter().total_tokens = rt.settings.server.threads
         yield
         close = getattr(_app.state.on_upload, "close", None)  # the jobs' dispatcher has one
         if close is not None:

@@ -69,7 +69,8 @@ class Runtime:
             from argus.core.db import create_db_engine
             from argus.store.migrate import ensure_up_to_date
 
-            self._engine = create_db_engine(self.settings.effective_database_url)
+            settings = self.settings
+            self._engine = create_db_engine(settings.effective_database_url, pool_size=settings.server.threads)
             if check_schema:
                 ensure_up_to_date(self._engine)
         return self._engine

@@ -75,8 +75,10 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
-def create_db_engine(raw_url: str, *, echo: bool = False) -> Engine:
-    """Create an engine: SQLite gets WAL, foreign keys and a busy timeout; its folder is created."""
+def create_db_engine(raw_url: str, *, echo: bool = False, pool_size: int | None = None) -> Engine:
+    """Create an engine: SQLite gets WAL, foreign keys and a busy timeout; its folder is created.
+    ``pool_size``: PostgreSQL connections kept open (default SQLAlchemy's 5; a server sizes it to its
+    threads, else every connection past it is opened and closed again per use)."""
     url = parse_database_url(raw_url)
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if url.get_backend_name() == "sqlite":
@@ -84,6 +86,8 @@ def create_db_engine(raw_url: str, *, echo: bool = False) -> Engine:
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     else:
         kwargs.update(connect_args={"connect_timeout": 10})
+        if pool_size is not None:
+            kwargs.update(pool_size=pool_size)
     try:
         engine = create_engine(url, **kwargs)
     except NoSuchModuleError as exc:

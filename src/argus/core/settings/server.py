@@ -35,3 +35,7 @@ class ServerSettings(BaseModel):
     auth_failure_burst: int = Field(
         20, ge=1, description="Failed authentications a client address may make at once before the limit applies."
     )
+    threads: int = Field(
+        16, ge=1, le=256, description="Threads per server process running route code (sync routes and "
+        "dependencies); the database pool keeps as many connections."
+    )
