@@ -115,3 +115,20 @@ def test_a_reader_runtime_reads_and_refuses_writes(settings: Settings, engine: E
         assert sorted(reader.in_project("alpha", read)) == ["a1", "x"]
     finally:
         rt.close()
+
+
+def test_large_statements_are_checked_without_being_cached(session_factory: sessionmaker[Session]) -> None:
+    from argus.store import session as tenancy
+
+    a, b = _two_projects(session_factory)
+    many = [f"c{i}" for i in range(tenancy.PLAN_MAX_PARAMS + 1)]
+    with session_factory() as s:
+        bind_project(s, a)
+        cached = len(tenancy._PLANS)
+        stmt = select(runs.c.commit_sha).where(runs.c.project_id == a, runs.c.commit_sha.in_(many + ["a1"]))
+        assert s.execute(stmt).scalars().all() == ["a1"]
+        wide = select(runs.c.commit_sha).where(runs.c.project_id == b, runs.c.id.in_([1, 2]),
+                                               *(runs.c.commit_sha != c for c in many))
+        with pytest.raises(TenancyError):
+            s.execute(wide)
+        assert len(tenancy._PLANS) <= cached + 1  # the expanding IN is one parameter; the wide one is not cached

@@ -191,13 +191,16 @@ class _Plan:
 #: tables, bind parameters in the same positions). Bounded: cleared when full.
 _PLANS: dict[Any, _Plan] = {}
 PLAN_CACHE_SIZE = 2000
+#: Statements with more bind parameters (a multi-row ``INSERT … VALUES``) are planned alone, not
+#: cached: their shapes rarely repeat and their keys are large.
+PLAN_MAX_PARAMS = 100
 
 
 def _plan_of(stmt: Any, state: ORMExecuteState, owned: dict[Table, Any]) -> tuple[_Plan, Any]:
     """The plan of ``stmt`` and the cache key its plan refers to (None: a plan made for this statement
     alone, not cached: the statement has no cache key, or a compared parameter is not in it)."""
     key = stmt._generate_cache_key()  # memoised on the statement; SQLAlchemy's compile cache reuses it
-    if key is None:
+    if key is None or len(key.bindparams) > PLAN_MAX_PARAMS:
         return _make_plan(stmt, state, owned, None), None
     flags = (state.is_select, state.is_insert, state.is_update, state.is_delete, state.is_orm_statement)
     full = (flags, key.key)
