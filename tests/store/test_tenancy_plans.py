@@ -125,7 +125,7 @@ def test_large_statements_are_checked_without_being_cached(session_factory: sess
     with session_factory() as s:
         bind_project(s, a)
         cached = len(tenancy._PLANS)
-        stmt = select(runs.c.commit_sha).where(runs.c.project_id == a, runs.c.commit_sha.in_(many + ["a1"]))
+        stmt = select(runs.c.commit_sha).where(runs.c.project_id == a, runs.c.commit_sha.in_([*many, "a1"]))
         assert s.execute(stmt).scalars().all() == ["a1"]
         wide = select(runs.c.commit_sha).where(runs.c.project_id == b, runs.c.id.in_([1, 2]),
                                                *(runs.c.commit_sha != c for c in many))
