@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from argus.api import problems, web
@@ -44,6 +45,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         start = getattr(_app.state.on_upload, "start", None)  # the jobs' dispatcher: reclaim abandoned jobs
         if start is not None:
             start()
+        # route code runs in at most server.threads threads, each with a pooled connection at hand
+        anyio.to_thread.current_default_thread_limiter().total_tokens = rt.settings.server.threads
         yield
         close = getattr(_app.state.on_upload, "close", None)  # the jobs' dispatcher has one
         if close is not None:
@@ -58,6 +61,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     limits = rt.settings.server
     app.state.rate_limiter = RateLimiter(limits.rate_limit_per_second, limits.rate_limit_burst,
                                          limits.rate_limit_enabled)
+    app.state.auth_failure_limiter = RateLimiter(limits.auth_failures_per_minute / 60.0, limits.auth_failure_burst,
+                                                 limits.auth_failure_limit_enabled)
     problems.install(app)
     web.install(app)  # the dashboard at / (before RequestMiddleware: that one stays outermost)
     app.add_middleware(RequestMiddleware)
