@@ -5,8 +5,6 @@ every route refuses a foreign organisation (404) and a too-low role (403)."""
 from __future__ import annotations
 
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -284,20 +282,19 @@ def test_events_deliver_a_new_insight(world: World) -> None:
     world.client.app.state.sse_poll_s = 0.05  # type: ignore[attr-defined]
     world.client.app.state.sse_heartbeat_s = 0.01  # type: ignore[attr-defined]
     added: list[int] = []
-
-    def later_insight() -> None:
-        time.sleep(0.5)
-        added.extend(world.write(lambda s: save_insights(s, [insight(77)])))  # type: ignore[arg-type]
-
-    writer = threading.Thread(target=later_insight)
-    writer.start()
-    r = world.client.get(f"{P}/events", headers=world.auth(), params={"max_events": 1})
-    writer.join()
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
-    events = [b for b in r.text.split("\n\n") if "event: insight" in b]
+    seen: list[str] = []
+    # read the stream as it comes: write the insight only once a heartbeat showed the stream is live
+    with world.client.stream("GET", f"{P}/events", headers=world.auth(), params={"max_events": 1}) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        for line in r.iter_lines():
+            seen.append(line)
+            if line == ": heartbeat" and not added:
+                added.extend(world.write(lambda s: save_insights(s, [insight(77)])))  # type: ignore[arg-type]
+    text = "\n".join(seen)
+    events = [b for b in text.split("\n\n") if "event: insight" in b]
     assert len(events) == 1 and f"id: {added[0]}" in events[0]
     assert '"title":"insight 77"' in events[0]
-    assert ": heartbeat" in r.text
+    assert ": heartbeat" in text
     # resume: Last-Event-ID replays what came after it
     before = added[0] - 1
     r = world.client.get(f"{P}/events", headers={**world.auth(), "Last-Event-ID": str(before)},
