@@ -182,7 +182,7 @@ def store_report(session: Session, run_id: int, report: ParsedReport, source: st
     if report_id is None:
         return None
     seen = seen or SeenTests(now)
-    ids = resolve_test_cases(session, project_id, report.cases, seen.at, seen.ids)
+    ids = resolve_test_cases(session, project_id, report.cases, seen.at, seen.ids, seen.resolution_s)
     seen.pending = ids
     compact = connection.dialect.name == "sqlite"
     insert_results(session, result_rows(report, ids, project_id, run_id, report_id, compact))
@@ -193,8 +193,9 @@ class SeenTests:
     """Test ids resolved by one ingestion call, all stamped ``last_seen_at = at`` (see
     :func:`resolve_test_cases`); ``pending`` holds the current file's until its SAVEPOINT is released."""
 
-    def __init__(self, at: datetime) -> None:
+    def __init__(self, at: datetime, resolution_s: float = 0.0) -> None:
         self.at = at
+        self.resolution_s = resolution_s  # ingest.test_seen_resolution_s
         self.ids: dict[str, int] = {}
         self.pending: dict[str, int] = {}
 
@@ -231,7 +232,7 @@ def ingest_test_reports(
     project_id = current_project_id(session)
     limits = limits_from(settings)
     holder = _RunHolder(session, meta, run_id)
-    seen = SeenTests(utcnow())
+    seen = SeenTests(utcnow(), settings.test_seen_resolution_s)
     outcomes: list[FileOutcome] = []
     for path in paths:
         name = names.get(path) if names else None
