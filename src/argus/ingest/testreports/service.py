@@ -108,6 +108,8 @@ class _RunHolder:
     def __init__(self, session: Session, meta: CiMetadata, run_id: int | None) -> None:
         self.session, self.meta, self.run_id = session, meta, run_id
         self.created = False
+        self.created_start: datetime | None = None  # the start the run was created with (created only)
+        self.looked_up = False  # find_run found no run for meta in this transaction
         self.started_at: datetime | None = None  # earliest report timestamp stored by this call
 
     def get(self, report: ParsedReport) -> int:
@@ -115,8 +117,18 @@ class _RunHolder:
             at = as_utc(report.timestamp)
             self.started_at = at if self.started_at is None else min(self.started_at, at)
         if self.run_id is None:
-            self.run_id, self.created = resolve_run(self.session, self.meta, started_at=report.timestamp)
+            start = as_utc(report.timestamp) if report.timestamp is not None else utcnow()
+            self.run_id, self.created = resolve_run(self.session, self.meta, started_at=start,
+                                                    looked_up=self.looked_up)
+            if self.created:
+                self.created_start = start
         return self.run_id
+
+    def owns_run(self) -> bool:
+        """The run was created by this call with everything of ``meta`` and a start no stored report
+        precedes: nothing to fill in (:func:`touch_run`), and its start is ``created_start``."""
+        return self.created and self.created_start is not None and (
+            self.started_at is None or self.started_at >= self.created_start)
 
     def duplicate_of(self, project_id: int, content_hash: str) -> tuple[int, int] | None:
         """(report id, run id) of this content already stored for the call's run (see the module doc)."""
@@ -124,6 +136,7 @@ class _RunHolder:
         if self.meta.run_id is not None:
             run_id = self.run_id if self.run_id is not None else find_run(self.session, self.meta)
             if run_id is None:
+                self.looked_up = True
                 return None
             self.run_id = run_id
             found = connection.execute(_FIND_IN_RUN, {"project_id": project_id, "run_id": run_id,
@@ -204,12 +217,15 @@ class SeenTests:
         self.pending = {}
 
 
-def add_to_run(session: Session, run_id: int, summaries: Sequence[ReportSummary]) -> None:
-    """Add stored reports' counts to the run, in SQL (once per call of :func:`ingest_test_reports`)."""
+def add_to_run(session: Session, run_id: int, summaries: Sequence[ReportSummary],
+               own_start: datetime | None = None) -> None:
+    """Add stored reports' counts to the run, in SQL (once per call of :func:`ingest_test_reports`);
+    ``own_start``: see :func:`argus.ingest.runs.add_counts`."""
     if summaries:
         add_counts(session, run_id, tests=sum(s.tests for s in summaries), passed=sum(s.passed for s in summaries),
                    failed=sum(s.failed for s in summaries), errors=sum(s.errors for s in summaries),
-                   skipped=sum(s.skipped for s in summaries), duration_s=sum(s.time_s for s in summaries))
+                   skipped=sum(s.skipped for s in summaries), duration_s=sum(s.time_s for s in summaries),
+                   own_start=own_start)
 
 
 def ingest_test_reports(
@@ -242,8 +258,11 @@ def ingest_test_reports(
             progress(outcome)
     stored = [o.summary for o in outcomes if o.status is FileStatus.INGESTED and o.summary]
     if holder.run_id is not None and stored:
-        touch_run(session, holder.run_id, meta, holder.started_at)
-        add_to_run(session, holder.run_id, stored)
+        if holder.owns_run():  # created by this transaction from meta: only its counts and end to set
+            add_to_run(session, holder.run_id, stored, own_start=holder.created_start)
+        else:
+            touch_run(session, holder.run_id, meta, holder.started_at)
+            add_to_run(session, holder.run_id, stored)
     elif holder.created:
         delete_run(session, holder.run_id)  # type: ignore[arg-type]
     return outcomes
