@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, case, func, literal, select, text, update
+from sqlalchemy import Table, bindparam, case, func, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -58,20 +58,32 @@ def advisory_lock(session: Session, *parts: object) -> None:
     if connection.dialect.name != "postgresql":
         return
     digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
-    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest[:8], "big", signed=True)})
+    connection.execute(_LOCK, {"k": int.from_bytes(digest[:8], "big", signed=True)})
+
+
+# Statements of the hot path built once (with bound parameters): building a Core statement and its
+# cache key per call cost more than running it.
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_CI_RUN_COLUMNS = (_C.id, _C.ci_job, _C.ci_attempt, _C.ci_key)
+_CI_RUN_ROWS = {
+    has_provider: select(*_CI_RUN_COLUMNS).where(
+        _C.project_id == bindparam("project_id"),
+        _C.ci_provider == bindparam("provider") if has_provider else _C.ci_provider.is_(None),
+        _C.ci_run_id == bindparam("run_id")).order_by(_C.id)
+    for has_provider in (True, False)
+}
+_BY_KEY = select(_C.id).where(_C.project_id == bindparam("project_id"), _C.ci_key == bindparam("key"))
 
 
 def _ci_run_rows(session: Session, project_id: int, meta: CiMetadata) -> list[Any]:
-    provider = _C.ci_provider.is_(None) if meta.provider is None else _C.ci_provider == meta.provider
-    stmt = (select(_C.id, _C.ci_job, _C.ci_attempt, _C.ci_key)
-            .where(_C.project_id == project_id, provider, _C.ci_run_id == meta.run_id).order_by(_C.id))
-    return list(project_connection(session).execute(stmt))
+    params = {"project_id": project_id, "run_id": meta.run_id}
+    if meta.provider is not None:
+        params["provider"] = meta.provider
+    return list(project_connection(session).execute(_CI_RUN_ROWS[meta.provider is not None], params))
 
 
 def _by_key(session: Session, project_id: int, key: str) -> int | None:
-    found = project_connection(session).execute(
-        select(_C.id).where(_C.project_id == project_id, _C.ci_key == key)
-    ).scalar()
+    found = project_connection(session).execute(_BY_KEY, {"project_id": project_id, "key": key}).scalar()
     return int(found) if found is not None else None
 
 
@@ -138,10 +150,7 @@ def resolve_run(session: Session, meta: CiMetadata, started_at: datetime | None 
         "started_at": as_utc(started_at) if started_at is not None else now, "ingested_at": now,
     }
     connection = project_connection(session)  # Core on the connection: no ORM statement on the hot path
-    make = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    created = connection.execute(
-        make(_RUN).values(**values).on_conflict_do_nothing(index_elements=["project_id", "ci_key"]).returning(_C.id)
-    ).scalar()
+    created = connection.execute(_INSERT_RUN[connection.dialect.name == "postgresql"], values).scalar()
     if created is not None:
         return int(created), True
     assert key is not None  # a NULL key never conflicts
@@ -149,6 +158,12 @@ def resolve_run(session: Session, meta: CiMetadata, started_at: datetime | None 
     if found is None:  # pragma: no cover - the conflicting row is committed or ours
         raise RuntimeError(f"CI run {meta.run_id!r}: conflicting run not found")
     return found, False
+
+
+#: ``INSERT INTO test_run … ON CONFLICT (project_id, ci_key) DO NOTHING RETURNING id`` (by: PostgreSQL?).
+_INSERT_RUN = {pg: (postgresql.insert if pg else sqlite.insert)(_RUN)
+               .on_conflict_do_nothing(index_elements=["project_id", "ci_key"]).returning(_C.id)
+               for pg in (True, False)}
 
 
 def touch_run(session: Session, run_id: int, meta: CiMetadata, started_at: datetime | None = None) -> None:
@@ -191,19 +206,23 @@ def add_counts(session: Session, run_id: int, tests: int, passed: int, failed: i
     ``own_start``: the run was created empty by this transaction with this start (no other writer can
     see it before the commit), so its end is known here and one statement does it all.
     """
-    counts = {"tests": _C.tests + tests, "passed": _C.passed + passed, "failed": _C.failed + failed,
-              "errors": _C.errors + errors, "skipped": _C.skipped + skipped,
-              "duration_s": _C.duration_s + duration_s}
+    params = {"run": run_id, "n_tests": tests, "n_passed": passed, "n_failed": failed, "n_errors": errors,
+              "n_skipped": skipped, "n_duration_s": duration_s}
+    connection = project_connection(session)
     if own_start is not None:
-        project_connection(session).execute(update(_RUN).where(_C.id == run_id).values(
-            **counts, finished_at=_finished(as_utc(own_start), duration_s)))
+        connection.execute(_ADD_COUNTS_AND_END, {**params, "end": _finished(as_utc(own_start), duration_s)})
         return
-    row = project_connection(session).execute(
-        update(_RUN).where(_C.id == run_id).values(**counts).returning(_C.started_at, _C.duration_s)
-    ).one()
+    row = connection.execute(_ADD_COUNTS, params).one()
     start = as_utc(row.started_at) if row.started_at is not None else None
-    project_connection(session).execute(update(_RUN).where(_C.id == run_id).values(
-        finished_at=_finished(start, row.duration_s)))
+    connection.execute(_SET_END, {"run": run_id, "end": _finished(start, row.duration_s)})
+
+
+_COUNTS = {c: getattr(_C, c) + bindparam(f"n_{c}") for c in ("tests", "passed", "failed", "errors", "skipped",
+                                                              "duration_s")}
+_ADD_COUNTS = update(_RUN).where(_C.id == bindparam("run")).values(**_COUNTS).returning(_C.started_at, _C.duration_s)
+_ADD_COUNTS_AND_END = update(_RUN).where(_C.id == bindparam("run")).values(
+    **_COUNTS, finished_at=bindparam("end", type_=UTCDateTime()))
+_SET_END = update(_RUN).where(_C.id == bindparam("run")).values(finished_at=bindparam("end", type_=UTCDateTime()))
 
 
 def delete_run(session: Session, run_id: int) -> None:

@@ -160,6 +160,12 @@ _FIND_IN_RUN = select(_REPORT.c.id).where(
 ).limit(1)
 
 
+#: ``INSERT INTO test_report … ON CONFLICT DO NOTHING RETURNING id``, built once (by: PostgreSQL?).
+_INSERT_REPORT = {pg: (postgresql.insert if pg else sqlite.insert)(_REPORT)
+                  .on_conflict_do_nothing(index_elements=["project_id", "run_id", "content_hash"]).returning(_REPORT.c.id)
+                  for pg in (True, False)}
+
+
 def _find_local(commit_sha: str | None) -> Select[Any]:
     """Reports of this content in runs without a CI identity on the same commit."""
     commit = _RUN.c.commit_sha.is_(None) if commit_sha is None else _RUN.c.commit_sha == commit_sha
@@ -184,9 +190,7 @@ def store_report(session: Session, run_id: int, report: ParsedReport, source: st
     now = utcnow()
     summary = report.summary()
     connection = project_connection(session)
-    make = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    stmt = make(_REPORT).on_conflict_do_nothing(index_elements=["project_id", "run_id", "content_hash"])
-    report_id: int | None = connection.execute(stmt.returning(_REPORT.c.id), {
+    report_id: int | None = connection.execute(_INSERT_REPORT[connection.dialect.name == "postgresql"], {
         "project_id": project_id, "run_id": run_id, "content_hash": content_hash, "source_name": source,
         "format": report.format.value, "size_bytes": size, "ingested_at": now, "tests": summary.tests,
         "passed": summary.passed, "failed": summary.failed, "errors": summary.errors, "skipped": summary.skipped,
