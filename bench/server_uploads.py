@@ -124,6 +124,16 @@ def run(database_url: str, folder: Path, reports: int, concurrency: int, workers
         warmup: int = WARMUP) -> dict[str, Any]:
     upgrade_database(database_url)
     home = folder / "home"
+    if database_url.startswith("postgresql"):  # procrastinate's schema, as `argus worker` / `argus jobs schema` apply
+        from argus.app.runtime import Runtime
+        from argus.core.settings import load_settings
+        from argus.jobs.queue import ensure_schema
+
+        runtime = Runtime(load_settings(database_url=database_url, home=home))
+        try:
+            ensure_schema(runtime)
+        finally:
+            runtime.close()
     engine = create_engine(database_url)
     try:
         token = make_token(engine, "bench", "web")
@@ -185,6 +195,11 @@ def run(database_url: str, folder: Path, reports: int, concurrency: int, workers
     engine = create_engine(database_url)
     try:
         stored = counts(engine)
+        with engine.connect() as c:  # the jobs the uploads recorded (and, on PostgreSQL, handed to procrastinate)
+            stored["job_record"] = int(c.execute(text("SELECT count(*) FROM job_record")).scalar_one())
+            if database_url.startswith("postgresql"):
+                stored["procrastinate_jobs"] = int(c.execute(text("SELECT count(*) FROM procrastinate_jobs"))
+                                                   .scalar_one())
     finally:
         engine.dispose()
     expected = {"test_run": total, "test_report": total, "test_result": total * cases}
