@@ -190,8 +190,8 @@ def run(database_url: str, folder: Path, reports: int, concurrency: int, workers
         cpu_client = time.process_time() - cpu_client
         cpu_pg = sum(_cpu_seconds([pid]) - cpu_db.get(pid, 0.0) for pid in _backends(database_url, application))
         alive = srv.alive()
-    for c in clients:
-        c.close()
+    for client in clients:
+        client.close()
     engine = create_engine(database_url)
     try:
         stored = counts(engine)
