@@ -12,28 +12,20 @@ every request here; the limit is per token and would measure itself).
 
 Every upload is one report file of ``--cases`` test cases (5% failing with a message and a stack) for
 its own CI run, sent by ``--concurrency`` client threads with :func:`argus.cli.commands.upload.
-send_upload` (the client ``argus upload`` uses, retries included). The files are generated before the
-clock starts. Prints throughput (reports/s and results/s), p50/p95/p99 latency, how many tries were
-retried, and the verification; writes bench/results/server_uploads.json. Exit 1 when anything was
-lost or doubled. Goal (issue 14): ≥ 50 reports/s of 1,000 cases on PostgreSQL.
+send_upload` (the client ``argus upload`` uses, retries included), one reused HTTP client per thread
+and a new connection per upload (``Connection: close``, as separate CI jobs would: spread over the
+server's workers). The files are generated and a few warm-up uploads sent before the clock starts.
+On PostgreSQL procrastinate's schema is applied first (as ``argus jobs schema`` / ``argus worker``
+do), so every upload's jobs are really deferred; no worker runs them here. Prints throughput
+(reports/s and results/s), p50/p95/p99 latency, CPU milliseconds per report of the server processes,
+of their PostgreSQL backends (told apart by ``application_name``) and of the client (on a shared
+machine the steadier figure: what bounds throughput once the cores are saturated), retries and the
+verification (runs, reports and results exactly as sent; job records); writes
+bench/results/server_uploads.json. Exit 1 when anything was lost or doubled. Goal (issue 14): ≥ 50
+reports/s of 1,000 cases on PostgreSQL. Compare another checkout with ``PYTHONPATH=OTHER/src`` (same
+script; a checkout whose ``send_upload`` has no ``client`` builds an HTTP client per upload).
 
-Last runs (2026-11-28, the 2-core development machine shared with other work: load average ≈ 10 while
-measuring, so these are lower bounds, not the design's capacity). **The goal is not met here.**
-
-| database | server workers | client threads | reports | reports/s | p50 | p95 | p99 | verified |
-|---|---|---|---|---|---|---|---|---|
-| PostgreSQL | 2 | 16 | 200 | 1.8 | 5.75 s | 22.9 s | 42.5 s | yes (200 runs, 200,000 results, 0 retries) |
-| PostgreSQL | 1 | 1 | 30 | 2.0 | 0.41 s | 0.80 s | — | yes |
-| SQLite | 1 | 8 | 40 | 3.9 | 1.46 s | 4.37 s | 5.46 s | yes |
-
-For scale, the ingest use case alone (:func:`argus.app.ingest_tests.ingest_test_reports`, in process, no
-HTTP) stored the same 1,000-case reports into PostgreSQL at 4.4 reports/s (225 ms each) on the machine in
-the same state: the server path costs ≈ 1.8× that sequentially (HTTP, token check, audit row, streaming
-to a temporary file, content detection, one more short transaction), and concurrency bought nothing on
-two saturated cores. Every upload of the same suite updates the same 1,000 test identities
-(``last_seen_at``), so concurrent uploads of one suite also queue on those rows. ``docs/benchmarks.md``
-has the ingest path's numbers on an idle machine (≈ 20k results/s on PostgreSQL, i.e. ≈ 20 reports/s):
-50 reports/s needs a faster ingest path or more cores, not a different server.
+Figures, before/after and where the time goes: ``docs/benchmarks.md`` ("Team server").
 """
 
 from __future__ import annotations
