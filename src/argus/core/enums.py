@@ -53,6 +53,7 @@ class InsightKind(StrEnum):
     COVERAGE_GAP = "coverage_gap"
     INCIDENT_HYPOTHESIS = "incident_hypothesis"
     DORA_REPORT = "dora_report"
+    TEST_SELECTION = "test_selection"
 
 
 class SubjectType(StrEnum):
@@ -62,6 +63,7 @@ class SubjectType(StrEnum):
     BUILD = "build"  # subject id: the build key (CI run id or commit)
     FAILURE_CLUSTER = "failure_cluster"  # subject id: the failure_cluster row id
     METRIC_SERIES = "metric_series"  # subject id: the series key (name{label="v",...})
+    CHANGE = "change"  # subject id: the head commit, or "diff:<sha256 prefix>" of a diff
 
 
 class EvidenceType(StrEnum):
@@ -77,6 +79,7 @@ class EvidenceType(StrEnum):
     VULN_REPORT = "vuln_report"  # ref id: vuln_report row id
     METRIC_WINDOW = "metric_window"  # ref id: "<metric_series id>:<first ISO time>/<last ISO time>" (judged points)
     METRIC_BASELINE = "metric_baseline"  # ref id: same form, the points the window was judged against
+    COVERAGE_MAP_ENTRY = "coverage_map_entry"  # ref id: coverage_map_entry row id
     METRIC_FORECAST = "metric_forecast"  # ref id: "<metric_series id>:<origin ISO time>+<horizon>h"
 
 

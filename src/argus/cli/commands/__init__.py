@@ -40,6 +40,7 @@ ROOT: dict[str, CommandEntry] = {
     "jobs": CommandEntry("jobs", "Background jobs: list (the failed ones with --failed), retry."),
     "metrics": CommandEntry("metrics", "Metric series: ingest timestamp,value CSV or OpenMetrics text."),
     "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
+    "select": CommandEntry("selection", "Select the tests a change needs, ranked by failure probability, with reasons."),
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
     "tokens": CommandEntry("admin", "API tokens for the server (only hashes are stored)."),
@@ -50,6 +51,7 @@ ROOT: dict[str, CommandEntry] = {
 
 INGEST: dict[str, CommandEntry] = {
     "coverage": CommandEntry("artifacts", "Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."),
+    "coverage-map": CommandEntry("selection", "Store a per-test coverage map (which tests execute which lines) for test selection."),
     "git": CommandEntry("git", "Ingest git history: commits, files, JIT features, fix labels and SZZ links (incremental)."),
     "issues": CommandEntry("issues", "Store tracker issues (Jira CSV, GitHub/GitLab JSON), link commits to them, re-decide which commits are fixes."),
     "szz": CommandEntry("git", "Label bug-inducing commits (SZZ) of fixes not processed yet, in committed batches (resumable)."),

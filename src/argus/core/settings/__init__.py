@@ -19,6 +19,7 @@ from argus.core.settings.git import SZZ_EXCLUDE_GLOBS, SZZ_SOURCE_GLOBS, SZZ_TES
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.root import Settings, default_home, load_settings, mask_url
+from argus.core.settings.selection import SelectionSettings
 from argus.core.settings.server import ServerSettings
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "GitSettings",
     "IngestSettings",
     "IssueSettings",
+    "SelectionSettings",
     "ServerSettings",
     "Settings",
     "default_home",

@@ -26,6 +26,7 @@ from argus.core.settings.anomaly import AnomalySettings
 from argus.core.settings.clusters import ClusterSettings
 from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
+from argus.core.settings.selection import SelectionSettings
 from argus.core.settings.git import GitSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
@@ -70,6 +71,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     jobs: JobSettings = JobSettings()
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
+    selection: SelectionSettings = Field(default_factory=SelectionSettings)
 
     @field_validator("default_project", "default_org")
     @classmethod
