@@ -11,6 +11,7 @@ more than ``max_changed_files`` changed files.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatch
@@ -87,7 +88,10 @@ def _lines_text(file: str, lines: Sequence[int]) -> str:
 
 def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, graph: ImportGraph | None,
                       p: SelectParams, acc: _Acc, node_of: Mapping[str, str | None],
-                      uncovered: list[Uncovered], notes: list[str]) -> None:
+                      uncovered: list[Uncovered], notes: list[str]) -> dict[str, tuple[set[str], bool]]:
+    """Add the coverage and import-graph reasons; return, per changed file the map knows, the tests that
+    execute its changed lines and whether a changed line runs at import (for explaining history away)."""
+    state: dict[str, tuple[set[str], bool]] = {}
     tests_by_file: dict[str, list[str]] = defaultdict(list)
     for ident, node in node_of.items():
         tf = _test_file(node)
@@ -132,6 +136,8 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                 continue
             ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
             acc.add(t, Reason(Signal.FILE, f"executes {base}, not the changed lines", p.p_file, ev))
+        if known:
+            state[base] = (line_tests, bool(import_hit))
         missing = [n for n in lines if n not in covered and n not in imp]
         if known and missing and base.endswith(".py"):
             uncovered.append(Uncovered(base, tuple(missing)))
@@ -145,6 +151,7 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                 else:
                     acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth}); not in the coverage map",
                                       p.p_imports_unmapped / depth))
+    return state
 
 
 def _test_file_rules(changed: Sequence[ChangedFile], sources: Mapping[str, str], p: SelectParams, acc: _Acc,
@@ -178,15 +185,21 @@ def _test_file_rules(changed: Sequence[ChangedFile], sources: Mapping[str, str],
                     acc.add(t, Reason(Signal.FILE, f"in changed test file {f.path}", 0.05))
 
 
-def _history_signals(changed: Sequence[ChangedFile], infos: Mapping[str, TestInfo],
-                     cofail: Iterable[CoFailure], p: SelectParams, acc: _Acc) -> None:
+def _history_signals(infos: Mapping[str, TestInfo], cofail: Iterable[CoFailure], p: SelectParams, acc: _Acc,
+                     state: Mapping[str, tuple[set[str], bool]], mapped: Mapping[str, object]) -> None:
     for c in cofail:
         info = infos.get(c.test)
         disc = p.flaky_discount if info is not None and info.flaky else 1.0
+        st = state.get(c.file)
+        away = st is not None and not st[1] and c.test in mapped and c.test not in st[0]
+        if away:
+            disc *= p.history_explained_away
         pr = min(0.95, p.history_weight * disc * c.failures_w / (c.changes_w + p.history_prior))
         if pr <= 0:
             continue
-        flaky = " (known flaky: discounted)" if disc < 1 else ""
+        flaky = " (known flaky: discounted)" if info is not None and info.flaky else ""
+        if away:
+            flaky += " (does not execute the changed lines now)"
         ev = tuple((RESULT_ROW, str(r)) for r in c.result_ids[:5])
         acc.add(c.test, Reason(Signal.HISTORY, f"failed {c.failures} of the last {c.changes} times {c.file} "
                                f"changed{flaky}", pr, ev))
@@ -234,8 +247,8 @@ def score(
     uncovered: list[Uncovered] = []
     notes: list[str] = []
     _test_file_rules(changed, sources or {}, p, acc, universe)
-    _coverage_signals(changed, index, graph, p, acc, universe, uncovered, notes)
-    _history_signals(changed, infos, cofail, p, acc)
+    state = _coverage_signals(changed, index, graph, p, acc, universe, uncovered, notes)
+    _history_signals(infos, cofail, p, acc, state, index.tests)
     # a map row of a test_function context stands for every parametrisation of the test
     for ident in list(acc.reasons):
         if ident in index.all_params and variants.get(ident):
@@ -256,8 +269,9 @@ def score(
             reasons.insert(0, Reason(Signal.RULE, must, 1.0))
         reasons.sort(key=lambda r: -r.p)
         info = infos.get(ident)
+        change = 1.0 if must else _noisy_or(r for r in reasons if r.signal is not Signal.RECENT)
         out.append(ScoredTest(ident, node, 1.0 if must else _noisy_or(reasons), tuple(reasons), False,
-                              must is not None, info.duration_s if info else None))
+                              must is not None, info.duration_s if info else None, change))
     out.sort(key=lambda t: (-t.score, t.duration_s if t.duration_s is not None else p.default_duration_s,
                             t.identity))
     return out, uncovered, notes
@@ -281,15 +295,18 @@ def _pick(ranked: Sequence[ScoredTest], budget: Budget, p: SelectParams) -> list
                 spent += d
     elif budget.mode is Mode.CONFIDENCE:
         allowed = -math.log(budget.value) if budget.value < 1 else 0.0
-        # suffix sums of -log(1 - p): the miss probability of skipping everything from i on
+        # most likely to fail because of the change first; stop when skipping the rest keeps
+        # P(a skipped test fails) = 1 - prod(1 - p) within 1 - confidence
+        idx = sorted(range(n), key=lambda i: -ranked[i].change_score)
         tail = [0.0] * (n + 1)
-        for i in range(n - 1, -1, -1):
-            q = min(ranked[i].score, 1 - 1e-12)
-            tail[i] = tail[i + 1] + (0.0 if chosen[i] else -math.log1p(-q))
-        for i in range(n):
-            if tail[i] <= allowed + 1e-15:
+        for j in range(n - 1, -1, -1):
+            i = idx[j]
+            q = min(ranked[i].change_score, 1 - 1e-12)
+            tail[j] = tail[j + 1] + (0.0 if chosen[i] else -math.log1p(-q))
+        for j in range(n):
+            if tail[j] <= allowed + 1e-15:
                 break
-            chosen[i] = True
+            chosen[idx[j]] = True
     else:
         chosen = [True] * n
     return chosen
@@ -315,14 +332,11 @@ def select(
     full = full_suite_reasons(changed, p)
     mode = Mode.FULL if full else budget.mode
     chosen = [True] * len(ranked) if full else _pick(ranked, budget, p)
-    tests = tuple(
-        ScoredTest(t.identity, t.node_id, t.score, t.reasons, c, t.must_run, t.duration_s)
-        for t, c in zip(ranked, chosen, strict=True)
-    )
+    tests = tuple(replace(t, selected=c) for t, c in zip(ranked, chosen, strict=True))
     keep = 1.0
     for t in tests:
         if not t.selected:
-            keep *= 1.0 - t.score
+            keep *= 1.0 - t.change_score
     if not index.tests:
         notes.append("no coverage map stored: only the import graph, history and rules ranked the tests")
     return Selection(mode, budget, tests, tuple(full), tuple(uncovered), tuple(f.path for f in changed),
