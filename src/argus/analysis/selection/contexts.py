@@ -62,7 +62,7 @@ def _node_of_dotted(scope: list[str], name: str) -> str | None:
     return "::".join(["/".join(parts) + ".py", *classes, name])
 
 
-def test_of_context(context: str) -> TestRef | None:
+def ref_of_context(context: str) -> TestRef | None:
     """The test a context names, or ``None`` for the import context and contexts naming no test."""
     ctx = strip_phase(context.strip())
     if not ctx:
@@ -85,3 +85,24 @@ def base_identity(identity: str) -> str:
     if "[" in name and name.endswith("]"):
         name = name[: name.index("[")]
     return f"{head}{sep}{name}"
+
+
+def node_of_identity(identity: str, file: str | None = None) -> str | None:
+    """The pytest node id of a JUnit identity (``a.test_b.C::t[x]`` → ``a/test_b.py::C::t[x]``), or
+    ``None`` when the scope cannot be a pytest module (a Java class, say). ``file``: the report's file."""
+    if ".py::" in identity:
+        return identity
+    scope, sep, name = identity.rpartition("::")
+    if not sep:
+        return None
+    parts = [x for x in scope.split(".") if x]
+    if file and file.endswith(".py"):
+        classes = []
+        while parts and parts[-1][:1].isupper():
+            classes.insert(0, parts.pop())
+        return "::".join([file, *classes, name])
+    node = _node_of_dotted(parts, name)
+    if node is None:
+        return None
+    mod = node.split("::", 1)[0].rsplit("/", 1)[-1][:-3]
+    return node if mod.startswith("test") or mod.endswith("_test") else None

@@ -140,6 +140,8 @@ def parse_diff(text: str, *, source: str = "<diff>") -> list[ChangedFile]:
                 old_no, new_no = int(m.group(1)), int(m.group(3))
                 old_left = int(m.group(2)) if m.group(2) is not None else 1
                 new_left = int(m.group(4)) if m.group(4) is not None else 1
+                if old_left == 0:  # a pure insertion: git names the old line *before* it
+                    old_no += 1
                 last_ctx = old_no - 1
                 minus = plus = False
     close()

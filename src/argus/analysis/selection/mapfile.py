@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from argus.analysis.selection.contexts import test_of_context
+from argus.analysis.selection.contexts import ref_of_context
 from argus.analysis.selection.ranges import encode
 from argus.core.errors import InputError
 
@@ -86,7 +86,7 @@ def parse_coverage_json(data: bytes | str | dict[str, Any], *, source: str = "<i
                 if name in cache:
                     ref = cache[name]
                 else:
-                    ref = cache[name] = test_of_context(str(name))
+                    ref = cache[name] = ref_of_context(str(name))
                     if ref is None and str(name).strip():
                         out.contexts_skipped += 1
                 if ref is None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
-from argus.analysis.flaky.nodeid import pytest_node_id
+from argus.analysis.selection.contexts import node_of_identity
 from argus.analysis.selection.mapfile import ParsedMap
 from argus.analysis.selection.schemas import CoFailure, CoverageIndex, MapEntry
 from argus.store.models import Commit, CommitFile, CoverageMap, CoverageMapEntry, TestCase, TestResult, TestRun
@@ -120,8 +120,8 @@ def test_stats(session: Session, run_ids: Sequence[int]) -> list[TestStats]:
     )
     order = {rid: i for i, rid in enumerate(run_ids)}
     out = []
-    for ident, file, cls, name, n, f, dur, last in session.execute(q):
-        out.append(TestStats(ident, pytest_node_id(ident, file, cls, name), int(n), int(f or 0),
+    for ident, file, _cls, _name, n, f, dur, last in session.execute(q):
+        out.append(TestStats(ident, node_of_identity(ident, file), int(n), int(f or 0),
                              float(dur) if dur is not None else None, order.get(last) if last is not None else None))
     return out
 

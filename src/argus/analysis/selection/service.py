@@ -64,8 +64,7 @@ def _infos(session: Session, s: SelectionSettings) -> tuple[dict[str, TestInfo],
     flaky: set[str] = set()
     failing_ids = [t.identity for t in stats if t.failures]
     if failing_ids:
-        from argus.analysis.flaky.readmodels import FlakyStatus
-        from argus.analysis.flaky.service import flaky_status
+        from argus.analysis.flaky.service import FlakyStatus, flaky_status
 
         status = flaky_status(session, failing_ids) or {}
         flaky = {i for i, st in status.items() if st is FlakyStatus.FLAKY}
