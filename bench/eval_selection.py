@@ -41,14 +41,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from selection_mutants import Mutant, junit_failures, run_suite, sample  # noqa: E402
+from selection_mutants import Mutant, junit_failures, run_suite, sample
 
-from argus.analysis.selection.algo import apfd, select  # noqa: E402
-from argus.analysis.selection.diffparse import parse_diff  # noqa: E402
-from argus.analysis.selection.imports import python_files, scan  # noqa: E402
-from argus.analysis.selection.mapfile import ParsedMap, parse_coverage_json  # noqa: E402
-from argus.analysis.selection.ranges import lines_of  # noqa: E402
-from argus.analysis.selection.schemas import (  # noqa: E402
+from argus.analysis.selection.algo import apfd, select
+from argus.analysis.selection.diffparse import parse_diff
+from argus.analysis.selection.imports import python_files, scan
+from argus.analysis.selection.mapfile import ParsedMap, parse_coverage_json
+from argus.analysis.selection.ranges import lines_of
+from argus.analysis.selection.schemas import (
     Budget,
     CoFailure,
     CoverageIndex,
@@ -57,7 +57,7 @@ from argus.analysis.selection.schemas import (  # noqa: E402
     SelectParams,
     TestInfo,
 )
-from argus.analysis.selection.testfiles import is_test_file  # noqa: E402
+from argus.analysis.selection.testfiles import is_test_file
 
 BUDGETS = (0.10, 0.25, 0.50)
 TEST_GLOBS = ("test_*.py", "*_test.py", "conftest.py", "tests/*", "*/tests/*", "testing/*")
@@ -196,7 +196,7 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
         original = path.read_text(encoding="utf-8")
         lines = original.splitlines(keepends=True)
         nl = "\n" if lines[m.line - 1].endswith("\n") else ""
-        mutated = lines[: m.line - 1] + [m.new_line + nl] + lines[m.line:]
+        mutated = [*lines[:m.line - 1], m.new_line + nl, *lines[m.line:]]
         diff = "".join(difflib.unified_diff(lines, mutated, f"a/{m.file}", f"b/{m.file}"))
         path.write_text("".join(mutated), encoding="utf-8")
         try:

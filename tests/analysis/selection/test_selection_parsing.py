@@ -6,7 +6,12 @@ import json
 
 import pytest
 
-from argus.analysis.selection.contexts import base_identity, identity_of_node, node_of_identity, ref_of_context
+from argus.analysis.selection.contexts import (
+    base_identity,
+    identity_of_node,
+    node_of_identity,
+    ref_of_context,
+)
 from argus.analysis.selection.diffparse import parse_diff
 from argus.analysis.selection.imports import build_graph
 from argus.analysis.selection.mapfile import parse_coverage_json

@@ -11,9 +11,9 @@ more than ``max_changed_files`` changed files.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from fnmatch import fnmatch
 
 from argus.analysis.selection.contexts import base_identity, identity_of_node
@@ -258,9 +258,9 @@ def score(
     out: list[ScoredTest] = []
     for ident, node in universe.items():
         reasons = list(acc.reasons.get(ident, ()))
-        if ident not in index.tests and base_identity(ident) not in index.all_params and index.tests:
-            if not any(r.signal is Signal.IMPORTS for r in reasons):
-                reasons.append(Reason(Signal.UNMAPPED, "not in the coverage map", p.p_unmapped))
+        unmapped = ident not in index.tests and base_identity(ident) not in index.all_params and bool(index.tests)
+        if unmapped and not any(r.signal is Signal.IMPORTS for r in reasons):
+            reasons.append(Reason(Signal.UNMAPPED, "not in the coverage map", p.p_unmapped))
         reasons.append(Reason(Signal.PRIOR, "any test may fail", p.prior))
         must = acc.must.get(ident)
         if must is None and p.always_run and _matches(ident, node, p.always_run):
@@ -268,10 +268,10 @@ def score(
         if must is not None:
             reasons.insert(0, Reason(Signal.RULE, must, 1.0))
         reasons.sort(key=lambda r: -r.p)
-        info = infos.get(ident)
+        known = infos.get(ident)
         change = 1.0 if must else _noisy_or(r for r in reasons if r.signal is not Signal.RECENT)
         out.append(ScoredTest(ident, node, 1.0 if must else _noisy_or(reasons), tuple(reasons), False,
-                              must is not None, info.duration_s if info else None, change))
+                              must is not None, known.duration_s if known else None, change))
     out.sort(key=lambda t: (-t.score, t.duration_s if t.duration_s is not None else p.default_duration_s,
                             t.identity))
     return out, uncovered, notes

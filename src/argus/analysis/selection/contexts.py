@@ -97,7 +97,7 @@ def node_of_identity(identity: str, file: str | None = None) -> str | None:
         return None
     parts = [x for x in scope.split(".") if x]
     if file and file.endswith(".py"):
-        classes = []
+        classes: list[str] = []
         while parts and parts[-1][:1].isupper():
             classes.insert(0, parts.pop())
         return "::".join([file, *classes, name])

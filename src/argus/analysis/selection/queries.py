@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 from argus.analysis.selection.contexts import node_of_identity
 from argus.analysis.selection.mapfile import ParsedMap
 from argus.analysis.selection.schemas import CoFailure, CoverageIndex, MapEntry
-from argus.store.models import Commit, CommitFile, CoverageMap, CoverageMapEntry, TestCase, TestResult, TestRun
+from argus.store.models import (
+    Commit,
+    CommitFile,
+    CoverageMap,
+    CoverageMapEntry,
+    TestCase,
+    TestResult,
+    TestRun,
+)
 from argus.store.session import current_project_id
 
 FAIL_OUTCOMES = ("failed", "error")
@@ -113,7 +121,7 @@ def test_stats(session: Session, run_ids: Sequence[int]) -> list[TestStats]:
     q = (
         select(tc.identity, tc.file, tc.classname, tc.name, func.count(), func.sum(fail), func.avg(r.duration_s),
                func.max(case((r.outcome.in_(FAIL_OUTCOMES), r.run_id), else_=None)))
-        .select_from(r.join(tc, tc.id == r.test_case_id))
+        .select_from(TestResult.__table__.join(TestCase.__table__, tc.id == r.test_case_id))
         .where(r.project_id == current_project_id(session), tc.project_id == r.project_id, r.run_id >= lo,
                r.attempt == 0)
         .group_by(tc.identity, tc.file, tc.classname, tc.name)
@@ -133,7 +141,7 @@ def failing_results(session: Session, run_ids: Sequence[int], per_test: int = 5)
     r = TestResult.__table__.c
     tc = TestCase.__table__.c
     out: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    q = (select(tc.identity, r.id, r.run_id).select_from(r.join(tc, tc.id == r.test_case_id))
+    q = (select(tc.identity, r.id, r.run_id).select_from(TestResult.__table__.join(TestCase.__table__, tc.id == r.test_case_id))
          .where(r.project_id == current_project_id(session), tc.project_id == r.project_id,
                 r.run_id >= min(run_ids), r.attempt == 0, r.outcome.in_(FAIL_OUTCOMES)).order_by(r.run_id.desc()))
     for ident, rid, run in session.execute(q):
@@ -154,7 +162,7 @@ def cofailures(session: Session, runs: Sequence[tuple[int, str | None]], files: 
     sha_list = sorted(shas)
     for i in range(0, len(sha_list), 500):
         for sha, path in session.execute(
-            select(c.sha, cf.path).select_from(cf.join(c, c.id == cf.commit_id))
+            select(c.sha, cf.path).select_from(CommitFile.__table__.join(Commit.__table__, c.id == cf.commit_id))
             .where(c.project_id == current_project_id(session), cf.project_id == c.project_id,
                    c.sha.in_(sha_list[i : i + 500]), cf.path.in_(list(files)))
         ):

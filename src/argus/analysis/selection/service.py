@@ -7,8 +7,8 @@ This is the module of test selection another capability imports (the gate's PR r
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -19,11 +19,19 @@ from argus.analysis.selection.imports import ImportGraph, scan
 from argus.analysis.selection.insights import selection_insight
 from argus.analysis.selection.mapfile import parse_coverage_json
 from argus.analysis.selection.readmodels import MapIngested, SelectedTest, SelectionView
-from argus.analysis.selection.schemas import Budget, ChangedFile, FileStatus, Mode, Selection, SelectParams, TestInfo
+from argus.analysis.selection.schemas import (
+    Budget,
+    ChangedFile,
+    FileStatus,
+    Mode,
+    Selection,
+    SelectParams,
+    TestInfo,
+)
 from argus.analysis.selection.testfiles import is_test_file
 from argus.core.settings import SelectionSettings, derive
 
-__all__ = ["budget_text", "ingest_map", "params_from", "select_tests"]
+__all__ = ["budget_text", "has_map", "ingest_map", "params_from", "select_tests"]
 
 _SKIPPED_SHOWN = 50
 
@@ -44,6 +52,15 @@ def ingest_map(session: Session, project: str, data: bytes, *, source: str, comm
     row = q.store_map(session, parsed, source=source, content_hash=digest, commit=commit)
     return MapIngested(project, row.id, commit, row.n_tests, row.n_files, row.n_entries, row.n_lines,
                        row.stored_bytes, contexts_skipped=parsed.contexts_skipped)
+
+
+def has_map(session: Session) -> bool:
+    """Whether a coverage map is stored for the scoped project."""
+    from sqlalchemy import select as sql_select
+
+    from argus.store.models import CoverageMap
+
+    return session.scalars(sql_select(CoverageMap.id).limit(1)).first() is not None
 
 
 def budget_text(b: Budget) -> str:

@@ -56,9 +56,10 @@ def ingest_coverage_map(
         print_json(res)
         return
     what = "already stored" if res.duplicate else "stored"
-    console().print(f"coverage map {res.map_id} {what}: {res.tests} tests, {res.files} files, "
-                    f"{res.lines} covered (test, line) pairs in {res.entries} rows, "
-                    f"{res.stored_bytes / 1024:.0f} KiB", soft_wrap=True)
+    c = console()
+    c.print(f"coverage map {res.map_id} {what}: {res.tests} tests, {res.files} files", markup=False, highlight=False)
+    c.print(f"  {res.lines} covered (test, line) pairs in {res.entries} rows, {res.stored_bytes / 1024:.1f} KiB",
+            markup=False, highlight=False)
 
 
 def _read_diff(diff: str) -> str:

@@ -26,11 +26,11 @@ from argus.core.settings.anomaly import AnomalySettings
 from argus.core.settings.clusters import ClusterSettings
 from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
-from argus.core.settings.selection import SelectionSettings
 from argus.core.settings.git import GitSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.jobs import JobSettings
+from argus.core.settings.selection import SelectionSettings
 from argus.core.settings.server import ServerSettings
 
 
