@@ -332,7 +332,8 @@ def select(
     full = full_suite_reasons(changed, p)
     mode = Mode.FULL if full else budget.mode
     chosen = [True] * len(ranked) if full else _pick(ranked, budget, p)
-    tests = tuple(replace(t, selected=c) for t, c in zip(ranked, chosen, strict=True))
+    tests = tuple(ScoredTest(t.identity, t.node_id, t.score, t.reasons, c, t.must_run, t.duration_s, t.change_score)
+                  for t, c in zip(ranked, chosen, strict=True))
     keep = 1.0
     for t in tests:
         if not t.selected:
