@@ -93,3 +93,37 @@ def test_select_from_a_git_range_and_the_pytest_plugin(cli_env: dict[str, str], 
                           cwd=repo, capture_output=True, text=True, env={**cli_env, "PYTHONPATH": "src",
                                                                          "PATH": "/usr/bin:/bin"})
     assert "1 failed, 1 deselected" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_gate_pr_report_lists_the_tests_this_change_needs(cli_env: dict[str, str], tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    repo = tmp_path / "repo"
+    (repo / "src/pkg").mkdir(parents=True)
+    (repo / MOD).write_text("X = 1\ndef a():\n    return 1\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    base = _git(repo, "rev-parse", "HEAD")
+    (repo / MOD).write_text("X = 1\ndef a():\n    return 2\n")
+    _git(repo, "commit", "-qam", "change")
+    head = _git(repo, "rev-parse", "HEAD")
+    report = {"files": {MOD: {"executed_lines": [1, 2, 3], "contexts": {
+        "1": [""], "2": [""], "3": ["tests/test_mod.py::test_a|run"]}}}}
+    (tmp_path / "cov.json").write_text(json.dumps(report))
+    junit = tmp_path / "junit.xml"
+    junit.write_text('<testsuite name="pytest" tests="2"><testcase classname="tests.test_mod" name="test_a" time="1"/>'
+                     '<testcase classname="tests.test_other" name="test_z" time="1"/></testsuite>')
+    assert cli(capsys, "db", "upgrade")[0] == 0
+    assert cli(capsys, "ingest", "coverage-map", str(tmp_path / "cov.json"), "-p", "shop")[0] == 0
+    code, _, err = cli(capsys, "ingest", "tests", str(junit), "-p", "shop", "--commit", head, "--branch", "feature")
+    assert code == 0, err
+    code, out, err = cli(capsys, "gate", "-p", "shop", "--commit", head, "--base", base, "--repo", str(repo),
+                         "--json", "--no-record")
+    doc = json.loads(out)
+    needed = doc["tests_needed"]
+    assert needed is not None, err
+    # test_z is not in the map: safe mode runs it too (P 0.01 is above the 1 % it may miss)
+    assert [t["test"] for t in needed["selected"]] == ["tests.test_mod::test_a", "tests.test_other::test_z"]
+    assert needed["selected"][0]["reason"] == "covers changed line src/pkg/mod.py:3"
+    assert needed["selected"][1]["reason"] == "not in the coverage map"
+    assert needed["total"] == 2 and isinstance(needed["insight_id"], int)
