@@ -82,7 +82,7 @@ class Score:
     def row(self) -> dict[str, float]:
         return {"change_recall": self.caught / max(1, self.changes), "test_recall": self.found / max(1, self.failing),
                 "share": statistics.fmean(self.share) if self.share else 0.0, "changes": self.changes,
-                "missed_changes": self.changes - self.caught}
+                "missed_changes": self.changes - self.caught, "failing_tests": self.failing, "found_tests": self.found}
 
 
 def unpack(sdist: Path, into: Path) -> Path:
@@ -268,15 +268,52 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
     }
 
 
+def _table(pooled: dict[str, dict[str, float]]) -> None:
+    print(f"{'strategy':42} {'changes':>8} {'tests':>7} {'share':>7}")
+    for k, v in pooled.items():
+        print(f"{k:42} {v['change_recall']:8.1%} {v['test_recall']:7.1%} {v['share']:7.1%}")
+
+
+def merge(paths: list[Path], out: Path | None) -> int:
+    """Pool per-project runs (each a JSON written by --out) into one table (changes weigh equally)."""
+    docs = [json.loads(p.read_text()) for p in paths]
+    acc: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0, 0.0])
+    projects = []
+    for d in docs:
+        projects += d["projects"]
+        for k, v in d["pooled"].items():
+            a = acc[k]
+            a[0] += v["changes"]
+            a[1] += v["changes"] - v["missed_changes"]
+            a[2] += v["found_tests"]
+            a[3] += v["failing_tests"]
+            a[4] += v["share"] * v["changes"]
+    pooled = {k: {"change_recall": a[1] / max(1, a[0]), "test_recall": a[2] / max(1, a[3]), "share": a[4] / max(1, a[0]),
+                  "changes": a[0], "missed_changes": a[0] - a[1]} for k, a in sorted(acc.items())}
+    for p in projects:
+        print(f"{p['project']}: {p['tests']} tests, {p['faulty']} faulty of {p['mutants']} mutants "
+              f"({p['import_time']} at import time), {p['survived']} survived, {p['timeouts']} timed out, "
+              f"APFD {p['apfd']}; suite {p['suite_s']} s, map {p['map']}")
+    _table(pooled)
+    if out:
+        out.write_text(json.dumps({"projects": projects, "pooled": pooled}, indent=2))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sdists", type=Path, required=True, help="directory of sdist .tar.gz files")
-    ap.add_argument("--python", required=True, help="interpreter with pytest and pytest-cov")
+    ap.add_argument("--sdists", type=Path, help="directory of sdist .tar.gz files")
+    ap.add_argument("--python", help="interpreter with pytest and pytest-cov")
     ap.add_argument("--mutants", type=int, default=80, help="mutants sampled per project")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--merge", type=Path, nargs="+", help="pool the --out files of several runs and print the table")
     args = ap.parse_args()
+    if args.merge:
+        return merge(args.merge, args.out)
+    if args.sdists is None or args.python is None:
+        ap.error("--sdists and --python are required (unless --merge)")
     sdists = sorted(args.sdists.glob("*.tar.gz"))
     if not sdists:
         print(f"no .tar.gz in {args.sdists}", file=sys.stderr)
@@ -302,9 +339,7 @@ def main() -> int:
     out = {"seed": args.seed, "mutants_per_project": args.mutants, "elapsed_s": round(time.perf_counter() - t0, 1),
            "projects": results, "pooled": {k: v.row() for k, v in sorted(pooled.items())},
            "params": {k: getattr(params, k) for k in ("p_line", "p_import_time", "p_file", "prior")}}
-    print(f"{'strategy':42} {'changes':>8} {'tests':>7} {'share':>7}")
-    for k, v in out["pooled"].items():  # type: ignore[union-attr]
-        print(f"{k:42} {v['change_recall']:8.1%} {v['test_recall']:7.1%} {v['share']:7.1%}")
+    _table(out["pooled"])  # type: ignore[arg-type]
     if args.out:
         args.out.write_text(json.dumps(out, indent=2))
     _ = replace, Mutant

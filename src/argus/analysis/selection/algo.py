@@ -254,10 +254,13 @@ def score(
             for v in variants[ident]:
                 acc.reasons[v].extend(acc.reasons[ident])
             del acc.reasons[ident]
+    map_modules = {_test_file(n) for n in index.tests.values()} - {None}
     out: list[ScoredTest] = []
     for ident, node in universe.items():
         reasons = list(acc.reasons.get(ident, ()))
-        unmapped = ident not in index.tests and base_identity(ident) not in index.all_params and bool(index.tests)
+        # a test of a module the map ran that executed no measured line is known, not unmapped
+        unmapped = (ident not in index.tests and base_identity(ident) not in index.all_params and bool(index.tests)
+                    and _test_file(node) not in map_modules)
         if unmapped and not any(r.signal is Signal.IMPORTS for r in reasons):
             reasons.append(Reason(Signal.UNMAPPED, "not in the coverage map", p.p_unmapped))
         reasons.append(Reason(Signal.PRIOR, "any test may fail", p.prior))
