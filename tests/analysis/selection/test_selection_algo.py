@@ -143,3 +143,11 @@ def test_test_function_map_rows_reach_every_parametrisation() -> None:
     t = _by_id([_change(5)], index=idx, infos=infos)
     assert set(t) == set(infos)
     assert all(x.reasons[0].signal is Signal.LINE for x in t.values())  # type: ignore[attr-defined]
+
+
+def test_a_test_of_a_module_the_map_ran_is_known_even_without_lines() -> None:
+    e, f = "tests.test_mod::test_e", "tests.test_zzz::test_f"
+    infos = {e: TestInfo(e, "tests/test_mod.py::test_e"), f: TestInfo(f, "tests/test_zzz.py::test_f")}
+    t = _by_id([_change(11)], infos=infos)
+    assert all(r.signal is not Signal.UNMAPPED for r in t[e].reasons)  # type: ignore[attr-defined]
+    assert t[f].reasons[0].signal is Signal.UNMAPPED  # type: ignore[attr-defined]
