@@ -151,3 +151,17 @@ def test_a_test_of_a_module_the_map_ran_is_known_even_without_lines() -> None:
     t = _by_id([_change(11)], infos=infos)
     assert all(r.signal is not Signal.UNMAPPED for r in t[e].reasons)  # type: ignore[attr-defined]
     assert t[f].reasons[0].signal is Signal.UNMAPPED  # type: ignore[attr-defined]
+
+
+def test_a_changed_definition_header_reaches_the_tests_running_its_body_only() -> None:
+    # line 2 "def f(x=1):" runs at import, its body 3-4 runs in test A; line 5 heads another function
+    entries = {MOD: [MapEntry(A, MOD, "3-4", 1), MapEntry(B, MOD, "6-7", 2)]}
+    idx = CoverageIndex(NODES, frozenset(), entries, {MOD: "1-2,5"}, frozenset({MOD}))
+    graph = build_graph({MOD: "", "tests/test_mod.py": "from pkg import mod\n", "src/pkg/__init__.py": ""})
+    t = _by_id([_change(2)], index=idx, graph=graph)
+    assert t[A].reasons[0].signal is Signal.IMPORT_TIME and "definition whose header" in t[A].reasons[0].text  # type: ignore[attr-defined]
+    assert t[B].reasons[0].signal is Signal.FILE  # type: ignore[attr-defined]
+    assert all(r.signal is not Signal.IMPORT_TIME for r in t[C].reasons)  # type: ignore[attr-defined]
+    # a module constant (line 1, followed by another import-time line) still reaches every user
+    t = _by_id([_change(1)], index=idx, graph=graph)
+    assert t[B].reasons[0].signal is Signal.IMPORT_TIME and t[C].reasons[0].signal is Signal.IMPORT_TIME  # type: ignore[attr-defined]

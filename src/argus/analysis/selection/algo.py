@@ -24,6 +24,7 @@ from argus.analysis.selection.schemas import (
     CoFailure,
     CoverageIndex,
     FileStatus,
+    MapEntry,
     Mode,
     Reason,
     ScoredTest,
@@ -121,15 +122,22 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
         static = graph.importers(base) if graph is not None and base.endswith(".py") else {}
         if import_hit:
             what = _lines_text(base, import_hit)
-            for t, rid in file_tests.items():
-                ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
-                acc.add(t, Reason(Signal.IMPORT_TIME, f"executes {base}, whose changed line {what} runs at import",
-                                  p.p_import_time, ev))
-            for tf, depth in static.items():
-                for t in tests_by_file.get(tf, ()):
-                    if t not in file_tests:
-                        acc.add(t, Reason(Signal.IMPORT_TIME, f"imports {base} (depth {depth}), whose changed line "
-                                          f"{what} runs at import", p.p_import_time_static / depth))
+            body_tests = _definition_body_tests(import_hit, imp, rows) if p.narrow_definitions else None
+            if body_tests is not None:  # a definition's header: its callers are the tests running its body
+                for t, rid in body_tests.items():
+                    ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
+                    acc.add(t, Reason(Signal.IMPORT_TIME, f"executes the definition whose header {what} runs at "
+                                      "import", p.p_import_time, ev))
+            else:
+                for t, rid in file_tests.items():
+                    ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
+                    acc.add(t, Reason(Signal.IMPORT_TIME, f"executes {base}, whose changed line {what} runs at "
+                                      "import", p.p_import_time, ev))
+                for tf, depth in static.items():
+                    for t in tests_by_file.get(tf, ()):
+                        if t not in file_tests:
+                            acc.add(t, Reason(Signal.IMPORT_TIME, f"imports {base} (depth {depth}), whose changed "
+                                              f"line {what} runs at import", p.p_import_time_static / depth))
         for t, rid in file_tests.items():
             if t in line_tests:
                 continue
@@ -151,6 +159,30 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                     acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth}); not in the coverage map",
                                       p.p_imports_unmapped / depth))
     return state
+
+
+def _definition_body_tests(changed: Sequence[int], imp: set[int], rows: Sequence[MapEntry]) -> dict[str, int | None] | None:
+    """Tests executing the body of the definitions whose import-time header lines changed, or ``None``
+    when a changed import-time line heads no executed body (a module constant, a class attribute …).
+
+    The body of a header at line *h* is read off the map: the lines after *h* that tests executed, up
+    to the next line run at import (the next definition). A change to a ``def`` line (a default
+    value, a decorator's argument) reaches only code that calls the function, i.e. runs its body.
+    """
+    spans = [(r, decode(r.ranges)) for r in rows]
+    covered = sorted({n for _, sp in spans for lo, hi in sp for n in range(lo, hi + 1)})
+    nxt_imp = sorted(imp)
+    out: dict[str, int | None] = {}
+    for h in changed:
+        stop = next((n for n in nxt_imp if n > h), None)
+        body = [n for n in covered if n > h and (stop is None or n < stop)]
+        if not body:
+            return None
+        lo_b, hi_b = body[0], body[-1]
+        for r, sp in spans:
+            if any(lo <= hi_b and hi >= lo_b and any(lo <= n <= hi for n in body) for lo, hi in sp):
+                out.setdefault(r.test, r.row_id)
+    return out
 
 
 def _test_file_rules(changed: Sequence[ChangedFile], sources: Mapping[str, str], p: SelectParams, acc: _Acc,
