@@ -86,7 +86,7 @@ class SelectParams:
     p_import_time: float = 0.3  # the changed line runs at import and the test executes that file
     narrow_definitions: bool = True  # a changed def/decorator line reaches the tests running the body only
     p_import_time_static: float = 0.1  # … and the test only imports it (divided by the import depth)
-    p_file: float = 2e-5  # covers the changed file but none of its changed lines
+    p_file: float = 2e-6  # covers the changed file but none of its changed lines
     p_imports: float = 0.05  # imports a changed module (divided by the depth); tests the map knows
     p_imports_unmapped: float = 0.3  # same, for a test the map has never seen
     p_unmapped: float = 0.01  # a test the map never saw, with no import relation either

@@ -45,6 +45,6 @@ class SelectionSettings(BaseSettings):
     history_runs: int = Field(500, ge=0, description="Recent runs read for history (co-failure, failure rate).")
     history_half_life_runs: float = Field(50.0, gt=0, description="Co-failure weight halves every N runs back.")
     prior: float = Field(1e-6, ge=0, lt=1, description="Failure probability of any test, whatever the change.")
-    p_file: float = Field(2e-5, ge=0, lt=1, description="P(fail) of a test covering the changed file, not its "
+    p_file: float = Field(2e-6, ge=0, lt=1, description="P(fail) of a test covering the changed file, not its "
                           "changed lines.")
     default_duration_s: float = Field(1.0, gt=0, description="Duration of a test with none stored (--max-time).")
