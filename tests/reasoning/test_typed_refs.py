@@ -19,7 +19,8 @@ def test_registry_values_are_the_stored_strings() -> None:
                                               "delivery_period"}
     assert {t.value for t in EvidenceType} == {"test_run", "test_result", "commit", "coverage_report", "vuln_report",
                                                "metric_window", "metric_baseline", "metric_forecast", "model_version",
-                                               "risk_prediction", "deployment", "pull_request", "incident"}
+                                               "risk_prediction", "deployment", "pull_request", "incident",
+                                               "coverage_map_entry"}
 
 
 def test_strings_of_the_registry_become_members() -> None:

@@ -138,3 +138,20 @@ def test_markdown_known_flaky_failure_is_not_called_new() -> None:
     assert "known flaky: not blocking" in row["`tests/test_net.py::test_retry`"]
     assert "new in this build" not in row["`tests/test_net.py::test_retry`"]
     assert "❌ new in this build" in row["`tests/test_cart.py::test_total`"]
+
+
+def test_markdown_and_json_show_the_tests_this_change_needs() -> None:
+    import dataclasses
+
+    from argus.analysis.gates.readmodels import NeededTest, TestsNeeded
+
+    tn = TestsNeeded((NeededTest("tests.test_x::test_a", 0.5, "covers changed line src/x.py:42"),), 120,
+                     "confidence", 0.004, ("src/x.py:50",), 7)
+    o = dataclasses.replace(outcome(), tests_needed=tn)
+    md = gate.to_markdown(o)
+    assert "### Tests this change needs" in md
+    assert "1 of 120 tests (confidence)" in md and "covers changed line src/x.py:42" in md
+    assert "Changed lines no test covers: src/x.py:50" in md
+    doc = gate.to_json(o)["tests_needed"]
+    assert doc["selected"][0]["test"] == "tests.test_x::test_a" and doc["insight_id"] == 7
+    assert "Tests this change needs" not in gate.to_markdown(outcome())

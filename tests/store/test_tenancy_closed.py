@@ -70,6 +70,9 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
          "state": "CLOSED", "createdAt": f"2024-01-0{n}T00:00:00Z", "closedAt": None}
         for n in (1, 2)
     ]))
+    covmap = tmp_path / "covmap.json"  # a per-test coverage map (coverage.py JSON with contexts)
+    covmap.write_text(json.dumps({"files": {"src/m.py": {"executed_lines": [1, 2], "contexts": {
+        "1": [""], "2": ["tests/test_m.py::test_a|run"]}}}}))
     try:
         for name in PROJECTS:
             run_command(state, ["ingest", "git", "--repo", repo, "-p", name], log)
@@ -85,6 +88,7 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
             run_command(state, ["risk", str(head), "-p", name, "--json"], log)  # prediction log
             for fixture in ("csv", "pipelines"):  # every delivery_* table
                 run_command(state, ["ingest", "delivery", str(DELIVERY / fixture), "-p", name, "--json"], log)
+            run_command(state, ["ingest", "coverage-map", str(covmap), "-p", name, "--json"], log)
             assert run_command(state, ["ingest", "tests", str(broken), "-p", name, "--json"], log)  # dead letter
             record_upload(state.runtime, name, [1])  # job records (what the server's upload hook writes)
             with state.project_session(name) as (s, proj):

@@ -93,6 +93,27 @@ def _resolve(req: GateRequest, note: Callable[[str], None]) -> _Build:
     return _Build(commit, ci_run, diff)
 
 
+def _with_tests_needed(scope: ProjectScope, outcome: GateOutcome, diff: str, repo: Path) -> GateOutcome:
+    """The outcome with the tests the diff needs (safe mode), when a coverage map is stored."""
+    import dataclasses
+
+    from argus.analysis.gates.readmodels import NeededTest, TestsNeeded
+    from argus.analysis.selection.diffparse import parse_diff
+    from argus.analysis.selection.schemas import Budget, Mode
+    from argus.analysis.selection.service import has_map, select_tests
+
+    if not has_map(scope.session):
+        return outcome
+    s = scope.settings.selection
+    _, view = select_tests(scope.session, scope.project.slug, s, parse_diff(diff),
+                           Budget(Mode.CONFIDENCE, s.default_confidence), root=repo if repo.is_dir() else None,
+                           subject=outcome.build.commit_sha or outcome.build.key, persist=True)
+    needed = tuple(NeededTest(t.test, t.score, t.reasons[0] if t.reasons else "fills the budget")
+                   for t in view.selected)
+    return dataclasses.replace(outcome, tests_needed=TestsNeeded(needed, view.total, view.mode, view.estimated_miss,
+                                                                 view.uncovered, view.insight_id))
+
+
 def evaluate_gate(
     runtime: Runtime, req: GateRequest, *, on_note: Callable[[str], None] | None = None
 ) -> GateReadModel:
@@ -118,6 +139,8 @@ def evaluate_gate(
     def work(scope: ProjectScope) -> tuple[GateOutcome, CiMetrics | None]:
         outcome = run_gate(scope.session, scope.project, gs, commit=build.commit, ci_run_id=build.ci_run_id,
                            branch=req.branch, diff_text=build.diff_text)
+        if build.diff_text:
+            outcome = _with_tests_needed(scope, outcome, build.diff_text, req.repo)
         if req.record:
             outcome = record_gate(scope.session, outcome)
         metrics = None

@@ -53,6 +53,7 @@ class InsightKind(StrEnum):
     COVERAGE_GAP = "coverage_gap"
     INCIDENT_HYPOTHESIS = "incident_hypothesis"
     DORA_REPORT = "dora_report"
+    TEST_SELECTION = "test_selection"
 
 
 class SubjectType(StrEnum):
@@ -62,7 +63,7 @@ class SubjectType(StrEnum):
     BUILD = "build"  # subject id: the build key (CI run id or commit)
     FAILURE_CLUSTER = "failure_cluster"  # subject id: the failure_cluster row id
     METRIC_SERIES = "metric_series"  # subject id: the series key (name{label="v",...})
-    CHANGE = "change"  # subject id: a commit sha, or base..head (change risk)
+    CHANGE = "change"  # subject id: a commit sha, base..head (change risk), or "diff:<sha256 prefix>" (selection)
     DELIVERY_PERIOD = "delivery_period"  # subject id: "<first day>..<last day>" of a DORA report
 
 
@@ -79,6 +80,7 @@ class EvidenceType(StrEnum):
     VULN_REPORT = "vuln_report"  # ref id: vuln_report row id
     METRIC_WINDOW = "metric_window"  # ref id: "<metric_series id>:<first ISO time>/<last ISO time>" (judged points)
     METRIC_BASELINE = "metric_baseline"  # ref id: same form, the points the window was judged against
+    COVERAGE_MAP_ENTRY = "coverage_map_entry"  # ref id: coverage_map_entry row id
     METRIC_FORECAST = "metric_forecast"  # ref id: "<metric_series id>:<origin ISO time>+<horizon>h"
     MODEL_VERSION = "model_version"  # ref id: model_version row id
     RISK_PREDICTION = "risk_prediction"  # ref id: risk_prediction row id

@@ -145,6 +145,11 @@ def to_json(o: GateOutcome) -> dict[str, Any]:
             for q in o.quarantined_passed
         ],
         "vulnerabilities_in_baseline": o.vulns_in_baseline,
+        "tests_needed": None if o.tests_needed is None else {
+            "selected": [{"test": t.test, "score": round(t.score, 6), "reason": t.reason} for t in o.tests_needed.tests],
+            "total": o.tests_needed.total, "mode": o.tests_needed.mode,
+            "estimated_miss": round(o.tests_needed.estimated_miss, 6), "uncovered": list(o.tests_needed.uncovered),
+            "insight_id": o.tests_needed.insight_id},
         "flaky_status_known": o.flaky_status_known,
         "newly_flaky": list(o.retried),
         "low_coverage": [
@@ -246,6 +251,24 @@ def _action_items(o: GateOutcome) -> list[str]:
     return items
 
 
+def _tests_needed(o: GateOutcome) -> list[str]:
+    """The "Tests this change needs" section (test selection for the build's diff)."""
+    tn = o.tests_needed
+    if tn is None:
+        return []
+    out = ["", "### Tests this change needs", "",
+           f"{len(tn.tests)} of {tn.total} tests ({tn.mode}); estimated chance a skipped test fails: "
+           f"{100 * tn.estimated_miss:.2g} %.", ""]
+    if tn.tests:
+        out += table(["Test", "P(fail)", "Why"], [[code(t.test, 120), f"{t.score:.2f}", cell(t.reason, 160)]
+                                                  for t in tn.tests[:_MAX_ROWS]])
+        if len(tn.tests) > _MAX_ROWS:
+            out.append(f"\n_… and {len(tn.tests) - _MAX_ROWS} more (`argus select`)._")
+    if tn.uncovered:
+        out += ["", f"Changed lines no test covers: {cell(', '.join(tn.uncovered[:10]), 300)}"]
+    return out
+
+
 def to_markdown(o: GateOutcome, *, details_url: str | None = None) -> str:
     """The PR comment / job summary (starts with the hidden :data:`MARKER`; ≤ 65536 characters)."""
     r = o.result
@@ -308,6 +331,7 @@ def to_markdown(o: GateOutcome, *, details_url: str | None = None) -> str:
              cell(v.fixed_version or "—", 40)]
             for v in r.new_vulns[:_MAX_ROWS]
         ])
+    lines += _tests_needed(o)
     items = _action_items(o)
     lines += ["", "### Action items", ""]
     lines += items or ["- Nothing to do. 🎉"]

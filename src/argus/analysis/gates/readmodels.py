@@ -23,6 +23,31 @@ from argus.analysis.gates.schemas import (
 
 
 @dataclass(frozen=True)
+class NeededTest:
+    """A test the change needs (from test selection): id, estimated failure probability, first reason."""
+
+    __test__ = False
+
+    test: str
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class TestsNeeded:
+    """"Tests this change needs" in the PR report: the selection made for the build's diff."""
+
+    __test__ = False
+
+    tests: tuple[NeededTest, ...]
+    total: int
+    mode: str
+    estimated_miss: float
+    uncovered: tuple[str, ...] = ()
+    insight_id: int | None = None
+
+
+@dataclass(frozen=True)
 class GateOutcome:
     project: str
     default_branch: str
@@ -40,6 +65,7 @@ class GateOutcome:
     insight_id: int | None = None
     quarantined_passed: tuple[QuarantinedPass, ...] = ()
     vulns_in_baseline: int | None = None  # current findings also found by a baseline scan (None: no baseline scan)
+    tests_needed: TestsNeeded | None = None  # None: no coverage map or no diff
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ ROOT: dict[str, CommandEntry] = {
     "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
     "risk": CommandEntry("risk", "Change risk: assess a change or range (argus risk SHA), evaluate on a Kamei CSV."),
     "prs": CommandEntry("delivery", "Merged pull requests with their lead-time breakdown (DevLake rules)."),
+    "select": CommandEntry("selection", "Select the tests a change needs, ranked by failure probability, with reasons."),
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
     "sync": CommandEntry("delivery", "Pull delivery data from a live source (GitHub), incrementally."),
@@ -56,6 +57,7 @@ ROOT: dict[str, CommandEntry] = {
 INGEST: dict[str, CommandEntry] = {
     "coverage": CommandEntry("artifacts", "Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."),
     "delivery": CommandEntry("delivery", "Store delivery CSV files (deployments, CI pipelines, PRs, commits, incidents); all or nothing."),
+    "coverage-map": CommandEntry("selection", "Store a per-test coverage map (which tests execute which lines) for test selection."),
     "git": CommandEntry("git", "Ingest git history: commits, files, JIT features, fix labels and SZZ links (incremental)."),
     "issues": CommandEntry("issues", "Store tracker issues (Jira CSV, GitHub/GitLab JSON), link commits to them, re-decide which commits are fixes."),
     "szz": CommandEntry("git", "Label bug-inducing commits (SZZ) of fixes not processed yet, in committed batches (resumable)."),

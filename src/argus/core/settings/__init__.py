@@ -21,6 +21,7 @@ from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.risk import RiskLabel, RiskSettings
 from argus.core.settings.root import Settings, default_home, load_settings, mask_url
+from argus.core.settings.selection import SelectionSettings
 from argus.core.settings.server import ServerSettings
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "IssueSettings",
     "RiskLabel",
     "RiskSettings",
+    "SelectionSettings",
     "ServerSettings",
     "Settings",
     "default_home",

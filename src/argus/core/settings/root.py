@@ -32,6 +32,7 @@ from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.jobs import JobSettings
 from argus.core.settings.risk import RiskSettings
+from argus.core.settings.selection import SelectionSettings
 from argus.core.settings.server import ServerSettings
 
 
@@ -74,6 +75,7 @@ class Settings(BaseSettings):
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    selection: SelectionSettings = Field(default_factory=SelectionSettings)
 
     @field_validator("default_project", "default_org")
     @classmethod

@@ -24,6 +24,7 @@ from argus.store.models.metrics import MetricPoint, MetricSeries
 from argus.store.models.ops import DeadLetter, FailureCluster
 from argus.store.models.quality import CoverageFile, CoverageReport, VulnFinding, VulnReport
 from argus.store.models.risk import ModelVersion, RiskPrediction
+from argus.store.models.selection import CoverageMap, CoverageMapEntry
 from argus.store.models.tenancy import ApiToken, AuditLog, Organisation, Project
 from argus.store.models.testing import TestCase, TestReport, TestResult, TestRun
 from argus.store.models.vcs import BugLink, Commit, CommitFeatures, CommitFile, Deployment, GitIngestState
@@ -37,6 +38,8 @@ __all__ = [
     "CommitFile",
     "CommitIssueLink",
     "CoverageFile",
+    "CoverageMap",
+    "CoverageMapEntry",
     "CoverageReport",
     "DeadLetter",
     "DeliveryCommit",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 09:47:37.037079
+Create Date: 2026-11-28 10:12:45.906270
 """
 
 from __future__ import annotations
@@ -114,6 +114,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('commit', schema=None) as batch_op:
         batch_op.create_index('ix_commit_project_time', ['project_id', 'committer_time'], unique=False)
+
+    op.create_table('coverage_map',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('commit_sha', sa.String(length=64), nullable=True),
+    sa.Column('source_name', sa.Text(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('n_tests', sa.Integer(), nullable=False),
+    sa.Column('n_files', sa.Integer(), nullable=False),
+    sa.Column('n_entries', sa.Integer(), nullable=False),
+    sa.Column('n_lines', sa.Integer(), nullable=False),
+    sa.Column('stored_bytes', sa.Integer(), nullable=False),
+    sa.Column('tests', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('files', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('import_lines', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_coverage_map_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_coverage_map'))
+    )
+    with op.batch_alter_table('coverage_map', schema=None) as batch_op:
+        batch_op.create_index('ix_coverage_map_project_created', ['project_id', 'created_at'], unique=False)
 
     op.create_table('dead_letter',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -564,6 +585,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_commit_issue_link_commit_id'), ['commit_id'], unique=False)
         batch_op.create_index('ix_commit_issue_link_project_key', ['project_id', 'issue_key'], unique=False)
 
+    op.create_table('coverage_map_entry',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('map_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('file_idx', sa.Integer(), nullable=False),
+    sa.Column('test_idx', sa.Integer(), nullable=False),
+    sa.Column('ranges', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['map_id'], ['coverage_map.id'], name=op.f('fk_coverage_map_entry_map_id_coverage_map'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_coverage_map_entry_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_coverage_map_entry'))
+    )
+    with op.batch_alter_table('coverage_map_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_coverage_map_entry_file', ['map_id', 'file_idx'], unique=False)
+
     op.create_table('coverage_report',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -883,6 +918,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_coverage_report_project_hash')
 
     op.drop_table('coverage_report')
+    with op.batch_alter_table('coverage_map_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_coverage_map_entry_file')
+
+    op.drop_table('coverage_map_entry')
     with op.batch_alter_table('commit_issue_link', schema=None) as batch_op:
         batch_op.drop_index('ix_commit_issue_link_project_key')
         batch_op.drop_index(batch_op.f('ix_commit_issue_link_commit_id'))
@@ -953,6 +992,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_dead_letter_project_created')
 
     op.drop_table('dead_letter')
+    with op.batch_alter_table('coverage_map', schema=None) as batch_op:
+        batch_op.drop_index('ix_coverage_map_project_created')
+
+    op.drop_table('coverage_map')
     with op.batch_alter_table('commit', schema=None) as batch_op:
         batch_op.drop_index('ix_commit_project_time')
 

@@ -1,0 +1,350 @@
+"""Mutation evaluation of predictive test selection on real Python projects (not part of the test suite).
+
+For each project (an sdist with its tests, unpacked from DIR/*.tar.gz into a scratch copy): measure the
+per-test coverage map (``pytest --cov --cov-context=test``, ``coverage json --show-contexts``) and the
+static import graph, then inject seeded one-line faults (``bench/selection_mutants.py``); the truth of a
+mutant is the set of tests that fail on the full suite. For every faulty mutant, in order, Argus's
+selection (history = the earlier mutants' outcomes) and the baselines are computed in the same run:
+
+* random (seeded) at 10/25/50 %;
+* all tests covering the changed file; all tests covering the changed line; the changed line's tests,
+  or the whole suite when the line also runs at import time (``line_or_suite``);
+* most-recently-failed first at 10/25/50 %;
+* Argus at 10/25/50 % and safe mode (confidence 0.99), and each signal alone at 10 %.
+
+Reported: recall of faulty changes (≥ 1 failing test selected), recall of failing tests (pooled),
+mean share of the suite run, APFD of Argus's ranking. Usage::
+
+    pip download --no-binary :all: --no-deps cachetools==5.5.0 toolz==1.0.0 idna==3.10 \
+        more-itertools==10.5.0 -d /tmp/sdists
+    python -m venv /tmp/benchenv && /tmp/benchenv/bin/pip install pytest pytest-cov
+    .venv/bin/python bench/eval_selection.py --sdists /tmp/sdists --python /tmp/benchenv/bin/python \
+        --mutants 80 --seed 1 --out /tmp/selection-eval.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from selection_mutants import Mutant, junit_failures, run_suite, sample
+
+from argus.analysis.selection.algo import apfd, select
+from argus.analysis.selection.diffparse import parse_diff
+from argus.analysis.selection.imports import python_files, scan
+from argus.analysis.selection.mapfile import ParsedMap, parse_coverage_json
+from argus.analysis.selection.ranges import lines_of
+from argus.analysis.selection.schemas import (
+    Budget,
+    CoFailure,
+    CoverageIndex,
+    MapEntry,
+    Mode,
+    SelectParams,
+    TestInfo,
+)
+from argus.analysis.selection.testfiles import is_test_file
+
+BUDGETS = (0.10, 0.25, 0.50)
+TEST_GLOBS = ("test_*.py", "*_test.py", "conftest.py", "tests/*", "*/tests/*", "testing/*")
+
+
+@dataclass
+class Score:
+    caught: int = 0
+    changes: int = 0
+    found: int = 0
+    failing: int = 0
+    share: list[float] = field(default_factory=list)
+
+    def add(self, selected: set[str], truth: set[str], total: int) -> None:
+        hit = len(selected & truth)
+        self.changes += 1
+        self.caught += hit > 0
+        self.found += hit
+        self.failing += len(truth)
+        self.share.append(len(selected) / total)
+
+    def row(self) -> dict[str, float]:
+        return {"change_recall": self.caught / max(1, self.changes), "test_recall": self.found / max(1, self.failing),
+                "share": statistics.fmean(self.share) if self.share else 0.0, "changes": self.changes,
+                "missed_changes": self.changes - self.caught, "failing_tests": self.failing, "found_tests": self.found}
+
+
+def unpack(sdist: Path, into: Path) -> Path:
+    with tarfile.open(sdist) as tf:
+        tf.extractall(into, filter="data")
+    (top,) = [p for p in into.iterdir() if p.is_dir()]
+    return top
+
+
+def _clear_pyc(root: Path) -> None:
+    for d in root.rglob("__pycache__"):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def measure_map(python: str, root: Path, pp: str, cov_target: str, timeout: float) -> tuple[ParsedMap, float]:
+    import os
+
+    env = {**os.environ, "PYTHONPATH": pp}
+    t0 = time.perf_counter()
+    subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--cov={cov_target}",
+                    "--cov-context=test", "--cov-report="], cwd=root, env=env, capture_output=True, timeout=timeout)
+    subprocess.run([python, "-m", "coverage", "json", "--show-contexts", "-o", "cov.json", "-q"], cwd=root, env=env,
+                   capture_output=True, timeout=timeout, check=True)
+    took = time.perf_counter() - t0
+    parsed = parse_coverage_json((root / "cov.json").read_bytes(), source=str(root / "cov.json"))
+    return parsed, took
+
+
+def index_of(parsed: ParsedMap) -> CoverageIndex:
+    entries: dict[str, list[MapEntry]] = defaultdict(list)
+    for i, ((t, f), r) in enumerate(parsed.entries.items()):
+        entries[f].append(MapEntry(t, f, r, i))
+    return CoverageIndex(parsed.tests, frozenset(parsed.all_params), dict(entries), parsed.import_lines,
+                         frozenset(parsed.files))
+
+
+@dataclass
+class History:
+    """The outcomes of the earlier mutants, as the store would hold them (one run per mutant)."""
+
+    runs: list[tuple[str, set[str]]] = field(default_factory=list)  # (changed file, failing tests)
+
+    def infos(self, tests: dict[str, str | None]) -> dict[str, TestInfo]:
+        n = len(self.runs)
+        fails: dict[str, int] = defaultdict(int)
+        last: dict[str, int] = {}
+        for i, (_, failing) in enumerate(self.runs):
+            for t in failing:
+                fails[t] += 1
+                last[t] = i
+        return {t: TestInfo(t, node, None, n, fails.get(t, 0), last.get(t)) for t, node in tests.items()}
+
+    def cofail(self, files: set[str], half_life: float) -> list[CoFailure]:
+        n = len(self.runs)
+        cw: dict[str, float] = defaultdict(float)
+        cn: dict[str, int] = defaultdict(int)
+        fw: dict[tuple[str, str], float] = defaultdict(float)
+        fn: dict[tuple[str, str], int] = defaultdict(int)
+        for i, (f, failing) in enumerate(self.runs):
+            if f not in files:
+                continue
+            w = 0.5 ** ((n - 1 - i) / half_life)
+            cw[f] += w
+            cn[f] += 1
+            for t in failing:
+                fw[(t, f)] += w
+                fn[(t, f)] += 1
+        return [CoFailure(t, f, w, cw[f], fn[(t, f)], cn[f]) for (t, f), w in fw.items()]
+
+
+def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeout: float, work: Path,
+                     params: SelectParams) -> dict[str, object]:
+    root = unpack(sdist, work / sdist.name.replace(".tar.gz", ""))
+    pp = "src" if (root / "src").is_dir() else "."
+    files = {f: s for f, s in python_files(root).items()
+             if not is_test_file(f, TEST_GLOBS) and not f.startswith(("docs/", "doc/", "tools/", "benchmarks/"))
+             and f not in ("setup.py", "versioneer.py") and "/_version" not in f and not f.startswith(("tlz/",))}
+    pkg_dirs = sorted({f.split("/")[1] if pp == "src" else f.split("/")[0] for f in files if "/" in f})
+    cov_target = pp if pp == "src" else ",".join(pkg_dirs)
+    parsed, map_s = measure_map(python, root, pp, cov_target, timeout)
+    _clear_pyc(root)
+    junit = root / "junit.xml"
+    module_tests: dict[str, list[str]] = defaultdict(list)
+    for t, node in parsed.tests.items():
+        if node:
+            module_tests[node.split("::")[0][:-3].replace("/", ".")].append(t)
+    t0 = time.perf_counter()
+    run_suite(python, root, pp, junit, timeout, [])
+    suite_s = time.perf_counter() - t0
+    base = junit_failures(junit, module_tests)
+    assert base is not None, "baseline run wrote no JUnit report"
+    base_fail, all_tests = base
+    t0 = time.perf_counter()
+    graph = scan(root)
+    graph_s = time.perf_counter() - t0
+    tests = {t: parsed.tests.get(t) for t in all_tests}
+    for t, node in parsed.tests.items():  # tests the map saw but JUnit did not (should be none)
+        tests.setdefault(t, node)
+    total = len(tests)
+    index = index_of(parsed)
+    rng = random.Random(seed)
+    mutants = sample(files, n_mutants, rng)
+    hist = History()
+    strategies: dict[str, Score] = defaultdict(Score)
+    apfds: list[float] = []
+    stats = {"mutants": len(mutants), "timeouts": 0, "survived": 0, "faulty": 0, "import_time": 0}
+    rnd = random.Random(seed + 1)
+    ordered = sorted(tests)
+    for m in mutants:
+        path = root / m.file
+        original = path.read_text(encoding="utf-8")
+        lines = original.splitlines(keepends=True)
+        nl = "\n" if lines[m.line - 1].endswith("\n") else ""
+        mutated = [*lines[:m.line - 1], m.new_line + nl, *lines[m.line:]]
+        diff = "".join(difflib.unified_diff(lines, mutated, f"a/{m.file}", f"b/{m.file}"))
+        path.write_text("".join(mutated), encoding="utf-8")
+        try:
+            code = run_suite(python, root, pp, junit, timeout, [])
+            res = junit_failures(junit, module_tests) if code is not None else None
+        finally:
+            path.write_text(original, encoding="utf-8")
+            _clear_pyc(root)
+        if res is None:
+            stats["timeouts"] += 1
+            continue
+        truth = (res[0] - base_fail) & set(tests)
+        if not truth:
+            stats["survived"] += 1
+            hist.runs.append((m.file, set()))
+            continue
+        stats["faulty"] += 1
+        changed = parse_diff(diff)
+        imp = lines_of(parsed.import_lines.get(m.file, ""))
+        at_import = m.line in imp
+        stats["import_time"] += at_import
+        file_tests = {e.test for e in index.entries.get(m.file, [])}
+        line_tests = {e.test for e in index.entries.get(m.file, []) if m.line in lines_of(e.ranges)}
+        strategies["baseline: covering file"].add(file_tests, truth, total)
+        strategies["baseline: covering line"].add(line_tests, truth, total)
+        strategies["baseline: line, or suite at import"].add(set(tests) if at_import else line_tests, truth, total)
+        infos = hist.infos(tests)
+        recent = sorted(ordered, key=lambda t: (-(infos[t].last_failed if infos[t].last_failed is not None else -1),
+                                                rnd.random()))
+        for b in BUDGETS:
+            k = max(1, round(b * total))
+            strategies[f"baseline: random {b:.0%}"].add(set(rnd.sample(ordered, k)), truth, total)
+            strategies[f"baseline: recently failed {b:.0%}"].add(set(recent[:k]), truth, total)
+        cof = hist.cofail({m.file}, params.history_half_life_runs)
+        full = select(changed, index, infos, Budget(Mode.BUDGET, 1.0), cof, graph, params)
+        order = [t.identity for t in full.tests]
+        a = apfd(order, truth)
+        if a is not None:
+            apfds.append(a)
+        for b in BUDGETS:
+            k = max(1, round(b * total))
+            strategies[f"argus {b:.0%}"].add(set(order[:k]), truth, total)
+        safe = select(changed, index, infos, Budget(Mode.CONFIDENCE, 0.99), cof, graph, params)
+        strategies["argus safe (0.99)"].add({t.identity for t in safe.selected}, truth, total)
+        # each signal alone, 10 %
+        k10 = max(1, round(0.10 * total))
+        alone = {
+            "coverage map": (index, [], None, History().infos(tests)),
+            "import graph": (CoverageIndex({}), [], graph, History().infos(tests)),
+            "history": (CoverageIndex({}), cof, None, infos),
+        }
+        for name, (idx, cf, g, inf) in alone.items():
+            s = select(changed, idx, inf, Budget(Mode.BUDGET, 0.10), cf, g, params)
+            picked = {t.identity for t in s.tests[:k10]}
+            strategies[f"signal alone 10%: {name}"].add(picked, truth, total)
+        hist.runs.append((m.file, truth))
+    return {
+        "project": sdist.name.replace(".tar.gz", ""),
+        "tests": total,
+        "map": {"tests": len(parsed.tests), "files": len(parsed.files), "lines": parsed.lines,
+                "entries": len(parsed.entries), "measure_s": round(map_s, 2)},
+        "suite_s": round(suite_s, 2),
+        "graph_s": round(graph_s, 3),
+        "baseline_failures": len(base_fail),
+        **stats,
+        "apfd": round(statistics.fmean(apfds), 4) if apfds else None,
+        "strategies": {k: v.row() for k, v in sorted(strategies.items())},
+        "_scores": strategies,
+    }
+
+
+def _table(pooled: dict[str, dict[str, float]]) -> None:
+    print(f"{'strategy':42} {'changes':>8} {'tests':>7} {'share':>7}")
+    for k, v in pooled.items():
+        print(f"{k:42} {v['change_recall']:8.1%} {v['test_recall']:7.1%} {v['share']:7.1%}")
+
+
+def merge(paths: list[Path], out: Path | None) -> int:
+    """Pool per-project runs (each a JSON written by --out) into one table (changes weigh equally)."""
+    docs = [json.loads(p.read_text()) for p in paths]
+    acc: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0, 0.0])
+    projects = []
+    for d in docs:
+        projects += d["projects"]
+        for k, v in d["pooled"].items():
+            a = acc[k]
+            a[0] += v["changes"]
+            a[1] += v["changes"] - v["missed_changes"]
+            a[2] += v["found_tests"]
+            a[3] += v["failing_tests"]
+            a[4] += v["share"] * v["changes"]
+    pooled = {k: {"change_recall": a[1] / max(1, a[0]), "test_recall": a[2] / max(1, a[3]), "share": a[4] / max(1, a[0]),
+                  "changes": a[0], "missed_changes": a[0] - a[1]} for k, a in sorted(acc.items())}
+    for p in projects:
+        print(f"{p['project']}: {p['tests']} tests, {p['faulty']} faulty of {p['mutants']} mutants "
+              f"({p['import_time']} at import time), {p['survived']} survived, {p['timeouts']} timed out, "
+              f"APFD {p['apfd']}; suite {p['suite_s']} s, map {p['map']}")
+    _table(pooled)
+    if out:
+        out.write_text(json.dumps({"projects": projects, "pooled": pooled}, indent=2))
+    return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sdists", type=Path, help="directory of sdist .tar.gz files")
+    ap.add_argument("--python", help="interpreter with pytest and pytest-cov")
+    ap.add_argument("--mutants", type=int, default=80, help="mutants sampled per project")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--merge", type=Path, nargs="+", help="pool the --out files of several runs and print the table")
+    args = ap.parse_args()
+    if args.merge:
+        return merge(args.merge, args.out)
+    if args.sdists is None or args.python is None:
+        ap.error("--sdists and --python are required (unless --merge)")
+    sdists = sorted(args.sdists.glob("*.tar.gz"))
+    if not sdists:
+        print(f"no .tar.gz in {args.sdists}", file=sys.stderr)
+        return 2
+    params = SelectParams()
+    t0 = time.perf_counter()
+    results = []
+    pooled: dict[str, Score] = defaultdict(Score)
+    with tempfile.TemporaryDirectory(prefix="argus-sel-") as tmp:
+        for sd in sdists:
+            r = evaluate_project(sd, args.python, args.mutants, args.seed, args.timeout, Path(tmp), params)
+            for k, v in r.pop("_scores").items():  # type: ignore[attr-defined]
+                p = pooled[k]
+                p.caught += v.caught
+                p.changes += v.changes
+                p.found += v.found
+                p.failing += v.failing
+                p.share += v.share
+            results.append(r)
+            print(f"{r['project']}: {r['tests']} tests, {r['faulty']} faulty of {r['mutants']} mutants "
+                  f"({r['import_time']} at import time), {r['survived']} survived, APFD {r['apfd']}",
+                  file=sys.stderr)
+    out = {"seed": args.seed, "mutants_per_project": args.mutants, "elapsed_s": round(time.perf_counter() - t0, 1),
+           "projects": results, "pooled": {k: v.row() for k, v in sorted(pooled.items())},
+           "params": {k: getattr(params, k) for k in ("p_line", "p_import_time", "p_file", "prior")}}
+    _table(out["pooled"])  # type: ignore[arg-type]
+    if args.out:
+        args.out.write_text(json.dumps(out, indent=2))
+    _ = replace, Mutant
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Test impact analysis and predictive test selection (see docs/analysis/selection.md)."""

@@ -1,0 +1,396 @@
+"""Score every test's chance of failing for a change, apply the rules, fill the budget (pure).
+
+Signals (each a probability, combined by noisy-OR, see :class:`SelectParams`): the coverage map
+(covers a changed line; the line runs at import and the test uses the module; covers the file only),
+the static import graph (for files the map does not know, and tests it never saw), history
+(co-failure with the changed files, decayed; recent failure rate; a known-flaky test's failures
+discounted) and a small prior. Rules: always-run tests, new or changed tests, force-full globs and
+more than ``max_changed_files`` changed files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from fnmatch import fnmatch
+
+from argus.analysis.selection.contexts import base_identity, identity_of_node
+from argus.analysis.selection.imports import ImportGraph
+from argus.analysis.selection.ranges import decode
+from argus.analysis.selection.schemas import (
+    Budget,
+    ChangedFile,
+    CoFailure,
+    CoverageIndex,
+    FileStatus,
+    MapEntry,
+    Mode,
+    Reason,
+    ScoredTest,
+    Selection,
+    SelectParams,
+    Signal,
+    TestInfo,
+    Uncovered,
+)
+from argus.analysis.selection.testfiles import defined_tests, is_test_file
+
+COVERAGE_ROW = "coverage_map_entry"
+RESULT_ROW = "test_result"
+_MAX_LINES_SHOWN = 3
+
+
+def _glob_hit(path: str, globs: Iterable[str]) -> str | None:
+    name = path.rsplit("/", 1)[-1]
+    for g in globs:
+        if fnmatch(path, g) or ("/" not in g and fnmatch(name, g)):
+            return g
+    return None
+
+
+def full_suite_reasons(changed: Sequence[ChangedFile], p: SelectParams) -> list[str]:
+    """Why the whole suite must run (empty: it need not)."""
+    out: list[str] = []
+    if len(changed) > p.max_changed_files:
+        out.append(f"{len(changed)} files changed (> {p.max_changed_files})")
+    for f in changed:
+        for path in {f.path, f.base_path}:
+            g = _glob_hit(path, p.force_full_globs)
+            if g is not None:
+                out.append(f"{path} changed (matches {g})")
+                break
+    return out
+
+
+def _test_file(node_id: str | None) -> str | None:
+    if not node_id or "::" not in node_id:
+        return None
+    return node_id.split("::", 1)[0]
+
+
+class _Acc:
+    """Reasons gathered per test."""
+
+    def __init__(self) -> None:
+        self.reasons: dict[str, list[Reason]] = defaultdict(list)
+        self.must: dict[str, str] = {}
+
+    def add(self, test: str, r: Reason) -> None:
+        self.reasons[test].append(r)
+
+
+def _lines_text(file: str, lines: Sequence[int]) -> str:
+    shown = ", ".join(f"{file}:{n}" for n in lines[:_MAX_LINES_SHOWN])
+    more = len(lines) - _MAX_LINES_SHOWN
+    return shown + (f" (+{more} more)" if more > 0 else "")
+
+
+def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, graph: ImportGraph | None,
+                      p: SelectParams, acc: _Acc, node_of: Mapping[str, str | None],
+                      uncovered: list[Uncovered], notes: list[str]) -> dict[str, tuple[set[str], bool]]:
+    """Add the coverage and import-graph reasons; return, per changed file the map knows, the tests that
+    execute its changed lines and whether a changed line runs at import (for explaining history away)."""
+    state: dict[str, tuple[set[str], bool]] = {}
+    tests_by_file: dict[str, list[str]] = defaultdict(list)
+    for ident, node in node_of.items():
+        tf = _test_file(node)
+        if tf:
+            tests_by_file[tf].append(ident)
+    for f in changed:
+        if f.binary or is_test_file(f.path, p.test_globs):
+            continue
+        base = f.base_path
+        rows = index.entries.get(base, [])
+        known = base in index.files
+        lines = sorted(f.old_lines) if f.status is not FileStatus.ADDED else []
+        imp = {n for lo, hi in decode(index.import_lines.get(base, "")) for n in range(lo, hi + 1)}
+        covered: set[int] = set()
+        line_tests: set[str] = set()
+        file_tests: dict[str, int | None] = {}
+        for row in rows:
+            spans = decode(row.ranges)
+            hit = [n for n in lines if any(lo <= n <= hi for lo, hi in spans)]
+            file_tests.setdefault(row.test, row.row_id)
+            ev = ((COVERAGE_ROW, str(row.row_id)),) if row.row_id is not None else ()
+            if hit:
+                covered.update(hit)
+                line_tests.add(row.test)
+                pr = 1 - (1 - p.p_line) ** len(hit)
+                acc.add(row.test, Reason(Signal.LINE, f"covers changed line {_lines_text(base, hit)}", pr, ev))
+        import_hit = sorted(n for n in lines if n in imp)
+        static = graph.importers(base) if graph is not None and base.endswith(".py") else {}
+        if import_hit:
+            what = _lines_text(base, import_hit)
+            body_tests = _definition_body_tests(import_hit, imp, rows) if p.narrow_definitions else None
+            if body_tests is not None:  # a definition's header: its callers are the tests running its body
+                for t, rid in body_tests.items():
+                    ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
+                    acc.add(t, Reason(Signal.IMPORT_TIME, f"executes the definition whose header {what} runs at "
+                                      "import", p.p_import_time, ev))
+            else:
+                for t, rid in file_tests.items():
+                    ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
+                    acc.add(t, Reason(Signal.IMPORT_TIME, f"executes {base}, whose changed line {what} runs at "
+                                      "import", p.p_import_time, ev))
+                for tf, depth in static.items():
+                    for t in tests_by_file.get(tf, ()):
+                        if t not in file_tests:
+                            acc.add(t, Reason(Signal.IMPORT_TIME, f"imports {base} (depth {depth}), whose changed "
+                                              f"line {what} runs at import", p.p_import_time_static / depth))
+        for t, rid in file_tests.items():
+            if t in line_tests:
+                continue
+            ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
+            acc.add(t, Reason(Signal.FILE, f"executes {base}, not the changed lines", p.p_file, ev))
+        if known:
+            state[base] = (line_tests, bool(import_hit))
+        missing = [n for n in lines if n not in covered and n not in imp]
+        if known and missing and base.endswith(".py"):
+            uncovered.append(Uncovered(base, tuple(missing)))
+        if not known and f.path.endswith(".py"):
+            notes.append(f"{f.path}: not in the coverage map; its importers are selected by the import graph")
+        for tf, depth in static.items():
+            for t in tests_by_file.get(tf, ()):
+                if t in index.tests or base_identity(t) in index.all_params:
+                    if not known:
+                        acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth})", p.p_imports / depth))
+                else:
+                    acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth}); not in the coverage map",
+                                      p.p_imports_unmapped / depth))
+    return state
+
+
+def _definition_body_tests(changed: Sequence[int], imp: set[int], rows: Sequence[MapEntry]) -> dict[str, int | None] | None:
+    """Tests executing the body of the definitions whose import-time header lines changed, or ``None``
+    when a changed import-time line heads no executed body (a module constant, a class attribute …).
+
+    The body of a header at line *h* is read off the map: the lines after *h* that tests executed, up
+    to the next line run at import (the next definition). A change to a ``def`` line (a default
+    value, a decorator's argument) reaches only code that calls the function, i.e. runs its body.
+    """
+    spans = [(r, decode(r.ranges)) for r in rows]
+    covered = sorted({n for _, sp in spans for lo, hi in sp for n in range(lo, hi + 1)})
+    nxt_imp = sorted(imp)
+    out: dict[str, int | None] = {}
+    for h in changed:
+        stop = next((n for n in nxt_imp if n > h), None)
+        body = [n for n in covered if n > h and (stop is None or n < stop)]
+        if not body:
+            return None
+        lo_b, hi_b = body[0], body[-1]
+        for r, sp in spans:
+            if any(lo <= hi_b and hi >= lo_b and any(lo <= n <= hi for n in body) for lo, hi in sp):
+                out.setdefault(r.test, r.row_id)
+    return out
+
+
+def _test_file_rules(changed: Sequence[ChangedFile], sources: Mapping[str, str], p: SelectParams, acc: _Acc,
+                     universe: dict[str, str | None]) -> None:
+    """New, renamed and edited tests always run; a deleted test file's tests are dropped."""
+    by_base: dict[str, list[str]] = defaultdict(list)
+    for ident in universe:
+        by_base[base_identity(ident)].append(ident)
+    for f in changed:
+        if not is_test_file(f.path, p.test_globs):
+            continue
+        if f.status is FileStatus.DELETED:
+            for ident, node in list(universe.items()):
+                if _test_file(node) == f.path:
+                    universe.pop(ident)
+            continue
+        src = sources.get(f.path)
+        if src is None:
+            continue
+        for node, first, last in defined_tests(f.path, src):
+            ident = identity_of_node(node)
+            whole = f.status in (FileStatus.ADDED, FileStatus.RENAMED)
+            touched = whole or any(first <= n <= last for n in f.new_lines)
+            targets = by_base.get(base_identity(ident)) or [ident]
+            for t in targets:
+                universe.setdefault(t, node)
+                if touched:
+                    why = {FileStatus.ADDED: "new test", FileStatus.RENAMED: f"test file renamed from {f.old_path}"}
+                    acc.must[t] = why.get(f.status, f"test changed ({f.path}:{first}-{last})")
+                else:
+                    acc.add(t, Reason(Signal.FILE, f"in changed test file {f.path}", 0.05))
+
+
+def _history_signals(infos: Mapping[str, TestInfo], cofail: Iterable[CoFailure], p: SelectParams, acc: _Acc,
+                     state: Mapping[str, tuple[set[str], bool]], mapped: Mapping[str, object]) -> None:
+    for c in cofail:
+        info = infos.get(c.test)
+        disc = p.flaky_discount if info is not None and info.flaky else 1.0
+        st = state.get(c.file)
+        away = st is not None and not st[1] and c.test in mapped and c.test not in st[0]
+        if away:
+            disc *= p.history_explained_away
+        pr = min(0.95, p.history_weight * disc * c.failures_w / (c.changes_w + p.history_prior))
+        if pr <= 0:
+            continue
+        flaky = " (known flaky: discounted)" if info is not None and info.flaky else ""
+        if away:
+            flaky += " (does not execute the changed lines now)"
+        ev = tuple((RESULT_ROW, str(r)) for r in c.result_ids[:5])
+        acc.add(c.test, Reason(Signal.HISTORY, f"failed {c.failures} of the last {c.changes} times {c.file} "
+                               f"changed{flaky}", pr, ev))
+    for ident, info in infos.items():
+        if info.runs and info.failures:
+            disc = p.flaky_discount if info.flaky else 1.0
+            pr = p.recent_weight * disc * info.failures / info.runs
+            flaky = ", known flaky" if info.flaky else ""
+            ev = tuple((RESULT_ROW, str(r)) for r in info.failing_result_ids[:5])
+            acc.add(ident, Reason(Signal.RECENT, f"failed {info.failures} of its last {info.runs} runs{flaky}", pr, ev))
+
+
+def _noisy_or(reasons: Iterable[Reason]) -> float:
+    keep = 1.0
+    for r in reasons:
+        keep *= 1.0 - min(max(r.p, 0.0), 1.0)
+    return 1.0 - keep
+
+
+def _matches(ident: str, node: str | None, patterns: Iterable[str]) -> bool:
+    return any(fnmatch(ident, g) or (node is not None and fnmatch(node, g)) for g in patterns)
+
+
+def score(
+    changed: Sequence[ChangedFile],
+    index: CoverageIndex,
+    infos: Mapping[str, TestInfo],
+    cofail: Iterable[CoFailure] = (),
+    graph: ImportGraph | None = None,
+    p: SelectParams | None = None,
+    sources: Mapping[str, str] | None = None,
+) -> tuple[list[ScoredTest], list[Uncovered], list[str]]:
+    """Every test with its estimated failure probability and reasons, ranked (nothing selected yet)."""
+    p = p or SelectParams()
+    universe: dict[str, str | None] = {}
+    variants: dict[str, list[str]] = defaultdict(list)
+    for ident, info in infos.items():
+        universe[ident] = info.node_id
+        variants[base_identity(ident)].append(ident)
+    for ident, node in index.tests.items():
+        if ident in index.all_params and variants.get(ident):
+            continue
+        universe.setdefault(ident, node)
+    acc = _Acc()
+    uncovered: list[Uncovered] = []
+    notes: list[str] = []
+    _test_file_rules(changed, sources or {}, p, acc, universe)
+    state = _coverage_signals(changed, index, graph, p, acc, universe, uncovered, notes)
+    _history_signals(infos, cofail, p, acc, state, index.tests)
+    # a map row of a test_function context stands for every parametrisation of the test
+    for ident in list(acc.reasons):
+        if ident in index.all_params and variants.get(ident):
+            for v in variants[ident]:
+                acc.reasons[v].extend(acc.reasons[ident])
+            del acc.reasons[ident]
+    map_modules = {_test_file(n) for n in index.tests.values()} - {None}
+    out: list[ScoredTest] = []
+    for ident, node in universe.items():
+        reasons = list(acc.reasons.get(ident, ()))
+        # a test of a module the map ran that executed no measured line is known, not unmapped
+        unmapped = (ident not in index.tests and base_identity(ident) not in index.all_params and bool(index.tests)
+                    and _test_file(node) not in map_modules)
+        if unmapped and not any(r.signal is Signal.IMPORTS for r in reasons):
+            reasons.append(Reason(Signal.UNMAPPED, "not in the coverage map", p.p_unmapped))
+        reasons.append(Reason(Signal.PRIOR, "any test may fail", p.prior))
+        must = acc.must.get(ident)
+        if must is None and p.always_run and _matches(ident, node, p.always_run):
+            must = "always run"
+        if must is not None:
+            reasons.insert(0, Reason(Signal.RULE, must, 1.0))
+        reasons.sort(key=lambda r: -r.p)
+        known = infos.get(ident)
+        change = 1.0 if must else _noisy_or(r for r in reasons if r.signal is not Signal.RECENT)
+        out.append(ScoredTest(ident, node, 1.0 if must else _noisy_or(reasons), tuple(reasons), False,
+                              must is not None, known.duration_s if known else None, change))
+    out.sort(key=lambda t: (-t.score, t.duration_s if t.duration_s is not None else p.default_duration_s,
+                            t.identity))
+    return out, uncovered, notes
+
+
+def _pick(ranked: Sequence[ScoredTest], budget: Budget, p: SelectParams) -> list[bool]:
+    n = len(ranked)
+    chosen = [t.must_run for t in ranked]
+    if budget.mode is Mode.BUDGET or budget.mode is Mode.MAX_TESTS:
+        k = math.ceil(budget.value * n - 1e-9) if budget.mode is Mode.BUDGET else int(budget.value)
+        for i in range(min(k, n)):
+            chosen[i] = True
+    elif budget.mode is Mode.MAX_TIME:
+        spent = sum(_dur(t, p) for t, c in zip(ranked, chosen, strict=True) if c)
+        for i, t in enumerate(ranked):
+            if chosen[i]:
+                continue
+            d = _dur(t, p)
+            if spent + d <= budget.value:
+                chosen[i] = True
+                spent += d
+    elif budget.mode is Mode.CONFIDENCE:
+        allowed = -math.log(budget.value) if budget.value < 1 else 0.0
+        # most likely to fail because of the change first; stop when skipping the rest keeps
+        # P(a skipped test fails) = 1 - prod(1 - p) within 1 - confidence
+        idx = sorted(range(n), key=lambda i: -ranked[i].change_score)
+        tail = [0.0] * (n + 1)
+        for j in range(n - 1, -1, -1):
+            i = idx[j]
+            q = min(ranked[i].change_score, 1 - 1e-12)
+            tail[j] = tail[j + 1] + (0.0 if chosen[i] else -math.log1p(-q))
+        for j in range(n):
+            if tail[j] <= allowed + 1e-15:
+                break
+            chosen[idx[j]] = True
+    else:
+        chosen = [True] * n
+    return chosen
+
+
+def _dur(t: ScoredTest, p: SelectParams) -> float:
+    return t.duration_s if t.duration_s is not None else p.default_duration_s
+
+
+def select(
+    changed: Sequence[ChangedFile],
+    index: CoverageIndex,
+    infos: Mapping[str, TestInfo],
+    budget: Budget,
+    cofail: Iterable[CoFailure] = (),
+    graph: ImportGraph | None = None,
+    p: SelectParams | None = None,
+    sources: Mapping[str, str] | None = None,
+) -> Selection:
+    """Rank every test and select the ones the budget (or a full-suite rule) allows."""
+    p = p or SelectParams()
+    ranked, uncovered, notes = score(changed, index, infos, cofail, graph, p, sources)
+    full = full_suite_reasons(changed, p)
+    mode = Mode.FULL if full else budget.mode
+    chosen = [True] * len(ranked) if full else _pick(ranked, budget, p)
+    tests = tuple(ScoredTest(t.identity, t.node_id, t.score, t.reasons, c, t.must_run, t.duration_s, t.change_score)
+                  for t, c in zip(ranked, chosen, strict=True))
+    keep = 1.0
+    for t in tests:
+        if not t.selected:
+            keep *= 1.0 - t.change_score
+    if not index.tests:
+        notes.append("no coverage map stored: only the import graph, history and rules ranked the tests")
+    return Selection(mode, budget, tests, tuple(full), tuple(uncovered), tuple(f.path for f in changed),
+                     1.0 - keep, tuple(notes))
+
+
+def skip_reason(t: ScoredTest) -> str:
+    """The strongest reason to skip a test that was not selected."""
+    strong = [r for r in t.reasons if r.signal not in (Signal.PRIOR,)]
+    if not strong:
+        return "executes no changed line or file and imports no changed module; no failure history with them"
+    return f"ranked below the budget (score {t.score:.3g}; strongest signal: {strong[0].text})"
+
+
+def apfd(order: Sequence[str], failing: set[str]) -> float | None:
+    """Average percentage of faults detected of a test order (None: no failing test among ``order``)."""
+    n = len(order)
+    pos = [i + 1 for i, t in enumerate(order) if t in failing]
+    if not pos or n == 0:
+        return None
+    m = len(pos)
+    return 1 - sum(pos) / (n * m) + 1 / (2 * n)
