@@ -27,6 +27,7 @@ from argus.core.settings.clusters import ClusterSettings
 from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import GitSettings
+from argus.core.settings.incidents import IncidentSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.jobs import JobSettings
@@ -70,6 +71,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     jobs: JobSettings = JobSettings()
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
 
     @field_validator("default_project", "default_org")
     @classmethod

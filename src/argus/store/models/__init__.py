@@ -4,6 +4,14 @@ Each area keeps its models in its own module; add a module's import here.
 """
 
 from argus.store.models.flaky import FlakyTestState
+from argus.store.models.incidents import (
+    Alert,
+    AlertReceipt,
+    Incident,
+    IncidentNotification,
+    IncidentTransition,
+    ServiceNode,
+)
 from argus.store.models.insights import EvidenceRow, Feedback, InsightRow
 from argus.store.models.issues import CommitIssueLink, Issue
 from argus.store.models.jobs import JobRecord
@@ -15,6 +23,8 @@ from argus.store.models.testing import TestCase, TestReport, TestResult, TestRun
 from argus.store.models.vcs import BugLink, Commit, CommitFeatures, CommitFile, Deployment, GitIngestState
 
 __all__ = [
+    "Alert",
+    "AlertReceipt",
     "ApiToken",
     "AuditLog",
     "BugLink",
@@ -31,6 +41,9 @@ __all__ = [
     "Feedback",
     "FlakyTestState",
     "GitIngestState",
+    "Incident",
+    "IncidentNotification",
+    "IncidentTransition",
     "InsightRow",
     "Issue",
     "JobRecord",
@@ -38,6 +51,7 @@ __all__ = [
     "MetricSeries",
     "Organisation",
     "Project",
+    "ServiceNode",
     "TestCase",
     "TestReport",
     "TestResult",
