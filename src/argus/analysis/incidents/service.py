@@ -92,7 +92,7 @@ class _Intake:
         self.graph = load_graph(session)
         self.window = timedelta(seconds=cfg.dedup_window_s)
         self.corr_window = timedelta(seconds=cfg.correlation_window_s)
-        self.counts = dict(new=0, repeats=0, resolved=0, replays=0, opened=0, joined=0, auto_resolved=0)
+        self.counts = dict(new=0, repeats=0, resolved=0, replays=0, opened=0, joined=0, auto_resolved=0, dropped=0)
         self.alert_ids: list[int] = []
         self.incident_ids: list[int] = []
         self.opened: list[Incident] = []
@@ -130,6 +130,9 @@ class _Intake:
         if latest is not None and algo.is_repeat_of(episode, firing, starts, at, self.window):
             self._count(latest, a, at, key)
             self.counts["repeats"] += 1
+            return
+        if a.closes_only and not firing:
+            self.counts["dropped"] += 1
             return
         self._new(a, fp, starts, at, key)
 
@@ -321,6 +324,8 @@ def _recompute(session: Session, inc: Incident) -> None:
 def merge(session: Session, target_id: int, source_ids: Sequence[int], actor: str, note: str | None = None) -> RegroupDone:
     """Move every alert of ``source_ids`` into ``target_id``; the sources are marked merged (by a person)."""
     target = get_incident(session, target_id)
+    if not source_ids:
+        raise InputError("merge: name at least one incident to merge in")
     if target.merged_into_id is not None:
         raise InputError(f"incident {target_id} was merged into {target.merged_into_id}")
     moved: list[int] = []
@@ -354,6 +359,8 @@ def split(session: Session, incident_id: int, alert_ids: Sequence[int], actor: s
     """Move ``alert_ids`` of an incident into a new incident (DETECTED), logged with the person's reason."""
     src = get_incident(session, incident_id)
     ids = list(dict.fromkeys(alert_ids))
+    if not ids:
+        raise InputError("split: name at least one alert to move out")
     rows = list(session.scalars(select(Alert).where(Alert.id.in_(ids), Alert.incident_id == incident_id)))
     missing = sorted(set(ids) - {r.id for r in rows})
     if missing:

@@ -21,6 +21,7 @@ class CommandEntry:
 
 
 ROOT: dict[str, CommandEntry] = {
+    "alerts": CommandEntry("incidents", "Alerts: take in webhook payloads from files (replay), list them."),
     "anomalies": CommandEntry("anomalies", "Anomalies and forecasts of metric series: score files, analyse stored series, NAB."),
     "audit": CommandEntry("audit", "The append-only audit log (who did what, when, with what outcome)."),
     "baseline": CommandEntry("quality", "The rolling baseline the gate uses: the last N green builds on the default branch."),
@@ -36,6 +37,7 @@ ROOT: dict[str, CommandEntry] = {
     "feedback": CommandEntry("insights", "Record a human verdict on an insight (feeds calibration)."),
     "flaky": CommandEntry("flaky", "Flaky vs broken tests: evidence, probability, category, quarantine."),
     "gate": CommandEntry("quality", "Judge a build against the rolling baseline; exit 1 on FAIL (or WARN with --fail-on warn)."),
+    "incidents": CommandEntry("incidents", "Incidents: correlated alerts, lifecycle, merge/split, MTTA/MTTR, notifications."),
     "insights": CommandEntry("insights", "Stored insights: what the analyses found, with evidence."),
     "jobs": CommandEntry("jobs", "Background jobs: list (the failed ones with --failed), retry."),
     "metrics": CommandEntry("metrics", "Metric series: ingest timestamp,value CSV or OpenMetrics text."),

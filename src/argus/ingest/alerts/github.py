@@ -73,7 +73,7 @@ def _deployment_status(body: dict[str, Any], delivery: str | None) -> Parsed:
         source_key=f"deployment:{service}:{env}", service=service, environment=env, severity="warning",
         summary=f"deployment of {service} to {env} ended in {state}", labels={"state": state},
         starts_at=finished, ends_at=finished if state in FINAL_OK else None, at=finished,
-        links=(url,) if url else (), delivery_id=delivery,
+        links=(url,) if url else (), delivery_id=delivery, closes_only=state in FINAL_OK,
     )
     return Parsed(alerts=(alert,), deployments=(dep,))
 
@@ -103,5 +103,6 @@ def _workflow_run(body: dict[str, Any], delivery: str | None) -> Parsed:
         summary=f"workflow {name!r} on {branch or '?'}: {conclusion}",
         labels={"workflow": name, "branch": branch, "conclusion": conclusion}, starts_at=started if failed else None,
         ends_at=None if failed else at, at=at, links=(url,) if url else (), delivery_id=delivery,
+        closes_only=not failed,
     )
     return Parsed(alerts=(alert,), deployments=deployments)

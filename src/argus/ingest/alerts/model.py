@@ -42,6 +42,9 @@ class AlertIn:
     at: datetime | None = None
     links: tuple[str, ...] = ()
     delivery_id: str | None = None
+    #: A resolution that only closes a firing twin and is dropped without one (a green build or a
+    #: successful deployment is not worth an alert of its own).
+    closes_only: bool = False
 
 
 @dataclass(frozen=True)
