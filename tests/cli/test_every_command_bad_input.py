@@ -35,6 +35,18 @@ REQUIRED = sorted(path for path, cmd in LEAVES.items() if any(p.required for p i
 
 # one bad value (or unknown id) per command, run against a migrated database holding project "shop"
 BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
+    ("alerts", "ingest"): (["missing.json", "--source", "generic", "-p", "shop"], 6),
+    ("alerts", "list"): (["-p", "shop", "--status", "burning"], 6),
+    ("incidents", "list"): (["-p", "shop", "--state", "bogus"], 6),
+    ("incidents", "show"): (["-p", "shop", "424242"], 5),
+    ("incidents", "ack"): (["-p", "shop", "424242"], 5),
+    ("incidents", "resolve"): (["-p", "shop", "424242"], 5),
+    ("incidents", "transition"): (["-p", "shop", "1", "sideways"], 6),
+    ("incidents", "merge"): (["-p", "shop", "424242", "424243"], 5),
+    ("incidents", "split"): (["-p", "shop", "424242", "1"], 5),
+    ("incidents", "metrics"): (["-p", "shop", "--since", "last-tuesday"], 6),
+    ("incidents", "services"): (["missing.yaml", "-p", "shop"], 6),
+    ("incidents", "notify"): (["-p", "ghost"], 5),
     ("anomalies", "score"): (["missing.csv"], 6),
     ("anomalies", "evaluate-nab"): (["--data", "no-such-dir"], 6),
     ("anomalies", "analyze"): (["-p", "ghost"], 5),
