@@ -85,7 +85,8 @@ def notify(runtime: Runtime, project: str | None = None, now: datetime | None = 
     def record(scope: ProjectScope) -> list[str]:
         from argus.analysis.incidents.notify import record as log
 
-        return [log(scope.session, scope.settings.incidents, s.id, s.ok, s.status, s.error, utcnow()) for s in results]
+        return [log(scope.session, scope.settings.incidents, s.id, s.ok, s.status, s.error, now or utcnow())
+                for s in results]
 
     states = runtime.in_project(project, record, org=org)
     deferred = 0

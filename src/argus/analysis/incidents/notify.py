@@ -70,6 +70,7 @@ def escalate_due(session: Session, cfg: IncidentSettings, project: str, now: dat
     cutoff = now - timedelta(seconds=cfg.escalate_after_s)
     rows = list(session.scalars(select(Incident).where(Incident.state == IncidentState.DETECTED.value,
                                                        Incident.merged_into_id.is_(None),
+                                                       Incident.priority.in_(cfg.escalate_priorities),
                                                        Incident.opened_at <= cutoff)))
     graph = load_graph(session) if rows else {}
     return sum(enqueue(session, cfg, project, inc, "escalated", graph, now) for inc in rows)

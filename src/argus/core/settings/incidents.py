@@ -77,6 +77,8 @@ class IncidentSettings(BaseModel):
         "(e.g. \"default/shop/github\"): a request with a valid signature needs no token.")
     channels: list[ChannelSettings] = Field(default_factory=list, description="Notification channels.")
     escalate_after_s: float = Field(900.0, gt=0, description="Escalate an incident not acknowledged this long.")
+    escalate_priorities: list[str] = Field(default_factory=lambda: ["P0", "P1", "P2"],
+                                           description="Priorities that escalate (P3 waits for its batch).")
     quiet_hours: str | None = Field("22:00-07:00", description="UTC hours when quiet priorities wait "
                                     "(HH:MM-HH:MM; none: no quiet hours).")
     quiet_priorities: list[str] = Field(default_factory=lambda: ["P3"], description="Priorities held in quiet hours.")
