@@ -40,7 +40,7 @@ def inbox() -> Iterator[tuple[Inbox, str]]:
     box = Inbox()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             data = self.rfile.read(int(self.headers.get("content-length", 0)))
             with box.lock:
                 if box.fail_next.get(self.path, 0) > 0:

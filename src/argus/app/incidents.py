@@ -55,12 +55,14 @@ def ingest(runtime: Runtime, req: IngestRequest) -> IngestOutcome:
     try:
         parsed = parse_payload(req.source, req.data, req.headers)
     except RejectedInputError as exc:
+        reason = exc.reason
+
         def dead(scope: ProjectScope) -> None:
             from argus.core.enums import DeadLetterSource
             from argus.core.hashing import sha256_bytes
             from argus.ingest.deadletter import record_dead_letter
 
-            record_dead_letter(scope.session, DeadLetterSource.ALERT, f"{req.source.value}: {req.name}", exc.reason,
+            record_dead_letter(scope.session, DeadLetterSource.ALERT, f"{req.source.value}: {req.name}", reason,
                                content_hash=sha256_bytes(req.data), size_bytes=len(req.data), excerpt=req.data)
 
         runtime.in_project(req.project, dead, create=req.create, org=req.org)

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from argus.analysis.incidents.schemas import ServiceInfo
 from argus.core.errors import InputError
+from argus.store.models import ServiceNode
+
+
+def load_graph(session: Session) -> dict[str, ServiceInfo]:
+    """The project's stored service graph, by service name."""
+    rows = session.scalars(select(ServiceNode))
+    return {r.name: ServiceInfo(r.name, tuple(r.depends_on), tuple(r.owners), tuple(r.runbooks)) for r in rows}
 
 
 def _names(value: Any, where: str) -> tuple[str, ...]:

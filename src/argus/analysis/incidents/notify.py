@@ -65,7 +65,7 @@ def cancel_escalations(session: Session, incident_id: int) -> None:
 
 def escalate_due(session: Session, cfg: IncidentSettings, project: str, now: datetime) -> int:
     """Queue escalations of incidents still DETECTED (unacknowledged) ``escalate_after_s`` after opening."""
-    from argus.analysis.incidents.service import load_graph
+    from argus.analysis.incidents.graph import load_graph
 
     cutoff = now - timedelta(seconds=cfg.escalate_after_s)
     rows = list(session.scalars(select(Incident).where(Incident.state == IncidentState.DETECTED.value,

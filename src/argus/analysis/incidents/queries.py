@@ -98,7 +98,7 @@ def _steps(transitions: list[IncidentTransition]) -> list[tuple[IncidentState, d
 
 
 def show_incident(session: Session, inc: Incident, cfg: IncidentSettings, now: datetime) -> IncidentDetail:
-    from argus.analysis.incidents.service import load_graph
+    from argus.analysis.incidents.graph import load_graph
 
     alerts = [alert_view(a) for a in session.scalars(select(Alert).where(Alert.incident_id == inc.id)
                                                       .order_by(Alert.starts_at, Alert.id))]

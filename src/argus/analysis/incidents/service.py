@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from argus.analysis.incidents import algo
+from argus.analysis.incidents.graph import load_graph
 from argus.analysis.incidents.notify import enqueue
 from argus.analysis.incidents.readmodels import IngestOutcome, RegroupDone, ServicesLoaded, TransitionDone
 from argus.analysis.incidents.schemas import (
@@ -43,11 +44,6 @@ def lock_intake(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"),
                         {"a": _LOCK_CLASS, "b": current_project_id(session)})
-
-
-def load_graph(session: Session) -> dict[str, ServiceInfo]:
-    rows = session.scalars(select(ServiceNode))
-    return {r.name: ServiceInfo(r.name, tuple(r.depends_on), tuple(r.owners), tuple(r.runbooks)) for r in rows}
 
 
 def store_services(session: Session, services: Sequence[ServiceInfo]) -> ServicesLoaded:
@@ -184,8 +180,9 @@ class _Intake:
             inc = self._open(a, sev, prio, starts, group.detail)
             row.correlation = {"rule": "new", "detail": f"first alert of incident {inc.id}"}
         else:
-            inc = self.s.get(Incident, group.incident_id)
-            assert inc is not None
+            joined = self.s.get(Incident, group.incident_id)
+            assert joined is not None
+            inc = joined
             self._join(inc, a, sev, prio, starts)
             row.correlation = {"rule": group.rule, "detail": group.detail}
             self.counts["joined"] += 1
