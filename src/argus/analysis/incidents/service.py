@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from argus.analysis.incidents import algo
@@ -59,7 +59,8 @@ def store_services(session: Session, services: Sequence[ServiceInfo]) -> Service
     return ServicesLoaded(len(services), sum(len(s.depends_on) for s in services))
 
 
-def _delivery_key(a: AlertIn, fp: str) -> str | None:
+def delivery_key(a: AlertIn, fp: str) -> str | None:
+    """Hash of a delivery (source, delivery id, fingerprint, status): the same delivery again is a replay."""
     if not a.delivery_id:
         return None
     raw = f"{a.source.value}\0{a.delivery_id}\0{fp}\0{a.status.value}"
@@ -80,7 +81,8 @@ def _store_deployment(session: Session, d: DeploymentIn) -> bool:
 
 
 class _Intake:
-    """State of one ingest: the settings, the graph, the open incidents, and the counts."""
+    """State of one ingest: the settings, the graph, what the payload's events need of the stored
+    alerts and open incidents (read once, kept up to date in memory), and the counts."""
 
     def __init__(self, session: Session, cfg: IncidentSettings, project: str, received_at: datetime) -> None:
         self.s, self.cfg, self.project, self.received_at = session, cfg, project, received_at
@@ -93,27 +95,64 @@ class _Intake:
         self.incident_ids: list[int] = []
         self.opened: list[Incident] = []
         self.touched: dict[int, Incident] = {}
+        self.seen_keys: set[str] = set()
+        self.by_fp: dict[str, list[Alert]] = {}
+        #: open incident id → (services, alert names, last alert time)
+        self.open: dict[int, tuple[set[str], set[str], datetime]] = {}
 
-    def open_incidents(self) -> list[OpenIncident]:
-        rows = self.s.scalars(select(Incident).where(Incident.state.in_([s.value for s in OPEN_STATES]),
-                                                     Incident.merged_into_id.is_(None)))
+    def prepare(self, alerts: Sequence[AlertIn]) -> list[tuple[AlertIn, str, str | None]]:
+        """Fingerprints and delivery keys of the events; load the stored rows they can touch."""
         out = []
-        for inc in rows:
-            names = set(self.s.scalars(select(Alert.name).where(Alert.incident_id == inc.id).distinct()))
-            out.append(OpenIncident(inc.id, frozenset(inc.services), frozenset(names), as_utc(inc.last_alert_at)))
+        for a in alerts:
+            fp = algo.fingerprint(a, self.cfg.fingerprint_labels, self.cfg.default_fingerprint_labels)
+            out.append((a, fp, delivery_key(a, fp)))
+        keys = [k for _, _, k in out if k is not None]
+        for i in range(0, len(keys), 500):
+            self.seen_keys.update(k for k in self.s.scalars(select(AlertReceipt.delivery_key).where(
+                AlertReceipt.delivery_key.in_(keys[i:i + 500]))) if k is not None)
+        fps = sorted({fp for _, fp, _ in out})
+        times = [t for a, _, _ in out for t in (a.at or self.received_at, a.starts_at, a.ends_at) if t is not None]
+        bound = min(times) - self.window if times else self.received_at - self.window
+        for i in range(0, len(fps), 500):
+            for row in self.s.scalars(select(Alert).where(
+                    Alert.fingerprint.in_(fps[i:i + 500]),
+                    or_(Alert.status == AlertStatus.FIRING.value, Alert.ends_at >= bound, Alert.last_seen_at >= bound))
+                    .order_by(Alert.starts_at, Alert.id)):
+                self.by_fp.setdefault(row.fingerprint, []).append(row)
+        incidents = list(self.s.scalars(select(Incident).where(
+            Incident.state.in_([st.value for st in OPEN_STATES]), Incident.merged_into_id.is_(None))))
+        names: dict[int, set[str]] = {}
+        if incidents:
+            for inc_id, name in self.s.execute(select(Alert.incident_id, Alert.name).where(
+                    Alert.incident_id.in_([i.id for i in incidents])).distinct()):
+                if inc_id is not None:
+                    names.setdefault(inc_id, set()).add(name)
+        for inc in incidents:
+            self.open[inc.id] = (set(inc.services), names.get(inc.id, set()), as_utc(inc.last_alert_at))
         return out
 
-    def take(self, a: AlertIn) -> None:
-        fp = algo.fingerprint(a, self.cfg.fingerprint_labels, self.cfg.default_fingerprint_labels)
-        key = _delivery_key(a, fp)
-        if key is not None and self.s.scalar(select(AlertReceipt.id).where(AlertReceipt.delivery_key == key)):
-            self.counts["replays"] += 1
-            return
+    def open_incidents(self) -> list[OpenIncident]:
+        return [OpenIncident(i, frozenset(svc), frozenset(names), last)
+                for i, (svc, names, last) in self.open.items()]
+
+    def _note_open(self, inc: Incident, service: str | None, name: str, at: datetime) -> None:
+        svc, names, last = self.open.get(inc.id, (set(), set(), at))
+        if service:
+            svc.add(service)
+        names.add(name)
+        self.open[inc.id] = (svc, names, max(last, at))
+
+    def take(self, a: AlertIn, fp: str, key: str | None) -> None:
+        if key is not None:
+            if key in self.seen_keys:
+                self.counts["replays"] += 1
+                return
+            self.seen_keys.add(key)
         at = a.at or self.received_at
         firing = a.status is AlertStatus.FIRING
         starts = a.starts_at or (at if firing else (a.ends_at or at))
-        latest = self.s.scalars(select(Alert).where(Alert.fingerprint == fp)
-                                .order_by(Alert.starts_at.desc(), Alert.id.desc()).limit(1)).first()
+        rows = self.by_fp.get(fp, [])
+        latest = rows[-1] if rows else None
         episode = None if latest is None else algo.Episode(
             latest.id, latest.status == AlertStatus.FIRING.value, as_utc(latest.starts_at),
             None if latest.ends_at is None else as_utc(latest.ends_at), as_utc(latest.last_seen_at))
@@ -133,8 +172,7 @@ class _Intake:
         self._new(a, fp, starts, at, key)
 
     def _close_twins(self, fp: str, ends: datetime, starts: datetime) -> list[Alert]:
-        rows = list(self.s.scalars(select(Alert).where(Alert.fingerprint == fp, Alert.status == "firing")
-                                   .order_by(Alert.starts_at, Alert.id)))
+        rows = [r for r in self.by_fp.get(fp, []) if r.status == AlertStatus.FIRING.value]
         closed = [r for r in rows if as_utc(r.starts_at) <= max(ends, starts)]
         for r in closed:
             r.status, r.ends_at = AlertStatus.RESOLVED.value, max(ends, as_utc(r.starts_at))
@@ -158,6 +196,9 @@ class _Intake:
                 inc.event_count += 1
                 if at > as_utc(inc.last_alert_at) and a.status is AlertStatus.FIRING:
                     inc.last_alert_at = at
+                    if inc.id in self.open:
+                        svc, names, _last = self.open[inc.id]
+                        self.open[inc.id] = (svc, names, at)
                 self.touched[inc.id] = inc
         self.alert_ids.append(row.id)
 
@@ -189,6 +230,9 @@ class _Intake:
         row.incident_id = inc.id
         self.s.add(row)
         self.s.flush()
+        self.by_fp.setdefault(fp, []).append(row)
+        self.by_fp[fp].sort(key=lambda r: (as_utc(r.starts_at), r.id))
+        self._note_open(inc, a.service, a.name, starts)
         self._receipt(row.id, a, at, key)
         self.counts["new"] += 1
         self.alert_ids.append(row.id)
@@ -225,17 +269,23 @@ class _Intake:
     def finish(self) -> None:
         """Resolve incidents whose alerts all resolved (auto-resolve), then queue the notifications."""
         self.s.flush()
-        for inc in self.touched.values():
-            if inc.id not in self.incident_ids:
-                self.incident_ids.append(inc.id)
-            if not self.cfg.auto_resolve or IncidentState(inc.state) not in OPEN_STATES:
-                continue
-            firing = self.s.scalar(select(func.count()).select_from(Alert).where(
-                Alert.incident_id == inc.id, Alert.status == AlertStatus.FIRING.value))
-            if not firing:
-                ends = self.s.scalar(select(func.max(Alert.ends_at)).where(Alert.incident_id == inc.id))
-                at = as_utc(ends) if ends is not None else self.received_at
+        ids = list(self.touched)
+        for i in ids:
+            if i not in self.incident_ids:
+                self.incident_ids.append(i)
+        if self.cfg.auto_resolve and ids:
+            firing = dict(self.s.execute(select(Alert.incident_id, func.count()).where(
+                Alert.incident_id.in_(ids), Alert.status == AlertStatus.FIRING.value)
+                .group_by(Alert.incident_id)).all())
+            ends = dict(self.s.execute(select(Alert.incident_id, func.max(Alert.ends_at)).where(
+                Alert.incident_id.in_(ids)).group_by(Alert.incident_id)).all())
+            for inc in self.touched.values():
+                if IncidentState(inc.state) not in OPEN_STATES or firing.get(inc.id):
+                    continue
+                end = ends.get(inc.id)
+                at = as_utc(end) if end is not None else self.received_at
                 apply_transition(self.s, inc, IncidentState.RESOLVED, SYSTEM, "every alert resolved", at)
+                self.open.pop(inc.id, None)
                 self.counts["auto_resolved"] += 1
                 if inc not in self.opened:
                     enqueue(self.s, self.cfg, self.project, inc, "resolved", self.graph, at)
@@ -251,8 +301,8 @@ def ingest_parsed(session: Session, cfg: IncidentSettings, project: str, parsed:
     intake = _Intake(session, cfg, project, received_at or utcnow())
     deployments = sum(_store_deployment(session, d) for d in parsed.deployments)
     session.flush()
-    for a in parsed.alerts:
-        intake.take(a)
+    for a, fp, key in intake.prepare(parsed.alerts):
+        intake.take(a, fp, key)
     intake.finish()
     c = intake.counts
     return IngestOutcome(source=source, events=len(parsed.alerts), new_alerts=c["new"], repeats=c["repeats"],
