@@ -103,13 +103,17 @@ def neighbours(graph: Mapping[str, ServiceInfo], service: str) -> set[str]:
 
 
 def correlate(service: str | None, name: str, at: datetime, incidents: Sequence[OpenIncident],
-              graph: Mapping[str, ServiceInfo], window: timedelta, by_name: bool = True) -> Grouping:
+              graph: Mapping[str, ServiceInfo], window: timedelta, by_name: bool = True,
+              dependency_window: timedelta | None = None) -> Grouping:
     """The open incident an alert of ``service`` firing at ``at`` joins.
 
     In order: an incident with the same service, then one with a service linked in the graph, then
     (no service) one with an alert of the same name; among equals the most recently alerted, then the
-    oldest id. Only incidents whose last alert is within ``window`` of ``at`` qualify.
+    oldest id. Only incidents whose last new alert is within ``window`` of ``at`` qualify, and for a
+    link through the graph within ``dependency_window`` (default ``window``): a cascade spreads in
+    minutes, while an unrelated failure of a neighbour later on is a new incident.
     """
+    dep_window = window if dependency_window is None else dependency_window
     live = sorted((i for i in incidents if abs(at - i.last_alert_at) <= window),
                   key=lambda i: (-i.last_alert_at.timestamp(), i.id))
     if service:
@@ -118,6 +122,8 @@ def correlate(service: str | None, name: str, at: datetime, incidents: Sequence[
                 return Grouping(inc.id, "same_service", f"service {service} already in incident {inc.id}")
         near = neighbours(graph, service)
         for inc in live:
+            if abs(at - inc.last_alert_at) > dep_window:
+                continue
             linked = sorted(near & inc.services)
             if linked:
                 how = "depends on" if linked[0] in (graph[service].depends_on if service in graph else ()) \

@@ -194,11 +194,6 @@ class _Intake:
             inc = self.s.get(Incident, row.incident_id)
             if inc is not None:
                 inc.event_count += 1
-                if at > as_utc(inc.last_alert_at) and a.status is AlertStatus.FIRING:
-                    inc.last_alert_at = at
-                    if inc.id in self.open:
-                        svc, names, _last = self.open[inc.id]
-                        self.open[inc.id] = (svc, names, at)
                 self.touched[inc.id] = inc
         self.alert_ids.append(row.id)
 
@@ -216,7 +211,7 @@ class _Intake:
                     links=list(a.links), starts_at=starts, ends_at=None if firing else (a.ends_at or at),
                     first_seen_at=at, last_seen_at=at, count=1)
         group = algo.correlate(a.service, a.name, starts, self.open_incidents(), self.graph, self.corr_window,
-                               self.cfg.correlate_by_name)
+                               self.cfg.correlate_by_name, timedelta(seconds=self.cfg.dependency_window_s))
         if group.incident_id is None:
             inc = self._open(a, sev, prio, starts, group.detail)
             row.correlation = {"rule": "new", "detail": f"first alert of incident {inc.id}"}

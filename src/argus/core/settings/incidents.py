@@ -66,6 +66,8 @@ class IncidentSettings(BaseModel):
         "(\"\": no environment given).")
     correlation_window_s: float = Field(1800.0, gt=0, description="An alert joins an open incident whose last "
                                         "alert is this recent and that shares its service or a dependency.")
+    dependency_window_s: float = Field(600.0, gt=0, description="An alert joins through the service graph only "
+                                       "an incident whose last new alert is this recent (a cascade spreads in minutes).")
     correlate_by_name: bool = Field(True, description="Alerts without a service join an open incident with "
                                     "an alert of the same name.")
     change_lookback_s: float = Field(86400.0, gt=0, description="Deployments and commits this long before an "
