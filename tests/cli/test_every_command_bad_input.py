@@ -60,6 +60,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("changes", "list"): (["-p", "shop", "--since", "yesterday-ish"], 6),
     ("ci-metrics",): (["-p", "shop", "--run-id", "no-such-run"], 5),
     ("comment",): (["missing.md"], 6),
+    ("consume",): (["--nats", "http://nope", "-p", "shop"], 6),
     ("config", "show"): (["extra-argument"], 6),
     ("db", "upgrade"): (["extra-argument"], 6),
     ("db", "current"): (["extra-argument"], 6),

@@ -28,6 +28,7 @@ from argus.core.enums import AlertSource
 
 if TYPE_CHECKING:
     from argus.app.runtime import ProjectScope, Runtime
+    from argus.ingest.alerts.model import Parsed
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class IngestRequest:
     create: bool = True
     #: When the payload was received (default now; replays and simulations set it).
     received_at: datetime | None = None
+    #: Identity of this delivery (a stream message, an ``Idempotency-Key``): alerts without a delivery
+    #: id of their own get ``<delivery_id>#<index>``, so the same delivery taken in again counts once.
+    delivery_id: str | None = None
 
 
 def ingest(runtime: Runtime, req: IngestRequest) -> IngestOutcome:
@@ -54,6 +58,8 @@ def ingest(runtime: Runtime, req: IngestRequest) -> IngestOutcome:
 
     try:
         parsed = parse_payload(req.source, req.data, req.headers)
+        if req.delivery_id is not None:
+            parsed = with_delivery(parsed, req.delivery_id)
     except RejectedInputError as exc:
         reason = exc.reason
 
@@ -73,6 +79,15 @@ def ingest(runtime: Runtime, req: IngestRequest) -> IngestOutcome:
                              req.received_at)
 
     return runtime.in_project(req.project, work, create=req.create, org=req.org)
+
+
+def with_delivery(parsed: Parsed, delivery_id: str) -> Parsed:
+    """``parsed`` with ``delivery_id#i`` as the delivery id of every alert that has none."""
+    from dataclasses import replace
+
+    alerts = tuple(a if a.delivery_id else replace(a, delivery_id=f"{delivery_id}#{i}")
+                   for i, a in enumerate(parsed.alerts))
+    return replace(parsed, alerts=alerts)
 
 
 def ingest_files(runtime: Runtime, source: AlertSource, paths: list[Path], project: str | None) -> list[IngestOutcome]:

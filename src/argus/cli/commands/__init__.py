@@ -29,6 +29,7 @@ ROOT: dict[str, CommandEntry] = {
     "changes": CommandEntry("git", "Ingested changes (commits): features, files, bug links."),
     "ci-metrics": CommandEntry("quality", "CI metrics of a build as JSON (schema argus.ci-metrics/v1), optionally pushed to a Pushgateway."),
     "comment": CommandEntry("comment", "Post a Markdown file as the PR comment (GitHub) or MR note (GitLab); a failure only warns."),
+    "consume": CommandEntry("consume", "Consume alert payloads from NATS JetStream (durable, at-least-once, idempotent)."),
     "config": CommandEntry("db", "Effective configuration."),
     "db": CommandEntry("db", "Database schema: upgrade and inspect."),
     "dead-letters": CommandEntry("deadletters", "Rejected inputs (dead letters): list, show, retry."),
