@@ -82,6 +82,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("flaky", "set-state"): (["no.such::test", "bogus", "-p", "shop"], 6),
     ("gate",): (["-p", "shop", "--fail-on", "never"], 6),
     ("ingest", "coverage"): (["missing.xml", "-p", "shop"], 6),
+    ("ingest", "deployments"): (["missing.json", "-p", "shop"], 6),
     ("ingest", "git"): (["--repo", "no-such-dir", "-p", "shop"], 6),
     ("ingest", "issues"): (["missing.csv", "-p", "shop"], 6),
     ("ingest", "szz"): (["--repo", "no-such-dir", "-p", "shop"], 6),

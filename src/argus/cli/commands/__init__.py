@@ -53,6 +53,7 @@ ROOT: dict[str, CommandEntry] = {
 
 INGEST: dict[str, CommandEntry] = {
     "coverage": CommandEntry("artifacts", "Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."),
+    "deployments": CommandEntry("incidents", "Store deployments (service, environment, commit, time): candidate causes of later incidents."),
     "git": CommandEntry("git", "Ingest git history: commits, files, JIT features, fix labels and SZZ links (incremental)."),
     "issues": CommandEntry("issues", "Store tracker issues (Jira CSV, GitHub/GitLab JSON), link commits to them, re-decide which commits are fixes."),
     "szz": CommandEntry("git", "Label bug-inducing commits (SZZ) of fixes not processed yet, in committed batches (resumable)."),

@@ -46,6 +46,39 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     inc.command("metrics")(incidents_metrics)
     inc.command("services")(incidents_services)
     inc.command("notify")(incidents_notify)
+    groups.ingest.command("deployments")(ingest_deployments)
+
+
+def ingest_deployments(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="JSON: {\"deployments\": [...]} or a list (docs/incidents.md)."),
+    project: str | None = _PROJECT,
+    json_out: bool = _JSON,
+) -> None:
+    """Store deployments (service, environment, commit, time): candidate causes of later incidents."""
+    import json
+
+    from argus.core.enums import AlertSource
+
+    outs = []
+    for f in files:
+        if not f.is_file():
+            raise InputError(f"{f}: no such file")
+        raw = f.read_bytes()
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            doc = None
+        if isinstance(doc, list):
+            raw = json.dumps({"deployments": doc}).encode()
+        elif not isinstance(doc, dict) or "deployments" not in doc:
+            raise InputError(f"{f}: expected {{\"deployments\": [...]}} or a list of deployments")
+        outs.append(uc.ingest(state(ctx).runtime, uc.IngestRequest(AlertSource.GENERIC, raw, f.name, project)))
+    if json_out:
+        print_json(outs)
+        return
+    console().print(f"{sum(o.deployments for o in outs)} deployment(s) stored "
+                    f"({sum(o.deployments == 0 for o in outs)} file(s) with nothing new)")
 
 
 def _actor(actor: str | None) -> str:
