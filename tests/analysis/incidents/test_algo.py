@@ -146,3 +146,15 @@ def test_services_file_forms_and_errors() -> None:
     for bad, why in [("[1, 2", "not YAML"), ("42", "expected a mapping"), ("a: {depends_on: {x: 1}}", "depends_on")]:
         with pytest.raises(InputError, match=why):
             parse_services(bad)
+
+
+def test_learned_links_from_co_occurrence() -> None:
+    history = {1: ["web", "db"], 2: ["web", "db", "cache"], 3: ["db", "web"], 4: ["cache"]}
+    links = algo.learned_links(history, 3)
+    assert links == {"web": {"db": 3}, "db": {"web": 3}}
+    w = timedelta(minutes=30)
+    g = algo.correlate("db", "X", T, [inc(5, {"web"}, T)], {}, w, learned=links)
+    assert g.rule == "learned" and "3 earlier incidents" in g.detail
+    assert algo.correlate("db", "X", T, [inc(5, {"web"}, T)], {}, w).incident_id is None
+    assert algo.learned_links(history, 2) == {"web": {"db": 3}, "db": {"web": 3}}
+    assert algo.learned_links(history, 1)["cache"] == {"db": 1, "web": 1}

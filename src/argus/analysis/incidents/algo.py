@@ -104,7 +104,8 @@ def neighbours(graph: Mapping[str, ServiceInfo], service: str) -> set[str]:
 
 def correlate(service: str | None, name: str, at: datetime, incidents: Sequence[OpenIncident],
               graph: Mapping[str, ServiceInfo], window: timedelta, by_name: bool = True,
-              dependency_window: timedelta | None = None) -> Grouping:
+              dependency_window: timedelta | None = None,
+              learned: Mapping[str, Mapping[str, int]] | None = None) -> Grouping:
     """The open incident an alert of ``service`` firing at ``at`` joins.
 
     In order: an incident with the same service, then one with a service linked in the graph, then
@@ -129,12 +130,37 @@ def correlate(service: str | None, name: str, at: datetime, incidents: Sequence[
                 how = "depends on" if linked[0] in (graph[service].depends_on if service in graph else ()) \
                     else "is a dependency of"
                 return Grouping(inc.id, "dependency", f"{service} {how} {linked[0]} (service graph)")
+        seen = (learned or {}).get(service, {})
+        for inc in live:
+            if abs(at - inc.last_alert_at) > dep_window:
+                continue
+            together = sorted((s for s in inc.services if s in seen), key=lambda s: (-seen[s], s))
+            if together:
+                return Grouping(inc.id, "learned", f"{service} and {together[0]} alerted together in "
+                                                   f"{seen[together[0]]} earlier incidents")
     elif by_name:
         for inc in live:
             if name in inc.names:
                 return Grouping(inc.id, "same_name", f"alert {name!r} (no service) already in incident {inc.id}")
     return Grouping(None, "new", f"no open incident of {service or name!r} or its dependencies within "
                                  f"{int(window.total_seconds())} s")
+
+
+def learned_links(incident_services: Mapping[int, Iterable[str]], min_incidents: int) -> dict[str, dict[str, int]]:
+    """Service pairs that alerted together in at least ``min_incidents`` incidents (a dependency the
+    graph may not know): ``{a: {b: n}}``, symmetric."""
+    pairs: dict[tuple[str, str], int] = {}
+    for services in incident_services.values():
+        names = sorted(set(services))
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                pairs[(a, b)] = pairs.get((a, b), 0) + 1
+    out: dict[str, dict[str, int]] = {}
+    for (a, b), n in pairs.items():
+        if n >= min_incidents:
+            out.setdefault(a, {})[b] = n
+            out.setdefault(b, {})[a] = n
+    return out
 
 
 def check_transition(current: IncidentState, target: IncidentState) -> None:

@@ -99,6 +99,17 @@ class _Intake:
         self.by_fp: dict[str, list[Alert]] = {}
         #: open incident id → (services, alert names, last alert time)
         self.open: dict[int, tuple[set[str], set[str], datetime]] = {}
+        self.learned = self._learn() if cfg.learn_min_incidents > 0 else {}
+
+    def _learn(self) -> dict[str, dict[str, int]]:
+        """Co-occurrence links from the incidents of the look-back (closed or open, merged ones followed)."""
+        since = self.received_at - timedelta(days=self.cfg.learn_lookback_days)
+        by_incident: dict[int, set[str]] = {}
+        for inc_id, svc in self.s.execute(select(Alert.incident_id, Alert.service).where(
+                Alert.incident_id.is_not(None), Alert.service.is_not(None), Alert.first_seen_at >= since).distinct()):
+            if inc_id is not None and svc is not None:
+                by_incident.setdefault(inc_id, set()).add(svc)
+        return algo.learned_links(by_incident, self.cfg.learn_min_incidents)
 
     def prepare(self, alerts: Sequence[AlertIn]) -> list[tuple[AlertIn, str, str | None]]:
         """Fingerprints and delivery keys of the events; load the stored rows they can touch."""
@@ -211,7 +222,8 @@ class _Intake:
                     links=list(a.links), starts_at=starts, ends_at=None if firing else (a.ends_at or at),
                     first_seen_at=at, last_seen_at=at, count=1)
         group = algo.correlate(a.service, a.name, starts, self.open_incidents(), self.graph, self.corr_window,
-                               self.cfg.correlate_by_name, timedelta(seconds=self.cfg.dependency_window_s))
+                               self.cfg.correlate_by_name, timedelta(seconds=self.cfg.dependency_window_s),
+                               self.learned)
         if group.incident_id is None:
             inc = self._open(a, sev, prio, starts, group.detail)
             row.correlation = {"rule": "new", "detail": f"first alert of incident {inc.id}"}

@@ -68,6 +68,9 @@ class IncidentSettings(BaseModel):
                                         "alert is this recent and that shares its service or a dependency.")
     dependency_window_s: float = Field(600.0, gt=0, description="An alert joins through the service graph only "
                                        "an incident whose last new alert is this recent (a cascade spreads in minutes).")
+    learn_min_incidents: int = Field(3, ge=0, description="Services that alerted together in this many "
+                                     "incidents are linked like graph dependencies (0: learn nothing).")
+    learn_lookback_days: float = Field(30.0, gt=0, description="Incidents of this many days teach co-occurrence.")
     correlate_by_name: bool = Field(True, description="Alerts without a service join an open incident with "
                                     "an alert of the same name.")
     change_lookback_s: float = Field(86400.0, gt=0, description="Deployments and commits this long before an "
