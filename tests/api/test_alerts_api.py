@@ -147,3 +147,8 @@ def _audits(engine: Engine) -> list[AuditLog]:
     with Session(engine) as s:
         return list(s.scalars(select(AuditLog).order_by(AuditLog.id)))
 
+
+
+def test_oversize_payload_is_413(client: TestClient, token: str) -> None:
+    big = b'{"name": "x", "summary": "' + b"a" * (6 * 1024 * 1024) + b'"}'
+    assert client.post(f"{BASE}/alerts/generic", content=big, headers=auth(token)).status_code == 413

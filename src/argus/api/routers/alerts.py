@@ -47,6 +47,14 @@ def _source(name: str) -> AlertSource:
                                            f"{', '.join(AlertSource)}") from None
 
 
+def _check_size(request: Request) -> None:
+    from argus.ingest.alerts.parse import MAX_PAYLOAD_BYTES
+
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_PAYLOAD_BYTES:
+        raise ApiProblem(413, "payload-too-large", f"alert payload of {declared} bytes is above {MAX_PAYLOAD_BYTES}")
+
+
 def sender(role: Role) -> Any:
     """Dependency: a bearer token with ``role`` on the project, or else a valid signature of the source."""
 
@@ -65,6 +73,7 @@ def sender(role: Role) -> Any:
             request.state.auth_failure = "missing bearer token or signature"
             raise ApiProblem(401, "unauthorized", "missing bearer token or the source's signature",
                              {"WWW-Authenticate": "Bearer"})
+        _check_size(request)
         body = await request.body()
         org = uc.signed_org(rt, project, src, body, headers)
         if org is None:
@@ -87,6 +96,7 @@ async def receive(request: Request, project: str, source: str,
 
     check_slug("project", project)
     src = _source(source)
+    _check_size(request)
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
     rt = request.app.state.runtime
