@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip uninstall --quiet --yes argus 2>/dev/null || true  # the distribution was renamed argus-quality
-	$(BIN)/python -m pip install --quiet -e ".[dev,server]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,server,ml]"
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -1,6 +1,6 @@
 """Benchmark test-report ingestion against the raw XML parse of the same bytes, and parsing vs junitparser.
 
-Usage: .venv/bin/python bench/ingest_tests.py [--scale 1.0] [--pg URL] [--skip-peer]
+Usage: .venv/bin/python bench/ingest_tests.py [--scale 1.0] [--pg URL] [--skip-peer] [--uploads N]
 
 Generates ``200 * scale`` JUnit files of 5,000 cases (≈5% failures with a message and a stack, 3% skipped,
 1% flaky tests retried with a ``<flakyFailure>`` rerun element, pytest-like names), then measures on the same bytes:
@@ -16,7 +16,14 @@ Generates ``200 * scale`` JUnit files of 5,000 cases (≈5% failures with a mess
   (executemany / COPY) into the same schema — what the database alone costs;
 * ``junitparser``: the peer parser (``JUnitXml.fromfile`` and iterating every case's result).
 
-Prints ``name: value unit (ratio vs reference)`` and writes bench/results/ingest_tests.json.
+With ``--uploads N`` it measures instead the path of one server upload without HTTP: N reports of 1,000
+cases (bench/server_uploads.py's), each through :func:`argus.app.uploads.store_upload` for its own CI
+run, one after another, on SQLite and PostgreSQL: reports/s and CPU ms per report of this process and
+of its PostgreSQL backends (CPU is the steadier figure on a shared machine). Compare another checkout
+with ``PYTHONPATH=OTHER/src`` (same script).
+
+Prints ``name: value unit (ratio vs reference)`` and writes bench/results/ingest_tests.json
+(``--uploads``: bench/results/ingest_uploads.json).
 Every run starts from empty databases; the PostgreSQL one uses a throw-away schema.
 """
 
@@ -170,6 +177,9 @@ def db_ceiling(url: str, results: int) -> float:
     with unit_of_work(factory) as session:  # type: ignore[arg-type]
         project = get_or_create_project(session, "ceiling")
         from argus.ingest.runs import find_or_create_run
+        from argus.store.session import scoped_to
+
+        scoped_to(session, project)
 
         run = find_or_create_run(session, CiMetadata())
         report = TestReport(project_id=project.id, run_id=run.id, content_hash="c", source_name="c", format="junit",
@@ -192,12 +202,107 @@ def db_ceiling(url: str, results: int) -> float:
     return seconds
 
 
+def _backend_cpu_s(url: str, application: str) -> float:
+    """CPU seconds so far of the PostgreSQL backends whose ``application_name`` is ``application``."""
+    import os
+
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as c:
+            pids = [int(r[0]) for r in c.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = :a"), {"a": application})]
+    finally:
+        engine.dispose()
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def upload_path(url: str | None, folder: Path, reports: int, cases: int = 1000) -> dict[str, Any]:
+    """N 1,000-case reports through ``store_upload`` (the server's use case), one CI run each."""
+    import os
+
+    from server_uploads import report as make_report
+
+    from argus.app.runtime import Runtime
+    from argus.app.uploads import UploadedFile, UploadRequest, store_upload, upload_metadata
+    from argus.core.settings import load_settings
+    from argus.testing.databases import fresh_database, upgrade_database
+    from argus.testing.uploads import make_token
+
+    warmup = 3
+    files = []
+    for i in range(reports + warmup):
+        path = folder / "uploads" / f"r{i:05d}.xml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(make_report(i, cases))
+        files.append(path)
+    with fresh_database(folder / "uploads", url, prefix="bench_") as db:
+        upgrade_database(db)
+        engine = create_db_engine(db)
+        make_token(engine, "bench", "web")  # the organisation and project the server would have
+        engine.dispose()
+        application = f"argus-ingest-bench-{os.getpid()}"
+        pg = db.startswith("postgresql")
+        runtime_url = f"{db}&application_name={application}" if pg else db
+        runtime = Runtime(load_settings(database_url=runtime_url, home=folder))
+
+        def one(i: int) -> None:
+            meta = upload_metadata([("provider", "bench"), ("run_id", f"run-{i}"), ("job", "unit"),
+                                    ("commit", f"{i:040x}"), ("branch", "main")])
+            f = files[i]
+            out = store_upload(runtime, UploadRequest("web", (UploadedFile(f.name, f, f.stat().st_size),), meta,
+                                                      org="bench"))
+            assert out.stored == 1, out
+
+        try:
+            for i in range(warmup):
+                one(reports + i)
+            db_cpu = _backend_cpu_s(db, application) if pg else 0.0
+            start, cpu = time.perf_counter(), time.process_time()
+            for i in range(reports):
+                one(i)
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+            db_cpu = (_backend_cpu_s(db, application) - db_cpu) if pg else 0.0
+        finally:
+            runtime.close()
+    per = 1000 / reports
+    return {"database": "postgresql" if pg else "sqlite", "reports": reports, "cases_per_report": cases,
+            "wall_s": round(wall, 2), "reports_per_s": round(reports / wall, 1),
+            "cpu_ms_per_report": {"python": round(cpu * per, 1), "postgresql": round(db_cpu * per, 1),
+                                  "total": round((cpu + db_cpu) * per, 1)}}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0, help="fraction of the 200 files (0.05 = 10 files)")
     ap.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL URL ('' to skip)")
     ap.add_argument("--skip-peer", action="store_true", help="do not time junitparser")
+    ap.add_argument("--uploads", type=int, default=0,
+                    help="instead: N 1,000-case reports through the server's upload use case (no HTTP)")
     args = ap.parse_args()
+    if args.uploads:
+        sys.path.insert(0, str(REPO / "bench"))
+        results_: list[dict[str, Any]] = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for url in (None, args.pg or None):
+                if url is None and results_:
+                    continue
+                sub = Path(tmp) / ("pg" if url else "sqlite")
+                sub.mkdir()
+                figures_ = upload_path(url, sub, args.uploads)
+                results_.append(figures_)
+                print(f"upload_path_{figures_['database']}: {figures_['reports_per_s']} reports/s of 1,000 cases "
+                      f"({figures_['wall_s']} s for {args.uploads}); CPU ms per report {figures_['cpu_ms_per_report']}")
+        out = REPO / "bench" / "results"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "ingest_uploads.json").write_text(json.dumps(results_, indent=2))
+        return 0
     files = max(1, round(200 * args.scale))
     figures: dict[str, Any] = {"files": files, "cases_per_file": CASES_PER_FILE}
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,44 +12,40 @@ every request here; the limit is per token and would measure itself).
 
 Every upload is one report file of ``--cases`` test cases (5% failing with a message and a stack) for
 its own CI run, sent by ``--concurrency`` client threads with :func:`argus.cli.commands.upload.
-send_upload` (the client ``argus upload`` uses, retries included). The files are generated before the
-clock starts. Prints throughput (reports/s and results/s), p50/p95/p99 latency, how many tries were
-retried, and the verification; writes bench/results/server_uploads.json. Exit 1 when anything was
-lost or doubled. Goal (issue 14): ≥ 50 reports/s of 1,000 cases on PostgreSQL.
+send_upload` (the client ``argus upload`` uses, retries included), one reused HTTP client per thread
+and a new connection per upload (``Connection: close``, as separate CI jobs would: spread over the
+server's workers). The files are generated and a few warm-up uploads sent before the clock starts.
+On PostgreSQL procrastinate's schema is applied first (as ``argus jobs schema`` / ``argus worker``
+do), so every upload's jobs are really deferred; no worker runs them here. Prints throughput
+(reports/s and results/s), p50/p95/p99 latency, CPU milliseconds per report of the server processes,
+of their PostgreSQL backends (told apart by ``application_name``) and of the client (on a shared
+machine the steadier figure: what bounds throughput once the cores are saturated), retries and the
+verification (runs, reports and results exactly as sent; job records); writes
+bench/results/server_uploads.json. Exit 1 when anything was lost or doubled. Goal (issue 14): ≥ 50
+reports/s of 1,000 cases on PostgreSQL. Compare another checkout with ``PYTHONPATH=OTHER/src`` (same
+script; a checkout whose ``send_upload`` has no ``client`` builds an HTTP client per upload).
 
-Last runs (2026-11-28, the 2-core development machine shared with other work: load average ≈ 10 while
-measuring, so these are lower bounds, not the design's capacity). **The goal is not met here.**
-
-| database | server workers | client threads | reports | reports/s | p50 | p95 | p99 | verified |
-|---|---|---|---|---|---|---|---|---|
-| PostgreSQL | 2 | 16 | 200 | 1.8 | 5.75 s | 22.9 s | 42.5 s | yes (200 runs, 200,000 results, 0 retries) |
-| PostgreSQL | 1 | 1 | 30 | 2.0 | 0.41 s | 0.80 s | — | yes |
-| SQLite | 1 | 8 | 40 | 3.9 | 1.46 s | 4.37 s | 5.46 s | yes |
-
-For scale, the ingest use case alone (:func:`argus.app.ingest_tests.ingest_test_reports`, in process, no
-HTTP) stored the same 1,000-case reports into PostgreSQL at 4.4 reports/s (225 ms each) on the machine in
-the same state: the server path costs ≈ 1.8× that sequentially (HTTP, token check, audit row, streaming
-to a temporary file, content detection, one more short transaction), and concurrency bought nothing on
-two saturated cores. Every upload of the same suite updates the same 1,000 test identities
-(``last_seen_at``), so concurrent uploads of one suite also queue on those rows. ``docs/benchmarks.md``
-has the ingest path's numbers on an idle machine (≈ 20k results/s on PostgreSQL, i.e. ≈ 20 reports/s):
-50 reports/s needs a faster ingest path or more cores, not a different server.
+Figures, before/after and where the time goes: ``docs/benchmarks.md`` ("Team server").
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import inspect
 import json
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
+import httpx
+from sqlalchemy import create_engine, text
 
 from argus.cli.commands.upload import send_upload
 from argus.testing.databases import fresh_database, upgrade_database
@@ -58,6 +54,8 @@ from argus.testing.server import running_server
 from argus.testing.uploads import counts, make_token
 
 REPO = Path(__file__).resolve().parents[1]
+#: Uploads before the clock starts (imports, connections), stored and verified like the others.
+WARMUP = 6
 
 
 def report(index: int, cases: int) -> str:
@@ -81,48 +79,124 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def run(database_url: str, folder: Path, reports: int, concurrency: int, workers: int, cases: int) -> dict[str, Any]:
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of the processes ``pids`` (Linux ``/proc``; 0 for one that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(root: int) -> list[int]:
+    pids = [root]
+    for pid in pids:
+        with contextlib.suppress(OSError):  # gone meanwhile
+            pids += [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return pids
+
+
+def _backends(database_url: str, application: str) -> list[int]:
+    """PostgreSQL backend pids of the server (its connections carry ``application_name``)."""
+    if not database_url.startswith("postgresql"):
+        return []
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as c:
+            return [int(r[0]) for r in c.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = :a"), {"a": application})]
+    finally:
+        engine.dispose()
+
+
+def run(database_url: str, folder: Path, reports: int, concurrency: int, workers: int, cases: int,
+        warmup: int = WARMUP) -> dict[str, Any]:
     upgrade_database(database_url)
     home = folder / "home"
+    if database_url.startswith("postgresql"):  # procrastinate's schema, as `argus worker` / `argus jobs schema` apply
+        from argus.app.runtime import Runtime
+        from argus.core.settings import load_settings
+        from argus.jobs.queue import ensure_schema
+
+        runtime = Runtime(load_settings(database_url=database_url, home=home))
+        try:
+            ensure_schema(runtime)
+        finally:
+            runtime.close()
     engine = create_engine(database_url)
     try:
         token = make_token(engine, "bench", "web")
     finally:
         engine.dispose()
+    total = reports + warmup
     files = []
-    for i in range(reports):
+    for i in range(total):
         path = folder / "reports" / f"r{i:05d}.xml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(report(i, cases))
         files.append(path)
-    env = argus_environment(database_url, home)
+    application = f"argus-bench-{os.getpid()}"
+    server_url = database_url
+    if database_url.startswith("postgresql"):  # the server's backends are told apart by application_name
+        server_url += ("&" if "?" in database_url else "?") + f"application_name={application}"
+    env = argus_environment(server_url, home)
     env["ARGUS_SERVER__RATE_LIMIT_ENABLED"] = "false"
     retries: list[str] = []
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    reuse = "client" in inspect.signature(send_upload).parameters  # older code: a client per upload
+    local = threading.local()
+    clients: list[httpx.Client] = []
     with running_server(env, folder / "srv", workers=workers) as srv:
 
         def one(i: int) -> None:
             fields = [("provider", "bench"), ("run_id", f"run-{i}"), ("job", "unit"), ("commit", f"{i:040x}"),
                       ("branch", "main")]
+            extra: dict[str, Any] = {}
+            if reuse:
+                if not hasattr(local, "client"):  # a connection per upload, like CI jobs: spread over the workers
+                    local.client = httpx.Client(headers={"Connection": "close"})
+                    clients.append(local.client)
+                extra["client"] = local.client
             t0 = time.perf_counter()
             resp = send_upload(srv.url, "web", token, [files[i]], fields, tries=8, timeout=300.0,
-                               on_retry=lambda n, problem, _d: retries.append(problem))
-            latencies.append(time.perf_counter() - t0)
-            statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
+                               on_retry=lambda n, problem, _d: retries.append(problem), **extra)
+            if i >= warmup:
+                latencies.append(time.perf_counter() - t0)
+                statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
 
+        with ThreadPoolExecutor(workers) as pool:  # first requests import and connect: not measured
+            list(pool.map(one, range(warmup)))
+        server_pids = _process_tree(srv.process.pid)
+        backends = _backends(database_url, application)
+        cpu_server, cpu_client = _cpu_seconds(server_pids), time.process_time()
+        cpu_db = {pid: _cpu_seconds([pid]) for pid in backends}
         start = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:
-            list(pool.map(one, range(reports)))
+            list(pool.map(one, range(warmup, total)))
         wall = time.perf_counter() - start
+        cpu_server = _cpu_seconds(_process_tree(srv.process.pid)) - cpu_server
+        cpu_client = time.process_time() - cpu_client
+        cpu_pg = sum(_cpu_seconds([pid]) - cpu_db.get(pid, 0.0) for pid in _backends(database_url, application))
         alive = srv.alive()
+    for client in clients:
+        client.close()
     engine = create_engine(database_url)
     try:
         stored = counts(engine)
+        with engine.connect() as c:  # the jobs the uploads recorded (and, on PostgreSQL, handed to procrastinate)
+            stored["job_record"] = int(c.execute(text("SELECT count(*) FROM job_record")).scalar_one())
+            if database_url.startswith("postgresql"):
+                stored["procrastinate_jobs"] = int(c.execute(text("SELECT count(*) FROM procrastinate_jobs"))
+                                                   .scalar_one())
     finally:
         engine.dispose()
-    expected = {"test_run": reports, "test_report": reports, "test_result": reports * cases}
+    expected = {"test_run": total, "test_report": total, "test_result": total * cases}
     lost_or_doubled = {k: (stored[k], v) for k, v in expected.items() if stored[k] != v}
+    per = 1000 / reports
     return {
         "database": "postgresql" if database_url.startswith("postgresql") else "sqlite",
         "server_workers": workers, "client_concurrency": concurrency, "reports": reports, "cases_per_report": cases,
@@ -131,9 +205,15 @@ def run(database_url: str, folder: Path, reports: int, concurrency: int, workers
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1), "statuses": statuses,
+        # CPU per report: what bounds throughput once the cores are saturated (steadier than wall time
+        # on a shared machine); PostgreSQL's is that of the server's own backends
+        "cpu_ms_per_report": {"server": round(cpu_server * per, 1), "postgresql": round(cpu_pg * per, 1),
+                              "client": round(cpu_client * per, 1),
+                              "total": round((cpu_server + cpu_pg + cpu_client) * per, 1)},
+        "client_reuses_connections": reuse,
         "retried_tries": len(retries), "retry_reasons": sorted(set(retries))[:5], "server_alive": alive,
         "stored": stored, "verified": not lost_or_doubled and statuses == {201: reports},
-        "mismatches": lost_or_doubled, "cpu_count": os.cpu_count(),
+        "mismatches": lost_or_doubled, "cpu_count": os.cpu_count(), "load_average": os.getloadavg(),
     }
 
 

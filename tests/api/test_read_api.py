@@ -5,8 +5,6 @@ every route refuses a foreign organisation (404) and a too-low role (403)."""
 from __future__ import annotations
 
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -284,20 +282,19 @@ def test_events_deliver_a_new_insight(world: World) -> None:
     world.client.app.state.sse_poll_s = 0.05  # type: ignore[attr-defined]
     world.client.app.state.sse_heartbeat_s = 0.01  # type: ignore[attr-defined]
     added: list[int] = []
-
-    def later_insight() -> None:
-        time.sleep(0.5)
-        added.extend(world.write(lambda s: save_insights(s, [insight(77)])))  # type: ignore[arg-type]
-
-    writer = threading.Thread(target=later_insight)
-    writer.start()
-    r = world.client.get(f"{P}/events", headers=world.auth(), params={"max_events": 1})
-    writer.join()
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
-    events = [b for b in r.text.split("\n\n") if "event: insight" in b]
+    seen: list[str] = []
+    # read the stream as it comes: write the insight only once a heartbeat showed the stream is live
+    with world.client.stream("GET", f"{P}/events", headers=world.auth(), params={"max_events": 1}) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        for line in r.iter_lines():
+            seen.append(line)
+            if line == ": heartbeat" and not added:
+                added.extend(world.write(lambda s: save_insights(s, [insight(77)])))  # type: ignore[arg-type]
+    text = "\n".join(seen)
+    events = [b for b in text.split("\n\n") if "event: insight" in b]
     assert len(events) == 1 and f"id: {added[0]}" in events[0]
     assert '"title":"insight 77"' in events[0]
-    assert ": heartbeat" in r.text
+    assert ": heartbeat" in text
     # resume: Last-Event-ID replays what came after it
     before = added[0] - 1
     r = world.client.get(f"{P}/events", headers={**world.auth(), "Last-Event-ID": str(before)},
@@ -341,8 +338,13 @@ def test_changes_with_features(world: World, tmp_path: Path) -> None:
     keys = [(c["committer_time"], c["summary"]) for c in changes]
     assert keys == sorted(keys, reverse=True)
     assert all(c["features"] and "entropy" in c["features"] for c in changes)
+    # the git read model's fields (as `argus git list`): what decided a fix, SZZ bug-inducing, linked issues
+    assert all({"fix_source", "bug_inducing", "issues", "fixed_later"} <= set(c) for c in changes)
+    assert [c["bug_inducing"] for c in changes] == [c["fixed_later"] > 0 for c in changes]
+    assert any(c["bug_inducing"] for c in changes)
     fixes = world.get(f"{P}/changes", fixes_only="true")["items"]  # type: ignore[index]
     assert [c["summary"] for c in fixes] == ["Fix bug 3", "Fix bug 1"]
+    assert [c["fix_source"] for c in fixes] == ["message", "message"] and all(c["issues"] == [] for c in fixes)
     since, until = (datetime.fromtimestamp(G0 + d * DAY, UTC).isoformat() for d in (1, 2))
     window = world.get(f"{P}/changes", since=since, until=until)
     assert [c["summary"] for c in window["items"]] == ["add feature 2", "Fix bug 1"]  # type: ignore[index]

@@ -178,3 +178,43 @@ def test_a_project_token_outside_its_project_is_audited(runtime: Runtime) -> Non
     assert r.status_code == 404
     stray = [a for a in list_audit(runtime, "acme") if a.request_id == "stray-1"]
     assert [(a.status, a.detail["reason"]) for a in stray] == [(404, "project outside the token's scope")]
+
+
+def test_failed_authentications_are_limited_per_client_address_and_audited(settings: Settings,
+                                                                          engine: Engine) -> None:
+    server = ServerSettings(auth_failure_burst=3, auth_failures_per_minute=0.5)
+    rt = Runtime(settings.model_copy(update={"server": server}))
+    try:
+        good = token(rt, Role.ADMIN)
+        app = create_app(runtime=rt)
+        with TestClient(app, client=("10.0.0.7", 5000)) as attacker, \
+                TestClient(app, client=("10.0.0.8", 5000)) as other:
+            codes = [attacker.get("/api/v1/tokens", headers={**bearer(f"argus_guess{i}"),
+                                                             "X-Request-ID": f"guess-{i}"}).status_code
+                     for i in range(5)]
+            assert codes == [401, 401, 401, 429, 429]
+            r = attacker.get("/api/v1/tokens", headers={**bearer(good), "X-Request-ID": "after"})
+            # the address is refused before any token is looked up, a valid one too, until it refills
+            assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+            assert r.json()["type"].endswith("/rate-limited")
+            assert attacker.get("/healthz").status_code == 200
+            assert attacker.get("/api/v1/tokens").status_code == 429  # no token at all: same bucket
+            # another address is not affected, and its valid token is not counted as a failure
+            assert [other.get("/api/v1/tokens", headers=bearer(good)).status_code for _ in range(4)] == [200] * 4
+        rows = {a.request_id: a for a in list_audit(rt, None) if a.request_id}
+        assert [rows[f"guess-{i}"].status for i in range(5)] == [401, 401, 401, 429, 429]
+        assert rows["guess-4"].actor == "anonymous" and rows["guess-4"].detail["client"] == "10.0.0.7"
+        assert "too many failed" in rows["guess-4"].detail["reason"]
+        assert rows["after"].status == 429
+    finally:
+        rt.close()
+
+
+def test_failed_authentication_limit_can_be_switched_off(settings: Settings, engine: Engine) -> None:
+    server = ServerSettings(auth_failure_burst=1, auth_failure_limit_enabled=False)
+    rt = Runtime(settings.model_copy(update={"server": server}))
+    try:
+        with TestClient(create_app(runtime=rt)) as c:
+            assert {c.get("/api/v1/tokens", headers=bearer("argus_nope")).status_code for _ in range(4)} == {401}
+    finally:
+        rt.close()

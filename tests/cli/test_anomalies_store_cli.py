@@ -35,7 +35,8 @@ def test_ingest_analyze_list_show_read_at_80_columns(cli_env: dict[str, str], tm
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("ARGUS_ANOMALY__LIMITS", json.dumps({LONG: 58}))
     assert cli(capsys, "db", "upgrade")[0] == 0
-    code, out, err = cli(capsys, "metrics", "ingest", str(_write(tmp_path / "q.csv")), "--series", LONG, "-p", "shop")
+    code, out, err = cli(capsys, "metrics", "ingest", str(_write(tmp_path / "q.csv")), "--series", LONG, "-p", "shop",
+                         "--no-score")  # scored below by `anomalies analyze`
     assert code == 0, err
     assert f"  {LONG}\n    288 point(s) read, 288 new\n" in out
     code, out, err = cli(capsys, "metrics", "ingest", str(tmp_path / "q.csv"), "--series", LONG, "-p", "shop",

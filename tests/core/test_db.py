@@ -52,3 +52,28 @@ def test_unit_of_work_commits_or_rolls_back(tmp_path: Path) -> None:
         raise RuntimeError("boom")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT x FROM t")).scalars().all() == [1]
+
+
+def test_a_pooled_postgres_connection_closed_while_idle_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connections idle longer than PING_IDLE_S are pinged before use; a dead one (the database
+    restarted, an idle timeout) is discarded and a fresh one opened: the caller never sees it."""
+    import os
+
+    from argus.core import db
+
+    base = os.environ.get("ARGUS_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("needs ARGUS_TEST_DATABASE_URL (PostgreSQL)")
+    engine = create_db_engine(base, pool_size=1)
+    admin = create_db_engine(base)
+    try:
+        with engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        monkeypatch.setattr(db, "PING_IDLE_S", 0.0)  # the pooled connection counts as idle now
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+    finally:
+        engine.dispose()
+        admin.dispose()

@@ -9,13 +9,22 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import BaseModel
 
+from argus.analysis.delivery.schemas import DeliveryParams
+from argus.analysis.delivery.service import params_from as delivery_params
 from argus.analysis.failures.algo import miner_config
 from argus.analysis.failures.miner import MinerConfig
 from argus.analysis.flaky.schemas import FlakyParams
 from argus.analysis.flaky.service import params_from
 from argus.analysis.gates.schemas import GateParams, RuleMode
 from argus.analysis.gates.service import params_from_settings
-from argus.core.settings import ClusterSettings, FlakySettings, GateSettings, derive, not_params
+from argus.core.settings import (
+    ClusterSettings,
+    DeliverySettings,
+    FlakySettings,
+    GateSettings,
+    derive,
+    not_params,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +47,7 @@ CASES: list[tuple[type[BaseModel], type[Any], Callable[[Any], Any], dict[str, An
     (FlakySettings, FlakyParams, params_from, {}),
     (GateSettings, GateParams, params_from_settings, {"rules": {"duration": "block", "new_high": "off"}}),
     (ClusterSettings, MinerConfig, miner_config, {}),
+    (DeliverySettings, DeliveryParams, delivery_params, {}),
 ]
 
 

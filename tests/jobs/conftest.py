@@ -54,7 +54,7 @@ def run_jobs(runtime: Runtime, dispatcher: InProcessDispatcher | QueueDispatcher
         else:
             from argus.jobs.queue import run_worker
 
-            run_worker(runtime, wait=False)
+            run_worker(runtime, wait=False, schedules=False)
 
     return run
 

@@ -138,13 +138,14 @@ def test_schedule_ticks_record_reanalysis_and_retention_once_per_tick(
 
     upload("1", failures=1)
     now = utcnow()
-    assert record_due_ticks(runtime, now) == 3  # failures + flaky (re-analysis), retention
+    assert record_due_ticks(runtime, now) == 4  # failures + flaky (re-analysis), retention, anomaly scoring
     assert record_due_ticks(runtime, now) == 0  # the same tick again
     if isinstance(dispatcher, InProcessDispatcher):
-        assert run_local(runtime, once=True, poll_s=1, schedules=False) == 3
+        assert run_local(runtime, once=True, poll_s=1, schedules=False) == 4
     else:
-        run_worker(runtime, wait=False)  # defers the due records, runs them
-    assert statuses(runtime) == [("failures", "succeeded"), ("flaky", "succeeded"), ("retention", "succeeded")]
+        run_worker(runtime, wait=False, schedules=False)  # defers the due records, runs them
+    assert statuses(runtime) == [("anomalies", "succeeded"), ("failures", "succeeded"), ("flaky", "succeeded"),
+                                 ("retention", "succeeded")]
     assert all(j.key.startswith("tick:") for j in list_jobs(runtime, ListJobsRequest(PROJECT)))
 
 
@@ -152,15 +153,17 @@ def test_the_periodic_tasks_defer_the_jobs_of_their_tick(runtime: Runtime, uploa
                                                         dispatcher: Dispatcher) -> None:
     if not isinstance(dispatcher, QueueDispatcher):
         pytest.skip("procrastinate periodic tasks need PostgreSQL (ARGUS_TEST_DATABASE_URL)")
-    from argus.jobs.queue import REANALYZE, RETENTION, build_app, opened, run_worker
+    from argus.jobs.queue import REANALYZE, RETENTION, SCORE, build_app, opened, run_worker
 
     upload("1", failures=1)
     with opened(build_app(runtime)) as app:
         app.tasks[REANALYZE](timestamp=1_800_000_000)
         app.tasks[REANALYZE](timestamp=1_800_000_000)  # the same tick twice (two workers' deferrers)
         app.tasks[RETENTION](timestamp=1_800_000_000)
-    run_worker(runtime, wait=False)
-    assert statuses(runtime) == [("failures", "succeeded"), ("flaky", "succeeded"), ("retention", "succeeded")]
+        app.tasks[SCORE](timestamp=1_800_000_000)
+    run_worker(runtime, wait=False, schedules=False)
+    assert statuses(runtime) == [("anomalies", "succeeded"), ("failures", "succeeded"), ("flaky", "succeeded"),
+                                 ("retention", "succeeded")]
 
 
 def test_jobs_of_an_upload_run_in_the_uploaders_organisation(runtime: Runtime, dispatcher: Dispatcher,

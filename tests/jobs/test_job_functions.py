@@ -86,3 +86,22 @@ def test_retention_touches_only_its_project(runtime: Runtime, upload: Callable[.
         return int(scope.session.scalar(select(func.count()).select_from(TestRun)) or 0)
 
     assert runtime.in_project("other", others) == 1
+
+
+def test_anomaly_scoring_is_incremental_and_idempotent(runtime: Runtime, upload: Callable[..., int]) -> None:
+    from argus.app.anomaly import IngestRequest, ingest_metrics
+    from argus.store.models import MetricSeries
+
+    for run in range(1, 4):
+        upload(str(run), failures=run % 2)
+    rows = ["timestamp,value"] + [f"2026-01-01T{h:02d}:00:00,{50 + h % 3}" for h in range(24)]
+    ingest_metrics(runtime, IngestRequest("q.csv", tuple(rows), "ci.queue_s", PROJECT))
+    first = tasks.anomaly_scoring(runtime, PROJECT, {})
+    assert first["scored_points"] >= 24 and first["derived_points"] > 0  # CI-derived series and the ingested one
+    again = tasks.anomaly_scoring(runtime, PROJECT, {})  # nothing new: nothing scored, nothing stored
+    assert again["scored_points"] == 0 and again["derived_points"] == 0 and again["insights"] == 0
+    ingest_metrics(runtime, IngestRequest("q2.csv", ("timestamp,value", "2026-01-02T00:00:00,51"), "ci.queue_s",
+                                          PROJECT))
+    third = tasks.anomaly_scoring(runtime, PROJECT, {})
+    assert third["scored_points"] == 1  # only the new point
+    assert count(runtime, MetricSeries) == first["series"]

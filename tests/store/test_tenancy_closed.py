@@ -27,7 +27,7 @@ from argus.core.settings import ChannelSettings, Settings
 from argus.jobs.service import record_upload
 from argus.sim import Scale, scale_config, simulate
 from argus.store.base import Base
-from argus.store.models import Deployment, InsightRow, Project
+from argus.store.models import Commit, DeliverySyncState, Deployment, InsightRow, Project
 from argus.store.session import (
     ProjectOwned,
     TenancyError,
@@ -38,6 +38,7 @@ from argus.store.session import (
 )
 
 PROJECTS = ("alpha", "beta")
+DELIVERY = Path(__file__).parents[1] / "analysis" / "delivery" / "fixtures"
 #: Tables with a project_id that are organisation-level, not project-owned (each with its reason).
 ORG_LEVEL = {
     "api_token": "a token belongs to the organisation; project_id only narrows what it may touch",
@@ -84,12 +85,21 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
             analyse_project(state, name, log)
             run_command(state, ["ingest", "issues", str(issues), "-p", name, "--format", "github-json"], log)
             run_command(state, ["anomalies", "analyze", "-p", name, "--json"], log)  # metric series and points
+            run_command(state, ["models", "train", "-p", name, "--json"], log)  # model registry
+            with state.project_session(name) as (s, _):
+                head = s.scalars(select(Commit.sha).where(Commit.is_merge.is_(False))
+                                 .order_by(Commit.committer_time.desc())).first()
+            run_command(state, ["risk", str(head), "-p", name, "--json"], log)  # prediction log
+            for fixture in ("csv", "pipelines"):  # every delivery_* table
+                run_command(state, ["ingest", "delivery", str(DELIVERY / fixture), "-p", name, "--json"], log)
             assert run_command(state, ["ingest", "tests", str(broken), "-p", name, "--json"], log)  # dead letter
             record_upload(state.runtime, name, [1])  # job records (what the server's upload hook writes)
             with state.project_session(name) as (s, proj):
                 insight_id = s.scalars(select(InsightRow.id).order_by(InsightRow.id)).first()
                 # no command writes deployments yet: store one through the scoped session
                 s.add(Deployment(project_id=proj.id, environment="prod", started_at=datetime.now(UTC)))
+                # `argus sync github` needs a GitHub: its cursor row is stored the same way
+                s.add(DeliverySyncState(project_id=proj.id, source="github", repo="acme/shop"))
             run_command(state, ["feedback", str(insight_id), "accept", "-p", name, "--json"], log)
             run_command(state, ["incidents", "services", str(services), "-p", name], log)  # service graph
             run_command(state, ["alerts", "ingest", str(alerts), "--source", "generic", "-p", name], log)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
-from argus.api import problems
+from argus.api import problems, web
 from argus.api.metrics import ApiMetrics
 from argus.api.middleware import RequestMiddleware
 from argus.api.ratelimit import RateLimiter
@@ -16,8 +17,10 @@ from argus.api.routers import (
     admin,
     alerts,
     aliases,
+    anomalies,
     changes,
     clusters,
+    delivery,
     events,
     flaky,
     gates,
@@ -41,6 +44,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        start = getattr(_app.state.on_upload, "start", None)  # the jobs' dispatcher: reclaim abandoned jobs
+        if start is not None:
+            start()
+        # route code runs in at most server.threads threads, each with a pooled connection at hand
+        anyio.to_thread.current_default_thread_limiter().total_tokens = rt.settings.server.threads
         yield
         close = getattr(_app.state.on_upload, "close", None)  # the jobs' dispatcher has one
         if close is not None:
@@ -55,7 +63,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     limits = rt.settings.server
     app.state.rate_limiter = RateLimiter(limits.rate_limit_per_second, limits.rate_limit_burst,
                                          limits.rate_limit_enabled)
+    app.state.auth_failure_limiter = RateLimiter(limits.auth_failures_per_minute / 60.0, limits.auth_failure_burst,
+                                                 limits.auth_failure_limit_enabled)
     problems.install(app)
+    web.install(app)  # the dashboard at / (before RequestMiddleware: that one stays outermost)
     app.add_middleware(RequestMiddleware)
     app.include_router(health.router)
     app.include_router(admin.router, prefix=API_PREFIX)
@@ -63,9 +74,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(tests.router)
     app.include_router(flaky.router)
     app.include_router(clusters.router)
+    app.include_router(delivery.router)
     app.include_router(insights.router)
     app.include_router(gates.router)
     app.include_router(changes.router)
+    app.include_router(anomalies.router)
     app.include_router(events.router)
     app.include_router(aliases.router)
     app.include_router(uploads.router)

@@ -37,7 +37,8 @@ PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/api/v1/openapi.js
 ROLE_ATTR = "argus_required_role"
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
+    # async: no thread hop for an attribute read (a sync dependency runs in the threadpool)
     rt = request.app.state.runtime
     assert isinstance(rt, Runtime)
     return rt
@@ -80,28 +81,28 @@ _bearer = HTTPBearer(auto_error=False, scheme_name="token", description="An Argu
 def caller(request: Request, rt: Annotated[Runtime, Depends(runtime)],
            _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> Caller:
     """The caller of ``Authorization: Bearer <token>`` (401 problem when missing, unknown, revoked or
-    expired; 429 with ``Retry-After`` past the token's rate limit)."""
+    expired; 429 with ``Retry-After`` past the token's rate limit, or when the client address made too
+    many failed attempts: then the token is not even looked up)."""
     cached = getattr(request.state, "caller", None)
     if isinstance(cached, Caller):
         return cached
+    failures = getattr(request.app.state, "auth_failure_limiter", None)
+    address = request.client.host if request.client else "-"
+    if isinstance(failures, RateLimiter):
+        wait = failures.wait(address)
+        if wait > 0:
+            request.state.auth_failure = "too many failed authentications from this address"
+            raise ApiProblem(429, "rate-limited", "too many failed authentications from this address; retry later",
+                             {"Retry-After": RateLimiter.retry_after(wait)})
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret:
-        raise _unauthorized(request, "missing bearer token")
+        raise _failed(request, failures, address, "missing bearer token")
     request.state.token_prefix = secret[:12]
-    from argus.store.admin import verify_token
-    from argus.store.models import Organisation, Project
-
-    touch = timedelta(seconds=rt.settings.server.token_touch_interval_s)
-    with rt.unit_of_work() as s:
-        row = verify_token(s, secret, touch_interval=touch)
-        if row is None:
-            raise _unauthorized(request, "unknown, revoked or expired token")
-        org = s.get(Organisation, row.org_id)
-        project = s.get(Project, row.project_id) if row.project_id is not None else None
-        assert org is not None
-        who = Caller(row.id, org.id, org.slug, project.slug if project else None, Role(row.role))
+    who = lookup_token(rt, secret)
+    if who is None:
+        raise _failed(request, failures, address, "unknown, revoked or expired token")
     request.state.caller = who
     limiter = getattr(request.app.state, "rate_limiter", None)
     wait = limiter.take(who.token_id) if isinstance(limiter, RateLimiter) else 0.0
@@ -109,6 +110,51 @@ def caller(request: Request, rt: Annotated[Runtime, Depends(runtime)],
         raise ApiProblem(429, "rate-limited", f"rate limit of token {who.token_id} exceeded; retry later",
                          {"Retry-After": RateLimiter.retry_after(wait)})
     return who
+
+
+def _failed(request: Request, failures: Any, address: str, detail: str) -> ApiProblem:
+    """A 401 for a failed authentication, counted against the client address."""
+    if isinstance(failures, RateLimiter):
+        failures.take(address)
+    return _unauthorized(request, detail)
+
+
+def lookup_token(rt: Runtime, secret: str) -> Caller | None:
+    """The live token matching ``secret`` as a :class:`Caller` (None when unknown, revoked or expired),
+    in **one** statement (token, organisation and project joined) outside any transaction on
+    PostgreSQL (autocommit: no BEGIN/COMMIT round trips; a read-only deferred transaction on SQLite).
+    Not cached: a revoked token is refused by every process from the next request on. Its
+    ``last_used_at`` is written when older than ``server.token_touch_interval_s`` (a short
+    transaction of its own, about once a minute per token)."""
+    from sqlalchemy import select, update
+
+    from argus.core.clock import utcnow
+    from argus.core.db import READ_ONLY
+    from argus.core.hashing import token_hash
+    from argus.store.models import ApiToken, Organisation, Project
+
+    engine = rt.engine()
+    stmt = (
+        select(ApiToken.id, ApiToken.org_id, ApiToken.role, ApiToken.expires_at, ApiToken.revoked_at,
+               ApiToken.last_used_at, Organisation.slug, Project.slug)
+        .join(Organisation, Organisation.id == ApiToken.org_id)
+        .outerjoin(Project, Project.id == ApiToken.project_id)
+        .where(ApiToken.token_hash == token_hash(secret))
+    )
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" \
+        else {READ_ONLY: True}
+    with engine.connect() as conn:
+        row = conn.execution_options(**options).execute(stmt).first()
+    if row is None:
+        return None
+    token_id, org_id, role, expires_at, revoked_at, last_used_at, org_slug, project_slug = row
+    now = utcnow()
+    if revoked_at is not None or (expires_at is not None and expires_at <= now):
+        return None
+    if last_used_at is None or now - last_used_at >= timedelta(seconds=rt.settings.server.token_touch_interval_s):
+        with engine.begin() as conn:
+            conn.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    return Caller(token_id, org_id, org_slug, project_slug, Role(role))
 
 
 def _check_role(request: Request, who: Caller, role: Role) -> None:
@@ -120,7 +166,7 @@ def require(role: Role) -> Any:
     """Dependency: the caller, with at least ``role`` (403 problem otherwise). Use as
     ``who: Annotated[Caller, require(Role.VIEWER)]``."""
 
-    def dep(request: Request, who: Annotated[Caller, Depends(caller)]) -> Caller:
+    async def dep(request: Request, who: Annotated[Caller, Depends(caller)]) -> Caller:
         _check_role(request, who, role)
         return who
 
@@ -148,8 +194,8 @@ def project_access(role: Role) -> Any:
     role is too low. Use as ``access: Annotated[ProjectAccess, project_access(Role.VIEWER)]`` and run
     the use case with ``access.run(...)`` or ``rt.in_project(access.project, ..., org=access.caller.org_slug)``."""
 
-    def dep(request: Request, project: str, who: Annotated[Caller, Depends(caller)],
-            rt: Annotated[Runtime, Depends(runtime)]) -> ProjectAccess:
+    async def dep(request: Request, project: str, who: Annotated[Caller, Depends(caller)],
+                  rt: Annotated[Runtime, Depends(runtime)]) -> ProjectAccess:
         project_caller(project, who, role, request)
         return ProjectAccess(who, project, rt)
 

@@ -5,7 +5,8 @@ one JSON access-log line, and the audit trail.
   one otherwise; returned on every response, in every log line of the request and in problem bodies.
 * Metrics: requests by route template and status, latency (:mod:`argus.api.metrics`).
 * Audit: every mutating call (POST/PUT/PATCH/DELETE) and every refused authentication or
-  authorisation (401/403, and the 404 of a project outside the token's scope; any method) appends
+  authorisation (401/403, the 404 of a project outside the token's scope, the 429 of a client address
+  past its failed-authentication limit; any method) appends
   one ``audit_log`` row: who (``token:ID`` or
   ``anonymous``), what (``METHOD /route/template`` + path), when, outcome (HTTP status), request id.
   The row is written after the response is sent; a failure to write it is logged as an error.

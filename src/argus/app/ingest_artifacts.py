@@ -51,6 +51,8 @@ class IngestArtifactsRequest:
     org: str | None = None
     #: The name a file is stored and reported under (an upload's client file name; default: its path).
     names: Mapping[Path, str] | None = None
+    #: Create the project when it does not exist (the CLI); ``False``: :class:`NotFoundError` (the server).
+    create: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,5 +101,5 @@ def ingest_artifacts(runtime: Runtime, request: IngestArtifactsRequest) -> Inges
             outcomes.append(ArtifactOutcome(shown, status, report=res))
         return outcomes
 
-    return IngestArtifactsResult(request.kind, tuple(runtime.in_project(request.project, work, create=True,
+    return IngestArtifactsResult(request.kind, tuple(runtime.in_project(request.project, work, create=request.create,
                                                                         org=request.org)))

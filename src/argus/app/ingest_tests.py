@@ -53,6 +53,8 @@ class IngestReportsRequest:
     org: str | None = None
     #: The name a file is stored and reported under (an upload's client file name; default: its path).
     names: Mapping[Path, str] | None = None
+    #: Create the project when it does not exist (the CLI); ``False``: :class:`NotFoundError` (the server).
+    create: bool = True
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def ingest_test_reports(runtime: Runtime, request: IngestReportsRequest,
     Files in ``request.optional`` that are no test report are skipped. A batch aborted by a transient
     database conflict (a deadlock between concurrent writers) is run again whole
     (:meth:`Runtime.in_project`); a batch that fails otherwise rolls back whole, batches before it stay
-    committed. The project is created when it does not exist yet.
+    committed. The project is created when it does not exist yet (unless ``request.create`` is false).
     """
     from argus.ingest.testreports.service import ingest_test_reports as ingest_files
 
@@ -104,7 +106,7 @@ def ingest_test_reports(runtime: Runtime, request: IngestReportsRequest,
             return ingest_files(scope.session, batch_files, request.meta, scope.settings.ingest, run_id=run_id,
                                 optional=request.optional, names=request.names)
 
-        batch = runtime.in_project(request.project, work, create=True, org=request.org)
+        batch = runtime.in_project(request.project, work, create=request.create, org=request.org)
         if progress is not None:  # after the commit: a batch run again must not count twice
             for outcome in batch:
                 progress(outcome)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from argus.analysis.insights.readmodels import InsightView
 from argus.app.paging import Page, PageRequest, decode_cursor, paginate, scan, scan_chunks
 from argus.core.errors import InputError, NotFoundError
+from argus.ingest.git.queries import ChangeSummary
 
 if TYPE_CHECKING:
     from argus.analysis.failures.readmodels import ClusterView
@@ -82,21 +82,12 @@ class ChangesRequest(PageRequest):
 
 
 @dataclass(frozen=True)
-class ChangeView:
-    """A change (commit) with its size, SZZ count and just-in-time features (None: not computed)."""
+class ChangeView(ChangeSummary):
+    """A change (commit) as the git read model summarises it (size, what decided it is a fix, whether
+    a later fix blamed it: SZZ bug-inducing, its linked issues) with its just-in-time features (None:
+    not computed)."""
 
-    sha: str
-    committer_time: datetime
-    author: str
-    summary: str
-    is_fix: bool
-    is_merge: bool
-    present: bool
-    files: int
-    lines_added: int
-    lines_deleted: int
-    fixed_later: int
-    features: dict[str, float] | None
+    features: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -333,48 +324,32 @@ def stored_verdict(runtime: Runtime, project: str, commit: str) -> StoredVerdict
 
 
 def list_changes(runtime: Runtime, req: ChangesRequest) -> Page[ChangeView]:
-    """Stored changes newest first (commit time, then id) with size, SZZ count and JIT features."""
-    from sqlalchemy import func, select
+    """Stored changes newest first (commit time, then id): the git read model's summaries
+    (:func:`argus.ingest.git.queries.change_summaries`) with JIT features."""
+    import dataclasses
 
-    from argus.store.models import BugLink, Commit, CommitFeatures, CommitFile
+    from argus.ingest.git.features import FEATURE_NAMES
+    from argus.ingest.git.queries import change_summaries, changes_select
+    from argus.store.models import Commit, CommitFeatures
 
     order = [(Commit.committer_time, True), (Commit.id, True)]
-    names = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp")
 
     def key_of(row: Any) -> tuple[Any, ...]:
         return (row[0].committer_time, row[0].id)
 
-    def view(row: Any) -> ChangeView:
-        c, n, la, ld, fx, feat = row
-        features = None if feat is None else {k: float(getattr(feat, k)) for k in names}
-        return ChangeView(c.sha, c.committer_time, c.author_name, c.message.strip().split("\n", 1)[0][:200],
-                          c.is_fix, c.is_merge, c.present, int(n or 0), int(la or 0), int(ld or 0), int(fx or 0),
-                          features)
-
     def work(scope: ProjectScope) -> Page[ChangeView]:
-        files = (
-            select(CommitFile.commit_id, func.count().label("n"), func.sum(CommitFile.lines_added).label("la"),
-                   func.sum(CommitFile.lines_deleted).label("ld"))
-            .group_by(CommitFile.commit_id).subquery()
-        )
-        links = (
-            select(BugLink.inducing_commit_id.label("cid"),
-                   func.count(func.distinct(BugLink.fix_commit_id)).label("n"))
-            .group_by(BugLink.inducing_commit_id).subquery()
-        )
-        stmt = (
-            select(Commit, files.c.n, files.c.la, files.c.ld, links.c.n, CommitFeatures)
-            .outerjoin(files, files.c.commit_id == Commit.id)
-            .outerjoin(links, links.c.cid == Commit.id)
-            .outerjoin(CommitFeatures, CommitFeatures.commit_id == Commit.id)
-        )
-        if req.fixes_only:
-            stmt = stmt.where(Commit.is_fix.is_(True))
-        if not req.include_absent:
-            stmt = stmt.where(Commit.present.is_(True))
+        stmt = (changes_select(fixes_only=req.fixes_only, include_absent=req.include_absent)
+                .add_columns(CommitFeatures).outerjoin(CommitFeatures, CommitFeatures.commit_id == Commit.id))
         stmt = _window(stmt, Commit.committer_time, req)
         key = decode_cursor("changes", req.cursor, 2) if req.cursor else None
         rows = scan(scope.session, stmt, order, key_of, key, req.limit + 1)
-        return paginate("changes", rows, req.limit, key_of, view)
+        page = paginate("changes", rows, req.limit, key_of, lambda row: row)
+        views = []
+        for row, summary in zip(page.items, change_summaries(scope.session, page.items), strict=True):
+            feat = row[-1]
+            features = None if feat is None else {k: float(getattr(feat, k)) for k in FEATURE_NAMES}
+            views.append(ChangeView(**{f.name: getattr(summary, f.name) for f in dataclasses.fields(summary)},
+                                    features=features))
+        return Page(tuple(views), page.next_cursor)
 
     return runtime.in_project(req.project, work)

@@ -6,14 +6,15 @@ per worker; the same use cases run on all of them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 if TYPE_CHECKING:  # imported when used: `argus --help` must not load SQLAlchemy
     from sqlalchemy import Engine
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, sessionmaker
 
     from argus.core.settings import Settings
     from argus.store.models import Project
@@ -40,10 +41,20 @@ class ProjectScope:
 
 @dataclass
 class Runtime:
-    """Settings and engine of one front door; opens the units of work use cases run in."""
+    """Settings and engine of one front door; opens the units of work use cases run in.
+
+    A runtime made by :meth:`reader` opens **read-only** units of work (the server's GET routes):
+    on PostgreSQL they run outside a transaction (autocommit: no ``BEGIN``/``COMMIT`` round trips;
+    under the default READ COMMITTED each statement sees its own snapshot either way), on SQLite in a
+    deferred transaction (a reader never takes or waits for the write lock). Any write through such a
+    session raises (:class:`argus.store.session.ReadOnlyError`), so a use case that writes cannot run
+    half-committed in one.
+    """
 
     _settings: Settings | None = None
     _engine: Engine | None = field(default=None, repr=False)
+    read_only: bool = False
+    _factory: tuple[Engine, sessionmaker[Session]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def settings(self) -> Settings:
@@ -58,19 +69,42 @@ class Runtime:
             from argus.core.db import create_db_engine
             from argus.store.migrate import ensure_up_to_date
 
-            self._engine = create_db_engine(self.settings.effective_database_url)
+            settings = self.settings
+            self._engine = create_db_engine(settings.effective_database_url, pool_size=settings.server.threads)
             if check_schema:
                 ensure_up_to_date(self._engine)
         return self._engine
+
+    def reader(self) -> Runtime:
+        """This runtime (same settings and engine) opening read-only units of work (class doc)."""
+        if self.read_only:
+            return self
+        return dataclasses.replace(self, _settings=self.settings, _engine=self.engine(), read_only=True,
+                                   _factory=None)
+
+    def _sessions(self) -> sessionmaker[Session]:
+        """The session factory of this runtime's engine (made once per engine, not per unit of work)."""
+        engine = self.engine()
+        if self._factory is None or self._factory[0] is not engine:
+            from argus.core.db import READ_ONLY
+            from argus.store.session import make_session_factory
+
+            bind = engine
+            if self.read_only:
+                bind = engine.execution_options(**({"isolation_level": "AUTOCOMMIT"} if engine.dialect.name
+                                                   == "postgresql" else {READ_ONLY: True}))
+            factory = cast("sessionmaker[Session]", make_session_factory(bind, read_only=self.read_only))
+            self._factory = (engine, factory)
+            return factory
+        return self._factory[1]
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """A unit of work bound to no project (commits on success). Project-owned tables cannot be
         read or written in it; use :meth:`project_scope` (or ``store.session.unscoped`` for admin)."""
         from argus.core.db import unit_of_work
-        from argus.store.session import make_session_factory
 
-        with unit_of_work(make_session_factory(self.engine())) as s:  # type: ignore[arg-type]
+        with unit_of_work(self._sessions()) as s:
             yield s
 
     @contextmanager
@@ -114,6 +148,7 @@ class Runtime:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        self._factory = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None

@@ -133,7 +133,8 @@ def store_upload(runtime: Runtime, request: UploadRequest) -> UploadResult:
             refused.append((f, detected.reason or "unknown content"))
         else:
             groups[detected.kind].append(f)
-    _record_refusals(runtime, request, refused)  # first: an unknown project stores nothing
+    if refused:  # first: an unknown project stores nothing (and every use case below refuses it too)
+        _record_refusals(runtime, request, refused)
     for f, reason in refused:
         by_path[f.path] = UploadOutcome(f.name, REJECTED, reason=reason)
 
@@ -141,7 +142,7 @@ def store_upload(runtime: Runtime, request: UploadRequest) -> UploadResult:
     if tests:
         names = {f.path: f.name for f in tests}
         res = ingest_test_reports(runtime, IngestReportsRequest(
-            tuple(f.path for f in tests), request.meta, request.project, org=request.org, names=names))
+            tuple(f.path for f in tests), request.meta, request.project, org=request.org, names=names, create=False))
         for f, o in zip(tests, res.files, strict=True):
             by_path[f.path] = UploadOutcome(
                 f.name, o.status.value, ReportKind.TESTS.value, o.format.value if o.format else None,
@@ -154,7 +155,8 @@ def store_upload(runtime: Runtime, request: UploadRequest) -> UploadResult:
             continue
         names = {f.path: f.name for f in files}
         art = ingest_artifacts(runtime, IngestArtifactsRequest(
-            artifact, tuple(f.path for f in files), request.meta, request.project, org=request.org, names=names))
+            artifact, tuple(f.path for f in files), request.meta, request.project, org=request.org, names=names,
+            create=False))
         for f, a in zip(files, art.files, strict=True):
             rep = a.report
             items = None

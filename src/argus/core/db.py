@@ -17,6 +17,7 @@ begins a plain (deferred) transaction instead, so readers never wait for a write
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,15 +75,19 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
-def create_db_engine(raw_url: str, *, echo: bool = False) -> Engine:
-    """Create an engine: SQLite gets WAL, foreign keys and a busy timeout; its folder is created."""
+def create_db_engine(raw_url: str, *, echo: bool = False, pool_size: int | None = None) -> Engine:
+    """Create an engine: SQLite gets WAL, foreign keys and a busy timeout; its folder is created.
+    ``pool_size``: PostgreSQL connections kept open (default SQLAlchemy's 5; a server sizes it to its
+    threads, else every connection past it is opened and closed again per use)."""
     url = parse_database_url(raw_url)
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     else:
-        kwargs.update(pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        kwargs.update(connect_args={"connect_timeout": 10})
+        if pool_size is not None:
+            kwargs.update(pool_size=pool_size)
     try:
         engine = create_engine(url, **kwargs)
     except NoSuchModuleError as exc:
@@ -90,7 +95,38 @@ def create_db_engine(raw_url: str, *, echo: bool = False) -> Engine:
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+    else:
+        _ping_when_idle(engine)
     return engine
+
+
+#: A pooled connection that sat idle longer than this (seconds) is pinged before it is handed out.
+PING_IDLE_S = 2.0
+_IDLE_SINCE = "argus_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling (SQLAlchemy's ``pool_pre_ping``), but only for connections idle
+    longer than :data:`PING_IDLE_S`: those are the ones a database restart or an idle timeout may have
+    closed, while a connection checked in milliseconds ago is handed out without a round trip (a ping
+    on every checkout was two of a server read's ten round trips). A failed ping discards the
+    connection and the pool opens a new one."""
+    from sqlalchemy.exc import DisconnectionError
+
+    def checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < PING_IDLE_S:  # new, or just used
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # any failure: discard it, the pool retries with a fresh connection
+            raise DisconnectionError(f"stale pooled connection: {exc}") from exc
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
 
 
 def check_connection(engine: Engine) -> None:

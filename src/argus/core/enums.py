@@ -62,6 +62,8 @@ class SubjectType(StrEnum):
     BUILD = "build"  # subject id: the build key (CI run id or commit)
     FAILURE_CLUSTER = "failure_cluster"  # subject id: the failure_cluster row id
     METRIC_SERIES = "metric_series"  # subject id: the series key (name{label="v",...})
+    CHANGE = "change"  # subject id: a commit sha, or base..head (change risk)
+    DELIVERY_PERIOD = "delivery_period"  # subject id: "<first day>..<last day>" of a DORA report
 
 
 class EvidenceType(StrEnum):
@@ -78,6 +80,11 @@ class EvidenceType(StrEnum):
     METRIC_WINDOW = "metric_window"  # ref id: "<metric_series id>:<first ISO time>/<last ISO time>" (judged points)
     METRIC_BASELINE = "metric_baseline"  # ref id: same form, the points the window was judged against
     METRIC_FORECAST = "metric_forecast"  # ref id: "<metric_series id>:<origin ISO time>+<horizon>h"
+    MODEL_VERSION = "model_version"  # ref id: model_version row id
+    RISK_PREDICTION = "risk_prediction"  # ref id: risk_prediction row id
+    DEPLOYMENT = "deployment"  # ref id: the deployment row id (deployments.csv id, or PIPELINE_ID:REPO)
+    PULL_REQUEST = "pull_request"  # ref id: the pull request id (pull_requests.csv id)
+    INCIDENT = "incident"  # ref id: the incident id (incidents.csv id)
 
 
 class FeedbackVerdict(StrEnum):

@@ -29,7 +29,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, case, func, literal, select, text, update
+from sqlalchemy import Table, bindparam, case, func, literal, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from argus.core.clock import as_utc, utcnow
@@ -38,7 +39,6 @@ from argus.store.base import UTCDateTime
 from argus.store.models import TestRun
 from argus.store.models.testing import ci_key_of
 from argus.store.session import current_project_id, project_connection
-from argus.store.upsert import insert_ignore
 
 _RUN: Table = TestRun.__table__  # type: ignore[assignment]
 _C = _RUN.c
@@ -58,20 +58,32 @@ def advisory_lock(session: Session, *parts: object) -> None:
     if connection.dialect.name != "postgresql":
         return
     digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
-    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest[:8], "big", signed=True)})
+    connection.execute(_LOCK, {"k": int.from_bytes(digest[:8], "big", signed=True)})
+
+
+# Statements of the hot path built once (with bound parameters): building a Core statement and its
+# cache key per call cost more than running it.
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_CI_RUN_COLUMNS = (_C.id, _C.ci_job, _C.ci_attempt, _C.ci_key)
+_CI_RUN_ROWS = {
+    has_provider: select(*_CI_RUN_COLUMNS).where(
+        _C.project_id == bindparam("project_id"),
+        _C.ci_provider == bindparam("provider") if has_provider else _C.ci_provider.is_(None),
+        _C.ci_run_id == bindparam("run_id")).order_by(_C.id)
+    for has_provider in (True, False)
+}
+_BY_KEY = select(_C.id).where(_C.project_id == bindparam("project_id"), _C.ci_key == bindparam("key"))
 
 
 def _ci_run_rows(session: Session, project_id: int, meta: CiMetadata) -> list[Any]:
-    provider = _C.ci_provider.is_(None) if meta.provider is None else _C.ci_provider == meta.provider
-    stmt = (select(_C.id, _C.ci_job, _C.ci_attempt).where(_C.project_id == project_id, provider,
-                                                           _C.ci_run_id == meta.run_id).order_by(_C.id))
-    return list(project_connection(session).execute(stmt))
+    params = {"project_id": project_id, "run_id": meta.run_id}
+    if meta.provider is not None:
+        params["provider"] = meta.provider
+    return list(project_connection(session).execute(_CI_RUN_ROWS[meta.provider is not None], params))
 
 
 def _by_key(session: Session, project_id: int, key: str) -> int | None:
-    found = project_connection(session).execute(
-        select(_C.id).where(_C.project_id == project_id, _C.ci_key == key)
-    ).scalar()
+    found = project_connection(session).execute(_BY_KEY, {"project_id": project_id, "key": key}).scalar()
     return int(found) if found is not None else None
 
 
@@ -97,16 +109,19 @@ def find_run(session: Session, meta: CiMetadata) -> int | None:
     return _by_key(session, project_id, key)
 
 
-def resolve_run(session: Session, meta: CiMetadata, started_at: datetime | None = None) -> tuple[int, bool]:
+def resolve_run(session: Session, meta: CiMetadata, started_at: datetime | None = None, *,
+                looked_up: bool = False) -> tuple[int, bool]:
     """Return ``(run id, created)`` for an artefact with ``meta`` (see the module doc for the rules).
 
+    ``looked_up``: the caller's :func:`find_run` found no run in this transaction just before, so the
+    unlocked look-up is skipped (the locked one below is what decides).
     A found run is not modified here (:func:`touch_run` fills in what it lacks at the end of the
     transaction, so that concurrent writers of one run do not hold its row lock while they insert).
     """
     project_id = current_project_id(session)
     key = ci_key(meta)
     if key is not None:
-        if meta.job is not None:
+        if meta.job is not None and not looked_up:
             found = _by_key(session, project_id, key)
             if found is not None:
                 return found, False
@@ -117,9 +132,10 @@ def resolve_run(session: Session, meta: CiMetadata, started_at: datetime | None 
             if joined is not None:
                 return joined, False
         else:
-            found = _by_key(session, project_id, key)
-            if found is not None:
-                return found, False
+            # the run of this identity, if any, is one of the CI run's rows (same provider and run id)
+            same = next((r for r in rows if r.ci_key == key), None)
+            if same is not None:
+                return int(same.id), False
             if len(rows) == 1 and rows[0].ci_job is None:  # a job-less run of a one-run CI run: take it over
                 project_connection(session).execute(
                     update(_RUN).where(_C.id == rows[0].id, _C.ci_job.is_(None))
@@ -133,7 +149,8 @@ def resolve_run(session: Session, meta: CiMetadata, started_at: datetime | None 
         "ci_attempt": meta.attempt, "ci_key": key, "ci_url": meta.url, "environment": dict(meta.environment),
         "started_at": as_utc(started_at) if started_at is not None else now, "ingested_at": now,
     }
-    created = insert_ignore(session, _RUN, values, ["project_id", "ci_key"], returning=_C.id)
+    connection = project_connection(session)  # Core on the connection: no ORM statement on the hot path
+    created = connection.execute(_INSERT_RUN[connection.dialect.name == "postgresql"], values).scalar()
     if created is not None:
         return int(created), True
     assert key is not None  # a NULL key never conflicts
@@ -141,6 +158,12 @@ def resolve_run(session: Session, meta: CiMetadata, started_at: datetime | None 
     if found is None:  # pragma: no cover - the conflicting row is committed or ours
         raise RuntimeError(f"CI run {meta.run_id!r}: conflicting run not found")
     return found, False
+
+
+#: ``INSERT INTO test_run … ON CONFLICT (project_id, ci_key) DO NOTHING RETURNING id`` (by: PostgreSQL?).
+_INSERT_RUN = {pg: (postgresql.insert if pg else sqlite.insert)(_RUN)
+               .on_conflict_do_nothing(index_elements=["project_id", "ci_key"]).returning(_C.id)
+               for pg in (True, False)}
 
 
 def touch_run(session: Session, run_id: int, meta: CiMetadata, started_at: datetime | None = None) -> None:
@@ -167,25 +190,39 @@ def touch_run(session: Session, run_id: int, meta: CiMetadata, started_at: datet
         )
 
 
+def _finished(start: datetime | None, duration_s: float) -> datetime:
+    try:
+        return min(start + timedelta(seconds=duration_s), utcnow()) if start is not None else utcnow()
+    except OverflowError:  # bounded durations summed over a huge run: past datetime's range
+        return utcnow()
+
+
 def add_counts(session: Session, run_id: int, tests: int, passed: int, failed: int, errors: int, skipped: int,
-               duration_s: float) -> None:
+               duration_s: float, *, own_start: datetime | None = None) -> None:
     """Add stored reports' totals to the run atomically, then set its end from its (locked) start.
 
     The end is start + reported test time, never later than now (ingesting right after the tests gives
     about now; back-filling old reports must not stretch the build to the ingest date).
+    ``own_start``: the run was created empty by this transaction with this start (no other writer can
+    see it before the commit), so its end is known here and one statement does it all.
     """
-    row = project_connection(session).execute(
-        update(_RUN).where(_C.id == run_id).values(
-            tests=_C.tests + tests, passed=_C.passed + passed, failed=_C.failed + failed,
-            errors=_C.errors + errors, skipped=_C.skipped + skipped, duration_s=_C.duration_s + duration_s,
-        ).returning(_C.started_at, _C.duration_s)
-    ).one()
+    params = {"run": run_id, "n_tests": tests, "n_passed": passed, "n_failed": failed, "n_errors": errors,
+              "n_skipped": skipped, "n_duration_s": duration_s}
+    connection = project_connection(session)
+    if own_start is not None:
+        connection.execute(_ADD_COUNTS_AND_END, {**params, "end": _finished(as_utc(own_start), duration_s)})
+        return
+    row = connection.execute(_ADD_COUNTS, params).one()
     start = as_utc(row.started_at) if row.started_at is not None else None
-    try:
-        finished = min(start + timedelta(seconds=row.duration_s), utcnow()) if start is not None else utcnow()
-    except OverflowError:  # bounded durations summed over a huge run: past datetime's range
-        finished = utcnow()
-    project_connection(session).execute(update(_RUN).where(_C.id == run_id).values(finished_at=finished))
+    connection.execute(_SET_END, {"run": run_id, "end": _finished(start, row.duration_s)})
+
+
+_COUNTS = {c: getattr(_C, c) + bindparam(f"n_{c}") for c in ("tests", "passed", "failed", "errors", "skipped",
+                                                              "duration_s")}
+_ADD_COUNTS = update(_RUN).where(_C.id == bindparam("run")).values(**_COUNTS).returning(_C.started_at, _C.duration_s)
+_ADD_COUNTS_AND_END = update(_RUN).where(_C.id == bindparam("run")).values(
+    **_COUNTS, finished_at=bindparam("end", type_=UTCDateTime()))
+_SET_END = update(_RUN).where(_C.id == bindparam("run")).values(finished_at=bindparam("end", type_=UTCDateTime()))
 
 
 def delete_run(session: Session, run_id: int) -> None:

@@ -28,6 +28,11 @@ class Dispatcher(Protocol):
 
     def submit(self, project: str, job_ids: tuple[int, ...]) -> None: ...
 
+    def dispatch(self, project: str, kinds: Sequence[str], key: str, args: dict[str, object] | None = None
+                 ) -> Dispatched | None: ...
+
+    def start(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -56,6 +61,27 @@ class _Base:
     def submit(self, project: str, job_ids: tuple[int, ...]) -> None:
         raise NotImplementedError
 
+    def start(self) -> None:
+        return None
+
+    def dispatch(self, project: str, kinds: Sequence[str], key: str, args: dict[str, object] | None = None
+                 ) -> Dispatched | None:
+        """Record the jobs ``kinds`` under ``key`` and start the new ones (None when recording failed:
+        logged; the schedules cover it). What a push of metric points uses."""
+        from argus.jobs.service import record_jobs
+
+        try:
+            d = record_jobs(self.runtime, project, kinds, key, args)
+        except Exception:
+            log.exception("jobs %s (%s) of %s were not recorded", list(kinds), key, project)
+            return None
+        if d.new:
+            try:
+                self.submit(d.project, d.new)
+            except Exception:
+                log.exception("jobs %s of %s were recorded but not handed to the workers", list(d.new), project)
+        return d
+
     def record_failure(self, kind: str) -> None:
         if self.on_failure is not None:
             self.on_failure(kind)
@@ -82,6 +108,11 @@ class InProcessDispatcher(_Base):
     def submit(self, project: str, job_ids: tuple[int, ...]) -> None:
         if self.runtime.settings.jobs.in_process:
             self.executor.submit(project, job_ids)
+
+    def start(self) -> None:
+        """Start the executor now (the server's start-up): it reclaims what a killed process left running."""
+        if self.runtime.settings.jobs.in_process:
+            _ = self.executor
 
     def drain(self, timeout_s: float | None = None) -> bool:
         return self._executor is None or self._executor.drain(timeout_s)

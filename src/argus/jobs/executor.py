@@ -1,13 +1,19 @@
 """The in-process executor (SQLite): one daemon thread of the server runs the jobs an upload recorded,
 after the HTTP response; a failed try is run again after its backoff (a timer), the last failure
 leaves the job ``failed``. The state is in ``job_record``, so ``argus worker`` picks up what a stopped
-server left queued."""
+server left queued.
+
+When idle (and when it starts) the thread sweeps for jobs whose lease ran out — a server or worker
+killed mid-job left them ``running`` — every ``sweep_s`` (default: a third of the lease): each is
+reclaimed (:func:`argus.jobs.service.reclaim_stale`) and, when it has tries left, run again here after
+its backoff; after its last try it stays ``failed`` (``argus jobs list --failed``)."""
 
 from __future__ import annotations
 
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -20,8 +26,12 @@ log = logging.getLogger("argus.jobs")
 class InProcessExecutor:
     """Runs job tries one at a time on a background thread (SQLite has one writer anyway)."""
 
-    def __init__(self, runtime: Runtime, on_failure: Callable[[str], None] | None = None) -> None:
+    def __init__(self, runtime: Runtime, on_failure: Callable[[str], None] | None = None,
+                 sweep_s: float | None = None) -> None:
         self._runtime = runtime
+        self._sweep_s = sweep_s if sweep_s is not None else max(1.0, runtime.settings.jobs.lease_s / 3)
+        #: Jobs this executor reclaimed (newest last; for logs and tests).
+        self.reclaimed: list[tuple[str, int, str]] = []
         self._on_failure = on_failure
         self._queue: queue.Queue[tuple[str, int] | None] = queue.Queue()
         self._pending = 0  # submitted or waiting for a retry timer, not yet finished
@@ -51,11 +61,37 @@ class InProcessExecutor:
             self._timers = {t for t in self._timers if t.is_alive() and t is not threading.current_thread()}
         self._queue.put((project, job_id))
 
+    def sweep(self) -> int:
+        """Reclaim the jobs whose lease ran out; run again here those with tries left. How many were reclaimed."""
+        from argus.core.clock import utcnow
+        from argus.jobs.records import JobStatus
+        from argus.jobs.service import reclaim_stale
+
+        now = utcnow()
+        found = reclaim_stale(self._runtime, now)
+        for r in found:
+            self.reclaimed.append((r.project, r.job_id, r.status))
+            if r.status == JobStatus.RETRYING.value:
+                self.submit(r.project, (r.job_id,), max(0.0, (r.run_after - now).total_seconds()))
+        return len(found)
+
     def _loop(self) -> None:
         from argus.jobs.runner import Outcome, execute
 
+        next_sweep = 0.0
         while True:
-            item = self._queue.get()
+            wait = next_sweep - time.monotonic()
+            if wait <= 0:
+                try:
+                    self.sweep()
+                except Exception:  # the database is away: try again at the next sweep
+                    log.exception("jobs: the sweep for jobs whose lease ran out failed")
+                next_sweep = time.monotonic() + self._sweep_s
+                continue
+            try:
+                item = self._queue.get(timeout=wait)
+            except queue.Empty:
+                continue
             if item is None or self._closed:  # closing: finish no more; the records stay queued for a worker
                 return
             project, job_id = item

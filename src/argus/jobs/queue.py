@@ -6,8 +6,8 @@ failed and may be retried raises :class:`RetryLater`, which :class:`RecordBackof
 procrastinate retry at our backoff; the last failure returns normally (the record says ``failed``).
 
 Schema: procrastinate's tables, types and functions live in the same database (and search path) as
-Argus's; ``argus worker`` applies them when missing (:func:`ensure_schema`), and so can
-``argus jobs schema`` before the first server starts.
+Argus's; ``argus db upgrade`` applies them when missing (:func:`apply_schema`), and so does
+``argus worker`` (:func:`ensure_schema`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 RUN_JOB = "argus.run_job"
 REANALYZE = "argus.reanalyze"
 RETENTION = "argus.retention"
+RECLAIM = "argus.reclaim"
+SCORE = "argus.score_metrics"
 
 
 class RetryLater(Exception):
@@ -46,8 +48,10 @@ def conninfo(database_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def build_app(runtime: Runtime) -> procrastinate.App:
-    """The procrastinate app of ``runtime``: the job runner task and the two periodic schedules."""
+def build_app(runtime: Runtime, *, schedules: bool = True) -> procrastinate.App:
+    """The procrastinate app of ``runtime``: the job runner task, the periodic schedules (re-analysis,
+    retention, anomaly scoring; their tasks without the schedule when ``schedules`` is False) and the
+    periodic reclaim of jobs whose lease ran out (always)."""
     import procrastinate
 
     from argus.jobs.runner import Outcome, execute
@@ -77,21 +81,49 @@ def build_app(runtime: Runtime) -> procrastinate.App:
             for job_id in d.new:
                 run_job.defer(project=d.project, job_id=job_id)
 
-    @app.periodic(cron=settings.reanalyze_cron, periodic_id="reanalyze")
+    def periodic(**kw: Any) -> Any:
+        return app.periodic(**kw) if schedules else (lambda task: task)
+
+    @periodic(cron=settings.reanalyze_cron, periodic_id="reanalyze")
     @app.task(name=REANALYZE, queue=settings.queue)
     def reanalyze(timestamp: int) -> None:
         from argus.jobs.tasks import REANALYZE as KINDS
 
         defer_all(KINDS, timestamp)
 
-    @app.periodic(cron=settings.retention_cron, periodic_id="retention")
+    @periodic(cron=settings.retention_cron, periodic_id="retention")
     @app.task(name=RETENTION, queue=settings.queue)
     def retention(timestamp: int) -> None:
         from argus.jobs.tasks import RETENTION as KIND
 
         defer_all((KIND,), timestamp)
 
+    @periodic(cron=settings.score_cron, periodic_id="score_metrics")
+    @app.task(name=SCORE, queue=settings.queue)
+    def score_metrics(timestamp: int) -> None:
+        from argus.jobs.tasks import SCORE as KINDS
+
+        defer_all(KINDS, timestamp)
+
+    @app.periodic(cron=settings.reclaim_cron, periodic_id="reclaim")
+    @app.task(name=RECLAIM, queue=settings.queue)
+    def reclaim(timestamp: int) -> int:
+        return reclaim_and_defer(runtime, app)
+
     return app
+
+
+def reclaim_and_defer(runtime: Runtime, app: procrastinate.App) -> int:
+    """Reclaim the jobs whose lease ran out (:func:`argus.jobs.service.reclaim_stale`) and defer those
+    with tries left at their retry time; how many were reclaimed."""
+    from argus.jobs.records import JobStatus
+    from argus.jobs.service import reclaim_stale
+
+    found = reclaim_stale(runtime)
+    for r in found:
+        if r.status == JobStatus.RETRYING.value:
+            app.tasks[RUN_JOB].configure(schedule_at=r.run_after).defer(project=r.project, job_id=r.job_id)
+    return len(found)
 
 
 class JobQueue:
@@ -116,19 +148,50 @@ class JobQueue:
             self._open = False
 
 
+#: The advisory lock that serialises applying procrastinate's schema (two ``argus db upgrade`` or
+#: worker starts at once: one applies it, the other then finds it present).
+SCHEMA_LOCK = 0x61726775_73000001
+
+
 def schema_present(runtime: Runtime) -> bool:
     from sqlalchemy import inspect
 
     return bool(inspect(runtime.engine()).has_table("procrastinate_jobs"))
 
 
+def apply_schema(database_url: str) -> bool:
+    """Apply procrastinate's schema to the PostgreSQL database of ``database_url`` when it is missing
+    (True: it was applied now; False: it was there). Idempotent, and safe from many processes at once
+    (a session advisory lock serialises them). What ``argus db upgrade`` and ``argus worker`` call."""
+    import procrastinate
+    from sqlalchemy import inspect, text
+
+    from argus.core.db import create_db_engine
+
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCHEMA_LOCK})
+            try:
+                if inspect(conn).has_table("procrastinate_jobs"):
+                    return False
+                app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(database_url)))
+                with opened(app):
+                    app.schema_manager.apply_schema()
+                return True
+            finally:
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEMA_LOCK})
+                conn.commit()
+    finally:
+        engine.dispose()
+
+
 def ensure_schema(runtime: Runtime) -> bool:
     """Apply procrastinate's schema when it is missing (True: it was applied now)."""
     if schema_present(runtime):
         return False
-    with opened(build_app(runtime)) as app:
-        app.schema_manager.apply_schema()
-    return True
+    return apply_schema(runtime.settings.effective_database_url)
 
 
 @contextmanager
@@ -154,11 +217,14 @@ def resubmit_due(runtime: Runtime) -> int:
     return len(due)
 
 
-def run_worker(runtime: Runtime, *, wait: bool = True, concurrency: int = 1) -> None:
+def run_worker(runtime: Runtime, *, wait: bool = True, concurrency: int = 1, schedules: bool = True) -> None:
     """Run a procrastinate worker on Argus's queue until stopped (``wait=False``: until it is idle).
-    Applies procrastinate's schema first when missing, and defers the due records again."""
+    Applies procrastinate's schema first when missing, reclaims the jobs whose lease ran out (a killed
+    worker's; then every ``reclaim_cron``), and defers the due records again."""
     ensure_schema(runtime)
+    with opened(build_app(runtime)) as app:
+        reclaim_and_defer(runtime, app)
     resubmit_due(runtime)
-    app = build_app(runtime)
+    app = build_app(runtime, schedules=schedules)
     app.run_worker(queues=[runtime.settings.jobs.queue], wait=wait, concurrency=concurrency,
                    install_signal_handlers=wait)

@@ -47,6 +47,9 @@ class JobView:
     updated_at: datetime
     run_after: datetime
     finished_at: datetime | None
+    #: Who runs the current try and until when it holds the job (running jobs; None otherwise).
+    worker: str | None = None
+    lease_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,10 @@ def record(session: Session, kind: str, key: str, args: Mapping[str, Any], *, ma
     return int(existing), False
 
 
-def claim(session: Session, job_id: int, now: datetime) -> Claimed | None:
+def claim(session: Session, job_id: int, now: datetime, *, lease_s: float = 300.0,
+          worker: str | None = None) -> Claimed | None:
     """Take the job for this try (None when it is not runnable: done, failed, run by another worker, or
-    waiting for its retry time).
+    waiting for its retry time), leased to ``worker`` for ``lease_s`` seconds.
 
     One conditional ``UPDATE``: of two workers claiming the same job, one gets it (on PostgreSQL the
     second waits for the first's commit, then finds the status changed)."""
@@ -95,7 +99,8 @@ def claim(session: Session, job_id: int, now: datetime) -> Claimed | None:
     res: Any = session.execute(
         update(JobRecord)
         .where(JobRecord.id == job_id, JobRecord.status.in_(RUNNABLE), JobRecord.run_after <= now)
-        .values(status=JobStatus.RUNNING.value, attempts=JobRecord.attempts + 1, updated_at=now)
+        .values(status=JobStatus.RUNNING.value, attempts=JobRecord.attempts + 1, updated_at=now,
+                worker=(worker or "")[:200] or None, lease_until=later(now, lease_s))
         .execution_options(synchronize_session=False)
     )
     if res.rowcount != 1:
@@ -114,16 +119,100 @@ def waiting_until(session: Session, job_id: int) -> datetime | None:
     return session.scalar(select(JobRecord.run_after).where(JobRecord.id == job_id, JobRecord.status.in_(RUNNABLE)))
 
 
-def succeed(session: Session, job_id: int, result: Mapping[str, Any], now: datetime) -> None:
-    _set(session, job_id, status=JobStatus.SUCCEEDED.value, result=dict(result), last_error=None,
-         updated_at=now, finished_at=now)
+def heartbeat(session: Session, job_id: int, attempt: int, now: datetime, lease_s: float) -> bool:
+    """Renew the lease of try ``attempt`` (False: the job is no longer that try's: its lease ran out and
+    it was reclaimed)."""
+    return _set_try(session, job_id, attempt, lease_until=later(now, lease_s))
 
 
-def fail(session: Session, job_id: int, error: str, *, final: bool, retry_at: datetime, now: datetime) -> None:
-    """Record a failed try: ``retrying`` (run again at ``retry_at``) or, when ``final``, ``failed``."""
+def succeed(session: Session, job_id: int, result: Mapping[str, Any], now: datetime, attempt: int | None = None) -> bool:
+    """Record the success of try ``attempt`` (False: the job is no longer that try's, nothing written)."""
+    return _set_try(session, job_id, attempt, status=JobStatus.SUCCEEDED.value, result=dict(result),
+                    last_error=None, updated_at=now, finished_at=now, worker=None, lease_until=None)
+
+
+def fail(session: Session, job_id: int, error: str, *, final: bool, retry_at: datetime, now: datetime,
+         attempt: int | None = None) -> bool:
+    """Record a failed try: ``retrying`` (run again at ``retry_at``) or, when ``final``, ``failed``
+    (False: the job is no longer try ``attempt``'s, nothing written)."""
     status = JobStatus.FAILED.value if final else JobStatus.RETRYING.value
-    _set(session, job_id, status=status, last_error=error[-MAX_ERROR_CHARS:], updated_at=now,
-         run_after=retry_at, finished_at=now if final else None)
+    return _set_try(session, job_id, attempt, status=status, last_error=error[-MAX_ERROR_CHARS:], updated_at=now,
+                    run_after=retry_at, finished_at=now if final else None, worker=None, lease_until=None)
+
+
+def _set_try(session: Session, job_id: int, attempt: int | None, **values: Any) -> bool:
+    """Update the job while try ``attempt`` still holds it (running, same attempt: the attempt is the
+    fencing token of a lease); ``attempt`` None: unconditionally."""
+    from sqlalchemy import update
+
+    from argus.store.models import JobRecord
+
+    stmt = update(JobRecord).where(JobRecord.id == job_id)
+    if attempt is not None:
+        stmt = stmt.where(JobRecord.status == JobStatus.RUNNING.value, JobRecord.attempts == attempt)
+    res: Any = session.execute(stmt.values(**values).execution_options(synchronize_session=False))
+    return bool(res.rowcount == 1)
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A running job whose lease ran out: what reclaiming it did."""
+
+    id: int
+    project_id: int
+    kind: str
+    attempt: int
+    max_attempts: int
+    worker: str | None
+    #: ``retrying`` (tried again at ``run_after``) or ``failed`` (that was its last try).
+    status: str
+    run_after: datetime
+
+
+def stale_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    """Ids of running jobs whose lease ran out before ``now`` (every project the session may see)."""
+    from sqlalchemy import select
+
+    from argus.store.models import JobRecord
+
+    return [int(i) for i in session.scalars(
+        select(JobRecord.id).where(JobRecord.status == JobStatus.RUNNING.value, JobRecord.lease_until.is_not(None),
+                                   JobRecord.lease_until < now)
+        .order_by(JobRecord.lease_until, JobRecord.id).limit(limit))]
+
+
+def reclaim(session: Session, job_id: int, now: datetime, *, backoff_base_s: float, backoff_max_s: float) -> Stale | None:
+    """Take back a running job whose lease ran out: ``retrying`` after the backoff of its try, or
+    ``failed`` when it was the last try. None when it is not stale any more (finished or renewed, or
+    another worker reclaimed it first: the update is conditional on the lease seen)."""
+    from sqlalchemy import select, update
+
+    from argus.store.models import JobRecord
+
+    row = session.execute(
+        select(JobRecord.id, JobRecord.project_id, JobRecord.kind, JobRecord.attempts, JobRecord.max_attempts,
+               JobRecord.worker, JobRecord.lease_until)
+        .where(JobRecord.id == job_id, JobRecord.status == JobStatus.RUNNING.value, JobRecord.lease_until < now)
+    ).first()
+    if row is None:
+        return None
+    final = row.attempts >= row.max_attempts
+    retry_at = now if final else later(now, backoff_s(row.attempts, backoff_base_s, backoff_max_s))
+    status = JobStatus.FAILED.value if final else JobStatus.RETRYING.value
+    error = (f"LeaseExpired: try {row.attempts}/{row.max_attempts} was abandoned: its worker "
+             f"{row.worker or '(unknown)'} sent no heartbeat after {row.lease_until:%Y-%m-%d %H:%M:%S} UTC "
+             "(killed or stopped mid-job)")
+    res: Any = session.execute(
+        update(JobRecord)
+        .where(JobRecord.id == job_id, JobRecord.status == JobStatus.RUNNING.value,
+               JobRecord.attempts == row.attempts, JobRecord.lease_until == row.lease_until)
+        .values(status=status, last_error=error, updated_at=now, run_after=retry_at,
+                finished_at=now if final else None, worker=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    if res.rowcount != 1:
+        return None
+    return Stale(row.id, row.project_id, row.kind, row.attempts, row.max_attempts, row.worker, status, retry_at)
 
 
 def requeue(session: Session, job_id: int, now: datetime) -> bool:
@@ -141,15 +230,6 @@ def requeue(session: Session, job_id: int, now: datetime) -> bool:
     return bool(res.rowcount == 1)
 
 
-def _set(session: Session, job_id: int, **values: Any) -> None:
-    from sqlalchemy import update
-
-    from argus.store.models import JobRecord
-
-    session.execute(update(JobRecord).where(JobRecord.id == job_id).values(**values)
-                    .execution_options(synchronize_session=False))
-
-
 def views(session: Session, project: str, *, status: str | None = None, limit: int = 50,
           ids: tuple[int, ...] | None = None) -> list[JobView]:
     """The project's jobs, newest first (ties by id, descending)."""
@@ -164,7 +244,8 @@ def views(session: Session, project: str, *, status: str | None = None, limit: i
         stmt = stmt.where(JobRecord.id.in_(ids))
     rows = session.scalars(stmt.order_by(JobRecord.created_at.desc(), JobRecord.id.desc()).limit(limit))
     return [JobView(r.id, project, r.kind, r.key, r.status, r.attempts, r.max_attempts, r.last_error,
-                    r.result, r.created_at, r.updated_at, r.run_after, r.finished_at) for r in rows]
+                    r.result, r.created_at, r.updated_at, r.run_after, r.finished_at, r.worker, r.lease_until)
+            for r in rows]
 
 
 def backoff_s(attempt: int, base_s: float, max_s: float) -> float:

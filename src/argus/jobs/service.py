@@ -4,6 +4,7 @@ again; and the cross-project reads a worker and the metrics need."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from argus.app.runtime import ProjectScope, Runtime
     from argus.jobs.records import JobView
 
+log = logging.getLogger("argus.jobs")
 
 @dataclass(frozen=True)
 class Dispatched:
@@ -175,3 +177,99 @@ def retry_job(runtime: Runtime, job_id: int, project: str | None) -> Retried:
         return records.views(scope.session, scope.project.slug, ids=(job_id,), limit=1)[0]
 
     return Retried(runtime.in_project(ref, work), ran_here=True)
+
+
+@dataclass(frozen=True)
+class Reclaimed:
+    """A running job whose lease ran out, taken back: ``retrying`` (at ``run_after``) or ``failed``."""
+
+    project: str
+    job_id: int
+    kind: str
+    attempt: int
+    max_attempts: int
+    worker: str | None
+    status: str
+    run_after: datetime
+
+
+def reclaim_stale(runtime: Runtime, now: datetime | None = None, limit: int = 500) -> list[Reclaimed]:
+    """Take back the running jobs of every project whose lease ran out before ``now`` (their worker was
+    killed or stopped mid-job): each goes to ``retrying`` after its backoff, or ``failed`` (the dead
+    letters) when that was its last try. Safe to run from many workers at once: a job is reclaimed once."""
+    from sqlalchemy import select
+
+    from argus.core.clock import utcnow
+    from argus.jobs import records
+    from argus.store.models import Organisation, Project
+    from argus.store.session import unscoped
+
+    settings = runtime.settings.jobs
+    now = now or utcnow()
+    out: list[Reclaimed] = []
+    with runtime.unit_of_work() as s, unscoped(s, reason="worker: reclaim jobs whose lease ran out"):
+        stale = []
+        for job_id in records.stale_ids(s, now, limit):
+            got = records.reclaim(s, job_id, now, backoff_base_s=settings.backoff_base_s,
+                                  backoff_max_s=settings.backoff_max_s)
+            if got is not None:
+                stale.append(got)
+        refs: dict[int, str] = {}
+        if stale:
+            for pid, org, slug in s.execute(select(Project.id, Organisation.slug, Project.slug)
+                                            .join(Organisation, Organisation.id == Project.org_id)
+                                            .where(Project.id.in_({x.project_id for x in stale}))):
+                refs[int(pid)] = qualified(org, slug)
+    for x in stale:
+        out.append(Reclaimed(refs[x.project_id], x.id, x.kind, x.attempt, x.max_attempts, x.worker, x.status,
+                             x.run_after))
+        log.warning("job %s (%s of %s): lease of try %d/%d (worker %s) ran out: now %s", x.id, x.kind,
+                    refs[x.project_id], x.attempt, x.max_attempts, x.worker, x.status)
+    return out
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """The anomaly-scoring job recorded after new metric points arrived: ``job`` as it is now;
+    ``ran_here`` when this process ran it (SQLite), else it was handed to ``argus worker``
+    (PostgreSQL); ``new`` False when the same points had recorded it before (nothing run again)."""
+
+    job: JobView
+    ran_here: bool
+    new: bool
+
+
+def score_new_points(runtime: Runtime, project: str | None, key: str) -> Scoring:
+    """Record the scoring job of points that just arrived (idempotent by ``key``) and start it: on
+    PostgreSQL defer it to the workers (when procrastinate cannot take it, the next worker start does),
+    on SQLite run it now. What ``argus metrics ingest|pull`` call."""
+    from argus.jobs import records
+    from argus.jobs.dispatch import uses_queue
+    from argus.jobs.runner import execute
+    from argus.jobs.tasks import SCORE
+
+    ref = project or runtime.settings.default_project
+    d = record_jobs(runtime, ref, SCORE, key)
+    (job_id,) = d.new or d.existing
+    ran_here = False
+    if d.new:
+        if uses_queue(runtime):
+            from argus.jobs.queue import JobQueue
+
+            try:
+                q = JobQueue(runtime)
+                try:
+                    q.defer(ref, (job_id,))
+                finally:
+                    q.close()
+            except Exception as exc:  # recorded: `argus worker` defers due records again when it starts
+                log.warning("scoring job %s of %s was recorded but not handed to the workers (%s: %s); "
+                            "`argus worker` will run it", job_id, ref, type(exc).__name__, exc)
+        else:
+            execute(runtime, ref, job_id)
+            ran_here = True
+
+    def work(scope: ProjectScope) -> JobView:
+        return records.views(scope.session, scope.project.slug, ids=(job_id,), limit=1)[0]
+
+    return Scoring(runtime.in_project(ref, work), ran_here, bool(d.new))

@@ -17,10 +17,13 @@ FAILURES = "failures"
 FLAKY = "flaky"
 RETENTION = "retention"
 INCIDENTS_NOTIFY = "incidents_notify"
+ANOMALIES = "anomalies"
 #: Jobs dispatched after an upload, in order (clusters first: the flaky analysis reads their messages).
 AFTER_UPLOAD = (FAILURES, FLAKY)
 #: Jobs of the scheduled re-analysis.
 REANALYZE = (FAILURES, FLAKY)
+#: Jobs after metric points arrive (a push or a pull) and of the scoring schedule.
+SCORE = (ANOMALIES,)
 
 
 def failure_analysis(runtime: Runtime, project: str, _args: Mapping[str, Any]) -> dict[str, Any]:
@@ -41,6 +44,17 @@ def flaky_analysis(runtime: Runtime, project: str, _args: Mapping[str, Any]) -> 
     a = flaky.analyze(runtime, flaky.AnalyzeRequest(project=project))
     return {"runs": a.runs, "tests_examined": a.tests_examined, "flaky": a.flaky, "broken": a.broken,
             "insights": a.insights_stored, "state_changes": len(a.state_changes)}
+
+
+def anomaly_scoring(runtime: Runtime, project: str, _args: Mapping[str, Any]) -> dict[str, Any]:
+    """Score the new points of the project's metric series (incremental: each series remembers its last
+    scored point; the series derived from CI data get their new points first) and store anomaly and
+    forecast insights. Idempotent: with no new point it scores and stores nothing."""
+    from argus.app import anomaly
+
+    a = anomaly.analyze(runtime, anomaly.AnalyzeRequest(project=project))
+    return {"series": a.series, "derived_points": a.derived_points, "scored_points": a.scored_points,
+            "anomalies": a.anomalies, "forecasts": a.forecasts, "insights": len(a.insight_ids)}
 
 
 def retention(runtime: Runtime, project: str, _args: Mapping[str, Any]) -> dict[str, Any]:
@@ -65,4 +79,5 @@ KINDS: dict[str, JobFunction] = {
     FLAKY: flaky_analysis,
     RETENTION: retention,
     INCIDENTS_NOTIFY: incidents_notify,
+    ANOMALIES: anomaly_scoring,
 }

@@ -1,5 +1,5 @@
-"""``argus worker`` on SQLite: poll ``job_record`` for due jobs, run them, record the schedule ticks
-(re-analysis, retention) when due. On PostgreSQL the worker is procrastinate's (:mod:`argus.jobs.queue`)."""
+"""``argus worker`` on SQLite: poll ``job_record`` for due jobs, run them, reclaim the jobs whose
+lease ran out, record the schedule ticks (re-analysis, retention, anomaly scoring) when due. On PostgreSQL the worker is procrastinate's (:mod:`argus.jobs.queue`)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def record_due_ticks(runtime: Runtime, now: datetime) -> int:
 
     settings = runtime.settings.jobs
     new = 0
-    for cron, kinds in ((settings.reanalyze_cron, tasks.REANALYZE), (settings.retention_cron, (tasks.RETENTION,))):
+    for cron, kinds in ((settings.reanalyze_cron, tasks.REANALYZE), (settings.retention_cron, (tasks.RETENTION,)),
+                        (settings.score_cron, tasks.SCORE)):
         tick = last_tick(cron, now)
         if tick is not None:
             new += sum(len(d.new) for d in record_tick(runtime, kinds, tick))
@@ -43,12 +44,13 @@ def run_local(runtime: Runtime, *, once: bool, poll_s: float, schedules: bool = 
     """Run due jobs until stopped (``once``: until none is due); the number of tries run."""
     from argus.core.clock import utcnow
     from argus.jobs.runner import execute
-    from argus.jobs.service import due_jobs
+    from argus.jobs.service import due_jobs, reclaim_stale
 
     stop = stop or threading.Event()
     tries = 0
     while not stop.is_set():
         now = utcnow()
+        reclaim_stale(runtime, now)  # jobs a killed worker left running: retried (when due) or failed
         if schedules:
             record_due_ticks(runtime, now)
         due = due_jobs(runtime, now)

@@ -25,12 +25,19 @@ Through an :class:`ArgusSession`:
 - statements on ``session.connection()`` bypass all of this: the few hot paths that need the raw
   connection (bulk ``COPY``/``executemany``) take it from :func:`project_connection`, which requires a
   bound project, and write the bound ``project_id`` themselves.
+
+The statement walk (which project-owned tables, which ``project_id`` comparisons) is done once per
+statement *shape* and cached by SQLAlchemy's cache key of the statement (the key its compiled-SQL
+cache uses, computed once per statement object); the decision is still taken on every execution,
+from that execution's bound project and parameter values. A statement without a cache key is walked
+every time. Nothing is cached that could let a statement through: a plan lists tables to check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Engine, Table, event
@@ -49,10 +56,15 @@ if TYPE_CHECKING:
 
 _PROJECT_KEY = "argus_project_id"
 _UNSCOPED_KEY = "argus_unscoped_reasons"
+_READ_ONLY_KEY = "argus_read_only"
 
 
 class TenancyError(ArgusError):
     """A project-owned table was read or written outside the session's project scope."""
+
+
+class ReadOnlyError(ArgusError):
+    """A write was attempted in a read-only unit of work (``Runtime.reader()``)."""
 
 
 class ProjectOwned:
@@ -65,8 +77,19 @@ class ArgusSession(Session):
     """Session class that enforces the bound project scope (see the module doc)."""
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[ArgusSession]:
-    return sessionmaker(bind=engine, class_=ArgusSession, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[ArgusSession]:
+    """Sessions on ``engine``; ``read_only`` ones refuse every write (flush, INSERT/UPDATE/DELETE,
+    :func:`project_connection`) with :class:`ReadOnlyError`."""
+    return sessionmaker(bind=engine, class_=ArgusSession, expire_on_commit=False,
+                        info={_READ_ONLY_KEY: True} if read_only else None)
+
+
+def is_read_only(session: Session) -> bool:
+    return bool(session.info.get(_READ_ONLY_KEY))
+
+
+def _read_only_write(what: str) -> ReadOnlyError:
+    return ReadOnlyError(f"internal: {what} in a read-only unit of work (use a writing Runtime for this use case)")
 
 
 # -- binding ------------------------------------------------------------------------------------------
@@ -116,6 +139,8 @@ def project_connection(session: Session) -> Connection:
     Statements on it are not scoped: the caller must write and filter by :func:`current_project_id`
     itself. Requires a bound project (or :func:`unscoped`), so an unbound session still fails closed.
     """
+    if is_read_only(session):
+        raise _read_only_write("raw connection for writing")
     if not is_unscoped(session):
         current_project_id(session)
     return session.connection()
@@ -132,6 +157,7 @@ def owned_tables() -> dict[Table, Any]:
     if _OWNED_CACHE.get("n") != len(mappers):  # a model defined later is picked up
         _OWNED_CACHE["tables"] = {cast(Table, m.local_table): m for m in mappers if issubclass(m.class_, ProjectOwned)}
         _OWNED_CACHE["n"] = len(mappers)
+        _PLANS.clear()  # plans name the owned tables they touch
     return cast(dict[Table, Any], _OWNED_CACHE["tables"])
 
 
@@ -146,38 +172,119 @@ def _unbound(tables: list[Table]) -> TenancyError:
     )
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What the tenancy check of one statement *shape* needs, found by walking the statement once:
+    the project-owned tables it touches and, for a Core select, how ``project_id`` columns are
+    compared (to which bind parameter, by its position in the statement's cache key, or to another
+    table's ``project_id``). Deciding still happens per execution, with that execution's bound
+    project and bind values: the plan holds no project id and no value."""
+
+    tables: tuple[Table, ...]
+    #: (table, where its ``project_id = :param`` value is): the parameter's index in the statement's
+    #: ``CacheKey.bindparams`` (a cached plan), or the parameter itself (a plan never cached)
+    pins: tuple[tuple[Any, int | BindParameter[Any]], ...] = ()
+    links: tuple[tuple[Any, Any], ...] = ()  # (table, table): x.project_id = y.project_id
+
+
+#: Plans by statement shape (SQLAlchemy's cache key: equal keys mean the same SQL from the same
+#: tables, bind parameters in the same positions). Bounded: cleared when full.
+_PLANS: dict[Any, _Plan] = {}
+PLAN_CACHE_SIZE = 2000
+#: Statements with more bind parameters (a multi-row ``INSERT … VALUES``) are planned alone, not
+#: cached: their shapes rarely repeat and their keys are large.
+PLAN_MAX_PARAMS = 100
+
+
+def _plan_of(stmt: Any, state: ORMExecuteState, owned: dict[Table, Any]) -> tuple[_Plan, Any]:
+    """The plan of ``stmt`` and the cache key its plan refers to (None: a plan made for this statement
+    alone, not cached: the statement has no cache key, or a compared parameter is not in it)."""
+    key = stmt._generate_cache_key()  # memoised on the statement; SQLAlchemy's compile cache reuses it
+    if key is None or len(key.bindparams) > PLAN_MAX_PARAMS:
+        return _make_plan(stmt, state, owned, None), None
+    flags = (state.is_select, state.is_insert, state.is_update, state.is_delete, state.is_orm_statement)
+    full = (flags, key.key)
+    plan = _PLANS.get(full)
+    if plan is None:
+        try:
+            plan = _make_plan(stmt, state, owned, key)
+        except _NotCacheable:
+            return _make_plan(stmt, state, owned, None), None
+        if len(_PLANS) >= PLAN_CACHE_SIZE:
+            _PLANS.clear()
+        _PLANS[full] = plan
+    return plan, key
+
+
+class _NotCacheable(Exception):
+    """A compared bind parameter is not among the cache key's: plan this statement alone."""
+
+
+def _make_plan(stmt: Any, state: ORMExecuteState, owned: dict[Table, Any], key: Any) -> _Plan:
+    """Walk ``stmt``. With ``key``, comparisons to bind parameters are recorded by position in
+    ``key.bindparams`` (:class:`_NotCacheable` when one is not there); without, by the parameter."""
+    found = _tables_of(stmt)
+    if state.is_insert or state.is_update or state.is_delete:
+        target = stmt.table
+        tables = tuple(t for t in owned if t is target or t in found)
+    else:
+        tables = tuple(t for t in owned if t in found)
+    if not tables or not (state.is_select and not state.is_orm_statement):
+        return _Plan(tables)
+    positions = {id(b): i for i, b in enumerate(key.bindparams)} if key is not None else {}
+    pins: list[tuple[Any, int | BindParameter[Any]]] = []
+    links: list[tuple[Any, Any]] = []
+    for el in visitors.iterate(stmt):
+        if not isinstance(el, BinaryExpression) or el.operator is not operators.eq:
+            continue
+        for x, y in ((el.left, el.right), (el.right, el.left)):
+            if not _is_project_column(x):
+                continue
+            if isinstance(y, BindParameter):
+                if key is None:  # an uncached plan (never stored) refers to the parameter itself
+                    pins.append((_base(x.table), y))
+                elif id(y) in positions:
+                    pins.append((_base(x.table), positions[id(y)]))
+                else:
+                    raise _NotCacheable
+            elif _is_project_column(y):
+                links.append((_base(x.table), _base(y.table)))
+    return _Plan(tables, tuple(pins), tuple(links))
+
+
 @event.listens_for(ArgusSession, "do_orm_execute")
 def _scope_to_project(state: ORMExecuteState) -> Any:
     session = state.session
+    if (state.is_insert or state.is_update or state.is_delete) and is_read_only(session):
+        raise _read_only_write(f"{'INSERT' if state.is_insert else 'UPDATE' if state.is_update else 'DELETE'}")
     if is_unscoped(session):
         return
     owned = owned_tables()
     stmt = state.statement
-    if state.is_insert or state.is_update or state.is_delete:
-        target = cast(Any, stmt).table
-        tables = [t for t in owned if t is target or t in _tables_of(stmt)]
-    else:
-        tables = [t for t in owned if t in _tables_of(stmt)]
-    if not tables:
+    plan, key = _plan_of(stmt, state, owned)
+    if not plan.tables:
         return
+    tables = list(plan.tables)
     project_id = session.info.get(_PROJECT_KEY)
     if project_id is None:
         raise _unbound(tables)
     if state.is_select:
         if not state.is_orm_statement:
-            _check_core_select(stmt, tables, project_id)
+            _check_core_select(plan, key, project_id)
             return
         state.statement = stmt.options(
             *(with_loader_criteria(owned[t].class_, owned[t].class_.project_id == project_id, include_aliases=True)
               for t in tables)
         )
     elif state.is_insert:
-        _check_insert(state, target, project_id)
-    elif (state.is_update or state.is_delete) and target in owned:
-        scoped = cast(Any, stmt).where(target.c.project_id == project_id)
-        if state.is_orm_statement and state.is_update and isinstance(state.parameters, list):
-            return _bulk_update_by_pk(state, scoped, owned[target])
-        state.statement = scoped
+        _check_insert(state, cast(Any, stmt).table, project_id)
+    elif state.is_update or state.is_delete:
+        target = cast(Any, stmt).table
+        if target in owned:
+            scoped = cast(Any, stmt).where(target.c.project_id == project_id)
+            if state.is_orm_statement and state.is_update and isinstance(state.parameters, list):
+                return _bulk_update_by_pk(state, scoped, owned[target])
+            state.statement = scoped
     return None
 
 
@@ -196,30 +303,24 @@ def _bulk_update_by_pk(state: ORMExecuteState, scoped: Any, mapper: Any) -> Any:
     return result
 
 
-def _check_core_select(stmt: Any, tables: list[Table], project_id: int) -> None:
+def _check_core_select(plan: _Plan, key: Any, project_id: int) -> None:
     """A Core select (``select(table.c.x)``) is not rewritten (hot paths keep their SQL) but verified:
     each project-owned table it reads must be pinned to the bound project by ``project_id = :bound`` or
-    by ``project_id = other.project_id`` with a pinned table, else it raises."""
+    by ``project_id = other.project_id`` with a pinned table, else it raises. The values are this
+    execution's (from its cache key's bind parameters), never the plan's."""
     pinned: set[Any] = set()
-    links: list[tuple[Any, Any]] = []
-    for el in visitors.iterate(stmt):
-        if not isinstance(el, BinaryExpression) or el.operator is not operators.eq:
-            continue
-        for x, y in ((el.left, el.right), (el.right, el.left)):
-            if not _is_project_column(x):
-                continue
-            if isinstance(y, BindParameter) and _same(y.effective_value, project_id):
-                pinned.add(_base(x.table))
-            elif _is_project_column(y):
-                links.append((_base(x.table), _base(y.table)))
+    for table, ref in plan.pins:
+        bind = key.bindparams[ref] if isinstance(ref, int) else ref
+        if _same(bind.effective_value, project_id):
+            pinned.add(table)
     grew = True
     while grew:
         grew = False
-        for x, y in links:
+        for x, y in plan.links:
             if x in pinned and y not in pinned:
                 pinned.add(y)
                 grew = True
-    loose = sorted(t.name for t in tables if t not in pinned)
+    loose = sorted(t.name for t in plan.tables if t not in pinned)
     if loose:
         raise TenancyError(
             f"internal: Core select of project-owned table {', '.join(loose)} does not filter project_id to "
@@ -283,6 +384,8 @@ def _key(k: Any) -> str:
 
 @event.listens_for(ArgusSession, "before_flush")
 def _check_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    if is_read_only(session) and (session.new or session.dirty or session.deleted):
+        raise _read_only_write("flush of changed objects")
     if is_unscoped(session):
         return
     project_id = session.info.get(_PROJECT_KEY)

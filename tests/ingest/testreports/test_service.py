@@ -151,3 +151,45 @@ def test_tests_seen_in_several_files_of_one_call(project_session: Session, tmp_p
     assert later[1].status is FileStatus.DUPLICATE  # same run, same content
     bumped = _rows(s, select(TestCase.last_seen_at).where(TestCase.identity == "k::a"))[0][0]
     assert bumped == cases[0][2]  # not in the later call's new files: unchanged
+
+
+def test_last_seen_moves_forward_at_the_configured_resolution(project_session: Session, tmp_path: Path) -> None:
+    """A known test's last_seen_at is bumped only when older than ingest.test_seen_resolution_s, never back."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from argus.core.clock import as_utc, utcnow
+
+    s = project_session
+
+    def ingest(n: int, resolution_s: float) -> None:
+        path = tmp_path / f"r{n}.xml"
+        path.write_bytes(f'<testsuite name="s"><testcase classname="k" name="a" time="0.{n}"/></testsuite>'.encode())
+        out = ingest_test_reports(s, [path], META, IngestSettings(test_seen_resolution_s=resolution_s))
+        assert out[0].status is FileStatus.INGESTED
+
+    def set_seen(at: object) -> None:
+        with unscoped(s, reason="test: age the test"):
+            s.execute(update(TestCase).values(last_seen_at=at))
+
+    def seen() -> object:
+        return as_utc(_rows(s, select(TestCase.last_seen_at))[0][0])
+
+    ingest(1, 60)
+    first = seen()
+    recent = as_utc(first) - timedelta(seconds=10)
+    set_seen(recent)
+    ingest(2, 60)
+    assert seen() == recent  # seen 10 s ago: within the resolution, not rewritten
+    ingest(3, 0)
+    assert seen() > recent  # resolution 0: every ingestion bumps it
+    old = utcnow() - timedelta(hours=2)
+    set_seen(old)
+    ingest(4, 60)
+    assert seen() > old + timedelta(hours=1)
+    future = utcnow() + timedelta(days=1)
+    set_seen(future)
+    ingest(5, 0)
+    assert seen() == future  # never moved back
+    assert _count(s, TestCase) == 1 and _count(s, TestResult) == 5

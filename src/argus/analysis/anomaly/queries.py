@@ -52,17 +52,20 @@ def _as_series(rows: Sequence[tuple[datetime, float]]) -> Series:
     return Series(ts, np.array([float(v) for _, v in rows], dtype=np.float64))
 
 
-def points_after(session: Session, series_id: int, after: datetime | None, tail: int) -> tuple[Series, int]:
+def points_after(session: Session, series_id: int, after: datetime | None, tail: int
+                 ) -> tuple[Series, int, datetime | None]:
     """The points after ``after`` and, before them, up to ``tail`` points at or before it (the context
-    they are scored with); returns the series and the index of the first point after ``after``."""
+    they are scored with); returns the series, the index of the first point after ``after``, and the
+    stored time of the last point (exact: the series' timestamps are whole seconds, a stored time may
+    have a fraction, and the next pass must start after the stored one)."""
     base = select(MetricPoint.ts, MetricPoint.value).where(MetricPoint.series_id == series_id)
     if after is None:
         rows = session.execute(base.order_by(MetricPoint.ts)).all()
-        return _as_series([(r[0], r[1]) for r in rows]), 0
+        return _as_series([(r[0], r[1]) for r in rows]), 0, (rows[-1][0] if rows else None)
     context = session.execute(base.where(MetricPoint.ts <= after).order_by(MetricPoint.ts.desc()).limit(tail)).all()
     new = session.execute(base.where(MetricPoint.ts > after).order_by(MetricPoint.ts)).all()
     points = [(r[0], r[1]) for r in reversed(context)] + [(r[0], r[1]) for r in new]
-    return _as_series(points), len(context)
+    return _as_series(points), len(context), (new[-1][0] if new else after)
 
 
 def recent_points(session: Session, series_id: int, limit: int) -> Series:

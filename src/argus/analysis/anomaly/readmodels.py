@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from argus.analysis.insights.readmodels import InsightView
 
@@ -46,3 +47,19 @@ class IngestSummary:
 
     source: str
     series: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """A stored metric series: its identity, where its points came from, how many, and how far they
+    were scored (``scored_until``: the last point an analysis judged)."""
+
+    key: str
+    name: str
+    labels: dict[str, str]
+    source: str
+    points: int
+    first_at: datetime | None
+    last_at: datetime | None
+    scored_until: datetime | None
+    scored_points: int

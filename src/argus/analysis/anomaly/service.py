@@ -9,7 +9,6 @@ while a series is shorter than ``tail_rows``) and judges only the new ones.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -69,7 +68,7 @@ def analyze(session: Session, settings: AnomalySettings, *, derive_series: bool 
     scored: list[SeriesScored] = []
     total_new = anomalies = forecasts = 0
     for row in queries.all_series(session):
-        series, start = queries.points_after(session, row.id, row.scored_until, settings.tail_rows)
+        series, start, last = queries.points_after(session, row.id, row.scored_until, settings.tail_rows)
         new = len(series) - start
         found = []
         if new > 0:
@@ -80,7 +79,7 @@ def analyze(session: Session, settings: AnomalySettings, *, derive_series: bool 
             limit = settings.limits.get(row.key, settings.limits.get(row.name))
             found = findings(row.key, series, sc, rows, first64, params, limit)
             out += [anomaly_insight(f, parameters) for f in found]
-            row.scored_until = series.timestamps[-1].astype(datetime)
+            row.scored_until = last
             row.scored_points = queries.count_points(session, row.id)
             total_new += new
             anomalies += len(found)

@@ -26,17 +26,20 @@ DEFAULT = DEFAULT_LIMIT
 
 def org_runtime(request: Request, who: Caller) -> Runtime:
     """The process runtime seen from the caller's organisation: same engine, projects looked up in
-    ``who``'s organisation only (a project of another organisation is not found)."""
+    ``who``'s organisation only (a project of another organisation is not found). For a GET or HEAD
+    request it is a reader (:meth:`Runtime.reader`: read-only units of work, which refuse writes)."""
     rt = request.app.state.runtime
     assert isinstance(rt, Runtime)
-    cache: dict[str, Runtime] | None = getattr(request.app.state, "org_runtimes", None)
+    read_only = request.method in ("GET", "HEAD")
+    cache: dict[tuple[str, bool], Runtime] | None = getattr(request.app.state, "org_runtimes", None)
     if cache is None:
         cache = request.app.state.org_runtimes = {}
-    found = cache.get(who.org_slug)
+    found = cache.get((who.org_slug, read_only))
     if found is None:
         engine = rt.engine()
         settings = rt.settings.model_copy(update={"default_org": who.org_slug})
-        found = cache.setdefault(who.org_slug, dataclasses.replace(rt, _settings=settings, _engine=engine))
+        found = dataclasses.replace(rt, _settings=settings, _engine=engine, _factory=None)
+        found = cache.setdefault((who.org_slug, read_only), found.reader() if read_only else found)
     return found
 
 

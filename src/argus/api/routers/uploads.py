@@ -9,7 +9,8 @@ stops being saved and is rejected like ``argus ingest`` rejects it. The saved fi
 
 Answers: 201 when anything was stored, 200 when every file was already stored (a repeated upload),
 422 problem when nothing was stored and a file was rejected; each lists every file, with the reason
-of each rejection.
+of each rejection. The jobs of the stored runs (``app.state.on_upload``) are recorded after the
+response has been sent (a background task of the request: a graceful shutdown still waits for it).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import IO, Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from starlette.background import BackgroundTask
 
 from argus.api.deps import ProjectAccess, project_access
 from argus.api.problems import ApiProblem, problem
@@ -202,8 +204,10 @@ async def upload(request: Request, access: Annotated[ProjectAccess, project_acce
             metrics.results_ingested.labels(kind=o.kind).inc(o.items or 0)
         elif o.status == "rejected":
             metrics.files_rejected.labels(reason="unrecognised" if o.kind is None else "invalid").inc()
-    if result.stored:
-        await run_in_threadpool(request.app.state.on_upload, qualified(access.caller.org_slug, project), result.run_ids)
+    # the jobs of the stored runs are recorded (and handed to the workers) after the response is sent:
+    # the client does not wait for them; the hook never raises (argus.jobs.dispatch)
+    jobs = BackgroundTask(request.app.state.on_upload, qualified(access.caller.org_slug, project),
+                          result.run_ids) if result.stored else None
     body: dict[str, Any] = {
         "project": project, "ci_run_id": result.ci_run_id, "stored": result.stored, "duplicates": result.duplicates,
         "rejected": result.rejected, "results": result.results, "run_ids": list(result.run_ids),
@@ -213,4 +217,4 @@ async def upload(request: Request, access: Annotated[ProjectAccess, project_acce
         first = next(o for o in result.files if o.status == "rejected")
         detail = f"nothing stored: {result.rejected} file(s) rejected; {first.file}: {first.reason}"
         return problem(422, "upload-rejected", "Invalid input", detail, request, None, **body)
-    return JSONResponse(body, status_code=201 if result.stored else 200)
+    return JSONResponse(body, status_code=201 if result.stored else 200, background=jobs)

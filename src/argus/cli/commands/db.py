@@ -25,18 +25,35 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     config.command("show")(config_show)
 
 
+def _jobs_schema(url: str) -> str:
+    """PostgreSQL: apply procrastinate's schema (the job queue of ``argus worker``) when missing."""
+    if not url.startswith("postgresql"):
+        return "not used (SQLite runs jobs without a queue)"
+    try:
+        import procrastinate  # noqa: F401
+    except ImportError:
+        return "not applied (procrastinate is not installed: pip install 'argus-quality[server]')"
+    from argus.jobs.queue import apply_schema
+
+    return "applied" if apply_schema(url) else "present"
+
+
 def db_upgrade(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
-    """Create or upgrade the schema to the newest migration."""
+    """Create or upgrade the schema to the newest migration (PostgreSQL: and the job queue's schema)."""
     st = state(ctx)
-    engine = create_db_engine(st.settings.effective_database_url)
+    url = st.settings.effective_database_url
+    engine = create_db_engine(url)
     before, after = upgrade(engine)
     engine.dispose()
+    jobs = _jobs_schema(url)
     if json_out:
-        print_json({"before": before, "after": after})
-    elif before == after:
+        print_json({"before": before, "after": after, "jobs_schema": jobs})
+        return
+    if before == after:
         console().print(f"schema already at {after}")
     else:
         console().print(f"schema upgraded {before or '(empty)'} → {after}")
+    console().print(f"job queue schema: {jobs}", markup=False, highlight=False)
 
 
 def db_current(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:

@@ -43,8 +43,19 @@ def demo(
             f"\nreport written to {result.paths.report}; database {result.paths.database} "
             f"({result.log.ran} argus commands run, {len(result.log.failed)} failed)"
         )
+        console(stderr=True).print(dashboard_hint(result.database_url), markup=False, highlight=False, soft_wrap=True)
     if result.log.failed:
         raise typer.Exit(1)
+
+
+def dashboard_hint(database_url: str) -> str:
+    """How to open the web dashboard on the demo's database (printed at the end of the tour)."""
+    return (
+        "\nOpen the web dashboard on the demo data (needs the server extra):\n"
+        f"  export ARGUS_DATABASE_URL={database_url}\n"
+        "  argus tokens create me --role maintainer  # prints a token once\n"
+        "  argus serve      # open http://127.0.0.1:8000, paste the token"
+    )
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:

@@ -20,6 +20,8 @@ def _card(v: JobView) -> list[str]:
              f"  {v.key}, created {v.created_at:%Y-%m-%d %H:%M} UTC, updated {v.updated_at:%Y-%m-%d %H:%M} UTC"]
     if v.status == "retrying":
         lines.append(f"  next try at {v.run_after:%Y-%m-%d %H:%M:%S} UTC")
+    if v.status == "running" and v.lease_until is not None:
+        lines.append(f"  run by {v.worker or '(unknown)'}, lease until {v.lease_until:%Y-%m-%d %H:%M:%S} UTC")
     if v.last_error and v.status != "succeeded":
         lines.append(f"  error: {v.last_error.splitlines()[-1]}")
     if v.result and v.status == "succeeded":

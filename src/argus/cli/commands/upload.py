@@ -119,10 +119,16 @@ def _wait(attempt: int, resp: httpx.Response | None) -> float:
 
 
 def send_upload(server: str, project: str, token: str, files: list[Path], fields: list[tuple[str, str]],
-                *, tries: int, timeout: float, on_retry: Any = None) -> httpx.Response:
+                *, tries: int, timeout: float, on_retry: Any = None, client: httpx.Client | None = None,
+                ) -> httpx.Response:
     """POST the files (streamed) and fields; retry what is worth it; return the final response (2xx or a
-    refusal), or raise :class:`ServerUnavailableError` when every try failed to get an answer."""
+    refusal), or raise :class:`ServerUnavailableError` when every try failed to get an answer.
+
+    ``client``: an HTTP client to reuse (connections kept alive; a load generator sending many uploads
+    would otherwise build a client, with its TLS context, per upload); default: one per call."""
     import httpx
+
+    post = client.post if client is not None else httpx.post
 
     url = f"{server}/api/v1/projects/{project}/uploads"
     headers = {"Authorization": f"Bearer {token}", "User-Agent": "argus-upload"}
@@ -132,7 +138,7 @@ def send_upload(server: str, project: str, token: str, files: list[Path], fields
         resp: httpx.Response | None = None
         try:
             parts = [("files", (str(p), fh, "application/octet-stream")) for p, fh in zip(files, handles, strict=True)]
-            resp = httpx.post(url, headers=headers, data=dict(fields), files=parts, timeout=timeout)
+            resp = post(url, headers=headers, data=dict(fields), files=parts, timeout=timeout)
             if resp.status_code not in RETRY_STATUSES:
                 return resp
             problem = f"{resp.status_code} {_detail(resp)}"

@@ -33,7 +33,7 @@ def worker(
     concurrency: int = typer.Option(1, "--concurrency", callback=_concurrency,
                                     help="PostgreSQL: jobs run at once by this worker."),
     schedules: bool = typer.Option(True, "--schedules/--no-schedules",
-                                   help="Record the scheduled re-analysis and retention when due."),
+                                   help="Record the scheduled re-analysis, retention and anomaly scoring when due."),
 ) -> None:
     """Run background jobs: analyses after uploads, scheduled re-analysis, retention."""
     from argus.jobs.dispatch import uses_queue
@@ -45,7 +45,7 @@ def worker(
         from argus.jobs.queue import run_worker
 
         out.print("argus worker: procrastinate on PostgreSQL (Ctrl+C stops)", markup=False, highlight=False)
-        run_worker(rt, wait=not once, concurrency=concurrency)
+        run_worker(rt, wait=not once, concurrency=concurrency, schedules=schedules)
         return
     from argus.jobs.worker import run_local
 

@@ -12,6 +12,7 @@ Layout: ``root`` (the :class:`Settings` object, loading, URL masking), one modul
 
 from argus.core.settings.anomaly import AnomalySettings
 from argus.core.settings.clusters import ClusterSettings
+from argus.core.settings.delivery import DeliverySettings
 from argus.core.settings.derive import derive, not_params
 from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
@@ -19,6 +20,7 @@ from argus.core.settings.git import SZZ_EXCLUDE_GLOBS, SZZ_SOURCE_GLOBS, SZZ_TES
 from argus.core.settings.incidents import ChannelKind, ChannelSettings, IncidentSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
+from argus.core.settings.risk import RiskLabel, RiskSettings
 from argus.core.settings.root import Settings, default_home, load_settings, mask_url
 from argus.core.settings.server import ServerSettings
 
@@ -30,12 +32,15 @@ __all__ = [
     "ChannelKind",
     "ChannelSettings",
     "ClusterSettings",
+    "DeliverySettings",
     "FlakySettings",
     "GateSettings",
     "GitSettings",
     "IncidentSettings",
     "IngestSettings",
     "IssueSettings",
+    "RiskLabel",
+    "RiskSettings",
     "ServerSettings",
     "Settings",
     "default_home",

@@ -17,3 +17,7 @@ class IngestSettings(BaseModel):
         1024 * 1024 * 1024, description="Refuse a server upload (all its files and fields) larger than this (HTTP 413)."
     )
     max_upload_files: int = Field(1000, description="Refuse a server upload of more report files than this (HTTP 413).")
+    test_seen_resolution_s: float = Field(
+        60.0, ge=0, description="A known test's last_seen_at is moved to the ingestion time only when it is older "
+        "than this many seconds: a suite uploaded many times a minute is not rewritten by every upload "
+        "(0: bump on every ingestion).")

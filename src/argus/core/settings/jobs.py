@@ -29,6 +29,13 @@ class JobSettings(BaseModel):
     backoff_max_s: float = Field(600.0, ge=0, description="Longest wait between two tries.")
     reanalyze_cron: str = Field("0 3 * * *", description="When every project is re-analysed (cron, UTC).")
     retention_cron: str = Field("30 3 * * *", description="When retention runs for every project (cron, UTC).")
+    lease_s: float = Field(
+        300.0, ge=1, description="A running job's lease: the worker's heartbeat renews it every third of it; "
+        "a job whose lease ran out (its worker was killed) is reclaimed: retried, or failed after its last try.",
+    )
+    reclaim_cron: str = Field("* * * * *", description="When workers look for jobs whose lease ran out (cron, UTC).")
+    score_cron: str = Field("*/15 * * * *", description="When every project's new metric points are scored "
+                            "for anomalies (cron, UTC).")
     queue: str = Field("argus", description="procrastinate queue name (PostgreSQL).")
     in_process: bool = Field(
         True, description="On SQLite, run jobs in a thread of the server after the upload returns "

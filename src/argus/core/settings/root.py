@@ -24,6 +24,7 @@ from pydantic_settings import (
 from argus.core.errors import ConfigError
 from argus.core.settings.anomaly import AnomalySettings
 from argus.core.settings.clusters import ClusterSettings
+from argus.core.settings.delivery import DeliverySettings
 from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import GitSettings
@@ -31,6 +32,7 @@ from argus.core.settings.incidents import IncidentSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.jobs import JobSettings
+from argus.core.settings.risk import RiskSettings
 from argus.core.settings.server import ServerSettings
 
 
@@ -72,6 +74,8 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
+    risk: RiskSettings = Field(default_factory=RiskSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
     @field_validator("default_project", "default_org")
     @classmethod

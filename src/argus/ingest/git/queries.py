@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from argus.core.errors import InputError, NotFoundError
@@ -182,11 +184,10 @@ def parse_since(session: Session, since: str | None, now: datetime | None = None
     raise InputError(f"--since {since!r}: expected an ISO date (2024-01-31), 30d / 2w / 12h, or a commit sha")
 
 
-def list_changes(
-    session: Session, *, since: datetime | None = None, limit: int = 50, fixes_only: bool = False,
-    include_absent: bool = False,
-) -> list[ChangeSummary]:
-    """Changes newest first, with size and how many later fixes blamed them."""
+def changes_select(*, fixes_only: bool = False, include_absent: bool = False) -> Select[Any]:
+    """Rows ``(Commit, files, lines added, lines deleted, later fixes)`` of the stored changes (no order,
+    no limit): what :func:`change_summaries` turns into :class:`ChangeSummary` (the CLI's list and the
+    API's pages share it)."""
     files = (
         select(CommitFile.commit_id, func.count().label("n"), func.sum(CommitFile.lines_added).label("la"),
                func.sum(CommitFile.lines_deleted).label("ld"))
@@ -202,19 +203,32 @@ def list_changes(
         select(Commit, files.c.n, files.c.la, files.c.ld, links.c.n)
         .outerjoin(files, files.c.commit_id == Commit.id)
         .outerjoin(links, links.c.cid == Commit.id)
-        .order_by(Commit.committer_time.desc(), Commit.id.desc())
-        .limit(limit)
     )
-    if since is not None:
-        q = q.where(Commit.committer_time > since)
     if fixes_only:
         q = q.where(Commit.is_fix.is_(True))
     if not include_absent:
         q = q.where(Commit.present.is_(True))
-    rows = session.execute(q).all()
-    refs = issue_refs(session, [c.id for c, *_ in rows])
-    return [
-        ChangeSummary(c.sha, c.committer_time, c.author_name, _summary(c.message), c.is_fix, c.is_merge, c.present,
-                      int(n or 0), int(la or 0), int(ld or 0), int(fx or 0), c.fix_source, bool(fx), refs.get(c.id, []))
-        for c, n, la, ld, fx in rows
-    ]
+    return q
+
+
+def change_summaries(session: Session, rows: Sequence[Any]) -> list[ChangeSummary]:
+    """The summaries of rows of :func:`changes_select` (their issue references in one query per 500)."""
+    refs = issue_refs(session, [r[0].id for r in rows])
+    out = []
+    for c, n, la, ld, fx, *_ in rows:
+        out.append(ChangeSummary(c.sha, c.committer_time, c.author_name, _summary(c.message), c.is_fix, c.is_merge,
+                                 c.present, int(n or 0), int(la or 0), int(ld or 0), int(fx or 0), c.fix_source,
+                                 bool(fx), refs.get(c.id, [])))
+    return out
+
+
+def list_changes(
+    session: Session, *, since: datetime | None = None, limit: int = 50, fixes_only: bool = False,
+    include_absent: bool = False,
+) -> list[ChangeSummary]:
+    """Changes newest first, with size and how many later fixes blamed them."""
+    q = changes_select(fixes_only=fixes_only, include_absent=include_absent)
+    q = q.order_by(Commit.committer_time.desc(), Commit.id.desc()).limit(limit)
+    if since is not None:
+        q = q.where(Commit.committer_time > since)
+    return change_summaries(session, session.execute(q).all())

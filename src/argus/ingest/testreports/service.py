@@ -108,6 +108,8 @@ class _RunHolder:
     def __init__(self, session: Session, meta: CiMetadata, run_id: int | None) -> None:
         self.session, self.meta, self.run_id = session, meta, run_id
         self.created = False
+        self.created_start: datetime | None = None  # the start the run was created with (created only)
+        self.looked_up = False  # find_run found no run for meta in this transaction
         self.started_at: datetime | None = None  # earliest report timestamp stored by this call
 
     def get(self, report: ParsedReport) -> int:
@@ -115,8 +117,18 @@ class _RunHolder:
             at = as_utc(report.timestamp)
             self.started_at = at if self.started_at is None else min(self.started_at, at)
         if self.run_id is None:
-            self.run_id, self.created = resolve_run(self.session, self.meta, started_at=report.timestamp)
+            start = as_utc(report.timestamp) if report.timestamp is not None else utcnow()
+            self.run_id, self.created = resolve_run(self.session, self.meta, started_at=start,
+                                                    looked_up=self.looked_up)
+            if self.created:
+                self.created_start = start
         return self.run_id
+
+    def owns_run(self) -> bool:
+        """The run was created by this call with everything of ``meta`` and a start no stored report
+        precedes: nothing to fill in (:func:`touch_run`), and its start is ``created_start``."""
+        return self.created and self.created_start is not None and (
+            self.started_at is None or self.started_at >= self.created_start)
 
     def duplicate_of(self, project_id: int, content_hash: str) -> tuple[int, int] | None:
         """(report id, run id) of this content already stored for the call's run (see the module doc)."""
@@ -124,6 +136,7 @@ class _RunHolder:
         if self.meta.run_id is not None:
             run_id = self.run_id if self.run_id is not None else find_run(self.session, self.meta)
             if run_id is None:
+                self.looked_up = True
                 return None
             self.run_id = run_id
             found = connection.execute(_FIND_IN_RUN, {"project_id": project_id, "run_id": run_id,
@@ -145,6 +158,12 @@ _FIND_IN_RUN = select(_REPORT.c.id).where(
     _REPORT.c.project_id == bindparam("project_id"), _REPORT.c.run_id == bindparam("run_id"),
     _REPORT.c.content_hash == bindparam("content_hash"),
 ).limit(1)
+
+
+#: ``INSERT INTO test_report … ON CONFLICT DO NOTHING RETURNING id``, built once (by: PostgreSQL?).
+_INSERT_REPORT = {pg: (postgresql.insert if pg else sqlite.insert)(_REPORT)
+                  .on_conflict_do_nothing(index_elements=["project_id", "run_id", "content_hash"]).returning(_REPORT.c.id)
+                  for pg in (True, False)}
 
 
 def _find_local(commit_sha: str | None) -> Select[Any]:
@@ -171,9 +190,7 @@ def store_report(session: Session, run_id: int, report: ParsedReport, source: st
     now = utcnow()
     summary = report.summary()
     connection = project_connection(session)
-    make = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    stmt = make(_REPORT).on_conflict_do_nothing(index_elements=["project_id", "run_id", "content_hash"])
-    report_id: int | None = connection.execute(stmt.returning(_REPORT.c.id), {
+    report_id: int | None = connection.execute(_INSERT_REPORT[connection.dialect.name == "postgresql"], {
         "project_id": project_id, "run_id": run_id, "content_hash": content_hash, "source_name": source,
         "format": report.format.value, "size_bytes": size, "ingested_at": now, "tests": summary.tests,
         "passed": summary.passed, "failed": summary.failed, "errors": summary.errors, "skipped": summary.skipped,
@@ -182,7 +199,7 @@ def store_report(session: Session, run_id: int, report: ParsedReport, source: st
     if report_id is None:
         return None
     seen = seen or SeenTests(now)
-    ids = resolve_test_cases(session, project_id, report.cases, seen.at, seen.ids)
+    ids = resolve_test_cases(session, project_id, report.cases, seen.at, seen.ids, seen.resolution_s)
     seen.pending = ids
     compact = connection.dialect.name == "sqlite"
     insert_results(session, result_rows(report, ids, project_id, run_id, report_id, compact))
@@ -193,8 +210,9 @@ class SeenTests:
     """Test ids resolved by one ingestion call, all stamped ``last_seen_at = at`` (see
     :func:`resolve_test_cases`); ``pending`` holds the current file's until its SAVEPOINT is released."""
 
-    def __init__(self, at: datetime) -> None:
+    def __init__(self, at: datetime, resolution_s: float = 0.0) -> None:
         self.at = at
+        self.resolution_s = resolution_s  # ingest.test_seen_resolution_s
         self.ids: dict[str, int] = {}
         self.pending: dict[str, int] = {}
 
@@ -203,12 +221,15 @@ class SeenTests:
         self.pending = {}
 
 
-def add_to_run(session: Session, run_id: int, summaries: Sequence[ReportSummary]) -> None:
-    """Add stored reports' counts to the run, in SQL (once per call of :func:`ingest_test_reports`)."""
+def add_to_run(session: Session, run_id: int, summaries: Sequence[ReportSummary],
+               own_start: datetime | None = None) -> None:
+    """Add stored reports' counts to the run, in SQL (once per call of :func:`ingest_test_reports`);
+    ``own_start``: see :func:`argus.ingest.runs.add_counts`."""
     if summaries:
         add_counts(session, run_id, tests=sum(s.tests for s in summaries), passed=sum(s.passed for s in summaries),
                    failed=sum(s.failed for s in summaries), errors=sum(s.errors for s in summaries),
-                   skipped=sum(s.skipped for s in summaries), duration_s=sum(s.time_s for s in summaries))
+                   skipped=sum(s.skipped for s in summaries), duration_s=sum(s.time_s for s in summaries),
+                   own_start=own_start)
 
 
 def ingest_test_reports(
@@ -231,7 +252,7 @@ def ingest_test_reports(
     project_id = current_project_id(session)
     limits = limits_from(settings)
     holder = _RunHolder(session, meta, run_id)
-    seen = SeenTests(utcnow())
+    seen = SeenTests(utcnow(), settings.test_seen_resolution_s)
     outcomes: list[FileOutcome] = []
     for path in paths:
         name = names.get(path) if names else None
@@ -241,8 +262,11 @@ def ingest_test_reports(
             progress(outcome)
     stored = [o.summary for o in outcomes if o.status is FileStatus.INGESTED and o.summary]
     if holder.run_id is not None and stored:
-        touch_run(session, holder.run_id, meta, holder.started_at)
-        add_to_run(session, holder.run_id, stored)
+        if holder.owns_run():  # created by this transaction from meta: only its counts and end to set
+            add_to_run(session, holder.run_id, stored, own_start=holder.created_start)
+        else:
+            touch_run(session, holder.run_id, meta, holder.started_at)
+            add_to_run(session, holder.run_id, stored)
     elif holder.created:
         delete_run(session, holder.run_id)  # type: ignore[arg-type]
     return outcomes

@@ -1,7 +1,7 @@
 """Bulk persistence of one parsed report: test identities resolved in chunks, results in one batch.
 
-* ``test_case``: an upsert (``ON CONFLICT (project_id, identity) DO UPDATE SET last_seen_at``)
-  inserts the new identities and bumps the known ones; see :func:`resolve_test_cases`.
+* ``test_case``: the known identities are looked up (no lock), the new ones inserted
+  (``ON CONFLICT DO NOTHING``), stale ``last_seen_at`` bumped; see :func:`resolve_test_cases`.
 * ``test_result``: one executemany on SQLite and ``COPY ... FROM STDIN`` on PostgreSQL (psycopg 3).
 
 Both use the DB-API connection under the session (sqlite3 / psycopg directly: SQLAlchemy's per-row
@@ -17,7 +17,7 @@ import functools
 import itertools
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -43,31 +43,51 @@ SHORT_COLUMNS = (
 
 
 _CASE_COLUMNS = "project_id, identity, suite, classname, name, file, first_seen_at, last_seen_at"
+_CASE = TestCase.__tablename__
 
-_PG_UPSERT = f"""
-INSERT INTO {TestCase.__tablename__} ({_CASE_COLUMNS})
+# PostgreSQL: identities travel as arrays (one statement per chunk, binary, no per-item quoting).
+_PG_FIND = f"""
+SELECT t.identity, c.id, c.last_seen_at < %s
+FROM unnest(%s::text[]) AS t(identity) JOIN {_CASE} c ON c.project_id = %s AND c.identity = t.identity"""
+
+_PG_INSERT = f"""
+INSERT INTO {_CASE} ({_CASE_COLUMNS})
 SELECT %s, t.identity, t.suite, t.classname, t.name, t.file, %s, %s
 FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) AS t(identity, suite, classname, name, file)
-ON CONFLICT (project_id, identity) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at
+ON CONFLICT (project_id, identity) DO NOTHING
 RETURNING identity, id"""
+
+_PG_BUMP = f"UPDATE {_CASE} SET last_seen_at = %s WHERE id = ANY(%s::bigint[]) AND last_seen_at < %s"
 
 
 @functools.cache
-def _sqlite_upsert(rows: int) -> str:
-    """Multi-row upsert of ``rows`` test cases returning their ids (SQLite ≥ 3.35 has RETURNING)."""
+def _sqlite_find(rows: int) -> str:
+    marks = ", ".join("?" * rows)
+    return f"SELECT identity, id, last_seen_at < ? FROM {_CASE} WHERE project_id = ? AND identity IN ({marks})"
+
+
+@functools.cache
+def _sqlite_insert_cases(rows: int) -> str:
+    """Multi-row insert of ``rows`` test cases returning their ids (SQLite ≥ 3.35 has RETURNING)."""
     values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * rows)
-    return (f"INSERT INTO {TestCase.__tablename__} ({_CASE_COLUMNS}) VALUES {values} "
-            "ON CONFLICT (project_id, identity) DO UPDATE SET last_seen_at = excluded.last_seen_at "
-            "RETURNING identity, id")
+    return f"INSERT INTO {_CASE} ({_CASE_COLUMNS}) VALUES {values} RETURNING identity, id"
+
+
+@functools.cache
+def _sqlite_bump(rows: int) -> str:
+    marks = ", ".join("?" * rows)
+    return f"UPDATE {_CASE} SET last_seen_at = ? WHERE id IN ({marks}) AND last_seen_at < ?"
 
 
 #: SQLAlchemy's storage format of datetimes on SQLite (naive UTC), reproduced for the raw path.
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+#: Rounds of insert-then-find for identities a concurrent writer inserted meanwhile (see below).
+_INSERT_ROUNDS = 5
 
 
 def resolve_test_cases(
     session: Session, project_id: int, cases: Sequence[ParsedCase], now: datetime,
-    known: Mapping[str, int] | None = None,
+    known: Mapping[str, int] | None = None, resolution_s: float = 0.0,
 ) -> dict[str, int]:
     """Map every identity of ``cases`` to its ``test_case.id``, inserting new ones, bumping ``last_seen_at``.
 
@@ -75,12 +95,18 @@ def resolve_test_cases(
     their ids: those are neither written nor looked up again (their ``last_seen_at`` already is
     ``now``); with one ``now`` per command, a test in several files of one command is written once.
 
-    PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE ... RETURNING`` per
-    :data:`PG_CHUNK` identities (no ``IN (...)`` look-ups: PostgreSQL plans those as sequential scans
-    on a table grown in the same transaction, before statistics exist). SQLite: the same upsert as
-    one multi-row ``VALUES`` statement with ``RETURNING`` per :data:`CHUNK` identities (8 parameters
-    each: 4,000 per statement, under SQLite's limit of 32,766); no separate look-up of the ids.
-    Either way a concurrent ingester of the same tests cannot make it fail.
+    Three set-based steps, each one statement per chunk of identities: **find** the known tests
+    (a plain read: no row is locked, so concurrent uploads of one suite do not queue on its tests);
+    **insert** the missing ones (``ON CONFLICT DO NOTHING ... RETURNING``: one a concurrent writer
+    inserted meanwhile is found by the next find, so a concurrent ingester of the same tests cannot
+    make this fail); **bump** ``last_seen_at`` to ``now`` only where it is older than ``now -
+    resolution_s`` (``ingest.test_seen_resolution_s``): a suite uploaded many times a minute is not
+    rewritten (and its rows not locked) by every upload, and ``last_seen_at`` never moves back.
+
+    PostgreSQL: identities as arrays (``unnest``; :data:`PG_CHUNK` per statement; no ``IN (...)``
+    look-ups: PostgreSQL plans those as sequential scans on a table grown in the same transaction,
+    before statistics exist). SQLite: ``IN (...)`` / multi-row ``VALUES`` of :data:`CHUNK` identities
+    (8 parameters each: 4,000 per statement, under SQLite's limit of 32,766).
     """
     ids: dict[str, int] = {}
     first: dict[str, ParsedCase] = {}
@@ -97,39 +123,84 @@ def resolve_test_cases(
     if not first:
         return ids
     connection = project_connection(session)
-    # PostgreSQL locks each upserted row until commit: writers that lock the rows in one global order
-    # (sorted) cannot deadlock on them within one statement; across files a deadlock aborts the batch,
-    # which the CLI runs again (argus.core.db.is_transient).
-    identities = sorted(first) if connection.dialect.name == "postgresql" else list(first)
-    reps = [first[i] for i in identities]
     raw: Any = connection.connection.driver_connection
     dbapi_error = connection.dialect.loaded_dbapi.Error
+    stale_before = now - timedelta(seconds=max(0.0, resolution_s))
+    # Writers that lock rows in one global order (sorted) cannot deadlock on them within one
+    # statement; across statements a deadlock aborts the batch, which is run again (is_transient).
+    identities = sorted(first)
     try:
         if connection.dialect.name == "postgresql":
-            with raw.cursor() as cursor:
-                for i in range(0, len(identities), PG_CHUNK):
-                    part = reps[i : i + PG_CHUNK]
-                    cursor.execute(_PG_UPSERT, (  # binary: text arrays sent without per-item quoting
-                        project_id, now, now, identities[i : i + PG_CHUNK], [c.suite for c in part],
-                        [c.classname for c in part], [c.name for c in part], [c.file for c in part],
-                    ), binary=True)
-                    ids.update(cursor.fetchall())
-            return ids
-        stamp = now.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
-        cursor = raw.cursor()
-        try:
-            for i in range(0, len(identities), CHUNK):
-                part = reps[i : i + CHUNK]
-                params: list[Any] = []
-                for c in part:
-                    params += (project_id, c.identity, c.suite, c.classname, c.name, c.file, stamp, stamp)
-                cursor.execute(_sqlite_upsert(len(part)), params)
-                ids.update(cursor.fetchall())
-        finally:
-            cursor.close()
+            _resolve_pg(raw, project_id, identities, first, now, stale_before, ids)
+        else:
+            _resolve_sqlite(raw, project_id, identities, first, now, stale_before, ids)
     except dbapi_error as exc:
-        raise DBAPIError.instance("upsert test_case", None, exc, dbapi_error) from exc
+        raise DBAPIError.instance("resolve test_case", None, exc, dbapi_error) from exc
     return ids
+
+
+def _resolve_pg(raw: Any, project_id: int, identities: list[str], first: Mapping[str, ParsedCase], now: datetime,
+                stale_before: datetime, ids: dict[str, int]) -> None:
+    stale: list[int] = []
+    with raw.cursor() as cursor:
+        missing = identities
+        for _ in range(_INSERT_ROUNDS):
+            for i in range(0, len(missing), PG_CHUNK):
+                cursor.execute(_PG_FIND, (stale_before, missing[i : i + PG_CHUNK], project_id), binary=True)
+                for identity, case_id, old in cursor:
+                    ids[identity] = case_id
+                    if old:
+                        stale.append(case_id)
+            missing = [i for i in missing if i not in ids]
+            if not missing:
+                break
+            for i in range(0, len(missing), PG_CHUNK):
+                part = [first[m] for m in missing[i : i + PG_CHUNK]]
+                cursor.execute(_PG_INSERT, (
+                    project_id, now, now, missing[i : i + PG_CHUNK], [c.suite for c in part],
+                    [c.classname for c in part], [c.name for c in part], [c.file for c in part],
+                ), binary=True)
+                ids.update(cursor.fetchall())
+            missing = [i for i in missing if i not in ids]  # inserted meanwhile by another writer: find them
+            if not missing:
+                break
+        else:  # pragma: no cover - a row that conflicts is committed, so the next find sees it
+            raise RuntimeError(f"test identities neither found nor inserted: {missing[:3]}")
+        if stale:
+            stale.sort()
+            for i in range(0, len(stale), PG_CHUNK):
+                cursor.execute(_PG_BUMP, (now, stale[i : i + PG_CHUNK], now), binary=True)
+
+
+def _resolve_sqlite(raw: Any, project_id: int, identities: list[str], first: Mapping[str, ParsedCase],
+                    now: datetime, stale_before: datetime, ids: dict[str, int]) -> None:
+    # every SQLite writer holds the database's write lock for its whole transaction (BEGIN IMMEDIATE):
+    # nothing can insert a test between the find and the insert
+    stamp = now.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
+    threshold = stale_before.astimezone(UTC).replace(tzinfo=None).strftime(_SQLITE_DATETIME)
+    stale: list[int] = []
+    cursor = raw.cursor()
+    try:
+        for i in range(0, len(identities), CHUNK):
+            part = identities[i : i + CHUNK]
+            cursor.execute(_sqlite_find(len(part)), [threshold, project_id, *part])
+            for identity, case_id, old in cursor.fetchall():
+                ids[identity] = case_id
+                if old:
+                    stale.append(case_id)
+        missing = [i for i in identities if i not in ids]
+        for i in range(0, len(missing), CHUNK):
+            params: list[Any] = []
+            for identity in missing[i : i + CHUNK]:
+                c = first[identity]
+                params += (project_id, identity, c.suite, c.classname, c.name, c.file, stamp, stamp)
+            cursor.execute(_sqlite_insert_cases(len(missing[i : i + CHUNK])), params)
+            ids.update(cursor.fetchall())
+        for i in range(0, len(stale), CHUNK):
+            part_ids = stale[i : i + CHUNK]
+            cursor.execute(_sqlite_bump(len(part_ids)), [stamp, *part_ids, stamp])
+    finally:
+        cursor.close()
 
 
 def _flaky_identities(report: ParsedReport) -> set[str]:

@@ -3,6 +3,19 @@
 Each area keeps its models in its own module; add a module's import here.
 """
 
+from argus.store.models.delivery import (
+    DeliveryCommit,
+    DeliveryDeployment,
+    DeliveryDeploymentCommit,
+    DeliveryIncident,
+    DeliveryPipeline,
+    DeliveryPipelineCommit,
+    DeliveryPrComment,
+    DeliveryPrCommit,
+    DeliveryPullRequest,
+    DeliverySyncState,
+    DeliveryTask,
+)
 from argus.store.models.flaky import FlakyTestState
 from argus.store.models.incidents import (
     Alert,
@@ -18,6 +31,7 @@ from argus.store.models.jobs import JobRecord
 from argus.store.models.metrics import MetricPoint, MetricSeries
 from argus.store.models.ops import DeadLetter, FailureCluster
 from argus.store.models.quality import CoverageFile, CoverageReport, VulnFinding, VulnReport
+from argus.store.models.risk import ModelVersion, RiskPrediction
 from argus.store.models.tenancy import ApiToken, AuditLog, Organisation, Project
 from argus.store.models.testing import TestCase, TestReport, TestResult, TestRun
 from argus.store.models.vcs import BugLink, Commit, CommitFeatures, CommitFile, Deployment, GitIngestState
@@ -35,6 +49,17 @@ __all__ = [
     "CoverageFile",
     "CoverageReport",
     "DeadLetter",
+    "DeliveryCommit",
+    "DeliveryDeployment",
+    "DeliveryDeploymentCommit",
+    "DeliveryIncident",
+    "DeliveryPipeline",
+    "DeliveryPipelineCommit",
+    "DeliveryPrComment",
+    "DeliveryPrCommit",
+    "DeliveryPullRequest",
+    "DeliverySyncState",
+    "DeliveryTask",
     "Deployment",
     "EvidenceRow",
     "FailureCluster",
@@ -49,8 +74,10 @@ __all__ = [
     "JobRecord",
     "MetricPoint",
     "MetricSeries",
+    "ModelVersion",
     "Organisation",
     "Project",
+    "RiskPrediction",
     "ServiceNode",
     "TestCase",
     "TestReport",

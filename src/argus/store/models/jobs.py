@@ -20,6 +20,10 @@ class JobRecord(ProjectOwned, Base):
     runs, is recorded and run once. ``status`` is ``queued`` → ``running`` → ``succeeded``, or back to
     ``retrying`` (with ``run_after``) after a failed try, and ``failed`` (the dead-letter state) once
     ``attempts`` reached ``max_attempts``; ``argus jobs retry`` queues a failed job again.
+
+    A ``running`` job is leased: ``worker`` holds it until ``lease_until``, which the worker's heartbeat
+    pushes forward while the try runs. A lease that ran out (the worker was killed) is reclaimed: the
+    job goes back to ``retrying`` or, after its last try, to ``failed``.
     """
 
     __tablename__ = "job_record"
@@ -43,3 +47,6 @@ class JobRecord(ProjectOwned, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     run_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Who runs the current try (``host:pid``) and until when it holds the job (running jobs only).
+    worker: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

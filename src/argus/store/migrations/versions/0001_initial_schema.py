@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 08:45:05.334463
+Create Date: 2026-11-28 10:00:58.316181
 """
 
 from __future__ import annotations
@@ -136,6 +136,160 @@ def upgrade() -> None:
     with op.batch_alter_table('dead_letter', schema=None) as batch_op:
         batch_op.create_index('ix_dead_letter_project_created', ['project_id', 'created_at'], unique=False)
 
+    op.create_table('delivery_commit',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('repo', sa.String(length=255), nullable=True),
+    sa.Column('sha', sa.String(length=64), nullable=False),
+    sa.Column('parent_shas', sa.Text(), nullable=True),
+    sa.Column('authored_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('committed_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_commit_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_commit')),
+    sa.UniqueConstraint('project_id', 'sha', name=op.f('uq_delivery_commit_project_id'))
+    )
+    op.create_table('delivery_deployment',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ext_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.Text(), nullable=True),
+    sa.Column('environment', sa.String(length=100), nullable=True),
+    sa.Column('result', sa.String(length=50), nullable=True),
+    sa.Column('started_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('scope', sa.String(length=255), nullable=True),
+    sa.Column('deployment_group', sa.String(length=255), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_deployment_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_deployment')),
+    sa.UniqueConstraint('project_id', 'ext_id', name=op.f('uq_delivery_deployment_project_id'))
+    )
+    op.create_table('delivery_deployment_commit',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('deployment_id', sa.String(length=255), nullable=False),
+    sa.Column('repo', sa.String(length=255), nullable=True),
+    sa.Column('commit_sha', sa.String(length=64), nullable=True),
+    sa.Column('previous_commit_sha', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_deployment_commit_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_deployment_commit')),
+    sa.UniqueConstraint('project_id', 'deployment_id', name=op.f('uq_delivery_deployment_commit_project_id'))
+    )
+    op.create_table('delivery_incident',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ext_id', sa.String(length=255), nullable=False),
+    sa.Column('title', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=50), nullable=True),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('repo_or_service', sa.String(length=255), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_incident_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_incident')),
+    sa.UniqueConstraint('project_id', 'ext_id', name=op.f('uq_delivery_incident_project_id'))
+    )
+    op.create_table('delivery_pipeline',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ext_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.Text(), nullable=True),
+    sa.Column('scope', sa.String(length=255), nullable=True),
+    sa.Column('type', sa.String(length=50), nullable=True),
+    sa.Column('result', sa.String(length=50), nullable=True),
+    sa.Column('status', sa.String(length=50), nullable=True),
+    sa.Column('environment', sa.String(length=100), nullable=True),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('duration_sec', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_pipeline_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_pipeline')),
+    sa.UniqueConstraint('project_id', 'ext_id', name=op.f('uq_delivery_pipeline_project_id'))
+    )
+    op.create_table('delivery_pipeline_commit',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pipeline_id', sa.String(length=255), nullable=False),
+    sa.Column('repo', sa.String(length=255), nullable=False),
+    sa.Column('commit_sha', sa.String(length=64), nullable=True),
+    sa.Column('branch', sa.String(length=255), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_pipeline_commit_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_pipeline_commit')),
+    sa.UniqueConstraint('project_id', 'pipeline_id', 'repo', name=op.f('uq_delivery_pipeline_commit_project_id'))
+    )
+    op.create_table('delivery_pr_comment',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ext_id', sa.String(length=255), nullable=False),
+    sa.Column('pr_id', sa.String(length=255), nullable=False),
+    sa.Column('account_id', sa.String(length=255), nullable=True),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('by_pr_author', sa.Boolean(), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_pr_comment_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_pr_comment')),
+    sa.UniqueConstraint('project_id', 'ext_id', name=op.f('uq_delivery_pr_comment_project_id'))
+    )
+    with op.batch_alter_table('delivery_pr_comment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_delivery_pr_comment_pr_id'), ['pr_id'], unique=False)
+
+    op.create_table('delivery_pr_commit',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pr_id', sa.String(length=255), nullable=False),
+    sa.Column('commit_sha', sa.String(length=64), nullable=False),
+    sa.Column('authored_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_pr_commit_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_pr_commit')),
+    sa.UniqueConstraint('project_id', 'pr_id', 'commit_sha', name=op.f('uq_delivery_pr_commit_project_id'))
+    )
+    op.create_table('delivery_pull_request',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ext_id', sa.String(length=255), nullable=False),
+    sa.Column('repo', sa.String(length=255), nullable=True),
+    sa.Column('number', sa.Integer(), nullable=True),
+    sa.Column('title', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=50), nullable=True),
+    sa.Column('base_branch', sa.String(length=255), nullable=True),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('merged_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('merge_commit_sha', sa.String(length=64), nullable=True),
+    sa.Column('first_commit_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_review_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_pull_request_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_pull_request')),
+    sa.UniqueConstraint('project_id', 'ext_id', name=op.f('uq_delivery_pull_request_project_id'))
+    )
+    op.create_table('delivery_sync_state',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('repo', sa.String(length=255), nullable=False),
+    sa.Column('pulls_updated_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('commits_since', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('issues_since', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('synced_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_sync_state_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_sync_state')),
+    sa.UniqueConstraint('project_id', 'source', 'repo', name=op.f('uq_delivery_sync_state_project_id'))
+    )
+    op.create_table('delivery_task',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ext_id', sa.String(length=255), nullable=False),
+    sa.Column('pipeline_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.Text(), nullable=True),
+    sa.Column('type', sa.String(length=50), nullable=True),
+    sa.Column('result', sa.String(length=50), nullable=True),
+    sa.Column('status', sa.String(length=50), nullable=True),
+    sa.Column('environment', sa.String(length=100), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_task_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_task')),
+    sa.UniqueConstraint('project_id', 'ext_id', name=op.f('uq_delivery_task_project_id'))
+    )
+    with op.batch_alter_table('delivery_task', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_delivery_task_pipeline_id'), ['pipeline_id'], unique=False)
+
     op.create_table('deployment',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -255,6 +409,8 @@ def upgrade() -> None:
     sa.Column('updated_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('run_after', argus.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('worker', sa.String(length=200), nullable=True),
+    sa.Column('lease_until', argus.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_job_record_project_id_project'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_job_record')),
     sa.UniqueConstraint('project_id', 'kind', 'key', name='uq_job_record_kind_key')
@@ -277,6 +433,36 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_metric_series')),
     sa.UniqueConstraint('project_id', 'key', name='uq_metric_series_key')
     )
+    op.create_table('model_version',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('algorithm', sa.String(length=100), nullable=False),
+    sa.Column('params', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('label', sa.String(length=20), nullable=False),
+    sa.Column('features', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('data_hash', sa.String(length=64), nullable=False),
+    sa.Column('data_from', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('data_to', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('train_rows', sa.Integer(), nullable=False),
+    sa.Column('holdout_from', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('holdout_to', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('metrics', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('reference', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('artefact', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('promoted_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('retired_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_model_version_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_model_version')),
+    sa.UniqueConstraint('project_id', 'name', 'version', name=op.f('uq_model_version_project_id'))
+    )
+    with op.batch_alter_table('model_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_model_version_project_id'), ['project_id'], unique=False)
+
     op.create_table('service_node',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -598,6 +784,30 @@ def upgrade() -> None:
     with op.batch_alter_table('metric_point', schema=None) as batch_op:
         batch_op.create_index('ix_metric_point_project_series', ['project_id', 'series_id'], unique=False)
 
+    op.create_table('risk_prediction',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('model_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('commit_sha', sa.String(length=64), nullable=True),
+    sa.Column('features', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('probability', sa.Float(), nullable=False),
+    sa.Column('level', sa.String(length=10), nullable=False),
+    sa.Column('latency_ms', sa.Float(), nullable=False),
+    sa.Column('insight_id', sa.Integer(), nullable=True),
+    sa.Column('outcome', sa.Integer(), nullable=True),
+    sa.Column('outcome_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('anomaly_score', sa.Float(), nullable=True),
+    sa.Column('severity', sa.String(length=10), nullable=True),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['model_id'], ['model_version.id'], name=op.f('fk_risk_prediction_model_id_model_version'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_risk_prediction_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_prediction'))
+    )
+    with op.batch_alter_table('risk_prediction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_risk_prediction_model_id'), ['model_id'], unique=False)
+        batch_op.create_index('ix_risk_prediction_project_created', ['project_id', 'created_at'], unique=False)
+
     op.create_table('test_report',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -770,6 +980,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_test_report_project_hash')
 
     op.drop_table('test_report')
+    with op.batch_alter_table('risk_prediction', schema=None) as batch_op:
+        batch_op.drop_index('ix_risk_prediction_project_created')
+        batch_op.drop_index(batch_op.f('ix_risk_prediction_model_id'))
+
+    op.drop_table('risk_prediction')
     with op.batch_alter_table('metric_point', schema=None) as batch_op:
         batch_op.drop_index('ix_metric_point_project_series')
 
@@ -834,6 +1049,10 @@ def downgrade() -> None:
     op.drop_table('test_run')
     op.drop_table('test_case')
     op.drop_table('service_node')
+    with op.batch_alter_table('model_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_model_version_project_id'))
+
+    op.drop_table('model_version')
     op.drop_table('metric_series')
     with op.batch_alter_table('job_record', schema=None) as batch_op:
         batch_op.drop_index('ix_job_record_status_run_after')
@@ -855,6 +1074,23 @@ def downgrade() -> None:
         batch_op.drop_index('ix_deployment_project_env_started')
 
     op.drop_table('deployment')
+    with op.batch_alter_table('delivery_task', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_task_pipeline_id'))
+
+    op.drop_table('delivery_task')
+    op.drop_table('delivery_sync_state')
+    op.drop_table('delivery_pull_request')
+    op.drop_table('delivery_pr_commit')
+    with op.batch_alter_table('delivery_pr_comment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_pr_comment_pr_id'))
+
+    op.drop_table('delivery_pr_comment')
+    op.drop_table('delivery_pipeline_commit')
+    op.drop_table('delivery_pipeline')
+    op.drop_table('delivery_incident')
+    op.drop_table('delivery_deployment_commit')
+    op.drop_table('delivery_deployment')
+    op.drop_table('delivery_commit')
     with op.batch_alter_table('dead_letter', schema=None) as batch_op:
         batch_op.drop_index('ix_dead_letter_project_created')
 

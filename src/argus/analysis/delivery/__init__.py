@@ -1,0 +1,1 @@
+"""Delivery analytics: DORA metrics computed with Apache DevLake's DORA-plugin rules, PR lead-time breakdown."""

@@ -1,0 +1,184 @@
+"""Delivery use cases: ingest a directory of delivery CSV files, the DORA report, the per-row detail,
+the PR lead-time breakdown. Each runs in one project unit of work and returns a frozen read model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from argus.core.errors import InputError
+
+if TYPE_CHECKING:
+    from argus.analysis.delivery.readmodels import DoraReport, IngestSummary, PrDetail, PrList
+    from argus.app.runtime import ProjectScope, Runtime
+
+__all__ = [
+    "DoraRequest",
+    "IngestRequest",
+    "PrListRequest",
+    "PrShowRequest",
+    "SyncRequest",
+    "dora_detail",
+    "dora_report",
+    "ingest_delivery",
+    "list_prs",
+    "show_pr",
+    "sync_github",
+]
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    directory: Path
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class DoraRequest:
+    project: str | None = None
+    first_day: date | None = None
+    last_day: date | None = None
+    save: bool = True
+
+    def __post_init__(self) -> None:
+        if self.first_day and self.last_day and self.first_day > self.last_day:
+            raise InputError(f"--from {self.first_day} is after --to {self.last_day}")
+
+
+@dataclass(frozen=True)
+class PrListRequest:
+    project: str | None = None
+    limit: int = 50
+    repo: str | None = None
+    deployed_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.limit < 1:
+            raise InputError(f"--limit {self.limit}: give a whole number, 1 or more")
+
+
+@dataclass(frozen=True)
+class PrShowRequest:
+    pr_id: str
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    repo: str
+    project: str | None = None
+    api_url: str | None = None  # default: settings.github_api_url
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    repo: str
+    requests: int
+    waited_s: float
+    rows: tuple[tuple[str, int], ...]
+    incremental: bool
+
+
+def sync_github(runtime: Runtime, request: SyncRequest) -> SyncSummary:
+    """Read the sync cursors, fetch what is new from GitHub (outside any transaction), then store it
+    and the new cursors in one unit of work (a failed fetch stores nothing)."""
+    from sqlalchemy import select
+
+    from argus.ingest.delivery.github import Client, Cursors, check_repo, fetch
+    from argus.ingest.delivery.service import store
+    from argus.store.models import DeliverySyncState
+
+    repo = check_repo(request.repo)
+
+    def read(scope: ProjectScope) -> Cursors:
+        st = scope.session.scalars(select(DeliverySyncState).where(
+            DeliverySyncState.source == "github", DeliverySyncState.repo == repo)).first()
+        return Cursors() if st is None else Cursors(st.pulls_updated_at, st.commits_since, st.issues_since)
+
+    cursors = runtime.in_project(request.project, read, create=True)
+    settings = runtime.settings
+    token = settings.github_token.get_secret_value() if settings.github_token else None
+    client = Client(request.api_url or settings.github_api_url, token, settings.delivery.sync_max_wait_s)
+    try:
+        fetched = fetch(client, repo, cursors, incident_label=settings.delivery.github_incident_label)
+    finally:
+        client.close()
+
+    def write(scope: ProjectScope) -> SyncSummary:
+        from argus.core.clock import utcnow
+
+        stored = store(scope.session, fetched.parsed())
+        st = scope.session.scalars(select(DeliverySyncState).where(
+            DeliverySyncState.source == "github", DeliverySyncState.repo == repo)).first()
+        if st is None:
+            st = DeliverySyncState(project_id=scope.project.id, source="github", repo=repo)
+            scope.session.add(st)
+        c = fetched.cursors
+        st.pulls_updated_at, st.commits_since, st.issues_since, st.synced_at = (
+            c.pulls_updated_at, c.commits_since, c.issues_since, utcnow())
+        scope.session.flush()
+        return SyncSummary(repo, fetched.requests, fetched.waited_s, tuple((s.file, s.rows) for s in stored),
+                           cursors.pulls_updated_at is not None)
+
+    return runtime.in_project(request.project, write)
+
+
+def ingest_delivery(runtime: Runtime, request: IngestRequest) -> IngestSummary:
+    """Parse every delivery file of the directory, then store them all in one unit of work (a bad row
+    anywhere stores nothing); the project is created when new."""
+    from argus.analysis.delivery import queries
+    from argus.analysis.delivery.readmodels import IngestSummary
+    from argus.ingest.delivery.csvfiles import parse_dir
+    from argus.ingest.delivery.service import store
+
+    parsed = parse_dir(request.directory)
+
+    def work(scope: ProjectScope) -> IngestSummary:
+        stored = store(scope.session, parsed)
+        scope.session.flush()
+        return IngestSummary(str(request.directory), tuple((s.file, s.rows) for s in stored),
+                             queries.counts(scope.session))
+
+    return runtime.in_project(request.project, work, create=True)
+
+
+def dora_report(runtime: Runtime, request: DoraRequest) -> DoraReport:
+    from argus.analysis.delivery import service
+
+    def work(scope: ProjectScope) -> DoraReport:
+        params = service.params_from(scope.settings.delivery)
+        return service.report(scope.session, params, scope.project.slug, request.first_day, request.last_day,
+                              save=request.save)
+
+    return runtime.in_project(request.project, work)
+
+
+def dora_detail(runtime: Runtime, project: str | None) -> dict[str, Any]:
+    from argus.analysis.delivery import service
+
+    def work(scope: ProjectScope) -> dict[str, Any]:
+        return service.detail(scope.session, service.params_from(scope.settings.delivery))
+
+    return runtime.in_project(project, work)
+
+
+def list_prs(runtime: Runtime, request: PrListRequest) -> PrList:
+    from argus.analysis.delivery import service
+
+    def work(scope: ProjectScope) -> PrList:
+        return service.list_prs(scope.session, service.params_from(scope.settings.delivery), limit=request.limit,
+                                repo=request.repo, deployed_only=request.deployed_only)
+
+    return runtime.in_project(request.project, work)
+
+
+def show_pr(runtime: Runtime, request: PrShowRequest) -> PrDetail:
+    from argus.analysis.delivery import service
+
+    def work(scope: ProjectScope) -> PrDetail:
+        return service.show_pr(scope.session, service.params_from(scope.settings.delivery), request.pr_id)
+
+    return runtime.in_project(request.project, work)

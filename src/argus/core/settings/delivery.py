@@ -1,0 +1,47 @@
+"""Settings of delivery analytics / DORA metrics (``[delivery]``, ``ARGUS_DELIVERY__*``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, field_validator
+
+
+class DeliverySettings(BaseModel):
+    """DORA metrics with Apache DevLake's rules (see docs/delivery.md)."""
+
+    not_params: ClassVar[dict[str, str]] = {
+        "github_incident_label": "argus sync github: which issues are incidents (ingest, not the rules)",
+        "sync_max_wait_s": "argus sync github: longest rate-limit wait (ingest, not the rules)",
+    }
+
+    timezone: str = Field(
+        "UTC", description="Time zone that decides the day, week (Monday first) and month of an event "
+        "(DevLake groups by the stored UTC date). Durations never depend on it.",
+    )
+    incident_max_gap_hours: float | None = Field(
+        None, gt=0, description="An incident links to the last production deployment before it only when that "
+        "deployment finished at most this many hours earlier (unset: no limit, as in DevLake).",
+    )
+    default_period_days: int = Field(
+        180, ge=1, description="Days in the period when --from is not given (ending on --to, or on the day of "
+        "the latest deployment or incident).",
+    )
+    min_deployments_for_confidence: int = Field(
+        20, ge=1, description="Deployments in the period below which the DORA report's evidence is only moderate.",
+    )
+
+    github_incident_label: str = Field(
+        "incident", min_length=1, description="`argus sync github`: issues with this label are incidents.")
+    sync_max_wait_s: float = Field(
+        60.0, ge=0, description="`argus sync github`: longest wait for a rate limit to reset before giving up.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. UTC, Europe/Paris)") from None
+        return value

@@ -1,0 +1,274 @@
+"""``argus sync github``: pull requests (commits, reviews, comments), deployments (with their statuses),
+incident issues and the default branch's commits of one repository, through the REST API (httpx).
+
+Endpoints (API version 2022-11-28), all paginated with ``per_page=100`` and the ``Link`` header's
+``rel="next"`` URL: ``/repos/{r}/pulls?state=all&sort=updated&direction=desc``,
+``/repos/{r}/pulls/{n}/commits``, ``/repos/{r}/pulls/{n}/reviews``, ``/repos/{r}/issues/{n}/comments``,
+``/repos/{r}/deployments``, ``/repos/{r}/deployments/{id}/statuses``, ``/repos/{r}/commits?since=``,
+``/repos/{r}/issues?labels=<incident label>&state=all&since=``.
+
+Incremental: pull requests are read newest-updated first and the walk stops at the last sync's
+newest ``updated_at``; commits and incident issues use ``since``; deployments are re-read each time
+(their statuses change). Rate limits: a 429, or a 403 with ``X-RateLimit-Remaining: 0``, waits for
+``Retry-After`` / ``X-RateLimit-Reset`` (at most ``max_wait_s``, else the sync stops with a clear error
+and nothing of this sync is stored); 5xx answers are retried with backoff.
+
+Rows come out in the shape of the delivery CSV files (:mod:`csvfiles`), so they are stored by the
+same upsert and the same rules apply.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from argus.core.errors import ArgusError, InputError
+from argus.ingest.delivery.csvfiles import SPECS, ParsedDir, ParsedFile, parse_time
+
+API_VERSION = "2022-11-28"
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
+_ATTEMPTS = 5
+
+
+class GitHubSyncError(ArgusError):
+    """GitHub refused or failed a request (or the rate limit outlasts the allowed wait)."""
+
+    exit_code = 7
+
+
+def check_repo(repo: str) -> str:
+    if not _REPO.match(repo) or ".." in repo:
+        raise InputError(f"--repo {repo!r}: expected owner/name")
+    return repo
+
+
+@dataclass
+class Client:
+    """A small GitHub REST client: auth, pagination, rate-limit waits, retries."""
+
+    api_url: str
+    token: str | None = None
+    max_wait_s: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+    requests: int = 0
+    waited_s: float = 0.0
+    _http: httpx.Client = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION,
+                   "User-Agent": "argus-delivery-sync"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        self._http = httpx.Client(headers=headers, timeout=30.0, follow_redirects=False)
+        self._host = urlsplit(self.api_url).netloc
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _wait_for(self, r: httpx.Response) -> float | None:
+        """Seconds to wait before retrying a rate-limited answer, or None when it is not one."""
+        if r.status_code not in (403, 429):
+            return None
+        if "retry-after" in r.headers:
+            try:
+                return max(0.0, float(r.headers["retry-after"]))
+            except ValueError:
+                return 60.0
+        if r.headers.get("x-ratelimit-remaining") == "0":
+            try:
+                return max(0.0, float(r.headers.get("x-ratelimit-reset", "0")) - time.time())
+            except ValueError:
+                return 60.0
+        return 60.0 if r.status_code == 429 else None
+
+    def get(self, url: str, params: dict[str, Any] | None = None) -> httpx.Response:
+        if not url.startswith("http"):
+            url = self.api_url.rstrip("/") + url
+        if urlsplit(url).netloc != self._host:
+            raise GitHubSyncError(f"refusing to follow a link to another host: {urlsplit(url).netloc}")
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                r = self._http.get(url, params=params)
+            except httpx.HTTPError as exc:
+                if attempt == _ATTEMPTS:
+                    raise GitHubSyncError(f"GitHub unreachable at {self.api_url}: {exc}") from None
+                self.sleep(min(2.0 ** attempt, 30.0))
+                continue
+            self.requests += 1
+            wait = self._wait_for(r)
+            if wait is not None:
+                if wait > self.max_wait_s or attempt == _ATTEMPTS:
+                    raise GitHubSyncError(f"GitHub rate limit: retry in {wait:.0f} s (more than the allowed "
+                                          f"{self.max_wait_s:.0f} s); nothing of this sync was stored")
+                self.waited_s += wait
+                self.sleep(wait)
+                continue
+            if r.status_code >= 500 and attempt < _ATTEMPTS:
+                self.sleep(min(2.0 ** attempt, 30.0))
+                continue
+            if r.status_code == 404:
+                raise GitHubSyncError(f"GitHub: {urlsplit(url).path} not found (repository name, or token scope?)")
+            if r.status_code >= 400:
+                raise GitHubSyncError(f"GitHub answered {r.status_code} for {urlsplit(url).path}: {r.text[:200]}")
+            return r
+        raise GitHubSyncError("GitHub: too many attempts")
+
+    def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
+        url: str | None = path
+        query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
+        while url:
+            r = self.get(url, query)
+            query = None  # the next link carries the query (params={} would strip it)
+            body = r.json()
+            yield body if isinstance(body, list) else []
+            m = _NEXT.search(r.headers.get("link", ""))
+            nxt = m.group(1) if m else None
+            url = nxt if nxt != str(r.request.url) else None  # a link to itself would never end
+
+
+def _t(text: str | None) -> datetime | None:
+    return parse_time(text) if text else None
+
+
+_DEPLOY_STATE = {"success": "SUCCESS", "inactive": "SUCCESS", "failure": "FAILURE", "error": "FAILURE"}
+
+
+def environment_of(name: str | None) -> str | None:
+    if not name:
+        return None
+    low = name.lower()
+    if low in ("production", "prod", "live") or low.startswith("prod"):
+        return "PRODUCTION"
+    if low in ("staging", "stage", "preprod", "pre-production"):
+        return "STAGING"
+    if low in ("testing", "test", "qa", "dev", "development"):
+        return "TESTING"
+    return name.upper()
+
+
+@dataclass(frozen=True)
+class Cursors:
+    pulls_updated_at: datetime | None = None
+    commits_since: datetime | None = None
+    issues_since: datetime | None = None
+
+
+@dataclass
+class Fetched:
+    rows: dict[str, list[dict[str, Any]]]
+    cursors: Cursors
+    requests: int = 0
+    waited_s: float = 0.0
+
+    def parsed(self) -> ParsedDir:
+        files = []
+        for spec in SPECS:
+            if spec.file in self.rows:
+                files.append(ParsedFile(spec, f"github:{spec.file}", self.rows[spec.file]))
+        return ParsedDir(tuple(files))
+
+
+def fetch(client: Client, repo: str, cursors: Cursors, *, incident_label: str = "incident",
+          now: datetime | None = None) -> Fetched:
+    """Everything new since ``cursors`` (all of it on the first sync)."""
+    now = now or datetime.now(UTC)
+    rows: dict[str, list[dict[str, Any]]] = {s.file: [] for s in SPECS}
+    base = f"/repos/{repo}"
+    newest = cursors.pulls_updated_at
+    done = False
+    for page in client.pages(f"{base}/pulls", {"state": "all", "sort": "updated", "direction": "desc"}):
+        for p in page:
+            updated = _t(p.get("updated_at"))
+            if cursors.pulls_updated_at is not None and updated is not None and updated < cursors.pulls_updated_at:
+                done = True
+                break
+            if updated is not None and (newest is None or updated > newest):
+                newest = updated
+            _pull(client, base, repo, p, rows)
+        if done:
+            break
+    for page in client.pages(f"{base}/deployments"):
+        for d in page:
+            _deployment(client, base, repo, d, rows)
+    params: dict[str, Any] = {"since": cursors.commits_since.isoformat()} if cursors.commits_since else {}
+    for page in client.pages(f"{base}/commits", params):
+        for c in page:
+            commit = c.get("commit") or {}
+            rows["commits.csv"].append({
+                "repo": repo, "sha": c["sha"], "parent_shas": " ".join(x["sha"] for x in c.get("parents") or []),
+                "authored_at": _t((commit.get("author") or {}).get("date")),
+                "committed_at": _t((commit.get("committer") or {}).get("date"))})
+    params = {"labels": incident_label, "state": "all"}
+    if cursors.issues_since:
+        params["since"] = cursors.issues_since.isoformat()
+    for page in client.pages(f"{base}/issues", params):
+        for i in page:
+            if "pull_request" in i:
+                continue
+            rows["incidents.csv"].append({
+                "ext_id": f"{repo}#{i['number']}", "title": i.get("title"), "status": (i.get("state") or "").upper(),
+                "created_at": _t(i.get("created_at")), "resolved_at": _t(i.get("closed_at")), "repo_or_service": repo})
+    rows = {k: _dedupe(k, v) for k, v in rows.items() if v}
+    return Fetched(rows, Cursors(newest, now, now), client.requests, client.waited_s)
+
+
+def _dedupe(file: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    spec = next(s for s in SPECS if s.file == file)
+    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in items:
+        seen[tuple(row.get(k) for k in spec.identity)] = row
+    return list(seen.values())
+
+
+def _pull(client: Client, base: str, repo: str, p: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> None:
+    number = p["number"]
+    pr_id = f"{repo}#{number}"
+    merged = _t(p.get("merged_at"))
+    status = "MERGED" if merged else ("CLOSED" if p.get("state") == "closed" else "OPEN")
+    rows["pull_requests.csv"].append({
+        "ext_id": pr_id, "repo": repo, "number": number, "title": p.get("title"), "status": status,
+        "base_branch": (p.get("base") or {}).get("ref"), "created_at": _t(p.get("created_at")),
+        "merged_at": merged, "closed_at": _t(p.get("closed_at")),
+        "merge_commit_sha": p.get("merge_commit_sha") if merged else None,
+        "first_commit_at": None, "first_review_at": None})
+    if not merged:
+        return
+    author = (p.get("user") or {}).get("login")
+    for page in client.pages(f"{base}/pulls/{number}/commits"):
+        for c in page:
+            rows["pr_commits.csv"].append({"pr_id": pr_id, "commit_sha": c["sha"],
+                                           "authored_at": _t(((c.get("commit") or {}).get("author") or {}).get("date"))})
+    for page in client.pages(f"{base}/pulls/{number}/reviews"):
+        for rv in page:
+            login = (rv.get("user") or {}).get("login")
+            rows["pr_comments.csv"].append({"pr_id": pr_id, "ext_id": f"review-{rv['id']}", "account_id": login,
+                                            "created_at": _t(rv.get("submitted_at")), "by_pr_author": login == author})
+    for page in client.pages(f"/repos/{repo}/issues/{number}/comments"):
+        for cm in page:
+            login = (cm.get("user") or {}).get("login")
+            rows["pr_comments.csv"].append({"pr_id": pr_id, "ext_id": f"comment-{cm['id']}", "account_id": login,
+                                            "created_at": _t(cm.get("created_at")), "by_pr_author": login == author})
+
+
+def _deployment(client: Client, base: str, repo: str, d: dict[str, Any],
+                rows: dict[str, list[dict[str, Any]]]) -> None:
+    statuses = [s for page in client.pages(f"{base}/deployments/{d['id']}/statuses") for s in page]
+    final = next((s for s in statuses if s.get("state") in _DEPLOY_STATE), None)  # newest first
+    latest = statuses[0] if statuses else None
+    result = _DEPLOY_STATE[final["state"]] if final else ((latest or {}).get("state") or "PENDING").upper()
+    dep_id = f"github:{repo}:{d['id']}"
+    rows["deployments.csv"].append({
+        "ext_id": dep_id, "name": d.get("task") or "deploy", "environment": environment_of(d.get("environment")),
+        "result": result, "started_at": _t(d.get("created_at")),
+        "finished_at": _t(final.get("created_at")) if final else None, "scope": f"github:{repo}",
+        "deployment_group": dep_id})
+    rows["deployment_commits.csv"].append({"deployment_id": dep_id, "repo": repo, "commit_sha": d.get("sha"),
+                                           "previous_commit_sha": None})

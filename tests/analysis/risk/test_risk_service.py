@@ -1,0 +1,99 @@
+"""Change risk on a simulated project's ingested history: feature assembly without look-ahead, training
+with champion/challenger, evaluation, promotion, assessment (prediction log + insight), drift and backfill."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("lightgbm", reason="the ml extra (LightGBM, scikit-learn) is not installed")
+
+from sqlalchemy import select
+
+from argus.analysis.risk import service
+from argus.analysis.risk.features import load_changes
+from argus.cli.context import CliState
+from argus.cli.demo.steps import CommandLog, ingest_run, load_runs, run_command
+from argus.core.settings import RiskLabel, Settings
+from argus.sim import Scale, scale_config, simulate
+from argus.store.models import InsightRow, ModelVersion, RiskPrediction
+
+PROJECT = "shop"
+
+
+@pytest.fixture
+def state(tmp_path: Path, cli_env: dict[str, str], settings: Settings, engine: Any) -> Any:
+    sim = tmp_path / "sim"
+    simulate(replace(scale_config(Scale.SMALL, seed=5), days=14), sim, scale="small", force=True)
+    manifest: dict[str, Any] = json.loads((sim / "manifest.json").read_text())
+    (project,) = manifest["projects"]
+    st = CliState.with_settings(settings.model_copy(update={"risk": settings.risk.model_copy(
+        update={"label": RiskLabel.EITHER})}))
+    log = CommandLog()
+    run_command(st, ["ingest", "git", "--repo", str(sim / project["repo"]), "-p", PROJECT], log)
+    for run in load_runs(manifest, sim):
+        ingest_run(st, replace(run, project=PROJECT), log)
+    assert log.failed == []
+    yield st
+    st.close()
+
+
+def test_ci_history_features_use_only_earlier_changes(state: Any) -> None:
+    with state.project_session(PROJECT) as (s, _):
+        rows = load_changes(s, default_branch="main", window=1000)
+    assert len(rows) > 50 and [r.time for r in rows] == sorted(r.time for r in rows)
+    assert any(r.ci_failed is not None for r in rows)
+    for i, r in enumerate(rows):
+        earlier = [x.ci_failed for x in rows[:i] if x.author == r.author and x.ci_failed is not None]
+        expected = sum(earlier) / len(earlier) if earlier else None
+        assert r.values["author_fail_rate"] == expected
+        assert 0 <= (r.values["hour"] or 0) < 24 and 0 <= (r.values["weekday"] or 0) < 7
+
+
+def test_model_lifecycle_end_to_end(state: Any) -> None:
+    rt = state.runtime
+    risk = rt.settings.risk
+    first = rt.in_project(PROJECT, lambda sc: service.train(sc.session, risk, "main"))
+    assert first.promoted and first.model.status == "active" and first.model.version == 1
+    assert set(first.model.metrics) >= {"model", "lapredict", "logistic", "holdout_rows"}
+    assert first.model.data_to is not None and first.model.holdout_from is not None
+    assert first.model.data_to <= first.model.holdout_from  # trained strictly on the older changes
+    second = rt.in_project(PROJECT, lambda sc: service.train(sc.session, risk, "main"))
+    assert second.champion is not None and second.champion_metrics is not None  # judged on the same holdout
+    assert second.reason
+    if not second.promoted:
+        assert second.model.status == "candidate"
+        forced = rt.in_project(PROJECT, lambda sc: service.promote(sc.session, risk, "main", 2, force=True))
+        assert forced.promoted and forced.reason.startswith("forced by hand")
+    with state.project_session(PROJECT) as (s, _):
+        statuses = {m.version: m.status for m in s.scalars(select(ModelVersion))}
+        artefact = s.scalars(select(ModelVersion.artefact)).first()
+    assert statuses == {1: "retired", 2: "active"}
+    assert json.loads(artefact or "{}")["format"] == "argus.risk-model/v1"
+
+    ev = rt.in_project(PROJECT, lambda sc: service.evaluate(sc.session, risk, "main", 1))
+    assert ev.model.version == 1 and ev.holdout_rows == first.model.metrics["holdout_rows"]
+
+    with state.project_session(PROJECT) as (s, _):
+        rows = load_changes(s, default_branch="main")
+    target = rows[-1].sha
+    a = rt.in_project(PROJECT, lambda sc: service.assess(sc.session, risk, "main", sha=target[:10]))
+    assert 0 <= a.score <= 100 and a.level in ("GO", "WARN", "BLOCK")
+    assert len(a.factors) == risk.top_factors and a.insight_id is not None
+    assert all(s.time < rows[-1].time for s in a.similar)
+    rng = rt.in_project(PROJECT, lambda sc: service.assess(sc.session, risk, "main", base=rows[-6].sha,
+                                                          head=target))
+    assert len(rng.commits) >= 1 and rng.probability >= max(p for _, p in rng.per_commit) - 1e-9
+
+    report = rt.in_project(PROJECT, lambda sc: service.drift(sc.session, risk, "main"))
+    assert {t.name for t in report.triggers} == {"new_labels", "age", "drift", "accuracy"}
+    assert report.outcomes >= 1  # the assessed changes are labelled already: outcomes backfilled
+    with state.project_session(PROJECT) as (s, _):
+        preds = s.scalars(select(RiskPrediction)).all()
+        kinds = {i.kind for i in s.scalars(select(InsightRow))}
+    assert len(preds) == 1 + len(rng.commits) and all(p.model_id and p.latency_ms >= 0 for p in preds)
+    assert "change_risk" in kinds
