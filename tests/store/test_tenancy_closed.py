@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from argus.cli.context import CliState
 from argus.cli.demo.analyse import analyse_project
 from argus.cli.demo.steps import CommandLog, ingest_run, load_runs, run_command
-from argus.core.settings import Settings
+from argus.core.settings import ChannelSettings, Settings
 from argus.jobs.service import record_upload
 from argus.sim import Scale, scale_config, simulate
 from argus.store.base import Base
@@ -60,6 +61,12 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
     (project,) = manifest["projects"]
     repo = str(sim / project["repo"])
     runs = load_runs(manifest, sim)
+    # a channel, so an incident queues a notification row (nothing is sent: no `incidents notify` here)
+    settings.incidents.channels = [ChannelSettings(name="hook", url=SecretStr("http://127.0.0.1:9/none"))]
+    alerts = tmp_path / "alerts.json"
+    alerts.write_text(json.dumps([{"name": "Down", "service": "api", "severity": "critical"}]))
+    services = tmp_path / "services.yaml"
+    services.write_text("api:\n  depends_on: [db]\n  owners: [team-a]\n")
     state = CliState.with_settings(settings)
     log = CommandLog()
     broken = tmp_path / "broken.xml"
@@ -98,6 +105,9 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
                 # `argus sync github` needs a GitHub: its cursor row is stored the same way
                 s.add(DeliverySyncState(project_id=proj.id, source="github", repo="acme/shop"))
             run_command(state, ["feedback", str(insight_id), "accept", "-p", name, "--json"], log)
+            run_command(state, ["incidents", "services", str(services), "-p", name], log)  # service graph
+            run_command(state, ["alerts", "ingest", str(alerts), "--source", "generic", "-p", name], log)
+            run_command(state, ["incidents", "ack", "1" if name == PROJECTS[0] else "2", "-p", name], log)
     finally:
         state.close()
     assert [f for f in log.failed if not f[0].startswith("ingest tests " + str(broken))] == []

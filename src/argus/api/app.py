@@ -15,6 +15,7 @@ from argus.api.middleware import RequestMiddleware
 from argus.api.ratelimit import RateLimiter
 from argus.api.routers import (
     admin,
+    alerts,
     aliases,
     anomalies,
     changes,
@@ -24,6 +25,7 @@ from argus.api.routers import (
     flaky,
     gates,
     health,
+    incidents,
     insights,
     runs,
     tests,
@@ -80,6 +82,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(events.router)
     app.include_router(aliases.router)
     app.include_router(uploads.router)
+    app.include_router(alerts.router)
+    app.include_router(incidents.router)
     jobs.install(app, rt)  # app.state.on_upload: run the jobs of an upload; job metrics
     if not hasattr(app.state, "on_upload"):  # called after an upload stored runs (the jobs set their own)
         app.state.on_upload = lambda project, run_ids: None

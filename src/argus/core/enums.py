@@ -121,3 +121,15 @@ class DeadLetterSource(StrEnum):
     VULNERABILITIES = "vulnerabilities"
     GIT = "git"
     WEBHOOK = "webhook"
+    ALERT = "alert"
+
+
+class AlertSource(StrEnum):
+    """Where an alert (or a change event) came from: one receiver and parser each."""
+
+    ALERTMANAGER = "alertmanager"
+    GRAFANA = "grafana"
+    PAGERDUTY = "pagerduty"
+    DATADOG = "datadog"
+    GITHUB = "github"
+    GENERIC = "generic"

@@ -208,3 +208,32 @@ def clustering_agreement(truth: Mapping[K, L], predicted: Mapping[K, Hashable]) 
     max_index = (a + b) / 2
     ari = 1.0 if math.isclose(max_index, expected) else (index - expected) / (max_index - expected)
     return ClusteringScore(n, prec, rec, f1, ari)
+
+
+@dataclass(frozen=True)
+class PairwiseScore:
+    """Pairwise precision/recall of a grouping: over all pairs of items, ``precision`` = pairs grouped
+    together that truly belong together / pairs grouped together; ``recall`` = / pairs that truly
+    belong together (1.0 when there are no such pairs)."""
+
+    items: int
+    precision: float
+    recall: float
+    f1: float
+
+
+def pairwise_agreement(truth: Mapping[K, L], predicted: Mapping[K, Hashable]) -> PairwiseScore:
+    """Pairwise precision/recall of ``predicted`` against ``truth`` over the items of ``truth``
+    (unpredicted items are singletons). Counted from the contingency table, O(n)."""
+    pairs = [(truth[k], predicted.get(k, ("__singleton__", k))) for k in truth]
+
+    def comb2(x: int) -> int:
+        return x * (x - 1) // 2
+
+    both = sum(comb2(c) for c in Counter(pairs).values())
+    same_pred = sum(comb2(c) for c in Counter(p for _, p in pairs).values())
+    same_true = sum(comb2(c) for c in Counter(t for t, _ in pairs).values())
+    prec = 1.0 if same_pred == 0 else both / same_pred
+    rec = 1.0 if same_true == 0 else both / same_true
+    f1 = 0.0 if prec + rec == 0 else 2 * prec * rec / (prec + rec)
+    return PairwiseScore(len(pairs), prec, rec, f1)

@@ -16,6 +16,7 @@ JobFunction = Callable[["Runtime", str, Mapping[str, Any]], dict[str, Any]]
 FAILURES = "failures"
 FLAKY = "flaky"
 RETENTION = "retention"
+INCIDENTS_NOTIFY = "incidents_notify"
 ANOMALIES = "anomalies"
 #: Jobs dispatched after an upload, in order (clusters first: the flaky analysis reads their messages).
 AFTER_UPLOAD = (FAILURES, FLAKY)
@@ -63,10 +64,20 @@ def retention(runtime: Runtime, project: str, _args: Mapping[str, Any]) -> dict[
     return dict(apply(runtime, project, runtime.settings.jobs.retention))
 
 
+def incidents_notify(runtime: Runtime, project: str, _args: Mapping[str, Any]) -> dict[str, Any]:
+    """Queue escalations of unacknowledged incidents and deliver the due notifications (failed
+    deliveries stay queued with a later retry time: running it again sends only what is due)."""
+    from argus.app.incidents_notify import notify
+
+    n = notify(runtime, project)
+    return {"escalations": n.escalations, "sent": n.sent, "retried": n.retried, "failed": n.failed}
+
+
 #: Every kind of job and its function (static: a record names its kind, the worker looks it up).
 KINDS: dict[str, JobFunction] = {
     FAILURES: failure_analysis,
     FLAKY: flaky_analysis,
     RETENTION: retention,
+    INCIDENTS_NOTIFY: incidents_notify,
     ANOMALIES: anomaly_scoring,
 }

@@ -21,6 +21,7 @@ class CommandEntry:
 
 
 ROOT: dict[str, CommandEntry] = {
+    "alerts": CommandEntry("incidents", "Alerts: take in webhook payloads from files (replay), list them."),
     "anomalies": CommandEntry("anomalies", "Anomalies and forecasts of metric series: score files, analyse stored series, NAB."),
     "audit": CommandEntry("audit", "The append-only audit log (who did what, when, with what outcome)."),
     "baseline": CommandEntry("quality", "The rolling baseline the gate uses: the last N green builds on the default branch."),
@@ -28,6 +29,7 @@ ROOT: dict[str, CommandEntry] = {
     "changes": CommandEntry("git", "Ingested changes (commits): features, files, bug links."),
     "ci-metrics": CommandEntry("quality", "CI metrics of a build as JSON (schema argus.ci-metrics/v1), optionally pushed to a Pushgateway."),
     "comment": CommandEntry("comment", "Post a Markdown file as the PR comment (GitHub) or MR note (GitLab); a failure only warns."),
+    "consume": CommandEntry("consume", "Consume alert payloads from NATS JetStream (durable, at-least-once, idempotent)."),
     "config": CommandEntry("db", "Effective configuration."),
     "db": CommandEntry("db", "Database schema: upgrade and inspect."),
     "dead-letters": CommandEntry("deadletters", "Rejected inputs (dead letters): list, show, retry."),
@@ -37,6 +39,7 @@ ROOT: dict[str, CommandEntry] = {
     "feedback": CommandEntry("insights", "Record a human verdict on an insight (feeds calibration)."),
     "flaky": CommandEntry("flaky", "Flaky vs broken tests: evidence, probability, category, quarantine."),
     "gate": CommandEntry("quality", "Judge a build against the rolling baseline; exit 1 on FAIL (or WARN with --fail-on warn)."),
+    "incidents": CommandEntry("incidents", "Incidents: correlated alerts, lifecycle, merge/split, MTTA/MTTR, notifications."),
     "insights": CommandEntry("insights", "Stored insights: what the analyses found, with evidence."),
     "jobs": CommandEntry("jobs", "Background jobs: list (the failed ones with --failed), retry."),
     "metrics": CommandEntry("metrics", "Metric series: ingest CSV or OpenMetrics text, pull from Prometheus."),
@@ -56,6 +59,7 @@ ROOT: dict[str, CommandEntry] = {
 
 INGEST: dict[str, CommandEntry] = {
     "coverage": CommandEntry("artifacts", "Store coverage reports (idempotent per run); rejected files go to the dead-letter table (exit 6)."),
+    "deployments": CommandEntry("incidents", "Store deployments (service, environment, commit, time): candidate causes of later incidents."),
     "delivery": CommandEntry("delivery", "Store delivery CSV files (deployments, CI pipelines, PRs, commits, incidents); all or nothing."),
     "coverage-map": CommandEntry("selection", "Store a per-test coverage map (which tests execute which lines) for test selection."),
     "git": CommandEntry("git", "Ingest git history: commits, files, JIT features, fix labels and SZZ links (incremental)."),

@@ -56,10 +56,27 @@ def simulate_cmd(
         False, "--surefire-merged", help="One junit-surefire.xml per run instead of one TEST-<class>.xml per class."
     ),
     force: bool = typer.Option(False, "--force", help="Replace earlier simulator output in --out."),
+    alert_storms: int = typer.Option(0, "--alert-storms", min=0, max=100_000,
+                                     help="Also write alert storms with known root incidents (alerts/)."),
+    alerts_only: bool = typer.Option(False, "--alerts-only", help="Write only the alert storms (no CI history)."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."""
     from argus.sim import Scale, scale_config, simulate
+
+    if alerts_only or alert_storms:
+        from argus.sim.alerts import StormConfig, write
+
+        storm_cfg = StormConfig(storms=alert_storms or 40, seed=seed if seed is not None else 11)
+        storm = write(out.expanduser().resolve(), storm_cfg)
+        if alerts_only:
+            if json_out:
+                print_json({"alerts": storm})
+            else:
+                console().print(f"alert storms: {storm['events']} events, {storm['incidents']} true incidents, "
+                                f"{storm['services']} services, {storm['deployments']} deployments in "
+                                f"{storm['folder']}", soft_wrap=True)
+            return
 
     try:
         preset = Scale(scale)

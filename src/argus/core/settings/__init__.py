@@ -17,6 +17,7 @@ from argus.core.settings.derive import derive, not_params
 from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import SZZ_EXCLUDE_GLOBS, SZZ_SOURCE_GLOBS, SZZ_TEST_GLOBS, GitSettings
+from argus.core.settings.incidents import ChannelKind, ChannelSettings, IncidentSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.risk import RiskLabel, RiskSettings
@@ -29,11 +30,14 @@ __all__ = [
     "SZZ_SOURCE_GLOBS",
     "SZZ_TEST_GLOBS",
     "AnomalySettings",
+    "ChannelKind",
+    "ChannelSettings",
     "ClusterSettings",
     "DeliverySettings",
     "FlakySettings",
     "GateSettings",
     "GitSettings",
+    "IncidentSettings",
     "IngestSettings",
     "IssueSettings",
     "RiskLabel",

@@ -28,6 +28,7 @@ from argus.core.settings.delivery import DeliverySettings
 from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import GitSettings
+from argus.core.settings.incidents import IncidentSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.jobs import JobSettings
@@ -73,6 +74,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     jobs: JobSettings = JobSettings()
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     selection: SelectionSettings = Field(default_factory=SelectionSettings)

@@ -17,6 +17,14 @@ from argus.store.models.delivery import (
     DeliveryTask,
 )
 from argus.store.models.flaky import FlakyTestState
+from argus.store.models.incidents import (
+    Alert,
+    AlertReceipt,
+    Incident,
+    IncidentNotification,
+    IncidentTransition,
+    ServiceNode,
+)
 from argus.store.models.insights import EvidenceRow, Feedback, InsightRow
 from argus.store.models.issues import CommitIssueLink, Issue
 from argus.store.models.jobs import JobRecord
@@ -30,6 +38,8 @@ from argus.store.models.testing import TestCase, TestReport, TestResult, TestRun
 from argus.store.models.vcs import BugLink, Commit, CommitFeatures, CommitFile, Deployment, GitIngestState
 
 __all__ = [
+    "Alert",
+    "AlertReceipt",
     "ApiToken",
     "AuditLog",
     "BugLink",
@@ -59,6 +69,9 @@ __all__ = [
     "Feedback",
     "FlakyTestState",
     "GitIngestState",
+    "Incident",
+    "IncidentNotification",
+    "IncidentTransition",
     "InsightRow",
     "Issue",
     "JobRecord",
@@ -68,6 +81,7 @@ __all__ = [
     "Organisation",
     "Project",
     "RiskPrediction",
+    "ServiceNode",
     "TestCase",
     "TestReport",
     "TestResult",

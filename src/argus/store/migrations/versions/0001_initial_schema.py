@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 10:12:45.906270
+Create Date: 2026-11-28 10:20:06.849802
 """
 
 from __future__ import annotations
@@ -343,6 +343,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_git_ingest_state')),
     sa.UniqueConstraint('project_id', 'branch', name=op.f('uq_git_ingest_state_project_id'))
     )
+    op.create_table('incident',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('severity', sa.String(length=20), nullable=False),
+    sa.Column('priority', sa.String(length=2), nullable=False),
+    sa.Column('service', sa.String(length=200), nullable=True),
+    sa.Column('services', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('opened_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_alert_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('acknowledged_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('alert_count', sa.Integer(), nullable=False),
+    sa.Column('event_count', sa.Integer(), nullable=False),
+    sa.Column('merged_into_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('updated_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['incident.id'], name=op.f('fk_incident_merged_into_id_incident'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_incident_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident'))
+    )
+    with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.create_index('ix_incident_project_state', ['project_id', 'state', 'last_alert_at'], unique=False)
+
     op.create_table('insight',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -460,6 +484,17 @@ def upgrade() -> None:
     with op.batch_alter_table('model_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_model_version_project_id'), ['project_id'], unique=False)
 
+    op.create_table('service_node',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('depends_on', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('owners', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('runbooks', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_service_node_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_node')),
+    sa.UniqueConstraint('project_id', 'name', name=op.f('uq_service_node_project_id'))
+    )
     op.create_table('test_case',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -506,6 +541,36 @@ def upgrade() -> None:
         batch_op.create_index('ix_test_run_project_branch_started', ['project_id', 'branch', 'started_at'], unique=False)
         batch_op.create_index('ix_test_run_project_commit', ['project_id', 'commit_sha'], unique=False)
         batch_op.create_index('ix_test_run_project_started', ['project_id', 'started_at'], unique=False)
+
+    op.create_table('alert',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('sources', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('service', sa.String(length=200), nullable=True),
+    sa.Column('environment', sa.String(length=100), nullable=True),
+    sa.Column('severity', sa.String(length=20), nullable=False),
+    sa.Column('priority', sa.String(length=2), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('labels', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('links', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('starts_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_seen_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('correlation', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_alert_incident_id_incident'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_alert_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert'))
+    )
+    with op.batch_alter_table('alert', schema=None) as batch_op:
+        batch_op.create_index('ix_alert_project_fingerprint', ['project_id', 'fingerprint', 'last_seen_at'], unique=False)
+        batch_op.create_index('ix_alert_project_incident', ['project_id', 'incident_id'], unique=False)
 
     op.create_table('bug_link',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -702,6 +767,44 @@ def upgrade() -> None:
     with op.batch_alter_table('flaky_test_state', schema=None) as batch_op:
         batch_op.create_index('ix_flaky_test_state_project_state', ['project_id', 'state'], unique=False)
 
+    op.create_table('incident_notification',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('channel', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('response_status', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('log', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_notification_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_incident_notification_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_notification')),
+    sa.UniqueConstraint('project_id', 'incident_id', 'channel', 'kind', name=op.f('uq_incident_notification_project_id'))
+    )
+    with op.batch_alter_table('incident_notification', schema=None) as batch_op:
+        batch_op.create_index('ix_incident_notification_due', ['project_id', 'status', 'next_at'], unique=False)
+
+    op.create_table('incident_transition',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('from_state', sa.String(length=20), nullable=True),
+    sa.Column('to_state', sa.String(length=20), nullable=False),
+    sa.Column('actor', sa.String(length=200), nullable=False),
+    sa.Column('at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_transition_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_incident_transition_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_transition'))
+    )
+    with op.batch_alter_table('incident_transition', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incident_transition_incident_id'), ['incident_id'], unique=False)
+
     op.create_table('metric_point',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -788,6 +891,23 @@ def upgrade() -> None:
     with op.batch_alter_table('vuln_report', schema=None) as batch_op:
         batch_op.create_index('ix_vuln_report_project_hash', ['project_id', 'content_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_vuln_report_run_id'), ['run_id'], unique=False)
+
+    op.create_table('alert_receipt',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('alert_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('delivery_key', sa.String(length=64), nullable=True),
+    sa.Column('at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['alert.id'], name=op.f('fk_alert_receipt_alert_id_alert'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_alert_receipt_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_receipt')),
+    sa.UniqueConstraint('project_id', 'delivery_key', name=op.f('uq_alert_receipt_project_id'))
+    )
+    with op.batch_alter_table('alert_receipt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_receipt_alert_id'), ['alert_id'], unique=False)
 
     op.create_table('coverage_file',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -881,6 +1001,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_coverage_file_report_path')
 
     op.drop_table('coverage_file')
+    with op.batch_alter_table('alert_receipt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_receipt_alert_id'))
+
+    op.drop_table('alert_receipt')
     with op.batch_alter_table('vuln_report', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_vuln_report_run_id'))
         batch_op.drop_index('ix_vuln_report_project_hash')
@@ -900,6 +1024,14 @@ def downgrade() -> None:
         batch_op.drop_index('ix_metric_point_project_series')
 
     op.drop_table('metric_point')
+    with op.batch_alter_table('incident_transition', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_incident_transition_incident_id'))
+
+    op.drop_table('incident_transition')
+    with op.batch_alter_table('incident_notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_incident_notification_due')
+
+    op.drop_table('incident_notification')
     with op.batch_alter_table('flaky_test_state', schema=None) as batch_op:
         batch_op.drop_index('ix_flaky_test_state_project_state')
 
@@ -942,6 +1074,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_bug_link_fix_commit_id'))
 
     op.drop_table('bug_link')
+    with op.batch_alter_table('alert', schema=None) as batch_op:
+        batch_op.drop_index('ix_alert_project_incident')
+        batch_op.drop_index('ix_alert_project_fingerprint')
+
+    op.drop_table('alert')
     with op.batch_alter_table('test_run', schema=None) as batch_op:
         batch_op.drop_index('ix_test_run_project_started')
         batch_op.drop_index('ix_test_run_project_commit')
@@ -950,6 +1087,7 @@ def downgrade() -> None:
 
     op.drop_table('test_run')
     op.drop_table('test_case')
+    op.drop_table('service_node')
     with op.batch_alter_table('model_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_model_version_project_id'))
 
@@ -966,6 +1104,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_insight_project_kind_created')
 
     op.drop_table('insight')
+    with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.drop_index('ix_incident_project_state')
+
+    op.drop_table('incident')
     op.drop_table('git_ingest_state')
     with op.batch_alter_table('deployment', schema=None) as batch_op:
         batch_op.drop_index('ix_deployment_project_env_started')

@@ -1,0 +1,1 @@
+"""Incidents: alerts deduplicated and correlated into incidents, their lifecycle and notifications."""
