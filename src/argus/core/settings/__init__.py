@@ -19,6 +19,7 @@ from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import SZZ_EXCLUDE_GLOBS, SZZ_SOURCE_GLOBS, SZZ_TEST_GLOBS, GitSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
+from argus.core.settings.query import QuerySettings
 from argus.core.settings.risk import RiskLabel, RiskSettings
 from argus.core.settings.root import Settings, default_home, load_settings, mask_url
 from argus.core.settings.server import ServerSettings
@@ -35,6 +36,7 @@ __all__ = [
     "GitSettings",
     "IngestSettings",
     "IssueSettings",
+    "QuerySettings",
     "RiskLabel",
     "RiskSettings",
     "ServerSettings",

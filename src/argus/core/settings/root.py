@@ -30,6 +30,7 @@ from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import GitSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
+from argus.core.settings.query import QuerySettings
 from argus.core.settings.jobs import JobSettings
 from argus.core.settings.risk import RiskSettings
 from argus.core.settings.server import ServerSettings
@@ -69,6 +70,7 @@ class Settings(BaseSettings):
     gate: GateSettings = Field(default_factory=GateSettings)
     git: GitSettings = GitSettings()
     issues: IssueSettings = IssueSettings()
+    query: QuerySettings = QuerySettings()
     server: ServerSettings = ServerSettings()
     jobs: JobSettings = JobSettings()
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
