@@ -91,4 +91,4 @@ def run(engine: Engine, sql: str, *, project_id: int, max_rows: int, timeout_s: 
                 raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
                 conn.exec_driver_sql("PRAGMA query_only = OFF")
                 conn.commit()
-    return QueryResult(sql, g.sql, columns, rows, len(rows) >= g.limit, g.views)
+    return QueryResult(sql, g.sql, columns, rows, len(rows) >= max_rows, g.views)
