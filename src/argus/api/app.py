@@ -25,6 +25,7 @@ from argus.api.routers import (
     gates,
     health,
     insights,
+    query,
     runs,
     tests,
     uploads,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(events.router)
     app.include_router(aliases.router)
     app.include_router(uploads.router)
+    app.include_router(query.router)
     jobs.install(app, rt)  # app.state.on_upload: run the jobs of an upload; job metrics
     if not hasattr(app.state, "on_upload"):  # called after an upload stored runs (the jobs set their own)
         app.state.on_upload = lambda project, run_ids: None
