@@ -24,6 +24,7 @@ UNION branch can escape it), and comments are dropped from the SQL that runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -101,11 +102,11 @@ def _parse(sql: str, dialect: str) -> exp.Expression:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except (ParseError, TokenError) as exc:
         raise _reject("syntax", str(exc).splitlines()[0][:300]) from None
-    except Exception as exc:  # sqlglot raises a few others on odd input  # noqa: BLE001
+    except Exception as exc:  # sqlglot raises a few others on odd input
         raise _reject("syntax", f"{type(exc).__name__}: {str(exc)[:200]}") from None
     if len(statements) != 1:
         raise _reject("single-statement", f"exactly one statement is allowed, got {len(statements)}")
-    return statements[0]
+    return cast("exp.Expression", statements[0])
 
 
 def _check_nodes(tree: exp.Expression) -> None:
@@ -138,11 +139,11 @@ def _defined_names(tree: exp.Expression) -> tuple[set[str], set[str]]:
         alias = cte.args.get("alias")
         if isinstance(alias, exp.TableAlias):
             names.update(c.name.lower() for c in alias.columns)
-    for node in tree.find_all(exp.Alias):
-        names.add(node.alias.lower())
-    for node in tree.find_all(exp.TableAlias):
-        names.add(node.name.lower())
-        names.update(c.name.lower() for c in node.columns)
+    for a in tree.find_all(exp.Alias):
+        names.add(a.alias.lower())
+    for ta in tree.find_all(exp.TableAlias):
+        names.add(ta.name.lower())
+        names.update(c.name.lower() for c in ta.columns)
     return ctes, names
 
 
@@ -183,7 +184,7 @@ def _check_tables(tree: exp.Expression) -> tuple[list[exp.Table], set[str]]:
 
 
 def _view_subquery(name: str, dialect: str, project_id: int) -> exp.Expression:
-    tree = sqlglot.parse_one(VIEWS_BY_NAME[name].sql(dialect), read=dialect)
+    tree = cast("exp.Expression", sqlglot.parse_one(VIEWS_BY_NAME[name].sql(dialect), read=dialect))
     for ph in list(tree.find_all(exp.Placeholder)):
         if ph.name != TENANT:
             raise AssertionError(f"view {name} has an unknown placeholder {ph.name}")

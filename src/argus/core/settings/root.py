@@ -30,8 +30,8 @@ from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import GitSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
-from argus.core.settings.query import QuerySettings
 from argus.core.settings.jobs import JobSettings
+from argus.core.settings.query import QuerySettings
 from argus.core.settings.risk import RiskSettings
 from argus.core.settings.server import ServerSettings
 
