@@ -90,7 +90,7 @@ def test_limit_caps_rows_and_reports_truncation(runtime: Runtime) -> None:
 
 def test_a_database_error_is_a_query_failure(runtime: Runtime) -> None:
     with pytest.raises(QueryFailed) as err:
-        query(runtime, QueryRequest("SELECT nope FROM runs AS r JOIN incidents AS nope ON 1 = 1", "alpha"))
+        query(runtime, QueryRequest("SELECT started_at FROM runs AS a, test_results AS b", "alpha"))
     assert err.value.rule == "database"
 
 
