@@ -132,7 +132,7 @@ class FakeModel:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 model.requests.append(body)
                 answer = model.answers.pop(0) if model.answers else "SELECT 1"

@@ -236,6 +236,85 @@ BASE_ATTACKS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The question set of bench/query_eval.py: (split, question, reference SQL over the semantic layer)
+QUESTIONS: list[tuple[str, str, str]] = [
+    ("dev", "which tests are flaky", "SELECT test FROM flaky_states"),
+    ("dev", "top 3 flakiest tests", "SELECT test FROM flaky_states ORDER BY probability DESC, test LIMIT 3"),
+    ("dev", "how many flaky tests are there", "SELECT COUNT(*) FROM flaky_states"),
+    ("dev", "which flaky tests waste the most CI time", "SELECT test, wasted_s FROM flaky_states"),
+    ("dev", "flaky tests by category", "SELECT category, COUNT(*) FROM flaky_states GROUP BY category"),
+    ("dev", "which tests are quarantined", "SELECT test FROM flaky_states WHERE state = 'quarantined'"),
+    ("dev", "which tests fail most often", "SELECT test, COUNT(*) FROM test_results "
+     "WHERE outcome IN ('failed', 'error') GROUP BY test ORDER BY COUNT(*) DESC, test LIMIT 10"),
+    ("dev", "top 5 failing tests", "SELECT test, COUNT(*) FROM test_results WHERE outcome IN ('failed', 'error') "
+     "GROUP BY test ORDER BY COUNT(*) DESC, test LIMIT 5"),
+    ("dev", "how many test failures were there", "SELECT COUNT(*) FROM test_results WHERE outcome IN ('failed', 'error')"),
+    ("dev", "slowest tests", "SELECT test, AVG(duration_s) FROM test_results GROUP BY test "
+     "ORDER BY AVG(duration_s) DESC, test LIMIT 10"),
+    ("dev", "top 3 slowest tests", "SELECT test FROM test_results GROUP BY test ORDER BY AVG(duration_s) DESC, test LIMIT 3"),
+    ("dev", "which CI job has the most failing runs", "SELECT ci_job, COUNT(*) FROM runs WHERE failed + errors > 0 "
+     "GROUP BY ci_job"),
+    ("dev", "how many runs failed", "SELECT COUNT(*) FROM runs WHERE failed + errors > 0"),
+    ("dev", "how many runs are there", "SELECT COUNT(*) FROM runs"),
+    ("dev", "runs per branch", "SELECT branch, COUNT(*) FROM runs GROUP BY branch"),
+    ("dev", "biggest failure clusters", "SELECT cluster_id, failures FROM clusters ORDER BY failures DESC, cluster_id LIMIT 10"),
+    ("dev", "how many clusters are there", "SELECT COUNT(*) FROM clusters"),
+    ("dev", "what are the root causes of failures", "SELECT template FROM clusters ORDER BY failures DESC, cluster_id LIMIT 10"),
+    ("dev", "gate verdicts", "SELECT verdict, COUNT(*) FROM gate_verdicts GROUP BY verdict"),
+    ("dev", "latest gate result", "SELECT build, verdict FROM gate_verdicts ORDER BY created_at DESC, insight_id DESC LIMIT 10"),
+    ("dev", "who authored the most commits", "SELECT author_name, COUNT(*) FROM commits GROUP BY author_name "
+     "ORDER BY COUNT(*) DESC, author_name LIMIT 10"),
+    ("dev", "how many bug fix commits", "SELECT COUNT(*) FROM commits WHERE is_fix = TRUE"),
+    ("dev", "how many commits are there", "SELECT COUNT(*) FROM commits"),
+    ("dev", "which files change most often", "SELECT path, COUNT(*) FROM commit_files GROUP BY path "
+     "ORDER BY COUNT(*) DESC, path LIMIT 10"),
+    ("dev", "deployment frequency", "SELECT environment, COUNT(*) FROM deployments GROUP BY environment"),
+    ("dev", "how many deployments failed", "SELECT COUNT(*), SUM(CASE WHEN result = 'failure' THEN 1 ELSE 0 END) "
+     "FROM deployments"),
+    ("dev", "open incidents", "SELECT incident FROM incidents WHERE resolved_at IS NULL"),
+    ("dev", "which service had the most incidents", "SELECT service, COUNT(*) FROM incidents GROUP BY service"),
+    ("dev", "how many incidents", "SELECT COUNT(*) FROM incidents"),
+    ("dev", "pull requests by status", "SELECT status, COUNT(*) FROM pull_requests GROUP BY status"),
+    ("dev", "pull requests per repository", "SELECT repo, COUNT(*) FROM pull_requests GROUP BY repo"),
+    ("dev", "average pipeline duration", "SELECT name, AVG(duration_sec) FROM pipelines GROUP BY name"),
+    ("dev", "insights by kind", "SELECT kind, COUNT(*) FROM insights WHERE current = 1 GROUP BY kind"),
+    ("dev", "top 2 flaky tests", "SELECT test FROM flaky_states ORDER BY probability DESC, test LIMIT 2"),
+    ("dev", "how many quarantined tests", "SELECT COUNT(*) FROM flaky_states WHERE state = 'quarantined'"),
+    ("dev", "most common failing test", "SELECT test FROM test_results WHERE outcome IN ('failed', 'error') "
+     "GROUP BY test ORDER BY COUNT(*) DESC, test LIMIT 1"),
+    ("dev", "number of failed runs", "SELECT COUNT(*) FROM runs WHERE failed + errors > 0"),
+    ("dev", "total number of test runs", "SELECT COUNT(*) FROM runs"),
+    ("dev", "hot files", "SELECT path FROM commit_files GROUP BY path ORDER BY COUNT(*) DESC, path LIMIT 10"),
+    ("dev", "what did the gate decide most recently", "SELECT build, verdict FROM gate_verdicts "
+     "ORDER BY created_at DESC, insight_id DESC LIMIT 10"),
+    # held out: written after the catalogue, never used to change it
+    ("held", "list the tests with the highest chance of being flaky",
+     "SELECT test FROM flaky_states ORDER BY probability DESC, test LIMIT 10"),
+    ("held", "what is the average duration of a test run in seconds", "SELECT AVG(duration_s) FROM runs"),
+    ("held", "which branch has the most failed runs", "SELECT branch, COUNT(*) FROM runs WHERE failed > 0 GROUP BY branch"),
+    ("held", "count the flaky tests per state", "SELECT state, COUNT(*) FROM flaky_states GROUP BY state"),
+    ("held", "how many distinct tests exist", "SELECT COUNT(*) FROM tests"),
+    ("held", "how many tests were skipped", "SELECT COUNT(*) FROM test_results WHERE outcome = 'skipped'"),
+    ("held", "which failure types are most common", "SELECT failure_type, COUNT(*) FROM test_results "
+     "WHERE failure_type IS NOT NULL GROUP BY failure_type"),
+    ("held", "how much CI time did flaky tests waste in total", "SELECT SUM(wasted_s) FROM flaky_states"),
+    ("held", "how many merge commits are there", "SELECT COUNT(*) FROM commits WHERE is_merge = TRUE"),
+    ("held", "which commit touched the most files", "SELECT sha FROM commit_features ORDER BY nf DESC, sha LIMIT 1"),
+    ("held", "how many retries passed after failing", "SELECT COUNT(*) FROM test_results WHERE is_flaky_rerun = TRUE"),
+    ("held", "what is the pass rate of the test suite", "SELECT SUM(passed) * 1.0 / SUM(tests) FROM runs"),
+    ("held", "which author changed the most lines", "SELECT c.author_name, SUM(f.lines_added + f.lines_deleted) "
+     "FROM commits AS c JOIN commit_files AS f ON f.sha = c.sha GROUP BY c.author_name"),
+    ("held", "top 3 failing tests on main", "SELECT test, COUNT(*) FROM test_results WHERE outcome IN ('failed', 'error') "
+     "AND branch = 'main' GROUP BY test ORDER BY COUNT(*) DESC, test LIMIT 3"),
+    ("held", "how many gate verdicts were fail", "SELECT COUNT(*) FROM gate_verdicts WHERE verdict = 'fail'"),
+    ("held", "which tests are flaky because of timing", "SELECT test FROM flaky_states WHERE category = 'timing'"),
+    ("held", "largest failure cluster", "SELECT cluster_id FROM clusters ORDER BY failures DESC, cluster_id LIMIT 1"),
+    ("held", "what is the mean time to resolve incidents", "SELECT COUNT(*) FROM incidents WHERE resolved_at IS NOT NULL"),
+    ("held", "how many pull requests were merged", "SELECT COUNT(*) FROM pull_requests WHERE merged_at IS NOT NULL"),
+    ("held", "which CI jobs run the most tests", "SELECT ci_job, SUM(tests) FROM runs GROUP BY ci_job"),
+]
+
+
 def _disguises(sql: str) -> tuple[str, ...]:
     return (
         sql,

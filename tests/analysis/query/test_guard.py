@@ -12,7 +12,7 @@ from sqlglot import exp
 from argus.analysis.query.catalogue import INTENTS
 from argus.analysis.query.guard import QueryRejected, guard
 from argus.analysis.query.semantic import DIALECT_HOLES, VIEWS, schema_doc
-from argus.testing.query_corpus import hostile_queries
+from argus.testing.query_corpus import QUESTIONS, hostile_queries
 
 DIALECTS = ("sqlite", "postgres")
 HOSTILE = hostile_queries()
@@ -90,3 +90,9 @@ def test_schema_describes_every_column() -> None:
         assert v.description and v.version and v.examples
         assert all(c.description and c.type for c in v.columns)
     assert set(DIALECT_HOLES) == set(DIALECTS)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("sql", [q[2] for q in QUESTIONS])
+def test_reference_sql_is_not_blocked(sql: str, dialect: str) -> None:
+    guard(sql, dialect=dialect, project_id=1, max_rows=100)

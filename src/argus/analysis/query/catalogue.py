@@ -49,7 +49,11 @@ INTENTS: tuple[Intent, ...] = (
            "Flaky tests by likely cause", "bar"),
     Intent("quarantined", (("quarantin",),),
            "SELECT test, probability, quarantined_at FROM flaky_states WHERE state = 'quarantined' "
-           "ORDER BY probability DESC, test LIMIT {n}", "Quarantined tests", "table"),
+           "ORDER BY probability DESC, test LIMIT {n}", "Quarantined tests", "table",
+           exclude=("how many", "count", "number")),
+    Intent("quarantined_count", (("quarantin",), ("how many", "count", "number")),
+           "SELECT COUNT(*) AS quarantined FROM flaky_states WHERE state = 'quarantined'", "Quarantined tests",
+           "number"),
     Intent("failing_tests", (("fail", "broke", "break"), ("test",)),
            "SELECT test, COUNT(*) AS failures FROM test_results WHERE outcome IN ('failed', 'error') "
            "GROUP BY test ORDER BY failures DESC, test LIMIT {n}", "Tests with the most failures", "bar",

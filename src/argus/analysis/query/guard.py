@@ -81,7 +81,7 @@ _FUNCTIONS = frozenset({
     "Lag", "Lead", "FirstValue", "LastValue", "NthValue", "GroupConcat", "ArrayAgg", "StringAgg", "Median",
     "Quantile", "ApproxDistinct", "AnyValue", "Epoch", "StrToDate", "TimestampDiff", "DayOfWeek", "DayOfMonth",
     "DayOfYear", "Year", "Month", "Day", "Week", "Quarter", "Hour", "ToChar", "Interval", "JSONExtract",
-    "JSONExtractScalar", "Iif",
+    "JSONExtractScalar", "Iif", "And", "Or", "Xor", "Collate", "Exists", "Any", "All",
 })
 # Functions sqlglot does not know, by lower-case name, that are pure in SQLite or PostgreSQL.
 _ANONYMOUS = frozenset({
