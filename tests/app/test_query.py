@@ -189,3 +189,19 @@ def test_model_timeout_is_a_clear_no_answer(runtime: Runtime) -> None:
     with serve(fake.handler(), fake.release.set) as url:
         a = ask(_with_model(runtime, url), AskRequest(QUESTION, "alpha"))
     assert not a.answered and "model failed" in a.summary
+
+
+def test_successful_pairs_are_remembered_and_offered_per_project(runtime: Runtime) -> None:
+    from argus.app.query import feedback
+
+    good = "SELECT ci_job, SUM(duration_s) AS s FROM runs GROUP BY ci_job ORDER BY s DESC"
+    fake = FakeModel([good, good, good])
+    with serve(fake.handler(), fake.release.set) as url:
+        rt = _with_model(runtime, url)
+        first = ask(rt, AskRequest(QUESTION, "alpha"))
+        assert first.example_id is not None
+        ask(rt, AskRequest(QUESTION + " again", "alpha"))
+        assert good in fake.requests[1]["messages"][0]["content"]  # offered as an example
+        ask(rt, AskRequest(QUESTION, "beta"))
+        assert good not in fake.requests[2]["messages"][0]["content"]  # not to another project
+        feedback(rt, "alpha", first.example_id, good=False)

@@ -6,8 +6,11 @@ connection (:func:`argus.analysis.query.service.run`), confined to that project 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import select
 
 from argus.analysis.query.catalogue import match
 from argus.analysis.query.service import QueryFailed, QueryResult, run
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
     from argus.analysis.query.llm import ModelClient
     from argus.app.runtime import ProjectScope, Runtime
 
+T = TypeVar("T")
 #: Attempts the model gets after a guard or database error, and after an empty result.
 SYNTAX_REPAIRS = 3
 EMPTY_REPAIRS = 2
@@ -48,6 +52,8 @@ class Answer:
     result: QueryResult | None = None
     intent: str | None = None
     attempts: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    #: The remembered question → SQL pair (model answers only); feedback with :func:`feedback`.
+    example_id: int | None = None
 
 
 def _project_id(runtime: Runtime, project: str | None, org: str | None) -> int:
@@ -55,6 +61,38 @@ def _project_id(runtime: Runtime, project: str | None, org: str | None) -> int:
         return int(scope.project.id)
 
     return runtime.in_project(project, work, org=org)
+
+
+def _in_project_id(runtime: Runtime, pid: int, work: Callable[[ProjectScope], T]) -> T:
+    """Run ``work`` in the unit of work of the project with id ``pid`` (resolved by :func:`_project_id`)."""
+    from argus.store.models import Organisation, Project
+    from argus.store.session import unscoped
+
+    with runtime.unit_of_work() as s, unscoped(s, reason="query: the project the caller already reached"):
+        row = s.execute(select(Project.slug, Organisation.slug).join(Organisation, Organisation.id == Project.org_id)
+                        .where(Project.id == pid)).one()
+    return runtime.in_project(row[0], work, org=row[1])
+
+
+def _examples(runtime: Runtime, pid: int) -> list[tuple[str, str]]:
+    from argus.analysis.query.queries import examples
+
+    return _in_project_id(runtime, pid, lambda sc: examples(sc.session))
+
+
+def _remember(runtime: Runtime, pid: int, question: str, sql: str, rows: int) -> int:
+    from argus.analysis.query.queries import remember
+
+    return _in_project_id(runtime, pid, lambda sc: remember(sc.session, pid, question, sql, rows))
+
+
+def feedback(runtime: Runtime, project: str | None, example_id: int, good: bool) -> None:
+    """Mark a remembered pair good or bad (a bad one is never offered to the model again)."""
+    from argus.analysis.query.queries import set_feedback
+    from argus.core.errors import NotFoundError
+
+    if not runtime.in_project(project, lambda sc: set_feedback(sc.session, example_id, good)):
+        raise NotFoundError(f"no remembered question {example_id}")
 
 
 def query(runtime: Runtime, req: QueryRequest) -> QueryResult:
@@ -93,9 +131,8 @@ def _summary(title: str, result: QueryResult) -> str:
 
 def _ask_model(runtime: Runtime, client: ModelClient, question: str, pid: int) -> Answer:
     from argus.analysis.query.llm import ModelUnavailable, extract_sql, first_messages
-
     s = runtime.settings.query
-    messages = first_messages(question)
+    messages = first_messages(question, _examples(runtime, pid))
     attempts: list[dict[str, str]] = []
     syntax_left, empty_left = SYNTAX_REPAIRS, EMPTY_REPAIRS
     while True:
@@ -123,8 +160,10 @@ def _ask_model(runtime: Runtime, client: ModelClient, question: str, pid: int) -
             messages.append({"role": "user", "content": "That SQL returned no rows; check the filters and values."})
             continue
         attempts.append({"sql": sql, "error": ""})
+        n = len(result.rows)
+        example = _remember(runtime, pid, question, sql, n)
         return Answer(question, True, "model", _summary("Answer", result), _chart(result), result,
-                      attempts=tuple(attempts))
+                      attempts=tuple(attempts), example_id=example)
 
 
 def ask(runtime: Runtime, req: AskRequest) -> Answer:
@@ -150,7 +189,7 @@ def ask(runtime: Runtime, req: AskRequest) -> Answer:
 def answer_json(a: Answer) -> dict[str, Any]:
     return {
         "question": a.question, "answered": a.answered, "source": a.source, "intent": a.intent,
-        "summary": a.summary, "chart": a.chart, "attempts": list(a.attempts),
+        "summary": a.summary, "chart": a.chart, "attempts": list(a.attempts), "example_id": a.example_id,
         "result": result_json(a.result) if a.result is not None else None,
     }
 
