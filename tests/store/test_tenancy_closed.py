@@ -27,7 +27,7 @@ from argus.core.settings import ChannelSettings, Settings
 from argus.jobs.service import record_upload
 from argus.sim import Scale, scale_config, simulate
 from argus.store.base import Base
-from argus.store.models import Commit, DeliverySyncState, Deployment, InsightRow, Project
+from argus.store.models import Commit, DeliverySyncState, Deployment, InsightRow, Project, QueryExample
 from argus.store.session import (
     ProjectOwned,
     TenancyError,
@@ -104,6 +104,8 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
                 s.add(Deployment(project_id=proj.id, environment="prod", started_at=datetime.now(UTC)))
                 # `argus sync github` needs a GitHub: its cursor row is stored the same way
                 s.add(DeliverySyncState(project_id=proj.id, source="github", repo="acme/shop"))
+                # `argus ask` remembers a model's answers: only with a model, so stored the same way
+                s.add(QueryExample(project_id=proj.id, question="how many runs", sql="SELECT COUNT(*) FROM runs"))
             run_command(state, ["feedback", str(insight_id), "accept", "-p", name, "--json"], log)
             run_command(state, ["incidents", "services", str(services), "-p", name], log)  # service graph
             run_command(state, ["alerts", "ingest", str(alerts), "--source", "generic", "-p", name], log)

@@ -22,6 +22,7 @@ class CommandEntry:
 
 ROOT: dict[str, CommandEntry] = {
     "alerts": CommandEntry("incidents", "Alerts: take in webhook payloads from files (replay), list them."),
+    "ask": CommandEntry("query", "Ask a question in plain words: catalogue questions, or a configured model; SQL always guarded."),
     "anomalies": CommandEntry("anomalies", "Anomalies and forecasts of metric series: score files, analyse stored series, NAB."),
     "audit": CommandEntry("audit", "The append-only audit log (who did what, when, with what outcome)."),
     "baseline": CommandEntry("quality", "The rolling baseline the gate uses: the last N green builds on the default branch."),
@@ -45,9 +46,11 @@ ROOT: dict[str, CommandEntry] = {
     "metrics": CommandEntry("metrics", "Metric series: ingest CSV or OpenMetrics text, pull from Prometheus."),
     "models": CommandEntry("risk", "Model registry of change risk: list, train, evaluate, promote, drift."),
     "projects": CommandEntry("admin", "Projects (every row belongs to one)."),
+    "query": CommandEntry("query", "Run one read-only SELECT over the semantic layer (guarded, confined to the project)."),
     "risk": CommandEntry("risk", "Change risk: assess a change or range (argus risk SHA), evaluate on a Kamei CSV."),
     "prs": CommandEntry("delivery", "Merged pull requests with their lead-time breakdown (DevLake rules)."),
     "select": CommandEntry("selection", "Select the tests a change needs, ranked by failure probability, with reasons."),
+    "schema": CommandEntry("query", "The semantic layer: the read-only views queries and questions use."),
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
     "sync": CommandEntry("delivery", "Pull delivery data from a live source (GitHub), incrementally."),

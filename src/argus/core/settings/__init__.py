@@ -20,6 +20,7 @@ from argus.core.settings.git import SZZ_EXCLUDE_GLOBS, SZZ_SOURCE_GLOBS, SZZ_TES
 from argus.core.settings.incidents import ChannelKind, ChannelSettings, IncidentSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
+from argus.core.settings.query import QuerySettings
 from argus.core.settings.risk import RiskLabel, RiskSettings
 from argus.core.settings.root import Settings, default_home, load_settings, mask_url
 from argus.core.settings.selection import SelectionSettings
@@ -40,6 +41,7 @@ __all__ = [
     "IncidentSettings",
     "IngestSettings",
     "IssueSettings",
+    "QuerySettings",
     "RiskLabel",
     "RiskSettings",
     "SelectionSettings",

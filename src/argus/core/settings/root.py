@@ -32,6 +32,7 @@ from argus.core.settings.incidents import IncidentSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.jobs import JobSettings
+from argus.core.settings.query import QuerySettings
 from argus.core.settings.risk import RiskSettings
 from argus.core.settings.selection import SelectionSettings
 from argus.core.settings.server import ServerSettings
@@ -71,6 +72,7 @@ class Settings(BaseSettings):
     gate: GateSettings = Field(default_factory=GateSettings)
     git: GitSettings = GitSettings()
     issues: IssueSettings = IssueSettings()
+    query: QuerySettings = QuerySettings()
     server: ServerSettings = ServerSettings()
     jobs: JobSettings = JobSettings()
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)

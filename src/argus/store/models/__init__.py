@@ -31,6 +31,7 @@ from argus.store.models.jobs import JobRecord
 from argus.store.models.metrics import MetricPoint, MetricSeries
 from argus.store.models.ops import DeadLetter, FailureCluster
 from argus.store.models.quality import CoverageFile, CoverageReport, VulnFinding, VulnReport
+from argus.store.models.query import QueryExample
 from argus.store.models.risk import ModelVersion, RiskPrediction
 from argus.store.models.selection import CoverageMap, CoverageMapEntry
 from argus.store.models.tenancy import ApiToken, AuditLog, Organisation, Project
@@ -80,6 +81,7 @@ __all__ = [
     "ModelVersion",
     "Organisation",
     "Project",
+    "QueryExample",
     "RiskPrediction",
     "ServiceNode",
     "TestCase",

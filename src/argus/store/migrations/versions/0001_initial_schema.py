@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 10:20:06.849802
+Create Date: 2026-11-28 10:46:44.177538
 """
 
 from __future__ import annotations
@@ -483,6 +483,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('model_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_model_version_project_id'), ['project_id'], unique=False)
+
+    op.create_table('query_example',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('question', sa.Text(), nullable=False),
+    sa.Column('sql', sa.Text(), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('feedback', sa.String(length=10), nullable=True),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_query_example_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_query_example'))
+    )
+    with op.batch_alter_table('query_example', schema=None) as batch_op:
+        batch_op.create_index('ix_query_example_project_created', ['project_id', 'created_at'], unique=False)
 
     op.create_table('service_node',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1088,6 +1103,10 @@ def downgrade() -> None:
     op.drop_table('test_run')
     op.drop_table('test_case')
     op.drop_table('service_node')
+    with op.batch_alter_table('query_example', schema=None) as batch_op:
+        batch_op.drop_index('ix_query_example_project_created')
+
+    op.drop_table('query_example')
     with op.batch_alter_table('model_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_model_version_project_id'))
 

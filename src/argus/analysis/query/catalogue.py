@@ -1,0 +1,166 @@
+"""Questions Argus answers without a language model: intents matched by keywords, slots filled.
+
+Each :class:`Intent` has keyword sets (every set must match at least one word of the question), an
+optional slot (a number, ``top N``; or a branch/service/environment word) and a SQL template over
+the semantic layer. The SQL still runs through the guard like any other query. A question no intent
+matches gets a clear "cannot answer" (:func:`match` returns None), never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    #: Every group must have a word (or word prefix) in the question.
+    keywords: tuple[tuple[str, ...], ...]
+    sql: str
+    summary: str
+    chart: str = "table"
+    #: Words that rule the intent out.
+    exclude: tuple[str, ...] = ()
+    default_n: int = 10
+
+
+@dataclass(frozen=True)
+class Match:
+    intent: Intent
+    sql: str
+    slots: dict[str, str]
+
+
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "five": 5, "ten": 10, "twenty": 20}
+
+INTENTS: tuple[Intent, ...] = (
+    Intent("flaky_top", (("flaky", "flakiest", "flakey"),),
+           "SELECT test, state, probability, wasted_s FROM flaky_states ORDER BY probability DESC, test LIMIT {n}",
+           "Most likely flaky tests", "bar", exclude=("quarantin", "wast", "count", "how many", "category")),
+    Intent("flaky_count", (("flaky", "flakey"), ("how many", "count", "number")),
+           "SELECT COUNT(*) AS flaky_tests FROM flaky_states", "Tests judged flaky", "number",
+           exclude=("quarantin",)),
+    Intent("flaky_wasted", (("flaky",), ("wast", "cost", "time", "ci second")),
+           "SELECT test, wasted_s FROM flaky_states ORDER BY wasted_s DESC, test LIMIT {n}",
+           "Flaky tests by CI time wasted", "bar"),
+    Intent("flaky_category", (("flaky",), ("category", "categories", "cause")),
+           "SELECT category, COUNT(*) AS tests FROM flaky_states GROUP BY category ORDER BY tests DESC, category",
+           "Flaky tests by likely cause", "bar"),
+    Intent("quarantined", (("quarantin",),),
+           "SELECT test, probability, quarantined_at FROM flaky_states WHERE state = 'quarantined' "
+           "ORDER BY probability DESC, test LIMIT {n}", "Quarantined tests", "table",
+           exclude=("how many", "count", "number")),
+    Intent("quarantined_count", (("quarantin",), ("how many", "count", "number")),
+           "SELECT COUNT(*) AS quarantined FROM flaky_states WHERE state = 'quarantined'", "Quarantined tests",
+           "number"),
+    Intent("failing_tests", (("fail", "broke", "break"), ("test",)),
+           "SELECT test, COUNT(*) AS failures FROM test_results WHERE outcome IN ('failed', 'error') "
+           "GROUP BY test ORDER BY failures DESC, test LIMIT {n}", "Tests with the most failures", "bar",
+           exclude=("run", "job", "cluster", "type", "flaky", "pipeline", "deploy", "gate", "how many")),
+    Intent("failure_count", (("fail",), ("how many", "count", "number", "total")),
+           "SELECT COUNT(*) AS failures FROM test_results WHERE outcome IN ('failed', 'error')",
+           "Failed test attempts", "number",
+           exclude=("run", "job", "flaky", "pipeline", "deploy", "gate", "build")),
+    Intent("slow_tests", (("slow", "longest", "duration"), ("test",)),
+           "SELECT test, AVG(duration_s) AS avg_s FROM test_results GROUP BY test ORDER BY avg_s DESC, test LIMIT {n}",
+           "Slowest tests (mean duration)", "bar", exclude=("run", "pipeline")),
+    Intent("failing_runs_by_job", (("fail",), ("job",)),
+           "SELECT ci_job, COUNT(*) AS failed_runs FROM runs WHERE failed + errors > 0 GROUP BY ci_job "
+           "ORDER BY failed_runs DESC, ci_job LIMIT {n}", "CI jobs with the most failing runs", "bar"),
+    Intent("failed_runs_count", (("run",), ("fail", "red", "broken")),
+           "SELECT COUNT(*) AS failed_runs FROM runs WHERE failed + errors > 0", "Runs with a failure", "number",
+           exclude=("job",)),
+    Intent("run_count", (("run",), ("how many", "count", "number", "total")),
+           "SELECT COUNT(*) AS runs FROM runs", "Test runs", "number", exclude=("fail", "red", "broken", "pipeline")),
+    Intent("runs_by_branch", (("run",), ("branch",)),
+           "SELECT branch, COUNT(*) AS runs FROM runs GROUP BY branch ORDER BY runs DESC, branch LIMIT {n}",
+           "Runs per branch", "bar"),
+    Intent("clusters_top", (("cluster", "root cause", "failure type", "error type"),),
+           "SELECT cluster_id, template, failures FROM clusters ORDER BY failures DESC, cluster_id LIMIT {n}",
+           "Biggest failure clusters", "bar", exclude=("how many",)),
+    Intent("cluster_count", (("cluster",), ("how many", "count", "number")),
+           "SELECT COUNT(*) AS clusters FROM clusters", "Failure clusters", "number"),
+    Intent("gate_verdicts", (("gate",), ("verdict", "fail", "pass", "warn", "block", "result")),
+           "SELECT verdict, COUNT(*) AS builds FROM gate_verdicts GROUP BY verdict ORDER BY builds DESC, verdict",
+           "Gate verdicts", "bar", exclude=("latest", "last", "recent")),
+    Intent("gate_latest", (("gate",), ("latest", "last", "recent")),
+           "SELECT build, verdict, title, created_at FROM gate_verdicts ORDER BY created_at DESC, insight_id DESC "
+           "LIMIT {n}", "Latest gate verdicts", "table"),
+    Intent("top_authors", (("author", "who", "contributor", "developer"), ("commit", "change")),
+           "SELECT author_name, COUNT(*) AS commits FROM commits GROUP BY author_name "
+           "ORDER BY commits DESC, author_name LIMIT {n}", "Most active authors", "bar"),
+    Intent("fix_commits", (("fix", "bug"), ("commit",)),
+           "SELECT COUNT(*) AS fix_commits FROM commits WHERE is_fix = TRUE", "Bug-fixing commits", "number"),
+    Intent("commit_count", (("commit",), ("how many", "count", "number", "total")),
+           "SELECT COUNT(*) AS commits FROM commits", "Commits", "number", exclude=("fix", "bug", "file")),
+    Intent("hot_files", (("file",), ("change", "churn", "hot", "often", "most")),
+           "SELECT path, COUNT(*) AS changes FROM commit_files GROUP BY path ORDER BY changes DESC, path LIMIT {n}",
+           "Most frequently changed files", "bar", exclude=("test",)),
+    Intent("deploy_count", (("deploy",), ("how many", "count", "number", "frequency", "often")),
+           "SELECT environment, COUNT(*) AS deployments FROM deployments GROUP BY environment "
+           "ORDER BY deployments DESC, environment", "Deployments per environment (deployment frequency)", "bar",
+           exclude=("fail",)),
+    Intent("deploy_failures", (("deploy",), ("fail", "failure rate", "unsuccessful")),
+           "SELECT COUNT(*) AS deployments, SUM(CASE WHEN result = 'failure' THEN 1 ELSE 0 END) AS failed "
+           "FROM deployments", "Deployments and failed deployments (change failure)", "number"),
+    Intent("incidents_open", (("incident", "outage"), ("open", "unresolved", "ongoing")),
+           "SELECT incident, title, created_at FROM incidents WHERE resolved_at IS NULL "
+           "ORDER BY created_at DESC, incident LIMIT {n}", "Open incidents", "table"),
+    Intent("incidents_by_service", (("incident", "outage"), ("service", "repo", "which", "most")),
+           "SELECT service, COUNT(*) AS incidents FROM incidents GROUP BY service "
+           "ORDER BY incidents DESC, service LIMIT {n}", "Incidents per service", "bar", exclude=("open",)),
+    Intent("incident_count", (("incident", "outage"), ("how many", "count", "number", "total")),
+           "SELECT COUNT(*) AS incidents FROM incidents", "Incidents", "number",
+           exclude=("open", "service", "unresolved")),
+    Intent("pr_status", (("pull request", "pr", "prs", "merge request"), ("status", "merged", "open", "how many")),
+           "SELECT status, COUNT(*) AS pull_requests FROM pull_requests GROUP BY status "
+           "ORDER BY pull_requests DESC, status", "Pull requests by status", "bar", exclude=("repo",)),
+    Intent("pr_by_repo", (("pull request", "pr", "prs", "merge request"), ("repo", "repository")),
+           "SELECT repo, COUNT(*) AS pull_requests FROM pull_requests GROUP BY repo "
+           "ORDER BY pull_requests DESC, repo LIMIT {n}", "Pull requests per repository", "bar"),
+    Intent("pipeline_duration", (("pipeline",), ("duration", "long", "slow", "time")),
+           "SELECT name, AVG(duration_sec) AS avg_sec FROM pipelines GROUP BY name ORDER BY avg_sec DESC, name "
+           "LIMIT {n}", "Mean pipeline duration", "bar"),
+    Intent("insight_kinds", (("insight", "finding"),),
+           "SELECT kind, COUNT(*) AS insights FROM insights WHERE current = 1 GROUP BY kind "
+           "ORDER BY insights DESC, kind", "Current insights by kind", "bar"),
+)
+
+
+def _words(text: str) -> str:
+    return " " + re.sub(r"[^a-z0-9_.\-/ ]+", " ", text.lower()) + " "
+
+
+def _has(text: str, key: str) -> bool:
+    # A keyword matches a word that starts with it ("fail" ~ "failing", "failures").
+    return re.search(r"(?<![a-z0-9])" + re.escape(key), text) is not None
+
+
+def _top_n(text: str, default: int) -> int:
+    m = re.search(r"\b(?:top|first|last|the)\s+(\d{1,4}|" + "|".join(_NUMBER_WORDS) + r")\b", text)
+    if m is None:
+        m = re.search(r"\b(\d{1,4})\s+(?:tests|slowest|most|flakiest|runs|files|authors|clusters)\b", text)
+    if m is None:
+        return default
+    raw = m.group(1)
+    return max(1, min(int(raw) if raw.isdigit() else _NUMBER_WORDS[raw], 1000))
+
+
+def match(question: str) -> Match | None:
+    """The best intent for ``question`` with its slots filled, or None when none fits."""
+    text = _words(question)
+    best: tuple[int, Intent] | None = None
+    for intent in INTENTS:
+        if any(_has(text, x) for x in intent.exclude):
+            continue
+        if not all(any(_has(text, k) for k in group) for group in intent.keywords):
+            continue
+        score = sum(max(len(k) for k in group if _has(text, k)) for group in intent.keywords)
+        if best is None or score > best[0]:
+            best = (score, intent)
+    if best is None:
+        return None
+    intent = best[1]
+    n = _top_n(text, intent.default_n)
+    return Match(intent, intent.sql.format(n=n), {"n": str(n)})

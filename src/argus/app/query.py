@@ -1,0 +1,202 @@
+"""Use cases of ``argus schema``, ``argus query`` and ``argus ask``: every query through one guard.
+
+The project is resolved in a project unit of work; the query then runs on its own read-only
+connection (:func:`argus.analysis.query.service.run`), confined to that project by the guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import select
+
+from argus.analysis.query.catalogue import match
+from argus.analysis.query.service import QueryFailed, QueryResult, run
+from argus.core.errors import InputError
+
+if TYPE_CHECKING:
+    from argus.analysis.query.llm import ModelClient
+    from argus.app.runtime import ProjectScope, Runtime
+
+T = TypeVar("T")
+#: Attempts the model gets after a guard or database error, and after an empty result.
+SYNTAX_REPAIRS = 3
+EMPTY_REPAIRS = 2
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    sql: str
+    project: str | None = None
+    org: str | None = None
+
+
+@dataclass(frozen=True)
+class AskRequest:
+    question: str
+    project: str | None = None
+    org: str | None = None
+    #: Use the configured model when the catalogue has no answer.
+    use_model: bool = True
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answered: bool
+    source: str  # catalogue | model | none
+    summary: str
+    chart: str
+    result: QueryResult | None = None
+    intent: str | None = None
+    attempts: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    #: The remembered question → SQL pair (model answers only); feedback with :func:`feedback`.
+    example_id: int | None = None
+
+
+def _project_id(runtime: Runtime, project: str | None, org: str | None) -> int:
+    def work(scope: ProjectScope) -> int:
+        return int(scope.project.id)
+
+    return runtime.in_project(project, work, org=org)
+
+
+def _in_project_id(runtime: Runtime, pid: int, work: Callable[[ProjectScope], T]) -> T:
+    """Run ``work`` in the unit of work of the project with id ``pid`` (resolved by :func:`_project_id`)."""
+    from argus.store.models import Organisation, Project
+    from argus.store.session import unscoped
+
+    with runtime.unit_of_work() as s, unscoped(s, reason="query: the project the caller already reached"):
+        row = s.execute(select(Project.slug, Organisation.slug).join(Organisation, Organisation.id == Project.org_id)
+                        .where(Project.id == pid)).one()
+    return runtime.in_project(row[0], work, org=row[1])
+
+
+def _examples(runtime: Runtime, pid: int) -> list[tuple[str, str]]:
+    from argus.analysis.query.queries import examples
+
+    return _in_project_id(runtime, pid, lambda sc: examples(sc.session))
+
+
+def _remember(runtime: Runtime, pid: int, question: str, sql: str, rows: int) -> int:
+    from argus.analysis.query.queries import remember
+
+    return _in_project_id(runtime, pid, lambda sc: remember(sc.session, pid, question, sql, rows))
+
+
+def feedback(runtime: Runtime, project: str | None, example_id: int, good: bool) -> None:
+    """Mark a remembered pair good or bad (a bad one is never offered to the model again)."""
+    from argus.analysis.query.queries import set_feedback
+    from argus.core.errors import NotFoundError
+
+    if not runtime.in_project(project, lambda sc: set_feedback(sc.session, example_id, good)):
+        raise NotFoundError(f"no remembered question {example_id}")
+
+
+def query(runtime: Runtime, req: QueryRequest) -> QueryResult:
+    """Run one SELECT over the semantic layer, guarded, read-only, confined to the project."""
+    pid = _project_id(runtime, req.project, req.org)
+    s = runtime.settings.query
+    return run(runtime.engine(), req.sql, project_id=pid, max_rows=s.max_rows, timeout_s=s.timeout_s)
+
+
+def model_client(runtime: Runtime) -> ModelClient | None:
+    from argus.analysis.query.llm import ModelClient
+
+    s = runtime.settings.query
+    if not s.llm_base_url:
+        return None
+    key = s.llm_api_key.get_secret_value() if s.llm_api_key is not None else None
+    return ModelClient(s.llm_base_url, s.llm_model, key, s.llm_timeout_s)
+
+
+def _chart(result: QueryResult) -> str:
+    if len(result.columns) == 1 and len(result.rows) == 1:
+        return "number"
+    if len(result.columns) == 2 and result.rows and isinstance(result.rows[0][1], (int, float)):
+        return "bar"
+    return "table"
+
+
+def _summary(title: str, result: QueryResult) -> str:
+    if not result.rows:
+        return f"{title}: no rows"
+    if len(result.columns) == 1 and len(result.rows) == 1:
+        return f"{title}: {result.rows[0][0]}"
+    first = ", ".join(f"{c}={v}" for c, v in zip(result.columns, result.rows[0], strict=False))
+    return f"{title}: {len(result.rows)} rows; first: {first}"[:200]
+
+
+def _ask_model(runtime: Runtime, client: ModelClient, question: str, pid: int) -> Answer:
+    from argus.analysis.query.llm import ModelUnavailable, extract_sql, first_messages
+    s = runtime.settings.query
+    messages = first_messages(question, _examples(runtime, pid))
+    attempts: list[dict[str, str]] = []
+    syntax_left, empty_left = SYNTAX_REPAIRS, EMPTY_REPAIRS
+    while True:
+        try:
+            reply = client.complete(messages)
+        except ModelUnavailable as exc:
+            attempts.append({"sql": "", "error": f"model unavailable: {exc}"})
+            return Answer(question, False, "none", f"cannot answer: the model failed ({exc})", "table",
+                          attempts=tuple(attempts))
+        sql = extract_sql(reply)
+        messages.append({"role": "assistant", "content": reply})
+        try:
+            result = run(runtime.engine(), sql, project_id=pid, max_rows=s.max_rows, timeout_s=s.timeout_s)
+        except InputError as exc:  # the guard's QueryRejected or the database's QueryFailed
+            attempts.append({"sql": sql, "error": str(exc)})
+            syntax_left -= 1
+            if syntax_left < 0:
+                return Answer(question, False, "none", "cannot answer: the model's SQL kept failing", "table",
+                              attempts=tuple(attempts))
+            messages.append({"role": "user", "content": f"That SQL failed: {exc}. Fix it; answer with SQL only."})
+            continue
+        if not result.rows and empty_left > 0:
+            empty_left -= 1
+            attempts.append({"sql": sql, "error": "empty result"})
+            messages.append({"role": "user", "content": "That SQL returned no rows; check the filters and values."})
+            continue
+        attempts.append({"sql": sql, "error": ""})
+        n = len(result.rows)
+        example = _remember(runtime, pid, question, sql, n)
+        return Answer(question, True, "model", _summary("Answer", result), _chart(result), result,
+                      attempts=tuple(attempts), example_id=example)
+
+
+def ask(runtime: Runtime, req: AskRequest) -> Answer:
+    """Answer a question from the catalogue, else (if configured) from the model; else say it cannot."""
+    question = req.question.strip()
+    if not question:
+        raise InputError("the question is empty")
+    pid = _project_id(runtime, req.project, req.org)
+    m = match(question)
+    s = runtime.settings.query
+    if m is not None:
+        result = run(runtime.engine(), m.sql, project_id=pid, max_rows=s.max_rows, timeout_s=s.timeout_s)
+        return Answer(question, True, "catalogue", _summary(m.intent.summary, result), m.intent.chart, result,
+                      m.intent.name)
+    client = model_client(runtime) if req.use_model else None
+    if client is None:
+        return Answer(question, False, "none",
+                      "cannot answer: no catalogue question matches and no model is configured "
+                      "(try `argus query` with SQL over `argus schema`)", "table")
+    return _ask_model(runtime, client, question, pid)
+
+
+def answer_json(a: Answer) -> dict[str, Any]:
+    return {
+        "question": a.question, "answered": a.answered, "source": a.source, "intent": a.intent,
+        "summary": a.summary, "chart": a.chart, "attempts": list(a.attempts), "example_id": a.example_id,
+        "result": result_json(a.result) if a.result is not None else None,
+    }
+
+
+def result_json(r: QueryResult) -> dict[str, Any]:
+    return {"sql": r.sql, "executed_sql": r.executed_sql, "views": list(r.views), "columns": list(r.columns),
+            "rows": [list(x) for x in r.rows], "truncated": r.truncated}
+
+
+__all__ = ["Answer", "AskRequest", "QueryFailed", "QueryRequest", "answer_json", "ask", "query", "result_json"]
