@@ -145,6 +145,8 @@ def test_runs_filters(world: World) -> None:
     assert got == ["c005", "c004", "c003", "c002"]
     assert world.get(f"{P}/runs", commit="c01")["items"][0]["commit_sha"] == "c011"  # type: ignore[index]
     assert world.get(f"{P}/runs", branch="nope")["items"] == []  # type: ignore[index]
+    for pattern in ("c_1", "c%1", "%", "_"):  # LIKE wildcards in a prefix are literal characters
+        assert world.get(f"{P}/runs", commit=pattern)["items"] == []  # type: ignore[index]
     r = world.client.get(f"{P}/runs", headers=world.auth(), params={"since": until.isoformat(),
                                                                     "until": since.isoformat()})
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
@@ -153,6 +155,14 @@ def test_runs_filters(world: World) -> None:
     tests_cursor = world.get(f"{P}/tests", limit=1)["next_cursor"]  # type: ignore[index]
     r = world.client.get(f"{P}/runs", headers=world.auth(), params={"cursor": tests_cursor})
     assert r.status_code == 422  # a cursor of another list
+
+
+def test_runs_carry_their_environment(world: World) -> None:
+    env = {"python": "3.12", "os": "linux", "note": "naïve \\ \"quoted\""}
+    world.write(lambda s: History(s).run("e001", {"t::a": "P"}, env=env, at=later(1000)))
+    runs = world.get(f"{P}/runs", commit="e001")["items"]  # type: ignore[index]
+    assert [r["environment"] for r in runs] == [env]  # type: ignore[index]
+    assert world.get(f"{P}/runs", commit="c000")["items"][0]["environment"] == {}  # type: ignore[index]
 
 
 def test_tests_with_history(world: World) -> None:
