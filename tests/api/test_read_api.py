@@ -358,3 +358,27 @@ def test_changes_with_features(world: World, tmp_path: Path) -> None:
     since, until = (datetime.fromtimestamp(G0 + d * DAY, UTC).isoformat() for d in (1, 2))
     window = world.get(f"{P}/changes", since=since, until=until)
     assert [c["summary"] for c in window["items"]] == ["add feature 2", "Fix bug 1"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("route", ["runs", "tests", "flaky", "clusters", "insights", "changes"])
+def test_page_bodies_are_what_their_response_model_makes(world: World, route: str) -> None:
+    """Pages are serialised once from the read models (``page_response``): the body must be exactly the
+    JSON the route's ``response_model`` makes of it, with no pydantic serialisation warning."""
+    import warnings
+
+    from pydantic import BaseModel
+
+    from argus.api.routers import changes, clusters, flaky, insights, runs, tests
+
+    models: dict[str, type[BaseModel]] = {
+        "runs": runs.RunsPage, "tests": tests.TestsPage, "flaky": flaky.FlakyPage, "clusters": clusters.ClustersPage,
+        "insights": insights.InsightsPage, "changes": changes.ChangesPage}
+    model = models[route]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = world.client.get(f"{P}/{route}", headers=world.auth(), params={"limit": 2})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/json"
+    assert r.content == model.model_validate_json(r.content).model_dump_json().encode()
+    if route in ("runs", "tests", "flaky", "insights"):
+        assert r.json()["items"], f"{route}: the fixture should give this list items"
