@@ -145,6 +145,8 @@ def test_runs_filters(world: World) -> None:
     assert got == ["c005", "c004", "c003", "c002"]
     assert world.get(f"{P}/runs", commit="c01")["items"][0]["commit_sha"] == "c011"  # type: ignore[index]
     assert world.get(f"{P}/runs", branch="nope")["items"] == []  # type: ignore[index]
+    for pattern in ("c_1", "c%1", "%", "_"):  # LIKE wildcards in a prefix are literal characters
+        assert world.get(f"{P}/runs", commit=pattern)["items"] == []  # type: ignore[index]
     r = world.client.get(f"{P}/runs", headers=world.auth(), params={"since": until.isoformat(),
                                                                     "until": since.isoformat()})
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
@@ -153,6 +155,14 @@ def test_runs_filters(world: World) -> None:
     tests_cursor = world.get(f"{P}/tests", limit=1)["next_cursor"]  # type: ignore[index]
     r = world.client.get(f"{P}/runs", headers=world.auth(), params={"cursor": tests_cursor})
     assert r.status_code == 422  # a cursor of another list
+
+
+def test_runs_carry_their_environment(world: World) -> None:
+    env = {"python": "3.12", "os": "linux", "note": "naïve \\ \"quoted\""}
+    world.write(lambda s: History(s).run("e001", {"t::a": "P"}, env=env, at=later(1000)))
+    runs = world.get(f"{P}/runs", commit="e001")["items"]  # type: ignore[index]
+    assert [r["environment"] for r in runs] == [env]  # type: ignore[index]
+    assert world.get(f"{P}/runs", commit="c000")["items"][0]["environment"] == {}  # type: ignore[index]
 
 
 def test_tests_with_history(world: World) -> None:
@@ -348,3 +358,27 @@ def test_changes_with_features(world: World, tmp_path: Path) -> None:
     since, until = (datetime.fromtimestamp(G0 + d * DAY, UTC).isoformat() for d in (1, 2))
     window = world.get(f"{P}/changes", since=since, until=until)
     assert [c["summary"] for c in window["items"]] == ["add feature 2", "Fix bug 1"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("route", ["runs", "tests", "flaky", "clusters", "insights", "changes"])
+def test_page_bodies_are_what_their_response_model_makes(world: World, route: str) -> None:
+    """Pages are serialised once from the read models (``page_response``): the body must be exactly the
+    JSON the route's ``response_model`` makes of it, with no pydantic serialisation warning."""
+    import warnings
+
+    from pydantic import BaseModel
+
+    from argus.api.routers import changes, clusters, flaky, insights, runs, tests
+
+    models: dict[str, type[BaseModel]] = {
+        "runs": runs.RunsPage, "tests": tests.TestsPage, "flaky": flaky.FlakyPage, "clusters": clusters.ClustersPage,
+        "insights": insights.InsightsPage, "changes": changes.ChangesPage}
+    model = models[route]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = world.client.get(f"{P}/{route}", headers=world.auth(), params={"limit": 2})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/json"
+    assert r.content == model.model_validate_json(r.content).model_dump_json().encode()
+    if route in ("runs", "tests", "flaky", "insights"):
+        assert r.json()["items"], f"{route}: the fixture should give this list items"

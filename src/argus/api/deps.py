@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
@@ -119,6 +120,22 @@ def _failed(request: Request, failures: Any, address: str, detail: str) -> ApiPr
     return _unauthorized(request, detail)
 
 
+@lru_cache(maxsize=1)
+def _token_statement() -> Any:
+    """The token look-up (token, organisation and project joined; parameter ``hash``), built once."""
+    from sqlalchemy import bindparam, select
+
+    from argus.store.models import ApiToken, Organisation, Project
+
+    return (
+        select(ApiToken.id, ApiToken.org_id, ApiToken.role, ApiToken.expires_at, ApiToken.revoked_at,
+               ApiToken.last_used_at, Organisation.slug, Project.slug)
+        .join(Organisation, Organisation.id == ApiToken.org_id)
+        .outerjoin(Project, Project.id == ApiToken.project_id)
+        .where(ApiToken.token_hash == bindparam("hash"))
+    )
+
+
 def lookup_token(rt: Runtime, secret: str) -> Caller | None:
     """The live token matching ``secret`` as a :class:`Caller` (None when unknown, revoked or expired),
     in **one** statement (token, organisation and project joined) outside any transaction on
@@ -126,25 +143,18 @@ def lookup_token(rt: Runtime, secret: str) -> Caller | None:
     Not cached: a revoked token is refused by every process from the next request on. Its
     ``last_used_at`` is written when older than ``server.token_touch_interval_s`` (a short
     transaction of its own, about once a minute per token)."""
-    from sqlalchemy import select, update
+    from sqlalchemy import update
 
     from argus.core.clock import utcnow
     from argus.core.db import READ_ONLY
     from argus.core.hashing import token_hash
-    from argus.store.models import ApiToken, Organisation, Project
+    from argus.store.models import ApiToken
 
     engine = rt.engine()
-    stmt = (
-        select(ApiToken.id, ApiToken.org_id, ApiToken.role, ApiToken.expires_at, ApiToken.revoked_at,
-               ApiToken.last_used_at, Organisation.slug, Project.slug)
-        .join(Organisation, Organisation.id == ApiToken.org_id)
-        .outerjoin(Project, Project.id == ApiToken.project_id)
-        .where(ApiToken.token_hash == token_hash(secret))
-    )
     options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" \
         else {READ_ONLY: True}
     with engine.connect() as conn:
-        row = conn.execution_options(**options).execute(stmt).first()
+        row = conn.execution_options(**options).execute(_token_statement(), {"hash": token_hash(secret)}).first()
     if row is None:
         return None
     token_id, org_id, role, expires_at, revoked_at, last_used_at, org_slug, project_slug = row

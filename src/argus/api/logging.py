@@ -18,9 +18,18 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"mess
 class JsonFormatter(logging.Formatter):
     """``{"ts", "level", "logger", "msg", "request_id", ...extra fields}`` per record."""
 
+    _stamp: tuple[int, str] = (-1, "")
+
+    def _ts(self, record: logging.LogRecord) -> str:
+        second = int(record.created)
+        stamp = self._stamp  # one tuple: threads never see a second with another second's text
+        if stamp[0] != second:  # formatted once per second, not per line
+            stamp = self._stamp = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+        return f"{stamp[1]}.{int(record.msecs):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "ts": self._ts(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),

@@ -87,6 +87,25 @@ class RequestMiddleware:
             request_id_var.reset(token)
 
 
+def _audit_unit(app: Any) -> Any:
+    """The unit of work of one audit row. On PostgreSQL it runs in autocommit: the row is one
+    ``INSERT`` (atomic on its own), so no ``BEGIN``/``COMMIT`` round trips; elsewhere the runtime's
+    ordinary unit of work."""
+    from argus.core.db import unit_of_work
+    from argus.store.session import make_session_factory
+
+    rt = app.state.runtime
+    engine = rt.engine()
+    if engine.dialect.name != "postgresql":
+        return rt.unit_of_work()
+    cached = getattr(app.state, "audit_sessions", None)
+    if cached is None or cached[0] is not engine:
+        cached = app.state.audit_sessions = (
+            engine, make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT")))
+    factory: Any = cached[1]
+    return unit_of_work(factory)
+
+
 async def _audit(app: Any, scope: Scope, state: dict[str, Any], method: str, template: str, status: int,
                  rid: str) -> None:
     from argus.store.admin import record_audit
@@ -104,7 +123,7 @@ async def _audit(app: Any, scope: Scope, state: dict[str, Any], method: str, tem
     action = f"{method} {template}" if method in MUTATING else f"denied {method} {template}"
 
     def write() -> None:
-        with app.state.runtime.unit_of_work() as s:
+        with _audit_unit(app) as s:
             record_audit(s, getattr(who, "org_id", None), getattr(who, "actor", None) or "anonymous",
                          action[:100], target_type="project" if project else "http",
                          target_id=(project or template)[:200], detail=detail, status=status, request_id=rid)

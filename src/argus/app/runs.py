@@ -7,8 +7,10 @@ Runs are newest first (start time, then id); tests are in identity order (then i
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from argus.app.paging import Page, PageRequest, decode_cursor, paginate, scan
@@ -99,39 +101,78 @@ class TestsRequest(PageRequest):
             raise InputError(f"history {self.history}: give a whole number from 0 to {MAX_HISTORY}")
 
 
-def list_runs(runtime: Runtime, req: RunsRequest) -> Page[RunView]:
-    """The project's runs, newest first."""
-    from sqlalchemy import select
+def _run_columns() -> tuple[Any, ...]:
+    """The columns of a :class:`RunView`, in its field order (plain rows, not ORM entities: a page
+    of runs is read without building and identity-mapping 50 ``TestRun`` objects)."""
+    from sqlalchemy import Text, cast
 
     from argus.store.models import TestRun
 
-    order = [(TestRun.started_at, True), (TestRun.id, True)]
+    # the environment as its JSON text, decoded by _run_view (most are empty: no decoder call at all)
+    return (TestRun.id, TestRun.commit_sha, TestRun.branch, TestRun.ci_provider, TestRun.ci_job,
+            TestRun.ci_run_id, TestRun.ci_attempt, TestRun.ci_url, cast(TestRun.environment, Text), TestRun.started_at,
+            TestRun.finished_at, TestRun.ingested_at, TestRun.tests, TestRun.passed, TestRun.failed,
+            TestRun.errors, TestRun.skipped, TestRun.duration_s)
+
+
+@lru_cache(maxsize=32)
+def _runs_statement(since: bool, until: bool, branch: bool, commit: bool, after: bool) -> Any:
+    """The page query of runs for one combination of filters, built once with bound parameters
+    (``since``, ``until``, ``branch``, ``commit_like``, ``k_started``, ``k_id``, ``limit``): building a
+    statement and its cache key cost more CPU than running it."""
+    from sqlalchemy import Integer, and_, bindparam, or_, select
+
+    from argus.store.models import TestRun
+
+    stmt = select(*_run_columns())
+    if since:
+        stmt = stmt.where(TestRun.started_at >= bindparam("since"))
+    if until:
+        stmt = stmt.where(TestRun.started_at <= bindparam("until"))
+    if branch:
+        stmt = stmt.where(TestRun.branch == bindparam("branch"))
+    if commit:
+        stmt = stmt.where(TestRun.commit_sha.like(bindparam("commit_like"), escape="/"))
+    if after:  # strictly after the cursor's key in (started_at desc, id desc)
+        stmt = stmt.where(or_(TestRun.started_at < bindparam("k_started"),
+                              and_(TestRun.started_at == bindparam("k_started"), TestRun.id < bindparam("k_id"))))
+    return stmt.order_by(TestRun.started_at.desc(), TestRun.id.desc()).limit(bindparam("limit", type_=Integer))
+
+
+def _like_prefix(prefix: str) -> str:
+    """A LIKE pattern (escape ``/``) matching what starts with ``prefix`` literally."""
+    return prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def list_runs(runtime: Runtime, req: RunsRequest) -> Page[RunView]:
+    """The project's runs, newest first."""
+    key = decode_cursor("runs", req.cursor, 2) if req.cursor else None
+    params: dict[str, Any] = {"since": req.since, "until": req.until, "branch": req.branch, "limit": req.limit + 1}
+    if req.commit is not None:
+        params["commit_like"] = _like_prefix(req.commit.lower())
+    if key is not None:
+        params["k_started"], params["k_id"] = key
+    stmt = _runs_statement(req.since is not None, req.until is not None, req.branch is not None,
+                           req.commit is not None, key is not None)
+    used = {k: v for k, v in params.items() if v is not None}
 
     def work(scope: ProjectScope) -> Page[RunView]:
-        stmt = select(TestRun)
-        if req.since is not None:
-            stmt = stmt.where(TestRun.started_at >= req.since)
-        if req.until is not None:
-            stmt = stmt.where(TestRun.started_at <= req.until)
-        if req.branch is not None:
-            stmt = stmt.where(TestRun.branch == req.branch)
-        if req.commit is not None:
-            stmt = stmt.where(TestRun.commit_sha.startswith(req.commit.lower(), autoescape=True))
-        key = decode_cursor("runs", req.cursor, 2) if req.cursor else None
-        rows = scan(scope.session, stmt, order, _run_key, key, req.limit + 1)
-        return paginate("runs", rows, req.limit, _run_key, lambda row: _run_view(row[0]))
+        rows = scope.session.execute(stmt, used).all()
+        return paginate("runs", rows, req.limit, _run_key, _run_view)
 
     return runtime.in_project(req.project, work)
 
 
 def _run_key(row: Any) -> tuple[Any, ...]:
-    return (row[0].started_at, row[0].id)
+    return (row[9], row[0])  # started_at, id (_run_columns)
 
 
 def _run_view(r: Any) -> RunView:
-    return RunView(r.id, r.commit_sha, r.branch, r.ci_provider, r.ci_job, r.ci_run_id, r.ci_attempt, r.ci_url,
-                   dict(r.environment or {}), r.started_at, r.finished_at, r.ingested_at, r.tests, r.passed,
-                   r.failed, r.errors, r.skipped, r.duration_s)
+    (id_, sha, branch, provider, job, run_id, attempt, url, env, started, finished, ingested, tests, passed,
+     failed, errors, skipped, duration) = r
+    environment = json.loads(env) if env and env != "{}" else {}
+    return RunView(id_, sha, branch, provider, job, run_id, attempt, url, dict(environment or {}), started, finished,
+                   ingested, tests, passed, failed, errors, skipped, duration)
 
 
 def list_tests(runtime: Runtime, req: TestsRequest) -> Page[TestHistoryView]:

@@ -6,7 +6,7 @@ commits; :mod:`argus.jobs.runner` and :mod:`argus.jobs.service` own the units of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -83,6 +83,37 @@ def record(session: Session, kind: str, key: str, args: Mapping[str, Any], *, ma
     existing = session.scalar(select(JobRecord.id).where(JobRecord.kind == kind, JobRecord.key == key))
     assert existing is not None
     return int(existing), False
+
+
+def record_many(session: Session, kinds: Sequence[str], key: str, args: Mapping[str, Any], *, max_attempts: int,
+                now: datetime) -> list[tuple[int, bool]]:
+    """:func:`record` of every kind of ``kinds`` under one ``key``, in their order: one multi-row
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for all of them, and one ``SELECT`` only when some
+    were dispatched before (the same upload again). Same guarantees as :func:`record`."""
+    from sqlalchemy import select
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from argus.store.models import JobRecord
+    from argus.store.session import current_project_id
+
+    if not kinds:
+        return []
+    if len(set(kinds)) != len(kinds):
+        raise ValueError(f"kinds repeated: {list(kinds)}")
+    pid = current_project_id(session)
+    rows = [{"project_id": pid, "kind": kind, "key": key, "args": dict(args), "status": JobStatus.QUEUED.value,
+             "attempts": 0, "max_attempts": max_attempts, "created_at": now, "updated_at": now, "run_after": now}
+            for kind in kinds]
+    table: Any = JobRecord.__table__
+    make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = make(table).values(rows).on_conflict_do_nothing(index_elements=["project_id", "kind", "key"])
+    created = {kind: int(job_id) for job_id, kind in session.execute(stmt.returning(table.c.id, table.c.kind))}
+    missing = [kind for kind in kinds if kind not in created]
+    existing: dict[str, int] = {}
+    if missing:
+        existing = {kind: int(job_id) for job_id, kind in session.execute(
+            select(JobRecord.id, JobRecord.kind).where(JobRecord.kind.in_(missing), JobRecord.key == key))}
+    return [(created[kind], True) if kind in created else (existing[kind], False) for kind in kinds]
 
 
 def claim(session: Session, job_id: int, now: datetime, *, lease_s: float = 300.0,

@@ -47,8 +47,8 @@ def record_jobs(runtime: Runtime, project: str, kinds: Sequence[str], key: str,
         now = utcnow()
         new: list[int] = []
         old: list[int] = []
-        for kind in kinds:
-            job_id, created = records.record(scope.session, kind, key, args or {}, max_attempts=max_attempts, now=now)
+        for job_id, created in records.record_many(scope.session, list(dict.fromkeys(kinds)), key, args or {},
+                                                   max_attempts=max_attempts, now=now):
             (new if created else old).append(job_id)
         return Dispatched(project, tuple(new), tuple(old))  # the reference as given (may be org/project)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import Query, Request
-from pydantic import BaseModel
+from fastapi import Query, Request, Response
+from pydantic import BaseModel, TypeAdapter
 
 from argus.api.deps import Caller, project_caller
 from argus.app.paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -24,13 +25,15 @@ Until = Annotated[datetime | None, Query(description="Only rows at or before thi
 DEFAULT = DEFAULT_LIMIT
 
 
-def org_runtime(request: Request, who: Caller) -> Runtime:
+def org_runtime(request: Request, who: Caller, *, read_only: bool | None = None) -> Runtime:
     """The process runtime seen from the caller's organisation: same engine, projects looked up in
     ``who``'s organisation only (a project of another organisation is not found). For a GET or HEAD
-    request it is a reader (:meth:`Runtime.reader`: read-only units of work, which refuse writes)."""
+    request (or with ``read_only``) it is a reader (:meth:`Runtime.reader`: read-only units of work,
+    which refuse writes)."""
     rt = request.app.state.runtime
     assert isinstance(rt, Runtime)
-    read_only = request.method in ("GET", "HEAD")
+    if read_only is None:
+        read_only = request.method in ("GET", "HEAD")
     cache: dict[tuple[str, bool], Runtime] | None = getattr(request.app.state, "org_runtimes", None)
     if cache is None:
         cache = request.app.state.org_runtimes = {}
@@ -59,3 +62,23 @@ def page_json(items: Any, next_cursor: str | None) -> dict[str, Any]:
 
 class PageBase(BaseModel):
     next_cursor: str | None = None
+
+
+@lru_cache(maxsize=64)
+def _items_adapter(item_type: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(tuple[item_type, ...])
+
+
+_NULL = b"null"
+
+
+def page_response(item_type: type, items: tuple[Any, ...], next_cursor: str | None) -> Response:
+    """The JSON of a page (``{"items": [...], "next_cursor": ...}``) serialised once, straight from the
+    frozen read models: the route keeps its ``response_model`` (the OpenAPI schema) but FastAPI does not
+    validate and copy every item into it again. The bytes are pydantic's JSON of the same types in the model's field
+    order, so the body is what ``response_model`` would have produced."""
+    import json
+
+    cursor = _NULL if next_cursor is None else json.dumps(next_cursor, ensure_ascii=False).encode()
+    body = b"".join((b'{"next_cursor":', cursor, b',"items":', _items_adapter(item_type).dump_json(items), b"}"))
+    return Response(body, media_type="application/json")

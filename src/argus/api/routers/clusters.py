@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from argus.analysis.failures.readmodels import ClusterView
 from argus.api.deps import Caller, require
-from argus.api.routers._read import DEFAULT, PROJECT, Cursor, Limit, PageBase, Since, Until, in_project
+from argus.api.routers._read import (
+    DEFAULT,
+    PROJECT,
+    Cursor,
+    Limit,
+    PageBase,
+    Since,
+    Until,
+    in_project,
+    page_response,
+)
 from argus.app.pages import MAX_SAMPLES, ClustersRequest, list_clusters
 from argus.core.enums import Role
 
@@ -24,8 +34,8 @@ def clusters(request: Request, project: str, who: Annotated[Caller, require(Role
              cursor: Cursor = None, since: Since = None, until: Until = None,
              min_count: Annotated[int, Query(ge=1, le=2**31 - 1)] = 1,
              samples: Annotated[int, Query(ge=0, le=MAX_SAMPLES, description="Sample messages per cluster.")] = 3,
-             ) -> ClustersPage:
+             ) -> Response:
     rt = in_project(request, project, who)
     page = list_clusters(rt, ClustersRequest(project, limit, cursor, since, until, min_count=min_count,
                                              samples=samples))
-    return ClustersPage(items=list(page.items), next_cursor=page.next_cursor)
+    return page_response(ClusterView, page.items, page.next_cursor)

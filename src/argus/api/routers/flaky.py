@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from argus.analysis.flaky.readmodels import TestView
 from argus.api.deps import Caller, require
-from argus.api.routers._read import DEFAULT, PROJECT, Cursor, Limit, PageBase, Since, Until, in_project
+from argus.api.routers._read import (
+    DEFAULT,
+    PROJECT,
+    Cursor,
+    Limit,
+    PageBase,
+    Since,
+    Until,
+    in_project,
+    page_response,
+)
 from argus.app.pages import FlakyRequest, list_flaky
 from argus.core.enums import Role
 
@@ -24,8 +34,8 @@ def flaky(request: Request, project: str, who: Annotated[Caller, require(Role.VI
           cursor: Cursor = None, since: Since = None, until: Until = None,
           kind: Literal["flaky_test", "broken_test"] | None = None,
           state: Annotated[str | None, Query(max_length=40, description="Lifecycle state.")] = None,
-          min_probability: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0) -> FlakyPage:
+          min_probability: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0) -> Response:
     rt = in_project(request, project, who)
     page = list_flaky(rt, FlakyRequest(project, limit, cursor, since, until, kind=kind, state=state,
                                        min_probability=min_probability))
-    return FlakyPage(items=list(page.items), next_cursor=page.next_cursor)
+    return page_response(TestView, page.items, page.next_cursor)

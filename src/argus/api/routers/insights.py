@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from argus.analysis.insights.readmodels import InsightView
 from argus.api.deps import Caller, require
 from argus.api.problems import ApiProblem
-from argus.api.routers._read import DEFAULT, PROJECT, Cursor, Limit, PageBase, Since, Until, in_project
+from argus.api.routers._read import (
+    DEFAULT,
+    PROJECT,
+    Cursor,
+    Limit,
+    PageBase,
+    Since,
+    Until,
+    in_project,
+    page_response,
+)
 from argus.app.insights import FeedbackRequest, record_feedback
 from argus.app.pages import InsightsRequest, insight_home, list_insights
 from argus.core.enums import FeedbackVerdict, Role
@@ -40,11 +50,11 @@ def insights(request: Request, project: str, who: Annotated[Caller, require(Role
              cursor: Cursor = None, since: Since = None, until: Until = None,
              kind: Annotated[str | None, Query(max_length=40)] = None,
              min_confidence: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
-             include_superseded: bool = False) -> InsightsPage:
+             include_superseded: bool = False) -> Response:
     rt = in_project(request, project, who)
     page = list_insights(rt, InsightsRequest(project, limit, cursor, since, until, kind=kind,
                                              min_confidence=min_confidence, include_superseded=include_superseded))
-    return InsightsPage(items=list(page.items), next_cursor=page.next_cursor)
+    return page_response(InsightView, page.items, page.next_cursor)
 
 
 @router.post("/api/v1/insights/{insight_id}/feedback", status_code=201, response_model=FeedbackOut)

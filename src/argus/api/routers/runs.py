@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from argus.api.deps import Caller, require
-from argus.api.routers._read import DEFAULT, PROJECT, Cursor, Limit, PageBase, Since, Until, in_project
+from argus.api.routers._read import (
+    DEFAULT,
+    PROJECT,
+    Cursor,
+    Limit,
+    PageBase,
+    Since,
+    Until,
+    in_project,
+    page_response,
+)
 from argus.app.runs import RunsRequest, RunView, list_runs
 from argus.core.enums import Role
 
@@ -23,7 +33,7 @@ def runs(request: Request, project: str, who: Annotated[Caller, require(Role.VIE
          cursor: Cursor = None, since: Since = None, until: Until = None,
          branch: Annotated[str | None, Query(max_length=255)] = None,
          commit: Annotated[str | None, Query(max_length=64, description="A sha or its prefix.")] = None,
-         ) -> RunsPage:
+         ) -> Response:
     rt = in_project(request, project, who)
     page = list_runs(rt, RunsRequest(project, limit, cursor, since, until, branch=branch, commit=commit))
-    return RunsPage(items=list(page.items), next_cursor=page.next_cursor)
+    return page_response(RunView, page.items, page.next_cursor)

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from argus.api.deps import Caller, require
-from argus.api.routers._read import DEFAULT, PROJECT, Cursor, Limit, PageBase, Since, Until, in_project
+from argus.api.routers._read import (
+    DEFAULT,
+    PROJECT,
+    Cursor,
+    Limit,
+    PageBase,
+    Since,
+    Until,
+    in_project,
+    page_response,
+)
 from argus.app.runs import MAX_HISTORY, TestHistoryView, TestsRequest, list_tests
 from argus.core.enums import Role
 
@@ -25,7 +35,7 @@ def tests(request: Request, project: str, who: Annotated[Caller, require(Role.VI
           cursor: Cursor = None, since: Since = None, until: Until = None,
           history: Annotated[int, Query(ge=0, le=MAX_HISTORY, description="Latest runs per test.")] = 10,
           search: Annotated[str | None, Query(max_length=1000, description="Identity contains this.")] = None,
-          ) -> TestsPage:
+          ) -> Response:
     rt = in_project(request, project, who)
     page = list_tests(rt, TestsRequest(project, limit, cursor, since, until, history=history, search=search))
-    return TestsPage(items=list(page.items), next_cursor=page.next_cursor)
+    return page_response(TestHistoryView, page.items, page.next_cursor)

@@ -27,6 +27,7 @@ from starlette.background import BackgroundTask
 
 from argus.api.deps import ProjectAccess, project_access
 from argus.api.problems import ApiProblem, problem
+from argus.api.routers._read import org_runtime
 from argus.app.runtime import qualified
 from argus.app.uploads import UploadedFile, UploadRequest, UploadResult, store_upload, upload_metadata
 from argus.core.enums import Role
@@ -187,7 +188,8 @@ def _files_json(result: UploadResult) -> list[dict[str, Any]]:
                         422: {"description": "Nothing stored: bad metadata, no files, or every file rejected"}})
 async def upload(request: Request, access: Annotated[ProjectAccess, project_access(Role.UPLOADER)]) -> JSONResponse:
     project, metrics = access.project, request.app.state.metrics
-    await run_in_threadpool(access.run, lambda _scope: None)  # 404 before reading the body: no such project
+    # 404 before reading the body when there is no such project (a read-only unit of work: one statement)
+    await run_in_threadpool(org_runtime(request, access.caller, read_only=True).in_project, project, lambda _s: None)
     folder = Path(tempfile.mkdtemp(prefix="argus-upload-"))
     try:
         form = await _receive(request, folder)
