@@ -497,9 +497,8 @@ async def review_feedback(request: Request, project: Project, insight_id: Id, wh
 @router.get("/p/{project}/changes", response_class=HTMLResponse)
 def changes_page(request: Request, project: Project, who: Viewer, cursor: Text = None, fixes: Text = None,
                  branch: Text = None, range: Text = None) -> Response:
-    from argus.app.pages import ChangesRequest, list_changes
-
     from argus.app.dashboard import change_risks
+    from argus.app.pages import ChangesRequest, list_changes
 
     p = open_page(request, project, who, branch=branch, range_=range)
     page = call(list_changes, p.rt, ChangesRequest(project, PAGE_SIZE, cursor, p.since, fixes_only=fixes == "1"))
