@@ -194,6 +194,32 @@ def test_sign_in_open_every_page_and_match_the_api(site: Site, browser: Any) -> 
     assert width <= 400, f"the overview scrolls sideways on a phone ({width}px)"
 
 
+def test_incidents_list_and_page_match_the_api(site: Site, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    for name, service in (("CheckoutDown", "checkout"), ("CheckoutErrors", "checkout")):
+        r = httpx.post(f"{site.url}/api/v1/projects/{site.project}/alerts/generic", timeout=60,
+                       json={"name": name, "service": service, "severity": "critical", "environment": "prod"},
+                       headers={"Authorization": f"Bearer {site.tokens['maintainer']}"})
+        assert r.status_code < 300, r.text
+    incidents = site.every("/incidents")
+    assert incidents
+    sign_in(browser, site, "maintainer")
+    browser.get(f"{site.url}/p/{site.project}/incidents")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Incidents"
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.list tbody tr td.num a")
+    assert len(rows) == min(len(incidents), 50)
+    shoot(browser, site, "incidents")
+    newest = incidents[0]
+    browser.get(f"{site.url}/p/{site.project}/incidents/{newest['id']}")
+    assert f"Incident {newest['id']}" in browser.find_element(By.TAG_NAME, "h1").text
+    assert "CheckoutDown" in browser.page_source and "grouping reason" in browser.page_source
+    browser.find_element(By.CSS_SELECTOR, 'button[data-action="acknowledged"]').click()
+    wait_for(lambda: "Incident acknowledged." in browser.page_source, "the acknowledgement")
+    assert site.api(f"/incidents/{newest['id']}")["incident"]["state"] == "acknowledged"
+    shoot(browser, site, "incident")
+
+
 def test_quarantine_a_test_from_the_flaky_page(site: Site, browser: Any) -> None:
     from selenium.webdriver.common.by import By
 

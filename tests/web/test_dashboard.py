@@ -4,18 +4,25 @@ the API (same numbers), quarantine and feedback through the forms, quarantine do
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from argus.api.app import create_app
+from argus.app import incidents as uc
+from argus.app.dashboard import IncidentsRequest, change_risks, incident_list
 from argus.app.runtime import Runtime
-from argus.core.enums import Role
+from argus.core.enums import AlertSource, Role
 from argus.core.settings import ServerSettings, Settings
 from argus.store.admin import create_token
+from argus.store.models import Commit, InsightRow
+from argus.store.models.risk import ModelVersion, RiskPrediction
 from argus.store.projects import get_or_create_org, get_or_create_project
 from argus.store.session import scoped_to
 from argus.testing.builders import History
@@ -322,3 +329,157 @@ def test_sign_out_needs_the_csrf_token_and_ends_the_session(dash: Dash) -> None:
         r = c.post("/logout", data={"csrf": csrf_of(html)}, follow_redirects=False)
         assert r.status_code == 303
         assert c.get(f"/p/{PROJECT}").status_code == 401
+
+
+# --- change risk and incidents --------------------------------------------------------------------
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def org_rt(dash: Dash) -> Runtime:
+    rt = dash.runtime
+    return dataclasses.replace(rt, _settings=rt.settings.model_copy(update={"default_org": ORG}), _engine=rt.engine())
+
+
+def alert(rt: Runtime, at: datetime, **fields: object) -> None:
+    body = json.dumps({"at": at.isoformat(), **fields}).encode()
+    uc.ingest(rt, uc.IngestRequest(AlertSource.GENERIC, body, "t", PROJECT, received_at=at, org=ORG))
+
+
+def seed_incidents(dash: Dash) -> None:
+    rt = org_rt(dash)
+    alert(rt, T0, name="PaymentsDown", service="payments", severity="critical", environment="prod")
+    alert(rt, T0 + timedelta(seconds=30), name="PaymentsLatency", service="payments", severity="warning",
+          environment="prod")
+    alert(rt, T0 + timedelta(days=2), name="SearchSlow", service="search", severity="info", environment="prod")
+
+
+def seed_risk(dash: Dash) -> tuple[str, str]:
+    """Two commits, one assessed twice (the newer prediction counts), one never."""
+    assessed, plain = "a" * 40, "b" * 40
+    with dash.runtime.unit_of_work() as s:
+        project = get_or_create_project(s, PROJECT, ORG)
+        scoped_to(s, project)
+        for i, sha in enumerate((assessed, plain)):
+            t = T0 - timedelta(hours=i + 1)
+            s.add(Commit(project_id=project.id, sha=sha, author_name="Ann", author_email="a@x", author_time=t,
+                         committer_name="Ann", committer_email="a@x", committer_time=t, message=f"change {i}"))
+        m = ModelVersion(project_id=project.id, name="risk", version=1, algorithm="lgbm", label="szz",
+                         data_hash="0" * 64, status="champion", artefact="{}")
+        s.add(m)
+        s.flush()
+        ins = InsightRow(project_id=project.id, kind="change_risk", subject_type="change", subject_id=assessed,
+                         title="risk", summary="", raw_confidence=0.7, confidence=0.7, grounding="grounded",
+                         review_tier="autonomous",
+                         data={"factors": [{"feature": "la", "value": 420.0, "contribution": 0.9},
+                                           {"feature": "entropy", "value": 0.8, "contribution": -0.3},
+                                           {"feature": "ndev", "value": 5.0, "contribution": 0.2},
+                                           {"feature": "exp", "value": 1.0, "contribution": 0.05}]})
+        s.add(ins)
+        s.flush()
+        s.add(RiskPrediction(project_id=project.id, model_id=m.id, subject=assessed, commit_sha=assessed,
+                             probability=0.2, level="GO"))
+        s.flush()
+        s.add(RiskPrediction(project_id=project.id, model_id=m.id, subject=assessed, commit_sha=assessed,
+                             probability=0.83, level="BLOCK", insight_id=ins.id))
+    return assessed, plain
+
+
+def test_change_risks_reads_the_latest_prediction_and_its_top_factors(dash: Dash) -> None:
+    assessed, plain = seed_risk(dash)
+    risks = change_risks(org_rt(dash), PROJECT, [assessed, plain])
+    assert set(risks) == {assessed}
+    r = risks[assessed]
+    assert (r.score, r.level) == (83, "BLOCK")
+    assert [f.feature for f in r.factors] == ["la", "entropy", "ndev"]  # by |contribution|, top 3
+
+
+def test_the_changes_page_shows_risk_score_level_and_factors_or_a_dash(dash: Dash) -> None:
+    assessed, plain = seed_risk(dash)
+    with dash.client() as c:
+        login(c, dash.tokens["viewer"])
+        html = c.get(f"/p/{PROJECT}/changes").text
+    rows = {sha: html[html.index(f"<code>{sha[:10]}</code>"):] for sha in (assessed, plain)}
+    row_a = rows[assessed][: rows[assessed].index("</tr>")]
+    row_b = rows[plain][: rows[plain].index("</tr>")]
+    assert "83 BLOCK" in row_a and "risk-block" in row_a and "la = 420.00: +0.90" in row_a
+    assert "top factors: la +0.90, entropy -0.30, ndev +0.20" in row_a
+    assert "BLOCK" not in row_b and "—" in row_b and "not assessed" in row_b
+
+
+def test_incident_list_filters_by_status_service_priority_and_pages(dash: Dash) -> None:
+    seed_incidents(dash)
+    rt = org_rt(dash)
+    everything = incident_list(rt, IncidentsRequest(PROJECT, 50))
+    assert len(everything.items) == 2
+    pay, search = sorted(everything.items, key=lambda i: i.id)
+    assert pay.alerts == 2 and pay.service == "payments"
+    assert [i.id for i in incident_list(rt, IncidentsRequest(PROJECT, 50, service="search")).items] == [search.id]
+    assert [i.id for i in incident_list(rt, IncidentsRequest(PROJECT, 50, priority=pay.priority)).items] == [pay.id]
+    assert incident_list(rt, IncidentsRequest(PROJECT, 50, state="resolved")).items == ()
+    first = incident_list(rt, IncidentsRequest(PROJECT, 1))
+    assert first.next_cursor is not None
+    second = incident_list(rt, IncidentsRequest(PROJECT, 1, first.next_cursor))
+    assert [first.items[0].id, second.items[0].id] == [search.id, pay.id] and second.next_cursor is None
+    with dash.client() as c:
+        login(c, dash.tokens["viewer"])
+        html = c.get(f"/p/{PROJECT}/incidents", params={"service": "payments"}).text
+        assert "PaymentsDown" in html and "SearchSlow" not in html and 'aria-current="page"' in html
+        assert "Incidents</a>" in c.get(f"/p/{PROJECT}/changes").text  # in the navigation
+        paged = c.get(f"/p/{PROJECT}/incidents", params={"priority": search.priority, "state": "detected"})
+        assert paged.status_code == 200 and "SearchSlow" in paged.text
+
+
+def test_an_incident_page_is_read_only_for_viewers(dash: Dash) -> None:
+    seed_incidents(dash)
+    pay = min(i.id for i in incident_list(org_rt(dash), IncidentsRequest(PROJECT, 50)).items)
+    with dash.client() as c:
+        login(c, dash.tokens["viewer"])
+        html = c.get(f"/p/{PROJECT}/incidents/{pay}").text
+        assert "PaymentsDown" in html and "PaymentsLatency" in html
+        assert "Alerts and why they are grouped here" in html and "first alert of incident" in html
+        assert "Lifecycle log" in html and "Candidate changes" in html
+        assert "/transition" not in html
+        r = c.post(f"/p/{PROJECT}/incidents/{pay}/transition", data={"csrf": csrf_of(html), "state": "acknowledged"},
+                   follow_redirects=False)
+        assert r.status_code == 403
+        assert c.get(f"/p/{PROJECT}/incidents/999999").status_code == 404
+
+
+def test_a_maintainer_acknowledges_then_resolves_with_csrf(dash: Dash) -> None:
+    seed_incidents(dash)
+    pay = min(i.id for i in incident_list(org_rt(dash), IncidentsRequest(PROJECT, 50)).items)
+    url = f"/p/{PROJECT}/incidents/{pay}"
+    with dash.client() as c:
+        login(c, dash.tokens["maintainer"])
+        html = c.get(url).text
+        assert 'data-action="acknowledged"' in html and 'data-action="resolved"' in html
+        forged = c.post(f"{url}/transition", data={"csrf": "nope", "state": "acknowledged"}, follow_redirects=False)
+        assert forged.status_code == 403
+        assert uc.show_incident(org_rt(dash), pay, PROJECT).incident.state == "detected"
+        bad = c.post(f"{url}/transition", data={"csrf": csrf_of(html), "state": "learned"}, follow_redirects=False)
+        assert bad.status_code == 422
+        r = c.post(f"{url}/transition", data={"csrf": csrf_of(html), "state": "acknowledged", "note": "on it"},
+                   follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith(url)
+        html = c.get(r.headers["location"]).text
+        assert "Incident acknowledged." in html and "on it" in html
+        assert 'data-action="acknowledged"' not in html  # no longer a legal step
+        r = c.post(f"{url}/transition", data={"csrf": csrf_of(html), "state": "resolved"}, follow_redirects=False)
+        assert r.status_code == 303
+    shown = uc.show_incident(org_rt(dash), pay, PROJECT)
+    assert shown.incident.state == "resolved"
+    assert [t.to_state for t in shown.transitions][-2:] == ["acknowledged", "resolved"]
+    assert any(t.actor and t.note == "on it" for t in shown.transitions)
+
+
+def test_a_foreign_token_sees_no_incidents(dash: Dash) -> None:
+    seed_incidents(dash)
+    pay = min(i.id for i in incident_list(org_rt(dash), IncidentsRequest(PROJECT, 50)).items)
+    with dash.client() as c:
+        login(c, dash.tokens["foreign"])
+        for path in (f"/p/{PROJECT}/incidents", f"/p/{PROJECT}/incidents/{pay}"):
+            r = c.get(path)
+            assert r.status_code == 404 and "PaymentsDown" not in r.text
+        assert c.post(f"/p/{PROJECT}/incidents/{pay}/transition", data={"state": "resolved"}).status_code in (403, 404)
+    assert re.search("detected", uc.show_incident(org_rt(dash), pay, PROJECT).incident.state)

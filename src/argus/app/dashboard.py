@@ -664,3 +664,113 @@ def outcome_grid(runtime: Runtime, f: DashFilter, case_ids: Sequence[int], runs:
         return OutcomeGrid(cols, {c: tuple(v) for c, v in cells.items()})
 
     return runtime.in_project(f.project, work)
+
+
+# --- change risk on the changes page -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskFactor:
+    feature: str
+    value: float | None
+    contribution: float  # log-odds (SHAP) of the assessment the prediction belongs to
+
+
+@dataclass(frozen=True)
+class ChangeRisk:
+    """The latest stored risk prediction of one commit (``argus risk SHA`` logs one per assessment)."""
+
+    sha: str
+    prediction_id: int
+    score: int  # 0–100
+    probability: float
+    level: str  # GO | WARN | BLOCK
+    created_at: datetime
+    insight_id: int | None
+    factors: tuple[RiskFactor, ...] = ()
+
+
+def change_risks(runtime: Runtime, project: str, shas: Sequence[str], top: int = 3) -> dict[str, ChangeRisk]:
+    """The latest risk prediction of each of ``shas`` (absent: never assessed), with the top factors of
+    the CHANGE_RISK insight it was logged with. Reads ``risk_prediction`` by commit sha (one query for
+    the page's commits) and the insights it names."""
+    from sqlalchemy import select
+
+    from argus.store.models import InsightRow
+    from argus.store.models.risk import RiskPrediction
+
+    wanted = [s for s in dict.fromkeys(shas) if s]
+
+    def work(scope: ProjectScope) -> dict[str, ChangeRisk]:
+        if not wanted:
+            return {}
+        latest: dict[str, Any] = {}
+        rows = scope.session.scalars(select(RiskPrediction).where(RiskPrediction.commit_sha.in_(wanted))
+                                     .order_by(RiskPrediction.id.desc()))
+        for r in rows:
+            latest.setdefault(r.commit_sha or "", r)
+        insight_ids = {r.insight_id for r in latest.values() if r.insight_id is not None}
+        data: dict[int, dict[str, Any]] = {}
+        if insight_ids:
+            for i in scope.session.scalars(select(InsightRow).where(InsightRow.id.in_(insight_ids))):
+                data[i.id] = i.data or {}
+        out = {}
+        for sha, r in latest.items():
+            raw = data.get(r.insight_id or 0, {}).get("factors") or []
+            factors = tuple(RiskFactor(str(f.get("feature")), f.get("value"), float(f.get("contribution") or 0.0))
+                            for f in raw if isinstance(f, dict))
+            factors = tuple(sorted(factors, key=lambda f: -abs(f.contribution))[:top])
+            out[sha] = ChangeRisk(sha, r.id, round(100 * float(r.probability)), float(r.probability), r.level,
+                                  as_utc(r.created_at) or r.created_at, r.insight_id, factors)
+        return out
+
+    return runtime.in_project(project, work)
+
+
+# --- incidents ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentsRequest(PageRequest):
+    state: str | None = None
+    service: str | None = None
+    priority: str | None = None
+
+
+def incident_list(runtime: Runtime, req: IncidentsRequest) -> Page[Any]:
+    """Incidents (merged ones left out), newest first, filtered by lifecycle state, service (the
+    incident's main service or any of its services) and priority; paged by cursor. Reads the incident
+    table by ``ix_incident_project_state`` / its primary key."""
+    from sqlalchemy import select
+
+    from argus.analysis.incidents.queries import incident_view
+    from argus.analysis.incidents.schemas import IncidentState
+    from argus.store.models.incidents import Incident
+
+    if req.state is not None and req.state not in {s.value for s in IncidentState}:
+        raise InputError(f"state {req.state[:40]!r}: use one of {', '.join(s.value for s in IncidentState)}")
+    if req.priority is not None and req.priority not in ("P0", "P1", "P2", "P3"):
+        raise InputError(f"priority {req.priority[:10]!r}: use P0, P1, P2 or P3")
+    order = [(Incident.id, True)]
+
+    def key_of(row: Any) -> tuple[Any, ...]:
+        return (row[0].id,)
+
+    def work(scope: ProjectScope) -> Page[Any]:
+        stmt = select(Incident).where(Incident.merged_into_id.is_(None))
+        if req.state:
+            stmt = stmt.where(Incident.state == req.state)
+        if req.priority:
+            stmt = stmt.where(Incident.priority == req.priority)
+        key = decode_cursor("incidents", req.cursor, 1) if req.cursor else None
+        # ``services`` is a JSON list: the service filter drops rows while paging (scan reads lazily).
+        rows = scan(scope.session, stmt, order, key_of, key, req.limit + 1 if not req.service else 200)
+        def view_of(row: Any) -> Any:
+            inc = row[0]
+            if req.service and inc.service != req.service and req.service not in (inc.services or []):
+                return None
+            return incident_view(inc)
+
+        return paginate("incidents", rows, req.limit, key_of, view_of)
+
+    return runtime.in_project(req.project, work)

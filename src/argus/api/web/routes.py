@@ -497,12 +497,67 @@ async def review_feedback(request: Request, project: Project, insight_id: Id, wh
 @router.get("/p/{project}/changes", response_class=HTMLResponse)
 def changes_page(request: Request, project: Project, who: Viewer, cursor: Text = None, fixes: Text = None,
                  branch: Text = None, range: Text = None) -> Response:
+    from argus.app.dashboard import change_risks
     from argus.app.pages import ChangesRequest, list_changes
 
     p = open_page(request, project, who, branch=branch, range_=range)
     page = call(list_changes, p.rt, ChangesRequest(project, PAGE_SIZE, cursor, p.since, fixes_only=fixes == "1"))
+    risks = call(change_risks, p.rt, project, [c.sha for c in page.items])
     return render(request, "changes.html", p=p, nav="changes", items=page.items, next_cursor=page.next_cursor,
-                  cursor=cursor, fixes=fixes == "1")
+                  cursor=cursor, fixes=fixes == "1", risks=risks)
+
+
+INCIDENT_ACTIONS = {"acknowledged": "Acknowledge", "resolved": "Resolve"}
+
+
+@router.get("/p/{project}/incidents", response_class=HTMLResponse)
+def incidents_page(request: Request, project: Project, who: Viewer, cursor: Text = None, state: Text = None,
+                   service: Text = None, priority: Text = None) -> Response:
+    from argus.analysis.incidents.schemas import IncidentState
+    from argus.app.dashboard import IncidentsRequest, incident_list
+
+    p = open_page(request, project, who, filters=False)
+    st = state if state in {s.value for s in IncidentState} else None
+    pr = priority if priority in ("P0", "P1", "P2", "P3") else None
+    page = call(incident_list, p.rt, IncidentsRequest(project, PAGE_SIZE, cursor, state=st, service=service or None,
+                                                      priority=pr))
+    return render(request, "incidents.html", p=p, nav="incidents", items=page.items, next_cursor=page.next_cursor,
+                  cursor=cursor, state=st, service=service or None, priority=pr,
+                  states=[s.value for s in IncidentState])
+
+
+@router.get("/p/{project}/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(request: Request, project: Project, incident_id: Id, who: Viewer) -> Response:
+    from argus.analysis.incidents.schemas import TRANSITIONS, IncidentState
+    from argus.app.incidents import show_incident
+
+    p = open_page(request, project, who, filters=False)
+    d = call(show_incident, p.rt, incident_id, project)
+    legal = {t.value for t in TRANSITIONS.get(IncidentState(d.incident.state), frozenset())}
+    actions = [(k, label) for k, label in INCIDENT_ACTIONS.items() if k in legal] \
+        if d.incident.merged_into is None else []
+    return render(request, "incident.html", p=p, nav="incidents", d=d, i=d.incident, actions=actions,
+                  message=request.query_params.get("done"))
+
+
+@router.post("/p/{project}/incidents/{incident_id}/transition")
+async def incident_transition(request: Request, project: Project, incident_id: Id, who: Maintainer) -> Response:
+    """Acknowledge or resolve an incident (maintainer, as ``argus incidents ack|resolve`` and the API)."""
+    from argus.analysis.incidents.schemas import IncidentState
+    from argus.app.incidents import TransitionRequest, transition
+
+    p = open_page(request, project, who, Role.MAINTAINER, filters=False)
+    form = await request.form()
+    check_csrf(request, form)
+    target = form.get("state")
+    if target not in INCIDENT_ACTIONS:
+        raise WebError(422, f"state {str(target)[:40]!r}: use {' or '.join(INCIDENT_ACTIONS)}")
+    note = form.get("note")
+    text = note.strip()[:2000] if isinstance(note, str) and note.strip() and "\x00" not in note else None
+    await run_in_threadpool(call, transition, p.rt,
+                            TransitionRequest(incident_id, IncidentState(str(target)), who.actor,
+                                              text or "set in the dashboard", project))
+    return RedirectResponse(p.link(f"/incidents/{incident_id}", done=str(target)), status_code=303)
 
 
 @router.get("/p/{project}/events")
