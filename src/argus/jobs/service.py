@@ -63,7 +63,7 @@ def record_upload(runtime: Runtime, project: str, run_ids: Sequence[int]) -> Dis
 
 def record_tick(runtime: Runtime, kinds: Sequence[str], tick: datetime) -> list[Dispatched]:
     """The jobs of one schedule tick for every project (the same tick again records nothing new)."""
-    key = f"tick:{tick:%Y-%m-%dT%H:%M}"
+    key = f"tick:{tick:%Y-%m-%dT%H:%M}" + (f":{tick:%S}" if tick.second else "")  # a 6-field cron ticks in seconds
     return [record_jobs(runtime, slug, kinds, key) for slug in project_slugs(runtime)]
 
 
