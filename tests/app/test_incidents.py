@@ -170,3 +170,52 @@ def test_invalid_payload_is_dead_lettered(runtime: Runtime) -> None:
         uc.ingest(runtime, uc.IngestRequest(AlertSource.GENERIC, b'{"alerts": [{}]}', "bad.json", "shop"))
     (letter,) = list_dead_letters(runtime, ListDeadLetters("shop"))
     assert letter.source == "alert" and "name: required" in letter.reason
+
+
+def _incident_insight(rt: Runtime, incident_id: int) -> Any:
+    from argus.app.insights import ListInsightsRequest, ShowInsightRequest, list_insights, show_insight
+
+    (row,) = [i for i in list_insights(rt, ListInsightsRequest("shop", kind="incident"))
+              if i.subject_id == str(incident_id)]
+    return show_insight(rt, ShowInsightRequest(row.id, "shop")).insight
+
+
+def test_every_incident_is_an_insight_with_its_grouping_reasons_as_evidence(runtime: Runtime) -> None:
+    uc.load_services(runtime, FIX / "services.yaml", "shop")
+    fixture(runtime, AlertSource.ALERTMANAGER, "alertmanager_firing.json")  # checkout + payments
+    fixture(runtime, AlertSource.GRAFANA, "grafana_firing.json")  # postgres: payments depends on it
+    generic(runtime, {"name": "IndexLag", "service": "search", "severity": "warning"})  # alone
+    incs = uc.list_incidents(runtime, uc.ListRequest("shop"))
+    big = next(i for i in incs if len(i.services) == 3)
+    alone = next(i for i in incs if i.id != big.id)
+    ins = _incident_insight(runtime, big.id)
+    assert ins.kind == "incident" and ins.subject_type == "incident" and ins.superseded_by is None
+    detail = uc.show_incident(runtime, big.id, "shop")
+    # every alert is evidence, with the reason it was grouped
+    assert {e.ref_id for e in ins.evidence} == {str(a.id) for a in detail.alerts}
+    assert all(e.ref_type == "alert" for e in ins.evidence)
+    postgres = next(a for a in detail.alerts if a.service == "postgres")
+    ev = next(e for e in ins.evidence if e.ref_id == str(postgres.id))
+    assert "dependency" in ev.detail and "service graph" in ev.detail and ev.strength == "moderate"
+    # the grouping is as sure as its weakest link: a service-graph link is below a single alert
+    single = _incident_insight(runtime, alone.id)
+    assert single.confidence > ins.confidence and ins.review_tier != "autonomous"
+    assert single.data["rules"] == {"new": 1} and ins.data["rules"] == {"new": 1, "dependency": 2}
+
+
+def test_the_incident_insight_follows_merge_and_split(runtime: Runtime) -> None:
+    from argus.app.insights import ListInsightsRequest, list_insights
+
+    generic(runtime, {"name": "A", "service": "svc-a"}, {"name": "B", "service": "svc-b"})
+    a, b = sorted(uc.list_incidents(runtime, uc.ListRequest("shop")), key=lambda i: i.id)
+    first = _incident_insight(runtime, a.id)
+    uc.merge(runtime, a.id, [b.id], "alice", "same outage", "shop")
+    merged = _incident_insight(runtime, a.id)
+    assert merged.id != first.id and merged.data["rules"] == {"new": 1, "merge": 1}
+    assert any("alice" in e.detail for e in merged.evidence)
+    history = list_insights(runtime, ListInsightsRequest("shop", kind="incident", include_superseded=True))
+    assert any(i.id == first.id and i.superseded_by == merged.id for i in history)
+    moved = next(x for x in uc.show_incident(runtime, a.id, "shop").alerts if x.service == "svc-b")
+    new = uc.split(runtime, a.id, [moved.id], "bob", "different cause", "shop")
+    assert _incident_insight(runtime, new.target).data["rules"] == {"split": 1}
+    assert _incident_insight(runtime, a.id).data["rules"] == {"new": 1}

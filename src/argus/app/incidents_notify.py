@@ -71,10 +71,13 @@ def notify(runtime: Runtime, project: str | None = None, now: datetime | None = 
 
     def pick(scope: ProjectScope) -> tuple[int, list[DeliveryRow]]:
         from argus.analysis.incidents.notify import due, escalate_due
+        from argus.analysis.incidents.service import lock_intake
 
-        n = escalate_due(scope.session, scope.settings.incidents, scope.project.slug, at)
+        cfg = scope.settings.incidents
+        lock_intake(scope.session)  # one notifier of the project at a time picks (and claims) messages
+        n = escalate_due(scope.session, cfg, scope.project.slug, at)
         scope.session.flush()
-        return n, due(scope.session, scope.project.slug, at)
+        return n, due(scope.session, scope.project.slug, at, claim_s=60 + cfg.delivery_timeout_s * 200)
 
     escalations, rows = runtime.in_project(project, pick, org=org)
     cfg = runtime.settings.incidents

@@ -54,6 +54,7 @@ class InsightKind(StrEnum):
     INCIDENT_HYPOTHESIS = "incident_hypothesis"
     DORA_REPORT = "dora_report"
     TEST_SELECTION = "test_selection"
+    INCIDENT = "incident"
 
 
 class SubjectType(StrEnum):
@@ -65,6 +66,7 @@ class SubjectType(StrEnum):
     METRIC_SERIES = "metric_series"  # subject id: the series key (name{label="v",...})
     CHANGE = "change"  # subject id: a commit sha, base..head (change risk), or "diff:<sha256 prefix>" (selection)
     DELIVERY_PERIOD = "delivery_period"  # subject id: "<first day>..<last day>" of a DORA report
+    INCIDENT = "incident"  # subject id: the incident row id
 
 
 class EvidenceType(StrEnum):
@@ -87,6 +89,7 @@ class EvidenceType(StrEnum):
     DEPLOYMENT = "deployment"  # ref id: the deployment row id (deployments.csv id, or PIPELINE_ID:REPO)
     PULL_REQUEST = "pull_request"  # ref id: the pull request id (pull_requests.csv id)
     INCIDENT = "incident"  # ref id: the incident id (incidents.csv id)
+    ALERT = "alert"  # ref id: the alert row id (its correlation: the reason it joined its incident)
 
 
 class FeedbackVerdict(StrEnum):

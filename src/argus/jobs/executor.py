@@ -3,7 +3,8 @@ after the HTTP response; a failed try is run again after its backoff (a timer), 
 leaves the job ``failed``. The state is in ``job_record``, so ``argus worker`` picks up what a stopped
 server left queued.
 
-When idle (and when it starts) the thread sweeps for jobs whose lease ran out — a server or worker
+It also records the notification schedule's ticks (``notify_cron``, checked every ``tick_s``) and
+runs their jobs. When idle (and when it starts) the thread sweeps for jobs whose lease ran out — a server or worker
 killed mid-job left them ``running`` — every ``sweep_s`` (default: a third of the lease): each is
 reclaimed (:func:`argus.jobs.service.reclaim_stale`) and, when it has tries left, run again here after
 its backoff; after its last try it stays ``failed`` (``argus jobs list --failed``)."""
@@ -27,9 +28,11 @@ class InProcessExecutor:
     """Runs job tries one at a time on a background thread (SQLite has one writer anyway)."""
 
     def __init__(self, runtime: Runtime, on_failure: Callable[[str], None] | None = None,
-                 sweep_s: float | None = None) -> None:
+                 sweep_s: float | None = None, tick_s: float = 15.0) -> None:
         self._runtime = runtime
         self._sweep_s = sweep_s if sweep_s is not None else max(1.0, runtime.settings.jobs.lease_s / 3)
+        #: How often the notification schedule (``notify_cron``) is checked for a due tick.
+        self._tick_s = tick_s
         #: Jobs this executor reclaimed (newest last; for logs and tests).
         self.reclaimed: list[tuple[str, int, str]] = []
         self._on_failure = on_failure
@@ -75,13 +78,32 @@ class InProcessExecutor:
                 self.submit(r.project, (r.job_id,), max(0.0, (r.run_after - now).total_seconds()))
         return len(found)
 
+    def tick(self) -> int:
+        """Record and run here the jobs of the latest notification tick (escalations of unacknowledged
+        incidents and messages held by quiet hours go out without anyone calling ``notify``); a tick
+        recorded before (here, or by a worker) adds nothing. How many jobs were recorded."""
+        from argus.core.clock import utcnow
+        from argus.jobs.worker import record_notify_tick
+
+        new = 0
+        for d in record_notify_tick(self._runtime, utcnow()):
+            if d.new:
+                self.submit(d.project, d.new)
+                new += len(d.new)
+        return new
+
     def _loop(self) -> None:
         from argus.jobs.runner import Outcome, execute
 
-        next_sweep = 0.0
+        next_sweep = next_tick = 0.0
         while True:
-            wait = next_sweep - time.monotonic()
-            if wait <= 0:
+            if next_tick - time.monotonic() <= 0:
+                try:
+                    self.tick()
+                except Exception:
+                    log.exception("jobs: the notification schedule could not be recorded")
+                next_tick = time.monotonic() + self._tick_s
+            if next_sweep - time.monotonic() <= 0:
                 try:
                     self.sweep()
                 except Exception:  # the database is away: try again at the next sweep
@@ -89,7 +111,7 @@ class InProcessExecutor:
                 next_sweep = time.monotonic() + self._sweep_s
                 continue
             try:
-                item = self._queue.get(timeout=wait)
+                item = self._queue.get(timeout=max(0.01, min(next_sweep, next_tick) - time.monotonic()))
             except queue.Empty:
                 continue
             if item is None or self._closed:  # closing: finish no more; the records stay queued for a worker

@@ -27,6 +27,7 @@ REANALYZE = "argus.reanalyze"
 RETENTION = "argus.retention"
 RECLAIM = "argus.reclaim"
 SCORE = "argus.score_metrics"
+NOTIFY = "argus.notify_incidents"
 
 
 class RetryLater(Exception):
@@ -50,7 +51,7 @@ def conninfo(database_url: str) -> str:
 
 def build_app(runtime: Runtime, *, schedules: bool = True) -> procrastinate.App:
     """The procrastinate app of ``runtime``: the job runner task, the periodic schedules (re-analysis,
-    retention, anomaly scoring; their tasks without the schedule when ``schedules`` is False) and the
+    retention, anomaly scoring, incident notifications; their tasks without the schedule when ``schedules`` is False) and the
     periodic reclaim of jobs whose lease ran out (always)."""
     import procrastinate
 
@@ -104,6 +105,14 @@ def build_app(runtime: Runtime, *, schedules: bool = True) -> procrastinate.App:
         from argus.jobs.tasks import SCORE as KINDS
 
         defer_all(KINDS, timestamp)
+
+    @periodic(cron=settings.notify_cron, periodic_id="notify_incidents")
+    @app.task(name=NOTIFY, queue=settings.queue)
+    def notify_incidents(timestamp: int) -> None:
+        from argus.jobs.tasks import NOTIFY as KINDS
+
+        if runtime.settings.incidents.channels:  # nobody to tell: no job records every minute
+            defer_all(KINDS, timestamp)
 
     @app.periodic(cron=settings.reclaim_cron, periodic_id="reclaim")
     @app.task(name=RECLAIM, queue=settings.queue)

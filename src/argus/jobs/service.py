@@ -14,6 +14,7 @@ from argus.app.runtime import qualified
 from argus.core.errors import InputError, NotFoundError
 
 if TYPE_CHECKING:
+    from argus.analysis.incidents.readmodels import IngestOutcome
     from argus.app.runtime import ProjectScope, Runtime
     from argus.jobs.records import JobView
 
@@ -63,7 +64,7 @@ def record_upload(runtime: Runtime, project: str, run_ids: Sequence[int]) -> Dis
 
 def record_tick(runtime: Runtime, kinds: Sequence[str], tick: datetime) -> list[Dispatched]:
     """The jobs of one schedule tick for every project (the same tick again records nothing new)."""
-    key = f"tick:{tick:%Y-%m-%dT%H:%M}"
+    key = f"tick:{tick:%Y-%m-%dT%H:%M}" + (f":{tick:%S}" if tick.second else "")  # a 6-field cron ticks in seconds
     return [record_jobs(runtime, slug, kinds, key) for slug in project_slugs(runtime)]
 
 
@@ -273,3 +274,46 @@ def score_new_points(runtime: Runtime, project: str | None, key: str) -> Scoring
         return records.views(scope.session, scope.project.slug, ids=(job_id,), limit=1)[0]
 
     return Scoring(runtime.in_project(ref, work), ran_here, bool(d.new))
+
+
+def notify_key(outcome: IngestOutcome, now: datetime) -> str | None:
+    """The idempotency key of the notification job after an alert ingest (None: the ingest opened,
+    joined or resolved no incident, so there is nothing new to tell). Ingests of the same second share
+    one job; what a later one of that second queued goes out at the next ``notify_cron`` tick."""
+    if not (outcome.incidents_opened or outcome.incidents_joined or outcome.incidents_resolved):
+        return None
+    return f"alerts:{now:%Y-%m-%dT%H:%M:%S}"
+
+
+def notify_after_ingest(runtime: Runtime, project: str | None, outcomes: Sequence[IngestOutcome]) -> int | None:
+    """Record the notification job of alert ingests that opened or changed an incident and start it: on
+    PostgreSQL defer it to the workers, on SQLite run it now (what ``argus alerts ingest`` calls; the
+    server uses its dispatcher). The job's id, or None when nothing changed or no channel is configured."""
+    from argus.core.clock import utcnow
+    from argus.jobs.dispatch import uses_queue
+    from argus.jobs.runner import execute
+    from argus.jobs.tasks import NOTIFY
+
+    now = utcnow()
+    keys = [k for k in (notify_key(o, now) for o in outcomes) if k is not None]
+    if not keys or not runtime.settings.incidents.channels:
+        return None
+    ref = project or runtime.settings.default_project
+    d = record_jobs(runtime, ref, NOTIFY, keys[0])
+    (job_id,) = d.new or d.existing
+    if d.new:
+        if uses_queue(runtime):
+            from argus.jobs.queue import JobQueue
+
+            try:
+                q = JobQueue(runtime)
+                try:
+                    q.defer(ref, (job_id,))
+                finally:
+                    q.close()
+            except Exception as exc:  # recorded: `argus worker` defers due records again when it starts
+                log.warning("notification job %s of %s was recorded but not handed to the workers (%s: %s)",
+                            job_id, ref, type(exc).__name__, exc)
+        else:
+            execute(runtime, ref, job_id)
+    return job_id

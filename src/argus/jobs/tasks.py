@@ -24,6 +24,8 @@ AFTER_UPLOAD = (FAILURES, FLAKY)
 REANALYZE = (FAILURES, FLAKY)
 #: Jobs after metric points arrive (a push or a pull) and of the scoring schedule.
 SCORE = (ANOMALIES,)
+#: Jobs of the notification schedule and after an alert ingest that opened or changed an incident.
+NOTIFY = (INCIDENTS_NOTIFY,)
 
 
 def failure_analysis(runtime: Runtime, project: str, _args: Mapping[str, Any]) -> dict[str, Any]:

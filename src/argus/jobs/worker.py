@@ -1,5 +1,5 @@
 """``argus worker`` on SQLite: poll ``job_record`` for due jobs, run them, reclaim the jobs whose
-lease ran out, record the schedule ticks (re-analysis, retention, anomaly scoring) when due. On PostgreSQL the worker is procrastinate's (:mod:`argus.jobs.queue`)."""
+lease ran out, record the schedule ticks (re-analysis, retention, anomaly scoring, incident notifications) when due. On PostgreSQL the worker is procrastinate's (:mod:`argus.jobs.queue`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from argus.app.runtime import Runtime
+    from argus.jobs.service import Dispatched
 
 log = logging.getLogger("argus.jobs")
 
@@ -36,7 +37,19 @@ def record_due_ticks(runtime: Runtime, now: datetime) -> int:
         tick = last_tick(cron, now)
         if tick is not None:
             new += sum(len(d.new) for d in record_tick(runtime, kinds, tick))
-    return new
+    return new + sum(len(d.new) for d in record_notify_tick(runtime, now))
+
+
+def record_notify_tick(runtime: Runtime, now: datetime) -> list[Dispatched]:
+    """Record the notification jobs of the latest ``notify_cron`` tick (none when no channel is
+    configured: there is nobody to tell). What the SQLite worker and the in-process executor call."""
+    from argus.jobs import tasks
+    from argus.jobs.service import record_tick
+
+    if not runtime.settings.incidents.channels:
+        return []
+    tick = last_tick(runtime.settings.jobs.notify_cron, now)
+    return [] if tick is None else record_tick(runtime, tasks.NOTIFY, tick)
 
 
 def run_local(runtime: Runtime, *, once: bool, poll_s: float, schedules: bool = True,

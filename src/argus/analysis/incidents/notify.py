@@ -84,15 +84,23 @@ def message(inc: Incident, kind: str, project: str) -> dict[str, Any]:
         "alerts": inc.alert_count, "events": inc.event_count}}
 
 
-def due(session: Session, project: str, now: datetime, limit: int = 200) -> list[DeliveryRow]:
-    rows = session.scalars(select(IncidentNotification).where(
+def due(session: Session, project: str, now: datetime, limit: int = 200,
+        claim_s: float | None = None) -> list[DeliveryRow]:
+    """The due messages. With ``claim_s`` they are claimed: their next try moves ``claim_s`` later, so
+    a second notifier (another worker, the schedule and the post-ingest job at once) finds them not due
+    and sends nothing twice; :func:`record` then writes the outcome (a notifier killed mid-send leaves
+    them to be tried again once the claim ran out). The caller serialises notifiers of a project
+    (:func:`argus.analysis.incidents.service.lock_intake`)."""
+    rows = list(session.scalars(select(IncidentNotification).where(
         IncidentNotification.status == PENDING, IncidentNotification.next_at <= now)
-        .order_by(IncidentNotification.next_at, IncidentNotification.id).limit(limit))
+        .order_by(IncidentNotification.next_at, IncidentNotification.id).limit(limit)))
     out = []
     for n in rows:
         inc = session.get(Incident, n.incident_id)
         if inc is None:
             continue
+        if claim_s is not None:
+            n.next_at = now + timedelta(seconds=claim_s)
         out.append(DeliveryRow(n.id, n.channel, n.kind, inc.id, n.attempts, message(inc, n.kind, project)))
     return out
 

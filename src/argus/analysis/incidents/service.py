@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from argus.analysis.incidents import algo
 from argus.analysis.incidents.graph import load_graph
+from argus.analysis.incidents.insights import save_incident_insights
 from argus.analysis.incidents.notify import enqueue
 from argus.analysis.incidents.readmodels import IngestOutcome, RegroupDone, ServicesLoaded, TransitionDone
 from argus.analysis.incidents.schemas import (
@@ -94,6 +95,8 @@ class _Intake:
         self.alert_ids: list[int] = []
         self.incident_ids: list[int] = []
         self.opened: list[Incident] = []
+        #: Incidents whose grouping changed (opened, or an alert joined): their insight is saved again.
+        self.regrouped: dict[int, Incident] = {}
         self.touched: dict[int, Incident] = {}
         self.seen_keys: set[str] = set()
         self.by_fp: dict[str, list[Alert]] = {}
@@ -233,6 +236,7 @@ class _Intake:
             inc = joined
             self._join(inc, a, sev, prio, starts)
             row.correlation = {"rule": group.rule, "detail": group.detail}
+            self.regrouped[inc.id] = inc
             self.counts["joined"] += 1
         row.incident_id = inc.id
         self.s.add(row)
@@ -258,6 +262,7 @@ class _Intake:
                                       note=f"opened by alert {a.name!r} from {a.source.value}: {why}"))
         self.counts["opened"] += 1
         self.opened.append(inc)
+        self.regrouped[inc.id] = inc
         return inc
 
     def _join(self, inc: Incident, a: AlertIn, sev: Severity, prio: Priority, starts: datetime) -> None:
@@ -299,6 +304,7 @@ class _Intake:
         for inc in self.opened:
             if IncidentState(inc.state) in OPEN_STATES:
                 enqueue(self.s, self.cfg, self.project, inc, "opened", self.graph, as_utc(inc.opened_at))
+        save_incident_insights(self.s, self.regrouped.values())
 
 
 def ingest_parsed(session: Session, cfg: IncidentSettings, project: str, parsed: Parsed, source: str,
@@ -406,6 +412,7 @@ def merge(session: Session, target_id: int, source_ids: Sequence[int], actor: st
                                    to_state=target.state, actor=actor, at=now,
                                    note=f"merged in incidents {', '.join(map(str, source_ids))}"
                                    + (f": {note}" if note else "")))
+    save_incident_insights(session, [target])
     return RegroupDone(target.id, tuple(dict.fromkeys(source_ids)), tuple(moved))
 
 
@@ -443,4 +450,5 @@ def split(session: Session, incident_id: int, alert_ids: Sequence[int], actor: s
     session.add(IncidentTransition(project_id=src.project_id, incident_id=src.id, from_state=src.state,
                                    to_state=src.state, actor=actor, at=now,
                                    note=f"alerts {', '.join(map(str, ids))} split into incident {new.id}"))
+    save_incident_insights(session, [new, src])
     return RegroupDone(new.id, (incident_id,), tuple(ids))

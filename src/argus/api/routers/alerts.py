@@ -20,7 +20,7 @@ from argus.api.deps import ROLE_ATTR, ProjectAccess, caller, project_access, pro
 from argus.api.problems import ApiProblem
 from argus.api.routers._read import PROJECT
 from argus.app import incidents as uc
-from argus.app.runtime import Runtime
+from argus.app.runtime import Runtime, qualified
 from argus.core.enums import AlertSource, Role
 
 router = APIRouter(tags=["alerts"])
@@ -101,7 +101,22 @@ async def receive(request: Request, project: str, source: str,
     headers = {k.lower(): v for k, v in request.headers.items()}
     rt = request.app.state.runtime
     req = uc.IngestRequest(src, body, f"POST {request.url.path}", project, headers, org=who.org, create=False)
-    return await run_in_threadpool(uc.ingest, rt, req)
+    out = await run_in_threadpool(uc.ingest, rt, req)
+    await _notify_later(request, rt, qualified(who.org, project), out)
+    return out
+
+
+async def _notify_later(request: Request, rt: Runtime, project: str, out: IngestOutcome) -> None:
+    """An ingest that opened or changed an incident: record the notification job (the dispatcher runs
+    it after the response, in a thread on SQLite, on a worker on PostgreSQL)."""
+    from argus.core.clock import utcnow
+    from argus.jobs.service import notify_key
+    from argus.jobs.tasks import NOTIFY
+
+    key = notify_key(out, utcnow())
+    dispatch = getattr(request.app.state.on_upload, "dispatch", None)
+    if key is not None and dispatch is not None and rt.settings.incidents.channels:
+        await run_in_threadpool(dispatch, project, NOTIFY, key)
 
 
 @router.get(f"{PROJECT}/alerts", response_model=list[AlertView])

@@ -115,6 +115,9 @@ def alerts_ingest(
             outs += uc.ingest_files(state(ctx).runtime, src, [f], project)
         except RejectedInputError as exc:
             rejected.append(f"{f}: {exc.reason}")
+    from argus.jobs.service import notify_after_ingest
+
+    notify_after_ingest(state(ctx).runtime, project, outs)  # SQLite: sent now; PostgreSQL: a worker sends
     if json_out:
         print_json({"outcomes": outs, "rejected": rejected})
     c, err = console(), console(stderr=True)

@@ -36,6 +36,9 @@ class JobSettings(BaseModel):
     reclaim_cron: str = Field("* * * * *", description="When workers look for jobs whose lease ran out (cron, UTC).")
     score_cron: str = Field("*/15 * * * *", description="When every project's new metric points are scored "
                             "for anomalies (cron, UTC).")
+    notify_cron: str = Field("* * * * *", description="When incident notifications are sent: escalations of "
+                             "unacknowledged incidents queued, due messages (quiet hours over, retries) delivered "
+                             "(cron, UTC; only when channels are configured).")
     queue: str = Field("argus", description="procrastinate queue name (PostgreSQL).")
     in_process: bool = Field(
         True, description="On SQLite, run jobs in a thread of the server after the upload returns "
