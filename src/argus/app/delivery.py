@@ -87,7 +87,7 @@ def sync_github(runtime: Runtime, request: SyncRequest) -> SyncSummary:
     and the new cursors in one unit of work (a failed fetch stores nothing)."""
     from sqlalchemy import select
 
-    from argus.ingest.delivery.github import Client, Cursors, check_repo, fetch
+    from argus.ingest.delivery.github import Cursors, check_repo, fetch, github_client
     from argus.ingest.delivery.service import store
     from argus.store.models import DeliverySyncState
 
@@ -101,7 +101,7 @@ def sync_github(runtime: Runtime, request: SyncRequest) -> SyncSummary:
     cursors = runtime.in_project(request.project, read, create=True)
     settings = runtime.settings
     token = settings.github_token.get_secret_value() if settings.github_token else None
-    client = Client(request.api_url or settings.github_api_url, token, settings.delivery.sync_max_wait_s)
+    client = github_client(request.api_url or settings.github_api_url, token, settings.delivery.sync_max_wait_s)
     try:
         fetched = fetch(client, repo, cursors, incident_label=settings.delivery.github_incident_label)
     finally:
