@@ -212,7 +212,9 @@ def sync_github(
     summary = uc.sync_github(runtime, uc.SyncRequest(repo, project, api_url)) if delivery else None
     issue_summary = sync_issues(runtime, IssueSyncRequest("github", repo, project, api_url)) if issues else None
     if json_out:
-        print_json({"delivery": summary, "issues": issue_summary})
+        from dataclasses import asdict
+
+        print_json({**(asdict(summary) if summary is not None else {}), "issues": issue_summary})
         return
     out = console()
     if summary is not None:
