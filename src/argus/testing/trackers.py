@@ -144,7 +144,7 @@ def running_tracker(kind: str, tracker: FakeTracker) -> Iterator[str]:
     """Serve ``tracker`` as ``kind`` (github | gitlab | jira); yield the API base URL to give Argus."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             host = f"http://{self.headers['Host']}"
@@ -161,7 +161,7 @@ def running_tracker(kind: str, tracker: FakeTracker) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     with serve(Handler) as url:
