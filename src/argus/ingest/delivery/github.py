@@ -157,7 +157,8 @@ def _pull(client: RestClient, base: str, repo: str, p: dict[str, Any], rows: dic
         "base_branch": (p.get("base") or {}).get("ref"), "created_at": _t(p.get("created_at")),
         "merged_at": merged, "closed_at": _t(p.get("closed_at")),
         "merge_commit_sha": p.get("merge_commit_sha") if merged else None,
-        "first_commit_at": None, "first_review_at": None})
+        "first_commit_at": None, "first_review_at": None, "head_branch": ((p.get("head") or {}).get("ref") or "")[:255] or None,
+        "body": p.get("body")})
     if not merged:
         return
     author = (p.get("user") or {}).get("login")

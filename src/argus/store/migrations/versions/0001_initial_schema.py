@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 09:47:37.037079
+Create Date: 2026-11-28 10:13:10.608686
 """
 
 from __future__ import annotations
@@ -248,8 +248,10 @@ def upgrade() -> None:
     sa.Column('repo', sa.String(length=255), nullable=True),
     sa.Column('number', sa.Integer(), nullable=True),
     sa.Column('title', sa.Text(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=50), nullable=True),
     sa.Column('base_branch', sa.String(length=255), nullable=True),
+    sa.Column('head_branch', sa.String(length=255), nullable=True),
     sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('merged_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('closed_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
