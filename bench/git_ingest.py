@@ -58,7 +58,7 @@ from pathlib import Path
 from argus.core.db import create_db_engine, unit_of_work
 from argus.core.settings import GitSettings
 from argus.store.migrate import upgrade
-from argus.store.session import make_session_factory
+from argus.store.session import make_session_factory, scoped_to
 from argus.store.projects import get_or_create_project
 from argus.store.models import GitIngestState
 from argus.ingest.git.service import ingest_git
@@ -79,7 +79,7 @@ def cpu():
     return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
 t0, c0 = time.perf_counter(), cpu()
 with unit_of_work(make_session_factory(eng)) as s:
-    get_or_create_project(s, "bench")
+    scoped_to(s, get_or_create_project(s, "bench"))
     settings = GitSettings(szz=szz, szz_commit_graph=graph) if not extra.get("defaults") else GitSettings(szz=szz)
     r = ingest_git(s, Path(repo), settings, branch=branch)
     elapsed, cpu_s = time.perf_counter() - t0, cpu() - c0
