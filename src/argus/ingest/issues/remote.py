@@ -164,8 +164,8 @@ def fetch_jira(client: RestClient, project: str, cursor: datetime | None, overla
                 resolved_at=_time("Jira", f.get("resolutiondate"))))
         _guard(records, "Jira")
         if "nextPageToken" in body or "isLast" in body:  # Cloud's enhanced search
-            token = body.get("nextPageToken")
-            if body.get("isLast", token is None) or not token or not issues:
+            previous, token = token, body.get("nextPageToken")
+            if body.get("isLast", token is None) or not token or not issues or token == previous:
                 break
             continue
         start += len(issues)
