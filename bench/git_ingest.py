@@ -58,7 +58,7 @@ from pathlib import Path
 from argus.core.db import create_db_engine, unit_of_work
 from argus.core.settings import GitSettings
 from argus.store.migrate import upgrade
-from argus.store.session import make_session_factory
+from argus.store.session import make_session_factory, scoped_to
 from argus.store.projects import get_or_create_project
 from argus.store.models import GitIngestState
 from argus.ingest.git.service import ingest_git
@@ -79,7 +79,7 @@ def cpu():
     return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
 t0, c0 = time.perf_counter(), cpu()
 with unit_of_work(make_session_factory(eng)) as s:
-    get_or_create_project(s, "bench")
+    scoped_to(s, get_or_create_project(s, "bench"))
     settings = GitSettings(szz=szz, szz_commit_graph=graph) if not extra.get("defaults") else GitSettings(szz=szz)
     r = ingest_git(s, Path(repo), settings, branch=branch)
     elapsed, cpu_s = time.perf_counter() - t0, cpu() - c0
@@ -164,6 +164,20 @@ def bench_first_ingest(label: str, repo: Path, branch: str, ref: float, ref_cpu:
     return res
 
 
+def bench_ab_no_szz(label: str, repo: Path, branch: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The ingest without SZZ, this code ("after") and ``--before-src`` ("before"), in interleaved pairs."""
+    runs: dict[str, list[dict[str, Any]]] = {"after": [], "before": []}
+    for _ in range(args.repeat):
+        runs["after"].append(run_argus(repo, branch))
+        runs["before"].append(run_argus(repo, branch, src=args.before_src))
+    res: dict[str, Any] = {}
+    for name, rs in runs.items():
+        secs, cpu = statistics.median(r["seconds"] for r in rs), statistics.median(r["cpu_s"] for r in rs)
+        res[name] = {"seconds": secs, "cpu_s": cpu, "fixes": rs[0]["fixes"]}
+        line(f"{label}.ingest_no_szz_{name}", secs, "s", f"CPU {cpu:.2f} s, {rs[0]['fixes']} fixes")
+    return res
+
+
 def time_pydriller(repo: Path, to_commit: str) -> tuple[float, int, int]:
     """PyDriller over the ancestors of ``to_commit``: commits, modified files and their line counts."""
     from pydriller import Repository
@@ -235,6 +249,9 @@ def bench_repo(label: str, repo: Path, args: argparse.Namespace) -> dict[str, An
     line(f"{label}.argus_ingest_sqlite_cpu", argus_cpu, "s",
          f"Python + git CPU, {argus_cpu / ref_cpu:.2f}x the reference's CPU")
     line(f"{label}.argus_peak_rss", runs[0]["maxrss_mb"], "MB")
+    if args.ab_no_szz:
+        res["ab_no_szz"] = bench_ab_no_szz(label, repo, branch, args)
+        return res
     res["first_ingest"] = bench_first_ingest(label, repo, branch, ref, ref_cpu, args)
     res["two_step"] = bench_two_step(label, repo, branch, ref, args)
     if args.first_ingest_only:
@@ -298,7 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--szz-batch", type=int, default=50, help="Batch size of the two-step run's `argus ingest szz`.")
     ap.add_argument("--style", choices=["plain", "conventional"], default="plain",
                     help="Shape of the generated repository (conventional: typed messages, docs, tests, planted bugs).")
+    ap.add_argument("--ab-no-szz", action="store_true",
+                    help="With --before-src: only time the ingest without SZZ, this code and the old, in interleaved pairs.")
     args = ap.parse_args(argv)
+    if args.ab_no_szz and args.before_src is None:
+        ap.error("--ab-no-szz needs --before-src")
     results: dict[str, Any] = {}
     if not args.no_generated:
         gen = GENERATED if args.style == "plain" else GENERATED.with_name(f"argus-bench-git-{args.style}-{args.commits}")

@@ -115,6 +115,8 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("serve",): (["--port", "70000"], 6),
     ("simulate",): (["--out", "sim", "--scale", "galactic"], 6),
     ("sync", "github"): (["--repo", "not-a-repo", "-p", "shop"], 6),
+    ("sync", "gitlab"): (["--gitlab-project", "../x", "-p", "shop"], 6),
+    ("sync", "jira"): (["--jira-project", "A B", "-p", "shop"], 6),
     ("tokens", "create"): (["x", "--role", "emperor"], 6),
     ("tokens", "list"): (["--org", "ghost"], 5),
     ("tokens", "revoke"): (["424242"], 5),

@@ -139,7 +139,7 @@ def test_sync_then_incremental_sync(github: tuple[FakeGitHub, str], cli_env: dic
     fake, url = github
     monkeypatch.setenv("ARGUS_GITHUB_TOKEN", "t0ken")
     assert main(["db", "upgrade"]) == 0
-    first = _json(capsys, ["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop"])
+    first = _json(capsys, ["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues"])
     assert first["incremental"] is False and fake.auth == {"Bearer t0ken"}
     assert dict(first["rows"])["pull_requests.csv"] == 3 and dict(first["rows"])["commits.csv"] == 3
     assert fake.requests.count(f"/repos/{REPO}/pulls") == 3  # 429 then two pages
@@ -155,7 +155,7 @@ def test_sync_then_incremental_sync(github: tuple[FakeGitHub, str], cli_env: dic
     fake.requests.clear()
     fake.pulls[1].update(state="closed", merged_at="2024-03-05T10:00:00Z", updated_at="2024-03-05T10:00:00Z",
                          merge_commit_sha="c3")
-    second = _json(capsys, ["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop"])
+    second = _json(capsys, ["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues"])
     assert second["incremental"] is True
     assert f"/repos/{REPO}/pulls/2/commits" in fake.requests
     assert f"/repos/{REPO}/pulls/3/commits" not in fake.requests  # older than the last sync: not re-read
@@ -175,7 +175,7 @@ def test_rate_limit_longer_than_allowed_stores_nothing(github: tuple[FakeGitHub,
     fake.answer = lambda path, q, base: (429, {"Retry-After": "3600"}, {})  # type: ignore[method-assign]
     assert main(["db", "upgrade"]) == 0
     capsys.readouterr()
-    assert main(["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop"]) == 7
+    assert main(["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues"]) == 7
     assert "rate limit" in capsys.readouterr().err
     fake.answer = real  # type: ignore[method-assign]
     assert _json(capsys, ["prs", "list", "-p", "shop"])["merged_total"] == 0

@@ -4,6 +4,7 @@ the PR lead-time breakdown. Each runs in one project unit of work and returns a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -87,7 +88,7 @@ def sync_github(runtime: Runtime, request: SyncRequest) -> SyncSummary:
     and the new cursors in one unit of work (a failed fetch stores nothing)."""
     from sqlalchemy import select
 
-    from argus.ingest.delivery.github import Client, Cursors, check_repo, fetch
+    from argus.ingest.delivery.github import Cursors, check_repo, fetch, github_client
     from argus.ingest.delivery.service import store
     from argus.store.models import DeliverySyncState
 
@@ -101,7 +102,7 @@ def sync_github(runtime: Runtime, request: SyncRequest) -> SyncSummary:
     cursors = runtime.in_project(request.project, read, create=True)
     settings = runtime.settings
     token = settings.github_token.get_secret_value() if settings.github_token else None
-    client = Client(request.api_url or settings.github_api_url, token, settings.delivery.sync_max_wait_s)
+    client = github_client(request.api_url or settings.github_api_url, token, settings.delivery.sync_max_wait_s)
     try:
         fetched = fetch(client, repo, cursors, incident_label=settings.delivery.github_incident_label)
     finally:
@@ -111,6 +112,8 @@ def sync_github(runtime: Runtime, request: SyncRequest) -> SyncSummary:
         from argus.core.clock import utcnow
 
         stored = store(scope.session, fetched.parsed())
+        scope.session.flush()
+        _relink_if_prs(scope, stored)
         st = scope.session.scalars(select(DeliverySyncState).where(
             DeliverySyncState.source == "github", DeliverySyncState.repo == repo)).first()
         if st is None:
@@ -126,6 +129,14 @@ def sync_github(runtime: Runtime, request: SyncRequest) -> SyncSummary:
     return runtime.in_project(request.project, write)
 
 
+def _relink_if_prs(scope: ProjectScope, stored: Sequence[Any]) -> None:
+    """Pull requests carry issue keys (title, body, head branch): relink the project's commits with them."""
+    from argus.ingest.issues.service import relink_after_pull_requests
+
+    if any(s.file in ("pull_requests.csv", "pr_commits.csv") and s.rows for s in stored):
+        relink_after_pull_requests(scope.session, scope.settings.git, scope.settings.issues)
+
+
 def ingest_delivery(runtime: Runtime, request: IngestRequest) -> IngestSummary:
     """Parse every delivery file of the directory, then store them all in one unit of work (a bad row
     anywhere stores nothing); the project is created when new."""
@@ -139,6 +150,7 @@ def ingest_delivery(runtime: Runtime, request: IngestRequest) -> IngestSummary:
     def work(scope: ProjectScope) -> IngestSummary:
         stored = store(scope.session, parsed)
         scope.session.flush()
+        _relink_if_prs(scope, stored)
         return IngestSummary(str(request.directory), tuple((s.file, s.rows) for s in stored),
                              queries.counts(scope.session))
 

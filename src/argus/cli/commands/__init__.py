@@ -53,7 +53,7 @@ ROOT: dict[str, CommandEntry] = {
     "schema": CommandEntry("query", "The semantic layer: the read-only views queries and questions use."),
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
-    "sync": CommandEntry("delivery", "Pull delivery data from a live source (GitHub), incrementally."),
+    "sync": CommandEntry("delivery", "Pull delivery data and issues from a live source (GitHub, GitLab, Jira), incrementally."),
     "tokens": CommandEntry("admin", "API tokens for the server (only hashes are stored)."),
     "upload": CommandEntry("upload", "Upload report files to an Argus server (tests, coverage, vulnerability scans; retried safely)."),
     "worker": CommandEntry("worker", "Run background jobs: analyses after uploads, scheduled re-analysis, retention."),

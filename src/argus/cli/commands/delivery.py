@@ -193,23 +193,38 @@ def sync_github(
     repo: str = typer.Option(..., "--repo", help="owner/name of the GitHub repository."),
     project: str | None = _PROJECT,
     api_url: str | None = typer.Option(None, "--api-url", help="GitHub REST base URL (default: github_api_url)."),
+    delivery: bool = typer.Option(True, "--delivery/--no-delivery", help="Sync PRs, deployments, commits, incidents."),
+    issues: bool = typer.Option(True, "--issues/--no-issues", help="Sync the repository's issues (bug labels, "
+                                "commit links; see docs/ingest/issues.md)."),
     json_out: bool = _JSON,
 ) -> None:
-    """Pull requests, reviews, deployments, incident issues and commits from GitHub (incremental)."""
+    """Pull requests, reviews, deployments, incidents, commits and issues from GitHub (incremental)."""
     from argus.app import delivery as uc
+    from argus.app.issues import IssueSyncRequest, sync_issues
+    from argus.cli.commands.issues import print_sync
     from argus.cli.context import state
     from argus.ingest.delivery.github import check_repo
 
-    summary = uc.sync_github(state(ctx).runtime, uc.SyncRequest(check_repo(repo), project, api_url))
+    if not (delivery or issues):
+        raise InputError("--no-delivery --no-issues: nothing to sync")
+    check_repo(repo)
+    runtime = state(ctx).runtime
+    summary = uc.sync_github(runtime, uc.SyncRequest(repo, project, api_url)) if delivery else None
+    issue_summary = sync_issues(runtime, IssueSyncRequest("github", repo, project, api_url)) if issues else None
     if json_out:
-        print_json(summary)
+        from dataclasses import asdict
+
+        print_json({**(asdict(summary) if summary is not None else {}), "issues": issue_summary})
         return
     out = console()
-    kind = "incremental" if summary.incremental else "full"
-    out.print(f"{summary.repo}: {kind} sync, {summary.requests} request(s), waited {summary.waited_s:.0f} s "
-              "for rate limits")
-    for file, n in summary.rows:
-        out.print(f"  {file}: {n} row(s)")
+    if summary is not None:
+        kind = "incremental" if summary.incremental else "full"
+        out.print(f"{summary.repo}: {kind} sync, {summary.requests} request(s), waited {summary.waited_s:.0f} s "
+                  "for rate limits")
+        for file, n in summary.rows:
+            out.print(f"  {file}: {n} row(s)")
+    if issue_summary is not None:
+        print_sync(issue_summary)
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:
@@ -220,6 +235,11 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     root.add_typer(prs, name="prs")
     prs.command("list")(prs_list)
     prs.command("show")(prs_show)
-    sync = typer.Typer(help="Pull delivery data from a live source (GitHub), incrementally.", no_args_is_help=True)
+    from argus.cli.commands.issues import sync_gitlab, sync_jira
+
+    sync = typer.Typer(help="Pull delivery data and issues from a live source (GitHub, GitLab, Jira), incrementally.",
+                       no_args_is_help=True)
     root.add_typer(sync, name="sync")
     sync.command("github")(sync_github)
+    sync.command("gitlab")(sync_gitlab)
+    sync.command("jira")(sync_jira)

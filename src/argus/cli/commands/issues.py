@@ -11,6 +11,7 @@ from argus.cli.context import state
 from argus.cli.output import console, print_json
 
 if TYPE_CHECKING:
+    from argus.app.issues import IssueSyncSummary
     from argus.cli.app import CommandGroups
 
 FORMATS = ("jira-csv", "github-json", "gitlab-json")
@@ -53,6 +54,61 @@ def ingest_issues_cmd(
     if d is not None and (d.after_report or d.too_large):
         out.print(f"SZZ: {d.after_report} links to commits made after the bug report and {d.too_large} to very large "
                   "commits removed", markup=False)
+
+
+def print_sync(summary: IssueSyncSummary) -> None:
+    out = console()
+    kind = "incremental" if summary.incremental else "full"
+    r = summary.result
+    out.print(f"{summary.source} {summary.target}: {kind} issue sync, {summary.requests} request(s), waited "
+              f"{summary.waited_s:.0f} s for rate limits", markup=False)
+    out.print(f"issues: {r.issues} read, {r.new} new, {r.updated} updated, {r.bugs} bugs; cursor "
+              f"{summary.cursor.isoformat() if summary.cursor else '-'}", markup=False)
+    if r.relink is not None:
+        out.print(f"commits: {r.relink.commits} relinked, {r.relink.fixes} fixes; {r.relink.became_fix} became "
+                  f"fixes, {r.relink.no_longer_fix} no longer fixes", markup=False)
+        if r.relink.szz_pending:
+            out.print(f"{r.relink.szz_pending} fixes need SZZ labels: run `argus ingest szz`", markup=False)
+
+
+_FULL = typer.Option(False, "--full", help="Ignore the stored cursor and read every issue again.")
+_API = typer.Option(None, "--url", help="Base URL of the tracker's REST API (default from settings).")
+
+
+def sync_jira(
+    ctx: typer.Context,
+    key: str = typer.Option(..., "--jira-project", help="Jira project key (ABC)."),
+    project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+    url: str | None = _API,
+    full: bool = _FULL,
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Issues of a Jira project (REST search, incremental by `updated`); links commits, re-decides fixes."""
+    from argus.app.issues import IssueSyncRequest, sync_issues
+
+    summary = sync_issues(state(ctx).runtime, IssueSyncRequest("jira", key, project, url, full))
+    if json_out:
+        print_json(summary)
+    else:
+        print_sync(summary)
+
+
+def sync_gitlab(
+    ctx: typer.Context,
+    target: str = typer.Option(..., "--gitlab-project", help="GitLab project id or group/name."),
+    project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
+    url: str | None = _API,
+    full: bool = _FULL,
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Issues of a GitLab project (REST v4, incremental by `updated_at`); links commits, re-decides fixes."""
+    from argus.app.issues import IssueSyncRequest, sync_issues
+
+    summary = sync_issues(state(ctx).runtime, IssueSyncRequest("gitlab", target, project, url, full))
+    if json_out:
+        print_json(summary)
+    else:
+        print_sync(summary)
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 
 class IssueSettings(BaseModel):
@@ -29,3 +29,21 @@ class IssueSettings(BaseModel):
         description="With a tracker, a commit that references no stored issue is judged by its message; false: "
         "only commits linked to a bug issue are fixes.",
     )
+    jira_url: str | None = Field(
+        None, description="`argus sync jira`: base URL of the Jira site (https://example.atlassian.net).")
+    jira_email: str | None = Field(
+        None, description="`argus sync jira`: account e-mail for Jira Cloud (basic auth with jira_token); "
+        "unset: jira_token is sent as a bearer token (Server/Data Center personal access token).")
+    jira_token: SecretStr | None = Field(None, description="`argus sync jira`: API token (ARGUS_ISSUES__JIRA_TOKEN).")
+    jira_search_path: str = Field(
+        "/rest/api/3/search/jql",
+        description="`argus sync jira`: search endpoint; Cloud: /rest/api/3/search/jql (nextPageToken), "
+        "Server/Data Center: /rest/api/2/search (startAt/maxResults).")
+    gitlab_url: str = Field("https://gitlab.com/api/v4", description="`argus sync gitlab`: REST API v4 base URL.")
+    gitlab_token: SecretStr | None = Field(
+        None, description="`argus sync gitlab`: personal/project access token (ARGUS_ISSUES__GITLAB_TOKEN).")
+    sync_max_wait_s: float = Field(
+        60.0, ge=0, description="`argus sync jira|github|gitlab`: longest wait for a rate limit to reset.")
+    sync_overlap_s: int = Field(
+        120, ge=0, description="Incremental sync re-reads issues updated this long before the cursor (clock skew, "
+        "Jira's minute-precision JQL dates); re-read issues are upserted, not duplicated.")

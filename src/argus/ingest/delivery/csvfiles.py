@@ -81,7 +81,7 @@ SPECS: tuple[FileSpec, ...] = (
     FileSpec("pull_requests.csv", "delivery_pull_request", (
         _c("id", T, True, "ext_id"), _c("repo"), _c("number", Kind.INT), _c("title"), _c("status", U),
         _c("base_branch"), _c("created_at", TM, True), _c("merged_at", TM), _c("closed_at", TM), _c("merge_commit_sha"),
-        _c("first_commit_at", TM), _c("first_review_at", TM)), ("ext_id",)),
+        _c("first_commit_at", TM), _c("first_review_at", TM), _c("head_branch"), _c("body")), ("ext_id",)),
     FileSpec("pr_commits.csv", "delivery_pr_commit", (
         _c("pr_id", T, True), _c("commit_sha", T, True), _c("authored_at", TM)), ("pr_id", "commit_sha")),
     FileSpec("pr_comments.csv", "delivery_pr_comment", (

@@ -21,27 +21,21 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
-
-from argus.core.errors import ArgusError, InputError
+from argus.core.errors import InputError
 from argus.ingest.delivery.csvfiles import SPECS, ParsedDir, ParsedFile, parse_time
+from argus.ingest.restclient import RestClient, SyncError
 
 API_VERSION = "2022-11-28"
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
-_ATTEMPTS = 5
 
 
-class GitHubSyncError(ArgusError):
+class GitHubSyncError(SyncError):
     """GitHub refused or failed a request (or the rate limit outlasts the allowed wait)."""
-
-    exit_code = 7
 
 
 def check_repo(repo: str) -> str:
@@ -50,88 +44,13 @@ def check_repo(repo: str) -> str:
     return repo
 
 
-@dataclass
-class Client:
-    """A small GitHub REST client: auth, pagination, rate-limit waits, retries."""
-
-    api_url: str
-    token: str | None = None
-    max_wait_s: float = 60.0
-    sleep: Callable[[float], None] = time.sleep
-    requests: int = 0
-    waited_s: float = 0.0
-    _http: httpx.Client = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION,
-                   "User-Agent": "argus-delivery-sync"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        self._http = httpx.Client(headers=headers, timeout=30.0, follow_redirects=False)
-        self._host = urlsplit(self.api_url).netloc
-
-    def close(self) -> None:
-        self._http.close()
-
-    def _wait_for(self, r: httpx.Response) -> float | None:
-        """Seconds to wait before retrying a rate-limited answer, or None when it is not one."""
-        if r.status_code not in (403, 429):
-            return None
-        if "retry-after" in r.headers:
-            try:
-                return max(0.0, float(r.headers["retry-after"]))
-            except ValueError:
-                return 60.0
-        if r.headers.get("x-ratelimit-remaining") == "0":
-            try:
-                return max(0.0, float(r.headers.get("x-ratelimit-reset", "0")) - time.time())
-            except ValueError:
-                return 60.0
-        return 60.0 if r.status_code == 429 else None
-
-    def get(self, url: str, params: dict[str, Any] | None = None) -> httpx.Response:
-        if not url.startswith("http"):
-            url = self.api_url.rstrip("/") + url
-        if urlsplit(url).netloc != self._host:
-            raise GitHubSyncError(f"refusing to follow a link to another host: {urlsplit(url).netloc}")
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                r = self._http.get(url, params=params)
-            except httpx.HTTPError as exc:
-                if attempt == _ATTEMPTS:
-                    raise GitHubSyncError(f"GitHub unreachable at {self.api_url}: {exc}") from None
-                self.sleep(min(2.0 ** attempt, 30.0))
-                continue
-            self.requests += 1
-            wait = self._wait_for(r)
-            if wait is not None:
-                if wait > self.max_wait_s or attempt == _ATTEMPTS:
-                    raise GitHubSyncError(f"GitHub rate limit: retry in {wait:.0f} s (more than the allowed "
-                                          f"{self.max_wait_s:.0f} s); nothing of this sync was stored")
-                self.waited_s += wait
-                self.sleep(wait)
-                continue
-            if r.status_code >= 500 and attempt < _ATTEMPTS:
-                self.sleep(min(2.0 ** attempt, 30.0))
-                continue
-            if r.status_code == 404:
-                raise GitHubSyncError(f"GitHub: {urlsplit(url).path} not found (repository name, or token scope?)")
-            if r.status_code >= 400:
-                raise GitHubSyncError(f"GitHub answered {r.status_code} for {urlsplit(url).path}: {r.text[:200]}")
-            return r
-        raise GitHubSyncError("GitHub: too many attempts")
-
-    def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
-        url: str | None = path
-        query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
-        while url:
-            r = self.get(url, query)
-            query = None  # the next link carries the query (params={} would strip it)
-            body = r.json()
-            yield body if isinstance(body, list) else []
-            m = _NEXT.search(r.headers.get("link", ""))
-            nxt = m.group(1) if m else None
-            url = nxt if nxt != str(r.request.url) else None  # a link to itself would never end
+def github_client(api_url: str, token: str | None = None, max_wait_s: float = 60.0,
+                  sleep: Callable[[float], None] = time.sleep) -> RestClient:
+    """The shared REST client set up for GitHub (API version, bearer token)."""
+    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return RestClient("GitHub", api_url, headers, max_wait_s, sleep, GitHubSyncError)
 
 
 def _t(text: str | None) -> datetime | None:
@@ -176,7 +95,7 @@ class Fetched:
         return ParsedDir(tuple(files))
 
 
-def fetch(client: Client, repo: str, cursors: Cursors, *, incident_label: str = "incident",
+def fetch(client: RestClient, repo: str, cursors: Cursors, *, incident_label: str = "incident",
           now: datetime | None = None) -> Fetched:
     """Everything new since ``cursors`` (all of it on the first sync)."""
     now = now or datetime.now(UTC)
@@ -228,7 +147,7 @@ def _dedupe(file: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def _pull(client: Client, base: str, repo: str, p: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> None:
+def _pull(client: RestClient, base: str, repo: str, p: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> None:
     number = p["number"]
     pr_id = f"{repo}#{number}"
     merged = _t(p.get("merged_at"))
@@ -238,7 +157,8 @@ def _pull(client: Client, base: str, repo: str, p: dict[str, Any], rows: dict[st
         "base_branch": (p.get("base") or {}).get("ref"), "created_at": _t(p.get("created_at")),
         "merged_at": merged, "closed_at": _t(p.get("closed_at")),
         "merge_commit_sha": p.get("merge_commit_sha") if merged else None,
-        "first_commit_at": None, "first_review_at": None})
+        "first_commit_at": None, "first_review_at": None, "head_branch": ((p.get("head") or {}).get("ref") or "")[:255] or None,
+        "body": p.get("body")})
     if not merged:
         return
     author = (p.get("user") or {}).get("login")
@@ -258,7 +178,7 @@ def _pull(client: Client, base: str, repo: str, p: dict[str, Any], rows: dict[st
                                             "created_at": _t(cm.get("created_at")), "by_pr_author": login == author})
 
 
-def _deployment(client: Client, base: str, repo: str, d: dict[str, Any],
+def _deployment(client: RestClient, base: str, repo: str, d: dict[str, Any],
                 rows: dict[str, list[dict[str, Any]]]) -> None:
     statuses = [s for page in client.pages(f"{base}/deployments/{d['id']}/statuses") for s in page]
     final = next((s for s in statuses if s.get("state") in _DEPLOY_STATE), None)  # newest first

@@ -16,6 +16,7 @@ features (their diff would be the whole tree) and history features only see the 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -28,7 +29,6 @@ from sqlalchemy.orm import Session
 from argus.core.clock import utcnow
 from argus.core.errors import InputError
 from argus.core.settings import GitSettings, IssueSettings
-from argus.ingest.fixes import FixDetector
 from argus.ingest.git import gitcmd
 from argus.ingest.git.features import FEATURE_VERSION, FeatureState
 from argus.ingest.git.labels import label_fixes
@@ -37,7 +37,8 @@ from argus.ingest.git.logparse import FileChange, RawCommit, log_args, parse_str
 from argus.ingest.git.pathfilter import SourceFilter
 from argus.ingest.git.szz import InducingLink, SzzStats
 from argus.ingest.git.szz_pipeline import BlamePipeline
-from argus.ingest.git.writer import BatchWriter, Prepared
+from argus.ingest.git.writer import BatchWriter, Prepared, WriteStats
+from argus.ingest.issues.links import CommitClassifier
 from argus.ingest.issues.service import RelinkResult, classifier, relink
 from argus.store.models import Commit, GitIngestState, Project
 from argus.store.session import current_project_id
@@ -188,7 +189,9 @@ def ingest_git(
             writer.close()
         finally:
             catfile.close()
-        result.issue_links = relink(session, settings, issues or IssueSettings(), only_new=True, decide=detector)
+        # New commits were written with their decision and links; this catches stored commits never decided.
+        leftover = relink(session, settings, issues or IssueSettings(), only_new=True, decide=detector)
+        result.issue_links = _merge_links(writer.stats, leftover)
         result.seconds["history"] = time.perf_counter() - started
         stats = writer.stats
         result.commits_new, result.files, result.features = stats.commits_new, stats.files, stats.features
@@ -210,6 +213,20 @@ def ingest_git(
             result.seconds["szz"] = result.seconds.get("szz_setup", 0.0) + result.seconds["szz_wait"]
     result.seconds["total"] = time.perf_counter() - started
     return result
+
+
+def _merge_links(stats: WriteStats, leftover: RelinkResult) -> RelinkResult:
+    """The links and fix decisions of the run: written with the new commits, plus the leftover relink's."""
+    out = leftover
+    out.commits += stats.decided
+    out.links += sum(stats.links.values())
+    by_source = Counter(leftover.links_by_source) + stats.links
+    out.links_by_source = dict(sorted(by_source.items()))
+    fixes = Counter(leftover.fixes_by_source) + stats.fixes_by_source
+    out.fixes += sum(stats.fixes_by_source.values())
+    out.fixes_by_source = dict(sorted(fixes.items()))
+    out.commits_linked_to_stored_issue += stats.linked_to_stored
+    return out
 
 
 def _count_commits(git: gitcmd.Git, revisions: list[str], since_date: str | None) -> int:
@@ -266,7 +283,7 @@ def _prepare(
     commit: RawCommit,
     state: FeatureState,
     counter: LineCounter,
-    detector: FixDetector,
+    detector: CommitClassifier,
     git: gitcmd.Git,
     boundary: set[str],
     result: GitIngestResult,
@@ -280,7 +297,7 @@ def _prepare(
     on_boundary = commit.sha in boundary
     if on_boundary:
         commit.parents = _true_parents(git, commit.sha)
-    verdict = detector.check(commit.message, is_merge=commit.is_merge, with_issues=False)
+    verdict = detector.decide(commit.message, is_merge=commit.is_merge, sha=commit.sha)
     if verdict.is_fix:
         result.fixes += 1
     if commit.is_merge:
@@ -293,7 +310,9 @@ def _prepare(
     features = None
     if not commit.is_merge and not on_boundary:
         features = state.compute(key, commit.committer_time, verdict.is_fix, commit.files, lt)
-    return Prepared(commit, name, email, verdict.is_fix, features, store_files=not on_boundary)
+    return Prepared(commit, name, email, verdict.is_fix, features, store_files=not on_boundary,
+                    fix_source=verdict.source, refs=verdict.refs,
+                    linked_to_stored=any(k in detector.known for k, _ in verdict.refs))
 
 
 def _line_counts(files: list[FileChange], counter: LineCounter) -> list[int]:

@@ -4,11 +4,13 @@ Rows go in with ``session.execute(insert(Model), rows)`` (executemany); commit i
 ``INSERT ... RETURNING`` per batch. Commits already stored (another branch, an earlier ``--since``
 window, a rebuild after a force-push) are not inserted twice: they are looked up by sha per batch,
 marked present again if a force-push had hidden them, and — when ``refresh_features`` — get their
-features recomputed.
+features recomputed. New commits are written with their fix decision (``fix_source``) and their
+commit ↔ issue link rows, so no second pass over the commits is needed.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,13 +22,14 @@ from argus.core.clock import utcnow
 from argus.ingest.git.bulk import allocate_ids, insert_rows, is_postgres
 from argus.ingest.git.features import FEATURE_VERSION, ChangeFeatures
 from argus.ingest.git.logparse import RawCommit
-from argus.store.models import Commit, CommitFeatures, CommitFile
+from argus.store.models import Commit, CommitFeatures, CommitFile, CommitIssueLink
 from argus.store.session import current_project_id
 
 #: Core tables: executemany through Core skips the ORM's per-row bookkeeping on this hot path.
 COMMIT: Table = Commit.__table__  # type: ignore[assignment]
 FILE: Table = CommitFile.__table__  # type: ignore[assignment]
 FEATURES: Table = CommitFeatures.__table__  # type: ignore[assignment]
+LINK: Table = CommitIssueLink.__table__  # type: ignore[assignment]
 
 
 @dataclass(slots=True)
@@ -39,6 +42,9 @@ class Prepared:
     is_fix: bool
     features: ChangeFeatures | None
     store_files: bool
+    fix_source: str | None = None  # what decided is_fix (tracker | message | none)
+    refs: tuple[tuple[str, str], ...] = ()  # issue references (key, source) stored as commit_issue_link rows
+    linked_to_stored: bool = False  # one of the references is a stored issue
 
 
 @dataclass
@@ -49,6 +55,10 @@ class WriteStats:
     files: int = 0
     features: int = 0
     new_fixes: list[tuple[int, str, str]] = field(default_factory=list)  # (id, sha, first parent)
+    links: Counter[str] = field(default_factory=Counter)  # commit ↔ issue links written, by source
+    fixes_by_source: Counter[str] = field(default_factory=Counter)
+    decided: int = 0  # new commits written with their fix decision (fix_source)
+    linked_to_stored: int = 0
 
 
 def _ts(seconds: int) -> datetime:
@@ -114,9 +124,19 @@ class BatchWriter:
         self._write_existing(batch, existing)
         file_rows: list[dict[str, Any]] = []
         feature_rows: list[dict[str, Any]] = []
+        link_rows: list[dict[str, Any]] = []
         now = utcnow()
         for p in new:
             cid = ids[p.commit.sha]
+            if p.fix_source is not None:
+                self.stats.decided += 1
+                self.stats.linked_to_stored += p.linked_to_stored
+                if p.is_fix:
+                    self.stats.fixes_by_source[p.fix_source] += 1
+                for key, source in p.refs:
+                    link_rows.append({"project_id": self.project_id, "commit_id": cid, "issue_key": key[:64],
+                                      "source": source})
+                    self.stats.links[source] += 1
             if p.store_files:
                 file_rows.extend(
                     {
@@ -144,6 +164,8 @@ class BatchWriter:
             insert_rows(self.session, FILE, file_rows)
         if feature_rows:
             insert_rows(self.session, FEATURES, feature_rows)
+        if link_rows:
+            insert_rows(self.session, LINK, link_rows)
         self.stats.commits_new += len(new)
         self.stats.files += len(file_rows)
         self.stats.features += len(feature_rows)
@@ -173,6 +195,7 @@ class BatchWriter:
             "message": c.message,
             "is_merge": c.is_merge,
             "is_fix": p.is_fix,
+            "fix_source": p.fix_source,
             "present": True,
             "branch": self.branch,
             "ingested_at": self.now,

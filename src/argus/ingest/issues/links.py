@@ -10,6 +10,9 @@
 - ``branch-name``: the merged branch of a merge commit (``Merge branch 'bug/ABC-12-npe'``,
   ``Merge pull request #7 from ann/fix-123-crash``): Jira keys, and numbers after ``issue``,
   ``bug``, ``fix`` or ``gh``. The pull-request number of a merge subject is not an issue.
+- ``pr-title``, ``pr-body``, ``pr-branch``: when delivery data holds the pull request that carried the
+  commit (``pr_commits``, or the PR's merge commit), the keys in the PR's title, description and head
+  branch (:meth:`IssueRefs.pull_request`). A key the message names keeps the message's source.
 
 **Fix decision** (:meth:`CommitClassifier.decide`), which says what decided (``fix_source``):
 
@@ -44,8 +47,11 @@ from argus.core.settings import GitSettings, IssueSettings
 from argus.ingest.fixes import FixDetector, FixVerdict
 
 CLOSING, MESSAGE, BRANCH = "closing-keyword", "message-key", "branch-name"
+PR_TITLE, PR_BODY, PR_BRANCH = "pr-title", "pr-body", "pr-branch"
 #: Strongest first: a key found twice keeps the strongest source.
-SOURCE_RANK = {CLOSING: 0, BRANCH: 1, MESSAGE: 2}
+SOURCE_RANK = {CLOSING: 0, BRANCH: 1, MESSAGE: 2, PR_TITLE: 3, PR_BRANCH: 4, PR_BODY: 5}
+#: Only the start of a PR description is read (templates and logs follow).
+PR_BODY_CHARS = 4000
 TRACKER, BY_MESSAGE, NONE = "tracker", "message", "none"
 #: Decisions remembered between the history pass and the relink pass of one ingest (bounded memory).
 MEMO_ENTRIES = 200_000
@@ -152,10 +158,8 @@ class IssueRefs:
                 mb = _MERGE_BRANCH.match(subject)
                 branch = mb.group(1) if mb else None
             if branch:
-                for key in self._jira(branch):
+                for key in self.branch(branch):
                     add(key, BRANCH)
-                for num in _BRANCH_NUMBER.finditer(branch):
-                    add(f"#{num.group(1)}", BRANCH)
         for m in _CLOSING.finditer(text):
             for item in _LIST_ITEM.finditer(m.group(1)):
                 add(self._norm(item.group(0)), CLOSING)
@@ -163,6 +167,27 @@ class IssueRefs:
             add(key, MESSAGE)
         for m in _HASH.finditer(text):
             add(f"#{m.group(1)}", MESSAGE)
+        return tuple(found.items())
+
+
+    def branch(self, branch: str) -> list[str]:
+        """Keys in a branch name: Jira keys, and numbers after ``issue``, ``bug``, ``fix`` or ``gh``."""
+        return [*self._jira(branch), *(f"#{m.group(1)}" for m in _BRANCH_NUMBER.finditer(branch))]
+
+    def pull_request(self, title: str | None, body: str | None, head_branch: str | None) -> tuple[tuple[str, str], ...]:
+        """Keys referenced by a pull request, each with the strongest of ``pr-title``/``pr-branch``/``pr-body``."""
+        found: dict[str, str] = {}
+
+        def add(key: str, source: str) -> None:
+            if key not in found or SOURCE_RANK[source] < SOURCE_RANK[found[key]]:
+                found[key] = source
+
+        for key, _ in self.find(title or ""):
+            add(key, PR_TITLE)
+        for key in self.branch(head_branch or ""):
+            add(key, PR_BRANCH)
+        for key, _ in self.find((body or "")[:PR_BODY_CHARS]):
+            add(key, PR_BODY)
         return tuple(found.items())
 
 
@@ -217,7 +242,8 @@ class CommitClassifier(FixDetector):
     (:meth:`check`); :meth:`decide` gives the full decision with its source and references.
     """
 
-    def __init__(self, git: GitSettings, issues: IssueSettings, known: Mapping[str, IssueInfo]) -> None:
+    def __init__(self, git: GitSettings, issues: IssueSettings, known: Mapping[str, IssueInfo],
+                 pr_refs: Mapping[str, tuple[tuple[str, str], ...]] | None = None) -> None:
         super().__init__(git.fix_patterns, git.issue_patterns, git.bug_issue_ids, git.fix_commit_types,
                          git.nonfix_commit_types)
         self.refs = IssueRefs(issues)
@@ -227,12 +253,26 @@ class CommitClassifier(FixDetector):
             self.known.setdefault(bug if bug.startswith("#") or "-" in bug else f"#{bug}", IssueInfo(True))
         self.fallback = issues.tracker_fallback_to_message or not self.known
         self.memo: dict[tuple[str, bool], Decision] = {}  # decisions of check(), reused by the relink pass
+        self.pr_refs: Mapping[str, tuple[tuple[str, str], ...]] = pr_refs or {}  # by commit sha
 
-    def decide(self, message: str, *, is_merge: bool = False) -> Decision:
+    def decide(self, message: str, *, is_merge: bool = False, sha: str | None = None) -> Decision:
+        """The decision of one commit; ``sha`` adds the references of the pull requests that carried it."""
+        extra = self.pr_refs.get(sha) if sha is not None else None
+        if extra:
+            return self._decide(message, is_merge, extra)
         found = self.memo.get((message, is_merge))
         if found is not None:
             return found
+        d = self._decide(message, is_merge, ())
+        if len(self.memo) < MEMO_ENTRIES:
+            self.memo[(message, is_merge)] = d
+        return d
+
+    def _decide(self, message: str, is_merge: bool, extra: tuple[tuple[str, str], ...]) -> Decision:
         refs = self.refs.find(message, is_merge=is_merge)
+        if extra:
+            named = {k for k, _ in refs}
+            refs = refs + tuple((k, src) for k, src in extra if k not in named)
         if is_merge:
             return Decision(False, NONE, refs, "merge")
         linked = [self.known[k] for k, _ in refs if k in self.known]
@@ -248,6 +288,4 @@ class CommitClassifier(FixDetector):
 
     def check(self, message: str, *, is_merge: bool = False, with_issues: bool = True) -> FixVerdict:
         d = self.decide(message, is_merge=is_merge)
-        if len(self.memo) < MEMO_ENTRIES:
-            self.memo[(message, is_merge)] = d
         return FixVerdict(d.is_fix, d.reason or None, tuple(k for k, _ in d.refs))

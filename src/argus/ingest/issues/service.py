@@ -28,10 +28,19 @@ from sqlalchemy.orm import Session
 
 from argus.core.clock import utcnow
 from argus.core.settings import GitSettings, IssueSettings
-from argus.ingest.issues.links import CommitClassifier, IssueInfo
+from argus.ingest.issues.links import SOURCE_RANK, CommitClassifier, IssueInfo, IssueRefs
 from argus.ingest.issues.parsers import IssueRecord
 from argus.ingest.issues.rules import BugRule
-from argus.store.models import BugLink, Commit, CommitFeatures, CommitFile, CommitIssueLink, Issue
+from argus.store.models import (
+    BugLink,
+    Commit,
+    CommitFeatures,
+    CommitFile,
+    CommitIssueLink,
+    DeliveryPrCommit,
+    DeliveryPullRequest,
+    Issue,
+)
 from argus.store.session import current_project_id
 
 CHUNK = 500
@@ -103,9 +112,40 @@ def known_issues(session: Session) -> dict[str, IssueInfo]:
             session.execute(select(Issue.key, Issue.is_bug, Issue.created_at))}
 
 
+def pr_refs(session: Session, refs: IssueRefs) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Issue references of the pull requests (title, body, head branch) by the sha of each commit they
+    carried (``pr_commits``) and of their merge commit; empty without delivery data."""
+    by_pr: dict[str, tuple[tuple[str, str], ...]] = {}
+    merge_of: dict[str, str] = {}
+    rows = session.execute(select(DeliveryPullRequest.ext_id, DeliveryPullRequest.title, DeliveryPullRequest.body,
+                                  DeliveryPullRequest.head_branch, DeliveryPullRequest.merge_commit_sha))
+    for ext_id, title, body, head, merge_sha in rows:
+        found = refs.pull_request(title, body, head)
+        if found:
+            by_pr[ext_id] = found
+            if merge_sha:
+                merge_of[merge_sha] = ext_id
+    if not by_pr:
+        return {}
+    out: dict[str, dict[str, str]] = {}
+
+    def add(sha: str, pr: str) -> None:
+        mine = out.setdefault(sha, {})
+        for key, source in by_pr[pr]:
+            if key not in mine or SOURCE_RANK[source] < SOURCE_RANK[mine[key]]:
+                mine[key] = source
+
+    for sha, pr in merge_of.items():
+        add(sha, pr)
+    for pr, sha in session.execute(select(DeliveryPrCommit.pr_id, DeliveryPrCommit.commit_sha)):
+        if pr in by_pr:
+            add(sha, pr)
+    return {sha: tuple(found.items()) for sha, found in out.items()}
+
+
 def classifier(session: Session, git: GitSettings, issues: IssueSettings) -> CommitClassifier:
-    """The fix decision with the project's stored issues."""
-    return CommitClassifier(git, issues, known_issues(session))
+    """The fix decision with the project's stored issues and its pull requests' references."""
+    return CommitClassifier(git, issues, known_issues(session), pr_refs(session, IssueRefs(issues)))
 
 
 def relink(session: Session, git: GitSettings, issues: IssueSettings, *, only_new: bool = False,
@@ -114,7 +154,8 @@ def relink(session: Session, git: GitSettings, issues: IssueSettings, *, only_ne
     decide = decide or classifier(session, git, issues)
     project_id = current_project_id(session)
     out = RelinkResult()
-    query = select(Commit.id, Commit.message, Commit.is_merge, Commit.is_fix, Commit.fix_source).order_by(Commit.id)
+    query = select(Commit.id, Commit.sha, Commit.message, Commit.is_merge, Commit.is_fix,
+                   Commit.fix_source).order_by(Commit.id)
     if only_new:
         query = query.where(Commit.fix_source.is_(None))
     rows = session.execute(query).all()
@@ -124,8 +165,8 @@ def relink(session: Session, git: GitSettings, issues: IssueSettings, *, only_ne
     link_rows: list[dict[str, Any]] = []
     by_source: Counter[str] = Counter()
     fixes_by: Counter[str] = Counter()
-    for cid, message, is_merge, was_fix, old_source in rows:
-        d = decide.decide(message or "", is_merge=bool(is_merge))
+    for cid, sha, message, is_merge, was_fix, old_source in rows:
+        d = decide.decide(message or "", is_merge=bool(is_merge), sha=sha)
         for key, source in d.refs:
             link_rows.append({"project_id": project_id, "commit_id": cid, "issue_key": key[:64], "source": source})
             by_source[source] += 1
@@ -235,6 +276,18 @@ def _report_times(session: Session, fix_ids: list[int]) -> dict[int, datetime]:
 
 def _naive(value: Any) -> Any:
     return value.replace(tzinfo=None) if getattr(value, "tzinfo", None) is not None else value
+
+
+def relink_after_pull_requests(session: Session, git: GitSettings, issues: IssueSettings) -> RelinkResult | None:
+    """After pull requests (titles, bodies, head branches, their commits) were stored: relink every commit
+    with them, so keys named only by a PR become links (``pr-title``/``pr-body``/``pr-branch``) and fix
+    decisions. None when the project has no commits yet (git ingestion links them when they come)."""
+    if session.execute(select(Commit.id).limit(1)).first() is None:
+        return None
+    result = relink(session, git, issues)
+    fixes = list(session.scalars(select(Commit.id).where(Commit.is_fix.is_(True), Commit.szz_done_at.is_not(None))))
+    distrust_links(session, fixes, max_inducing_files=git.szz_max_inducing_files, before_report=git.szz_before_report)
+    return result
 
 
 def ingest_issues(session: Session, path: str, fmt: str, records: Sequence[IssueRecord], git: GitSettings,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 10:46:44.177538
+Create Date: 2026-11-28 10:55:48.653583
 """
 
 from __future__ import annotations
@@ -269,8 +269,10 @@ def upgrade() -> None:
     sa.Column('repo', sa.String(length=255), nullable=True),
     sa.Column('number', sa.Integer(), nullable=True),
     sa.Column('title', sa.Text(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=50), nullable=True),
     sa.Column('base_branch', sa.String(length=255), nullable=True),
+    sa.Column('head_branch', sa.String(length=255), nullable=True),
     sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('merged_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('closed_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
