@@ -131,8 +131,12 @@ def entropy_p(series: Series, params: EntropyParams) -> F64:
     pr = (recent + 0.5) / (nw + 0.5 * k)
     qr = (ref + 0.5) / (nr + 0.5 * k)
     kl = np.sum(pr * np.log(pr / qr), axis=1)
-    raw = np.where((w0 - r0) >= params.min_history, kl, 0.0)
-    return self_calibrated_p(raw, params.short_window, params.long_window, params.min_history)
+    # The divergence is defined from row ``window + min_history`` on (a fixed row, not data-dependent);
+    # it is calibrated against defined divergences only (zeros before would make the first look huge).
+    start = min(n, params.window + params.min_history)
+    p = np.ones(n)
+    p[start:] = self_calibrated_p(kl[start:], params.short_window, params.long_window, params.min_history)
+    return p
 
 
 def spike_rule(series: Series, params: SpikeRuleParams) -> SpikeRuleResult:
