@@ -150,3 +150,19 @@ def test_previous_window_range_equals_the_naive_min_and_max(n: int, window: int)
     for i in range(1, n):
         seg = v[max(0, i - window):i]
         assert (lo[i], hi[i]) == (seg.min(), seg.max())
+
+
+def test_entropy_sees_a_change_of_shape_inside_the_old_range() -> None:
+    """Values that stay inside the usual range but change distribution (spikes become dense):
+    the range detector cannot see it, the windowed relative-entropy detector does."""
+    rng = np.random.default_rng(3)
+    n, change = 3000, 2000
+    v = rng.normal(0.0, 1.0, n)
+    v[rng.choice(change, 20, replace=False)] = 8.0  # rare spikes set the range early
+    v[change:][rng.random(n - change) < 0.3] = 7.5  # then dense spikes, inside that range
+    ts = (np.arange(n) * 300 + 1_700_000_000).astype("datetime64[s]")
+    s = Series(ts, v)
+    entropy = score_series(s, Detector.ENTROPY).score
+    assert entropy[:change].max() < 0.9999
+    assert entropy[change:change + 100].max() >= 0.9999
+    assert score_series(s, Detector.EXTREME).score[change:change + 100].max() < 0.9999

@@ -21,6 +21,7 @@ from argus.analysis.anomaly.baselines import (
     upper_tail,
 )
 from argus.analysis.anomaly.schemas import (
+    EntropyParams,
     ExtremeParams,
     LikelihoodParams,
     SeasonalParams,
@@ -99,6 +100,43 @@ def extreme_p(series: Series, params: ExtremeParams) -> F64:
     p = np.power(10.0, -4.0 * excess / params.margin)
     idx = np.arange(v.shape[0])
     return np.where((idx >= params.min_history) & (excess > 0), p, 1.0)
+
+
+def entropy_p(series: Series, params: EntropyParams) -> F64:
+    """Relative entropy of the last ``window`` rows' histogram against the rows before them, as a tail ``p``.
+
+    Bins: equal-width over the range of the previous ``range_window`` rows, fixed for a row when it
+    arrives (values outside that range go to the edge bins). Counts are cumulative sums per bin, so the
+    cost is O(n × bins). The divergence (add-one/2 smoothing) is self-calibrated like ``likelihood_p``.
+    """
+    v = series.values
+    n = v.shape[0]
+    if n == 0:
+        return np.ones(0)
+    k = params.bins
+    lo, hi = previous_window_range(v, params.range_window)
+    span = np.nan_to_num(hi - lo, nan=0.0)
+    frac = np.where(span > 0, (v - np.nan_to_num(lo, nan=0.0)) / np.where(span > 0, span, 1.0), 0.5)
+    b = np.clip(np.floor(frac * k), 0, k - 1).astype(np.int64)
+    onehot = np.zeros((n + 1, k), dtype=np.float64)
+    onehot[np.arange(1, n + 1), b] = 1.0
+    c = np.cumsum(onehot, axis=0)
+    idx = np.arange(1, n + 1)
+    w0 = np.maximum(0, idx - params.window)
+    r0 = np.maximum(0, w0 - params.reference_window)
+    recent = c[idx] - c[w0]
+    ref = c[w0] - c[r0]
+    nw = (idx - w0)[:, None].astype(np.float64)
+    nr = (w0 - r0)[:, None].astype(np.float64)
+    pr = (recent + 0.5) / (nw + 0.5 * k)
+    qr = (ref + 0.5) / (nr + 0.5 * k)
+    kl = np.sum(pr * np.log(pr / qr), axis=1)
+    # The divergence is defined from row ``window + min_history`` on (a fixed row, not data-dependent);
+    # it is calibrated against defined divergences only (zeros before would make the first look huge).
+    start = min(n, params.window + params.min_history)
+    p = np.ones(n)
+    p[start:] = self_calibrated_p(kl[start:], params.short_window, params.long_window, params.min_history)
+    return p
 
 
 def spike_rule(series: Series, params: SpikeRuleParams) -> SpikeRuleResult:

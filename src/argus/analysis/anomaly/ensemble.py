@@ -8,6 +8,7 @@ import numpy as np
 
 from argus.analysis.anomaly.baselines import F64
 from argus.analysis.anomaly.detectors import (
+    entropy_p,
     extreme_p,
     likelihood_p,
     seasonal_p,
@@ -30,6 +31,8 @@ def member_p(series: Series, detector: Detector, params: AnomalyParams) -> F64:
         return likelihood_p(series, params.likelihood)
     if detector is Detector.EXTREME:
         return extreme_p(series, params.extreme)
+    if detector is Detector.ENTROPY:
+        return entropy_p(series, params.entropy)
     if detector is Detector.THREE_SIGMA:
         return three_sigma_p(series, params.three_sigma)
     raise ValueError(f"{detector.value} has no tail probability")

@@ -27,6 +27,7 @@ class Detector(StrEnum):
     EXTREME = "extreme"
     SPIKE_RULE = "spike_rule"
     THREE_SIGMA = "three_sigma"
+    ENTROPY = "entropy"
     ENSEMBLE = "ensemble"
 
 
@@ -102,6 +103,25 @@ class ExtremeParams:
 
 
 @dataclass(frozen=True)
+class EntropyParams:
+    """Windowed distribution change (in the spirit of NAB's "relative entropy" detector).
+
+    Each row is put in one of ``bins`` equal-width bins of the range of the previous ``range_window``
+    rows (at its arrival, causally); the histogram of the last ``window`` rows is compared with the
+    histogram of the ``reference_window`` rows before them by relative entropy (KL divergence), and
+    that divergence is judged against its own history (as ``LikelihoodParams``).
+    """
+
+    bins: int = 8
+    window: int = 50
+    reference_window: int = 1000
+    range_window: int = 2880
+    short_window: int = 1
+    long_window: int = 2880
+    min_history: int = 150
+
+
+@dataclass(frozen=True)
 class SpikeRuleParams:
     """The seed's rule: value > ``factor`` × the mean of the previous ``window_seconds`` (1 h)."""
 
@@ -149,6 +169,7 @@ class AnomalyParams:
     seasonal: SeasonalParams = field(default_factory=SeasonalParams)
     likelihood: LikelihoodParams = field(default_factory=LikelihoodParams)
     extreme: ExtremeParams = field(default_factory=ExtremeParams)
+    entropy: EntropyParams = field(default_factory=EntropyParams)
     spike_rule: SpikeRuleParams = field(default_factory=SpikeRuleParams)
     three_sigma: ThreeSigmaParams = field(default_factory=ThreeSigmaParams)
     ensemble: EnsembleParams = field(default_factory=EnsembleParams)

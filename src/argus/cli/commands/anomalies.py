@@ -33,6 +33,7 @@ class DetectorChoice(StrEnum):
     EXTREME = "extreme"
     SPIKE_RULE = "spike_rule"
     THREE_SIGMA = "three_sigma"
+    ENTROPY = "entropy"
 
 
 def _read_text(source: Path) -> list[str]:
@@ -159,7 +160,7 @@ def anomalies_score(
     fmt: OutputFormat = typer.Option(OutputFormat.CSV, "--format", "-f", help="csv or json."),
     detector: DetectorChoice = typer.Option(DetectorChoice.ENSEMBLE, "--detector", "-d",
                                             help="ensemble (default), seasonal, likelihood, extreme, "
-                                                 "spike_rule or three_sigma."),
+                                                 "spike_rule, three_sigma or entropy."),
 ) -> None:
     """Print timestamp,value,anomaly_score,alert per row (score in [0, 1]; row t uses rows <= t only)."""
     import numpy as np
