@@ -28,6 +28,7 @@ __all__ = [
     "list_prs",
     "show_pr",
     "sync_github",
+    "sync_gitlab",
 ]
 
 
@@ -71,7 +72,7 @@ class PrShowRequest:
 class SyncRequest:
     repo: str
     project: str | None = None
-    api_url: str | None = None  # default: settings.github_api_url
+    api_url: str | None = None  # default: settings.github_api_url / issues.gitlab_url
 
 
 @dataclass(frozen=True)
@@ -86,27 +87,62 @@ class SyncSummary:
 def sync_github(runtime: Runtime, request: SyncRequest) -> SyncSummary:
     """Read the sync cursors, fetch what is new from GitHub (outside any transaction), then store it
     and the new cursors in one unit of work (a failed fetch stores nothing)."""
+    from argus.ingest.delivery.github import Cursors, check_repo, fetch, github_client
+
+    repo = check_repo(request.repo)
+    settings = runtime.settings
+    token = settings.github_token.get_secret_value() if settings.github_token else None
+
+    def fetch_new(cursors: Cursors) -> Any:
+        client = github_client(request.api_url or settings.github_api_url, token, settings.delivery.sync_max_wait_s)
+        try:
+            return fetch(client, repo, cursors, incident_label=settings.delivery.github_incident_label)
+        finally:
+            client.close()
+
+    return _sync(runtime, "github", repo, request.project, fetch_new)
+
+
+def sync_gitlab(runtime: Runtime, request: SyncRequest) -> SyncSummary:
+    """The GitLab counterpart of :func:`sync_github`: merge requests, deployments, pipelines and jobs,
+    incidents and commits of one project (REST v4), stored in the same delivery tables."""
+    from argus.ingest.delivery import gitlab
+    from argus.ingest.delivery.github import Cursors
+    from argus.ingest.issues.remote import check_target, gitlab_client
+
+    target = check_target("gitlab", request.repo)
+    settings = runtime.settings
+    cfg = settings.delivery
+    token = settings.issues.gitlab_token.get_secret_value() if settings.issues.gitlab_token else None
+    patterns = gitlab.Patterns(cfg.gitlab_deployment_pattern, cfg.gitlab_production_pattern)
+
+    def fetch_new(cursors: Cursors) -> Any:
+        client = gitlab_client(request.api_url or settings.issues.gitlab_url, token, cfg.sync_max_wait_s)
+        try:
+            return gitlab.fetch(client, target, cursors, patterns=patterns)
+        finally:
+            client.close()
+
+    return _sync(runtime, "gitlab", target, request.project, fetch_new)
+
+
+def _sync(runtime: Runtime, source: str, repo: str, project: str | None, fetch_new: Any) -> SyncSummary:
     from sqlalchemy import select
 
-    from argus.ingest.delivery.github import Cursors, check_repo, fetch, github_client
+    from argus.ingest.delivery.github import Cursors, Fetched
     from argus.ingest.delivery.service import store
     from argus.store.models import DeliverySyncState
 
-    repo = check_repo(request.repo)
+    def state(scope: ProjectScope) -> DeliverySyncState | None:
+        return scope.session.scalars(select(DeliverySyncState).where(
+            DeliverySyncState.source == source, DeliverySyncState.repo == repo)).first()
 
     def read(scope: ProjectScope) -> Cursors:
-        st = scope.session.scalars(select(DeliverySyncState).where(
-            DeliverySyncState.source == "github", DeliverySyncState.repo == repo)).first()
+        st = state(scope)
         return Cursors() if st is None else Cursors(st.pulls_updated_at, st.commits_since, st.issues_since)
 
-    cursors = runtime.in_project(request.project, read, create=True)
-    settings = runtime.settings
-    token = settings.github_token.get_secret_value() if settings.github_token else None
-    client = github_client(request.api_url or settings.github_api_url, token, settings.delivery.sync_max_wait_s)
-    try:
-        fetched = fetch(client, repo, cursors, incident_label=settings.delivery.github_incident_label)
-    finally:
-        client.close()
+    cursors = runtime.in_project(project, read, create=True)
+    fetched: Fetched = fetch_new(cursors)
 
     def write(scope: ProjectScope) -> SyncSummary:
         from argus.core.clock import utcnow
@@ -114,19 +150,18 @@ def sync_github(runtime: Runtime, request: SyncRequest) -> SyncSummary:
         stored = store(scope.session, fetched.parsed())
         scope.session.flush()
         _relink_if_prs(scope, stored)
-        st = scope.session.scalars(select(DeliverySyncState).where(
-            DeliverySyncState.source == "github", DeliverySyncState.repo == repo)).first()
+        st = state(scope)
         if st is None:
-            st = DeliverySyncState(project_id=scope.project.id, source="github", repo=repo)
+            st = DeliverySyncState(project_id=scope.project.id, source=source, repo=repo)
             scope.session.add(st)
         c = fetched.cursors
         st.pulls_updated_at, st.commits_since, st.issues_since, st.synced_at = (
             c.pulls_updated_at, c.commits_since, c.issues_since, utcnow())
         scope.session.flush()
         return SyncSummary(repo, fetched.requests, fetched.waited_s, tuple((s.file, s.rows) for s in stored),
-                           cursors.pulls_updated_at is not None)
+                           cursors.pulls_updated_at is not None or cursors.commits_since is not None)
 
-    return runtime.in_project(request.project, write)
+    return runtime.in_project(project, write)
 
 
 def _relink_if_prs(scope: ProjectScope, stored: Sequence[Any]) -> None:

@@ -227,6 +227,54 @@ def sync_github(
         print_sync(issue_summary)
 
 
+def _print_delivery(summary: Any) -> None:
+    out = console()
+    kind = "incremental" if summary.incremental else "full"
+    out.print(f"{summary.repo}: {kind} delivery sync, {summary.requests} request(s), waited "
+              f"{summary.waited_s:.0f} s for rate limits", markup=False)
+    for file, n in summary.rows:
+        out.print(f"  {file}: {n} row(s)")
+
+
+def sync_gitlab(
+    ctx: typer.Context,
+    target: str = typer.Option(..., "--gitlab-project", help="GitLab project id or group/name."),
+    project: str | None = _PROJECT,
+    url: str | None = typer.Option(None, "--url", help="GitLab REST v4 base URL (default: issues.gitlab_url)."),
+    delivery: bool = typer.Option(True, "--delivery/--no-delivery", help="Sync merge requests, deployments, "
+                                  "pipelines, incidents, commits."),
+    issues: bool = typer.Option(True, "--issues/--no-issues", help="Sync the project's issues (bug labels, "
+                                "commit links; see docs/ingest/issues.md)."),
+    full: bool = typer.Option(False, "--full", help="Issues: ignore the stored cursor and read every issue again."),
+    json_out: bool = _JSON,
+) -> None:
+    """Merge requests, deployments, pipelines, incidents, commits and issues from GitLab (incremental)."""
+    from argus.app import delivery as uc
+    from argus.app.issues import IssueSyncRequest, sync_issues
+    from argus.cli.commands.issues import print_sync
+    from argus.cli.context import state
+    from argus.ingest.issues.remote import check_target
+
+    if not (delivery or issues):
+        raise InputError("--no-delivery --no-issues: nothing to sync")
+    check_target("gitlab", target)
+    runtime = state(ctx).runtime
+    summary = uc.sync_gitlab(runtime, uc.SyncRequest(target, project, url)) if delivery else None
+    issue_summary = sync_issues(runtime, IssueSyncRequest("gitlab", target, project, url, full)) if issues else None
+    if json_out:
+        if summary is None:
+            print_json(issue_summary)  # the shape of the issue-only sync
+            return
+        from dataclasses import asdict
+
+        print_json({**asdict(summary), "issues": issue_summary})
+        return
+    if summary is not None:
+        _print_delivery(summary)
+    if issue_summary is not None:
+        print_sync(issue_summary)
+
+
 def register(root: typer.Typer, groups: CommandGroups) -> None:
     groups.ingest.command("delivery")(ingest_delivery)
     root.command("dora")(dora)
@@ -235,7 +283,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     root.add_typer(prs, name="prs")
     prs.command("list")(prs_list)
     prs.command("show")(prs_show)
-    from argus.cli.commands.issues import sync_gitlab, sync_jira
+    from argus.cli.commands.issues import sync_jira
 
     sync = typer.Typer(help="Pull delivery data and issues from a live source (GitHub, GitLab, Jira), incrementally.",
                        no_args_is_help=True)
