@@ -37,6 +37,26 @@ class FakeGitHub:
              "created_at": "2024-02-20T09:00:00Z", "updated_at": "2024-02-28T09:00:00Z",
              "merged_at": "2024-02-28T09:00:00Z", "closed_at": "2024-02-28T09:00:00Z", "merge_commit_sha": "c1"},
         ]
+        self.reviews: dict[int, list[dict[str, Any]]] = {
+            1: [{"id": 7, "user": {"login": "ann"}, "submitted_at": "2024-03-01T09:10:00Z"},
+                {"id": 8, "user": {"login": "cid"}, "submitted_at": "2024-03-01T10:00:00Z"},
+                {"id": 9, "user": {"login": "cid"}, "submitted_at": None}]}  # pending: no time yet
+        self.comments: dict[int, list[dict[str, Any]]] = {}
+        self.pr_commits = {1: [{"sha": "b1", "commit": {"author": {"date": "2024-03-01T07:00:00Z"}}}]}
+        self.runs = [
+            {"id": 900, "name": "Deploy production", "status": "completed", "conclusion": "success",
+             "head_sha": "c3", "head_branch": "main", "created_at": "2024-03-02T08:55:00Z",
+             "run_started_at": "2024-03-02T08:56:00Z", "updated_at": "2024-03-02T10:00:00Z"},
+            {"id": 901, "name": "CI", "status": "in_progress", "conclusion": None, "head_sha": "c3",
+             "head_branch": "main", "created_at": "2024-03-02T11:00:00Z", "run_started_at": "2024-03-02T11:00:00Z",
+             "updated_at": "2024-03-02T11:05:00Z"},
+            {"id": 902, "name": "CI", "status": "completed", "conclusion": "cancelled", "head_sha": "c2",
+             "head_branch": "main", "created_at": "2024-03-01T12:00:00Z", "run_started_at": "2024-03-01T12:00:00Z",
+             "updated_at": "2024-03-01T12:30:00Z"},
+        ]
+        self.jobs = {900: [{"id": 1, "name": "build", "status": "completed", "conclusion": "success"},
+                           {"id": 2, "name": "deploy-prod", "status": "completed", "conclusion": "success"}],
+                     902: [{"id": 3, "name": "deploy-prod", "status": "completed", "conclusion": "cancelled"}]}
         self.commits = [  # newest first, as GitHub lists them
             {"sha": "c3", "parents": [{"sha": "c2"}], "commit": {"author": {"date": "2024-03-02T08:00:00Z"},
                                                                  "committer": {"date": "2024-03-02T08:00:00Z"}}},
@@ -54,15 +74,21 @@ class FakeGitHub:
                 return 429, {"Retry-After": "0"}, {"message": "secondary rate limit"}
             ordered = sorted(self.pulls, key=lambda x: x["updated_at"], reverse=True)
             return self.page(ordered, query, base + path, {"state": "all"})
-        if path == f"{p}/pulls/1/commits":
-            return 200, {}, [{"sha": "b1", "commit": {"author": {"date": "2024-03-01T07:00:00Z"}}}]
-        if path.endswith("/commits") and "/pulls/" in path:
-            return 200, {}, []
-        if path == f"{p}/pulls/1/reviews":
-            return 200, {}, [{"id": 7, "user": {"login": "ann"}, "submitted_at": "2024-03-01T09:10:00Z"},
-                             {"id": 8, "user": {"login": "cid"}, "submitted_at": "2024-03-01T10:00:00Z"}]
-        if path.endswith("/reviews") or path.endswith("/comments"):
-            return 200, {}, []
+        parts = path.split("/")
+        if path.startswith(f"{p}/pulls/") and path.endswith("/commits"):
+            return 200, {}, self.pr_commits.get(int(parts[5]), [])
+        if path.startswith(f"{p}/pulls/") and path.endswith("/reviews"):
+            return 200, {}, self.reviews.get(int(parts[5]), [])
+        if path.startswith(f"{p}/issues/") and path.endswith("/comments"):
+            return self.page(self.comments.get(int(parts[5]), []), query, base + path, {})
+        if path == f"{p}/actions/runs":
+            since = (query.get("created", [">="])[0])[2:]
+            runs = [r for r in self.runs if r["created_at"][:10] >= since]
+            status, headers, items = self.page(runs, query, base + path, {})
+            return status, headers, {"total_count": len(runs), "workflow_runs": items}
+        if path.startswith(f"{p}/actions/runs/") and path.endswith("/jobs"):
+            jobs = self.jobs.get(int(parts[6]), [])
+            return 200, {}, {"total_count": len(jobs), "jobs": jobs}
         if path == f"{p}/deployments":
             if path not in self.limited:
                 self.limited.add(path)
@@ -144,6 +170,8 @@ def test_sync_then_incremental_sync(github: tuple[FakeGitHub, str], cli_env: dic
     assert dict(first["rows"])["pull_requests.csv"] == 3 and dict(first["rows"])["commits.csv"] == 3
     assert fake.requests.count(f"/repos/{REPO}/pulls") == 3  # 429 then two pages
     assert fake.requests.count(f"/repos/{REPO}/deployments") == 2  # 403 rate limit, then the answer
+    assert dict(first["rows"])["ci_pipelines.csv"] == 3 and dict(first["rows"])["ci_tasks.csv"] == 3
+    assert dict(first["rows"])["pr_comments.csv"] == 2  # the pending review has no time: not a comment
     detail = _json(capsys, ["dora", "-p", "shop", "--detail"])
     assert detail["pull_requests"][f"{REPO}#1"] == {
         "coding_time_min": 120, "pickup_time_min": 60, "review_time_min": 120, "deploy_time_min": 1320,
@@ -162,6 +190,28 @@ def test_sync_then_incremental_sync(github: tuple[FakeGitHub, str], cli_env: dic
     assert dict(second["rows"]).get("commits.csv", 0) == 0  # since= the last sync: nothing new
     prs = _json(capsys, ["prs", "list", "-p", "shop"])
     assert prs["merged_total"] == 3
+    assert "ci_pipelines.csv" not in dict(second["rows"])  # only runs created since the day before the last sync
+
+
+def test_workflow_runs_are_deployments_without_deployment_rows(
+        github: tuple[FakeGitHub, str], cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    """DevLake's rules on runs: the deploy run (name matches deployment_pattern and production_pattern)
+    is a PRODUCTION deployment; a cancelled run with a deploy-prod job counts as a failed one."""
+    fake, url = github
+    fake.limited.update({f"/repos/{REPO}/pulls", f"/repos/{REPO}/deployments"})
+    real = fake.answer
+    fake.answer = lambda path, q, base: (200, {}, []) if path == f"/repos/{REPO}/deployments" \
+        else real(path, q, base)  # type: ignore[method-assign]
+    assert main(["db", "upgrade"]) == 0
+    _json(capsys, ["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues"])
+    detail = _json(capsys, ["dora", "-p", "shop", "--detail"])
+    runs = {k: v for k, v in detail["deployments"].items() if v.get("scope") == f"github:{REPO}"}
+    assert set(runs) == {f"github:{REPO}:run-900:{REPO}", f"github:{REPO}:run-902:{REPO}"}
+    assert runs[f"github:{REPO}:run-900:{REPO}"]["result"] == "SUCCESS"
+    assert runs[f"github:{REPO}:run-902:{REPO}"]["result"] == "FAILURE"
+    assert runs[f"github:{REPO}:run-900:{REPO}"]["environment"] == "PRODUCTION"
+    report = _json(capsys, ["dora", "-p", "shop", "--no-save"])
+    assert report["coverage"]["deployment_source"] == "ci_pipelines.csv"
 
 
 def test_rate_limit_longer_than_allowed_stores_nothing(github: tuple[FakeGitHub, str], cli_env: dict[str, str],

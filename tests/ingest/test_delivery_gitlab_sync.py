@@ -222,6 +222,6 @@ def test_deployments_from_pipelines_when_gitlab_has_none(gitlab: tuple[FakeGitLa
 
 def test_bad_pattern_is_a_config_error(gitlab: tuple[FakeGitLab, str], cli_env: dict[str, str],
                                        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ARGUS_DELIVERY__GITLAB_DEPLOYMENT_PATTERN", "(unclosed")
+    monkeypatch.setenv("ARGUS_DELIVERY__DEPLOYMENT_PATTERN", "(unclosed")
     assert main([*SYNC, "--url", gitlab[1]]) == 2
     assert "regular expression" in capsys.readouterr().err

@@ -73,6 +73,7 @@ class SyncRequest:
     repo: str
     project: str | None = None
     api_url: str | None = None  # default: settings.github_api_url / issues.gitlab_url
+    graphql: bool = False  # GitHub: pull requests through GraphQL
 
 
 @dataclass(frozen=True)
@@ -88,15 +89,19 @@ def sync_github(runtime: Runtime, request: SyncRequest) -> SyncSummary:
     """Read the sync cursors, fetch what is new from GitHub (outside any transaction), then store it
     and the new cursors in one unit of work (a failed fetch stores nothing)."""
     from argus.ingest.delivery.github import Cursors, check_repo, fetch, github_client
+    from argus.ingest.delivery.github_actions import Patterns
 
     repo = check_repo(request.repo)
     settings = runtime.settings
+    cfg = settings.delivery
     token = settings.github_token.get_secret_value() if settings.github_token else None
+    patterns = Patterns(cfg.deployment_pattern, cfg.production_pattern)
 
     def fetch_new(cursors: Cursors) -> Any:
-        client = github_client(request.api_url or settings.github_api_url, token, settings.delivery.sync_max_wait_s)
+        client = github_client(request.api_url or settings.github_api_url, token, cfg.sync_max_wait_s)
         try:
-            return fetch(client, repo, cursors, incident_label=settings.delivery.github_incident_label)
+            return fetch(client, repo, cursors, incident_label=cfg.github_incident_label, graphql=request.graphql,
+                         patterns=patterns)
         finally:
             client.close()
 
@@ -108,13 +113,14 @@ def sync_gitlab(runtime: Runtime, request: SyncRequest) -> SyncSummary:
     incidents and commits of one project (REST v4), stored in the same delivery tables."""
     from argus.ingest.delivery import gitlab
     from argus.ingest.delivery.github import Cursors
+    from argus.ingest.delivery.github_actions import Patterns
     from argus.ingest.issues.remote import check_target, gitlab_client
 
     target = check_target("gitlab", request.repo)
     settings = runtime.settings
     cfg = settings.delivery
     token = settings.issues.gitlab_token.get_secret_value() if settings.issues.gitlab_token else None
-    patterns = gitlab.Patterns(cfg.gitlab_deployment_pattern, cfg.gitlab_production_pattern)
+    patterns = Patterns(cfg.deployment_pattern, cfg.production_pattern)
 
     def fetch_new(cursors: Cursors) -> Any:
         client = gitlab_client(request.api_url or settings.issues.gitlab_url, token, cfg.sync_max_wait_s)

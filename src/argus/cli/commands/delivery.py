@@ -193,12 +193,14 @@ def sync_github(
     repo: str = typer.Option(..., "--repo", help="owner/name of the GitHub repository."),
     project: str | None = _PROJECT,
     api_url: str | None = typer.Option(None, "--api-url", help="GitHub REST base URL (default: github_api_url)."),
+    graphql: bool = typer.Option(False, "--graphql", help="Pull requests with their commits, reviews and comments "
+                                 "through GraphQL (one request per 50 PRs instead of 3 per merged PR)."),
     delivery: bool = typer.Option(True, "--delivery/--no-delivery", help="Sync PRs, deployments, commits, incidents."),
     issues: bool = typer.Option(True, "--issues/--no-issues", help="Sync the repository's issues (bug labels, "
                                 "commit links; see docs/ingest/issues.md)."),
     json_out: bool = _JSON,
 ) -> None:
-    """Pull requests, reviews, deployments, incidents, commits and issues from GitHub (incremental)."""
+    """Pull requests, reviews, deployments, workflow runs, incidents, commits and issues from GitHub."""
     from argus.app import delivery as uc
     from argus.app.issues import IssueSyncRequest, sync_issues
     from argus.cli.commands.issues import print_sync
@@ -209,7 +211,7 @@ def sync_github(
         raise InputError("--no-delivery --no-issues: nothing to sync")
     check_repo(repo)
     runtime = state(ctx).runtime
-    summary = uc.sync_github(runtime, uc.SyncRequest(repo, project, api_url)) if delivery else None
+    summary = uc.sync_github(runtime, uc.SyncRequest(repo, project, api_url, graphql)) if delivery else None
     issue_summary = sync_issues(runtime, IssueSyncRequest("github", repo, project, api_url)) if issues else None
     if json_out:
         from dataclasses import asdict

@@ -13,8 +13,8 @@ Mapping, as Apache DevLake's GitLab plugin does it: a merge request is a pull re
 (``path!iid``; merge commit = ``merge_commit_sha``, else ``squash_commit_sha``); its non-system notes are
 its comments (the author's own notes flagged); a deployment is a deployment row (``gitlab:path:id``)
 whose environment is the environment's ``tier`` (production/staging/testing), else its name; a pipeline
-is a CI pipeline and its jobs are tasks — a job whose name matches ``delivery.gitlab_deployment_pattern``
-is a DEPLOYMENT task, and one whose name matches ``delivery.gitlab_production_pattern`` runs in
+is a CI pipeline and its jobs are tasks — a job whose name matches ``delivery.deployment_pattern``
+is a DEPLOYMENT task, and one whose name matches ``delivery.production_pattern`` runs in
 PRODUCTION (DevLake's ``deploymentPattern`` / ``productionPattern``). When the project has deployment
 rows they are the deployments (the rules' ``deployments.csv``); pipelines count only without them.
 
@@ -26,29 +26,18 @@ shared :class:`~argus.ingest.restclient.RestClient`'s (``RateLimit-Reset``, ``Re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from argus.ingest.delivery.csvfiles import SPECS
 from argus.ingest.delivery.github import Cursors, Fetched, _dedupe, _t, environment_of
+from argus.ingest.delivery.github_actions import Patterns
 from argus.ingest.restclient import RestClient
 
 _RESULT = {"success": "SUCCESS", "failed": "FAILURE", "canceled": "ABORTED", "skipped": "SKIPPED"}
 _DONE = {"success", "failed", "canceled", "skipped"}
 _TIER = {"production": "PRODUCTION", "staging": "STAGING", "testing": "TESTING", "development": "TESTING"}
-
-
-@dataclass(frozen=True)
-class Patterns:
-    """DevLake's GitLab transformation rules: which job is a deployment, which runs in production."""
-
-    deployment: str = r"(?i)deploy"
-    production: str = r"(?i)prod"
-
-    def compiled(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
-        return re.compile(self.deployment), re.compile(self.production)
 
 
 def result_of(status: str | None) -> str | None:
