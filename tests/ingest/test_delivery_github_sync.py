@@ -19,6 +19,63 @@ from argus.testing.http import serve
 
 REPO = "acme/shop"
 
+#: The part of GitHub's public GraphQL schema (schema.docs.graphql) the sync reads, with the same
+#: names, types, nullability and arguments, so a query that GitHub would refuse is refused here too.
+GITHUB_SDL = """
+scalar DateTime
+scalar GitObjectID
+enum PullRequestState { OPEN CLOSED MERGED }
+enum IssueOrderField { CREATED_AT UPDATED_AT COMMENTS }
+enum OrderDirection { ASC DESC }
+input IssueOrder { field: IssueOrderField! direction: OrderDirection! }
+type RateLimit { cost: Int! limit: Int! remaining: Int! resetAt: DateTime! used: Int! }
+type PageInfo { endCursor: String hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String }
+interface Actor { login: String! }
+type User implements Actor { login: String! }
+type Bot implements Actor { login: String! }
+type Commit { oid: GitObjectID! authoredDate: DateTime! committedDate: DateTime! }
+type PullRequestCommit { commit: Commit! }
+type PullRequestCommitConnection { nodes: [PullRequestCommit] pageInfo: PageInfo! totalCount: Int! }
+type PullRequestReview { databaseId: Int author: Actor submittedAt: DateTime state: String! }
+type PullRequestReviewConnection { nodes: [PullRequestReview] pageInfo: PageInfo! totalCount: Int! }
+type IssueComment { databaseId: Int author: Actor createdAt: DateTime! }
+type IssueCommentConnection { nodes: [IssueComment] pageInfo: PageInfo! totalCount: Int! }
+type PullRequest {
+  number: Int! title: String! body: String! state: PullRequestState! createdAt: DateTime! updatedAt: DateTime!
+  mergedAt: DateTime closedAt: DateTime baseRefName: String! headRefName: String! author: Actor
+  mergeCommit: Commit
+  commits(after: String, before: String, first: Int, last: Int): PullRequestCommitConnection!
+  reviews(after: String, before: String, first: Int, last: Int, author: String): PullRequestReviewConnection
+  comments(after: String, before: String, first: Int, last: Int): IssueCommentConnection!
+}
+type PullRequestConnection { nodes: [PullRequest] pageInfo: PageInfo! totalCount: Int! }
+type Repository {
+  pullRequests(after: String, before: String, first: Int, last: Int, states: [PullRequestState!],
+               orderBy: IssueOrder, baseRefName: String, headRefName: String): PullRequestConnection!
+}
+type Query {
+  repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
+  rateLimit(dryRun: Boolean = false): RateLimit
+}
+"""
+
+
+def _connection(items: list[Any], first: int | None, after: str | None) -> dict[str, Any]:
+    """GitHub's cursor pagination: ``first`` is required and at most 100; cursors are opaque."""
+    import base64
+
+    if first is None:
+        raise ValueError("You must provide a `first` or `last` value to properly paginate the connection.")
+    if not 1 <= first <= 100:
+        raise ValueError(f"Requesting {first} records on the connection exceeds the `first` limit of 100 records.")
+    start = int(base64.b64decode(after).decode().split(":")[-1]) if after else 0
+    chunk = items[start:start + first]
+    end = start + len(chunk)
+    return {"nodes": chunk, "totalCount": len(items),
+            "pageInfo": {"hasNextPage": end < len(items), "hasPreviousPage": start > 0,
+                         "startCursor": base64.b64encode(f"cursor:v2:{start}".encode()).decode(),
+                         "endCursor": base64.b64encode(f"cursor:v2:{end}".encode()).decode()}}
+
 
 class FakeGitHub:
     def __init__(self) -> None:
@@ -115,6 +172,61 @@ class FakeGitHub:
                               "created_at": "2024-03-01T09:00:00Z", "closed_at": None}]
         return 404, {}, {"message": "Not Found"}
 
+    def graphql(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Execute the query against GITHUB_SDL over this fake's data (what GitHub's answer would hold)."""
+        import graphql
+
+        schema = graphql.build_schema(GITHUB_SDL)
+        schema.type_map["Actor"].resolve_type = lambda obj, info, t: "User"  # type: ignore[attr-defined]
+        fields = {name: schema.type_map[name].fields for name in  # type: ignore[attr-defined]
+                  ("Query", "Repository", "PullRequest")}
+
+        def repository(_: Any, info: Any, owner: str, name: str, **kw: Any) -> Any:
+            return {} if f"{owner}/{name}" == REPO else None
+
+        def pull_requests(_: Any, info: Any, first: int | None = None, after: str | None = None,
+                          orderBy: dict[str, str] | None = None, **kw: Any) -> Any:
+            key = {"UPDATED_AT": "updated_at", "CREATED_AT": "created_at"}[(orderBy or {}).get("field", "CREATED_AT")]
+            ordered = sorted(self.pulls, key=lambda x: x[key], reverse=(orderBy or {}).get("direction") == "DESC")
+            return _connection([self.pr_node(p) for p in ordered], first, after)
+
+        def nested(key: str) -> Any:
+            def resolve(pr: dict[str, Any], info: Any, first: int | None = None, after: str | None = None,
+                        **kw: Any) -> Any:
+                return _connection(pr["_" + key], first, after)
+            return resolve
+
+        fields["Query"]["repository"].resolve = repository
+        fields["Query"]["rateLimit"].resolve = lambda *a, **k: {
+            "cost": 1, "limit": 5000, "remaining": 4999, "resetAt": "2030-01-01T00:00:00Z", "used": 1}
+        fields["Repository"]["pullRequests"].resolve = pull_requests
+        for key in ("commits", "reviews", "comments"):
+            fields["PullRequest"][key].resolve = nested(key)
+        result = graphql.graphql_sync(schema, body.get("query") or "", variable_values=body.get("variables"))
+        out: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            out["errors"] = [{"message": e.message, "type": "INVALID"} for e in result.errors]
+        return out
+
+    def pr_node(self, p: dict[str, Any]) -> dict[str, Any]:
+        n = p["number"]
+        state = "MERGED" if p["merged_at"] else p["state"].upper()
+        return {
+            "number": n, "title": p["title"], "body": p.get("body") or "", "state": state,
+            "createdAt": p["created_at"], "updatedAt": p["updated_at"], "mergedAt": p["merged_at"],
+            "closedAt": p["closed_at"], "baseRefName": p["base"]["ref"], "headRefName": f"feature-{n}",
+            "author": {"login": p["user"]["login"]},
+            "mergeCommit": {"oid": p["merge_commit_sha"], "authoredDate": p["created_at"],
+                            "committedDate": p["created_at"]} if p["merged_at"] else None,
+            "_commits": [{"commit": {"oid": c["sha"], "authoredDate": c["commit"]["author"]["date"],
+                                     "committedDate": c["commit"]["author"]["date"]}}
+                         for c in self.pr_commits.get(n, [])],
+            "_reviews": [{"databaseId": r["id"], "author": {"login": r["user"]["login"]},
+                          "submittedAt": r["submitted_at"], "state": "COMMENTED"} for r in self.reviews.get(n, [])],
+            "_comments": [{"databaseId": c["id"], "author": {"login": c["user"]["login"]},
+                           "createdAt": c["created_at"]} for c in self.comments.get(n, [])],
+        }
+
     @staticmethod
     def page(items: list[Any], query: dict[str, list[str]], url: str,
              keep: dict[str, str]) -> tuple[int, dict[str, str], Any]:
@@ -140,6 +252,28 @@ def github() -> Iterator[tuple[FakeGitHub, str]]:
                 base = f"http://{self.headers['Host']}"
                 status, headers, body = fake.answer(parts.path, parse_qs(parts.query), base)
             data = json.dumps(body).encode()
+            self.send_response(status)
+            for k, v in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            with fake.lock:
+                fake.requests.append(urlsplit(self.path).path)
+                fake.auth.add(self.headers.get("Authorization") or "")
+                limited = "/graphql" not in fake.limited
+                fake.limited.add("/graphql")
+            if urlsplit(self.path).path != "/graphql":
+                status, headers, answer = 404, {}, {"message": "Not Found"}
+            elif limited:  # the primary rate limit, once
+                status, headers, answer = 403, {"X-RateLimit-Remaining": "0",
+                                                "X-RateLimit-Reset": str(int(time.time()))}, {}
+            else:
+                status, headers, answer = 200, {}, fake.graphql(body)
+            data = json.dumps(answer).encode()
             self.send_response(status)
             for k, v in {"Content-Type": "application/json", **headers}.items():
                 self.send_header(k, v)
@@ -229,3 +363,50 @@ def test_rate_limit_longer_than_allowed_stores_nothing(github: tuple[FakeGitHub,
     assert "rate limit" in capsys.readouterr().err
     fake.answer = real  # type: ignore[method-assign]
     assert _json(capsys, ["prs", "list", "-p", "shop"])["merged_total"] == 0
+
+
+def test_graphql_sync_matches_rest(github: tuple[FakeGitHub, str], cli_env: dict[str, str],
+                                   capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """--graphql: the same rows as REST in far fewer requests; cursor pagination over 63 PRs (pages of
+    50); a merged PR with more than 100 comments gets its comments from REST, none cut."""
+    fake, url = github
+    monkeypatch.setenv("ARGUS_GITHUB_TOKEN", "t0ken")
+    fake.limited.update({f"/repos/{REPO}/pulls", f"/repos/{REPO}/deployments"})
+    for n in range(100, 160):  # open PRs, updated long before the others
+        fake.pulls.append({"number": n, "state": "open", "title": f"open {n}", "user": {"login": "dan"},
+                           "base": {"ref": "main"}, "created_at": "2023-01-01T00:00:00Z",
+                           "updated_at": f"2023-01-01T00:{n - 100:02d}:00Z", "merged_at": None, "closed_at": None,
+                           "merge_commit_sha": None})
+    fake.comments[3] = [{"id": 5000 + i, "user": {"login": "eve"}, "created_at": "2024-02-21T09:00:00Z"}
+                        for i in range(101)]
+    assert main(["db", "upgrade"]) == 0
+    first = _json(capsys, ["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues",
+                           "--graphql"])
+    rows = dict(first["rows"])
+    assert rows["pull_requests.csv"] == 63 and rows["pr_comments.csv"] == 2 + 101
+    assert fake.requests.count("/graphql") == 3  # a 403 rate limit, then two pages (50 + 13)
+    assert not any(r.startswith(f"/repos/{REPO}/pulls") for r in fake.requests)
+    assert fake.requests.count(f"/repos/{REPO}/issues/3/comments") == 51  # REST fallback, pages of two
+    assert f"/repos/{REPO}/pulls/3/reviews" not in fake.requests  # only the list that was too long
+    detail = _json(capsys, ["dora", "-p", "shop", "--detail"])
+    assert detail["pull_requests"][f"{REPO}#1"] == {
+        "coding_time_min": 120, "pickup_time_min": 60, "review_time_min": 120, "deploy_time_min": 1320,
+        "cycle_time_min": 120 + 180 + 1320, "deployment_id": f"github:{REPO}:11"}
+
+    fake.requests.clear()
+    fake.pulls[1].update(state="closed", merged_at="2024-03-05T10:00:00Z", updated_at="2024-03-05T10:00:00Z",
+                         merge_commit_sha="c3")
+    second = _json(capsys, ["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues",
+                            "--graphql"])
+    assert second["incremental"] is True and fake.requests.count("/graphql") == 1  # stops at the cursor
+    assert dict(second["rows"])["pull_requests.csv"] == 2  # the changed PR, and the one at the cursor itself
+
+
+def test_graphql_query_is_valid_against_the_schema() -> None:
+    """The query the sync sends validates against the schema subset (same names and types as GitHub's)."""
+    import graphql
+
+    from argus.ingest.delivery.github_graphql import PULLS_QUERY
+
+    errors = graphql.validate(graphql.build_schema(GITHUB_SDL), graphql.parse(PULLS_QUERY))
+    assert errors == []
