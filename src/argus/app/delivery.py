@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DoraRequest",
+    "HookOutcome",
+    "HookRequest",
     "IngestRequest",
     "PrListRequest",
     "PrShowRequest",
@@ -26,9 +28,11 @@ __all__ = [
     "dora_report",
     "ingest_delivery",
     "list_prs",
+    "receive_hook",
     "show_pr",
     "sync_github",
     "sync_gitlab",
+    "webhook_org",
 ]
 
 
@@ -168,6 +172,77 @@ def _sync(runtime: Runtime, source: str, repo: str, project: str | None, fetch_n
                            cursors.pulls_updated_at is not None or cursors.commits_since is not None)
 
     return runtime.in_project(project, write)
+
+
+@dataclass(frozen=True)
+class HookRequest:
+    source: str  # github | gitlab
+    data: bytes
+    event: str | None = None  # X-GitHub-Event / X-Gitlab-Event
+    project: str | None = None
+    org: str | None = None
+
+
+@dataclass(frozen=True)
+class HookOutcome:
+    source: str
+    event: str | None
+    rows: dict[str, int]
+    ignored: str | None = None
+
+
+def receive_hook(runtime: Runtime, request: HookRequest) -> HookOutcome:
+    """Store the deployments, pipelines and tasks of one GitHub/GitLab webhook (parsed before any
+    transaction: a bad body stores nothing); the next DORA report counts them."""
+    from argus.ingest.delivery import hooks
+
+    cfg = runtime.settings.delivery
+    found = hooks.parse(request.source, request.event, request.data, patterns_of(cfg))
+    if not found.parsed.files:
+        return HookOutcome(request.source, request.event, {}, found.ignored)
+
+    def work(scope: ProjectScope) -> HookOutcome:
+        record_hook(scope, found)
+        return HookOutcome(request.source, request.event, found.counts)
+
+    return runtime.in_project(request.project, work, org=request.org)
+
+
+def record_hook(scope: ProjectScope, found: Any) -> None:
+    """Upsert a parsed webhook's delivery rows in the scope's unit of work (stored values kept where the
+    hook has none)."""
+    from argus.ingest.delivery.service import store
+
+    store(scope.session, found.parsed, keep_known=True)
+    scope.session.flush()
+
+
+def patterns_of(cfg: Any) -> Any:
+    from argus.ingest.delivery.github_actions import Patterns
+
+    return Patterns(cfg.deployment_pattern, cfg.production_pattern)
+
+
+def webhook_org(runtime: Runtime, project: str, source: str, body: bytes, headers: dict[str, str]) -> str | None:
+    """The organisation whose ``delivery.webhook_secrets["org/project/source"]`` authenticates the hook:
+    GitLab's ``X-Gitlab-Token`` equal to it, GitHub's ``X-Hub-Signature-256`` its HMAC of the body."""
+    import hmac
+
+    from argus.core.enums import AlertSource
+    from argus.ingest.alerts.signatures import verify
+
+    for key, secret in runtime.settings.delivery.webhook_secrets.items():
+        org, _, rest = key.partition("/")
+        if rest != f"{project}/{source}":
+            continue
+        value = secret.get_secret_value()
+        if source == "gitlab":
+            given = headers.get("x-gitlab-token", "")
+            if given and hmac.compare_digest(given.encode(), value.encode()):
+                return org
+        elif source == "github" and verify(AlertSource.GITHUB, value, body, headers):
+            return org
+    return None
 
 
 def _relink_if_prs(scope: ProjectScope, stored: Sequence[Any]) -> None:
