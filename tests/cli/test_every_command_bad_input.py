@@ -111,6 +111,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("risk", "evaluate-dataset"): (["missing.csv"], 6),
     ("prs", "list"): (["-p", "shop", "--limit", "-1"], 6),
     ("prs", "show"): (["PR-404", "-p", "shop"], 5),
+    ("prs", "rework"): (["-p", "shop", "--limit", "0"], 6),
     ("select",): (["-p", "shop", "--diff", "missing.diff", "--budget", "250%"], 6),
     ("serve",): (["--port", "70000"], 6),
     ("simulate",): (["--out", "sim", "--scale", "galactic"], 6),

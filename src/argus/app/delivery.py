@@ -310,3 +310,37 @@ def show_pr(runtime: Runtime, request: PrShowRequest) -> PrDetail:
         return service.show_pr(scope.session, service.params_from(scope.settings.delivery), request.pr_id)
 
     return runtime.in_project(request.project, work)
+
+
+@dataclass(frozen=True)
+class ReworkRequest:
+    project: str | None = None
+    train: bool = False
+    pr_id: str | None = None
+    limit: int = 50
+    save: bool = True
+
+    def __post_init__(self) -> None:
+        if self.limit < 1:
+            raise InputError(f"--limit {self.limit}: give a whole number, 1 or more")
+
+
+def train_rework(runtime: Runtime, request: ReworkRequest) -> Any:
+    """Train, evaluate (time-ordered holdout) and register a PR rework classifier version."""
+    from argus.analysis.delivery import models
+
+    def work(scope: ProjectScope) -> Any:
+        return models.train(scope.session, models.ReworkParams())
+
+    return runtime.in_project(request.project, work)
+
+
+def predict_rework(runtime: Runtime, request: ReworkRequest) -> Any:
+    """The active rework classifier's calibrated probabilities for the open PRs (or one), saved as insights."""
+    from argus.analysis.delivery import models
+
+    def work(scope: ProjectScope) -> Any:
+        return models.predict(scope.session, models.ReworkParams(), pr_id=request.pr_id, limit=request.limit,
+                              save=request.save)
+
+    return runtime.in_project(request.project, work)

@@ -229,6 +229,52 @@ def sync_github(
         print_sync(issue_summary)
 
 
+def prs_rework(
+    ctx: typer.Context,
+    project: str | None = _PROJECT,
+    train: bool = typer.Option(False, "--train", help="Train, evaluate on a time-ordered holdout and register a "
+                               "new version (active if it beats the active one)."),
+    pr_id: str | None = typer.Option(None, "--pr", help="Predict for this PR only (default: every open PR)."),
+    limit: int = typer.Option(50, "--limit", callback=validate.count("--limit"), help="At most this many PRs."),
+    no_save: bool = typer.Option(False, "--no-save", help="Do not store the predictions as insights."),
+    json_out: bool = _JSON,
+) -> None:
+    """PR rework classifier (review cycles > 2 or rework commits > 3): train it, or predict open PRs."""
+    from argus.app import delivery as uc
+    from argus.cli.context import state
+
+    runtime = state(ctx).runtime
+    request = uc.ReworkRequest(project, train, pr_id, limit, not no_save)
+    out = console()
+    if train:
+        t = uc.train_rework(runtime, request)
+        if json_out:
+            print_json(t)
+            return
+        out.print(f"pr_rework v{t.version}: {'active' if t.promoted else 'candidate'} ({t.reason})", markup=False)
+        out.print(f"{t.train_rows} PRs to train, {t.holdout_rows} later PRs held out; rework share "
+                  f"{100 * t.rework_share:.1f} %")
+
+        def fmt(m: dict[str, Any]) -> list[str]:
+            return [f"{m['auc']:.3f}" if m.get("auc") is not None else "n/a", f"{m['brier']:.3f}", f"{m['ece']:.3f}"]
+
+        rows = [["model, holdout", *fmt(t.holdout)], ["model, in-sample", *fmt(t.in_sample)],
+                ["base rate, holdout", *fmt(t.baselines["base_rate"])],
+                ["logistic, holdout", *fmt(t.baselines["logistic"])]]
+        out.print(table(None, ["", "AUC", "Brier", "ECE"], rows))
+        return
+    preds = uc.predict_rework(runtime, request)
+    if json_out:
+        print_json(preds)
+        return
+    if not preds:
+        out.print("no open pull requests")
+        return
+    out.print(table(None, ["PR", "p(rework)", "top factors"],
+                    [[p.pr_id, f"{p.probability:.2f}", ", ".join(f"{f}={v:g}" for f, v, _ in p.factors)]
+                     for p in preds]))
+
+
 def _print_delivery(summary: Any) -> None:
     out = console()
     kind = "incremental" if summary.incremental else "full"
@@ -285,6 +331,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     root.add_typer(prs, name="prs")
     prs.command("list")(prs_list)
     prs.command("show")(prs_show)
+    prs.command("rework")(prs_rework)
     from argus.cli.commands.issues import sync_jira
 
     sync = typer.Typer(help="Pull delivery data and issues from a live source (GitHub, GitLab, Jira), incrementally.",
