@@ -112,6 +112,8 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("prs", "list"): (["-p", "shop", "--limit", "-1"], 6),
     ("prs", "show"): (["PR-404", "-p", "shop"], 5),
     ("prs", "rework"): (["-p", "shop", "--limit", "0"], 6),
+    ("work", "points"): (["-p", "shop", "--limit", "0"], 6),
+    ("work", "epics"): (["-p", "shop", "--limit", "-2"], 6),
     ("select",): (["-p", "shop", "--diff", "missing.diff", "--budget", "250%"], 6),
     ("serve",): (["--port", "70000"], 6),
     ("simulate",): (["--out", "sim", "--scale", "galactic"], 6),

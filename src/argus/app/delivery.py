@@ -344,3 +344,39 @@ def predict_rework(runtime: Runtime, request: ReworkRequest) -> Any:
                               save=request.save)
 
     return runtime.in_project(request.project, work)
+
+
+@dataclass(frozen=True)
+class WorkRequest:
+    project: str | None = None
+    train: bool = False
+    item_id: str | None = None
+    limit: int = 50
+
+    def __post_init__(self) -> None:
+        if self.limit < 1:
+            raise InputError(f"--limit {self.limit}: give a whole number, 1 or more")
+
+
+def work_points(runtime: Runtime, request: WorkRequest) -> Any:
+    """Story points: train and register the estimator (``train``), else estimate the items without points."""
+    from argus.analysis.delivery import models
+
+    def work(scope: ProjectScope) -> Any:
+        if request.train:
+            return models.train_points(scope.session, models.ReworkParams())
+        return models.estimate_points(scope.session, item_id=request.item_id, limit=request.limit)
+
+    return runtime.in_project(request.project, work)
+
+
+def work_epics(runtime: Runtime, request: WorkRequest) -> Any:
+    """Epics: train and register the forecaster (``train``), else forecast the open epics."""
+    from argus.analysis.delivery import models
+
+    def work(scope: ProjectScope) -> Any:
+        if request.train:
+            return models.train_epics(scope.session, models.ReworkParams(min_rows=5))
+        return models.forecast_epics(scope.session, limit=request.limit)
+
+    return runtime.in_project(request.project, work)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import math
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -81,8 +82,50 @@ def write_history(folder: Path, prs: int, *, seed: int = 1, open_share: float = 
     return {"prs": prs, "merged": merged, "rework": rework}
 
 
-def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
+def _write(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> None:
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(header)
         w.writerows(rows)
+
+
+SIZES = {"typo": 1, "label": 1, "button": 2, "validation": 3, "endpoint": 3, "report": 5, "integration": 5,
+         "migration": 8, "redesign": 13}
+SCALE = (1, 2, 3, 5, 8, 13)
+
+
+def write_work_items(folder: Path, epics: int, *, seed: int = 1, open_epics: int = 3,
+                     start: datetime = datetime(2024, 1, 1, tzinfo=UTC)) -> dict[str, int]:
+    """``work_items.csv``: ``epics`` epics of 4–14 items; an item's points follow the size word in its
+    title (one Fibonacci step off 30 % of the time); each epic resolves its items one after another at
+    its own pace (days per point drawn once per epic); the last ``open_epics`` epics are unfinished."""
+    rnd = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows: list[list[object]] = []
+    words = list(SIZES)
+    n = 0
+    for e in range(1, epics + 1):
+        begin = start + timedelta(days=3 * e, hours=rnd.randint(0, 20))
+        epic_id = f"EP-{e}"
+        rows.append([epic_id, "EPIC", f"epic {e}", "DONE", "", "", "", begin.isoformat(), ""])
+        pace = rnd.lognormvariate(math.log(0.6), 0.4)  # days per point for this epic
+        t = begin + timedelta(days=1)
+        unfinished = e > epics - open_epics
+        items = rnd.randint(4, 14)
+        for i in range(items):
+            n += 1
+            word = rnd.choice(words)
+            k = SCALE.index(SIZES[word])
+            if rnd.random() < 0.3:
+                k = max(0, min(len(SCALE) - 1, k + rnd.choice((-1, 1))))
+            points = SCALE[k]
+            kind = rnd.choice(("STORY", "STORY", "TASK", "BUG"))
+            created = begin + timedelta(hours=rnd.randint(0, 72) + i)
+            t = max(t, created) + timedelta(days=points * pace * rnd.uniform(0.5, 1.5))
+            done = not (unfinished and i >= items // 3)
+            rows.append([f"WI-{n}", kind, f"{word} for area {rnd.randint(1, 40)}", "DONE" if done else "OPEN",
+                         epic_id, points, rnd.choice(("api", "web", "db")), created.isoformat(),
+                         t.isoformat() if done else ""])
+    _write(folder / "work_items.csv", ["id", "type", "title", "status", "epic_id", "story_points", "component",
+                                       "created_at", "resolved_at"], rows)
+    return {"epics": epics, "items": n}

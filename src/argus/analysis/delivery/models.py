@@ -7,6 +7,7 @@ Never commits (the use case owns the transaction).
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,3 +179,162 @@ def _insight(x: ReworkPrediction, model_id: int, metrics: dict[str, Any]) -> Ins
         action="review" if x.predicted_rework else "none",
         uncertainty=("a prediction from correlations in past PRs, not a cause",),
         data={"probability": x.probability, "factors": [list(f) for f in x.factors]})
+
+
+# --------------------------------------------------------------------------------------------- work items
+
+
+@dataclass(frozen=True)
+class WorkTrain:
+    model: str
+    version: int
+    promoted: bool
+    reason: str
+    train_rows: int
+    holdout_rows: int
+    holdout: dict[str, Any]
+    in_sample: dict[str, Any]
+    baseline: dict[str, Any]  # points: training median; epics: the raw forecast (factor 1)
+
+
+@dataclass(frozen=True)
+class PointEstimate:
+    item_id: str
+    title: str | None
+    estimate: float
+    raw: float
+    model_version: int
+
+
+@dataclass(frozen=True)
+class EpicForecast:
+    epic_id: str
+    items: int
+    done: int
+    p50_days: float | None
+    p85_days: float | None
+    p50_date: str | None
+    p85_date: str | None
+    own_history: bool
+    model_version: int
+
+
+def _split(n: int, fraction: float) -> int:
+    k = int(n * fraction)
+    if not 0 < k < n:
+        raise InputError(f"{n} row(s) cannot be split {fraction:g}/{1 - fraction:g} in time")
+    return k
+
+
+def train_points(session: Session, p: ReworkParams) -> WorkTrain:
+    """Story points: fit on the earliest items with points (creation order), score the rest."""
+    from argus.analysis.delivery import workitems as wi
+
+    items = sorted((i for i in queries.work_items(session) if i.story_points is not None and i.created_at
+                    and (i.type or "").upper() != "EPIC"), key=lambda i: (i.created_at, i.id))
+    if len(items) < p.min_rows:
+        raise InputError(f"{len(items)} work item(s) with story points: at least {p.min_rows} are needed")
+    k = _split(len(items), p.train_fraction)
+    tr, ho = items[:k], items[k:]
+    model = wi.fit_points(tr)
+    y_tr = np.array([float(i.story_points or 0) for i in tr])
+    y_ho = np.array([float(i.story_points or 0) for i in ho])
+    holdout = wi.points_scores(y_ho, model.predict(ho), model.scale)
+    in_sample = wi.points_scores(y_tr, model.predict(tr), model.scale)
+    median = wi.snap(np.array([float(np.median(y_tr))]), model.scale)[0]
+    baseline = wi.points_scores(y_ho, np.full(len(ho), median), model.scale)
+    champ = None
+    active = registry.active_artefact(session, "story_points")
+    if active is not None:
+        old = wi.PointsModel.from_json(active[1])
+        champ = wi.points_scores(y_ho, old.predict(ho), old.scale)
+    r = registry.register_version(
+        session, name="story_points", algorithm="hashed-words+ridge(log1p)", params={"alpha": 3.0,
+        "hash_bits": wi.HASH_BITS, "train_fraction": p.train_fraction}, label="story_points",
+        features=["title words (1-2 grams, hashed)", "type", "component"],
+        data_hash=hashlib.sha256("\x1f".join(f"{i.id}:{i.story_points}" for i in tr).encode()).hexdigest(),
+        data_from=tr[0].created_at, data_to=tr[-1].created_at, train_rows=len(tr), holdout_from=ho[0].created_at,
+        holdout_to=ho[-1].created_at, artefact=model.to_json(), champion_metrics=champ,
+        metrics={"model": holdout, "in_sample": in_sample, "median": baseline}, lower_is_better="mae")
+    return WorkTrain("story_points", r.model.version, r.promoted, r.reason, len(tr), len(ho), holdout, in_sample,
+                     baseline)
+
+
+def estimate_points(session: Session, *, item_id: str | None = None, limit: int = 50) -> list[PointEstimate]:
+    """The active estimator's story points for the items without points (or one item), newest first."""
+    from argus.analysis.delivery import workitems as wi
+
+    active = registry.active_artefact(session, "story_points")
+    if active is None:
+        raise NotFoundError("no active story_points model: run `argus work points --train` first")
+    model = wi.PointsModel.from_json(active[1])
+    items = [i for i in queries.work_items(session) if (i.type or "").upper() != "EPIC"]
+    chosen = [i for i in items if i.id == item_id] if item_id else [i for i in items if i.story_points is None]
+    if item_id and not chosen:
+        raise NotFoundError(f"work item {item_id!r} not found")
+    chosen = sorted(chosen, key=lambda i: (i.created_at is None, i.created_at), reverse=True)[:limit]
+    if not chosen:
+        return []
+    raw, est = model.raw(chosen), model.predict(chosen)
+    return [PointEstimate(i.id, i.title, float(e), round(float(r), 2), active[0].version)
+            for i, e, r in zip(chosen, est, raw, strict=True)]
+
+
+def train_epics(session: Session, p: ReworkParams) -> WorkTrain:
+    """Epic forecaster: learn the P85 factor on the earlier resolved epics, score the later ones."""
+    from argus.analysis.delivery import workitems as wi
+
+    cs = wi.cases(queries.work_items(session))
+    if len(cs) < 5:
+        raise InputError(f"{len(cs)} resolved epic(s) with two or more items: at least 5 are needed")
+    k = _split(len(cs), p.train_fraction)
+    factor = wi.fit_factor(cs[:k])
+    holdout, in_sample = wi.epic_scores(cs[k:], factor), wi.epic_scores(cs[:k], factor)
+    baseline = wi.epic_scores(cs[k:], 1.0)
+    champ = None
+    active = registry.active_artefact(session, "epic_forecast")
+    if active is not None:
+        champ = wi.epic_scores(cs[k:], float(json.loads(active[1])["factor"]))
+    r = registry.register_version(
+        session, name="epic_forecast", algorithm="monte-carlo-throughput+p85-factor",
+        params={"simulations": wi.SIMULATIONS, "min_own_done": wi.MIN_OWN_DONE, "train_fraction": p.train_fraction},
+        label="epic_days_left", features=["epic daily throughput", "pooled daily throughput", "items left"],
+        data_hash=hashlib.sha256("\x1f".join(c.epic_id for c in cs[:k]).encode()).hexdigest(),
+        data_from=cs[0].finished, data_to=cs[k - 1].finished, train_rows=k, holdout_from=cs[k].finished,
+        holdout_to=cs[-1].finished, artefact=json.dumps({"format": wi.FORMAT_EPICS, "factor": factor}),
+        champion_metrics=champ, metrics={"model": holdout, "in_sample": in_sample, "raw": baseline, "factor": factor},
+        lower_is_better="mae_days")
+    return WorkTrain("epic_forecast", r.model.version, r.promoted, r.reason, k, len(cs) - k, holdout, in_sample,
+                     baseline)
+
+
+def forecast_epics(session: Session, *, now: Any = None, limit: int = 50) -> list[EpicForecast]:
+    """P50 / P85 completion of every open epic (an item still unresolved), with the active factor."""
+    from datetime import timedelta
+
+    from argus.analysis.delivery import workitems as wi
+    from argus.core.clock import utcnow
+
+    active = registry.active_artefact(session, "epic_forecast")
+    if active is None:
+        raise NotFoundError("no active epic_forecast model: run `argus work epics --train` first")
+    factor = float(json.loads(active[1])["factor"])
+    items = queries.work_items(session)
+    now = now or max((t for i in items for t in (i.created_at, i.resolved_at) if t is not None), default=utcnow())
+    groups = wi.epic_items(items)
+    pooled = wi.pooled_daily(groups, now)
+    rng = np.random.default_rng(7)
+    out = []
+    for eid, its in sorted(groups.items()):
+        st = wi.state_at(eid, its, now)
+        if st is None or st.done >= st.total:
+            continue
+        p50, p85 = wi.forecast(st, pooled, rng, factor)
+
+        def day(d: float) -> str | None:
+            return None if not np.isfinite(d) else (now + timedelta(days=d)).date().isoformat()
+
+        out.append(EpicForecast(eid, st.total, st.done, round(p50, 1) if np.isfinite(p50) else None,
+                                round(p85, 1) if np.isfinite(p85) else None, day(p50), day(p85),
+                                st.done >= wi.MIN_OWN_DONE, active[0].version))
+    return out[:limit]

@@ -414,15 +414,23 @@ def register_version(session: Session, *, name: str, algorithm: str, params: dic
                      features: Sequence[str], data_hash: str, data_from: Any, data_to: Any, train_rows: int,
                      holdout_from: Any, holdout_to: Any, metrics: dict[str, Any], artefact: str,
                      champion_metrics: dict[str, Any] | None, reference: dict[str, Any] | None = None,
-                     min_gain: float = 0.0, max_brier_loss: float = 0.01) -> TrainResult:
+                     min_gain: float = 0.0, max_brier_loss: float = 0.01,
+                     lower_is_better: str | None = None) -> TrainResult:
     """Register a new version of any capability's model in the registry (``model_version``) and make it
     active when it beats the active version on the same time-ordered holdout (``metrics["model"]`` vs
     ``champion_metrics``, :func:`argus.analysis.risk.lifecycle.challenge`)."""
     last = session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.name == name)) or 0
     champion = session.scalars(select(ModelVersion).where(ModelVersion.name == name,
                                                           ModelVersion.status == "active")).first()
-    decision = lifecycle.challenge(champion_metrics if champion is not None else None, metrics["model"],
-                                   min_gain=min_gain, max_brier_loss=max_brier_loss)
+    if lower_is_better is not None:  # a regression / forecast: the smaller holdout error wins
+        new = metrics["model"].get(lower_is_better)
+        old = (champion_metrics or {}).get(lower_is_better) if champion is not None else None
+        decision = lifecycle.Decision(True, "first model: no active version to beat") if champion is None else (
+            lifecycle.Decision(new is not None and (old is None or new < old),
+                               f"holdout {lower_is_better} {new} vs the active version's {old}"))
+    else:
+        decision = lifecycle.challenge(champion_metrics if champion is not None else None, metrics["model"],
+                                       min_gain=min_gain, max_brier_loss=max_brier_loss)
     row = ModelVersion(
         project_id=current_project_id(session), name=name, version=last + 1, algorithm=algorithm, params=params,
         label=label, features=list(features), data_hash=data_hash, data_from=data_from, data_to=data_to,

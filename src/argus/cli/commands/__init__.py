@@ -49,6 +49,7 @@ ROOT: dict[str, CommandEntry] = {
     "query": CommandEntry("query", "Run one read-only SELECT over the semantic layer (guarded, confined to the project)."),
     "risk": CommandEntry("risk", "Change risk: assess a change or range (argus risk SHA), evaluate on a Kamei CSV."),
     "prs": CommandEntry("delivery", "Merged pull requests with their lead-time breakdown (DevLake rules)."),
+    "work": CommandEntry("delivery", "Work-item models: story-point estimator, epic lead-time forecaster."),
     "select": CommandEntry("selection", "Select the tests a change needs, ranked by failure probability, with reasons."),
     "schema": CommandEntry("query", "The semantic layer: the read-only views queries and questions use."),
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),

@@ -275,6 +275,60 @@ def prs_rework(
                      for p in preds]))
 
 
+def _print_train(t: Any) -> None:
+    out = console()
+    out.print(f"{t.model} v{t.version}: {'active' if t.promoted else 'candidate'} ({t.reason})", markup=False)
+    out.print(f"{t.train_rows} earlier rows to train, {t.holdout_rows} later rows held out")
+    keys = [k for k in t.holdout if k != "rows"]
+    out.print(table(None, ["", *keys], [[name, *[str(m.get(k)) for k in keys]] for name, m in (
+        ("holdout", t.holdout), ("in-sample", t.in_sample), ("baseline, holdout", t.baseline))]))
+
+
+def work_points(
+    ctx: typer.Context,
+    project: str | None = _PROJECT,
+    train: bool = typer.Option(False, "--train", help="Train, evaluate (time-ordered holdout) and register."),
+    item: str | None = typer.Option(None, "--item", help="Estimate this work item only."),
+    limit: int = typer.Option(50, "--limit", callback=validate.count("--limit"), help="At most this many items."),
+    json_out: bool = _JSON,
+) -> None:
+    """Story-point estimator (work_items.csv): train it, or estimate the items without points."""
+    from argus.app import delivery as uc
+    from argus.cli.context import state
+
+    result = uc.work_points(state(ctx).runtime, uc.WorkRequest(project, train, item, limit))
+    if json_out:
+        print_json(result)
+        return
+    if train:
+        _print_train(result)
+        return
+    console().print(table(None, ["item", "points", "raw", "title"],
+                          [[e.item_id, f"{e.estimate:g}", f"{e.raw:.1f}", (e.title or "")[:40]] for e in result]))
+
+
+def work_epics(
+    ctx: typer.Context,
+    project: str | None = _PROJECT,
+    train: bool = typer.Option(False, "--train", help="Learn the P85 factor on earlier epics, score later ones."),
+    limit: int = typer.Option(50, "--limit", callback=validate.count("--limit"), help="At most this many epics."),
+    json_out: bool = _JSON,
+) -> None:
+    """Epic lead-time forecaster: train it, or forecast P50/P85 completion of the open epics."""
+    from argus.app import delivery as uc
+    from argus.cli.context import state
+
+    result = uc.work_epics(state(ctx).runtime, uc.WorkRequest(project, train, None, limit))
+    if json_out:
+        print_json(result)
+        return
+    if train:
+        _print_train(result)
+        return
+    console().print(table(None, ["epic", "done", "P50", "P85"],
+                          [[f.epic_id, f"{f.done}/{f.items}", f.p50_date or "-", f.p85_date or "-"] for f in result]))
+
+
 def _print_delivery(summary: Any) -> None:
     out = console()
     kind = "incremental" if summary.incremental else "full"
@@ -332,6 +386,11 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     prs.command("list")(prs_list)
     prs.command("show")(prs_show)
     prs.command("rework")(prs_rework)
+    work = typer.Typer(help="Work-item models: story-point estimator, epic lead-time forecaster.",
+                       no_args_is_help=True)
+    root.add_typer(work, name="work")
+    work.command("points")(work_points)
+    work.command("epics")(work_epics)
     from argus.cli.commands.issues import sync_jira
 
     sync = typer.Typer(help="Pull delivery data and issues from a live source (GitHub, GitLab, Jira), incrementally.",

@@ -15,6 +15,7 @@ from argus.store.models.delivery import (
     DeliveryPullRequest,
     DeliverySyncState,
     DeliveryTask,
+    DeliveryWorkItem,
 )
 from argus.store.models.flaky import FlakyTestState
 from argus.store.models.incidents import (
@@ -64,6 +65,7 @@ __all__ = [
     "DeliveryPullRequest",
     "DeliverySyncState",
     "DeliveryTask",
+    "DeliveryWorkItem",
     "Deployment",
     "EvidenceRow",
     "FailureCluster",

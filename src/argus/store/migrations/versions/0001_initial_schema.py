@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 10:55:48.653583
+Create Date: 2026-11-28 12:10:14.125087
 """
 
 from __future__ import annotations
@@ -313,6 +313,22 @@ def upgrade() -> None:
     with op.batch_alter_table('delivery_task', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_delivery_task_pipeline_id'), ['pipeline_id'], unique=False)
 
+    op.create_table('delivery_work_item',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ext_id', sa.String(length=255), nullable=False),
+    sa.Column('type', sa.String(length=50), nullable=True),
+    sa.Column('title', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=50), nullable=True),
+    sa.Column('epic_id', sa.String(length=255), nullable=True),
+    sa.Column('story_points', sa.Float(), nullable=True),
+    sa.Column('component', sa.String(length=255), nullable=True),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_work_item_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_work_item')),
+    sa.UniqueConstraint('project_id', 'ext_id', name=op.f('uq_delivery_work_item_project_id'))
+    )
     op.create_table('deployment',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1134,6 +1150,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_deployment_project_env_started')
 
     op.drop_table('deployment')
+    op.drop_table('delivery_work_item')
     with op.batch_alter_table('delivery_task', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delivery_task_pipeline_id'))
 
