@@ -71,11 +71,11 @@ def main() -> int:
     rt = Runtime()
     pid = rt.in_project(args.project, lambda sc: int(sc.project.id))
     engine, dialect = rt.engine(), dialect_of(rt.engine())
-    per: dict[str, Counter[str]] = {"dev": Counter(), "held": Counter()}
+    per: dict[str, Counter[str]] = {}
     misses = []
     false_blocks = []
     for split, question, ref in QUESTIONS:
-        per[split]["questions"] += 1
+        per.setdefault(split, Counter())["questions"] += 1
         try:
             want = run(engine, ref, project_id=pid, max_rows=1000, timeout_s=10)
         except QueryRejected as exc:
@@ -83,7 +83,8 @@ def main() -> int:
             continue
         a = ask(rt, AskRequest(question, args.project, use_model=False))
         if a.result is None:
-            misses.append({"split": split, "question": question, "why": "unanswered"})
+            per[split]["refused"] += 1
+            misses.append({"split": split, "question": question, "why": "refused"})
             continue
         per[split]["answered"] += 1
         got = _project(a.result.columns, a.result.rows, want.columns)
@@ -91,6 +92,7 @@ def main() -> int:
         if got == expected:
             per[split]["correct"] += 1
         else:
+            per[split]["wrong"] += 1
             misses.append({"split": split, "question": question, "why": f"wrong rows ({a.intent})"})
     hostile = hostile_queries()
     blocked = 0
@@ -102,7 +104,9 @@ def main() -> int:
     out = {
         "database": dialect,
         "questions": len(QUESTIONS),
-        "execution_accuracy": {k: {**v, "accuracy": round(v["correct"] / v["questions"], 3)} for k, v in per.items()},
+        "execution_accuracy": {k: {"questions": v["questions"], "correct": v["correct"], "refused": v["refused"],
+                                  "wrong": v["wrong"], "accuracy": round(v["correct"] / v["questions"], 3),
+                                  "wrong_rate": round(v["wrong"] / v["questions"], 3)} for k, v in per.items()},
         "reference_false_blocks": len(false_blocks),
         "false_block_rate": round(len(false_blocks) / len(QUESTIONS), 3),
         "hostile_queries": len(hostile),
