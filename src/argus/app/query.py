@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
 
-from argus.analysis.query.catalogue import match
+from argus.analysis.query.catalogue import Match, match
 from argus.analysis.query.service import QueryFailed, QueryResult, run
 from argus.core.errors import InputError
 
@@ -54,6 +54,11 @@ class Answer:
     attempts: tuple[dict[str, str], ...] = field(default_factory=tuple)
     #: The remembered question → SQL pair (model answers only); feedback with :func:`feedback`.
     example_id: int | None = None
+    #: Catalogue answers and refusals: share of the question's words understood, slots filled, and
+    #: (refusals) the nearest catalogue intents.
+    confidence: float | None = None
+    slots: dict[str, str] = field(default_factory=dict)
+    nearest: tuple[str, ...] = ()
 
 
 def _project_id(runtime: Runtime, project: str | None, org: str | None) -> int:
@@ -166,23 +171,41 @@ def _ask_model(runtime: Runtime, client: ModelClient, question: str, pid: int) -
                       attempts=tuple(attempts), example_id=example)
 
 
+def _missing_value(runtime: Runtime, pid: int, m: Match) -> str | None:
+    """A branch or author slot the project's data does not have (then the question is refused)."""
+    s = runtime.settings.query
+    view = m.slots.get("view")
+    for slot, column in (("branch", "branch"), ("author", "author_name")):
+        value = m.slots.get(slot)
+        if value is None or view is None:
+            continue
+        lit = "'" + value.replace("'", "''") + "'"
+        r = run(runtime.engine(), f"SELECT COUNT(*) FROM {view} WHERE {column} = {lit}", project_id=pid,
+                max_rows=1, timeout_s=s.timeout_s)
+        if not r.rows or not r.rows[0][0]:
+            return f"no {slot} {value!r} in {view}"
+    return None
+
+
 def ask(runtime: Runtime, req: AskRequest) -> Answer:
     """Answer a question from the catalogue, else (if configured) from the model; else say it cannot."""
     question = req.question.strip()
     if not question:
         raise InputError("the question is empty")
     pid = _project_id(runtime, req.project, req.org)
-    m = match(question)
     s = runtime.settings.query
-    if m is not None:
+    m = match(question, s.catalogue_min_confidence)
+    if isinstance(m, Match) and (missing := _missing_value(runtime, pid, m)) is not None:
+        return Answer(question, False, "none", f"cannot answer: {missing}; try `argus query` over `argus schema`",
+                      "table", confidence=m.confidence, slots=dict(m.slots))
+    if isinstance(m, Match):
         result = run(runtime.engine(), m.sql, project_id=pid, max_rows=s.max_rows, timeout_s=s.timeout_s)
         return Answer(question, True, "catalogue", _summary(m.intent.summary, result), m.intent.chart, result,
-                      m.intent.name)
+                      m.intent.name, confidence=m.confidence, slots=dict(m.slots))
     client = model_client(runtime) if req.use_model else None
     if client is None:
-        return Answer(question, False, "none",
-                      "cannot answer: no catalogue question matches and no model is configured "
-                      "(try `argus query` with SQL over `argus schema`)", "table")
+        return Answer(question, False, "none", "cannot answer: " + m.message(), "table", confidence=m.confidence,
+                      nearest=tuple(i.name for i in m.nearest))
     return _ask_model(runtime, client, question, pid)
 
 
@@ -190,6 +213,7 @@ def answer_json(a: Answer) -> dict[str, Any]:
     return {
         "question": a.question, "answered": a.answered, "source": a.source, "intent": a.intent,
         "summary": a.summary, "chart": a.chart, "attempts": list(a.attempts), "example_id": a.example_id,
+        "confidence": a.confidence, "slots": dict(a.slots), "nearest": list(a.nearest),
         "result": result_json(a.result) if a.result is not None else None,
     }
 

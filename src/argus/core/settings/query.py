@@ -10,6 +10,9 @@ class QuerySettings(BaseModel):
 
     max_rows: int = Field(1000, ge=1, le=100_000, description="Most rows a query returns (its LIMIT is capped).")
     timeout_s: float = Field(10.0, gt=0, le=600, description="Statement timeout of one query, in seconds.")
+    catalogue_min_confidence: float = Field(
+        1.0, ge=0, le=1, description="Share of a question's words the catalogue's slot parser must understand to "
+        "answer it; below, it refuses and names the nearest intents.")
     llm_base_url: str | None = Field(
         None, description="Base URL of an OpenAI-compatible API (e.g. http://127.0.0.1:11434/v1); unset: no model.")
     llm_model: str = Field("gpt-4o-mini", description="Model name sent to the API.")
