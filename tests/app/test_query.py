@@ -205,3 +205,41 @@ def test_successful_pairs_are_remembered_and_offered_per_project(runtime: Runtim
         ask(rt, AskRequest(QUESTION, "beta"))
         assert good not in fake.requests[2]["messages"][0]["content"]  # not to another project
         feedback(rt, "alpha", first.example_id, good=False)
+
+
+def test_readonly_role_is_refused_writes_by_postgresql_itself(runtime: Runtime) -> None:
+    """Even SQL that bypassed the guard, in a transaction that is not read-only, cannot write or read
+    tables outside the semantic layer once the connection switched to the read-only role."""
+    import uuid
+
+    from sqlalchemy.exc import ProgrammingError
+
+    from argus.app.query import create_readonly_role
+    from argus.core.errors import ConfigError
+
+    if runtime.engine().dialect.name != "postgresql":
+        with pytest.raises(ConfigError):
+            create_readonly_role(runtime, "argus_ro_test")
+        pytest.skip("the read-only role is PostgreSQL's (set ARGUS_TEST_DATABASE_URL)")
+    role = f"argus_ro_{uuid.uuid4().hex[:10]}"
+    out = create_readonly_role(runtime, role)
+    try:
+        assert out["created"] and "test_run" in out["tables"] and "api_token" not in out["tables"]
+        assert create_readonly_role(runtime, role)["created"] is False  # idempotent
+        for sql in ("INSERT INTO test_run (project_id, branch, tests, passed, failed, errors, skipped) "
+                    "VALUES (1, 'x', 0, 0, 0, 0, 0)", "DELETE FROM test_run", "UPDATE test_run SET branch = 'x'",
+                    "SELECT * FROM project", "CREATE TABLE evil (x int)"):
+            with runtime.engine().connect() as conn:
+                conn.exec_driver_sql(f'SET LOCAL ROLE "{role}"')
+                with pytest.raises(ProgrammingError, match="permission denied"):
+                    conn.exec_driver_sql(sql)
+                conn.rollback()
+        # guarded queries run under the role and still see the project's rows
+        s = runtime.settings.model_copy(update={"query": runtime.settings.query.model_copy(update={"pg_role": role})})
+        rt = Runtime(s, runtime.engine())
+        assert query(rt, QueryRequest("SELECT COUNT(*) FROM runs", "alpha")).rows == ((4,),)
+        assert query(rt, QueryRequest("SELECT COUNT(*) FROM incidents", "beta")).rows == ((3,),)
+    finally:
+        with runtime.engine().begin() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+            conn.exec_driver_sql(f'DROP ROLE "{role}"')

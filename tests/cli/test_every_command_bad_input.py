@@ -67,6 +67,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("config", "show"): (["extra-argument"], 6),
     ("db", "upgrade"): (["extra-argument"], 6),
     ("db", "current"): (["extra-argument"], 6),
+    ("db", "create-readonly-role"): (["--role", "Robert'); DROP"], 6),
     ("dead-letters", "list"): (["--limit", "-5"], 6),
     ("dead-letters", "show"): (["-p", "shop", "424242"], 5),
     ("dead-letters", "retry"): (["-p", "shop", "424242"], 5),

@@ -100,11 +100,24 @@ def feedback(runtime: Runtime, project: str | None, example_id: int, good: bool)
         raise NotFoundError(f"no remembered question {example_id}")
 
 
+def _run(runtime: Runtime, sql: str, pid: int, max_rows: int | None = None) -> QueryResult:
+    s = runtime.settings.query
+    return run(runtime.engine(), sql, project_id=pid, max_rows=max_rows or s.max_rows, timeout_s=s.timeout_s,
+               pg_role=s.pg_role)
+
+
+def create_readonly_role(runtime: Runtime, role: str | None = None) -> dict[str, object]:
+    """``argus db create-readonly-role``: the PostgreSQL role queries switch to (docs/query.md)."""
+    from argus.analysis.query.readonly import DEFAULT_ROLE
+    from argus.analysis.query.readonly import create_readonly_role as create
+
+    return create(runtime.engine(), role or runtime.settings.query.pg_role or DEFAULT_ROLE)
+
+
 def query(runtime: Runtime, req: QueryRequest) -> QueryResult:
     """Run one SELECT over the semantic layer, guarded, read-only, confined to the project."""
     pid = _project_id(runtime, req.project, req.org)
-    s = runtime.settings.query
-    return run(runtime.engine(), req.sql, project_id=pid, max_rows=s.max_rows, timeout_s=s.timeout_s)
+    return _run(runtime, req.sql, pid)
 
 
 def model_client(runtime: Runtime) -> ModelClient | None:
@@ -136,7 +149,6 @@ def _summary(title: str, result: QueryResult) -> str:
 
 def _ask_model(runtime: Runtime, client: ModelClient, question: str, pid: int) -> Answer:
     from argus.analysis.query.llm import ModelUnavailable, extract_sql, first_messages
-    s = runtime.settings.query
     messages = first_messages(question, _examples(runtime, pid))
     attempts: list[dict[str, str]] = []
     syntax_left, empty_left = SYNTAX_REPAIRS, EMPTY_REPAIRS
@@ -150,7 +162,7 @@ def _ask_model(runtime: Runtime, client: ModelClient, question: str, pid: int) -
         sql = extract_sql(reply)
         messages.append({"role": "assistant", "content": reply})
         try:
-            result = run(runtime.engine(), sql, project_id=pid, max_rows=s.max_rows, timeout_s=s.timeout_s)
+            result = _run(runtime, sql, pid)
         except InputError as exc:  # the guard's QueryRejected or the database's QueryFailed
             attempts.append({"sql": sql, "error": str(exc)})
             syntax_left -= 1
@@ -173,15 +185,13 @@ def _ask_model(runtime: Runtime, client: ModelClient, question: str, pid: int) -
 
 def _missing_value(runtime: Runtime, pid: int, m: Match) -> str | None:
     """A branch or author slot the project's data does not have (then the question is refused)."""
-    s = runtime.settings.query
     view = m.slots.get("view")
     for slot, column in (("branch", "branch"), ("author", "author_name")):
         value = m.slots.get(slot)
         if value is None or view is None:
             continue
         lit = "'" + value.replace("'", "''") + "'"
-        r = run(runtime.engine(), f"SELECT COUNT(*) FROM {view} WHERE {column} = {lit}", project_id=pid,
-                max_rows=1, timeout_s=s.timeout_s)
+        r = _run(runtime, f"SELECT COUNT(*) FROM {view} WHERE {column} = {lit}", pid, max_rows=1)
         if not r.rows or not r.rows[0][0]:
             return f"no {slot} {value!r} in {view}"
     return None
@@ -199,7 +209,7 @@ def ask(runtime: Runtime, req: AskRequest) -> Answer:
         return Answer(question, False, "none", f"cannot answer: {missing}; try `argus query` over `argus schema`",
                       "table", confidence=m.confidence, slots=dict(m.slots))
     if isinstance(m, Match):
-        result = run(runtime.engine(), m.sql, project_id=pid, max_rows=s.max_rows, timeout_s=s.timeout_s)
+        result = _run(runtime, m.sql, pid)
         return Answer(question, True, "catalogue", _summary(m.intent.summary, result), m.intent.chart, result,
                       m.intent.name, confidence=m.confidence, slots=dict(m.slots))
     client = model_client(runtime) if req.use_model else None

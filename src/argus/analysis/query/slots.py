@@ -18,14 +18,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-STOP = frozenset(
+STOP = frozenset((
     "a an the of in on at for to from is are was were be been do does did have has had there their "
     "which what who whom how me show list give tell all our we my i you please with and that this these "
-    "those it its get find any so far ever overall currently now per by each every as".split()
-)
+    "those it its get find any so far ever overall currently now per by each every as"
+).split())
 
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
+_MONTHS = {m: i for i, m in enumerate((
+    "january february march april may june july august september october november december").split(), 1)}
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "twenty": 20}
 
@@ -256,10 +256,9 @@ def parse(question: str) -> Parse:
     # "failure type": group by the failure type on results and clusters
     for i, w in enumerate(words):
         if w == "type" and i > 0 and words[i - 1] in ("failure", "error", "exception") and view in (
-                "test_results", "clusters"):
-            if i - 2 >= 0 and words[i - 2] in ("by", "per", "each"):
-                p.group = "failure_type"
-                used.update({i - 2, i - 1, i})
+                "test_results", "clusters") and i - 2 >= 0 and words[i - 2] in ("by", "per", "each"):
+            p.group = "failure_type"
+            used.update({i - 2, i - 1, i})
     for i, w in enumerate(words):
         if i in used:
             continue

@@ -13,6 +13,10 @@ class QuerySettings(BaseModel):
     catalogue_min_confidence: float = Field(
         1.0, ge=0, le=1, description="Share of a question's words the catalogue's slot parser must understand to "
         "answer it; below, it refuses and names the nearest intents.")
+    pg_role: str | None = Field(
+        None, pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="PostgreSQL: role every query switches to (SET LOCAL ROLE); create it with "
+        "`argus db create-readonly-role`. Unset: the application's role (read-only transaction still).")
     llm_base_url: str | None = Field(
         None, description="Base URL of an OpenAI-compatible API (e.g. http://127.0.0.1:11434/v1); unset: no model.")
     llm_model: str = Field("gpt-4o-mini", description="Model name sent to the API.")
