@@ -17,7 +17,7 @@ from argus.analysis.query.service import QueryFailed, QueryResult, run
 from argus.core.errors import InputError
 
 if TYPE_CHECKING:
-    from argus.analysis.query.llm import ModelClient
+    from argus.analysis.query.llm import AnthropicClient, ModelClient
     from argus.app.runtime import ProjectScope, Runtime
 
 T = TypeVar("T")
@@ -120,13 +120,20 @@ def query(runtime: Runtime, req: QueryRequest) -> QueryResult:
     return _run(runtime, req.sql, pid)
 
 
-def model_client(runtime: Runtime) -> ModelClient | None:
-    from argus.analysis.query.llm import ModelClient
+def model_client(runtime: Runtime) -> ModelClient | AnthropicClient | None:
+    """The configured model (``query.llm_provider``), or None when none is configured."""
+    from argus.analysis.query.llm import AnthropicClient, ModelClient
+    from argus.core.settings.query import LlmProvider
 
     s = runtime.settings.query
+    key = s.llm_api_key.get_secret_value() if s.llm_api_key is not None else None
+    if s.llm_provider is LlmProvider.ANTHROPIC:
+        if not s.llm_base_url and not key:
+            return None
+        return AnthropicClient(s.llm_base_url or "https://api.anthropic.com", s.llm_model, key, s.llm_timeout_s,
+                               s.anthropic_version, s.llm_max_tokens)
     if not s.llm_base_url:
         return None
-    key = s.llm_api_key.get_secret_value() if s.llm_api_key is not None else None
     return ModelClient(s.llm_base_url, s.llm_model, key, s.llm_timeout_s)
 
 
@@ -147,7 +154,7 @@ def _summary(title: str, result: QueryResult) -> str:
     return f"{title}: {len(result.rows)} rows; first: {first}"[:200]
 
 
-def _ask_model(runtime: Runtime, client: ModelClient, question: str, pid: int) -> Answer:
+def _ask_model(runtime: Runtime, client: ModelClient | AnthropicClient, question: str, pid: int) -> Answer:
     from argus.analysis.query.llm import ModelUnavailable, extract_sql, first_messages
     messages = first_messages(question, _examples(runtime, pid))
     attempts: list[dict[str, str]] = []
