@@ -323,3 +323,12 @@ def test_anthropic_errors_are_a_clear_no_answer(runtime: Runtime) -> None:
     with serve(fake.handler()) as url:
         b = ask(_with_anthropic(runtime, url, key="wrong"), AskRequest(QUESTION, "alpha"))
     assert not b.answered and "authentication_error" in b.summary
+
+
+def test_every_view_validates_against_its_declared_types(runtime: Runtime) -> None:
+    from argus.analysis.query.semantic import VIEWS
+
+    for view in VIEWS:
+        query(runtime, QueryRequest(f"SELECT * FROM {view.name}", "beta"))
+    r = query(runtime, QueryRequest("SELECT is_flaky_rerun FROM test_results LIMIT 1", "beta"))
+    assert r.rows[0][0] is None or type(r.rows[0][0]) is bool

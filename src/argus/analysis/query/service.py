@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from argus.analysis.query.guard import DIALECTS, GuardedQuery, guard
 from argus.analysis.query.readonly import check_role_name
+from argus.analysis.query.rowtypes import RowTypeError, declared_types, types_by_name, validate_rows
 from argus.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -96,4 +97,9 @@ def run(engine: Engine, sql: str, *, project_id: int, max_rows: int, timeout_s: 
                 raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
                 conn.exec_driver_sql("PRAGMA query_only = OFF")
                 conn.commit()
+    types = declared_types(sql, dialect)
+    try:
+        rows = validate_rows(columns, rows, types if types is not None else types_by_name(columns, g.views))
+    except RowTypeError as exc:
+        raise QueryFailed("types", str(exc)) from None
     return QueryResult(sql, g.sql, columns, rows, len(rows) >= max_rows, g.views)
