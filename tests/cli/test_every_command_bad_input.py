@@ -54,6 +54,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("anomalies", "list"): (["-p", "shop", "--limit", "-1"], 6),
     ("anomalies", "show"): (["-p", "shop", "424242"], 5),
     ("ask",): (["  ", "-p", "shop"], 6),
+    ("ask-feedback",): (["3", "maybe", "-p", "shop"], 6),
     ("audit", "list"): (["--org", "ghost"], 5),
     ("baseline",): (["-p", "shop", "--commit", "abcdef1"], 5),
     ("calibration",): (["--bins", "abc"], 6),

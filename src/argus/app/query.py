@@ -91,6 +91,40 @@ def _remember(runtime: Runtime, pid: int, question: str, sql: str, rows: int) ->
     return _in_project_id(runtime, pid, lambda sc: remember(sc.session, pid, question, sql, rows))
 
 
+@dataclass(frozen=True)
+class Example:
+    id: int
+    question: str
+    sql: str
+    source: str
+    rows: int
+    feedback: str | None
+    created_at: str
+
+
+def examples(runtime: Runtime, project: str | None, limit: int = 50) -> list[Example]:
+    """The project's remembered question → SQL pairs (``argus ask-feedback --list``)."""
+    from argus.analysis.query.queries import listing
+
+    def work(sc: ProjectScope) -> list[Example]:
+        return [Example(int(e.id), e.question, e.sql, e.source, int(e.rows), e.feedback, e.created_at.isoformat())
+                for e in listing(sc.session, limit)]
+
+    return runtime.in_project(project, work)
+
+
+def add_example(runtime: Runtime, project: str | None, question: str, sql: str) -> int:
+    """Remember a question → SQL pair written by a person (marked good, offered first to the model).
+    The SQL must pass the guard and run on the project's data."""
+    from argus.analysis.query.queries import add
+
+    if not question.strip():
+        raise InputError("the question is empty")
+    pid = _project_id(runtime, project, None)
+    result = _run(runtime, sql, pid)
+    return _in_project_id(runtime, pid, lambda sc: add(sc.session, pid, question.strip(), sql, len(result.rows)))
+
+
 def feedback(runtime: Runtime, project: str | None, example_id: int, good: bool) -> None:
     """Mark a remembered pair good or bad (a bad one is never offered to the model again)."""
     from argus.analysis.query.queries import set_feedback
@@ -240,4 +274,4 @@ def result_json(r: QueryResult) -> dict[str, Any]:
             "rows": [list(x) for x in r.rows], "truncated": r.truncated}
 
 
-__all__ = ["Answer", "AskRequest", "QueryFailed", "QueryRequest", "answer_json", "ask", "query", "result_json"]
+__all__ = ["Answer", "AskRequest", "Example", "add_example", "examples", "feedback", "QueryFailed", "QueryRequest", "answer_json", "ask", "query", "result_json"]
