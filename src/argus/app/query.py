@@ -274,4 +274,5 @@ def result_json(r: QueryResult) -> dict[str, Any]:
             "rows": [list(x) for x in r.rows], "truncated": r.truncated}
 
 
-__all__ = ["Answer", "AskRequest", "Example", "add_example", "examples", "feedback", "QueryFailed", "QueryRequest", "answer_json", "ask", "query", "result_json"]
+__all__ = ["Answer", "AskRequest", "Example", "QueryFailed", "QueryRequest", "add_example", "answer_json", "ask",
+           "examples", "feedback", "query", "result_json"]

@@ -30,7 +30,7 @@ class RowTypeError(ValueError):
     """A result value that does not have its column's declared type."""
 
 
-def _outer_select(tree: exp.Expression) -> exp.Select | None:
+def _outer_select(tree: Any) -> exp.Select | None:
     while isinstance(tree, (exp.Union, exp.Intersect, exp.Except)):
         tree = tree.this
     return tree if isinstance(tree, exp.Select) else None

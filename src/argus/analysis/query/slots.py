@@ -18,14 +18,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-STOP = frozenset((
-    "a an the of in on at for to from is are was were be been do does did have has had there their "
-    "which what who whom how me show list give tell all our we my i you please with and that this these "
-    "those it its get find any so far ever overall currently now per by each every as"
-).split())
+STOP = frozenset([
+    "a", "an", "the", "of", "in", "on", "at", "for", "to", "from", "is", "are", "was", "were", "be", "been",
+    "do", "does", "did", "have", "has", "had", "there", "their", "which", "what", "who", "whom", "how", "me",
+    "show", "list", "give", "tell", "all", "our", "we", "my", "i", "you", "please", "with", "and", "that",
+    "this", "these", "those", "it", "its", "get", "find", "any", "so", "far", "ever", "overall", "currently",
+    "now", "per", "by", "each", "every", "as",
+])
 
-_MONTHS = {m: i for i, m in enumerate((
-    "january february march april may june july august september october november december").split(), 1)}
+_MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
+                                        "september", "october", "november", "december"], 1)}
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "twenty": 20}
 
@@ -370,9 +372,9 @@ def compose(p: Parse) -> tuple[str, str, str] | None:
             return None
         if p.metric == "rank" and p.measure:
             agg = f"AVG({p.measure})"
-        n = f" LIMIT {p.n}" if p.n else ""
+        lim = f" LIMIT {p.n}" if p.n else ""
         return (f"SELECT {group} AS {_alias(group)}, {agg} AS value FROM {view}{w} GROUP BY {group} "
-                f"ORDER BY value DESC, {_alias(group)}{n}", f"{title} per {_alias(group)}", "bar")
+                f"ORDER BY value DESC, {_alias(group)}{lim}", f"{title} per {_alias(group)}", "bar")
     if p.metric in ("count", "count_distinct", "avg", "sum"):
         return f"SELECT {agg} AS value FROM {view}{w}", f"{title}: {agg.lower()}", "number"
     n = p.n or 10
