@@ -23,6 +23,7 @@ class CommandEntry:
 ROOT: dict[str, CommandEntry] = {
     "alerts": CommandEntry("incidents", "Alerts: take in webhook payloads from files (replay), list them."),
     "ask": CommandEntry("query", "Ask a question in plain words: catalogue questions, or a configured model; SQL always guarded."),
+    "ask-feedback": CommandEntry("query", "Mark remembered question → SQL pairs good or bad, add one by hand, or list them."),
     "anomalies": CommandEntry("anomalies", "Anomalies and forecasts of metric series: score files, analyse stored series, NAB."),
     "audit": CommandEntry("audit", "The append-only audit log (who did what, when, with what outcome)."),
     "baseline": CommandEntry("quality", "The rolling baseline the gate uses: the last N green builds on the default branch."),
