@@ -280,7 +280,7 @@ def robust_threshold(items: Sequence[ScoredSeries], profile: CostProfile, width:
     asc_t = thresholds[::-1]
     k = np.searchsorted(asc_t, grid_t, side="left")
     vals = np.where(k < asc_t.size, scores[::-1][np.minimum(k, asc_t.size - 1)], scores[0])
-    h = int(round(width / SMOOTHING_STEP))
+    h = round(width / SMOOTHING_STEP)
     if h > 0:
         pad = np.concatenate((np.full(h, vals[0]), vals, np.full(h, vals[-1])))
         c = np.concatenate(([0.0], np.cumsum(pad)))
