@@ -50,6 +50,7 @@ ROOT: dict[str, CommandEntry] = {
     "risk": CommandEntry("risk", "Change risk: assess a change or range (argus risk SHA), evaluate on a Kamei CSV."),
     "prs": CommandEntry("delivery", "Merged pull requests with their lead-time breakdown (DevLake rules)."),
     "select": CommandEntry("selection", "Select the tests a change needs, ranked by failure probability, with reasons."),
+    "runbooks": CommandEntry("runbooks", "Runbooks: index Markdown, search (BM25), feedback, proposed actions."),
     "schema": CommandEntry("query", "The semantic layer: the read-only views queries and questions use."),
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),

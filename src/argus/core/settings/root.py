@@ -29,6 +29,7 @@ from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import GitSettings
 from argus.core.settings.incidents import IncidentSettings
+from argus.core.settings.runbooks import RunbookSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.jobs import JobSettings
@@ -77,6 +78,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
+    runbooks: RunbookSettings = Field(default_factory=RunbookSettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     selection: SelectionSettings = Field(default_factory=SelectionSettings)
