@@ -33,9 +33,7 @@ from argus.core.errors import InputError
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 STOPWORDS = frozenset(
-    "a an and are as at be by for from has have if in into is it its of on or that the this to was were "
-    "will with when then than do does not no yes you your we our can should must may any all each via "
-    "per out up down off over under after before http https www com".split())
+    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "if", "in", "into", "is", "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with", "when", "then", "than", "do", "does", "not", "no", "yes", "you", "your", "we", "our", "can", "should", "must", "may", "any", "all", "each", "via", "per", "out", "up", "down", "off", "over", "under", "after", "before", "http", "https", "www", "com"])
 _MAX_ACTIONS = 8
 
 

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from argus.analysis.runbooks import algo
 from argus.analysis.runbooks.readmodels import (
     ActionRow,
-    Precedent,
     PostmortemView,
     RunbookDetail,
     RunbookView,
@@ -18,8 +17,7 @@ from argus.analysis.runbooks.readmodels import (
 from argus.core.clock import as_utc
 from argus.core.errors import InputError, NotFoundError
 from argus.core.settings import RunbookSettings
-from argus.store.models import Postmortem, Project, Runbook, RunbookAction, RunbookFeedback
-from argus.store.session import current_project_id
+from argus.store.models import Postmortem, Runbook, RunbookAction, RunbookFeedback
 
 
 def feedback_counts(session: Session) -> dict[int, tuple[int, int]]:
@@ -94,26 +92,3 @@ def get_postmortem(session: Session, incident_id: int) -> PostmortemView:
     if p is None:
         raise NotFoundError(f"incident {incident_id} has no postmortem (argus incidents postmortem {incident_id})")
     return postmortem_view(p)
-
-
-def precedents(session: Session, project: str | None, service: str | None, text: str, limit: int = 5,
-               min_similarity: float = 0.1, exclude_incident: int | None = None) -> list[Precedent]:
-    """See :func:`argus.analysis.runbooks.readmodels.similar_postmortems`."""
-    pid = current_project_id(session)
-    if project is not None:
-        slug = session.scalar(select(Project.slug).where(Project.id == pid))
-        if slug != project:
-            raise InputError(f"the session is bound to project {slug!r}, not {project!r}")
-    query = algo.tokenize(" ".join(x for x in (service, text) if x))
-    out = []
-    for p in session.scalars(select(Postmortem)):
-        if exclude_incident is not None and p.incident_id == exclude_incident:
-            continue
-        same = service is not None and (p.service == service or service in (p.services or []))
-        sim = algo.cosine(query, p.tokens or [])
-        if not same and sim < min_similarity:
-            continue
-        out.append(Precedent(p.id, p.incident_id, p.title, p.service, p.cause, round(sim, 4), same,
-                             as_utc(p.created_at)))
-    out.sort(key=lambda x: (not x.same_service, -x.similarity, -x.incident_id))
-    return out[:limit]

@@ -211,6 +211,29 @@ def similar_postmortems(session: Session, project: str | None, service: str | No
     """Postmortems of the session's project resembling ``service`` + ``text``: same service first, then
     by cosine similarity of term counts (at least ``min_similarity`` unless the service is the same).
     ``project`` is the slug the caller expects the session to be bound to (checked when given)."""
-    from argus.analysis.runbooks.queries import precedents
+    from sqlalchemy import select
 
-    return precedents(session, project, service, text, limit, min_similarity, exclude_incident)
+    from argus.analysis.runbooks import algo
+    from argus.core.clock import as_utc
+    from argus.core.errors import InputError
+    from argus.store.models import Postmortem, Project
+    from argus.store.session import current_project_id
+
+    pid = current_project_id(session)
+    if project is not None:
+        slug = session.scalar(select(Project.slug).where(Project.id == pid))
+        if slug != project:
+            raise InputError(f"the session is bound to project {slug!r}, not {project!r}")
+    query = algo.tokenize(" ".join(x for x in (service, text) if x))
+    out = []
+    for p in session.scalars(select(Postmortem)):
+        if exclude_incident is not None and p.incident_id == exclude_incident:
+            continue
+        same = service is not None and (p.service == service or service in (p.services or []))
+        sim = algo.cosine(query, p.tokens or [])
+        if not same and sim < min_similarity:
+            continue
+        out.append(Precedent(p.id, p.incident_id, p.title, p.service, p.cause, round(sim, 4), same,
+                             as_utc(p.created_at)))
+    out.sort(key=lambda x: (not x.same_service, -x.similarity, -x.incident_id))
+    return out[:limit]

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from argus.analysis.incidents.graph import load_graph
+from argus.analysis.incidents.service import load_graph
 from argus.analysis.runbooks import algo
 from argus.analysis.runbooks.insights import action_insight, action_tier
 from argus.analysis.runbooks.queries import feedback_counts, find_runbook, runbook_view

@@ -22,8 +22,8 @@ from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.query import QuerySettings
 from argus.core.settings.risk import RiskLabel, RiskSettings
-from argus.core.settings.runbooks import RunbookSettings
 from argus.core.settings.root import Settings, default_home, load_settings, mask_url
+from argus.core.settings.runbooks import RunbookSettings
 from argus.core.settings.selection import SelectionSettings
 from argus.core.settings.server import ServerSettings
 

@@ -29,12 +29,12 @@ from argus.core.settings.flaky import FlakySettings
 from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import GitSettings
 from argus.core.settings.incidents import IncidentSettings
-from argus.core.settings.runbooks import RunbookSettings
 from argus.core.settings.ingest import IngestSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.jobs import JobSettings
 from argus.core.settings.query import QuerySettings
 from argus.core.settings.risk import RiskSettings
+from argus.core.settings.runbooks import RunbookSettings
 from argus.core.settings.selection import SelectionSettings
 from argus.core.settings.server import ServerSettings
 
