@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from argus.app.runtime import ProjectScope, Runtime
 
 
-def index(runtime: Runtime, folder: Path | None, project: str | None = None) -> IndexOutcome:
+def index(runtime: Runtime, folder: Path | None, project: str | None = None, org: str | None = None) -> IndexOutcome:
     """Index the Markdown runbooks of ``folder`` (default ``[runbooks] folder``)."""
     from argus.core.errors import InputError
 
@@ -43,7 +43,7 @@ def index(runtime: Runtime, folder: Path | None, project: str | None = None) -> 
 
         return index_folder(scope.session, scope.settings.runbooks, folder)
 
-    return runtime.in_project(project, work, create=True)
+    return runtime.in_project(project, work, create=True, org=org)
 
 
 def list_runbooks(runtime: Runtime, project: str | None = None, service: str | None = None,

@@ -33,7 +33,7 @@ def runbooks(access: Annotated[ProjectAccess, project_access(Role.VIEWER)],
 
 @router.get(f"{PROJECT}/runbooks/search", response_model=list[SearchHit])
 def search(access: Annotated[ProjectAccess, project_access(Role.VIEWER)],
-           q: Annotated[str, Query(min_length=1, max_length=2000, description="Words to look for.")],
+           q: Annotated[str, Query(max_length=2000, description="Words to look for (422 when none).")] = "",
            service: Annotated[str | None, Query(max_length=200)] = None,
            limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[SearchHit]:
     return list(uc.search(access.runtime, q, service, limit, access.project, org=access.caller.org_slug))
