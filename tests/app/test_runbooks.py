@@ -238,3 +238,22 @@ def test_runbooks_stay_in_their_project(runtime: Runtime, folder: Path) -> None:
     assert runtime.in_project("shop", count) == 12
     with pytest.raises(NotFoundError):
         uc.recommend(runtime, uc.RecommendRequest(424242, "shop"))
+
+
+def test_index_the_local_files_services_yaml_links_to(runtime: Runtime, tmp_path: Path) -> None:
+    (tmp_path / "books").mkdir()
+    (tmp_path / "books" / "checkout.md").write_text("---\nrisk: low\n---\n# Checkout errors\n1. Roll back the deploy\n")
+    (tmp_path / "outside.md").write_text("# nope")
+    yaml = tmp_path / "books" / "services.yaml"
+    yaml.write_text("checkout:\n  runbooks: [checkout.md, https://wiki.example.com/x, missing.md, ../outside.md]\n")
+    out = uc.index(runtime, yaml, "shop")
+    assert out.added == 1
+    reasons = {s.path: s.reason for s in out.skipped}
+    assert "not fetched" in reasons["https://wiki.example.com/x"] and "no such file" in reasons["missing.md"]
+    assert "outside the folder" in reasons["../outside.md"]
+    assert uc.index(runtime, yaml, "shop").unchanged == 1
+    inc_uc.load_services(runtime, yaml, "shop")
+    iid = _incident(runtime, "HighErrorRate", "checkout", "errors on checkout")
+    (top,) = uc.recommend(runtime, uc.RecommendRequest(iid, "shop")).items
+    assert top.runbook.key == "checkout.md" and top.linked and top.service_factor == 1.5
+    assert top.actions[0].kind == "rollback" and top.actions[0].risk == "medium"  # kind's risk beats the runbook's

@@ -21,22 +21,35 @@ from argus.analysis.runbooks.readmodels import (
     RunbookDetail,
     RunbookView,
     SearchHit,
+    SkippedFile,
 )
 
 if TYPE_CHECKING:
     from argus.app.runtime import ProjectScope, Runtime
 
 
-def index(runtime: Runtime, folder: Path | None, project: str | None = None, org: str | None = None) -> IndexOutcome:
-    """Index the Markdown runbooks of ``folder`` (default ``[runbooks] folder``)."""
+def index(runtime: Runtime, path: Path | None, project: str | None = None, org: str | None = None) -> IndexOutcome:
+    """Index the Markdown runbooks of a folder (default ``[runbooks] folder``), or those a
+    ``services.yaml`` links to as local files (relative to it; URL links are listed as skipped: Argus
+    fetches nothing)."""
     from argus.core.errors import InputError
 
-    if folder is None:
+    if path is None:
         if not runtime.settings.runbooks.folder:
             raise InputError("no folder: give PATH or set [runbooks] folder (ARGUS_RUNBOOKS__FOLDER)")
-        folder = Path(runtime.settings.runbooks.folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder")
+        path = Path(runtime.settings.runbooks.folder)
+    if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
+        source, items, skipped = _linked_files(path)
+
+        def links(scope: ProjectScope) -> IndexOutcome:
+            from argus.analysis.runbooks.service import index_files
+
+            return index_files(scope.session, scope.settings.runbooks, source, items, skipped)
+
+        return runtime.in_project(project, links, create=True, org=org)
+    if not path.is_dir():
+        raise InputError(f"{path}: no such folder (or services.yaml)")
+    folder = path
 
     def work(scope: ProjectScope) -> IndexOutcome:
         from argus.analysis.runbooks.service import index_folder
@@ -44,6 +57,30 @@ def index(runtime: Runtime, folder: Path | None, project: str | None = None, org
         return index_folder(scope.session, scope.settings.runbooks, folder)
 
     return runtime.in_project(project, work, create=True, org=org)
+
+
+def _linked_files(path: Path) -> tuple[str, list[tuple[str, Path]], list[SkippedFile]]:
+    """The local files a services.yaml links to as runbooks (key: the link as written), and the links
+    skipped (URLs, missing files, files outside the yaml's folder)."""
+    from argus.analysis.incidents.graph import parse_services
+
+    services = parse_services(path.read_text(encoding="utf-8", errors="replace"), path.name)
+    base = path.parent.resolve()
+    items: dict[str, Path] = {}
+    skipped: dict[str, SkippedFile] = {}
+    for svc in services:
+        for link in svc.runbooks:
+            if "://" in link:
+                skipped[link] = SkippedFile(link, f"{svc.name}: a URL, not fetched (index a local copy)")
+                continue
+            target = (base / link).resolve()
+            if not target.is_relative_to(base):
+                skipped[link] = SkippedFile(link, f"{svc.name}: outside the folder of {path.name}")
+            elif not target.is_file():
+                skipped[link] = SkippedFile(link, f"{svc.name}: no such file")
+            else:
+                items[link[:500]] = target
+    return str(path.resolve()), sorted(items.items()), list(skipped.values())
 
 
 def list_runbooks(runtime: Runtime, project: str | None = None, service: str | None = None,

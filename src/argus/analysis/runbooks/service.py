@@ -51,29 +51,35 @@ def _read(path: Path, key: str, cfg: RunbookSettings) -> bytes | SkippedFile:
 
 
 def index_folder(session: Session, cfg: RunbookSettings, folder: Path) -> IndexOutcome:
-    """Index every Markdown file of ``folder`` (recursively; hidden folders skipped). Idempotent: an
-    unchanged file is left alone, a changed one updated, one gone from the folder marked absent (its
-    feedback kept); a bad file is skipped with the reason and its previous version kept."""
+    """Index every Markdown file of ``folder`` (recursively; hidden folders skipped); see :func:`index_files`."""
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder")
+    items = [(p.relative_to(folder).as_posix()[:500], p) for p in _files(folder)]
+    return index_files(session, cfg, str(folder.resolve()), items)
+
+
+def index_files(session: Session, cfg: RunbookSettings, source: str, items: Sequence[tuple[str, Path]],
+                skipped: Sequence[SkippedFile] = ()) -> IndexOutcome:
+    """Index ``items`` (key, file) as the runbooks of ``source`` (a folder, or a services.yaml).
+    Idempotent: an unchanged file is left alone, a changed one updated, a runbook of ``source`` no longer
+    among the items marked absent (its feedback kept); a bad file is skipped with the reason and its
+    previous version kept."""
     default_risk = parse_risk(cfg.default_risk, "[runbooks] default_risk")
-    source = str(folder.resolve())
     pid = current_project_id(session)
     stored = {r.key: r for r in session.scalars(select(Runbook))}
     seen: set[str] = set()
-    skipped: list[SkippedFile] = []
+    skips: list[SkippedFile] = list(skipped)
     added = updated = unchanged = 0
-    for path in _files(folder):
-        key = path.relative_to(folder).as_posix()[:500]
+    for key, path in items:
         seen.add(key)
         data = _read(path, key, cfg)
         if isinstance(data, SkippedFile):
-            skipped.append(data)
+            skips.append(data)
             continue
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            skipped.append(SkippedFile(key, f"not UTF-8 text (byte {exc.start})"))
+            skips.append(SkippedFile(key, f"not UTF-8 text (byte {exc.start})"))
             continue
         digest = sha256_bytes(data + f"\0{default_risk.value}".encode())
         row = stored.get(key)
@@ -83,7 +89,7 @@ def index_folder(session: Session, cfg: RunbookSettings, folder: Path) -> IndexO
         try:
             doc = algo.parse_runbook(text, key, default_risk)
         except InputError as exc:
-            skipped.append(SkippedFile(key, str(exc)))
+            skips.append(SkippedFile(key, str(exc)))
             continue
         fields = dict(title=doc.title, source=source, url=doc.url, services=list(doc.services), tags=list(doc.tags),
                       risk=doc.risk.value, impact=doc.impact, body=doc.body, tokens=algo.document_tokens(doc),
@@ -103,7 +109,7 @@ def index_folder(session: Session, cfg: RunbookSettings, folder: Path) -> IndexO
             row.present = False
             removed += 1
     session.flush()
-    return IndexOutcome(source, added, updated, unchanged, removed, tuple(skipped))
+    return IndexOutcome(source, added, updated, unchanged, removed, tuple(skips))
 
 
 def _linked(links: Sequence[str], rows: Sequence[Runbook]) -> tuple[set[int], list[str]]:

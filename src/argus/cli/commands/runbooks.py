@@ -61,7 +61,8 @@ def _text(option: str, value: str | None, limit: int = 2000) -> str | None:
 
 def runbooks_index(
     ctx: typer.Context,
-    path: Path | None = typer.Argument(None, help="Folder of Markdown runbooks (default: [runbooks] folder)."),
+    path: Path | None = typer.Argument(None, help="Folder of Markdown runbooks (default: [runbooks] folder), "
+                                        "or a services.yaml whose runbooks links are local files."),
     project: str | None = _PROJECT,
     json_out: bool = _JSON,
 ) -> None:
