@@ -67,3 +67,32 @@ def test_runbooks_recommendations_and_postmortem(client: TestClient, engine: Eng
     assert r.status_code == 200 and "- [ ] add a heap alert" in r.json()["markdown"]
     bad = client.post(f"{BASE}/incidents/{iid}/postmortem", json={"cause": "x" * 3000}, headers=auth(token))
     assert bad.status_code == 422
+
+
+def test_feedback_proposals_and_decisions(client: TestClient, engine: Engine, tmp_path: Path) -> None:
+    uploader = make_token(engine, "acme", "shop", Role.UPLOADER)
+    maintainer = make_token(engine, "acme", "shop", Role.MAINTAINER)
+    folder = tmp_path / "rb"
+    shutil.copytree(EXAMPLES, folder)
+    uc.index(client.app.state.runtime, folder, "shop", org="acme")  # type: ignore[attr-defined]
+    body = {"alerts": [{"name": "HighErrorRate", "service": "api", "summary": "5xx errors after the deploy"}]}
+    iid = client.post(f"{BASE}/alerts/generic", content=json.dumps(body), headers=auth(uploader)).json()["incident_ids"][0]
+    r = client.post(f"{BASE}/incidents/{iid}/runbook-feedback", json={"runbook": "rollback-bad-deploy.md",
+                                                                      "helped": True}, headers=auth(uploader))
+    assert r.status_code == 200 and r.json()["helped_total"] == 1
+    r = client.post(f"{BASE}/incidents/{iid}/runbook-feedback", json={"runbook": "nope.md", "helped": True},
+                    headers=auth(uploader))
+    assert r.status_code == 404
+    r = client.post(f"{BASE}/incidents/{iid}/actions", headers=auth(uploader))
+    assert r.status_code == 200 and r.json()["proposed"] >= 1
+    rows = client.get(f"{BASE}/runbook-actions", params={"incident": iid, "status": "proposed"},
+                      headers=auth(uploader)).json()
+    aid = next(a["id"] for a in rows if a["kind"] == "rollback")
+    assert client.post(f"{BASE}/runbook-actions/{aid}/decision", json={"approve": True},
+                       headers=auth(uploader)).status_code == 403
+    r = client.post(f"{BASE}/runbook-actions/{aid}/decision", json={"approve": True, "note": "ok"},
+                    headers=auth(maintainer))
+    assert r.status_code == 200 and r.json()["status"] == "approved" and r.json()["executed"] is False
+    again = client.post(f"{BASE}/runbook-actions/{aid}/decision", json={"approve": False}, headers=auth(maintainer))
+    assert again.status_code == 422
+    assert client.get(f"{BASE}/runbook-actions", params={"status": "done"}, headers=auth(uploader)).status_code == 422
