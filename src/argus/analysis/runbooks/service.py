@@ -4,6 +4,7 @@ owns the transaction)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -245,10 +246,7 @@ def propose(session: Session, cfg: RunbookSettings, incident_id: int, actor: str
                                       status=ActionStatus.PROPOSED.value, proposed_by=actor, proposed_at=utcnow()))
             made += 1
     session.flush()
-    again = recommend(session, cfg, incident_id, top=top)
-    from dataclasses import replace
-
-    return replace(again, proposed=made)
+    return replace(recommend(session, cfg, incident_id, top=top), proposed=made)
 
 
 def decide(session: Session, action_id: int, approve: bool, actor: str, note: str | None = None) -> ActionDecision:
