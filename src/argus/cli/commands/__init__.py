@@ -52,6 +52,7 @@ ROOT: dict[str, CommandEntry] = {
     "prs": CommandEntry("delivery", "Merged pull requests with their lead-time breakdown (DevLake rules)."),
     "work": CommandEntry("delivery", "Work-item models: story-point estimator, epic lead-time forecaster."),
     "select": CommandEntry("selection", "Select the tests a change needs, ranked by failure probability, with reasons."),
+    "runbooks": CommandEntry("runbooks", "Runbooks: index Markdown, search (BM25), feedback, proposed actions."),
     "schema": CommandEntry("query", "The semantic layer: the read-only views queries and questions use."),
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),
