@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from selection_mutants import Mutant, junit_failures, run_suite, sample
 
 from argus.analysis.selection.algo import apfd, select
+from argus.analysis.selection.contexts import node_of_identity
 from argus.analysis.selection.diffparse import parse_diff
 from argus.analysis.selection.imports import python_files, scan
 from argus.analysis.selection.mapfile import ParsedMap, parse_coverage_json
@@ -191,7 +192,8 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
     t0 = time.perf_counter()
     graph = scan(root)
     graph_s = time.perf_counter() - t0
-    tests = {t: parsed.tests.get(t) for t in all_tests}
+    # node ids as the store derives them for JUnit-only tests (argus.analysis.selection.queries.test_stats)
+    tests = {t: parsed.tests.get(t) or node_of_identity(t) for t in all_tests}
     for t, node in parsed.tests.items():  # tests the map saw but JUnit did not (should be none)
         tests.setdefault(t, node)
     total = len(tests)
@@ -201,6 +203,7 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
     hist = History()
     strategies: dict[str, Score] = defaultdict(Score)
     apfds: list[float] = []
+    rows: list[dict[str, object]] = []
     stats = {"mutants": len(mutants), "timeouts": 0, "survived": 0, "faulty": 0, "import_time": 0}
     rnd = random.Random(seed + 1)
     ordered = sorted(tests)
@@ -258,7 +261,15 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
             k = max(1, round(b * total))
             strategies[f"argus {b:.0%}"].add(set(order[:k]), truth, total)
         safe = select(changed, index, infos, Budget(Mode.CONFIDENCE, 0.99), cof, graph, params)
-        strategies["argus safe (0.99)"].add({t.identity for t in safe.selected}, truth, total)
+        safe_set = {t.identity for t in safe.selected}
+        strategies["argus safe (0.99)"].add(safe_set, truth, total)
+        rows.append({"file": m.file, "line": m.line, "op": m.op, "at_import": at_import, "failing": len(truth),
+                     "safe_share": round(len(safe_set) / total, 4), "safe_missed": len(truth - safe_set),
+                     "baseline_share": round(len(set(tests) if at_import else line_tests) / total, 4),
+                     "caught_10": bool(set(order[:max(1, round(0.10 * total))]) & truth),
+                     "best_rank": min(order.index(t) for t in truth) + 1,
+                     "extra": [(t.identity, [r.text for r in t.reasons[:2]]) for t in safe.selected
+                               if t.identity not in line_tests][:3]})
         # each signal alone, 10 %
         k10 = max(1, round(0.10 * total))
         alone = {
@@ -286,6 +297,7 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
         **stats,
         "apfd": round(statistics.fmean(apfds), 4) if apfds else None,
         "strategies": {k: v.row() for k, v in sorted(strategies.items())},
+        "mutant_rows": rows,
         "_scores": strategies,
     }
 
