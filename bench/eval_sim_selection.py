@@ -34,7 +34,15 @@ from argus.analysis.selection.algo import apfd, select
 from argus.analysis.selection.contexts import identity_of_node
 from argus.analysis.selection.diffparse import parse_diff
 from argus.analysis.selection.mapfile import parse_coverage_json
-from argus.analysis.selection.schemas import Budget, CoFailure, CoverageIndex, MapEntry, Mode, SelectParams, TestInfo
+from argus.analysis.selection.schemas import (
+    Budget,
+    CoFailure,
+    CoverageIndex,
+    MapEntry,
+    Mode,
+    SelectParams,
+    TestInfo,
+)
 from argus.sim.config import scale_config
 from argus.sim.covmap import MapTest, coverage_map
 from argus.sim.runner import simulate

@@ -113,8 +113,8 @@ def coverage_map(sources: Mapping[str, str], tests: Iterable[MapTest], *, seed: 
                     ctx[path][n].append(name)
     files = {}
     for p in sorted(ctx):
-        lines = ctx[p]
-        files[p] = {"executed_lines": sorted(lines),
-                    "contexts": {str(n): sorted(set(c)) for n, c in sorted(lines.items())}}
+        by_line = ctx[p]
+        files[p] = {"executed_lines": sorted(by_line),
+                    "contexts": {str(n): sorted(set(c)) for n, c in sorted(by_line.items())}}
     return {"meta": {"format": 3, "version": "7.6.0", "show_contexts": True, "generator": "argus simulate"},
             "files": files}
