@@ -169,6 +169,12 @@ def main() -> int:
         print(f"{seed:>6} {tag:9} {len(rows):>11} {means['argus']!s:>7} {means['random']!s:>7} "
               f"{means['recently_failed']!s:>7}")
         result["seeds"][str(seed)] = {"tag": tag, "regressions": len(rows), "apfd": means, "rows": rows}  # type: ignore[index]
+    held = [r for v in result["seeds"].values() if v["tag"] == "held-out" for r in v["rows"]]  # type: ignore[attr-defined]
+    if held:
+        pooled = {k: round(statistics.fmean(float(r[k]) for r in held), 4) for k in ("argus", "random", "recently_failed")}
+        result["held_out_pooled"] = {"regressions": len(held), "apfd": pooled}
+        print(f"{'pooled':>6} {'held-out':9} {len(held):>11} {pooled['argus']!s:>7} {pooled['random']!s:>7} "
+              f"{pooled['recently_failed']!s:>7}")
     if args.out:
         args.out.write_text(json.dumps(result, indent=2))
     return 0
