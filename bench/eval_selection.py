@@ -268,7 +268,7 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
                      "baseline_share": round(len(set(tests) if at_import else line_tests) / total, 4),
                      "caught_10": bool(set(order[:max(1, round(0.10 * total))]) & truth),
                      "best_rank": min(order.index(t) for t in truth) + 1,
-                     "extra": [(t.identity, [r.text for r in t.reasons[:2]]) for t in safe.selected
+                     "extra": [(t.identity, round(t.change_score, 8), [f"{r.text} ({r.p:.2g})" for r in t.reasons[:3]]) for t in safe.selected
                                if t.identity not in line_tests][:3]})
         # each signal alone, 10 %
         k10 = max(1, round(0.10 * total))

@@ -91,7 +91,7 @@ class SelectParams:
     p_imports: float = 0.05  # imports a changed module (divided by the depth); tests the map knows
     p_imports_unmapped: float = 0.3  # same, for a test the map has never seen
     p_unmapped: float = 0.01  # a test the map never saw, with no import relation either
-    history_explained_away: float = 1e-4  # co-failure of a test the map shows not executing the changed lines
+    history_explained_away: float = 1e-5  # co-failure of a test the map shows not executing the changed lines
     history_weight: float = 1.0  # scale of the co-failure probability
     history_prior: float = 2.0  # pseudo-changes in the co-failure ratio (failures / (changes + prior))
     history_half_life_runs: float = 50.0  # decay of co-failures: weight halves every this many runs back
