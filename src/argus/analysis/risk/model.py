@@ -26,8 +26,10 @@ from argus.core.errors import ConfigError, InputError
 KAMEI = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp")
 #: Size ratios derived from the Kamei columns (relative churn is a stronger signal than absolute size).
 DERIVED = ("la_per_lt", "ld_per_lt", "la_per_nf", "churn_per_nf", "lt_per_nf", "log_churn")
-#: Features only ingested history has: time of the change, CI history, complexity, impacted tests.
-CONTEXT = ("hour", "weekday", "file_fail_rate", "author_fail_rate", "complexity", "impacted_tests")
+#: Features only ingested history has: time of the change, CI history, impacted tests (count and share of
+#: the coverage map's tests), radon complexity of the changed functions (after, and after minus before).
+CONTEXT = ("hour", "weekday", "file_fail_rate", "author_fail_rate", "impacted_tests", "impacted_share",
+           "complexity", "complexity_delta")
 
 #: LightGBM parameters tuned on Qt only (docs/analysis/risk.md): shallow trees, strong leaf minimum.
 DEFAULT_PARAMS: dict[str, Any] = {
