@@ -324,6 +324,8 @@ def assess(session: Session, settings: RiskSettings, default_branch: str, *, sha
     of its changes breaks something, level, top factors, similar past breaking changes, the impacted tests
     and the tests to run (test selection, when a coverage map is stored); logged and saved as a
     CHANGE_RISK insight (``persist`` False: nothing is written, e.g. for a read-only API request)."""
+    if sha is None and (base is None or head is None):
+        raise InputError("give a commit sha, or both base and head")
     ml_modules()
     started = time.perf_counter()
     m = _row(session, settings.model_name, None)
@@ -334,8 +336,8 @@ def assess(session: Session, settings: RiskSettings, default_branch: str, *, sha
     elif base is not None and head is not None:
         shas = _range(session, repo_path, base, head)
         subject = f"{find_commit(session, base).sha[:12]}..{find_commit(session, head).sha[:12]}"
-    else:
-        raise InputError("give a commit sha, or --base and --head")
+    else:  # checked above
+        raise InputError("give a commit sha, or both base and head")
     rows = _load(session, settings, default_branch, repo_path)
     by_sha = {r.sha: r for r in rows}
     targets = [by_sha[s] for s in shas if s in by_sha]

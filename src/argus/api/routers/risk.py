@@ -15,7 +15,8 @@ from argus.core.enums import Role
 
 router = APIRouter(tags=["risk"])
 Commit = Annotated[str, Path(max_length=64, description="A sha or its prefix of at least 7 hex digits.")]
-Rev = Annotated[str, Query(max_length=64, description="A stored commit (sha or prefix).")]
+# optional so that a foreign token gets its 404 before any 422; both are required (checked in the route)
+Rev = Annotated[str | None, Query(max_length=64, description="A stored commit (sha or prefix); required.")]
 
 
 class ModelList(BaseModel):
@@ -24,7 +25,7 @@ class ModelList(BaseModel):
 
 @router.get(f"{PROJECT}/risk/{{commit}}", response_model=RiskAssessment)
 def commit_risk(request: Request, project: str, commit: Commit,
-                      who: Annotated[Caller, require(Role.VIEWER)]) -> RiskAssessment:
+                who: Annotated[Caller, require(Role.VIEWER)]) -> RiskAssessment:
     """Risk of one change with the active model: probability, 0–100, GO/WARN/BLOCK, top factors, similar
     past breaking changes, impacted tests and tests to run. Read-only: no prediction is logged (the CLI's
     ``argus risk`` logs it)."""
@@ -35,12 +36,12 @@ def commit_risk(request: Request, project: str, commit: Commit,
 
 
 @router.get(f"{PROJECT}/risk", response_model=RiskAssessment)
-def range_risk(request: Request, project: str, base: Rev, head: Rev,
-                     who: Annotated[Caller, require(Role.VIEWER)]) -> RiskAssessment:
+def range_risk(request: Request, project: str, who: Annotated[Caller, require(Role.VIEWER)], base: Rev = None,
+               head: Rev = None) -> RiskAssessment:
     """Risk of the range ``base..head`` (base excluded): the probability that at least one change breaks."""
     from argus.app.risk import AssessRequest, assess_change
 
-    rt = in_project(request, project, who)
+    rt = in_project(request, project, who)  # a missing base or head: 422 from the use case, after the project
     return assess_change(rt, AssessRequest(project, base=base, head=head, persist=False))
 
 
