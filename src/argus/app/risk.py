@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from argus.analysis.risk.model import Evaluation
     from argus.app.runtime import ProjectScope, Runtime
 
-__all__ = ["AssessRequest", "RetrainOutcome", "assess_change", "retrain_if_due", "evaluate_dataset", "evaluate_model", "list_models", "model_drift",
-           "promote_model", "train_model"]
+__all__ = ["AssessRequest", "RetrainOutcome", "assess_change", "evaluate_dataset", "evaluate_model", "list_models",
+           "model_drift", "promote_model", "retrain_if_due", "train_model"]
 
 
 def evaluate_dataset(path: Path, train_fraction: float = 0.8) -> Evaluation:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from argus.analysis.selection.service import changed_files
+from argus.core.errors import InputError
 
 #: Per-process cache: (repository, sha) → (complexity, delta). A commit's code never changes.
 _CACHE: dict[tuple[str, str], tuple[float, float]] = {}
@@ -75,7 +76,7 @@ def commit_complexity(repo: Path, shas: Sequence[str]) -> dict[str, tuple[float,
             if diff.strip():
                 try:
                     files = changed_files(diff)
-                except Exception:  # noqa: BLE001 - an unparseable diff leaves the commit without the feature
+                except InputError:  # an unparseable diff leaves the commit without the feature
                     continue
                 for f in files:
                     if f.binary or not f.path.endswith(".py"):

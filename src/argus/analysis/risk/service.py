@@ -310,7 +310,8 @@ def _tests(session: Session, settings: RiskSettings, selection: SelectionSetting
     view = (selection_service.tests_to_run(session, project, selection, changed, root=repo, subject=subject)
             if selection is not None else None)
     names: tuple[str, ...] = ()
-    n_sel, full = None, ()
+    n_sel: int | None = None
+    full: tuple[str, ...] = ()
     if view is not None:
         n_sel, full = len(view.selected), view.full_reasons
         names = tuple(t.node_id or t.test for t in view.selected[:settings.tests_to_run])
