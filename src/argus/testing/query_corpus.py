@@ -343,6 +343,37 @@ QUESTIONS: list[tuple[str, str, str]] = [
     ("held2", "how many distinct tests failed on main", "SELECT COUNT(DISTINCT test) FROM test_results "
      "WHERE outcome IN ('failed', 'error') AND branch = 'main'"),
     ("held2", "tests first seen after 2026-01-07", "SELECT test FROM tests WHERE first_seen_at >= '2026-01-07'"),
+    # held3: written blind by an engineer who never read the catalogue or slot parser; commit <this>
+    ("held3", "which tests fail most often on the main branch",
+     "SELECT test, COUNT(*) FROM test_results WHERE outcome IN ('failed', 'error') AND branch = 'main' "
+     "GROUP BY test ORDER BY COUNT(*) DESC, test LIMIT 10"),
+    ("held3", "how many test errors did we get across all runs", "SELECT SUM(errors) FROM runs"),
+    ("held3", "how many runs had at least one failing test", "SELECT COUNT(*) FROM runs WHERE failed + errors > 0"),
+    ("held3", "show me the tests currently in quarantine", "SELECT test FROM flaky_states WHERE state = 'quarantined'"),
+    ("held3", "top 5 slowest tests by average duration", "SELECT test, AVG(duration_s) FROM test_results "
+     "GROUP BY test ORDER BY AVG(duration_s) DESC, test LIMIT 5"),
+    ("held3", "number of runs per CI job", "SELECT ci_job, COUNT(*) FROM runs GROUP BY ci_job"),
+    ("held3", "what did the quality gate say about each build", "SELECT build, verdict FROM gate_verdicts"),
+    ("held3", "how many failure clusters do we have", "SELECT COUNT(*) FROM clusters"),
+    ("held3", "which failure cluster is the largest", "SELECT cluster_id, template, failures FROM clusters "
+     "ORDER BY failures DESC, cluster_id LIMIT 1"),
+    ("held3", "how many test attempts were retries", "SELECT COUNT(*) FROM test_results WHERE attempt > 0"),
+    ("held3", "which files had the most lines added", "SELECT path, SUM(lines_added) FROM commit_files "
+     "GROUP BY path ORDER BY SUM(lines_added) DESC, path LIMIT 10"),
+    ("held3", "who made the bug fix commits", "SELECT author_name, COUNT(*) FROM commits WHERE is_fix = TRUE "
+     "GROUP BY author_name"),
+    ("held3", "on average how many tests does a run execute", "SELECT AVG(tests) FROM runs"),
+    ("held3", "how many incidents are unresolved", "SELECT COUNT(*) FROM incidents WHERE resolved_at IS NULL"),
+    ("held3", "which day had the most failing runs", "SELECT DATE(started_at), COUNT(*) FROM runs "
+     "WHERE failed + errors > 0 GROUP BY DATE(started_at) ORDER BY COUNT(*) DESC, DATE(started_at) LIMIT 1"),
+    ("held3", "what percentage of test attempts errored", "SELECT 100.0 * SUM(CASE WHEN outcome = 'error' "
+     "THEN 1 ELSE 0 END) / COUNT(*) FROM test_results"),
+    ("held3", "list the current flaky test findings", "SELECT title FROM insights WHERE kind = 'flaky_test' "
+     "AND current = 1"),
+    ("held3", "how many runs started on 2026-01-08", "SELECT COUNT(*) FROM runs WHERE DATE(started_at) = '2026-01-08'"),
+    ("held3", "commits with the most scattered changes", "SELECT sha, entropy FROM commit_features "
+     "ORDER BY entropy DESC, sha LIMIT 10"),
+    ("held3", "how many minutes of CI did flaky tests waste", "SELECT SUM(wasted_s) / 60.0 FROM flaky_states"),
 ]
 
 
