@@ -75,8 +75,13 @@ def ingest(runtime: Runtime, req: IngestRequest) -> IngestOutcome:
         raise
 
     def work(scope: ProjectScope) -> IngestOutcome:
-        return ingest_parsed(scope.session, scope.settings.incidents, scope.project.slug, parsed, req.source.value,
-                             req.received_at)
+        from argus.app.investigation import on_detection
+
+        out = ingest_parsed(scope.session, scope.settings.incidents, scope.project.slug, parsed, req.source.value,
+                            req.received_at)
+        if out.incidents_opened:
+            on_detection(scope, out.incident_ids)  # the detection snapshot of each new incident
+        return out
 
     return runtime.in_project(req.project, work, create=req.create, org=req.org)
 

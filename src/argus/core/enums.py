@@ -67,6 +67,7 @@ class SubjectType(StrEnum):
     CHANGE = "change"  # subject id: a commit sha, base..head (change risk), or "diff:<sha256 prefix>" (selection)
     DELIVERY_PERIOD = "delivery_period"  # subject id: "<first day>..<last day>" of a DORA report
     INCIDENT = "incident"  # subject id: the incident row id
+    HYPOTHESIS = "hypothesis"  # subject id: "<incident row id>:<hypothesis key>" (a candidate cause)
 
 
 class EvidenceType(StrEnum):
@@ -90,6 +91,9 @@ class EvidenceType(StrEnum):
     PULL_REQUEST = "pull_request"  # ref id: the pull request id (pull_requests.csv id)
     INCIDENT = "incident"  # ref id: the incident id (incidents.csv id)
     ALERT = "alert"  # ref id: the alert row id (its correlation: the reason it joined its incident)
+    INCIDENT_SNAPSHOT = "incident_snapshot"  # ref id: the incident_snapshot row id (context at a moment)
+    PAST_INCIDENT = "past_incident"  # ref id: the incident row id of an earlier, similar incident
+    INSIGHT = "insight"  # ref id: an insight row id (a gate verdict, a failure cluster on a deployed commit)
 
 
 class FeedbackVerdict(StrEnum):
