@@ -47,6 +47,8 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("incidents", "metrics"): (["-p", "shop", "--since", "last-tuesday"], 6),
     ("incidents", "services"): (["missing.yaml", "-p", "shop"], 6),
     ("incidents", "notify"): (["-p", "ghost"], 5),
+    ("incidents", "investigate"): (["-p", "shop", "424242"], 5),
+    ("incidents", "cause"): (["-p", "shop", "1", " "], 6),
     ("anomalies", "score"): (["missing.csv"], 6),
     ("anomalies", "evaluate-nab"): (["--data", "no-such-dir"], 6),
     ("anomalies", "analyze"): (["-p", "ghost"], 5),

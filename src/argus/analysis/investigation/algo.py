@@ -177,10 +177,20 @@ def generate(s: Snapshot, p: InvestigationParams) -> list[Hypothesis]:
         return len(refs), refs
 
     # upstream alerting first: the earliest-alerting service upstream of another affected one
+    # when each affected service started alerting: an incident service its first alert; an upstream
+    # outside the incident its latest alert start up to the symptom (a flapping dependency's last flap)
     first_at: dict[str, datetime] = {}
     for a in s.alerts:
-        if a.service and (a.in_incident or a.relation == "upstream"):
+        if a.service and a.in_incident:
             first_at[a.service] = min(first_at.get(a.service, a.starts_at), a.starts_at)
+    for a in s.alerts:
+        if a.service and not a.in_incident and a.relation == "upstream" and a.service not in own:
+            prev = first_at.get(a.service)
+            if a.starts_at <= symptom:
+                if prev is None or prev > symptom or a.starts_at > prev:
+                    first_at[a.service] = a.starts_at
+            elif prev is None or (prev > symptom and a.starts_at < prev):
+                first_at[a.service] = a.starts_at
     upstream_first: list[str] = []
     for u, t_u in sorted(first_at.items()):
         below = [x for x in own if x != u and depends_on(x, u, s.deps) and t_u <= first_at.get(x, symptom)]

@@ -192,7 +192,8 @@ def record_outcome(session: Session, incident_id: int, hypothesis: str, actor: s
                    now: datetime | None = None) -> OutcomeDone:
     """Record the cause of an incident: ``hypothesis`` is a key of its latest investigation (accepted; the
     others of that run rejected, and each verdict is feedback on its insight), or a cause
-    ``<kind>:<service>`` that no hypothesis named (e.g. ``config:payments``)."""
+    ``<kind>:<service>`` that no hypothesis named (e.g. ``config:payments``), or ``none``: none of the
+    hypotheses was the cause (all rejected)."""
     inc = get_incident(session, incident_id)
     now = now or utcnow()
     pid = current_project_id(session)
@@ -200,6 +201,15 @@ def record_outcome(session: Session, incident_id: int, hypothesis: str, actor: s
                          .order_by(IncidentInvestigation.id.desc()).limit(1))
     hyps = list(run.hypotheses) if run is not None else []
     chosen = next((h for h in hyps if h["key"] == hypothesis), None)
+    if hypothesis == "none":  # none of them: every hypothesis of the latest run rejected
+        for h in hyps:
+            session.add(HypothesisOutcome(project_id=pid, incident_id=inc.id, hypothesis_key=h["key"], kind=h["kind"],
+                                          cause=h["cause"], insight_id=h.get("insight_id"), accepted=False,
+                                          factors=dict(h.get("factors") or {}), actor=actor, note=note, at=now))
+            if h.get("insight_id"):
+                add_feedback(session, int(h["insight_id"]), FeedbackVerdict.REJECTED, actor, note)
+        session.flush()
+        return OutcomeDone(inc.id, "none", "none", "none", 0, len(hyps), actor, now)
     if chosen is None:
         kind, sep, svc = hypothesis.partition(":")
         if not sep or not svc or kind not in {k.value for k in HypothesisKind}:
