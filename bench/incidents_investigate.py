@@ -142,11 +142,13 @@ def main() -> int:
     ap.add_argument("--tune-seed", type=int, default=21)
     ap.add_argument("--seeds", type=int, nargs="*", default=[22, 23, 24])
     ap.add_argument("--incidents", type=int, default=160)
+    ap.add_argument("--only-held-out", action="store_true", help="Skip the tuning seed (run it separately).")
+    ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--dump", action="store_true", help="Write every case (bench/results/..._rows_SEED.json).")
     args = ap.parse_args()
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        for seed in [args.tune_seed, *args.seeds]:
+        for seed in ([] if args.only_held_out else [args.tune_seed]) + list(args.seeds):
             r = run_seed(seed, args.incidents, Path(tmp)) | {"role": "tune" if seed == args.tune_seed else "held-out"}
             out.append(r)
             print(f"seed {seed} ({r['role']}): cases {r['cases']} (obs {r['observable']}, unobs {r['unobservable']}) "
@@ -161,8 +163,8 @@ def main() -> int:
         mean = {k: sum(r[k] for r in held) / len(held) for k in keys}
         print("held-out mean: " + ", ".join(f"{k} {v:.3f}" for k, v in mean.items()))
         out.append({"role": "held-out mean", **mean})
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=1))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=1))
     return 0
 
 

@@ -194,7 +194,10 @@ def generate(s: Snapshot, p: InvestigationParams) -> list[Hypothesis]:
     upstream_first: list[str] = []
     for u, t_u in sorted(first_at.items()):
         below = [x for x in own if x != u and depends_on(x, u, s.deps) and t_u <= first_at.get(x, symptom)]
-        if below and t_u <= symptom + timedelta(minutes=p.after_min):
+        recent = symptom - t_u <= timedelta(minutes=2 * p.temporal_close_min) or any(
+            a.service == u and a.starts_at <= symptom and (a.ends_at is None or a.ends_at >= symptom)
+            for a in s.alerts)
+        if below and recent and t_u <= symptom + timedelta(minutes=p.after_min):
             upstream_first.append(u)
 
     # deployments and config changes
@@ -229,7 +232,8 @@ def generate(s: Snapshot, p: InvestigationParams) -> list[Hypothesis]:
             f"{kind.value}:{ch.ref}", kind, f"{kind.value}:{svc}", ch.service,
             f"{'Config change' if kind is K.CONFIG else 'Deployment'} of {svc}"
             + (" (upstream)" if ch.relation == "upstream" else "") + f" {gap:.0f} min before the symptom",
-            tuple(ev), _max_sigma(related), temporal_score(gap, level, p), n, refs, tuple(contra)))
+            tuple(ev), _max_sigma(related), temporal_score(gap, level, p), n, refs, tuple(contra),
+            relation=ch.relation))
     # CI signals on a commit deployed in the look-back, without being a deployment hypothesis of its own
     deployed = {ch.commit: ch for ch in s.changes if ch.commit and ch.relation in ("self", "upstream")}
     for commit, evs in ci_by_commit.items():
@@ -242,7 +246,8 @@ def generate(s: Snapshot, p: InvestigationParams) -> list[Hypothesis]:
         out.append(Hypothesis(f"ci_signal:{commit[:12]}", K.CI_SIGNAL, f"{K.DEPLOY.value}:{svc}", ch.service,
                               f"CI signal on the deployed commit {commit[:10]} of {svc}",
                               (*tuple(evs), Ev("deployment", ch.ref, "moderate", f"deployed {gap:.0f} min before", "deployment", ch.at)),
-                              None, temporal_score(gap, p.temporal_deploy_close, p), n, refs))
+                              None, temporal_score(gap, p.temporal_deploy_close, p), n, refs,
+                              relation=ch.relation))
     # upstream dependency alerting first
     for u in upstream_first:
         rel = alerts_by.get(u, [])
@@ -257,10 +262,12 @@ def generate(s: Snapshot, p: InvestigationParams) -> list[Hypothesis]:
             f"Upstream {u} {'is flapping' if flaky else 'alerted first'} ({lead:.0f} min before the symptom"
             f", {episodes} alert(s))", tuple(ev), _max_sigma(rel),
             p.temporal_upstream_first if 0 <= lead <= p.temporal_close_min
-            else temporal_score(max(lead, 0), p.temporal_upstream_first, p), n, refs))
+            else temporal_score(max(lead, 0), p.temporal_upstream_first, p), n, refs, relation="upstream"))
     # capacity / saturation trend on an affected service
     for svc in sorted(own):
-        sat = sorted((a for a in alerts_by.get(svc, []) if a.saturation), key=lambda a: a.starts_at)
+        horizon = symptom - timedelta(minutes=p.temporal_close_min + 2 * p.temporal_half_life_min)
+        sat = sorted((a for a in alerts_by.get(svc, []) if a.saturation and horizon <= a.starts_at
+                      <= symptom + timedelta(minutes=p.after_min)), key=lambda a: a.starts_at)
         if not sat:
             continue
         vals = [a.value for a in sat if a.value is not None]
@@ -285,7 +292,7 @@ def generate(s: Snapshot, p: InvestigationParams) -> list[Hypothesis]:
         ev = tuple(Ev("past_incident", r, "weak", f"similar incident {r}, recorded cause {cause}", "precedent")
                    for r in refs[:5])
         out.append(Hypothesis(f"precedent:{cause}", K.PRECEDENT, cause, svc or None, title, ev, None, None,
-                              len(refs), tuple(refs)))
+                              len(refs), tuple(refs), relation="-"))
     return [_with_slo(h, s) for h in out]
 
 
@@ -342,11 +349,10 @@ def factor_scores(h: Hypothesis, history: Mapping[str, tuple[int, int]], p: Inve
         evidence = p.evidence_single
     else:
         evidence = p.evidence_weak
-    acc, n = history.get(h.kind.value, (0, 0))
-    if n >= p.human_min_outcomes:
-        human = acc / n
-    else:
-        human = p.human_none
+    acc, n = history.get(h.pattern, (0, 0))
+    # the acceptance rate of this pattern, shrunk towards the neutral level by human_min_outcomes pseudo-outcomes
+    human = (acc + p.human_none * p.human_min_outcomes) / (n + p.human_min_outcomes)
+    if n < p.human_min_outcomes:
         defaults.append("human")
     return ({"signal": signal, "temporal": temporal, "precedent": precedent, "evidence": evidence, "human": human},
             tuple(defaults))
@@ -437,10 +443,11 @@ def decide(ranked: Sequence[tuple[Scored, float]], p: InvestigationParams, servi
 
 
 def fit_weights(samples: Sequence[tuple[Mapping[str, float], bool]], prior: Mapping[str, float],
-                steps: int = 400, rate: float = 0.05, pull: float = 0.5) -> dict[str, float]:
+                steps: int = 400, rate: float = 0.05, pull: float = 2.0, band: float = 2.0) -> dict[str, float]:
     """Weights learned from recorded outcomes: minimise the log-loss of ``Σ w·f`` against accepted /
     rejected, plus ``pull`` · ‖w − prior‖² (so scarce outcomes move the seed weights only a little),
-    by projected gradient descent on the simplex (weights ≥ 0, summing to 1)."""
+    by projected gradient descent on the simplex (weights ≥ 0, summing to 1); each weight is then kept
+    within [prior / ``band``, prior · ``band``] (renormalised), so no factor takes over."""
     w = normalised(prior)
     w0 = dict(w)
     if not samples:
@@ -454,6 +461,8 @@ def fit_weights(samples: Sequence[tuple[Mapping[str, float], bool]], prior: Mapp
             for f in FACTORS:
                 grad[f] += d * fs.get(f, 0.0) / n
         w = _project({f: w[f] - rate * grad[f] for f in FACTORS})
+    for _ in range(5):
+        w = normalised({f: min(max(w[f], w0[f] / band), w0[f] * band) for f in FACTORS})
     return w
 
 

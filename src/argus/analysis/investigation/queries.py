@@ -176,9 +176,9 @@ def accepted_causes(session: Session, incident_ids: list[int]) -> dict[int, tupl
 
 
 def outcome_history(session: Session) -> dict[str, tuple[int, int]]:
-    """kind → (accepted, judged) over every recorded outcome."""
+    """pattern → (accepted, judged) over every recorded outcome."""
     out: dict[str, list[int]] = {}
-    for kind, accepted in session.execute(select(HypothesisOutcome.kind, HypothesisOutcome.accepted)):
+    for kind, accepted in session.execute(select(HypothesisOutcome.pattern, HypothesisOutcome.accepted)):
         acc = out.setdefault(kind, [0, 0])
         acc[0] += int(bool(accepted))
         acc[1] += 1

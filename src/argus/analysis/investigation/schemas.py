@@ -147,7 +147,7 @@ class Snapshot:
     slos: tuple[SloState, ...] = ()
     ci: tuple[CiSignal, ...] = ()
     precedents: tuple[Precedent, ...] = ()
-    #: outcomes per hypothesis kind: (accepted, judged)
+    #: outcomes per hypothesis pattern (:attr:`Hypothesis.pattern`): (accepted, judged)
     history: dict[str, tuple[int, int]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
@@ -183,6 +183,13 @@ class Hypothesis:
     precedent_refs: tuple[str, ...] = ()
     contradictions: tuple[str, ...] = ()
     drafted_by: str | None = None  # the LLM that drafted it
+    relation: str = "self"  # self | upstream | - : where the cause sits relative to the incident's services
+
+    @property
+    def pattern(self) -> str:
+        """What F5 keeps a validation history of: kind, relation, and whether the cause came close in time."""
+        near = "close" if self.temporal is not None and self.temporal >= 0.8 else "far"
+        return f"{self.kind.value}/{self.relation}/{near}"
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ def investigate(session: Session, cfg: InvestigationSettings, incident_cfg: Inci
     rows = []
     for (x, conf), ins, iid in zip(pairs, insights, ids, strict=True):
         h = x.hypothesis
-        rows.append({"key": h.key, "kind": h.kind.value, "cause": h.cause, "title": h.title, "service": h.service,
+        rows.append({"key": h.key, "kind": h.kind.value, "pattern": h.pattern, "cause": h.cause, "title": h.title, "service": h.service,
                      "insight_id": iid, "base": round(x.base, 6), "confidence": round(conf, 6),
                      "low": round(cal.apply(x.low), 6), "high": round(cal.apply(x.high), 6),
                      "factors": x.factors, "weights": x.weights, "defaults": list(x.defaults),
@@ -204,7 +204,7 @@ def record_outcome(session: Session, incident_id: int, hypothesis: str, actor: s
     if hypothesis == "none":  # none of them: every hypothesis of the latest run rejected
         for h in hyps:
             session.add(HypothesisOutcome(project_id=pid, incident_id=inc.id, hypothesis_key=h["key"], kind=h["kind"],
-                                          cause=h["cause"], insight_id=h.get("insight_id"), accepted=False,
+                                          pattern=h.get("pattern", ""), cause=h["cause"], insight_id=h.get("insight_id"), accepted=False,
                                           factors=dict(h.get("factors") or {}), actor=actor, note=note, at=now))
             if h.get("insight_id"):
                 add_feedback(session, int(h["insight_id"]), FeedbackVerdict.REJECTED, actor, note)
@@ -221,7 +221,7 @@ def record_outcome(session: Session, incident_id: int, hypothesis: str, actor: s
     for h in [chosen, *[h for h in hyps if h["key"] != chosen["key"]]]:
         ok = h is chosen or (h["cause"] == chosen["cause"] and h["kind"] == chosen["kind"])
         session.add(HypothesisOutcome(project_id=pid, incident_id=inc.id, hypothesis_key=h["key"], kind=h["kind"],
-                                      cause=h["cause"], insight_id=h.get("insight_id"), accepted=ok,
+                                      pattern=h.get("pattern", ""), cause=h["cause"], insight_id=h.get("insight_id"), accepted=ok,
                                       factors=dict(h.get("factors") or {}), actor=actor, note=note, at=now))
         if h.get("insight_id"):
             add_feedback(session, int(h["insight_id"]),

@@ -46,6 +46,8 @@ class HypothesisOutcome(ProjectOwned, Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
     hypothesis_key: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(40))
+    #: kind/relation/nearness of the hypothesis (``deploy/self/close``): F5 is the acceptance rate per pattern
+    pattern: Mapped[str] = mapped_column(String(80), default="")
     cause: Mapped[str] = mapped_column(String(300))
     insight_id: Mapped[int | None] = mapped_column(Integer)
     accepted: Mapped[bool] = mapped_column(Boolean)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 11:53:38.032459
+Create Date: 2026-11-28 12:15:36.492800
 """
 
 from __future__ import annotations
@@ -791,6 +791,7 @@ def upgrade() -> None:
     sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('hypothesis_key', sa.String(length=300), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('pattern', sa.String(length=80), nullable=False),
     sa.Column('cause', sa.String(length=300), nullable=False),
     sa.Column('insight_id', sa.Integer(), nullable=True),
     sa.Column('accepted', sa.Boolean(), nullable=False),
