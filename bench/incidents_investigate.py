@@ -81,10 +81,13 @@ def run_seed(seed: int, incidents: int, home: Path) -> dict[str, Any]:
     rt.settings.investigation.snapshot_on_detection = False  # investigated below, in time order
     try:
         uc.load_services(rt, folder / "services.yaml", "sim")
-        for line in (folder / "payloads.jsonl").read_text().splitlines():
-            p = json.loads(line)
-            uc.ingest(rt, uc.IngestRequest(AlertSource.GENERIC, json.dumps(p["body"]).encode(), "sim", "sim",
-                                           received_at=datetime.fromisoformat(p["at"])))
+        lines = [json.loads(line) for line in (folder / "payloads.jsonl").read_text().splitlines()]
+        for i in range(0, len(lines), 100):  # 100 events a payload, in time order (each carries its own time)
+            chunk = lines[i:i + 100]
+            body = {"alerts": [a for p in chunk for a in p["body"].get("alerts", [])],
+                    "deployments": [d for p in chunk for d in p["body"].get("deployments", [])]}
+            uc.ingest(rt, uc.IngestRequest(AlertSource.GENERIC, json.dumps(body).encode(), "sim", "sim",
+                                           received_at=datetime.fromisoformat(chunk[-1]["at"])))
         by_key = symptom_incidents(rt, truth)
         rows = []
         seen_incidents: set[int] = set()

@@ -405,10 +405,12 @@ def decide(ranked: Sequence[tuple[Scored, float]], p: InvestigationParams, servi
     order = sorted(ranked, key=lambda x: -x[1])
     shown = [x for x in order if x[1] > p.show_min][: p.show_top]
     conflicts = []
+    contested: set[str] = set()
     for i, (a, ca) in enumerate(shown):
         for b, cb in shown[i + 1:]:
             if a.hypothesis.cause != b.hypothesis.cause and abs(ca - cb) <= p.conflict_margin:
                 conflicts.append(f"{a.hypothesis.title} ({ca:.2f}) vs {b.hypothesis.title} ({cb:.2f})")
+                contested |= {a.hypothesis.key, b.hypothesis.key}
     svc = service or "the service"
     if not order or all(c < p.inconclusive_below for _, c in order):
         kinds = {x.hypothesis.kind for x, _ in order}
@@ -433,7 +435,7 @@ def decide(ranked: Sequence[tuple[Scored, float]], p: InvestigationParams, servi
     if shown:
         top, conf = shown[0]
         h = top.hypothesis
-        if (conf > p.auto_ack_above and h.precedents > 0 and h.kind is not K.LLM and not conflicts
+        if (conf > p.auto_ack_above and h.precedents > 0 and h.kind is not K.LLM and h.key not in contested
                 and (tier_allows_ack or {}).get(h.key, False)):
             ack = h.key
     return PolicyDecision(verdict, tuple(x.hypothesis.key for x, _ in shown), tuple(conflicts), request, ack)

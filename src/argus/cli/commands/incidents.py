@@ -46,7 +46,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     inc.command("metrics")(incidents_metrics)
     inc.command("services")(incidents_services)
     inc.command("notify")(incidents_notify)
-    from argus.cli.commands.investigation import incidents_cause, incidents_investigate
+    from argus.cli.investigation import incidents_cause, incidents_investigate
 
     inc.command("investigate")(incidents_investigate)
     inc.command("cause")(incidents_cause)

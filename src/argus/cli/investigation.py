@@ -51,12 +51,12 @@ def render(v: InvestigationView) -> list[str]:
         lines.append(f"auto-acknowledged by {v.auto_ack}")
     for i, h in enumerate(v.hypotheses[:10], 1):
         mark = "*" if h.shown else " "
-        lines.append(f"{mark}{i}. {h.confidence:.2f} [{h.low:.2f}-{h.high:.2f}] {h.title}"[:80])
-        lines.append(f"     key {h.key} · {h.kind} · tier {h.review_tier} · insight {h.insight_id}"[:80])
+        lines.append(f"{mark}{i}. {h.confidence:.2f} [{h.low:.2f}-{h.high:.2f}] {h.title}"[:74])
+        lines.append(f"     key {h.key} · {h.kind} · tier {h.review_tier} · insight {h.insight_id}"[:74])
         lines.append("     " + " ".join(f"{f[:4]} {h.factors[f]:.2f}" for f in h.factors)
                      + f" → {h.base:.2f}")
-        lines += [f"     - {e.ref_type} {e.ref_id}: {e.detail}"[:80] for e in h.evidence[:4]]
-        lines += [f"     ! {c}"[:80] for c in h.contradictions]
+        lines += [f"     - {e.ref_type} {e.ref_id}: {e.detail}"[:74] for e in h.evidence[:4]]
+        lines += [f"     ! {c}"[:74] for c in h.contradictions]
     if not v.hypotheses:
         lines.append("no hypothesis")
     lines += [f"conflict: {c}" for c in v.conflicts]
