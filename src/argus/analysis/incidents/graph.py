@@ -41,7 +41,7 @@ def _slo(value: Any, where: str) -> tuple[float | None, str | None]:
         raise InputError(f"{where}: expected {{objective: 0.999, metric: <series name>}}")
     obj = value.get("objective")
     try:
-        f = float(obj)
+        f = float(str(obj))
     except (TypeError, ValueError):
         raise InputError(f"{where}.objective: expected a number such as 0.999 or 99.9") from None
     f = f / 100 if f >= 1 else f

@@ -237,9 +237,10 @@ def generate(s: Snapshot, p: InvestigationParams) -> list[Hypothesis]:
     # CI signals on a commit deployed in the look-back, without being a deployment hypothesis of its own
     deployed = {ch.commit: ch for ch in s.changes if ch.commit and ch.relation in ("self", "upstream")}
     for commit, evs in ci_by_commit.items():
-        ch = deployed.get(commit)
-        if ch is None or ch.at > symptom:
+        dep = deployed.get(commit)
+        if dep is None or dep.at > symptom:
             continue
+        ch = dep
         svc = ch.service or "-"
         gap = (symptom - ch.at).total_seconds() / 60
         n, refs = precedent_of(f"{K.DEPLOY.value}:{svc}")
@@ -284,15 +285,15 @@ def generate(s: Snapshot, p: InvestigationParams) -> list[Hypothesis]:
     # SLO burn: evidence for every hypothesis about a burning service (added below), not a cause itself
     # precedents whose cause no generator proposed
     proposed = {h.cause for h in out}
-    for cause, refs in sorted(prec_by_cause.items()):
+    for cause, prefs in sorted(prec_by_cause.items()):
         if cause in proposed:
             continue
-        kind_s, _, svc = cause.partition(":")
-        title = f"Same cause as similar incident(s) {', '.join(refs[:3])}: {kind_s} of {svc}"
-        ev = tuple(Ev("past_incident", r, "weak", f"similar incident {r}, recorded cause {cause}", "precedent")
-                   for r in refs[:5])
-        out.append(Hypothesis(f"precedent:{cause}", K.PRECEDENT, cause, svc or None, title, ev, None, None,
-                              len(refs), tuple(refs), relation="-"))
+        kind_s, _, psvc = cause.partition(":")
+        title = f"Same cause as similar incident(s) {', '.join(prefs[:3])}: {kind_s} of {psvc}"
+        pev = tuple(Ev("past_incident", r, "weak", f"similar incident {r}, recorded cause {cause}", "precedent")
+                    for r in prefs[:5])
+        out.append(Hypothesis(f"precedent:{cause}", K.PRECEDENT, cause, psvc or None, title, pev, None, None,
+                              len(prefs), tuple(prefs), relation="-"))
     return [_with_slo(h, s) for h in out]
 
 
@@ -422,13 +423,13 @@ def decide(ranked: Sequence[tuple[Scored, float]], p: InvestigationParams, servi
             missing.append("an outside dependency failing (a provider, DNS, a network path) that sends no alerts here")
         if K.CAPACITY not in kinds:
             missing.append("a traffic or load event (a campaign, a batch job, a bot)")
-        request = (f"No hypothesis reaches {p.inconclusive_below:g}. Please tell: " + "; or ".join(missing)
+        ask = (f"No hypothesis reaches {p.inconclusive_below:g}. Please tell: " + "; or ".join(missing)
                    + ". Record the cause with `argus incidents cause` when known.") if missing else (
                    f"No hypothesis reaches {p.inconclusive_below:g}: which of the listed ones comes closest, "
                    "and what is missing?")
-        return PolicyDecision(Verdict.INCONCLUSIVE, (), tuple(conflicts), request, None)
+        return PolicyDecision(Verdict.INCONCLUSIVE, (), tuple(conflicts), ask, None)
     verdict = Verdict.RANKED if shown else Verdict.LOW_CONFIDENCE
-    request = None
+    request: str | None = None
     if conflicts:
         request = "Conflicting evidence: " + "; ".join(conflicts) + ". Which one matches what you see?"
     ack = None

@@ -70,10 +70,10 @@ def build_snapshot(session: Session, inc: Incident, p: InvestigationParams, now:
     commits = sorted({d.commit_sha for d in dep_rows if d.commit_sha})
     risk: dict[str, tuple[float, int]] = {}
     if commits:
-        for r in session.scalars(select(RiskPrediction).where(RiskPrediction.commit_sha.in_(commits))
-                                 .order_by(RiskPrediction.created_at)):
-            if r.commit_sha:
-                risk[r.commit_sha] = (r.probability, r.id)
+        for rp in session.scalars(select(RiskPrediction).where(RiskPrediction.commit_sha.in_(commits))
+                                  .order_by(RiskPrediction.created_at)):
+            if rp.commit_sha:
+                risk[rp.commit_sha] = (rp.probability, rp.id)
     for d in dep_rows:
         if d.status not in ("success", "succeeded", "done", "completed"):
             continue

@@ -9,6 +9,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -118,7 +119,7 @@ def investigate(session: Session, cfg: InvestigationSettings, incident_cfg: Inci
         stale = stale.where(InsightRow.id.not_in(ids))
     session.execute(stale.values(superseded_by=ids[0] if ids else None))
     shown = set(decision.shown)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (x, conf), ins, iid in zip(pairs, insights, ids, strict=True):
         h = x.hypothesis
         rows.append({"key": h.key, "kind": h.kind.value, "pattern": h.pattern, "cause": h.cause, "title": h.title, "service": h.service,
@@ -128,7 +129,7 @@ def investigate(session: Session, cfg: InvestigationSettings, incident_cfg: Inci
                      "contradictions": list(h.contradictions), "precedents": h.precedents,
                      "review_tier": ins.review_tier.value, "drafted_by": h.drafted_by,
                      "evidence": [to_json(e) for e in h.evidence[:20]]})
-    rows.sort(key=lambda r: -r["confidence"])
+    rows.sort(key=lambda r: -float(r["confidence"]))
     irow = IncidentInvestigation(project_id=pid, incident_id=inc.id, snapshot_id=srow.id,
                                  verdict=decision.verdict.value, hypotheses=rows, shown=list(decision.shown),
                                  conflicts=list(decision.conflicts), request=decision.request,
@@ -137,7 +138,7 @@ def investigate(session: Session, cfg: InvestigationSettings, incident_cfg: Inci
     session.flush()
     acked = False
     if decision.auto_ack and inc.state == "detected":
-        from argus.analysis.incidents.schemas import IncidentState
+        from argus.analysis.incidents.service import IncidentState
 
         transition(session, incident_cfg, project, inc.id, IncidentState.ACKNOWLEDGED, SYSTEM,
                    f"auto-acknowledged: hypothesis {decision.auto_ack} above {p.auto_ack_above:g} with a precedent")
@@ -240,7 +241,8 @@ def accepted_hypothesis(session: Session, incident_id: int) -> AcceptedCause | N
                        .order_by(HypothesisOutcome.at.desc(), HypothesisOutcome.id.desc()).limit(1))
     if o is None:
         return None
-    title, conf, ev = o.cause, None, ()
+    title, conf = o.cause, None
+    ev: tuple[EvidenceView, ...] = ()
     if o.insight_id is not None:
         ins = session.get(InsightRow, o.insight_id)
         if ins is not None:
