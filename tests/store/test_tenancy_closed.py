@@ -110,6 +110,9 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
             run_command(state, ["incidents", "services", str(services), "-p", name], log)  # service graph
             run_command(state, ["alerts", "ingest", str(alerts), "--source", "generic", "-p", name], log)
             run_command(state, ["incidents", "ack", "1" if name == PROJECTS[0] else "2", "-p", name], log)
+            # the intake took a detection snapshot and investigated; a recorded cause is an outcome row
+            run_command(state, ["incidents", "cause", "1" if name == PROJECTS[0] else "2", "deploy:api", "-p", name],
+                        log)
     finally:
         state.close()
     assert [f for f in log.failed if not f[0].startswith("ingest tests " + str(broken))] == []
