@@ -11,14 +11,15 @@ from argus.reasoning import Claim, Confidence, Evidence, Insight, Provenance, Su
 ANALYZER = "argus.analysis.investigation"
 VERSION = "1"
 
+#: the insight's action (at most 40 characters: the column)
 _ACTIONS = {
-    HypothesisKind.DEPLOY: "investigate the deployment (roll back if confirmed)",
-    HypothesisKind.CONFIG: "investigate the configuration change (revert if confirmed)",
+    HypothesisKind.DEPLOY: "check the deployment; roll back",
+    HypothesisKind.CONFIG: "check the config change; revert",
     HypothesisKind.UPSTREAM: "investigate the upstream dependency",
-    HypothesisKind.CAPACITY: "investigate capacity (scale if confirmed)",
-    HypothesisKind.PRECEDENT: "compare with the similar incident's resolution",
-    HypothesisKind.CI_SIGNAL: "investigate the failing checks of the deployed commit",
-    HypothesisKind.LLM: "check the drafted hypothesis against the evidence",
+    HypothesisKind.CAPACITY: "check capacity; scale",
+    HypothesisKind.PRECEDENT: "compare with the similar incident",
+    HypothesisKind.CI_SIGNAL: "check the deployed commit's failures",
+    HypothesisKind.LLM: "check the draft against the evidence",
 }
 
 
