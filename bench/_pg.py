@@ -6,6 +6,9 @@ it was named by the caller (``--pg-schema``: kept and reused), with the URL whos
         engine = create_db_engine(pg.url)
         ...
         pg.reset()                        # empty it again (drop and re-create) between two steps
+
+    with bench_database(args.backend, args.pg_url, keep=args.pg_schema, sqlite_file=tmp / "bench.db") as url:
+        ...                               # SQLite or PostgreSQL, as the bench's --backend says
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -54,3 +58,14 @@ def pg_schema(base_url: str, *, keep: str | None = None, prefix: str = "bench_")
                     conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def bench_database(backend: str, pg_url: str, *, keep: str | None, sqlite_file: Path) -> Iterator[str]:
+    """The URL of a bench's database: the SQLite file ``sqlite_file`` (``backend`` "sqlite"), else a
+    schema of ``pg_url`` as :func:`pg_schema` makes it (``keep``: a named one, kept)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{sqlite_file}"
+        return
+    with pg_schema(pg_url, keep=keep) as pg:
+        yield pg.url

@@ -23,7 +23,6 @@ Writes bench/results/dashboard_pages_<backend>.json.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import statistics
 import sys
@@ -37,7 +36,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import flaky_scale as fs
-from _pg import pg_schema
+from _pg import bench_database
 
 from argus.core.db import create_db_engine
 from argus.store.migrate import upgrade
@@ -143,11 +142,8 @@ def main() -> int:
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     runs = max(10, round(args.results / (args.tests * 1.004)))
-    with tempfile.TemporaryDirectory(prefix="argus-dashboard-bench-") as tmp, contextlib.ExitStack() as stack:
-        if args.backend == "sqlite":
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        else:
-            url = stack.enter_context(pg_schema(args.pg_url, keep=args.pg_schema)).url
+    with tempfile.TemporaryDirectory(prefix="argus-dashboard-bench-") as tmp, \
+            bench_database(args.backend, args.pg_url, keep=args.pg_schema, sqlite_file=Path(tmp) / "bench.db") as url:
         run(url, args, runs, rng)
     return 0
 

@@ -20,7 +20,6 @@ Writes bench/results/flaky_scale_<backend>.json.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import json
 import math
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _pg import pg_schema
+from _pg import bench_database
 from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
@@ -250,11 +249,8 @@ def main() -> int:
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     runs = max(10, round(args.results / (args.tests * 1.004)))
-    with tempfile.TemporaryDirectory(prefix="argus-flaky-scale-") as tmp, contextlib.ExitStack() as stack:
-        if args.backend == "sqlite":
-            url = f"sqlite:///{args.db or Path(tmp) / 'bench.db'}"
-        else:
-            url = stack.enter_context(pg_schema(args.pg_url, keep=args.pg_schema)).url
+    with tempfile.TemporaryDirectory(prefix="argus-flaky-scale-") as tmp, \
+            bench_database(args.backend, args.pg_url, keep=args.pg_schema, sqlite_file=args.db or Path(tmp) / "bench.db") as url:
         run(url, args, runs, rng)
     return 0
 

@@ -91,6 +91,7 @@ def test_known_project_is_used_only_for_its_own_name_and_organisation(
         row = KnownProject("acme", shop.id, shop.org_id, shop.slug, shop.name, shop.default_branch, shop.repo_path,
                            shop.created_at)
     knowing = rt.knowing(row)
+    assert knowing._sessions() is rt._sessions()  # one session factory for every per-request copy
     assert knowing.in_project("shop", lambda scope: scope.project.id, org="acme") == shop.id
     # another organisation's project of the same name is looked up, not taken from the known row
     assert knowing.in_project("shop", lambda scope: scope.project.id, org="rival") != shop.id
