@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from argus.analysis.anomaly.schemas import AnomalyParams, Detector
+from argus.analysis.anomaly.schemas import AnomalyParams, Detector, LikelihoodCombine, PostProcess
 from argus.evaluation import anomaly_nab as an
 from argus.evaluation.nab import PROFILES, optimise_threshold
 
@@ -51,13 +51,50 @@ def _grid(base: AnomalyParams, entropy_short: tuple[int | None, ...] = (0,)) -> 
     return [point(g, e) for g in an.GRID for e in entropy_short]
 
 
-def run(corpus: list[an.NabSeries], label: str, base: AnomalyParams,
-        entropy_short: tuple[int | None, ...] = (0,)) -> None:
+def _grid_of(variants: list[tuple[str, AnomalyParams]]) -> list[an.GridPoint]:
+    """``anomaly_nab.GRID`` on top of each base configuration in ``variants`` (label suffix, base)."""
+
+    def point(g: an.GridPoint, suffix: str, base: AnomalyParams) -> an.GridPoint:
+        class P(an.GridPoint):
+            def params(self, b: AnomalyParams = base) -> AnomalyParams:
+                return an.GridPoint.params(self, b)
+
+            @property
+            def label(self) -> str:
+                return an.GridPoint.label.fget(self) + suffix  # type: ignore[attr-defined]
+
+        return P(g.extreme_window, g.likelihood_window, g.seasonal_short_window)
+
+    return [point(g, suffix, base) for g in an.GRID for suffix, base in variants]
+
+
+def _al(base: AnomalyParams, how: LikelihoodCombine, **kw: Any) -> AnomalyParams:
+    """``base`` with Numenta's anomaly likelihood post-processor (NAB's parameters unless ``kw``)."""
+    e = base.ensemble
+    return replace(base, ensemble=replace(e, post=PostProcess.LIKELIHOOD,
+                                          post_likelihood=replace(e.post_likelihood, combine=how, **kw)))
+
+
+def run_grid(corpus: list[an.NabSeries], label: str, grid: list[an.GridPoint], plateau: float | None) -> None:
+    """Only the parameters-held-out column (the grid chooses among several bases)."""
     t0 = time.process_time()
-    held = an.held_out_parameters(corpus, _grid(base, entropy_short))
+    held = an.held_out_parameters(corpus, grid, plateau)
+    cells = " | ".join(f"— / — / {h.score:.1f}" for h in held)
+    print(f"| {label} | {cells} | {time.process_time() - t0:.0f} s |", flush=True)
+    for fc in held[0].folds:
+        print(f"    standard, tuned on fold {fc.tuned_on} ({fc.tune_score:.1f}): {fc.config}, "
+              f"threshold {fc.threshold:.7f} -> {fc.test_score:.1f}", flush=True)
+
+
+def run(corpus: list[an.NabSeries], label: str, base: AnomalyParams,
+        entropy_short: tuple[int | None, ...] = (0,), plateau: float | None = None) -> None:
+    t0 = time.process_time()
+    held = an.held_out_parameters(corpus, _grid(base, entropy_short), plateau)
     items, _ = an.scored(corpus, Detector.ENSEMBLE, base)
     res = an.evaluate(items, base.ensemble.threshold)
-    cells = " | ".join(f"{r.optimised_score:.1f} / {r.held_out_score:.1f} / {h.score:.1f}" for r, h in zip(res, held, strict=True))
+    cells = " | ".join(f"{r.optimised_score:.1f} / "
+                       f"{r.held_out_score if plateau is None else r.plateau_held_out_score:.1f} / {h.score:.1f}"
+                       for r, h in zip(res, held, strict=True))
     print(f"| {label} | {cells} | {time.process_time() - t0:.0f} s |", flush=True)
 
 
@@ -65,7 +102,8 @@ def _norm(raw: float, null: float, perfect: float) -> float:
     return 100.0 * (raw - null) / (perfect - null) if perfect != null else math.nan
 
 
-def other_protocols(corpus: list[an.NabSeries], label: str, grid: list[an.GridPoint]) -> None:
+def other_protocols(corpus: list[an.NabSeries], label: str, grid: list[an.GridPoint],
+                    plateau: float | None = None) -> None:
     """Leave-one-category-out (configuration and threshold chosen on the other 4 categories; pooled and
     mean over the categories that have windows) and a nested choice inside the two folds (each grid
     point judged by its leave-one-category-out score *within* the tuning fold)."""
@@ -75,7 +113,7 @@ def other_protocols(corpus: list[an.NabSeries], label: str, grid: list[an.GridPo
         tot = [0.0, 0.0, 0.0]
         per = []
         for c in cats:
-            best = max(((optimise_threshold([i for i in items if i.category != c], prof), gi)
+            best = max(((an.tune_threshold([i for i in items if i.category != c], prof, plateau), gi)
                         for gi, items in enumerate(scored_by)), key=lambda x: (x[0][1], -x[1]))
             (t, _), gi = best
             r = an._fold_score([i for i in scored_by[gi] if i.category == c], t, prof)
@@ -88,12 +126,13 @@ def other_protocols(corpus: list[an.NabSeries], label: str, grid: list[an.GridPo
             for gi, items in enumerate(scored_by):
                 acc = [0.0, 0.0, 0.0]
                 for c in tune:
-                    t, _ = optimise_threshold([i for i in items if i.category in tune and i.category != c], prof)
+                    t, _ = an.tune_threshold([i for i in items if i.category in tune and i.category != c], prof,
+                                             plateau)
                     acc = [a + b for a, b in zip(acc, an._fold_score([i for i in items if i.category == c], t, prof),
                                                  strict=True)]
                 inner.append((_norm(*acc), -gi))
             gi = -max(inner)[1]
-            t, _ = optimise_threshold([i for i in scored_by[gi] if i.category in tune], prof)
+            t, _ = an.tune_threshold([i for i in scored_by[gi] if i.category in tune], prof, plateau)
             nested = [a + b for a, b in zip(nested, an._fold_score([i for i in scored_by[gi] if i.category in test],
                                                                    t, prof), strict=True)]
         ins = max(optimise_threshold(items, prof)[1] for items in scored_by)
@@ -101,11 +140,84 @@ def other_protocols(corpus: list[an.NabSeries], label: str, grid: list[an.GridPo
               f"| {_norm(*nested):.1f} |", flush=True)
 
 
+def likelihood_and_plateau(corpus: list[an.NabSeries]) -> None:
+    """The second follow-up: Numenta's anomaly likelihood as a post-processor, and the plateau rule."""
+    b = an.DEFAULT_PARAMS
+    for plateau in (None, an.PLATEAU_WIDTH):
+        rule = "NAB's best threshold" if plateau is None else f"plateau rule ±{plateau} decade"
+        print(f"\n#### thresholds (and configurations) chosen on the tuning fold by: {rule}\n")
+        print("| variant | standard: in-sample opt / thr held out / params held out | low FP | low FN | cpu |")
+        print("|---|---|---|---|---|")
+        run(corpus, "defaults (3 members, no post-processor)", b, plateau=plateau)
+        for how in LikelihoodCombine:
+            run(corpus, f"anomaly likelihood ({how.value}), log evidence", _al(b, how), plateau=plateau)
+        for how in (LikelihoodCombine.REPLACE, LikelihoodCombine.OR, LikelihoodCombine.EXTREME_OR):
+            run(corpus, f"anomaly likelihood ({how.value}), raw = ensemble score",
+                _al(b, how, evidence_decades=0.0), plateau=plateau)
+        run_grid(corpus, "grid × anomaly likelihood {off, replace} chosen per fold",
+                 _grid_of([("", b), (", likelihood replace", _al(b, LikelihoodCombine.REPLACE))]), plateau)
+        run_grid(corpus, "grid × anomaly likelihood {off, extreme_or} chosen per fold",
+                 _grid_of([("", b), (", likelihood extreme_or", _al(b, LikelihoodCombine.EXTREME_OR))]), plateau)
+    print()
+    print("| grid | profile | in-sample (best of grid) | leave-one-category-out pooled / mean | nested 2 folds |")
+    print("|---|---|---|---|---|")
+    other_protocols(corpus, f"GRID (18), plateau rule ±{an.PLATEAU_WIDTH}", list(an.GRID), an.PLATEAU_WIDTH)
+    for w in (0.05, 0.2):
+        other_protocols(corpus, f"GRID (18), plateau rule ±{w}", list(an.GRID), w)
+
+
+def plateau_widths(corpus: list[an.NabSeries], widths: tuple[float | None, ...] = (None, 0.05, 0.1, 0.2)) -> None:
+    """The plateau rule's width: each width fixed (threshold held out / parameters held out, 2 folds),
+    and the width chosen with the configuration inside each tuning fold by leave-one-category-out
+    within that fold (nested; the scored fold plays no part in choosing the width)."""
+    scored_by = an.score_grid(corpus)
+    items = an.scored(corpus, Detector.ENSEMBLE, an.DEFAULT_PARAMS)[0]
+    for w in widths:
+        held = an.held_out_parameters(corpus, plateau=w, scored_by=scored_by)
+        thr = [an._held_out(items, prof, w)[0] for prof in PROFILES]
+        cells = " | ".join(f"{a:.1f} / {h.score:.1f}" for a, h in zip(thr, held, strict=True))
+        print(f"| {'NAB best (0)' if w is None else f'±{w}'} | {cells} |", flush=True)
+    for prof in PROFILES:
+        tot = [0.0, 0.0, 0.0]
+        picks = []
+        for tune, test in (an.FOLDS, an.FOLDS[::-1]):
+            inner = []
+            for w in widths:
+                for gi, its in enumerate(scored_by):
+                    acc = [0.0, 0.0, 0.0]
+                    for c in tune:
+                        t, _ = an.tune_threshold([i for i in its if i.category in tune and i.category != c], prof, w)
+                        acc = [a + b for a, b in zip(acc, an._fold_score([i for i in its if i.category == c], t, prof),
+                                                     strict=True)]
+                    inner.append((_norm(*acc), -(0.0 if w is None else w), -gi, w))
+            _, _, neg_gi, w = max(inner)
+            gi = -neg_gi
+            t, _ = an.tune_threshold([i for i in scored_by[gi] if i.category in tune], prof, w)
+            r = an._fold_score([i for i in scored_by[gi] if i.category in test], t, prof)
+            tot = [a + b for a, b in zip(tot, r, strict=True)]
+            picks.append(f"width {w}, {an.GRID[gi].label} -> {_norm(*r):.1f}")
+        print(f"| width and configuration chosen by inner leave-one-category-out | {prof.name} "
+              f"| {_norm(*tot):.1f} | {'; '.join(picks)} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("../shared/datasets/nab"))
+    ap.add_argument("--part", choices=("all", "first", "likelihood", "widths"), default="all",
+                    help="first: the first follow-up's variants; likelihood: the anomaly-likelihood "
+                         "post-processor and the plateau rule (≈ 3 min)")
     args = ap.parse_args()
     corpus = an.load_corpus(args.data)
+    if args.part in ("all", "widths"):
+        print("| plateau half-width | standard: threshold held out / parameters held out | low FP | low FN |")
+        print("|---|---|---|---|")
+        plateau_widths(corpus)
+    if args.part == "widths":
+        return
+    if args.part in ("all", "likelihood"):
+        likelihood_and_plateau(corpus)
+    if args.part == "likelihood":
+        return
     b = an.DEFAULT_PARAMS
     print("| variant | standard: in-sample opt / thr held out / params held out | low FP | low FN | cpu |")
     print("|---|---|---|---|---|")

@@ -21,3 +21,20 @@ def test_query_route(delivery_world: tuple[TestClient, str, str]) -> None:
     assert drop.status_code in (400, 422) and "single-statement" in drop.text
     foreign = client.post(url, headers={"Authorization": f"Bearer {other}"}, json={"sql": "SELECT 1 FROM runs"})
     assert foreign.status_code == 404
+
+
+def test_ask_route(delivery_world: tuple[TestClient, str, str]) -> None:
+    client, viewer, other = delivery_world
+    h = {"Authorization": f"Bearer {viewer}"}
+    url = "/api/v1/projects/shop/ask"
+    r = client.post(url, headers=h, json={"question": "how many incidents"})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["answered"] and doc["source"] == "catalogue" and doc["result"]["rows"][0][0] > 0
+    assert doc["chart"] == "number" and doc["confidence"] == 1.0
+    no = client.post(url, headers=h, json={"question": "how many incidents per moon phase", "use_model": False})
+    assert no.status_code == 200 and not no.json()["answered"] and "moon" in no.json()["summary"]
+    assert no.json()["nearest"]
+    assert client.post(url, headers=h, json={"question": ""}).status_code == 422
+    foreign = client.post(url, headers={"Authorization": f"Bearer {other}"}, json={"question": "how many incidents"})
+    assert foreign.status_code == 404

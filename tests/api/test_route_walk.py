@@ -55,7 +55,8 @@ class Walk:
 @pytest.fixture
 def walk(settings: Settings, engine: Engine, session_factory: sessionmaker[Session]) -> Iterator[Walk]:
     settings = settings.model_copy(update={"default_org": VICTIM_ORG, "default_project": VICTIM_PROJECT,
-                                           "server": ServerSettings(rate_limit_enabled=False)})
+                                           "server": ServerSettings(rate_limit_enabled=False,
+                                                                           auth_failure_limit_enabled=False)})
     with session_factory() as s:
         scoped_to(s, get_or_create_project(s, VICTIM_PROJECT, VICTIM_ORG))
         h = History(s, message=f"{MARKER}: assert False")

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from argus.analysis.query.guard import QueryRejected
@@ -205,3 +206,129 @@ def test_successful_pairs_are_remembered_and_offered_per_project(runtime: Runtim
         ask(rt, AskRequest(QUESTION, "beta"))
         assert good not in fake.requests[2]["messages"][0]["content"]  # not to another project
         feedback(rt, "alpha", first.example_id, good=False)
+
+
+def test_readonly_role_is_refused_writes_by_postgresql_itself(runtime: Runtime) -> None:
+    """Even SQL that bypassed the guard, in a transaction that is not read-only, cannot write or read
+    tables outside the semantic layer once the connection switched to the read-only role."""
+    import uuid
+
+    from sqlalchemy.exc import ProgrammingError
+
+    from argus.app.query import create_readonly_role
+    from argus.core.errors import ConfigError
+
+    if runtime.engine().dialect.name != "postgresql":
+        with pytest.raises(ConfigError):
+            create_readonly_role(runtime, "argus_ro_test")
+        pytest.skip("the read-only role is PostgreSQL's (set ARGUS_TEST_DATABASE_URL)")
+    role = f"argus_ro_{uuid.uuid4().hex[:10]}"
+    out = create_readonly_role(runtime, role)
+    try:
+        assert out["created"] and "test_run" in out["tables"] and "api_token" not in out["tables"]
+        assert create_readonly_role(runtime, role)["created"] is False  # idempotent
+        for sql in ("INSERT INTO test_run (project_id, branch, tests, passed, failed, errors, skipped) "
+                    "VALUES (1, 'x', 0, 0, 0, 0, 0)", "DELETE FROM test_run", "UPDATE test_run SET branch = 'x'",
+                    "SELECT * FROM project", "CREATE TABLE evil (x int)"):
+            with runtime.engine().connect() as conn:
+                conn.exec_driver_sql(f'SET LOCAL ROLE "{role}"')
+                with pytest.raises(ProgrammingError, match="permission denied"):
+                    conn.exec_driver_sql(sql)
+                conn.rollback()
+        # guarded queries run under the role and still see the project's rows
+        s = runtime.settings.model_copy(update={"query": runtime.settings.query.model_copy(update={"pg_role": role})})
+        rt = Runtime(s, runtime.engine())
+        assert query(rt, QueryRequest("SELECT COUNT(*) FROM runs", "alpha")).rows == ((4,),)
+        assert query(rt, QueryRequest("SELECT COUNT(*) FROM incidents", "beta")).rows == ((3,),)
+    finally:
+        with runtime.engine().begin() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+            conn.exec_driver_sql(f'DROP ROLE "{role}"')
+
+
+class FakeAnthropic:
+    """Anthropic's Messages API on 127.0.0.1: checks the headers, answers with content blocks."""
+
+    def __init__(self, answers: list[tuple[int, dict[str, Any]]]) -> None:
+        self.answers = list(answers)
+        self.requests: list[tuple[str, dict[str, str], dict[str, Any]]] = []
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                status, answer = fake.answers.pop(0)
+                if self.headers.get("x-api-key") != "sk-ant-test" or not self.headers.get("anthropic-version"):
+                    status, answer = 401, {"type": "error", "error": {"type": "authentication_error",
+                                                                        "message": "invalid x-api-key"}}
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+def _text(text: str) -> tuple[int, dict[str, Any]]:
+    return 200, {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-test",
+                 "stop_reason": "end_turn",
+                 "content": [{"type": "thinking", "thinking": "SELECT nothing"}, {"type": "text", "text": text}]}
+
+
+def _with_anthropic(runtime: Runtime, url: str, key: str = "sk-ant-test") -> Runtime:
+    from argus.core.settings.query import LlmProvider
+
+    s = runtime.settings.model_copy(update={"query": runtime.settings.query.model_copy(update={
+        "llm_provider": LlmProvider.ANTHROPIC, "llm_base_url": url, "llm_model": "claude-test",
+        "llm_api_key": SecretStr(key), "llm_timeout_s": 2.0})})
+    return Runtime(s, runtime.engine())
+
+
+def test_anthropic_messages_api(runtime: Runtime) -> None:
+    fake = FakeAnthropic([
+        _text("```sql\nSELECT ci_jobb FROM runs\n```"),  # wrong column: repaired
+        _text("```sql\nSELECT ci_job, SUM(duration_s) AS s FROM runs GROUP BY ci_job ORDER BY s DESC\n```"),
+    ])
+    with serve(fake.handler()) as url:
+        a = ask(_with_anthropic(runtime, url), AskRequest(QUESTION, "alpha"))
+    assert a.answered and a.source == "model" and a.result is not None and a.result.rows[0][0] == "alpha-job"
+    path, headers, body = fake.requests[0]
+    assert path == "/v1/messages" and headers["anthropic-version"] == "2023-06-01"
+    assert "authorization" not in headers
+    assert body["model"] == "claude-test" and body["max_tokens"] > 0
+    assert "test_results" in body["system"]  # the semantic layer, as the top-level system prompt
+    assert [m["role"] for m in body["messages"]] == ["user"]
+    assert body["messages"][0]["content"] == [{"type": "text", "text": QUESTION}]
+    # the repair turn: the assistant's answer, then the database's error, as content blocks
+    roles = [m["role"] for m in fake.requests[1][2]["messages"]]
+    assert roles == ["user", "assistant", "user"]
+    assert "ci_jobb" in fake.requests[1][2]["messages"][2]["content"][0]["text"]
+
+
+def test_anthropic_errors_are_a_clear_no_answer(runtime: Runtime) -> None:
+    overloaded = (529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+    fake = FakeAnthropic([overloaded])
+    with serve(fake.handler()) as url:
+        a = ask(_with_anthropic(runtime, url), AskRequest(QUESTION, "alpha"))
+    assert not a.answered and "overloaded_error" in a.summary
+    fake = FakeAnthropic([_text("SELECT 1")])
+    with serve(fake.handler()) as url:
+        b = ask(_with_anthropic(runtime, url, key="wrong"), AskRequest(QUESTION, "alpha"))
+    assert not b.answered and "authentication_error" in b.summary
+
+
+def test_every_view_validates_against_its_declared_types(runtime: Runtime) -> None:
+    from argus.analysis.query.semantic import VIEWS
+
+    for view in VIEWS:
+        query(runtime, QueryRequest(f"SELECT * FROM {view.name}", "beta"))
+    r = query(runtime, QueryRequest("SELECT is_flaky_rerun FROM test_results LIMIT 1", "beta"))
+    assert r.rows[0][0] is None or type(r.rows[0][0]) is bool

@@ -71,6 +71,8 @@ def test_evaluate_nab_on_a_small_labelled_folder(capsys: pytest.CaptureFixture[s
     assert len(held["grid"]) == 18 and [p["profile"] for p in held["profiles"]] == [
         "standard", "reward_low_FP_rate", "reward_low_FN_rate"]
     assert [f["tuned_on"] for f in held["profiles"][0]["folds"]] == [1, 2]
+    assert held["plateau_width"] == 0.1 and len(held["plateau_profiles"]) == 3
+    assert "plateau_held_out_score" in std
     assert main(["anomalies", "evaluate-nab", "--data", str(root), "-d", "ensemble"]) == 0
     out = capsys.readouterr().out
     assert "parameters held out too" in out

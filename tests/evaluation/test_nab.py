@@ -20,6 +20,7 @@ from argus.evaluation.nab import (
     corpus_score,
     optimise_threshold,
     probation_rows,
+    robust_threshold,
     row_weights,
     scaled_sigmoid,
     score_detections,
@@ -110,6 +111,24 @@ def test_sweep_matches_scoring_each_threshold() -> None:
         best_t, best = optimise_threshold(items, p)
         assert best == float(scores.max())
         assert corpus_score(items, best_t, p)[0] == pytest.approx(best)
+
+
+def test_plateau_rule_width_0_is_nabs_best_and_a_width_moves_off_the_cliff_edge() -> None:
+    # one window (start 500): its detection has p = 1e-4.30; a false positive before it has p = 1e-4.32,
+    # so NAB's best threshold sits at p <= 1e-4.30, a hair above the FP (a cliff: 1e-4.32 costs the FP).
+    # Further FPs at p = 1e-3 and 1e-2: the plateau between 1e-3 and 1e-4.3 scores the same as the best.
+    w = row_weights(1000, [(500, 599)])
+    p = np.ones(1000)
+    p[500], p[300], p[200], p[250] = 10 ** -4.30, 10 ** -4.32, 1e-3, 1e-2
+    items = [ScoredSeries("c/a.csv", w, 1.0 - p)]
+    t0, s0, sm0 = robust_threshold(items, STANDARD, 0.0)
+    assert s0 == sm0 == pytest.approx(optimise_threshold(items, STANDARD)[1])
+    assert 10 ** -4.32 < 1.0 - t0 <= 10 ** -4.30
+    t, s, sm = robust_threshold(items, STANDARD, 0.2)
+    assert s == pytest.approx(s0) and sm <= s
+    assert 1.0 - t > 10 ** -4.1  # inside the plateau, at least 0.2 decade away from the FP's cliff
+    assert 1.0 - t < 1e-3 * 10 ** -0.2  # and from the next FP's
+    assert corpus_score(items, t, STANDARD)[0] == pytest.approx(s)
 
 
 # NAB's published results of its null detector (numenta/NAB results/null/null_reward_low_FN_rate_scores.csv,

@@ -67,6 +67,9 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
     alerts.write_text(json.dumps([{"name": "Down", "service": "api", "severity": "critical"}]))
     services = tmp_path / "services.yaml"
     services.write_text("api:\n  depends_on: [db]\n  owners: [team-a]\n")
+    books = tmp_path / "runbooks"
+    books.mkdir()
+    (books / "api-down.md").write_text("---\ntitle: API down\nactions: [restart]\n---\nRestart the api when it is down.\n")
     state = CliState.with_settings(settings)
     log = CommandLog()
     broken = tmp_path / "broken.xml"
@@ -109,7 +112,13 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
             run_command(state, ["feedback", str(insight_id), "accept", "-p", name, "--json"], log)
             run_command(state, ["incidents", "services", str(services), "-p", name], log)  # service graph
             run_command(state, ["alerts", "ingest", str(alerts), "--source", "generic", "-p", name], log)
-            run_command(state, ["incidents", "ack", "1" if name == PROJECTS[0] else "2", "-p", name], log)
+            inc = "1" if name == PROJECTS[0] else "2"
+            run_command(state, ["incidents", "ack", inc, "-p", name], log)
+            run_command(state, ["runbooks", "index", str(books), "-p", name], log)  # runbook
+            run_command(state, ["incidents", "recommend", inc, "--propose", "-p", name], log)  # runbook_action
+            run_command(state, ["runbooks", "feedback", inc, "api-down.md", "--helped", "-p", name], log)
+            run_command(state, ["incidents", "postmortem", inc, "--out", str(tmp_path / f"pm-{name}.md"), "-p", name],
+                        log)  # postmortem
     finally:
         state.close()
     assert [f for f in log.failed if not f[0].startswith("ingest tests " + str(broken))] == []

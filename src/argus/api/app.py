@@ -28,6 +28,7 @@ from argus.api.routers import (
     incidents,
     insights,
     query,
+    runbooks,
     runs,
     tests,
     uploads,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(uploads.router)
     app.include_router(alerts.router)
     app.include_router(incidents.router)
+    app.include_router(runbooks.router)
     app.include_router(query.router)
     jobs.install(app, rt)  # app.state.on_upload: run the jobs of an upload; job metrics
     if not hasattr(app.state, "on_upload"):  # called after an upload stored runs (the jobs set their own)

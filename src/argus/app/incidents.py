@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from argus.analysis.incidents.readmodels import (
     AlertView,
@@ -74,11 +74,35 @@ def ingest(runtime: Runtime, req: IngestRequest) -> IngestOutcome:
         runtime.in_project(req.project, dead, create=req.create, org=req.org)
         raise
 
+    delivery = _delivery_rows(runtime, req)
+
     def work(scope: ProjectScope) -> IngestOutcome:
-        return ingest_parsed(scope.session, scope.settings.incidents, scope.project.slug, parsed, req.source.value,
-                             req.received_at)
+        out = ingest_parsed(scope.session, scope.settings.incidents, scope.project.slug, parsed, req.source.value,
+                            req.received_at)
+        if delivery is not None:
+            from argus.app.delivery import record_hook
+
+            record_hook(scope, delivery)  # the same event is a delivery deployment / pipeline for DORA
+        return out
 
     return runtime.in_project(req.project, work, create=req.create, org=req.org)
+
+
+def _delivery_rows(runtime: Runtime, req: IngestRequest) -> Any:
+    """A GitHub deployment_status / workflow_run event's delivery rows (None: another source or event,
+    or a body the delivery rows cannot be read from — the alert path has already judged the payload)."""
+    from argus.core.errors import InputError
+
+    if req.source is not AlertSource.GITHUB:
+        return None
+    from argus.app.delivery import patterns_of
+    from argus.ingest.delivery import hooks
+
+    try:
+        found = hooks.parse("github", req.headers.get("x-github-event"), req.data, patterns_of(runtime.settings.delivery))
+    except InputError:
+        return None
+    return found if found.parsed.files else None
 
 
 def with_delivery(parsed: Parsed, delivery_id: str) -> Parsed:

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
 
-from argus.analysis.query.catalogue import match
+from argus.analysis.query.catalogue import Match, match
 from argus.analysis.query.service import QueryFailed, QueryResult, run
 from argus.core.errors import InputError
 
 if TYPE_CHECKING:
-    from argus.analysis.query.llm import ModelClient
+    from argus.analysis.query.llm import AnthropicClient, ModelClient
     from argus.app.runtime import ProjectScope, Runtime
 
 T = TypeVar("T")
@@ -54,6 +54,11 @@ class Answer:
     attempts: tuple[dict[str, str], ...] = field(default_factory=tuple)
     #: The remembered question → SQL pair (model answers only); feedback with :func:`feedback`.
     example_id: int | None = None
+    #: Catalogue answers and refusals: share of the question's words understood, slots filled, and
+    #: (refusals) the nearest catalogue intents.
+    confidence: float | None = None
+    slots: dict[str, str] = field(default_factory=dict)
+    nearest: tuple[str, ...] = ()
 
 
 def _project_id(runtime: Runtime, project: str | None, org: str | None) -> int:
@@ -86,6 +91,40 @@ def _remember(runtime: Runtime, pid: int, question: str, sql: str, rows: int) ->
     return _in_project_id(runtime, pid, lambda sc: remember(sc.session, pid, question, sql, rows))
 
 
+@dataclass(frozen=True)
+class Example:
+    id: int
+    question: str
+    sql: str
+    source: str
+    rows: int
+    feedback: str | None
+    created_at: str
+
+
+def examples(runtime: Runtime, project: str | None, limit: int = 50) -> list[Example]:
+    """The project's remembered question → SQL pairs (``argus ask-feedback --list``)."""
+    from argus.analysis.query.queries import listing
+
+    def work(sc: ProjectScope) -> list[Example]:
+        return [Example(int(e.id), e.question, e.sql, e.source, int(e.rows), e.feedback, e.created_at.isoformat())
+                for e in listing(sc.session, limit)]
+
+    return runtime.in_project(project, work)
+
+
+def add_example(runtime: Runtime, project: str | None, question: str, sql: str) -> int:
+    """Remember a question → SQL pair written by a person (marked good, offered first to the model).
+    The SQL must pass the guard and run on the project's data."""
+    from argus.analysis.query.queries import add
+
+    if not question.strip():
+        raise InputError("the question is empty")
+    pid = _project_id(runtime, project, None)
+    result = _run(runtime, sql, pid)
+    return _in_project_id(runtime, pid, lambda sc: add(sc.session, pid, question.strip(), sql, len(result.rows)))
+
+
 def feedback(runtime: Runtime, project: str | None, example_id: int, good: bool) -> None:
     """Mark a remembered pair good or bad (a bad one is never offered to the model again)."""
     from argus.analysis.query.queries import set_feedback
@@ -95,20 +134,40 @@ def feedback(runtime: Runtime, project: str | None, example_id: int, good: bool)
         raise NotFoundError(f"no remembered question {example_id}")
 
 
+def _run(runtime: Runtime, sql: str, pid: int, max_rows: int | None = None) -> QueryResult:
+    s = runtime.settings.query
+    return run(runtime.engine(), sql, project_id=pid, max_rows=max_rows or s.max_rows, timeout_s=s.timeout_s,
+               pg_role=s.pg_role)
+
+
+def create_readonly_role(runtime: Runtime, role: str | None = None) -> dict[str, object]:
+    """``argus db create-readonly-role``: the PostgreSQL role queries switch to (docs/query.md)."""
+    from argus.analysis.query.readonly import DEFAULT_ROLE
+    from argus.analysis.query.readonly import create_readonly_role as create
+
+    return create(runtime.engine(), role or runtime.settings.query.pg_role or DEFAULT_ROLE)
+
+
 def query(runtime: Runtime, req: QueryRequest) -> QueryResult:
     """Run one SELECT over the semantic layer, guarded, read-only, confined to the project."""
     pid = _project_id(runtime, req.project, req.org)
+    return _run(runtime, req.sql, pid)
+
+
+def model_client(runtime: Runtime) -> ModelClient | AnthropicClient | None:
+    """The configured model (``query.llm_provider``), or None when none is configured."""
+    from argus.analysis.query.llm import AnthropicClient, ModelClient
+    from argus.core.settings.query import LlmProvider
+
     s = runtime.settings.query
-    return run(runtime.engine(), req.sql, project_id=pid, max_rows=s.max_rows, timeout_s=s.timeout_s)
-
-
-def model_client(runtime: Runtime) -> ModelClient | None:
-    from argus.analysis.query.llm import ModelClient
-
-    s = runtime.settings.query
+    key = s.llm_api_key.get_secret_value() if s.llm_api_key is not None else None
+    if s.llm_provider is LlmProvider.ANTHROPIC:
+        if not s.llm_base_url and not key:
+            return None
+        return AnthropicClient(s.llm_base_url or "https://api.anthropic.com", s.llm_model, key, s.llm_timeout_s,
+                               s.anthropic_version, s.llm_max_tokens)
     if not s.llm_base_url:
         return None
-    key = s.llm_api_key.get_secret_value() if s.llm_api_key is not None else None
     return ModelClient(s.llm_base_url, s.llm_model, key, s.llm_timeout_s)
 
 
@@ -129,9 +188,8 @@ def _summary(title: str, result: QueryResult) -> str:
     return f"{title}: {len(result.rows)} rows; first: {first}"[:200]
 
 
-def _ask_model(runtime: Runtime, client: ModelClient, question: str, pid: int) -> Answer:
+def _ask_model(runtime: Runtime, client: ModelClient | AnthropicClient, question: str, pid: int) -> Answer:
     from argus.analysis.query.llm import ModelUnavailable, extract_sql, first_messages
-    s = runtime.settings.query
     messages = first_messages(question, _examples(runtime, pid))
     attempts: list[dict[str, str]] = []
     syntax_left, empty_left = SYNTAX_REPAIRS, EMPTY_REPAIRS
@@ -145,7 +203,7 @@ def _ask_model(runtime: Runtime, client: ModelClient, question: str, pid: int) -
         sql = extract_sql(reply)
         messages.append({"role": "assistant", "content": reply})
         try:
-            result = run(runtime.engine(), sql, project_id=pid, max_rows=s.max_rows, timeout_s=s.timeout_s)
+            result = _run(runtime, sql, pid)
         except InputError as exc:  # the guard's QueryRejected or the database's QueryFailed
             attempts.append({"sql": sql, "error": str(exc)})
             syntax_left -= 1
@@ -166,23 +224,39 @@ def _ask_model(runtime: Runtime, client: ModelClient, question: str, pid: int) -
                       attempts=tuple(attempts), example_id=example)
 
 
+def _missing_value(runtime: Runtime, pid: int, m: Match) -> str | None:
+    """A branch or author slot the project's data does not have (then the question is refused)."""
+    view = m.slots.get("view")
+    for slot, column in (("branch", "branch"), ("author", "author_name")):
+        value = m.slots.get(slot)
+        if value is None or view is None:
+            continue
+        lit = "'" + value.replace("'", "''") + "'"
+        r = _run(runtime, f"SELECT COUNT(*) FROM {view} WHERE {column} = {lit}", pid, max_rows=1)
+        if not r.rows or not r.rows[0][0]:
+            return f"no {slot} {value!r} in {view}"
+    return None
+
+
 def ask(runtime: Runtime, req: AskRequest) -> Answer:
     """Answer a question from the catalogue, else (if configured) from the model; else say it cannot."""
     question = req.question.strip()
     if not question:
         raise InputError("the question is empty")
     pid = _project_id(runtime, req.project, req.org)
-    m = match(question)
     s = runtime.settings.query
-    if m is not None:
-        result = run(runtime.engine(), m.sql, project_id=pid, max_rows=s.max_rows, timeout_s=s.timeout_s)
+    m = match(question, s.catalogue_min_confidence)
+    if isinstance(m, Match) and (missing := _missing_value(runtime, pid, m)) is not None:
+        return Answer(question, False, "none", f"cannot answer: {missing}; try `argus query` over `argus schema`",
+                      "table", confidence=m.confidence, slots=dict(m.slots))
+    if isinstance(m, Match):
+        result = _run(runtime, m.sql, pid)
         return Answer(question, True, "catalogue", _summary(m.intent.summary, result), m.intent.chart, result,
-                      m.intent.name)
+                      m.intent.name, confidence=m.confidence, slots=dict(m.slots))
     client = model_client(runtime) if req.use_model else None
     if client is None:
-        return Answer(question, False, "none",
-                      "cannot answer: no catalogue question matches and no model is configured "
-                      "(try `argus query` with SQL over `argus schema`)", "table")
+        return Answer(question, False, "none", "cannot answer: " + m.message(), "table", confidence=m.confidence,
+                      nearest=tuple(i.name for i in m.nearest))
     return _ask_model(runtime, client, question, pid)
 
 
@@ -190,6 +264,7 @@ def answer_json(a: Answer) -> dict[str, Any]:
     return {
         "question": a.question, "answered": a.answered, "source": a.source, "intent": a.intent,
         "summary": a.summary, "chart": a.chart, "attempts": list(a.attempts), "example_id": a.example_id,
+        "confidence": a.confidence, "slots": dict(a.slots), "nearest": list(a.nearest),
         "result": result_json(a.result) if a.result is not None else None,
     }
 
@@ -199,4 +274,5 @@ def result_json(r: QueryResult) -> dict[str, Any]:
             "rows": [list(x) for x in r.rows], "truncated": r.truncated}
 
 
-__all__ = ["Answer", "AskRequest", "QueryFailed", "QueryRequest", "answer_json", "ask", "query", "result_json"]
+__all__ = ["Answer", "AskRequest", "Example", "QueryFailed", "QueryRequest", "add_example", "answer_json", "ask",
+           "examples", "feedback", "query", "result_json"]

@@ -55,6 +55,7 @@ class InsightKind(StrEnum):
     DORA_REPORT = "dora_report"
     TEST_SELECTION = "test_selection"
     INCIDENT = "incident"
+    PR_REWORK = "pr_rework"
 
 
 class SubjectType(StrEnum):
@@ -67,6 +68,7 @@ class SubjectType(StrEnum):
     CHANGE = "change"  # subject id: a commit sha, base..head (change risk), or "diff:<sha256 prefix>" (selection)
     DELIVERY_PERIOD = "delivery_period"  # subject id: "<first day>..<last day>" of a DORA report
     INCIDENT = "incident"  # subject id: the incident row id
+    PULL_REQUEST = "pull_request"  # subject id: the pull request id (pull_requests.csv id)
 
 
 class EvidenceType(StrEnum):

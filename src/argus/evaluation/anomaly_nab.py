@@ -28,6 +28,7 @@ from argus.evaluation.nab import (
     null_score,
     optimise_threshold,
     perfect_score,
+    robust_threshold,
     row_weights,
     score_detections,
     window_indices,
@@ -38,6 +39,20 @@ FOLDS: tuple[tuple[str, ...], tuple[str, ...]] = (
     ("realTraffic", "realTweets"),
 )
 """Categories of the two held-out folds (tune on one, report on the other)."""
+
+PLATEAU_WIDTH = 0.1
+"""Half-width, in decades of ``1 - threshold``, of the plateau rule (:func:`argus.evaluation.nab.robust_threshold`)
+used to choose thresholds (and configurations) on a tuning fold: the score averaged over
+``1 - t`` within a factor 10^0.1 ≈ 1.26 either way, instead of NAB's single best threshold."""
+
+
+def tune_threshold(items: Sequence[ScoredSeries], profile: CostProfile, plateau: float | None) -> tuple[float, float]:
+    """The threshold chosen on a tuning fold and the criterion it maximised: NAB's best score
+    (``plateau`` None) or the plateau rule's smoothed score (``plateau`` = its half-width)."""
+    if plateau is None:
+        return optimise_threshold(items, profile)
+    t, _, smooth = robust_threshold(items, profile, plateau)
+    return t, smooth
 
 
 @dataclass(frozen=True)
@@ -83,16 +98,20 @@ class ProfileResult:
     optimised_score: float
     held_out_score: float
     held_out_thresholds: tuple[float, float]
+    plateau_held_out_score: float
+    """Held out, the threshold chosen on the tuning fold by the plateau rule (``PLATEAU_WIDTH``)."""
+    plateau_held_out_thresholds: tuple[float, float]
     tp: int
     fp: int
     fn: int
 
 
-def _held_out(items: Sequence[ScoredSeries], profile: CostProfile) -> tuple[float, tuple[float, float]]:
+def _held_out(items: Sequence[ScoredSeries], profile: CostProfile, plateau: float | None = None
+              ) -> tuple[float, tuple[float, float]]:
     raw = null = perfect = 0.0
     thresholds = []
     for tune, test in (FOLDS, FOLDS[::-1]):
-        t, _ = optimise_threshold([i for i in items if i.category in tune], profile)
+        t, _ = tune_threshold([i for i in items if i.category in tune], profile, plateau)
         thresholds.append(t)
         for it in items:
             if it.category in test:
@@ -109,7 +128,9 @@ def evaluate(items: Sequence[ScoredSeries], argus_threshold: float) -> list[Prof
         s, counts = corpus_score(items, argus_threshold, p)
         t, best = optimise_threshold(items, p)
         held, ths = _held_out(items, p)
-        out.append(ProfileResult(p.name, argus_threshold, s, t, best, held, ths, counts.tp, counts.fp, counts.fn))
+        pheld, pths = _held_out(items, p, PLATEAU_WIDTH)
+        out.append(ProfileResult(p.name, argus_threshold, s, t, best, held, ths, pheld, pths,
+                                 counts.tp, counts.fp, counts.fn))
     return out
 
 
@@ -200,6 +221,7 @@ class FoldChoice:
     config: str
     threshold: float
     tune_score: float
+    """The tuning criterion on the tuning fold: NAB's score, or the plateau rule's smoothed score."""
     test_score: float
 
 
@@ -221,11 +243,20 @@ def _fold_score(items: Sequence[ScoredSeries], threshold: float, profile: CostPr
     return raw, null, perfect
 
 
-def held_out_parameters(corpus: Sequence[NabSeries], grid: Sequence[GridPoint] = GRID) -> list[ParamsHeldOut]:
+def score_grid(corpus: Sequence[NabSeries], grid: Sequence[GridPoint] = GRID) -> list[list[ScoredSeries]]:
+    """The ensemble's scores on the corpus for each grid configuration."""
+    return [scored(corpus, Detector.ENSEMBLE, g.params())[0] for g in grid]
+
+
+def held_out_parameters(corpus: Sequence[NabSeries], grid: Sequence[GridPoint] = GRID,
+                        plateau: float | None = None,
+                        scored_by: Sequence[Sequence[ScoredSeries]] | None = None) -> list[ParamsHeldOut]:
     """Leave-categories-out for the parameters too: on fold A choose the grid configuration and the
-    threshold with the best fold-A score (NAB's optimised threshold), score fold B with both; both ways;
-    the raw scores of the two held-out halves are summed and normalised together (as :func:`_held_out`)."""
-    scored_by = [scored(corpus, Detector.ENSEMBLE, g.params())[0] for g in grid]
+    threshold with the best fold-A score (NAB's optimised threshold; with ``plateau``, the best
+    smoothed score of the plateau rule), score fold B with both; both ways; the raw scores of the two
+    held-out halves are summed and normalised together (as :func:`_held_out`)."""
+    if scored_by is None:
+        scored_by = score_grid(corpus, grid)
     out = []
     for profile in PROFILES:
         raw = null = perfect = 0.0
@@ -233,7 +264,7 @@ def held_out_parameters(corpus: Sequence[NabSeries], grid: Sequence[GridPoint] =
         for k, (tune, test) in enumerate((FOLDS, FOLDS[::-1]), 1):
             best: tuple[float, float, int] | None = None
             for gi, items in enumerate(scored_by):
-                t, s = optimise_threshold([i for i in items if i.category in tune], profile)
+                t, s = tune_threshold([i for i in items if i.category in tune], profile, plateau)
                 if best is None or s > best[0] + 1e-9:
                     best = (s, t, gi)
             assert best is not None

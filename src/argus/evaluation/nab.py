@@ -256,6 +256,41 @@ def optimise_threshold(items: Sequence[ScoredSeries], profile: CostProfile) -> t
     return float(thresholds[k]), float(scores[k])
 
 
+SMOOTHING_STEP = 0.005
+"""Grid step of :func:`robust_threshold`, in decades of ``1 - threshold``."""
+
+
+def robust_threshold(items: Sequence[ScoredSeries], profile: CostProfile, width: float) -> tuple[float, float, float]:
+    """A threshold on a plateau rather than at a cliff's edge: the maximiser of the score averaged over
+    ``± width`` decades of ``1 - threshold``; returns ``(threshold, score there, smoothed score)``.
+
+    NAB's optimised threshold (:func:`optimise_threshold`) is by construction the score of some
+    detection, so it sits exactly at the edge where one more decimal loses that detection: the step
+    curve of the score is maximised, and a threshold chosen that way travels badly to other series.
+    Here the curve is read on a grid of ``x = -log10(1 - threshold)`` (0 to 16, step 0.005) and
+    averaged over ``[x - width, x + width]``; ``width`` = 0 is NAB's choice on that grid. Ties keep the
+    highest threshold.
+    """
+    thresholds, scores = sweep(items, profile)
+    if thresholds.size == 0:
+        return 1.1, 0.0, 0.0
+    xs = np.arange(0.0, 16.0 + SMOOTHING_STEP / 2, SMOOTHING_STEP)
+    grid_t = 1.0 - np.power(10.0, -xs)
+    # detected = score >= t: the same rows as at the smallest distinct score >= t (thresholds descend)
+    asc_t = thresholds[::-1]
+    k = np.searchsorted(asc_t, grid_t, side="left")
+    vals = np.where(k < asc_t.size, scores[::-1][np.minimum(k, asc_t.size - 1)], scores[0])
+    h = round(width / SMOOTHING_STEP)
+    if h > 0:
+        pad = np.concatenate((np.full(h, vals[0]), vals, np.full(h, vals[-1])))
+        c = np.concatenate(([0.0], np.cumsum(pad)))
+        smooth = (c[2 * h + 1:] - c[:-2 * h - 1]) / (2 * h + 1)
+    else:
+        smooth = vals
+    best = np.flatnonzero(smooth >= smooth.max() - 1e-9)[-1]
+    return float(grid_t[best]), float(vals[best]), float(smooth[best])
+
+
 def load_windows(path: Path) -> dict[str, list[list[str]]]:
     """``combined_windows.json``: series name → list of ``[start, end]`` timestamp strings."""
     try:

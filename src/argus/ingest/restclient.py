@@ -84,13 +84,26 @@ class RestClient:
         return None
 
     def get(self, url: str, params: dict[str, Any] | None = None) -> httpx.Response:
+        return self.send("GET", url, params)
+
+    def post_json(self, url: str, body: dict[str, Any]) -> Any:
+        """POST a JSON body (GraphQL) with the same waits and retries; the answer's JSON."""
+        r = self.send("POST", url, None, body)
+        try:
+            return r.json()
+        except ValueError:
+            raise self.error(f"{self.name}: {r.request.url.path} answered something that is not "
+                             "JSON") from None
+
+    def send(self, method: str, url: str, params: dict[str, Any] | None = None,
+             body: dict[str, Any] | None = None) -> httpx.Response:
         if not url.startswith("http"):
             url = self.api_url.rstrip("/") + url
         if urlsplit(url).netloc != self._host:
             raise self.error(f"refusing to follow a link to another host: {urlsplit(url).netloc}")
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                r = self._http.get(url, params=params)
+                r = self._http.request(method, url, params=params, json=body)
             except httpx.HTTPError as exc:
                 if attempt == _ATTEMPTS:
                     raise self.error(f"{self.name} unreachable at {self.api_url}: {exc}") from None
@@ -126,9 +139,10 @@ class RestClient:
         except ValueError:
             raise self.error(f"{self.name}: {urlsplit(url).path} answered something that is not JSON") from None
 
-    def pages(self, path: str, params: dict[str, Any] | None = None, *,
-              per_page: int = 100) -> Iterator[list[dict[str, Any]]]:
-        """Every page of a list endpoint: the ``Link`` header's next URL, else GitLab's ``X-Next-Page``."""
+    def pages(self, path: str, params: dict[str, Any] | None = None, *, per_page: int = 100,
+              key: str | None = None) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a list endpoint: the ``Link`` header's next URL, else GitLab's ``X-Next-Page``;
+        ``key``: the list is that member of an object body (GitHub's ``workflow_runs``, ``jobs``)."""
         url: str | None = path
         query: dict[str, Any] | None = {"per_page": per_page, **(params or {})}
         while url:
@@ -137,6 +151,8 @@ class RestClient:
                 body = r.json()
             except ValueError:
                 raise self.error(f"{self.name}: {urlsplit(url).path} answered something that is not JSON") from None
+            if key is not None and isinstance(body, dict):
+                body = body.get(key)
             yield body if isinstance(body, list) else []
             m = _NEXT.search(r.headers.get("link", ""))
             if m:

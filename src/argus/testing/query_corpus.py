@@ -312,6 +312,37 @@ QUESTIONS: list[tuple[str, str, str]] = [
     ("held", "what is the mean time to resolve incidents", "SELECT COUNT(*) FROM incidents WHERE resolved_at IS NOT NULL"),
     ("held", "how many pull requests were merged", "SELECT COUNT(*) FROM pull_requests WHERE merged_at IS NOT NULL"),
     ("held", "which CI jobs run the most tests", "SELECT ci_job, SUM(tests) FROM runs GROUP BY ci_job"),
+    # held out, second set ("held2"): written on 2026-11-28 BEFORE the slot matcher of the catalogue
+    # (committed on its own first), never shown to whoever tunes the catalogue; reference SQL only.
+    ("held2", "how many runs were on main", "SELECT COUNT(*) FROM runs WHERE branch = 'main'"),
+    ("held2", "failed runs per branch", "SELECT branch, COUNT(*) FROM runs WHERE failed + errors > 0 GROUP BY branch"),
+    ("held2", "how many runs failed on main since 2026-01-07",
+     "SELECT COUNT(*) FROM runs WHERE branch = 'main' AND failed + errors > 0 AND started_at >= '2026-01-07'"),
+    ("held2", "commits per author in January 2026",
+     "SELECT author_name, COUNT(*) FROM commits WHERE author_time >= '2026-01-01' AND author_time < '2026-02-01' "
+     "GROUP BY author_name"),
+    ("held2", "how many commits did Ines Duarte make", "SELECT COUNT(*) FROM commits WHERE author_name = 'Ines Duarte'"),
+    ("held2", "which tests errored the most", "SELECT test, COUNT(*) FROM test_results WHERE outcome = 'error' "
+     "GROUP BY test ORDER BY COUNT(*) DESC, test LIMIT 10"),
+    ("held2", "how many tests are in each suite", "SELECT suite, COUNT(*) FROM tests GROUP BY suite"),
+    ("held2", "average run duration on main", "SELECT AVG(duration_s) FROM runs WHERE branch = 'main'"),
+    ("held2", "failures by failure type", "SELECT failure_type, COUNT(*) FROM test_results "
+     "WHERE outcome IN ('failed', 'error') GROUP BY failure_type"),
+    ("held2", "how many test attempts passed on retry", "SELECT COUNT(*) FROM test_results WHERE is_flaky_rerun = TRUE"),
+    ("held2", "number of runs per day", "SELECT DATE(started_at), COUNT(*) FROM runs GROUP BY DATE(started_at)"),
+    ("held2", "lines added per author", "SELECT c.author_name, SUM(f.lines_added) FROM commits AS c "
+     "JOIN commit_files AS f ON f.sha = c.sha GROUP BY c.author_name"),
+    ("held2", "which commits touched the most files", "SELECT sha, nf FROM commit_features ORDER BY nf DESC, sha LIMIT 10"),
+    ("held2", "how many merge commits are there", "SELECT COUNT(*) FROM commits WHERE is_merge = TRUE"),
+    ("held2", "what share of runs failed", "SELECT AVG(CASE WHEN failed + errors > 0 THEN 1.0 ELSE 0.0 END) FROM runs"),
+    ("held2", "the 5 most recent runs", "SELECT run_id FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 5"),
+    ("held2", "how many clusters are java.io.IOException failures",
+     "SELECT COUNT(*) FROM clusters WHERE failure_type = 'java.io.IOException'"),
+    ("held2", "most confident current insights", "SELECT title, confidence FROM insights WHERE current = 1 "
+     "ORDER BY confidence DESC, insight_id LIMIT 10"),
+    ("held2", "how many distinct tests failed on main", "SELECT COUNT(DISTINCT test) FROM test_results "
+     "WHERE outcome IN ('failed', 'error') AND branch = 'main'"),
+    ("held2", "tests first seen after 2026-01-07", "SELECT test FROM tests WHERE first_seen_at >= '2026-01-07'"),
 ]
 
 

@@ -12,10 +12,18 @@ from argus.analysis.anomaly.baselines import (
     previous_time_window_mean,
     previous_window_mean_std,
     previous_window_range,
+    reestimated_window_mean_std,
 )
 from argus.analysis.anomaly.detectors import spike_rule
 from argus.analysis.anomaly.ensemble import score_series
-from argus.analysis.anomaly.schemas import AnomalyParams, Detector, Series, Severity
+from argus.analysis.anomaly.schemas import (
+    AnomalyParams,
+    Detector,
+    LikelihoodCombine,
+    PostProcess,
+    Series,
+    Severity,
+)
 
 
 def seasonal_series(n: int = 3000, seed: int = 7, step_s: int = 300, jitter: bool = True, spike: bool = True) -> Series:
@@ -166,3 +174,28 @@ def test_entropy_sees_a_change_of_shape_inside_the_old_range() -> None:
     assert entropy[:change].max() < 0.9999
     assert entropy[change:change + 100].max() >= 0.9999
     assert score_series(s, Detector.EXTREME).score[change:change + 100].max() < 0.9999
+
+
+def test_reestimated_window_matches_numentas_schedule_by_brute_force() -> None:
+    v = np.random.default_rng(3).normal(0, 1, 1000) ** 2
+    mean, std, ready = reestimated_window_mean_std(v, start=150, window=300, period=40, skip=20)
+    assert not ready[:150].any() and ready[150:].all()
+    for t in (150, 151, 189, 190, 555, 999):
+        r = 150 + 40 * ((t - 150) // 40)
+        win = v[max(0, r - 300 + 1) + 20: r + 1]
+        assert mean[t] == pytest.approx(win.mean()) and std[t] == pytest.approx(win.std(), abs=1e-9)
+
+
+@pytest.mark.parametrize("how", list(LikelihoodCombine), ids=lambda h: h.value)
+def test_anomaly_likelihood_post_processor_is_causal(how: LikelihoodCombine) -> None:
+    base = AnomalyParams()
+    params = dataclasses.replace(base, ensemble=dataclasses.replace(
+        base.ensemble, post=PostProcess.LIKELIHOOD,
+        post_likelihood=dataclasses.replace(base.ensemble.post_likelihood, combine=how, learning_period=100,
+                                            estimation_samples=50, historic_window=1000)))
+    s = seasonal_series()
+    full = score_series(s, Detector.ENSEMBLE, params)
+    assert np.all((full.score >= 0.0) & (full.score <= 1.0))
+    for cut in (1, 149, 150, 151, 777, 2001, 2999):
+        part = score_series(s.head(cut), Detector.ENSEMBLE, params)
+        assert np.array_equal(part.score, full.score[:cut]), (how, cut)

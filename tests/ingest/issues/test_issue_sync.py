@@ -35,7 +35,7 @@ def tracker() -> FakeTracker:
 CASES = {
     "github": (["sync", "github", "--repo", "acme/shop", "--no-delivery"], "--api-url", "ARGUS_GITHUB_TOKEN",
                "Bearer s3cret", {"#1", "#2", "#4", "#5"}),
-    "gitlab": (["sync", "gitlab", "--gitlab-project", "acme/shop"], "--url", "ARGUS_ISSUES__GITLAB_TOKEN",
+    "gitlab": (["sync", "gitlab", "--gitlab-project", "acme/shop", "--no-delivery"], "--url", "ARGUS_ISSUES__GITLAB_TOKEN",
                "s3cret", {"#1", "#2", "#4", "#5"}),
     "jira": (["sync", "jira", "--jira-project", "ABC"], "--url", "ARGUS_ISSUES__JIRA_TOKEN", "Bearer s3cret",
              {"ABC-1", "ABC-2", "ABC-3", "ABC-4", "ABC-5"}),

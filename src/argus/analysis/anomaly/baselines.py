@@ -168,3 +168,34 @@ def bucket_median_mad(values: F64, bucket: I64, history: int) -> tuple[F64, F64,
     out_mad[order] = mad
     out_cnt[order] = count
     return out_med, out_mad, out_cnt
+
+
+def reestimated_window_mean_std(values: F64, start: int, window: int, period: int, skip: int
+                                ) -> tuple[F64, F64, npt.NDArray[np.bool_]]:
+    """Mean and std of ``values`` as last re-estimated at or before each row (Numenta's schedule).
+
+    The distribution is fitted at rows ``r = start, start + period, start + 2 period, ...`` over the
+    rows ``[max(0, r - window + 1) + skip, r]`` (the window ends at ``r`` inclusive; its first ``skip``
+    rows are left out, as Numenta's anomaly likelihood does with its learning period) and used for
+    rows ``r .. r + period - 1``. Rows before ``start`` have no distribution (``ready`` False). Causal:
+    row ``t`` uses rows ``<= t`` only.
+    """
+    n = values.shape[0]
+    mean = np.zeros(n)
+    std = np.zeros(n)
+    ready = np.zeros(n, dtype=bool)
+    if n <= start:
+        return mean, std, ready
+    c = values - values[0]
+    s1 = np.concatenate(([0.0], np.cumsum(c)))
+    s2 = np.concatenate(([0.0], np.cumsum(c * c)))
+    r = np.arange(start, n, period)
+    lo = np.minimum(np.maximum(0, r - window + 1) + skip, r)
+    cnt = (r + 1 - lo).astype(np.float64)
+    m = (s1[r + 1] - s1[lo]) / cnt
+    var = np.maximum((s2[r + 1] - s2[lo]) / cnt - m * m, 0.0)
+    which = (np.arange(start, n) - start) // period
+    mean[start:] = m[which] + values[0]
+    std[start:] = np.sqrt(var)[which]
+    ready[start:] = True
+    return mean, std, ready

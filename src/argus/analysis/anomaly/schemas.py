@@ -140,6 +140,59 @@ class ThreeSigmaParams:
     min_history: int = 30
 
 
+class PostProcess(StrEnum):
+    """What happens to the ensemble's combined tail probability before the hold-off."""
+
+    NONE = "none"
+    LIKELIHOOD = "likelihood"
+    """Numenta's anomaly likelihood of the ensemble's evidence (see :class:`PostLikelihoodParams`)."""
+
+
+class LikelihoodCombine(StrEnum):
+    """How the anomaly likelihood ``p_L`` meets the ensemble's combined tail ``p`` (issue 20 attempts)."""
+
+    REPLACE = "replace"
+    """``p_L`` alone (Numenta's way: the likelihood *is* the score)."""
+    AND = "and"
+    """``max(p, p_L)``: both must find the row unusual."""
+    OR = "or"
+    """``min(1, 2 min(p, p_L))``: either (Bonferroni)."""
+    GEOMETRIC = "geometric"
+    """``sqrt(p · p_L)``."""
+    MEMBERS = "members"
+    """The likelihood of each member's own evidence replaces that member's ``p``, then Bonferroni."""
+    EXTREME_OR = "extreme_or"
+    """Only the *extreme* member (the one without self-calibration): ``min(1, 2 min(p, p_L))``."""
+    EXTREME_AND = "extreme_and"
+    """Only the *extreme* member: ``max(p, p_L)``."""
+
+
+@dataclass(frozen=True)
+class PostLikelihoodParams:
+    """Numenta's *anomaly likelihood* as a post-processor of the ensemble (NAB's defaults).
+
+    Raw score: the ensemble's evidence ``-log10(k · min p) / evidence_decades`` clipped to
+    ``[0, raw_cap]`` (``evidence_decades`` = 0: the ensemble's score ``1 - k · min p`` itself, as
+    Numenta feeds HTM's raw score in [0, 1]). Its mean over the last ``short_window`` rows is judged against the mean and
+    variance of those means over the last ``historic_window`` rows, re-estimated every
+    ``reestimation_period`` rows; the first estimate is made after ``learning_period`` +
+    ``estimation_samples`` rows (before it: no alert), and the first ``learning_period`` rows of the
+    window are left out of the fit, as Numenta does. Mean and variance floors (0.03, 0.0003) are
+    Numenta's. ``p`` is the upper Gaussian tail.
+    """
+
+    learning_period: int = 288
+    estimation_samples: int = 100
+    historic_window: int = 8640
+    reestimation_period: int = 100
+    short_window: int = 10
+    evidence_decades: float = 10.0
+    raw_cap: float = 1.0
+    min_mean: float = 0.03
+    min_variance: float = 0.0003
+    combine: LikelihoodCombine = LikelihoodCombine.REPLACE
+
+
 @dataclass(frozen=True)
 class EnsembleParams:
     """How the detectors are combined into one anomaly probability, and when Argus alerts.
@@ -160,6 +213,8 @@ class EnsembleParams:
     """Scores inside a hold-off are multiplied by this (they can still rank, but not alert)."""
     probation: int = 0
     """Rows at the start that never alert (0: derive from the series, see :func:`probation_rows`)."""
+    post: PostProcess = PostProcess.NONE
+    post_likelihood: PostLikelihoodParams = field(default_factory=PostLikelihoodParams)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from argus.analysis.delivery.schemas import (
     PrCommit,
     PullRequest,
     Task,
+    WorkItem,
 )
 from argus.store.models import (
     Commit,
@@ -30,6 +31,7 @@ from argus.store.models import (
     DeliveryPrCommit,
     DeliveryPullRequest,
     DeliveryTask,
+    DeliveryWorkItem,
 )
 
 
@@ -104,5 +106,12 @@ def commit_parents(session: Session) -> dict[str, list[str]]:
 def counts(session: Session) -> dict[str, int]:
     """Stored rows per delivery table (for the ingest summary)."""
     models = (DeliveryDeployment, DeliveryDeploymentCommit, DeliveryPipeline, DeliveryTask, DeliveryPipelineCommit,
-              DeliveryPullRequest, DeliveryPrCommit, DeliveryPrComment, DeliveryCommit, DeliveryIncident)
+              DeliveryPullRequest, DeliveryPrCommit, DeliveryPrComment, DeliveryCommit, DeliveryIncident,
+              DeliveryWorkItem)
     return {m.__tablename__: int(session.scalar(select(func.count()).select_from(m)) or 0) for m in models}
+
+
+def work_items(session: Session) -> list[WorkItem]:
+    w = DeliveryWorkItem
+    return [WorkItem(*r) for r in session.execute(select(
+        w.ext_id, w.type, w.title, w.status, w.epic_id, w.story_points, w.component, w.created_at, w.resolved_at))]

@@ -180,3 +180,16 @@ class DeliveryParams:
     incident_max_gap_hours: float | None = None
     default_period_days: int = 180
     min_deployments_for_confidence: int = 20
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    id: str
+    type: str | None
+    title: str | None
+    status: str | None
+    epic_id: str | None
+    story_points: float | None
+    component: str | None
+    created_at: datetime | None
+    resolved_at: datetime | None

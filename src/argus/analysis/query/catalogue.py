@@ -1,15 +1,20 @@
 """Questions Argus answers without a language model: intents matched by keywords, slots filled.
 
 Each :class:`Intent` has keyword sets (every set must match at least one word of the question), an
-optional slot (a number, ``top N``; or a branch/service/environment word) and a SQL template over
-the semantic layer. The SQL still runs through the guard like any other query. A question no intent
-matches gets a clear "cannot answer" (:func:`match` returns None), never a guess.
+optional ``top N`` slot and a SQL template over the semantic layer. An intent answers only when its
+keywords explain every content word of the question; otherwise the slot parser
+(:mod:`argus.analysis.query.slots`: view, metric, measure, filters, time range, branch, author,
+grouping) composes the query when it understood enough of the question (``min_confidence``), and
+else :func:`match` returns a :class:`Refusal` naming the words it did not understand and the nearest
+intents — never a nearby question's answer. The SQL still runs through the guard like any other.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from argus.analysis.query import slots
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,28 @@ class Match:
     intent: Intent
     sql: str
     slots: dict[str, str]
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The catalogue cannot answer: what it did not understand and the nearest intents."""
+
+    question: str
+    confidence: float
+    unexplained: tuple[str, ...]
+    nearest: tuple[Intent, ...]
+    view: str | None = None
+
+    def message(self) -> str:
+        parts = ["I can't answer that from the catalogue"]
+        if self.unexplained:
+            parts.append(" (not understood: " + ", ".join(repr(w) for w in self.unexplained[:6]) + ")")
+        view = self.view or "a view of `argus schema`"
+        parts.append(f"; try `argus query \"SELECT … FROM {view} …\"`")
+        if self.nearest:
+            parts.append("; nearest catalogue questions: " + "; ".join(i.summary.lower() for i in self.nearest))
+        return "".join(parts)
 
 
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "five": 5, "ten": 10, "twenty": 20}
@@ -142,13 +169,74 @@ def _top_n(text: str, default: int) -> int:
     if m is None:
         m = re.search(r"\b(\d{1,4})\s+(?:tests|slowest|most|flakiest|runs|files|authors|clusters)\b", text)
     if m is None:
-        return default
+        # "the most common failing test": a superlative over a singular noun asks for one
+        return 1 if slots.singular_superlative(text.split()) else default
     raw = m.group(1)
     return max(1, min(int(raw) if raw.isdigit() else _NUMBER_WORDS[raw], 1000))
 
 
-def match(question: str) -> Match | None:
-    """The best intent for ``question`` with its slots filled, or None when none fits."""
+#: Words an intent's answer covers beyond its keywords: the top-N slot, nouns of its view.
+_GENERIC = frozenset({"how", "often", "ci", "there", "tests", "test"})
+#: Words that name what a view's rows are, beyond :data:`slots.NOUNS`.
+_VIEW_WORDS: dict[str, frozenset[str]] = {
+    "clusters": frozenset({"failure", "failures", "error", "errors", "type", "types", "cause", "causes", "root"}),
+    "gate_verdicts": frozenset({"result", "results", "decision", "decisions", "decide", "decided", "build",
+                                "builds"}),
+    "flaky_states": frozenset({"state", "states"}),
+}
+
+
+def _explained_by_sql(sql: str) -> frozenset[str]:
+    """Words the shape of an intent's SQL answers: a count, a mean, a ranking, recency."""
+    words: set[str] = set()
+    if "COUNT(" in sql:
+        words |= slots.COUNT
+    if "AVG(" in sql:
+        words |= slots.AVG
+    if "DESC" in sql:
+        words |= slots.RANK
+    if re.search(r"ORDER BY \w+_at DESC", sql):
+        words |= slots.RECENT
+    return frozenset(words)
+
+
+def _view_of(sql: str) -> str | None:
+    m = re.search(r"\bFROM\s+(\w+)", sql)
+    return m.group(1) if m else None
+
+
+def _intent_coverage(intent: Intent, words: list[str]) -> tuple[float, list[str]]:
+    """Share of the content words of the question an intent explains, and the words it does not."""
+    view = _view_of(intent.sql)
+    keys = [k for group in intent.keywords for k in group]
+    generic = _GENERIC | _explained_by_sql(intent.sql) | _VIEW_WORDS.get(view or "", frozenset())
+    content = [w for w in words if w not in slots.STOP]
+    left = []
+    for w in content:
+        if any(w.startswith(k) for k in keys if " " not in k):
+            continue
+        if any(w in k.split() and f" {k} " in f" {' '.join(words)} " for k in keys if " " in k):
+            continue
+        if any(w.startswith(g) for g in generic) or w.isdigit() or w in _NUMBER_WORDS:
+            continue
+        if w in slots.NOUNS and slots.NOUNS[w].view == view:
+            continue
+        left.append(w)
+    return (1.0 if not content else 1 - len(left) / len(content)), left
+
+
+def _keyword_score(intent: Intent, text: str) -> int:
+    return sum(max((len(k) for k in group if _has(text, k)), default=0) for group in intent.keywords)
+
+
+def nearest(question: str, k: int = 3) -> list[Intent]:
+    """The intents sharing the most keywords with ``question`` (offered when it is refused)."""
+    text = _words(question)
+    scored = sorted(((_keyword_score(i, text), n, i) for n, i in enumerate(INTENTS)), key=lambda x: (-x[0], x[1]))
+    return [i for s, _, i in scored[:k] if s > 0]
+
+
+def _keyword_match(question: str) -> Intent | None:
     text = _words(question)
     best: tuple[int, Intent] | None = None
     for intent in INTENTS:
@@ -156,11 +244,38 @@ def match(question: str) -> Match | None:
             continue
         if not all(any(_has(text, k) for k in group) for group in intent.keywords):
             continue
-        score = sum(max(len(k) for k in group if _has(text, k)) for group in intent.keywords)
+        score = _keyword_score(intent, text)
         if best is None or score > best[0]:
             best = (score, intent)
-    if best is None:
-        return None
-    intent = best[1]
-    n = _top_n(text, intent.default_n)
-    return Match(intent, intent.sql.format(n=n), {"n": str(n)})
+    return best[1] if best is not None else None
+
+
+def match(question: str, min_confidence: float = 1.0) -> Match | Refusal:
+    """The answer of the catalogue for ``question`` (module doc), or a :class:`Refusal`.
+
+    1. A named intent whose keywords explain every content word of the question (confidence 1.0);
+    2. else the slot parser's composition (:func:`argus.analysis.query.slots.compose`) when its
+       confidence — the share of content words it understood — is at least ``min_confidence``;
+    3. else a refusal naming the words not understood and the nearest intents.
+    """
+    text = _words(question)
+    words = slots.tokens(question)
+    intent = _keyword_match(question)
+    unexplained: list[str] = []
+    if intent is not None:
+        cov, unexplained = _intent_coverage(intent, words)
+        if cov >= 1.0:
+            n = _top_n(text, intent.default_n)
+            return Match(intent, intent.sql.format(n=n), {"n": str(n)}, 1.0)
+    p = slots.parse(question)
+    composed = slots.compose(p)
+    if composed is not None and p.confidence >= min_confidence:
+        sql, title, chart = composed
+        filled = {k: str(v) for k, v in (("view", p.view), ("metric", p.metric), ("measure", p.measure),
+                                        ("group", p.group or ("day" if p.per_day else None)), ("since", p.since),
+                                        ("until", p.until), ("branch", p.branch), ("author", p.author),
+                                        ("n", p.n), ("filters", " AND ".join(p.filters) or None)) if v}
+        return Match(Intent("composed", (), sql, title, chart), sql, filled, p.confidence)
+    left = p.unexplained if p.view is not None else (unexplained or p.unexplained)
+    return Refusal(question, p.confidence if p.view is not None else 0.0, tuple(left), tuple(nearest(question)),
+                   p.view)

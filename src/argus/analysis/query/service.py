@@ -1,6 +1,7 @@
 """Run a guarded query: one read-only transaction with a statement timeout, rolled back after.
 
-On PostgreSQL the transaction is ``READ ONLY`` with ``SET LOCAL statement_timeout``; on SQLite the
+On PostgreSQL the transaction is ``READ ONLY`` with ``SET LOCAL statement_timeout`` and, when
+``pg_role`` is given, ``SET LOCAL ROLE`` to the read-only role (:mod:`.readonly`); on SQLite the
 connection is put in ``query_only`` mode and a progress handler interrupts the statement at the
 deadline. Either way nothing the query could do is committed: the transaction is always rolled back.
 """
@@ -14,6 +15,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from argus.analysis.query.guard import DIALECTS, GuardedQuery, guard
+from argus.analysis.query.readonly import check_role_name
+from argus.analysis.query.rowtypes import RowTypeError, declared_types, types_by_name, validate_rows
 from argus.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -53,7 +56,8 @@ def dialect_of(engine: Engine) -> str:
     return DIALECTS.get(engine.dialect.name, engine.dialect.name)
 
 
-def run(engine: Engine, sql: str, *, project_id: int, max_rows: int, timeout_s: float) -> QueryResult:
+def run(engine: Engine, sql: str, *, project_id: int, max_rows: int, timeout_s: float,
+        pg_role: str | None = None) -> QueryResult:
     """Guard ``sql`` for ``project_id`` and run it read-only (module doc)."""
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -74,6 +78,8 @@ def run(engine: Engine, sql: str, *, project_id: int, max_rows: int, timeout_s: 
             if not sqlite:
                 conn.exec_driver_sql("SET TRANSACTION READ ONLY")
                 conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(timeout_s * 1000))}")
+                if pg_role:
+                    conn.exec_driver_sql(f'SET LOCAL ROLE "{check_role_name(pg_role)}"')
             try:
                 res = conn.exec_driver_sql(g.sql)
                 columns = tuple(res.keys())
@@ -91,4 +97,9 @@ def run(engine: Engine, sql: str, *, project_id: int, max_rows: int, timeout_s: 
                 raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
                 conn.exec_driver_sql("PRAGMA query_only = OFF")
                 conn.commit()
+    types = declared_types(sql, dialect)
+    try:
+        rows = validate_rows(columns, rows, types if types is not None else types_by_name(columns, g.views))
+    except RowTypeError as exc:
+        raise QueryFailed("types", str(exc)) from None
     return QueryResult(sql, g.sql, columns, rows, len(rows) >= max_rows, g.views)

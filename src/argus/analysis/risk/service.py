@@ -52,7 +52,8 @@ from argus.ingest.git.queries import find_commit
 from argus.store.models import Commit, ModelVersion, RiskPrediction
 from argus.store.session import current_project_id
 
-__all__ = ["assess", "backfill_outcomes", "drift", "evaluate", "get_model", "list_models", "promote", "train"]
+__all__ = ["active_artefact", "assess", "backfill_outcomes", "drift", "evaluate", "get_model", "list_models", "promote",
+           "register_version", "train"]
 
 
 def _view(m: ModelVersion) -> ModelView:
@@ -397,3 +398,47 @@ def _anomalies(session: Session, settings: RiskSettings) -> tuple[int, list[int]
     ids = insights.save_insights(session, [anomaly_insight(p.id, p.model_id, p.subject, p.probability, f.score,
                                                            f.severity, p.created_at) for p, f in new])
     return len(preds), ids
+
+
+# --------------------------------------------------------------------------------------------- registry (shared)
+
+
+def active_artefact(session: Session, name: str) -> tuple[ModelView, str] | None:
+    """The active version of model ``name`` and its JSON artefact (None: no active version)."""
+    row = session.scalars(select(ModelVersion).where(ModelVersion.name == name,
+                                                     ModelVersion.status == "active")).first()
+    return None if row is None else (_view(row), row.artefact)
+
+
+def register_version(session: Session, *, name: str, algorithm: str, params: dict[str, Any], label: str,
+                     features: Sequence[str], data_hash: str, data_from: Any, data_to: Any, train_rows: int,
+                     holdout_from: Any, holdout_to: Any, metrics: dict[str, Any], artefact: str,
+                     champion_metrics: dict[str, Any] | None, reference: dict[str, Any] | None = None,
+                     min_gain: float = 0.0, max_brier_loss: float = 0.01,
+                     lower_is_better: str | None = None) -> TrainResult:
+    """Register a new version of any capability's model in the registry (``model_version``) and make it
+    active when it beats the active version on the same time-ordered holdout (``metrics["model"]`` vs
+    ``champion_metrics``, :func:`argus.analysis.risk.lifecycle.challenge`)."""
+    last = session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.name == name)) or 0
+    champion = session.scalars(select(ModelVersion).where(ModelVersion.name == name,
+                                                          ModelVersion.status == "active")).first()
+    if lower_is_better is not None:  # a regression / forecast: the smaller holdout error wins
+        new = metrics["model"].get(lower_is_better)
+        old = (champion_metrics or {}).get(lower_is_better) if champion is not None else None
+        decision = lifecycle.Decision(True, "first model: no active version to beat") if champion is None else (
+            lifecycle.Decision(new is not None and (old is None or new < old),
+                               f"holdout {lower_is_better} {new} vs the active version's {old}"))
+    else:
+        decision = lifecycle.challenge(champion_metrics if champion is not None else None, metrics["model"],
+                                       min_gain=min_gain, max_brier_loss=max_brier_loss)
+    row = ModelVersion(
+        project_id=current_project_id(session), name=name, version=last + 1, algorithm=algorithm, params=params,
+        label=label, features=list(features), data_hash=data_hash, data_from=data_from, data_to=data_to,
+        train_rows=train_rows, holdout_from=holdout_from, holdout_to=holdout_to, metrics=metrics,
+        reference=reference or {}, artefact=artefact, status="candidate", reason=decision.reason)
+    session.add(row)
+    if decision.promote:
+        _activate(session, row, champion)
+    session.flush()
+    return TrainResult(_view(row), _view(champion) if champion is not None else None, champion_metrics,
+                       decision.promote, decision.reason)

@@ -1,4 +1,5 @@
-"""``POST /api/v1/projects/{project}/query``: one guarded read-only SELECT over the semantic layer."""
+"""``POST /api/v1/projects/{project}/query``: one guarded read-only SELECT over the semantic layer;
+``POST /api/v1/projects/{project}/ask``: a question in plain words (the use case of ``argus ask``)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,34 @@ def run_query(request: Request, project: str, body: QueryIn,
 
     rt = in_project(request, project, who)
     return QueryOut(**result_json(query(rt, QueryRequest(body.sql, project))))
+
+
+class AskIn(BaseModel):
+    question: str = Field(..., min_length=1, max_length=2_000, description="A question in plain words.")
+    use_model: bool = Field(True, description="Use the configured model when the catalogue cannot answer.")
+
+
+class AskOut(BaseModel):
+    question: str
+    answered: bool = Field(description="False: the catalogue (and model) could not answer; see summary.")
+    source: str = Field(description="catalogue | model | none")
+    intent: str | None = Field(description="Catalogue intent, or 'composed' when built from the slots.")
+    summary: str
+    chart: str = Field(description="number | bar | table")
+    confidence: float | None = Field(description="Share of the question's words the catalogue understood.")
+    slots: dict[str, str]
+    nearest: list[str] = Field(description="Nearest catalogue intents, when refused.")
+    attempts: list[dict[str, str]] = Field(description="The model's SQL attempts and their errors.")
+    example_id: int | None = Field(description="Remembered question → SQL pair (model answers).")
+    result: QueryOut | None
+
+
+@router.post(f"{PROJECT}/ask", response_model=AskOut)
+def ask_question(request: Request, project: str, body: AskIn,
+                 who: Annotated[Caller, require(Role.VIEWER)]) -> AskOut:
+    """Answer from the catalogue, else the configured model; every SQL through the guard. An unanswered
+    question is a 200 with ``answered: false`` and the reason."""
+    from argus.app.query import AskRequest, answer_json, ask
+
+    rt = in_project(request, project, who)
+    return AskOut(**answer_json(ask(rt, AskRequest(body.question, project, use_model=body.use_model))))

@@ -23,6 +23,7 @@ class CommandEntry:
 ROOT: dict[str, CommandEntry] = {
     "alerts": CommandEntry("incidents", "Alerts: take in webhook payloads from files (replay), list them."),
     "ask": CommandEntry("query", "Ask a question in plain words: catalogue questions, or a configured model; SQL always guarded."),
+    "ask-feedback": CommandEntry("query", "Mark remembered question → SQL pairs good or bad, add one by hand, or list them."),
     "anomalies": CommandEntry("anomalies", "Anomalies and forecasts of metric series: score files, analyse stored series, NAB."),
     "audit": CommandEntry("audit", "The append-only audit log (who did what, when, with what outcome)."),
     "baseline": CommandEntry("quality", "The rolling baseline the gate uses: the last N green builds on the default branch."),
@@ -49,7 +50,9 @@ ROOT: dict[str, CommandEntry] = {
     "query": CommandEntry("query", "Run one read-only SELECT over the semantic layer (guarded, confined to the project)."),
     "risk": CommandEntry("risk", "Change risk: assess a change or range (argus risk SHA), evaluate on a Kamei CSV."),
     "prs": CommandEntry("delivery", "Merged pull requests with their lead-time breakdown (DevLake rules)."),
+    "work": CommandEntry("delivery", "Work-item models: story-point estimator, epic lead-time forecaster."),
     "select": CommandEntry("selection", "Select the tests a change needs, ranked by failure probability, with reasons."),
+    "runbooks": CommandEntry("runbooks", "Runbooks: index Markdown, search (BM25), feedback, proposed actions."),
     "schema": CommandEntry("query", "The semantic layer: the read-only views queries and questions use."),
     "serve": CommandEntry("serve", "Run the team server (HTTP API) with uvicorn."),
     "simulate": CommandEntry("simulate", "Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."),

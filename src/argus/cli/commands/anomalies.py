@@ -202,10 +202,12 @@ def anomalies_evaluate_nab(
     from argus.evaluation.anomaly_nab import (
         FOLDS,
         GRID,
+        PLATEAU_WIDTH,
         evaluate_corpus,
         find_nab_dir,
         held_out_parameters,
         load_corpus,
+        score_grid,
     )
 
     root = data if data is not None else find_nab_dir(Path.cwd())
@@ -219,13 +221,18 @@ def anomalies_evaluate_nab(
         Detector.ENSEMBLE]
     reports = evaluate_corpus(corpus, chosen)
     windows = sum(len(ns.windows) for ns in corpus)
-    params_held = (held_out_parameters(corpus) if Detector.ENSEMBLE in chosen and not no_param_search
-                   else None)
+    params_held = plateau_held = None
+    if Detector.ENSEMBLE in chosen and not no_param_search:
+        grid_scores = score_grid(corpus)
+        params_held = held_out_parameters(corpus, scored_by=grid_scores)
+        plateau_held = held_out_parameters(corpus, plateau=PLATEAU_WIDTH, scored_by=grid_scores)
     if json_out:
         doc: dict[str, object] = {"schema": "argus.nab-evaluation/v1", "data": str(root), "series": len(corpus),
                                   "windows": windows, "folds": [list(f) for f in FOLDS], "detectors": reports}
         if params_held is not None:
-            doc["ensemble_parameters_held_out"] = {"grid": [g.label for g in GRID], "profiles": params_held}
+            doc["ensemble_parameters_held_out"] = {"grid": [g.label for g in GRID], "profiles": params_held,
+                                                   "plateau_width": PLATEAU_WIDTH,
+                                                   "plateau_profiles": plateau_held}
         print_json(doc)
         return
     out = console()
@@ -238,12 +245,13 @@ def anomalies_evaluate_nab(
     say("held out: threshold tuned on one fold, scored on the other, both ways:")
     for k, fold in enumerate(FOLDS, 1):
         say(f"  fold {k}: " + ", ".join(fold))
+    say(f"plateau: tuned by the score averaged over 1 - t within ±{PLATEAU_WIDTH:g} decade")
     for rep in reports:
         say("")
         say(rep.detector)
         for r in rep.results:
-            say(f"  {r.profile:<19} argus {r.argus_score:6.1f}  optimised {r.optimised_score:6.1f}"
-                f"  held-out {r.held_out_score:6.1f}")
+            say(f"  {r.profile:<19} argus {r.argus_score:5.1f} optimised {r.optimised_score:5.1f}"
+                f" held-out {r.held_out_score:5.1f} plateau {r.plateau_held_out_score:5.1f}")
         std = rep.results[0]
         say(f"  threshold: argus {std.argus_threshold:.6g}, optimised {std.optimised_threshold:.6g} (standard)")
         say(f"  at argus's threshold: {std.tp} TP, {std.fp} FP rows, {std.fn} FN")
@@ -258,8 +266,11 @@ def anomalies_evaluate_nab(
         say("")
         para(out, f"ensemble, parameters held out too: configuration ({len(GRID)} in the grid) and threshold "
                   "chosen on one fold, scored on the other, both ways:")
-        for ph in params_held:
-            say(f"  {ph.profile:<19} held-out {ph.score:6.1f}")
-        for fc in params_held[0].folds:
-            para(out, f"standard, chosen on fold {fc.tuned_on} ({fc.tune_score:.1f} there): {fc.config}, "
-                      f"threshold {fc.threshold:.6g}; {fc.test_score:.1f} on fold {3 - fc.tuned_on}", "  ")
+        assert plateau_held is not None
+        for ph, pl in zip(params_held, plateau_held, strict=True):
+            say(f"  {ph.profile:<19} held-out {ph.score:6.1f}  plateau {pl.score:6.1f}")
+        for rule, held in (("", params_held), (", plateau", plateau_held)):
+            for fc in held[0].folds:
+                para(out, f"standard{rule}, chosen on fold {fc.tuned_on} ({fc.tune_score:.1f} there): "
+                          f"{fc.config}, threshold {fc.threshold:.7g}; {fc.test_score:.1f} on fold "
+                          f"{3 - fc.tuned_on}", "  ")

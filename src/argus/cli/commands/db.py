@@ -22,6 +22,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     root.add_typer(config, name="config")
     db.command("upgrade")(db_upgrade)
     db.command("current")(db_current)
+    db.command("create-readonly-role")(db_create_readonly_role)
     config.command("show")(config_show)
 
 
@@ -73,6 +74,26 @@ def db_current(ctx: typer.Context, json_out: bool = typer.Option(False, "--json"
         else:
             status = "up to date" if cur == head else "behind: run `argus db upgrade`"
         console().print(f"database: {cur or '(no schema)'}  code: {head}  ({status})")
+
+
+def db_create_readonly_role(
+    ctx: typer.Context,
+    role: str | None = typer.Option(None, "--role", help="Role name (default: query.pg_role, else argus_readonly)."),
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """PostgreSQL: create the NOLOGIN role `argus query`/`ask` switch to (SELECT on the views' tables only)."""
+    from argus.app.query import create_readonly_role
+
+    out = create_readonly_role(state(ctx).runtime, role)
+    if json_out:
+        print_json(out)
+        return
+    c = console()
+    verb = "created" if out["created"] else "refreshed"
+    c.print(f"role {out['role']} {verb}: SELECT on {len(out['tables'])} tables of schema {out['schema']}, "  # type: ignore[arg-type]
+            f"granted to {out['granted_to']}", soft_wrap=True, markup=False, highlight=False)
+    c.print(f"use it: set ARGUS_QUERY__PG_ROLE={out['role']} (or [query] pg_role)", soft_wrap=True, markup=False,
+            highlight=False)
 
 
 def config_show(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:

@@ -193,12 +193,14 @@ def sync_github(
     repo: str = typer.Option(..., "--repo", help="owner/name of the GitHub repository."),
     project: str | None = _PROJECT,
     api_url: str | None = typer.Option(None, "--api-url", help="GitHub REST base URL (default: github_api_url)."),
+    graphql: bool = typer.Option(False, "--graphql", help="Pull requests with their commits, reviews and comments "
+                                 "through GraphQL (one request per 50 PRs instead of 3 per merged PR)."),
     delivery: bool = typer.Option(True, "--delivery/--no-delivery", help="Sync PRs, deployments, commits, incidents."),
     issues: bool = typer.Option(True, "--issues/--no-issues", help="Sync the repository's issues (bug labels, "
                                 "commit links; see docs/ingest/issues.md)."),
     json_out: bool = _JSON,
 ) -> None:
-    """Pull requests, reviews, deployments, incidents, commits and issues from GitHub (incremental)."""
+    """Pull requests, reviews, deployments, workflow runs, incidents, commits and issues from GitHub."""
     from argus.app import delivery as uc
     from argus.app.issues import IssueSyncRequest, sync_issues
     from argus.cli.commands.issues import print_sync
@@ -209,7 +211,7 @@ def sync_github(
         raise InputError("--no-delivery --no-issues: nothing to sync")
     check_repo(repo)
     runtime = state(ctx).runtime
-    summary = uc.sync_github(runtime, uc.SyncRequest(repo, project, api_url)) if delivery else None
+    summary = uc.sync_github(runtime, uc.SyncRequest(repo, project, api_url, graphql)) if delivery else None
     issue_summary = sync_issues(runtime, IssueSyncRequest("github", repo, project, api_url)) if issues else None
     if json_out:
         from dataclasses import asdict
@@ -227,6 +229,154 @@ def sync_github(
         print_sync(issue_summary)
 
 
+def prs_rework(
+    ctx: typer.Context,
+    project: str | None = _PROJECT,
+    train: bool = typer.Option(False, "--train", help="Train, evaluate on a time-ordered holdout and register a "
+                               "new version (active if it beats the active one)."),
+    pr_id: str | None = typer.Option(None, "--pr", help="Predict for this PR only (default: every open PR)."),
+    limit: int = typer.Option(50, "--limit", callback=validate.count("--limit"), help="At most this many PRs."),
+    no_save: bool = typer.Option(False, "--no-save", help="Do not store the predictions as insights."),
+    json_out: bool = _JSON,
+) -> None:
+    """PR rework classifier (review cycles > 2 or rework commits > 3): train it, or predict open PRs."""
+    from argus.app import delivery as uc
+    from argus.cli.context import state
+
+    runtime = state(ctx).runtime
+    request = uc.ReworkRequest(project, train, pr_id, limit, not no_save)
+    out = console()
+    if train:
+        t = uc.train_rework(runtime, request)
+        if json_out:
+            print_json(t)
+            return
+        out.print(f"pr_rework v{t.version}: {'active' if t.promoted else 'candidate'} ({t.reason})", markup=False)
+        out.print(f"{t.train_rows} PRs to train, {t.holdout_rows} later PRs held out; rework share "
+                  f"{100 * t.rework_share:.1f} %")
+
+        def fmt(m: dict[str, Any]) -> list[str]:
+            return [f"{m['auc']:.3f}" if m.get("auc") is not None else "n/a", f"{m['brier']:.3f}", f"{m['ece']:.3f}"]
+
+        rows = [["model, holdout", *fmt(t.holdout)], ["model, in-sample", *fmt(t.in_sample)],
+                ["base rate, holdout", *fmt(t.baselines["base_rate"])],
+                ["logistic, holdout", *fmt(t.baselines["logistic"])]]
+        out.print(table(None, ["", "AUC", "Brier", "ECE"], rows))
+        return
+    preds = uc.predict_rework(runtime, request)
+    if json_out:
+        print_json(preds)
+        return
+    if not preds:
+        out.print("no open pull requests")
+        return
+    out.print(table(None, ["PR", "p(rework)", "top factors"],
+                    [[p.pr_id, f"{p.probability:.2f}", ", ".join(f"{f}={v:g}" for f, v, _ in p.factors)]
+                     for p in preds]))
+
+
+def _print_train(t: Any) -> None:
+    out = console()
+    out.print(f"{t.model} v{t.version}: {'active' if t.promoted else 'candidate'} ({t.reason})", markup=False)
+    out.print(f"{t.train_rows} earlier rows to train, {t.holdout_rows} later rows held out")
+    keys = [k for k in t.holdout if k != "rows"]
+    out.print(table(None, ["", *keys], [[name, *[str(m.get(k)) for k in keys]] for name, m in (
+        ("holdout", t.holdout), ("in-sample", t.in_sample), ("baseline, holdout", t.baseline))]))
+
+
+def work_points(
+    ctx: typer.Context,
+    project: str | None = _PROJECT,
+    train: bool = typer.Option(False, "--train", help="Train, evaluate (time-ordered holdout) and register."),
+    item: str | None = typer.Option(None, "--item", help="Estimate this work item only."),
+    limit: int = typer.Option(50, "--limit", callback=validate.count("--limit"), help="At most this many items."),
+    json_out: bool = _JSON,
+) -> None:
+    """Story-point estimator (work_items.csv): train it, or estimate the items without points."""
+    from argus.app import delivery as uc
+    from argus.cli.context import state
+
+    result = uc.work_points(state(ctx).runtime, uc.WorkRequest(project, train, item, limit))
+    if json_out:
+        print_json(result)
+        return
+    if train:
+        _print_train(result)
+        return
+    console().print(table(None, ["item", "points", "raw", "title"],
+                          [[e.item_id, f"{e.estimate:g}", f"{e.raw:.1f}", (e.title or "")[:40]] for e in result]))
+
+
+def work_epics(
+    ctx: typer.Context,
+    project: str | None = _PROJECT,
+    train: bool = typer.Option(False, "--train", help="Learn the P85 factor on earlier epics, score later ones."),
+    limit: int = typer.Option(50, "--limit", callback=validate.count("--limit"), help="At most this many epics."),
+    json_out: bool = _JSON,
+) -> None:
+    """Epic lead-time forecaster: train it, or forecast P50/P85 completion of the open epics."""
+    from argus.app import delivery as uc
+    from argus.cli.context import state
+
+    result = uc.work_epics(state(ctx).runtime, uc.WorkRequest(project, train, None, limit))
+    if json_out:
+        print_json(result)
+        return
+    if train:
+        _print_train(result)
+        return
+    console().print(table(None, ["epic", "done", "P50", "P85"],
+                          [[f.epic_id, f"{f.done}/{f.items}", f.p50_date or "-", f.p85_date or "-"] for f in result]))
+
+
+def _print_delivery(summary: Any) -> None:
+    out = console()
+    kind = "incremental" if summary.incremental else "full"
+    out.print(f"{summary.repo}: {kind} delivery sync, {summary.requests} request(s), waited "
+              f"{summary.waited_s:.0f} s for rate limits", markup=False)
+    for file, n in summary.rows:
+        out.print(f"  {file}: {n} row(s)")
+
+
+def sync_gitlab(
+    ctx: typer.Context,
+    target: str = typer.Option(..., "--gitlab-project", help="GitLab project id or group/name."),
+    project: str | None = _PROJECT,
+    url: str | None = typer.Option(None, "--url", help="GitLab REST v4 base URL (default: issues.gitlab_url)."),
+    delivery: bool = typer.Option(True, "--delivery/--no-delivery", help="Sync merge requests, deployments, "
+                                  "pipelines, incidents, commits."),
+    issues: bool = typer.Option(True, "--issues/--no-issues", help="Sync the project's issues (bug labels, "
+                                "commit links; see docs/ingest/issues.md)."),
+    full: bool = typer.Option(False, "--full", help="Issues: ignore the stored cursor and read every issue again."),
+    json_out: bool = _JSON,
+) -> None:
+    """Merge requests, deployments, pipelines, incidents, commits and issues from GitLab (incremental)."""
+    from argus.app import delivery as uc
+    from argus.app.issues import IssueSyncRequest, sync_issues
+    from argus.cli.commands.issues import print_sync
+    from argus.cli.context import state
+    from argus.ingest.issues.remote import check_target
+
+    if not (delivery or issues):
+        raise InputError("--no-delivery --no-issues: nothing to sync")
+    check_target("gitlab", target)
+    runtime = state(ctx).runtime
+    summary = uc.sync_gitlab(runtime, uc.SyncRequest(target, project, url)) if delivery else None
+    issue_summary = sync_issues(runtime, IssueSyncRequest("gitlab", target, project, url, full)) if issues else None
+    if json_out:
+        if summary is None:
+            print_json(issue_summary)  # the shape of the issue-only sync
+            return
+        from dataclasses import asdict
+
+        print_json({**asdict(summary), "issues": issue_summary})
+        return
+    if summary is not None:
+        _print_delivery(summary)
+    if issue_summary is not None:
+        print_sync(issue_summary)
+
+
 def register(root: typer.Typer, groups: CommandGroups) -> None:
     groups.ingest.command("delivery")(ingest_delivery)
     root.command("dora")(dora)
@@ -235,7 +385,13 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     root.add_typer(prs, name="prs")
     prs.command("list")(prs_list)
     prs.command("show")(prs_show)
-    from argus.cli.commands.issues import sync_gitlab, sync_jira
+    prs.command("rework")(prs_rework)
+    work = typer.Typer(help="Work-item models: story-point estimator, epic lead-time forecaster.",
+                       no_args_is_help=True)
+    root.add_typer(work, name="work")
+    work.command("points")(work_points)
+    work.command("epics")(work_epics)
+    from argus.cli.commands.issues import sync_jira
 
     sync = typer.Typer(help="Pull delivery data and issues from a live source (GitHub, GitLab, Jira), incrementally.",
                        no_args_is_help=True)

@@ -46,6 +46,9 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     inc.command("metrics")(incidents_metrics)
     inc.command("services")(incidents_services)
     inc.command("notify")(incidents_notify)
+    from argus.cli.commands.runbooks import register_incident_commands
+
+    register_incident_commands(inc)
     groups.ingest.command("deployments")(ingest_deployments)
 
 

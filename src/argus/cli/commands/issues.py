@@ -93,23 +93,5 @@ def sync_jira(
         print_sync(summary)
 
 
-def sync_gitlab(
-    ctx: typer.Context,
-    target: str = typer.Option(..., "--gitlab-project", help="GitLab project id or group/name."),
-    project: str | None = typer.Option(None, "--project", "-p", help="Project (default from settings)."),
-    url: str | None = _API,
-    full: bool = _FULL,
-    json_out: bool = typer.Option(False, "--json"),
-) -> None:
-    """Issues of a GitLab project (REST v4, incremental by `updated_at`); links commits, re-decides fixes."""
-    from argus.app.issues import IssueSyncRequest, sync_issues
-
-    summary = sync_issues(state(ctx).runtime, IssueSyncRequest("gitlab", target, project, url, full))
-    if json_out:
-        print_json(summary)
-    else:
-        print_sync(summary)
-
-
 def register(root: typer.Typer, groups: CommandGroups) -> None:
     groups.ingest.command("issues")(ingest_issues_cmd)

@@ -23,6 +23,7 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     root.command("schema")(schema)
     root.command("query")(query_cmd)
     root.command("ask")(ask_cmd)
+    root.command("ask-feedback")(ask_feedback)
 
 
 def schema(json_out: bool = typer.Option(False, "--json")) -> None:
@@ -90,3 +91,47 @@ def ask_cmd(
         _print_rows(a.result)
     if not a.answered:
         raise typer.Exit(1)
+
+
+def ask_feedback(
+    ctx: typer.Context,
+    example_id: int | None = typer.Argument(None, help="Id of a remembered pair (example_id of `argus ask --json`)."),
+    verdict: str | None = typer.Argument(None, help="good or bad (a bad pair is never offered to the model again)."),
+    question: str | None = typer.Option(None, "--question", help="Add a pair written by hand: the question..."),
+    sql: str | None = typer.Option(None, "--sql", help="...and its SQL (guarded and run first; stored as good)."),
+    list_: bool = typer.Option(False, "--list", help="List the project's remembered pairs."),
+    project: str | None = _PROJECT,
+    json_out: bool = typer.Option(False, "--json"),
+) -> None:
+    """Mark remembered question → SQL pairs good or bad, add one by hand, or list them."""
+    from argus.core.errors import InputError
+
+    rt = state(ctx).runtime
+    c = console()
+    if list_:
+        rows = uc.examples(rt, project)
+        if json_out:
+            print_json([vars(e) for e in rows])
+            return
+        for e in rows:
+            c.print(f"{e.id:>5}  {e.feedback or '-':<4}  {e.source:<6}  {e.question[:60]}", soft_wrap=True,
+                    markup=False, highlight=False)
+        if not rows:
+            c.print("no remembered pairs", soft_wrap=True)
+        return
+    if question is not None or sql is not None:
+        if question is None or sql is None or example_id is not None:
+            raise InputError("give both --question and --sql (and no id) to add a pair")
+        new = uc.add_example(rt, project, question, sql)
+        if json_out:
+            print_json({"id": new, "feedback": "good"})
+            return
+        c.print(f"remembered pair {new} (good)", soft_wrap=True)
+        return
+    if example_id is None or verdict not in ("good", "bad"):
+        raise InputError("usage: argus ask-feedback ID good|bad, --question Q --sql S, or --list")
+    uc.feedback(rt, project, example_id, verdict == "good")
+    if json_out:
+        print_json({"id": example_id, "feedback": verdict})
+        return
+    c.print(f"pair {example_id} marked {verdict}", soft_wrap=True)

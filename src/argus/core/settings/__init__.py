@@ -23,6 +23,7 @@ from argus.core.settings.issues import IssueSettings
 from argus.core.settings.query import QuerySettings
 from argus.core.settings.risk import RiskLabel, RiskSettings
 from argus.core.settings.root import Settings, default_home, load_settings, mask_url
+from argus.core.settings.runbooks import RunbookSettings
 from argus.core.settings.selection import SelectionSettings
 from argus.core.settings.server import ServerSettings
 
@@ -44,6 +45,7 @@ __all__ = [
     "QuerySettings",
     "RiskLabel",
     "RiskSettings",
+    "RunbookSettings",
     "SelectionSettings",
     "ServerSettings",
     "Settings",

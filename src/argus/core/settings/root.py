@@ -34,6 +34,7 @@ from argus.core.settings.issues import IssueSettings
 from argus.core.settings.jobs import JobSettings
 from argus.core.settings.query import QuerySettings
 from argus.core.settings.risk import RiskSettings
+from argus.core.settings.runbooks import RunbookSettings
 from argus.core.settings.selection import SelectionSettings
 from argus.core.settings.server import ServerSettings
 
@@ -77,6 +78,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     anomaly: AnomalySettings = Field(default_factory=AnomalySettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
+    runbooks: RunbookSettings = Field(default_factory=RunbookSettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     selection: SelectionSettings = Field(default_factory=SelectionSettings)

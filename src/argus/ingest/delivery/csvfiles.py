@@ -93,6 +93,9 @@ SPECS: tuple[FileSpec, ...] = (
     FileSpec("incidents.csv", "delivery_incident", (
         _c("id", T, True, "ext_id"), _c("title"), _c("status", U), _c("created_at", TM), _c("resolved_at", TM),
         _c("repo_or_service")), ("ext_id",)),
+    FileSpec("work_items.csv", "delivery_work_item", (
+        _c("id", T, True, "ext_id"), _c("type", U), _c("title"), _c("status", U), _c("epic_id"),
+        _c("story_points", Kind.FLOAT), _c("component"), _c("created_at", TM), _c("resolved_at", TM)), ("ext_id",)),
 )
 FILES = tuple(s.file for s in SPECS)
 

@@ -1,11 +1,14 @@
 """``argus sync github``: pull requests (commits, reviews, comments), deployments (with their statuses),
-incident issues and the default branch's commits of one repository, through the REST API (httpx).
+workflow runs and jobs (:mod:`github_actions`), incident issues and the default branch's commits of one
+repository, through the REST API (httpx); pull requests through GraphQL with ``--graphql``
+(:mod:`github_graphql`).
 
 Endpoints (API version 2022-11-28), all paginated with ``per_page=100`` and the ``Link`` header's
 ``rel="next"`` URL: ``/repos/{r}/pulls?state=all&sort=updated&direction=desc``,
 ``/repos/{r}/pulls/{n}/commits``, ``/repos/{r}/pulls/{n}/reviews``, ``/repos/{r}/issues/{n}/comments``,
 ``/repos/{r}/deployments``, ``/repos/{r}/deployments/{id}/statuses``, ``/repos/{r}/commits?since=``,
-``/repos/{r}/issues?labels=<incident label>&state=all&since=``.
+``/repos/{r}/issues?labels=<incident label>&state=all&since=``, ``/repos/{r}/actions/runs``,
+``/repos/{r}/actions/runs/{id}/jobs``.
 
 Incremental: pull requests are read newest-updated first and the walk stops at the last sync's
 newest ``updated_at``; commits and incident issues use ``since``; deployments are re-read each time
@@ -28,6 +31,7 @@ from typing import Any
 
 from argus.core.errors import InputError
 from argus.ingest.delivery.csvfiles import SPECS, ParsedDir, ParsedFile, parse_time
+from argus.ingest.delivery.github_actions import Patterns, fetch_runs
 from argus.ingest.restclient import RestClient, SyncError
 
 API_VERSION = "2022-11-28"
@@ -96,24 +100,25 @@ class Fetched:
 
 
 def fetch(client: RestClient, repo: str, cursors: Cursors, *, incident_label: str = "incident",
-          now: datetime | None = None) -> Fetched:
-    """Everything new since ``cursors`` (all of it on the first sync)."""
+          now: datetime | None = None, graphql: bool = False, runs: bool = True,
+          patterns: Patterns | None = None) -> Fetched:
+    """Everything new since ``cursors`` (all of it on the first sync); pull requests through GraphQL
+    when ``graphql``; workflow runs and jobs (as CI pipelines and tasks) when ``runs``."""
     now = now or datetime.now(UTC)
     rows: dict[str, list[dict[str, Any]]] = {s.file: [] for s in SPECS}
     base = f"/repos/{repo}"
-    newest = cursors.pulls_updated_at
-    done = False
-    for page in client.pages(f"{base}/pulls", {"state": "all", "sort": "updated", "direction": "desc"}):
-        for p in page:
-            updated = _t(p.get("updated_at"))
-            if cursors.pulls_updated_at is not None and updated is not None and updated < cursors.pulls_updated_at:
-                done = True
-                break
-            if updated is not None and (newest is None or updated > newest):
-                newest = updated
-            _pull(client, base, repo, p, rows)
-        if done:
-            break
+    if graphql:
+        from argus.ingest.delivery import github_graphql
+
+        def rest_children(number: int, pr_id: str, author: str | None, lists: set[str]) -> None:
+            pull_children(client, base, repo, number, pr_id, author, rows, lists)
+
+        newest = github_graphql.fetch_pulls(client, client.api_url, repo, cursors.pulls_updated_at, rows,
+                                            rest_children)
+    else:
+        newest = _rest_pulls(client, base, repo, cursors.pulls_updated_at, rows)
+    if runs:
+        fetch_runs(client, repo, cursors.commits_since, patterns or Patterns(), rows)
     for page in client.pages(f"{base}/deployments"):
         for d in page:
             _deployment(client, base, repo, d, rows)
@@ -147,6 +152,20 @@ def _dedupe(file: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
+def _rest_pulls(client: RestClient, base: str, repo: str, since: datetime | None,
+                rows: dict[str, list[dict[str, Any]]]) -> datetime | None:
+    newest = since
+    for page in client.pages(f"{base}/pulls", {"state": "all", "sort": "updated", "direction": "desc"}):
+        for p in page:
+            updated = _t(p.get("updated_at"))
+            if since is not None and updated is not None and updated < since:
+                return newest
+            if updated is not None and (newest is None or updated > newest):
+                newest = updated
+            _pull(client, base, repo, p, rows)
+    return newest
+
+
 def _pull(client: RestClient, base: str, repo: str, p: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> None:
     number = p["number"]
     pr_id = f"{repo}#{number}"
@@ -161,16 +180,30 @@ def _pull(client: RestClient, base: str, repo: str, p: dict[str, Any], rows: dic
         "body": p.get("body")})
     if not merged:
         return
-    author = (p.get("user") or {}).get("login")
-    for page in client.pages(f"{base}/pulls/{number}/commits"):
-        for c in page:
-            rows["pr_commits.csv"].append({"pr_id": pr_id, "commit_sha": c["sha"],
-                                           "authored_at": _t(((c.get("commit") or {}).get("author") or {}).get("date"))})
-    for page in client.pages(f"{base}/pulls/{number}/reviews"):
-        for rv in page:
-            login = (rv.get("user") or {}).get("login")
-            rows["pr_comments.csv"].append({"pr_id": pr_id, "ext_id": f"review-{rv['id']}", "account_id": login,
-                                            "created_at": _t(rv.get("submitted_at")), "by_pr_author": login == author})
+    pull_children(client, base, repo, number, pr_id, (p.get("user") or {}).get("login"), rows)
+
+
+def pull_children(client: RestClient, base: str, repo: str, number: int, pr_id: str, author: str | None,
+                  rows: dict[str, list[dict[str, Any]]],
+                  lists: set[str] | frozenset[str] = frozenset({"commits", "reviews", "comments"})) -> None:
+    """A merged pull request's commits, reviews and (issue) comments from REST."""
+    if "commits" in lists:
+        for page in client.pages(f"{base}/pulls/{number}/commits"):
+            for c in page:
+                rows["pr_commits.csv"].append({
+                    "pr_id": pr_id, "commit_sha": c["sha"],
+                    "authored_at": _t(((c.get("commit") or {}).get("author") or {}).get("date"))})
+    if "reviews" in lists:
+        for page in client.pages(f"{base}/pulls/{number}/reviews"):
+            for rv in page:
+                login = (rv.get("user") or {}).get("login")
+                if not rv.get("submitted_at"):
+                    continue  # a pending review has no time yet
+                rows["pr_comments.csv"].append({"pr_id": pr_id, "ext_id": f"review-{rv['id']}", "account_id": login,
+                                                "created_at": _t(rv.get("submitted_at")),
+                                                "by_pr_author": login == author})
+    if "comments" not in lists:
+        return
     for page in client.pages(f"/repos/{repo}/issues/{number}/comments"):
         for cm in page:
             login = (cm.get("user") or {}).get("login")

@@ -15,6 +15,7 @@ from argus.store.models.delivery import (
     DeliveryPullRequest,
     DeliverySyncState,
     DeliveryTask,
+    DeliveryWorkItem,
 )
 from argus.store.models.flaky import FlakyTestState
 from argus.store.models.incidents import (
@@ -33,6 +34,7 @@ from argus.store.models.ops import DeadLetter, FailureCluster
 from argus.store.models.quality import CoverageFile, CoverageReport, VulnFinding, VulnReport
 from argus.store.models.query import QueryExample
 from argus.store.models.risk import ModelVersion, RiskPrediction
+from argus.store.models.runbooks import Postmortem, Runbook, RunbookAction, RunbookFeedback
 from argus.store.models.selection import CoverageMap, CoverageMapEntry
 from argus.store.models.tenancy import ApiToken, AuditLog, Organisation, Project
 from argus.store.models.testing import TestCase, TestReport, TestResult, TestRun
@@ -64,6 +66,7 @@ __all__ = [
     "DeliveryPullRequest",
     "DeliverySyncState",
     "DeliveryTask",
+    "DeliveryWorkItem",
     "Deployment",
     "EvidenceRow",
     "FailureCluster",
@@ -80,9 +83,13 @@ __all__ = [
     "MetricSeries",
     "ModelVersion",
     "Organisation",
+    "Postmortem",
     "Project",
     "QueryExample",
     "RiskPrediction",
+    "Runbook",
+    "RunbookAction",
+    "RunbookFeedback",
     "ServiceNode",
     "TestCase",
     "TestReport",

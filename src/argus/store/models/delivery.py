@@ -186,6 +186,26 @@ class DeliveryIncident(ProjectOwned, Base):
     repo_or_service: Mapped[str | None] = mapped_column(String(_ID))
 
 
+class DeliveryWorkItem(ProjectOwned, Base):
+    """A tracker work item (``work_items.csv``: a Jira/GitHub/GitLab issue export): story points and
+    the epic it belongs to, for the story-point estimator and the epic forecaster."""
+
+    __tablename__ = "delivery_work_item"
+    __table_args__ = (UniqueConstraint("project_id", "ext_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    ext_id: Mapped[str] = mapped_column(String(_ID))
+    type: Mapped[str | None] = mapped_column(String(50))
+    title: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(50))
+    epic_id: Mapped[str | None] = mapped_column(String(_ID))
+    story_points: Mapped[float | None] = mapped_column(Float)
+    component: Mapped[str | None] = mapped_column(String(_ID))
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class DeliverySyncState(ProjectOwned, Base):
     """Where the last ``argus sync github`` of a repo stopped (incremental sync cursors)."""
 

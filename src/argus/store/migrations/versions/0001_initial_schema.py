@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 11:52:14.425369
+Create Date: 2026-11-28 12:38:36.884090
 """
 
 from __future__ import annotations
@@ -313,6 +313,22 @@ def upgrade() -> None:
     with op.batch_alter_table('delivery_task', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_delivery_task_pipeline_id'), ['pipeline_id'], unique=False)
 
+    op.create_table('delivery_work_item',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ext_id', sa.String(length=255), nullable=False),
+    sa.Column('type', sa.String(length=50), nullable=True),
+    sa.Column('title', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=50), nullable=True),
+    sa.Column('epic_id', sa.String(length=255), nullable=True),
+    sa.Column('story_points', sa.Float(), nullable=True),
+    sa.Column('component', sa.String(length=255), nullable=True),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_work_item_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_work_item')),
+    sa.UniqueConstraint('project_id', 'ext_id', name=op.f('uq_delivery_work_item_project_id'))
+    )
     op.create_table('deployment',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -501,6 +517,28 @@ def upgrade() -> None:
     with op.batch_alter_table('query_example', schema=None) as batch_op:
         batch_op.create_index('ix_query_example_project_created', ['project_id', 'created_at'], unique=False)
 
+    op.create_table('runbook',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('key', sa.String(length=500), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('url', sa.Text(), nullable=True),
+    sa.Column('services', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('tags', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('risk', sa.String(length=10), nullable=False),
+    sa.Column('impact', sa.Text(), nullable=False),
+    sa.Column('actions', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('tokens', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('warnings', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('indexed_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('present', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_runbook_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_runbook')),
+    sa.UniqueConstraint('project_id', 'key', name=op.f('uq_runbook_project_id'))
+    )
     op.create_table('service_node',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -836,6 +874,26 @@ def upgrade() -> None:
     with op.batch_alter_table('metric_point', schema=None) as batch_op:
         batch_op.create_index('ix_metric_point_project_series', ['project_id', 'series_id'], unique=False)
 
+    op.create_table('postmortem',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('service', sa.String(length=200), nullable=True),
+    sa.Column('services', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('cause', sa.Text(), nullable=True),
+    sa.Column('cause_source', sa.String(length=40), nullable=False),
+    sa.Column('markdown', sa.Text(), nullable=False),
+    sa.Column('tokens', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('facts', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('author', sa.String(length=200), nullable=False),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_postmortem_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_postmortem_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_postmortem')),
+    sa.UniqueConstraint('project_id', 'incident_id', name=op.f('uq_postmortem_project_id'))
+    )
     op.create_table('risk_prediction',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -859,6 +917,51 @@ def upgrade() -> None:
     with op.batch_alter_table('risk_prediction', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_risk_prediction_model_id'), ['model_id'], unique=False)
         batch_op.create_index('ix_risk_prediction_project_created', ['project_id', 'created_at'], unique=False)
+
+    op.create_table('runbook_action',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('runbook_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('target', sa.String(length=200), nullable=True),
+    sa.Column('risk', sa.String(length=10), nullable=False),
+    sa.Column('confidence', sa.Float(), nullable=False),
+    sa.Column('review_tier', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('proposed_by', sa.String(length=200), nullable=False),
+    sa.Column('proposed_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_by', sa.String(length=200), nullable=True),
+    sa.Column('decided_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_runbook_action_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_runbook_action_project_id_project'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['runbook_id'], ['runbook.id'], name=op.f('fk_runbook_action_runbook_id_runbook'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_runbook_action')),
+    sa.UniqueConstraint('project_id', 'incident_id', 'runbook_id', 'position', name=op.f('uq_runbook_action_project_id'))
+    )
+    with op.batch_alter_table('runbook_action', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_runbook_action_incident_id'), ['incident_id'], unique=False)
+
+    op.create_table('runbook_feedback',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('runbook_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('helped', sa.Boolean(), nullable=False),
+    sa.Column('actor', sa.String(length=200), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_runbook_feedback_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_runbook_feedback_project_id_project'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['runbook_id'], ['runbook.id'], name=op.f('fk_runbook_feedback_runbook_id_runbook'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_runbook_feedback')),
+    sa.UniqueConstraint('project_id', 'incident_id', 'runbook_id', name=op.f('uq_runbook_feedback_project_id'))
+    )
+    with op.batch_alter_table('runbook_feedback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_runbook_feedback_runbook_id'), ['runbook_id'], unique=False)
 
     op.create_table('test_report',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1030,11 +1133,20 @@ def downgrade() -> None:
         batch_op.drop_index('ix_test_report_project_hash')
 
     op.drop_table('test_report')
+    with op.batch_alter_table('runbook_feedback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_runbook_feedback_runbook_id'))
+
+    op.drop_table('runbook_feedback')
+    with op.batch_alter_table('runbook_action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_runbook_action_incident_id'))
+
+    op.drop_table('runbook_action')
     with op.batch_alter_table('risk_prediction', schema=None) as batch_op:
         batch_op.drop_index('ix_risk_prediction_project_created')
         batch_op.drop_index(batch_op.f('ix_risk_prediction_model_id'))
 
     op.drop_table('risk_prediction')
+    op.drop_table('postmortem')
     with op.batch_alter_table('metric_point', schema=None) as batch_op:
         batch_op.drop_index('ix_metric_point_project_series')
 
@@ -1103,6 +1215,7 @@ def downgrade() -> None:
     op.drop_table('test_run')
     op.drop_table('test_case')
     op.drop_table('service_node')
+    op.drop_table('runbook')
     with op.batch_alter_table('query_example', schema=None) as batch_op:
         batch_op.drop_index('ix_query_example_project_created')
 
@@ -1132,6 +1245,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_deployment_project_env_started')
 
     op.drop_table('deployment')
+    op.drop_table('delivery_work_item')
     with op.batch_alter_table('delivery_task', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delivery_task_pipeline_id'))
 

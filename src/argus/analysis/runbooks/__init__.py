@@ -1,0 +1,1 @@
+"""Runbooks (indexed Markdown, BM25-ranked recommendations, feedback, proposed actions) and postmortems."""
