@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from selection_mutants import Mutant, junit_failures, run_suite, sample
 
 from argus.analysis.selection.algo import apfd, select
+from argus.analysis.selection.contexts import node_of_identity
 from argus.analysis.selection.diffparse import parse_diff
 from argus.analysis.selection.imports import python_files, scan
 from argus.analysis.selection.mapfile import ParsedMap, parse_coverage_json
@@ -154,31 +155,45 @@ class History:
 
 
 def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeout: float, work: Path,
-                     params: SelectParams) -> dict[str, object]:
-    root = unpack(sdist, work / sdist.name.replace(".tar.gz", ""))
+                     params: SelectParams, cache: Path | None = None) -> dict[str, object]:
+    name = sdist.name.replace(".tar.gz", "")
+    cfile = cache / f"{name}-seed{seed}-n{n_mutants}.json" if cache is not None else None
+    cached = json.loads(cfile.read_text()) if cfile is not None and cfile.exists() else None
+    root = unpack(sdist, work / name)
     pp = "src" if (root / "src").is_dir() else "."
     files = {f: s for f, s in python_files(root).items()
              if not is_test_file(f, TEST_GLOBS) and not f.startswith(("docs/", "doc/", "tools/", "benchmarks/"))
              and f not in ("setup.py", "versioneer.py") and "/_version" not in f and not f.startswith(("tlz/",))}
     pkg_dirs = sorted({f.split("/")[1] if pp == "src" else f.split("/")[0] for f in files if "/" in f})
     cov_target = pp if pp == "src" else ",".join(pkg_dirs)
-    parsed, map_s = measure_map(python, root, pp, cov_target, timeout)
+    if cached is not None:
+        (root / "cov.json").write_text(cached["cov_json"])
+        parsed = parse_coverage_json(cached["cov_json"].encode(), source=str(root / "cov.json"))
+        map_s = cached["map_s"]
+    else:
+        parsed, map_s = measure_map(python, root, pp, cov_target, timeout)
     _clear_pyc(root)
     junit = root / "junit.xml"
     module_tests: dict[str, list[str]] = defaultdict(list)
     for t, node in parsed.tests.items():
         if node:
             module_tests[node.split("::")[0][:-3].replace("/", ".")].append(t)
-    t0 = time.perf_counter()
-    run_suite(python, root, pp, junit, timeout, [])
-    suite_s = time.perf_counter() - t0
-    base = junit_failures(junit, module_tests)
-    assert base is not None, "baseline run wrote no JUnit report"
-    base_fail, all_tests = base
+    if cached is not None:
+        suite_s = cached["suite_s"]
+        base_fail, all_tests = set(cached["base_fail"]), set(cached["all_tests"])
+    else:
+        t0 = time.perf_counter()
+        run_suite(python, root, pp, junit, timeout, [])
+        suite_s = time.perf_counter() - t0
+        base = junit_failures(junit, module_tests)
+        assert base is not None, "baseline run wrote no JUnit report"
+        base_fail, all_tests = base
+    outcomes: list[list[str] | None] = list(cached["outcomes"]) if cached is not None else []
     t0 = time.perf_counter()
     graph = scan(root)
     graph_s = time.perf_counter() - t0
-    tests = {t: parsed.tests.get(t) for t in all_tests}
+    # node ids as the store derives them for JUnit-only tests (argus.analysis.selection.queries.test_stats)
+    tests = {t: parsed.tests.get(t) or node_of_identity(t) for t in all_tests}
     for t, node in parsed.tests.items():  # tests the map saw but JUnit did not (should be none)
         tests.setdefault(t, node)
     total = len(tests)
@@ -188,23 +203,29 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
     hist = History()
     strategies: dict[str, Score] = defaultdict(Score)
     apfds: list[float] = []
+    rows: list[dict[str, object]] = []
     stats = {"mutants": len(mutants), "timeouts": 0, "survived": 0, "faulty": 0, "import_time": 0}
     rnd = random.Random(seed + 1)
     ordered = sorted(tests)
-    for m in mutants:
+    for mi, m in enumerate(mutants):
         path = root / m.file
         original = path.read_text(encoding="utf-8")
         lines = original.splitlines(keepends=True)
         nl = "\n" if lines[m.line - 1].endswith("\n") else ""
         mutated = [*lines[:m.line - 1], m.new_line + nl, *lines[m.line:]]
         diff = "".join(difflib.unified_diff(lines, mutated, f"a/{m.file}", f"b/{m.file}"))
-        path.write_text("".join(mutated), encoding="utf-8")
-        try:
-            code = run_suite(python, root, pp, junit, timeout, [])
-            res = junit_failures(junit, module_tests) if code is not None else None
-        finally:
-            path.write_text(original, encoding="utf-8")
-            _clear_pyc(root)
+        if cached is not None:  # the suite's outcome on this mutant, measured by an earlier run
+            got = outcomes[mi]
+            res = (set(got), set()) if got is not None else None
+        else:
+            path.write_text("".join(mutated), encoding="utf-8")
+            try:
+                code = run_suite(python, root, pp, junit, timeout, [])
+                res = junit_failures(junit, module_tests) if code is not None else None
+            finally:
+                path.write_text(original, encoding="utf-8")
+                _clear_pyc(root)
+            outcomes.append(sorted(res[0]) if res is not None else None)
         if res is None:
             stats["timeouts"] += 1
             continue
@@ -240,7 +261,15 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
             k = max(1, round(b * total))
             strategies[f"argus {b:.0%}"].add(set(order[:k]), truth, total)
         safe = select(changed, index, infos, Budget(Mode.CONFIDENCE, 0.99), cof, graph, params)
-        strategies["argus safe (0.99)"].add({t.identity for t in safe.selected}, truth, total)
+        safe_set = {t.identity for t in safe.selected}
+        strategies["argus safe (0.99)"].add(safe_set, truth, total)
+        rows.append({"file": m.file, "line": m.line, "op": m.op, "at_import": at_import, "failing": len(truth),
+                     "safe_share": round(len(safe_set) / total, 4), "safe_missed": len(truth - safe_set),
+                     "baseline_share": round(len(set(tests) if at_import else line_tests) / total, 4),
+                     "caught_10": bool(set(order[:max(1, round(0.10 * total))]) & truth),
+                     "best_rank": min(order.index(t) for t in truth) + 1,
+                     "extra": [(t.identity, round(t.change_score, 8), [f"{r.text} ({r.p:.2g})" for r in t.reasons[:3]]) for t in safe.selected
+                               if t.identity not in line_tests][:3]})
         # each signal alone, 10 %
         k10 = max(1, round(0.10 * total))
         alone = {
@@ -253,6 +282,10 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
             picked = {t.identity for t in s.tests[:k10]}
             strategies[f"signal alone 10%: {name}"].add(picked, truth, total)
         hist.runs.append((m.file, truth))
+    if cfile is not None and cached is None:
+        cfile.write_text(json.dumps({"cov_json": (root / "cov.json").read_text(), "map_s": map_s, "suite_s": suite_s,
+                                     "base_fail": sorted(base_fail), "all_tests": sorted(all_tests),
+                                     "outcomes": outcomes}))
     return {
         "project": sdist.name.replace(".tar.gz", ""),
         "tests": total,
@@ -264,6 +297,7 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
         **stats,
         "apfd": round(statistics.fmean(apfds), 4) if apfds else None,
         "strategies": {k: v.row() for k, v in sorted(strategies.items())},
+        "mutant_rows": rows,
         "_scores": strategies,
     }
 
@@ -308,6 +342,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--cache", type=Path, help="directory keeping each project's map and mutant outcomes; a later "
+                    "run with the same seed and count re-scores them without running the suites")
     ap.add_argument("--merge", type=Path, nargs="+", help="pool the --out files of several runs and print the table")
     args = ap.parse_args()
     if args.merge:
@@ -324,7 +360,7 @@ def main() -> int:
     pooled: dict[str, Score] = defaultdict(Score)
     with tempfile.TemporaryDirectory(prefix="argus-sel-") as tmp:
         for sd in sdists:
-            r = evaluate_project(sd, args.python, args.mutants, args.seed, args.timeout, Path(tmp), params)
+            r = evaluate_project(sd, args.python, args.mutants, args.seed, args.timeout, Path(tmp), params, args.cache)
             for k, v in r.pop("_scores").items():  # type: ignore[attr-defined]
                 p = pooled[k]
                 p.caught += v.caught

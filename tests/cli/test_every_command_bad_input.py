@@ -116,6 +116,7 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("models", "evaluate"): (["-p", "shop", "42"], 5),
     ("models", "promote"): (["-p", "shop", "0"], 6),
     ("models", "drift"): (["-p", "shop"], 5),  # no active model
+    ("models", "retrain"): (["-p", "ghost"], 5),
     ("projects", "list"): (["extra-argument"], 6),
     ("projects", "create"): (["bad name!"], 6),
     ("risk", "assess"): (["-p", "shop", "abcdef1"], 5),

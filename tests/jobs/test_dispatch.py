@@ -138,14 +138,14 @@ def test_schedule_ticks_record_reanalysis_and_retention_once_per_tick(
 
     upload("1", failures=1)
     now = utcnow()
-    assert record_due_ticks(runtime, now) == 4  # failures + flaky (re-analysis), retention, anomaly scoring
+    assert record_due_ticks(runtime, now) == 5  # re-analysis (failures, flaky, risk retraining), retention, scoring
     assert record_due_ticks(runtime, now) == 0  # the same tick again
     if isinstance(dispatcher, InProcessDispatcher):
-        assert run_local(runtime, once=True, poll_s=1, schedules=False) == 4
+        assert run_local(runtime, once=True, poll_s=1, schedules=False) == 5
     else:
         run_worker(runtime, wait=False, schedules=False)  # defers the due records, runs them
     assert statuses(runtime) == [("anomalies", "succeeded"), ("failures", "succeeded"), ("flaky", "succeeded"),
-                                 ("retention", "succeeded")]
+                                 ("retention", "succeeded"), ("risk_retrain", "succeeded")]
     assert all(j.key.startswith("tick:") for j in list_jobs(runtime, ListJobsRequest(PROJECT)))
 
 
@@ -163,7 +163,7 @@ def test_the_periodic_tasks_defer_the_jobs_of_their_tick(runtime: Runtime, uploa
         app.tasks[SCORE](timestamp=1_800_000_000)
     run_worker(runtime, wait=False, schedules=False)
     assert statuses(runtime) == [("anomalies", "succeeded"), ("failures", "succeeded"), ("flaky", "succeeded"),
-                                 ("retention", "succeeded")]
+                                 ("retention", "succeeded"), ("risk_retrain", "succeeded")]
 
 
 def test_jobs_of_an_upload_run_in_the_uploaders_organisation(runtime: Runtime, dispatcher: Dispatcher,

@@ -29,7 +29,9 @@ from argus.api.routers import (
     insights,
     query,
     runbooks,
+    risk,
     runs,
+    selection,
     tests,
     uploads,
 )
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(incidents.router)
     app.include_router(runbooks.router)
     app.include_router(query.router)
+    app.include_router(selection.router)
+    app.include_router(risk.router)
     jobs.install(app, rt)  # app.state.on_upload: run the jobs of an upload; job metrics
     if not hasattr(app.state, "on_upload"):  # called after an upload stored runs (the jobs set their own)
         app.state.on_upload = lambda project, run_ids: None

@@ -56,6 +56,8 @@ class InsightKind(StrEnum):
     TEST_SELECTION = "test_selection"
     INCIDENT = "incident"
     PR_REWORK = "pr_rework"
+    STORY_POINTS = "story_points"
+    EPIC_FORECAST = "epic_forecast"
 
 
 class SubjectType(StrEnum):
@@ -69,6 +71,7 @@ class SubjectType(StrEnum):
     DELIVERY_PERIOD = "delivery_period"  # subject id: "<first day>..<last day>" of a DORA report
     INCIDENT = "incident"  # subject id: the incident row id
     PULL_REQUEST = "pull_request"  # subject id: the pull request id (pull_requests.csv id)
+    WORK_ITEM = "work_item"  # subject id: the work item id (work_items.csv id; an epic is one too)
 
 
 class EvidenceType(StrEnum):
@@ -90,6 +93,7 @@ class EvidenceType(StrEnum):
     RISK_PREDICTION = "risk_prediction"  # ref id: risk_prediction row id
     DEPLOYMENT = "deployment"  # ref id: the deployment row id (deployments.csv id, or PIPELINE_ID:REPO)
     PULL_REQUEST = "pull_request"  # ref id: the pull request id (pull_requests.csv id)
+    WORK_ITEM = "work_item"  # ref id: the work item id (work_items.csv id)
     INCIDENT = "incident"  # ref id: the incident id (incidents.csv id)
     ALERT = "alert"  # ref id: the alert row id (its correlation: the reason it joined its incident)
 

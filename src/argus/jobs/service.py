@@ -244,13 +244,29 @@ def score_new_points(runtime: Runtime, project: str | None, key: str) -> Scoring
     """Record the scoring job of points that just arrived (idempotent by ``key``) and start it: on
     PostgreSQL defer it to the workers (when procrastinate cannot take it, the next worker start does),
     on SQLite run it now. What ``argus metrics ingest|pull`` call."""
+    from argus.jobs.tasks import SCORE
+
+    return start_job(runtime, project, SCORE, key)
+
+
+def retrain_risk(runtime: Runtime, project: str | None, key: str, *, force: bool = False) -> Scoring:
+    """Record the change-risk retraining job (idempotent by ``key``) and start it like
+    :func:`score_new_points`. What ``argus models drift --retrain`` and the API's retrain route call."""
+    from argus.jobs.tasks import RISK_RETRAIN
+
+    return start_job(runtime, project, (RISK_RETRAIN,), key, {"force": force})
+
+
+def start_job(runtime: Runtime, project: str | None, kinds: Sequence[str], key: str,
+              args: dict[str, object] | None = None) -> Scoring:
+    """Record one job (idempotent by ``key``) and start it: deferred to the workers on PostgreSQL, run in
+    this process on SQLite."""
     from argus.jobs import records
     from argus.jobs.dispatch import uses_queue
     from argus.jobs.runner import execute
-    from argus.jobs.tasks import SCORE
 
     ref = project or runtime.settings.default_project
-    d = record_jobs(runtime, ref, SCORE, key)
+    d = record_jobs(runtime, ref, kinds, key, args)
     (job_id,) = d.new or d.existing
     ran_here = False
     if d.new:
@@ -264,7 +280,7 @@ def score_new_points(runtime: Runtime, project: str | None, key: str) -> Scoring
                 finally:
                     q.close()
             except Exception as exc:  # recorded: `argus worker` defers due records again when it starts
-                log.warning("scoring job %s of %s was recorded but not handed to the workers (%s: %s); "
+                log.warning("job %s of %s was recorded but not handed to the workers (%s: %s); "
                             "`argus worker` will run it", job_id, ref, type(exc).__name__, exc)
         else:
             execute(runtime, ref, job_id)

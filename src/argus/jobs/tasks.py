@@ -18,10 +18,11 @@ FLAKY = "flaky"
 RETENTION = "retention"
 INCIDENTS_NOTIFY = "incidents_notify"
 ANOMALIES = "anomalies"
+RISK_RETRAIN = "risk_retrain"
 #: Jobs dispatched after an upload, in order (clusters first: the flaky analysis reads their messages).
 AFTER_UPLOAD = (FAILURES, FLAKY)
-#: Jobs of the scheduled re-analysis.
-REANALYZE = (FAILURES, FLAKY)
+#: Jobs of the scheduled re-analysis (the change-risk retraining check runs with it).
+REANALYZE = (FAILURES, FLAKY, RISK_RETRAIN)
 #: Jobs after metric points arrive (a push or a pull) and of the scoring schedule.
 SCORE = (ANOMALIES,)
 #: Jobs of the notification schedule and after an alert ingest that opened or changed an incident.
@@ -59,6 +60,16 @@ def anomaly_scoring(runtime: Runtime, project: str, _args: Mapping[str, Any]) ->
             "anomalies": a.anomalies, "forecasts": a.forecasts, "insights": len(a.insight_ids)}
 
 
+def risk_retrain(runtime: Runtime, project: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the change-risk model's retraining triggers and, when one fired (``{"force": true}``: always),
+    train a challenger; it becomes active only if it beats the active version on the same time-ordered
+    holdout. Idempotent in effect: a second run right after finds no trigger fired (or trains a challenger
+    on the same data, which does not beat the champion by the promotion margin)."""
+    from argus.app.risk import retrain_if_due
+
+    return retrain_if_due(runtime, project, force=bool(args.get("force", False))).as_json()
+
+
 def retention(runtime: Runtime, project: str, _args: Mapping[str, Any]) -> dict[str, Any]:
     """Delete the project's data older than the retention settings, in batches."""
     from argus.jobs.retention import apply
@@ -82,4 +93,5 @@ KINDS: dict[str, JobFunction] = {
     RETENTION: retention,
     INCIDENTS_NOTIFY: incidents_notify,
     ANOMALIES: anomaly_scoring,
+    RISK_RETRAIN: risk_retrain,
 }

@@ -99,6 +99,17 @@ def _write_runs(sim: Simulation, h: History, shas: dict[int, str], pdir: Path,
     return run_dirs, labels
 
 
+def _head_map(sim: Simulation) -> dict[str, Any]:
+    """The per-test coverage map (coverage.py JSON with contexts) of main's head (:mod:`argus.sim.covmap`)."""
+    from argus.sim.covmap import MapTest, coverage_map
+    from argus.sim.model import Dialect
+
+    m = sim.main
+    sources = {p: "\n".join(lines) for p, lines in m.files.items() if p.endswith(".py") and p.startswith("src/")}
+    tests = [MapTest(t.test_id, t.modules) for t in m.tests if t.dialect is Dialect.PYTEST and t.skip_reason is None]
+    return coverage_map(sources, tests, seed=sim.cfg.seed)
+
+
 def simulate_project(cfg: SimConfig, index: int, out: Path, progress: Progress | None = None) -> tuple[
         ProjectSummary, list[dict[str, Any]]]:
     """Generate project ``index`` under ``out/<name>``; return its summary and manifest run entries."""
@@ -112,6 +123,7 @@ def simulate_project(cfg: SimConfig, index: int, out: Path, progress: Progress |
     merged = [b.name for b in sim.branches.values() if b.merged]
     shas = write_repo(pdir / "repo", h.commits, sorted(merged))
     run_dirs, labels = _write_runs(sim, h, shas, pdir, progress)
+    _write(pdir / "coverage_map.json", json.dumps(_head_map(sim), separators=(",", ":")) + "\n")
     truth = build_truth(sim, h, shas, run_dirs)
     _write(pdir / "ground_truth.json", _dump(truth))
     _write(pdir / "ground_truth_failures.jsonl", "\n".join(labels) + "\n")

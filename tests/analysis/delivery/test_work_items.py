@@ -53,11 +53,14 @@ def test_points_and_epics_end_to_end(tmp_path: Path, cli_env: dict[str, str],
     assert pts["holdout"]["mae"] < pts["baseline"]["mae"]  # the size words are learnt and hold later
     assert pts["holdout"]["within_one_step"] > 0.8
     est = _json(capsys, ["work", "points", "-p", "shop", "--item", "WI-1"])
-    assert est[0]["item_id"] == "WI-1" and est[0]["estimate"] in (1, 2, 3, 5, 8, 13)
+    assert est[0]["item_id"] == "WI-1" and est[0]["estimate"] in (1, 2, 3, 5, 8, 13) and est[0]["insight_id"]
+    shown = _json(capsys, ["insights", "show", str(est[0]["insight_id"]), "-p", "shop"])
+    assert shown["kind"] == "story_points"
     ep = _json(capsys, ["work", "epics", "-p", "shop", "--train"])
     assert ep["version"] == 1 and ep["holdout"]["rows"] >= 5 and ep["holdout"]["p85_coverage"] is not None
     forecasts = _json(capsys, ["work", "epics", "-p", "shop"])
     assert {f["epic_id"] for f in forecasts} == {"EP-58", "EP-59", "EP-60"}
     assert all(f["p50_days"] <= f["p85_days"] for f in forecasts if f["p85_days"] is not None)
+    assert all(f["insight_id"] for f in forecasts)
     again = _json(capsys, ["work", "points", "-p", "shop", "--train"])
     assert again["version"] == 2 and "mae" in again["reason"]

@@ -97,3 +97,48 @@ def test_model_lifecycle_end_to_end(state: Any) -> None:
         kinds = {i.kind for i in s.scalars(select(InsightRow))}
     assert len(preds) == 1 + len(rng.commits) and all(p.model_id and p.latency_ms >= 0 for p in preds)
     assert "change_risk" in kinds
+
+
+def test_impacted_tests_complexity_and_tests_to_run(state: Any) -> None:
+    from argus.analysis.selection.service import ingest_map
+    from argus.store.models import Commit, CommitFile, Project
+
+    rt = state.runtime
+    risk = rt.settings.risk
+    with state.project_session(PROJECT) as (s, _):
+        repo = s.scalars(select(Project.repo_path).where(Project.slug == PROJECT)).first()
+        rows = service._load(s, risk, "main", repo)
+        target = next(r for r in reversed(rows)
+                      if any(p.endswith(".py") for p in s.scalars(select(CommitFile.path).join(
+                          Commit, Commit.id == CommitFile.commit_id).where(Commit.sha == r.sha))))
+        path = next(p for p in s.scalars(select(CommitFile.path).join(Commit, Commit.id == CommitFile.commit_id)
+                                          .where(Commit.sha == target.sha)) if p.endswith(".py"))
+    assert repo is not None
+    assert all(r.values["impacted_tests"] is None for r in rows)  # no coverage map yet: missing
+    assert any((r.values["complexity"] or 0) > 0 for r in rows)  # radon read the repository's Python
+    assert all(r.values["complexity"] is not None for r in rows)
+    report = {"files": {path: {"executed_lines": [1, 2], "contexts": {
+        "1": ["tests/test_a.py::test_one|run", "tests/test_a.py::test_two|run"]}},
+        "src/elsewhere.py": {"executed_lines": [1], "contexts": {"1": ["tests/test_b.py::test_three|run"]}}}}
+    with state.project_session(PROJECT) as (s, _):
+        ingest_map(s, PROJECT, json.dumps(report).encode(), source="cov.json")
+        s.commit()
+        rows = service._load(s, risk, "main", repo)
+    by_sha = {r.sha: r for r in rows}
+    assert by_sha[target.sha].values["impacted_tests"] == 2.0
+    assert by_sha[target.sha].values["impacted_share"] == pytest.approx(2 / 3)
+    trained = rt.in_project(PROJECT, lambda sc: service.train(sc.session, risk, "main", repo_path=repo))
+    assert {"impacted_tests", "impacted_share", "complexity", "complexity_delta"} <= set(trained.model.features)
+    from argus.app.risk import AssessRequest, assess_change
+
+    a = assess_change(rt, AssessRequest(PROJECT, sha=target.sha))
+    assert a.tests is not None and a.tests.count == 2 and a.tests.total == 3
+    assert a.tests.selected is not None and (a.tests.to_run or a.tests.full_suite_reasons)
+    with state.project_session(PROJECT) as (s, _):
+        row = s.get(InsightRow, a.insight_id)
+        data, claims = row.data, json.dumps(row.claims)
+    assert data["tests"]["impacted"] == 2 and "Impacts 2 of 3 tests" in claims
+    before = rt.in_project(PROJECT, lambda sc: len(sc.session.scalars(select(RiskPrediction)).all()))
+    quiet = assess_change(rt, AssessRequest(PROJECT, sha=target.sha, persist=False))
+    assert quiet.insight_id is None and quiet.prediction_ids == () and quiet.tests == a.tests
+    assert rt.in_project(PROJECT, lambda sc: len(sc.session.scalars(select(RiskPrediction)).all())) == before

@@ -165,3 +165,22 @@ def test_a_changed_definition_header_reaches_the_tests_running_its_body_only() -
     # a module constant (line 1, followed by another import-time line) still reaches every user
     t = _by_id([_change(1)], index=idx, graph=graph)
     assert t[B].reasons[0].signal is Signal.IMPORT_TIME and t[C].reasons[0].signal is Signal.IMPORT_TIME  # type: ignore[attr-defined]
+
+
+def test_a_body_line_run_at_import_reaches_the_modules_using_the_function_only() -> None:
+    # line 3 is in deco's body and runs at import (a module calls deco while being imported): test_mod
+    # (A, B) uses deco through src/pkg/user.py; test_other (E) imports mod but never mentions deco
+    src = "import functools\n\ndef deco(f):\n    return f\n\ndef g():\n    return 1\n"
+    e = "tests.test_other::test_e"
+    nodes = {**NODES, e: "tests/test_other.py::test_e"}
+    graph = build_graph({MOD: src, "src/pkg/__init__.py": "", "src/pkg/user.py": "from pkg.mod import deco\n"
+                         "@deco\ndef h():\n    pass\n", "tests/test_mod.py": "from pkg import user\n",
+                         "tests/test_other.py": "from pkg import mod\nmod.g()\n"})
+    entries = {MOD: [MapEntry(A, MOD, "7", 1), MapEntry(e, MOD, "7", 3)]}
+    idx = CoverageIndex(nodes, frozenset(), entries, {MOD: "1,3-4,6"}, frozenset({MOD}))
+    t = _by_id([_change(4)], index=idx, graph=graph)
+    assert t[A].reasons[0].signal is Signal.IMPORT_TIME and "uses deco" in t[A].reasons[0].text  # type: ignore[attr-defined]
+    assert t[e].reasons[0].signal is Signal.FILE and t[e].score < 1e-4  # type: ignore[attr-defined]
+    assert t[C].reasons[0].signal is Signal.IMPORT_TIME  # imports user.py, which uses deco at import
+    off = _by_id([_change(4)], index=idx, graph=graph, p=SelectParams(narrow_import_time_calls=False))
+    assert off[e].reasons[0].signal is Signal.IMPORT_TIME  # type: ignore[attr-defined]

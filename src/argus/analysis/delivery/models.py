@@ -204,6 +204,7 @@ class PointEstimate:
     estimate: float
     raw: float
     model_version: int
+    insight_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ class EpicForecast:
     p85_date: str | None
     own_history: bool
     model_version: int
+    insight_id: int | None = None
 
 
 def _split(n: int, fraction: float) -> int:
@@ -260,7 +262,8 @@ def train_points(session: Session, p: ReworkParams) -> WorkTrain:
                      baseline)
 
 
-def estimate_points(session: Session, *, item_id: str | None = None, limit: int = 50) -> list[PointEstimate]:
+def estimate_points(session: Session, *, item_id: str | None = None, limit: int = 50,
+                    save: bool = True) -> list[PointEstimate]:
     """The active estimator's story points for the items without points (or one item), newest first."""
     from argus.analysis.delivery import workitems as wi
 
@@ -276,8 +279,34 @@ def estimate_points(session: Session, *, item_id: str | None = None, limit: int 
     if not chosen:
         return []
     raw, est = model.raw(chosen), model.predict(chosen)
-    return [PointEstimate(i.id, i.title, float(e), round(float(r), 2), active[0].version)
-            for i, e, r in zip(chosen, est, raw, strict=True)]
+    out = [PointEstimate(i.id, i.title, float(e), round(float(r), 2), active[0].version)
+           for i, e, r in zip(chosen, est, raw, strict=True)]
+    if not save:
+        return out
+    from dataclasses import replace
+
+    from argus.analysis.insights.service import save_insights
+
+    ho = active[0].metrics.get("model") or {}
+    ids = save_insights(session, [_points_insight(x, active[0].id, ho) for x in out])
+    return [replace(x, insight_id=i) for x, i in zip(out, ids, strict=True)]
+
+
+def _points_insight(x: PointEstimate, model_id: int, ho: dict[str, Any]) -> Insight:
+    # confidence: the share of held-out items the active version placed within one scale step
+    conf = float(ho.get("within_one_step") or 0.5)
+    quality = (f"holdout MAE {ho.get('mae')} points, exact {ho.get('exact')}, within one step "
+               f"{ho.get('within_one_step')} on {ho.get('rows')} later items")
+    ev = (Evidence(EvidenceType.WORK_ITEM, x.item_id, Support.STRONG, f"title: {(x.title or '')[:80]}"),
+          Evidence(EvidenceType.MODEL_VERSION, str(model_id), Support.MODERATE, f"story_points v{x.model_version}: "
+                   f"{quality}"))
+    claim = Claim(f"{x.item_id} is about {x.estimate:g} story points (within one step of the scale)", conf, ev)
+    return Insight(kind=InsightKind.STORY_POINTS, subject=Subject(SubjectType.WORK_ITEM, x.item_id),
+                   title=f"{x.item_id}: about {x.estimate:g} points", summary=f"Estimated from the title, type and "
+                   f"component (raw {x.raw:g}).", claims=(claim,), confidence=Confidence(conf),
+                   provenance=Provenance("argus.delivery.points", "1", {}, f"story_points v{x.model_version}"),
+                   action="review", uncertainty=("an estimate from similar past items, not a plan",),
+                   data={"estimate": x.estimate, "raw": x.raw})
 
 
 def train_epics(session: Session, p: ReworkParams) -> WorkTrain:
@@ -308,7 +337,7 @@ def train_epics(session: Session, p: ReworkParams) -> WorkTrain:
                      baseline)
 
 
-def forecast_epics(session: Session, *, now: Any = None, limit: int = 50) -> list[EpicForecast]:
+def forecast_epics(session: Session, *, now: Any = None, limit: int = 50, save: bool = True) -> list[EpicForecast]:
     """P50 / P85 completion of every open epic (an item still unresolved), with the active factor."""
     from datetime import timedelta
 
@@ -337,4 +366,32 @@ def forecast_epics(session: Session, *, now: Any = None, limit: int = 50) -> lis
         out.append(EpicForecast(eid, st.total, st.done, round(p50, 1) if np.isfinite(p50) else None,
                                 round(p85, 1) if np.isfinite(p85) else None, day(p50), day(p85),
                                 st.done >= wi.MIN_OWN_DONE, active[0].version))
-    return out[:limit]
+    out = out[:limit]
+    if not save or not out:
+        return out
+    from dataclasses import replace
+
+    from argus.analysis.insights.service import save_insights
+
+    ho = active[0].metrics.get("model") or {}
+    ids = save_insights(session, [_epic_insight(f, active[0].id, ho) for f in out])
+    return [replace(f, insight_id=i) for f, i in zip(out, ids, strict=True)]
+
+
+def _epic_insight(f: EpicForecast, model_id: int, ho: dict[str, Any]) -> Insight:
+    # confidence: the share of held-out epics that finished by their P85 forecast
+    conf = float(ho.get("p85_coverage") or 0.5)
+    quality = (f"holdout P50 error {ho.get('mae_days')} days, P85 covered {ho.get('p85_coverage')} of "
+               f"{ho.get('rows')} later epics")
+    basis = "its own throughput" if f.own_history else "the pooled throughput of other epics"
+    ev = (Evidence(EvidenceType.WORK_ITEM, f.epic_id, Support.STRONG, f"{f.done} of {f.items} items resolved"),
+          Evidence(EvidenceType.MODEL_VERSION, str(model_id), Support.MODERATE,
+                   f"epic_forecast v{f.model_version}: {quality}"))
+    claim = Claim(f"{f.epic_id} finishes by {f.p85_date or 'an unknown date'} (P85; P50 {f.p50_date or '-'}), "
+                  f"from {basis}", conf, ev)
+    return Insight(kind=InsightKind.EPIC_FORECAST, subject=Subject(SubjectType.WORK_ITEM, f.epic_id),
+                   title=f"{f.epic_id}: done by {f.p85_date or '?'} (P85)", summary=f"Monte Carlo on {basis}; "
+                   f"{f.items - f.done} item(s) left.", claims=(claim,), confidence=Confidence(conf),
+                   provenance=Provenance("argus.delivery.epics", "1", {}, f"epic_forecast v{f.model_version}"),
+                   action="review", uncertainty=("assumes the epic keeps its pace and scope",),
+                   data={"p50_days": f.p50_days, "p85_days": f.p85_days})

@@ -20,8 +20,19 @@ from argus.analysis.risk.model import CONTEXT, DERIVED, KAMEI
 from argus.core.settings import RiskLabel
 from argus.store.models import BugLink, Commit, CommitFeatures, CommitFile, TestRun
 
-#: Features of models trained on ingested history (complexity and impacted tests are not available yet).
-STORE_FEATURES = (*KAMEI, *DERIVED, *(c for c in CONTEXT if c not in ("complexity", "impacted_tests")))
+#: Features of models trained on ingested history: Kamei's, the ratios, and the context (time, CI history,
+#: impacted tests from the newest coverage map, radon complexity of the changed functions). A context
+#: feature that cannot be computed (no coverage map, no repository or radon) is missing (NaN).
+STORE_FEATURES = (*KAMEI, *DERIVED, *CONTEXT)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the context features need besides the store: the newest coverage map as ``(tests, {file:
+    test indices})`` and the per-commit radon complexity ``{sha: (complexity, delta)}``."""
+
+    impact: tuple[int, dict[str, frozenset[int]]] | None = None
+    complexity: dict[str, tuple[float, float]] | None = None
 
 
 @dataclass
@@ -59,8 +70,24 @@ def ci_outcomes(session: Session, default_branch: str) -> dict[str, bool]:
     return out
 
 
-def load_changes(session: Session, *, default_branch: str, window: int = 20) -> list[ChangeRow]:
-    """Every present non-merge commit with features, oldest first, with context features and labels."""
+def impacted(impact: tuple[int, dict[str, frozenset[int]]] | None, paths: Sequence[str]) -> tuple[float, float] | None:
+    """``(number, share)`` of the coverage map's tests that executed any of ``paths``; None without a map."""
+    if impact is None:
+        return None
+    total, by_file = impact
+    hit: set[int] = set()
+    for p in paths:
+        hit |= by_file.get(p, frozenset())
+    return float(len(hit)), (len(hit) / total if total else 0.0)
+
+
+def load_changes(session: Session, *, default_branch: str, window: int = 20,
+                 context: Context | None = None) -> list[ChangeRow]:
+    """Every present non-merge commit with features, oldest first, with context features and labels.
+
+    The impacted-test count reads the newest coverage map for every change (the map of the code as it is
+    now, not as it was: a structural feature, not a label; documented in docs/analysis/risk.md)."""
+    ctx = context or Context()
     commits = session.execute(
         select(Commit.id, Commit.sha, Commit.committer_time, Commit.author_time, Commit.author_tz_minutes,
                Commit.author_email, Commit.message, CommitFeatures)
@@ -84,6 +111,10 @@ def load_changes(session: Session, *, default_branch: str, window: int = 20) -> 
         values["file_fail_rate"] = max(rates) if rates else None
         hist = by_author[email.lower()]
         values["author_fail_rate"] = sum(hist) / len(hist) if hist else None
+        imp = impacted(ctx.impact, files.get(cid, ()))
+        values["impacted_tests"], values["impacted_share"] = imp if imp is not None else (None, None)
+        cx = ctx.complexity.get(sha) if ctx.complexity is not None else None
+        values["complexity"], values["complexity_delta"] = cx if cx is not None else (None, None)
         failed = ci.get(sha)
         rows.append(ChangeRow(cid, sha, ctime, email, (message or "").strip().splitlines()[0][:80]
                               if (message or "").strip() else "", values, cid in inducing, failed))

@@ -44,6 +44,15 @@ def risk_insight(a: RiskAssessment) -> Insight:
             tuple(Evidence(EvidenceType.COMMIT, s.sha, Support.WEAK,
                            f"distance {s.distance:.2f}; " + ("bug-inducing (SZZ)" if s.szz else "CI failed"),
                            s.time) for s in a.similar)))
+    t = a.tests
+    if t is not None:
+        sel = ("" if t.selected is None else f"; test selection (safe mode) runs {t.selected}"
+               + (" (full suite: " + "; ".join(t.full_suite_reasons)[:120] + ")" if t.full_suite_reasons else "")
+               + (": " + ", ".join(t.to_run[:10]) if t.to_run and not t.full_suite_reasons else ""))
+        claims.append(Claim(f"Impacts {t.count} of {t.total} tests ({100 * t.share:.1f}% of the coverage map's "
+                            f"tests execute a changed file){sel}", 0.7,
+                            tuple(Evidence(EvidenceType.COMMIT, sha, Support.MODERATE, "a changed file's tests")
+                                  for sha in a.commits[:5])))
     uncertainty = ["the model ranks changes (holdout AUC above); it does not prove a change is faulty"]
     if len(a.commits) > 1:
         uncertainty.append("a range's probability assumes its changes break independently")
@@ -58,7 +67,10 @@ def risk_insight(a: RiskAssessment) -> Insight:
         data={"probability": p, "score": a.score, "level": a.level, "commits": list(a.commits),
               "factors": [{"feature": f.feature, "value": f.value, "contribution": f.contribution} for f in a.factors],
               "similar": [{"sha": s.sha, "summary": s.summary, "distance": s.distance} for s in a.similar],
-              "model_version": m.version, "prediction_ids": list(a.prediction_ids)},
+              "model_version": m.version, "prediction_ids": list(a.prediction_ids),
+              "tests": None if t is None else {"impacted": t.count, "total": t.total, "share": t.share,
+                                               "selected": t.selected, "to_run": list(t.to_run),
+                                               "full_suite_reasons": list(t.full_suite_reasons)}},
     )
 
 

@@ -26,14 +26,20 @@ from argus.core.errors import ConfigError, InputError
 KAMEI = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "nuc", "exp", "rexp", "sexp")
 #: Size ratios derived from the Kamei columns (relative churn is a stronger signal than absolute size).
 DERIVED = ("la_per_lt", "ld_per_lt", "la_per_nf", "churn_per_nf", "lt_per_nf", "log_churn")
-#: Features only ingested history has: time of the change, CI history, complexity, impacted tests.
-CONTEXT = ("hour", "weekday", "file_fail_rate", "author_fail_rate", "complexity", "impacted_tests")
+#: Features only ingested history has: time of the change, CI history, impacted tests (count and share of
+#: the coverage map's tests), radon complexity of the changed functions (after, and after minus before).
+CONTEXT = ("hour", "weekday", "file_fail_rate", "author_fail_rate", "impacted_tests", "impacted_share",
+           "complexity", "complexity_delta")
 
-#: LightGBM parameters tuned on Qt only (docs/analysis/risk.md): shallow trees, strong leaf minimum.
+#: LightGBM parameters chosen on Qt only, by time-ordered cross-validation inside Qt's training part (3
+#: expanding-window folds; 36 combinations of leaves, rounds, learning rate and leaf minimum; the table is in
+#: docs/analysis/risk.md): 8 leaves, 100 rounds, learning rate 0.05, leaf minimum 200 rows, L2 5; rows
+#: weighted by recency (weight halves every quarter of the training rows back, chosen the same way).
 DEFAULT_PARAMS: dict[str, Any] = {
-    "objective": "binary", "learning_rate": 0.05, "num_leaves": 4, "max_depth": 2, "min_child_samples": 200,
-    "subsample": 0.7, "subsample_freq": 1, "colsample_bytree": 0.7, "reg_lambda": 1.0,
-    "n_estimators": 200, "seed": 7, "deterministic": True, "num_threads": 1, "verbose": -1,
+    "objective": "binary", "learning_rate": 0.05, "num_leaves": 8, "max_depth": -1, "min_child_samples": 200,
+    "subsample": 0.7, "subsample_freq": 1, "colsample_bytree": 0.7, "reg_lambda": 5.0,
+    "n_estimators": 100, "seed": 7, "deterministic": True, "num_threads": 1, "verbose": -1,
+    "recency_half_life": 0.25,
 }
 ALGORITHM = "lightgbm-gbdt+calibration"
 
@@ -353,6 +359,15 @@ class RiskModel:
                    float(d["threshold"]), dict(d["params"]))
 
 
+def recency_weights(n: int, half_life: float | None) -> np.ndarray | None:
+    """Row weights of time-ordered training rows (oldest first) that halve every ``half_life`` × ``n`` rows
+    back from the newest (JIT data drifts: recent changes say more about the next ones); None: all equal."""
+    if not half_life or n == 0:
+        return None
+    age = (n - 1 - np.arange(n, dtype=float)) / n
+    return np.asarray(0.5 ** (age / float(half_life)), dtype=float)
+
+
 def _train_booster(X: np.ndarray, y: np.ndarray, params: Mapping[str, Any], names: Sequence[str]) -> Any:
     lightgbm, _ = ml_modules()
     p = dict(params)
@@ -362,8 +377,9 @@ def _train_booster(X: np.ndarray, y: np.ndarray, params: Mapping[str, Any], name
     pos = float(y.sum())
     if p.pop("balance", True) and 0 < pos < len(y):
         p["scale_pos_weight"] = (len(y) - pos) / pos  # class imbalance: positives weigh as much as negatives
-    ds = lightgbm.Dataset(X, label=y, feature_name=[n.replace(" ", "_") for n in names], free_raw_data=True,
-                          params={"verbose": -1})
+    weights = recency_weights(len(y), p.pop("recency_half_life", None))
+    ds = lightgbm.Dataset(X, label=y, weight=weights, feature_name=[n.replace(" ", "_") for n in names],
+                          free_raw_data=True, params={"verbose": -1})
     return lightgbm.train(p, ds, num_boost_round=rounds)
 
 

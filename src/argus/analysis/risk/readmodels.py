@@ -65,6 +65,19 @@ class SimilarChange:
 
 
 @dataclass(frozen=True)
+class ImpactedTests:
+    """The tests a change impacts (coverage map: tests executing a changed file) and the tests to run
+    (test selection's safe mode; ``selected`` None when selection could not run)."""
+
+    count: int
+    total: int
+    share: float
+    selected: int | None
+    to_run: tuple[str, ...]
+    full_suite_reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RiskAssessment:
     subject: str
     commits: tuple[str, ...]
@@ -78,6 +91,7 @@ class RiskAssessment:
     prediction_ids: tuple[int, ...]
     insight_id: int | None
     per_commit: tuple[tuple[str, float], ...]
+    tests: ImpactedTests | None = None
 
 
 @dataclass(frozen=True)

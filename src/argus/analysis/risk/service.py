@@ -10,6 +10,7 @@ import math
 import time
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from argus.analysis.insights import service as insights
 from argus.analysis.risk import lifecycle
-from argus.analysis.risk.features import STORE_FEATURES, ChangeRow, labelled, load_changes
+from argus.analysis.risk.features import STORE_FEATURES, ChangeRow, Context, labelled, load_changes
 from argus.analysis.risk.insights import anomaly_insight, risk_insight
 from argus.analysis.risk.model import (
     ALGORITHM,
@@ -39,6 +40,7 @@ from argus.analysis.risk.readmodels import (
     EvaluationView,
     Factor,
     FeatureDrift,
+    ImpactedTests,
     ModelView,
     RiskAssessment,
     SimilarChange,
@@ -47,9 +49,9 @@ from argus.analysis.risk.readmodels import (
 )
 from argus.core.clock import utcnow
 from argus.core.errors import InputError, NotFoundError
-from argus.core.settings import RiskLabel, RiskSettings
+from argus.core.settings import RiskLabel, RiskSettings, SelectionSettings
 from argus.ingest.git.queries import find_commit
-from argus.store.models import Commit, ModelVersion, RiskPrediction
+from argus.store.models import Commit, CommitFile, ModelVersion, RiskPrediction
 from argus.store.session import current_project_id
 
 __all__ = ["active_artefact", "assess", "backfill_outcomes", "drift", "evaluate", "get_model", "list_models", "promote",
@@ -85,11 +87,37 @@ def get_model(session: Session, name: str, version: int | None = None) -> ModelV
 # --------------------------------------------------------------------------------------------- data
 
 
+def _repo(repo_path: str | None) -> Path | None:
+    return Path(repo_path) if repo_path and Path(repo_path).is_dir() else None
+
+
+def _load(session: Session, settings: RiskSettings, default_branch: str, repo_path: str | None) -> list[ChangeRow]:
+    """The project's changes with every feature it can compute: impacted tests when a coverage map is
+    stored; radon complexity of the newest ``complexity_max_commits`` changes when the repository is
+    there and radon is installed (``risk.complexity``)."""
+    from argus.analysis.selection.service import impact_index
+
+    rows = load_changes(session, default_branch=default_branch, window=settings.ci_history_window,
+                        context=Context(impact=impact_index(session)))
+    repo = _repo(repo_path)
+    if settings.complexity and repo is not None and rows:
+        from argus.analysis.risk.complexity import commit_complexity, radon_available
+
+        if radon_available():
+            recent = rows[-settings.complexity_max_commits:]
+            cx = commit_complexity(repo, [r.sha for r in recent])
+            for r in recent:
+                if r.sha in cx:
+                    r.values["complexity"], r.values["complexity_delta"] = cx[r.sha]
+    return rows
+
+
 class _Data:
     """The labelled changes of a project split in time: training part, then the holdout."""
 
-    def __init__(self, session: Session, settings: RiskSettings, default_branch: str) -> None:
-        self.rows = load_changes(session, default_branch=default_branch, window=settings.ci_history_window)
+    def __init__(self, session: Session, settings: RiskSettings, default_branch: str,
+                 repo_path: str | None = None) -> None:
+        self.rows = _load(session, settings, default_branch, repo_path)
         rows, labels = labelled(self.rows, settings.label, now=utcnow(), maturity_days=settings.label_maturity_days)
         self.labelled, self.y = rows, np.array(labels, dtype=int)
         self.X = matrix([r.values for r in rows], STORE_FEATURES)
@@ -124,11 +152,11 @@ def _baselines(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarra
 
 
 def train(session: Session, settings: RiskSettings, default_branch: str, *,
-          params: dict[str, Any] | None = None) -> TrainResult:
+          params: dict[str, Any] | None = None, repo_path: str | None = None) -> TrainResult:
     """Train a new version on the labelled changes before the holdout, measure it (and both baselines) on
     the holdout, and make it active only if it beats the active version on that same holdout."""
     ml_modules()
-    data = _Data(session, settings, default_branch)
+    data = _Data(session, settings, default_branch, repo_path)
     Xtr, ytr = data.X[:data.k], data.y[:data.k]
     Xho, yho = data.holdout()
     if len(np.unique(ytr)) < 2:
@@ -172,11 +200,12 @@ def _activate(session: Session, row: ModelVersion, champion: ModelVersion | None
     row.status, row.promoted_at = "active", now
 
 
-def evaluate(session: Session, settings: RiskSettings, default_branch: str, version: int | None) -> EvaluationView:
+def evaluate(session: Session, settings: RiskSettings, default_branch: str, version: int | None, *,
+             repo_path: str | None = None) -> EvaluationView:
     """A version (default: the active one) and both baselines on today's time-ordered holdout."""
     ml_modules()
     m = _row(session, settings.model_name, version)
-    data = _Data(session, settings, default_branch)
+    data = _Data(session, settings, default_branch, repo_path)
     Xho, yho = data.holdout()
     out = {"model": _eval(RiskModel.from_json(m.artefact), Xho, yho, m.features),
            **_baselines(data.X[:data.k], data.y[:data.k], Xho, yho)}
@@ -185,7 +214,7 @@ def evaluate(session: Session, settings: RiskSettings, default_branch: str, vers
 
 
 def promote(session: Session, settings: RiskSettings, default_branch: str, version: int, *,
-            force: bool = False) -> TrainResult:
+            force: bool = False, repo_path: str | None = None) -> TrainResult:
     """Make ``version`` active if it beats the active version on today's holdout (or ``force``, recorded)."""
     ml_modules()
     row = _row(session, settings.model_name, version)
@@ -193,7 +222,7 @@ def promote(session: Session, settings: RiskSettings, default_branch: str, versi
                                                           ModelVersion.status == "active")).first()
     if champion is not None and champion.id == row.id:
         return TrainResult(_view(row), _view(champion), None, False, "already the active version")
-    data = _Data(session, settings, default_branch)
+    data = _Data(session, settings, default_branch, repo_path)
     Xho, yho = data.holdout()
     challenger = _eval(RiskModel.from_json(row.artefact), Xho, yho, row.features)
     champ = _eval(RiskModel.from_json(champion.artefact), Xho, yho, champion.features) if champion else None
@@ -250,11 +279,55 @@ def _similar(target: ChangeRow, rows: Sequence[ChangeRow], kind: RiskLabel, k: i
             for i in order]
 
 
+def _tests(session: Session, settings: RiskSettings, selection: SelectionSettings | None, project: str,
+           repo: Path | None, shas: Sequence[str], subject: str) -> ImpactedTests | None:
+    """Impacted tests of the changes (the coverage map's tests executing a changed file) and the tests
+    to run (test selection's safe mode); ``None`` without a coverage map."""
+    from argus.analysis.selection import service as selection_service
+
+    index = selection_service.impact_index(session)
+    if index is None:
+        return None
+    ids = session.scalars(select(Commit.id).where(Commit.sha.in_(list(shas)))).all()
+    paths = sorted(set(session.scalars(select(CommitFile.path).where(CommitFile.commit_id.in_(list(ids)))).all()))
+    total, by_file = index
+    hit: set[int] = set()
+    for p in paths:
+        hit |= by_file.get(p, frozenset())
+    diff = None
+    if repo is not None and shas:
+        from argus.ingest.git.gitcmd import Git
+
+        git = Git(repo)
+        first, last = shas[-1], shas[0]  # rev-list lists the newest first
+        base = f"{first}^" if git.ok(["rev-parse", "--verify", "-q", f"{first}^"]) else None
+        if base is not None:
+            diff = git.run(["diff", "--no-color", "--no-ext-diff", "-M", base, last], check=False).decode(
+                "utf-8", "replace") or None
+    try:
+        changed = selection_service.changed_files(diff, paths)
+    except InputError:
+        changed = selection_service.changed_files(None, paths)
+    view = (selection_service.tests_to_run(session, project, selection, changed, root=repo, subject=subject)
+            if selection is not None else None)
+    names: tuple[str, ...] = ()
+    n_sel: int | None = None
+    full: tuple[str, ...] = ()
+    if view is not None:
+        n_sel, full = len(view.selected), view.full_reasons
+        names = tuple(t.node_id or t.test for t in view.selected[:settings.tests_to_run])
+    return ImpactedTests(len(hit), total, len(hit) / total if total else 0.0, n_sel, names, tuple(full))
+
+
 def assess(session: Session, settings: RiskSettings, default_branch: str, *, sha: str | None = None,
-           base: str | None = None, head: str | None = None, repo_path: str | None = None) -> RiskAssessment:
+           base: str | None = None, head: str | None = None, repo_path: str | None = None,
+           selection: SelectionSettings | None = None, project: str = "", persist: bool = True) -> RiskAssessment:
     """Risk of one change (``sha``) or of a range (``base``..``head``): the probability that at least one
-    of its changes breaks something, level, top factors, similar past breaking changes; logged and saved
-    as a CHANGE_RISK insight."""
+    of its changes breaks something, level, top factors, similar past breaking changes, the impacted tests
+    and the tests to run (test selection, when a coverage map is stored); logged and saved as a
+    CHANGE_RISK insight (``persist`` False: nothing is written, e.g. for a read-only API request)."""
+    if sha is None and (base is None or head is None):
+        raise InputError("give a commit sha, or both base and head")
     ml_modules()
     started = time.perf_counter()
     m = _row(session, settings.model_name, None)
@@ -265,9 +338,9 @@ def assess(session: Session, settings: RiskSettings, default_branch: str, *, sha
     elif base is not None and head is not None:
         shas = _range(session, repo_path, base, head)
         subject = f"{find_commit(session, base).sha[:12]}..{find_commit(session, head).sha[:12]}"
-    else:
-        raise InputError("give a commit sha, or --base and --head")
-    rows = load_changes(session, default_branch=default_branch, window=settings.ci_history_window)
+    else:  # checked above
+        raise InputError("give a commit sha, or both base and head")
+    rows = _load(session, settings, default_branch, repo_path)
     by_sha = {r.sha: r for r in rows}
     targets = [by_sha[s] for s in shas if s in by_sha]
     if not targets:
@@ -291,13 +364,17 @@ def assess(session: Session, settings: RiskSettings, default_branch: str, *, sha
                              features=feats, probability=float(pr),
                              level=lifecycle.level_of(float(pr), settings.warn_threshold, settings.block_threshold),
                              latency_ms=latency / len(targets))
-        session.add(row)
         preds.append(row)
-    session.flush()
+    if persist:
+        session.add_all(preds)
+        session.flush()
+    tests = _tests(session, settings, selection, project, _repo(repo_path), shas, subject)
     assessment = RiskAssessment(subject, tuple(r.sha for r in targets), p, round(100 * p), level,
                                 lifecycle.RECOMMENDATION[level], factors, similar, view,
-                                tuple(r.id for r in preds), None,
-                                tuple((r.sha, float(pr)) for r, pr in zip(targets, probs, strict=True)))
+                                tuple(r.id for r in preds) if persist else (), None,
+                                tuple((r.sha, float(pr)) for r, pr in zip(targets, probs, strict=True)), tests)
+    if not persist:
+        return assessment
     (insight_id,) = insights.save_insights(session, [risk_insight(assessment)])
     for logged in preds:
         logged.insight_id = insight_id
@@ -335,13 +412,14 @@ def _accuracy(session: Session, m: ModelVersion, threshold: float) -> tuple[floa
     return correct / len(rows), len(rows)
 
 
-def drift(session: Session, settings: RiskSettings, default_branch: str, *, anomalies: bool = True) -> DriftReport:
+def drift(session: Session, settings: RiskSettings, default_branch: str, *, anomalies: bool = True,
+          repo_path: str | None = None) -> DriftReport:
     """PSI per feature and on the score (changes after the training range vs training), backfilled
     accuracy, the four retraining triggers, and isolation-forest flags over the prediction log."""
     ml_modules()
     m = _row(session, settings.model_name, None)
     model = RiskModel.from_json(m.artefact)
-    rows = load_changes(session, default_branch=default_branch, window=settings.ci_history_window)
+    rows = _load(session, settings, default_branch, repo_path)
     backfilled = backfill_outcomes(session, settings, rows)
     recent = [r for r in rows if m.data_to is None or r.time > m.data_to]
     feats: list[FeatureDrift] = []

@@ -97,6 +97,7 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
         tf = _test_file(node)
         if tf:
             tests_by_file[tf].append(ident)
+    map_modules = {_test_file(n) for n in index.tests.values()} - {None}
     for f in changed:
         if f.binary or is_test_file(f.path, p.test_globs):
             continue
@@ -128,6 +129,23 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                     ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
                     acc.add(t, Reason(Signal.IMPORT_TIME, f"executes the definition whose header {what} runs at "
                                       "import", p.p_import_time, ev))
+            elif (users := _import_time_users(base, import_hit, graph, static, p)) is not None:
+                # a function body line run at import: only modules calling the function at import see it
+                names, risky = users
+                used = "/".join(sorted(names))
+                for t, rid in file_tests.items():
+                    ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
+                    if _test_file(node_of.get(t)) in risky:
+                        acc.add(t, Reason(Signal.IMPORT_TIME, f"its module uses {used} (directly or through an "
+                                          f"import), whose body line {what} runs at import", p.p_import_time, ev))
+                    else:
+                        acc.add(t, Reason(Signal.FILE, f"executes {base}; its module does not use {used}, whose "
+                                          f"body line {what} runs at import", p.p_file, ev))
+                for tf, depth in static.items():
+                    for t in tests_by_file.get(tf, ()):
+                        if t not in file_tests and tf in risky:
+                            acc.add(t, Reason(Signal.IMPORT_TIME, f"imports {base} (depth {depth}) and uses {used}, "
+                                              f"whose body line {what} runs at import", p.p_import_time_static / depth))
             else:
                 for t, rid in file_tests.items():
                     ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
@@ -151,14 +169,40 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
         if not known and f.path.endswith(".py"):
             notes.append(f"{f.path}: not in the coverage map; its importers are selected by the import graph")
         for tf, depth in static.items():
+            # a test of a module the map ran is known even when it executed no measured line
             for t in tests_by_file.get(tf, ()):
-                if t in index.tests or base_identity(t) in index.all_params:
+                if t in index.tests or base_identity(t) in index.all_params or tf in map_modules:
                     if not known:
                         acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth})", p.p_imports / depth))
                 else:
                     acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth}); not in the coverage map",
                                       p.p_imports_unmapped / depth))
     return state
+
+
+def _import_time_users(base: str, lines: Sequence[int], graph: ImportGraph | None, static: Mapping[str, int],
+                       p: SelectParams) -> tuple[set[str], set[str]] | None:
+    """For changed lines that run at import inside the body of a module-level function (or a module-level
+    class's method) — a function some module calls while being imported — the function names and the
+    files at risk: those importing ``base`` that mention a name, and every importer of such a non-test
+    file. ``None`` when it does not apply (no graph, a line outside any function body, or ``base``
+    itself mentions a name, so any importer may run it)."""
+    if graph is None or not p.narrow_import_time_calls or base not in graph.names:
+        return None
+    names: set[str] = set()
+    for n in lines:
+        at = graph.callable_at(base, n)
+        if at is None:
+            return None
+        names.add(at[0])
+    if names & graph.names.get(base, frozenset()):
+        return None
+    users = {f for f in static if names & graph.names.get(f, frozenset())}
+    risky = set(users)
+    for f in users:
+        if not is_test_file(f, p.test_globs):
+            risky.update(graph.importers(f))
+    return names, risky
 
 
 def _definition_body_tests(changed: Sequence[int], imp: set[int], rows: Sequence[MapEntry]) -> dict[str, int | None] | None:
@@ -217,12 +261,16 @@ def _test_file_rules(changed: Sequence[ChangedFile], sources: Mapping[str, str],
 
 
 def _history_signals(infos: Mapping[str, TestInfo], cofail: Iterable[CoFailure], p: SelectParams, acc: _Acc,
-                     state: Mapping[str, tuple[set[str], bool]], mapped: Mapping[str, object]) -> None:
+                     state: Mapping[str, tuple[set[str], bool]], mapped: Mapping[str, object],
+                     map_modules: set[str | None] | None = None) -> None:
     for c in cofail:
         info = infos.get(c.test)
         disc = p.flaky_discount if info is not None and info.flaky else 1.0
         st = state.get(c.file)
-        away = st is not None and not st[1] and c.test in mapped and c.test not in st[0]
+        # the map saw the test (or ran its module: a test that executed no measured line is known too)
+        seen = c.test in mapped or (map_modules is not None and info is not None
+                                    and _test_file(info.node_id) in map_modules)
+        away = st is not None and not st[1] and seen and c.test not in st[0]
         if away:
             disc *= p.history_explained_away
         pr = min(0.95, p.history_weight * disc * c.failures_w / (c.changes_w + p.history_prior))
@@ -279,14 +327,14 @@ def score(
     notes: list[str] = []
     _test_file_rules(changed, sources or {}, p, acc, universe)
     state = _coverage_signals(changed, index, graph, p, acc, universe, uncovered, notes)
-    _history_signals(infos, cofail, p, acc, state, index.tests)
+    map_modules = {_test_file(n) for n in index.tests.values()} - {None}
+    _history_signals(infos, cofail, p, acc, state, index.tests, map_modules)
     # a map row of a test_function context stands for every parametrisation of the test
     for ident in list(acc.reasons):
         if ident in index.all_params and variants.get(ident):
             for v in variants[ident]:
                 acc.reasons[v].extend(acc.reasons[ident])
             del acc.reasons[ident]
-    map_modules = {_test_file(n) for n in index.tests.values()} - {None}
     out: list[ScoredTest] = []
     for ident, node in universe.items():
         reasons = list(acc.reasons.get(ident, ()))

@@ -27,7 +27,19 @@ class ImportGraph:
 
     imports: dict[str, set[str]] = field(default_factory=dict)
     modules: dict[str, str] = field(default_factory=dict)  # dotted name → file
+    #: per file, every identifier it mentions (names, attribute names, imported names)
+    names: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: per file, its module-level functions and the methods of its module-level classes: (name, first, last line)
+    callables: dict[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
     _reverse: dict[str, set[str]] | None = None
+
+    def callable_at(self, file: str, line: int) -> tuple[str, int] | None:
+        """The module-level function (or module-level class's method) whose body holds ``line`` (not its
+        header): (name, first line), or ``None``."""
+        for name, first, last in self.callables.get(file, ()):
+            if first < line <= last:
+                return name, first
+        return None
 
     @property
     def reverse(self) -> dict[str, set[str]]:
@@ -77,11 +89,43 @@ def _package_of(path: str, module: str) -> str:
     return module if path.endswith("__init__.py") else module.rpartition(".")[0]
 
 
-def imported_names(source: str, path: str, module: str) -> set[str]:
-    """The dotted names a file's import statements may load (unparseable source: none)."""
+def _parse(source: str, path: str) -> ast.Module | None:
     try:
-        tree = ast.parse(source, filename=path)
+        return ast.parse(source, filename=path)
     except (SyntaxError, ValueError):
+        return None
+
+
+def identifiers(tree: ast.AST) -> frozenset[str]:
+    """Every name a module mentions: ``Name`` ids, attribute names, imported names and aliases."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            out.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            out.add(node.attr)
+        elif isinstance(node, ast.alias):
+            out.add(node.name.rsplit(".", 1)[-1])
+            if node.asname:
+                out.add(node.asname)
+    return frozenset(out)
+
+
+def _callables(tree: ast.Module) -> tuple[tuple[str, int, int], ...]:
+    funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
+    out: list[tuple[str, int, int]] = []
+    for node in tree.body:
+        if isinstance(node, funcs):
+            out.append((node.name, node.lineno, node.end_lineno or node.lineno))
+        elif isinstance(node, ast.ClassDef):
+            out += [(n.name, n.lineno, n.end_lineno or n.lineno) for n in node.body if isinstance(n, funcs)]
+    return tuple(out)
+
+
+def imported_names(source: str | ast.Module, path: str, module: str) -> set[str]:
+    """The dotted names a file's import statements may load (unparseable source: none)."""
+    tree = _parse(source, path) if isinstance(source, str) else source
+    if tree is None:
         return set()
     out: set[str] = set()
     for node in ast.walk(tree):
@@ -120,9 +164,15 @@ def build_graph(sources: Mapping[str, str]) -> ImportGraph:
             primary[path] = names[-1]
     for path, text in sources.items():
         mod = primary.get(path, "")
-        deps = {g.modules[n] for n in imported_names(text, path, mod) if n in g.modules}
+        tree = _parse(text, path)
+        if tree is None:
+            g.imports[path] = set()
+            continue
+        deps = {g.modules[n] for n in imported_names(tree, path, mod) if n in g.modules}
         deps.discard(path)
         g.imports[path] = deps
+        g.names[path] = identifiers(tree)
+        g.callables[path] = _callables(tree)
     return g
 
 

@@ -85,12 +85,13 @@ class SelectParams:
     p_line: float = 0.5  # P(fail) for covering one changed line (more lines: noisy-OR)
     p_import_time: float = 0.3  # the changed line runs at import and the test executes that file
     narrow_definitions: bool = True  # a changed def/decorator line reaches the tests running the body only
+    narrow_import_time_calls: bool = True  # a body line run at import reaches the modules using the function only
     p_import_time_static: float = 0.1  # … and the test only imports it (divided by the import depth)
     p_file: float = 2e-6  # covers the changed file but none of its changed lines
     p_imports: float = 0.05  # imports a changed module (divided by the depth); tests the map knows
     p_imports_unmapped: float = 0.3  # same, for a test the map has never seen
     p_unmapped: float = 0.01  # a test the map never saw, with no import relation either
-    history_explained_away: float = 1e-4  # co-failure of a test the map shows not executing the changed lines
+    history_explained_away: float = 1e-5  # co-failure of a test the map shows not executing the changed lines
     history_weight: float = 1.0  # scale of the co-failure probability
     history_prior: float = 2.0  # pseudo-changes in the co-failure ratio (failures / (changes + prior))
     history_half_life_runs: float = 50.0  # decay of co-failures: weight halves every this many runs back

@@ -152,3 +152,44 @@ def _view(project: str, sel: Selection, map_id: int | None, budget: Budget, note
     return SelectionView(project, sel.mode.value, len(sel.tests), chosen, skipped, sel.changed_files,
                          sel.full_reasons, uncovered, sel.estimated_miss, tuple(notes), map_id, None,
                          budget_text(budget))
+
+
+# --------------------------------------------------------------------------------------------- for change risk
+
+
+def impact_index(session: Session) -> tuple[int, dict[str, frozenset[int]]] | None:
+    """The newest coverage map as ``(number of tests, {file: indices of the tests that executed it})``;
+    ``None`` when no map is stored. What change risk counts the impacted tests of a change with."""
+    from sqlalchemy import select as sql_select
+
+    from argus.store.models import CoverageMapEntry
+    from argus.store.session import current_project_id
+
+    m = q.latest_map(session)
+    if m is None:
+        return None
+    e = CoverageMapEntry.__table__.c
+    by_file: dict[int, set[int]] = {}
+    for fi, ti in session.execute(sql_select(e.file_idx, e.test_idx).distinct()
+                                  .where(e.project_id == current_project_id(session), e.map_id == m.id)):
+        by_file.setdefault(int(fi), set()).add(int(ti))
+    return len(m.tests), {m.files[fi]: frozenset(t) for fi, t in by_file.items() if fi < len(m.files)}
+
+
+def changed_files(diff: str | None, paths: Sequence[str] = ()) -> list[ChangedFile]:
+    """The changed files of a unified diff, or (no diff) of bare paths (file level: no line is known)."""
+    from argus.analysis.selection.diffparse import parse_diff
+
+    if diff:
+        return parse_diff(diff)
+    return [ChangedFile(p, None, FileStatus.MODIFIED) for p in paths]
+
+
+def tests_to_run(session: Session, project: str, settings: SelectionSettings, changed: Sequence[ChangedFile], *,
+                 root: Path | None = None, subject: str = "change") -> SelectionView | None:
+    """The safe-mode selection (configured confidence) for ``changed``; ``None`` without a coverage map."""
+    if not changed or not has_map(session):
+        return None
+    _, view = select_tests(session, project, settings, changed, Budget(Mode.CONFIDENCE, settings.default_confidence),
+                           root=root, subject=subject)
+    return view

@@ -98,6 +98,17 @@ def risk_assess(
         out.print("similar past breaking changes:", markup=False)
         for s in a.similar:
             out.print(f"  {s.sha[:12]} {s.time:%Y-%m-%d} {s.summary[:50]}", markup=False)
+    t = a.tests
+    if t is None:
+        out.print("impacted tests: unknown (no coverage map: `argus ingest coverage-map`)", markup=False)
+        return
+    out.print(f"impacted tests: {t.count} of {t.total} ({100 * t.share:.1f}%)", markup=False)
+    if t.full_suite_reasons:
+        out.print(f"tests to run: the full suite ({'; '.join(t.full_suite_reasons)[:60]})", markup=False)
+    elif t.selected is not None:
+        out.print(f"tests to run ({t.selected}, safe mode):", markup=False)
+        for name in t.to_run:
+            out.print(f"  {name[:76]}", markup=False)
 
 
 def _model_line(m: ModelView) -> str:
@@ -214,8 +225,39 @@ def models_drift(
     out.print(f"outcomes backfilled now {r.backfilled}; accuracy {_f(r.accuracy)} over {r.outcomes}", markup=False)
     for t in r.triggers:
         out.print(f"  [{'x' if t.fired else ' '}] {t.name:10} {t.detail}", markup=False)
-    out.print("retrain: " + ("yes (run `argus models train`)" if r.retrain else "no"), markup=False)
+    out.print("retrain: " + ("yes (run `argus models retrain`)" if r.retrain else "no"), markup=False)
     out.print(f"anomalies: {r.anomalies_flagged} new of {r.anomalies_scored} predictions scored", markup=False)
+
+
+def models_retrain(
+    ctx: typer.Context,
+    force: bool = typer.Option(False, "--force", help="Train a challenger even if no trigger fired."),
+    project: str | None = _PROJECT,
+    json_out: bool = _JSON,
+) -> None:
+    """Run the retraining job: when a trigger fired, train a challenger (promoted only if it wins)."""
+    from argus.cli.context import state
+    from argus.core.clock import utcnow
+    from argus.jobs.service import retrain_risk
+
+    rt = state(ctx).runtime
+    r = retrain_risk(rt, project, f"manual:{utcnow():%Y-%m-%dT%H:%M:%S.%f}", force=force)
+    if json_out:
+        _json(r)
+        return
+    out = console()
+    job = r.job
+    out.print(f"job {job.id} ({job.kind}): {job.status}" + ("" if r.ran_here else " (handed to `argus worker`)"),
+              markup=False)
+    res = job.result or {}
+    if res.get("skipped"):
+        out.print(f"skipped: {res['skipped']}", markup=False, soft_wrap=True)
+    elif res.get("trained"):
+        out.print(f"trained v{res.get('version')} (triggers: {', '.join(res.get('fired') or [])}); "
+                  f"{'promoted' if res.get('promoted') else 'kept as candidate'}", markup=False)
+        out.print(f"reason: {res.get('reason')}", markup=False, soft_wrap=True)
+    elif r.ran_here:
+        out.print("no trigger fired: nothing to train", markup=False)
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:
@@ -232,3 +274,4 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     models.command("evaluate")(models_evaluate)
     models.command("promote")(models_promote)
     models.command("drift")(models_drift)
+    models.command("retrain")(models_retrain)

@@ -39,6 +39,12 @@ class RiskSettings(BaseModel):
     promote_max_brier_loss: float = Field(0.01, ge=0.0, description="... and its Brier score is not worse by more.")
     ci_history_window: int = Field(20, ge=1, description="Earlier changes per author (and per file) whose CI "
                                    "outcome makes the author's (file's) failure rate.")
+    complexity: bool = Field(True, description="Compute the radon complexity of the changed Python functions "
+                             "when the project's repository is there (a git read per change).")
+    complexity_max_commits: int = Field(5000, ge=1, description="Complexity of the newest this many changes only "
+                                        "(older ones: missing).")
+    tests_to_run: int = Field(20, ge=0, description="Tests to run shown per assessment (from test selection, "
+                              "safe mode, when a coverage map is stored).")
     top_factors: int = Field(5, ge=1, description="Contributing factors shown per change.")
     similar_changes: int = Field(3, ge=0, description="Similar past breaking changes shown per change.")
     retrain_new_labels: int = Field(50, ge=1, description="Retrain after this many new labelled changes (seed 50).")
