@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 12:38:36.884090
+Create Date: 2026-11-28 12:50:51.223712
 """
 
 from __future__ import annotations
