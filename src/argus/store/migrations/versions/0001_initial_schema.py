@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 12:59:23.118729
+Create Date: 2026-11-28 13:01:41.083303
 """
 
 from __future__ import annotations
@@ -1125,8 +1125,6 @@ def upgrade() -> None:
     sa.Column('cluster_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('is_flaky_rerun', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['cluster_id'], ['failure_cluster.id'], name=op.f('fk_test_result_cluster_id_failure_cluster'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_test_result_project_id_project'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['report_id'], ['test_report.id'], name=op.f('fk_test_result_report_id_test_report'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['run_id'], ['test_run.id'], name=op.f('fk_test_result_run_id_test_run'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['test_case_id'], ['test_case.id'], name=op.f('fk_test_result_test_case_id_test_case'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_test_result'))
