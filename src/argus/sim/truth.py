@@ -84,8 +84,15 @@ def build_truth(sim: Simulation, h: History, shas: dict[int, str], run_dirs: dic
              "fix_commit": sha(r.fix_mark) if r.fix_mark else None} for r in h.regressions.values()]
     bugs += [{"commit": sha(b.inducing_mark), "kind": "latent", "source": b.source, "issue": b.issue or None,
               "fix_commit": sha(b.fix_mark) if b.fix_mark else None} for b in h.latent]
+    if sim.real is not None:  # realistic_bugs: the lines carrying each bug, how its fix changed them
+        for b, src in zip(bugs, [*h.regressions.values(), *h.latent], strict=True):
+            fix = src.fix_mark
+            b["bug_lines"] = list(src.lines)
+            b["fix_kind"] = sim.real.fix_kinds.get(fix) if fix else None
+            if not b["issue"]:
+                b["issue"] = None
     bug_shas = {b["commit"] for b in bugs}
-    return {
+    out = {
         "schema": SCHEMA,
         "project": world.name,
         "seed": cfg.seed,
@@ -123,3 +130,7 @@ def build_truth(sim: Simulation, h: History, shas: dict[int, str], run_dirs: dic
                   "regressions": list(r.regressions),
                   "failed_tests": sum(f.final_failed for f in h.failures[r.key].values())} for r in h.runs],
     }
+    if sim.real is not None:
+        out["message_style"] = sim.real.style
+        out["tracker"] = sim.real.tracker
+    return out
