@@ -233,9 +233,9 @@ def evaluate_sim(args: argparse.Namespace) -> dict[str, Any]:
             pred, shas = size_pred(key, q)
             g = pooled.setdefault(group, {}).setdefault(f"size-q{q}", {})
             _add(g.setdefault("inducing_newer", {}), key, pred, d["bugs"], shas)
-    summary = {group: {mode: {name: prf(b["pred"], b["truth"], b["u"]) for name, b in parts.items()}
+    pooled_summary = {group: {mode: {name: prf(b["pred"], b["truth"], b["u"]) for name, b in parts.items()}
                        for mode, parts in modes_.items()} for group, modes_ in pooled.items()}
-    return {"projects": projects, "pooled": summary, "seeds": args.seeds, "tune_seed": args.tune_seed,
+    return {"projects": projects, "pooled": pooled_summary, "seeds": args.seeds, "tune_seed": args.tune_seed,
             "size_quantile_chosen": best_q, "days": args.days, "realistic_bugs": not args.toy_bugs}
 
 

@@ -31,8 +31,8 @@ from argus.sim.model import (
     TestSpec,
 )
 from argus.sim.outcomes import TestFailure, draw
-from argus.sim.realism import Realism
 from argus.sim.plan import BranchPlan, CommitPlan, Plan, make_plan
+from argus.sim.realism import Realism
 from argus.sim.rng import stream
 from argus.sim.world import World, test_file_content
 
