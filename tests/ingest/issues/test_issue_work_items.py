@@ -103,6 +103,23 @@ def test_jira_bad_points_names_row_and_column(tmp_path: Path) -> None:
         parse_file(f)
 
 
+def test_github_and_gitlab_exports(tmp_path: Path) -> None:
+    gl = tmp_path / "gl.json"
+    gl.write_text(json.dumps([{"iid": 3, "title": "t", "state": "opened", "labels": [], "created_at": None,
+                               "weight": 5, "epic": {"id": 77, "iid": 2, "group_id": 9}, "milestone": {"title": "M1"}},
+                              {"iid": 4, "title": "u", "state": "closed", "weight": None, "epic_iid": 6,
+                               "milestone": None}]), encoding="utf-8")
+    _, [a, b] = parse_file(gl)
+    assert (a.story_points, a.parent_key, a.milestone) == (5.0, "&2", "M1")
+    assert (b.story_points, b.parent_key) == (None, "&6")
+    gh = tmp_path / "gh.json"
+    gh.write_text(json.dumps([{"number": 8, "title": "x", "labels": [{"name": "size/L"}], "state": "OPEN",
+                               "milestone": {"number": 1, "title": "v2"}}]), encoding="utf-8")
+    _, [c] = parse_file(gh)
+    row = work_item(c, IssueSettings())
+    assert (row["story_points"], row["epic_id"]) == (5.0, "milestone:v2")
+
+
 # --- end to end: synthetic work items through every tracker -------------------------------------
 
 
