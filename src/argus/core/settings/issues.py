@@ -63,8 +63,8 @@ class IssueSettings(BaseModel):
         description="Work items: a label giving story points (group 1 = the number, case-insensitive), e.g. "
         "`points:3`, `sp/5`; read when the tracker has no points field (GitHub).")
     size_labels: dict[str, float] = Field(
-        default_factory=lambda: {"size/xs": 1, "size/s": 2, "size/m": 3, "size/l": 5, "size/xl": 8,
-                                 "size: xs": 1, "size: s": 2, "size: m": 3, "size: l": 5, "size: xl": 8},
+        default_factory=lambda: {"size/xs": 1.0, "size/s": 2.0, "size/m": 3.0, "size/l": 5.0, "size/xl": 8.0,
+                                 "size: xs": 1.0, "size: s": 2.0, "size: m": 3.0, "size: l": 5.0, "size: xl": 8.0},
         description="Work items: labels (case-insensitive) mapped to story points when no points field or "
         "points label is there.")
     milestone_as_epic: bool = Field(
