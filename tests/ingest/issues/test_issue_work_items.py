@@ -201,3 +201,18 @@ def test_jira_export_feeds_work_points(tmp_path: Path, cli_env: dict[str, str],
     assert _json(capsys, ["work", "epics", "-p", "shop", "--train"])["version"] == 1
     forecasts = _json(capsys, ["work", "epics", "-p", "shop"])
     assert {f["epic_id"] for f in forecasts} <= {f"SHOP-{1000 + e}" for e in range(1, 25)} and len(forecasts) == 3
+
+
+def test_remote_field_shapes() -> None:
+    from argus.ingest.issues.remote import _jira_parent, _jira_sprint, github_parent
+
+    server = ["com.atlassian.greenhopper.service.sprint.Sprint@1a2b[id=3,rapidViewId=1,state=CLOSED,name=Sprint 3,"
+              "startDate=2024-01-01T00:00:00.000Z]", "com.atlassian.greenhopper.service.sprint.Sprint@9f[id=4,"
+              "rapidViewId=1,state=ACTIVE,name=Sprint 4,startDate=2024-01-15T00:00:00.000Z]"]
+    assert _jira_sprint(server) == "Sprint 4"
+    assert _jira_sprint([{"id": 1, "name": "S1", "state": "closed"}]) == "S1" and _jira_sprint(None) is None
+    assert _jira_parent({"id": "10001", "key": "abc-1"}, "ABC-9") == "ABC-1"
+    assert _jira_parent(None, "ABC-9") == "ABC-9" and _jira_parent(None, None) is None
+    url = "https://api.github.com/repos/acme/shop/issues/12"
+    assert github_parent("acme/shop", url) == "#12"
+    assert github_parent("acme/web", url) == "acme/shop#12" and github_parent("acme/shop", None) is None
