@@ -45,6 +45,22 @@ def _gitlab_deployment(dep: int, status: str, at: str, sha: str, tier: str = "pr
         "commit_url": f"https://gitlab.example/acme/shop/-/commit/{sha}", "commit_title": "x"}).encode()
 
 
+def _gitlab_issue(iid: int, kind: str, state: str, created: str, *, closed: str | None = None,
+                  labels: tuple[str, ...] | list[str] = ()) -> bytes:
+    """GitLab's Issue Hook body (the fields Argus reads, shaped as GitLab sends them)."""
+    action = "close" if state == "closed" else "open"
+    return json.dumps({
+        "object_kind": "issue", "event_type": "incident" if kind == "incident" else "issue",
+        "user": {"id": 1, "username": "root"},
+        "project": {"id": 7, "name": "shop", "path_with_namespace": "acme/shop"},
+        "object_attributes": {"id": 900 + iid, "iid": iid, "title": f"outage {iid}", "state": state,
+                              "action": action, "issue_type": kind, "type": kind.upper(), "created_at": created,
+                              "updated_at": closed or created, "closed_at": closed, "project_id": 7,
+                              "severity": "critical" if kind == "incident" else "unknown"},
+        "labels": [{"id": n, "title": t, "type": "ProjectLabel"} for n, t in enumerate(labels)],
+        "repository": {"name": "shop"}}).encode()
+
+
 def test_webhooks_feed_dora_without_sync(tmp_path: Path, database_url: str) -> None:
     upgrade_database(database_url)
     viewer, other = _seed(database_url)
@@ -86,8 +102,26 @@ def test_webhooks_feed_dora_without_sync(tmp_path: Path, database_url: str) -> N
             "X-Hub-Signature-256": f"sha256={hmac_hex('gh-s3cret', gh)}"})
         assert r.status_code == 200, r.text
 
+        # a GitLab incident (Issue Hook of issue_type incident) is a delivery incident; other issues are not
+        inc = _gitlab_issue(5, "incident", "opened", "2024-03-02 12:00:00 UTC")
+        issue_hook = {**gl, "X-Gitlab-Event": "Issue Hook"}
+        assert http.post(hook, content=inc, headers={**issue_hook, "X-Gitlab-Token": "wrong"}).status_code == 401
+        r = http.post(hook, content=inc, headers={**issue_hook, "X-Gitlab-Token": "gl-s3cret"})
+        assert r.status_code == 200, r.text
+        assert r.json()["rows"] == {"incidents.csv": 1}
+        closed = _gitlab_issue(5, "incident", "closed", "2024-03-02 12:00:00 UTC", closed="2024-03-02 13:30:00 UTC")
+        assert http.post(hook, content=closed, headers={**issue_hook, "X-Gitlab-Token": "gl-s3cret"}).status_code == 200
+        by_label = _gitlab_issue(6, "issue", "opened", "2024-03-03T11:00:00Z", labels=["Incident", "sev1"])
+        assert http.post(hook, content=by_label, headers={**issue_hook, "X-Gitlab-Token": "gl-s3cret"}).json()["rows"]
+        plain = _gitlab_issue(7, "issue", "opened", "2024-03-03T11:00:00Z", labels=["bug"])
+        r = http.post(hook, content=plain, headers={**issue_hook, "X-Gitlab-Token": "gl-s3cret"})
+        assert r.status_code == 200 and r.json()["ignored"] and not r.json()["rows"]
+
         auth = {"Authorization": f"Bearer {viewer}"}
         detail = http.get(f"{BASE}/dora/detail", headers=auth).json()
+        assert detail["incidents"]["acme/shop#5"] == {"deployment_id": "gitlab:acme/shop:11"}
+        assert detail["incidents"]["acme/shop#6"] == {"deployment_id": "gitlab:acme/shop:11"}  # 12 failed
+        assert "acme/shop#7" not in detail["incidents"]
         assert detail["deployments"]["gitlab:acme/shop:11"] == {"previous_deployment_id": "gitlab:acme/shop:10"}
         assert detail["deployments"]["gitlab:acme/shop:12"] == {"previous_deployment_id": None}  # failed
         assert "github:acme/web:77" in detail["deployments"]

@@ -72,6 +72,10 @@ def test_github_pending_deployment_has_no_result_yet() -> None:
     ("github", "deployment_status", {"deployment_status": {}, "deployment": {"id": 1}, "repository": {}},
      "full_name"),
     ("github", "workflow_run", {"workflow_run": [], "repository": {"full_name": "a/b"}}, "workflow_run"),
+    ("gitlab", "Issue Hook", {"project": {"path_with_namespace": "g/a"},
+                              "object_attributes": {"issue_type": "incident"}}, "iid"),
+    ("gitlab", "Issue Hook", {"project": {"path_with_namespace": "g/a"},
+                              "object_attributes": {"iid": 1, "type": "INCIDENT", "created_at": 5}}, "created_at"),
 ])
 def test_bad_bodies_name_the_field(source, event, body, field) -> None:
     with pytest.raises(InputError, match=field):
@@ -83,3 +87,29 @@ def test_not_json_and_other_events() -> None:
         parse("gitlab", None, b"<xml/>", P)
     assert parse("github", "ping", b"{}", P).ignored
     assert parse("gitlab", "Push Hook", b"{}", P).ignored
+
+
+def _issue(attrs: dict, labels: list | None = None, kind: str = "issue") -> bytes:
+    return json.dumps({"object_kind": kind, "project": {"path_with_namespace": "acme/shop"},
+                       "object_attributes": attrs, "labels": labels or []}).encode()
+
+
+def test_gitlab_incident_issue_hooks() -> None:
+    opened = parse("gitlab", "Issue Hook", _issue({"iid": 4, "title": "db down", "state": "opened",
+                                                   "issue_type": "incident", "created_at": "2024-03-02 12:00:00 UTC",
+                                                   "closed_at": None}), P)
+    [row] = _rows(opened, "incidents.csv")
+    assert row == {"ext_id": "acme/shop#4", "title": "db down", "status": "OPENED",
+                   "created_at": datetime(2024, 3, 2, 12, tzinfo=UTC), "resolved_at": None,
+                   "repo_or_service": "acme/shop"}
+    # closed without closed_at (older GitLab): resolved at updated_at; the object_kind alone is enough
+    closed = parse("gitlab", None, _issue({"iid": 4, "state": "closed", "type": "INCIDENT",
+                                           "created_at": "2024-03-02T12:00:00Z",
+                                           "updated_at": "2024-03-02 14:15:00 +0100"}), P)
+    assert _rows(closed, "incidents.csv")[0]["resolved_at"] == datetime(2024, 3, 2, 13, 15, tzinfo=UTC)
+    labelled = parse("gitlab", "Confidential Issue Hook",
+                     _issue({"iid": 9, "state": "opened", "issue_type": "issue"}, [{"title": "INCIDENT"}]), P)
+    assert _rows(labelled, "incidents.csv")[0]["ext_id"] == "acme/shop#9"
+    plain = parse("gitlab", "Issue Hook", _issue({"iid": 3, "state": "opened", "issue_type": "issue"},
+                                                 [{"title": "bug"}]), P)
+    assert plain.ignored and not plain.parsed.files

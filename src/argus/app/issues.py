@@ -88,7 +88,9 @@ def sync_issues(runtime: Runtime, request: IssueSyncRequest) -> IssueSyncSummary
         elif request.source == "gitlab":
             fetched = remote.fetch_gitlab(client, target, cursor, cfg.sync_overlap_s)
         else:
-            fetched = remote.fetch_jira(client, target, cursor, cfg.sync_overlap_s, search_path=cfg.jira_search_path)
+            fetched = remote.fetch_jira(client, target, cursor, cfg.sync_overlap_s, search_path=cfg.jira_search_path,
+                                        custom=remote.JiraFields(cfg.jira_story_points_field, cfg.jira_epic_link_field,
+                                                                 cfg.jira_sprint_field))
     unique = list({r.key: r for r in fetched.records}.values())
 
     def write(scope: ProjectScope) -> IssueSyncSummary:

@@ -31,6 +31,10 @@ class FakeIssue:
     updated: str = "2024-01-01T00:00:00Z"
     closed: str | None = None
     pull_request: bool = False  # GitHub lists PRs among issues
+    points: float | None = None  # Jira's story points custom field; GitLab's weight (GitHub: use a label)
+    parent: int | None = None  # Jira parent (an Epic), GitHub sub-issue parent, GitLab epic iid
+    milestone: str | None = None  # GitHub/GitLab milestone title
+    sprints: list[str] = field(default_factory=list)  # Jira Sprint field
 
 
 def _t(text: str) -> datetime:
@@ -43,6 +47,8 @@ class FakeTracker:
     the tracker's rate-limit response waiting ``rate_limit_wait_s``."""
 
     jira_key: str = "ABC"
+    jira_points_field: str = "customfield_10016"  # the site's story points field (ids vary per site)
+    jira_sprint_field: str = "customfield_10020"
     issues: list[FakeIssue] = field(default_factory=list)
     page_size: int = 2
     rate_limit_first: bool = False
@@ -86,9 +92,15 @@ class FakeTracker:
         headers = {}
         if page * per < len(items):
             headers["Link"] = f'<{base}{path}?{urlencode({**query, "page": page + 1})}>; rel="next"'
+        repo = m.group(1)
         body = [{"number": i.number, "title": i.title, "state": "closed" if i.closed else "open",
                  "labels": [{"name": n} for n in i.labels], "created_at": i.created, "updated_at": i.updated,
-                 "closed_at": i.closed, **({"pull_request": {"url": "x"}} if i.pull_request else {})}
+                 "closed_at": i.closed, **({"pull_request": {"url": "x"}} if i.pull_request else {}),
+                 "milestone": _milestone(i), "type": {"id": 1, "name": i.issue_type} if i.issue_type == "Epic" else None,
+                 # GitHub's REST issue carries its sub-issue parent as a URL (null when it has none)
+                 "parent_issue_url": f"{base}/repos/{repo}/issues/{i.parent}" if i.parent else None,
+                 "sub_issues_summary": {"total": sum(1 for x in self.issues if x.parent == i.number),
+                                        "completed": 0, "percent_completed": 0}}
                 for i in chunk]
         return 200, headers, body
 
@@ -103,9 +115,29 @@ class FakeTracker:
         if page * per < len(items):
             headers["X-Next-Page"] = str(page + 1)  # no Link header: keyset-less, X-Next-Page only
         body = [{"iid": i.number, "id": 1000 + i.number, "title": i.title, "state": "closed" if i.closed else "opened",
-                 "labels": i.labels, "issue_type": i.issue_type.lower(), "created_at": i.created,
-                 "updated_at": i.updated, "closed_at": i.closed} for i in chunk]
+                 "labels": i.labels, "issue_type": i.issue_type.lower(), "type": i.issue_type.upper(),
+                 "created_at": i.created, "updated_at": i.updated, "closed_at": i.closed,
+                 "weight": int(i.points) if i.points is not None else None, "milestone": _milestone(i),
+                 "epic_iid": i.parent,  # deprecated but still sent beside `epic`
+                 "epic": {"id": 5000 + i.parent, "iid": i.parent, "title": f"epic {i.parent}", "group_id": 9,
+                          "url": f"/groups/acme/-/epics/{i.parent}"} if i.parent else None} for i in chunk]
         return 200, headers, body
+
+    def _jira_fields(self, i: FakeIssue) -> dict[str, Any]:
+        """Every field of the issue as Jira's REST API shapes it; the answer keeps those asked for."""
+        parent = next((p for p in self.issues if p.number == i.parent), None) if i.parent else None
+        return {
+            "summary": i.title, "issuetype": {"name": i.issue_type, "subtask": False},
+            "status": {"name": "Done" if i.closed else "Open"}, "priority": {"name": "Major"}, "labels": i.labels,
+            "created": _jira_time(i.created), "updated": _jira_time(i.updated),
+            "resolutiondate": _jira_time(i.closed) if i.closed else None, "components": [],
+            "parent": {"id": str(10000 + parent.number), "key": f"{self.jira_key}-{parent.number}",
+                       "fields": {"summary": parent.title, "issuetype": {"name": parent.issue_type}}}
+            if parent else None,
+            self.jira_points_field: i.points,
+            self.jira_sprint_field: [{"id": n + 1, "name": s, "state": "closed", "boardId": 1}
+                                     for n, s in enumerate(i.sprints)] or None,
+        }
 
     def _jira(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
         if path not in ("/rest/api/2/search", "/rest/api/3/search/jql"):
@@ -121,11 +153,9 @@ class FakeTracker:
         per = min(int(query.get("maxResults", "50")), self.page_size)
         start = int(query.get("nextPageToken") or query.get("startAt") or 0)
         chunk = items[start : start + per]
-        issues = [{"key": f"{self.jira_key}-{i.number}", "fields": {
-            "summary": i.title, "issuetype": {"name": i.issue_type}, "status": {"name": "Done" if i.closed else "Open"},
-            "priority": {"name": "Major"}, "labels": i.labels, "created": _jira_time(i.created),
-            "updated": _jira_time(i.updated), "resolutiondate": _jira_time(i.closed) if i.closed else None}}
-            for i in chunk]
+        wanted = set(query.get("fields", "*all").split(","))
+        issues = [{"key": f"{self.jira_key}-{i.number}", "id": str(10000 + i.number), "fields": {
+            k: v for k, v in self._jira_fields(i).items() if "*all" in wanted or k in wanted}} for i in chunk]
         if path.endswith("/jql"):
             more = start + per < len(items)
             body: dict[str, Any] = {"issues": issues, "isLast": not more}
@@ -133,6 +163,12 @@ class FakeTracker:
                 body["nextPageToken"] = str(start + per)
             return 200, {}, body
         return 200, {}, {"startAt": start, "maxResults": per, "total": len(items), "issues": issues}
+
+
+def _milestone(i: FakeIssue) -> dict[str, Any] | None:
+    if i.milestone is None:
+        return None
+    return {"id": 700 + len(i.milestone), "iid": 1, "number": 1, "title": i.milestone, "state": "active"}
 
 
 def _jira_time(text: str) -> str:

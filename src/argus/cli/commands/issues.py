@@ -41,7 +41,7 @@ def ingest_issues_cmd(
         return
     out = console()
     out.print(f"{result.file} ({result.format}): {result.issues} issues, {result.new} new, {result.updated} updated, "
-              f"{result.bugs} bugs", markup=False)
+              f"{result.bugs} bugs, {result.work_items} work items", markup=False)
     r = result.relink
     if r is not None:
         sources = ", ".join(f"{n} {s}" for s, n in r.fixes_by_source.items()) or "none"
@@ -62,7 +62,8 @@ def print_sync(summary: IssueSyncSummary) -> None:
     r = summary.result
     out.print(f"{summary.source} {summary.target}: {kind} issue sync, {summary.requests} request(s), waited "
               f"{summary.waited_s:.0f} s for rate limits", markup=False)
-    out.print(f"issues: {r.issues} read, {r.new} new, {r.updated} updated, {r.bugs} bugs; cursor "
+    out.print(f"issues: {r.issues} read, {r.new} new, {r.updated} updated, {r.bugs} bugs, {r.work_items} work "
+              "items; cursor "
               f"{summary.cursor.isoformat() if summary.cursor else '-'}", markup=False)
     if r.relink is not None:
         out.print(f"commits: {r.relink.commits} relinked, {r.relink.fixes} fixes; {r.relink.became_fix} became "

@@ -47,3 +47,26 @@ class IssueSettings(BaseModel):
     sync_overlap_s: int = Field(
         120, ge=0, description="Incremental sync re-reads issues updated this long before the cursor (clock skew, "
         "Jira's minute-precision JQL dates); re-read issues are upserted, not duplicated.")
+    jira_story_points_field: str = Field(
+        "customfield_10016", pattern=r"^[A-Za-z0-9_]{1,64}$",
+        description="`argus sync jira`: the custom field holding story points (its id varies by site: "
+        "Jira Cloud's \"Story point estimate\" is often customfield_10016, Server's \"Story Points\" "
+        "customfield_10002; see /rest/api/2/field).")
+    jira_epic_link_field: str = Field(
+        "customfield_10014", pattern=r"^[A-Za-z0-9_]{1,64}$",
+        description="`argus sync jira`: the legacy \"Epic Link\" custom field (read when an issue has no `parent`).")
+    jira_sprint_field: str = Field(
+        "customfield_10020", pattern=r"^[A-Za-z0-9_]{1,64}$",
+        description="`argus sync jira`: the Sprint custom field (the last sprint listed is kept).")
+    points_label_pattern: str = Field(
+        r"^(?:points?|sp|story[ _-]?points?|estimate)\s*[:=/ ]\s*(\d+(?:\.\d+)?)$",
+        description="Work items: a label giving story points (group 1 = the number, case-insensitive), e.g. "
+        "`points:3`, `sp/5`; read when the tracker has no points field (GitHub).")
+    size_labels: dict[str, float] = Field(
+        default_factory=lambda: {"size/xs": 1.0, "size/s": 2.0, "size/m": 3.0, "size/l": 5.0, "size/xl": 8.0,
+                                 "size: xs": 1.0, "size: s": 2.0, "size: m": 3.0, "size: l": 5.0, "size: xl": 8.0},
+        description="Work items: labels (case-insensitive) mapped to story points when no points field or "
+        "points label is there.")
+    milestone_as_epic: bool = Field(
+        True, description="Work items: an issue with no parent/epic is grouped under its milestone "
+        "(`milestone:<title>`) for the epic forecaster.")

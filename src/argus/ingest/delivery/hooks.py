@@ -17,6 +17,13 @@ GitLab (``X-Gitlab-Event`` / ``object_kind``):
   SUCCESS / FAILURE / ABORTED finished at ``status_changed_at`` (a start already stored is kept; with
   none, the start is the finish). Environment: ``environment_tier``, else the environment's name. The
   commit is the last segment of ``commit_url``; the group is the deployable job's pipeline when known.
+* ``Issue Hook`` (also ``Confidential Issue Hook``) of an **incident** — ``object_attributes.issue_type``
+  (or ``type``) ``incident``, or a label titled ``incident`` (case-insensitive): the incident
+  ``{path}#{iid}`` (the id ``argus sync gitlab`` gives it), status the issue's state upper-cased
+  (OPENED / CLOSED), created at ``object_attributes.created_at``, resolved at ``closed_at`` (else, for
+  a ``close`` action or a closed state, ``updated_at``; reopened: none), service the project path.
+  Other issues are acknowledged and ignored. (GitLab's alert webhooks are not read: an alert that
+  becomes an incident arrives as an Issue Hook of type incident.)
 * ``Pipeline Hook``: the pipeline ``gitlab:{path}:{object_attributes.id}`` with its ``builds`` as
   tasks (type DEPLOYMENT by the deployment pattern, or when the build has an environment; environment
   from the build's ``environment.deployment_tier``, else PRODUCTION by the production pattern).
@@ -113,13 +120,19 @@ def parse(source: str, event: str | None, data: bytes, patterns: Patterns) -> Ho
             return HookRows(ParsedDir(()), f"event {kind!r} is not read (deployment_status and workflow_run are)")
     else:
         kind = event or body.get("object_kind")
-        kind = {"deployment": "Deployment Hook", "pipeline": "Pipeline Hook"}.get(str(kind), kind)
+        kind = {"deployment": "Deployment Hook", "pipeline": "Pipeline Hook", "issue": "Issue Hook",
+                "Confidential Issue Hook": "Issue Hook"}.get(str(kind), kind)
         if kind == "Deployment Hook":
             _gitlab_deployment(body, found)
         elif kind == "Pipeline Hook":
             _gitlab_pipeline(body, found, patterns)
+        elif kind == "Issue Hook":
+            if not _gitlab_incident(body, found):
+                return HookRows(ParsedDir(()), "issue event: not an incident (issue_type incident or an "
+                                "`incident` label is read)")
         else:
-            return HookRows(ParsedDir(()), f"event {kind!r} is not read (Deployment Hook and Pipeline Hook are)")
+            return HookRows(ParsedDir(()), f"event {kind!r} is not read (Deployment Hook, Pipeline Hook and "
+                            "Issue Hook of incidents are)")
     return HookRows(_rows(found))
 
 
@@ -200,3 +213,28 @@ def _gitlab_pipeline(body: dict[str, Any], found: dict[str, list[dict[str, Any]]
             "environment": tier or ("PRODUCTION" if prod_re.search(name) else None)})
     found["ci_pipeline_commits.csv"].append({"pipeline_id": ext, "repo": path, "commit_sha": attrs.get("sha"),
                                              "branch": attrs.get("ref")})
+
+
+def _gitlab_incident(body: dict[str, Any], found: dict[str, list[dict[str, Any]]]) -> bool:
+    """Record the incident of an Issue Hook; False when the issue is not an incident."""
+    s = "gitlab"
+    path = _gitlab_path(body)
+    attrs = _obj(s, body.get("object_attributes"), "object_attributes")
+    labels = [lab.get("title") if isinstance(lab, dict) else lab
+              for lab in (body.get("labels") or attrs.get("labels") or [])]
+    kind = str(attrs.get("issue_type") or attrs.get("type") or "").lower()
+    if kind != "incident" and not any(isinstance(x, str) and x.strip().lower() == "incident" for x in labels):
+        return False
+    iid = attrs.get("iid")
+    if not isinstance(iid, int) or isinstance(iid, bool):
+        raise _bad(s, "object_attributes.iid is required")
+    state = str(attrs.get("state") or "").lower()
+    closed = hook_time(s, attrs.get("closed_at"), "object_attributes.closed_at")
+    if closed is None and state == "closed":
+        closed = hook_time(s, attrs.get("updated_at"), "object_attributes.updated_at")
+    found["incidents.csv"].append({
+        "ext_id": f"{path}#{iid}", "title": attrs.get("title") if isinstance(attrs.get("title"), str) else None,
+        "status": state.upper() or None,
+        "created_at": hook_time(s, attrs.get("created_at"), "object_attributes.created_at"),
+        "resolved_at": closed if state == "closed" else None, "repo_or_service": path})
+    return True

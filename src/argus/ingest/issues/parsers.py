@@ -7,11 +7,15 @@ file that is not UTF-8, CSV or JSON. Whether an issue is a bug is not decided he
 :mod:`argus.ingest.issues.rules`).
 
 Jira CSV: columns ``Issue key`` (required), ``Issue Type``, ``Status``, ``Created``, ``Resolved``,
-``Labels`` (Jira repeats the column once per label), ``Priority``, ``Summary``; other columns are
-ignored. Dates: ISO 8601, ``2021-03-12 15:45``, or Jira's ``12/Mar/21 3:45 PM`` (taken as UTC).
-GitHub: a JSON array of ``{number, title, labels: [{name}], state, createdAt, closedAt}``; keys
-become ``#<number>``. GitLab: a JSON array of the REST API's issues ``{iid, title, labels: [str],
-state, created_at, closed_at, issue_type}``; keys become ``#<iid>``.
+``Labels`` (Jira repeats the column once per label), ``Priority``, ``Summary``; for work items also
+``Custom field (Story Points)`` / ``Story Points`` / ``Custom field (Story point estimate)`` / ``Story point
+estimate``, the parent or epic (``Parent key``, ``Epic Link``, ``Parent``, ``Parent id``: a numeric id is
+resolved through the export's ``Issue id`` column), ``Sprint`` (repeated; the last one named wins) and
+``Component/s``; other columns are ignored. Dates: ISO 8601, ``2021-03-12 15:45``, or Jira's ``12/Mar/21 3:45 PM`` (taken as UTC).
+GitHub: a JSON array of ``{number, title, labels: [{name}], state, createdAt, closedAt, milestone:
+{title}}``; keys become ``#<number>``. GitLab: a JSON array of the REST API's issues ``{iid, title,
+labels: [str], state, created_at, closed_at, issue_type, weight, epic: {iid}, milestone: {title}}``;
+keys become ``#<iid>``, the epic ``&<iid>``.
 """
 
 from __future__ import annotations
@@ -48,6 +52,12 @@ class IssueRecord:
     labels: list[str] = field(default_factory=list)
     created_at: datetime | None = None
     resolved_at: datetime | None = None
+    # work-item fields (story-point estimator, epic forecaster: see argus.ingest.issues.workitems)
+    story_points: float | None = None  # Jira's story points field, GitLab's weight
+    parent_key: str | None = None  # the epic / parent issue (Jira Parent or Epic Link, GitHub parent, GitLab epic)
+    milestone: str | None = None  # GitHub/GitLab milestone title
+    sprint: str | None = None  # Jira sprint (the last one named)
+    component: str | None = None
 
 
 def detect_format(path: Path, text: str) -> str:
@@ -129,6 +139,7 @@ def parse_jira_csv(path: Path, text: str) -> list[IssueRecord]:
         shown = ", ".join(repr(n) for n in names[:8]) + (" …" if len(names) > 8 else "")
         raise InputError(f"{path}: row 0: no `Issue key` column (columns: {shown}); expected a Jira CSV export")
     out: list[IssueRecord] = []
+    key_of_id: dict[str, str] = {}
     for n, row in enumerate(rows, start=1):
         if not any(cell.strip() for cell in row):
             continue
@@ -146,13 +157,51 @@ def parse_jira_csv(path: Path, text: str) -> list[IssueRecord]:
             raise InputError(f"{path}: row {n}, column 'Issue key': {key[:80]!r} is not a Jira key (ABC-123)")
         labels = [row[i].strip() for i in index.get("labels", []) if i < len(row) and row[i].strip()]
         labels = [part for lab in labels for part in lab.split() if part]  # some exports join labels by spaces
+        sprints = [row[i].strip() for i in index.get("sprint", []) if i < len(row) and row[i].strip()]
+        parent = cell("Parent key") or cell("Epic Link") or cell("Parent") or cell("Parent id")
+        issue_id = cell("Issue id")
+        if issue_id:
+            key_of_id[issue_id] = key.upper()
         out.append(IssueRecord(
             key=key.upper(), tracker="jira", issue_type=_short(cell("Issue Type")), title=cell("Summary"),
             status=_short(cell("Status")), priority=_short(cell("Priority")), labels=labels,
             created_at=_jira_date(path, n, "Created", cell("Created")),
             resolved_at=_jira_date(path, n, "Resolved", cell("Resolved")),
+            story_points=_points(path, n, _first(cell, _JIRA_POINTS)),
+            parent_key=parent[:64].upper() if parent and _KEY.match(parent) else (parent[:64] if parent else None),
+            sprint=sprints[-1][:200] if sprints else None,
+            component=_short(cell("Component/s") or cell("Components")),
         ))
+    for r in out:  # Jira Cloud exports name the parent by its numeric id: its key when it is in the export
+        if r.parent_key and r.parent_key.isdigit() and r.parent_key in key_of_id:
+            r.parent_key = key_of_id[r.parent_key]
     return out
+
+
+#: Jira export columns carrying story points (company-managed, team-managed, and the raw custom field).
+_JIRA_POINTS = ("Custom field (Story Points)", "Story Points", "Custom field (Story point estimate)",
+                "Story point estimate")
+
+
+def _first(cell: Any, columns: tuple[str, ...]) -> tuple[str, str | None]:
+    for column in columns:
+        value = cell(column)
+        if value is not None:
+            return column, value
+    return columns[0], None
+
+
+def _points(path: Path, row: int, found: tuple[str, str | None]) -> float | None:
+    column, value = found
+    if value is None:
+        return None
+    try:
+        points = float(value.replace(",", "."))
+    except ValueError:
+        raise InputError(f"{path}: row {row}, column {column!r}: {value[:40]!r} is not a number") from None
+    if not 0 <= points <= 10_000:
+        raise InputError(f"{path}: row {row}, column {column!r}: {value[:40]!r} is out of range (0-10000)")
+    return points
 
 
 def _csv_rows(path: Path, text: str) -> Iterator[list[str]]:
@@ -270,6 +319,7 @@ def parse_github_json(path: Path, text: str) -> list[IssueRecord]:
             key=f"#{_number(path, i, item, 'number')}", tracker="github", title=_text(path, i, item, "title"),
             status=_short(_text(path, i, item, "state")), labels=_labels(path, i, item),
             created_at=_date(path, i, item, "createdAt"), resolved_at=_date(path, i, item, "closedAt"),
+            milestone=_title(item.get("milestone")),
         ))
     return out
 
@@ -283,6 +333,35 @@ def parse_gitlab_json(path: Path, text: str) -> list[IssueRecord]:
             issue_type=_short(_text(path, i, item, "issue_type") or _text(path, i, item, "type")),
             title=_text(path, i, item, "title"), status=_short(_text(path, i, item, "state")),
             labels=_labels(path, i, item), created_at=_date(path, i, item, "created_at"),
-            resolved_at=_date(path, i, item, "closed_at"),
+            resolved_at=_date(path, i, item, "closed_at"), story_points=_weight(item.get("weight")),
+            parent_key=gitlab_epic(item), milestone=_title(item.get("milestone")),
         ))
     return out
+
+
+def _title(value: Any) -> str | None:
+    """A milestone's title (``{title}`` object, or the title itself)."""
+    if isinstance(value, dict):
+        value = value.get("title")
+    return value.strip()[:200] or None if isinstance(value, str) else None
+
+
+def _weight(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 10_000:
+        return None
+    return float(value)
+
+
+def gitlab_epic(item: Mapping[str, Any]) -> str | None:
+    """GitLab's epic of an issue as ``&<iid>`` (its reference), from ``epic: {iid}`` or ``epic_iid``."""
+    epic = item.get("epic")
+    iid = epic.get("iid") if isinstance(epic, dict) else item.get("epic_iid")
+    return f"&{iid}" if isinstance(iid, int) and not isinstance(iid, bool) else None
+
+
+def gitlab_weight(value: Any) -> float | None:
+    return _weight(value)
+
+
+def milestone_title(value: Any) -> str | None:
+    return _title(value)

@@ -9,6 +9,11 @@
   updated ASC``: Cloud's ``/rest/api/3/search/jql`` pages with ``nextPageToken``/``isLast``, Server's
   ``/rest/api/2/search`` with ``startAt``/``maxResults``/``total`` — whichever the answer carries.
 
+Work-item fields (:mod:`argus.ingest.issues.workitems`): GitHub's ``type``, ``milestone`` and sub-issue
+``parent_issue_url``; GitLab's ``weight``, ``epic`` and ``milestone``; Jira's ``parent`` (else the Epic
+Link field), ``components`` and the configurable story points / Epic Link / Sprint custom fields
+(``issues.jira_story_points_field`` …), asked for by name in ``fields``.
+
 Incremental: the cursor is the newest ``updated`` time seen; the next sync asks for issues updated
 since the cursor minus ``issues.sync_overlap_s`` (re-read issues are upserted by key).
 """
@@ -23,13 +28,14 @@ from typing import Any
 from urllib.parse import quote
 
 from argus.core.errors import InputError
-from argus.ingest.issues.parsers import IssueRecord
+from argus.ingest.issues.parsers import IssueRecord, gitlab_epic, gitlab_weight, milestone_title
 from argus.ingest.restclient import RestClient, SyncError
 
 SOURCES = ("jira", "github", "gitlab")
 _JIRA_PROJECT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,49}$")
 _GITLAB_PROJECT = re.compile(r"^([0-9]{1,12}|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+)$")
-_JIRA_FIELDS = "summary,issuetype,status,priority,labels,created,resolutiondate,updated"
+_JIRA_FIELDS = "summary,issuetype,status,priority,labels,created,resolutiondate,updated,parent,components"
+_PARENT_URL = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)$")
 _MAX_ISSUES = 1_000_000
 
 
@@ -103,7 +109,8 @@ def fetch_github(client: RestClient, repo: str, cursor: datetime | None, overlap
             records.append(IssueRecord(
                 key=f"#{i['number']}", tracker="github", title=i.get("title"), status=(i.get("state") or None),
                 labels=_names(i.get("labels")), created_at=_time("GitHub", i.get("created_at")),
-                resolved_at=_time("GitHub", i.get("closed_at"))))
+                resolved_at=_time("GitHub", i.get("closed_at")), issue_type=_field_name(i.get("type")),
+                parent_key=github_parent(repo, i.get("parent_issue_url")), milestone=milestone_title(i.get("milestone"))))
         _guard(records, "GitHub")
     return Fetched(records, newest.value, client.requests, client.waited_s)
 
@@ -123,7 +130,9 @@ def fetch_gitlab(client: RestClient, project: str, cursor: datetime | None, over
             records.append(IssueRecord(
                 key=f"#{i['iid']}", tracker="gitlab", issue_type=(i.get("issue_type") or i.get("type") or None),
                 title=i.get("title"), status=(i.get("state") or None), labels=_names(i.get("labels")),
-                created_at=_time("GitLab", i.get("created_at")), resolved_at=_time("GitLab", i.get("closed_at"))))
+                created_at=_time("GitLab", i.get("created_at")), resolved_at=_time("GitLab", i.get("closed_at")),
+                story_points=gitlab_weight(i.get("weight")), parent_key=gitlab_epic(i),
+                milestone=milestone_title(i.get("milestone"))))
         _guard(records, "GitLab")
     return Fetched(records, newest.value, client.requests, client.waited_s)
 
@@ -135,15 +144,35 @@ def jira_jql(project: str, since: datetime | None) -> str:
     return jql + " ORDER BY updated ASC"
 
 
+def github_parent(repo: str, url: Any) -> str | None:
+    """A sub-issue's parent from ``parent_issue_url``: ``#N`` in the same repository, ``owner/name#N`` else."""
+    m = _PARENT_URL.search(url) if isinstance(url, str) else None
+    if m is None:
+        return None
+    return f"#{m.group(2)}" if m.group(1).casefold() == repo.casefold() else f"{m.group(1)}#{m.group(2)}"[:200]
+
+
+@dataclass(frozen=True)
+class JiraFields:
+    """The site's custom field ids (they vary by site: ``/rest/api/2/field`` lists them)."""
+
+    story_points: str = "customfield_10016"
+    epic_link: str = "customfield_10014"
+    sprint: str = "customfield_10020"
+
+
 def fetch_jira(client: RestClient, project: str, cursor: datetime | None, overlap_s: int = 0, *,
-               search_path: str = "/rest/api/3/search/jql", page_size: int = 100) -> Fetched:
+               search_path: str = "/rest/api/3/search/jql", page_size: int = 100,
+               custom: JiraFields | None = None) -> Fetched:
+    custom = custom or JiraFields()
+    fields = ",".join((_JIRA_FIELDS, custom.story_points, custom.epic_link, custom.sprint))
     jql = jira_jql(project, _since(cursor, overlap_s))
     records: list[IssueRecord] = []
     newest = _Newest(cursor)
     start = 0
     token: str | None = None
     while True:
-        params: dict[str, Any] = {"jql": jql, "fields": _JIRA_FIELDS, "maxResults": page_size}
+        params: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": page_size}
         if token is not None:
             params["nextPageToken"] = token
         elif start:
@@ -161,7 +190,9 @@ def fetch_jira(client: RestClient, project: str, cursor: datetime | None, overla
                 key=key.upper(), tracker="jira", issue_type=_field_name(f.get("issuetype")), title=f.get("summary"),
                 status=_field_name(f.get("status")), priority=_field_name(f.get("priority")),
                 labels=_names(f.get("labels")), created_at=_time("Jira", f.get("created")),
-                resolved_at=_time("Jira", f.get("resolutiondate"))))
+                resolved_at=_time("Jira", f.get("resolutiondate")), story_points=_jira_points(f.get(custom.story_points)),
+                parent_key=_jira_parent(f.get("parent"), f.get(custom.epic_link)), sprint=_jira_sprint(f.get(custom.sprint)),
+                component=_jira_component(f.get("components"))))
         _guard(records, "Jira")
         if "nextPageToken" in body or "isLast" in body:  # Cloud's enhanced search
             previous, token = token, body.get("nextPageToken")
@@ -173,6 +204,40 @@ def fetch_jira(client: RestClient, project: str, cursor: datetime | None, overla
         if not issues or (isinstance(total, int) and start >= total):
             break
     return Fetched(records, newest.value, client.requests, client.waited_s)
+
+
+def _jira_points(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 10_000:
+        return None
+    return float(value)
+
+
+def _jira_parent(parent: Any, epic_link: Any) -> str | None:
+    """``parent: {key}`` (Cloud, and Server's sub-tasks), else the legacy Epic Link field (a key)."""
+    key = parent.get("key") if isinstance(parent, dict) else epic_link
+    if isinstance(key, str) and re.match(r"^[A-Za-z][A-Za-z0-9_]*-\d+$", key) and len(key) <= 64:
+        return key.upper()
+    return None
+
+
+def _jira_sprint(value: Any) -> str | None:
+    """The last sprint of the Sprint field: Cloud's ``[{id, name, state}]``; Server's
+    ``["com.atlassian.greenhopper.service.sprint.Sprint@…[id=1,…,name=Sprint 1,…]"]``."""
+    if not isinstance(value, list) or not value:
+        return None
+    last = value[-1]
+    if isinstance(last, dict) and isinstance(last.get("name"), str):
+        return last["name"][:200]
+    if isinstance(last, str):
+        m = re.search(r"name=([^,\]]*)", last)
+        return (m.group(1) if m else last)[:200] or None
+    return None
+
+
+def _jira_component(value: Any) -> str | None:
+    if isinstance(value, list) and value:
+        return _field_name(value[0])
+    return None
 
 
 def _field_name(value: Any) -> str | None:

@@ -31,6 +31,7 @@ from argus.core.settings import GitSettings, IssueSettings
 from argus.ingest.issues.links import SOURCE_RANK, CommitClassifier, IssueInfo, IssueRefs
 from argus.ingest.issues.parsers import IssueRecord
 from argus.ingest.issues.rules import BugRule
+from argus.ingest.issues.workitems import store_work_items
 from argus.store.models import (
     BugLink,
     Commit,
@@ -56,6 +57,7 @@ class IssueIngestResult:
     new: int = 0
     updated: int = 0
     bugs: int = 0
+    work_items: int = 0  # delivery work items written (argus work points|epics)
     relink: RelinkResult | None = None
     distrusted: DistrustOutcome | None = None
 
@@ -292,9 +294,11 @@ def relink_after_pull_requests(session: Session, git: GitSettings, issues: Issue
 
 def ingest_issues(session: Session, path: str, fmt: str, records: Sequence[IssueRecord], git: GitSettings,
                   issues: IssueSettings) -> IssueIngestResult:
-    """Store ``records`` and relink every stored commit of the project with them."""
+    """Store ``records`` (as issues and as delivery work items) and relink every stored commit of the
+    project with them."""
     result = IssueIngestResult(file=path, format=fmt, issues=len(records))
     result.new, result.updated, result.bugs = store_issues(session, records, issues)
+    result.work_items = store_work_items(session, records, issues)
     result.relink = relink(session, git, issues)
     fixes = list(session.scalars(select(Commit.id).where(Commit.is_fix.is_(True), Commit.szz_done_at.is_not(None))))
     result.distrusted = distrust_links(session, fixes, max_inducing_files=git.szz_max_inducing_files,

@@ -187,7 +187,8 @@ class DeliveryIncident(ProjectOwned, Base):
 
 
 class DeliveryWorkItem(ProjectOwned, Base):
-    """A tracker work item (``work_items.csv``: a Jira/GitHub/GitLab issue export): story points and
+    """A tracker work item (``work_items.csv``, or the issues of ``argus ingest issues`` / ``argus sync
+    jira|github|gitlab`` through :mod:`argus.ingest.issues.workitems`): story points and
     the epic it belongs to, for the story-point estimator and the epic forecaster."""
 
     __tablename__ = "delivery_work_item"
@@ -204,6 +205,7 @@ class DeliveryWorkItem(ProjectOwned, Base):
     component: Mapped[str | None] = mapped_column(String(_ID))
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sprint: Mapped[str | None] = mapped_column(String(200))  # Jira sprint (trackers only; not in work_items.csv)
 
 
 class DeliverySyncState(ProjectOwned, Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:01:41.083303
+Create Date: 2026-11-28 13:21:41.735923
 """
 
 from __future__ import annotations
@@ -325,6 +325,7 @@ def upgrade() -> None:
     sa.Column('component', sa.String(length=255), nullable=True),
     sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', argus.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sprint', sa.String(length=200), nullable=True),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_delivery_work_item_project_id_project'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery_work_item')),
     sa.UniqueConstraint('project_id', 'ext_id', name=op.f('uq_delivery_work_item_project_id'))
