@@ -22,10 +22,27 @@ if TYPE_CHECKING:
     from argus.ingest.metrics.parser import ParsedSeries
     from argus.ingest.metrics.prometheus import RangeQuery
 
-__all__ = ["AnalyzeRequest", "AnomaliesPage", "IngestRequest", "ListRequest", "PullRequest", "PushRequest",
-           "SeriesPage", "ShowRequest", "analyze", "ingest_metrics", "list_anomalies", "page_anomalies",
-           "page_series", "pull_prometheus", "push_points", "scoring_key", "series_points", "SeriesPoints",
-           "show_anomaly"]
+__all__ = [
+    "AnalyzeRequest",
+    "AnomaliesPage",
+    "IngestRequest",
+    "ListRequest",
+    "PullRequest",
+    "PushRequest",
+    "SeriesPage",
+    "SeriesPoints",
+    "ShowRequest",
+    "analyze",
+    "ingest_metrics",
+    "list_anomalies",
+    "page_anomalies",
+    "page_series",
+    "pull_prometheus",
+    "push_points",
+    "scoring_key",
+    "series_points",
+    "show_anomaly",
+]
 
 #: Most points one push may carry.
 MAX_PUSH_POINTS = 10_000
@@ -213,6 +230,12 @@ class SeriesPoints:
     total: int
 
 
+def _utc(t: datetime) -> datetime:
+    from datetime import UTC
+
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
 def series_points(runtime: Runtime, project: str | None, key: str, limit: int = 500) -> SeriesPoints:
     """The newest ``limit`` points of the series ``key`` (unknown series: not found, 5)."""
     from sqlalchemy import func, select
@@ -231,7 +254,7 @@ def series_points(runtime: Runtime, project: str | None, key: str, limit: int = 
                                      .order_by(MetricPoint.ts.desc()).limit(limit)).all()
         total = int(scope.session.scalar(select(func.count()).select_from(MetricPoint)
                                          .where(MetricPoint.series_id == s.id)) or 0)
-        return SeriesPoints(s.key, s.name, s.source, tuple((as_utc(r[0]), float(r[1])) for r in reversed(rows)),
+        return SeriesPoints(s.key, s.name, s.source, tuple((_utc(r[0]), float(r[1])) for r in reversed(rows)),
                             total)
 
     return runtime.in_project(project, work)

@@ -114,13 +114,14 @@ def anomalies_page(request: Request, project: Project, who: Viewer, cursor: Text
 
 
 @router.get("/p/{project}/metrics", response_class=HTMLResponse)
-def metric_page(request: Request, project: Project, who: Viewer,
-                key: Annotated[str, Query(min_length=1, max_length=500)]) -> Response:
+def metric_page(request: Request, project: Project, who: Viewer, key: Text = None) -> Response:
     """One series: its newest points with its anomalies marked and the baseline range of the newest one
     shaded, and its anomalies listed."""
     from argus.app.anomaly import AnomaliesPage, page_anomalies, series_points
 
     p = open_page(request, project, who, filters=False)
+    if not key:
+        raise WebError(400, "name the series: ?key=SERIES")
     sp = call(series_points, p.rt, project, key)
     found = call(page_anomalies, p.rt, AnomaliesPage(project, PAGE_SIZE, None, series=key))
     times = [t for t, _ in sp.points]
