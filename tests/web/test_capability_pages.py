@@ -202,7 +202,8 @@ def test_incident_page_recommends_runbooks_and_a_maintainer_drafts_the_postmorte
     with world.client() as c:
         login(c, world.tokens["viewer"])
         html = c.get(url).text
-        assert "Recommended runbooks" in html and all(r.runbook.key in html for r in recs.items)
+        main = html[html.index("<main>"):html.index("</main>")]
+        assert html.count("Recommended runbooks") == 1 and "Recommended runbooks" in main and all(r.runbook.key in html for r in recs.items)
         assert "No postmortem drafted yet." in html and "/postmortem" not in html
         assert c.post(f"{url}/postmortem", data={"csrf": csrf_of(html)}).status_code == 403
     with world.client() as c:

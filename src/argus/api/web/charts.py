@@ -129,6 +129,7 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, band: Sequenc
         lower = " ".join(f"{x(i):.1f},{y(b[0]):.1f}" for i, b in reversed(pts))
         out.append(f'<polygon points="{upper} {lower}" fill="{SKY}" fill-opacity="0.3" stroke="none">'
                    f'<title>{_e(band_title or "baseline band (10th–90th percentile of the runs before)")}</title></polygon>')
+    dot = 3 if n <= 60 else 1.5  # many points: small dots, so the line stays readable
     for s in series:
         segs: list[list[str]] = [[]]
         for i, v in enumerate(s.values):
@@ -143,7 +144,7 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, band: Sequenc
         for i, v in enumerate(s.values):
             if v is not None and not s.dashed:
                 head = f"{titles[i]}: " if i < len(titles) else f"{labels[i]}: "
-                out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{s.colour}">'
+                out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="{dot}" fill="{s.colour}">'
                            f'<title>{_e(head)}{_e(s.name)} {_e(_fmt(v))}{_e(unit)}</title></circle>')
     first = series[0].values if series else ()
     for i, tip in markers:
