@@ -357,7 +357,7 @@ def test_delivery_anomalies_ask_and_runbook_pages(site: Site, browser: Any) -> N
                    headers={"Authorization": f"Bearer {site.tokens['maintainer']}"})
     assert r.status_code < 300, r.text
     incident = site.every("/incidents")[0]
-    browser.get(f"{site.url}/p/{p}/incidents/{incident['id']}")
+    browser.get(f"{site.url}/p/{p}/incidents/{incident['id']}#runbooks")
     assert "Recommended runbooks" in browser.page_source and "Postmortem" in browser.page_source
     shoot(browser, site, "incident-runbooks")
     browser.set_window_size(390, 844)
