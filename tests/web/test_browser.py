@@ -58,6 +58,8 @@ class Site:
     project: str
     tokens: dict[str, str]
     shots: Path
+    env: dict[str, str] | None = None
+    root: Path | None = None
 
     @property
     def url(self) -> str:
@@ -102,7 +104,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     shots.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {shots}")
     with running_server(env, root / "server") as srv:
-        yield Site(srv, project, tokens, shots)
+        yield Site(srv, project, tokens, shots, env, root)
 
 
 @pytest.fixture
@@ -295,3 +297,77 @@ def test_a_foreign_token_sees_nothing(site: Site, browser: Any) -> None:
         assert re.search(r"Not found|not found", browser.page_source), path
         assert "runs</span>" not in browser.page_source
     shoot(browser, site, "foreign-token")
+
+
+REPO = Path(__file__).parents[2]
+
+
+def test_delivery_anomalies_ask_and_runbook_pages(site: Site, browser: Any) -> None:
+    """The pages of the later capabilities on real data loaded by the CLI into the running server's
+    database: delivery (the DORA fixture), a metric with a spike, runbooks; each page matches the API
+    and none scrolls sideways at phone width."""
+    import math
+    from datetime import datetime, timedelta
+
+    from selenium.webdriver.common.by import By
+
+    assert site.env is not None and site.root is not None
+    p = site.project
+    _argus(site.env, site.root, "ingest", "delivery", str(REPO / "tests/analysis/delivery/fixtures/pipelines"), "-p", p)
+    t0 = datetime(2026, 1, 1)
+    rows = ["timestamp,value"] + [f"{(t0 + timedelta(hours=i)).isoformat()},"
+                                  f"{60 + 3 * math.sin(i * 0.7) + (i % 5) * 0.4 + (300 if i == 280 else 0):.3f}"
+                                  for i in range(288)]
+    (site.root / "queue.csv").write_text("\n".join(rows) + "\n")
+    _argus(site.env, site.root, "metrics", "ingest", str(site.root / "queue.csv"), "--series", "ci_queue_seconds",
+           "-p", p)
+    _argus(site.env, site.root, "anomalies", "analyze", "-p", p)
+    _argus(site.env, site.root, "runbooks", "index", str(REPO / "docs/examples/runbooks"), "-p", p)
+    dora = site.api("/dora")
+    sign_in(browser, site, "viewer")
+    browser.get(f"{site.url}/p/{p}/delivery")
+    for m in dora["metrics"]:
+        card = browser.find_element(By.CSS_SELECTOR, f'[data-metric="{m["key"]}"]')
+        assert m["name"] in card.text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart.line")) == 4
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.chart.hbar")
+    shoot(browser, site, "delivery")
+    browser.find_element(By.CSS_SELECTOR, "table.prs tbody tr td a").click()
+    wait_for(lambda: "How it was measured" in browser.page_source, "the pull request page")
+    shoot(browser, site, "delivery-pr")
+    anomalies = site.api("/anomalies", limit=200)["items"]
+    browser.get(f"{site.url}/p/{p}/anomalies")
+    assert anomalies and all(a["title"] in browser.page_source for a in anomalies[:50])
+    shoot(browser, site, "anomalies")
+    browser.get(f"{site.url}/p/{p}/metrics?key=ci_queue_seconds")
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.chart.line g.marker")
+    shoot(browser, site, "metric")
+    browser.get(f"{site.url}/p/{p}/ask")
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("top 5 failing tests")
+    browser.find_element(By.CSS_SELECTOR, "form.ask button[type=submit]").click()
+    wait_for(lambda: "data-answered=" in browser.page_source, "the answer")
+    api = httpx.post(f"{site.url}/api/v1/projects/{p}/ask", json={"question": "top 5 failing tests"}, timeout=60,
+                     headers={"Authorization": f"Bearer {site.tokens['viewer']}"})
+    if api.status_code == 200 and api.json().get("answered"):
+        assert api.json()["summary"] in browser.page_source
+    shoot(browser, site, "ask")
+    r = httpx.post(f"{site.url}/api/v1/projects/{p}/alerts/generic", timeout=60,
+                   json={"name": "HighErrorRate", "service": "checkout", "severity": "critical"},
+                   headers={"Authorization": f"Bearer {site.tokens['maintainer']}"})
+    assert r.status_code < 300, r.text
+    incident = site.every("/incidents")[0]
+    browser.get(f"{site.url}/p/{p}/incidents/{incident['id']}#runbooks")
+    assert "Recommended runbooks" in browser.page_source and "Postmortem" in browser.page_source
+    shoot(browser, site, "incident-runbooks")
+    browser.set_window_size(390, 844)
+    try:
+        for path in ("/delivery", "/anomalies", "/metrics?key=ci_queue_seconds", "/ask",
+                     f"/incidents/{incident['id']}"):
+            browser.get(f"{site.url}/p/{p}{path}")
+            width = browser.execute_script("return document.documentElement.scrollWidth")
+            assert width <= 400, f"{path} scrolls sideways on a phone ({width}px)"
+        browser.get(f"{site.url}/p/{p}/delivery")
+        shoot(browser, site, "delivery-phone")
+    finally:
+        browser.set_window_size(1366, 768)

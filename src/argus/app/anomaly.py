@@ -22,9 +22,27 @@ if TYPE_CHECKING:
     from argus.ingest.metrics.parser import ParsedSeries
     from argus.ingest.metrics.prometheus import RangeQuery
 
-__all__ = ["AnalyzeRequest", "AnomaliesPage", "IngestRequest", "ListRequest", "PullRequest", "PushRequest",
-           "SeriesPage", "ShowRequest", "analyze", "ingest_metrics", "list_anomalies", "page_anomalies",
-           "page_series", "pull_prometheus", "push_points", "scoring_key", "show_anomaly"]
+__all__ = [
+    "AnalyzeRequest",
+    "AnomaliesPage",
+    "IngestRequest",
+    "ListRequest",
+    "PullRequest",
+    "PushRequest",
+    "SeriesPage",
+    "SeriesPoints",
+    "ShowRequest",
+    "analyze",
+    "ingest_metrics",
+    "list_anomalies",
+    "page_anomalies",
+    "page_series",
+    "pull_prometheus",
+    "push_points",
+    "scoring_key",
+    "series_points",
+    "show_anomaly",
+]
 
 #: Most points one push may carry.
 MAX_PUSH_POINTS = 10_000
@@ -199,6 +217,47 @@ def page_series(runtime: Runtime, req: SeriesPage) -> Page[SeriesView]:
         return paginate("series", rows, req.limit, key_of, view)
 
     return runtime.in_project(req.project, work)
+
+
+@dataclass(frozen=True)
+class SeriesPoints:
+    """A stored series' newest points (oldest first), for a chart."""
+
+    key: str
+    name: str
+    source: str
+    points: tuple[tuple[datetime, float], ...]
+    total: int
+
+
+def _utc(t: datetime) -> datetime:
+    from datetime import UTC
+
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def series_points(runtime: Runtime, project: str | None, key: str, limit: int = 500) -> SeriesPoints:
+    """The newest ``limit`` points of the series ``key`` (unknown series: not found, 5)."""
+    from sqlalchemy import func, select
+
+    from argus.core.errors import NotFoundError
+    from argus.store.models import MetricPoint, MetricSeries
+
+    if not 1 <= limit <= 10_000:
+        raise InputError(f"limit {limit}: use 1 to 10000")
+
+    def work(scope: ProjectScope) -> SeriesPoints:
+        s = scope.session.scalar(select(MetricSeries).where(MetricSeries.key == key))
+        if s is None:
+            raise NotFoundError(f"no metric series {key[:200]!r}")
+        rows = scope.session.execute(select(MetricPoint.ts, MetricPoint.value).where(MetricPoint.series_id == s.id)
+                                     .order_by(MetricPoint.ts.desc()).limit(limit)).all()
+        total = int(scope.session.scalar(select(func.count()).select_from(MetricPoint)
+                                         .where(MetricPoint.series_id == s.id)) or 0)
+        return SeriesPoints(s.key, s.name, s.source, tuple((_utc(r[0]), float(r[1])) for r in reversed(rows)),
+                            total)
+
+    return runtime.in_project(project, work)
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,9 @@ class PublicPaths:
 
 def install(app: FastAPI) -> None:
     """Add the dashboard to ``app``: its pages, and the public sign-in pages and assets."""
-    from argus.api.web import routes
+    from argus.api.web import capabilities, routes
 
     app.include_router(routes.router)
+    app.include_router(capabilities.router)
     routes.install_handlers(app)
     app.add_middleware(PublicPaths)

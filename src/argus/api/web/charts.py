@@ -92,9 +92,11 @@ class Series:
 
 def line_chart(labels: Sequence[str], series: Sequence[Series], *, band: Sequence[tuple[float, float] | None] = (),
                unit: str = "", width: int = 640, height: int = 200, y_min: float | None = None,
-               y_max: float | None = None, label: str = "chart", titles: Sequence[str] = ()) -> Markup:
+               y_max: float | None = None, label: str = "chart", titles: Sequence[str] = (),
+               markers: Sequence[tuple[int, str]] = (), band_title: str | None = None) -> Markup:
     """Lines over ``labels`` (x positions, oldest left) with an optional band (e.g. the baseline's
-    10th–90th percentile); points carry hover titles (``titles[i]`` prefixes point i's)."""
+    10th–90th percentile); points carry hover titles (``titles[i]`` prefixes point i's). ``markers``
+    (index, title) ring points of the first series in vermillion with a drop line (e.g. anomalies)."""
     n = len(labels)
     values = [v for s in series for v in s.values if v is not None]
     values += [b for pair in band if pair is not None for b in pair]
@@ -126,7 +128,8 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, band: Sequenc
         upper = " ".join(f"{x(i):.1f},{y(b[1]):.1f}" for i, b in pts)
         lower = " ".join(f"{x(i):.1f},{y(b[0]):.1f}" for i, b in reversed(pts))
         out.append(f'<polygon points="{upper} {lower}" fill="{SKY}" fill-opacity="0.3" stroke="none">'
-                   f'<title>baseline band (10th–90th percentile of the runs before)</title></polygon>')
+                   f'<title>{_e(band_title or "baseline band (10th–90th percentile of the runs before)")}</title></polygon>')
+    dot = 3 if n <= 60 else 1.5  # many points: small dots, so the line stays readable
     for s in series:
         segs: list[list[str]] = [[]]
         for i, v in enumerate(s.values):
@@ -141,8 +144,17 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], *, band: Sequenc
         for i, v in enumerate(s.values):
             if v is not None and not s.dashed:
                 head = f"{titles[i]}: " if i < len(titles) else f"{labels[i]}: "
-                out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{s.colour}">'
+                out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="{dot}" fill="{s.colour}">'
                            f'<title>{_e(head)}{_e(s.name)} {_e(_fmt(v))}{_e(unit)}</title></circle>')
+    first = series[0].values if series else ()
+    for i, tip in markers:
+        v = first[i] if 0 <= i < len(first) else None
+        if v is None:
+            continue
+        out.append(f'<g class="marker"><title>{_e(tip)}</title>'
+                   f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{top}" y2="{top + ph}" stroke="{VERMILLION}" '
+                   f'stroke-dasharray="2 2"/><circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="6" fill="none" '
+                   f'stroke="{VERMILLION}" stroke-width="2.5"/></g>')
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -250,3 +262,28 @@ def reliability(bins: Sequence[Bin], *, size: int = 260, label: str = "reliabili
                    f'r="{3 + 5 * b.count / most:.1f}" fill="{ORANGE}" stroke="{INK}" stroke-width="0.5"/></g>')
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def hbar(parts: Sequence[Series], *, total_max: float, width: int = 240, height: int = 14,
+         label: str = "breakdown", unit: str = "") -> Markup:
+    """One stacked horizontal bar (segments left to right, ``parts[i].values[0]`` each) on a scale shared
+    by the rows of a table (``total_max``); a missing segment is left out, and every segment has a title."""
+    vals = [(s, float(s.values[0])) for s in parts if s.values and s.values[0] is not None and s.values[0] > 0]
+    if not vals or total_max <= 0:
+        return Markup('<span class="muted small">—</span>')
+    out = [f'<svg class="chart hbar" viewBox="0 0 {width} {height}" width="100%" role="img" '
+           f'aria-label="{_e(label)}" preserveAspectRatio="none" style="max-width:{width}px">']
+    x = 0.0
+    for s, v in vals:
+        w = v / total_max * width
+        out.append(f'<rect x="{x:.1f}" y="1" width="{max(w, 1):.1f}" height="{height - 2}" fill="{s.colour}">'
+                   f'<title>{_e(s.name)} {_e(_fmt(v))}{_e(unit)}</title></rect>')
+        x += w
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def legend(items: Sequence[tuple[str, str]]) -> Markup:
+    """Colour keys (name, colour) as a line of text with swatches."""
+    return Markup(" ".join(f'<span class="key"><svg width="10" height="10" aria-hidden="true"><rect width="10" '
+                           f'height="10" fill="{c}"/></svg> {_e(n)}</span>' for n, c in items))

@@ -536,8 +536,10 @@ def incident_page(request: Request, project: Project, incident_id: Id, who: View
     legal = {t.value for t in TRANSITIONS.get(IncidentState(d.incident.state), frozenset())}
     actions = [(k, label) for k, label in INCIDENT_ACTIONS.items() if k in legal] \
         if d.incident.merged_into is None else []
+    from argus.api.web.capabilities import incident_extras
+
     return render(request, "incident.html", p=p, nav="incidents", d=d, i=d.incident, actions=actions,
-                  message=request.query_params.get("done"))
+                  message=request.query_params.get("done"), **incident_extras(p, incident_id))
 
 
 @router.post("/p/{project}/incidents/{incident_id}/transition")
