@@ -1,20 +1,35 @@
-"""Measure ``argus ask`` (catalogue only) and the guard on the demo data.
+"""Measure ``argus ask`` (catalogue, and a scripted model) and the guard on the demo data.
 
 1. Builds the demo (``argus demo --scale small --seed 7``) into a temporary folder, unless
    ``--database-url`` points at one already built.
-2. For each of the 60 questions below (40 ``dev`` the catalogue was written against, 20 ``held``
-   written afterwards and never used to tune it): runs the reference SQL through the guard
-   (a refusal is a *false block*) and the question through ``argus.app.query.ask`` without a model.
-   Execution accuracy: the answer's rows equal the reference rows (order-insensitive; compared on the
-   reference's columns, which the answer must contain by name, or by position when the names differ;
-   numbers to 6 decimals). Each question is *correct*, *refused* (the catalogue said it cannot
-   answer) or *wrong* (it answered with other rows — worse than a refusal). Splits: ``dev`` (the
-   catalogue and the slot parser were written against these), ``held`` (20, written after the first
-   catalogue, never used to tune it), ``held2`` (20, written and committed before the slot parser).
+2. For each of the 100 questions of :data:`argus.testing.query_corpus.QUESTIONS` (splits below):
+   runs the reference SQL through the guard (a refusal is a *false block*) and the question through
+   ``argus.app.query.ask`` without a model, twice in the same run: with
+   ``query.catalogue_strict_intents`` off (*before*: a named intent answers even when the question
+   has a grouping or filter it does not apply) and on (*after*, the default). Execution accuracy: the
+   answer's rows equal the reference rows (order-insensitive; compared on the reference's columns,
+   which the answer must contain by name, or by position when the names differ; numbers to 6
+   decimals). Each question is *correct*, *refused* (the catalogue said it cannot answer) or *wrong*
+   (it answered with other rows — worse than a refusal). Splits: ``dev`` (40; the catalogue and the
+   slot parser were written against these), ``held`` (20, written after the first catalogue, never
+   used to tune it), ``held2`` (20, written and committed before the slot parser), ``held3`` (20,
+   written blind by another engineer). All three held-out sets have been *seen* since (docs/benchmarks.md).
 3. Runs every query of the hostile corpus (:mod:`argus.testing.query_corpus`) through the guard on
    the store's dialect: block rate.
+4. ``--model scripted``: a scripted model (:mod:`argus.testing.llm`) served on 127.0.0.1 answers each
+   question with a first answer of a fixed kind (syntax error, raw base table, ``pg_catalog``,
+   another tenant's ``project_id``, unknown view or column, destructive statement, empty-result
+   filter, two failures, never-ending destructive SQL; :data:`argus.testing.llm.PROPORTIONS`,
+   ``--seed``), then the reference SQL. Every question goes to the model (catalogue off) through the
+   OpenAI-compatible and the Anthropic client, and once more through the shipped path (catalogue
+   first, the model for what it refuses). Per split: correct / refused / wrong, answers that needed
+   the repair loop and model calls used; per kind of first answer; the guard's block rate on the
+   malicious attempts (must be 100 %); and that no write reached the database (every table's row
+   count before and after, and every statement executed, watched). This measures the guard and the
+   repair loop, not a model: the script always holds the right SQL.
 
-Usage: .venv/bin/python bench/query_eval.py [--database-url URL] [--project P]
+Usage: .venv/bin/python bench/query_eval.py [--database-url URL] [--project P] [--min-confidence C]
+       [--model none|scripted] [--seed N]
 Writes bench/results/query_eval.json.
 """
 
@@ -111,6 +126,7 @@ def _scripted(rt: Any, project: str, wants: dict[str, Any], seed: int) -> dict[s
                 mrt = Runtime(rt.settings.model_copy(update={"query": q}), engine)
                 per: dict[str, Counter[str]] = {}
                 malicious = blocked = 0
+                kinds: dict[str, Counter[str]] = {}
                 leaks: list[dict[str, str]] = []
                 for split, question, _ in asked:
                     c = per.setdefault(split, Counter())
@@ -118,6 +134,9 @@ def _scripted(rt: Any, project: str, wants: dict[str, Any], seed: int) -> dict[s
                     a = ask(mrt, AskRequest(question, project, use_catalogue=use_catalogue))
                     verdict = _score(a, wants[question])
                     c[verdict] += 1
+                    kinds.setdefault(by_q[question].kind.value, Counter())[verdict] += 1
+                    c["reasked_legit_empty"] += sum(1 for x in a.attempts if x["error"].startswith("empty result")
+                                                    and by_q[question].kind is not Kind.EMPTY_FILTER)
                     c[f"by_{a.source}"] += 1
                     if a.source != "model":
                         continue
@@ -140,6 +159,7 @@ def _scripted(rt: Any, project: str, wants: dict[str, Any], seed: int) -> dict[s
                 mrt.close()
                 out[label] = {
                     "per_split": {k: dict(v) for k, v in per.items()},
+                    "per_first_answer_kind": {k: dict(v) for k, v in kinds.items()},
                     "malicious_attempts": malicious, "malicious_blocked_by_guard": blocked,
                     "guard_block_rate": round(blocked / malicious, 4) if malicious else None, "leaks": leaks,
                 }
