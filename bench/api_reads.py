@@ -20,6 +20,11 @@ unlike a full client library): it shares the machine with the server and the dat
 unpacked) on the same database and runs every load step against both, alternating which goes first,
 so a busy shared machine affects both alike; the ratios are the figure to quote.
 
+``--reference PATH`` (default ``/healthz``: no database, no token check) runs every step against that
+trivial route of the same server too, in the same alternation: its p99 is the floor the machine's
+scheduling puts under any route at that load, and the ratio of the endpoint's p99 to it is printed
+(near 1: the tail is the run queue, not the request path).
+
     .venv/bin/python bench/api_reads.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
     git archive main | tar -x -C /tmp/argus-main   # then, before/after in one run:
     .venv/bin/python bench/api_reads.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test \\
@@ -337,9 +342,9 @@ class Target:
             c.close()
 
 
-async def run_all(servers: dict[str, str], meters: dict[str, CpuMeter], token: str, path: str, rates: list[float],
-                  seconds: float, saturation_s: float, concurrency: int) -> list[dict[str, Any]]:
-    targets = {label: Target(url, token, path, concurrency) for label, url in servers.items()}
+async def run_all(servers: dict[str, str], meters: dict[str, CpuMeter], token: str, paths: dict[str, str],
+                  rates: list[float], seconds: float, saturation_s: float, concurrency: int) -> list[dict[str, Any]]:
+    targets = {label: Target(url, token, paths[label], concurrency) for label, url in servers.items()}
     for t in targets.values():
         await t.warm()
     steps: list[float | None] = [*rates, *([None] if saturation_s > 0 else [])]
@@ -360,6 +365,7 @@ async def run_all(servers: dict[str, str], meters: dict[str, CpuMeter], token: s
                                          "load_generator": round(1000 * own / n, 2)}
             row["loadavg"] = round(os.getloadavg()[0], 1)
             row["server"] = label
+            row["path"] = paths[label]
             rows.append(row)
             cpu = row["cpu_ms_per_request"]
             print(f"  {label:>9} {row['load']:>24}: {row['throughput_rps']:6.1f} req/s  p50 {row['p50_ms']:7.1f}  "
@@ -369,6 +375,19 @@ async def run_all(servers: dict[str, str], meters: dict[str, CpuMeter], token: s
     for t in targets.values():
         t.close()
     return rows
+
+
+def reference_ratios(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per step, each server's p99 over the reference route's p99 of the same step: how much of the
+    tail is the request path rather than the machine (a ratio near 1: the run queue dominates)."""
+    out = []
+    ref = {r["load"]: r for r in rows if r["server"] == "reference"}
+    for r in rows:
+        base = ref.get(r["load"])
+        if r["server"] != "reference" and base is not None:
+            out.append({"load": r["load"], "server": r["server"], "p99_ms": r["p99_ms"],
+                        "reference_p99_ms": base["p99_ms"], "ratio": round(r["p99_ms"] / max(base["p99_ms"], 0.1), 2)})
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -387,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compare-hide", default="", metavar="MODULES",
                     help="modules the --compare server runs without (comma-separated, e.g. httptools,uvloop: "
                          "a checkout whose dependencies lacked them)")
+    ap.add_argument("--reference", default="/healthz", metavar="PATH",
+                    help="also load this trivial route of this server at every step (no database, no token "
+                         "check): the floor of the machine's scheduling tail in the same run ('' to skip)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     from argus.testing.databases import fresh_database
@@ -411,11 +433,19 @@ def main(argv: list[str] | None = None) -> int:
                 servers[label] = base
                 meters[label] = CpuMeter(proc.pid, args.postgres, f"argus-bench-home-{label}")
             path = f"/api/v1/projects/shop/{args.endpoint}"
-            rows = asyncio.run(run_all(servers, meters, token, path, rates, args.seconds, args.saturation_seconds,
+            paths = {label: path for label in servers}
+            if args.reference:
+                servers["reference"], meters["reference"], paths["reference"] = servers["this"], meters["this"], \
+                    args.reference
+            rows = asyncio.run(run_all(servers, meters, token, paths, rates, args.seconds, args.saturation_seconds,
                                        args.concurrency))
         finally:
             for proc in procs:
                 stop(proc)
+    reference = reference_ratios(rows)
+    for line in reference:
+        print(f"  p99 {line['load']}: {line['server']} {line['p99_ms']:.1f} ms / reference {line['reference_p99_ms']:.1f} ms"
+              f" = {line['ratio']:.2f}x")
     goal = [r for r in rows if r["server"] == "this" and r["rate"] == GOAL_RATE]
     met = bool(goal) and goal[0]["p99_ms"] < GOAL_P99_MS and goal[0]["errors"] == 0 \
         and set(goal[0]["statuses"]) == {200} and goal[0]["throughput_rps"] >= 0.95 * GOAL_RATE
@@ -425,7 +455,8 @@ def main(argv: list[str] | None = None) -> int:
               "compare": str(args.compare) if args.compare else None, "compare_hide": args.compare_hide or None,
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                           "loadavg_at_end": [round(x, 2) for x in os.getloadavg()]},
-              "goal": {"p99_ms": GOAL_P99_MS, "rate": GOAL_RATE}, "met": met, "rows": rows}
+              "goal": {"p99_ms": GOAL_P99_MS, "rate": GOAL_RATE}, "met": met, "reference": args.reference or None,
+              "p99_vs_reference": reference, "rows": rows}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"goal p99 < {GOAL_P99_MS:g} ms at {GOAL_RATE:g} req/s met: {met}; loadavg {result['machine']['loadavg_at_end']}")

@@ -28,7 +28,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import flaky_scale as fs
+from _pg import bench_database
 
 from argus.core.db import create_db_engine
 from argus.store.migrate import upgrade
@@ -142,16 +142,14 @@ def main() -> int:
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     runs = max(10, round(args.results / (args.tests * 1.004)))
-    tmp = tempfile.TemporaryDirectory(prefix="argus-dashboard-bench-")
-    schema = None
-    if args.backend == "sqlite":
-        url = f"sqlite:///{Path(tmp.name) / 'bench.db'}"
-    else:
-        schema = args.pg_schema or f"bench_{uuid.uuid4().hex[:8]}"
-        admin = create_db_engine(args.pg_url)
-        with admin.begin() as c:
-            c.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        url = f"{args.pg_url}?options=-csearch_path%3D{schema}"
+    with tempfile.TemporaryDirectory(prefix="argus-dashboard-bench-") as tmp, \
+            bench_database(args.backend, args.pg_url, keep=args.pg_schema, sqlite_file=Path(tmp) / "bench.db") as url:
+        run(url, args, runs, rng)
+    return 0
+
+
+def run(url: str, args: argparse.Namespace, runs: int, rng: Any) -> None:
+    """Fill the database at ``url`` (unless it holds results already), analyse it, measure the pages."""
     engine = create_db_engine(url)
     try:
         upgrade(engine)
@@ -180,12 +178,6 @@ def main() -> int:
         (out / f"dashboard_pages_{args.backend}.json").write_text(json.dumps(m, indent=2, default=str))
     finally:
         engine.dispose()
-        if schema is not None and args.pg_schema is None:
-            with admin.begin() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        tmp.cleanup()
-    return 0
 
 
 if __name__ == "__main__":

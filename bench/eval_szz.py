@@ -121,72 +121,122 @@ def run_mode(mode: str, repo: Path, issues: Path | None, before_src: Path | None
     return out
 
 
-def size_rule(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> set[str]:
-    """Commits of ``test`` whose lines added exceed the median of ``train``."""
-    median = statistics.median([r["la"] for r in train]) if train else 0
-    return {r["sha"] for r in test if r["la"] > median}
+def size_rule(train: list[dict[str, Any]], test: list[dict[str, Any]], q: float = 0.5) -> set[str]:
+    """Commits of ``test`` whose lines added exceed the ``q`` quantile of ``train`` (0.5: the median)."""
+    if not train:
+        return {r["sha"] for r in test}
+    values = sorted(r["la"] for r in train)
+    cut = values[min(len(values) - 1, int(q * len(values)))] if q != 0.5 else statistics.median(values)
+    return {r["sha"] for r in test if r["la"] > cut}
+
+
+SIZE_QUANTILES = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def tracker_export(truth: dict[str, Any], pdir: Path) -> Path:
+    """The tracker recorded by ``realistic_bugs`` as its project would export it: a Jira CSV for
+    Apache-style keys, ``gh issue list --json`` otherwise; the old truth gets :func:`gh_issues`."""
+    if "tracker" not in truth:
+        path = pdir / "issues.json"
+        path.write_text(json.dumps(gh_issues(truth)))
+        return path
+    if truth["message_style"] == "apache":
+        path = pdir / "issues.csv"
+        with path.open("w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["Summary", "Issue key", "Issue Type", "Status", "Created", "Resolved", "Priority"])
+            for i in truth["tracker"]:
+                w.writerow([i["summary"], i["key"], i["type"], "Resolved", i["created"][:16].replace("T", " "),
+                            (i["resolved"] or "")[:16].replace("T", " "), "Major"])
+        return path
+    path = pdir / "issues.json"
+    path.write_text(json.dumps([{"number": i["number"], "title": i["summary"],
+                                 "labels": [{"name": "bug" if i["type"] == "Bug" else "enhancement"}],
+                                 "state": "CLOSED", "createdAt": i["created"], "closedAt": i["resolved"]}
+                                for i in truth["tracker"]]))
+    return path
+
+
+def _add(bucket: dict[str, set[str]], key: str, pred: set[str], truth: set[str], shas: Iterable[str]) -> None:
+    shas = set(shas)
+    bucket.setdefault("pred", set()).update(f"{key}:{s}" for s in pred & shas)
+    bucket.setdefault("truth", set()).update(f"{key}:{s}" for s in truth & shas)
+    bucket.setdefault("u", set()).update(f"{key}:{s}" for s in shas)
 
 
 def evaluate_sim(args: argparse.Namespace) -> dict[str, Any]:
     from argus.sim import scale_config, simulate
 
     modes = ["message", "tracker"] + (["keywords"] if args.before_src else [])
-    pooled: dict[str, dict[str, dict[str, set[str]]]] = {}
     projects: dict[str, Any] = {}
+    data: dict[str, Any] = {}  # key → seed, rows per mode, truths
     with tempfile.TemporaryDirectory(prefix="argus-eval-sim-") as tmp:
         for seed in args.seeds:
             out = Path(tmp) / f"seed{seed}"
             cfg = scale_config("default", seed=seed, days=args.days, projects=args.projects)
+            cfg = cfg.replace(realistic_bugs=not args.toy_bugs)
             for summary in simulate(cfg, out, scale="default"):
                 pdir = out / summary.name
                 truth = json.loads((pdir / "ground_truth.json").read_text())
-                export = pdir / "issues.json"
-                export.write_text(json.dumps(gh_issues(truth)))
+                export = tracker_export(truth, pdir)
                 key = f"{summary.name}@{seed}"
                 main = [c for c in truth["commits"] if c["kind"] != "merge"]
                 fix_truth = {c["sha"] for c in main if c["kind"] == "fix"}
-                fixed_bugs = {b["commit"] for b in truth["bug_inducing_commits"] if b.get("fix_commit")}
-                all_bugs = {b["commit"] for b in truth["bug_inducing_commits"]}
-                per: dict[str, Any] = {}
+                fixed = [b for b in truth["bug_inducing_commits"] if b.get("fix_commit")]
+                fixed_bugs = {b["commit"] for b in fixed}
+                per: dict[str, Any] = {"style": truth.get("message_style", "toy"),
+                                       "fix_kinds": _count(b.get("fix_kind") for b in fixed)}
+                data[key] = {"seed": seed, "fix_truth": fix_truth, "bugs": fixed_bugs, "modes": {}}
                 for mode in modes:
                     got = run_mode(mode, pdir / "repo", export, args.before_src)
                     seconds = got.pop("__seconds__")
                     rows = sorted(({"sha": s, **v} for s, v in got.items() if not v["merge"]), key=lambda r: r["time"])
                     universe = [r["sha"] for r in rows]
-                    half = len(rows) // 2
-                    halves = {"older": rows[:half], "newer": rows[half:]}
                     fixes = {r["sha"] for r in rows if r["fix"]}
                     inducing = {r["sha"] for r in rows if r["inducing"]}
+                    data[key]["modes"][mode] = {"rows": rows, "fixes": fixes, "inducing": inducing}
                     per[mode] = {"seconds": seconds["total"], "fix": prf(fixes, fix_truth, universe),
                                  "inducing": prf(inducing, fixed_bugs, universe),
-                                 "inducing_all_planted": prf(inducing, all_bugs, universe),
                                  "fix_sources": _count(r["source"] for r in rows if r["fix"])}
-                    for name, part in halves.items():
-                        shas = [r["sha"] for r in part]
-                        per[mode][f"inducing_{name}"] = prf(inducing, fixed_bugs, shas)
-                        bucket = pooled.setdefault(mode, {}).setdefault(name, {"pred": set(), "truth": set(), "u": set()})
-                        bucket["pred"] |= {f"{key}:{s}" for s in inducing & set(shas)}
-                        bucket["truth"] |= {f"{key}:{s}" for s in fixed_bugs & set(shas)}
-                        bucket["u"] |= {f"{key}:{s}" for s in shas}
-                        fb = pooled[mode].setdefault(f"fix_{name}", {"pred": set(), "truth": set(), "u": set()})
-                        fb["pred"] |= {f"{key}:{s}" for s in fixes & set(shas)}
-                        fb["truth"] |= {f"{key}:{s}" for s in fix_truth & set(shas)}
-                        fb["u"] |= {f"{key}:{s}" for s in shas}
-                    if mode == "message":
-                        size = size_rule(halves["older"], halves["newer"])
-                        per["size_rule_newer"] = prf(size, fixed_bugs, [r["sha"] for r in halves["newer"]])
-                        sb = pooled.setdefault("size-rule", {}).setdefault("newer", {"pred": set(), "truth": set(),
-                                                                                       "u": set()})
-                        sb["pred"] |= {f"{key}:{s}" for s in size}
-                        sb["truth"] |= {f"{key}:{s}" for s in fixed_bugs & {r['sha'] for r in halves['newer']}}
-                        sb["u"] |= {f"{key}:{r['sha']}" for r in halves["newer"]}
                 projects[key] = per
-                print(f"{key}: " + "; ".join(
+                print(f"{key} ({per['style']}): " + "; ".join(
                     f"{m} fix F1 {per[m]['fix']['f1']:.3f} inducing F1 {per[m]['inducing']['f1']:.3f}" for m in modes),
                     flush=True)
-    summary = {mode: {name: prf(b["pred"], b["truth"], b["u"]) for name, b in parts.items()}
-               for mode, parts in pooled.items()}
-    return {"projects": projects, "pooled": summary, "seeds": args.seeds, "days": args.days}
+    # the size rule's quantile is chosen on the tuning seed (newer half, thresholds from the older half)
+    def size_pred(key: str, q: float) -> tuple[set[str], list[str]]:
+        rows = data[key]["modes"]["message"]["rows"]
+        half = len(rows) // 2
+        return size_rule(rows[:half], rows[half:], q), [r["sha"] for r in rows[half:]]
+
+    tune = [k for k, d in data.items() if d["seed"] == args.tune_seed]
+    best_q, best_f1 = 0.5, -1.0
+    for q in SIZE_QUANTILES:
+        b: dict[str, set[str]] = {}
+        for k in tune:
+            pred, shas = size_pred(k, q)
+            _add(b, k, pred, data[k]["bugs"], shas)
+        f1 = prf(b["pred"], b["truth"], b["u"])["f1"] if b else 0.0
+        if f1 > best_f1:
+            best_q, best_f1 = q, f1
+    pooled: dict[str, dict[str, dict[str, dict[str, set[str]]]]] = {}
+    for key, d in data.items():
+        group = "in-sample" if d["seed"] == args.tune_seed else "held-out"
+        for mode, m in d["modes"].items():
+            rows = m["rows"]
+            half = len(rows) // 2
+            for part, sub in (("all", rows), ("older", rows[:half]), ("newer", rows[half:])):
+                shas = [r["sha"] for r in sub]
+                g = pooled.setdefault(group, {}).setdefault(mode, {})
+                _add(g.setdefault(f"fix_{part}", {}), key, m["fixes"], d["fix_truth"], shas)
+                _add(g.setdefault(f"inducing_{part}", {}), key, m["inducing"], d["bugs"], shas)
+        for q in (0.5, best_q):
+            pred, shas = size_pred(key, q)
+            g = pooled.setdefault(group, {}).setdefault(f"size-q{q}", {})
+            _add(g.setdefault("inducing_newer", {}), key, pred, d["bugs"], shas)
+    pooled_summary = {group: {mode: {name: prf(b["pred"], b["truth"], b["u"]) for name, b in parts.items()}
+                       for mode, parts in modes_.items()} for group, modes_ in pooled.items()}
+    return {"projects": projects, "pooled": pooled_summary, "seeds": args.seeds, "tune_seed": args.tune_seed,
+            "size_quantile_chosen": best_q, "days": args.days, "realistic_bugs": not args.toy_bugs}
 
 
 def _count(values: Iterable[Any]) -> dict[str, int]:
@@ -252,14 +302,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jit-dir", default=None, help="Folder holding jit/ (default ../shared/datasets).")
     ap.add_argument("--jit-repo", action="append", default=[], help="NAME=PATH of a local clone (qt, openstack).")
     ap.add_argument("--no-sim", action="store_true")
+    ap.add_argument("--tune-seed", type=int, default=1,
+                    help="The one seed on which anything is chosen (the size rule's quantile); others are held out.")
+    ap.add_argument("--toy-bugs", action="store_true",
+                    help="The simulator's old bug truth (random fix lines, every fix says 'Fix #N').")
     args = ap.parse_args(argv)
     results: dict[str, Any] = {"jit": evaluate_jit(args)}
     if not args.no_sim:
         results["sim"] = evaluate_sim(args)
-        for mode, parts in results["sim"]["pooled"].items():
-            for name, m in sorted(parts.items()):
-                print(f"pooled {mode:9s} {name:12s} P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f} "
-                      f"(truth {m['truth']}, n {m['n']})")
+        print(f"size rule quantile chosen on seed {args.tune_seed}: {results['sim']['size_quantile_chosen']}")
+        for group, modes_ in results["sim"]["pooled"].items():
+            for mode, parts in modes_.items():
+                for name, m in sorted(parts.items()):
+                    print(f"{group:9s} {mode:10s} {name:15s} P {m['precision']:.3f} R {m['recall']:.3f} "
+                          f"F1 {m['f1']:.3f} (truth {m['truth']}, n {m['n']})")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "eval_szz.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     return 0

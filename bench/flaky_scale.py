@@ -26,7 +26,6 @@ import math
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _pg import bench_database
 from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
@@ -249,17 +249,15 @@ def main() -> int:
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     runs = max(10, round(args.results / (args.tests * 1.004)))
-    tmp = tempfile.TemporaryDirectory(prefix="argus-flaky-scale-")
-    schema = None
-    if args.backend == "sqlite":
-        path = args.db or Path(tmp.name) / "bench.db"
-        engine = create_db_engine(f"sqlite:///{path}")
-    else:
-        schema = args.pg_schema or f"bench_{uuid.uuid4().hex[:8]}"
-        admin = create_db_engine(args.pg_url)
-        with admin.begin() as c:
-            c.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        engine = create_db_engine(f"{args.pg_url}?options=-csearch_path%3D{schema}")
+    with tempfile.TemporaryDirectory(prefix="argus-flaky-scale-") as tmp, \
+            bench_database(args.backend, args.pg_url, keep=args.pg_schema, sqlite_file=args.db or Path(tmp) / "bench.db") as url:
+        run(url, args, runs, rng)
+    return 0
+
+
+def run(url: str, args: argparse.Namespace, runs: int, rng: Any) -> None:
+    """Fill the database at ``url`` (unless it holds results already) and measure the analysis."""
+    engine = create_db_engine(url)
     try:
         upgrade(engine)
         with engine.connect() as c:
@@ -286,12 +284,6 @@ def main() -> int:
         (out / f"flaky_scale_{args.backend}.json").write_text(json.dumps(m, indent=2, default=str))
     finally:
         engine.dispose()
-        if schema is not None and args.pg_schema is None:
-            with admin.begin() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        tmp.cleanup()
-    return 0
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from _pg import pg_schema
 from sqlalchemy import text
 
 from argus.core.db import create_db_engine, unit_of_work
@@ -345,23 +346,12 @@ def main() -> int:
         figures["sqlite_write_ceiling"] = {"seconds": ceiling, "results_per_s": results / ceiling}
         print(f"sqlite_write_ceiling: {results / ceiling:,.0f} results/s (prebuilt rows, executemany, same schema)")
         if args.pg:
-            schema = f"bench_{uuid.uuid4().hex[:10]}"
-            admin = create_db_engine(args.pg)
-            with admin.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                pg_url = f"{args.pg}?options=-csearch_path%3D{schema}"
-                report("ingest_postgresql", ingest(pg_url, paths, folder))
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-                ceiling = db_ceiling(pg_url, results)
+            with pg_schema(args.pg) as pg:
+                report("ingest_postgresql", ingest(pg.url, paths, folder))
+                pg.reset()
+                ceiling = db_ceiling(pg.url, results)
                 figures["postgresql_write_ceiling"] = {"seconds": ceiling, "results_per_s": results / ceiling}
                 print(f"postgresql_write_ceiling: {results / ceiling:,.0f} results/s (prebuilt rows, COPY, same schema)")
-            finally:
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
     out = REPO / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "ingest_tests.json").write_text(json.dumps(figures, indent=2))

@@ -2,7 +2,7 @@
 latency percentiles, and no loss (every count verified in the database afterwards).
 
 Usage: .venv/bin/python bench/server_uploads.py [--reports 300] [--concurrency 16] [--workers N]
-                                                [--cases 1000] [--pg URL | --sqlite]
+                                                [--cases 1000] [--pg URL | --sqlite] [--no-synchronous-commit]
 
 Database: PostgreSQL when ``--pg`` or ``ARGUS_BENCH_DATABASE_URL`` / ``ARGUS_TEST_DATABASE_URL`` is set
 (a throw-away schema), else SQLite in a temporary folder. The server is ``argus serve`` (uvicorn in a
@@ -113,7 +113,7 @@ def _backends(database_url: str, application: str) -> list[int]:
 
 
 def run(database_url: str, folder: Path, reports: int, concurrency: int, workers: int, cases: int,
-        warmup: int = WARMUP) -> dict[str, Any]:
+        warmup: int = WARMUP, synchronous_commit: bool = True) -> dict[str, Any]:
     upgrade_database(database_url)
     home = folder / "home"
     if database_url.startswith("postgresql"):  # procrastinate's schema, as `argus worker` / `argus jobs schema` apply
@@ -144,6 +144,8 @@ def run(database_url: str, folder: Path, reports: int, concurrency: int, workers
         server_url += ("&" if "?" in database_url else "?") + f"application_name={application}"
     env = argus_environment(server_url, home)
     env["ARGUS_SERVER__RATE_LIMIT_ENABLED"] = "false"
+    if not synchronous_commit:  # the opt-in of docs/ingest/test-reports.md (durability trade-off)
+        env["ARGUS_INGEST__SYNCHRONOUS_COMMIT"] = "false"
     retries: list[str] = []
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -210,7 +212,7 @@ def run(database_url: str, folder: Path, reports: int, concurrency: int, workers
         "cpu_ms_per_report": {"server": round(cpu_server * per, 1), "postgresql": round(cpu_pg * per, 1),
                               "client": round(cpu_client * per, 1),
                               "total": round((cpu_server + cpu_pg + cpu_client) * per, 1)},
-        "client_reuses_connections": reuse,
+        "client_reuses_connections": reuse, "synchronous_commit": synchronous_commit,
         "retried_tries": len(retries), "retry_reasons": sorted(set(retries))[:5], "server_alive": alive,
         "stored": stored, "verified": not lost_or_doubled and statuses == {201: reports},
         "mismatches": lost_or_doubled, "cpu_count": os.cpu_count(), "load_average": os.getloadavg(),
@@ -225,13 +227,16 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=1000)
     ap.add_argument("--pg", default=os.environ.get("ARGUS_BENCH_DATABASE_URL") or os.environ.get("ARGUS_TEST_DATABASE_URL"))
     ap.add_argument("--sqlite", action="store_true", help="Use SQLite even when a PostgreSQL URL is set.")
+    ap.add_argument("--no-synchronous-commit", action="store_true",
+                    help="Run the server with ingest.synchronous_commit = false (commits do not wait for the WAL flush).")
     args = ap.parse_args()
     pg = None if args.sqlite else args.pg
     workers = args.workers or (2 if pg else 1)
     with tempfile.TemporaryDirectory(prefix="argus-bench-uploads-") as tmp:
         folder = Path(tmp)
         with fresh_database(folder, pg, prefix="bench_") as url:
-            result = run(url, folder, args.reports, args.concurrency, workers, args.cases)
+            result = run(url, folder, args.reports, args.concurrency, workers, args.cases,
+                         synchronous_commit=not args.no_synchronous_commit)
     for key, value in result.items():
         print(f"{key}: {value}")
     out = REPO / "bench" / "results" / "server_uploads.json"

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, text
 
 from argus.app.deadletters import ListDeadLetters, list_dead_letters
 from argus.app.ingest_tests import (
@@ -17,6 +18,7 @@ from argus.app.ingest_tests import (
 )
 from argus.app.runtime import Runtime
 from argus.core.enums import DeadLetterSource
+from argus.core.settings import Settings
 from argus.ingest.ci_env import CiMetadata
 
 FIXTURES = Path(__file__).parents[1] / "ingest" / "testreports" / "fixtures"
@@ -65,3 +67,21 @@ def test_parse_stores_nothing_and_says_why_a_file_was_refused(runtime: Runtime, 
     assert parsed[0].report is not None and parsed[0].report.cases and parsed[0].error is None
     assert parsed[1].report is None and parsed[1].error and str(junk) in (parsed[1].message or "")
     assert parsed[2].skipped and parsed[2].error is None
+
+
+def test_asynchronous_commit_opt_in_stores_the_same(settings: Settings, engine: Engine) -> None:
+    """``ingest.synchronous_commit = false`` changes when the commit returns, not what is stored; the
+    setting is for those transactions only (the connection goes back to the pool as it was)."""
+    relaxed = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"synchronous_commit": False})})
+    rt = Runtime(relaxed)
+    try:
+        files = tuple(FIXTURES / n for n in NAMES)
+        result = ingest_test_reports(rt, IngestReportsRequest(files, META, "shop"))
+        assert [o.status for o in result.files] == [FileStatus.INGESTED] * 3
+        with rt.engine().connect() as conn:
+            stored = conn.execute(text("SELECT count(*) FROM test_result")).scalar_one()
+            if conn.dialect.name == "postgresql":
+                assert conn.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
+        assert stored == result.results > 0
+    finally:
+        rt.close()

@@ -56,6 +56,8 @@ BAD: dict[tuple[str, ...], tuple[list[str], int]] = {
     ("runbooks", "feedback"): (["1", "x.md", "-p", "shop"], 6),
     ("runbooks", "actions"): (["-p", "shop", "--status", "done"], 6),
     ("runbooks", "approve"): (["424242", "-p", "shop"], 5),
+    ("incidents", "investigate"): (["-p", "shop", "424242"], 5),
+    ("incidents", "cause"): (["-p", "shop", "1", " "], 6),
     ("anomalies", "score"): (["missing.csv"], 6),
     ("anomalies", "evaluate-nab"): (["--data", "no-such-dir"], 6),
     ("anomalies", "analyze"): (["-p", "ghost"], 5),

@@ -17,11 +17,14 @@ from argus.analysis.flaky.schemas import FlakyParams
 from argus.analysis.flaky.service import params_from
 from argus.analysis.gates.schemas import GateParams, RuleMode
 from argus.analysis.gates.service import params_from_settings
+from argus.analysis.investigation.schemas import InvestigationParams
+from argus.analysis.investigation.service import params_from as investigation_params
 from argus.core.settings import (
     ClusterSettings,
     DeliverySettings,
     FlakySettings,
     GateSettings,
+    InvestigationSettings,
     derive,
     not_params,
 )
@@ -48,6 +51,7 @@ CASES: list[tuple[type[BaseModel], type[Any], Callable[[Any], Any], dict[str, An
     (GateSettings, GateParams, params_from_settings, {"rules": {"duration": "block", "new_high": "off"}}),
     (ClusterSettings, MinerConfig, miner_config, {}),
     (DeliverySettings, DeliveryParams, delivery_params, {}),
+    (InvestigationSettings, InvestigationParams, investigation_params, {}),
 ]
 
 

@@ -16,11 +16,13 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "argus"
 def test_registry_values_are_the_stored_strings() -> None:
     # stored rows (insight.subject_type, evidence.ref_type) and JSON carry these strings: never rename them
     assert {t.value for t in SubjectType} == {"test", "build", "failure_cluster", "metric_series", "change",
-                                              "delivery_period", "incident", "pull_request", "work_item"}
+                                              "delivery_period", "incident", "pull_request", "work_item",
+                                              "hypothesis"}
     assert {t.value for t in EvidenceType} == {"test_run", "test_result", "commit", "coverage_report", "vuln_report",
                                                "metric_window", "metric_baseline", "metric_forecast", "model_version",
                                                "risk_prediction", "deployment", "pull_request", "incident",
-                                               "coverage_map_entry", "alert", "work_item"}
+                                               "coverage_map_entry", "alert", "work_item", "incident_snapshot",
+                                               "past_incident", "insight"}
 
 
 def test_strings_of_the_registry_become_members() -> None:

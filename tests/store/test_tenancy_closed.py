@@ -114,6 +114,8 @@ def _populate(tmp_path: Path, settings: Settings) -> None:
             run_command(state, ["alerts", "ingest", str(alerts), "--source", "generic", "-p", name], log)
             inc = "1" if name == PROJECTS[0] else "2"
             run_command(state, ["incidents", "ack", inc, "-p", name], log)
+            # the intake took a detection snapshot and investigated; a recorded cause is an outcome row
+            run_command(state, ["incidents", "cause", inc, "deploy:api", "-p", name], log)
             run_command(state, ["runbooks", "index", str(books), "-p", name], log)  # runbook
             run_command(state, ["incidents", "recommend", inc, "--propose", "-p", name], log)  # runbook_action
             run_command(state, ["runbooks", "feedback", inc, "api-down.md", "--helped", "-p", name], log)

@@ -27,9 +27,10 @@ from argus.api.routers import (
     health,
     incidents,
     insights,
+    investigation,
     query,
-    runbooks,
     risk,
+    runbooks,
     runs,
     selection,
     tests,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(alerts.router)
     app.include_router(incidents.router)
     app.include_router(runbooks.router)
+    app.include_router(investigation.router)
     app.include_router(query.router)
     app.include_router(selection.router)
     app.include_router(risk.router)

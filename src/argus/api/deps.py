@@ -20,7 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from argus.api.problems import ApiProblem
 from argus.api.ratelimit import RateLimiter
-from argus.app.runtime import Runtime
+from argus.app.runtime import KnownProject, Runtime
 from argus.core.enums import Role
 
 if TYPE_CHECKING:
@@ -101,9 +101,10 @@ def caller(request: Request, rt: Annotated[Runtime, Depends(runtime)],
     if scheme.lower() != "bearer" or not secret:
         raise _failed(request, failures, address, "missing bearer token")
     request.state.token_prefix = secret[:12]
-    who = lookup_token(rt, secret)
-    if who is None:
+    found = lookup_token(rt, secret, _asked_project(request))
+    if found is None:
         raise _failed(request, failures, address, "unknown, revoked or expired token")
+    who, request.state.project = found
     request.state.caller = who
     limiter = getattr(request.app.state, "rate_limiter", None)
     wait = limiter.take(who.token_id) if isinstance(limiter, RateLimiter) else 0.0
@@ -111,6 +112,14 @@ def caller(request: Request, rt: Annotated[Runtime, Depends(runtime)],
         raise ApiProblem(429, "rate-limited", f"rate limit of token {who.token_id} exceeded; retry later",
                          {"Retry-After": RateLimiter.retry_after(wait)})
     return who
+
+
+def _asked_project(request: Request) -> str | None:
+    """The route's ``{project}`` when it is a possible project name (else None: the route rejects it)."""
+    from argus.store.projects import is_slug
+
+    project = request.path_params.get("project")
+    return project if isinstance(project, str) and is_slug(project) else None
 
 
 def _failed(request: Request, failures: Any, address: str, detail: str) -> ApiProblem:
@@ -122,27 +131,39 @@ def _failed(request: Request, failures: Any, address: str, detail: str) -> ApiPr
 
 @lru_cache(maxsize=1)
 def _token_statement() -> Any:
-    """The token look-up (token, organisation and project joined; parameter ``hash``), built once."""
-    from sqlalchemy import bindparam, select
+    """The token look-up, built once: token, organisation, the token's own project and the
+    **requested** project (parameter ``project``: the ``{project}`` of the route, NULL for none) joined
+    in one statement (parameter ``hash``). The requested project is joined only within the token's
+    organisation and, for a single-project token, only when it is that project: a project the token
+    may not see is never read."""
+    from sqlalchemy import String, and_, bindparam, or_, select
+    from sqlalchemy.orm import aliased
 
     from argus.store.models import ApiToken, Organisation, Project
 
+    own = aliased(Project, name="own_project")
+    asked = aliased(Project, name="asked_project")
+    wanted = bindparam("project", type_=String)
     return (
         select(ApiToken.id, ApiToken.org_id, ApiToken.role, ApiToken.expires_at, ApiToken.revoked_at,
-               ApiToken.last_used_at, Organisation.slug, Project.slug)
+               ApiToken.last_used_at, Organisation.slug, own.slug,
+               asked.id, asked.slug, asked.name, asked.default_branch, asked.repo_path, asked.created_at)
         .join(Organisation, Organisation.id == ApiToken.org_id)
-        .outerjoin(Project, Project.id == ApiToken.project_id)
+        .outerjoin(own, own.id == ApiToken.project_id)
+        .outerjoin(asked, and_(asked.org_id == ApiToken.org_id, asked.slug == wanted,
+                               or_(ApiToken.project_id.is_(None), ApiToken.project_id == asked.id)))
         .where(ApiToken.token_hash == bindparam("hash"))
     )
 
 
-def lookup_token(rt: Runtime, secret: str) -> Caller | None:
+def lookup_token(rt: Runtime, secret: str, project: str | None = None) -> tuple[Caller, KnownProject | None] | None:
     """The live token matching ``secret`` as a :class:`Caller` (None when unknown, revoked or expired),
-    in **one** statement (token, organisation and project joined) outside any transaction on
-    PostgreSQL (autocommit: no BEGIN/COMMIT round trips; a read-only deferred transaction on SQLite).
-    Not cached: a revoked token is refused by every process from the next request on. Its
-    ``last_used_at`` is written when older than ``server.token_touch_interval_s`` (a short
-    transaction of its own, about once a minute per token)."""
+    with the project ``project`` of its organisation when it exists and the token may see it (a
+    :class:`KnownProject`: the route's unit of work then opens without looking it up again), in
+    **one** statement outside any transaction on PostgreSQL (autocommit: no BEGIN/COMMIT round trips; a
+    read-only deferred transaction on SQLite). Not cached: a revoked token is refused by every
+    process from the next request on. Its ``last_used_at`` is written when older than
+    ``server.token_touch_interval_s`` (a short transaction of its own, about once a minute per token)."""
     from sqlalchemy import update
 
     from argus.core.clock import utcnow
@@ -154,17 +175,27 @@ def lookup_token(rt: Runtime, secret: str) -> Caller | None:
     options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" \
         else {READ_ONLY: True}
     with engine.connect() as conn:
-        row = conn.execution_options(**options).execute(_token_statement(), {"hash": token_hash(secret)}).first()
+        row = conn.execution_options(**options).execute(
+            _token_statement(), {"hash": token_hash(secret), "project": project}).first()
     if row is None:
         return None
-    token_id, org_id, role, expires_at, revoked_at, last_used_at, org_slug, project_slug = row
+    token_id, org_id, role, expires_at, revoked_at, last_used_at, org_slug, project_slug = row[:8]
     now = utcnow()
     if revoked_at is not None or (expires_at is not None and expires_at <= now):
         return None
     if last_used_at is None or now - last_used_at >= timedelta(seconds=rt.settings.server.token_touch_interval_s):
         with engine.begin() as conn:
             conn.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-    return Caller(token_id, org_id, org_slug, project_slug, Role(role))
+    known = None if row[8] is None else KnownProject(org_slug, row[8], org_id, *row[9:])
+    return Caller(token_id, org_id, org_slug, project_slug, Role(role)), known
+
+
+def known_project(request: Request, project: str) -> KnownProject | None:
+    """The project ``project`` as the token check of this request read it (None when it was not
+    asked for, does not exist, or is outside the token's reach: then the route looks it up as before
+    and fails closed: 404)."""
+    known = getattr(request.state, "project", None)
+    return known if isinstance(known, KnownProject) and known.slug == project else None
 
 
 def _check_role(request: Request, who: Caller, role: Role) -> None:
@@ -197,6 +228,12 @@ class ProjectAccess:
         another organisation with the same name is never reached: NotFoundError → 404)."""
         return self.runtime.in_project(self.project, work, create=create, org=self.caller.org_slug)
 
+    @property
+    def known(self) -> KnownProject | None:
+        """The project as the token check read it (None when it does not exist)."""
+        known = self.runtime.known_project
+        return known if known is not None and known.slug == self.project else None
+
 
 def project_access(role: Role) -> Any:
     """Dependency for routes under ``/projects/{project}``: 404 when the project is outside the
@@ -207,7 +244,7 @@ def project_access(role: Role) -> Any:
     async def dep(request: Request, project: str, who: Annotated[Caller, Depends(caller)],
                   rt: Annotated[Runtime, Depends(runtime)]) -> ProjectAccess:
         project_caller(project, who, role, request)
-        return ProjectAccess(who, project, rt)
+        return ProjectAccess(who, project, rt.knowing(known_project(request, project)))
 
     setattr(dep, ROLE_ATTR, role)
     return Depends(dep)

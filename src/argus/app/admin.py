@@ -1,4 +1,5 @@
-"""Use cases of server administration: API tokens (create, list, revoke) and the audit log.
+"""Use cases of administration: projects (list, create), API tokens (create, list, revoke) and the
+audit log.
 
 Tokens and audit rows are organisation-level (not project-owned), so these run in a unit of work
 bound to no project. Shared by ``argus tokens`` / ``argus audit`` and the admin routes of the API.
@@ -19,8 +20,44 @@ if TYPE_CHECKING:
     from argus.app.runtime import Runtime
     from argus.store.models import Organisation
 
-__all__ = ["AuditView", "CreateToken", "CreatedToken", "TokenView", "create_token", "list_audit", "list_tokens",
-           "revoke_token"]
+__all__ = ["AuditView", "CreateProject", "CreateToken", "CreatedToken", "ProjectRow", "TokenView", "create_project",
+           "create_token", "list_audit", "list_projects", "list_tokens", "revoke_token"]
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """One project of one organisation."""
+
+    organisation: str
+    project: str
+
+
+@dataclass(frozen=True)
+class CreateProject:
+    org: str
+    name: str
+    actor: str
+    default_branch: str = "main"
+
+
+def list_projects(runtime: Runtime) -> tuple[ProjectRow, ...]:
+    """Every organisation's projects, by organisation then project (tenant roots: no project scope)."""
+    from argus.store.projects import list_projects as rows
+
+    with runtime.unit_of_work() as s:
+        return tuple(ProjectRow(o, p) for o, p in rows(s))
+
+
+def create_project(runtime: Runtime, request: CreateProject) -> int:
+    """Create the project (and its organisation) unless it exists, audit it; its id either way."""
+    from argus.store.admin import record_audit
+    from argus.store.projects import get_or_create_project
+
+    with runtime.unit_of_work() as s:  # project and audit_log are not project-owned: no project scope
+        proj = get_or_create_project(s, request.name, request.org, request.default_branch)
+        record_audit(s, proj.org_id, request.actor, "project.create", project_id=proj.id, target_type="project",
+                     target_id=request.name)
+        return proj.id
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from argus.analysis.insights.readmodels import InsightView
 from argus.app.paging import Page, PageRequest, as_utc, decode_cursor, paginate, scan
+from argus.app.runs import TestIdentityView
 from argus.core.errors import InputError, NotFoundError
 
 if TYPE_CHECKING:
@@ -150,17 +151,11 @@ class TestCluster:
 
 
 @dataclass(frozen=True)
-class TestPageView:
+class TestPageView(TestIdentityView):
+    """A test's dashboard page: its identity, outcomes, what the page shows of them, lifecycle, clusters."""
+
     __test__ = False
 
-    id: int
-    identity: str
-    name: str
-    suite: str | None
-    classname: str | None
-    file: str | None
-    first_seen_at: datetime
-    last_seen_at: datetime
     #: Oldest first.
     outcomes: tuple[RunOutcome, ...]
     shown: TestShown

@@ -77,8 +77,12 @@ def ingest(runtime: Runtime, req: IngestRequest) -> IngestOutcome:
     delivery = _delivery_rows(runtime, req)
 
     def work(scope: ProjectScope) -> IngestOutcome:
+        from argus.app.investigation import on_detection
+
         out = ingest_parsed(scope.session, scope.settings.incidents, scope.project.slug, parsed, req.source.value,
                             req.received_at)
+        if out.incidents_opened:
+            on_detection(scope, out.incident_ids)  # the detection snapshot of each new incident
         if delivery is not None:
             from argus.app.delivery import record_hook
 

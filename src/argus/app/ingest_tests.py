@@ -92,6 +92,7 @@ def ingest_test_reports(runtime: Runtime, request: IngestReportsRequest,
     (:meth:`Runtime.in_project`); a batch that fails otherwise rolls back whole, batches before it stay
     committed. The project is created when it does not exist yet (unless ``request.create`` is false).
     """
+    from argus.core.db import commit_without_flush_wait
     from argus.ingest.testreports.service import ingest_test_reports as ingest_files
 
     size = request.batch_files or BATCH_FILES
@@ -103,6 +104,8 @@ def ingest_test_reports(runtime: Runtime, request: IngestReportsRequest,
 
         def work(scope: ProjectScope, batch_files: list[Path] = batch_files, run_id: int | None = run_id,
                  ) -> list[FileOutcome]:
+            if not scope.settings.ingest.synchronous_commit:
+                commit_without_flush_wait(scope.session)
             return ingest_files(scope.session, batch_files, request.meta, scope.settings.ingest, run_id=run_id,
                                 optional=request.optional, names=request.names)
 

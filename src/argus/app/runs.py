@@ -61,8 +61,8 @@ class OutcomeView:
 
 
 @dataclass(frozen=True)
-class TestHistoryView:
-    """A test and its outcomes in its latest runs (newest first)."""
+class TestIdentityView:
+    """A test: its identity and when it was first and last seen (the head of every view of a test)."""
 
     __test__ = False
 
@@ -74,6 +74,14 @@ class TestHistoryView:
     file: str | None
     first_seen_at: datetime
     last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class TestHistoryView(TestIdentityView):
+    """A test and its outcomes in its latest runs (newest first)."""
+
+    __test__ = False
+
     history: tuple[OutcomeView, ...]
 
 

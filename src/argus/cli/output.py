@@ -9,7 +9,8 @@ titles are ``Text`` too, so they stay verbatim on any console.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -17,7 +18,9 @@ from rich.text import Text
 
 from argus.report.jsonable import to_jsonable
 
-__all__ = ["console", "print_json", "styled", "table", "to_jsonable"]
+T = TypeVar("T")
+
+__all__ = ["console", "print_cards", "print_json", "print_lines", "styled", "table", "to_jsonable"]
 
 
 def console(stderr: bool = False) -> Console:
@@ -33,6 +36,22 @@ def styled(*parts: str | tuple[str, str]) -> Text:
 def print_json(value: Any) -> None:
     """Print ``value`` as JSON on stdout (plain print: no Rich markup or wrapping)."""
     print(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+
+
+def print_lines(lines: Iterable[str]) -> None:
+    """Print each line verbatim on stdout (long lines wrap rather than being cut)."""
+    out = console()
+    for line in lines:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def print_cards(items: Sequence[T], card: Callable[[T], list[str]], empty: str) -> None:
+    """Print each item as its card (``card(item)``: a heading line, then indented detail lines), or
+    ``empty`` when there is none: the human output of ``list`` commands whose rows do not fit columns."""
+    if not items:
+        print_lines([empty])
+    for item in items:
+        print_lines(card(item))
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:

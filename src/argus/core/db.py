@@ -155,6 +155,17 @@ def is_transient(exc: BaseException) -> bool:
     return type(orig).__name__ == "OperationalError" and "database is locked" in str(orig)
 
 
+def commit_without_flush_wait(session: Session) -> None:
+    """Let the COMMIT of ``session``'s current transaction return before its WAL is flushed to disk
+    (PostgreSQL ``SET LOCAL synchronous_commit = off``; nothing on SQLite). Atomicity and isolation
+    are unchanged; a crash of the database server (not of Argus) within about three times
+    ``wal_writer_delay`` (≈ 0.6 s by default) after the COMMIT can lose the transaction although the
+    caller was told it succeeded. Opt-in: ``ingest.synchronous_commit = false``."""
+    connection = session.connection()  # a plain SET: not through the ORM (nothing project-owned)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, future=True)
 

@@ -72,6 +72,7 @@ class SubjectType(StrEnum):
     INCIDENT = "incident"  # subject id: the incident row id
     PULL_REQUEST = "pull_request"  # subject id: the pull request id (pull_requests.csv id)
     WORK_ITEM = "work_item"  # subject id: the work item id (work_items.csv id; an epic is one too)
+    HYPOTHESIS = "hypothesis"  # subject id: "<incident row id>:<hypothesis key>" (a candidate cause)
 
 
 class EvidenceType(StrEnum):
@@ -96,6 +97,9 @@ class EvidenceType(StrEnum):
     WORK_ITEM = "work_item"  # ref id: the work item id (work_items.csv id)
     INCIDENT = "incident"  # ref id: the incident id (incidents.csv id)
     ALERT = "alert"  # ref id: the alert row id (its correlation: the reason it joined its incident)
+    INCIDENT_SNAPSHOT = "incident_snapshot"  # ref id: the incident_snapshot row id (context at a moment)
+    PAST_INCIDENT = "past_incident"  # ref id: the incident row id of an earlier, similar incident
+    INSIGHT = "insight"  # ref id: an insight row id (a gate verdict, a failure cluster on a deployed commit)
 
 
 class FeedbackVerdict(StrEnum):

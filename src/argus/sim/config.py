@@ -63,6 +63,10 @@ class SimConfig:
         )
     )
     environment_weights: tuple[float, ...] = (0.45, 0.25, 0.18, 0.12)
+    # --- realistic bug truth (issue 23; off = the historical output, byte for byte) ---
+    # bug-inducing commits record the lines that carry the bug, fixes change mostly those lines,
+    # projects write Apache/GitHub/conventional messages with confusers, and a tracker is recorded
+    realistic_bugs: bool = False
 
     def __post_init__(self) -> None:
         if self.projects < 1 or self.tests < 10 or self.days < 1 or self.runs_per_day < 1:
@@ -78,6 +82,8 @@ class SimConfig:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
+            if f.name == "realistic_bugs" and not v:
+                continue  # not recorded when off: the default manifest stays as it was
             if isinstance(v, datetime):
                 v = v.isoformat()
             elif f.name == "environments":

@@ -79,7 +79,7 @@ def _wait_for_lock(sim: Simulation, t: datetime, path: str, kind: str, payload: 
     return True
 
 
-def plant_regression(sim: Simulation, c: Commit, src: str) -> None:
+def plant_regression(sim: Simulation, c: Commit, src: str, lines: tuple[str, ...] = ()) -> None:
     """Make ``c`` break 1–4 tests covering ``src`` (on main) and schedule the fix after a few runs."""
     rng, main = sim.rng, sim.main
     broken = {u for r in main.regressions for u in sim.h.regressions[r].test_uids}
@@ -92,7 +92,7 @@ def plant_regression(sim: Simulation, c: Commit, src: str) -> None:
     module = sim.world.module_of[src].module
     reg = Regression(rid, src, tuple(t.uid for t in chosen), c.mark, sim.next_issue(), f"regression-{rid}",
                      regression_detail(rng, chosen[0], module), introduced_at=c.time,
-                     test_ids=tuple(t.test_id for t in chosen))
+                     test_ids=tuple(t.test_id for t in chosen), lines=lines)
     sim.h.regressions[rid] = reg
     main.regressions = (*main.regressions, rid)
     sim.force_main = True
@@ -105,19 +105,37 @@ def on_fix(sim: Simulation, t: datetime, reg: Regression) -> None:
     if _wait_for_lock(sim, t, reg.source, "fix", reg):
         return
     m = sim.main
-    changes, a, d = sim.edit_files([reg.source], sim.rng.randint(2, 12), m.files, m.covered, m.extras, m.tests,
-                                   sim.rng.random() < 0.5, small_fix=True)
     module = sim.world.module_of[reg.source].module
-    phrase = sim.rng.choice(_FIX_PHRASES).format(field=reg.detail["field"])
-    msg = f"Fix #{reg.issue}: {module} {phrase}\n\nRegression caught by CI ({len(reg.test_uids)} failing tests)."
+    if sim.real is not None:
+        changes, a, d, kind = sim.real.fix_edit(sim, reg.source, reg.lines, sim.real.rng.random() < 0.5)
+        assert reg.introduced_at is not None
+        reported = min(reg.introduced_at + timedelta(hours=sim.real.rng.uniform(0.5, 3)), t - timedelta(minutes=5))
+        msg = sim.real.fix_message(sim, module, t, reported)
+        reg.issue = sim.real.tracker[-1]["number"] if msg_names_issue(sim, msg) else 0
+    else:
+        changes, a, d = sim.edit_files([reg.source], sim.rng.randint(2, 12), m.files, m.covered, m.extras, m.tests,
+                                       sim.rng.random() < 0.5, small_fix=True)
+        phrase = sim.rng.choice(_FIX_PHRASES).format(field=reg.detail["field"])
+        msg = f"Fix #{reg.issue}: {module} {phrase}\n\nRegression caught by CI ({len(reg.test_uids)} failing tests)."
     c = sim.commit(CommitKind.FIX, _author(sim), t, msg, changes, added=a, deleted=d)
     reg.fix_mark, reg.fixed_at = c.mark, t
+    if sim.real is not None:
+        sim.real.fix_kinds[c.mark] = kind
     m.regressions = tuple(r for r in m.regressions if r != reg.id)
 
 
-def plant_latent(sim: Simulation, commit: Commit, src: str, on_main_at: datetime) -> None:
+def msg_names_issue(sim: Simulation, msg: str) -> bool:
+    """Realistic mode: whether the fix message just written names the bug issue recorded last."""
+    assert sim.real is not None
+    last = sim.real.tracker[-1] if sim.real.tracker else None
+    return last is not None and last["type"] in ("Bug", "Improvement") and last["truth_bug"] \
+        and last["key"] in msg
+
+
+def plant_latent(sim: Simulation, commit: Commit, src: str, on_main_at: datetime,
+                 lines: tuple[str, ...] = ()) -> None:
     """Record ``commit`` as bug-inducing (no test notices); a fix referencing an issue follows days later."""
-    bug = LatentBug(commit.mark, src, 0)
+    bug = LatentBug(commit.mark, src, 0, lines=lines)
     sim.h.latent.append(bug)
     fix_t = max(on_main_at, commit.time) + timedelta(days=sim.rng.uniform(1.5, 7.0))
     if fix_t < sim.plan.end:
@@ -128,6 +146,16 @@ def on_latent_fix(sim: Simulation, t: datetime, bug: LatentBug) -> None:
     if _wait_for_lock(sim, t, bug.source, "latent_fix", bug):
         return
     m = sim.main
+    if sim.real is not None:
+        changes, a, d, kind = sim.real.fix_edit(sim, bug.source, bug.lines, sim.real.rng.random() < 0.6)
+        induced = sim.h.commits[bug.inducing_mark - 1].time
+        reported = max(induced + timedelta(minutes=30), t - timedelta(days=sim.real.rng.uniform(0.1, 3)))
+        msg = sim.real.fix_message(sim, sim.world.module_of[bug.source].module, t, min(reported, t))
+        bug.issue = sim.real.tracker[-1]["number"] if msg_names_issue(sim, msg) else 0
+        c = sim.commit(CommitKind.FIX, _author(sim), t, msg, changes, added=a, deleted=d)
+        bug.fix_mark = c.mark
+        sim.real.fix_kinds[c.mark] = kind
+        return
     changes, a, d = sim.edit_files([bug.source], sim.rng.randint(2, 20), m.files, m.covered, m.extras, m.tests,
                                    sim.rng.random() < 0.6, small_fix=True)
     bug.issue = sim.next_issue()

@@ -32,6 +32,7 @@ from argus.sim.model import (
 )
 from argus.sim.outcomes import TestFailure, draw
 from argus.sim.plan import BranchPlan, CommitPlan, Plan, make_plan
+from argus.sim.realism import Realism
 from argus.sim.rng import stream
 from argus.sim.world import World, test_file_content
 
@@ -96,6 +97,7 @@ class Simulation:
         deps = {"pip": dict(world.py_deps), "maven": dict(world.java_deps)}
         self.main = Snapshot(0, tuple(world.tests), (), dict(world.contents), dict(world.covered), {}, deps)
         self.vulns = events.plan_vulnerabilities(cfg, world, self.plan, stream(cfg.seed, "vulns", world.name))
+        self.real = Realism(self) if cfg.realistic_bugs else None
 
     # ----------------------------------------------------------------- queue
     def push(self, t: datetime, kind: str, payload: Any = None) -> None:
@@ -194,14 +196,23 @@ class Simulation:
         paths = self.pick_sources(cp.files, needs_tests=cp.bug == "regression")
         if not paths:
             return
-        changes, a, d = self.edit_files(paths, cp.size, self.main.files, self.main.covered, self.main.extras,
+        size, large, before = cp.size, False, self.main.files[paths[0]]
+        if self.real is not None and cp.bug is not None:
+            size, large = self.real.inducing_size(size)
+        changes, a, d = self.edit_files(paths, size, self.main.files, self.main.covered, self.main.extras,
                                         self.main.tests, self.rng.random() < 0.35)
-        msg = events.feature_message(self.rng, self.world.module_of[paths[0]].module)
+        module = self.world.module_of[paths[0]].module
+        msg = events.feature_message(self.rng, module)
+        lines: tuple[str, ...] = ()
+        if self.real is not None:
+            msg = self.real.feature_message(self, msg, module, t, cp.bug is not None, large)
+            if cp.bug is not None:
+                lines = self.real.bug_lines(before, self.main.files[paths[0]])
         c = self.commit(CommitKind.FEATURE, cp.author, t, msg, changes, added=a, deleted=d)
         if cp.bug == "regression":
-            events.plant_regression(self, c, paths[0])
+            events.plant_regression(self, c, paths[0], lines)
         elif cp.bug == "latent":
-            events.plant_latent(self, c, paths[0], t)
+            events.plant_latent(self, c, paths[0], t, lines)
 
     def on_branch_commit(self, t: datetime, cp: CommitPlan) -> None:
         assert cp.branch is not None
@@ -228,7 +239,10 @@ class Simulation:
         extras = {**br.fork.extras, **br.extras}
         k = self.rng.randint(1, len(br.paths))
         touched = [br.paths[0], *self.rng.sample(br.paths[1:], k - 1)] if k > 1 else [br.paths[0]]
-        changes, a, d = self.edit_files(touched, cp.size, files, covered, extras, br.fork.tests,
+        size, large, before = cp.size, False, files[touched[0]]
+        if self.real is not None and cp.bug is not None:
+            size, large = self.real.inducing_size(size)
+        changes, a, d = self.edit_files(touched, size, files, covered, extras, br.fork.tests,
                                         self.rng.random() < 0.5)
         for p in changes:
             br.files[p] = files[p]
@@ -236,11 +250,17 @@ class Simulation:
                 br.covered[p] = covered[p]
             if p in extras:
                 br.extras[p] = extras[p]
-        msg = events.feature_message(self.rng, self.world.module_of[touched[0]].module)
+        module = self.world.module_of[touched[0]].module
+        msg = events.feature_message(self.rng, module)
+        lines: tuple[str, ...] = ()
+        if self.real is not None:
+            msg = self.real.feature_message(self, msg, module, t, cp.bug is not None, large)
+            if cp.bug is not None:
+                lines = self.real.bug_lines(before, files[touched[0]])
         c = self.commit(CommitKind.FEATURE, cp.author, t, msg, changes, branch=br, added=a, deleted=d)
         if cp.bug == "latent":
             assert cp.branch.merge_at is not None
-            events.plant_latent(self, c, touched[0], cp.branch.merge_at)
+            events.plant_latent(self, c, touched[0], cp.branch.merge_at, lines)
 
     def on_merge(self, t: datetime, bp: BranchPlan) -> None:
         br = self.branches.get(id(bp))

@@ -103,6 +103,7 @@ class Regression:
     introduced_at: datetime | None = None
     fixed_at: datetime | None = None
     test_ids: tuple[str, ...] = ()  # report ids of ``test_uids`` when the regression was planted
+    lines: tuple[str, ...] = ()  # realistic_bugs: the lines the inducing commit wrote that carry the bug
 
 
 @dataclass
@@ -113,6 +114,7 @@ class LatentBug:
     source: str
     issue: int
     fix_mark: int | None = None
+    lines: tuple[str, ...] = ()  # realistic_bugs: the lines the inducing commit wrote that carry the bug
 
 
 @dataclass

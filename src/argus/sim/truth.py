@@ -13,7 +13,7 @@ from typing import Any
 
 from argus.sim.history import History, Simulation
 from argus.sim.messages import flaky_template, outage_template, regression_template, template_text
-from argus.sim.model import Dialect, OutageKind
+from argus.sim.model import Dialect, LatentBug, OutageKind, Regression
 from argus.sim.outcomes import TestFailure
 
 SCHEMA = "argus-sim-truth/1"
@@ -80,12 +80,20 @@ def build_truth(sim: Simulation, h: History, shas: dict[int, str], run_dirs: dic
         "fix_commit": sha(r.fix_mark) if r.fix_mark else None, "issue": r.issue, "group": r.group,
         "introduced_at": _iso(r.introduced_at), "fixed_at": _iso(r.fixed_at), "failing_runs": reg_runs[r.id],
     } for r in h.regressions.values()]
-    bugs = [{"commit": sha(r.inducing_mark), "kind": "regression", "source": r.source, "issue": r.issue,
+    bugs: list[dict[str, Any]] = [{"commit": sha(r.inducing_mark), "kind": "regression", "source": r.source, "issue": r.issue,
              "fix_commit": sha(r.fix_mark) if r.fix_mark else None} for r in h.regressions.values()]
     bugs += [{"commit": sha(b.inducing_mark), "kind": "latent", "source": b.source, "issue": b.issue or None,
               "fix_commit": sha(b.fix_mark) if b.fix_mark else None} for b in h.latent]
+    if sim.real is not None:  # realistic_bugs: the lines carrying each bug, how its fix changed them
+        planted: list[Regression | LatentBug] = [*h.regressions.values(), *h.latent]
+        for b, src in zip(bugs, planted, strict=True):
+            fix = src.fix_mark
+            b["bug_lines"] = list(src.lines)
+            b["fix_kind"] = sim.real.fix_kinds.get(fix) if fix else None
+            if not b["issue"]:
+                b["issue"] = None
     bug_shas = {b["commit"] for b in bugs}
-    return {
+    out = {
         "schema": SCHEMA,
         "project": world.name,
         "seed": cfg.seed,
@@ -123,3 +131,7 @@ def build_truth(sim: Simulation, h: History, shas: dict[int, str], run_dirs: dic
                   "regressions": list(r.regressions),
                   "failed_tests": sum(f.final_failed for f in h.failures[r.key].values())} for r in h.runs],
     }
+    if sim.real is not None:
+        out["message_style"] = sim.real.style
+        out["tracker"] = sim.real.tracker
+    return out

@@ -18,8 +18,13 @@ from argus.store.upsert import insert_ignore
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
+def is_slug(slug: str) -> bool:
+    """Whether ``slug`` is a possible organisation or project name."""
+    return _SLUG.match(slug) is not None
+
+
 def check_slug(kind: str, slug: str) -> str:
-    if not _SLUG.match(slug):
+    if not is_slug(slug):
         raise InputError(f"invalid {kind} name {slug!r}: use letters, digits, '.', '_' or '-' (max 100)")
     return slug
 

@@ -153,10 +153,14 @@ def owned_tables() -> dict[Table, Any]:
     """Every project-owned table and its mapper (from the model registry: new models are covered)."""
     from argus.store.base import Base
 
-    mappers = Base.registry.mappers
-    if _OWNED_CACHE.get("n") != len(mappers):  # a model defined later is picked up
+    registry = Base.registry
+    # the number of mapped classes: a model defined later is picked up (``registry.mappers`` builds a
+    # set of every mapper, too dear for every statement)
+    n = len(registry._managers)
+    if _OWNED_CACHE.get("n") != n:
+        mappers = registry.mappers
         _OWNED_CACHE["tables"] = {cast(Table, m.local_table): m for m in mappers if issubclass(m.class_, ProjectOwned)}
-        _OWNED_CACHE["n"] = len(mappers)
+        _OWNED_CACHE["n"] = n
         _PLANS.clear()  # plans name the owned tables they touch
     return cast(dict[Table, Any], _OWNED_CACHE["tables"])
 

@@ -80,6 +80,9 @@ class ServiceInfo:
     depends_on: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
     runbooks: tuple[str, ...] = ()
+    #: SLO: objective (e.g. 0.999) and the metric series name holding the service's error ratio.
+    slo_objective: float | None = None
+    slo_metric: str | None = None
 
 
 @dataclass(frozen=True)

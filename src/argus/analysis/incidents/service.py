@@ -55,7 +55,8 @@ def store_services(session: Session, services: Sequence[ServiceInfo]) -> Service
     pid = current_project_id(session)
     for s in services:
         session.add(ServiceNode(project_id=pid, name=s.name, depends_on=list(s.depends_on), owners=list(s.owners),
-                                runbooks=list(s.runbooks)))
+                                runbooks=list(s.runbooks),
+                                slo={"objective": s.slo_objective, "metric": s.slo_metric} if s.slo_objective else {}))
     session.flush()
     return ServicesLoaded(len(services), sum(len(s.depends_on) for s in services))
 
@@ -77,7 +78,7 @@ def _store_deployment(session: Session, d: DeploymentIn) -> bool:
     session.add(Deployment(project_id=current_project_id(session), environment=d.environment, service=d.service,
                            commit_sha=d.commit_sha, status=d.status, started_at=d.started_at,
                            finished_at=d.finished_at, external_id=d.external_id,
-                           attributes={"url": d.url} if d.url else {}))
+                           attributes=({"url": d.url} if d.url else {}) | ({"kind": d.kind} if d.kind != "deploy" else {})))
     return True
 
 

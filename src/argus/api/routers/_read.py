@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, TypeAdapter
 
-from argus.api.deps import Caller, project_caller
+from argus.api.deps import Caller, known_project, project_caller
 from argus.app.paging import DEFAULT_LIMIT, MAX_LIMIT
 from argus.app.runtime import Runtime
 from argus.core.enums import Role
@@ -53,7 +53,7 @@ def in_project(request: Request, project: str, who: Caller, role: Role = Role.VI
 
     check_slug("project", project)  # an impossible name (e.g. with a NUL): 422 before any query
     project_caller(project, who, role, request)  # the request: its audit row names the refusal
-    return org_runtime(request, who)
+    return org_runtime(request, who).knowing(known_project(request, project))  # no second project look-up
 
 
 def page_json(items: Any, next_cursor: str | None) -> dict[str, Any]:

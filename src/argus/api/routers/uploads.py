@@ -188,8 +188,10 @@ def _files_json(result: UploadResult) -> list[dict[str, Any]]:
                         422: {"description": "Nothing stored: bad metadata, no files, or every file rejected"}})
 async def upload(request: Request, access: Annotated[ProjectAccess, project_access(Role.UPLOADER)]) -> JSONResponse:
     project, metrics = access.project, request.app.state.metrics
-    # 404 before reading the body when there is no such project (a read-only unit of work: one statement)
-    await run_in_threadpool(org_runtime(request, access.caller, read_only=True).in_project, project, lambda _s: None)
+    # 404 before reading the body when there is no such project (the token check read it when it exists)
+    if access.known is None:
+        await run_in_threadpool(org_runtime(request, access.caller, read_only=True).in_project, project,
+                                lambda _s: None)
     folder = Path(tempfile.mkdtemp(prefix="argus-upload-"))
     try:
         form = await _receive(request, folder)

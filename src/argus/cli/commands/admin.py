@@ -11,8 +11,6 @@ from argus.cli import validate
 from argus.cli.context import state
 from argus.cli.output import console, print_json, table
 from argus.core.enums import Role
-from argus.store.admin import record_audit
-from argus.store.projects import get_or_create_project, list_projects
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
@@ -32,12 +30,13 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
 
 def projects_list(ctx: typer.Context, json_out: bool = typer.Option(False, "--json")) -> None:
     """List organisations and their projects."""
-    with state(ctx).session() as s:  # tenant roots only: no project scope needed
-        rows = list_projects(s)
+    from argus.app.admin import list_projects
+
+    rows = list_projects(state(ctx).runtime)
     if json_out:
-        print_json([{"organisation": o, "project": p} for o, p in rows])
+        print_json([{"organisation": r.organisation, "project": r.project} for r in rows])
     else:
-        console().print(table(None, ["organisation", "project"], [list(r) for r in rows]))
+        console().print(table(None, ["organisation", "project"], [[r.organisation, r.project] for r in rows]))
 
 
 def projects_create(
@@ -47,19 +46,10 @@ def projects_create(
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a project in the default organisation (no-op when it exists)."""
+    from argus.app.admin import CreateProject, create_project
+
     st = state(ctx)
-    with st.session() as s:  # project and audit_log are not project-owned: no project scope needed
-        proj = get_or_create_project(s, name, st.settings.default_org, default_branch)
-        record_audit(
-            s,
-            proj.org_id,
-            getpass.getuser(),
-            "project.create",
-            project_id=proj.id,
-            target_type="project",
-            target_id=name,
-        )
-        pid = proj.id
+    pid = create_project(st.runtime, CreateProject(st.settings.default_org, name, getpass.getuser(), default_branch))
     if json_out:
         print_json({"id": pid, "project": name})
     else:

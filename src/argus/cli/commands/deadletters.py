@@ -10,7 +10,7 @@ import typer
 
 from argus.cli import validate
 from argus.cli.context import state
-from argus.cli.output import console, print_json
+from argus.cli.output import console, print_cards, print_json, print_lines
 from argus.core.enums import DeadLetterSource
 from argus.core.errors import InputError
 from argus.report.ingest import record_json, records_json
@@ -52,14 +52,7 @@ def dl_list(
     if json_out:
         print_json(records_json(rows))
         return
-    out = console()
-    if not rows:
-        out.print("no dead letters" + (f" from {kind.value}" if kind else "") + ": nothing was rejected",
-                  markup=False, highlight=False)
-        return
-    for v in rows:
-        for line in _card(v):
-            out.print(line, markup=False, highlight=False, soft_wrap=True)
+    print_cards(rows, _card, "no dead letters" + (f" from {kind.value}" if kind else "") + ": nothing was rejected")
 
 
 def dl_show(
@@ -75,13 +68,10 @@ def dl_show(
     if json_out:
         print_json(record_json(v))
         return
-    out = console()
-    for line in [*_card(v), f"  sha256: {v.content_hash or '—'}", f"  first seen: {v.created_at:%Y-%m-%d %H:%M} UTC"]:
-        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    lines = [*_card(v), f"  sha256: {v.content_hash or '—'}", f"  first seen: {v.created_at:%Y-%m-%d %H:%M} UTC"]
     if v.excerpt:
-        out.print("  excerpt (secrets masked):", markup=False, highlight=False)
-        for line in v.excerpt.splitlines():
-            out.print(f"    {line}", markup=False, highlight=False, soft_wrap=True)
+        lines += ["  excerpt (secrets masked):", *(f"    {line}" for line in v.excerpt.splitlines())]
+    print_lines(lines)
 
 
 def dl_retry(

@@ -49,6 +49,10 @@ def register(root: typer.Typer, groups: CommandGroups) -> None:
     from argus.cli.commands.runbooks import register_incident_commands
 
     register_incident_commands(inc)
+    from argus.cli.investigation import incidents_cause, incidents_investigate
+
+    inc.command("investigate")(incidents_investigate)
+    inc.command("cause")(incidents_cause)
     groups.ingest.command("deployments")(ingest_deployments)
 
 

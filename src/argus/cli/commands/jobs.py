@@ -8,7 +8,7 @@ import typer
 
 from argus.cli import validate
 from argus.cli.context import state
-from argus.cli.output import console, print_json
+from argus.cli.output import print_cards, print_json, print_lines
 
 if TYPE_CHECKING:
     from argus.cli.app import CommandGroups
@@ -43,13 +43,7 @@ def jobs_list(
     if json_out:
         print_json(list(rows))
         return
-    out = console()
-    if not rows:
-        out.print("no failed jobs" if failed else "no jobs", markup=False, highlight=False)
-        return
-    for v in rows:
-        for line in _card(v):
-            out.print(line, markup=False, highlight=False, soft_wrap=True)
+    print_cards(rows, _card, "no failed jobs" if failed else "no jobs")
 
 
 def jobs_retry(
@@ -65,11 +59,8 @@ def jobs_retry(
     if json_out:
         print_json(r)
         return
-    out = console()
     where = "ran here" if r.ran_here else "queued for the workers"
-    out.print(f"job {r.job.id} ({r.job.kind}) {where}: {r.job.status}", markup=False, highlight=False)
-    for line in _card(r.job)[1:]:
-        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    print_lines([f"job {r.job.id} ({r.job.kind}) {where}: {r.job.status}", *_card(r.job)[1:]])
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:

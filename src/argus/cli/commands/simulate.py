@@ -59,11 +59,27 @@ def simulate_cmd(
     alert_storms: int = typer.Option(0, "--alert-storms", min=0, max=100_000,
                                      help="Also write alert storms with known root incidents (alerts/)."),
     alerts_only: bool = typer.Option(False, "--alerts-only", help="Write only the alert storms (no CI history)."),
+    incident_causes: int = typer.Option(0, "--incident-causes", min=0, max=100_000,
+                                        help="Write only incidents with planted causes (causes/): deploy, config, "
+                                        "upstream, flaky dependency, capacity, unobservable."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Generate synthetic projects: git repos, JUnit/Cobertura/Trivy reports per CI run, ground truth."""
     from argus.sim import Scale, scale_config, simulate
 
+    if incident_causes:
+        from argus.sim.causes import CauseConfig
+        from argus.sim.causes import write as write_causes
+
+        done = write_causes(out.expanduser().resolve(),
+                            CauseConfig(incidents=incident_causes, seed=seed if seed is not None else 21,
+                                        history=min(60, incident_causes // 3)))
+        if json_out:
+            print_json({"causes": done})
+        else:
+            console().print(f"incidents with planted causes: {done['incidents']} ({done['kinds']}), "
+                            f"{done['payloads']} payloads in {done['folder']}", soft_wrap=True)
+        return
     if alerts_only or alert_storms:
         from argus.sim.alerts import StormConfig, write
 

@@ -19,6 +19,7 @@ from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import SZZ_EXCLUDE_GLOBS, SZZ_SOURCE_GLOBS, SZZ_TEST_GLOBS, GitSettings
 from argus.core.settings.incidents import ChannelKind, ChannelSettings, IncidentSettings
 from argus.core.settings.ingest import IngestSettings
+from argus.core.settings.investigation import InvestigationSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.query import QuerySettings
 from argus.core.settings.risk import RiskLabel, RiskSettings
@@ -41,6 +42,7 @@ __all__ = [
     "GitSettings",
     "IncidentSettings",
     "IngestSettings",
+    "InvestigationSettings",
     "IssueSettings",
     "QuerySettings",
     "RiskLabel",

@@ -21,3 +21,8 @@ class IngestSettings(BaseModel):
         60.0, ge=0, description="A known test's last_seen_at is moved to the ingestion time only when it is older "
         "than this many seconds: a suite uploaded many times a minute is not rewritten by every upload "
         "(0: bump on every ingestion).")
+    synchronous_commit: bool = Field(
+        True, description="PostgreSQL: wait for the WAL flush when a test-report ingestion (CLI or upload) "
+        "commits. false: the commit returns before the flush (synchronous_commit = off for those "
+        "transactions only): a database server crash within ~0.6 s of a commit can lose ingestions "
+        "that were answered as stored (a CI job that retries on error does not retry them). No effect on SQLite.")

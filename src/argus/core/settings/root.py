@@ -30,6 +30,7 @@ from argus.core.settings.gate import GateSettings
 from argus.core.settings.git import GitSettings
 from argus.core.settings.incidents import IncidentSettings
 from argus.core.settings.ingest import IngestSettings
+from argus.core.settings.investigation import InvestigationSettings
 from argus.core.settings.issues import IssueSettings
 from argus.core.settings.jobs import JobSettings
 from argus.core.settings.query import QuerySettings
@@ -82,6 +83,7 @@ class Settings(BaseSettings):
     risk: RiskSettings = Field(default_factory=RiskSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     selection: SelectionSettings = Field(default_factory=SelectionSettings)
+    investigation: InvestigationSettings = Field(default_factory=InvestigationSettings)
 
     @field_validator("default_project", "default_org")
     @classmethod

@@ -7,7 +7,7 @@ dedup key; default: the configured label set), ``service``, ``environment``, ``s
 ``labels`` (string map), ``starts_at``, ``ends_at``, ``at`` (when the event happened; default: receipt),
 ``links`` (URLs), ``id`` (delivery id: a replay with the same id counts once). A deployment:
 ``environment`` (required), ``started_at`` (required), ``service``, ``commit``, ``status``
-(``success`` default), ``finished_at``, ``id``, ``url``.
+(``success`` default), ``finished_at``, ``id``, ``url``, ``kind`` (``deploy`` default, or ``config``: a configuration change).
 """
 
 from __future__ import annotations
@@ -63,7 +63,15 @@ def _deployment(raw: Any, where: str) -> DeploymentIn:
                         commit_sha=text(S, d, "commit", where, max_len=64),
                         status=text(S, d, "status", where, max_len=20) or "success",
                         finished_at=timestamp(S, d.get("finished_at"), f"{where}.finished_at"),
-                        external_id=text(S, d, "id", where, max_len=255), url=text(S, d, "url", where))
+                        external_id=text(S, d, "id", where, max_len=255), url=text(S, d, "url", where),
+                        kind=_kind(d, where))
+
+
+def _kind(d: dict[str, Any], where: str) -> str:
+    kind = (text(S, d, "kind", where, max_len=20) or "deploy").lower()
+    if kind not in ("deploy", "config"):
+        raise reject(S, f"{where}.kind: {kind!r}: use deploy or config")
+    return kind
 
 
 def parse(doc: Any) -> Parsed:

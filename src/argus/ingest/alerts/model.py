@@ -59,6 +59,8 @@ class DeploymentIn:
     finished_at: datetime | None = None
     external_id: str | None = None
     url: str | None = None
+    #: deploy (a new version) or config (a configuration change without one)
+    kind: str = "deploy"
 
 
 @dataclass(frozen=True)

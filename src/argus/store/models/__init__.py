@@ -27,6 +27,7 @@ from argus.store.models.incidents import (
     ServiceNode,
 )
 from argus.store.models.insights import EvidenceRow, Feedback, InsightRow
+from argus.store.models.investigation import HypothesisOutcome, IncidentInvestigation, IncidentSnapshot
 from argus.store.models.issues import CommitIssueLink, Issue
 from argus.store.models.jobs import JobRecord
 from argus.store.models.metrics import MetricPoint, MetricSeries
@@ -73,8 +74,11 @@ __all__ = [
     "Feedback",
     "FlakyTestState",
     "GitIngestState",
+    "HypothesisOutcome",
     "Incident",
+    "IncidentInvestigation",
     "IncidentNotification",
+    "IncidentSnapshot",
     "IncidentTransition",
     "InsightRow",
     "Issue",

@@ -118,6 +118,8 @@ class ServiceNode(ProjectOwned, Base):
     depends_on: Mapped[list[str]] = mapped_column(Json, default=list)
     owners: Mapped[list[str]] = mapped_column(Json, default=list)
     runbooks: Mapped[list[str]] = mapped_column(Json, default=list)
+    #: the service's SLO: ``{objective: 0.999, metric: <metric series name of its error ratio>}`` (or empty)
+    slo: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
 
 
 class IncidentNotification(ProjectOwned, Base):

@@ -134,6 +134,15 @@ class TestResult(ProjectOwned, Base):
     #   which both SQLite and PostgreSQL prove implies the predicate; fresh results cost nothing.
     # (Partial indexes on ``outcome`` were tried: SQLite cannot match ``outcome IN (?, ?)`` with
     # bound parameters against an index predicate, so they would not serve the analyses.)
+    # Foreign keys: each one is a look-up of the parent row per inserted result (PostgreSQL checks
+    # them row by row, also under COPY), ≈ 40 % of the database's CPU of an upload with all four
+    # (bench/results_copy_pg.py). ``run_id`` and ``test_case_id`` keep theirs: they carry the
+    # cascades that delete results (a run by retention, a test case with its project) and catch an
+    # id of another transaction. ``project_id`` and ``report_id`` have none: results are written
+    # only by the ingest service (store.py: ``result_rows``), inside the transaction that bound the
+    # project and inserted the report, with those two ids; a project's results go with its runs and
+    # test cases (both cascade from the project), and a report is never deleted on its own (its
+    # results go with its run, retention deletes them by ``run_id`` first).
     __table_args__ = (
         Index("ix_test_result_case_run", "test_case_id", "run_id"),
         Index("ix_test_result_run", "run_id"),
@@ -145,9 +154,9 @@ class TestResult(ProjectOwned, Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(BigId)  # no foreign key: see above
     run_id: Mapped[int] = mapped_column(ForeignKey("test_run.id", ondelete="CASCADE"))
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("test_report.id", ondelete="CASCADE"))
+    report_id: Mapped[int | None] = mapped_column(BigId)  # no foreign key: see above
     test_case_id: Mapped[int] = mapped_column(ForeignKey("test_case.id", ondelete="CASCADE"))
     outcome: Mapped[str] = mapped_column(String(10))
     attempt: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 12:36:25.948636
+Create Date: 2026-11-28 13:01:41.083303
 """
 
 from __future__ import annotations
@@ -546,6 +546,7 @@ def upgrade() -> None:
     sa.Column('depends_on', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('owners', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('runbooks', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('slo', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_service_node_project_id_project'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_service_node')),
     sa.UniqueConstraint('project_id', 'name', name=op.f('uq_service_node_project_id'))
@@ -822,6 +823,27 @@ def upgrade() -> None:
     with op.batch_alter_table('flaky_test_state', schema=None) as batch_op:
         batch_op.create_index('ix_flaky_test_state_project_state', ['project_id', 'state'], unique=False)
 
+    op.create_table('hypothesis_outcome',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('hypothesis_key', sa.String(length=300), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('pattern', sa.String(length=80), nullable=False),
+    sa.Column('cause', sa.String(length=300), nullable=False),
+    sa.Column('insight_id', sa.Integer(), nullable=True),
+    sa.Column('accepted', sa.Boolean(), nullable=False),
+    sa.Column('factors', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('actor', sa.String(length=200), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_hypothesis_outcome_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_hypothesis_outcome_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hypothesis_outcome'))
+    )
+    with op.batch_alter_table('hypothesis_outcome', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hypothesis_outcome_incident_id'), ['incident_id'], unique=False)
+
     op.create_table('incident_notification',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -843,6 +865,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('incident_notification', schema=None) as batch_op:
         batch_op.create_index('ix_incident_notification_due', ['project_id', 'status', 'next_at'], unique=False)
+
+    op.create_table('incident_snapshot',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('trigger', sa.String(length=20), nullable=False),
+    sa.Column('taken_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('content', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_snapshot_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_incident_snapshot_project_id_project'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_snapshot'))
+    )
+    with op.batch_alter_table('incident_snapshot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incident_snapshot_incident_id'), ['incident_id'], unique=False)
 
     op.create_table('incident_transition',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1047,6 +1084,28 @@ def upgrade() -> None:
     with op.batch_alter_table('coverage_file', schema=None) as batch_op:
         batch_op.create_index('ix_coverage_file_report_path', ['report_id', 'path'], unique=False)
 
+    op.create_table('incident_investigation',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('incident_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('snapshot_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('verdict', sa.String(length=20), nullable=False),
+    sa.Column('hypotheses', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('shown', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('conflicts', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('request', sa.Text(), nullable=True),
+    sa.Column('auto_ack', sa.String(length=300), nullable=True),
+    sa.Column('weights', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('actor', sa.String(length=200), nullable=False),
+    sa.Column('created_at', argus.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_investigation_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_incident_investigation_project_id_project'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['snapshot_id'], ['incident_snapshot.id'], name=op.f('fk_incident_investigation_snapshot_id_incident_snapshot'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_investigation'))
+    )
+    with op.batch_alter_table('incident_investigation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incident_investigation_incident_id'), ['incident_id'], unique=False)
+
     op.create_table('test_result',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1066,8 +1125,6 @@ def upgrade() -> None:
     sa.Column('cluster_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('is_flaky_rerun', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['cluster_id'], ['failure_cluster.id'], name=op.f('fk_test_result_cluster_id_failure_cluster'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_test_result_project_id_project'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['report_id'], ['test_report.id'], name=op.f('fk_test_result_report_id_test_report'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['run_id'], ['test_run.id'], name=op.f('fk_test_result_run_id_test_run'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['test_case_id'], ['test_case.id'], name=op.f('fk_test_result_test_case_id_test_case'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_test_result'))
@@ -1117,6 +1174,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_test_result_case_run')
 
     op.drop_table('test_result')
+    with op.batch_alter_table('incident_investigation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_incident_investigation_incident_id'))
+
+    op.drop_table('incident_investigation')
     with op.batch_alter_table('coverage_file', schema=None) as batch_op:
         batch_op.drop_index('ix_coverage_file_report_path')
 
@@ -1157,10 +1218,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_incident_transition_incident_id'))
 
     op.drop_table('incident_transition')
+    with op.batch_alter_table('incident_snapshot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_incident_snapshot_incident_id'))
+
+    op.drop_table('incident_snapshot')
     with op.batch_alter_table('incident_notification', schema=None) as batch_op:
         batch_op.drop_index('ix_incident_notification_due')
 
     op.drop_table('incident_notification')
+    with op.batch_alter_table('hypothesis_outcome', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hypothesis_outcome_incident_id'))
+
+    op.drop_table('hypothesis_outcome')
     with op.batch_alter_table('flaky_test_state', schema=None) as batch_op:
         batch_op.drop_index('ix_flaky_test_state_project_state')
 

@@ -1,0 +1,1 @@
+"""Incident investigation: context snapshot, scored root-cause hypotheses with evidence, the policy."""
