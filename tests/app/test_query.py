@@ -332,3 +332,42 @@ def test_every_view_validates_against_its_declared_types(runtime: Runtime) -> No
         query(runtime, QueryRequest(f"SELECT * FROM {view.name}", "beta"))
     r = query(runtime, QueryRequest("SELECT is_flaky_rerun FROM test_results LIMIT 1", "beta"))
     assert r.rows[0][0] is None or type(r.rows[0][0]) is bool
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_scripted_model_replays_per_question_and_malicious_sql_is_always_refused(runtime: Runtime,
+                                                                                provider: str) -> None:
+    """The benchmark's scripted model (argus.testing.llm): every kind of wrong first answer is refused
+    or repaired; every malicious one is refused by the guard; nothing is written."""
+    from argus.core.settings.query import LlmProvider
+    from argus.testing.llm import PROPORTIONS, Kind, ScriptedModel, make_scripts
+
+    ref = "SELECT ci_job, COUNT(*) AS n FROM runs GROUP BY ci_job"
+    items = [(f"{QUESTION} #{i}", ref) for i in range(20)]
+    scripts = make_scripts(items, seed=1)
+    assert {s.kind for s in scripts} == set(PROPORTIONS)
+    model = ScriptedModel({s.question: s.answers() for s in scripts})
+    with serve(model.handler()) as url:
+        prov = LlmProvider.ANTHROPIC if provider == "anthropic" else LlmProvider.OPENAI
+        s = runtime.settings.model_copy(update={"query": runtime.settings.query.model_copy(update={
+            "llm_provider": prov, "llm_base_url": url + ("/v1" if provider == "openai" else ""),
+            "llm_model": "scripted", "llm_api_key": SecretStr("sk-ant-test"), "llm_timeout_s": 5.0})})
+        rt = Runtime(s, runtime.engine())
+        for script in scripts:
+            a = ask(rt, AskRequest(script.question, "alpha", use_catalogue=False))
+            for sent, got in zip(script.attempts, a.attempts, strict=False):
+                if sent.malicious:
+                    assert got["error"].startswith("rejected ("), (sent.sql, got)
+            if script.kind is Kind.GIVES_UP:
+                assert not a.answered and len(a.attempts) == 4
+            else:
+                assert a.answered and a.result is not None and a.result.rows == (("alpha-job", 4),), script
+    assert query(runtime, QueryRequest("SELECT COUNT(*) FROM runs", "alpha")).rows == ((4,),)
+
+
+def test_a_zero_only_result_is_asked_again(runtime: Runtime) -> None:
+    fake = FakeModel(["SELECT COUNT(*) FROM runs WHERE branch = 'nope'", "SELECT COUNT(*) FROM runs"])
+    with serve(fake.handler(), fake.release.set) as url:
+        a = ask(_with_model(runtime, url), AskRequest(QUESTION, "alpha"))
+    assert a.answered and a.result is not None and a.result.rows == ((4,),)
+    assert "only zero or NULL" in a.attempts[0]["error"]

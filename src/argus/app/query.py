@@ -40,6 +40,8 @@ class AskRequest:
     org: str | None = None
     #: Use the configured model when the catalogue has no answer.
     use_model: bool = True
+    #: Try the catalogue first (False: straight to the model; the benchmark's model-only figure).
+    use_catalogue: bool = True
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,12 @@ def _summary(title: str, result: QueryResult) -> str:
     return f"{title}: {len(result.rows)} rows; first: {first}"[:200]
 
 
+def _implausible(result: QueryResult) -> bool:
+    """One row of only zeros and NULLs (a count or sum under a filter that matched nothing): asked
+    again like an empty result, and accepted once the empty-result repairs are spent."""
+    return len(result.rows) == 1 and all(v is None or (not isinstance(v, bool) and v == 0) for v in result.rows[0])
+
+
 def _ask_model(runtime: Runtime, client: ModelClient | AnthropicClient, question: str, pid: int) -> Answer:
     from argus.analysis.query.llm import ModelUnavailable, extract_sql, first_messages
     messages = first_messages(question, _examples(runtime, pid))
@@ -212,10 +220,11 @@ def _ask_model(runtime: Runtime, client: ModelClient | AnthropicClient, question
                               attempts=tuple(attempts))
             messages.append({"role": "user", "content": f"That SQL failed: {exc}. Fix it; answer with SQL only."})
             continue
-        if not result.rows and empty_left > 0:
+        if (not result.rows or _implausible(result)) and empty_left > 0:
             empty_left -= 1
-            attempts.append({"sql": sql, "error": "empty result"})
-            messages.append({"role": "user", "content": "That SQL returned no rows; check the filters and values."})
+            what = "no rows" if not result.rows else "only zero or NULL"
+            attempts.append({"sql": sql, "error": f"empty result ({what})"})
+            messages.append({"role": "user", "content": f"That SQL returned {what}; check the filters and values."})
             continue
         attempts.append({"sql": sql, "error": ""})
         n = len(result.rows)
@@ -245,7 +254,13 @@ def ask(runtime: Runtime, req: AskRequest) -> Answer:
         raise InputError("the question is empty")
     pid = _project_id(runtime, req.project, req.org)
     s = runtime.settings.query
-    m = match(question, s.catalogue_min_confidence)
+    if not req.use_catalogue:
+        client = model_client(runtime) if req.use_model else None
+        if client is None:
+            return Answer(question, False, "none", "cannot answer: no model configured and the catalogue is off",
+                          "table")
+        return _ask_model(runtime, client, question, pid)
+    m = match(question, s.catalogue_min_confidence, s.catalogue_strict_intents)
     if isinstance(m, Match) and (missing := _missing_value(runtime, pid, m)) is not None:
         return Answer(question, False, "none", f"cannot answer: {missing}; try `argus query` over `argus schema`",
                       "table", confidence=m.confidence, slots=dict(m.slots))

@@ -56,3 +56,17 @@ def test_a_lower_threshold_answers_more() -> None:
     q = "how many runs failed last weekend"
     assert isinstance(match(q), Refusal)
     assert isinstance(match(q, min_confidence=0.5), Match)
+
+
+def test_an_intent_does_not_answer_when_it_cannot_apply_a_slot() -> None:
+    # a grouping the intent's SQL does not group by: the count is not the answer
+    loose = match("how many flaky tests are in each state", strict_intents=False)
+    assert isinstance(loose, Match) and loose.intent.name == "flaky_count"
+    strict = match("how many flaky tests are in each state")
+    assert isinstance(strict, Match) and strict.intent.name == "composed" and "GROUP BY state" in strict.sql
+    # a filter value of the column the intent only groups by ("pass | warn | fail")
+    m = match("how many gate verdicts were warn")
+    assert isinstance(m, Match) and m.intent.name == "composed" and "verdict = 'warn'" in m.sql
+    # a filter the intent already applies keeps the intent
+    m = match("how many quarantined tests")
+    assert isinstance(m, Match) and m.intent.name == "quarantined_count"

@@ -250,10 +250,28 @@ def _keyword_match(question: str) -> Intent | None:
     return best[1] if best is not None else None
 
 
-def match(question: str, min_confidence: float = 1.0) -> Match | Refusal:
+def unexpressed_slots(intent: Intent, p: slots.Parse) -> list[str]:
+    """Slots the parser found in the question that ``intent``'s SQL does not apply: a grouping it does
+    not group by, a filter it does not have, a time range, a branch, an author ("count the flaky tests
+    per state" is not "count the flaky tests")."""
+    sql = intent.sql
+    missing = []
+    if p.group is not None and f"GROUP BY {p.group}" not in sql:
+        missing.append(f"group={p.group}")
+    if p.per_day:
+        missing.append("group=day")
+    missing += [f"filter={f}" for f in p.filters if f not in sql]
+    missing += [f"{k}={v}" for k, v in (("since", p.since), ("until", p.until), ("branch", p.branch),
+                                        ("author", p.author)) if v is not None]
+    return missing
+
+
+def match(question: str, min_confidence: float = 1.0, strict_intents: bool = True) -> Match | Refusal:
     """The answer of the catalogue for ``question`` (module doc), or a :class:`Refusal`.
 
-    1. A named intent whose keywords explain every content word of the question (confidence 1.0);
+    1. A named intent whose keywords explain every content word of the question (confidence 1.0) and
+       that applies every slot the parser found (:func:`unexpressed_slots`; ``strict_intents=False``
+       skips that check, the behaviour before it, kept for the benchmark's before/after);
     2. else the slot parser's composition (:func:`argus.analysis.query.slots.compose`) when its
        confidence — the share of content words it understood — is at least ``min_confidence``;
     3. else a refusal naming the words not understood and the nearest intents.
@@ -262,12 +280,12 @@ def match(question: str, min_confidence: float = 1.0) -> Match | Refusal:
     words = slots.tokens(question)
     intent = _keyword_match(question)
     unexplained: list[str] = []
+    p = slots.parse(question)
     if intent is not None:
         cov, unexplained = _intent_coverage(intent, words)
-        if cov >= 1.0:
+        if cov >= 1.0 and not (strict_intents and unexpressed_slots(intent, p)):
             n = _top_n(text, intent.default_n)
             return Match(intent, intent.sql.format(n=n), {"n": str(n)}, 1.0)
-    p = slots.parse(question)
     composed = slots.compose(p)
     if composed is not None and p.confidence >= min_confidence:
         sql, title, chart = composed

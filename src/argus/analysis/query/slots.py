@@ -116,7 +116,9 @@ FILTERS: dict[str, dict[str, str]] = {
     "commits": {"merge": "is_merge = TRUE", "fix": "is_fix = TRUE", "fixes": "is_fix = TRUE",
                 "bugfix": "is_fix = TRUE"},
     "insights": {"current": "current = 1"},
-    "gate_verdicts": {"failed": "verdict = 'fail'", "passed": "verdict = 'pass'", "warned": "verdict = 'warn'"},
+    # the verdict column's values as the schema documents them ("pass | warn | fail") and their participles
+    "gate_verdicts": {"failed": "verdict = 'fail'", "passed": "verdict = 'pass'", "warned": "verdict = 'warn'",
+                      "fail": "verdict = 'fail'", "pass": "verdict = 'pass'", "warn": "verdict = 'warn'"},
     "deployments": {"failed": "result = 'failure'", "successful": "result = 'success'",
                     "production": "environment = 'production'", "staging": "environment = 'staging'"},
     "incidents": {"open": "resolved_at IS NULL", "unresolved": "resolved_at IS NULL",

@@ -22,6 +22,9 @@ class QuerySettings(BaseModel):
     catalogue_min_confidence: float = Field(
         1.0, ge=0, le=1, description="Share of a question's words the catalogue's slot parser must understand to "
         "answer it; below, it refuses and names the nearest intents.")
+    catalogue_strict_intents: bool = Field(
+        True, description="A named catalogue intent answers only when it applies every slot the parser found "
+        "(grouping, filter, time range, branch, author); false: the behaviour before (kept for the benchmark).")
     pg_role: str | None = Field(
         None, pattern=r"^[a-z_][a-z0-9_]{0,62}$",
         description="PostgreSQL: role every query switches to (SET LOCAL ROLE); create it with "
