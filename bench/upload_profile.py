@@ -81,7 +81,46 @@ async def _drive(app: Any, token: str, bodies: list[tuple[bytes, str]]) -> float
     return time.process_time() - cpu
 
 
-async def _session(app: Any, token: str, url: str, n: int, cases: int, profile: bool) -> dict[str, Any]:
+#: Parts timed by thread CPU time (``--phases``): (module, attribute) patched where it is called.
+PHASES = {
+    "store_upload (whole use case, in the thread pool)": ("argus.api.routers.uploads", "store_upload"),
+    "  parse (expat + JUnit handler + identities)": ("argus.ingest.testreports.service", "parse_report_file"),
+    "  resolve test identities (find/insert test_case)": ("argus.ingest.testreports.service", "resolve_test_cases"),
+    "  result rows (tuples)": ("argus.ingest.testreports.service", "result_rows"),
+    "  COPY of the results": ("argus.ingest.testreports.service", "insert_results"),
+    "jobs: record (one unit of work)": ("argus.jobs.service", "record_upload"),
+    "jobs: record + hand to procrastinate (background task)": ("argus.jobs.dispatch:_Base", "__call__"),
+}
+
+
+def _time_phases() -> dict[str, list[float]]:
+    import functools
+    import importlib
+
+    spent: dict[str, list[float]] = {}
+    for label, (module, name) in PHASES.items():
+        module, _, cls = module.partition(":")
+        mod = importlib.import_module(module)
+        if cls:
+            mod = getattr(mod, cls)
+        if not hasattr(mod, name):
+            continue
+        fn = getattr(mod, name)
+        cell = spent[label] = [0.0]
+
+        def timed(*a: Any, _fn: Any = fn, _cell: list[float] = cell, **k: Any) -> Any:
+            t = time.thread_time()
+            try:
+                return _fn(*a, **k)
+            finally:
+                _cell[0] += time.thread_time() - t
+
+        setattr(mod, name, functools.wraps(fn)(timed))
+    return spent
+
+
+async def _session(app: Any, token: str, url: str, n: int, cases: int, profile: bool,
+                   phases: dict[str, list[float]] | None = None) -> dict[str, Any]:
     res: dict[str, Any] = {}
     async with app.router.lifespan_context(app):
         await _drive(app, token, _bodies(4, cases, 10_000))  # warm-up
@@ -90,6 +129,8 @@ async def _session(app: Any, token: str, url: str, n: int, cases: int, profile: 
         pg0 = _cpu_seconds(pids)
         cpu = await _drive(app, token, bodies)
         pg = _cpu_seconds(pids) - pg0
+        if phases is not None:
+            res["phases_ms_per_upload"] = {k: round(1000 * v[0] / n, 2) for k, v in phases.items()}
         res.update(uploads=n, cases=cases, app_cpu_ms_per_upload=round(1000 * cpu / n, 2),
                    pg_cpu_ms_per_upload=round(1000 * pg / n, 2) if pids else None, pg_backends=len(pids))
         if profile:
@@ -121,8 +162,9 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=1000)
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--phases", action="store_true", help="time the named parts (thread CPU); implies --no-profile")
     args = ap.parse_args()
-    profile = not args.no_profile
+    profile = not (args.no_profile or args.phases)
     if profile:
         try:
             import yappi  # noqa: F401
@@ -150,7 +192,8 @@ def main() -> int:
         engine = create_engine(url)
         token = make_token(engine, "bench", "web")
         app = create_app(settings)
-        result = asyncio.run(_session(app, token, url, args.uploads, args.cases, profile))
+        phases = _time_phases() if args.phases else None
+        result = asyncio.run(_session(app, token, url, args.uploads, args.cases, profile, phases))
         stored = counts(engine)
         engine.dispose()
     expected = (4 + args.uploads * (2 if profile else 1)) * args.cases
@@ -159,6 +202,8 @@ def main() -> int:
     print(f"CPU per upload of {args.cases} cases (in process, one at a time): app {result['app_cpu_ms_per_upload']:.1f} ms"
           + (f", PostgreSQL {result['pg_cpu_ms_per_upload']:.1f} ms" if result.get("pg_cpu_ms_per_upload") else "")
           + f"; load {os.getloadavg()[0]:.1f}")
+    for label, ms in (result.get("phases_ms_per_upload") or {}).items():
+        print(f"  {label}: {ms:.2f} ms")
     if profile:
         print(f"profiled (yappi, all threads, builtins): {result['profiled_cpu_ms_per_upload']:.1f} ms per upload")
         for row in result["top_own"][:args.top]:
