@@ -106,8 +106,10 @@ def record_many(session: Session, kinds: Sequence[str], key: str, args: Mapping[
             for kind in kinds]
     table: Any = JobRecord.__table__
     make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = make(table).values(rows).on_conflict_do_nothing(index_elements=["project_id", "kind", "key"])
-    created = {kind: int(job_id) for job_id, kind in session.execute(stmt.returning(table.c.id, table.c.kind))}
+    # one statement shape whatever the rows (executemany: SQLAlchemy's "insertmanyvalues" sends one
+    # multi-row INSERT … RETURNING); ``.values(rows)`` would be compiled anew on every call (≈ 1.5 ms)
+    stmt = make(table).on_conflict_do_nothing(index_elements=["project_id", "kind", "key"])
+    created = {kind: int(job_id) for job_id, kind in session.execute(stmt.returning(table.c.id, table.c.kind), rows)}
     missing = [kind for kind in kinds if kind not in created]
     existing: dict[str, int] = {}
     if missing:

@@ -195,15 +195,18 @@ class JUnitHandler:
             case = self.case
             if case is None:  # no child element: passed, or not run by a status attribute
                 a = self.case_attrs
-                not_run = a.get("status", "").lower() in _NOT_RUN or a.get("result") == "skipped"
+                # membership first: most cases have neither attribute (one call less per result)
+                not_run = ("status" in a or "result" in a) and (
+                    a.get("status", "").lower() in _NOT_RUN or a.get("result") == "skipped")
                 if not_run:
                     outcome = Outcome.SKIPPED
                     self.elements[outcome] += 1
                 else:
                     outcome = Outcome.PASSED
                     self.passed_elements += 1
+                line = a.get("line")
                 args = (self.case_suite, a.get("classname") or a.get("class"), a.get("name"), a.get("file"),
-                        to_int(a.get("line")), outcome, self.to_seconds(a.get("time")))
+                        to_int(line) if line else None, outcome, self.to_seconds(a.get("time")))
                 if self.retries_in_suite:
                     self.ctx.collector.add(*args, retry_after_failure=True)
                 else:  # keyword arguments cost time on this path (one call per result)

@@ -45,10 +45,11 @@ SHORT_COLUMNS = (
 _CASE_COLUMNS = "project_id, identity, suite, classname, name, file, first_seen_at, last_seen_at"
 _CASE = TestCase.__tablename__
 
-# PostgreSQL: identities travel as arrays (one statement per chunk, binary, no per-item quoting).
+# PostgreSQL: identities travel as one JSON text to find (json.dumps is C) and as arrays to insert
+# (one statement per chunk, binary, no per-item quoting).
 _PG_FIND = f"""
 SELECT t.identity, c.id, c.last_seen_at < %s
-FROM unnest(%s::text[]) AS t(identity) JOIN {_CASE} c ON c.project_id = %s AND c.identity = t.identity"""
+FROM json_array_elements_text(%s::json) AS t(identity) JOIN {_CASE} c ON c.project_id = %s AND c.identity = t.identity"""
 
 _PG_INSERT = f"""
 INSERT INTO {_CASE} ({_CASE_COLUMNS})
@@ -103,7 +104,8 @@ def resolve_test_cases(
     resolution_s`` (``ingest.test_seen_resolution_s``): a suite uploaded many times a minute is not
     rewritten (and its rows not locked) by every upload, and ``last_seen_at`` never moves back.
 
-    PostgreSQL: identities as arrays (``unnest``; :data:`PG_CHUNK` per statement; no ``IN (...)``
+    PostgreSQL: identities as one JSON text to find (``json_array_elements_text``) and as arrays to
+    insert (``unnest``); :data:`PG_CHUNK` per statement; no ``IN (...)``
     look-ups: PostgreSQL plans those as sequential scans on a table grown in the same transaction,
     before statistics exist). SQLite: ``IN (...)`` / multi-row ``VALUES`` of :data:`CHUNK` identities
     (8 parameters each: 4,000 per statement, under SQLite's limit of 32,766).
@@ -146,8 +148,10 @@ def _resolve_pg(raw: Any, project_id: int, identities: list[str], first: Mapping
         missing = identities
         for _ in range(_INSERT_ROUNDS):
             for i in range(0, len(missing), PG_CHUNK):
-                cursor.execute(_PG_FIND, (stale_before, missing[i : i + PG_CHUNK], project_id), binary=True)
-                for identity, case_id, old in cursor:
+                # the identities as one JSON text (json.dumps: C), not a text[] (psycopg dumps a list
+                # element by element in Python: ≈ 2 ms per 1,000); fetchall: no Python call per row
+                cursor.execute(_PG_FIND, (stale_before, json.dumps(missing[i : i + PG_CHUNK], ensure_ascii=False), project_id), binary=True)
+                for identity, case_id, old in cursor.fetchall():
                     ids[identity] = case_id
                     if old:
                         stale.append(case_id)
