@@ -16,7 +16,6 @@ def investigate(runtime: Runtime, incident_id: int, actor: str, project: str | N
     """Re-run the investigation of an incident now (a new snapshot, ranked hypotheses, the policy)."""
     def work(scope: ProjectScope) -> InvestigationView:
         from argus.analysis.investigation.service import investigate as run
-
         from argus.app.runbooks import hypothesis_recommender
 
         return run(scope.session, scope.settings.investigation, scope.settings.incidents, scope.project.slug,
