@@ -244,7 +244,8 @@ def _with_postmortems(session: Session, inc: Incident, own: set[str], names: set
     by_ref = {q.ref: q for q in precedents}
     opened = as_utc(inc.opened_at)
     found = []
-    for svc in sorted(own) or [None]:
+    svcs: list[str | None] = [*sorted(own)] or [None]
+    for svc in svcs:
         found += similar_postmortems(session, None, svc, text, 20, 0.0, exclude_incident=inc.id)
     if not found:
         return precedents
