@@ -16,9 +16,10 @@ def investigate(runtime: Runtime, incident_id: int, actor: str, project: str | N
     """Re-run the investigation of an incident now (a new snapshot, ranked hypotheses, the policy)."""
     def work(scope: ProjectScope) -> InvestigationView:
         from argus.analysis.investigation.service import investigate as run
+        from argus.app.runbooks import hypothesis_recommender
 
         return run(scope.session, scope.settings.investigation, scope.settings.incidents, scope.project.slug,
-                   incident_id, actor)
+                   incident_id, actor, recommender=hypothesis_recommender(scope.settings.runbooks))
 
     return runtime.in_project(project, work, org=org)
 
@@ -67,6 +68,7 @@ def on_detection(scope: ProjectScope, incident_ids: tuple[int, ...]) -> list[int
     (those it opened): the detection snapshot and first ranking. Returns the investigated ids."""
     from argus.analysis.investigation.service import has_snapshot
     from argus.analysis.investigation.service import investigate as run
+    from argus.app.runbooks import hypothesis_recommender
 
     cfg = scope.settings.investigation
     if not cfg.snapshot_on_detection:
@@ -74,6 +76,7 @@ def on_detection(scope: ProjectScope, incident_ids: tuple[int, ...]) -> list[int
     done = []
     for iid in incident_ids:
         if not has_snapshot(scope.session, iid):
-            run(scope.session, cfg, scope.settings.incidents, scope.project.slug, iid, trigger="detection")
+            run(scope.session, cfg, scope.settings.incidents, scope.project.slug, iid, trigger="detection",
+                recommender=hypothesis_recommender(scope.settings.runbooks))
             done.append(iid)
     return done

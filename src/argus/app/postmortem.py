@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 from argus.analysis.runbooks.readmodels import PostmortemView, Precedent
 
 if TYPE_CHECKING:
-    from argus.analysis.runbooks.readmodels import CauseSource
+    from sqlalchemy.orm import Session
+
+    from argus.analysis.runbooks.readmodels import AcceptedCause, CauseSource
     from argus.app.runtime import ProjectScope, Runtime
 
 
@@ -22,16 +24,32 @@ class PostmortemRequest:
     cause: str | None = None
     follow_ups: tuple[str, ...] = field(default_factory=tuple)
     org: str | None = None
-    #: Where the accepted cause is read when ``cause`` is not given (default: recorded_cause).
+    #: Where the accepted cause is read when ``cause`` is not given (default: :func:`investigation_cause`).
     cause_source: CauseSource | None = None
+
+
+def investigation_cause(session: Session, incident_id: int) -> AcceptedCause | None:
+    """The default cause source: the hypothesis recorded as the cause (``argus incidents cause``), with
+    its evidence rows (:func:`argus.analysis.investigation.service.accepted_hypothesis`); else the
+    runbooks capability's own reading (an accepted hypothesis insight, a ``cause:`` lifecycle note)."""
+    from argus.analysis.investigation.service import accepted_hypothesis
+    from argus.analysis.runbooks.postmortem import recorded_cause
+    from argus.analysis.runbooks.readmodels import AcceptedCause
+
+    acc = accepted_hypothesis(session, incident_id)
+    if acc is None:
+        return recorded_cause(session, incident_id)
+    ev = tuple(f"{e.ref_type} {e.ref_id}: {e.detail}" for e in acc.evidence[:20])
+    by = f"accepted by {acc.actor} {acc.at:%Y-%m-%d %H:%M}" + (f" ({acc.note})" if acc.note else "")
+    return AcceptedCause(f"{acc.title} [{acc.cause}]", "hypothesis", acc.confidence, (*ev, by))
 
 
 def write(runtime: Runtime, req: PostmortemRequest) -> PostmortemView:
     def work(scope: ProjectScope) -> PostmortemView:
-        from argus.analysis.runbooks.postmortem import recorded_cause, write_postmortem
+        from argus.analysis.runbooks.postmortem import write_postmortem
 
         return write_postmortem(scope.session, req.incident_id, req.author, req.cause, list(req.follow_ups),
-                                req.cause_source or recorded_cause)
+                                req.cause_source or investigation_cause)
 
     return runtime.in_project(req.project, work, org=req.org)
 

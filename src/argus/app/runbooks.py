@@ -25,7 +25,14 @@ from argus.analysis.runbooks.readmodels import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from sqlalchemy.orm import Session
+
+    from argus.analysis.investigation.service import Recommender
     from argus.app.runtime import ProjectScope, Runtime
+    from argus.core.settings import RunbookSettings
 
 
 def index(runtime: Runtime, path: Path | None, project: str | None = None, org: str | None = None) -> IndexOutcome:
@@ -166,3 +173,20 @@ def decide(runtime: Runtime, action_id: int, approve: bool, actor: str, note: st
         return run(scope.session, action_id, approve, actor, note)
 
     return runtime.in_project(project, work, org=org)
+
+
+def hypothesis_recommender(cfg: RunbookSettings, top: int = 3) -> Recommender:
+    """The investigation's runbook recommender: for a hypothesis's text and services, the runbooks of
+    :func:`argus.analysis.runbooks.service.recommend_for_text` with risk, expected impact and their
+    actions' review tiers (proposals only), as the investigation stores them."""
+    def run(session: Session, incident_id: int, text: str, services: Sequence[str]) -> list[dict[str, Any]]:
+        from argus.analysis.runbooks.service import recommend_for_text
+
+        return [{"runbook": r.runbook.key, "title": r.runbook.title, "score": round(r.score, 4),
+                 "match": round(r.match, 4), "risk": r.risk, "expected_impact": r.expected_impact,
+                 "actions": [{"kind": a.kind, "description": a.description, "target": a.target, "risk": a.risk,
+                              "review_tier": a.review_tier, "status": a.status} for a in r.actions]}
+                for r in recommend_for_text(session, cfg, incident_id, text, list(services), top=top)
+                if r.match > 0]
+
+    return run

@@ -57,6 +57,11 @@ def render(v: InvestigationView) -> list[str]:
                      + f" → {h.base:.2f}")
         lines += [f"     - {e.ref_type} {e.ref_id}: {e.detail}"[:74] for e in h.evidence[:4]]
         lines += [f"     ! {c}"[:74] for c in h.contradictions]
+        for rb in h.runbooks:
+            lines.append(f"     runbook {rb.runbook} · risk {rb.risk} · match {rb.match:.2f}"[:74])
+            lines.append(f"       impact: {rb.expected_impact}"[:74])
+            lines += [f"       propose {a.kind} {a.target or '-'} · risk {a.risk} · {a.review_tier}"[:74]
+                      for a in rb.actions]
     if not v.hypotheses:
         lines.append("no hypothesis")
     lines += [f"conflict: {c}" for c in v.conflicts]

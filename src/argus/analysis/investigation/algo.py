@@ -168,6 +168,7 @@ def generate(s: Snapshot, p: InvestigationParams) -> list[Hypothesis]:
         if a.service:
             alerts_by.setdefault(a.service, []).append(a)
     prec_by_cause: dict[str, list[str]] = {}
+    with_pm = {pr.ref: pr.postmortem for pr in s.precedents if pr.postmortem}
     for pr in s.precedents:
         if pr.cause and pr.similarity >= p.precedent_min_similarity:
             prec_by_cause.setdefault(pr.cause, []).append(pr.ref)
@@ -290,11 +291,12 @@ def generate(s: Snapshot, p: InvestigationParams) -> list[Hypothesis]:
             continue
         kind_s, _, psvc = cause.partition(":")
         title = f"Same cause as similar incident(s) {', '.join(prefs[:3])}: {kind_s} of {psvc}"
-        pev = tuple(Ev("past_incident", r, "weak", f"similar incident {r}, recorded cause {cause}", "precedent")
+        pev = tuple(Ev("past_incident", r, "weak", f"similar incident {r}, recorded cause {cause}"
+                       + (f" (postmortem {with_pm[r]})" if r in with_pm else ""), "precedent")
                     for r in prefs[:5])
         out.append(Hypothesis(f"precedent:{cause}", K.PRECEDENT, cause, psvc or None, title, pev, None, None,
                               len(prefs), tuple(prefs), relation="-"))
-    return [_with_slo(h, s) for h in out]
+    return [_with_metrics(_with_slo(h, s), s) for h in out]
 
 
 def depends_on(x: str, u: str, deps: Mapping[str, Sequence[str]]) -> bool:
@@ -308,6 +310,31 @@ def depends_on(x: str, u: str, deps: Mapping[str, Sequence[str]]) -> bool:
                 seen.add(d)
                 todo.append(d)
     return False
+
+
+def _with_metrics(h: Hypothesis, s: Snapshot) -> Hypothesis:
+    """Metric deviations of the hypothesis's service (and of the incident's services when the cause sits
+    with them) as evidence; their deviation is the signal strength, over the alerts' values (the
+    fallback when the anomaly capability has no data for the service)."""
+    from dataclasses import replace
+
+    if not s.metrics or h.kind is HypothesisKind.PRECEDENT:
+        return h
+    about = {h.service} if h.service else set()
+    if h.relation == "self":
+        about |= set(s.services)
+    if h.kind is HypothesisKind.CAPACITY:
+        ms = [m for m in s.metrics if m.service in about and m.saturation]
+    else:
+        ms = [m for m in s.metrics if m.service in about]
+    if not ms:
+        return h
+    ms.sort(key=lambda m: -m.sigma)
+    ev = tuple(Ev(m.ref_type, m.ref, "strong" if m.sigma >= 3 else "moderate",
+                  f"{m.series} {m.value:g} at {m.at:%Y-%m-%d %H:%M}, baseline {m.baseline:g} "
+                  f"({m.sigma:.1f} sigma; {'anomaly finding' if m.source == 'anomaly' else 'stored points'})",
+                  "metric", m.at) for m in ms[:3])
+    return replace(h, evidence=h.evidence + ev, sigma=ms[0].sigma)
 
 
 def _with_slo(h: Hypothesis, s: Snapshot) -> Hypothesis:

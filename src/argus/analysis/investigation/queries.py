@@ -4,6 +4,8 @@ investigations as stored, outcomes (history per kind, weight samples, the accept
 from __future__ import annotations
 
 import dataclasses
+import re
+import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +19,7 @@ from argus.analysis.investigation.schemas import (
     Change,
     CiSignal,
     InvestigationParams,
+    MetricDeviation,
     Precedent,
     SloState,
     Snapshot,
@@ -148,10 +151,120 @@ def build_snapshot(session: Session, inc: Incident, p: InvestigationParams, now:
                 cause = causes.get(x.id)
                 precedents.append(Precedent(str(x.id), round(sim, 4), x.title, as_utc(x.opened_at),
                                             cause[0] if cause else None, cause[1] if cause else None))
-        precedents.sort(key=lambda q: (-q.similarity, q.ref))
+    precedents = _with_postmortems(session, inc, own, names, precedents, p)
+    precedents.sort(key=lambda q: (-q.similarity, q.ref))
+    metrics = metric_deviations(session, own | set(up), since, until, opened)
     return Snapshot(inc.id, inc.title, inc.service, tuple(sorted(own)), opened, now, up, down,
                     {k: tuple(v) for k, v in deps.items() if k in near}, tuple(changes), tuple(alerts),
-                    tuple(slos), tuple(ci), tuple(precedents[:50]), outcome_history(session), tuple(notes))
+                    tuple(slos), tuple(ci), tuple(precedents[:50]), outcome_history(session), tuple(notes),
+                    tuple(metrics))
+
+
+_MIN_BASELINE_POINTS = 10
+_MIN_SIGMA = 2.0
+
+
+def metric_deviations(session: Session, services: set[str], since: datetime, until: datetime,
+                      opened: datetime) -> list[MetricDeviation]:
+    """Metrics (label ``service``) of the services off their baseline between ``since`` and ``until``:
+    the anomaly capability's stored findings (``anomaly`` insights of the series, latest version) when it
+    judged the series in the window; else the series' points from ``opened`` − 30 min against the
+    median / MAD of its earlier points in the look-back (at least 10 of them, deviation ≥ 2 sigma)."""
+    if not services:
+        return []
+    series = [sr for sr in session.scalars(select(MetricSeries).order_by(MetricSeries.id))
+              if (sr.labels or {}).get("service") in services]
+    out: list[MetricDeviation] = []
+    for sr in series[:100]:
+        svc = str(sr.labels["service"])
+        sat = algo.is_saturation(sr.name, {})
+        found = []
+        for r in session.scalars(select(InsightRow).where(
+                InsightRow.kind == InsightKind.ANOMALY.value, InsightRow.subject_id == sr.key,
+                InsightRow.superseded_by.is_(None)).order_by(InsightRow.id)):
+            d = r.data or {}
+            try:
+                at = as_utc(datetime.fromisoformat(str(d.get("at"))))
+                value = float(d["value"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if not since <= at <= until:
+                continue
+            b = d.get("baseline") or {}
+            med, mad = b.get("median"), b.get("mad")
+            sigma = _sigma(value, med, mad) if med is not None else 3.0
+            found.append(MetricDeviation("insight", str(r.id), sr.key, svc, at, value,
+                                         float(med) if med is not None else value, sigma, sat, "anomaly"))
+        if found:
+            out.append(max(found, key=lambda m: (m.sigma, m.at)))
+            continue
+        pts = [(as_utc(t), float(v)) for t, v in session.execute(
+            select(MetricPoint.ts, MetricPoint.value).where(MetricPoint.series_id == sr.id, MetricPoint.ts >= since,
+                                                            MetricPoint.ts <= until).order_by(MetricPoint.ts))]
+        cut = opened - timedelta(minutes=30)
+        base = [v for t, v in pts if t < cut]
+        recent = [(t, v) for t, v in pts if t >= cut]
+        if len(base) < _MIN_BASELINE_POINTS or not recent:
+            continue
+        med = statistics.median(base)
+        mad = statistics.median(abs(v - med) for v in base)
+        t, v = max(recent, key=lambda x: abs(x[1] - med))
+        sigma = _sigma(v, med, mad)
+        if sigma >= _MIN_SIGMA:
+            ref = f"{sr.id}:{recent[0][0].isoformat()}/{recent[-1][0].isoformat()}"
+            out.append(MetricDeviation("metric_window", ref, sr.key, svc, t, v, med, sigma, sat, "points"))
+    return out
+
+
+def _sigma(value: float, median: float, mad: float | None) -> float:
+    scale = 1.4826 * float(mad or 0.0)
+    if scale <= 0:
+        scale = max(abs(float(median)) * 0.05, 1e-9)
+    return round(min(abs(value - float(median)) / scale, 10.0), 3)
+
+
+_CAUSE_KEY = re.compile(r"\b(deploy|config|upstream|capacity):([A-Za-z0-9_.\-/]+)")
+
+
+def cause_of_text(text: str | None) -> tuple[str, str] | None:
+    """(kind, "<kind>:<service>") named in a postmortem's cause text: the ``[deploy:api]`` the
+    investigation's accepted hypothesis leaves there, or a person writing ``upstream:db``; else None."""
+    m = _CAUSE_KEY.search(text or "")
+    return (m.group(1), f"{m.group(1)}:{m.group(2)}") if m else None
+
+
+def _with_postmortems(session: Session, inc: Incident, own: set[str], names: set[str],
+                      precedents: list[Precedent], p: InvestigationParams) -> list[Precedent]:
+    """Add the postmortems of earlier incidents (runbooks capability, ``similar_postmortems``) to the
+    precedents: a postmortem's accepted cause is the precedent's recorded cause when the incident has no
+    accepted hypothesis of its own."""
+    from argus.analysis.runbooks.service import similar_postmortems
+
+    text = " ".join([inc.title, *sorted(names)])
+    by_ref = {q.ref: q for q in precedents}
+    opened = as_utc(inc.opened_at)
+    found = []
+    svcs: list[str | None] = [*sorted(own)] or [None]
+    for svc in svcs:
+        found += similar_postmortems(session, None, svc, text, 20, 0.0, exclude_incident=inc.id)
+    if not found:
+        return precedents
+    causes = accepted_causes(session, sorted({pm.incident_id for pm in found}))
+    for pm in sorted(found, key=lambda x: -x.similarity):
+        ref = str(pm.incident_id)
+        past = session.get(Incident, pm.incident_id)
+        if past is None or as_utc(past.opened_at) >= opened:
+            continue
+        cause = causes.get(pm.incident_id) or cause_of_text(pm.cause)
+        sim = max(pm.similarity, by_ref[ref].similarity if ref in by_ref else 0.0)
+        if sim < p.precedent_min_similarity:
+            continue
+        old = by_ref.get(ref)
+        by_ref[ref] = Precedent(ref, round(sim, 4), past.title, as_utc(past.opened_at),
+                                (old.cause_kind if old and old.cause else None) or (cause[0] if cause else None),
+                                (old.cause if old and old.cause else None) or (cause[1] if cause else None),
+                                str(pm.postmortem_id))
+    return list(by_ref.values())
 
 
 def _commit_of(r: InsightRow, commits: list[str]) -> str | None:

@@ -17,6 +17,31 @@ class EvidenceView:
 
 
 @dataclass(frozen=True)
+class ActionSuggestion:
+    """An action a recommended runbook proposes (never executed; approval is recorded elsewhere)."""
+
+    kind: str
+    description: str
+    target: str | None
+    risk: str
+    review_tier: str
+    status: str = "suggested"
+
+
+@dataclass(frozen=True)
+class RunbookSuggestion:
+    """A runbook recommended for a hypothesis (its text and service as the query)."""
+
+    runbook: str
+    title: str
+    score: float
+    match: float
+    risk: str
+    expected_impact: str
+    actions: tuple[ActionSuggestion, ...] = ()
+
+
+@dataclass(frozen=True)
 class HypothesisView:
     key: str
     kind: str
@@ -38,6 +63,8 @@ class HypothesisView:
     shown: bool
     precedents: int = 0
     drafted_by: str | None = None
+    #: runbooks recommended for this hypothesis (top hypotheses only; when runbooks are indexed)
+    runbooks: tuple[RunbookSuggestion, ...] = ()
 
 
 @dataclass(frozen=True)

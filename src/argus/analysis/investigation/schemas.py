@@ -97,6 +97,24 @@ class AlertItem:
 
 
 @dataclass(frozen=True)
+class MetricDeviation:
+    """A metric of a service off its baseline in the look-back: a stored anomaly (source: the ``insight``
+    row of the anomaly capability) or, without one, the series' points against its own earlier points
+    (source: the ``metric_series`` row's window)."""
+
+    ref_type: str  # insight | metric_window
+    ref: str
+    series: str  # the series key
+    service: str
+    at: datetime
+    value: float
+    baseline: float  # median of the earlier points
+    sigma: float  # |value − median| / (1.4826 · MAD), capped at 10
+    saturation: bool = False
+    source: str = "anomaly"  # anomaly | points
+
+
+@dataclass(frozen=True)
 class SloState:
     """Error-budget burn rates of one service's SLO (Google SRE multiwindow, multi-burn-rate)."""
 
@@ -127,7 +145,8 @@ class Precedent:
     title: str
     opened_at: datetime
     cause_kind: str | None = None
-    cause: str | None = None  # "<kind>:<service>" of the accepted hypothesis
+    cause: str | None = None  # "<kind>:<service>" of the accepted hypothesis (or of its postmortem's cause)
+    postmortem: str | None = None  # postmortem row id, when the incident has one
 
 
 @dataclass(frozen=True)
@@ -150,6 +169,8 @@ class Snapshot:
     #: outcomes per hypothesis pattern (:attr:`Hypothesis.pattern`): (accepted, judged)
     history: dict[str, tuple[int, int]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: metric deviations of the services and upstreams (anomaly findings, else stored points)
+    metrics: tuple[MetricDeviation, ...] = ()
 
 
 # ---- hypotheses ---------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,10 +21,12 @@ from argus.analysis.investigation.insights import hypothesis_insight
 from argus.analysis.investigation.queries import build_snapshot, to_json, weight_samples
 from argus.analysis.investigation.readmodels import (
     AcceptedCause,
+    ActionSuggestion,
     EvidenceView,
     HypothesisView,
     InvestigationView,
     OutcomeDone,
+    RunbookSuggestion,
 )
 from argus.analysis.investigation.schemas import HypothesisKind, InvestigationParams, Snapshot
 from argus.core.clock import as_utc, utcnow
@@ -43,6 +45,10 @@ from argus.store.session import current_project_id
 #: Actor of what Argus does itself (detection snapshots, auto-acknowledgement).
 SYSTEM = "argus"
 _ACK_TIERS = (ReviewTier.AUTONOMOUS, ReviewTier.ASYNC_REVIEW)
+
+#: Runbooks for a hypothesis: (session, incident id, query text, services) → suggestions as JSON-able
+#: dicts (fields of :class:`RunbookSuggestion`). The app layer passes the runbooks capability's.
+Recommender = Callable[[Session, int, str, Sequence[str]], list[dict[str, Any]]]
 
 __all__ = ["accepted_hypothesis", "investigate", "latest_investigation", "params_from", "record_outcome",
            "snapshot_content"]
@@ -84,7 +90,7 @@ def _drafts(cfg: InvestigationSettings, snap: Snapshot, p: InvestigationParams) 
 
 def investigate(session: Session, cfg: InvestigationSettings, incident_cfg: IncidentSettings, project: str,
                 incident_id: int, actor: str = SYSTEM, trigger: str = "on_demand",
-                now: datetime | None = None) -> InvestigationView:
+                now: datetime | None = None, recommender: Recommender | None = None) -> InvestigationView:
     """Take a snapshot of the incident and rank its hypotheses; store both; apply the policy."""
     inc = get_incident(session, incident_id)
     if inc.merged_into_id is not None:
@@ -130,6 +136,8 @@ def investigate(session: Session, cfg: InvestigationSettings, incident_cfg: Inci
                      "review_tier": ins.review_tier.value, "drafted_by": h.drafted_by,
                      "evidence": [to_json(e) for e in h.evidence[:20]]})
     rows.sort(key=lambda r: -float(r["confidence"]))
+    if recommender is not None:
+        _recommend(session, recommender, inc, rows, decision.shown or tuple(r["key"] for r in rows[:p.show_top]))
     irow = IncidentInvestigation(project_id=pid, incident_id=inc.id, snapshot_id=srow.id,
                                  verdict=decision.verdict.value, hypotheses=rows, shown=list(decision.shown),
                                  conflicts=list(decision.conflicts), request=decision.request,
@@ -146,6 +154,24 @@ def investigate(session: Session, cfg: InvestigationSettings, incident_cfg: Inci
     return _view(irow, snap_counts(content), tuple(snap.notes) + tuple(notes), shown, acked)
 
 
+def _recommend(session: Session, recommender: Recommender, inc: Any, rows: list[dict[str, Any]],
+               top: Sequence[str]) -> None:
+    """Runbooks for the top hypotheses (query: title and cause; services: the hypothesis's, else the
+    incident's), kept on the stored run and in the hypothesis insight's data."""
+    own = list(inc.services) or ([inc.service] if inc.service else [])
+    for r in rows:
+        if r["key"] not in top:
+            continue
+        svcs = [r["service"]] if r.get("service") and r["service"] != "-" else own
+        text = f"{r['title']} {r['cause'].replace(':', ' ')} {r['kind']}"
+        r["runbooks"] = recommender(session, inc.id, text, svcs)
+        if r.get("insight_id"):
+            ins = session.get(InsightRow, int(r["insight_id"]))
+            if ins is not None:
+                ins.data = {**(ins.data or {}), "runbooks": r["runbooks"]}
+    session.flush()
+
+
 def snap_counts(content: dict) -> dict[str, int]:
     return {k: len(content.get(k) or []) for k in ("changes", "alerts", "slos", "ci", "precedents")}
 
@@ -159,7 +185,10 @@ def _view(r: IncidentInvestigation, counts: dict[str, int], notes: Sequence[str]
         tuple(EvidenceView(e["ref_type"], e["ref_id"], e["strength"], e["detail"],
                            datetime.fromisoformat(e["at"]) if e.get("at") else None) for e in h.get("evidence", [])),
         tuple(h.get("contradictions", ())), h.get("review_tier", ""), h["key"] in shown, h.get("precedents", 0),
-        h.get("drafted_by")) for h in r.hypotheses)
+        h.get("drafted_by"), tuple(RunbookSuggestion(
+            x["runbook"], x["title"], x["score"], x["match"], x["risk"], x["expected_impact"],
+            tuple(ActionSuggestion(**a) for a in x.get("actions", ()))) for x in h.get("runbooks", ())))
+        for h in r.hypotheses)
     return InvestigationView(r.id, r.incident_id, r.snapshot_id, r.verdict, as_utc(r.created_at), r.actor, hyps,
                              tuple(r.conflicts), r.request, r.auto_ack, dict(r.weights), counts, tuple(notes), acked)
 

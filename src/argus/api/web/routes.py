@@ -539,7 +539,32 @@ def incident_page(request: Request, project: Project, incident_id: Id, who: View
     from argus.api.web.capabilities import incident_extras
 
     return render(request, "incident.html", p=p, nav="incidents", d=d, i=d.incident, actions=actions,
-                  message=request.query_params.get("done"), **incident_extras(p, incident_id))
+                  message=request.query_params.get("done"), **incident_extras(p, incident_id),
+                  **_hypotheses(p, incident_id, project))
+
+
+def _hypotheses(p: Page, incident_id: int, project: str) -> dict[str, Any]:
+    """The latest investigation and the recorded cause, for ``_incident_hypotheses.html``."""
+    from argus.app import investigation
+
+    return {"inv": call(investigation.show, p.rt, incident_id, project),
+            "accepted": call(investigation.accepted, p.rt, incident_id, project)}
+
+
+@router.post("/p/{project}/incidents/{incident_id}/cause")
+async def incident_cause(request: Request, project: Project, incident_id: Id, who: Maintainer) -> Response:
+    """Accept a hypothesis as the incident's cause (maintainer; as ``argus incidents cause``)."""
+    from argus.app.investigation import record_cause
+
+    p = open_page(request, project, who, Role.MAINTAINER, filters=False)
+    form = await request.form()
+    check_csrf(request, form)
+    hyp = form.get("hypothesis")
+    if not isinstance(hyp, str) or not hyp.strip() or len(hyp) > 300 or "\x00" in hyp:
+        raise WebError(422, "hypothesis: give a key of the latest investigation")
+    await run_in_threadpool(call, record_cause, p.rt, incident_id, hyp.strip(), who.actor,
+                            "accepted in the dashboard", project)
+    return RedirectResponse(p.link(f"/incidents/{incident_id}", done="cause recorded"), status_code=303)
 
 
 @router.post("/p/{project}/incidents/{incident_id}/transition")
