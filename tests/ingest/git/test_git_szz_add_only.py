@@ -73,10 +73,11 @@ def test_add_only_fix_blames_the_enclosing_code_in_a_real_repo(make_repo, projec
     assert _links(project_session) == [("fix: empty file crashes load", "feat: strip data", CONTEXT)]
 
 
-def test_add_only_fix_gives_no_link_by_default(make_repo, project_session):
+def test_add_only_fix_is_blamed_by_default_and_classic_szz_can_be_restored(make_repo, project_session):
+    assert GitSettings().szz_add_only_context == 2
     r = make_repo()
     _history(r)
-    result = ingest_git(project_session, r.path, GitSettings())
+    result = ingest_git(project_session, r.path, GitSettings(szz_add_only_context=0))
     assert result.fixes == 1 and result.fixes_no_source == 1 and result.links == 0
 
 
