@@ -147,7 +147,7 @@ def bench_first_ingest(label: str, repo: Path, branch: str, ref: float, ref_cpu:
         extra["truth"] = str(truth)
     res: dict[str, Any] = {}
     variants: list[tuple[str, Path | None, dict[str, Any]]] = [("after", None, {})]
-    if args.add_only_context:
+    if args.add_only_context is not None:
         variants.append((f"after_context{args.add_only_context}", None,
                          {"git": {"szz_add_only_context": args.add_only_context}}))
     if args.before_src:
@@ -316,8 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pg", default=None, help="Also time PostgreSQL at this URL (a schema per run).")
     ap.add_argument("--before-src", type=Path, default=None,
                     help="Also time the first ingest with the Argus package at this src/ (e.g. an older commit's).")
-    ap.add_argument("--add-only-context", type=int, default=0,
-                    help="Also time the first ingest with git.szz_add_only_context = N (SZZ of add-only fixes).")
+    ap.add_argument("--add-only-context", type=int, default=None,
+                    help="Also time the first ingest with git.szz_add_only_context = N (0: classic SZZ).")
     ap.add_argument("--first-ingest-only", action="store_true",
                     help="Only the reference, the ingest without SZZ and the default first ingest with SZZ.")
     ap.add_argument("--szz-batch", type=int, default=50, help="Batch size of the two-step run's `argus ingest szz`.")
