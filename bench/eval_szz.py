@@ -65,9 +65,10 @@ def datasets_dir(arg: str | None) -> Path | None:
 class Cli:
     """The real ``argus`` CLI on a fresh SQLite database (optionally another Argus source tree)."""
 
-    def __init__(self, tmp: Path, src: Path | None = None) -> None:
+    def __init__(self, tmp: Path, src: Path | None = None, extra_env: dict[str, str] | None = None) -> None:
         self.env = {**os.environ, "ARGUS_DATABASE_URL": f"sqlite:///{tmp}/eval.db", "ARGUS_HOME": str(tmp)}
-        self.env = {k: v for k, v in self.env.items() if not k.startswith("ARGUS_GIT__")}
+        self.env = {k: v for k, v in self.env.items() if not k.startswith(("ARGUS_GIT__", "ARGUS_ISSUES__"))}
+        self.env.update(extra_env or {})
         if src is not None:
             self.env["PYTHONPATH"] = str(src)
         self.tmp = tmp
@@ -107,10 +108,15 @@ def gh_issues(truth: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def run_mode(mode: str, repo: Path, issues: Path | None, before_src: Path | None) -> dict[str, dict[str, Any]]:
-    """Ingest ``repo`` one way; per sha: fix flag, fix source, bug-inducing flag, lines added, time."""
+def run_mode(mode: str, repo: Path, issues: Path | None, before_src: Path | None,
+             extra_env: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """Ingest ``repo`` one way; per sha: fix flag, fix source, bug-inducing flag, lines added, time.
+
+    ``mode`` is ``keywords``, ``message`` or ``tracker``, optionally ``+VARIANT`` (settings in ``extra_env``).
+    """
+    mode = mode.split("+", 1)[0]
     with tempfile.TemporaryDirectory(prefix="argus-eval-szz-") as tmp:
-        cli = Cli(Path(tmp), before_src if mode == "keywords" else None)
+        cli = Cli(Path(tmp), before_src if mode == "keywords" else None, extra_env)
         if mode == "tracker" and issues is not None:
             cli("ingest", "issues", str(issues), "-p", "eval", "--json")
         result = cli("ingest", "git", "--repo", str(repo), "-p", "eval", "--json")
@@ -168,6 +174,11 @@ def evaluate_sim(args: argparse.Namespace) -> dict[str, Any]:
     from argus.sim import scale_config, simulate
 
     modes = ["message", "tracker"] + (["keywords"] if args.before_src else [])
+    variants: dict[str, dict[str, str]] = {}
+    for spec in args.variant:  # NAME:ENV=VALUE,ENV=VALUE
+        name, _, envs = spec.partition(":")
+        variants[name] = dict(e.split("=", 1) for e in envs.split(",") if e)
+    modes += [f"{m}+{v}" for v in variants for m in ("message", "tracker")]
     projects: dict[str, Any] = {}
     data: dict[str, Any] = {}  # key → seed, rows per mode, truths
     with tempfile.TemporaryDirectory(prefix="argus-eval-sim-") as tmp:
@@ -188,7 +199,8 @@ def evaluate_sim(args: argparse.Namespace) -> dict[str, Any]:
                                        "fix_kinds": _count(b.get("fix_kind") for b in fixed)}
                 data[key] = {"seed": seed, "fix_truth": fix_truth, "bugs": fixed_bugs, "modes": {}}
                 for mode in modes:
-                    got = run_mode(mode, pdir / "repo", export, args.before_src)
+                    got = run_mode(mode, pdir / "repo", export, args.before_src,
+                                   variants.get(mode.partition("+")[2]))
                     seconds = got.pop("__seconds__")
                     rows = sorted(({"sha": s, **v} for s, v in got.items() if not v["merge"]), key=lambda r: r["time"])
                     universe = [r["sha"] for r in rows]
@@ -304,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-sim", action="store_true")
     ap.add_argument("--tune-seed", type=int, default=1,
                     help="The one seed on which anything is chosen (the size rule's quantile); others are held out.")
+    ap.add_argument("--variant", action="append", default=[],
+                    help="NAME:ARGUS_GIT__X=V,... — also run message and tracker with these settings "
+                         "(modes message+NAME, tracker+NAME), e.g. ctx2:ARGUS_GIT__SZZ_ADD_ONLY_CONTEXT=2.")
     ap.add_argument("--toy-bugs", action="store_true",
                     help="The simulator's old bug truth (random fix lines, every fix says 'Fix #N').")
     args = ap.parse_args(argv)

@@ -81,6 +81,7 @@ t0, c0 = time.perf_counter(), cpu()
 with unit_of_work(make_session_factory(eng)) as s:
     scoped_to(s, get_or_create_project(s, "bench"))
     settings = GitSettings(szz=szz, szz_commit_graph=graph) if not extra.get("defaults") else GitSettings(szz=szz)
+    settings = settings.model_copy(update=extra.get("git", {}))
     r = ingest_git(s, Path(repo), settings, branch=branch)
     elapsed, cpu_s = time.perf_counter() - t0, cpu() - c0
     state_bytes = len(s.scalars(select(GitIngestState)).one().feature_state)
@@ -145,9 +146,14 @@ def bench_first_ingest(label: str, repo: Path, branch: str, ref: float, ref_cpu:
     if truth.exists():
         extra["truth"] = str(truth)
     res: dict[str, Any] = {}
-    variants = [("after", None)] + ([("before", args.before_src)] if args.before_src else [])
-    for name, src in variants:
-        runs = [run_argus(repo, branch, szz=True, extra=extra, src=src) for _ in range(args.repeat)]
+    variants: list[tuple[str, Path | None, dict[str, Any]]] = [("after", None, {})]
+    if args.add_only_context is not None:
+        variants.append((f"after_context{args.add_only_context}", None,
+                         {"git": {"szz_add_only_context": args.add_only_context}}))
+    if args.before_src:
+        variants.append(("before", args.before_src, {}))
+    for name, src, more in variants:
+        runs = [run_argus(repo, branch, szz=True, extra={**extra, **more}, src=src) for _ in range(args.repeat)]
         secs = statistics.median(r["seconds"] for r in runs)
         cpu = statistics.median(r["cpu_s"] for r in runs)
         lab = runs[0]["labels"]
@@ -310,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pg", default=None, help="Also time PostgreSQL at this URL (a schema per run).")
     ap.add_argument("--before-src", type=Path, default=None,
                     help="Also time the first ingest with the Argus package at this src/ (e.g. an older commit's).")
+    ap.add_argument("--add-only-context", type=int, default=None,
+                    help="Also time the first ingest with git.szz_add_only_context = N (0: classic SZZ).")
     ap.add_argument("--first-ingest-only", action="store_true",
                     help="Only the reference, the ingest without SZZ and the default first ingest with SZZ.")
     ap.add_argument("--szz-batch", type=int, default=50, help="Batch size of the two-step run's `argus ingest szz`.")

@@ -62,3 +62,15 @@ def test_tracker_decides_when_it_knows_the_issue():
     assert (strict.decide("Fix crash in parser").is_fix, strict.decide("Fix crash").source) == (False, "tracker")
     legacy = CommitClassifier(GitSettings(bug_issue_ids=["PROJ-7", "8"]), IssueSettings(), {})
     assert legacy.decide("PROJ-7 tidy").source == "tracker" and legacy.decide("see #8").is_fix
+
+
+def test_tracker_bug_veto_when_the_message_says_not_a_fix():
+    known = {"HDFS-1": IssueInfo(True), "#5": IssueInfo(True)}
+    plain = CommitClassifier(GitSettings(), IssueSettings(), known)
+    assert plain.decide("feat(api): bulk export (#5)").is_fix  # default: the tracker alone decides
+    veto = CommitClassifier(GitSettings(), IssueSettings(tracker_bug_veto=True), known)
+    d = veto.decide("feat(api): bulk export (#5)")
+    assert (d.is_fix, d.source, d.reason) == (False, "tracker", "bug issue, but type:feat")
+    assert veto.decide("HDFS-1. Update documentation of block reports").is_fix is False
+    assert veto.decide("HDFS-1. Handle empty blocks").is_fix  # no verdict from the message: still a fix
+    assert veto.decide("fix(api): bulk export (#5)").is_fix

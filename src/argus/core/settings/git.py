@@ -86,6 +86,10 @@ class GitSettings(BaseModel):
         True, description="Drop candidate inducing commits authored after the bug report of the fix was created "
         "(when the fix is linked to a stored bug issue).",
     )
+    szz_add_only_context: int = Field(
+        2, ge=0, le=50, description="Fixes that only add lines: blame up to this many code lines above and below "
+        "each insertion point (Sahal & Tosun 2018), stored as weaker `szz-context` links; 0: off (classic SZZ).",
+    )
     szz_workers: int = Field(2, description="Concurrent `git blame` processes during SZZ.")
     szz_commit_graph: bool = Field(
         True,

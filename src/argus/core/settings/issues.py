@@ -24,6 +24,12 @@ class IssueSettings(BaseModel):
         default_factory=lambda: ["GH", "UTF", "ISO", "SHA", "CVE", "RFC", "MD", "AES", "HTTP", "TLS", "X"],
         description="Key prefixes that are not tracker keys (UTF-8, ISO-8859, CVE-2021-…; GH-12 is GitHub's #12).",
     )
+    tracker_bug_veto: bool = Field(
+        False,
+        description="A commit linked to a bug issue is still not a fix when its message says outright that it is "
+        "not one (a non-fix conventional type such as feat:/docs:/refactor:, a revert, or a negative pattern: "
+        "docs, tests, build, refactoring…) — bug reports are often misclassified (Herzig et al. 2013).",
+    )
     tracker_fallback_to_message: bool = Field(
         True,
         description="With a tracker, a commit that references no stored issue is judged by its message; false: "

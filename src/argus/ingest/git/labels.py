@@ -98,7 +98,7 @@ def label_fixes(
         row = rows_out.get(key)
         if row is None:
             rows_out[key] = {"project_id": project_id, "fix_commit_id": key[0], "inducing_commit_id": inducing[0],
-                             "path": link.path, "lines": sorted(link.lines), "method": METHOD}
+                             "path": link.path, "lines": sorted(link.lines), "method": link.method or METHOD}
         else:
             row["lines"] = sorted(set(row["lines"]) | set(link.lines))
     ids = list(fix_ids.values())

@@ -250,7 +250,7 @@ def _start_szz(
         else:
             blame_git = graph
     pipeline = BlamePipeline(blame_git, SourceFilter.from_settings(settings), max_files=settings.szz_max_files,
-                             workers=settings.szz_workers)
+                             workers=settings.szz_workers, add_context=settings.szz_add_only_context)
     stack.callback(pipeline.close)
     result.seconds["szz_setup"] = time.perf_counter() - t0
     return pipeline

@@ -12,6 +12,13 @@ or re-commented code), and lines the fix moved (the same code added elsewhere in
 hunk or file). Fixes changing more than ``max_files`` source files are not blamed (tangled). Lines a
 fix only *adds* cannot be blamed and give no link (classic SZZ).
 
+**Add-only fixes** (optional, ``add_context`` > 0; after Sahal & Tosun 2018, "Identifying
+bug-inducing changes for code additions"): when a fix deletes or changes no blameable source line
+but inserts code into existing source files, the code lines around each insertion point — up to
+``add_context`` lines above and below it in the parent revision, the nearest part of the enclosing
+block — are blamed instead; blank, comment and punctuation-only context lines are left out after the
+blame. These links are a weaker kind (:data:`CONTEXT`, stored as ``BugLink.method = "szz-context"``).
+
 ``git log --no-walk --stdin -p`` reads the patches of fix commits in batches; ``git blame`` then runs
 once per (fix, file) with one ``-L`` range per run of deleted lines, a few in parallel, while the
 history is still being read (:mod:`argus.ingest.git.szz_pipeline`).
@@ -27,6 +34,8 @@ from argus.ingest.git.gitcmd import Git
 from argus.ingest.git.pathfilter import SourceFilter
 
 START = b"\x1e\x02argus-fix\x03"
+#: Link kinds: lines the fix deleted or changed (classic SZZ); code around an add-only fix's insertions.
+DELETED, CONTEXT = "szz-blame", "szz-context"
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 #: Comment markers by file extension; other extensions only skip blank lines.
@@ -54,6 +63,7 @@ class FixFile:
 
     path: str
     lines: tuple[int, ...]
+    kind: str = DELETED  # DELETED, or CONTEXT: lines around an add-only fix's insertion points
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,7 @@ class SzzStats:
 
     fixes_tangled: int = 0  # fixes changing more than max_files source files
     fixes_no_source: int = 0  # fixes that deleted or changed no blameable source line
+    fixes_add_only: int = 0  # of those, fixes blamed by the context of their insertions (add_context)
     lines_cosmetic: int = 0  # deleted lines left out as cosmetic or moved
     blame_calls: int = 0
 
@@ -81,6 +92,7 @@ class InducingLink:
     inducing_sha: str
     path: str
     lines: tuple[int, ...]
+    method: str = DELETED
 
 
 def is_comment_or_blank(path: str, line: str) -> bool:
@@ -155,26 +167,32 @@ def fix_patch_args() -> list[str]:
 
 
 def parse_fix_patches(chunks: Iterable[bytes], source: SourceFilter | None = None,
-                      stats: SzzStats | None = None) -> Iterator[FixPatch]:
-    """Parse the ``-U0`` patches of fix commits into the non-cosmetic deleted lines of source files."""
+                      stats: SzzStats | None = None, add_context: int = 0) -> Iterator[FixPatch]:
+    """Parse the ``-U0`` patches of fix commits into the non-cosmetic deleted lines of source files.
+
+    ``add_context`` > 0: a fix without such lines gives instead the parent-revision lines around its
+    insertions of code (``kind = CONTEXT``), ``add_context`` above and below each insertion point.
+    """
     tail = b""
     for chunk in chunks:
         parts = (tail + chunk).split(START)
         tail = parts.pop()
         for part in parts:
             if part:
-                yield _parse_patch(part, source, stats)
+                yield _parse_patch(part, source, stats, add_context)
     if tail.strip():
-        yield _parse_patch(tail, source, stats)
+        yield _parse_patch(tail, source, stats, add_context)
 
 
 @dataclass
 class _Hunk:
     deleted: list[tuple[int, str]] = field(default_factory=list)  # (old line number, text)
     added: list[str] = field(default_factory=list)
+    after: int | None = None  # pure insertion (``-N,0``): the parent's line it follows (0 = file start)
 
 
-def _parse_patch(rec: bytes, source: SourceFilter | None = None, stats: SzzStats | None = None) -> FixPatch:
+def _parse_patch(rec: bytes, source: SourceFilter | None = None, stats: SzzStats | None = None,
+                 add_context: int = 0) -> FixPatch:
     lines = rec.split(b"\n")
     sha = lines[0].strip().decode()
     per_file: list[tuple[str, list[_Hunk]]] = []
@@ -214,8 +232,26 @@ def _parse_patch(rec: bytes, source: SourceFilter | None = None, stats: SzzStats
                 old_left = int(m.group(2)) if m.group(2) is not None else 1
                 new_left = int(m.group(4)) if m.group(4) is not None else 1
                 if hunks is not None:
-                    hunks.append(_Hunk())
-    return FixPatch(sha=sha, files=_blameable(per_file, stats), files_changed=changed)
+                    hunks.append(_Hunk(after=lineno if old_left == 0 else None))
+    files = _blameable(per_file, stats)
+    if not files and add_context > 0:
+        files = _insertion_context(per_file, add_context)
+    return FixPatch(sha=sha, files=files, files_changed=changed)
+
+
+def _insertion_context(per_file: list[tuple[str, list[_Hunk]]], width: int) -> tuple[FixFile, ...]:
+    """Parent lines around the insertions of code of an add-only fix (filtered after the blame)."""
+    files: list[FixFile] = []
+    for path, hunks in per_file:
+        lines: set[int] = set()
+        for h in hunks:
+            if h.after is None or not any(
+                    not is_comment_or_blank(path, t) and any(ch.isalnum() for ch in t) for t in h.added):
+                continue
+            lines.update(range(max(1, h.after - width + 1), h.after + width + 1))
+        if lines:
+            files.append(FixFile(path, tuple(sorted(lines)), CONTEXT))
+    return tuple(files)
 
 
 def _blameable(per_file: list[tuple[str, list[_Hunk]]], stats: SzzStats | None) -> tuple[FixFile, ...]:
@@ -284,8 +320,11 @@ def ranges(lines: Sequence[int]) -> list[tuple[int, int]]:
     return out
 
 
-def parse_blame_porcelain(data: bytes) -> dict[int, str]:
-    """Map final line number → commit sha from ``git blame --porcelain`` (boundary commits left out)."""
+def parse_blame_porcelain(data: bytes, path: str | None = None) -> dict[int, str]:
+    """Map final line number → commit sha from ``git blame --porcelain`` (boundary commits left out).
+
+    With ``path``, lines that carry no code (blank, comment, punctuation only) are left out too.
+    """
     result: dict[int, str] = {}
     boundary: set[str] = set()
     current: tuple[str, int] | None = None
@@ -293,7 +332,7 @@ def parse_blame_porcelain(data: bytes) -> dict[int, str]:
         if not ln:
             continue
         if ln[:1] == b"\t":
-            if current is not None and current[0] not in boundary:
+            if current is not None and current[0] not in boundary and (path is None or _is_code(path, ln[1:])):
                 result[current[1]] = current[0]
             current = None
             continue
@@ -305,10 +344,18 @@ def parse_blame_porcelain(data: bytes) -> dict[int, str]:
     return result
 
 
+def _is_code(path: str, raw: bytes) -> bool:
+    text = raw.decode("utf-8", "replace")
+    return not is_comment_or_blank(path, text) and any(ch.isalnum() for ch in text)
+
+
 def blame_file(git: Git, parent: str, fix_file: FixFile) -> dict[int, str]:
-    """Blame the fix's lines of one file on the fix's parent revision (one git process)."""
+    """Blame the fix's lines of one file on the fix's parent revision (one git process).
+
+    Context lines (``kind = CONTEXT``) that carry no code are left out of the answer.
+    """
     args = ["blame", "--porcelain", "-w", "--root"]
     for start, end in ranges(fix_file.lines):
         args += ["-L", f"{start},{end}"]
     args += [parent, "--", fix_file.path]
-    return parse_blame_porcelain(git.run(args, check=False))
+    return parse_blame_porcelain(git.run(args, check=False), fix_file.path if fix_file.kind == CONTEXT else None)

@@ -136,7 +136,8 @@ class SzzFollowUp:
         """Blame the batch (no database access): its links and what was skipped."""
         t0 = time.perf_counter()
         pipeline = BlamePipeline(self.blame_git, SourceFilter.from_settings(self.settings),
-                                 max_files=self.settings.szz_max_files, workers=self.settings.szz_workers)
+                                 max_files=self.settings.szz_max_files, workers=self.settings.szz_workers,
+                                 add_context=self.settings.szz_add_only_context)
         try:
             self.blamed = 0
             for cid, sha, parent in batch.fixes:

@@ -5,7 +5,9 @@ history pass already knows (its files and numstat): fixes that delete no line of
 that change more than ``max_files`` source files (tangled), are never patched nor blamed. The rest
 are queued; a feeder thread reads their ``-U0`` patches in batches (one ``git log --no-walk --stdin``
 per batch) and hands one ``git blame`` per (fix, file) to a small thread pool of ``workers`` git
-processes. :meth:`BlamePipeline.finish` waits for what is left and returns every link.
+processes. With ``add_context`` > 0, fixes that only add lines to existing source files are patched
+too, and the code around their insertions is blamed (:mod:`argus.ingest.git.szz`, a weaker link
+kind). :meth:`BlamePipeline.finish` waits for what is left and returns every link.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from argus.ingest.git.gitcmd import Git
 from argus.ingest.git.logparse import FileChange
 from argus.ingest.git.pathfilter import SourceFilter
 from argus.ingest.git.szz import (
+    CONTEXT,
     FixFile,
     InducingLink,
     SzzStats,
@@ -36,8 +39,9 @@ _Task = tuple[str, FixFile, "Future[dict[int, str]]"]
 class BlamePipeline:
     """Queue fixes as they are found; blame them in the background; collect links at the end."""
 
-    def __init__(self, git: Git, source: SourceFilter | None, *, max_files: int, workers: int) -> None:
-        self.git, self.source, self.max_files = git, source, max_files
+    def __init__(self, git: Git, source: SourceFilter | None, *, max_files: int, workers: int,
+                 add_context: int = 0) -> None:
+        self.git, self.source, self.max_files, self.add_context = git, source, max_files, add_context
         self.stats = SzzStats()  # counted by the caller's thread (add)
         self.feeder_stats = SzzStats()  # counted by the feeder thread, merged by finish()
         self.parent_of: dict[str, str] = {}
@@ -57,7 +61,8 @@ class BlamePipeline:
         if len(wanted) > self.max_files:
             self.stats.fixes_tangled += 1
             return
-        if not any(f.deleted > 0 and f.change_type != "A" for f in wanted):
+        if not any((f.deleted > 0 or (self.add_context > 0 and f.added > 0)) and f.change_type != "A"
+                   for f in wanted):
             self.stats.fixes_no_source += 1
             return
         self.parent_of[sha] = parent
@@ -77,12 +82,16 @@ class BlamePipeline:
                     continue
                 stdin = "".join(f"{sha}\n" for sha in batch).encode()
                 stats = self.feeder_stats
-                for patch in parse_fix_patches(self.git.stream(fix_patch_args(), stdin=stdin), self.source, stats):
+                patches = parse_fix_patches(self.git.stream(fix_patch_args(), stdin=stdin), self.source, stats,
+                                            self.add_context)
+                for patch in patches:
                     if patch.sha not in self.parent_of or self.stopped.is_set():
                         continue
                     if not patch.files:
                         stats.fixes_no_source += 1
                         continue
+                    if patch.files[0].kind == CONTEXT:
+                        stats.fixes_add_only += 1
                     for f in patch.files:
                         future = self.pool.submit(blame_file, self.git, self.parent_of[patch.sha], f)
                         self.tasks.append((patch.sha, f, future))
@@ -98,7 +107,7 @@ class BlamePipeline:
         if self.error is not None:
             self.close()
             raise self.error
-        for name in ("fixes_tangled", "fixes_no_source", "lines_cosmetic", "blame_calls"):
+        for name in ("fixes_tangled", "fixes_no_source", "fixes_add_only", "lines_cosmetic", "blame_calls"):
             setattr(self.stats, name, getattr(self.stats, name) + getattr(self.feeder_stats, name))
         left: dict[str, int] = {}
         for sha, _, _ in self.tasks:
@@ -115,7 +124,8 @@ class BlamePipeline:
                     owner = owners.get(line)
                     if owner is not None and owner != fix_sha:
                         by_commit.setdefault(owner, []).append(line)
-                links.extend(InducingLink(fix_sha, sha, fix_file.path, tuple(lines)) for sha, lines in by_commit.items())
+                links.extend(InducingLink(fix_sha, sha, fix_file.path, tuple(lines), fix_file.kind)
+                             for sha, lines in by_commit.items())
                 left[fix_sha] -= 1
                 if left[fix_sha] == 0:
                     done += 1

@@ -252,6 +252,7 @@ class CommitClassifier(FixDetector):
         for bug in self.bug_issues:  # git.bug_issue_ids: a tracker export of bug ids
             self.known.setdefault(bug if bug.startswith("#") or "-" in bug else f"#{bug}", IssueInfo(True))
         self.fallback = issues.tracker_fallback_to_message or not self.known
+        self.veto = issues.tracker_bug_veto
         self.memo: dict[tuple[str, bool], Decision] = {}  # decisions of check(), reused by the relink pass
         self.pr_refs: Mapping[str, tuple[tuple[str, str], ...]] = pr_refs or {}  # by commit sha
 
@@ -278,6 +279,10 @@ class CommitClassifier(FixDetector):
         linked = [self.known[k] for k, _ in refs if k in self.known]
         if linked:
             bug = any(i.is_bug for i in linked)
+            if bug and self.veto:
+                verdict, reason = self.messages.verdict(message, refs)
+                if verdict is False:
+                    return Decision(False, TRACKER, refs, f"bug issue, but {reason}")
             return Decision(bug, TRACKER, refs, "bug issue" if bug else "no bug issue")
         if not self.fallback:
             return Decision(False, TRACKER, refs, "no linked issue")
