@@ -263,8 +263,13 @@ def main() -> None:
     ap.add_argument("--part", choices=("all", "first", "likelihood", "widths", "cad"), default="all",
                     help="first: the first follow-up's variants; likelihood: the anomaly-likelihood "
                          "post-processor and the plateau rule (≈ 3 min)")
+    ap.add_argument("--skip-category", action="append", default=[],
+                    help="leave a category out of the corpus (repeat); the folds keep the others")
     args = ap.parse_args()
-    corpus = an.load_corpus(args.data)
+    corpus = [ns for ns in an.load_corpus(args.data) if ns.name.split("/")[0] not in args.skip_category]
+    if args.skip_category:
+        print(f"corpus without {', '.join(args.skip_category)}: {len(corpus)} series, "
+              f"{sum(len(ns.windows) for ns in corpus)} windows", flush=True)
     if args.part == "cad":
         _cached_cad(args.cad_cache)
         cad_member(corpus)

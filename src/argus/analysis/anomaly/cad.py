@@ -39,7 +39,7 @@ class _Semi:
     """A semi-context: its facts' count, the facts matched in the current crossing, and (left half only)
     the contexts it starts: right semi-context id -> context id."""
 
-    __slots__ = ("idx", "n_facts", "matched", "rights")
+    __slots__ = ("idx", "matched", "n_facts", "rights")
 
     def __init__(self, idx: int, n_facts: int) -> None:
         self.idx = idx
@@ -49,7 +49,7 @@ class _Semi:
 
 
 class _Half:
-    __slots__ = ("by_fact", "ids", "semis", "crossed")
+    __slots__ = ("by_fact", "crossed", "ids", "semis")
 
     def __init__(self) -> None:
         self.by_fact: dict[int, list[_Semi]] = {}
