@@ -161,7 +161,7 @@ def anomalies_score(
     fmt: OutputFormat = typer.Option(OutputFormat.CSV, "--format", "-f", help="csv or json."),
     detector: DetectorChoice = typer.Option(DetectorChoice.ENSEMBLE, "--detector", "-d",
                                             help="ensemble (default), seasonal, likelihood, extreme, "
-                                                 "spike_rule, three_sigma or entropy."),
+                                                 "spike_rule, three_sigma, entropy or cad_ose (slow)."),
 ) -> None:
     """Print timestamp,value,anomaly_score,alert per row (score in [0, 1]; row t uses rows <= t only)."""
     import numpy as np
