@@ -200,14 +200,80 @@ def plateau_widths(corpus: list[an.NabSeries], widths: tuple[float | None, ...] 
               f"| {_norm(*tot):.1f} | {'; '.join(picks)} |", flush=True)
 
 
+def _cached_cad(cache: Path) -> None:
+    """CAD OSE is pure Python and slow (it does not depend on the grid): keep its scores per series in
+    ``cache`` (keyed by the values' SHA-1 and the CAD parameters other than ``decades``)."""
+    import hashlib
+
+    import numpy as np
+
+    from argus.analysis.anomaly import cad, ensemble
+
+    cache.mkdir(parents=True, exist_ok=True)
+
+    def cached_p(series: Any, params: Any) -> Any:
+        key = hashlib.sha1(series.values.tobytes()).hexdigest()
+        if replace(params, decades=an.DEFAULT_PARAMS.cad.decades) != an.DEFAULT_PARAMS.cad:
+            key += hashlib.sha1(repr(replace(params, decades=0.0)).encode()).hexdigest()[:8]
+        f = cache / f"{key}.npy"
+        if f.exists():
+            sc = np.load(f)
+        else:
+            sc = cad.cad_score(series, params)
+            np.save(f, sc)
+        return np.power(10.0, -params.decades * sc)
+
+    ensemble.cad_p = cached_p  # type: ignore[assignment]
+
+
+def _with_cad(b: AnomalyParams, decades: float) -> AnomalyParams:
+    return replace(b, ensemble=replace(b.ensemble, members=(*b.ensemble.members, Detector.CAD_OSE)),
+                   cad=replace(b.cad, decades=decades))
+
+
+def cad_member(corpus: list[an.NabSeries]) -> None:
+    """Third follow-up: CAD OSE (contextOSE in NAB's scoreboard) as a fourth member."""
+    b = an.DEFAULT_PARAMS
+    items, _ = an.scored(corpus, Detector.CAD_OSE, b)
+    res = an.evaluate(items, b.ensemble.threshold)
+    print("CAD OSE alone (optimised / threshold held out / plateau held out): "
+          + "; ".join(f"{r.profile} {r.optimised_score:.1f} / {r.held_out_score:.1f} / {r.plateau_held_out_score:.1f}"
+                      for r in res), flush=True)
+    for plateau in (None, an.PLATEAU_WIDTH):
+        rule = "NAB's best threshold" if plateau is None else f"plateau rule ±{plateau} decade"
+        print(f"\n#### thresholds (and configurations) chosen on the tuning fold by: {rule}\n")
+        print("| variant | standard: in-sample opt / thr held out / params held out | low FP | low FN | cpu |")
+        print("|---|---|---|---|---|")
+        run(corpus, "defaults (3 members)", b, plateau=plateau)
+        for d in (4.0, 6.0, 8.0):
+            run(corpus, f"+ cad_ose member, p = 10^(-{d:g} score)", _with_cad(b, d), plateau=plateau)
+        grid = _grid_of([("", b)] + [(f", cad_ose {d:g}", _with_cad(b, d)) for d in (4.0, 6.0, 8.0)])
+        run_grid(corpus, "grid × cad_ose member {off, 4, 6, 8} chosen per fold (72 points)", grid, plateau)
+        print()
+        print("| grid | profile | in-sample (best of grid) | leave-one-category-out pooled / mean | nested 2 folds |")
+        print("|---|---|---|---|---|")
+        other_protocols(corpus, f"GRID × cad_ose {{off, 4, 6, 8}} (72), {rule}", grid, plateau)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("../shared/datasets/nab"))
-    ap.add_argument("--part", choices=("all", "first", "likelihood", "widths"), default="all",
+    ap.add_argument("--cad-cache", type=Path, default=Path("/tmp/argus_cad_cache"),
+                    help="where CAD OSE's per-series scores are kept between runs (--part cad)")
+    ap.add_argument("--part", choices=("all", "first", "likelihood", "widths", "cad"), default="all",
                     help="first: the first follow-up's variants; likelihood: the anomaly-likelihood "
                          "post-processor and the plateau rule (≈ 3 min)")
+    ap.add_argument("--skip-category", action="append", default=[],
+                    help="leave a category out of the corpus (repeat); the folds keep the others")
     args = ap.parse_args()
-    corpus = an.load_corpus(args.data)
+    corpus = [ns for ns in an.load_corpus(args.data) if ns.name.split("/")[0] not in args.skip_category]
+    if args.skip_category:
+        print(f"corpus without {', '.join(args.skip_category)}: {len(corpus)} series, "
+              f"{sum(len(ns.windows) for ns in corpus)} windows", flush=True)
+    if args.part == "cad":
+        _cached_cad(args.cad_cache)
+        cad_member(corpus)
+        return
     if args.part in ("all", "widths"):
         print("| plateau half-width | standard: threshold held out / parameters held out | low FP | low FN |")
         print("|---|---|---|---|")

@@ -54,6 +54,8 @@ def main() -> int:
     ap.add_argument("--synthetic", type=int, default=0, help="score a generated series of this many rows instead")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "anomaly_score.json")
+    ap.add_argument("--cad-rows", type=int, nargs="*", default=[1000, 2000, 4000],
+                    help="CAD OSE on the first N rows of one series (quadratic, so a few sizes)")
     args = ap.parse_args()
 
     if args.synthetic:
@@ -89,7 +91,8 @@ def main() -> int:
                                           strict=True))
 
     stages: dict[str, Callable[[], None]] = {"read_csv": read_all}
-    stages |= {f"score_{d.value}": scorer(d) for d in Detector}
+    # CAD OSE is pure Python and quadratic in a series' length (hours on NAB): measured apart (--cad-rows).
+    stages |= {f"score_{d.value}": scorer(d) for d in Detector if d is not Detector.CAD_OSE}
     stages["end_to_end"] = end_to_end
     results = {}
     ref = None
@@ -99,6 +102,14 @@ def main() -> int:
         ref = ref or rate
         results[name] = {"rows_per_s": round(rate), "cpu_s": round(secs, 4), "ratio_vs_read_csv": round(rate / ref, 3)}
         print(f"{name}: {rate:,.0f} rows/s ({rate / ref:.2f}x read_csv)")
+    for n in args.cad_rows:
+        first = next(iter(parsed.values()))
+        part = first.head(n)
+        secs = best_cpu(lambda part=part: score_series(part, Detector.CAD_OSE), 1)
+        rate = len(part) / secs
+        results[f"score_cad_ose_{len(part)}_rows"] = {"rows_per_s": round(rate), "cpu_s": round(secs, 4),
+                                                      "ratio_vs_read_csv": round(rate / (ref or rate), 5)}
+        print(f"score_cad_ose, first {len(part):,} rows of one series: {rate:,.0f} rows/s")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"bench": "anomaly_score", "source": source, "rows": rows, "series": len(parsed),
                                     "python": platform.python_version(), "numpy": np.__version__,

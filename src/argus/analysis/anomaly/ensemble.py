@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from argus.analysis.anomaly.baselines import F64, reestimated_window_mean_std, trailing_mean, upper_tail
+from argus.analysis.anomaly.cad import cad_p
 from argus.analysis.anomaly.detectors import (
     entropy_p,
     extreme_p,
@@ -42,6 +43,8 @@ def member_p(series: Series, detector: Detector, params: AnomalyParams) -> F64:
         return extreme_p(series, params.extreme)
     if detector is Detector.ENTROPY:
         return entropy_p(series, params.entropy)
+    if detector is Detector.CAD_OSE:
+        return cad_p(series, params.cad)
     if detector is Detector.THREE_SIGMA:
         return three_sigma_p(series, params.three_sigma)
     raise ValueError(f"{detector.value} has no tail probability")

@@ -28,6 +28,7 @@ class Detector(StrEnum):
     SPIKE_RULE = "spike_rule"
     THREE_SIGMA = "three_sigma"
     ENTROPY = "entropy"
+    CAD_OSE = "cad_ose"
     ENSEMBLE = "ensemble"
 
 
@@ -119,6 +120,21 @@ class EntropyParams:
     short_window: int = 1
     long_window: int = 2880
     min_history: int = 150
+
+
+@dataclass(frozen=True)
+class CadParams:
+    """Contextual Anomaly Detector, open-source edition (``analysis/anomaly/cad.py``); NAB's settings
+    except the causal range and a fixed rest period. ``decades`` maps its score to the ensemble's tail
+    probability: ``p = 10^(-decades · score)``."""
+
+    value_bits: int = 3
+    max_left_semi_contexts: int = 7
+    max_active_neurons: int = 15
+    base_threshold: float = 0.75
+    rest_period: int = 150
+    min_history: int = 150
+    decades: float = 6.0
 
 
 @dataclass(frozen=True)
@@ -225,6 +241,7 @@ class AnomalyParams:
     likelihood: LikelihoodParams = field(default_factory=LikelihoodParams)
     extreme: ExtremeParams = field(default_factory=ExtremeParams)
     entropy: EntropyParams = field(default_factory=EntropyParams)
+    cad: CadParams = field(default_factory=CadParams)
     spike_rule: SpikeRuleParams = field(default_factory=SpikeRuleParams)
     three_sigma: ThreeSigmaParams = field(default_factory=ThreeSigmaParams)
     ensemble: EnsembleParams = field(default_factory=EnsembleParams)
