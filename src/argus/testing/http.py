@@ -53,13 +53,15 @@ FakeAnswer = tuple[int, dict[str, str], Any]
 class JsonHandler(BaseHTTPRequestHandler):
     """A quiet request handler whose ``reply(status, headers, body)`` writes a JSON body."""
 
+    content_type = "application/json"
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def reply(self, status: int, headers: dict[str, str], body: Any) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", self.content_type)
         for k, v in headers.items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
@@ -74,22 +76,24 @@ class JsonHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve_json(get: Callable[[FakeRequest], FakeAnswer],
+def serve_json(get: Callable[[FakeRequest], FakeAnswer] | None = None,
                post: Callable[[FakeRequest], FakeAnswer] | None = None) -> Iterator[str]:
-    """Serve a fake JSON API (GitHub, GitLab, ...) over real HTTP on 127.0.0.1: each GET (and POST, when
-    ``post`` is given; else 501) is answered by the callable as (status, headers, JSON body). Yields the
+    """Serve a fake JSON API (GitHub, GitLab, a model, ...) over real HTTP on 127.0.0.1: each GET and POST
+    is answered by its callable as (status, headers, JSON body); a method without one gets 501. Yields the
     base URL, as :func:`serve`. The callables run in the server's threads: guard shared state."""
 
     class Handler(JsonHandler):
         def do_GET(self) -> None:
-            self.reply(*get(self.fake_request("GET")))
+            self.answer(get, "GET")
 
         def do_POST(self) -> None:
-            if post is None:
+            self.answer(post, "POST")
+
+        def answer(self, fn: Callable[[FakeRequest], FakeAnswer] | None, method: str) -> None:
+            if fn is None:
                 self.send_error(501, f"Unsupported method ({self.command!r})")
                 return
-            self.reply(*post(self.fake_request("POST")))
+            self.reply(*fn(self.fake_request(method)))
 
     with serve(Handler) as url:
         yield url
-
