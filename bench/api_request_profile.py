@@ -25,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _profile import cpu_profile, yappi_available
 from api_reads import seed
 
 from argus.testing.databases import fresh_database
@@ -90,12 +91,7 @@ async def _session(app: Any, token: str, path: str, n: int, profile: bool) -> di
         if profile:
             import yappi
 
-            yappi.set_clock_type("cpu")
-            yappi.start(builtins=False, profile_threads=True)
-            await _drive(app, path, token, n)
-            yappi.stop()
-            stats = yappi.get_func_stats()
-            total = sum(s.tsub for s in stats)
+            stats, total = await cpu_profile(_drive(app, path, token, n), builtins=False)
             own = sorted(stats, key=lambda s: s.tsub, reverse=True)
             out["profiled_cpu_ms_per_request"] = round(1000 * total / n, 3)
             out["top_own"] = [{"function": f"{Path(s.module).name}:{s.lineno} {s.name}",
@@ -119,12 +115,7 @@ def main() -> int:
     ap.add_argument("--tests", type=int, default=200)
     ap.add_argument("--top", type=int, default=25)
     args = ap.parse_args()
-    try:
-        import yappi  # noqa: F401
-
-        profile = True
-    except ImportError:
-        profile = False
+    profile = yappi_available()
     from argus.api.app import create_app
     from argus.core.settings import Settings
 

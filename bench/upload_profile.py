@@ -28,6 +28,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _profile import cpu_profile, yappi_available
 from server_uploads import _backends, _cpu_seconds, report
 
 from argus.testing.databases import fresh_database, upgrade_database
@@ -137,12 +138,7 @@ async def _session(app: Any, token: str, url: str, n: int, cases: int, profile: 
             import yappi
 
             bodies = _bodies(n, cases, 20_000)
-            yappi.set_clock_type("cpu")
-            yappi.start(builtins=True, profile_threads=True)
-            await _drive(app, token, bodies)
-            yappi.stop()
-            stats = yappi.get_func_stats()
-            total = sum(s.tsub for s in stats)
+            stats, total = await cpu_profile(_drive(app, token, bodies), builtins=True)
             res["profiled_cpu_ms_per_upload"] = round(1000 * total / n, 2)
             res["top_own"] = [{"function": f"{Path(s.module).name}:{s.lineno} {s.name}",
                                "own_ms": round(1000 * s.tsub / n, 3), "cum_ms": round(1000 * s.ttot / n, 3),
@@ -164,12 +160,7 @@ def main() -> int:
     ap.add_argument("--no-profile", action="store_true")
     ap.add_argument("--phases", action="store_true", help="time the named parts (thread CPU); implies --no-profile")
     args = ap.parse_args()
-    profile = not (args.no_profile or args.phases)
-    if profile:
-        try:
-            import yappi  # noqa: F401
-        except ImportError:
-            profile = False
+    profile = not (args.no_profile or args.phases) and yappi_available()
     from sqlalchemy import create_engine
 
     from argus.api.app import create_app

@@ -5,10 +5,8 @@ precedent), recording the cause (feedback, F5, accepted cause), LLM drafts from 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from argus.app import investigation as inv
 from argus.app.runtime import Runtime
 from argus.core.enums import AlertSource
 from argus.core.errors import NotFoundError
+from argus.testing.http import FakeAnswer, FakeRequest, serve_json
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 SERVICES = """
@@ -125,30 +124,15 @@ def test_recorded_cause_feeds_precedent_and_accepted_cause(graph: Runtime) -> No
 def fake_llm() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     seen: list[dict[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            seen.append({"path": self.path, "body": body})
-            text = json.dumps([{"kind": "deploy", "service": "api", "statement": "the api release broke it"},
-                               {"kind": "capacity", "service": "nowhere", "statement": "made up"}])
-            out = ({"content": [{"type": "text", "text": text}]} if self.path == "/v1/messages"
-                   else {"choices": [{"message": {"content": text}}]})
-            data = json.dumps(out).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def post(req: FakeRequest) -> FakeAnswer:
+        seen.append({"path": req.target, "body": json.loads(req.body)})
+        text = json.dumps([{"kind": "deploy", "service": "api", "statement": "the api release broke it"},
+                           {"kind": "capacity", "service": "nowhere", "statement": "made up"}])
+        return 200, {}, ({"content": [{"type": "text", "text": text}]} if req.target == "/v1/messages"
+                         else {"choices": [{"message": {"content": text}}]})
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    srv = HTTPServer(("127.0.0.1", 0), Handler)
-    th = threading.Thread(target=srv.serve_forever, daemon=True)
-    th.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}", seen
-    srv.shutdown()
-    srv.server_close()
+    with serve_json(post=post) as url:
+        yield url, seen
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])

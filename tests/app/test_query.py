@@ -21,7 +21,7 @@ from argus.app.query import AskRequest, QueryRequest, ask, query
 from argus.app.runtime import ProjectScope, Runtime
 from argus.core.settings import Settings
 from argus.store.models import DeliveryIncident, TestCase, TestResult, TestRun
-from argus.testing.http import serve
+from argus.testing.http import JsonHandler, serve
 from argus.testing.query_corpus import hostile_queries
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -129,10 +129,7 @@ class FakeModel:
     def handler(self) -> type[BaseHTTPRequestHandler]:
         model = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 model.requests.append(body)
@@ -140,12 +137,7 @@ class FakeModel:
                 if answer == "HANG":
                     model.release.wait(10)
                     return
-                data = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer}}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(200, {}, {"choices": [{"message": {"role": "assistant", "content": answer}}]})
 
         return Handler
 
@@ -256,10 +248,7 @@ class FakeAnthropic:
     def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
@@ -267,12 +256,7 @@ class FakeAnthropic:
                 if self.headers.get("x-api-key") != "sk-ant-test" or not self.headers.get("anthropic-version"):
                     status, answer = 401, {"type": "error", "error": {"type": "authentication_error",
                                                                         "message": "invalid x-api-key"}}
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(status, {}, answer)
 
         return Handler
 

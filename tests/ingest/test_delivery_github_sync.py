@@ -8,14 +8,12 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from argus.cli.app import main
-from argus.testing.http import serve
+from argus.testing.http import FakeAnswer, FakeRequest, serve_json
 
 REPO = "acme/shop"
 
@@ -123,7 +121,26 @@ class FakeGitHub:
                                                     "committer": {"date": "2024-02-28T09:00:00Z"}}},
         ]
 
-    def answer(self, path: str, query: dict[str, list[str]], base: str) -> tuple[int, dict[str, str], Any]:
+    def handle_get(self, req: FakeRequest) -> FakeAnswer:
+        with self.lock:
+            self.requests.append(req.path)
+            self.auth.add(req.headers.get("Authorization") or "")
+            return self.answer(req.path, req.query, req.base)
+
+    def handle_post(self, req: FakeRequest) -> FakeAnswer:
+        body = json.loads(req.body or b"{}")
+        with self.lock:
+            self.requests.append(req.path)
+            self.auth.add(req.headers.get("Authorization") or "")
+            limited = "/graphql" not in self.limited
+            self.limited.add("/graphql")
+        if req.path != "/graphql":
+            return 404, {}, {"message": "Not Found"}
+        if limited:  # the primary rate limit, once
+            return 403, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()))}, {}
+        return 200, {}, self.graphql(body)
+
+    def answer(self, path: str, query: dict[str, list[str]], base: str) -> FakeAnswer:
         p = f"/repos/{REPO}"
         if path == f"{p}/pulls":
             if path not in self.limited:
@@ -229,7 +246,7 @@ class FakeGitHub:
 
     @staticmethod
     def page(items: list[Any], query: dict[str, list[str]], url: str,
-             keep: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+             keep: dict[str, str]) -> FakeAnswer:
         n = int(query.get("page", ["1"])[0])
         size = 2  # small pages, whatever per_page asks, to exercise the Link header
         headers = {}
@@ -242,49 +259,7 @@ class FakeGitHub:
 @pytest.fixture
 def github() -> Iterator[tuple[FakeGitHub, str]]:
     fake = FakeGitHub()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            with fake.lock:
-                fake.requests.append(parts.path)
-                fake.auth.add(self.headers.get("Authorization") or "")
-                base = f"http://{self.headers['Host']}"
-                status, headers, body = fake.answer(parts.path, parse_qs(parts.query), base)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            for k, v in {"Content-Type": "application/json", **headers}.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-            with fake.lock:
-                fake.requests.append(urlsplit(self.path).path)
-                fake.auth.add(self.headers.get("Authorization") or "")
-                limited = "/graphql" not in fake.limited
-                fake.limited.add("/graphql")
-            if urlsplit(self.path).path != "/graphql":
-                status, headers, answer = 404, {}, {"message": "Not Found"}
-            elif limited:  # the primary rate limit, once
-                status, headers, answer = 403, {"X-RateLimit-Remaining": "0",
-                                                "X-RateLimit-Reset": str(int(time.time()))}, {}
-            else:
-                status, headers, answer = 200, {}, fake.graphql(body)
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            for k, v in {"Content-Type": "application/json", **headers}.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    with serve(Handler) as url:
+    with serve_json(fake.handle_get, fake.handle_post) as url:
         yield fake, url
 
 

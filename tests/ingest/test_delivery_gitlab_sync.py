@@ -10,14 +10,12 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from argus.cli.app import main
-from argus.testing.http import serve
+from argus.testing.http import FakeAnswer, FakeRequest, serve_json
 
 PATH = "acme/shop"
 P = "/api/v4/projects/acme%2Fshop"
@@ -78,7 +76,13 @@ class FakeGitLab:
              "committed_date": "2024-02-28T09:00:00Z"},
         ]
 
-    def answer(self, path: str, q: dict[str, list[str]]) -> tuple[int, dict[str, str], Any]:
+    def handle(self, req: FakeRequest) -> FakeAnswer:
+        with self.lock:
+            self.requests.append((req.path, req.query))
+            self.tokens.add(req.headers.get("PRIVATE-TOKEN") or "")
+            return self.answer(req.path, req.query)
+
+    def answer(self, path: str, q: dict[str, list[str]]) -> FakeAnswer:
         after = q.get("updated_after", [""])[0]
         if path == P:
             return 200, {}, {"id": 7, "path_with_namespace": PATH, "default_branch": "main"}
@@ -119,7 +123,7 @@ class FakeGitLab:
         return 404, {}, {"message": "404 Not Found"}
 
     @staticmethod
-    def page(items: list[Any], q: dict[str, list[str]]) -> tuple[int, dict[str, str], Any]:
+    def page(items: list[Any], q: dict[str, list[str]]) -> FakeAnswer:
         n = int(q.get("page", ["1"])[0])
         size = 2  # small pages whatever per_page asks, to exercise X-Next-Page
         more = n * size < len(items)
@@ -129,27 +133,7 @@ class FakeGitLab:
 @pytest.fixture
 def gitlab() -> Iterator[tuple[FakeGitLab, str]]:
     fake = FakeGitLab()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            q = parse_qs(parts.query)
-            with fake.lock:
-                fake.requests.append((parts.path, q))
-                fake.tokens.add(self.headers.get("PRIVATE-TOKEN") or "")
-                status, headers, body = fake.answer(parts.path, q)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            for k, v in {"Content-Type": "application/json", **headers}.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    with serve(Handler) as url:
+    with serve_json(fake.handle) as url:
         yield fake, url + "/api/v4"
 
 

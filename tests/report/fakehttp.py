@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from argus.testing.http import JsonHandler as _JsonHandler
 
-class JsonHandler(BaseHTTPRequestHandler):
+
+class JsonHandler(_JsonHandler):
     """Quiet handler with ``_send(status, payload, headers)`` writing a JSON body."""
 
-    content_type = "application/json"
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", self.content_type)
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply(status, headers or {}, payload)

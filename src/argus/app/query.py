@@ -17,8 +17,8 @@ from argus.analysis.query.service import QueryFailed, QueryResult, run
 from argus.core.errors import InputError
 
 if TYPE_CHECKING:
-    from argus.analysis.query.llm import AnthropicClient, ModelClient
     from argus.app.runtime import ProjectScope, Runtime
+    from argus.core.llm import AnthropicClient, ModelClient
 
 T = TypeVar("T")
 #: Attempts the model gets after a guard or database error, and after an empty result.
@@ -158,7 +158,7 @@ def query(runtime: Runtime, req: QueryRequest) -> QueryResult:
 
 def model_client(runtime: Runtime) -> ModelClient | AnthropicClient | None:
     """The configured model (``query.llm_provider``), or None when none is configured."""
-    from argus.analysis.query.llm import AnthropicClient, ModelClient
+    from argus.core.llm import ANTHROPIC_URL, AnthropicClient, ModelClient
     from argus.core.settings.query import LlmProvider
 
     s = runtime.settings.query
@@ -166,7 +166,7 @@ def model_client(runtime: Runtime) -> ModelClient | AnthropicClient | None:
     if s.llm_provider is LlmProvider.ANTHROPIC:
         if not s.llm_base_url and not key:
             return None
-        return AnthropicClient(s.llm_base_url or "https://api.anthropic.com", s.llm_model, key, s.llm_timeout_s,
+        return AnthropicClient(s.llm_base_url or ANTHROPIC_URL, s.llm_model, key, s.llm_timeout_s,
                                s.anthropic_version, s.llm_max_tokens)
     if not s.llm_base_url:
         return None
@@ -197,7 +197,8 @@ def _implausible(result: QueryResult) -> bool:
 
 
 def _ask_model(runtime: Runtime, client: ModelClient | AnthropicClient, question: str, pid: int) -> Answer:
-    from argus.analysis.query.llm import ModelUnavailable, extract_sql, first_messages
+    from argus.analysis.query.llm import extract_sql, first_messages
+    from argus.core.llm import ModelUnavailable
     messages = first_messages(question, _examples(runtime, pid))
     attempts: list[dict[str, str]] = []
     syntax_left, empty_left = SYNTAX_REPAIRS, EMPTY_REPAIRS

@@ -83,3 +83,15 @@ def state(ctx: typer.Context) -> CliState:
         obj = CliState()
         ctx.find_root().obj = obj
     return obj
+
+
+def cli_actor(actor: str | None) -> str:
+    """Who acts (``--actor``, at most 200 characters), by default ``cli:<login name>`` (``cli`` without one)."""
+    if actor:
+        return actor[:200]
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"

@@ -12,7 +12,7 @@ import typer
 
 from argus.app import investigation as uc
 from argus.cli import validate, views
-from argus.cli.context import state
+from argus.cli.context import cli_actor, state
 from argus.cli.output import console, print_json
 from argus.core.errors import InputError, NotFoundError
 
@@ -22,17 +22,6 @@ if TYPE_CHECKING:
 _PROJECT = typer.Option(None, "--project", "-p", help="Project (default from settings).")
 _JSON = typer.Option(False, "--json")
 _ACTOR = typer.Option(None, "--actor", help="Who (default: the login name).")
-
-
-def _actor(actor: str | None) -> str:
-    if actor:
-        return actor[:200]
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:
-        return "cli"
 
 
 def _hyp(value: str | None) -> str | None:
@@ -88,7 +77,7 @@ def incidents_investigate(
     if hyp is not None:
         _cause(ctx, incident, hyp, actor, project, json_out)
         return
-    v = uc.show(rt, incident, project) if show else uc.investigate(rt, incident, _actor(actor), project)
+    v = uc.show(rt, incident, project) if show else uc.investigate(rt, incident, cli_actor(actor), project)
     if v is None:
         raise NotFoundError(f"incident {incident} was never investigated: run without --show")
     if json_out:
@@ -98,7 +87,7 @@ def incidents_investigate(
 
 
 def _cause(ctx: typer.Context, incident: int, hyp: str, actor: str | None, project: str | None, json_out: bool) -> None:
-    done = uc.record_cause(state(ctx).runtime, incident, hyp, _actor(actor), project=project)
+    done = uc.record_cause(state(ctx).runtime, incident, hyp, cli_actor(actor), project=project)
     if json_out:
         print_json(done)
     else:
@@ -118,7 +107,7 @@ def incidents_cause(
     """Record which hypothesis was the cause of an incident (feeds precedents, weights and calibration)."""
     hyp = _hyp(hypothesis)
     assert hyp is not None
-    done = uc.record_cause(state(ctx).runtime, incident, hyp, _actor(actor), note, project)
+    done = uc.record_cause(state(ctx).runtime, incident, hyp, cli_actor(actor), note, project)
     if json_out:
         print_json(done)
     else:

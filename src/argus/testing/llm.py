@@ -27,6 +27,8 @@ from http.server import BaseHTTPRequestHandler
 import sqlglot
 from sqlglot import exp
 
+from argus.testing.http import JsonHandler
+
 
 class Kind(StrEnum):
     RIGHT = "right"  # the reference SQL at once
@@ -195,10 +197,7 @@ class ScriptedModel:
     def handler(self) -> type[BaseHTTPRequestHandler]:
         model = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 model.requests.append((self.path, body))
@@ -208,11 +207,6 @@ class ScriptedModel:
                             "stop_reason": "end_turn", "content": [{"type": "text", "text": answer}]}
                 else:
                     data = {"choices": [{"message": {"role": "assistant", "content": answer}}]}
-                raw = json.dumps(data).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                self.reply(200, {}, data)
 
         return Handler

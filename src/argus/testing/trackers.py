@@ -6,7 +6,6 @@ nextPageToken/isLast), their rate-limit answers and their incremental filters (`
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -14,11 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
-from argus.testing.http import serve
+from argus.testing.http import FakeAnswer, FakeRequest, serve_json
 
 
 @dataclass
@@ -179,26 +177,12 @@ def _jira_time(text: str) -> str:
 def running_tracker(kind: str, tracker: FakeTracker) -> Iterator[str]:
     """Serve ``tracker`` as ``kind`` (github | gitlab | jira); yield the API base URL to give Argus."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            host = f"http://{self.headers['Host']}"
-            with tracker.lock:
-                tracker.requests.append(self.path)
-                tracker.auth.append(self.headers.get("Authorization") or self.headers.get("PRIVATE-TOKEN") or "")
-                status, headers, body = tracker.answer(kind, parts.path, query, host)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
+    def get(req: FakeRequest) -> FakeAnswer:
+        query = {k: v[-1] for k, v in req.query.items()}
+        with tracker.lock:
+            tracker.requests.append(req.target)
+            tracker.auth.append(req.headers.get("Authorization") or req.headers.get("PRIVATE-TOKEN") or "")
+            return tracker.answer(kind, req.path, query, req.base)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    with serve(Handler) as url:
+    with serve_json(get) as url:
         yield url + ("/api/v4" if kind == "gitlab" else "")

@@ -1,4 +1,5 @@
-"""Optional LLM drafts of hypotheses (Anthropic Messages API, or any OpenAI-compatible chat endpoint).
+"""Optional LLM drafts of hypotheses (Anthropic Messages API, or any OpenAI-compatible chat endpoint:
+the clients of :mod:`argus.core.llm`, built from the investigation's own settings).
 
 The model sees a compact text of the snapshot and answers JSON: ``[{"kind": deploy|config|upstream|
 capacity, "service": NAME, "statement": TEXT}]``. Each draft becomes a hypothesis of kind ``llm``
@@ -10,53 +11,27 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
 from argus.analysis.investigation.schemas import Ev, Hypothesis, HypothesisKind, InvestigationParams, Snapshot
+from argus.core.llm import AnthropicClient, Messages, ModelClient
 
 SYSTEM = ("You are assisting an on-call engineer. From the incident context, propose up to 5 root-cause "
           "hypotheses. Answer only a JSON list of objects with keys kind (one of deploy, config, upstream, "
           "capacity), service and statement.")
 
 
-class DraftUnavailable(Exception):
-    """The endpoint failed, timed out or answered nothing usable."""
+def draft_client(provider: str, base_url: str, model: str, api_key: str | None,
+                 timeout_s: float) -> ModelClient | AnthropicClient:
+    """The client of the investigation's settings (``investigation.llm_*``): ``anthropic``, else an
+    OpenAI-compatible endpoint. Anthropic's default temperature (none sent), as the drafts always had."""
+    if provider == "anthropic":
+        return AnthropicClient(base_url, model, api_key, timeout_s, temperature=None)
+    return ModelClient(base_url, model, api_key, timeout_s)
 
 
-@dataclass(frozen=True)
-class DraftClient:
-    provider: str  # anthropic | openai
-    base_url: str
-    model: str
-    api_key: str | None = None
-    timeout_s: float = 20.0
-
-    def complete(self, system: str, user: str) -> str:
-        import httpx
-
-        try:
-            if self.provider == "anthropic":
-                headers = {"anthropic-version": "2023-06-01", "content-type": "application/json"}
-                if self.api_key:
-                    headers["x-api-key"] = self.api_key
-                r = httpx.post(self.base_url.rstrip("/") + "/v1/messages", headers=headers, timeout=self.timeout_s,
-                               json={"model": self.model, "max_tokens": 1024, "system": system,
-                                     "messages": [{"role": "user", "content": user}]})
-                r.raise_for_status()
-                text = "".join(b.get("text", "") for b in r.json()["content"] if b.get("type") == "text")
-            else:
-                headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-                r = httpx.post(self.base_url.rstrip("/") + "/chat/completions", headers=headers,
-                               timeout=self.timeout_s,
-                               json={"model": self.model, "temperature": 0, "messages": [
-                                   {"role": "system", "content": system}, {"role": "user", "content": user}]})
-                r.raise_for_status()
-                text = r.json()["choices"][0]["message"]["content"]
-        except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise DraftUnavailable(f"{type(exc).__name__}: {str(exc)[:200]}") from None
-        if not isinstance(text, str) or not text.strip():
-            raise DraftUnavailable("empty answer")
-        return text
+def draft_messages(s: Snapshot) -> Messages:
+    """The system prompt and the snapshot's text, as chat messages."""
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": context_text(s)}]
 
 
 def context_text(s: Snapshot) -> str:

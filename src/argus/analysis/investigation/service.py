@@ -70,20 +70,17 @@ def _drafts(cfg: InvestigationSettings, snap: Snapshot, p: InvestigationParams) 
     if not cfg.llm_provider or not cfg.llm_base_url:
         return [], []
     from argus.analysis.investigation.llm import (
-        SYSTEM as LLM_SYSTEM,
-    )
-    from argus.analysis.investigation.llm import (
-        DraftClient,
-        DraftUnavailable,
-        context_text,
+        draft_client,
+        draft_messages,
         drafts_to_hypotheses,
         parse_drafts,
     )
+    from argus.core.llm import ModelUnavailable
 
-    client = DraftClient(cfg.llm_provider, cfg.llm_base_url, cfg.llm_model, cfg.llm_api_key, cfg.llm_timeout_s)
+    client = draft_client(cfg.llm_provider, cfg.llm_base_url, cfg.llm_model, cfg.llm_api_key, cfg.llm_timeout_s)
     try:
-        text = client.complete(LLM_SYSTEM, context_text(snap))
-    except DraftUnavailable as exc:
+        text = client.complete(draft_messages(snap))
+    except ModelUnavailable as exc:
         return [], [f"LLM drafts unavailable: {exc}"]
     return drafts_to_hypotheses(parse_drafts(text), snap, p, f"{cfg.llm_provider}:{cfg.llm_model}"), []
 

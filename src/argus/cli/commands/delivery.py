@@ -13,7 +13,11 @@ from argus.cli.output import console, print_json, table
 from argus.core.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from argus.analysis.delivery.readmodels import DoraReport, MetricView
+    from argus.app.delivery import WorkRequest
+    from argus.app.runtime import Runtime
     from argus.cli.app import CommandGroups
 
 _PROJECT = typer.Option(None, "--project", "-p", help="Project (default from settings).")
@@ -275,8 +279,21 @@ def prs_rework(
                      for p in preds]))
 
 
-def _print_train(t: Any) -> None:
+def _work_model(ctx: typer.Context, use_case: Callable[[Runtime, WorkRequest], Any], request: WorkRequest,
+                json_out: bool, columns: list[str], row: Callable[[Any], list[str]]) -> None:
+    """The common part of ``argus work points|epics``: run the use case, then print JSON, the training
+    summary (``--train``) or one table row per result."""
+    from argus.cli.context import state
+
+    result = use_case(state(ctx).runtime, request)
+    if json_out:
+        print_json(result)
+        return
     out = console()
+    if not request.train:
+        out.print(table(None, columns, [row(r) for r in result]))
+        return
+    t = result
     out.print(f"{t.model} v{t.version}: {'active' if t.promoted else 'candidate'} ({t.reason})", markup=False)
     out.print(f"{t.train_rows} earlier rows to train, {t.holdout_rows} later rows held out")
     keys = [k for k in t.holdout if k != "rows"]
@@ -294,17 +311,10 @@ def work_points(
 ) -> None:
     """Story-point estimator (work_items.csv): train it, or estimate the items without points."""
     from argus.app import delivery as uc
-    from argus.cli.context import state
 
-    result = uc.work_points(state(ctx).runtime, uc.WorkRequest(project, train, item, limit))
-    if json_out:
-        print_json(result)
-        return
-    if train:
-        _print_train(result)
-        return
-    console().print(table(None, ["item", "points", "raw", "title"],
-                          [[e.item_id, f"{e.estimate:g}", f"{e.raw:.1f}", (e.title or "")[:40]] for e in result]))
+    _work_model(ctx, uc.work_points, uc.WorkRequest(project, train, item, limit), json_out,
+                ["item", "points", "raw", "title"],
+                lambda e: [e.item_id, f"{e.estimate:g}", f"{e.raw:.1f}", (e.title or "")[:40]])
 
 
 def work_epics(
@@ -316,17 +326,10 @@ def work_epics(
 ) -> None:
     """Epic lead-time forecaster: train it, or forecast P50/P85 completion of the open epics."""
     from argus.app import delivery as uc
-    from argus.cli.context import state
 
-    result = uc.work_epics(state(ctx).runtime, uc.WorkRequest(project, train, None, limit))
-    if json_out:
-        print_json(result)
-        return
-    if train:
-        _print_train(result)
-        return
-    console().print(table(None, ["epic", "done", "P50", "P85"],
-                          [[f.epic_id, f"{f.done}/{f.items}", f.p50_date or "-", f.p85_date or "-"] for f in result]))
+    _work_model(ctx, uc.work_epics, uc.WorkRequest(project, train, None, limit), json_out,
+                ["epic", "done", "P50", "P85"],
+                lambda f: [f.epic_id, f"{f.done}/{f.items}", f.p50_date or "-", f.p85_date or "-"])
 
 
 def _print_delivery(summary: Any) -> None:

@@ -14,7 +14,7 @@ import typer
 
 from argus.app import incidents as uc
 from argus.cli import validate, views
-from argus.cli.context import state
+from argus.cli.context import cli_actor, state
 from argus.cli.output import console, print_json, table
 from argus.core.errors import InputError
 
@@ -86,17 +86,6 @@ def ingest_deployments(
         return
     console().print(f"{sum(o.deployments for o in outs)} deployment(s) stored "
                     f"({sum(o.deployments == 0 for o in outs)} file(s) with nothing new)")
-
-
-def _actor(actor: str | None) -> str:
-    if actor:
-        return actor[:200]
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:
-        return "cli"
 
 
 def alerts_ingest(
@@ -238,7 +227,7 @@ def _move(ctx: typer.Context, incident: int, target: str, note: str | None, acto
           json_out: bool) -> None:
     from argus.analysis.incidents.schemas import parse_state
 
-    done = uc.transition(state(ctx).runtime, uc.TransitionRequest(incident, parse_state(target), _actor(actor), note,
+    done = uc.transition(state(ctx).runtime, uc.TransitionRequest(incident, parse_state(target), cli_actor(actor), note,
                                                                   project))
     if json_out:
         print_json(done)
@@ -275,7 +264,7 @@ def incidents_merge(ctx: typer.Context, target: int = typer.Argument(..., help="
                     note: str | None = _NOTE, actor: str | None = _ACTOR, project: str | None = _PROJECT,
                     json_out: bool = _JSON) -> None:
     """Merge incidents into one (their alerts move; the reason is kept on each alert)."""
-    done = uc.merge(state(ctx).runtime, target, sources, _actor(actor), note, project)
+    done = uc.merge(state(ctx).runtime, target, sources, cli_actor(actor), note, project)
     if json_out:
         print_json(done)
     else:
@@ -287,7 +276,7 @@ def incidents_split(ctx: typer.Context, incident: int = typer.Argument(..., help
                     note: str | None = _NOTE, actor: str | None = _ACTOR, project: str | None = _PROJECT,
                     json_out: bool = _JSON) -> None:
     """Split alerts out of an incident into a new one."""
-    done = uc.split(state(ctx).runtime, incident, alerts, _actor(actor), note, project)
+    done = uc.split(state(ctx).runtime, incident, alerts, cli_actor(actor), note, project)
     if json_out:
         print_json(done)
     else:

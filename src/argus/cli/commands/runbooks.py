@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from argus.cli import validate, views
-from argus.cli.context import state
+from argus.cli.context import cli_actor, state
 from argus.cli.output import console, print_json, table
 from argus.core.errors import InputError
 
@@ -45,12 +45,6 @@ def register_incident_commands(inc: typer.Typer) -> None:
     """The ``incidents`` sub-commands of this module (called by :mod:`argus.cli.commands.incidents`)."""
     inc.command("recommend")(incidents_recommend)
     inc.command("postmortem")(incidents_postmortem)
-
-
-def _actor(actor: str | None) -> str:
-    from argus.cli.commands.incidents import _actor as login
-
-    return login(actor)
 
 
 def _text(option: str, value: str | None, limit: int = 2000) -> str | None:
@@ -163,7 +157,7 @@ def runbooks_feedback(
 
     if helped is None:
         raise InputError("give --helped or --did-not-help")
-    out = uc.feedback(state(ctx).runtime, incident, _text("RUNBOOK", runbook, 500) or "", helped, _actor(actor),
+    out = uc.feedback(state(ctx).runtime, incident, _text("RUNBOOK", runbook, 500) or "", helped, cli_actor(actor),
                       _text("--note", note), project)
     if json_out:
         print_json(out)
@@ -210,7 +204,7 @@ def runbooks_approve(
     """Approve (or reject) a proposed action: records who and when. Argus does not execute it."""
     from argus.app import runbooks as uc
 
-    out = uc.decide(state(ctx).runtime, action, not reject, _actor(actor), _text("--note", note), project)
+    out = uc.decide(state(ctx).runtime, action, not reject, cli_actor(actor), _text("--note", note), project)
     if json_out:
         print_json(out)
         return
@@ -252,7 +246,7 @@ def incidents_recommend(
     if top is not None and top < 1:
         raise InputError(f"--top {top}: give a whole number, 1 or more")
     rec = uc.recommend(state(ctx).runtime, uc.RecommendRequest(incident, project, _text("--text", text), top, propose,
-                                                               _actor(actor)))
+                                                               cli_actor(actor)))
     if json_out:
         print_json(rec)
         return
@@ -277,7 +271,7 @@ def incidents_postmortem(
     if out is not None and not out.parent.is_dir():
         raise InputError(f"--out {out}: folder {out.parent} does not exist")
     items = tuple(_text("--follow-up", x, 500) or "" for x in follow_up)
-    view = pm.write(state(ctx).runtime, pm.PostmortemRequest(incident, _actor(actor), project, _text("--cause", cause),
+    view = pm.write(state(ctx).runtime, pm.PostmortemRequest(incident, cli_actor(actor), project, _text("--cause", cause),
                                                               items))
     if out is not None:
         out.write_text(view.markdown, encoding="utf-8")
