@@ -361,7 +361,7 @@ def main() -> None:
     ap.add_argument("--part", choices=("all", "first", "likelihood", "widths", "cad", "shift"), default="all",
                     help="first: the first follow-up's variants; likelihood: the anomaly-likelihood "
                          "post-processor and the plateau rule (≈ 3 min); shift: the level-shift member "
-                         "(fourth follow-up, ≈ 15 min)")
+                         "(fourth follow-up, ≈ 3 CPU min)")
     ap.add_argument("--skip-category", action="append", default=[],
                     help="leave a category out of the corpus (repeat); the folds keep the others")
     args = ap.parse_args()
