@@ -24,7 +24,12 @@ from argus.analysis.anomaly.schemas import AnomalyParams, Detector, LikelihoodCo
 from argus.evaluation import anomaly_nab as an
 from argus.evaluation.nab import PROFILES, optimise_threshold
 
-M4 = (Detector.SEASONAL, Detector.LIKELIHOOD, Detector.EXTREME, Detector.ENTROPY)
+M3 = (Detector.SEASONAL, Detector.LIKELIHOOD, Detector.EXTREME)
+M4 = (*M3, Detector.ENTROPY)
+B3 = replace(an.DEFAULT_PARAMS, ensemble=replace(an.DEFAULT_PARAMS.ensemble, members=M3))
+"""The ensemble before the fourth follow-up (3 members): the base of the earlier follow-ups' figures."""
+G3: list[an.GridPoint] = []
+"""``anomaly_nab.GRID`` on top of ``B3`` (filled in ``main``)."""
 
 
 def _grid(base: AnomalyParams, entropy_short: tuple[int | None, ...] = (0,)) -> list[an.GridPoint]:
@@ -38,7 +43,7 @@ def _grid(base: AnomalyParams, entropy_short: tuple[int | None, ...] = (0,)) -> 
                 if esw == 0:
                     return p
                 if esw is None:
-                    return replace(p, ensemble=replace(p.ensemble, members=an.DEFAULT_PARAMS.ensemble.members))
+                    return replace(p, ensemble=replace(p.ensemble, members=M3))
                 return replace(p, ensemble=replace(p.ensemble, members=M4),
                                entropy=replace(p.entropy, short_window=esw))
 
@@ -103,11 +108,12 @@ def _norm(raw: float, null: float, perfect: float) -> float:
 
 
 def other_protocols(corpus: list[an.NabSeries], label: str, grid: list[an.GridPoint],
-                    plateau: float | None = None) -> None:
+                    plateau: float | None = None, scored_by: list[list[Any]] | None = None) -> None:
     """Leave-one-category-out (configuration and threshold chosen on the other 4 categories; pooled and
     mean over the categories that have windows) and a nested choice inside the two folds (each grid
     point judged by its leave-one-category-out score *within* the tuning fold)."""
-    scored_by = [an.scored(corpus, Detector.ENSEMBLE, g.params())[0] for g in grid]
+    if scored_by is None:
+        scored_by = [an.scored(corpus, Detector.ENSEMBLE, g.params())[0] for g in grid]
     cats = sorted({ns.name.split("/")[0] for ns in corpus})
     for prof in PROFILES:
         tot = [0.0, 0.0, 0.0]
@@ -142,7 +148,7 @@ def other_protocols(corpus: list[an.NabSeries], label: str, grid: list[an.GridPo
 
 def likelihood_and_plateau(corpus: list[an.NabSeries]) -> None:
     """The second follow-up: Numenta's anomaly likelihood as a post-processor, and the plateau rule."""
-    b = an.DEFAULT_PARAMS
+    b = B3
     for plateau in (None, an.PLATEAU_WIDTH):
         rule = "NAB's best threshold" if plateau is None else f"plateau rule ±{plateau} decade"
         print(f"\n#### thresholds (and configurations) chosen on the tuning fold by: {rule}\n")
@@ -161,19 +167,19 @@ def likelihood_and_plateau(corpus: list[an.NabSeries]) -> None:
     print()
     print("| grid | profile | in-sample (best of grid) | leave-one-category-out pooled / mean | nested 2 folds |")
     print("|---|---|---|---|---|")
-    other_protocols(corpus, f"GRID (18), plateau rule ±{an.PLATEAU_WIDTH}", list(an.GRID), an.PLATEAU_WIDTH)
+    other_protocols(corpus, f"GRID (18), plateau rule ±{an.PLATEAU_WIDTH}", G3, an.PLATEAU_WIDTH)
     for w in (0.05, 0.2):
-        other_protocols(corpus, f"GRID (18), plateau rule ±{w}", list(an.GRID), w)
+        other_protocols(corpus, f"GRID (18), plateau rule ±{w}", G3, w)
 
 
 def plateau_widths(corpus: list[an.NabSeries], widths: tuple[float | None, ...] = (None, 0.05, 0.1, 0.2)) -> None:
     """The plateau rule's width: each width fixed (threshold held out / parameters held out, 2 folds),
     and the width chosen with the configuration inside each tuning fold by leave-one-category-out
     within that fold (nested; the scored fold plays no part in choosing the width)."""
-    scored_by = an.score_grid(corpus)
-    items = an.scored(corpus, Detector.ENSEMBLE, an.DEFAULT_PARAMS)[0]
+    scored_by = an.score_grid(corpus, G3)
+    items = an.scored(corpus, Detector.ENSEMBLE, B3)[0]
     for w in widths:
-        held = an.held_out_parameters(corpus, plateau=w, scored_by=scored_by)
+        held = an.held_out_parameters(corpus, G3, plateau=w, scored_by=scored_by)
         thr = [an._held_out(items, prof, w)[0] for prof in PROFILES]
         cells = " | ".join(f"{a:.1f} / {h.score:.1f}" for a, h in zip(thr, held, strict=True))
         print(f"| {'NAB best (0)' if w is None else f'±{w}'} | {cells} |", flush=True)
@@ -233,7 +239,7 @@ def _with_cad(b: AnomalyParams, decades: float) -> AnomalyParams:
 
 def cad_member(corpus: list[an.NabSeries]) -> None:
     """Third follow-up: CAD OSE (contextOSE in NAB's scoreboard) as a fourth member."""
-    b = an.DEFAULT_PARAMS
+    b = B3
     items, _ = an.scored(corpus, Detector.CAD_OSE, b)
     res = an.evaluate(items, b.ensemble.threshold)
     print("CAD OSE alone (optimised / threshold held out / plateau held out): "
@@ -255,21 +261,118 @@ def cad_member(corpus: list[an.NabSeries]) -> None:
         other_protocols(corpus, f"GRID × cad_ose {{off, 4, 6, 8}} (72), {rule}", grid, plateau)
 
 
+SHIFT_VARIANTS: tuple[tuple[tuple[int, ...], int, float], ...] = (
+    ((20, 60), 500, 10.0), ((30, 100), 1000, 1.0), ((30, 100), 1000, 10.0), ((50, 200), 2000, 1.0),
+    ((50, 200), 2000, 10.0))
+"""(scales, window, weight) of the *shift* member tried in the fourth follow-up."""
+
+
+def _with_shift(b: AnomalyParams, scales: tuple[int, ...], window: int, weight: float) -> AnomalyParams:
+    members = (*(m for m in b.ensemble.members if m is not Detector.SHIFT), Detector.SHIFT)
+    return replace(b, ensemble=replace(b.ensemble, members=members),
+                   shift=replace(b.shift, scales=scales, window=window, weight=weight))
+
+
+def _shift_label(sc: tuple[int, ...], w: int, wt: float) -> str:
+    return f", shift {'/'.join(map(str, sc))} w{w} x{wt:g}"
+
+
+def category_losses(corpus: list[an.NabSeries], label: str, base: AnomalyParams) -> None:
+    """Where the standard points go, per held-out category: thresholds by the plateau rule on the other
+    fold (parameters fixed); a missed window costs ``fn`` plus the detection it did not get."""
+    import numpy as np
+
+    from argus.evaluation.nab import MAX_TP, STANDARD, score_detections
+
+    items, _ = an.scored(corpus, Detector.ENSEMBLE, base)
+    for tune, test in (an.FOLDS, an.FOLDS[::-1]):
+        t, _ = an.tune_threshold([i for i in items if i.category in tune], STANDARD, an.PLATEAU_WIDTH)
+        for c in test:
+            win = fn = fp = 0
+            fpc = late = 0.0
+            for it in items:
+                if it.category != c:
+                    continue
+                w = it.weights
+                d = (it.scores >= t) & w.scored
+                cnt = score_detections(w, d, STANDARD)
+                win, fn, fp = win + w.n_windows, fn + cnt.fn, fp + cnt.fp
+                fpc -= float(np.sum(w.fp_unweighted[d & (w.window < 0)])) * STANDARD.fp
+                for k in range(int(w.window.max()) + 1):
+                    m = d & (w.window == k)
+                    if m.any():
+                        late += 1.0 - float(w.tp_unweighted[m].max()) / MAX_TP
+            print(f"| {label} | {c} | 1 - 10^-{-math.log10(1 - t):.2f} | {win} | {fn} | {fp} | {fpc:.2f} "
+                  f"| {late:.2f} |", flush=True)
+
+
+def shift_member(corpus: list[an.NabSeries]) -> None:
+    """Fourth follow-up: the multi-scale level-shift member (``shift``), fixed variants and chosen per fold."""
+    b = B3
+    variants = [("", b)] + [(_shift_label(sc, w, wt), _with_shift(b, sc, w, wt)) for sc, w, wt in SHIFT_VARIANTS]
+    grid = _grid_of(variants)
+    t0 = time.process_time()
+    scored_by = [an.scored(corpus, Detector.ENSEMBLE, g.params())[0] for g in grid]
+    print(f"{len(grid)} configurations scored in {time.process_time() - t0:.0f} s CPU", flush=True)
+    nv = len(variants)
+    subsets = [[scored_by[i] for i in range(j, len(grid), nv)] for j in range(nv)]  # per variant, GRID order
+    print("| ensemble | held-out category | threshold | windows | missed | FP rows | FP cost | lateness |")
+    print("|---|---|---|---|---|---|---|---|")
+    category_losses(corpus, "3 members", b)
+    category_losses(corpus, "+ shift (new default)", an.DEFAULT_PARAMS)
+    for plateau in (None, an.PLATEAU_WIDTH):
+        rule = "NAB's best threshold" if plateau is None else f"plateau rule ±{plateau} decade"
+        print(f"\n#### thresholds (and configurations) chosen on the tuning fold by: {rule}\n")
+        print("| variant | standard: in-sample opt / thr held out / params held out | low FP | low FN | cpu |")
+        print("|---|---|---|---|---|")
+        for (suffix, base), sub in zip(variants, subsets, strict=True):
+            held = an.held_out_parameters(corpus, list(an.GRID), plateau, scored_by=sub)
+            res = an.evaluate(an.scored(corpus, Detector.ENSEMBLE, base)[0], base.ensemble.threshold)
+            cells = " | ".join(f"{r.optimised_score:.1f} / "
+                               f"{r.held_out_score if plateau is None else r.plateau_held_out_score:.1f} / {h.score:.1f}"
+                               for r, h in zip(res, held, strict=True))
+            print(f"| {'3 members (no shift)' if not suffix else '+' + suffix[2:]} | {cells} | |", flush=True)
+        held = an.held_out_parameters(corpus, grid, plateau, scored_by=scored_by)
+        names = ", ".join(s[2:] for s, _ in variants[1:])
+        cells = " | ".join(f"— / — / {h.score:.1f}" for h in held)
+        print(f"| grid × shift {{off, {names}}} chosen per fold ({len(grid)} points) | {cells} | |", flush=True)
+        for h in held:
+            for fc in h.folds:
+                print(f"    {h.profile}, tuned on fold {fc.tuned_on} ({fc.tune_score:.1f}): {fc.config}, "
+                      f"threshold {fc.threshold:.7f} -> {fc.test_score:.1f}", flush=True)
+        print()
+        print("| grid | profile | in-sample (best of grid) | leave-one-category-out pooled / mean | nested 2 folds |")
+        print("|---|---|---|---|---|")
+        other_protocols(corpus, f"GRID (18), {rule}", list(an.GRID), plateau, subsets[0])
+        other_protocols(corpus, f"GRID × shift (off + {len(variants) - 1}) ({len(grid)}), {rule}", grid, plateau,
+                        scored_by)
+        k = next(j for j, (sc, w, wt) in enumerate(SHIFT_VARIANTS, 1)
+                 if (sc, w, wt) == (an.DEFAULT_PARAMS.shift.scales, an.DEFAULT_PARAMS.shift.window,
+                                    an.DEFAULT_PARAMS.shift.weight))
+        other_protocols(corpus, f"GRID (18) on the new defaults (+{variants[k][0][2:]}), {rule}", list(an.GRID),
+                        plateau, subsets[k])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("../shared/datasets/nab"))
     ap.add_argument("--cad-cache", type=Path, default=Path("/tmp/argus_cad_cache"),
                     help="where CAD OSE's per-series scores are kept between runs (--part cad)")
-    ap.add_argument("--part", choices=("all", "first", "likelihood", "widths", "cad"), default="all",
+    ap.add_argument("--part", choices=("all", "first", "likelihood", "widths", "cad", "shift"), default="all",
                     help="first: the first follow-up's variants; likelihood: the anomaly-likelihood "
-                         "post-processor and the plateau rule (≈ 3 min)")
+                         "post-processor and the plateau rule (≈ 3 min); shift: the level-shift member "
+                         "(fourth follow-up, ≈ 3 CPU min)")
     ap.add_argument("--skip-category", action="append", default=[],
                     help="leave a category out of the corpus (repeat); the folds keep the others")
     args = ap.parse_args()
+    G3.extend(_grid_of([("", B3)]))
     corpus = [ns for ns in an.load_corpus(args.data) if ns.name.split("/")[0] not in args.skip_category]
     if args.skip_category:
         print(f"corpus without {', '.join(args.skip_category)}: {len(corpus)} series, "
               f"{sum(len(ns.windows) for ns in corpus)} windows", flush=True)
+    if args.part == "shift":
+        shift_member(corpus)
+        return
     if args.part == "cad":
         _cached_cad(args.cad_cache)
         cad_member(corpus)
@@ -284,7 +387,7 @@ def main() -> None:
         likelihood_and_plateau(corpus)
     if args.part == "likelihood":
         return
-    b = an.DEFAULT_PARAMS
+    b = B3
     print("| variant | standard: in-sample opt / thr held out / params held out | low FP | low FN | cpu |")
     print("|---|---|---|---|---|")
     run(corpus, "defaults (3 members, hold-off 2 %)", b)
@@ -305,7 +408,7 @@ def main() -> None:
     print()
     print("| grid | profile | in-sample (best of grid) | leave-one-category-out pooled / mean | nested 2 folds |")
     print("|---|---|---|---|---|")
-    other_protocols(corpus, "GRID (18)", list(an.GRID))
+    other_protocols(corpus, "GRID (18)", G3)
     other_protocols(corpus, "GRID x entropy member {off, short 5} (36)", _grid(b, (None, 5)))
 
 

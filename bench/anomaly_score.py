@@ -5,7 +5,7 @@ generated five-minute series of N rows (no dataset needed). Stages, each timed i
 single-threaded process, best of ``--rounds``:
 
 - ``read_csv``: ``read_series`` (csv module + numpy parsing) — the reference;
-- ``score_<detector>``: scoring the parsed series with each detector (the ensemble runs three);
+- ``score_<detector>``: scoring the parsed series with each detector (the ensemble runs four);
 - ``end_to_end``: what ``argus anomalies score`` does: read, score with the ensemble, format the CSV.
 
     .venv/bin/python bench/anomaly_score.py [--data ../shared/datasets/nab] [--synthetic 500000]

@@ -236,3 +236,19 @@ def test_cad_ose_learns_a_repeating_pattern_and_flags_a_break_in_it() -> None:
     assert broken[500] == 1.0 > plain[500]  # no context predicted it, and it opened only new ones
     assert np.flatnonzero(broken >= 0.75).tolist() == [500]
     assert broken[501:651].max() == 0.0  # rest period: one detection per burst
+
+
+def test_shift_sees_a_sustained_change_of_level_inside_the_old_range() -> None:
+    """A noisy series whose level moves by one standard deviation, staying inside the range earlier
+    spikes set: no row is extreme, but the mean of the last rows is far from the mean before them."""
+    rng = np.random.default_rng(5)
+    n, change = 4000, 3000
+    v = rng.normal(0.0, 1.0, n)
+    v[rng.choice(change, 20, replace=False)] = 9.0
+    v[change:] += 1.0
+    ts = (np.arange(n) * 300 + 1_700_000_000).astype("datetime64[s]")
+    s = Series(ts, v)
+    shift = score_series(s, Detector.SHIFT).score
+    assert shift[300:change].max() < 0.9999
+    assert shift[change:change + 200].max() >= 0.9999
+    assert score_series(s, Detector.EXTREME).score[change:change + 200].max() < 0.9999

@@ -27,6 +27,7 @@ from argus.analysis.anomaly.schemas import (
     SeasonalParams,
     Series,
     Severity,
+    ShiftParams,
     SpikeRuleParams,
     SpikeRuleResult,
     ThreeSigmaParams,
@@ -137,6 +138,34 @@ def entropy_p(series: Series, params: EntropyParams) -> F64:
     p = np.ones(n)
     p[start:] = self_calibrated_p(kl[start:], params.short_window, params.long_window, params.min_history)
     return p
+
+
+def shift_p(series: Series, params: ShiftParams) -> F64:
+    """Multi-scale level shift, as a tail ``p``: for each scale ``k`` the mean of the last ``k`` rows
+    (``t - k + 1 .. t``) against the mean/std of the ``window`` rows before them, ``|difference| / std``
+    self-calibrated (``self_calibrated_p``, no extra averaging); Bonferroni over the scales, times
+    ``weight``. It sees a sustained change of level or of spike density that one row's distance
+    (*likelihood*) or the running range (*extreme*) does not. Row ``t`` uses rows ``<= t`` only.
+    """
+    v = series.values
+    n = v.shape[0]
+    if n == 0 or not params.scales:
+        return np.ones(n)
+    mean, std, _ = previous_window_mean_std(v, params.window)
+    std = np.maximum(std, _scale_floor(v, 0.001))
+    idx = np.arange(n)
+    ps = []
+    for k in params.scales:
+        recent = trailing_mean(v, k)
+        ref = np.maximum(idx - k + 1, 0)  # the reference window ends just before the recent k rows
+        raw = np.minimum(np.abs(recent - mean[ref]) / std[ref], 50.0)
+        # Defined from a fixed row on (k - 1 + min_reference, not data-dependent); calibrated against
+        # defined values only (zeros before would make the first ones look huge).
+        start = min(n, k - 1 + params.min_reference)
+        p = np.ones(n)
+        p[start:] = self_calibrated_p(raw[start:], 1, params.long_window, params.min_history)
+        ps.append(p)
+    return np.minimum(1.0, params.weight * len(ps) * np.minimum.reduce(ps))
 
 
 def spike_rule(series: Series, params: SpikeRuleParams) -> SpikeRuleResult:

@@ -13,6 +13,7 @@ from argus.analysis.anomaly.detectors import (
     extreme_p,
     likelihood_p,
     seasonal_p,
+    shift_p,
     spike_rule_score,
     three_sigma_p,
 )
@@ -43,6 +44,8 @@ def member_p(series: Series, detector: Detector, params: AnomalyParams) -> F64:
         return extreme_p(series, params.extreme)
     if detector is Detector.ENTROPY:
         return entropy_p(series, params.entropy)
+    if detector is Detector.SHIFT:
+        return shift_p(series, params.shift)
     if detector is Detector.CAD_OSE:
         return cad_p(series, params.cad)
     if detector is Detector.THREE_SIGMA:

@@ -29,6 +29,7 @@ class Detector(StrEnum):
     THREE_SIGMA = "three_sigma"
     ENTROPY = "entropy"
     CAD_OSE = "cad_ose"
+    SHIFT = "shift"
     ENSEMBLE = "ensemble"
 
 
@@ -120,6 +121,23 @@ class EntropyParams:
     short_window: int = 1
     long_window: int = 2880
     min_history: int = 150
+
+
+@dataclass(frozen=True)
+class ShiftParams:
+    """Multi-scale level shift: the mean of the last ``k`` rows against the mean/std of the ``window``
+    rows before them, for each ``k`` in ``scales``; each scale's distance (in those rows' standard
+    deviations) is judged against its own history (as ``LikelihoodParams``), the scales are combined
+    by Bonferroni, and the member's tail is multiplied by ``weight`` (a less eager member: 10 = it
+    needs ten times the evidence of the others to decide the ensemble)."""
+
+    scales: tuple[int, ...] = (30, 100)
+    window: int = 1000
+    min_reference: int = 10
+    """Below this many rows in the reference window the scale answers 0 (nothing to judge against)."""
+    long_window: int = 2880
+    min_history: int = 60
+    weight: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -219,7 +237,7 @@ class EnsembleParams:
     (one alert per incident, not one per row).
     """
 
-    members: tuple[Detector, ...] = (Detector.SEASONAL, Detector.LIKELIHOOD, Detector.EXTREME)
+    members: tuple[Detector, ...] = (Detector.SEASONAL, Detector.LIKELIHOOD, Detector.EXTREME, Detector.SHIFT)
     threshold: float = 0.9999
     holdoff_fraction: float = 0.02
     """Rows damped after an alert, as a fraction of the rows seen so far (clamped to the two bounds)."""
@@ -242,6 +260,7 @@ class AnomalyParams:
     extreme: ExtremeParams = field(default_factory=ExtremeParams)
     entropy: EntropyParams = field(default_factory=EntropyParams)
     cad: CadParams = field(default_factory=CadParams)
+    shift: ShiftParams = field(default_factory=ShiftParams)
     spike_rule: SpikeRuleParams = field(default_factory=SpikeRuleParams)
     three_sigma: ThreeSigmaParams = field(default_factory=ThreeSigmaParams)
     ensemble: EnsembleParams = field(default_factory=EnsembleParams)

@@ -35,6 +35,7 @@ class DetectorChoice(StrEnum):
     THREE_SIGMA = "three_sigma"
     ENTROPY = "entropy"
     CAD_OSE = "cad_ose"
+    SHIFT = "shift"
 
 
 def _read_text(source: Path) -> list[str]:
@@ -161,7 +162,7 @@ def anomalies_score(
     fmt: OutputFormat = typer.Option(OutputFormat.CSV, "--format", "-f", help="csv or json."),
     detector: DetectorChoice = typer.Option(DetectorChoice.ENSEMBLE, "--detector", "-d",
                                             help="ensemble (default), seasonal, likelihood, extreme, "
-                                                 "spike_rule, three_sigma, entropy or cad_ose (slow)."),
+                                                 "spike_rule, three_sigma, entropy, shift or cad_ose (slow)."),
 ) -> None:
     """Print timestamp,value,anomaly_score,alert per row (score in [0, 1]; row t uses rows <= t only)."""
     import numpy as np
