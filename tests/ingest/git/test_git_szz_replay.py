@@ -103,7 +103,9 @@ def test_replay_answers_first_parent_lines_and_hands_merged_lines_to_blame():
         rec(f, m, b""),
     ], {f: (FixFile("x.py", (1, 2, 4, 9)),)}, None)
     assert out.owners[(f, "x.py")] == {1: a, 2: b}
-    assert out.to_blame == [(f, FixFile("x.py", (4, 9)))]  # a merge's line, a line the file does not have
+    assert out.to_blame == [(f, FixFile("x.py", (9,)))]  # a line the file does not have: blamed from the fix
+    assert out.merge_lines == {(m, "x.py"): {4}}  # a merge's line: blamed at the merge, its line 4 there
+    assert out.via_merge == {(f, "x.py", 4): (m, "x.py", 4)}
 
 
 def _fix_history(r, fix_body: str) -> None:

@@ -12,8 +12,10 @@ lines the fix deletes (numbered in its parent, the previous commit of the chain)
 Where the replay cannot answer like ``git blame``, the lines are handed back to be blamed:
 
 - fixes that are not on the first-parent chain (commits of merged branches);
-- lines whose owner is a merge commit: the merge's first-parent diff brings a branch's lines in at
-  once, and blame would follow the merge's other parents to the commit that wrote them;
+- lines a merge commit brought in: the merge's first-parent diff brings a branch's lines in at
+  once, and blame follows the merge's other parents to the commit that wrote them. The replay
+  remembers each such line's number in the merge, and ``git blame`` runs once per (merge, file) *at
+  the merge*, for all the lines any fix asked about there — a short walk into the merged branch;
 - files the replay does not know at that point.
 
 Only the ``-U0`` hunk headers are read (content lines are skipped by count), so the cost is about one
@@ -38,6 +40,10 @@ class ReplayResult:
 
     owners: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)  # (fix, path) → line → sha
     to_blame: list[tuple[str, FixFile]] = field(default_factory=list)  # (fix, lines left) for git blame
+    #: lines a merge brought in: (merge sha, path in the merge) → its line numbers there, to blame at the merge
+    merge_lines: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+    #: (fix, path, line in the fix's parent) → (merge sha, path in the merge, line in the merge)
+    via_merge: dict[tuple[str, str, int], tuple[str, str, int]] = field(default_factory=dict)
     commits: int = 0
     lines_resolved: int = 0
 
@@ -61,7 +67,7 @@ def replay_stream(chunks: Iterable[bytes], requests: Mapping[str, Sequence[FixFi
     """:func:`replay_owners` on the output of :func:`replay_args` (split for tests)."""
     out = ReplayResult()
     shas: list[str] = []
-    merges: set[int] = set()
+    merges: list[tuple[int, str, int]] = []  # virtual owners: (merge index, path in the merge, line there)
     files: dict[str, list[int]] = {}
     seen: set[str] = set()
     tail = b""
@@ -80,7 +86,7 @@ def replay_stream(chunks: Iterable[bytes], requests: Mapping[str, Sequence[FixFi
     return out
 
 
-def _commit(rec: bytes, shas: list[str], merges: set[int], files: dict[str, list[int]],
+def _commit(rec: bytes, shas: list[str], merges: list[tuple[int, str, int]], files: dict[str, list[int]],
             requests: Mapping[str, Sequence[FixFile]], source: SourceFilter | None, out: ReplayResult,
             seen: set[str]) -> None:
     lines = rec.split(b"\n")
@@ -88,8 +94,7 @@ def _commit(rec: bytes, shas: list[str], merges: set[int], files: dict[str, list
     sha = head[0]
     me = len(shas)
     shas.append(sha)
-    if len(head) > 2:
-        merges.add(me)
+    merge = len(head) > 2
     asked = requests.get(sha)
     if asked is not None:  # the state is the fix's first parent (the previous commit of the chain)
         seen.add(sha)
@@ -98,12 +103,12 @@ def _commit(rec: bytes, shas: list[str], merges: set[int], files: dict[str, list
     i = 1
     old: str | None = None
     new: str | None = None
-    edits: list[tuple[int, int, int]] = []
+    edits: list[tuple[int, int, int, int]] = []
     while i < n:
         ln = lines[i]
         if ln.startswith(b"@@ "):
-            a, b, d = _hunk(ln)
-            edits.append((a, b, d))
+            a, b, c, d = _hunk(ln)
+            edits.append((a, b, c, d))
             i += 1 + b
             if i < n and lines[i][:1] == b"\\":
                 i += 1
@@ -112,7 +117,7 @@ def _commit(rec: bytes, shas: list[str], merges: set[int], files: dict[str, list
                 i += 1
             continue
         if ln.startswith(b"diff --git "):
-            _apply(files, old, new, edits, me, source)
+            _apply(files, old, new, edits, me, source, merges if merge else None)
             edits = []
             old = new = _diff_paths(ln)
         elif ln.startswith(b"rename from "):
@@ -128,7 +133,7 @@ def _commit(rec: bytes, shas: list[str], merges: set[int], files: dict[str, list
         elif ln.startswith(b"deleted file mode"):
             new = None
         i += 1
-    _apply(files, old, new, edits, me, source)
+    _apply(files, old, new, edits, me, source, merges if merge else None)
 
 
 def _diff_paths(ln: bytes) -> str | None:
@@ -143,17 +148,18 @@ def _diff_paths(ln: bytes) -> str | None:
     return None
 
 
-def _hunk(ln: bytes) -> tuple[int, int, int]:
-    """``@@ -a,b +c,d @@`` → (a, b, d); a missing count is 1."""
+def _hunk(ln: bytes) -> tuple[int, int, int, int]:
+    """``@@ -a,b +c,d @@`` → (a, b, c, d); a missing count is 1."""
     end = ln.index(b" @@", 3)
     old, new = ln[3:end].split(b" ")
     a, _, b = old[1:].partition(b",")
-    _, _, d = new[1:].partition(b",")
-    return int(a), int(b) if b else 1, int(d) if d else 1
+    c, _, d = new[1:].partition(b",")
+    return int(a), int(b) if b else 1, int(c), int(d) if d else 1
 
 
-def _apply(files: dict[str, list[int]], old: str | None, new: str | None,
-           edits: list[tuple[int, int, int]], me: int, source: SourceFilter | None) -> None:
+def _apply(files: dict[str, list[int]], old: str | None, new: str | None, edits: list[tuple[int, int, int, int]],
+           me: int, source: SourceFilter | None, merges: list[tuple[int, str, int]] | None) -> None:
+    """Apply one file's hunks; a merge's new lines get virtual owners (``-2 - k``: ``merges[k]``)."""
     if old is None and new is None:
         return
     if new is None:  # deleted
@@ -166,19 +172,24 @@ def _apply(files: dict[str, list[int]], old: str | None, new: str | None,
     state: list[int] | None = [] if old is None else files.get(old) if old == new else files.pop(old, None)
     if state is None:  # a file the replay never saw created (renamed from a filtered path): unknown
         return
-    for a, b, d in reversed(edits):  # old coordinates stay valid from the last hunk backwards
+    for a, b, c, d in reversed(edits):  # old coordinates stay valid from the last hunk backwards
         if a - 1 + b > len(state) or (b == 0 and a > len(state)):
             files.pop(new, None)  # out of step with git: leave the file to git blame
             return
-        if b == 0:
-            state[a:a] = [me] * d
+        if merges is None:
+            owners = [me] * d
         else:
-            state[a - 1 : a - 1 + b] = [me] * d
+            owners = list(range(-2 - len(merges), -2 - len(merges) - d, -1))
+            merges.extend((me, new, c + k) for k in range(d))
+        if b == 0:
+            state[a:a] = owners
+        else:
+            state[a - 1 : a - 1 + b] = owners
     files[new] = state
 
 
-def _answer(sha: str, asked: Sequence[FixFile], shas: list[str], merges: set[int], files: dict[str, list[int]],
-            out: ReplayResult) -> None:
+def _answer(sha: str, asked: Sequence[FixFile], shas: list[str], merges: list[tuple[int, str, int]],
+            files: dict[str, list[int]], out: ReplayResult) -> None:
     for f in asked:
         state = files.get(f.path)
         if state is None:
@@ -188,8 +199,12 @@ def _answer(sha: str, asked: Sequence[FixFile], shas: list[str], merges: set[int
         left: list[int] = []
         for line in f.lines:
             owner = state[line - 1] if 0 < line <= len(state) else _NO_OWNER
-            if owner == _NO_OWNER or owner in merges:
+            if owner == _NO_OWNER:
                 left.append(line)
+            elif owner < _NO_OWNER:  # brought in by a merge: blamed at the merge
+                m, mpath, mline = merges[-2 - owner]
+                out.merge_lines.setdefault((shas[m], mpath), set()).add(mline)
+                out.via_merge[(sha, f.path, line)] = (shas[m], mpath, mline)
             else:
                 owners[line] = shas[owner]
         out.lines_resolved += len(owners)

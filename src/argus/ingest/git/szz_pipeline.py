@@ -154,6 +154,14 @@ class BlamePipeline:
         assert self.replay_tip is not None
         self.replay = replay_owners(self.git, self.replay_tip, self.requests, self.source)
         by_key = {(sha, f.path): f for sha, files in self.requests.items() for f in files}
+        merge_blames = {key: self.pool.submit(blame_file, self.git, key[0], FixFile(key[1], tuple(sorted(lines))))
+                        for key, lines in self.replay.merge_lines.items()}
+        self.feeder_stats.blame_calls += len(merge_blames)
+        at_merge = {key: future.result() for key, future in merge_blames.items()}
+        for (sha, path, line), (merge, mpath, mline) in self.replay.via_merge.items():
+            owner = at_merge[(merge, mpath)].get(mline)
+            if owner is not None:
+                self.replay.owners[(sha, path)][line] = owner
         resolved: list[tuple[str, FixFile, dict[int, str]]] = []
         catfile = CatFile(self.git)
         try:
