@@ -152,3 +152,13 @@ def test_a_large_fix_that_mostly_adds_is_not_blamed(make_repo):
     settings = GitSettings()
     assert settings.szz_max_fix_added == 100 and settings.szz_replay is True
     assert settings.szz_min_link_share == 0.34 and settings.szz_max_inducing_per_fix == 0
+
+
+def test_the_run_says_what_szz_distrusted(make_repo, project_session):
+    from argus.ingest.git.service import ingest_git
+
+    r = make_repo()
+    _fix_history(r, "".join(f"a{i} = {i * 2}\n" for i in range(10)) + "".join(f"n{i} = {i}\n" for i in range(30)))
+    result = ingest_git(project_session, r.path, GitSettings(szz_max_fix_added=20))
+    assert result.fixes == 1 and result.links == 0
+    assert any("distrusted 1 feature-shaped fixes" in note for note in result.notes)

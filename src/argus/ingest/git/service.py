@@ -276,6 +276,13 @@ def _store_links(
     result.fixes_blamed, result.links, result.links_unresolved = outcome.fixes, outcome.links, outcome.unresolved
     result.fixes_tangled, result.fixes_no_source = stats.fixes_tangled, stats.fixes_no_source
     result.links_later_than_fix, result.over_blamed = outcome.later_than_fix, outcome.over_blamed
+    if stats.fixes_feature_shaped or stats.links_low_share or stats.fixes_over_blaming:
+        result.notes.append(
+            f"SZZ distrusted {stats.fixes_feature_shaped} feature-shaped fixes (more than {settings.szz_max_fix_added} "
+            f"source lines added, mostly additions: not blamed), {stats.links_low_share} candidates owning less than "
+            f"{settings.szz_min_link_share:.0%} of a fix's blamed lines and {stats.fixes_over_blaming} fixes blaming "
+            "too many commits"
+        )
     if outcome.over_blamed:
         shown = ", ".join(s[:12] for s in outcome.over_blamed[:5]) + (" …" if len(outcome.over_blamed) > 5 else "")
         result.notes.append(
