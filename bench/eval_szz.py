@@ -321,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
                          "(modes message+NAME, tracker+NAME), e.g. ctx2:ARGUS_GIT__SZZ_ADD_ONLY_CONTEXT=2.")
     ap.add_argument("--toy-bugs", action="store_true",
                     help="The simulator's old bug truth (random fix lines, every fix says 'Fix #N').")
+    ap.add_argument("--out", type=Path, default=RESULTS / "eval_szz.json", help="Where the JSON results go.")
     args = ap.parse_args(argv)
     results: dict[str, Any] = {"jit": evaluate_jit(args)}
     if not args.no_sim:
@@ -331,8 +332,8 @@ def main(argv: list[str] | None = None) -> int:
                 for name, m in sorted(parts.items()):
                     print(f"{group:9s} {mode:10s} {name:15s} P {m['precision']:.3f} R {m['recall']:.3f} "
                           f"F1 {m['f1']:.3f} (truth {m['truth']}, n {m['n']})")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "eval_szz.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     return 0
 
 

@@ -90,6 +90,25 @@ class GitSettings(BaseModel):
         2, ge=0, le=50, description="Fixes that only add lines: blame up to this many code lines above and below "
         "each insertion point (Sahal & Tosun 2018), stored as weaker `szz-context` links; 0: off (classic SZZ).",
     )
+    szz_max_fix_added: int = Field(
+        100, ge=0, description="A fix adding more source lines than this, and at least twice as many as it deletes, "
+        "is shaped like a feature (a mistyped bug report, Herzig et al. 2013): it stays a fix but is not blamed; "
+        "0: no limit.",
+    )
+    szz_max_inducing_per_fix: int = Field(
+        0, ge=0, description="A fix whose blame names more distinct commits than this is distrusted (a feature or "
+        "a tangled change, not one bug): none of its links is kept; 0: no cap.",
+    )
+    szz_min_link_share: float = Field(
+        0.34, ge=0.0, le=1.0, description="A candidate owning less than this share of the lines a fix's blame "
+        "attributed (deleted or changed lines, over all its files) is distrusted: collateral of a tangled fix "
+        "(Williams & Spacco 2008 weight candidates by lines); 0: keep every candidate.",
+    )
+    szz_replay: bool = Field(
+        True, description="First ingests of 1,000+ commits: find the owners of the fixes' lines by one replay of the "
+        "first-parent history instead of one `git blame` per fix and file (lines brought in by merges, and fixes "
+        "off the first-parent chain, are still blamed).",
+    )
     szz_workers: int = Field(2, description="Concurrent `git blame` processes during SZZ.")
     szz_commit_graph: bool = Field(
         True,

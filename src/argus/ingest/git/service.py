@@ -173,7 +173,7 @@ def ingest_git(
     do_szz = settings.szz if szz is None else szz
     total = _count_commits(git, revisions, since_date) if progress is not None or do_szz else 0
     with ExitStack() as stack:
-        pipeline = _start_szz(stack, git, info, settings, result, total) if do_szz else None
+        pipeline = _start_szz(stack, git, info, settings, result, total, head) if do_szz else None
         try:
             for commit in parse_stream(git.stream(log_args(revisions, since_date=since_date))):
                 prepared = _prepare(commit, state, counter, detector, git, boundary, result)
@@ -238,7 +238,7 @@ def _count_commits(git: gitcmd.Git, revisions: list[str], since_date: str | None
 
 def _start_szz(
     stack: ExitStack, git: gitcmd.Git, info: gitcmd.RepoInfo, settings: GitSettings, result: GitIngestResult,
-    commits: int,
+    commits: int, head: str,
 ) -> BlamePipeline:
     """Start the background SZZ pipeline (through a temporary commit-graph for long histories)."""
     t0 = time.perf_counter()
@@ -250,7 +250,12 @@ def _start_szz(
         else:
             blame_git = graph
     pipeline = BlamePipeline(blame_git, SourceFilter.from_settings(settings), max_files=settings.szz_max_files,
-                             workers=settings.szz_workers, add_context=settings.szz_add_only_context)
+                             workers=settings.szz_workers, add_context=settings.szz_add_only_context,
+                             max_fix_added=settings.szz_max_fix_added,
+                             max_inducing_per_fix=settings.szz_max_inducing_per_fix,
+                             min_link_share=settings.szz_min_link_share,
+                             replay_tip=head if settings.szz_replay and not info.shallow
+                             and commits >= COMMIT_GRAPH_MIN_COMMITS else None)
     stack.callback(pipeline.close)
     result.seconds["szz_setup"] = time.perf_counter() - t0
     return pipeline
@@ -271,6 +276,13 @@ def _store_links(
     result.fixes_blamed, result.links, result.links_unresolved = outcome.fixes, outcome.links, outcome.unresolved
     result.fixes_tangled, result.fixes_no_source = stats.fixes_tangled, stats.fixes_no_source
     result.links_later_than_fix, result.over_blamed = outcome.later_than_fix, outcome.over_blamed
+    if stats.fixes_feature_shaped or stats.links_low_share or stats.fixes_over_blaming:
+        result.notes.append(
+            f"SZZ distrusted {stats.fixes_feature_shaped} feature-shaped fixes (more than {settings.szz_max_fix_added} "
+            f"source lines added, mostly additions: not blamed), {stats.links_low_share} candidates owning less than "
+            f"{settings.szz_min_link_share:.0%} of a fix's blamed lines and {stats.fixes_over_blaming} fixes blaming "
+            "too many commits"
+        )
     if outcome.over_blamed:
         shown = ", ".join(s[:12] for s in outcome.over_blamed[:5]) + (" …" if len(outcome.over_blamed) > 5 else "")
         result.notes.append(

@@ -80,6 +80,9 @@ class SzzStats:
     fixes_tangled: int = 0  # fixes changing more than max_files source files
     fixes_no_source: int = 0  # fixes that deleted or changed no blameable source line
     fixes_add_only: int = 0  # of those, fixes blamed by the context of their insertions (add_context)
+    fixes_feature_shaped: int = 0  # fixes adding more than max_fix_added source lines, mostly additions
+    fixes_over_blaming: int = 0  # fixes whose blame named more than max_inducing_per_fix commits (links dropped)
+    links_low_share: int = 0  # candidates owning less than min_link_share of a fix's blamed lines (dropped)
     lines_cosmetic: int = 0  # deleted lines left out as cosmetic or moved
     blame_calls: int = 0
 
@@ -332,7 +335,7 @@ def parse_blame_porcelain(data: bytes, path: str | None = None) -> dict[int, str
         if not ln:
             continue
         if ln[:1] == b"\t":
-            if current is not None and current[0] not in boundary and (path is None or _is_code(path, ln[1:])):
+            if current is not None and current[0] not in boundary and (path is None or is_code(path, ln[1:])):
                 result[current[1]] = current[0]
             current = None
             continue
@@ -344,7 +347,8 @@ def parse_blame_porcelain(data: bytes, path: str | None = None) -> dict[int, str
     return result
 
 
-def _is_code(path: str, raw: bytes) -> bool:
+def is_code(path: str, raw: bytes) -> bool:
+    """Whether a raw source line carries code (not blank, comment or punctuation only)."""
     text = raw.decode("utf-8", "replace")
     return not is_comment_or_blank(path, text) and any(ch.isalnum() for ch in text)
 

@@ -87,7 +87,7 @@ class SzzRunResult:
         self.links_to_over_blamed += outcome.to_over_blamed
         self.fixes_tangled += stats.fixes_tangled
         self.fixes_no_source += stats.fixes_no_source
-        self.fixes_blamed += blamed - stats.fixes_tangled - stats.fixes_no_source
+        self.fixes_blamed += blamed - stats.fixes_tangled - stats.fixes_no_source - stats.fixes_feature_shaped
         self.over_blamed.extend(outcome.over_blamed)
 
 
@@ -137,7 +137,10 @@ class SzzFollowUp:
         t0 = time.perf_counter()
         pipeline = BlamePipeline(self.blame_git, SourceFilter.from_settings(self.settings),
                                  max_files=self.settings.szz_max_files, workers=self.settings.szz_workers,
-                                 add_context=self.settings.szz_add_only_context)
+                                 add_context=self.settings.szz_add_only_context,
+                                 max_fix_added=self.settings.szz_max_fix_added,
+                                 max_inducing_per_fix=self.settings.szz_max_inducing_per_fix,
+                                 min_link_share=self.settings.szz_min_link_share)
         try:
             self.blamed = 0
             for cid, sha, parent in batch.fixes:

@@ -17,9 +17,10 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from argus.ingest.git.gitcmd import Git
+from argus.ingest.git.gitcmd import CatFile, Git
 from argus.ingest.git.logparse import FileChange
 from argus.ingest.git.pathfilter import SourceFilter
+from argus.ingest.git.replay import ReplayResult, replay_owners
 from argus.ingest.git.szz import (
     CONTEXT,
     FixFile,
@@ -27,6 +28,7 @@ from argus.ingest.git.szz import (
     SzzStats,
     blame_file,
     fix_patch_args,
+    is_code,
     parse_fix_patches,
 )
 
@@ -40,8 +42,14 @@ class BlamePipeline:
     """Queue fixes as they are found; blame them in the background; collect links at the end."""
 
     def __init__(self, git: Git, source: SourceFilter | None, *, max_files: int, workers: int,
-                 add_context: int = 0) -> None:
+                 add_context: int = 0, max_fix_added: int = 0, max_inducing_per_fix: int = 0,
+                 min_link_share: float = 0.0, replay_tip: str | None = None) -> None:
         self.git, self.source, self.max_files, self.add_context = git, source, max_files, add_context
+        self.max_fix_added, self.max_inducing_per_fix = max_fix_added, max_inducing_per_fix
+        self.min_link_share = min_link_share
+        self.replay_tip = replay_tip  # blame by one replay of the first-parent history up to this commit
+        self.requests: dict[str, tuple[FixFile, ...]] = {}  # fixes waiting for the replay
+        self.replay: ReplayResult | None = None
         self.stats = SzzStats()  # counted by the caller's thread (add)
         self.feeder_stats = SzzStats()  # counted by the feeder thread, merged by finish()
         self.parent_of: dict[str, str] = {}
@@ -60,6 +68,10 @@ class BlamePipeline:
                   and (self.source is None or self.source.wanted(f.old_path or f.path) or self.source.wanted(f.path))]
         if len(wanted) > self.max_files:
             self.stats.fixes_tangled += 1
+            return
+        added = sum(f.added for f in wanted)
+        if 0 < self.max_fix_added < added and added >= 2 * sum(f.deleted for f in wanted):
+            self.stats.fixes_feature_shaped += 1  # a feature filed as a bug (Herzig et al. 2013): not blamed
             return
         if not any((f.deleted > 0 or (self.add_context > 0 and f.added > 0)) and f.change_type != "A"
                    for f in wanted):
@@ -92,6 +104,9 @@ class BlamePipeline:
                         continue
                     if patch.files[0].kind == CONTEXT:
                         stats.fixes_add_only += 1
+                    if self.replay_tip is not None:
+                        self.requests[patch.sha] = patch.files
+                        continue
                     for f in patch.files:
                         future = self.pool.submit(blame_file, self.git, self.parent_of[patch.sha], f)
                         self.tasks.append((patch.sha, f, future))
@@ -107,7 +122,11 @@ class BlamePipeline:
         if self.error is not None:
             self.close()
             raise self.error
-        for name in ("fixes_tangled", "fixes_no_source", "fixes_add_only", "lines_cosmetic", "blame_calls"):
+        resolved: list[tuple[str, FixFile, dict[int, str]]] = []
+        if self.replay_tip is not None and self.requests:
+            resolved = self._replay()
+        for name in ("fixes_tangled", "fixes_no_source", "fixes_add_only", "lines_cosmetic", "blame_calls",
+                     "fixes_feature_shaped", "fixes_over_blaming", "links_low_share"):
             setattr(self.stats, name, getattr(self.stats, name) + getattr(self.feeder_stats, name))
         left: dict[str, int] = {}
         for sha, _, _ in self.tasks:
@@ -116,16 +135,11 @@ class BlamePipeline:
         if progress is not None:
             progress(0, total)
         links: list[InducingLink] = []
+        for fix_sha, fix_file, owners in resolved:
+            links.extend(_links(fix_sha, fix_file, owners))
         try:
             for fix_sha, fix_file, future in self.tasks:
-                owners = future.result()
-                by_commit: dict[str, list[int]] = {}
-                for line in fix_file.lines:
-                    owner = owners.get(line)
-                    if owner is not None and owner != fix_sha:
-                        by_commit.setdefault(owner, []).append(line)
-                links.extend(InducingLink(fix_sha, sha, fix_file.path, tuple(lines), fix_file.kind)
-                             for sha, lines in by_commit.items())
+                links.extend(_links(fix_sha, fix_file, future.result()))
                 left[fix_sha] -= 1
                 if left[fix_sha] == 0:
                     done += 1
@@ -133,7 +147,68 @@ class BlamePipeline:
                         progress(done, total)
         finally:
             self.close()
-        return links
+        return self._cap_per_fix(self._by_share(links))
+
+    def _replay(self) -> list[tuple[str, FixFile, dict[int, str]]]:
+        """Owners of the waiting fixes' lines by one replay; the lines it cannot answer go to git blame."""
+        assert self.replay_tip is not None
+        self.replay = replay_owners(self.git, self.replay_tip, self.requests, self.source)
+        by_key = {(sha, f.path): f for sha, files in self.requests.items() for f in files}
+        merge_blames = {key: self.pool.submit(blame_file, self.git, key[0], FixFile(key[1], tuple(sorted(lines))))
+                        for key, lines in self.replay.merge_lines.items()}
+        self.feeder_stats.blame_calls += len(merge_blames)
+        at_merge = {key: future.result() for key, future in merge_blames.items()}
+        for (sha, path, line), (merge, mpath, mline) in self.replay.via_merge.items():
+            owner = at_merge[(merge, mpath)].get(mline)
+            if owner is not None:
+                self.replay.owners[(sha, path)][line] = owner
+        resolved: list[tuple[str, FixFile, dict[int, str]]] = []
+        catfile = CatFile(self.git)
+        try:
+            for (sha, path), owners in self.replay.owners.items():
+                f = by_key[(sha, path)]
+                if f.kind == CONTEXT and owners:  # context lines that carry no code are left out, as blame does
+                    text = (catfile.read(f"{self.parent_of[sha]}:{path}") or b"").split(b"\n")
+                    owners = {n: o for n, o in owners.items() if n <= len(text) and is_code(path, text[n - 1])}
+                resolved.append((sha, f, owners))
+        finally:
+            catfile.close()
+        for sha, f in self.replay.to_blame:
+            future = self.pool.submit(blame_file, self.git, self.parent_of[sha], f)
+            self.tasks.append((sha, f, future))
+            self.feeder_stats.blame_calls += 1
+        return resolved
+
+    def _by_share(self, links: list[InducingLink]) -> list[InducingLink]:
+        """Drop candidates owning less than ``min_link_share`` of their fix's blamed (deleted) lines.
+
+        Shares are counted over classic links only (lines the fix deleted or changed, all its files);
+        context links of add-only fixes blame a fixed window around each insertion and are kept.
+        """
+        if self.min_link_share <= 0:
+            return links
+        owned: dict[tuple[str, str], int] = {}
+        total: dict[str, int] = {}
+        for link in links:
+            if link.method == CONTEXT:
+                continue
+            key = (link.fix_sha, link.inducing_sha)
+            owned[key] = owned.get(key, 0) + len(link.lines)
+            total[link.fix_sha] = total.get(link.fix_sha, 0) + len(link.lines)
+        low = {key for key, n in owned.items() if n < self.min_link_share * total[key[0]]}
+        self.stats.links_low_share += len(low)
+        return [link for link in links if link.method == CONTEXT or (link.fix_sha, link.inducing_sha) not in low]
+
+    def _cap_per_fix(self, links: list[InducingLink]) -> list[InducingLink]:
+        """Drop every link of a fix whose blame named more than ``max_inducing_per_fix`` commits."""
+        if self.max_inducing_per_fix <= 0:
+            return links
+        named: dict[str, set[str]] = {}
+        for link in links:
+            named.setdefault(link.fix_sha, set()).add(link.inducing_sha)
+        over = {fix for fix, shas in named.items() if len(shas) > self.max_inducing_per_fix}
+        self.stats.fixes_over_blaming += len(over)
+        return [link for link in links if link.fix_sha not in over]
 
     def close(self) -> None:
         """Stop: cancel queued blames and wait for running ones (after an error, or when done)."""
@@ -142,3 +217,13 @@ class BlamePipeline:
             self.batches.put(None)
             self.feeder.join()
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _links(fix_sha: str, fix_file: FixFile, owners: dict[int, str]) -> list[InducingLink]:
+    """One link per commit owning some of the fix's lines of this file (the fix itself excluded)."""
+    by_commit: dict[str, list[int]] = {}
+    for line in fix_file.lines:
+        owner = owners.get(line)
+        if owner is not None and owner != fix_sha:
+            by_commit.setdefault(owner, []).append(line)
+    return [InducingLink(fix_sha, sha, fix_file.path, tuple(lines), fix_file.kind) for sha, lines in by_commit.items()]

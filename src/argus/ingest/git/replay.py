@@ -1,0 +1,213 @@
+"""Blame many fixes at once by replaying the first-parent history (instead of one ``git blame`` each).
+
+``git blame`` walks a file's history back from the fix's parent until every asked line has an owner;
+a first ingest runs one such walk per (fix, file), and on a long history that is most of its time.
+This module reads the history *once*, oldest first, along first parents —
+``git log --first-parent --reverse -p -U0 -w --find-renames`` — and keeps, for every source file,
+the commit that last touched each of its lines. A whitespace-insensitive ``-U0`` hunk ``-a,b +c,d``
+gives the new lines to the commit and shifts the others, which is what ``git blame -w`` concludes
+line by line for a linear history (both use git's same diff). When the replay reaches a fix, the
+lines the fix deletes (numbered in its parent, the previous commit of the chain) are looked up.
+
+Where the replay cannot answer like ``git blame``, the lines are handed back to be blamed:
+
+- fixes that are not on the first-parent chain (commits of merged branches);
+- lines a merge commit brought in: the merge's first-parent diff brings a branch's lines in at
+  once, and blame follows the merge's other parents to the commit that wrote them. The replay
+  remembers each such line's number in the merge, and ``git blame`` runs once per (merge, file) *at
+  the merge*, for all the lines any fix asked about there — a short walk into the merged branch;
+- files the replay does not know at that point.
+
+Only the ``-U0`` hunk headers are read (content lines are skipped by count), so the cost is about one
+``git log -p`` of the history. Memory: one integer per line of every live source file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from argus.ingest.git.gitcmd import Git
+from argus.ingest.git.pathfilter import SourceFilter
+from argus.ingest.git.szz import START, FixFile, unquote_path
+
+_NO_OWNER = -1
+
+
+@dataclass
+class ReplayResult:
+    """Owners found by the replay, and what must still be blamed by ``git blame``."""
+
+    owners: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)  # (fix, path) → line → sha
+    to_blame: list[tuple[str, FixFile]] = field(default_factory=list)  # (fix, lines left) for git blame
+    #: lines a merge brought in: (merge sha, path in the merge) → its line numbers there, to blame at the merge
+    merge_lines: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+    #: (fix, path, line in the fix's parent) → (merge sha, path in the merge, line in the merge)
+    via_merge: dict[tuple[str, str, int], tuple[str, str, int]] = field(default_factory=dict)
+    commits: int = 0
+    lines_resolved: int = 0
+
+
+def replay_args(tip: str) -> list[str]:
+    return [
+        "log", "--first-parent", "--reverse", "-p", "-U0", "-w", "--find-renames", "--no-color", "--no-ext-diff",
+        "--no-textconv", "--diff-merges=first-parent", "--src-prefix=a/", "--dst-prefix=b/",
+        "--format=%x1e%x02argus-fix%x03%H %P", tip, "--",
+    ]  # fmt: skip
+
+
+def replay_owners(git: Git, tip: str, requests: Mapping[str, Sequence[FixFile]],
+                  source: SourceFilter | None) -> ReplayResult:
+    """Owners of the requested lines of each fix (``requests``: fix sha → files and parent lines)."""
+    return replay_stream(git.stream(replay_args(tip)), requests, source)
+
+
+def replay_stream(chunks: Iterable[bytes], requests: Mapping[str, Sequence[FixFile]],
+                  source: SourceFilter | None) -> ReplayResult:
+    """:func:`replay_owners` on the output of :func:`replay_args` (split for tests)."""
+    out = ReplayResult()
+    shas: list[str] = []
+    merges: list[tuple[int, str, int]] = []  # virtual owners: (merge index, path in the merge, line there)
+    files: dict[str, list[int]] = {}
+    seen: set[str] = set()
+    tail = b""
+    for chunk in chunks:
+        parts = (tail + chunk).split(START)
+        tail = parts.pop()
+        for part in parts:
+            if part:
+                _commit(part, shas, merges, files, requests, source, out, seen)
+    if tail.strip():
+        _commit(tail, shas, merges, files, requests, source, out, seen)
+    for fix, fix_files in requests.items():
+        if fix not in seen:  # not on the first-parent chain: git blame
+            out.to_blame.extend((fix, f) for f in fix_files)
+    out.commits = len(shas)
+    return out
+
+
+def _commit(rec: bytes, shas: list[str], merges: list[tuple[int, str, int]], files: dict[str, list[int]],
+            requests: Mapping[str, Sequence[FixFile]], source: SourceFilter | None, out: ReplayResult,
+            seen: set[str]) -> None:
+    lines = rec.split(b"\n")
+    head = lines[0].decode().split()
+    sha = head[0]
+    me = len(shas)
+    shas.append(sha)
+    merge = len(head) > 2
+    asked = requests.get(sha)
+    if asked is not None:  # the state is the fix's first parent (the previous commit of the chain)
+        seen.add(sha)
+        _answer(sha, asked, shas, merges, files, out)
+    n = len(lines)
+    i = 1
+    old: str | None = None
+    new: str | None = None
+    edits: list[tuple[int, int, int, int]] = []
+    while i < n:
+        ln = lines[i]
+        if ln.startswith(b"@@ "):
+            a, b, c, d = _hunk(ln)
+            edits.append((a, b, c, d))
+            i += 1 + b
+            if i < n and lines[i][:1] == b"\\":
+                i += 1
+            i += d
+            if i < n and lines[i][:1] == b"\\":
+                i += 1
+            continue
+        if ln.startswith(b"diff --git "):
+            _apply(files, old, new, edits, me, source, merges if merge else None)
+            edits = []
+            old = new = _diff_paths(ln)
+        elif ln.startswith(b"rename from "):
+            old = unquote_path(ln[12:])
+        elif ln.startswith(b"rename to "):
+            new = unquote_path(ln[10:])
+        elif ln.startswith(b"--- "):
+            old = None if ln[4:].rstrip(b"\t") == b"/dev/null" else unquote_path(ln[4:])
+        elif ln.startswith(b"+++ "):
+            new = None if ln[4:].rstrip(b"\t") == b"/dev/null" else unquote_path(ln[4:])
+        elif ln.startswith(b"new file mode"):
+            old = None
+        elif ln.startswith(b"deleted file mode"):
+            new = None
+        i += 1
+    _apply(files, old, new, edits, me, source, merges if merge else None)
+
+
+def _diff_paths(ln: bytes) -> str | None:
+    """The path of a ``diff --git a/X b/X`` line when both sides agree (else the later headers say)."""
+    rest = ln[11:]
+    if rest.startswith(b'"'):
+        return None
+    half = (len(rest) - 1) // 2
+    a, b = rest[:half], rest[half + 1 :]
+    if a[:2] == b"a/" and b[:2] == b"b/" and a[2:] == b[2:]:
+        return a[2:].decode("utf-8", "replace")
+    return None
+
+
+def _hunk(ln: bytes) -> tuple[int, int, int, int]:
+    """``@@ -a,b +c,d @@`` → (a, b, c, d); a missing count is 1."""
+    end = ln.index(b" @@", 3)
+    old, new = ln[3:end].split(b" ")
+    a, _, b = old[1:].partition(b",")
+    c, _, d = new[1:].partition(b",")
+    return int(a), int(b) if b else 1, int(c), int(d) if d else 1
+
+
+def _apply(files: dict[str, list[int]], old: str | None, new: str | None, edits: list[tuple[int, int, int, int]],
+           me: int, source: SourceFilter | None, merges: list[tuple[int, str, int]] | None) -> None:
+    """Apply one file's hunks; a merge's new lines get virtual owners (``-2 - k``: ``merges[k]``)."""
+    if old is None and new is None:
+        return
+    if new is None:  # deleted
+        files.pop(old or "", None)
+        return
+    if source is not None and not source.wanted(new):
+        if old is not None:
+            files.pop(old, None)
+        return
+    state: list[int] | None = [] if old is None else files.get(old) if old == new else files.pop(old, None)
+    if state is None:  # a file the replay never saw created (renamed from a filtered path): unknown
+        return
+    for a, b, c, d in reversed(edits):  # old coordinates stay valid from the last hunk backwards
+        if a - 1 + b > len(state) or (b == 0 and a > len(state)):
+            files.pop(new, None)  # out of step with git: leave the file to git blame
+            return
+        if merges is None:
+            owners = [me] * d
+        else:
+            owners = list(range(-2 - len(merges), -2 - len(merges) - d, -1))
+            merges.extend((me, new, c + k) for k in range(d))
+        if b == 0:
+            state[a:a] = owners
+        else:
+            state[a - 1 : a - 1 + b] = owners
+    files[new] = state
+
+
+def _answer(sha: str, asked: Sequence[FixFile], shas: list[str], merges: list[tuple[int, str, int]],
+            files: dict[str, list[int]], out: ReplayResult) -> None:
+    for f in asked:
+        state = files.get(f.path)
+        if state is None:
+            out.to_blame.append((sha, f))
+            continue
+        owners: dict[int, str] = {}
+        left: list[int] = []
+        for line in f.lines:
+            owner = state[line - 1] if 0 < line <= len(state) else _NO_OWNER
+            if owner == _NO_OWNER:
+                left.append(line)
+            elif owner < _NO_OWNER:  # brought in by a merge: blamed at the merge
+                m, mpath, mline = merges[-2 - owner]
+                out.merge_lines.setdefault((shas[m], mpath), set()).add(mline)
+                out.via_merge[(sha, f.path, line)] = (shas[m], mpath, mline)
+            else:
+                owners[line] = shas[owner]
+        out.lines_resolved += len(owners)
+        out.owners[(sha, f.path)] = owners
+        if left:
+            out.to_blame.append((sha, FixFile(f.path, tuple(left), f.kind)))

@@ -1,0 +1,164 @@
+"""SZZ by one replay of the first-parent history gives the links of one `git blame` per fix and file;
+the rules that distrust feature-shaped fixes, low-share candidates and over-blaming fixes."""
+
+from __future__ import annotations
+
+import random
+
+from git_repo_builder import DAY, T0
+
+from argus.core.settings import GitSettings
+from argus.ingest.git import gitcmd
+from argus.ingest.git.logparse import log_args, parse_stream
+from argus.ingest.git.pathfilter import SourceFilter
+from argus.ingest.git.replay import replay_stream
+from argus.ingest.git.szz import CONTEXT, DELETED, FixFile, InducingLink
+from argus.ingest.git.szz_pipeline import BlamePipeline
+
+
+def _edit(rng: random.Random, text: list[str], tag: str) -> list[str]:
+    out = list(text)
+    for _ in range(rng.randint(1, 4)):
+        op = rng.random()
+        i = rng.randrange(len(out) + 1)
+        if op < 0.4 or len(out) < 5:
+            out[i:i] = [f"    v_{tag}_{k} = {rng.randint(0, 99)}\n" for k in range(rng.randint(1, 3))]
+        elif op < 0.7:
+            out[min(i, len(out) - 1)] = f"    w_{tag} = {rng.randint(0, 99)}\n"
+        else:
+            del out[min(i, len(out) - 1): min(i, len(out) - 1) + rng.randint(1, 2)]
+    return out
+
+
+def _history(r, rng: random.Random) -> None:
+    """Edits on main and on merged branches, a rename, a deleted file, whitespace-only edits."""
+    files = {f"src/m{i}.py": [f"def f{i}():\n"] + [f"    x{j} = {j}\n" for j in range(12)] for i in range(3)}
+    when = T0
+    for path, text in files.items():
+        r.write(path, "".join(text))
+    r.commit("initial", when=when)
+    for step in range(40):
+        when += DAY
+        if step % 9 == 4:  # a branch of two commits, merged with a merge commit
+            r.git("checkout", "-q", "-b", f"b{step}")
+            names = sorted(files)
+            side, path = names[step % len(names)], names[(step + 1) % len(names)]
+            for k in range(2):
+                files[side] = _edit(rng, files[side], f"b{step}{k}")
+                r.write(side, "".join(files[side]))
+                r.commit(f"branch work {step}.{k}", when=when + k)
+            r.git("checkout", "-q", "main")
+            for name in names:
+                files[name] = (r.path / name).read_text().splitlines(keepends=True)
+            files[path] = _edit(rng, files[path], f"m{step}")
+            r.write(path, "".join(files[path]))
+            r.commit(f"main work {step}", when=when + 5)
+            r.git("merge", "-q", "--no-ff", "-m", f"merge b{step}", f"b{step}",
+                  env={"GIT_AUTHOR_DATE": f"@{when + 9} +0000", "GIT_COMMITTER_DATE": f"@{when + 9} +0000"})
+            for path in files:
+                files[path] = (r.path / path).read_text().splitlines(keepends=True)
+            continue
+        if step == 20:
+            r.mv("src/m0.py", "src/renamed.py")
+            files["src/renamed.py"] = files.pop("src/m0.py")
+        path = rng.choice(sorted(files))
+        if step == 30:  # whitespace only
+            files[path] = [ln.replace("    ", "\t") for ln in files[path]]
+        else:
+            files[path] = _edit(rng, files[path], str(step))
+        r.write(path, "".join(files[path]))
+        r.commit(f"work {step}", when=when)
+
+
+def _links(repo, tip: str | None, **rules) -> set[InducingLink]:
+    git, _ = gitcmd.open_repo(repo)
+    head = gitcmd.resolve_commit(git, "HEAD")
+    pipeline = BlamePipeline(git, SourceFilter.from_settings(GitSettings()), max_files=20, workers=2, add_context=2,
+                             replay_tip=head if tip else None, **rules)
+    for c in parse_stream(git.stream(log_args([head]))):
+        if not c.is_merge and c.parents:
+            pipeline.add(c.sha, c.parents[0], c.files)  # every commit a "fix": the widest comparison
+    return set(pipeline.finish())
+
+
+def test_replay_gives_the_links_of_git_blame(make_repo):
+    r = make_repo()
+    _history(r, random.Random(7))
+    blamed = _links(r.path, None)
+    replayed = _links(r.path, "HEAD")
+    assert blamed and {link.method for link in blamed} == {DELETED, CONTEXT}
+    assert replayed == blamed
+
+
+def test_replay_answers_first_parent_lines_and_hands_merged_lines_to_blame():
+    def rec(sha: str, parents: str, body: bytes) -> bytes:
+        return b"\x1e\x02argus-fix\x03" + f"{sha} {parents}".encode() + b"\n\n" + body
+
+    a, b, m, f = ("a" * 40), ("b" * 40), ("c" * 40), ("d" * 40)
+    out = replay_stream([
+        rec(a, "", b"diff --git a/x.py b/x.py\nnew file mode 100644\n--- /dev/null\n+++ b/x.py\n"
+                   b"@@ -0,0 +1,3 @@\n+one\n+two\n+three\n"),
+        rec(b, a, b"diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -2 +2 @@\n-two\n+TWO\n"),
+        rec(m, f"{b} {'e' * 40}", b"diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -3,0 +4 @@\n+four\n"),
+        rec(f, m, b""),
+    ], {f: (FixFile("x.py", (1, 2, 4, 9)),)}, None)
+    assert out.owners[(f, "x.py")] == {1: a, 2: b}
+    assert out.to_blame == [(f, FixFile("x.py", (9,)))]  # a line the file does not have: blamed from the fix
+    assert out.merge_lines == {(m, "x.py"): {4}}  # a merge's line: blamed at the merge, its line 4 there
+    assert out.via_merge == {(f, "x.py", 4): (m, "x.py", 4)}
+
+
+def _fix_history(r, fix_body: str) -> None:
+    r.write("a.py", "".join(f"a{i} = {i}\n" for i in range(10)))
+    r.write("b.py", "".join(f"b{i} = {i}\n" for i in range(10)))
+    r.commit("feat: a and b", when=T0)
+    r.write("a.py", "".join(f"a{i} = {i * 2}\n" for i in range(10)))
+    r.commit("feat: a doubled", when=T0 + DAY)
+    r.write("b.py", "b0 = 7\n" + "".join(f"b{i} = {i}\n" for i in range(1, 10)))
+    r.commit("feat: b0", when=T0 + 2 * DAY)
+    r.write("a.py", fix_body)
+    r.write("b.py", "b0 = 8\n" + "".join(f"b{i} = {i}\n" for i in range(1, 10)))
+    r.commit("fix: a and b", when=T0 + 3 * DAY)
+
+
+def test_low_share_candidates_are_dropped_and_feature_shaped_fixes_not_blamed(make_repo):
+    r = make_repo()
+    # the fix rewrites 2 lines of "a doubled" (a1, a2) and 1 line of "b0": shares 2/3 and 1/3
+    _fix_history(r, "".join(f"a{i} = {i * 3 if i < 3 else i * 2}\n" for i in range(10)))
+    git, _ = gitcmd.open_repo(r.path)
+    messages = dict(line.split(" ", 1) for line in r.git("log", "--format=%H %s").splitlines())
+    fix = next(s for s, m in messages.items() if m.startswith("fix"))
+
+    def inducing(**rules: float) -> set[str]:
+        p = BlamePipeline(git, None, max_files=20, workers=1, **rules)  # type: ignore[arg-type]
+        commit = next(c for c in parse_stream(git.stream(log_args(["HEAD"]))) if c.sha == fix)
+        p.add(fix, commit.parents[0], commit.files)
+        return {messages[link.inducing_sha] for link in p.finish()}
+
+    assert inducing() == {"feat: a doubled", "feat: b0"}
+    assert inducing(min_link_share=0.4) == {"feat: a doubled"}
+    assert inducing(max_inducing_per_fix=1) == set()
+    assert inducing(max_fix_added=2) == {"feat: a doubled", "feat: b0"}   # adds 3, deletes 3: not feature-shaped
+
+
+def test_a_large_fix_that_mostly_adds_is_not_blamed(make_repo):
+    r = make_repo()
+    _fix_history(r, "".join(f"a{i} = {i * 2}\n" for i in range(10)) + "".join(f"n{i} = {i}\n" for i in range(30)))
+    git, _ = gitcmd.open_repo(r.path)
+    commit = next(c for c in parse_stream(git.stream(log_args(["HEAD"]))) if c.message.startswith("fix"))
+    p = BlamePipeline(git, None, max_files=20, workers=1, max_fix_added=20)
+    p.add(commit.sha, commit.parents[0], commit.files)
+    assert p.finish() == [] and p.stats.fixes_feature_shaped == 1
+    settings = GitSettings()
+    assert settings.szz_max_fix_added == 100 and settings.szz_replay is True
+    assert settings.szz_min_link_share == 0.34 and settings.szz_max_inducing_per_fix == 0
+
+
+def test_the_run_says_what_szz_distrusted(make_repo, project_session):
+    from argus.ingest.git.service import ingest_git
+
+    r = make_repo()
+    _fix_history(r, "".join(f"a{i} = {i * 2}\n" for i in range(10)) + "".join(f"n{i} = {i}\n" for i in range(30)))
+    result = ingest_git(project_session, r.path, GitSettings(szz_max_fix_added=20))
+    assert result.fixes == 1 and result.links == 0
+    assert any("distrusted 1 feature-shaped fixes" in note for note in result.notes)
