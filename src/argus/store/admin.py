@@ -77,6 +77,20 @@ def record_audit(
     )
 
 
+def append_audit(session: Session, org_id: int | None, actor: str, action: str, *, target_type: str | None = None,
+                 target_id: str | None = None, detail: dict[str, Any] | None = None, status: int | None = None,
+                 request_id: str | None = None) -> None:
+    """:func:`record_audit` as one ``INSERT`` now (a statement built once; no ORM object and flush), for a
+    unit of work that writes nothing else: the server's audit row of every mutating or refused request."""
+    session.execute(_INSERT_AUDIT, {
+        "org_id": org_id, "project_id": None, "actor": actor, "action": action, "target_type": target_type,
+        "target_id": target_id, "detail": detail or {}, "status": status, "request_id": request_id, "at": utcnow(),
+    })
+
+
+_INSERT_AUDIT = AuditLog.__table__.insert()
+
+
 def list_audit(session: Session, org: Organisation | None = None, *, limit: int = 100,
                before_id: int | None = None) -> list[AuditView]:
     """Audit rows, newest first (of ``org`` only when given; every row, also org-less ones, otherwise)."""
