@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from argus.core.clock import utcnow
@@ -88,7 +88,8 @@ def append_audit(session: Session, org_id: int | None, actor: str, action: str, 
     })
 
 
-_INSERT_AUDIT = AuditLog.__table__.insert()
+_AUDIT_TABLE: Table = AuditLog.__table__  # type: ignore[assignment]
+_INSERT_AUDIT = insert(_AUDIT_TABLE)  # Core, on the table: no ORM bulk-insert machinery
 
 
 def list_audit(session: Session, org: Organisation | None = None, *, limit: int = 100,
