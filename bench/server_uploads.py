@@ -3,6 +3,7 @@ latency percentiles, and no loss (every count verified in the database afterward
 
 Usage: .venv/bin/python bench/server_uploads.py [--reports 300] [--concurrency 16] [--workers N]
                                                 [--cases 1000] [--pg URL | --sqlite] [--no-synchronous-commit]
+                                                [--experiment-drop-fk test_case_id|run_id ...]
 
 Database: PostgreSQL when ``--pg`` or ``ARGUS_BENCH_DATABASE_URL`` / ``ARGUS_TEST_DATABASE_URL`` is set
 (a throw-away schema), else SQLite in a temporary folder. The server is ``argus serve`` (uvicorn in a
@@ -24,6 +25,9 @@ verification (runs, reports and results exactly as sent; job records); writes
 bench/results/server_uploads.json. Exit 1 when anything was lost or doubled. Goal (issue 14): ≥ 50
 reports/s of 1,000 cases on PostgreSQL. Compare another checkout with ``PYTHONPATH=OTHER/src`` (same
 script; a checkout whose ``send_upload`` has no ``client`` builds an HTTP client per upload).
+
+``--experiment-drop-fk`` (PostgreSQL, measurement only) drops that foreign key of ``test_result`` in the
+throw-away schema, to see what its per-row check costs; Argus's schema keeps it.
 
 Figures, before/after and where the time goes: ``docs/benchmarks.md`` ("Team server").
 """
