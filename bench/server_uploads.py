@@ -3,6 +3,7 @@ latency percentiles, and no loss (every count verified in the database afterward
 
 Usage: .venv/bin/python bench/server_uploads.py [--reports 300] [--concurrency 16] [--workers N]
                                                 [--cases 1000] [--pg URL | --sqlite] [--no-synchronous-commit]
+                                                [--experiment-drop-fk test_case_id|run_id ...]
 
 Database: PostgreSQL when ``--pg`` or ``ARGUS_BENCH_DATABASE_URL`` / ``ARGUS_TEST_DATABASE_URL`` is set
 (a throw-away schema), else SQLite in a temporary folder. The server is ``argus serve`` (uvicorn in a
@@ -24,6 +25,9 @@ verification (runs, reports and results exactly as sent; job records); writes
 bench/results/server_uploads.json. Exit 1 when anything was lost or doubled. Goal (issue 14): ≥ 50
 reports/s of 1,000 cases on PostgreSQL. Compare another checkout with ``PYTHONPATH=OTHER/src`` (same
 script; a checkout whose ``send_upload`` has no ``client`` builds an HTTP client per upload).
+
+``--experiment-drop-fk`` (PostgreSQL, measurement only) drops that foreign key of ``test_result`` in the
+throw-away schema, to see what its per-row check costs; Argus's schema keeps it.
 
 Figures, before/after and where the time goes: ``docs/benchmarks.md`` ("Team server").
 """
@@ -112,9 +116,30 @@ def _backends(database_url: str, application: str) -> list[int]:
         engine.dispose()
 
 
+def _drop_result_foreign_keys(database_url: str, columns: list[str]) -> list[str]:
+    """Experiment only (``--experiment-drop-fk``): drop ``test_result``'s foreign keys on ``columns`` in the
+    throw-away schema, to measure what they cost; Argus's schema keeps them (docs/benchmarks.md)."""
+    engine = create_engine(database_url)
+    dropped = []
+    try:
+        with engine.begin() as c:
+            rows = c.execute(text(
+                "SELECT con.conname, att.attname FROM pg_constraint con JOIN pg_attribute att "
+                "ON att.attrelid = con.conrelid AND att.attnum = con.conkey[1] "
+                "WHERE con.conrelid = 'test_result'::regclass AND con.contype = 'f'")).all()
+            for name, column in rows:
+                if column in columns:
+                    c.execute(text(f'ALTER TABLE test_result DROP CONSTRAINT "{name}"'))
+                    dropped.append(column)
+    finally:
+        engine.dispose()
+    return sorted(dropped)
+
+
 def run(database_url: str, folder: Path, reports: int, concurrency: int, workers: int, cases: int,
-        warmup: int = WARMUP, synchronous_commit: bool = True) -> dict[str, Any]:
+        warmup: int = WARMUP, synchronous_commit: bool = True, drop_fk: list[str] | None = None) -> dict[str, Any]:
     upgrade_database(database_url)
+    dropped = _drop_result_foreign_keys(database_url, drop_fk) if drop_fk else []
     home = folder / "home"
     if database_url.startswith("postgresql"):  # procrastinate's schema, as `argus worker` / `argus jobs schema` apply
         from argus.app.runtime import Runtime
@@ -213,6 +238,7 @@ def run(database_url: str, folder: Path, reports: int, concurrency: int, workers
                               "client": round(cpu_client * per, 1),
                               "total": round((cpu_server + cpu_pg + cpu_client) * per, 1)},
         "client_reuses_connections": reuse, "synchronous_commit": synchronous_commit,
+        **({"experiment_dropped_result_fks": dropped} if drop_fk else {}),
         "retried_tries": len(retries), "retry_reasons": sorted(set(retries))[:5], "server_alive": alive,
         "stored": stored, "verified": not lost_or_doubled and statuses == {201: reports},
         "mismatches": lost_or_doubled, "cpu_count": os.cpu_count(), "load_average": os.getloadavg(),
@@ -229,14 +255,19 @@ def main() -> int:
     ap.add_argument("--sqlite", action="store_true", help="Use SQLite even when a PostgreSQL URL is set.")
     ap.add_argument("--no-synchronous-commit", action="store_true",
                     help="Run the server with ingest.synchronous_commit = false (commits do not wait for the WAL flush).")
+    ap.add_argument("--experiment-drop-fk", action="append", choices=("run_id", "test_case_id"), default=[],
+                    help="PostgreSQL experiment: drop test_result's foreign key on this column in the throw-away "
+                         "schema (what it costs per upload; Argus keeps it). Repeatable.")
     args = ap.parse_args()
     pg = None if args.sqlite else args.pg
+    if args.experiment_drop_fk and not pg:
+        ap.error("--experiment-drop-fk needs PostgreSQL")
     workers = args.workers or (2 if pg else 1)
     with tempfile.TemporaryDirectory(prefix="argus-bench-uploads-") as tmp:
         folder = Path(tmp)
         with fresh_database(folder, pg, prefix="bench_") as url:
             result = run(url, folder, args.reports, args.concurrency, workers, args.cases,
-                         synchronous_commit=not args.no_synchronous_commit)
+                         synchronous_commit=not args.no_synchronous_commit, drop_fk=args.experiment_drop_fk)
     for key, value in result.items():
         print(f"{key}: {value}")
     out = REPO / "bench" / "results" / "server_uploads.json"

@@ -146,7 +146,7 @@ async def _session(app: Any, token: str, url: str, n: int, cases: int, profile: 
                               for s in sorted(stats, key=lambda s: s.tsub, reverse=True)[:60]]
             res["top_cumulative"] = [{"function": f"{Path(s.module).name}:{s.lineno} {s.name}",
                                       "cum_ms": round(1000 * s.ttot / n, 3)}
-                                     for s in sorted(stats, key=lambda s: s.ttot, reverse=True)[:80]]
+                                     for s in sorted(stats, key=lambda s: s.ttot, reverse=True)[:250]]
             yappi.clear_stats()
     return res
 

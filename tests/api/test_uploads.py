@@ -87,6 +87,42 @@ def test_on_upload_hook_gets_the_runs(client: TestClient, token: str) -> None:
     assert len(calls) == 1  # a repeat stores nothing: no hook call
 
 
+def test_jobs_of_a_test_upload_commit_with_its_results(settings: Settings, engine: Engine) -> None:
+    """The jobs' dispatcher records an upload's jobs in the unit of work that stores its test reports
+    (``UploadRequest.on_stored``): they are there as soon as the results are; a repeat records none."""
+    from sqlalchemy import text
+
+    from argus.jobs.service import upload_key
+
+    class Recording:  # the real dispatcher's recording, without handing the jobs to a runner
+        def __init__(self) -> None:
+            self.handed: list[tuple[str, tuple[int, ...]]] = []
+
+        def record_in(self, scope: Any, run_ids: tuple[int, ...]) -> tuple[int, ...]:
+            from argus.jobs.service import record_upload_in
+
+            return record_upload_in(scope, run_ids)
+
+        def hand_over(self, project: str, job_ids: tuple[int, ...]) -> None:
+            self.handed.append((project, job_ids))
+
+        def __call__(self, project: str, run_ids: tuple[int, ...]) -> None:
+            raise AssertionError("a test-only upload records its jobs in its own unit of work")
+
+    with TestClient(create_app(settings)) as client:
+        hook = client.app.state.on_upload = Recording()  # type: ignore[attr-defined]
+        token = make_token(engine, "acme", "web")
+        r = _post(client, token, [("a.xml", junit("A", 2))])
+        assert r.status_code == 201, r.text
+        run_ids = r.json()["run_ids"]
+        with engine.connect() as c:
+            rows = c.execute(text("SELECT id, kind, key FROM job_record ORDER BY kind")).all()
+        assert [(k, key) for _, k, key in rows] == [("failures", upload_key(run_ids)), ("flaky", upload_key(run_ids))]
+        assert hook.handed == [("acme/web", tuple(i for i, _, _ in sorted(rows, key=lambda row: row[1])))]
+        assert _post(client, token, [("a.xml", junit("A", 2))]).status_code == 200  # a repeat: nothing stored
+        assert counts(engine)["test_report"] == 1 and len(hook.handed) == 1
+
+
 def test_unknown_content_is_rejected_with_reason_and_dead_letter(client: TestClient, token: str,
                                                                  engine: Engine) -> None:
     r = _post(client, token, [("ok.xml", junit("Ok", 2)), ("notes.txt", "hello world\n"),

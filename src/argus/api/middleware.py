@@ -108,7 +108,7 @@ def _audit_unit(app: Any) -> Any:
 
 async def _audit(app: Any, scope: Scope, state: dict[str, Any], method: str, template: str, status: int,
                  rid: str) -> None:
-    from argus.store.admin import record_audit
+    from argus.store.admin import append_audit
 
     who = state.get("caller")
     detail: dict[str, Any] = {"path": scope.get("path", "")}
@@ -124,7 +124,7 @@ async def _audit(app: Any, scope: Scope, state: dict[str, Any], method: str, tem
 
     def write() -> None:
         with _audit_unit(app) as s:
-            record_audit(s, getattr(who, "org_id", None), getattr(who, "actor", None) or "anonymous",
+            append_audit(s, getattr(who, "org_id", None), getattr(who, "actor", None) or "anonymous",
                          action[:100], target_type="project" if project else "http",
                          target_id=(project or template)[:200], detail=detail, status=status, request_id=rid)
 

@@ -6,7 +6,7 @@ workers call these; each front door turns its own inputs (arguments, globs, uplo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -55,6 +55,11 @@ class IngestReportsRequest:
     names: Mapping[Path, str] | None = None
     #: Create the project when it does not exist (the CLI); ``False``: :class:`NotFoundError` (the server).
     create: bool = True
+    #: Called inside the unit of work of every batch that stored reports, with the runs they went into
+    #: (sorted), before its commit: what it writes commits (or rolls back) with the reports. The ids it
+    #: returns are collected in :attr:`IngestReportsResult.recorded` (the server records the upload's
+    #: jobs this way: one transaction instead of two).
+    on_stored: Callable[[ProjectScope, tuple[int, ...]], tuple[int, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class IngestReportsResult:
     files: tuple[FileOutcome, ...]
     #: The CI run id the reports were stored under (``None``: a local run, named by Argus's id).
     ci_run_id: str | None = None
+    #: What ``request.on_stored`` returned, over every batch (empty without the hook or when nothing was stored).
+    recorded: tuple[int, ...] = ()
 
     def with_status(self, status: FileStatus) -> tuple[FileOutcome, ...]:
         return tuple(o for o in self.files if o.status is status)
@@ -98,25 +105,31 @@ def ingest_test_reports(runtime: Runtime, request: IngestReportsRequest,
     size = request.batch_files or BATCH_FILES
     files = list(request.files)
     outcomes: list[FileOutcome] = []
+    recorded: list[int] = []
     run_id: int | None = None
     for i in range(0, len(files), size):
         batch_files = files[i : i + size]
 
         def work(scope: ProjectScope, batch_files: list[Path] = batch_files, run_id: int | None = run_id,
-                 ) -> list[FileOutcome]:
+                 ) -> tuple[list[FileOutcome], tuple[int, ...]]:
             if not scope.settings.ingest.synchronous_commit:
                 commit_without_flush_wait(scope.session)
-            return ingest_files(scope.session, batch_files, request.meta, scope.settings.ingest, run_id=run_id,
+            done = ingest_files(scope.session, batch_files, request.meta, scope.settings.ingest, run_id=run_id,
                                 optional=request.optional, names=request.names)
+            if request.on_stored is None:
+                return done, ()
+            runs = sorted({o.run_id for o in done if o.status is FileStatus.INGESTED and o.run_id is not None})
+            return done, (request.on_stored(scope, tuple(runs)) if runs else ())
 
-        batch = runtime.in_project(request.project, work, create=request.create, org=request.org)
+        batch, hooked = runtime.in_project(request.project, work, create=request.create, org=request.org)
+        recorded.extend(hooked)
         if progress is not None:  # after the commit: a batch run again must not count twice
             for outcome in batch:
                 progress(outcome)
         outcomes.extend(batch)
         # a duplicate names the run the command joined (the CI run, or a local run being completed)
         run_id = run_id or next((o.run_id for o in batch if o.status in _IN_RUN), None)
-    return IngestReportsResult(tuple(outcomes), request.meta.run_id)
+    return IngestReportsResult(tuple(outcomes), request.meta.run_id, tuple(recorded))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ Files keep the client's name (not the path of their temporary copy) in storage a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +45,10 @@ class UploadRequest:
     meta: CiMetadata
     #: Organisation of the project (the token's); default from settings.
     org: str | None = None
+    #: Called inside the unit of work that stores the test reports, with the runs they went into, when
+    #: the upload holds test reports only (one unit of work: its writes commit with the results); its
+    #: ids end up in :attr:`UploadResult.recorded`. The server records the upload's jobs this way.
+    on_stored: Callable[[ProjectScope, tuple[int, ...]], tuple[int, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class UploadResult:
     project: str
     ci_run_id: str | None
     files: tuple[UploadOutcome, ...] = field(default=())
+    #: What ``request.on_stored`` returned (empty when it was called and nothing was stored); ``None``
+    #: when it was not called in the unit of work (no hook, or files of other kinds in the upload).
+    recorded: tuple[int, ...] | None = None
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.files if o.status == status)
@@ -117,7 +125,7 @@ def store_upload(runtime: Runtime, request: UploadRequest) -> UploadResult:
     (nothing is stored then).
     """
     from argus.app.ingest_artifacts import ArtifactKind, IngestArtifactsRequest, ingest_artifacts
-    from argus.app.ingest_tests import IngestReportsRequest, ingest_test_reports
+    from argus.app.ingest_tests import BATCH_FILES, IngestReportsRequest, ingest_test_reports
     from argus.ingest.detect import detect_report_kind
 
     limit = runtime.settings.ingest.max_file_bytes
@@ -139,10 +147,16 @@ def store_upload(runtime: Runtime, request: UploadRequest) -> UploadResult:
         by_path[f.path] = UploadOutcome(f.name, REJECTED, reason=reason)
 
     tests = groups[ReportKind.TESTS]
+    # the hook runs in the tests' unit of work only when nothing else of the upload makes runs
+    hooked = request.on_stored is not None and bool(tests) and len(tests) <= BATCH_FILES and not any(
+        groups[k] for k in (ReportKind.COVERAGE, ReportKind.VULNERABILITIES))
+    recorded: tuple[int, ...] | None = None
     if tests:
         names = {f.path: f.name for f in tests}
         res = ingest_test_reports(runtime, IngestReportsRequest(
-            tuple(f.path for f in tests), request.meta, request.project, org=request.org, names=names, create=False))
+            tuple(f.path for f in tests), request.meta, request.project, org=request.org, names=names, create=False,
+            on_stored=request.on_stored if hooked else None))
+        recorded = res.recorded if hooked else None
         for f, o in zip(tests, res.files, strict=True):
             by_path[f.path] = UploadOutcome(
                 f.name, o.status.value, ReportKind.TESTS.value, o.format.value if o.format else None,
@@ -168,7 +182,8 @@ def store_upload(runtime: Runtime, request: UploadRequest) -> UploadResult:
                     f"already stored as report {rep.report_id} of run {rep.run_id} (same content)"
                     if rep and a.status.value == DUPLICATE else None),
                 rep.run_id if rep else None, rep.report_id if rep else None, items)
-    return UploadResult(request.project, request.meta.run_id, tuple(by_path[f.path] for f in request.files))
+    return UploadResult(request.project, request.meta.run_id, tuple(by_path[f.path] for f in request.files),
+                        recorded)
 
 
 #: Upload form fields that carry CI metadata (besides ``env.NAME`` fields), and the longest value.

@@ -103,9 +103,12 @@ def find_run(session: Session, meta: CiMetadata) -> int | None:
         return None
     project_id = current_project_id(session)
     if meta.job is None:
-        joined = _joined_job_run(_ci_run_rows(session, project_id, meta))
+        rows = _ci_run_rows(session, project_id, meta)
+        joined = _joined_job_run(rows)
         if joined is not None:
             return joined
+        if meta.provider:  # a run of this key has this provider and CI run id: it is one of ``rows``
+            return next((int(r.id) for r in rows if r.ci_key == key), None)
     return _by_key(session, project_id, key)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from argus.app.runtime import Runtime
+    from argus.app.runtime import ProjectScope, Runtime
     from argus.jobs.executor import InProcessExecutor
     from argus.jobs.queue import JobQueue
     from argus.jobs.service import Dispatched
@@ -57,6 +57,23 @@ class _Base:
             except Exception:  # recorded: `argus worker` defers due records again when it starts
                 log.exception("jobs %s of %s were recorded but not handed to the workers", list(d.new), project)
         return d
+
+    def record_in(self, scope: ProjectScope, run_ids: tuple[int, ...]) -> tuple[int, ...]:
+        """Record the upload's jobs in the upload's own unit of work (``UploadRequest.on_stored``): they
+        commit with its results; :meth:`hand_over` then starts the new ones after the response."""
+        from argus.jobs.service import record_upload_in
+
+        return record_upload_in(scope, run_ids)
+
+    def hand_over(self, project: str, job_ids: tuple[int, ...]) -> None:
+        """Start jobs recorded by :meth:`record_in` (never raises: a failure is logged, and ``argus
+        worker`` defers every due record again when it starts)."""
+        if not job_ids:
+            return
+        try:
+            self.submit(project, job_ids)
+        except Exception:
+            log.exception("jobs %s of %s were recorded but not handed to the workers", list(job_ids), project)
 
     def submit(self, project: str, job_ids: tuple[int, ...]) -> None:
         raise NotImplementedError

@@ -62,6 +62,19 @@ def record_upload(runtime: Runtime, project: str, run_ids: Sequence[int]) -> Dis
     return record_jobs(runtime, project, AFTER_UPLOAD, upload_key(run_ids), {"run_ids": sorted(set(run_ids))})
 
 
+def record_upload_in(scope: ProjectScope, run_ids: Sequence[int]) -> tuple[int, ...]:
+    """:func:`record_upload` inside the caller's unit of work (the upload's own: the job records commit
+    with the results, one transaction instead of two); the ids of the jobs recorded now (a job of the
+    same runs recorded before is not run again)."""
+    from argus.core.clock import utcnow
+    from argus.jobs import records
+    from argus.jobs.tasks import AFTER_UPLOAD
+
+    rows = records.record_many(scope.session, AFTER_UPLOAD, upload_key(run_ids), {"run_ids": sorted(set(run_ids))},
+                               max_attempts=scope.settings.jobs.max_attempts, now=utcnow())
+    return tuple(job_id for job_id, created in rows if created)
+
+
 def record_tick(runtime: Runtime, kinds: Sequence[str], tick: datetime) -> list[Dispatched]:
     """The jobs of one schedule tick for every project (the same tick again records nothing new)."""
     key = f"tick:{tick:%Y-%m-%dT%H:%M}" + (f":{tick:%S}" if tick.second else "")  # a 6-field cron ticks in seconds

@@ -9,8 +9,11 @@ stops being saved and is rejected like ``argus ingest`` rejects it. The saved fi
 
 Answers: 201 when anything was stored, 200 when every file was already stored (a repeated upload),
 422 problem when nothing was stored and a file was rejected; each lists every file, with the reason
-of each rejection. The jobs of the stored runs (``app.state.on_upload``) are recorded after the
-response has been sent (a background task of the request: a graceful shutdown still waits for it).
+of each rejection. The jobs of the stored runs (``app.state.on_upload``, the jobs' dispatcher) are
+recorded in the unit of work that stores the test reports (they commit together) and handed to the
+workers after the response has been sent (a background task of the request: a graceful shutdown still
+waits for it); an upload with coverage or vulnerability files, or a hook without ``record_in``,
+records them after the response instead.
 """
 
 from __future__ import annotations
@@ -198,7 +201,10 @@ async def upload(request: Request, access: Annotated[ProjectAccess, project_acce
         if not form.files:
             raise InputError("files: at least one report file is required (multipart field 'files')")
         meta = upload_metadata(form.fields)
-        req = UploadRequest(project, tuple(form.files), meta, org=access.caller.org_slug)
+        # the jobs' dispatcher records the upload's jobs in the upload's own unit of work (see below)
+        hook = request.app.state.on_upload
+        req = UploadRequest(project, tuple(form.files), meta, org=access.caller.org_slug,
+                            on_stored=getattr(hook, "record_in", None))
         result = await run_in_threadpool(store_upload, access.runtime, req)
     finally:
         await run_in_threadpool(shutil.rmtree, folder, True)
@@ -208,10 +214,15 @@ async def upload(request: Request, access: Annotated[ProjectAccess, project_acce
             metrics.results_ingested.labels(kind=o.kind).inc(o.items or 0)
         elif o.status == "rejected":
             metrics.files_rejected.labels(reason="unrecognised" if o.kind is None else "invalid").inc()
-    # the jobs of the stored runs are recorded (and handed to the workers) after the response is sent:
-    # the client does not wait for them; the hook never raises (argus.jobs.dispatch)
-    jobs = BackgroundTask(request.app.state.on_upload, qualified(access.caller.org_slug, project),
-                          result.run_ids) if result.stored else None
+    # the jobs of the stored runs are handed to the workers after the response is sent (the client does
+    # not wait for them; the hooks never raise, argus.jobs.dispatch): recorded with the results when the
+    # upload's unit of work did it (``result.recorded``), else recorded then
+    reference = qualified(access.caller.org_slug, project)
+    jobs = None
+    if result.recorded is not None:
+        jobs = BackgroundTask(hook.hand_over, reference, result.recorded) if result.recorded else None
+    elif result.stored:
+        jobs = BackgroundTask(hook, reference, result.run_ids)
     body: dict[str, Any] = {
         "project": project, "ci_run_id": result.ci_run_id, "stored": result.stored, "duplicates": result.duplicates,
         "rejected": result.rejected, "results": result.results, "run_ids": list(result.run_ids),

@@ -209,8 +209,8 @@ class JUnitHandler:
                         to_int(line) if line else None, outcome, self.to_seconds(a.get("time")))
                 if self.retries_in_suite:
                     self.ctx.collector.add(*args, retry_after_failure=True)
-                else:  # keyword arguments cost time on this path (one call per result)
-                    self.ctx.collector.add(*args)
+                else:
+                    self.ctx.collector.add_plain(*args)
                 return
             self._emit(case)
             self.case = None

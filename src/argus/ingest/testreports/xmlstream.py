@@ -189,6 +189,22 @@ class CaseCollector:
             message or None, failure_type or None, stack, stdout, stderr, properties or None, attempt,
         )))
 
+    def add_plain(self, suite: str | None, classname: str | None, name: str | None, file: str | None,
+                  line: int | None, outcome: Outcome, duration_s: float | None) -> None:
+        """:meth:`add` of a result without message, texts or properties, not a retry: the hot path
+        (most results). A name seen before (another invocation) goes the general way."""
+        if name:
+            key = make_identity(suite, classname, name, file)
+            latest = self.latest
+            if key not in latest:
+                latest[key] = key
+                self.cases.append(_new_tuple(ParsedCase, (
+                    key, suite or None, classname or None, name, file or None, line, outcome, duration_s,
+                    None, None, None, None, None, None, 0,
+                )))
+                return
+        self.add(suite, classname, name, file, line, outcome, duration_s)
+
     def report(self, fmt: ReportFormat, timestamp: datetime | None = None) -> ParsedReport:
         """The parsed report; durations over :data:`MAX_PLAUSIBLE_S` are dropped with a warning."""
         warnings = list(self.warnings)
