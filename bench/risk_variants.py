@@ -250,7 +250,7 @@ def round3() -> dict[str, Variant]:
         "R3 LightGBM, no class balancing": v_lgbm(F, {"balance": False}),
         "R3 random forest, leaf 100": v_sklearn("rf", F, leaf=100),
         "R3 rank-average LightGBM + random forest (leaf 50)": v_rank(v_lgbm(F), v_sklearn("rf", F, leaf=50)),
-        "R3 rank-average LightGBM + random forest": v_rank(v_lgbm(F), v_sklearn("rf", F)),
+        "R3 rank-average LightGBM + random forest (leaf 20)": v_rank(v_lgbm(F), v_sklearn("rf", F)),
         "R3 bagged LightGBM (5 seeds averaged)": v_bag(F),
         "R3 rank-average LightGBM + logistic splines": v_rank(v_lgbm(F), v_logit(KD, splines=True)),
         "R3 rank-average LightGBM + RF + logistic splines": v_rank(v_lgbm(F), v_sklearn("rf", F),
