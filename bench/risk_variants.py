@@ -5,6 +5,12 @@ out). Time-ordered 80/20 split, as ``argus risk evaluate-dataset``.
     .venv/bin/python bench/risk_variants.py [--data ../shared/datasets/jit] [--grid]
 
 ``--grid`` also runs the 36-combination LightGBM grid (about 10 minutes on one core).
+
+Round 3 (``--round3``): commit-stream features (``argus.analysis.risk.stream``: each from earlier changes
+only), the recent defect rate of training changes, training windows, dropping the newest (immature) training
+labels, other learners and ensembles. ``--cv-only`` prints the Qt CV column (what choices are made on)
+without reading any test part; ``--tests-only`` then reads the two test parts; ``--only TEXT`` selects
+variants by name.
 """
 
 from __future__ import annotations
@@ -22,7 +28,16 @@ from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 
 from argus.analysis.risk.dataset import DATASET_FEATURES, read_dataset
-from argus.analysis.risk.model import DEFAULT_PARAMS, DERIVED, KAMEI, fit_logistic, fit_risk_model, time_split
+from argus.analysis.risk.model import (
+    DEFAULT_PARAMS,
+    DERIVED,
+    KAMEI,
+    fit_logistic,
+    fit_risk_model,
+    recency_weights,
+    time_split,
+)
+from argus.analysis.risk.stream import RANKED, RATIOS, TIME, recent_defect_rate, stream_features, stream_names
 
 F = list(DATASET_FEATURES)
 Fit = Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]]
@@ -74,13 +89,202 @@ def test(data: Any, fit: Fit) -> float:
     return float(roc_auc_score(data.labels[s.test], fit(data.X[s.train], data.labels[s.train])(data.X[s.test])))
 
 
+# ------------------------------------------------------------------------------------------ round 3
+#: A round-3 variant: (training rows, their labels, test rows) of the extended matrix → test scores.
+Variant = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+EF = [*F, *stream_names()]
+
+
+def extended(data: Any) -> np.ndarray:
+    """The dataset's matrix plus every label-free stream feature (each from earlier rows only)."""
+    cols = {f: data.X[:, F.index(f)] for f in KAMEI}
+    s = stream_features(data.times, cols)
+    return np.column_stack([data.X, *(s[n] for n in stream_names())])
+
+
+def _cols(feats: list[str]) -> list[int]:
+    return [EF.index(f) for f in feats]
+
+
+def _window(X: np.ndarray, y: np.ndarray, keep: float | None, drop: float | None) -> tuple[np.ndarray, np.ndarray]:
+    n = len(y)
+    hi = n - int(n * drop) if drop else n  # label-noise: the newest training labels are immature
+    lo = n - int(n * keep) if keep else 0  # training window: only the newest `keep` share
+    return X[lo:hi], y[lo:hi]
+
+
+def v_lgbm(feats: list[str], params: dict[str, Any] | None = None, keep: float | None = None,
+           drop: float | None = None, rate_window: int | None = None) -> Variant:
+    cols = _cols(feats)
+
+    def run(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray) -> np.ndarray:
+        A, y = _window(Xtr[:, cols], ytr, keep, drop)
+        B = Xte[:, cols]
+        names = list(feats)
+        if rate_window:
+            r = recent_defect_rate(y, len(B), rate_window)
+            A, B, names = np.column_stack([A, r[:len(y)]]), np.column_stack([B, r[len(y):]]), [*names, "defect_rate"]
+        m = fit_risk_model(A, y, names, params=params)
+        return m.predict(B) + 1e-9 * m.raw(B)
+
+    return run
+
+
+def v_bag(feats: list[str], seeds: tuple[int, ...] = (7, 11, 13, 17, 19)) -> Variant:
+    """The default booster trained with several seeds (row/column subsampling), probabilities averaged."""
+    vs = [v_lgbm(feats, {"seed": s}) for s in seeds]
+
+    def run(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray) -> np.ndarray:
+        return np.asarray(sum(v(Xtr, ytr, Xte) for v in vs) / len(vs))
+
+    return run
+
+
+def v_sklearn(kind: str, feats: list[str], keep: float | None = None, **kw: Any) -> Variant:
+    cols = _cols(feats)
+
+    def run(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray) -> np.ndarray:
+        from sklearn.ensemble import (
+            ExtraTreesClassifier,
+            HistGradientBoostingClassifier,
+            RandomForestClassifier,
+        )
+
+        A, y = _window(Xtr[:, cols], ytr, keep, None)
+        A, B = np.nan_to_num(A, nan=-1.0), np.nan_to_num(Xte[:, cols], nan=-1.0)
+        w = recency_weights(len(y), kw.get("half_life"))
+        if kind == "rf":
+            m = RandomForestClassifier(n_estimators=300, min_samples_leaf=kw.get("leaf", 20), max_features=0.4,
+                                       class_weight="balanced_subsample", n_jobs=1, random_state=7)
+        elif kind == "et":
+            m = ExtraTreesClassifier(n_estimators=300, min_samples_leaf=kw.get("leaf", 20), max_features=0.5,
+                                     class_weight="balanced", n_jobs=1, random_state=7)
+        else:
+            m = HistGradientBoostingClassifier(max_iter=kw.get("iters", 150), learning_rate=0.05,
+                                               max_leaf_nodes=kw.get("leaves", 8), min_samples_leaf=200,
+                                               l2_regularization=5.0, class_weight="balanced", random_state=7)
+        m.fit(A, y, sample_weight=w)
+        return np.asarray(m.predict_proba(B)[:, 1])
+
+    return run
+
+
+def v_logit(feats: list[str], splines: bool = False, fix_interactions: bool = False) -> Variant:
+    cols = _cols(feats)
+
+    def run(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray) -> np.ndarray:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.preprocessing import SplineTransformer, StandardScaler
+
+        A, B = Xtr[:, cols], Xte[:, cols]
+        med = np.nanmedian(A, axis=0)
+        A, B = np.where(np.isnan(A), med, A), np.where(np.isnan(B), med, B)
+        A, B = np.sign(A) * np.log1p(np.abs(A)), np.sign(B) * np.log1p(np.abs(B))
+        sc = StandardScaler().fit(A)
+        A, B = sc.transform(A), sc.transform(B)
+        if fix_interactions:
+            fi = feats.index("fix")
+            A, B = np.column_stack([A, A * A[:, [fi]]]), np.column_stack([B, B * B[:, [fi]]])
+        if splines:
+            sp = SplineTransformer(n_knots=5, degree=3, knots="quantile", extrapolation="constant").fit(A)
+            A, B = sp.transform(A), sp.transform(B)
+        m = LogisticRegression(max_iter=5000, C=0.5 if splines else 1.0).fit(A, ytr)
+        return np.asarray(m.predict_proba(B)[:, 1])
+
+    return run
+
+
+def v_rank(*vs: Variant, weights: tuple[float, ...] | None = None) -> Variant:
+    def run(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray) -> np.ndarray:
+        w = weights or (1.0,) * len(vs)
+        return np.asarray(sum(wi * rankdata(v(Xtr, ytr, Xte)) for wi, v in zip(w, vs, strict=True)) / sum(w))
+
+    return run
+
+
+def cv3(X: np.ndarray, labels: np.ndarray, times: np.ndarray, v: Variant, folds: int = 3) -> float:
+    """The same expanding-window folds as :func:`cv`, on the extended matrix."""
+    s = time_split(times, 0.8)
+    Xt, y = X[s.train], labels[s.train]
+    n, out = len(y), []
+    for k in range(folds):
+        a, b = int(n * (0.5 + 0.5 * k / folds)), int(n * (0.5 + 0.5 * (k + 1) / folds))
+        out.append(roc_auc_score(y[a:b], v(Xt[:a], y[:a], Xt[a:b])))
+    return float(np.mean(out))
+
+
+def test3(X: np.ndarray, labels: np.ndarray, times: np.ndarray, v: Variant) -> float:
+    s = time_split(times, 0.8)
+    return float(roc_auc_score(labels[s.test], v(X[s.train], labels[s.train], X[s.test])))
+
+
+def round3() -> dict[str, Variant]:
+    KD = [*KAMEI, *DERIVED]
+    T, R = list(TIME), list(RATIOS)
+    RK = [f"{f}_rank" for f in RANKED]
+    return {
+        "R3 LightGBM default (round 2 model)": v_lgbm(F),
+        "R3 LightGBM + time (hour, weekday, gap, day/week commits)": v_lgbm([*F, *T]),
+        "R3 LightGBM + experience ratios": v_lgbm([*F, *R]),
+        "R3 LightGBM + rolling ranks (1000 prior changes)": v_lgbm([*F, *RK]),
+        "R3 LightGBM + time + ratios + ranks": v_lgbm(EF),
+        "R3 LightGBM + recent defect rate (500 training rows)": v_lgbm(F, rate_window=500),
+        "R3 LightGBM + recent defect rate (2000 training rows)": v_lgbm(F, rate_window=2000),
+        "R3 LightGBM, newest 75 % of training only": v_lgbm(F, keep=0.75),
+        "R3 LightGBM, newest 50 % of training only": v_lgbm(F, keep=0.5),
+        "R3 LightGBM, newest 50 %, no recency weight": v_lgbm(F, {"recency_half_life": None}, keep=0.5),
+        "R3 LightGBM, drop newest 5 % (immature labels)": v_lgbm(F, drop=0.05),
+        "R3 LightGBM, drop newest 10 %": v_lgbm(F, drop=0.10),
+        "R3 LightGBM, drop newest 20 %": v_lgbm(F, drop=0.20),
+        "R3 random forest (300 trees, leaf 20), Kamei+ratios": v_sklearn("rf", F),
+        "R3 random forest, leaf 50": v_sklearn("rf", F, leaf=50),
+        "R3 extra trees (300, leaf 20)": v_sklearn("et", F),
+        "R3 HistGradientBoosting (8 leaves, 150 it)": v_sklearn("hgb", F),
+        "R3 HistGradientBoosting, recency 0.25": v_sklearn("hgb", F, half_life=0.25),
+        "R3 logistic Kamei+ratios, splines": v_logit(KD, splines=True),
+        "R3 logistic Kamei+ratios, fix interactions": v_logit(KD, fix_interactions=True),
+        "R3 logistic Kamei+ratios + stream features": v_logit([*KD, *T, *R, *RK]),
+        "R3 LightGBM + hour and weekday only": v_lgbm([*F, "hour", "weekday"]),
+        "R3 LightGBM, ranks instead of the raw ranked features": v_lgbm(
+            [f for f in F if f not in RANKED] + RK),
+        "R3 LightGBM, no class balancing": v_lgbm(F, {"balance": False}),
+        "R3 random forest, leaf 100": v_sklearn("rf", F, leaf=100),
+        "R3 rank-average LightGBM + random forest (leaf 50)": v_rank(v_lgbm(F), v_sklearn("rf", F, leaf=50)),
+        "R3 rank-average LightGBM + random forest (leaf 20)": v_rank(v_lgbm(F), v_sklearn("rf", F)),
+        "R3 bagged LightGBM (5 seeds averaged)": v_bag(F),
+        "R3 rank-average LightGBM + logistic splines": v_rank(v_lgbm(F), v_logit(KD, splines=True)),
+        "R3 rank-average LightGBM + RF + logistic splines": v_rank(v_lgbm(F), v_sklearn("rf", F),
+                                                                   v_logit(KD, splines=True)),
+    }
+
+
+def run_round3(qt: Any, os_: Any, only: str, cv_only: bool, tests_only: bool = False) -> None:
+    XQ, XO = extended(qt), extended(os_)
+    print("| variant | Qt time-ordered CV (3 folds, train part) | Qt test (tuned on) | OpenStack test (held out) |")
+    print("| --- | --- | --- | --- |")
+    for name, v in round3().items():
+        if only and only not in name:
+            continue
+        c = "—" if tests_only else f"{cv3(XQ, qt.labels, qt.times, v):.4f}"
+        t = "—" if cv_only else f"{test3(XQ, qt.labels, qt.times, v):.4f}"
+        o = "—" if cv_only else f"{test3(XO, os_.labels, os_.times, v):.4f}"
+        print(f"| {name} | {c} | {t} | {o} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("../shared/datasets/jit"))
     ap.add_argument("--grid", action="store_true")
+    ap.add_argument("--round3", action="store_true", help="the round-3 variants (stream features, learners, windows)")
+    ap.add_argument("--cv-only", action="store_true", help="Qt CV only: choose before reading any test part")
+    ap.add_argument("--tests-only", action="store_true", help="skip the CV (already recorded): the test parts")
+    ap.add_argument("--only", default="", help="only the variants whose name contains this text")
     a = ap.parse_args()
     warnings.filterwarnings("ignore")
     qt, os_ = (read_dataset(a.data / f"{n}_k_feature.csv") for n in ("qt", "openstack"))
+    if a.round3:
+        run_round3(qt, os_, a.only, a.cv_only, a.tests_only)
+        return
     KD = list(KAMEI) + list(DERIVED)
     variants: dict[str, Fit] = {
         "LApredict (la only)": logit(["la"]),
