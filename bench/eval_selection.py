@@ -112,12 +112,12 @@ def measure_map(python: str, root: Path, pp: str, cov_target: str, timeout: floa
     return parsed, took
 
 
-def index_of(parsed: ParsedMap) -> CoverageIndex:
+def index_of(parsed: ParsedMap, ran: frozenset[str] = frozenset()) -> CoverageIndex:
     entries: dict[str, list[MapEntry]] = defaultdict(list)
     for i, ((t, f), r) in enumerate(parsed.entries.items()):
         entries[f].append(MapEntry(t, f, r, i))
     return CoverageIndex(parsed.tests, frozenset(parsed.all_params), dict(entries), parsed.import_lines,
-                         frozenset(parsed.files))
+                         frozenset(parsed.files), ran=ran)
 
 
 @dataclass
@@ -197,7 +197,8 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
     for t, node in parsed.tests.items():  # tests the map saw but JUnit did not (should be none)
         tests.setdefault(t, node)
     total = len(tests)
-    index = index_of(parsed)
+    # the unmutated suite's JUnit run is a run of the map's commit (the store's ``tests_run_at``)
+    index = index_of(parsed, frozenset(all_tests))
     rng = random.Random(seed)
     mutants = sample(files, n_mutants, rng)
     hist = History()
@@ -269,7 +270,13 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
                      "caught_10": bool(set(order[:max(1, round(0.10 * total))]) & truth),
                      "best_rank": min(order.index(t) for t in truth) + 1,
                      "extra": [(t.identity, round(t.change_score, 8), [f"{r.text} ({r.p:.2g})" for r in t.reasons[:3]]) for t in safe.selected
-                               if t.identity not in line_tests][:3]})
+                               if t.identity not in line_tests][:3],
+                     # a miss at 10 %: the first failing test and what ranked above it
+                     "miss_10": None if bool(set(order[:max(1, round(0.10 * total))]) & truth) else {
+                         "failing": [(i + 1, t.identity, round(t.score, 6), [f"{r.text} ({r.p:.2g})" for r in t.reasons[:3]])
+                                     for i, t in enumerate(full.tests) if t.identity in truth][:2],
+                         "above": [(t.identity, round(t.score, 6), [f"{r.text} ({r.p:.2g})" for r in t.reasons[:3]])
+                                   for t in full.tests[:5]]}})
         # each signal alone, 10 %
         k10 = max(1, round(0.10 * total))
         alone = {
