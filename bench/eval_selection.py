@@ -315,6 +315,25 @@ def _table(pooled: dict[str, dict[str, float]]) -> None:
         print(f"{k:42} {v['change_recall']:8.1%} {v['test_recall']:7.1%} {v['share']:7.1%}")
 
 
+def _project_rows(projects: list[dict[str, object]]) -> None:
+    """One markdown row per project: Argus 10 %, safe mode beside "line, or suite at import", covering
+    line, random and most recently failed first at 10 %, APFD."""
+    print("| project | tests | faulty | Argus 10 % | safe: caught / share | line-or-suite share | covering line: "
+          "caught / share | random 10 % | recently failed 10 % | APFD |")
+    for p in projects:
+        s: dict[str, dict[str, float]] = p["strategies"]  # type: ignore[assignment]
+
+        def c(k: str, s: dict[str, dict[str, float]] = s) -> str:
+            v = s[k]
+            return f"{v['change_recall']:.1%} ({int(v['changes'] - v['missed_changes'])}/{int(v['changes'])})"
+
+        print(f"| {p['project']} | {p['tests']} | {p['faulty']} | {c('argus 10%')} | "
+              f"{s['argus safe (0.99)']['change_recall']:.0%} / {s['argus safe (0.99)']['share']:.2%} | "
+              f"{s['baseline: line, or suite at import']['share']:.2%} | "
+              f"{s['baseline: covering line']['change_recall']:.1%} / {s['baseline: covering line']['share']:.1%} | "
+              f"{c('baseline: random 10%')} | {c('baseline: recently failed 10%')} | {p['apfd']} |")
+
+
 def merge(paths: list[Path], out: Path | None) -> int:
     """Pool per-project runs (each a JSON written by --out) into one table (changes weigh equally)."""
     docs = [json.loads(p.read_text()) for p in paths]
@@ -336,6 +355,7 @@ def merge(paths: list[Path], out: Path | None) -> int:
               f"({p['import_time']} at import time), {p['survived']} survived, {p['timeouts']} timed out, "
               f"APFD {p['apfd']}; suite {p['suite_s']} s, map {p['map']}")
     _table(pooled)
+    _project_rows(projects)
     if out:
         out.write_text(json.dumps({"projects": projects, "pooled": pooled}, indent=2))
     return 0
