@@ -208,6 +208,9 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
     stats = {"mutants": len(mutants), "timeouts": 0, "survived": 0, "faulty": 0, "import_time": 0}
     rnd = random.Random(seed + 1)
     ordered = sorted(tests)
+    if cached is not None:  # a partial cache (an interrupted run) scores the mutants it measured
+        mutants = mutants[:len(outcomes)]
+        stats["mutants"] = len(mutants)
     for mi, m in enumerate(mutants):
         path = root / m.file
         original = path.read_text(encoding="utf-8")
@@ -227,6 +230,10 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
                 path.write_text(original, encoding="utf-8")
                 _clear_pyc(root)
             outcomes.append(sorted(res[0]) if res is not None else None)
+            if cfile is not None:  # after every mutant: an interrupted run leaves a usable partial cache
+                cfile.write_text(json.dumps({"cov_json": (root / "cov.json").read_text(), "map_s": map_s,
+                                             "suite_s": suite_s, "base_fail": sorted(base_fail),
+                                             "all_tests": sorted(all_tests), "outcomes": outcomes}))
         if res is None:
             stats["timeouts"] += 1
             continue
