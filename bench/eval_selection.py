@@ -112,12 +112,12 @@ def measure_map(python: str, root: Path, pp: str, cov_target: str, timeout: floa
     return parsed, took
 
 
-def index_of(parsed: ParsedMap) -> CoverageIndex:
+def index_of(parsed: ParsedMap, ran: frozenset[str] = frozenset()) -> CoverageIndex:
     entries: dict[str, list[MapEntry]] = defaultdict(list)
     for i, ((t, f), r) in enumerate(parsed.entries.items()):
         entries[f].append(MapEntry(t, f, r, i))
     return CoverageIndex(parsed.tests, frozenset(parsed.all_params), dict(entries), parsed.import_lines,
-                         frozenset(parsed.files))
+                         frozenset(parsed.files), ran=ran)
 
 
 @dataclass
@@ -197,7 +197,8 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
     for t, node in parsed.tests.items():  # tests the map saw but JUnit did not (should be none)
         tests.setdefault(t, node)
     total = len(tests)
-    index = index_of(parsed)
+    # the unmutated suite's JUnit run is a run of the map's commit (the store's ``tests_run_at``)
+    index = index_of(parsed, frozenset(all_tests))
     rng = random.Random(seed)
     mutants = sample(files, n_mutants, rng)
     hist = History()
@@ -207,6 +208,9 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
     stats = {"mutants": len(mutants), "timeouts": 0, "survived": 0, "faulty": 0, "import_time": 0}
     rnd = random.Random(seed + 1)
     ordered = sorted(tests)
+    if cached is not None:  # a partial cache (an interrupted run) scores the mutants it measured
+        mutants = mutants[:len(outcomes)]
+        stats["mutants"] = len(mutants)
     for mi, m in enumerate(mutants):
         path = root / m.file
         original = path.read_text(encoding="utf-8")
@@ -226,6 +230,10 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
                 path.write_text(original, encoding="utf-8")
                 _clear_pyc(root)
             outcomes.append(sorted(res[0]) if res is not None else None)
+            if cfile is not None:  # after every mutant: an interrupted run leaves a usable partial cache
+                cfile.write_text(json.dumps({"cov_json": (root / "cov.json").read_text(), "map_s": map_s,
+                                             "suite_s": suite_s, "base_fail": sorted(base_fail),
+                                             "all_tests": sorted(all_tests), "outcomes": outcomes}))
         if res is None:
             stats["timeouts"] += 1
             continue
@@ -269,7 +277,13 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
                      "caught_10": bool(set(order[:max(1, round(0.10 * total))]) & truth),
                      "best_rank": min(order.index(t) for t in truth) + 1,
                      "extra": [(t.identity, round(t.change_score, 8), [f"{r.text} ({r.p:.2g})" for r in t.reasons[:3]]) for t in safe.selected
-                               if t.identity not in line_tests][:3]})
+                               if t.identity not in line_tests][:3],
+                     # a miss at 10 %: the first failing test and what ranked above it
+                     "miss_10": None if bool(set(order[:max(1, round(0.10 * total))]) & truth) else {
+                         "failing": [(i + 1, t.identity, round(t.score, 6), [f"{r.text} ({r.p:.2g})" for r in t.reasons[:3]])
+                                     for i, t in enumerate(full.tests) if t.identity in truth][:2],
+                         "above": [(t.identity, round(t.score, 6), [f"{r.text} ({r.p:.2g})" for r in t.reasons[:3]])
+                                   for t in full.tests[:5]]}})
         # each signal alone, 10 %
         k10 = max(1, round(0.10 * total))
         alone = {
@@ -308,6 +322,25 @@ def _table(pooled: dict[str, dict[str, float]]) -> None:
         print(f"{k:42} {v['change_recall']:8.1%} {v['test_recall']:7.1%} {v['share']:7.1%}")
 
 
+def _project_rows(projects: list[dict[str, object]]) -> None:
+    """One markdown row per project: Argus 10 %, safe mode beside "line, or suite at import", covering
+    line, random and most recently failed first at 10 %, APFD."""
+    print("| project | tests | faulty | Argus 10 % | safe: caught / share | line-or-suite share | covering line: "
+          "caught / share | random 10 % | recently failed 10 % | APFD |")
+    for p in projects:
+        s: dict[str, dict[str, float]] = p["strategies"]  # type: ignore[assignment]
+
+        def c(k: str, s: dict[str, dict[str, float]] = s) -> str:
+            v = s[k]
+            return f"{v['change_recall']:.1%} ({int(v['changes'] - v['missed_changes'])}/{int(v['changes'])})"
+
+        print(f"| {p['project']} | {p['tests']} | {p['faulty']} | {c('argus 10%')} | "
+              f"{s['argus safe (0.99)']['change_recall']:.0%} / {s['argus safe (0.99)']['share']:.2%} | "
+              f"{s['baseline: line, or suite at import']['share']:.2%} | "
+              f"{s['baseline: covering line']['change_recall']:.1%} / {s['baseline: covering line']['share']:.1%} | "
+              f"{c('baseline: random 10%')} | {c('baseline: recently failed 10%')} | {p['apfd']} |")
+
+
 def merge(paths: list[Path], out: Path | None) -> int:
     """Pool per-project runs (each a JSON written by --out) into one table (changes weigh equally)."""
     docs = [json.loads(p.read_text()) for p in paths]
@@ -329,6 +362,7 @@ def merge(paths: list[Path], out: Path | None) -> int:
               f"({p['import_time']} at import time), {p['survived']} survived, {p['timeouts']} timed out, "
               f"APFD {p['apfd']}; suite {p['suite_s']} s, map {p['map']}")
     _table(pooled)
+    _project_rows(projects)
     if out:
         out.write_text(json.dumps({"projects": projects, "pooled": pooled}, indent=2))
     return 0

@@ -184,3 +184,22 @@ def test_a_body_line_run_at_import_reaches_the_modules_using_the_function_only()
     assert t[C].reasons[0].signal is Signal.IMPORT_TIME  # imports user.py, which uses deco at import
     off = _by_id([_change(4)], index=idx, graph=graph, p=SelectParams(narrow_import_time_calls=False))
     assert off[e].reasons[0].signal is Signal.IMPORT_TIME  # type: ignore[attr-defined]
+
+
+def test_a_test_that_ran_at_the_maps_commit_without_lines_is_known_not_unmapped() -> None:
+    # tests/test_data.py ran where the map was measured but executed no measured line (a data-driven
+    # unittest whose body returns early): neither "not in the map" nor its import of the module, nor its
+    # co-failure with the file, selects it for a change to a line the map says it does not execute
+    e = "tests.test_data::test_e"
+    graph = build_graph({MOD: "X = 1\nY = 2\n", "tests/test_data.py": "from pkg import mod\n",
+                         "src/pkg/__init__.py": ""})
+    infos = {e: TestInfo(e, "tests/test_data.py::test_e", runs=5, failures=2)}
+    cof = [CoFailure(e, MOD, 2.0, 5.0, 2, 5)]
+    unknown = _by_id([_change(11)], infos=infos, graph=graph, cofail=cof)[e]
+    known = _by_id([_change(11)], index=_index(ran=frozenset({e})), infos=infos, graph=graph, cofail=cof)[e]
+    assert unknown.change_score > 0.1  # type: ignore[attr-defined]
+    assert known.change_score < 1e-4  # type: ignore[attr-defined]
+    assert not any(r.signal in (Signal.UNMAPPED, Signal.IMPORTS) for r in known.reasons)  # type: ignore[attr-defined]
+    # a change run at import still reaches it through its import of the module
+    at_import = _by_id([_change(2)], index=_index(ran=frozenset({e})), infos=infos, graph=graph, cofail=cof)[e]
+    assert any(r.signal is Signal.IMPORT_TIME for r in at_import.reasons)  # type: ignore[attr-defined]

@@ -172,3 +172,11 @@ def test_test_files_and_their_tests() -> None:
     assert not is_test_file("src/pkg/a.py", ("test_*.py", "*_test.py"))
     src = "import x\n\ndef test_a():\n    pass\n\nclass TestB:\n    @x.mark\n    def test_c(self):\n        pass\n"
     assert defined_tests("t/test_m.py", src) == [("t/test_m.py::test_a", 3, 4), ("t/test_m.py::TestB::test_c", 7, 9)]
+
+
+def test_a_double_colon_inside_parameters_does_not_split_the_node_id() -> None:
+    node = "tests/test_grouping.py::test_typecast[select foo::integer from bar-integer]"
+    ident = "tests.test_grouping::test_typecast[select foo::integer from bar-integer]"
+    assert ref_of_context(node + "|run") is not None and ref_of_context(node + "|run").identity == ident  # type: ignore[union-attr]
+    assert base_identity(ident) == "tests.test_grouping::test_typecast"
+    assert node_of_identity(ident) == node

@@ -79,3 +79,19 @@ def test_disabled_selection_runs_everything(project_session: Session) -> None:
     _sel, view = select_tests(project_session, "demo", SelectionSettings(enabled=False), parse_diff(DIFF),
                              Budget(Mode.MAX_TESTS, 1))
     assert view.mode == "full" and len(view.selected) == view.total == 3
+
+
+def test_a_test_run_at_the_maps_commit_is_known_to_the_map(project_session: Session) -> None:
+    h = History(project_session)
+    shas = [f"d{i:039d}" for i in range(4)]
+    for sha in shas:  # D ran at every commit (the map's included) and failed whenever mod.py changed
+        _commit(project_session, sha, MOD)
+        h.run(sha, {A: "P", B: "P", C: "P", D: "F"})
+    h.run(shas[0], {A: "P", B: "P", C: "P", D: "P"})
+    ingest_map(project_session, "demo", json.dumps(REPORT).encode(), source="cov.json", commit=shas[0])
+    sel, _ = select_tests(project_session, "demo", SelectionSettings(), parse_diff(DIFF), Budget(Mode.CONFIDENCE, 0.99),
+                          commit=shas[0])
+    d = next(t for t in sel.tests if t.identity == D)
+    # D ran where the map was measured and the map holds no line of it: it executed no measured line,
+    # so its co-failure is explained away like a mapped test's
+    assert not d.selected and any("does not execute the changed lines now" in r.text for r in d.reasons)

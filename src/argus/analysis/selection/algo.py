@@ -171,13 +171,20 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
         for tf, depth in static.items():
             # a test of a module the map ran is known even when it executed no measured line
             for t in tests_by_file.get(tf, ()):
-                if t in index.tests or base_identity(t) in index.all_params or tf in map_modules:
+                if _known(t, tf, index, map_modules):
                     if not known:
                         acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth})", p.p_imports / depth))
                 else:
                     acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth}); not in the coverage map",
                                       p.p_imports_unmapped / depth))
     return state
+
+
+def _known(test: str, test_file: str | None, index: CoverageIndex, map_modules: set[str | None]) -> bool:
+    """Whether the map knows ``test``: it has rows, or its module ran under the map, or it ran at the map's
+    commit (a test the map holds no line for then executed no measured line)."""
+    return (test in index.tests or base_identity(test) in index.all_params or test_file in map_modules
+            or test in index.ran)
 
 
 def _import_time_users(base: str, lines: Sequence[int], graph: ImportGraph | None, static: Mapping[str, int],
@@ -262,14 +269,14 @@ def _test_file_rules(changed: Sequence[ChangedFile], sources: Mapping[str, str],
 
 def _history_signals(infos: Mapping[str, TestInfo], cofail: Iterable[CoFailure], p: SelectParams, acc: _Acc,
                      state: Mapping[str, tuple[set[str], bool]], mapped: Mapping[str, object],
-                     map_modules: set[str | None] | None = None) -> None:
+                     map_modules: set[str | None] | None = None, ran: frozenset[str] = frozenset()) -> None:
     for c in cofail:
         info = infos.get(c.test)
         disc = p.flaky_discount if info is not None and info.flaky else 1.0
         st = state.get(c.file)
         # the map saw the test (or ran its module: a test that executed no measured line is known too)
-        seen = c.test in mapped or (map_modules is not None and info is not None
-                                    and _test_file(info.node_id) in map_modules)
+        seen = c.test in mapped or c.test in ran or (map_modules is not None and info is not None
+                                                     and _test_file(info.node_id) in map_modules)
         away = st is not None and not st[1] and seen and c.test not in st[0]
         if away:
             disc *= p.history_explained_away
@@ -328,7 +335,7 @@ def score(
     _test_file_rules(changed, sources or {}, p, acc, universe)
     state = _coverage_signals(changed, index, graph, p, acc, universe, uncovered, notes)
     map_modules = {_test_file(n) for n in index.tests.values()} - {None}
-    _history_signals(infos, cofail, p, acc, state, index.tests, map_modules)
+    _history_signals(infos, cofail, p, acc, state, index.tests, map_modules, index.ran)
     # a map row of a test_function context stands for every parametrisation of the test
     for ident in list(acc.reasons):
         if ident in index.all_params and variants.get(ident):
@@ -339,8 +346,7 @@ def score(
     for ident, node in universe.items():
         reasons = list(acc.reasons.get(ident, ()))
         # a test of a module the map ran that executed no measured line is known, not unmapped
-        unmapped = (ident not in index.tests and base_identity(ident) not in index.all_params and bool(index.tests)
-                    and _test_file(node) not in map_modules)
+        unmapped = bool(index.tests) and not _known(ident, _test_file(node), index, map_modules)
         if unmapped and not any(r.signal is Signal.IMPORTS for r in reasons):
             reasons.append(Reason(Signal.UNMAPPED, "not in the coverage map", p.p_unmapped))
         reasons.append(Reason(Signal.PRIOR, "any test may fail", p.prior))

@@ -44,9 +44,18 @@ def strip_phase(context: str) -> str:
     return context
 
 
+def _rsplit_name(s: str) -> tuple[str, str, str]:
+    """``s.rpartition("::")`` ignoring a ``::`` inside the parameter part (``m::t[a::b]`` → ``m``, ``t[a::b]``)."""
+    cut = s.find("[")
+    if cut < 0:
+        return s.rpartition("::")
+    head, sep, name = s[:cut].rpartition("::")
+    return head, sep, name + s[cut:]
+
+
 def identity_of_node(node_id: str) -> str:
     """The JUnit identity of a pytest node id (``a/test_b.py::C::t[x]`` → ``a.test_b.C::t[x]``)."""
-    head, sep, name = node_id.rpartition("::")
+    head, sep, name = _rsplit_name(node_id)
     if not sep:
         return make_identity(None, None, node_id, None)
     return make_identity(None, normalise_classname(head), name, None)
@@ -81,7 +90,7 @@ def ref_of_context(context: str) -> TestRef | None:
 
 def base_identity(identity: str) -> str:
     """``identity`` without its parameter part (``m::t[1]`` → ``m::t``)."""
-    head, sep, name = identity.rpartition("::")
+    head, sep, name = _rsplit_name(identity)
     if "[" in name and name.endswith("]"):
         name = name[: name.index("[")]
     return f"{head}{sep}{name}"
@@ -92,7 +101,7 @@ def node_of_identity(identity: str, file: str | None = None) -> str | None:
     ``None`` when the scope cannot be a pytest module (a Java class, say). ``file``: the report's file."""
     if ".py::" in identity:
         return identity
-    scope, sep, name = identity.rpartition("::")
+    scope, sep, name = _rsplit_name(identity)
     if not sep:
         return None
     parts = [x for x in scope.split(".") if x]

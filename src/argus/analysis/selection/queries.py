@@ -88,7 +88,24 @@ def load_index(session: Session, m: CoverageMap | None, files: Iterable[str]) ->
         ):
             entries[m.files[fi]].append(MapEntry(names[ti], m.files[fi], rng, rid))
     imports = {m.files[int(k)]: v for k, v in (m.import_lines or {}).items()}
-    return CoverageIndex(tests, all_params, dict(entries), imports, frozenset(m.files), m.id, m.commit_sha)
+    ran = tests_run_at(session, m.commit_sha) if m.commit_sha else frozenset()
+    return CoverageIndex(tests, all_params, dict(entries), imports, frozenset(m.files), m.id, m.commit_sha, ran)
+
+
+def tests_run_at(session: Session, commit: str) -> frozenset[str]:
+    """Identities of the tests with a (first-attempt) result in a run of ``commit``."""
+    r = TestResult.__table__.c
+    tc = TestCase.__table__.c
+    tr = TestRun.__table__.c
+    pid = current_project_id(session)
+    q = (
+        select(tc.identity).distinct()
+        .select_from(TestResult.__table__.join(TestCase.__table__, tc.id == r.test_case_id)
+                     .join(TestRun.__table__, tr.id == r.run_id))
+        .where(r.project_id == pid, tc.project_id == pid, tr.project_id == pid, tr.commit_sha == commit,
+               r.attempt == 0)
+    )
+    return frozenset(str(i) for i in session.scalars(q))
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,9 @@ class CoverageIndex:
     files: frozenset[str] = frozenset()  # every file of the map
     map_id: int | None = None
     commit: str | None = None
+    #: Tests with a result in a run of the map's commit: they ran where the map was measured, so one the
+    #: map holds no line for executed no measured line (known, with an empty footprint), not unknown.
+    ran: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
