@@ -75,8 +75,12 @@ class SchemaTemplate:
         self._statements = statements
 
     def restore(self, database_url: str) -> None:
-        """Give the empty database at ``database_url`` (from :func:`fresh_database`) the head schema."""
+        """Bring the database at ``database_url`` (from :func:`fresh_database`) to the head schema: the
+        template when it is still empty, else (something already created it) the migrations themselves."""
+        from sqlalchemy import text
         from sqlalchemy.engine import make_url
+
+        from argus.core.db import create_db_engine
 
         url = make_url(database_url)
         if url.get_backend_name() == "sqlite":
@@ -86,14 +90,19 @@ class SchemaTemplate:
                 raise ValueError(f"no SQLite template for {database_url}")
             target = Path(url.database)
             if target.exists():
-                raise ValueError(f"{target} exists: the template only fills an empty database")
+                upgrade_database(database_url)
+                return
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self._sqlite_file, target)
             return
-        from argus.core.db import create_db_engine
-
         engine = create_db_engine(database_url)
         try:
+            with engine.connect() as conn:
+                tables = conn.execute(text("SELECT count(*) FROM information_schema.tables "
+                                           "WHERE table_schema = current_schema()")).scalar()
+            if tables:
+                upgrade_database(database_url)
+                return
             with engine.begin() as conn:
                 conn.exec_driver_sql("SET LOCAL synchronous_commit = off")  # a test's schema: no fsync wait
                 for statement, params in self._batches():
