@@ -4,6 +4,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.argus-installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# The suite on every core (pytest-xdist); a test file stays on one worker, so its module-scoped setup
+# (the browser tests' demo server, a simulated world) is built once. PYTEST_ARGS="-n 0" runs it serially.
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: install demo test lint pytest test-pg bench clean
 
@@ -26,12 +29,12 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test: lint pytest
 
 test-pg: $(STAMP)
-	ARGUS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+	ARGUS_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) argus-demo .pytest_cache .mypy_cache .ruff_cache

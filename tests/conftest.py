@@ -16,10 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from argus.core.db import create_db_engine
 from argus.core.settings import Settings
-from argus.store.migrate import upgrade
 from argus.store.projects import get_or_create_project
 from argus.store.session import make_session_factory, scoped_to
-from argus.testing.databases import fresh_database
+from argus.testing.databases import SchemaTemplate, fresh_database, schema_template
 
 PG_ENV = "ARGUS_TEST_DATABASE_URL"
 
@@ -35,10 +34,18 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchemaTemplate]:
+    """The head schema, made once per session by the real migrations (tests/store covers those)."""
+    with schema_template(tmp_path_factory.mktemp("schema-template"), pg_url()) as template:
+        yield template
+
+
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
+def engine(database_url: str, migrated_template: SchemaTemplate) -> Iterator[Engine]:
+    """An engine on this test's database, at the head schema (restored from the session's template)."""
+    migrated_template.restore(database_url)
     eng = create_db_engine(database_url)
-    upgrade(eng)
     yield eng
     eng.dispose()
 

@@ -30,6 +30,8 @@ from argus.testing.server import ServerHandle, running_server
 CHROMIUM = os.environ.get("ARGUS_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("ARGUS_CHROMEDRIVER", "/usr/bin/chromedriver")
 WAIT_S = 30.0
+#: Seconds one page may take to load (a stalled connection pool shows as a timeout, not a slow test).
+PAGE_LOAD_S = 40.0
 
 pytestmark = pytest.mark.slow
 
@@ -107,8 +109,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(srv, project, tokens, shots, env, root)
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def chrome() -> Iterator[Any]:
+    """One headless Chromium for the module (starting one takes seconds); :func:`browser` resets it."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -120,10 +123,22 @@ def browser() -> Iterator[Any]:
     driver_path = CHROMEDRIVER if Path(CHROMEDRIVER).exists() else str(shutil.which("chromedriver"))
     driver = webdriver.Chrome(service=Service(driver_path), options=opts)
     driver.set_window_size(1366, 768)
+    # A page that does not load in time fails the test: pages left open their live stream for a minute in
+    # Chrome unless the page closes it, and six such streams stall every next page (argus.js closes it).
+    driver.set_page_load_timeout(PAGE_LOAD_S)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def browser(chrome: Any) -> Any:
+    """The module's Chromium as a fresh visitor: no cookies (so no session), on a blank page, at 1366×768."""
+    chrome.get("about:blank")
+    chrome.execute_cdp_cmd("Network.clearBrowserCookies", {})  # every site's, not only the current page's
+    chrome.set_window_size(1366, 768)
+    return chrome
 
 
 def wait_for(check: Any, what: str, timeout: float = WAIT_S) -> Any:

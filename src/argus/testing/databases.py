@@ -62,3 +62,106 @@ def upgrade_database(database_url: str) -> None:
         upgrade(engine)
     finally:
         engine.dispose()
+
+
+class SchemaTemplate:
+    """The schema at head, made once by the real migrations and restored into each fresh database
+    (running the migrations for every test was most of a small test's time): on SQLite a copy of a
+    migrated file, on PostgreSQL a replay of the statements the migrations executed (recorded once
+    in a scratch schema; none names its schema, so each lands in the search path's schema)."""
+
+    def __init__(self, sqlite_file: Path | None, statements: list[tuple[str, object]]) -> None:
+        self._sqlite_file = sqlite_file
+        self._statements = statements
+
+    def restore(self, database_url: str) -> None:
+        """Bring the database at ``database_url`` (from :func:`fresh_database`) to the head schema: the
+        template when it is still empty, else (something already created it) the migrations themselves."""
+        from sqlalchemy import text
+        from sqlalchemy.engine import make_url
+
+        from argus.core.db import create_db_engine
+
+        url = make_url(database_url)
+        if url.get_backend_name() == "sqlite":
+            import shutil
+
+            if self._sqlite_file is None or not url.database:
+                raise ValueError(f"no SQLite template for {database_url}")
+            target = Path(url.database)
+            if target.exists():
+                upgrade_database(database_url)
+                return
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self._sqlite_file, target)
+            return
+        engine = create_db_engine(database_url)
+        try:
+            with engine.connect() as conn:
+                tables = conn.execute(text("SELECT count(*) FROM information_schema.tables "
+                                           "WHERE table_schema = current_schema()")).scalar()
+            if tables:
+                upgrade_database(database_url)
+                return
+            with engine.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")  # a test's schema: no fsync wait
+                for statement, params in self._batches():
+                    conn.exec_driver_sql(statement, params)  # type: ignore[arg-type]
+        finally:
+            engine.dispose()
+
+    def _batches(self) -> list[tuple[str, object]]:
+        """The statements, those without parameters joined into one round trip each run of them."""
+        out: list[tuple[str, object]] = []
+        plain: list[str] = []
+        for statement, params in self._statements:
+            if params:
+                if plain:
+                    out.append((";\n".join(plain), None))
+                    plain = []
+                out.append((statement, params))
+            else:
+                plain.append(statement.strip().rstrip(";"))
+        if plain:
+            out.append((";\n".join(plain), None))
+        return out
+
+
+@contextmanager
+def schema_template(folder: Path, pg_base: str | None = None) -> Iterator[SchemaTemplate]:
+    """A :class:`SchemaTemplate` for databases made by ``fresh_database(…, pg_base)``."""
+    from sqlalchemy import event
+
+    from argus.core.db import create_db_engine
+    from argus.store.migrate import upgrade
+
+    if pg_base is None:
+        path = folder / "template.db"
+        engine = create_db_engine(f"sqlite:///{path}")
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()  # closing the last connection checkpoints the WAL into the file
+        for extra in ("-wal", "-shm"):
+            if path.with_name(path.name + extra).exists() and path.with_name(path.name + extra).stat().st_size:
+                raise RuntimeError(f"{path}{extra} is not empty after closing: the copy would miss it")
+        yield SchemaTemplate(path, [])
+        return
+    recorded: list[tuple[str, object]] = []
+    with fresh_database(folder, pg_base, prefix="tmpl_") as url:
+        schema = url.rsplit("search_path%3D", 1)[1]
+        engine = create_db_engine(url)
+
+        def record(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+            if not statement.lstrip().upper().startswith(("SELECT", "SHOW")):
+                recorded.append((statement, params))
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+    named = [s for s, p in recorded if schema in s or schema in repr(p)]
+    if named or not any(s.lstrip().upper().startswith("CREATE TABLE") for s, _ in recorded):
+        raise RuntimeError(f"the migrations' statements cannot be replayed in another schema: {named[:2]}")
+    yield SchemaTemplate(None, recorded)

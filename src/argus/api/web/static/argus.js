@@ -14,10 +14,8 @@
   if (!url || !list || !window.EventSource) { return; }
   var project = document.body.getAttribute("data-project");
   var state = document.getElementById("live-state");
-  var source = new EventSource(url);
-  source.onopen = function () { state.classList.add("on"); state.title = "connected"; document.body.setAttribute("data-live-ready", "1"); };
-  source.onerror = function () { state.classList.remove("on"); state.title = "reconnecting"; };
-  source.addEventListener("insight", function (ev) {
+  var source = null;
+  function onInsight(ev) {
     var ins;
     try { ins = JSON.parse(ev.data); } catch (e) { return; }
     var empty = document.getElementById("live-empty");
@@ -42,5 +40,17 @@
     li.appendChild(meta);
     list.insertBefore(li, list.firstChild);
     while (list.children.length > 20) { list.removeChild(list.lastChild); }
-  });
+  }
+  function connect() {
+    source = new EventSource(url);
+    source.onopen = function () { state.classList.add("on"); state.title = "connected"; document.body.setAttribute("data-live-ready", "1"); };
+    source.onerror = function () { state.classList.remove("on"); state.title = "reconnecting"; };
+    source.addEventListener("insight", onInsight);
+  }
+  // Close the stream when the page is left: a browser may keep a left page (back/forward cache) with its
+  // stream open for a minute, and with six connections per host over HTTP/1.1 a few pages' streams would
+  // stall every next page. Reconnect when such a page is shown again.
+  window.addEventListener("pagehide", function () { if (source) { source.close(); source = null; } });
+  window.addEventListener("pageshow", function (ev) { if (ev.persisted && !source) { connect(); } });
+  connect();
 })();
