@@ -222,8 +222,12 @@ def run_two_step(repo: Path, branch: str, batch: int) -> dict[str, Any]:
 
         cli("db", "upgrade")
         first = cli("ingest", "git", "--repo", str(repo), "--branch", branch, "-p", "bench", "--no-szz", "--json")
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         follow = cli("ingest", "szz", "-p", "bench", "--batch", str(batch), "--json")
-    return {"ingest_s": first["seconds"]["total"], "szz_s": follow["seconds"]["total"], "fixes": follow["fixes"],
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    szz_cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime  # the CLI and its git processes
+    return {"ingest_s": first["seconds"]["total"], "szz_s": follow["seconds"]["total"], "szz_cpu_s": szz_cpu,
+            "replay": follow.get("replay", False), "fixes": follow["fixes"],
             "batches": follow["batches"], "links": follow["links"], "remaining": follow["remaining"]}
 
 
@@ -235,7 +239,8 @@ def bench_two_step(label: str, repo: Path, branch: str, ref: float, args: argpar
     r0 = runs[0]
     line(f"{label}.two_step_ingest_no_szz", ingest_s, "s", f"{ingest_s / ref:.2f}x git log --numstat (CLI, SQLite)")
     line(f"{label}.two_step_szz_followup", szz_s, "s",
-         f"{r0['fixes']} fixes in {r0['batches']} committed batches of {args.szz_batch}, {r0['links']} links; "
+         f"{r0['fixes']} fixes in {r0['batches']} committed batches of {args.szz_batch}, {r0['links']} links, "
+         f"replay {r0['replay']}; CPU {statistics.median(r['szz_cpu_s'] for r in runs):.2f} s; "
          f"total {(ingest_s + szz_s) / ref:.2f}x git log --numstat")
     return {"ingest_s": ingest_s, "ingest_ratio": ingest_s / ref, "szz_s": szz_s, "runs": runs}
 

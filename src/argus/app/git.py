@@ -141,12 +141,14 @@ class SzzRun:
     fixes_no_source: int
     over_blamed: tuple[str, ...]
     remaining: int
+    replay: bool  # blamed by one replay of the first-parent history (else one git blame per fix and file)
     seconds: dict[str, float]
 
 
 def run_szz(runtime: Runtime, request: SzzRequest, progress: GitProgress | None = None) -> SzzRun:
     """Blame pending fixes batch by batch: read (a short unit of work), blame (no transaction), store
-    (a short unit of work, committed). Each unit of work runs again after a transient conflict."""
+    (a short unit of work, committed). Each unit of work runs again after a transient conflict. When the
+    replay applies, every fix of the run is read and blamed at once (one replay), then stored batch by batch."""
     from argus.ingest.git.szz_followup import SzzFollowUp, SzzRunResult, count_pending, count_stored
 
     project = request.project
@@ -160,12 +162,25 @@ def run_szz(runtime: Runtime, request: SzzRequest, progress: GitProgress | None 
         while result.fixes < limit:
             if progress is not None:
                 progress("szz-done", result.fixes, limit)
+            if job.replay_tip is not None:  # one replay for every fix of the run, then the batches' stores
+                todo = runtime.in_project(project, partial(_select, job, limit - result.fixes))
+                if not todo.fixes:
+                    break
+                links, stats = job.blame(todo, (lambda done, n: progress("szz", done, n))
+                                         if progress is not None else None)
+                result.add_blame(job.blamed, stats)
+                result.replay = True
+                for part, part_links in todo.split(request.batch, links):
+                    if progress is not None:
+                        progress("szz-done", result.fixes, limit)
+                    result.add(part, runtime.in_project(project, partial(_store, job, part, part_links)))
+                break
             todo = runtime.in_project(project, partial(_select, job, min(request.batch, limit - result.fixes)))
             if not todo.fixes:
                 break
             links, stats = job.blame(todo)
-            outcome = runtime.in_project(project, partial(_store, job, todo, links))
-            result.add(todo, job.blamed, outcome, stats)
+            result.add(todo, runtime.in_project(project, partial(_store, job, todo, links)))
+            result.add_blame(job.blamed, stats)
         if progress is not None and result.fixes:
             progress("szz-done", result.fixes, result.fixes)
     result.remaining = runtime.in_project(project, lambda sc: count_pending(sc.session))

@@ -30,8 +30,10 @@ def _edit(rng: random.Random, text: list[str], tag: str) -> list[str]:
     return out
 
 
-def _history(r, rng: random.Random) -> None:
-    """Edits on main and on merged branches, a rename, a deleted file, whitespace-only edits."""
+def _history(r, rng: random.Random, prefix: str = "") -> None:
+    """Edits on main and on merged branches, a rename, a deleted file, whitespace-only edits.
+
+    ``prefix`` starts every message but the merges' (``"fix: "``: every such commit is a fix)."""
     files = {f"src/m{i}.py": [f"def f{i}():\n"] + [f"    x{j} = {j}\n" for j in range(12)] for i in range(3)}
     when = T0
     for path, text in files.items():
@@ -46,13 +48,13 @@ def _history(r, rng: random.Random) -> None:
             for k in range(2):
                 files[side] = _edit(rng, files[side], f"b{step}{k}")
                 r.write(side, "".join(files[side]))
-                r.commit(f"branch work {step}.{k}", when=when + k)
+                r.commit(f"{prefix}branch work {step}.{k}", when=when + k)
             r.git("checkout", "-q", "main")
             for name in names:
                 files[name] = (r.path / name).read_text().splitlines(keepends=True)
             files[path] = _edit(rng, files[path], f"m{step}")
             r.write(path, "".join(files[path]))
-            r.commit(f"main work {step}", when=when + 5)
+            r.commit(f"{prefix}main work {step}", when=when + 5)
             r.git("merge", "-q", "--no-ff", "-m", f"merge b{step}", f"b{step}",
                   env={"GIT_AUTHOR_DATE": f"@{when + 9} +0000", "GIT_COMMITTER_DATE": f"@{when + 9} +0000"})
             for path in files:
@@ -67,7 +69,7 @@ def _history(r, rng: random.Random) -> None:
         else:
             files[path] = _edit(rng, files[path], str(step))
         r.write(path, "".join(files[path]))
-        r.commit(f"work {step}", when=when)
+        r.commit(f"{prefix}work {step}", when=when)
 
 
 def _links(repo, tip: str | None, **rules) -> set[InducingLink]:
@@ -162,3 +164,42 @@ def test_the_run_says_what_szz_distrusted(make_repo, project_session):
     result = ingest_git(project_session, r.path, GitSettings(szz_max_fix_added=20))
     assert result.fixes == 1 and result.links == 0
     assert any("distrusted 1 feature-shaped fixes" in note for note in result.notes)
+
+
+def test_followup_by_one_replay_stores_the_links_of_git_blame(cli_env, make_repo, capsys, monkeypatch):
+    """`ingest git --no-szz` then `ingest szz`: one replay for the run (resumed after an interruption)
+    stores the links that one `git blame` per fix and file stores, batch by batch."""
+    import json
+
+    from argus.cli.app import main
+
+    def run_json(args: list[str]) -> dict:
+        capsys.readouterr()
+        assert main([*args, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    def stored(project: str) -> set[tuple[str, str, str, tuple[int, ...]]]:
+        fixes = [c["sha"] for c in run_json(["changes", "list", "-p", project, "--limit", "1000"]) if c["is_fix"]]
+        assert len(fixes) > 20
+        return {(fix, link["sha"], link["path"], tuple(link["lines"])) for fix in fixes
+                for link in run_json(["changes", "show", fix, "-p", project])["induced_by"]}
+
+    r = make_repo()
+    _history(r, random.Random(11), prefix="fix: ")
+    assert main(["db", "upgrade"]) == 0
+    for project in ("blame", "replay"):
+        assert run_json(["ingest", "git", "--repo", str(r.path), "-p", project, "--no-szz"])["links"] == 0
+    monkeypatch.setenv("ARGUS_GIT__SZZ_REPLAY_MIN_COMMITS", "0")  # this small history replays too
+    monkeypatch.setenv("ARGUS_GIT__SZZ_REPLAY", "false")
+    blamed = run_json(["ingest", "szz", "-p", "blame", "--batch", "7"])
+    assert blamed["replay"] is False and blamed["remaining"] == 0
+    monkeypatch.setenv("ARGUS_GIT__SZZ_REPLAY", "true")
+    part = run_json(["ingest", "szz", "-p", "replay", "--batch", "4", "--max-fixes", "10"])
+    assert part["replay"] is True and (part["fixes"], part["batches"]) == (10, 3)
+    rest = run_json(["ingest", "szz", "-p", "replay", "--batch", "4", "--progress"])
+    assert rest["replay"] is True and rest["remaining"] == 0
+    assert part["fixes"] + rest["fixes"] == blamed["fixes"]
+    for key in ("links", "links_unresolved", "fixes_blamed", "fixes_tangled", "fixes_no_source"):
+        assert part[key] + rest[key] == blamed[key], key
+    links = stored("blame")
+    assert links and stored("replay") == links

@@ -105,9 +105,13 @@ class GitSettings(BaseModel):
         "(Williams & Spacco 2008 weight candidates by lines); 0: keep every candidate.",
     )
     szz_replay: bool = Field(
-        True, description="First ingests of 1,000+ commits: find the owners of the fixes' lines by one replay of the "
-        "first-parent history instead of one `git blame` per fix and file (lines brought in by merges, and fixes "
-        "off the first-parent chain, are still blamed).",
+        True, description="First ingests of 1,000+ commits, and `argus ingest szz` on such histories: find the owners "
+        "of the fixes' lines by one replay of the first-parent history instead of one `git blame` per fix and file "
+        "(lines brought in by merges, and fixes off the first-parent chain, are still blamed).",
+    )
+    szz_replay_min_commits: int = Field(
+        1000, ge=0, description="Histories (new commits of an ingest, stored commits of `argus ingest szz`) shorter "
+        "than this are blamed file by file: the replay's fixed cost of reading the whole history does not pay off.",
     )
     szz_workers: int = Field(2, description="Concurrent `git blame` processes during SZZ.")
     szz_commit_graph: bool = Field(

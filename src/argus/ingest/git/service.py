@@ -255,7 +255,7 @@ def _start_szz(
                              max_inducing_per_fix=settings.szz_max_inducing_per_fix,
                              min_link_share=settings.szz_min_link_share,
                              replay_tip=head if settings.szz_replay and not info.shallow
-                             and commits >= COMMIT_GRAPH_MIN_COMMITS else None)
+                             and commits >= settings.szz_replay_min_commits else None)
     stack.callback(pipeline.close)
     result.seconds["szz_setup"] = time.perf_counter() - t0
     return pipeline

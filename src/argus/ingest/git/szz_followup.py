@@ -8,6 +8,13 @@ replaces the batch's links and marks its fixes done). A batch stored is never re
 short leaves nothing behind, and the next run takes it again. The rules are those of the in-ingest
 SZZ (same pipeline, same file filter from the stored numstat, same :func:`label_fixes`), so both
 give the same links.
+
+On a history where the first ingest would replay (``git.szz_replay``, a full clone, at least
+``git.szz_replay_min_commits`` stored commits: :attr:`SzzFollowUp.replay_tip` is set), the caller
+selects every fix of the run at once and blames them by *one* replay of the first-parent history up
+to ``HEAD`` (a replay per batch would read the history once per batch), then stores the links batch
+by batch (:meth:`SzzBatch.split`), each batch committed as before: an interruption during the blame
+stores nothing, one during the stores keeps the batches already stored.
 """
 
 from __future__ import annotations
@@ -57,6 +64,18 @@ class SzzBatch:
     fixes: tuple[tuple[int, str, str], ...]
     files: dict[int, list[FileChange]]
 
+    def split(self, size: int, links: list[InducingLink]) -> list[tuple[SzzBatch, list[InducingLink]]]:
+        """Batches of ``size`` fixes (oldest first, as selected), each with the links of its own fixes."""
+        by_fix: dict[str, list[InducingLink]] = {}
+        for link in links:
+            by_fix.setdefault(link.fix_sha, []).append(link)
+        out: list[tuple[SzzBatch, list[InducingLink]]] = []
+        for i in range(0, len(self.fixes), max(1, size)):
+            part = self.fixes[i : i + max(1, size)]
+            out.append((SzzBatch(part, {cid: self.files[cid] for cid, _, _ in part if cid in self.files}),
+                        [link for _, sha, _ in part for link in by_fix.get(sha, [])]))
+        return out
+
 
 @dataclass
 class SzzRunResult:
@@ -75,9 +94,10 @@ class SzzRunResult:
     fixes_no_source: int = 0
     over_blamed: list[str] = field(default_factory=list)
     remaining: int = 0
+    replay: bool = False  # blamed by one replay of the first-parent history (else one git blame per fix and file)
     seconds: dict[str, float] = field(default_factory=dict)
 
-    def add(self, batch: SzzBatch, blamed: int, outcome: LabelOutcome, stats: SzzStats) -> None:
+    def add(self, batch: SzzBatch, outcome: LabelOutcome) -> None:
         """Count one stored batch."""
         self.batches += 1
         self.fixes += len(batch.fixes)
@@ -85,10 +105,13 @@ class SzzRunResult:
         self.links_unresolved += outcome.unresolved
         self.links_later_than_fix += outcome.later_than_fix
         self.links_to_over_blamed += outcome.to_over_blamed
+        self.over_blamed.extend(outcome.over_blamed)
+
+    def add_blame(self, blamed: int, stats: SzzStats) -> None:
+        """Count one blame pass (of one batch, or of every batch at once by the replay)."""
         self.fixes_tangled += stats.fixes_tangled
         self.fixes_no_source += stats.fixes_no_source
         self.fixes_blamed += blamed - stats.fixes_tangled - stats.fixes_no_source - stats.fixes_feature_shaped
-        self.over_blamed.extend(outcome.over_blamed)
 
 
 class SzzFollowUp:
@@ -102,6 +125,10 @@ class SzzFollowUp:
         self.notes: list[str] = []
         self.blame_seconds = 0.0
         self.blamed = 0  # fixes of the last batch handed to the blame pipeline (root commits are not)
+        #: blame by one replay of the first-parent history up to this commit (the first ingest's conditions)
+        self.replay_tip: str | None = None
+        if settings.szz_replay and not self.info.shallow and stored_commits >= settings.szz_replay_min_commits:
+            self.replay_tip = gitcmd.resolve_commit(self.git, "HEAD")
         if settings.szz_commit_graph and stored_commits >= COMMIT_GRAPH_MIN_COMMITS:
             graph = self.stack.enter_context(gitcmd.temporary_commit_graph(self.git, self.info))
             if graph is None:
@@ -140,7 +167,7 @@ class SzzFollowUp:
                                  add_context=self.settings.szz_add_only_context,
                                  max_fix_added=self.settings.szz_max_fix_added,
                                  max_inducing_per_fix=self.settings.szz_max_inducing_per_fix,
-                                 min_link_share=self.settings.szz_min_link_share)
+                                 min_link_share=self.settings.szz_min_link_share, replay_tip=self.replay_tip)
         try:
             self.blamed = 0
             for cid, sha, parent in batch.fixes:
