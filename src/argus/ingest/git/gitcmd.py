@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -287,3 +287,15 @@ class CatFile:
                 self.proc.stdout.close()
             self.proc.wait()
             self.proc = None
+
+
+def split_records(chunks: Iterable[bytes], start: bytes, blank: bytes | None = None) -> Iterator[bytes]:
+    """The records of a streamed ``git log`` output whose format begins each with ``start``, holding at
+    most one record unparsed; a last record that is only ``blank`` bytes (default white space) is dropped."""
+    tail = b""
+    for chunk in chunks:
+        parts = (tail + chunk).split(start)
+        tail = parts.pop()
+        yield from (part for part in parts if part)
+    if tail.strip(blank):
+        yield tail

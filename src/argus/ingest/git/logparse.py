@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from argus.core.errors import InputError
+from argus.ingest.git.gitcmd import split_records
 
 START = b"\x1e\x02argus-commit\x03"
 END = b"\x02argus-end\x03\x1e"
@@ -267,12 +268,5 @@ def repair_idents(commit: RawCommit, header: bytes) -> None:
 
 def parse_stream(chunks: Iterable[bytes]) -> Iterator[RawCommit]:
     """Yield commits from the chunks of ``git log`` output, holding at most one record unparsed."""
-    tail = b""
-    for chunk in chunks:
-        parts = (tail + chunk).split(START)
-        tail = parts.pop()
-        for part in parts:
-            if part:
-                yield parse_record(part)
-    if tail.strip(b"\0\n"):
-        yield parse_record(tail)
+    for record in split_records(chunks, START, b"\0\n"):
+        yield parse_record(record)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from argus.ingest.git.gitcmd import Git
+from argus.ingest.git.gitcmd import Git, split_records
 from argus.ingest.git.pathfilter import SourceFilter
 from argus.ingest.git.szz import START, FixFile, unquote_path
 
@@ -70,15 +70,8 @@ def replay_stream(chunks: Iterable[bytes], requests: Mapping[str, Sequence[FixFi
     merges: list[tuple[int, str, int]] = []  # virtual owners: (merge index, path in the merge, line there)
     files: dict[str, list[int]] = {}
     seen: set[str] = set()
-    tail = b""
-    for chunk in chunks:
-        parts = (tail + chunk).split(START)
-        tail = parts.pop()
-        for part in parts:
-            if part:
-                _commit(part, shas, merges, files, requests, source, out, seen)
-    if tail.strip():
-        _commit(tail, shas, merges, files, requests, source, out, seen)
+    for record in split_records(chunks, START):
+        _commit(record, shas, merges, files, requests, source, out, seen)
     for fix, fix_files in requests.items():
         if fix not in seen:  # not on the first-parent chain: git blame
             out.to_blame.extend((fix, f) for f in fix_files)

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from argus.ingest.git.gitcmd import Git
+from argus.ingest.git.gitcmd import Git, split_records
 from argus.ingest.git.pathfilter import SourceFilter
 
 START = b"\x1e\x02argus-fix\x03"
@@ -176,15 +176,8 @@ def parse_fix_patches(chunks: Iterable[bytes], source: SourceFilter | None = Non
     ``add_context`` > 0: a fix without such lines gives instead the parent-revision lines around its
     insertions of code (``kind = CONTEXT``), ``add_context`` above and below each insertion point.
     """
-    tail = b""
-    for chunk in chunks:
-        parts = (tail + chunk).split(START)
-        tail = parts.pop()
-        for part in parts:
-            if part:
-                yield _parse_patch(part, source, stats, add_context)
-    if tail.strip():
-        yield _parse_patch(tail, source, stats, add_context)
+    for record in split_records(chunks, START):
+        yield _parse_patch(record, source, stats, add_context)
 
 
 @dataclass
