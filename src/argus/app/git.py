@@ -159,28 +159,24 @@ def run_szz(runtime: Runtime, request: SzzRequest, progress: GitProgress | None 
     result = SzzRunResult(repo=str(path), pending_before=pending)
     limit = min(pending, request.max_fixes) if request.max_fixes is not None else pending
     with SzzFollowUp(path, runtime.settings.git, stored_commits=commits) as job:
+        # With the replay every fix of the run is read and blamed at once, then stored batch by batch.
+        replay = job.replay_tip is not None
+        blame_progress = ((lambda done, n: progress("szz", done, n))
+                          if progress is not None and replay else None)
         while result.fixes < limit:
             if progress is not None:
                 progress("szz-done", result.fixes, limit)
-            if job.replay_tip is not None:  # one replay for every fix of the run, then the batches' stores
-                todo = runtime.in_project(project, partial(_select, job, limit - result.fixes))
-                if not todo.fixes:
-                    break
-                links, stats = job.blame(todo, (lambda done, n: progress("szz", done, n))
-                                         if progress is not None else None)
-                result.add_blame(job.blamed, stats)
-                result.replay = True
-                for part, part_links in todo.split(request.batch, links):
-                    if progress is not None:
-                        progress("szz-done", result.fixes, limit)
-                    result.add(part, runtime.in_project(project, partial(_store, job, part, part_links)))
-                break
-            todo = runtime.in_project(project, partial(_select, job, min(request.batch, limit - result.fixes)))
+            size = limit - result.fixes if replay else min(request.batch, limit - result.fixes)
+            todo = runtime.in_project(project, partial(_select, job, size))
             if not todo.fixes:
                 break
-            links, stats = job.blame(todo)
-            result.add(todo, runtime.in_project(project, partial(_store, job, todo, links)))
+            links, stats = job.blame(todo, blame_progress)
             result.add_blame(job.blamed, stats)
+            result.replay = replay
+            for i, (part, part_links) in enumerate(todo.split(request.batch, links)):
+                if progress is not None and i:
+                    progress("szz-done", result.fixes, limit)
+                result.add(part, runtime.in_project(project, partial(_store, job, part, part_links)))
         if progress is not None and result.fixes:
             progress("szz-done", result.fixes, result.fixes)
     result.remaining = runtime.in_project(project, lambda sc: count_pending(sc.session))

@@ -65,7 +65,10 @@ class SzzBatch:
     files: dict[int, list[FileChange]]
 
     def split(self, size: int, links: list[InducingLink]) -> list[tuple[SzzBatch, list[InducingLink]]]:
-        """Batches of ``size`` fixes (oldest first, as selected), each with the links of its own fixes."""
+        """Batches of ``size`` fixes (oldest first, as selected), each with the links of its own fixes
+        (a batch no larger than ``size`` is itself, its links as given)."""
+        if len(self.fixes) <= max(1, size):
+            return [(self, links)]
         by_fix: dict[str, list[InducingLink]] = {}
         for link in links:
             by_fix.setdefault(link.fix_sha, []).append(link)
