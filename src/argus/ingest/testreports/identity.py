@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_IDENTITY = 1000  # = length of TestCase.identity
 
@@ -86,30 +87,20 @@ def _file_scope(path: str, classname: str) -> str | None:
     return None if stem and stem in classname else path
 
 
-#: (file or suite, classname) -> the class as the scope of a plain identity (``<class>::<name>``), or ""
-#: when the pair needs the general rules (describe-style file, ``.py`` path, assembly, non-ASCII,
-#: address): reports repeat a handful of classes over thousands of cases.
-_PLAIN_SCOPES: dict[tuple[str | None, str], str] = {}
-
-
+@lru_cache(maxsize=65_536)  # reports repeat a handful of classes over thousands of cases
 def _plain_scope(where: str | None, classname: str) -> str:
-    scope = ""
-    if ".py" not in classname and "Version=" not in classname and classname.isascii() and "0x" not in classname:
-        path = describe_file(where) if where else None
-        if not (path and classname.strip() and _file_scope(path, classname) is not None):
-            scope = classname.strip()
-    if len(_PLAIN_SCOPES) < 65_536:
-        _PLAIN_SCOPES[(where, classname)] = scope
-    return scope
+    """The class as the scope of a plain identity (``<class>::<name>``), or "" when the pair needs the
+    general rules (describe-style file, ``.py`` path, assembly, non-ASCII, address)."""
+    if ".py" in classname or "Version=" in classname or not classname.isascii() or "0x" in classname:
+        return ""
+    path = describe_file(where) if where else None
+    return "" if path and classname.strip() and _file_scope(path, classname) is not None else classname.strip()
 
 
 def make_identity(suite: str | None, classname: str | None, name: str, file: str | None) -> str:
     """The stable key of a test (see the module docstring)."""
     if classname:  # the common case first: a plain class and an ASCII name (what the rules below give it)
-        where = file or suite
-        scope = _PLAIN_SCOPES.get((where, classname))
-        if scope is None:
-            scope = _plain_scope(where, classname)
+        scope = _plain_scope(file or suite, classname)
         if scope and len(classname) + len(name) <= MAX_IDENTITY - 2 and name.isascii() and "0x" not in name:
             return f"{scope}::{name.strip()}"
     return _general_identity(suite, classname, name, file)
