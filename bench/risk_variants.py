@@ -6,7 +6,7 @@ out). Time-ordered 80/20 split, as ``argus risk evaluate-dataset``.
 
 ``--grid`` also runs the 36-combination LightGBM grid (about 10 minutes on one core).
 
-Round 3 (``--round3``): commit-stream features (``argus.analysis.risk.stream``: each from earlier changes
+Round 3 (``--round3``): commit-stream features (``argus.evaluation.risk_stream``: each from earlier changes
 only), the recent defect rate of training changes, training windows, dropping the newest (immature) training
 labels, other learners and ensembles. ``--cv-only`` prints the Qt CV column (what choices are made on)
 without reading any test part; ``--tests-only`` then reads the two test parts; ``--only TEXT`` selects
@@ -37,7 +37,14 @@ from argus.analysis.risk.model import (
     recency_weights,
     time_split,
 )
-from argus.analysis.risk.stream import RANKED, RATIOS, TIME, recent_defect_rate, stream_features, stream_names
+from argus.evaluation.risk_stream import (
+    RANKED,
+    RATIOS,
+    TIME,
+    recent_defect_rate,
+    stream_features,
+    stream_names,
+)
 
 F = list(DATASET_FEATURES)
 Fit = Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]]

@@ -1,4 +1,5 @@
-"""Features of a change computed from the commit stream before it (issue 17, round 3 of the risk model).
+"""Features of a change computed from the commit stream before it, for the dataset evaluation only
+(`bench/risk_variants.py --round3`; issue 17, round 3 of the risk model: none was adopted by the product model).
 
 Every function here takes time-ordered rows (oldest first) and gives row ``i`` a value computed only from
 rows ``< i`` (and from row ``i`` itself), never from a later row: a test recomputes each feature on every

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from argus.analysis.risk.model import KAMEI
-from argus.analysis.risk.stream import (
+from argus.evaluation.risk_stream import (
     recent_defect_rate,
     rolling_rank,
     stream_features,
