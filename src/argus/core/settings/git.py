@@ -90,6 +90,12 @@ class GitSettings(BaseModel):
         2, ge=0, le=50, description="Fixes that only add lines: blame up to this many code lines above and below "
         "each insertion point (Sahal & Tosun 2018), stored as weaker `szz-context` links; 0: off (classic SZZ).",
     )
+    szz_context_per_file: bool = Field(
+        True, description="Apply szz_add_only_context file by file: a file where a fix inserts code but deletes or "
+        "changes no blameable line has the code around its insertions blamed even when the fix changes lines of "
+        "other files (a guard added to the buggy file, a tidy-up elsewhere); false: only fixes that delete "
+        "nothing anywhere.",
+    )
     szz_max_fix_added: int = Field(
         100, ge=0, description="A fix adding more source lines than this, and at least twice as many as it deletes, "
         "is shaped like a feature (a mistyped bug report, Herzig et al. 2013): it stays a fix but is not blamed; "

@@ -30,6 +30,12 @@ class IssueSettings(BaseModel):
         "not one (a non-fix conventional type such as feat:/docs:/refactor:, a revert, or a negative pattern: "
         "docs, tests, build, refactoring…) — bug reports are often misclassified (Herzig et al. 2013).",
     )
+    tracker_nonbug_rescue: bool = Field(
+        True,
+        description="A commit linked only to issues that are not typed as bugs is still a fix when its own message "
+        "says it fixes a bug (a `fix:` type, a bug keyword such as 'Fix …', 'NPE', 'crash'; a closing keyword alone "
+        "does not count) — bug reports are mistyped both ways (Herzig et al. 2013); the decision is then `message`.",
+    )
     tracker_fallback_to_message: bool = Field(
         True,
         description="With a tracker, a commit that references no stored issue is judged by its message; false: "

@@ -37,6 +37,7 @@ from argus.ingest.git.logparse import FileChange, RawCommit, log_args, parse_str
 from argus.ingest.git.pathfilter import SourceFilter
 from argus.ingest.git.szz import InducingLink, SzzStats
 from argus.ingest.git.szz_pipeline import BlamePipeline
+from argus.ingest.git.szz_rules import LinkRules
 from argus.ingest.git.writer import BatchWriter, Prepared, WriteStats
 from argus.ingest.issues.links import CommitClassifier
 from argus.ingest.issues.service import RelinkResult, classifier, relink
@@ -253,7 +254,7 @@ def _start_szz(
                              workers=settings.szz_workers, add_context=settings.szz_add_only_context,
                              max_fix_added=settings.szz_max_fix_added,
                              max_inducing_per_fix=settings.szz_max_inducing_per_fix,
-                             min_link_share=settings.szz_min_link_share,
+                             min_link_share=settings.szz_min_link_share, rules=LinkRules.from_settings(settings),
                              replay_tip=head if settings.szz_replay and not info.shallow
                              and commits >= settings.szz_replay_min_commits else None)
     stack.callback(pipeline.close)

@@ -170,14 +170,16 @@ def fix_patch_args() -> list[str]:
 
 
 def parse_fix_patches(chunks: Iterable[bytes], source: SourceFilter | None = None,
-                      stats: SzzStats | None = None, add_context: int = 0) -> Iterator[FixPatch]:
+                      stats: SzzStats | None = None, add_context: int = 0,
+                      context_per_file: bool = False) -> Iterator[FixPatch]:
     """Parse the ``-U0`` patches of fix commits into the non-cosmetic deleted lines of source files.
 
     ``add_context`` > 0: a fix without such lines gives instead the parent-revision lines around its
-    insertions of code (``kind = CONTEXT``), ``add_context`` above and below each insertion point.
+    insertions of code (``kind = CONTEXT``), ``add_context`` above and below each insertion point; ``context_per_file``: so does every file
+    where the fix inserts code but deletes no blameable line, even when it changes other files.
     """
     for record in split_records(chunks, START):
-        yield _parse_patch(record, source, stats, add_context)
+        yield _parse_patch(record, source, stats, add_context, context_per_file)
 
 
 @dataclass
@@ -188,7 +190,7 @@ class _Hunk:
 
 
 def _parse_patch(rec: bytes, source: SourceFilter | None = None, stats: SzzStats | None = None,
-                 add_context: int = 0) -> FixPatch:
+                 add_context: int = 0, context_per_file: bool = False) -> FixPatch:
     lines = rec.split(b"\n")
     sha = lines[0].strip().decode()
     per_file: list[tuple[str, list[_Hunk]]] = []
@@ -232,6 +234,9 @@ def _parse_patch(rec: bytes, source: SourceFilter | None = None, stats: SzzStats
     files = _blameable(per_file, stats)
     if not files and add_context > 0:
         files = _insertion_context(per_file, add_context)
+    elif add_context > 0 and context_per_file:
+        blamed = {f.path for f in files}
+        files += _insertion_context([pf for pf in per_file if pf[0] not in blamed], add_context)
     return FixPatch(sha=sha, files=files, files_changed=changed)
 
 

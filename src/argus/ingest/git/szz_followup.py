@@ -36,6 +36,7 @@ from argus.ingest.git.logparse import FileChange
 from argus.ingest.git.pathfilter import SourceFilter
 from argus.ingest.git.szz import InducingLink, SzzStats
 from argus.ingest.git.szz_pipeline import BlamePipeline
+from argus.ingest.git.szz_rules import LinkRules
 from argus.store.models import Commit, CommitFile
 
 #: Stored commits from which the blame goes through a temporary commit-graph.
@@ -170,7 +171,8 @@ class SzzFollowUp:
                                  add_context=self.settings.szz_add_only_context,
                                  max_fix_added=self.settings.szz_max_fix_added,
                                  max_inducing_per_fix=self.settings.szz_max_inducing_per_fix,
-                                 min_link_share=self.settings.szz_min_link_share, replay_tip=self.replay_tip)
+                                 min_link_share=self.settings.szz_min_link_share, replay_tip=self.replay_tip,
+                                 rules=LinkRules.from_settings(self.settings))
         try:
             self.blamed = 0
             for cid, sha, parent in batch.fixes:

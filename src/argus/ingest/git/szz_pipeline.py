@@ -31,6 +31,7 @@ from argus.ingest.git.szz import (
     is_code,
     parse_fix_patches,
 )
+from argus.ingest.git.szz_rules import LinkRules
 
 #: Fixes per patch-reading batch (one git process each).
 BATCH = 100
@@ -43,10 +44,12 @@ class BlamePipeline:
 
     def __init__(self, git: Git, source: SourceFilter | None, *, max_files: int, workers: int,
                  add_context: int = 0, max_fix_added: int = 0, max_inducing_per_fix: int = 0,
-                 min_link_share: float = 0.0, replay_tip: str | None = None) -> None:
+                 min_link_share: float = 0.0, replay_tip: str | None = None,
+                 rules: LinkRules | None = None) -> None:
         self.git, self.source, self.max_files, self.add_context = git, source, max_files, add_context
         self.max_fix_added, self.max_inducing_per_fix = max_fix_added, max_inducing_per_fix
         self.min_link_share = min_link_share
+        self.rules = rules or LinkRules()  # labelling refinements (argus.ingest.git.szz_rules)
         self.replay_tip = replay_tip  # blame by one replay of the first-parent history up to this commit
         self.requests: dict[str, tuple[FixFile, ...]] = {}  # fixes waiting for the replay
         self.replay: ReplayResult | None = None
@@ -95,7 +98,7 @@ class BlamePipeline:
                 stdin = "".join(f"{sha}\n" for sha in batch).encode()
                 stats = self.feeder_stats
                 patches = parse_fix_patches(self.git.stream(fix_patch_args(), stdin=stdin), self.source, stats,
-                                            self.add_context)
+                                            self.add_context, self.rules.context_per_file)
                 for patch in patches:
                     if patch.sha not in self.parent_of or self.stopped.is_set():
                         continue

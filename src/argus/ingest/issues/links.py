@@ -21,7 +21,11 @@
   ``issues.tracker_fallback_to_message = false`` and a tracker, unlinked commits are not fixes
   (also ``tracker``).
 - ``message``: no stored issue decides; the message classifier gave a verdict (a conventional-commit
-  type, a revert, a closing keyword, a negative pattern, a bug keyword).
+  type, a revert, a closing keyword, a negative pattern, a bug keyword). Also, with
+  ``issues.tracker_nonbug_rescue``, a commit linked only to issues *not* typed as bugs whose message
+  says it fixes a bug (``fix:``, "Fix …", "NPE" …; a closing keyword alone does not count): bug
+  reports are mistyped both ways (Herzig et al. 2013), and the commit's own words are the better
+  witness of what it did.
 - ``none``: nothing said anything (a merge; a message without signal): not a fix.
 
 The message classifier improves on bare keywords where histories talk *about* fixes: reverts,
@@ -253,6 +257,7 @@ class CommitClassifier(FixDetector):
             self.known.setdefault(bug if bug.startswith("#") or "-" in bug else f"#{bug}", IssueInfo(True))
         self.fallback = issues.tracker_fallback_to_message or not self.known
         self.veto = issues.tracker_bug_veto
+        self.rescue = issues.tracker_nonbug_rescue
         self.memo: dict[tuple[str, bool], Decision] = {}  # decisions of check(), reused by the relink pass
         self.pr_refs: Mapping[str, tuple[tuple[str, str], ...]] = pr_refs or {}  # by commit sha
 
@@ -283,6 +288,10 @@ class CommitClassifier(FixDetector):
                 verdict, reason = self.messages.verdict(message, refs)
                 if verdict is False:
                     return Decision(False, TRACKER, refs, f"bug issue, but {reason}")
+            if not bug and self.rescue:
+                verdict, reason = self.messages.verdict(message)  # without refs: a closing keyword alone is no verdict
+                if verdict:
+                    return Decision(True, BY_MESSAGE, refs, f"{reason} (linked issue not typed bug)")
             return Decision(bug, TRACKER, refs, "bug issue" if bug else "no bug issue")
         if not self.fallback:
             return Decision(False, TRACKER, refs, "no linked issue")
