@@ -220,7 +220,7 @@ def evaluate_sim(args: argparse.Namespace) -> dict[str, Any]:
         half = len(rows) // 2
         return size_rule(rows[:half], rows[half:], q), [r["sha"] for r in rows[half:]]
 
-    tune = [k for k, d in data.items() if d["seed"] == args.tune_seed]
+    tune = [k for k, d in data.items() if d["seed"] in args.tune_seed]
     best_q, best_f1 = 0.5, -1.0
     for q in SIZE_QUANTILES:
         b: dict[str, set[str]] = {}
@@ -232,7 +232,7 @@ def evaluate_sim(args: argparse.Namespace) -> dict[str, Any]:
             best_q, best_f1 = q, f1
     pooled: dict[str, dict[str, dict[str, dict[str, set[str]]]]] = {}
     for key, d in data.items():
-        group = "in-sample" if d["seed"] == args.tune_seed else "held-out"
+        group = "in-sample" if d["seed"] in args.tune_seed else "held-out"
         for mode, m in d["modes"].items():
             rows = m["rows"]
             half = len(rows) // 2
@@ -314,8 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jit-dir", default=None, help="Folder holding jit/ (default ../shared/datasets).")
     ap.add_argument("--jit-repo", action="append", default=[], help="NAME=PATH of a local clone (qt, openstack).")
     ap.add_argument("--no-sim", action="store_true")
-    ap.add_argument("--tune-seed", type=int, default=1,
-                    help="The one seed on which anything is chosen (the size rule's quantile); others are held out.")
+    ap.add_argument("--tune-seed", type=int, nargs="+", default=[1],
+                    help="The seeds on which anything is chosen (the size rule's quantile; Argus's settings were "
+                         "tuned on seeds 1-5); the others are reported as held out.")
     ap.add_argument("--variant", action="append", default=[],
                     help="NAME:ARGUS_GIT__X=V,... — also run message and tracker with these settings "
                          "(modes message+NAME, tracker+NAME), e.g. ctx2:ARGUS_GIT__SZZ_ADD_ONLY_CONTEXT=2.")
@@ -326,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"jit": evaluate_jit(args)}
     if not args.no_sim:
         results["sim"] = evaluate_sim(args)
-        print(f"size rule quantile chosen on seed {args.tune_seed}: {results['sim']['size_quantile_chosen']}")
+        print(f"size rule quantile chosen on seeds {args.tune_seed}: {results['sim']['size_quantile_chosen']}")
         for group, modes_ in results["sim"]["pooled"].items():
             for mode, parts in modes_.items():
                 for name, m in sorted(parts.items()):

@@ -64,6 +64,7 @@ def capped(cli_env, monkeypatch):
     monkeypatch.setenv("ARGUS_GIT__SZZ_MAX_FIXES_PER_INDUCING", "5")
     # the bulk commit owns most lines of these fixes: keep the features' minority links for the cap to act alone
     monkeypatch.setenv("ARGUS_GIT__SZZ_MIN_LINK_SHARE", "0")
+    monkeypatch.setenv("ARGUS_GIT__SZZ_PICK", "all")  # every candidate kept, the bulk commit's links included
     assert main(["db", "upgrade"]) == 0
 
 

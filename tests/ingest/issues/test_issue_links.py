@@ -55,7 +55,7 @@ def test_tracker_decides_when_it_knows_the_issue():
     known = {"HDFS-1": IssueInfo(True), "HDFS-2": IssueInfo(False), "#5": IssueInfo(True)}
     c = CommitClassifier(GitSettings(), IssueSettings(), known)
     assert (c.decide("HDFS-1. Improve block report").is_fix, c.decide("HDFS-1. x").source) == (True, "tracker")
-    assert (c.decide("HDFS-2. Fix NPE").is_fix, c.decide("HDFS-2. Fix NPE").source) == (False, "tracker")
+    assert (c.decide("HDFS-2. Add metrics").is_fix, c.decide("HDFS-2. Add metrics").source) == (False, "tracker")
     assert c.decide("Fix crash in parser").source == "message"  # no stored issue: the message decides
     assert c.decide("Merge pull request #9 from x/fix-5", is_merge=True).is_fix is False  # merges never
     strict = CommitClassifier(GitSettings(), IssueSettings(tracker_fallback_to_message=False), known)
@@ -74,3 +74,20 @@ def test_tracker_bug_veto_when_the_message_says_not_a_fix():
     assert veto.decide("HDFS-1. Update documentation of block reports").is_fix is False
     assert veto.decide("HDFS-1. Handle empty blocks").is_fix  # no verdict from the message: still a fix
     assert veto.decide("fix(api): bulk export (#5)").is_fix
+
+
+def test_nonbug_issue_rescued_when_the_message_says_it_fixes_a_bug():
+    known = {"HDFS-2": IssueInfo(False), "#5": IssueInfo(False), "#6": IssueInfo(True)}
+    c = CommitClassifier(GitSettings(), IssueSettings(), known)
+    assert IssueSettings().tracker_nonbug_rescue is True
+    d = c.decide("HDFS-2. Fix NPE when the block list is empty")
+    assert (d.is_fix, d.source) == (True, "message") and "not typed bug" in d.reason
+    assert c.decide("Fix #5: parser crashes on empty input").is_fix  # 'Fix' is a verb here, not only closing
+    assert c.decide("fix(api): wrong total (#5)").is_fix
+    assert c.decide("Closes #5: support bulk export").is_fix is False  # a closing keyword alone rescues nothing
+    assert c.decide("HDFS-2. Fix typo in javadoc").is_fix is False  # negative patterns still apply
+    assert c.decide("feat: bulk export (#5)").is_fix is False
+    assert c.decide("Fix crash (#5, #6)").source == "tracker"  # a bug issue among the links: the tracker decides
+    off = CommitClassifier(GitSettings(), IssueSettings(tracker_nonbug_rescue=False), known)
+    d = off.decide("HDFS-2. Fix NPE when the block list is empty")
+    assert (d.is_fix, d.source) == (False, "tracker")

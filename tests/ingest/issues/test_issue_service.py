@@ -26,7 +26,7 @@ def run_json(capsys, args):
     return json.loads(out)
 
 
-def build(make_repo):
+def build(make_repo, fix_message: str = "ABC-3. Restore values"):
     r = make_repo()
     body = [f"value_{n} = {n}" for n in range(10)]
 
@@ -44,7 +44,7 @@ def build(make_repo):
     shas["late"] = r.commit("ABC-2. Change value 4", when=T0 + 2 * DAY)  # after the report of ABC-3
     body[2], body[4] = "value_2 = 2", "value_4 = 4"
     save()
-    shas["fix"] = r.commit("ABC-3. Restore values", when=T0 + 5 * DAY)  # says nothing of a fix
+    shas["fix"] = r.commit(fix_message, when=T0 + 5 * DAY)  # by default says nothing of a fix
     shas["docs"] = r.commit("Fix typo in comment", when=T0 + 6 * DAY, allow_empty=True)
     return r, shas
 
@@ -122,3 +122,25 @@ def test_ingest_issues_cli_text_and_bad_format(tmp_path, capsys, cli_env):
     assert main(["ingest", "issues", str(bad), "-p", "shop"]) == 6
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "row 1, column 'Created'" in err and str(bad) in err
+
+
+@pytest.mark.parametrize("order", ["issues-first", "history-first"])
+def test_picked_candidates_do_not_depend_on_the_order(make_repo, tmp_path, capsys, cli_env, monkeypatch, order):
+    """R-SZZ (`git.szz_pick = latest`) keeps the most recent *plausible* candidate: a fix labelled before the
+    tracker came is queued again when the report date rules its pick out, and relabelled by `ingest szz`."""
+    r, shas = build(make_repo, "ABC-3. Fix values")  # a fix by its message too
+    export = tmp_path / "jira.csv"
+    export.write_text(ISSUES)
+    monkeypatch.setenv("ARGUS_GIT__SZZ_PICK", "latest")
+    assert main(["db", "upgrade"]) == 0
+    if order == "issues-first":
+        run_json(capsys, ["ingest", "issues", str(export), "-p", "shop"])
+        run_json(capsys, ["ingest", "git", "--repo", str(r.path), "-p", "shop"])
+    else:
+        first = run_json(capsys, ["ingest", "git", "--repo", str(r.path), "-p", "shop"])
+        assert first["fixes"] == 1
+        result = run_json(capsys, ["ingest", "issues", str(export), "-p", "shop"])
+        assert result["relink"]["became_fix"] == 0 and result["relink"]["szz_pending"] == 1
+        run_json(capsys, ["ingest", "szz", "--repo", str(r.path), "-p", "shop"])
+    detail = run_json(capsys, ["changes", "show", shas["fix"], "-p", "shop"])
+    assert [x["sha"] for x in detail["induced_by"]] == [shas["bug"]]

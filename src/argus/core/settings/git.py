@@ -96,6 +96,12 @@ class GitSettings(BaseModel):
         "other files (a guard added to the buggy file, a tidy-up elsewhere); false: only fixes that delete "
         "nothing anywhere.",
     )
+    szz_pick: str = Field(
+        "latest", pattern=r"^(all|max-lines|latest|max-lines-latest)$",
+        description="Which plausible candidates of a fix become links (Davies et al. 2014): all (classic SZZ), "
+        "max-lines (L-SZZ: those owning most of the fix's blamed lines), latest (R-SZZ: the most recent), "
+        "max-lines-latest (the most recent of the max-lines ones).",
+    )
     szz_max_fix_added: int = Field(
         100, ge=0, description="A fix adding more source lines than this, and at least twice as many as it deletes, "
         "is shaped like a feature (a mistyped bug report, Herzig et al. 2013): it stays a fix but is not blamed; "

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from argus.core.clock import utcnow
 from argus.ingest.git.szz import InducingLink, SzzStats
+from argus.ingest.git.szz_rules import pick_candidates
 from argus.ingest.issues.service import distrust_links
 from argus.store.models import BugLink, Commit
 from argus.store.session import current_project_id
@@ -47,6 +48,7 @@ class LabelOutcome:
     to_over_blamed: int = 0  # links dropped because an earlier pass found their inducing commit over-blamed
     after_report: int = 0  # links to commits authored after the fix's bug report was created (dropped)
     too_large: int = 0  # links to commits changing more than git.szz_max_inducing_files files (dropped)
+    not_picked: int = 0  # links of candidates git.szz_pick did not keep (dropped)
     stats: SzzStats = field(default_factory=SzzStats)
 
 
@@ -58,6 +60,7 @@ def label_fixes(
     max_fixes_per_inducing: int = 0,
     max_inducing_files: int = 0,
     before_report: bool = False,
+    pick: str = "all",
 ) -> LabelOutcome:
     """Store the links of the fixes ``(commit id, sha, first parent)`` (replacing earlier ones).
 
@@ -110,10 +113,28 @@ def label_fixes(
         session.execute(insert(BugLink), list(rows_out.values()))
         distrusted = distrust_links(session, ids, max_inducing_files=max_inducing_files, before_report=before_report)
         out.after_report, out.too_large = distrusted.after_report, distrusted.too_large
+        out.not_picked = _pick(session, ids, pick)
     if max_fixes_per_inducing > 0:
         out.over_blamed = _remove_over_blamed(session, {k[1] for k in rows_out}, max_fixes_per_inducing)
-    out.links = _count_links(session, ids) if out.over_blamed or out.after_report or out.too_large else len(rows_out)
+    out.links = _count_links(session, ids) if (out.over_blamed or out.after_report or out.too_large
+                                               or out.not_picked) else len(rows_out)
     return out
+
+
+def _pick(session: Session, fix_ids: list[int], mode: str) -> int:
+    """Apply ``git.szz_pick`` to the stored links of ``fix_ids``; the number of links dropped."""
+    if mode == "all":
+        return 0
+    rows: list[tuple[int, int, int, int, Any]] = []
+    for i in range(0, len(fix_ids), 500):
+        rows.extend((lid, fid, iid, len(lines or ()), when) for lid, fid, iid, lines, when in session.execute(
+            select(BugLink.id, BugLink.fix_commit_id, BugLink.inducing_commit_id, BugLink.lines, Commit.author_time)
+            .join(Commit, Commit.id == BugLink.inducing_commit_id)
+            .where(BugLink.fix_commit_id.in_(fix_ids[i : i + 500]))))
+    drop = sorted(pick_candidates(rows, mode))
+    for i in range(0, len(drop), 500):
+        session.execute(delete(BugLink).where(BugLink.id.in_(drop[i : i + 500])))
+    return len(drop)
 
 
 def _naive(value: Any) -> Any:

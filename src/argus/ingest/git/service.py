@@ -272,7 +272,8 @@ def _store_links(
 ) -> None:
     """Store the SZZ links of the run's new fixes and report what was left out."""
     outcome = label_fixes(session, fixes, links, max_fixes_per_inducing=settings.szz_max_fixes_per_inducing,
-                          max_inducing_files=settings.szz_max_inducing_files, before_report=settings.szz_before_report)
+                          max_inducing_files=settings.szz_max_inducing_files, before_report=settings.szz_before_report,
+                          pick=settings.szz_pick)
     result.links_after_report, result.links_too_large = outcome.after_report, outcome.too_large
     result.fixes_blamed, result.links, result.links_unresolved = outcome.fixes, outcome.links, outcome.unresolved
     result.fixes_tangled, result.fixes_no_source = stats.fixes_tangled, stats.fixes_no_source

@@ -190,4 +190,4 @@ class SzzFollowUp:
         return label_fixes(session, list(batch.fixes), links,
                            max_fixes_per_inducing=self.settings.szz_max_fixes_per_inducing,
                            max_inducing_files=self.settings.szz_max_inducing_files,
-                           before_report=self.settings.szz_before_report)
+                           before_report=self.settings.szz_before_report, pick=self.settings.szz_pick)

@@ -217,11 +217,16 @@ def relink(session: Session, git: GitSettings, issues: IssueSettings, *, only_ne
 class DistrustOutcome:
     after_report: int = 0  # links whose inducing commit was authored after the fix's bug report was created
     too_large: int = 0  # links to commits changing more than git.szz_max_inducing_files files
+    requeued: int = 0  # fixes queued for SZZ again (requeue: their links had been picked among implausible ones)
 
 
 def distrust_links(session: Session, fix_ids: Iterable[int], *, max_inducing_files: int = 0,
-                   before_report: bool = False) -> DistrustOutcome:
-    """Remove the stored SZZ links of ``fix_ids`` that the plausibility rules reject (see module docstring)."""
+                   before_report: bool = False, requeue: bool = False) -> DistrustOutcome:
+    """Remove the stored SZZ links of ``fix_ids`` that the plausibility rules reject (see module docstring).
+
+    ``requeue`` (stored links already narrowed by ``git.szz_pick``): a fix that loses a link here loses
+    all its links and is queued for SZZ again, so its candidates are picked among the plausible ones.
+    """
     out = DistrustOutcome()
     project_id = current_project_id(session)
     ids = sorted(set(fix_ids))
@@ -258,6 +263,14 @@ def distrust_links(session: Session, fix_ids: Iterable[int], *, max_inducing_fil
     gone = sorted(drop)
     for i in range(0, len(gone), CHUNK):
         session.execute(delete(BugLink).where(BugLink.project_id == project_id, BugLink.id.in_(gone[i : i + CHUNK])))
+    if requeue and drop:
+        again = sorted({link[1] for link in links if link[0] in drop})
+        out.requeued = len(again)
+        for i in range(0, len(again), CHUNK):
+            part = again[i : i + CHUNK]
+            session.execute(delete(BugLink).where(BugLink.project_id == project_id, BugLink.fix_commit_id.in_(part)))
+            session.execute(update(Commit).where(Commit.project_id == project_id, Commit.id.in_(part))
+                            .values(szz_done_at=None))
     return out
 
 
@@ -288,7 +301,9 @@ def relink_after_pull_requests(session: Session, git: GitSettings, issues: Issue
         return None
     result = relink(session, git, issues)
     fixes = list(session.scalars(select(Commit.id).where(Commit.is_fix.is_(True), Commit.szz_done_at.is_not(None))))
-    distrust_links(session, fixes, max_inducing_files=git.szz_max_inducing_files, before_report=git.szz_before_report)
+    distrusted = distrust_links(session, fixes, max_inducing_files=git.szz_max_inducing_files,
+                                before_report=git.szz_before_report, requeue=git.szz_pick != "all")
+    result.szz_pending += distrusted.requeued
     return result
 
 
@@ -302,5 +317,6 @@ def ingest_issues(session: Session, path: str, fmt: str, records: Sequence[Issue
     result.relink = relink(session, git, issues)
     fixes = list(session.scalars(select(Commit.id).where(Commit.is_fix.is_(True), Commit.szz_done_at.is_not(None))))
     result.distrusted = distrust_links(session, fixes, max_inducing_files=git.szz_max_inducing_files,
-                                       before_report=git.szz_before_report)
+                                       before_report=git.szz_before_report, requeue=git.szz_pick != "all")
+    result.relink.szz_pending += result.distrusted.requeued
     return result
