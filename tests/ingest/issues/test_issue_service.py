@@ -88,6 +88,7 @@ def test_report_date_rule_can_be_turned_off_and_large_commits_are_distrusted(mak
     export = tmp_path / "jira.csv"
     export.write_text(ISSUES)
     monkeypatch.setenv("ARGUS_GIT__SZZ_BEFORE_REPORT", "false")
+    monkeypatch.setenv("ARGUS_GIT__SZZ_PICK", "all")  # both candidates kept, not only the most recent
     assert main(["db", "upgrade"]) == 0
     run_json(capsys, ["ingest", "issues", str(export), "-p", "shop"])
     run_json(capsys, ["ingest", "git", "--repo", str(r.path), "-p", "shop"])
