@@ -1,29 +1,43 @@
-"""Pure forecasts of a metric series: seasonal profile + damped-trend exponential smoothing, with
-empirical prediction intervals.
+"""Pure forecasts of a metric series: candidate models chosen per series and horizon on the series' own
+history, with conformal prediction intervals from the chosen model's own backtest errors.
 
 Model (numpy only, no statsforecast: that would bring ≈ 330 MB, see ``../shared/LIBRARY-NOTES.md``):
 
 1. the step is the median spacing of the points; a horizon of ``H`` hours is ``round(H h / step)`` steps;
-2. when the history spans at least ``min_season_days`` days, an hour-of-day profile (median per hour of
-   the level-removed values over the history) is removed, and added back to the forecast;
-3. Holt's additive damped trend on what is left: ``level``, ``trend``, damping ``phi``; ``alpha`` is
-   chosen from a small grid by one-step error over the history;
-4. intervals are *empirical*: the ``h``-step errors the same model made from every earlier origin in the
-   history (``y[t+h] - forecast_t(h)``), whose 10/90 % and 2.5/97.5 % quantiles are added to the point
-   forecast. An 80 % interval therefore contains ~80 % of outcomes when the future errs like the past.
+2. candidates, each forecasting ``h`` steps after an origin from the points up to that origin only:
+   ``damped`` (an hour-of-day profile, when the history spans ``min_season_days``, plus Holt's additive
+   damped trend on what is left), ``naive`` (the last value), ``seasonal_day`` / ``seasonal_week`` (the
+   value one day / one week before the target time, a whole number of periods back so that it is
+   known at the origin), ``seasonal_day_median`` (median of the last ``season_lags`` such values) and
+   ``mean`` (the average of ``damped`` and ``seasonal_day``);
+3. **backtest on rolling origins**: every candidate forecasts every step ``h`` of the path from each of
+   the last ``error_origins`` origins whose target is still in the history (so strictly before the
+   forecast origin); the candidate with the lowest mean absolute error on the origins where all
+   eligible candidates have a forecast is chosen, per horizon step;
+4. intervals are **split-conformal**: the chosen candidate's signed ``h``-step errors on those origins
+   (``y[t+h] - forecast_t(h)``), widened by ``interval_scale`` around their median, give the bounds as
+   order statistics (``ceil((n+1)·q)``-th for the upper, the mirror for the lower), added to the point
+   forecast. With fewer than ``min_backtest`` errors the fallback is the random walk's: the one-step
+   differences scaled by ``sqrt(h)``;
+5. a series never below 0 in its history (counts, durations) gets point and bounds clipped at 0.
 
 Everything uses the given points only (causal): a backtest passes a prefix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from argus.analysis.anomaly.baselines import F64, season_bucket
+from argus.analysis.anomaly.baselines import F64, I64, season_bucket
 from argus.analysis.anomaly.schemas import Season, Series
+
+DAY_S = 86400.0
+WEEK_S = 7 * DAY_S
+CANDIDATES: tuple[str, ...] = ("damped", "naive", "seasonal_day", "seasonal_week", "seasonal_day_median", "mean")
 
 
 @dataclass(frozen=True)
@@ -36,12 +50,20 @@ class ForecastParams:
     min_season_days: float = 3.0
     min_points: int = 30
     error_origins: int = 2000
-    """Most recent origins whose errors form the intervals."""
+    """Most recent origins of the backtest: they choose the model and form the intervals."""
+    candidates: tuple[str, ...] = CANDIDATES
+    season_lags: int = 5
+    """How many past days ``seasonal_day_median`` takes the median of."""
+    min_backtest: int = 30
+    """A candidate needs this many backtest forecasts to be chosen; intervals need this many errors."""
+    interval_scale: float = 1.0
+    """Conformal errors are widened around their median by this factor (1: as measured)."""
 
 
 @dataclass(frozen=True)
 class HorizonForecast:
-    """The forecast ``hours`` ahead (``steps`` points): point value, 80 % and 95 % intervals."""
+    """The forecast ``hours`` ahead (``steps`` points): point value, 80 % and 95 % intervals, and the model
+    chosen for it with its backtest (mean absolute error over ``backtest_origins`` rolling origins)."""
 
     hours: float
     steps: int
@@ -51,6 +73,9 @@ class HorizonForecast:
     high80: float
     low95: float
     high95: float
+    model: str = "damped"
+    backtest_mae: float = float("nan")
+    backtest_origins: int = 0
 
 
 @dataclass(frozen=True)
@@ -63,7 +88,9 @@ class Forecast:
     path_steps: tuple[int, ...]
     path_point: tuple[float, ...]
     path_errors: tuple[tuple[float, ...], ...]
-    """Per path step: the empirical errors (sorted), for exceedance probabilities."""
+    """Per path step: the chosen model's backtest errors (sorted, scaled), for exceedance probabilities."""
+    floor: float | None = None
+    """Lower bound of the values (0 for a series never below 0), applied to forecasts and bounds."""
 
     def exceedance(self, limit: float, max_steps: int) -> tuple[float, int]:
         """Highest P(value > limit) over the path steps up to ``max_steps``, and the step where it is."""
@@ -125,33 +152,88 @@ def step_seconds(series: Series) -> float:
     return float(np.median(d)) if d.size else 3600.0
 
 
-def forecast(series: Series, horizons_h: Sequence[float], params: ForecastParams = ForecastParams()
-             ) -> Forecast | None:
-    """Forecast ``horizons_h`` hours after the last point; ``None`` with fewer than ``min_points``."""
-    n_all = len(series)
-    if n_all < params.min_points:
-        return None
-    s = series if n_all <= params.history else Series(series.timestamps[-params.history:],
-                                                      series.values[-params.history:])
+def conformal_bounds(errors: F64, coverage: float) -> tuple[float, float]:
+    """Split-conformal lower and upper error bounds from sorted ``errors``: the ``ceil((n+1)(1+c)/2)``-th
+    smallest for the upper, its mirror for the lower (order statistics, so discrete values stay discrete).
+    Beyond the sample (too few errors for the level) the extreme error is used."""
+    n = errors.shape[0]
+    k = min(n, math.ceil((n + 1) * (1 + coverage) / 2))
+    return float(errors[n - k]), float(errors[k - 1])
+
+
+@dataclass
+class _Fit:
+    """What the candidates need: the series (raw and cleaned), its times in seconds, the damped model."""
+
+    raw: F64
+    y: F64
+    secs: I64
+    step: float
+    season: F64
+    lv: F64
+    tr: F64
+    phi: float
+    lags: int
+
+    def damped(self, o: I64, h: int, target: I64) -> F64:
+        hour = ((target // 3600) % 24).astype(np.int64)
+        return np.asarray(self.lv[o] + _damp_sum(self.phi, h) * self.tr[o] + self.season[hour], dtype=np.float64)
+
+    def naive(self, o: I64, h: int, target: I64) -> F64:
+        return np.asarray(self.y[o], dtype=np.float64)
+
+    def _lagged(self, o: I64, target: I64, period: float, extra: int) -> F64:
+        """The value ``k + extra`` periods before ``target`` (``k`` the fewest periods that reach back to the
+        origin): the last point at or before that time, NaN when there is none within a tolerance."""
+        k = np.maximum(1, np.ceil((target - self.secs[o]) / period)) + extra
+        when = (target - k * period).astype(np.int64)
+        idx = np.searchsorted(self.secs, when, side="right") - 1
+        ok = idx >= 0
+        idx = np.clip(idx, 0, None)
+        ok &= (when - self.secs[idx]) <= max(2 * self.step, period / 8)
+        return np.where(ok, self.y[idx], np.nan)
+
+    def seasonal_day(self, o: I64, h: int, target: I64) -> F64:
+        return self._lagged(o, target, DAY_S, 0)
+
+    def seasonal_week(self, o: I64, h: int, target: I64) -> F64:
+        return self._lagged(o, target, WEEK_S, 0)
+
+    def seasonal_day_median(self, o: I64, h: int, target: I64) -> F64:
+        stack = np.vstack([self._lagged(o, target, DAY_S, j) for j in range(self.lags)])
+        ok = ~np.isnan(stack)
+        out = np.full(stack.shape[1], np.nan)
+        enough = ok.sum(axis=0) >= 2
+        if enough.any():
+            out[enough] = np.nanmedian(stack[:, enough], axis=0)
+        return out
+
+    def mean(self, o: I64, h: int, target: I64) -> F64:
+        return 0.5 * (self.damped(o, h, target) + self.seasonal_day(o, h, target))
+
+
+def _fit(s: Series, params: ForecastParams) -> tuple[_Fit, bool, float]:
     raw = s.values.astype(np.float64)
     y = robust_clean(raw)
     n = y.shape[0]
     step = step_seconds(s)
-    span_days = float((s.timestamps[-1] - s.timestamps[0]) / np.timedelta64(1, "s")) / 86400.0
+    span_days = float((s.timestamps[-1] - s.timestamps[0]) / np.timedelta64(1, "s")) / DAY_S
     seasonal = span_days >= params.min_season_days and step <= 3600.0
     season = np.zeros(24)
-    buckets = season_bucket(s.timestamps, Season.HOUR_OF_DAY)
     if seasonal:
-        win = max(1, round(86400.0 / step))
+        buckets = season_bucket(s.timestamps, Season.HOUR_OF_DAY)
+        win = max(1, round(DAY_S / step))
         kernel = np.ones(win) / win
         pad = np.concatenate((np.full(win - 1, y[0]), y))
         local = np.convolve(pad, kernel, mode="valid")  # trailing daily mean (causal)
         resid = y - local
-        for h in range(24):
-            m = buckets == h
+        for hr in range(24):
+            m = buckets == hr
             if m.any():
-                season[h] = float(np.median(resid[m]))
-    z = y - season[buckets]
+                season[hr] = float(np.median(resid[m]))
+        z = y - season[buckets]
+    else:
+        z = y
     best = None
     for a in params.alphas:
         lv, tr = _holt(z, a, params.beta, params.phi)
@@ -160,33 +242,85 @@ def forecast(series: Series, horizons_h: Sequence[float], params: ForecastParams
             best = (err, a, lv, tr)
     assert best is not None
     _, alpha, lv, tr = best
-    last_t = s.timestamps[-1]
-    step_td = np.timedelta64(round(step), "s")
+    secs = s.timestamps.astype("datetime64[s]").astype(np.int64)
+    return _Fit(raw, y, secs, step, season, lv, tr, params.phi, params.season_lags), seasonal, alpha
+
+
+def _fallback_errors(raw: F64, h: int) -> F64:
+    """The random walk's ``h``-step errors: one-step differences × sqrt(h)."""
+    d = np.diff(raw)
+    return np.sort(d * math.sqrt(h)) if d.size else np.zeros(0)
+
+
+def forecast(series: Series, horizons_h: Sequence[float], params: ForecastParams = ForecastParams()
+             ) -> Forecast | None:
+    """Forecast ``horizons_h`` hours after the last point; ``None`` with fewer than ``min_points``."""
+    n_all = len(series)
+    if n_all < params.min_points:
+        return None
+    s = series if n_all <= params.history else Series(series.timestamps[-params.history:],
+                                                      series.values[-params.history:])
+    fit, seasonal, alpha = _fit(s, params)
+    raw, n, step = fit.raw, fit.raw.shape[0], fit.step
+    floor = 0.0 if float(raw.min()) >= 0 else None
+    last = int(fit.secs[-1])
     h_steps = [max(1, round(h * 3600.0 / step)) for h in horizons_h]
     max_steps = max(h_steps) if h_steps else 1
     path = sorted({*h_steps, *(int(x) for x in np.unique(np.linspace(1, max_steps, 24).round()))})
-
-    def point(origin_idx: np.ndarray | int, h: int, at: np.ndarray | np.datetime64) -> F64:
-        hour = season_bucket(np.atleast_1d(at).astype("datetime64[s]"), Season.HOUR_OF_DAY)
-        return np.asarray(lv[origin_idx] + _damp_sum(params.phi, h) * tr[origin_idx] + season[hour], dtype=np.float64)
-
-    errors: dict[int, F64] = {}
+    models: dict[str, Callable[[I64, int, I64], F64]] = {name: getattr(fit, name) for name in params.candidates}
+    scale = params.interval_scale
+    chosen: dict[int, tuple[str, float, int, float, F64]] = {}
     for h in path:
         o = np.arange(max(0, n - h - params.error_origins), max(0, n - h))
-        if o.size == 0:
-            errors[h] = np.zeros(0)
+        final_t = np.array([last + round(h * step)], dtype=np.int64)
+        preds, names = [], []
+        for name, fn in models.items():
+            p_now = float(fn(np.array([n - 1]), h, final_t)[0])
+            if math.isnan(p_now):
+                continue  # no forecast at the origin (no value a period back)
+            p = fn(o, h, fit.secs[o + h]) if o.size else np.zeros(0)
+            if int(np.count_nonzero(~np.isnan(p))) < params.min_backtest:
+                continue
+            preds.append(p)
+            names.append((name, p_now))
+        if not preds:
+            chosen[h] = ("naive", float("nan"), 0, float(fit.y[-1]), _fallback_errors(raw, h))
             continue
-        # the forecast for the point h rows later (its real time, gaps included)
-        fc = point(o, h, s.timestamps[o + h])
-        errors[h] = np.sort(raw[o + h] - fc)  # against what happened, outliers included
+        mat = np.vstack(preds)
+        common = ~np.isnan(mat).any(axis=0)
+        actual = raw[o + h]
+        maes = np.abs(actual[common] - mat[:, common]).mean(axis=1)
+        i = int(np.argmin(maes))  # ties: the earlier candidate
+        own = ~np.isnan(mat[i])
+        errs = np.sort(actual[own] - mat[i, own])
+        if errs.size < params.min_backtest:
+            errs = _fallback_errors(raw, h)
+        chosen[h] = (names[i][0], float(maes[i]), int(errs.size), names[i][1], errs)
+    path_errors: dict[int, F64] = {}
+    for h, pick in chosen.items():
+        errs = pick[4]
+        if errs.size and scale != 1.0:
+            med = float(np.median(errs))
+            errs = med + (errs - med) * scale
+        path_errors[h] = errs
+
+    def clip(x: float) -> float:
+        return x if floor is None or math.isnan(x) else max(floor, x)
+
     out = []
     for hours, h in zip(horizons_h, h_steps, strict=True):
-        at = last_t + step_td * h
-        p = float(point(n - 1, h, at)[0])
-        e = errors[h]
-        q = np.quantile(e, [0.025, 0.1, 0.9, 0.975]) if e.size >= 5 else np.array([np.nan] * 4)
-        out.append(HorizonForecast(float(hours), h, f"{np.datetime_as_string(at, unit='s')}Z", p,
-                                   p + float(q[1]), p + float(q[2]), p + float(q[0]), p + float(q[3])))
-    path_point = tuple(float(point(n - 1, h, last_t + step_td * h)[0]) for h in path)
-    return Forecast(f"{np.datetime_as_string(last_t, unit='s')}Z", step, seasonal, alpha, tuple(out), tuple(path),
-                    path_point, tuple(tuple(float(x) for x in errors[h]) for h in path))
+        at = np.datetime64(last + round(h * step), "s")
+        name, mae, count, p = chosen[h][:4]
+        e = path_errors[h]
+        if e.size >= 5:
+            lo80, hi80 = conformal_bounds(e, 0.8)
+            lo95, hi95 = conformal_bounds(e, 0.95)
+        else:
+            lo80 = hi80 = lo95 = hi95 = float("nan")
+        out.append(HorizonForecast(float(hours), h, f"{np.datetime_as_string(at, unit='s')}Z", clip(p),
+                                   clip(p + lo80), clip(p + hi80), clip(p + lo95), clip(p + hi95),
+                                   name, mae, count))
+    path_point = tuple(clip(chosen[h][3]) for h in path)
+    return Forecast(f"{np.datetime_as_string(np.datetime64(last, 's'), unit='s')}Z", step, seasonal, alpha,
+                    tuple(out), tuple(path), path_point, tuple(tuple(float(x) for x in path_errors[h]) for h in path),
+                    floor)
