@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from argus.analysis.anomaly.forecast import ForecastParams, conformal_bounds, forecast, step_seconds
+from argus.analysis.anomaly.forecast import ForecastParams, conformal_bounds, forecast, step_seconds, widened
 from argus.evaluation.anomaly_nab import NabSeries
 
 HORIZONS_H: tuple[float, ...] = (3.0, 6.0, 12.0, 24.0)
@@ -59,7 +59,7 @@ class Outcome:
     high95: float
     model: str
     errors: np.ndarray
-    """The chosen model's backtest errors at this horizon (sorted, after ``interval_scale``)."""
+    """The chosen model's backtest errors at this horizon (sorted; widened by ``interval_scale80``)."""
     floor: float | None
 
 
@@ -89,15 +89,13 @@ def records(corpus: Sequence[NabSeries], horizons_h: Sequence[float] = HORIZONS_
                               np.asarray(errs[hf.steps]), fc.floor)
 
 
-def rescaled(r: Outcome, scale: float) -> tuple[float, float, float, float]:
-    """The outcome's 80 % and 95 % bounds had its errors been widened by ``scale`` around their median."""
+def rescaled(r: Outcome, scale80: float, scale95: float) -> tuple[float, float, float, float]:
+    """The outcome's 80 % and 95 % bounds had its errors been widened by these factors."""
     e = r.errors
     if e.size < 5:
         return (float("nan"),) * 4
-    med = float(np.median(e))
-    e = med + (e - med) * scale
-    lo80, hi80 = conformal_bounds(e, 0.8)
-    lo95, hi95 = conformal_bounds(e, 0.95)
+    lo80, hi80 = conformal_bounds(widened(e, scale80), 0.8)
+    lo95, hi95 = conformal_bounds(widened(e, scale95), 0.95)
     f = -np.inf if r.floor is None else r.floor
     return tuple(float(max(f, r.point + x)) for x in (lo80, hi80, lo95, hi95))  # type: ignore[return-value]
 

@@ -14,10 +14,11 @@ Model (numpy only, no statsforecast: that would bring ≈ 330 MB, see ``../share
    the last ``error_origins`` origins whose target is still in the history (so strictly before the
    forecast origin); the candidate with the lowest mean absolute error on the origins where all
    eligible candidates have a forecast is chosen, per horizon step;
-4. intervals are **split-conformal**: the chosen candidate's signed ``h``-step errors on those origins
-   (``y[t+h] - forecast_t(h)``), widened by ``interval_scale`` around their median, give the bounds as
+4. intervals are **split-conformal**: the chosen candidate's signed ``h``-step errors on its origins
+   (``y[t+h] - forecast_t(h)``), widened around their median by a factor per level, give the bounds as
    order statistics (``ceil((n+1)·q)``-th for the upper, the mirror for the lower), added to the point
-   forecast. With fewer than ``min_backtest`` errors the fallback is the random walk's: the one-step
+   forecast. The widths ``interval_scale80`` / ``interval_scale95`` were chosen held out on NAB
+   (``bench/forecast_heldout.py``). With fewer than ``min_backtest`` errors the fallback is the random walk's: the one-step
    differences scaled by ``sqrt(h)``;
 5. a series never below 0 in its history (counts, durations) gets point and bounds clipped at 0.
 
@@ -27,7 +28,7 @@ Everything uses the given points only (causal): a backtest passes a prefix.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,8 +57,11 @@ class ForecastParams:
     """How many past days ``seasonal_day_median`` takes the median of."""
     min_backtest: int = 30
     """A candidate needs this many backtest forecasts to be chosen; intervals need this many errors."""
-    interval_scale: float = 1.0
-    """Conformal errors are widened around their median by this factor (1: as measured)."""
+    interval_scale80: float = 1.0
+    """The conformal errors are widened around their median by this factor for the 80 % interval (and the
+    breach probabilities); 1: as measured."""
+    interval_scale95: float = 1.0
+    """The same for the 95 % interval (heavy tails are under-represented by the recent errors)."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,14 @@ def conformal_bounds(errors: F64, coverage: float) -> tuple[float, float]:
     return float(errors[n - k]), float(errors[k - 1])
 
 
+def widened(errors: F64, scale: float) -> F64:
+    """``errors`` spread around their median by ``scale`` (order kept)."""
+    if scale == 1.0 or not errors.size:
+        return errors
+    med = float(np.median(errors))
+    return np.asarray(med + (errors - med) * scale, dtype=np.float64)
+
+
 @dataclass
 class _Fit:
     """What the candidates need: the series (raw and cleaned), its times in seconds, the damped model."""
@@ -179,9 +191,6 @@ class _Fit:
         hour = ((target // 3600) % 24).astype(np.int64)
         return np.asarray(self.lv[o] + _damp_sum(self.phi, h) * self.tr[o] + self.season[hour], dtype=np.float64)
 
-    def naive(self, o: I64, h: int, target: I64) -> F64:
-        return np.asarray(self.y[o], dtype=np.float64)
-
     def _lagged(self, o: I64, target: I64, period: float, extra: int) -> F64:
         """The value ``k + extra`` periods before ``target`` (``k`` the fewest periods that reach back to the
         origin): the last point at or before that time, NaN when there is none within a tolerance."""
@@ -193,23 +202,31 @@ class _Fit:
         ok &= (when - self.secs[idx]) <= max(2 * self.step, period / 8)
         return np.where(ok, self.y[idx], np.nan)
 
-    def seasonal_day(self, o: I64, h: int, target: I64) -> F64:
-        return self._lagged(o, target, DAY_S, 0)
-
-    def seasonal_week(self, o: I64, h: int, target: I64) -> F64:
-        return self._lagged(o, target, WEEK_S, 0)
-
-    def seasonal_day_median(self, o: I64, h: int, target: I64) -> F64:
-        stack = np.vstack([self._lagged(o, target, DAY_S, j) for j in range(self.lags)])
-        ok = ~np.isnan(stack)
-        out = np.full(stack.shape[1], np.nan)
-        enough = ok.sum(axis=0) >= 2
-        if enough.any():
-            out[enough] = np.nanmedian(stack[:, enough], axis=0)
-        return out
-
-    def mean(self, o: I64, h: int, target: I64) -> F64:
-        return 0.5 * (self.damped(o, h, target) + self.seasonal_day(o, h, target))
+    def predict(self, names: Sequence[str], o: I64, h: int, target: I64) -> dict[str, F64]:
+        """Each named candidate's forecast ``h`` steps after origins ``o`` for the times ``target`` (NaN: none)."""
+        out: dict[str, F64] = {}
+        days: list[F64] = []
+        for name in names:
+            if name == "damped" or (name == "mean" and "damped" not in out):
+                out["damped"] = self.damped(o, h, target)
+            if name in ("seasonal_day", "seasonal_day_median", "mean") and not days:
+                days.append(self._lagged(o, target, DAY_S, 0))
+            if name == "naive":
+                out[name] = np.asarray(self.y[o], dtype=np.float64)
+            elif name == "seasonal_day":
+                out[name] = days[0]
+            elif name == "seasonal_week":
+                out[name] = self._lagged(o, target, WEEK_S, 0)
+            elif name == "seasonal_day_median":
+                days.extend(self._lagged(o, target, DAY_S, j) for j in range(len(days), self.lags))
+                stack = np.sort(np.vstack(days), axis=0)  # NaN last
+                m = (~np.isnan(stack)).sum(axis=0)
+                cols = np.arange(stack.shape[1])
+                med = 0.5 * (stack[np.maximum(m - 1, 0) // 2, cols] + stack[m // 2, cols])
+                out[name] = np.where(m >= 2, med, np.nan)
+            elif name == "mean":
+                out[name] = 0.5 * (out["damped"] + days[0])
+        return {name: out[name] for name in names}
 
 
 def _fit(s: Series, params: ForecastParams) -> tuple[_Fit, bool, float]:
@@ -255,6 +272,9 @@ def _fallback_errors(raw: F64, h: int) -> F64:
 def forecast(series: Series, horizons_h: Sequence[float], params: ForecastParams = ForecastParams()
              ) -> Forecast | None:
     """Forecast ``horizons_h`` hours after the last point; ``None`` with fewer than ``min_points``."""
+    unknown = set(params.candidates) - set(CANDIDATES)
+    if unknown or not params.candidates:
+        raise ValueError(f"forecast candidates {sorted(unknown)}: use some of {', '.join(CANDIDATES)}")
     n_all = len(series)
     if n_all < params.min_points:
         return None
@@ -267,18 +287,18 @@ def forecast(series: Series, horizons_h: Sequence[float], params: ForecastParams
     h_steps = [max(1, round(h * 3600.0 / step)) for h in horizons_h]
     max_steps = max(h_steps) if h_steps else 1
     path = sorted({*h_steps, *(int(x) for x in np.unique(np.linspace(1, max_steps, 24).round()))})
-    models: dict[str, Callable[[I64, int, I64], F64]] = {name: getattr(fit, name) for name in params.candidates}
-    scale = params.interval_scale
     chosen: dict[int, tuple[str, float, int, float, F64]] = {}
     for h in path:
         o = np.arange(max(0, n - h - params.error_origins), max(0, n - h))
         final_t = np.array([last + round(h * step)], dtype=np.int64)
         preds, names = [], []
-        for name, fn in models.items():
-            p_now = float(fn(np.array([n - 1]), h, final_t)[0])
+        now = fit.predict(params.candidates, np.array([n - 1]), h, final_t)
+        past = fit.predict(params.candidates, o, h, fit.secs[o + h])
+        for name in params.candidates:
+            p_now = float(now[name][0])
             if math.isnan(p_now):
                 continue  # no forecast at the origin (no value a period back)
-            p = fn(o, h, fit.secs[o + h]) if o.size else np.zeros(0)
+            p = past[name]
             if int(np.count_nonzero(~np.isnan(p))) < params.min_backtest:
                 continue
             preds.append(p)
@@ -296,13 +316,7 @@ def forecast(series: Series, horizons_h: Sequence[float], params: ForecastParams
         if errs.size < params.min_backtest:
             errs = _fallback_errors(raw, h)
         chosen[h] = (names[i][0], float(maes[i]), int(errs.size), names[i][1], errs)
-    path_errors: dict[int, F64] = {}
-    for h, pick in chosen.items():
-        errs = pick[4]
-        if errs.size and scale != 1.0:
-            med = float(np.median(errs))
-            errs = med + (errs - med) * scale
-        path_errors[h] = errs
+    path_errors = {h: widened(pick[4], params.interval_scale80) for h, pick in chosen.items()}
 
     def clip(x: float) -> float:
         return x if floor is None or math.isnan(x) else max(floor, x)
@@ -310,17 +324,17 @@ def forecast(series: Series, horizons_h: Sequence[float], params: ForecastParams
     out = []
     for hours, h in zip(horizons_h, h_steps, strict=True):
         at = np.datetime64(last + round(h * step), "s")
-        name, mae, count, p = chosen[h][:4]
-        e = path_errors[h]
+        name, mae, count, pt = chosen[h][:4]
+        e = chosen[h][4]
         if e.size >= 5:
-            lo80, hi80 = conformal_bounds(e, 0.8)
-            lo95, hi95 = conformal_bounds(e, 0.95)
+            lo80, hi80 = conformal_bounds(widened(e, params.interval_scale80), 0.8)
+            lo95, hi95 = conformal_bounds(widened(e, params.interval_scale95), 0.95)
         else:
             lo80 = hi80 = lo95 = hi95 = float("nan")
-        out.append(HorizonForecast(float(hours), h, f"{np.datetime_as_string(at, unit='s')}Z", clip(p),
-                                   clip(p + lo80), clip(p + hi80), clip(p + lo95), clip(p + hi95),
+        out.append(HorizonForecast(float(hours), h, f"{np.datetime_as_string(at, unit='s')}Z", clip(pt),
+                                   clip(pt + lo80), clip(pt + hi80), clip(pt + lo95), clip(pt + hi95),
                                    name, mae, count))
     path_point = tuple(clip(chosen[h][3]) for h in path)
     return Forecast(f"{np.datetime_as_string(np.datetime64(last, 's'), unit='s')}Z", step, seasonal, alpha,
-                    tuple(out), tuple(path), path_point, tuple(tuple(float(x) for x in path_errors[h]) for h in path),
+                    tuple(out), tuple(path), path_point, tuple(tuple(path_errors[h].tolist()) for h in path),
                     floor)
