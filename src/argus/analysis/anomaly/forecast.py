@@ -50,7 +50,7 @@ class ForecastParams:
     phi: float = 0.9
     min_season_days: float = 3.0
     min_points: int = 30
-    error_origins: int = 2000
+    error_origins: int = 4000
     """Most recent origins of the backtest: they choose the model and form the intervals."""
     candidates: tuple[str, ...] = CANDIDATES
     season_lags: int = 5
@@ -60,7 +60,7 @@ class ForecastParams:
     interval_scale80: float = 1.0
     """The conformal errors are widened around their median by this factor for the 80 % interval (and the
     breach probabilities); 1: as measured."""
-    interval_scale95: float = 1.0
+    interval_scale95: float = 1.1
     """The same for the 95 % interval (heavy tails are under-represented by the recent errors)."""
 
 
