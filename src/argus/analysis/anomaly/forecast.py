@@ -194,8 +194,9 @@ class _Fit:
     def _lagged(self, o: I64, target: I64, period: float, extra: int) -> F64:
         """The value ``k + extra`` periods before ``target`` (``k`` the fewest periods that reach back to the
         origin): the last point at or before that time, NaN when there is none within a tolerance."""
-        k = np.maximum(1, np.ceil((target - self.secs[o]) / period)) + extra
-        when = (target - k * period).astype(np.int64)
+        per = int(period)
+        k = np.maximum(1, -((self.secs[o] - target) // per)) + extra  # ceil of the gap in periods
+        when = target - k * per
         idx = np.searchsorted(self.secs, when, side="right") - 1
         ok = idx >= 0
         idx = np.clip(idx, 0, None)
@@ -269,6 +270,42 @@ def _fallback_errors(raw: F64, h: int) -> F64:
     return np.sort(d * math.sqrt(h)) if d.size else np.zeros(0)
 
 
+_Choice = tuple[str, float, int, float, F64]
+"""Chosen model, its backtest MAE, how many errors, its forecast from the last point, its sorted errors."""
+
+
+def _choose(fit: _Fit, params: ForecastParams, candidates: Sequence[str], h: int) -> _Choice:
+    """Backtest ``candidates`` ``h`` steps ahead from the last ``error_origins`` origins whose target is in the
+    history; the one with the lowest MAE on the origins where all of them forecast (fallback: naive)."""
+    n = fit.raw.shape[0]
+    o = np.arange(max(0, n - h - params.error_origins), max(0, n - h))
+    final_t = np.array([int(fit.secs[-1]) + round(h * fit.step)], dtype=np.int64)
+    now = fit.predict(candidates, np.array([n - 1]), h, final_t)
+    past = fit.predict(candidates, o, h, fit.secs[o + h])
+    preds, names = [], []
+    for name in candidates:
+        p_now = float(now[name][0])
+        if math.isnan(p_now):
+            continue  # no forecast at the origin (no value a period back)
+        p = past[name]
+        if int(np.count_nonzero(~np.isnan(p))) < params.min_backtest:
+            continue
+        preds.append(p)
+        names.append((name, p_now))
+    if not preds:
+        return ("naive", float("nan"), 0, float(fit.y[-1]), _fallback_errors(fit.raw, h))
+    mat = np.vstack(preds)
+    common = ~np.isnan(mat).any(axis=0)
+    actual = fit.raw[o + h]
+    maes = np.abs(actual[common] - mat[:, common]).mean(axis=1)
+    i = int(np.argmin(maes))  # ties: the earlier candidate
+    own = ~np.isnan(mat[i])
+    errs = np.sort(actual[own] - mat[i, own])
+    if errs.size < params.min_backtest:
+        errs = _fallback_errors(fit.raw, h)
+    return (names[i][0], float(maes[i]), int(errs.size), names[i][1], errs)
+
+
 def forecast(series: Series, horizons_h: Sequence[float], params: ForecastParams = ForecastParams()
              ) -> Forecast | None:
     """Forecast ``horizons_h`` hours after the last point; ``None`` with fewer than ``min_points``."""
@@ -281,41 +318,17 @@ def forecast(series: Series, horizons_h: Sequence[float], params: ForecastParams
     s = series if n_all <= params.history else Series(series.timestamps[-params.history:],
                                                       series.values[-params.history:])
     fit, seasonal, alpha = _fit(s, params)
-    raw, n, step = fit.raw, fit.raw.shape[0], fit.step
+    raw, step = fit.raw, fit.step
     floor = 0.0 if float(raw.min()) >= 0 else None
     last = int(fit.secs[-1])
     h_steps = [max(1, round(h * 3600.0 / step)) for h in horizons_h]
     max_steps = max(h_steps) if h_steps else 1
     path = sorted({*h_steps, *(int(x) for x in np.unique(np.linspace(1, max_steps, 24).round()))})
-    chosen: dict[int, tuple[str, float, int, float, F64]] = {}
-    for h in path:
-        o = np.arange(max(0, n - h - params.error_origins), max(0, n - h))
-        final_t = np.array([last + round(h * step)], dtype=np.int64)
-        preds, names = [], []
-        now = fit.predict(params.candidates, np.array([n - 1]), h, final_t)
-        past = fit.predict(params.candidates, o, h, fit.secs[o + h])
-        for name in params.candidates:
-            p_now = float(now[name][0])
-            if math.isnan(p_now):
-                continue  # no forecast at the origin (no value a period back)
-            p = past[name]
-            if int(np.count_nonzero(~np.isnan(p))) < params.min_backtest:
-                continue
-            preds.append(p)
-            names.append((name, p_now))
-        if not preds:
-            chosen[h] = ("naive", float("nan"), 0, float(fit.y[-1]), _fallback_errors(raw, h))
-            continue
-        mat = np.vstack(preds)
-        common = ~np.isnan(mat).any(axis=0)
-        actual = raw[o + h]
-        maes = np.abs(actual[common] - mat[:, common]).mean(axis=1)
-        i = int(np.argmin(maes))  # ties: the earlier candidate
-        own = ~np.isnan(mat[i])
-        errs = np.sort(actual[own] - mat[i, own])
-        if errs.size < params.min_backtest:
-            errs = _fallback_errors(raw, h)
-        chosen[h] = (names[i][0], float(maes[i]), int(errs.size), names[i][1], errs)
+    chosen: dict[int, _Choice] = {h: _choose(fit, params, params.candidates, h) for h in sorted(set(h_steps))}
+    for h in path:  # between horizons: the model chosen for the next horizon, with its own errors at h
+        if h not in chosen:
+            nxt = min(k for k in h_steps if k >= h)
+            chosen[h] = _choose(fit, params, (chosen[nxt][0],), h)
     path_errors = {h: widened(pick[4], params.interval_scale80) for h, pick in chosen.items()}
 
     def clip(x: float) -> float:
