@@ -10,10 +10,11 @@ Model (numpy only, no statsforecast: that would bring ≈ 330 MB, see ``../share
    value one day / one week before the target time, a whole number of periods back so that it is
    known at the origin), ``seasonal_day_median`` (median of the last ``season_lags`` such values) and
    ``mean`` (the average of ``damped`` and ``seasonal_day``);
-3. **backtest on rolling origins**: every candidate forecasts every step ``h`` of the path from each of
+3. **backtest on rolling origins**: at each requested horizon ``h`` every candidate forecasts from each of
    the last ``error_origins`` origins whose target is still in the history (so strictly before the
-   forecast origin); the candidate with the lowest mean absolute error on the origins where all
-   eligible candidates have a forecast is chosen, per horizon step;
+   forecast origin); its skill is its mean absolute error over the naive forecast's on the origins where
+   it has a forecast, and the simplest candidate within ``tie`` (2 %) of the best skill is chosen. Path
+   steps between horizons use the next horizon's model;
 4. intervals are **split-conformal**: the chosen candidate's signed ``h``-step errors on its origins
    (``y[t+h] - forecast_t(h)``), widened around their median by a factor per level, give the bounds as
    order statistics (``ceil((n+1)·q)``-th for the upper, the mirror for the lower), added to the point
@@ -38,7 +39,8 @@ from argus.analysis.anomaly.schemas import Season, Series
 
 DAY_S = 86400.0
 WEEK_S = 7 * DAY_S
-CANDIDATES: tuple[str, ...] = ("damped", "naive", "seasonal_day", "seasonal_week", "seasonal_day_median", "mean")
+CANDIDATES: tuple[str, ...] = ("naive", "seasonal_day", "seasonal_week", "seasonal_day_median", "damped", "mean")
+"""Simplest first: the order in which candidates tied on skill are preferred."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,14 @@ class ForecastParams:
     candidates: tuple[str, ...] = CANDIDATES
     season_lags: int = 5
     """How many past days ``seasonal_day_median`` takes the median of."""
+    tie: float = 0.02
+    """Candidates whose skill is within this fraction of the best are tied; the simplest of them is chosen
+    (fixed a priori, not tuned: a random walk should get the naive forecast, not a lucky damped trend)."""
     min_backtest: int = 30
     """A candidate needs this many backtest forecasts to be chosen; intervals need this many errors."""
+    min_backtest_horizons: float = 3.0
+    """… and its backtest origins must span this many horizons (``h``-step errors of neighbouring origins
+    overlap: 3 × h origins are about 3 independent windows). Fixed a priori, not tuned."""
     interval_scale80: float = 1.0
     """The conformal errors are widened around their median by this factor for the 80 % interval (and the
     breach probabilities); 1: as measured."""
@@ -276,34 +284,35 @@ _Choice = tuple[str, float, int, float, F64]
 
 def _choose(fit: _Fit, params: ForecastParams, candidates: Sequence[str], h: int) -> _Choice:
     """Backtest ``candidates`` ``h`` steps ahead from the last ``error_origins`` origins whose target is in the
-    history; the one with the lowest MAE on the origins where all of them forecast (fallback: naive)."""
+    history. Each one's skill is its MAE over the naive forecast's on the origins where it forecasts; the
+    first candidate (simplest first) within ``tie`` of the best skill is chosen (fallback: naive)."""
     n = fit.raw.shape[0]
     o = np.arange(max(0, n - h - params.error_origins), max(0, n - h))
     final_t = np.array([int(fit.secs[-1]) + round(h * fit.step)], dtype=np.int64)
     now = fit.predict(candidates, np.array([n - 1]), h, final_t)
     past = fit.predict(candidates, o, h, fit.secs[o + h])
-    preds, names = [], []
+    actual = fit.raw[o + h]
+    naive_err = np.abs(actual - fit.y[o])
+    scored: list[tuple[str, float, float, float, F64]] = []  # name, skill, MAE, forecast now, errors
     for name in candidates:
         p_now = float(now[name][0])
         if math.isnan(p_now):
             continue  # no forecast at the origin (no value a period back)
-        p = past[name]
-        if int(np.count_nonzero(~np.isnan(p))) < params.min_backtest:
-            continue
-        preds.append(p)
-        names.append((name, p_now))
-    if not preds:
+        own = ~np.isnan(past[name])
+        if int(np.count_nonzero(own)) < max(params.min_backtest, params.min_backtest_horizons * h):
+            continue  # too few (overlapping) backtest windows to judge it at this horizon
+        err = actual[own] - past[name][own]
+        mae, base = float(np.abs(err).mean()), float(naive_err[own].mean())
+        skill = mae / base if base > 0 else (1.0 if mae == 0 else math.inf)
+        scored.append((name, skill, mae, p_now, err))
+    if not scored:
         return ("naive", float("nan"), 0, float(fit.y[-1]), _fallback_errors(fit.raw, h))
-    mat = np.vstack(preds)
-    common = ~np.isnan(mat).any(axis=0)
-    actual = fit.raw[o + h]
-    maes = np.abs(actual[common] - mat[:, common]).mean(axis=1)
-    i = int(np.argmin(maes))  # ties: the earlier candidate
-    own = ~np.isnan(mat[i])
-    errs = np.sort(actual[own] - mat[i, own])
+    best = min(sc[1] for sc in scored)
+    name, _, mae, p_now, err = next(sc for sc in scored if sc[1] <= best * (1 + params.tie) + 1e-12)
+    errs = np.sort(err)
     if errs.size < params.min_backtest:
         errs = _fallback_errors(fit.raw, h)
-    return (names[i][0], float(maes[i]), int(errs.size), names[i][1], errs)
+    return (name, mae, int(errs.size), p_now, errs)
 
 
 def forecast(series: Series, horizons_h: Sequence[float], params: ForecastParams = ForecastParams()
