@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from argus.analysis.anomaly.forecast import CANDIDATES
-
 from argus.app.anomaly import (
     AnalyzeRequest,
     IngestRequest,
