@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 CANDIDATE_SETS: dict[str, tuple[str, ...]] = {
-    "all": ("naive", "seasonal_day", "seasonal_week", "seasonal_day_median", "damped", "mean"),
-    "no-mean": ("naive", "seasonal_day", "seasonal_week", "seasonal_day_median", "damped"),
-    "minimal": ("naive", "seasonal_day", "seasonal_week", "damped"),
+    "all": ("naive", "seasonal_day", "seasonal_day_median", "seasonal_week_median", "damped", "mean"),
+    "no-mean": ("naive", "seasonal_day", "seasonal_day_median", "seasonal_week_median", "damped"),
+    "minimal": ("naive", "seasonal_day", "seasonal_week_median", "damped"),
 }
 WINDOWS = (1000, 2000, 4000)
 SCALES = (0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5)

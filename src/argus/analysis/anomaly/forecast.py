@@ -6,9 +6,10 @@ Model (numpy only, no statsforecast: that would bring ≈ 330 MB, see ``../share
 1. the step is the median spacing of the points; a horizon of ``H`` hours is ``round(H h / step)`` steps;
 2. candidates, each forecasting ``h`` steps after an origin from the points up to that origin only:
    ``damped`` (an hour-of-day profile, when the history spans ``min_season_days``, plus Holt's additive
-   damped trend on what is left), ``naive`` (the last value), ``seasonal_day`` / ``seasonal_week`` (the
-   value one day / one week before the target time, a whole number of periods back so that it is
-   known at the origin), ``seasonal_day_median`` (median of the last ``season_lags`` such values) and
+   damped trend on what is left), ``naive`` (the last value), ``seasonal_day`` (the value one day
+   before the target time, a whole number of days back so that it is known at the origin),
+   ``seasonal_day_median`` / ``seasonal_week_median`` (median of the last ``season_lags`` such values a
+   day / a week apart, at least 2: a single copy of a week ago copied a one-off burst on NAB) and
    ``mean`` (the average of ``damped`` and ``seasonal_day``);
 3. **backtest on rolling origins**: at each requested horizon ``h`` every candidate forecasts from each of
    the last ``error_origins`` origins whose target is still in the history (so strictly before the
@@ -39,7 +40,8 @@ from argus.analysis.anomaly.schemas import Season, Series
 
 DAY_S = 86400.0
 WEEK_S = 7 * DAY_S
-CANDIDATES: tuple[str, ...] = ("naive", "seasonal_day", "seasonal_week", "seasonal_day_median", "damped", "mean")
+CANDIDATES: tuple[str, ...] = ("naive", "seasonal_day", "seasonal_day_median", "seasonal_week_median", "damped",
+                               "mean")
 """Simplest first: the order in which candidates tied on skill are preferred."""
 
 
@@ -183,6 +185,16 @@ def widened(errors: F64, scale: float) -> F64:
     return np.asarray(med + (errors - med) * scale, dtype=np.float64)
 
 
+def _median(rows: list[F64]) -> F64:
+    """Column-wise median of the non-NaN values; NaN where fewer than 2 (one copy of a period ago would copy
+    a one-off event too)."""
+    stack = np.sort(np.vstack(rows), axis=0)  # NaN last
+    m = (~np.isnan(stack)).sum(axis=0)
+    cols = np.arange(stack.shape[1])
+    med = 0.5 * (stack[np.maximum(m - 1, 0) // 2, cols] + stack[m // 2, cols])
+    return np.where(m >= 2, med, np.nan)
+
+
 @dataclass
 class _Fit:
     """What the candidates need: the series (raw and cleaned), its times in seconds, the damped model."""
@@ -226,15 +238,11 @@ class _Fit:
                 out[name] = np.asarray(self.y[o], dtype=np.float64)
             elif name == "seasonal_day":
                 out[name] = days[0]
-            elif name == "seasonal_week":
-                out[name] = self._lagged(o, target, WEEK_S, 0)
+            elif name == "seasonal_week_median":
+                out[name] = _median([self._lagged(o, target, WEEK_S, j) for j in range(self.lags)])
             elif name == "seasonal_day_median":
                 days.extend(self._lagged(o, target, DAY_S, j) for j in range(len(days), self.lags))
-                stack = np.sort(np.vstack(days), axis=0)  # NaN last
-                m = (~np.isnan(stack)).sum(axis=0)
-                cols = np.arange(stack.shape[1])
-                med = 0.5 * (stack[np.maximum(m - 1, 0) // 2, cols] + stack[m // 2, cols])
-                out[name] = np.where(m >= 2, med, np.nan)
+                out[name] = _median(days)
             elif name == "mean":
                 out[name] = 0.5 * (out["damped"] + days[0])
         return {name: out[name] for name in names}
