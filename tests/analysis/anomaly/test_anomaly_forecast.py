@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from argus.analysis.anomaly.forecast import ForecastParams, conformal_bounds, forecast, robust_clean
-from argus.analysis.anomaly.schemas import Series
+from argus.analysis.anomaly.insights import forecast_insight
+from argus.analysis.anomaly.schemas import GateParams, Series
 from argus.evaluation.anomaly_forecast import backtest, origins_of, records
 from argus.evaluation.anomaly_nab import NabSeries
 
@@ -127,3 +128,22 @@ def test_short_history_falls_back_to_random_walk_intervals() -> None:
 def test_unknown_candidate_is_refused() -> None:
     with pytest.raises(ValueError, match="forecast candidates \\['prophet'\\]"):
         forecast(_seasonal(600, 1), (3.0,), ForecastParams(candidates=("naive", "prophet")))
+
+
+def test_breach_within_horizon_and_capacity_follow_the_daily_peak() -> None:
+    s = _seasonal(24 * 2 * 10 + 12, 8)  # ten days and 6 h of 30-minute points; the daily peak is at 06:00
+    s = Series(s.timestamps[:-24], s.values[:-24])  # ends at 17:30: the next peak is 12.5 h away
+    fc = forecast(s, (3.0, 6.0, 12.0, 24.0))
+    assert fc is not None
+    assert {h.model for h in fc.horizons} & {"seasonal_day", "seasonal_day_median", "damped"}
+    gp = GateParams()
+    ins = forecast_insight("build.queue_s", fc, 112.0, None, gp)
+    assert ins is not None and ins.action == "prevent_breach"
+    assert ins.data["breach"]["hours"] in (12.0, 24.0)  # not within 3 or 6 h: the peak is 12 h away
+    assert "will exceed 112 within" in ins.title
+    assert forecast_insight("build.queue_s", fc, 1000.0, None, gp) is None
+    cap = forecast_insight("build.queue_s", fc, None, 130.0, gp)
+    assert cap is not None and cap.action == "raise_capacity"
+    rec = cap.data["capacity_recommendation"]
+    assert rec["peak"] > 0.8 * 130.0 and rec["recommended"] == pytest.approx(rec["peak"] * 1.2)
+    assert all(h["model"] for h in cap.data["horizons"])
