@@ -68,10 +68,16 @@ def results_lock(connection: Any, project_id: int, *, exclusive: bool) -> None:
     connection.execute(_LOCK_EXCLUSIVE if exclusive else _LOCK_SHARED, {"k": lock_key(project_id)})
 
 
-def _check(rows: str, column: str, parent: str, what: str) -> str:
+def _check(rows: str, column: str, parent: str, what: str, distinct: bool = False) -> str:
+    # The parent is joined on its primary key only and its project compared after the join: a condition
+    # on ``p.project_id`` inside the join would let the planner probe the parent's project index and
+    # filter every row of the project by id (seen: a scan of all the project's runs per result row on a
+    # table without statistics yet). Runs: one distinct pair per COPY, one probe.
+    source = f"(SELECT DISTINCT project_id, {column} FROM {rows})" if distinct else rows
     return f"""
-  SELECT n.project_id, n.{column} AS ref INTO bad FROM {rows} n
-   WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = n.{column} AND p.project_id = n.project_id)
+  SELECT n.project_id, n.{column} AS ref INTO bad
+    FROM {source} n LEFT JOIN {parent} p ON p.id = n.{column}
+   WHERE p.project_id IS DISTINCT FROM n.project_id
    LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION USING
@@ -104,7 +110,7 @@ POSTGRESQL_DDL: tuple[str, ...] = (
     _FUNCTION.format(name="argus_test_result_check_new", body="DECLARE\n  bad record;\nBEGIN" + _ISOLATION
                      + _lock_projects("argus_new_results", "pg_advisory_xact_lock_shared")
                      + _check("argus_new_results", "test_case_id", "test_case", "test case")
-                     + _check("argus_new_results", "run_id", "test_run", "test run")
+                     + _check("argus_new_results", "run_id", "test_run", "test run", distinct=True)
                      + "\n  RETURN NULL;\nEND;"),
     "CREATE TRIGGER test_result_check_insert AFTER INSERT ON test_result REFERENCING NEW TABLE AS "
     "argus_new_results FOR EACH STATEMENT EXECUTE FUNCTION argus_test_result_check_new()",
