@@ -24,7 +24,7 @@ Only the ``-U0`` hunk headers are read (content lines are skipped by count), so 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from argus.ingest.git.gitcmd import Git, split_records
@@ -32,6 +32,10 @@ from argus.ingest.git.pathfilter import SourceFilter
 from argus.ingest.git.szz import START, FixFile, unquote_path
 
 _NO_OWNER = -1
+
+#: ``ask(sha, record)``: the lines to answer at this commit of the chain (None: not a fix to answer). The
+#: record is the commit's output of :func:`replay_args` (its ``-U0 -w`` patch against its first parent).
+Ask = Callable[[str, bytes], "Sequence[FixFile] | None"]
 
 
 @dataclass
@@ -62,33 +66,38 @@ def replay_owners(git: Git, tip: str, requests: Mapping[str, Sequence[FixFile]],
     return replay_stream(git.stream(replay_args(tip)), requests, source)
 
 
-def replay_stream(chunks: Iterable[bytes], requests: Mapping[str, Sequence[FixFile]],
+def replay_stream(chunks: Iterable[bytes], requests: Mapping[str, Sequence[FixFile]] | Ask,
                   source: SourceFilter | None) -> ReplayResult:
-    """:func:`replay_owners` on the output of :func:`replay_args` (split for tests)."""
+    """:func:`replay_owners` on the output of :func:`replay_args` (split for tests).
+
+    ``requests`` may also be an :data:`Ask`, called at every commit of the chain as the replay reaches it
+    (the fixes are then decided while the replay runs; fixes it never reaches are the caller's to blame).
+    """
     out = ReplayResult()
+    ask: Ask = requests if callable(requests) else (lambda sha, _rec: requests.get(sha))
     shas: list[str] = []
     merges: list[tuple[int, str, int]] = []  # virtual owners: (merge index, path in the merge, line there)
     files: dict[str, list[int]] = {}
     seen: set[str] = set()
     for record in split_records(chunks, START):
-        _commit(record, shas, merges, files, requests, source, out, seen)
-    for fix, fix_files in requests.items():
-        if fix not in seen:  # not on the first-parent chain: git blame
-            out.to_blame.extend((fix, f) for f in fix_files)
+        _commit(record, shas, merges, files, ask, source, out, seen)
+    if not callable(requests):
+        for fix, fix_files in requests.items():
+            if fix not in seen:  # not on the first-parent chain: git blame
+                out.to_blame.extend((fix, f) for f in fix_files)
     out.commits = len(shas)
     return out
 
 
 def _commit(rec: bytes, shas: list[str], merges: list[tuple[int, str, int]], files: dict[str, list[int]],
-            requests: Mapping[str, Sequence[FixFile]], source: SourceFilter | None, out: ReplayResult,
-            seen: set[str]) -> None:
+            ask: Ask, source: SourceFilter | None, out: ReplayResult, seen: set[str]) -> None:
     lines = rec.split(b"\n")
     head = lines[0].decode().split()
     sha = head[0]
     me = len(shas)
     shas.append(sha)
     merge = len(head) > 2
-    asked = requests.get(sha)
+    asked = ask(sha, rec)
     if asked is not None:  # the state is the fix's first parent (the previous commit of the chain)
         seen.add(sha)
         _answer(sha, asked, shas, merges, files, out)

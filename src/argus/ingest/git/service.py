@@ -178,8 +178,10 @@ def ingest_git(
             for commit in parse_stream(git.stream(log_args(revisions, since_date=since_date))):
                 prepared = _prepare(commit, state, counter, detector, git, boundary, result)
                 writer.add(prepared)
-                if pipeline is not None and prepared.is_fix and commit.parents:
-                    pipeline.add(commit.sha, commit.parents[0], commit.files)
+                if pipeline is not None:
+                    if prepared.is_fix and commit.parents:
+                        pipeline.add(commit.sha, commit.parents[0], commit.files)
+                    pipeline.passed(commit.sha)  # the replay (if any) may go past this commit
                 if progress is not None and result.commits_read % PROGRESS_EVERY == 0:
                     progress("commits", result.commits_read, total)
         except BaseException:
