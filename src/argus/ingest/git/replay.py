@@ -52,44 +52,111 @@ class ReplayResult:
     lines_resolved: int = 0
 
 
-def replay_args(tip: str) -> list[str]:
+def replay_args(tip: str, *, first_parent: bool = False) -> list[str]:
+    """Every commit reachable from ``tip`` (or only its first-parent chain), parents before children."""
     return [
-        "log", "--first-parent", "--reverse", "-p", "-U0", "-w", "--find-renames", "--no-color", "--no-ext-diff",
-        "--no-textconv", "--diff-merges=first-parent", "--src-prefix=a/", "--dst-prefix=b/",
-        "--format=%x1e%x02argus-fix%x03%H %P", tip, "--",
+        "log", "--first-parent" if first_parent else "--topo-order", "--reverse", "-p", "-U0", "-w",
+        "--find-renames", "--no-color", "--no-ext-diff", "--no-textconv", "--diff-merges=first-parent",
+        "--src-prefix=a/", "--dst-prefix=b/", "--format=%x1e%x02argus-fix%x03%H %P", tip, "--",
     ]  # fmt: skip
 
 
-def replay_owners(git: Git, tip: str, requests: Mapping[str, Sequence[FixFile]],
+def child_counts(git: Git, tip: str) -> dict[str, int]:
+    """How many children each commit reachable from ``tip`` has (commits without children left out)."""
+    counts: dict[str, int] = {}
+    for row in git.run(["rev-list", "--parents", tip, "--"]).split(b"\n"):
+        for parent in row.split()[1:]:
+            key = parent.decode()
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def replay_owners(git: Git, tip: str, requests: Mapping[str, Sequence[FixFile]] | Ask,
                   source: SourceFilter | None) -> ReplayResult:
     """Owners of the requested lines of each fix (``requests``: fix sha → files and parent lines)."""
-    return replay_stream(git.stream(replay_args(tip)), requests, source)
+    return replay_stream(git.stream(replay_args(tip)), requests, source, children=child_counts(git, tip))
+
+
+class _Files(dict[str, list[int]]):
+    """One commit's line owners, path → owner of each line. Lists may be shared with another branch's
+    state (copied on first write); ``owned`` (None: all) names the lists this state may change in place."""
+
+    owned: set[str] | None = None
 
 
 def replay_stream(chunks: Iterable[bytes], requests: Mapping[str, Sequence[FixFile]] | Ask,
-                  source: SourceFilter | None) -> ReplayResult:
+                  source: SourceFilter | None, *, children: Mapping[str, int] | None = None,
+                  max_states: int | None = None) -> ReplayResult:
     """:func:`replay_owners` on the output of :func:`replay_args` (split for tests).
 
-    ``requests`` may also be an :data:`Ask`, called at every commit of the chain as the replay reaches it
-    (the fixes are then decided while the replay runs; fixes it never reaches are the caller's to blame).
+    ``requests`` may also be an :data:`Ask`, called at every commit as the replay reaches it (the fixes
+    are then decided while the replay runs; fixes it never reaches are the caller's to blame).
+    ``children`` (:func:`child_counts`): the stream holds every commit, parents first, and each commit
+    starts from its first parent's state — kept while some of its children are still to come, shared
+    copy-on-write between them, and at most ``max_states`` (default :data:`MAX_STATES`) such states at
+    once (beyond that a branch's fixes are left to git blame). Without ``children``: one chain, each
+    commit the previous one's child (``--first-parent``).
     """
     out = ReplayResult()
     ask: Ask = requests if callable(requests) else (lambda sha, _rec: requests.get(sha))
+    cap = MAX_STATES if max_states is None else max_states
     shas: list[str] = []
     merges: list[tuple[int, str, int]] = []  # virtual owners: (merge index, path in the merge, line there)
-    files: dict[str, list[int]] = {}
+    chain = _Files()
+    states: dict[str, _Files | None] = {}  # commits with children still to come → their state (None: unknown)
+    left: dict[str, int] = {}
     seen: set[str] = set()
     for record in split_records(chunks, START):
+        if children is None:
+            _commit(record, shas, merges, chain, ask, source, out, seen)
+            continue
+        end = record.find(b"\n")
+        head = (record if end < 0 else record[:end]).decode().split()
+        files = _take(head[1] if len(head) > 1 else None, states, left, cap)
+        for other in head[2:]:  # a merge's other parents: their lines are blamed at the merge
+            if other in left:
+                left[other] -= 1
+                if left[other] == 0:
+                    del left[other], states[other]
         _commit(record, shas, merges, files, ask, source, out, seen)
+        n = children.get(head[0], 0)
+        if n:
+            states[head[0]], left[head[0]] = files, n
     if not callable(requests):
         for fix, fix_files in requests.items():
-            if fix not in seen:  # not on the first-parent chain: git blame
+            if fix not in seen:  # never reached: git blame
                 out.to_blame.extend((fix, f) for f in fix_files)
     out.commits = len(shas)
     return out
 
 
-def _commit(rec: bytes, shas: list[str], merges: list[tuple[int, str, int]], files: dict[str, list[int]],
+#: Commit states a replay keeps at once (one per branch still open; each costs a dict of its files,
+#: the lists of line owners being shared until a branch changes them).
+MAX_STATES = 64
+
+
+def _take(parent: str | None, states: dict[str, _Files | None], left: dict[str, int], cap: int) -> _Files | None:
+    """The state a commit starts from: its first parent's (the last child takes it, others a copy)."""
+    if parent is None:  # a root commit
+        files = _Files()
+        files.owned = set()
+        return files
+    if parent not in states:
+        return None
+    left[parent] -= 1
+    if left[parent] == 0:
+        del left[parent]
+        return states.pop(parent)
+    base = states[parent]
+    if base is None or sum(1 for s in states.values() if s is not None) >= cap:
+        return None
+    copy = _Files(base)
+    copy.owned = set()
+    base.owned = set()  # its lists are shared from now on
+    return copy
+
+
+def _commit(rec: bytes, shas: list[str], merges: list[tuple[int, str, int]], files: _Files | None,
             ask: Ask, source: SourceFilter | None, out: ReplayResult, seen: set[str]) -> None:
     lines = rec.split(b"\n")
     head = lines[0].decode().split()
@@ -98,9 +165,14 @@ def _commit(rec: bytes, shas: list[str], merges: list[tuple[int, str, int]], fil
     shas.append(sha)
     merge = len(head) > 2
     asked = ask(sha, rec)
-    if asked is not None:  # the state is the fix's first parent (the previous commit of the chain)
+    if asked is not None:  # the state is the fix's first parent's
         seen.add(sha)
-        _answer(sha, asked, shas, merges, files, out)
+        if files is None:  # a branch beyond max_states: git blame
+            out.to_blame.extend((sha, f) for f in asked)
+        else:
+            _answer(sha, asked, shas, merges, files, out)
+    if files is None:
+        return
     n = len(lines)
     i = 1
     old: str | None = None
@@ -159,7 +231,7 @@ def _hunk(ln: bytes) -> tuple[int, int, int, int]:
     return int(a), int(b) if b else 1, int(c), int(d) if d else 1
 
 
-def _apply(files: dict[str, list[int]], old: str | None, new: str | None, edits: list[tuple[int, int, int, int]],
+def _apply(files: _Files, old: str | None, new: str | None, edits: list[tuple[int, int, int, int]],
            me: int, source: SourceFilter | None, merges: list[tuple[int, str, int]] | None) -> None:
     """Apply one file's hunks; a merge's new lines get virtual owners (``-2 - k``: ``merges[k]``)."""
     if old is None and new is None:
@@ -174,6 +246,10 @@ def _apply(files: dict[str, list[int]], old: str | None, new: str | None, edits:
     state: list[int] | None = [] if old is None else files.get(old) if old == new else files.pop(old, None)
     if state is None:  # a file the replay never saw created (renamed from a filtered path): unknown
         return
+    if files.owned is not None:
+        if old is not None and old not in files.owned:
+            state = list(state)  # shared with another branch's state: copied on first write
+        files.owned.add(new)
     for a, b, c, d in reversed(edits):  # old coordinates stay valid from the last hunk backwards
         if a - 1 + b > len(state) or (b == 0 and a > len(state)):
             files.pop(new, None)  # out of step with git: leave the file to git blame
@@ -191,7 +267,7 @@ def _apply(files: dict[str, list[int]], old: str | None, new: str | None, edits:
 
 
 def _answer(sha: str, asked: Sequence[FixFile], shas: list[str], merges: list[tuple[int, str, int]],
-            files: dict[str, list[int]], out: ReplayResult) -> None:
+            files: _Files, out: ReplayResult) -> None:
     for f in asked:
         state = files.get(f.path)
         if state is None:

@@ -27,7 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from argus.ingest.git.gitcmd import CatFile, Git
 from argus.ingest.git.logparse import FileChange
 from argus.ingest.git.pathfilter import SourceFilter
-from argus.ingest.git.replay import ReplayResult, replay_args, replay_stream
+from argus.ingest.git.replay import ReplayResult, replay_owners
 from argus.ingest.git.szz import (
     CONTEXT,
     START,
@@ -118,7 +118,7 @@ class BlamePipeline:
     def _run_replay(self) -> None:
         assert self.replay_tip is not None
         try:
-            self.replay = replay_stream(self.git.stream(replay_args(self.replay_tip)), self._ask, self.source)
+            self.replay = replay_owners(self.git, self.replay_tip, self._ask, None)
         except _Stopped:
             pass
         except BaseException as exc:  # re-raised by finish()
