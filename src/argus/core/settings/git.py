@@ -113,6 +113,10 @@ class GitSettings(BaseModel):
         1000, ge=0, description="Histories (new commits of an ingest, stored commits of `argus ingest szz`) shorter "
         "than this are blamed file by file: the replay's fixed cost of reading the whole history does not pay off.",
     )
+    szz_replay_max_branches: int = Field(
+        64, ge=0, description="Branch states the replay keeps at once (a commit's line owners while some of its "
+        "children are still to come, shared copy-on-write); fixes on branches beyond this are blamed file by file.",
+    )
     szz_workers: int = Field(2, description="Concurrent `git blame` processes during SZZ.")
     szz_commit_graph: bool = Field(
         True,

@@ -1,25 +1,32 @@
-"""Blame many fixes at once by replaying the first-parent history (instead of one ``git blame`` each).
+"""Blame many fixes at once by replaying the history (instead of one ``git blame`` each).
 
 ``git blame`` walks a file's history back from the fix's parent until every asked line has an owner;
 a first ingest runs one such walk per (fix, file), and on a long history that is most of its time.
-This module reads the history *once*, oldest first, along first parents —
-``git log --first-parent --reverse -p -U0 -w --find-renames`` — and keeps, for every source file,
-the commit that last touched each of its lines. A whitespace-insensitive ``-U0`` hunk ``-a,b +c,d``
-gives the new lines to the commit and shifts the others, which is what ``git blame -w`` concludes
-line by line for a linear history (both use git's same diff). When the replay reaches a fix, the
-lines the fix deletes (numbered in its parent, the previous commit of the chain) are looked up.
+This module reads the history *once*, parents before children —
+``git log --topo-order --reverse -p -U0 -w --find-renames --diff-merges=first-parent`` — and keeps,
+for every file, the commit that last touched each of its lines. A whitespace-insensitive ``-U0`` hunk
+``-a,b +c,d`` gives the new lines to the commit and shifts the others, which is what ``git blame -w``
+concludes line by line along a chain of single-parent commits (both use git's same diff). Each commit
+starts from its first parent's state: a commit with several children keeps its state until the last
+one is replayed, and the branches share the lists of line owners copy-on-write (at most
+``max_states`` such states at once, :data:`MAX_STATES`; beyond that the oldest open branch is
+forgotten and its fixes are blamed). When the replay reaches a fix (on the first-parent chain or on
+a merged branch), the lines the fix deletes (numbered in its first parent) are looked up.
+
+Every file is replayed, not only the source files SZZ blames: blame follows a source file back
+through a rename from a path SZZ leaves out (``docs/x.py`` → ``src/x.py``), and so must the replay.
 
 Where the replay cannot answer like ``git blame``, the lines are handed back to be blamed:
 
-- fixes that are not on the first-parent chain (commits of merged branches);
 - lines a merge commit brought in: the merge's first-parent diff brings a branch's lines in at
   once, and blame follows the merge's other parents to the commit that wrote them. The replay
   remembers each such line's number in the merge, and ``git blame`` runs once per (merge, file) *at
   the merge*, for all the lines any fix asked about there — a short walk into the merged branch;
-- files the replay does not know at that point.
+- fixes on branches beyond ``max_states``, and files the replay does not know at that point.
 
 Only the ``-U0`` hunk headers are read (content lines are skipped by count), so the cost is about one
-``git log -p`` of the history. Memory: one integer per line of every live source file.
+``git log -p`` of the history. Memory: one reference per line of every live file, plus a dict of
+files per open branch.
 """
 
 from __future__ import annotations
@@ -72,9 +79,10 @@ def child_counts(git: Git, tip: str) -> dict[str, int]:
 
 
 def replay_owners(git: Git, tip: str, requests: Mapping[str, Sequence[FixFile]] | Ask,
-                  source: SourceFilter | None) -> ReplayResult:
+                  source: SourceFilter | None, *, max_states: int | None = None) -> ReplayResult:
     """Owners of the requested lines of each fix (``requests``: fix sha → files and parent lines)."""
-    return replay_stream(git.stream(replay_args(tip)), requests, source, children=child_counts(git, tip))
+    return replay_stream(git.stream(replay_args(tip)), requests, source, children=child_counts(git, tip),
+                         max_states=max_states)
 
 
 class _Files(dict[str, list[int]]):
@@ -148,8 +156,13 @@ def _take(parent: str | None, states: dict[str, _Files | None], left: dict[str, 
         del left[parent]
         return states.pop(parent)
     base = states[parent]
-    if base is None or sum(1 for s in states.values() if s is not None) >= cap:
+    if base is None:
         return None
+    live = [sha for sha, state in states.items() if state is not None and sha != parent]
+    if len(live) + 1 >= cap:  # too many branches open: the oldest other one is forgotten (its fixes blamed)
+        if not live or cap <= 1:
+            return None
+        states[live[0]] = None
     copy = _Files(base)
     copy.owned = set()
     base.owned = set()  # its lists are shared from now on

@@ -132,7 +132,7 @@ class SzzFollowUp:
         self.replay_tip: str | None = None
         if settings.szz_replay and not self.info.shallow and stored_commits >= settings.szz_replay_min_commits:
             self.replay_tip = gitcmd.resolve_commit(self.git, "HEAD")
-        if settings.szz_commit_graph and stored_commits >= COMMIT_GRAPH_MIN_COMMITS:
+        if settings.szz_commit_graph and stored_commits >= COMMIT_GRAPH_MIN_COMMITS and self.replay_tip is None:
             graph = self.stack.enter_context(gitcmd.temporary_commit_graph(self.git, self.info))
             if graph is None:
                 self.notes.append("git could not build a commit-graph (git >= 2.27 needed): SZZ ran without it")
@@ -170,7 +170,8 @@ class SzzFollowUp:
                                  add_context=self.settings.szz_add_only_context,
                                  max_fix_added=self.settings.szz_max_fix_added,
                                  max_inducing_per_fix=self.settings.szz_max_inducing_per_fix,
-                                 min_link_share=self.settings.szz_min_link_share, replay_tip=self.replay_tip)
+                                 min_link_share=self.settings.szz_min_link_share, replay_tip=self.replay_tip,
+                                 replay_max_states=self.settings.szz_replay_max_branches)
         try:
             self.blamed = 0
             for cid, sha, parent in batch.fixes:

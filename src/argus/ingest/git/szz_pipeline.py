@@ -9,12 +9,13 @@ processes. With ``add_context`` > 0, fixes that only add lines to existing sourc
 too, and the code around their insertions is blamed (:mod:`argus.ingest.git.szz`, a weaker link
 kind). :meth:`BlamePipeline.finish` waits for what is left and returns every link.
 
-With a replay (``replay_tip``, :mod:`argus.ingest.git.replay`), a thread replays the first-parent
-history *while* the history pass runs: at each commit of the chain it waits until the history pass has
+With a replay (``replay_tip``, :mod:`argus.ingest.git.replay`), a thread replays the history
+*while* the history pass runs: at each commit it waits until the history pass has
 decided that commit (:meth:`BlamePipeline.passed`; everything counts as decided once
 :meth:`BlamePipeline.finish` is called), and a fix's lines are taken from the replay's own ``-U0 -w``
-patch of it (the same diff the patch reader would read), so first-parent fixes need no patch read and
-no blame. Fixes the replay never reached (on merged branches) are patched and blamed after it.
+patch of it (the same diff the patch reader would read), so fixes need no patch read and no blame but
+for lines merges brought in (one ``git blame`` per merge and file, at the merge). Fixes the replay
+never reached are patched and blamed after it.
 """
 
 from __future__ import annotations
@@ -57,11 +58,13 @@ class BlamePipeline:
 
     def __init__(self, git: Git, source: SourceFilter | None, *, max_files: int, workers: int,
                  add_context: int = 0, max_fix_added: int = 0, max_inducing_per_fix: int = 0,
-                 min_link_share: float = 0.0, replay_tip: str | None = None) -> None:
+                 min_link_share: float = 0.0, replay_tip: str | None = None,
+                 replay_max_states: int | None = None) -> None:
         self.git, self.source, self.max_files, self.add_context = git, source, max_files, add_context
         self.max_fix_added, self.max_inducing_per_fix = max_fix_added, max_inducing_per_fix
         self.min_link_share = min_link_share
-        self.replay_tip = replay_tip  # blame by one replay of the first-parent history up to this commit
+        self.replay_tip = replay_tip  # blame by one replay of the history up to this commit
+        self.replay_max_states = replay_max_states
         self.requests: dict[str, tuple[FixFile, ...]] = {}  # fixes waiting for the replay
         self.replay: ReplayResult | None = None
         self.stats = SzzStats()  # counted by the caller's thread (add)
@@ -118,7 +121,7 @@ class BlamePipeline:
     def _run_replay(self) -> None:
         assert self.replay_tip is not None
         try:
-            self.replay = replay_owners(self.git, self.replay_tip, self._ask, None)
+            self.replay = replay_owners(self.git, self.replay_tip, self._ask, None, max_states=self.replay_max_states)
         except _Stopped:
             pass
         except BaseException as exc:  # re-raised by finish()
