@@ -3,14 +3,16 @@
 ``git blame`` walks a file's history back from the fix's parent until every asked line has an owner;
 a first ingest runs one such walk per (fix, file), and on a long history that is most of its time.
 This module reads the history *once*, parents before children —
-``git log --topo-order --reverse -p -U0 -w --find-renames --diff-merges=first-parent`` — and keeps,
-for every file, the commit that last touched each of its lines. A whitespace-insensitive ``-U0`` hunk
+``git log --topo-order --reverse -p -U0 -w --find-renames --diff-merges=separate`` — and keeps, for
+every file, the commit that last touched each of its lines. A whitespace-insensitive ``-U0`` hunk
 ``-a,b +c,d`` gives the new lines to the commit and shifts the others, which is what ``git blame -w``
-concludes line by line along a chain of single-parent commits (both use git's same diff). Each commit
-starts from its first parent's state: a commit with several children keeps its state until the last
-one is replayed, and the branches share the lists of line owners copy-on-write (at most
-``max_states`` such states at once, :data:`MAX_STATES`; beyond that the oldest open branch is
-forgotten and its fixes are blamed). When the replay reaches a fix (on the first-parent chain or on
+concludes line by line for a single-parent commit (both use git's same diff). Each commit starts
+from its first parent's state: a commit with several children keeps its state until the last one is
+replayed, and the branches share the lists of line owners copy-on-write (at most ``max_states`` such
+states at once, :data:`MAX_STATES`; beyond that the oldest open branch is forgotten and its fixes are
+blamed). A merge's lines are resolved as blame resolves them: unchanged against the first parent,
+that parent's owner; else unchanged against the second parent (the merge's second diff), that
+parent's owner; else the merge's own. When the replay reaches a fix (on the first-parent chain or on
 a merged branch), the lines the fix deletes (numbered in its first parent) are looked up.
 
 Every file is replayed, not only the source files SZZ blames: blame follows a source file back
@@ -18,10 +20,9 @@ through a rename from a path SZZ leaves out (``docs/x.py`` → ``src/x.py``), an
 
 Where the replay cannot answer like ``git blame``, the lines are handed back to be blamed:
 
-- lines a merge commit brought in: the merge's first-parent diff brings a branch's lines in at
-  once, and blame follows the merge's other parents to the commit that wrote them. The replay
-  remembers each such line's number in the merge, and ``git blame`` runs once per (merge, file) *at
-  the merge*, for all the lines any fix asked about there — a short walk into the merged branch;
+- lines a merge brought in when the second parent's state is unknown, and lines octopus merges
+  brought in: the replay remembers each such line's number in the merge, and ``git blame`` runs once
+  per (merge, file) *at the merge*, for all the lines any fix asked about there;
 - fixes on branches beyond ``max_states``, and files the replay does not know at that point.
 
 Only the ``-U0`` hunk headers are read (content lines are skipped by count), so the cost is about one
@@ -31,7 +32,7 @@ files per open branch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from argus.ingest.git.gitcmd import Git, split_records
@@ -63,7 +64,8 @@ def replay_args(tip: str, *, first_parent: bool = False) -> list[str]:
     """Every commit reachable from ``tip`` (or only its first-parent chain), parents before children."""
     return [
         "log", "--first-parent" if first_parent else "--topo-order", "--reverse", "-p", "-U0", "-w",
-        "--find-renames", "--no-color", "--no-ext-diff", "--no-textconv", "--diff-merges=first-parent",
+        "--find-renames", "--no-color", "--no-ext-diff", "--no-textconv",
+        "--diff-merges=first-parent" if first_parent else "--diff-merges=separate",
         "--src-prefix=a/", "--dst-prefix=b/", "--format=%x1e%x02argus-fix%x03%H %P", tip, "--",
     ]  # fmt: skip
 
@@ -114,22 +116,30 @@ def replay_stream(chunks: Iterable[bytes], requests: Mapping[str, Sequence[FixFi
     states: dict[str, _Files | None] = {}  # commits with children still to come → their state (None: unknown)
     left: dict[str, int] = {}
     seen: set[str] = set()
+    merge: tuple[str, _Files | None, int, list[str]] | None = None  # the last merge: sha, state, first virtual, others
     for record in split_records(chunks, START):
         if children is None:
             _commit(record, shas, merges, chain, ask, source, out, seen)
             continue
         end = record.find(b"\n")
         head = (record if end < 0 else record[:end]).decode().split()
+        if merge is not None and head[0] == merge[0]:  # the merge's diff against its next parent
+            p2 = states.get(merge[3][0])
+            if merge[1] is not None and p2 is not None and len(merge[3]) == 1:
+                _resolve_merge(record, merge[1], p2, merges, merge[2], len(shas) - 1)
+                merge = (merge[0], None, merge[2], merge[3])  # an octopus merge's later parents: left to blame
+            continue
+        if merge is not None:
+            _release(merge[3], states, left)
         files = _take(head[1] if len(head) > 1 else None, states, left, cap)
-        for other in head[2:]:  # a merge's other parents: their lines are blamed at the merge
-            if other in left:
-                left[other] -= 1
-                if left[other] == 0:
-                    del left[other], states[other]
+        first = len(merges)
         _commit(record, shas, merges, files, ask, source, out, seen)
+        merge = (head[0], files, first, head[2:]) if len(head) > 2 else None
         n = children.get(head[0], 0)
         if n:
             states[head[0]], left[head[0]] = files, n
+    if merge is not None:
+        _release(merge[3], states, left)
     if not callable(requests):
         for fix, fix_files in requests.items():
             if fix not in seen:  # never reached: git blame
@@ -169,6 +179,105 @@ def _take(parent: str | None, states: dict[str, _Files | None], left: dict[str, 
     return copy
 
 
+def _release(parents: list[str], states: dict[str, _Files | None], left: dict[str, int]) -> None:
+    """A merge is done with its other parents' states."""
+    for other in parents:
+        if other in left:
+            left[other] -= 1
+            if left[other] == 0:
+                del left[other], states[other]
+
+
+def _resolve_merge(rec: bytes, files: _Files, other: _Files, merges: list[tuple[int, str, int]], first: int,
+                   me: int) -> None:
+    """Owners of the lines a merge brought in, from its diff against its second parent, as blame finds them.
+
+    ``git blame`` passes a merge's lines to its first parent where they are unchanged against it (the
+    replay's first-parent diff), then to its second parent where they are unchanged against that one,
+    and keeps the rest for the merge. The merge's lines that are not in its first-parent diff are the
+    virtual owners ``merges[first:]``; each one unchanged against the second parent takes that
+    parent's owner of the matching line (the merge itself when changed; left virtual, i.e. blamed at
+    the merge, when the second parent's file is unknown).
+    """
+    diffs: dict[str, tuple[str | None, list[tuple[int, int, int, int]]]] = {}
+    for old, new, edits in _file_diffs(rec.split(b"\n")):
+        if new is not None:
+            diffs[new] = (old, sorted(edits, key=lambda e: e[2]))
+    for k in range(first, len(merges)):
+        _, path, line = merges[k]
+        state = files.get(path)
+        if state is None or not 0 < line <= len(state) or state[line - 1] != -2 - k:
+            continue
+        old, edits = diffs.get(path, (path, []))
+        if old is None:  # a file the second parent does not have: the merge's own
+            state[line - 1] = me
+            continue
+        theirs = other.get(old)
+        if theirs is None:
+            continue
+        mapped = _line_before(line, edits)
+        if mapped is None:
+            state[line - 1] = me
+        elif 0 < mapped <= len(theirs):
+            state[line - 1] = theirs[mapped - 1]
+
+
+def _line_before(line: int, edits: list[tuple[int, int, int, int]]) -> int | None:
+    """The number, before a ``-U0`` diff (hunks by new start), of a line after it; None when the diff wrote it."""
+    shift = 0
+    for a, b, c, d in edits:
+        if d > 0 and c <= line <= c + d - 1:
+            return None
+        if (d > 0 and c + d - 1 < line) or (d == 0 and c < line):
+            shift += b - d
+        else:
+            break
+    return line + shift
+
+
+def _file_diffs(lines: list[bytes]) -> Iterator[tuple[str | None, str | None, list[tuple[int, int, int, int]]]]:
+    """(old path, new path, ``-U0`` hunks) of each file of one commit's patch (content lines skipped)."""
+    n = len(lines)
+    i = 1
+    old: str | None = None
+    new: str | None = None
+    edits: list[tuple[int, int, int, int]] = []
+    started = False
+    while i < n:
+        ln = lines[i]
+        if ln.startswith(b"@@ "):
+            a, b, c, d = _hunk(ln)
+            edits.append((a, b, c, d))
+            i += 1 + b
+            if i < n and lines[i][:1] == b"\\":
+                i += 1
+            i += d
+            if i < n and lines[i][:1] == b"\\":
+                i += 1
+            continue
+        if ln.startswith(b"diff --git "):
+            if started:
+                yield old, new, edits
+            started = True
+            edits = []
+            old = new = _diff_paths(ln)
+        elif ln.startswith(b"rename from "):
+            old = unquote_path(ln[12:])
+        elif ln.startswith(b"rename to "):
+            new = unquote_path(ln[10:])
+        elif ln.startswith(b"--- "):
+            old = None if ln[4:].rstrip(b"\t") == b"/dev/null" else unquote_path(ln[4:])
+        elif ln.startswith(b"+++ "):
+            new = None if ln[4:].rstrip(b"\t") == b"/dev/null" else unquote_path(ln[4:])
+        elif ln.startswith(b"new file mode"):
+            old = None
+        elif ln.startswith(b"deleted file mode"):
+            new = None
+        i += 1
+    if started:
+        yield old, new, edits
+
+
 def _commit(rec: bytes, shas: list[str], merges: list[tuple[int, str, int]], files: _Files | None,
             ask: Ask, source: SourceFilter | None, out: ReplayResult, seen: set[str]) -> None:
     lines = rec.split(b"\n")
@@ -186,41 +295,8 @@ def _commit(rec: bytes, shas: list[str], merges: list[tuple[int, str, int]], fil
             _answer(sha, asked, shas, merges, files, out)
     if files is None:
         return
-    n = len(lines)
-    i = 1
-    old: str | None = None
-    new: str | None = None
-    edits: list[tuple[int, int, int, int]] = []
-    while i < n:
-        ln = lines[i]
-        if ln.startswith(b"@@ "):
-            a, b, c, d = _hunk(ln)
-            edits.append((a, b, c, d))
-            i += 1 + b
-            if i < n and lines[i][:1] == b"\\":
-                i += 1
-            i += d
-            if i < n and lines[i][:1] == b"\\":
-                i += 1
-            continue
-        if ln.startswith(b"diff --git "):
-            _apply(files, old, new, edits, me, source, merges if merge else None)
-            edits = []
-            old = new = _diff_paths(ln)
-        elif ln.startswith(b"rename from "):
-            old = unquote_path(ln[12:])
-        elif ln.startswith(b"rename to "):
-            new = unquote_path(ln[10:])
-        elif ln.startswith(b"--- "):
-            old = None if ln[4:].rstrip(b"\t") == b"/dev/null" else unquote_path(ln[4:])
-        elif ln.startswith(b"+++ "):
-            new = None if ln[4:].rstrip(b"\t") == b"/dev/null" else unquote_path(ln[4:])
-        elif ln.startswith(b"new file mode"):
-            old = None
-        elif ln.startswith(b"deleted file mode"):
-            new = None
-        i += 1
-    _apply(files, old, new, edits, me, source, merges if merge else None)
+    for old, new, edits in _file_diffs(lines):
+        _apply(files, old, new, edits, me, source, merges if merge else None)
 
 
 def _diff_paths(ln: bytes) -> str | None:

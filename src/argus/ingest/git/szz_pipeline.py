@@ -13,9 +13,9 @@ With a replay (``replay_tip``, :mod:`argus.ingest.git.replay`), a thread replays
 *while* the history pass runs: at each commit it waits until the history pass has
 decided that commit (:meth:`BlamePipeline.passed`; everything counts as decided once
 :meth:`BlamePipeline.finish` is called), and a fix's lines are taken from the replay's own ``-U0 -w``
-patch of it (the same diff the patch reader would read), so fixes need no patch read and no blame but
-for lines merges brought in (one ``git blame`` per merge and file, at the merge). Fixes the replay
-never reached are patched and blamed after it.
+patch of it (the same diff the patch reader would read), so fixes need no patch read and no blame
+(but for what the replay cannot answer: see :mod:`argus.ingest.git.replay`). Fixes the replay never
+reached are patched and blamed after it.
 """
 
 from __future__ import annotations
