@@ -225,7 +225,7 @@ def _resolve_merge(rec: bytes, files: _Files, other: _Files, merges: list[tuple[
 def _line_before(line: int, edits: list[tuple[int, int, int, int]]) -> int | None:
     """The number, before a ``-U0`` diff (hunks by new start), of a line after it; None when the diff wrote it."""
     shift = 0
-    for a, b, c, d in edits:
+    for _a, b, c, d in edits:
         if d > 0 and c <= line <= c + d - 1:
             return None
         if (d > 0 and c + d - 1 < line) or (d == 0 and c < line):
