@@ -138,6 +138,7 @@ class BlamePipeline:
             if self.stopped.is_set():
                 raise _Stopped
         self.waiting = None
+        self.decided.discard(sha)  # each commit is asked about once: the set stays as small as the replay's lag
         if self.stopped.is_set():
             raise _Stopped
         if sha not in self.parent_of:
