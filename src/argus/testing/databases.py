@@ -165,3 +165,76 @@ def schema_template(folder: Path, pg_base: str | None = None) -> Iterator[Schema
     if named or not any(s.lstrip().upper().startswith("CREATE TABLE") for s, _ in recorded):
         raise RuntimeError(f"the migrations' statements cannot be replayed in another schema: {named[:2]}")
     yield SchemaTemplate(None, recorded)
+
+
+def clone_database(source_url: str, target_url: str, template: SchemaTemplate) -> None:
+    """Make the database at ``target_url`` a copy of the one at ``source_url`` (both from
+    :func:`fresh_database`): the way a test module builds an expensive history once and gives each test
+    its own copy to read and write. No connection may be using either meanwhile.
+
+    SQLite: the online backup API (the whole file, consistent even with a write-ahead log). PostgreSQL:
+    the target's tables (the head schema from ``template`` when it has none yet; a source table it lacks
+    is an error) emptied, then every table's rows and every sequence's position copied schema to schema."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from argus.core.db import create_db_engine
+
+    source, target = make_url(source_url), make_url(target_url)
+    if source.get_backend_name() != target.get_backend_name():
+        raise ValueError(f"cannot clone {source.get_backend_name()} into {target.get_backend_name()}")
+    if target.get_backend_name() == "sqlite":
+        import sqlite3
+
+        if not source.database or not target.database or not Path(source.database).exists():
+            raise ValueError(f"clone of {source_url} into {target_url}: two database files are needed")
+        with sqlite3.connect(source.database) as src, sqlite3.connect(target.database) as dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+        return
+    tables = text("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                  "AND table_type = 'BASE TABLE' ORDER BY table_name")
+    src_engine, dst_engine = create_db_engine(source_url), create_db_engine(target_url)
+    try:
+        with src_engine.connect() as conn:
+            src_schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+            names = [str(t) for t in conn.execute(tables).scalars()]
+        with dst_engine.connect() as conn:
+            present = set(conn.execute(tables).scalars())
+        if not present:
+            template.restore(target_url)
+            with dst_engine.connect() as conn:
+                present = set(conn.execute(tables).scalars())
+        if missing := [t for t in names if t not in present]:
+            raise ValueError(f"clone into {target_url}: tables of the source it lacks: {', '.join(missing)}")
+        with dst_engine.begin() as conn:
+            dst_schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+            if src_schema == dst_schema:
+                raise ValueError(f"clone of schema {src_schema} into itself")
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")  # no FK checks while copying
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{dst_schema}"."{t}"' for t in sorted(present)))
+            columns: dict[str, list[str]] = {}
+            identity: set[str] = set()
+            for table, column, udt_schema, udt, is_identity in conn.execute(text(
+                    "SELECT table_name, column_name, udt_schema, udt_name, is_identity FROM information_schema.columns "
+                    "WHERE table_schema = :s ORDER BY table_name, ordinal_position"), {"s": src_schema}):
+                value = f'"{column}"'
+                if udt_schema == src_schema:  # a type of the schema itself (an enum): the target's own
+                    value += f'::text::"{dst_schema}"."{udt.removeprefix("_")}"' + ("[]" if udt.startswith("_") else "")
+                columns.setdefault(table, []).append(value)
+                if is_identity == "YES":
+                    identity.add(table)
+            conn.exec_driver_sql(";\n".join(
+                f'INSERT INTO "{dst_schema}"."{t}"{" OVERRIDING SYSTEM VALUE" if t in identity else ""} SELECT {", ".join(columns[t])} FROM "{src_schema}"."{t}"'
+                for t in names))
+            sequences = conn.execute(text("SELECT sequence_name FROM information_schema.sequences "
+                                          "WHERE sequence_schema = :s"), {"s": src_schema}).scalars().all()
+            for seq in sequences:
+                last, called = conn.exec_driver_sql(f'SELECT last_value, is_called FROM "{src_schema}"."{seq}"').one()
+                conn.execute(text("SELECT setval(:seq, :last, :called)"),
+                             {"seq": f'"{dst_schema}"."{seq}"', "last": last, "called": called})
+    finally:
+        src_engine.dispose()
+        dst_engine.dispose()
