@@ -42,11 +42,11 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sche
 
 
 @pytest.fixture(scope="module")
-def module_database(tmp_path_factory: pytest.TempPathFactory, migrated_template: SchemaTemplate) -> Iterator[str]:
-    """URL of a migrated database shared by one module: for an expensive history built once (a
-    module-scoped fixture writes it); each test then takes its own copy with ``copy_database``."""
+def module_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of an empty database shared by one module (``migrated_template.restore`` it, or run ``argus db
+    upgrade``): for an expensive history built once by a module-scoped fixture; each test then takes its
+    own copy with ``copy_database``."""
     with fresh_database(tmp_path_factory.mktemp("module-db"), pg_url(), prefix="m_") as url:
-        migrated_template.restore(url)
         yield url
 
 

@@ -117,8 +117,8 @@ def history(built: tuple[str, dict[str, str]], copy_database: Callable[[str], st
             monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """This test's own copy of the module's history (it may write), with the CLI at 80 columns."""
     monkeypatch.setenv("COLUMNS", "80")
-    assert main(["db", "upgrade"]) == 0
     copy_database(built[0])
+    assert main(["db", "upgrade"]) == 0  # the copy at head (PostgreSQL: the job queue's tables added)
     return dict(built[1])
 
 

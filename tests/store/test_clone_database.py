@@ -11,6 +11,7 @@ from argus.core.db import create_db_engine
 from argus.store.models import Project
 from argus.store.projects import get_or_create_project
 from argus.store.session import make_session_factory
+from argus.testing.databases import SchemaTemplate
 
 
 def _slugs(url: str) -> list[tuple[int, str]]:
@@ -32,8 +33,9 @@ def _add(url: str, slug: str) -> None:
         engine.dispose()
 
 
-def test_a_copy_holds_the_rows_and_writes_on_its_own(module_database: str,
+def test_a_copy_holds_the_rows_and_writes_on_its_own(module_database: str, migrated_template: SchemaTemplate,
                                                       copy_database: Callable[[str], str]) -> None:
+    migrated_template.restore(module_database)
     _add(module_database, "shop")
     _add(module_database, "bank")
     original = _slugs(module_database)

@@ -22,6 +22,7 @@ from argus.cli.demo.steps import CommandLog, ingest_run, load_runs, run_command
 from argus.core.settings import RiskLabel, Settings
 from argus.sim import Scale, scale_config, simulate
 from argus.store.models import InsightRow, ModelVersion, RiskPrediction
+from argus.testing.databases import SchemaTemplate
 
 PROJECT = "shop"
 
@@ -31,10 +32,11 @@ def _with_either_label(settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def world(module_cli_env: tuple[Path, dict[str, str]]) -> str:
+def world(module_cli_env: tuple[Path, dict[str, str]], migrated_template: SchemaTemplate) -> str:
     """The simulated project's git history and CI runs, ingested once for the module: the URL of that
     database (each test works on its own copy of it, see ``state``)."""
     folder, env = module_cli_env
+    migrated_template.restore(env["ARGUS_DATABASE_URL"])
     sim = folder / "sim"
     simulate(replace(scale_config(Scale.SMALL, seed=5), days=14), sim, scale="small", force=True)
     manifest: dict[str, Any] = json.loads((sim / "manifest.json").read_text())
