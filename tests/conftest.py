@@ -6,9 +6,11 @@ database tests on PostgreSQL; each test then gets its own schema, dropped afterw
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -18,6 +20,7 @@ from argus.core.db import create_db_engine
 from argus.core.settings import Settings
 from argus.store.projects import get_or_create_project
 from argus.store.session import make_session_factory, scoped_to
+from argus.testing.cli import CliJson
 from argus.testing.databases import SchemaTemplate, clone_database, fresh_database, schema_template
 
 PG_ENV = "ARGUS_TEST_DATABASE_URL"
@@ -92,6 +95,22 @@ def project_session(session: Session) -> Session:
     """A session scoped to a fresh project ``demo``."""
     scoped_to(session, get_or_create_project(session, "demo"))
     return session
+
+
+@pytest.fixture
+def cli_json(capsys: pytest.CaptureFixture[str]) -> CliJson:
+    """``cli_json(argv)``: run ``argus *argv --json`` in-process (what was printed before is dropped) and
+    return the parsed JSON; a non-zero exit fails the test, showing what the command printed."""
+    from argus.cli.app import main
+
+    def run(argv: list[str]) -> Any:
+        capsys.readouterr()
+        code = main([*argv, "--json"])
+        captured = capsys.readouterr()
+        assert code == 0, f"argus {' '.join(argv)} --json exited {code}:\n{captured.err}{captured.out}"
+        return json.loads(captured.out)
+
+    return run
 
 
 @pytest.fixture
