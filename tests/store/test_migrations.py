@@ -83,6 +83,22 @@ def test_migrations_match_models(engine: Engine) -> None:
     ensure_up_to_date(engine)
 
 
+def test_quick_check_agrees_with_alembic(engine: Engine) -> None:
+    """ensure_up_to_date reads the heads from the migration files without Alembic: the same heads, and
+    the same stored revision as Alembic's MigrationContext (also none at all, for an empty database)."""
+    from alembic.script import ScriptDirectory
+
+    from argus.store.migrate import _config, _quick_heads, _stored_revision
+
+    assert _quick_heads() == tuple(sorted(ScriptDirectory.from_config(_config()).get_heads()))
+    with engine.connect() as conn:
+        assert _stored_revision(conn) == MigrationContext.configure(conn).get_current_revision() == head_revision()
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM alembic_version"))
+    with engine.connect() as conn:
+        assert _stored_revision(conn) is None and MigrationContext.configure(conn).get_current_revision() is None
+
+
 def test_upgrade_is_idempotent(engine: Engine) -> None:
     before, after = upgrade(engine)
     assert before == after == head_revision()
