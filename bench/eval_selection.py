@@ -61,7 +61,7 @@ from argus.analysis.selection.schemas import (
 from argus.analysis.selection.testfiles import is_test_file
 
 BUDGETS = (0.10, 0.25, 0.50)
-TEST_GLOBS = ("test_*.py", "*_test.py", "conftest.py", "tests/*", "*/tests/*", "testing/*")
+TEST_GLOBS = ("test_*.py", "*_test.py", "conftest.py", "tests/*", "*/tests/*", "test/*", "testing/*")
 
 
 @dataclass

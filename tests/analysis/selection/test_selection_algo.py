@@ -201,5 +201,6 @@ def test_a_test_that_ran_at_the_maps_commit_without_lines_is_known_not_unmapped(
     assert known.change_score < 1e-4  # type: ignore[attr-defined]
     assert not any(r.signal in (Signal.UNMAPPED, Signal.IMPORTS) for r in known.reasons)  # type: ignore[attr-defined]
     # a change run at import still reaches it through its import of the module
-    at_import = _by_id([_change(2)], index=_index(ran=frozenset({e})), infos=infos, graph=graph, cofail=cof)[e]
+    old = SelectParams(symbol_evidence=False)
+    at_import = _by_id([_change(2)], index=_index(ran=frozenset({e})), infos=infos, graph=graph, cofail=cof, p=old)[e]
     assert any(r.signal is Signal.IMPORT_TIME for r in at_import.reasons)  # type: ignore[attr-defined]
