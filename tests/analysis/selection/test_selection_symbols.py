@@ -183,3 +183,21 @@ def test_a_removed_name_used_at_import_elsewhere_is_not_narrowed() -> None:
     gone = _scored((1,), g, idx, added=("pass",))
     assert any("src/pkg/user.py:1 uses LIMIT at import, which the change may remove" in n for n in gone["notes"])  # type: ignore[attr-defined]
     assert _top(gone[PLAIN]).signal is Signal.IMPORT_TIME  # type: ignore[attr-defined]
+
+
+def test_a_removed_name_used_later_at_import_by_its_own_module_is_not_narrowed() -> None:
+    # removing FLAGS = 1 makes "FLAGS |= 2" fail when the module is imported: every importer fails
+    src = "FLAGS = 1\nif True:\n    FLAGS |= 2\n"
+    gone = _scored((1,), _graph(src), _index(imports="1-3"), added=("pass",))
+    assert any("src/pkg/mod.py:2 uses FLAGS at import, which the change may remove" in n for n in gone["notes"])  # type: ignore[attr-defined]
+    kept = _scored((1,), _graph(src), _index(imports="1-3"), added=("FLAGS = 4",))
+    assert not any("not complete" in n for n in kept["notes"])  # type: ignore[attr-defined]
+
+
+def test_a_dunder_body_line_run_at_import_is_not_narrowed_by_name() -> None:
+    # __getitem__ runs at import through x[0] in some module: nobody names it, so every user is at risk
+    src = "class L(list):\n    def __getitem__(self, i):\n        return 1\n"
+    g = build_graph({MOD: src, "src/pkg/__init__.py": "", "tests/test_plain.py": "from pkg import mod\n"
+                     "X = mod.L()[0]\n\ndef test_plain():\n    assert X\n"})
+    t = _scored((3,), g, _index(imports="1-3"), added=("        return 2",))
+    assert _top(t[PLAIN]).signal is Signal.IMPORT_TIME  # type: ignore[attr-defined]

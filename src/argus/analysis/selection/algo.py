@@ -298,8 +298,8 @@ def _import_time_users(base: str, lines: Sequence[int], graph: ImportGraph | Non
     names: set[str] = set()
     for n in lines:
         at = graph.callable_at(base, n)
-        if at is None:
-            return None
+        if at is None or (at[0].startswith("__") and at[0].endswith("__")):
+            return None  # outside a function, or a dunder method: called implicitly (``x[i]``), not by name
         names.add(at[0])
     if names & graph.names.get(base, frozenset()):
         return None

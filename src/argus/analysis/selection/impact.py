@@ -60,6 +60,8 @@ class Impact:
     _mentions: dict[str, frozenset[str]] = field(default_factory=dict)
     #: (file, name) the change may unbind: a module-level use elsewhere would fail at import
     vanish: set[tuple[str, str]] = field(default_factory=set)
+    base: str = ""
+    lines: tuple[int, ...] = ()
 
     def mentions(self, file: str, gs: FileSymbols) -> frozenset[str]:
         got = self._mentions.get(file)
@@ -170,7 +172,7 @@ def symbol_impact(
     names = changed_names(fs, lines)
     if names is None:
         return "a changed line is not in a definition, an assignment or an import"
-    imp = Impact(set(names))
+    imp = Impact(set(names), base=base, lines=tuple(lines))
     imp.vanish = {(base, n) for n in vanishing(fs, lines, names, added)}
     todo: deque[tuple[str, str, bool]] = deque()
 
@@ -276,7 +278,9 @@ def _visit(
                 continue
             if test:
                 imp.test_refs[g].setdefault("", (s.first, name, weak))
-            elif (file, name) in imp.vanish and g != file:
+            elif (file, name) in imp.vanish and not (
+                g == imp.base and any(s.first <= n <= s.last for n in imp.lines)
+            ):
                 return f"{g}:{s.first} uses {name} at import, which the change may remove"
             if s.imports:  # an import binds each alias from its own source name
                 for src, bound in s.imports:

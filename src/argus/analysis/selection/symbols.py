@@ -131,6 +131,8 @@ def _mentions(nodes: list[ast.AST], skip_bodies: bool) -> frozenset[str]:
         if isinstance(n, ast.Name):
             if not isinstance(n.ctx, ast.Store):
                 out.add(n.id)
+        elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+            out.add(n.target.id)  # ``x |= …`` reads x
         elif isinstance(n, ast.Attribute):
             out.add(f".{n.attr}")
             if (base := _dotted(n.value)) is not None:
