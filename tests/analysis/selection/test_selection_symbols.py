@@ -199,5 +199,6 @@ def test_a_dunder_body_line_run_at_import_is_not_narrowed_by_name() -> None:
     src = "class L(list):\n    def __getitem__(self, i):\n        return 1\n"
     g = build_graph({MOD: src, "src/pkg/__init__.py": "", "tests/test_plain.py": "from pkg import mod\n"
                      "X = mod.L()[0]\n\ndef test_plain():\n    assert X\n"})
-    t = _scored((3,), g, _index(imports="1-3"), added=("        return 2",))
+    idx = CoverageIndex(NODES, frozenset(), {MOD: []}, {MOD: "1-3"}, frozenset({MOD}), ran=frozenset(NODES))
+    t = _scored((3,), g, idx, added=("        return 2",))
     assert _top(t[PLAIN]).signal is Signal.IMPORT_TIME  # type: ignore[attr-defined]
