@@ -202,3 +202,16 @@ def test_a_dunder_body_line_run_at_import_is_not_narrowed_by_name() -> None:
     idx = CoverageIndex(NODES, frozenset(), {MOD: []}, {MOD: "1-3"}, frozenset({MOD}), ran=frozenset(NODES))
     t = _scored((3,), g, idx, added=("        return 2",))
     assert _top(t[PLAIN]).signal is Signal.IMPORT_TIME  # type: ignore[attr-defined]
+
+
+def test_a_covering_test_executing_a_read_of_a_changed_assignment_ranks_first() -> None:
+    # line 2 assigns kinds; only line 5 (inside the nested check) reads it: a test that reaches line 5 can
+    # observe the changed value, one that only runs line 2 hardly
+    src = "def group(xs):\n    kinds = (int, str)\n    out = []\n    def check(x):\n        return isinstance(x, kinds)\n    return out\n"
+    idx = CoverageIndex(NODES, frozenset(), {MOD: [MapEntry(PLAIN, MOD, "2-4,6", 1), MapEntry(LIMITS, MOD, "2-6", 2)]},
+                        {MOD: "1"}, frozenset({MOD}), ran=frozenset(NODES))
+    t = _scored((2,), _graph(src), idx, added=("    kinds = (int,)",))
+    assert any(r.signal is Signal.LINE and "src/pkg/mod.py:5, which reads kinds" in r.text for r in t[LIMITS].reasons)  # type: ignore[attr-defined]
+    assert t[LIMITS].score > t[PLAIN].score > 0.4  # type: ignore[attr-defined]
+    fs = file_symbols(ast.parse(src), MOD, "pkg.mod")
+    assert fs.uses[2] == ("kinds", (5,))

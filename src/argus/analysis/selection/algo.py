@@ -122,6 +122,7 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                 acc.add(row.test, Reason(Signal.LINE, f"covers changed line {_lines_text(base, hit)}", pr, ev))
         if graph is not None and line_tests:
             _name_reference_signals(base, [n for n in covered if n not in imp], line_tests, graph, node_of, p, acc)
+            _use_signals(base, [n for n in covered if n not in imp], line_tests, rows, graph, p, acc)
         import_hit = sorted(n for n in lines if n in imp)
         static = graph.importers(base) if graph is not None and base.endswith(".py") else {}
         impact = (symbol_impact(graph, base, import_hit, lambda f: is_test_file(f, p.test_globs),
@@ -190,6 +191,29 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                     acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth}); not in the coverage map",
                                       p.p_imports_unmapped / depth))
     return state
+
+
+def _use_signals(base: str, lines: Sequence[int], tests: set[str], rows: Sequence[MapEntry], graph: ImportGraph,
+                 p: SelectParams, acc: _Acc) -> None:
+    """Ranking among the tests covering a changed assignment inside a function: those that also execute a
+    later line reading the assigned name (where the changed value can be observed) come first."""
+    fs = graph.symbols.get(base)
+    if fs is None:
+        return
+    uses = [(n, *fs.uses[n]) for n in lines if n in fs.uses]
+    if not uses:
+        return
+    for row in rows:
+        if row.test not in tests:
+            continue
+        spans = decode(row.ranges)
+        for n, names, later in uses:
+            hit = next((u for u in later if any(lo <= u <= hi for lo, hi in spans)), None)
+            if hit is not None:
+                ev = ((COVERAGE_ROW, str(row.row_id)),) if row.row_id is not None else ()
+                acc.add(row.test, Reason(Signal.LINE, f"executes {base}:{hit}, which reads {names} assigned by "
+                                         f"changed line {base}:{n}", p.p_use, ev))
+                break
 
 
 def _name_reference_signals(base: str, lines: Sequence[int], tests: set[str], graph: ImportGraph,

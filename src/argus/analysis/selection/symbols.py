@@ -14,7 +14,7 @@ which case the analysis is not complete for it.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _DYNAMIC_CALLS = {"vars", "dir", "getattr", "hasattr", "getmembers", "getmembers_static"}
 _SELF_INTROSPECTION = {
@@ -69,6 +69,9 @@ class FileSymbols:
     dynamic: tuple[tuple[str, int, str], ...]
     all_names: tuple[str, ...] | None  # the literal __all__, if any
     introspective: bool  # reads its own namespace or imports by name: the analysis is not complete for it
+    #: inside functions: a line of an assignment → (the names it assigns, the later lines of the same
+    #: outermost function reading one of them) — where a changed value can be observed
+    uses: dict[int, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
 
     def stmt_at(self, line: int) -> Stmt | None:
         for s in self.stmts:
@@ -180,6 +183,28 @@ def binds_of(node: ast.stmt) -> frozenset[str]:
     return frozenset(out)
 
 
+def _local_uses(fn: ast.AST, limit: int = 200) -> dict[int, tuple[str, tuple[int, ...]]]:
+    """For each assignment in ``fn`` (nested functions included): its lines → (names, later reading lines)."""
+    loads: dict[str, list[int]] = {}
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Store):
+            loads.setdefault(n.id, []).append(n.lineno)
+        elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+            loads.setdefault(n.target.id, []).append(n.lineno)
+    out: dict[int, tuple[str, tuple[int, ...]]] = {}
+    for n in ast.walk(fn):
+        if not isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            continue
+        targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+        names = sorted({t.id for tg in targets for t in ast.walk(tg) if isinstance(t, ast.Name)})
+        last = n.end_lineno or n.lineno
+        later = sorted({ln for nm in names for ln in loads.get(nm, ()) if ln > last})[:limit]
+        if names and later:
+            for ln in range(n.lineno, last + 1):
+                out[ln] = ("/".join(names), tuple(later))
+    return out
+
+
 def _first(n: ast.stmt) -> int:
     return min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", []))])
 
@@ -202,6 +227,7 @@ def from_module(node: ast.ImportFrom, path: str, module: str) -> str:
 def file_symbols(tree: ast.Module, path: str, module: str) -> FileSymbols:
     stmts: list[Stmt] = []
     funcs: list[Func] = []
+    uses: dict[int, tuple[str, tuple[int, ...]]] = {}
     aliases: dict[str, str] = {}
     stars: list[str] = []
     dynamic: list[tuple[str, int, str]] = []
@@ -235,6 +261,11 @@ def file_symbols(tree: ast.Module, path: str, module: str) -> FileSymbols:
                 node.lineno,
             )
         )
+        if isinstance(node, (*_FUNCS, ast.ClassDef)):
+            for fdef in (
+                [node] if isinstance(node, _FUNCS) else [c for c in node.body if isinstance(c, _FUNCS)]
+            ):
+                uses.update(_local_uses(fdef))
         for sub in ast.walk(node):
             if isinstance(sub, _FUNCS) and sub.body:
                 funcs.append(
@@ -291,5 +322,5 @@ def file_symbols(tree: ast.Module, path: str, module: str) -> FileSymbols:
                 e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
             )
     return FileSymbols(
-        tuple(stmts), tuple(funcs), aliases, tuple(stars), tuple(dynamic), all_names, introspective
+        tuple(stmts), tuple(funcs), aliases, tuple(stars), tuple(dynamic), all_names, introspective, uses
     )
