@@ -93,7 +93,7 @@ class SelectParams:
     p_symbol_module: float = 0.1  # only module-level code of the test's module mentions it (an import …)
     symbol_weak: float = 0.1  # × for names only newly (un)exported by a changed __all__
     p_use: float = 0.3  # a test covering a changed assignment also executes a later line reading the name
-    p_symbol_line_ref: float = 0.1  # a test covering a changed line whose function mentions the enclosing function
+    p_symbol_line_ref: float = 0.01  # a test covering a changed line whose function mentions the enclosing function
     p_import_time_static: float = 0.1  # … and the test only imports it (divided by the import depth)
     p_file: float = 2e-6  # covers the changed file but none of its changed lines
     p_imports: float = 0.05  # imports a changed module (divided by the depth); tests the map knows
