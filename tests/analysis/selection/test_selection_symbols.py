@@ -149,10 +149,22 @@ def test_a_changed_all_reaches_star_importers_and_namespace_readers() -> None:
     assert t[PLAIN].score < t[STAR].score  # type: ignore[attr-defined]
 
 
-def test_a_body_line_run_at_import_is_left_to_the_call_narrowing() -> None:
-    g = _graph()
-    imp = symbol_impact(g, MOD, [5], lambda f: is_test_file(f, ("tests/*.py",)), lambda f: True)  # type: ignore[arg-type]
-    assert isinstance(imp, str) and "inside a function body" in imp
+def test_a_function_called_at_import_reaches_the_state_it_fills() -> None:
+    # register() runs at import (the module calls it) and fills RULES; lookup() reads RULES: a change to
+    # register's body reaches the tests running lookup, and one test importing the module
+    src = "RULES = []\n\ndef register(a):\n    RULES.append(a)\n\ndef lookup(x):\n    return x in RULES\n\nregister(1)\n"
+    g = _graph(src)
+    imp = symbol_impact(g, MOD, [4], lambda f: is_test_file(f, ("tests/*.py",)), lambda f: True)  # type: ignore[arg-type]
+    assert not isinstance(imp, str) and (MOD, "RULES") in imp.affected and (7, 7) in [sp[:2] for sp in imp.spans[MOD]]
+    idx = CoverageIndex(NODES, frozenset(), {MOD: [MapEntry(LIMITS, MOD, "7", 1), MapEntry(PLAIN, MOD, "4", 2)]},
+                        {MOD: "1,3-4,6,9"}, frozenset({MOD}), ran=frozenset(NODES))
+    t = _scored((4,), g, idx, added=("    RULES.append(a + 1)",))
+    assert "executes code using RULES (src/pkg/mod.py:7-7)" in _top(t[LIMITS]).text  # type: ignore[attr-defined]
+    assert t[NAMES].score < 1e-4  # type: ignore[attr-defined]
+    # a method run at import acts on instance state: not followed
+    meth = "class R:\n    def add(self, a):\n        self.a = a\n\nREG = R()\nREG.add(1)\n"
+    got = symbol_impact(_graph(meth), MOD, [3], lambda f: is_test_file(f, ("tests/*.py",)), lambda f: True)  # type: ignore[arg-type]
+    assert isinstance(got, str) and "method" in got
 
 
 def test_an_import_error_is_still_seen_by_one_importing_test() -> None:

@@ -136,7 +136,7 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                              "using the module is at risk")
                 impact = None
             if impact is not None:  # the symbols the changed lines define: their users only
-                _symbol_signals(impact, base, what, index, static, file_tests, tests_by_file, node_of, p, acc)
+                _symbol_signals(impact, base, what, index, static, file_tests, tests_by_file, node_of, p, acc, graph)
             elif body_tests is not None:  # a definition's header: its callers are the tests running its body
                 for t, rid in body_tests.items():
                     ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
@@ -245,7 +245,8 @@ def _name_reference_signals(base: str, lines: Sequence[int], tests: set[str], gr
 
 def _symbol_signals(impact: Impact, base: str, what: str, index: CoverageIndex, static: Mapping[str, int],
                     file_tests: Mapping[str, int | None], tests_by_file: Mapping[str, list[str]],
-                    node_of: Mapping[str, str | None], p: SelectParams, acc: _Acc) -> None:
+                    node_of: Mapping[str, str | None], p: SelectParams, acc: _Acc,
+                    graph: ImportGraph | None = None) -> None:
     """Reasons from a complete symbol-level analysis of changed import-time lines (``impact``): tests
     executing code that uses the changed names, tests whose source mentions them; every other test using
     the module gets the file-level probability."""
@@ -285,12 +286,15 @@ def _symbol_signals(impact: Impact, base: str, what: str, index: CoverageIndex, 
                 where += " (a name only re-exported because __all__ changed)"
             hit.add(t)
             acc.add(t, Reason(Signal.SYMBOL, f"{where}, defined by {what}, which runs at import", pr))
-    # the changed line may raise at import, failing every importer: one test importing the module shows it
-    smoke = min(file_tests, default=None) or min((t for tf in static for t in tests_by_file.get(tf, ())), default=None)
-    if smoke is not None and smoke not in hit:
-        hit.add(smoke)
-        acc.add(smoke, Reason(Signal.IMPORT_TIME, f"imports {base}: shows an error raised at import by {what}",
-                              p.p_import_time))
+    # the change may raise at import, failing every importer: one test importing each such module shows it
+    for risky in sorted(impact.import_risk):
+        users = graph.importers(risky) if graph is not None else {}
+        smoke = (min(file_tests, default=None) if risky == base else None) or min(
+            (t for tf in users for t in tests_by_file.get(tf, ())), default=None)
+        if smoke is not None and smoke not in hit:
+            hit.add(smoke)
+            acc.add(smoke, Reason(Signal.IMPORT_TIME, f"imports {risky}: shows an error raised at import by {what}",
+                                  p.p_import_time))
     for t, rid in file_tests.items():
         if t not in hit:
             ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()

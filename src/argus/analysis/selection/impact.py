@@ -62,6 +62,9 @@ class Impact:
     vanish: set[tuple[str, str]] = field(default_factory=set)
     base: str = ""
     lines: tuple[int, ...] = ()
+    #: modules whose import the change may make fail (the changed module; modules calling a changed
+    #: function at import): one test importing each runs
+    import_risk: set[str] = field(default_factory=set)
 
     def mentions(self, file: str, gs: FileSymbols) -> frozenset[str]:
         got = self._mentions.get(file)
@@ -167,13 +170,20 @@ def symbol_impact(
     if fs.introspective:
         return f"{base} reads its own namespace or imports by name"
     body = next((n for n in lines for f in fs.funcs if f.first <= n <= f.last), None)
-    if body is not None:  # a function called at import: what it produced, not a name, changed
-        return f"{base}:{body} is inside a function body run at import"
-    names = changed_names(fs, lines)
-    if names is None:
-        return "a changed line is not in a definition, an assignment or an import"
-    imp = Impact(set(names), base=base, lines=tuple(lines))
-    imp.vanish = {(base, n) for n in vanishing(fs, lines, names, added)}
+    seeds: set[tuple[str, str]] = set()
+    if body is not None:  # a function called at import: what it did at import changed, not its name
+        got = _call_effects(graph, fs, base, lines)
+        if isinstance(got, str):
+            return got
+        names, seeds = got
+    else:
+        found = changed_names(fs, lines)
+        if found is None:
+            return "a changed line is not in a definition, an assignment or an import"
+        names = found
+    imp = Impact(set(names), base=base, lines=tuple(lines), import_risk={base} | {f for f, _ in seeds})
+    if body is None:
+        imp.vanish = {(base, n) for n in vanishing(fs, lines, names, added)}
     todo: deque[tuple[str, str, bool]] = deque()
 
     def add(file: str, name: str, weak: bool) -> None:
@@ -183,8 +193,10 @@ def symbol_impact(
             todo.append((file, name, weak))
 
     # a changed __all__ changes no name of the module itself, only what its star importers get
-    for n in {STAR} if STAR in names else names:
+    for n in ({STAR} if STAR in names else names) if body is None else ():
         add(base, n, False)
+    for f, n in sorted(seeds):
+        add(f, n, False)
     # the changed definitions' own bodies
     for ln in lines:
         s = fs.stmt_at(ln)
@@ -199,6 +211,55 @@ def symbol_impact(
         if why is not None:
             return why
     return imp
+
+
+def _call_effects(
+    graph: ImportGraph, fs: FileSymbols, base: str, lines: Sequence[int]
+) -> tuple[set[str], set[tuple[str, str]]] | str:
+    """For changed body lines of module-level functions called at import: the module-level state they can
+    change — the module's names their bodies mention (through the module's functions they call, too), the
+    names bound by the module-level statements calling them and the module-level names those statements
+    pass (arguments, receivers) — or why that cannot be told (a method: instance state; a call into
+    another project module; a name imported from one)."""
+    level = fs.module_level()
+    defs = {s.name: s for s in fs.stmts if s.kind in ("FunctionDef", "AsyncFunctionDef")}
+    called: set[str] = set()
+    for n in lines:
+        outer = min((f for f in fs.funcs if f.first <= n <= f.last), key=lambda f: f.first, default=None)
+        if outer is None or outer.top not in defs:
+            return f"{base}:{n} is in a method run at import (instance state)"
+        called.add(outer.top)
+    if not any(called & st.mentions for st in fs.stmts if st.name not in called):
+        # only other modules call it at import (a decorator factory …): the call narrowing handles that
+        return f"{base}:{min(lines)} is in a function other modules call at import"
+    state: set[str] = set()
+    todo, seen = list(called), set(called)
+    while todo:
+        fn = todo.pop()
+        said = set().union(*(f.mentions for f in fs.funcs if f.top == fn))
+        for m in said & level:
+            if m in defs:
+                if m not in seen:
+                    seen.add(m)
+                    todo.append(m)
+            elif graph.resolve(fs.aliases.get(m, "")) is not None:
+                return f"{base}: {fn} uses {m}, imported from another module, at import"
+            else:
+                state.add(m)
+    seeds = {(base, m) for m in state}
+    for g in {base, *graph.importers(base)}:
+        gs = graph.symbols.get(g)
+        if gs is None:
+            return f"{g} could not be parsed"
+        glevel = gs.module_level()
+        for st in gs.stmts:
+            if st.kind in ("FunctionDef", "AsyncFunctionDef") and st.name in called:
+                continue
+            if not called & st.mentions or st.imports:
+                continue
+            seeds |= {(g, b) for b in st.binds}
+            seeds |= {(g, m) for m in (st.mentions & glevel) - called - set(defs if g == base else ())}
+    return {*sorted(called), *sorted(state)}, seeds
 
 
 def _visit(
