@@ -61,7 +61,7 @@ from argus.analysis.selection.schemas import (
 from argus.analysis.selection.testfiles import is_test_file
 
 BUDGETS = (0.10, 0.25, 0.50)
-TEST_GLOBS = ("test_*.py", "*_test.py", "conftest.py", "tests/*", "*/tests/*", "testing/*")
+TEST_GLOBS = ("test_*.py", "*_test.py", "conftest.py", "tests/*", "*/tests/*", "test/*", "testing/*")
 
 
 @dataclass
@@ -325,8 +325,9 @@ def _table(pooled: dict[str, dict[str, float]]) -> None:
 def _project_rows(projects: list[dict[str, object]]) -> None:
     """One markdown row per project: Argus 10 %, safe mode beside "line, or suite at import", covering
     line, random and most recently failed first at 10 %, APFD."""
-    print("| project | tests | faulty | Argus 10 % | safe: caught / share | line-or-suite share | covering line: "
-          "caught / share | random 10 % | recently failed 10 % | APFD |")
+    print("| project | tests | faulty | Argus 10 % | Argus 25 % | Argus 50 % | safe: caught / failing tests / share | "
+          "line-or-suite: caught / failing tests / share | covering line: caught / share | random 10 % | "
+          "recently failed 10 % | APFD |")
     for p in projects:
         s: dict[str, dict[str, float]] = p["strategies"]  # type: ignore[assignment]
 
@@ -334,9 +335,10 @@ def _project_rows(projects: list[dict[str, object]]) -> None:
             v = s[k]
             return f"{v['change_recall']:.1%} ({int(v['changes'] - v['missed_changes'])}/{int(v['changes'])})"
 
-        print(f"| {p['project']} | {p['tests']} | {p['faulty']} | {c('argus 10%')} | "
-              f"{s['argus safe (0.99)']['change_recall']:.0%} / {s['argus safe (0.99)']['share']:.2%} | "
-              f"{s['baseline: line, or suite at import']['share']:.2%} | "
+        sf, ls = s["argus safe (0.99)"], s["baseline: line, or suite at import"]
+        print(f"| {p['project']} | {p['tests']} | {p['faulty']} | {c('argus 10%')} | {c('argus 25%')} | "
+              f"{c('argus 50%')} | {sf['change_recall']:.1%} / {sf['test_recall']:.1%} / {sf['share']:.2%} | "
+              f"{ls['change_recall']:.1%} / {ls['test_recall']:.1%} / {ls['share']:.2%} | "
               f"{s['baseline: covering line']['change_recall']:.1%} / {s['baseline: covering line']['share']:.1%} | "
               f"{c('baseline: random 10%')} | {c('baseline: recently failed 10%')} | {p['apfd']} |")
 

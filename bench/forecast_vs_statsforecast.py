@@ -91,7 +91,7 @@ def main() -> int:
             if not hit80[key]:
                 continue
             print(f"| {name} | {h:g} h | {len(hit80[key])} | {100 * np.mean(hit80[key]):.1f} % "
-                  f"| {100 * np.mean(hit95[key]):.1f} % | {np.mean(err[key]) / np.mean(naive[h]):.2f} "
+                  f"| {100 * np.mean(hit95[key]):.1f} % | {np.mean(err[key]) / np.mean(naive[h]):.3f} "
                   f"| {1000 * np.mean(cpu[name]):.1f} |")
     return 0
 

@@ -26,8 +26,11 @@ bench/results/server_uploads.json. Exit 1 when anything was lost or doubled. Goa
 reports/s of 1,000 cases on PostgreSQL. Compare another checkout with ``PYTHONPATH=OTHER/src`` (same
 script; a checkout whose ``send_upload`` has no ``client`` builds an HTTP client per upload).
 
-``--experiment-drop-fk`` (PostgreSQL, measurement only) drops that foreign key of ``test_result`` in the
-throw-away schema, to see what its per-row check costs; Argus's schema keeps it.
+``result_integrity`` in the output says how the schema under test keeps ``test_result``'s references to
+its run and test case: two foreign keys checked row by row (``main`` before the integrity round), or the
+statement-level check trigger of :mod:`argus.store.integrity` (since). ``--experiment-drop-fk``
+(PostgreSQL, measurement only) drops that foreign key of ``test_result`` in the throw-away schema, to see
+what its per-row check costs (a no-op on a schema that has none).
 
 Figures, before/after and where the time goes: ``docs/benchmarks.md`` ("Team server").
 """
@@ -136,10 +139,29 @@ def _drop_result_foreign_keys(database_url: str, columns: list[str]) -> list[str
     return sorted(dropped)
 
 
+def _result_integrity(database_url: str) -> str:
+    """How the schema under test keeps ``test_result``'s references (old and new trees differ on PostgreSQL)."""
+    if not database_url.startswith("postgresql"):
+        return "foreign keys (SQLite)"
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as c:
+            fks = c.execute(text("SELECT count(*) FROM pg_constraint WHERE conrelid = 'test_result'::regclass "
+                                 "AND contype = 'f' AND conname <> 'fk_test_result_cluster_id_failure_cluster'"))
+            triggers = c.execute(text("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'test_result'::regclass "
+                                      "AND tgname = 'test_result_check_insert'"))
+            n_fks, n_triggers = int(fks.scalar_one()), int(triggers.scalar_one())
+    finally:
+        engine.dispose()
+    return (f"{n_fks} row-checked foreign keys" if n_fks else "no foreign key") + \
+        (" + statement-level check trigger (argus.store.integrity)" if n_triggers else "")
+
+
 def run(database_url: str, folder: Path, reports: int, concurrency: int, workers: int, cases: int,
         warmup: int = WARMUP, synchronous_commit: bool = True, drop_fk: list[str] | None = None) -> dict[str, Any]:
     upgrade_database(database_url)
     dropped = _drop_result_foreign_keys(database_url, drop_fk) if drop_fk else []
+    integrity = _result_integrity(database_url)
     home = folder / "home"
     if database_url.startswith("postgresql"):  # procrastinate's schema, as `argus worker` / `argus jobs schema` apply
         from argus.app.runtime import Runtime
@@ -237,7 +259,7 @@ def run(database_url: str, folder: Path, reports: int, concurrency: int, workers
         "cpu_ms_per_report": {"server": round(cpu_server * per, 1), "postgresql": round(cpu_pg * per, 1),
                               "client": round(cpu_client * per, 1),
                               "total": round((cpu_server + cpu_pg + cpu_client) * per, 1)},
-        "client_reuses_connections": reuse, "synchronous_commit": synchronous_commit,
+        "result_integrity": integrity, "client_reuses_connections": reuse, "synchronous_commit": synchronous_commit,
         **({"experiment_dropped_result_fks": dropped} if drop_fk else {}),
         "retried_tries": len(retries), "retry_reasons": sorted(set(retries))[:5], "server_alive": alive,
         "stored": stored, "verified": not lost_or_doubled and statuses == {201: reports},

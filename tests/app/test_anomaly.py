@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from argus.analysis.anomaly.forecast import CANDIDATES
 from argus.app.anomaly import (
     AnalyzeRequest,
     IngestRequest,
@@ -90,6 +91,8 @@ def test_limit_gives_a_forecast_breach_and_capacity_a_recommendation(settings: S
         assert [h["hours"] for h in fc.data["horizons"]] == [3.0, 6.0, 12.0, 24.0]
         for h in fc.data["horizons"]:
             assert h["low95"] <= h["low80"] <= h["point"] <= h["high80"] <= h["high95"]
+            assert h["model"] in CANDIDATES and h["backtest_origins"] > 0  # the chosen model is evidence
+        assert all(f"{h['hours']:g} h: {h['model']}" in fc.summary for h in fc.data["horizons"])
     finally:
         rt.close()
 

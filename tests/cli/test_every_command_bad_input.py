@@ -7,6 +7,9 @@ until it has a bad-input case below). Documented codes (README "Exit codes"): 2 
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -154,10 +157,22 @@ def assert_one_line(code: int, err: str, expected: int | None = None) -> None:
     assert code in DOCUMENTED and (expected is None or code == expected), (code, err)
 
 
+@pytest.fixture(scope="module")
+def shop_database(module_cli_env: tuple[Path, dict[str, str]]) -> str:
+    """A migrated database holding project "shop", made once for the module (each test copies it)."""
+    out = io.StringIO()
+    with redirect_stdout(out), redirect_stderr(out):
+        assert main(["db", "upgrade"]) == 0, out.getvalue()
+        assert main(["projects", "create", "shop"]) == 0, out.getvalue()
+    return module_cli_env[1]["ARGUS_DATABASE_URL"]
+
+
 @pytest.fixture
-def shop(capsys: pytest.CaptureFixture[str], cli_env: dict[str, str]) -> None:
-    assert main(["db", "upgrade"]) == 0
-    assert main(["projects", "create", "shop"]) == 0
+def shop(capsys: pytest.CaptureFixture[str], cli_env: dict[str, str], shop_database: str,
+         copy_database: Callable[[str], str]) -> None:
+    """This test's own copy of ``shop_database`` (a command under test may write)."""
+    copy_database(shop_database)
+    assert main(["db", "upgrade"]) == 0  # the copy at head (PostgreSQL: the job queue's tables added)
     capsys.readouterr()
 
 

@@ -99,3 +99,18 @@ def test_register_only_wires_module_level_commands() -> None:
         tree = ast.parse(inspect.getsource(register))
         nested = [n.name for n in ast.walk(tree.body[0]) if n is not tree.body[0] and isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
         assert nested == [], f"{info.name}.register defines {nested}: make them module-level functions"
+
+
+def test_commands_on_a_current_schema_do_not_load_alembic(cli_env: dict[str, str]) -> None:
+    """The schema check before a command's first unit of work reads the revision without Alembic (only
+    `db upgrade` and a schema behind the code need it): about a third of a small command's start-up."""
+    import os
+
+    assert main(["db", "upgrade"]) == 0
+    code = ("import sys; from argus.cli.app import main; rc = main(sys.argv[1:]); "
+            "print('ALEMBIC', 'alembic' in sys.modules); sys.exit(rc)")
+    for args in (["tokens", "create", "--org", "o", "--role", "viewer", "--json"], ["projects", "list"]):
+        proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, **cli_env})
+        assert proc.returncode == 0, proc.stderr
+        assert "ALEMBIC False" in proc.stdout, proc.stdout[-400:]

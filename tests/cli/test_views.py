@@ -4,8 +4,11 @@ And they tell the truth in the user's words (issue 12 §5): see the tests after 
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -63,40 +66,60 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
 
 
+@pytest.fixture(scope="module")
+def built(module_cli_env: tuple[Path, dict[str, str]]) -> tuple[str, dict[str, str]]:
+    """The history (24 CI runs, coverage, vulnerabilities, a small git repository) ingested once for the
+    module: its database's URL and what each ingest printed. Each test works on a copy (``history``)."""
+    tmp_path, env = module_cli_env
+
+    def run(*args: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(list(args))
+        return code, out.getvalue(), err.getvalue()
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("COLUMNS", "80")
+        assert run("db", "upgrade")[0] == 0
+        outs: dict[str, str] = {}
+        for i in range(24):
+            code, out, err = run("ingest", "tests", str(_report(tmp_path / DEEP / f"run{i}" / "TEST-x.xml", i)),
+                                 "--commit", f"{i:02d}" + "a" * 38, "--branch", "main", "--run-id", f"1000{i:02d}")
+            assert code == 0, err
+            outs["ingest"] = out
+        many = [str(_report(tmp_path / DEEP / "many" / f"TEST-{k}.xml", 30 + k)) for k in range(20)]
+        outs["ingest_many"] = run("ingest", "tests", *many, "--run-id", "200001", "--commit", "b" * 40)[1]
+        cov = tmp_path / DEEP / "coverage.info"
+        cov.write_text("SF:src/app.py\n" + "".join(f"DA:{k},{int(k < 90)}\n" for k in range(1, 101)) + "end_of_record\n")
+        vul = tmp_path / DEEP / "trivy.json"
+        vul.write_text(json.dumps({"SchemaVersion": 2, "Results": [{"Target": "x", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2024-1", "PkgName": "p", "Severity": "HIGH"}]}]}))
+        meta = ("--commit", "23" + "a" * 38, "--branch", "main", "--run-id", "100023")
+        outs["coverage"] = run("ingest", "coverage", str(cov), *meta)[1]
+        outs["vulns"] = run("ingest", "vulns", str(vul), *meta)[1]
+        repo = tmp_path / "repo"
+        repo.mkdir()
+        _git(repo, "init", "-q", "-b", "main")
+        long_file = repo / "src" / "payments" / "settlement" / "cross_border" / "reconciliation_of_partial_refunds.py"
+        long_file.parent.mkdir(parents=True)
+        for k in range(3):
+            long_file.write_text("x = 1\n" * (k + 2))
+            _git(repo, "add", "-A")
+            _git(repo, "commit", "-q", "-m", ("fix: " if k == 2 else "") + f"change {k} of the settlement reconciliation "
+                 "so that partial refunds across currency boundaries are rounded once, not twice")
+        outs["git"] = run("ingest", "git", "--repo", str(repo))[1]
+        outs["head"] = _git(repo, "rev-parse", "HEAD").strip()
+    return env["ARGUS_DATABASE_URL"], outs
+
+
 @pytest.fixture
-def history(cli_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+def history(built: tuple[str, dict[str, str]], copy_database: Callable[[str], str], cli_env: dict[str, str],
             monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """This test's own copy of the module's history (it may write), with the CLI at 80 columns."""
     monkeypatch.setenv("COLUMNS", "80")
-    assert cli(capsys, "db", "upgrade")[0] == 0
-    outs: dict[str, str] = {}
-    for i in range(24):
-        code, out, err = cli(capsys, "ingest", "tests", str(_report(tmp_path / DEEP / f"run{i}" / "TEST-x.xml", i)),
-                             "--commit", f"{i:02d}" + "a" * 38, "--branch", "main", "--run-id", f"1000{i:02d}")
-        assert code == 0, err
-        outs["ingest"] = out
-    many = [str(_report(tmp_path / DEEP / "many" / f"TEST-{k}.xml", 30 + k)) for k in range(20)]
-    outs["ingest_many"] = cli(capsys, "ingest", "tests", *many, "--run-id", "200001", "--commit", "b" * 40)[1]
-    cov = tmp_path / DEEP / "coverage.info"
-    cov.write_text("SF:src/app.py\n" + "".join(f"DA:{k},{int(k < 90)}\n" for k in range(1, 101)) + "end_of_record\n")
-    vul = tmp_path / DEEP / "trivy.json"
-    vul.write_text(json.dumps({"SchemaVersion": 2, "Results": [{"Target": "x", "Vulnerabilities": [
-        {"VulnerabilityID": "CVE-2024-1", "PkgName": "p", "Severity": "HIGH"}]}]}))
-    meta = ("--commit", "23" + "a" * 38, "--branch", "main", "--run-id", "100023")
-    outs["coverage"] = cli(capsys, "ingest", "coverage", str(cov), *meta)[1]
-    outs["vulns"] = cli(capsys, "ingest", "vulns", str(vul), *meta)[1]
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q", "-b", "main")
-    long_file = repo / "src" / "payments" / "settlement" / "cross_border" / "reconciliation_of_partial_refunds.py"
-    long_file.parent.mkdir(parents=True)
-    for k in range(3):
-        long_file.write_text("x = 1\n" * (k + 2))
-        _git(repo, "add", "-A")
-        _git(repo, "commit", "-q", "-m", ("fix: " if k == 2 else "") + f"change {k} of the settlement reconciliation "
-             "so that partial refunds across currency boundaries are rounded once, not twice")
-    outs["git"] = cli(capsys, "ingest", "git", "--repo", str(repo))[1]
-    outs["head"] = _git(repo, "rev-parse", "HEAD").strip()
-    return outs
+    copy_database(built[0])
+    assert main(["db", "upgrade"]) == 0  # the copy at head (PostgreSQL: the job queue's tables added)
+    return dict(built[1])
 
 
 def test_main_views_read_at_80_columns(history: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:

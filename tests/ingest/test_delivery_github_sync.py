@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from argus.cli.app import main
+from argus.testing.cli import CliJson
 from argus.testing.http import FakeAnswer, FakeRequest, serve_json
 
 REPO = "acme/shop"
@@ -263,25 +264,19 @@ def github() -> Iterator[tuple[FakeGitHub, str]]:
         yield fake, url
 
 
-def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> Any:
-    capsys.readouterr()
-    assert main([*argv, "--json"]) == 0, capsys.readouterr().err
-    return json.loads(capsys.readouterr().out)
-
-
 def test_sync_then_incremental_sync(github: tuple[FakeGitHub, str], cli_env: dict[str, str],
-                                    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+                                    cli_json: CliJson, monkeypatch: pytest.MonkeyPatch) -> None:
     fake, url = github
     monkeypatch.setenv("ARGUS_GITHUB_TOKEN", "t0ken")
     assert main(["db", "upgrade"]) == 0
-    first = _json(capsys, ["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues"])
+    first = cli_json(["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues"])
     assert first["incremental"] is False and fake.auth == {"Bearer t0ken"}
     assert dict(first["rows"])["pull_requests.csv"] == 3 and dict(first["rows"])["commits.csv"] == 3
     assert fake.requests.count(f"/repos/{REPO}/pulls") == 3  # 429 then two pages
     assert fake.requests.count(f"/repos/{REPO}/deployments") == 2  # 403 rate limit, then the answer
     assert dict(first["rows"])["ci_pipelines.csv"] == 3 and dict(first["rows"])["ci_tasks.csv"] == 3
     assert dict(first["rows"])["pr_comments.csv"] == 2  # the pending review has no time: not a comment
-    detail = _json(capsys, ["dora", "-p", "shop", "--detail"])
+    detail = cli_json(["dora", "-p", "shop", "--detail"])
     assert detail["pull_requests"][f"{REPO}#1"] == {
         "coding_time_min": 120, "pickup_time_min": 60, "review_time_min": 120, "deploy_time_min": 1320,
         "cycle_time_min": 120 + 180 + 1320, "deployment_id": f"github:{REPO}:11"}
@@ -292,18 +287,18 @@ def test_sync_then_incremental_sync(github: tuple[FakeGitHub, str], cli_env: dic
     fake.requests.clear()
     fake.pulls[1].update(state="closed", merged_at="2024-03-05T10:00:00Z", updated_at="2024-03-05T10:00:00Z",
                          merge_commit_sha="c3")
-    second = _json(capsys, ["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues"])
+    second = cli_json(["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues"])
     assert second["incremental"] is True
     assert f"/repos/{REPO}/pulls/2/commits" in fake.requests
     assert f"/repos/{REPO}/pulls/3/commits" not in fake.requests  # older than the last sync: not re-read
     assert dict(second["rows"]).get("commits.csv", 0) == 0  # since= the last sync: nothing new
-    prs = _json(capsys, ["prs", "list", "-p", "shop"])
+    prs = cli_json(["prs", "list", "-p", "shop"])
     assert prs["merged_total"] == 3
     assert "ci_pipelines.csv" not in dict(second["rows"])  # only runs created since the day before the last sync
 
 
 def test_workflow_runs_are_deployments_without_deployment_rows(
-        github: tuple[FakeGitHub, str], cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+        github: tuple[FakeGitHub, str], cli_env: dict[str, str], cli_json: CliJson) -> None:
     """DevLake's rules on runs: the deploy run (name matches deployment_pattern and production_pattern)
     is a PRODUCTION deployment; a cancelled run with a deploy-prod job counts as a failed one."""
     fake, url = github
@@ -312,19 +307,19 @@ def test_workflow_runs_are_deployments_without_deployment_rows(
     fake.answer = lambda path, q, base: (200, {}, []) if path == f"/repos/{REPO}/deployments" \
         else real(path, q, base)  # type: ignore[method-assign]
     assert main(["db", "upgrade"]) == 0
-    _json(capsys, ["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues"])
-    detail = _json(capsys, ["dora", "-p", "shop", "--detail"])
+    cli_json(["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues"])
+    detail = cli_json(["dora", "-p", "shop", "--detail"])
     runs = {k: v for k, v in detail["deployments"].items() if v.get("scope") == f"github:{REPO}"}
     assert set(runs) == {f"github:{REPO}:run-900:{REPO}", f"github:{REPO}:run-902:{REPO}"}
     assert runs[f"github:{REPO}:run-900:{REPO}"]["result"] == "SUCCESS"
     assert runs[f"github:{REPO}:run-902:{REPO}"]["result"] == "FAILURE"
     assert runs[f"github:{REPO}:run-900:{REPO}"]["environment"] == "PRODUCTION"
-    report = _json(capsys, ["dora", "-p", "shop", "--no-save"])
+    report = cli_json(["dora", "-p", "shop", "--no-save"])
     assert report["coverage"]["deployment_source"] == "ci_pipelines.csv"
 
 
 def test_rate_limit_longer_than_allowed_stores_nothing(github: tuple[FakeGitHub, str], cli_env: dict[str, str],
-                                                        capsys: pytest.CaptureFixture[str],
+                                                        capsys: pytest.CaptureFixture[str], cli_json: CliJson,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     fake, url = github
     monkeypatch.setenv("ARGUS_GITHUB_TOKEN", "t0ken")
@@ -337,11 +332,11 @@ def test_rate_limit_longer_than_allowed_stores_nothing(github: tuple[FakeGitHub,
     assert main(["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues"]) == 7
     assert "rate limit" in capsys.readouterr().err
     fake.answer = real  # type: ignore[method-assign]
-    assert _json(capsys, ["prs", "list", "-p", "shop"])["merged_total"] == 0
+    assert cli_json(["prs", "list", "-p", "shop"])["merged_total"] == 0
 
 
 def test_graphql_sync_matches_rest(github: tuple[FakeGitHub, str], cli_env: dict[str, str],
-                                   capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+                                   cli_json: CliJson, monkeypatch: pytest.MonkeyPatch) -> None:
     """--graphql: the same rows as REST in far fewer requests; cursor pagination over 63 PRs (pages of
     50); a merged PR with more than 100 comments gets its comments from REST, none cut."""
     fake, url = github
@@ -355,7 +350,7 @@ def test_graphql_sync_matches_rest(github: tuple[FakeGitHub, str], cli_env: dict
     fake.comments[3] = [{"id": 5000 + i, "user": {"login": "eve"}, "created_at": "2024-02-21T09:00:00Z"}
                         for i in range(101)]
     assert main(["db", "upgrade"]) == 0
-    first = _json(capsys, ["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues",
+    first = cli_json(["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues",
                            "--graphql"])
     rows = dict(first["rows"])
     assert rows["pull_requests.csv"] == 63 and rows["pr_comments.csv"] == 2 + 101
@@ -363,7 +358,7 @@ def test_graphql_sync_matches_rest(github: tuple[FakeGitHub, str], cli_env: dict
     assert not any(r.startswith(f"/repos/{REPO}/pulls") for r in fake.requests)
     assert fake.requests.count(f"/repos/{REPO}/issues/3/comments") == 51  # REST fallback, pages of two
     assert f"/repos/{REPO}/pulls/3/reviews" not in fake.requests  # only the list that was too long
-    detail = _json(capsys, ["dora", "-p", "shop", "--detail"])
+    detail = cli_json(["dora", "-p", "shop", "--detail"])
     assert detail["pull_requests"][f"{REPO}#1"] == {
         "coding_time_min": 120, "pickup_time_min": 60, "review_time_min": 120, "deploy_time_min": 1320,
         "cycle_time_min": 120 + 180 + 1320, "deployment_id": f"github:{REPO}:11"}
@@ -371,7 +366,7 @@ def test_graphql_sync_matches_rest(github: tuple[FakeGitHub, str], cli_env: dict
     fake.requests.clear()
     fake.pulls[1].update(state="closed", merged_at="2024-03-05T10:00:00Z", updated_at="2024-03-05T10:00:00Z",
                          merge_commit_sha="c3")
-    second = _json(capsys, ["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues",
+    second = cli_json(["sync", "github", "--repo", REPO, "--api-url", url, "-p", "shop", "--no-issues",
                             "--graphql"])
     assert second["incremental"] is True and fake.requests.count("/graphql") == 1  # stops at the cursor
     assert dict(second["rows"])["pull_requests.csv"] == 2  # the changed PR, and the one at the cursor itself

@@ -6,7 +6,6 @@ deployment rows."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from argus.cli.app import main
+from argus.testing.cli import CliJson
 from argus.testing.http import FakeAnswer, FakeRequest, serve_json
 
 PATH = "acme/shop"
@@ -137,21 +137,15 @@ def gitlab() -> Iterator[tuple[FakeGitLab, str]]:
         yield fake, url + "/api/v4"
 
 
-def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> Any:
-    capsys.readouterr()
-    assert main([*argv, "--json"]) == 0, capsys.readouterr().err
-    return json.loads(capsys.readouterr().out)
-
-
 SYNC = ["sync", "gitlab", "--gitlab-project", PATH, "-p", "shop", "--no-issues"]
 
 
 def test_sync_then_incremental_sync(gitlab: tuple[FakeGitLab, str], cli_env: dict[str, str],
-                                    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+                                    cli_json: CliJson, monkeypatch: pytest.MonkeyPatch) -> None:
     fake, url = gitlab
     monkeypatch.setenv("ARGUS_ISSUES__GITLAB_TOKEN", "glpat")
     assert main(["db", "upgrade"]) == 0
-    first = _json(capsys, [*SYNC, "--url", url])
+    first = cli_json([*SYNC, "--url", url])
     assert first["incremental"] is False and fake.tokens == {"glpat"}
     rows = dict(first["rows"])
     assert rows["pull_requests.csv"] == 3 and rows["deployments.csv"] == 3 and rows["ci_pipelines.csv"] == 2
@@ -161,7 +155,7 @@ def test_sync_then_incremental_sync(gitlab: tuple[FakeGitLab, str], cli_env: dic
     assert len(mr_reads) == 3  # the 429, then two pages of two
     assert [r[1].get("page") for r in mr_reads[1:]] == [None, ["2"]]
 
-    detail = _json(capsys, ["dora", "-p", "shop", "--detail"])
+    detail = cli_json(["dora", "-p", "shop", "--detail"])
     assert detail["pull_requests"][f"{PATH}!1"] == {
         "coding_time_min": 120, "pickup_time_min": 60, "review_time_min": 120, "deploy_time_min": 1320,
         "cycle_time_min": 120 + 180 + 1320, "deployment_id": f"gitlab:{PATH}:11"}
@@ -171,13 +165,13 @@ def test_sync_then_incremental_sync(gitlab: tuple[FakeGitLab, str], cli_env: dic
     assert detail["incidents"] == {f"{PATH}#50": {"deployment_id": f"gitlab:{PATH}:pipeline-101"}}
     # the failed deployment 12 is skipped without breaking the chain
     assert detail["deployments"][f"gitlab:{PATH}:11"] == {"previous_deployment_id": f"gitlab:{PATH}:10"}
-    report = _json(capsys, ["dora", "-p", "shop", "--no-save"])
+    report = cli_json(["dora", "-p", "shop", "--no-save"])
     assert report["coverage"]["deployment_source"] == "deployments.csv"
 
     fake.requests.clear()
     fake.mrs[1].update(state="merged", merged_at="2024-03-05T10:00:00Z", updated_at="2099-03-05T10:00:00Z",
                        squash_commit_sha="c3")
-    second = _json(capsys, [*SYNC, "--url", url])
+    second = cli_json([*SYNC, "--url", url])
     assert second["incremental"] is True
     mr_query = next(q for p, q in fake.requests if p == f"{P}/merge_requests")
     assert mr_query["updated_after"] == ["2024-03-02T12:00:00Z"]  # the newest updated_at of the first sync
@@ -185,17 +179,17 @@ def test_sync_then_incremental_sync(gitlab: tuple[FakeGitLab, str], cli_env: dic
     assert f"{P}/merge_requests/3/commits" not in [p for p, _ in fake.requests]
     assert all("updated_after" in q for p, q in fake.requests if p in (f"{P}/deployments", f"{P}/pipelines"))
     assert dict(second["rows"]).get("commits.csv", 0) == 0
-    prs = _json(capsys, ["prs", "list", "-p", "shop"])
+    prs = cli_json(["prs", "list", "-p", "shop"])
     assert prs["merged_total"] == 3
 
 
 def test_deployments_from_pipelines_when_gitlab_has_none(gitlab: tuple[FakeGitLab, str], cli_env: dict[str, str],
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+                                                         cli_json: CliJson) -> None:
     fake, url = gitlab
     fake.deployments = []
     assert main(["db", "upgrade"]) == 0
-    _json(capsys, [*SYNC, "--url", url])
-    detail = _json(capsys, ["dora", "-p", "shop", "--detail"])
+    cli_json([*SYNC, "--url", url])
+    detail = cli_json(["dora", "-p", "shop", "--detail"])
     key = f"gitlab:{PATH}:101:{PATH}"
     d = detail["deployments"][key]
     assert d["previous_deployment_id"] == f"gitlab:{PATH}:100:{PATH}"

@@ -141,7 +141,7 @@ class SzzRun:
     fixes_no_source: int
     over_blamed: tuple[str, ...]
     remaining: int
-    replay: bool  # blamed by one replay of the first-parent history (else one git blame per fix and file)
+    replay: bool  # blamed by one replay of the history (else one git blame per fix and file)
     seconds: dict[str, float]
 
 

@@ -67,6 +67,7 @@ def anomaly_detail(out: Console, v: InsightView) -> None:
         para(out, "window: " + ", ".join(f"{t} {val:g}" for t, val in zip(window.get("times", []),
                                                                        window.get("values", []), strict=False)), "  ")
     for h in data.get("horizons") or []:
-        para(out, f"forecast {h['hours']:g} h ({h['at']}): {h['point']:.4g}; 80 % {h['low80']:.4g} to "
+        model = f" [{h['model']}]" if h.get("model") else ""
+        para(out, f"forecast {h['hours']:g} h ({h['at']}){model}: {h['point']:.4g}; 80 % {h['low80']:.4g} to "
                   f"{h['high80']:.4g}; 95 % {h['low95']:.4g} to {h['high95']:.4g}"
-             if h.get("low80") is not None else f"forecast {h['hours']:g} h ({h['at']}): {h['point']:.4g}", "  ")
+             if h.get("low80") is not None else f"forecast {h['hours']:g} h ({h['at']}){model}: {h['point']:.4g}", "  ")

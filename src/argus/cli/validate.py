@@ -83,3 +83,14 @@ def days(value: int | None) -> int | None:
     if value is not None and not 0 <= value <= MAX_DAYS:
         raise InputError(f"--days {_show(value)}: expected a whole number of days from 0 to {MAX_DAYS}")
     return value
+
+
+def env_pairs(pairs: list[str]) -> dict[str, str]:
+    """The ``--env KEY=VALUE`` options (repeatable) as a mapping; a pair without ``=`` or a key is bad input."""
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--env {pair!r}: expected KEY=VALUE")
+        env[key.strip()] = value
+    return env

@@ -72,12 +72,18 @@ def delete_batch(scope: ProjectScope, model: Any, column: Any, cutoff: datetime,
     """Delete up to ``size`` rows of ``model`` (of the scope's project) with ``column`` before ``cutoff``.
 
     Test runs take their results first (by the indexed ``run_id``), then the run, whose reports,
-    coverage and scans go by ``ON DELETE CASCADE``."""
+    coverage and scans go by ``ON DELETE CASCADE``. On PostgreSQL the project's results lock is taken
+    exclusive first (:mod:`argus.store.integrity`: an upload into one of these runs either commits
+    before, and its results are deleted here, or waits and is refused)."""
     from sqlalchemy import delete, select
 
+    from argus.store.integrity import results_lock
     from argus.store.models import TestResult, TestRun
+    from argus.store.session import current_project_id, project_connection
 
     s = scope.session
+    if model is TestRun:
+        results_lock(project_connection(s), current_project_id(s), exclusive=True)
     stmt = select(model.id).where(column < cutoff)
     if extra is not None:
         stmt = stmt.where(extra)

@@ -275,29 +275,12 @@ def start_job(runtime: Runtime, project: str | None, kinds: Sequence[str], key: 
     """Record one job (idempotent by ``key``) and start it: deferred to the workers on PostgreSQL, run in
     this process on SQLite."""
     from argus.jobs import records
-    from argus.jobs.dispatch import uses_queue
-    from argus.jobs.runner import execute
 
     ref = project or runtime.settings.default_project
     d = record_jobs(runtime, ref, kinds, key, args)
     (job_id,) = d.new or d.existing
-    ran_here = False
-    if d.new:
-        if uses_queue(runtime):
-            from argus.jobs.queue import JobQueue
-
-            try:
-                q = JobQueue(runtime)
-                try:
-                    q.defer(ref, (job_id,))
-                finally:
-                    q.close()
-            except Exception as exc:  # recorded: `argus worker` defers due records again when it starts
-                log.warning("job %s of %s was recorded but not handed to the workers (%s: %s); "
-                            "`argus worker` will run it", job_id, ref, type(exc).__name__, exc)
-        else:
-            execute(runtime, ref, job_id)
-            ran_here = True
+    ran_here = bool(d.new) and _hand_over(runtime, ref, job_id, "job %s of %s was recorded but not handed to the "
+                                          "workers (%s: %s); `argus worker` will run it")
 
     def work(scope: ProjectScope) -> JobView:
         return records.views(scope.session, scope.project.slug, ids=(job_id,), limit=1)[0]
@@ -319,8 +302,6 @@ def notify_after_ingest(runtime: Runtime, project: str | None, outcomes: Sequenc
     PostgreSQL defer it to the workers, on SQLite run it now (what ``argus alerts ingest`` calls; the
     server uses its dispatcher). The job's id, or None when nothing changed or no channel is configured."""
     from argus.core.clock import utcnow
-    from argus.jobs.dispatch import uses_queue
-    from argus.jobs.runner import execute
     from argus.jobs.tasks import NOTIFY
 
     now = utcnow()
@@ -331,18 +312,29 @@ def notify_after_ingest(runtime: Runtime, project: str | None, outcomes: Sequenc
     d = record_jobs(runtime, ref, NOTIFY, keys[0])
     (job_id,) = d.new or d.existing
     if d.new:
-        if uses_queue(runtime):
-            from argus.jobs.queue import JobQueue
-
-            try:
-                q = JobQueue(runtime)
-                try:
-                    q.defer(ref, (job_id,))
-                finally:
-                    q.close()
-            except Exception as exc:  # recorded: `argus worker` defers due records again when it starts
-                log.warning("notification job %s of %s was recorded but not handed to the workers (%s: %s)",
-                            job_id, ref, type(exc).__name__, exc)
-        else:
-            execute(runtime, ref, job_id)
+        _hand_over(runtime, ref, job_id, "notification job %s of %s was recorded but not handed to the workers "
+                   "(%s: %s)")
     return job_id
+
+
+def _hand_over(runtime: Runtime, ref: str, job_id: int, failed: str) -> bool:
+    """Start the just recorded job ``job_id``: on PostgreSQL defer it to the workers (a failure to defer is
+    logged with the format ``failed``: the record stays, and `argus worker` defers due records again
+    when it starts), on SQLite run it in this process. True when it ran here."""
+    from argus.jobs.dispatch import uses_queue
+    from argus.jobs.runner import execute
+
+    if not uses_queue(runtime):
+        execute(runtime, ref, job_id)
+        return True
+    from argus.jobs.queue import JobQueue
+
+    try:
+        q = JobQueue(runtime)
+        try:
+            q.defer(ref, (job_id,))
+        finally:
+            q.close()
+    except Exception as exc:  # recorded: `argus worker` defers due records again when it starts
+        log.warning(failed, job_id, ref, type(exc).__name__, exc)
+    return False

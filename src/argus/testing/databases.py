@@ -7,6 +7,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 def with_search_path(url: str, schema: str) -> str:
@@ -165,3 +169,108 @@ def schema_template(folder: Path, pg_base: str | None = None) -> Iterator[Schema
     if named or not any(s.lstrip().upper().startswith("CREATE TABLE") for s, _ in recorded):
         raise RuntimeError(f"the migrations' statements cannot be replayed in another schema: {named[:2]}")
     yield SchemaTemplate(None, recorded)
+
+
+def clone_database(source_url: str, target_url: str, template: SchemaTemplate) -> None:
+    """Make the database at ``target_url`` a copy of the one at ``source_url`` (both from
+    :func:`fresh_database`): the way a test module builds an expensive history once and gives each test
+    its own copy to read and write. No connection may be using either meanwhile.
+
+    SQLite: the online backup API (the whole file, consistent even with a write-ahead log). PostgreSQL:
+    the target's tables (the head schema from ``template`` when it has none yet) emptied, then every
+    table's rows and every sequence's position copied schema to schema. A source table the target lacks
+    (e.g. the job queue's, which ``argus db upgrade`` adds) must be empty: it is left for the test to
+    create; one holding rows is an error."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from argus.core.db import create_db_engine
+
+    source, target = make_url(source_url), make_url(target_url)
+    if source.get_backend_name() != target.get_backend_name():
+        raise ValueError(f"cannot clone {source.get_backend_name()} into {target.get_backend_name()}")
+    if target.get_backend_name() == "sqlite":
+        import sqlite3
+
+        if not source.database or not target.database or not Path(source.database).exists():
+            raise ValueError(f"clone of {source_url} into {target_url}: two database files are needed")
+        with sqlite3.connect(source.database) as src, sqlite3.connect(target.database) as dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+        return
+    src_engine, dst_engine = create_db_engine(source_url), create_db_engine(target_url)
+    try:
+        with dst_engine.connect() as conn:
+            dst_schema, present = _pg_tables(conn)
+        if not present:
+            template.restore(target_url)
+            with dst_engine.connect() as conn:
+                dst_schema, present = _pg_tables(conn)
+        with src_engine.connect() as conn:
+            src_schema, names = _pg_tables(conn)
+            if src_schema == dst_schema:
+                raise ValueError(f"clone of schema {src_schema} into itself")
+            filled = _pg_holding_rows(conn, src_schema, names)
+            sequences = [(str(n), last, called) for n, last, called in _pg_sequences(conn, src_schema)]
+        if lacking := sorted(t for t in filled if t not in present):
+            raise ValueError(f"clone into {target_url}: it lacks tables that hold rows: {', '.join(lacking)}")
+        with dst_engine.begin() as conn:
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")  # no FK checks while copying
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            statements = [f'DELETE FROM "{dst_schema}"."{t}"' for t in _pg_holding_rows(conn, dst_schema, present)]
+            columns: dict[str, list[str]] = {}
+            identity: set[str] = set()
+            for table, column, udt_schema, udt, is_identity in conn.execute(text(
+                    "SELECT table_name, column_name, udt_schema, udt_name, is_identity FROM information_schema.columns "
+                    "WHERE table_schema = :s ORDER BY table_name, ordinal_position"), {"s": src_schema}):
+                value = f'"{column}"'
+                if udt_schema == src_schema:  # a type of the schema itself (an enum): the target's own
+                    value += f'::text::"{dst_schema}"."{udt.removeprefix("_")}"' + ("[]" if udt.startswith("_") else "")
+                columns.setdefault(table, []).append(value)
+                if is_identity == "YES":
+                    identity.add(table)
+            statements += [f'INSERT INTO "{dst_schema}"."{t}"{" OVERRIDING SYSTEM VALUE" if t in identity else ""} '
+                           f'SELECT {", ".join(columns[t])} FROM "{src_schema}"."{t}"' for t in sorted(filled)]
+            own = {n for n, _, _ in _pg_sequences(conn, dst_schema)}
+            if unused := [n for n, _, called in sequences if n not in own and called]:
+                raise ValueError(f"clone into {target_url}: it lacks the sequences {', '.join(unused)}, which were used")
+            setvals = [f"setval('\"{dst_schema}\".\"{n}\"', {int(last)}, {bool(called)})"
+                       for n, last, called in sequences if n in own]
+            if setvals:
+                statements.append("SELECT " + ", ".join(setvals))
+            if statements:
+                conn.exec_driver_sql(";\n".join(statements))
+    finally:
+        src_engine.dispose()
+        dst_engine.dispose()
+
+
+def _pg_tables(conn: Connection) -> tuple[str, set[str]]:
+    """The connection's current schema and its tables."""
+    from sqlalchemy import text
+
+    schema = str(conn.execute(text("SELECT current_schema()")).scalar_one())
+    rows = conn.execute(text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
+                             "AND table_type = 'BASE TABLE'"), {"s": schema}).scalars()
+    return schema, {str(t) for t in rows}
+
+
+def _pg_holding_rows(conn: Connection, schema: str, tables: set[str]) -> set[str]:
+    """Those of ``tables`` in ``schema`` that hold a row (one round trip)."""
+    if not tables:
+        return set()
+    query = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{schema}\".\"{t}\")" for t in sorted(tables))
+    return {str(t) for t in conn.exec_driver_sql(query).scalars()}
+
+
+def _pg_sequences(conn: Connection, schema: str) -> list[tuple[str, int, bool]]:
+    """Every sequence of ``schema``: its name, last value and whether it was used (one round trip more)."""
+    from sqlalchemy import text
+
+    names = conn.execute(text("SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = :s"),
+                         {"s": schema}).scalars().all()
+    if not names:
+        return []
+    query = " UNION ALL ".join(f"SELECT '{n}', last_value, is_called FROM \"{schema}\".\"{n}\"" for n in names)
+    return [(str(n), int(last), bool(called)) for n, last, called in conn.exec_driver_sql(query)]

@@ -4,7 +4,6 @@ input, re-ingest, all-or-nothing on bad rows, the PR breakdown commands."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,9 @@ from typing import Any
 import pytest
 
 from argus.cli.app import main
+from argus.testing.cli import CliJson
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def run_json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> Any:
-    capsys.readouterr()
-    assert main([*argv, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
 
 
 @pytest.fixture
@@ -74,14 +68,14 @@ EXPECTED_DETAIL = {
 }
 
 
-def test_fixture_detail_is_exactly_the_hand_worked_result(db: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fixture_detail_is_exactly_the_hand_worked_result(db: None, cli_json: CliJson) -> None:
     assert main(["ingest", "delivery", str(FIXTURES / "pipelines"), "-p", "fx"]) == 0
-    assert run_json(capsys, ["dora", "-p", "fx", "--detail"]) == EXPECTED_DETAIL
+    assert cli_json(["dora", "-p", "fx", "--detail"]) == EXPECTED_DETAIL
 
 
-def test_fixture_four_keys_and_how_each_bucket_was_decided(db: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fixture_four_keys_and_how_each_bucket_was_decided(db: None, cli_json: CliJson) -> None:
     assert main(["ingest", "delivery", str(FIXTURES / "pipelines"), "-p", "fx"]) == 0
-    doc = run_json(capsys, ["dora", "-p", "fx", "--from", "2024-03-01", "--to", "2024-03-31"])
+    doc = cli_json(["dora", "-p", "fx", "--from", "2024-03-01", "--to", "2024-03-31"])
     m = {x["key"]: x for x in doc["metrics"]}
     buckets = {k: {b["report"]: b["bucket"] for b in v["benchmarks"]} for k, v in m.items()}
     # 6 deployments (P1 P2 P5 P9 P10 P11) on 6 days; weeks of March: [2, 4, 0, 0, 0] → median 0
@@ -98,16 +92,16 @@ def test_fixture_four_keys_and_how_each_bucket_was_decided(db: None, capsys: pyt
     assert rule == "2042 min < 10080 min"
     assert [x["month"] for x in doc["months"]] == ["2024-03"]
     assert doc["coverage"]["merged_prs"] == 9 and doc["coverage"]["merged_prs_deployed"] == 6
-    insight = run_json(capsys, ["insights", "show", str(doc["insight_id"]), "-p", "fx"])
+    insight = cli_json(["insights", "show", str(doc["insight_id"]), "-p", "fx"])
     assert insight["kind"] == "dora_report"
     refs = {(e["ref_type"], e["ref_id"]) for e in insight["evidence"]}
     assert insight["grounding"] == "grounded"
     assert ("pull_request", "PR-3") in refs and ("incident", "INC-2") in refs and ("deployment", "P10:api") in refs
 
 
-def test_deployments_csv_rows_and_pipelines_ignored(db: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_deployments_csv_rows_and_pipelines_ignored(db: None, cli_json: CliJson) -> None:
     assert main(["ingest", "delivery", str(FIXTURES / "csv"), "-p", "shop"]) == 0
-    detail = run_json(capsys, ["dora", "-p", "shop", "--detail"])
+    detail = cli_json(["dora", "-p", "shop", "--detail"])
     assert detail == {
         "pull_requests": {"7": _pr(60, 30, 30, 2760, 60 + 60 + 2760, "d3")},
         "incidents": {"i1": {"deployment_id": "g3"}},  # d4 finished at the incident's instant: not before
@@ -117,7 +111,7 @@ def test_deployments_csv_rows_and_pipelines_ignored(db: None, capsys: pytest.Cap
     }
 
 
-def test_reingest_updates_by_id(db: None, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_reingest_updates_by_id(db: None, cli_json: CliJson, tmp_path: Path) -> None:
     src = tmp_path / "in"
     shutil.copytree(FIXTURES / "csv", src)
     assert main(["ingest", "delivery", str(src), "-p", "shop"]) == 0
@@ -127,14 +121,14 @@ def test_reingest_updates_by_id(db: None, capsys: pytest.CaptureFixture[str], tm
     for f in ("deployments.csv", "deployment_commits.csv", "commits.csv", "pr_commits.csv", "pr_comments.csv",
               "incidents.csv"):
         (src / f).unlink()
-    summary = run_json(capsys, ["ingest", "delivery", str(src), "-p", "shop"])
+    summary = cli_json(["ingest", "delivery", str(src), "-p", "shop"])
     assert summary["stored"]["delivery_pull_request"] == 1 and summary["stored"]["delivery_deployment"] == 5
-    detail = run_json(capsys, ["dora", "-p", "shop", "--detail"])
+    detail = cli_json(["dora", "-p", "shop", "--detail"])
     assert detail["pull_requests"]["7"]["deploy_time_min"] == 2760 - 60
 
 
 def test_bad_rows_are_reported_with_file_and_line_and_nothing_is_stored(
-        db: None, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        db: None, capsys: pytest.CaptureFixture[str], cli_json: CliJson, tmp_path: Path) -> None:
     src = tmp_path / "in"
     shutil.copytree(FIXTURES / "csv", src)
     (src / "incidents.csv").write_text("id,title,status,created_at,resolved_at\n"
@@ -150,7 +144,7 @@ def test_bad_rows_are_reported_with_file_and_line_and_nothing_is_stored(
     assert f"{src / 'incidents.csv'}:3: created_at '2024-04-03 10:30:00' has no UTC offset" in err
     assert f"{src / 'incidents.csv'}:4: duplicate ext_id i1 (first on line 2)" in err
     assert f"{src / 'ci_pipelines.csv'}:2: duration_sec 'soon' is not a number" in err
-    assert run_json(capsys, ["prs", "list", "-p", "shop"]) == {"items": [], "merged_total": 0}
+    assert cli_json(["prs", "list", "-p", "shop"]) == {"items": [], "merged_total": 0}
 
 
 def test_missing_required_column_and_empty_directory(db: None, capsys: pytest.CaptureFixture[str],
@@ -164,11 +158,11 @@ def test_missing_required_column_and_empty_directory(db: None, capsys: pytest.Ca
     assert "pr_commits.csv:1: header lacks required column(s) commit_sha" in capsys.readouterr().err
 
 
-def test_prs_list_and_show(db: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prs_list_and_show(db: None, capsys: pytest.CaptureFixture[str], cli_json: CliJson) -> None:
     assert main(["ingest", "delivery", str(FIXTURES / "pipelines"), "-p", "fx"]) == 0
-    listed = run_json(capsys, ["prs", "list", "-p", "fx", "--deployed", "--repo", "api"])
+    listed = cli_json(["prs", "list", "-p", "fx", "--deployed", "--repo", "api"])
     assert [r["pr_id"] for r in listed["items"]] == ["PR-5", "PR-3", "PR-4", "PR-2", "PR-1"]
-    shown = run_json(capsys, ["prs", "show", "PR-3", "-p", "fx"])
+    shown = cli_json(["prs", "show", "PR-3", "-p", "fx"])
     assert shown["deployment"]["id"] == "P5:api" and shown["deployment"]["previous_deployment_id"] == "P2:api"
     assert any("finished before the merge" in line for line in shown["explanation"])
     assert main(["prs", "show", "PR-9", "-p", "fx"]) == 5  # open: no breakdown
@@ -179,7 +173,7 @@ def test_prs_list_and_show(db: None, capsys: pytest.CaptureFixture[str]) -> None
     assert max(len(line) for line in text.splitlines()) <= 80
 
 
-def test_ancestry_from_the_ingested_git_history(db: None, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_ancestry_from_the_ingested_git_history(db: None, cli_json: CliJson, tmp_path: Path) -> None:
     """No commits.csv: the ancestry comes from `argus ingest git` (merge commit of a feature branch)."""
     import subprocess
 
@@ -215,6 +209,6 @@ def test_ancestry_from_the_ingested_git_history(db: None, capsys: pytest.Capture
     (src / "pull_requests.csv").write_text("id,repo,status,created_at,merged_at,merge_commit_sha\n"
                                            f"pr1,app,MERGED,2024-04-01T09:00:00Z,2024-04-01T12:00:00Z,{merge}\n")
     assert main(["ingest", "delivery", str(src), "-p", "gitp"]) == 0
-    detail = run_json(capsys, ["dora", "-p", "gitp", "--detail"])
+    detail = cli_json(["dora", "-p", "gitp", "--detail"])
     assert detail["pull_requests"]["pr1"]["deployment_id"] == "d2"
     assert detail["pull_requests"]["pr1"]["deploy_time_min"] == 23 * 60 + 10

@@ -4,16 +4,13 @@ calibrated predictions saved as insights."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from argus.analysis.delivery.rework import ReworkCounts, counts, rows
 from argus.analysis.delivery.schemas import PrComment, PrCommit, PullRequest
 from argus.cli.app import main
+from argus.testing.cli import CliJson
 from argus.testing.delivery_history import write_history
 
 T = datetime(2024, 3, 1, 9, tzinfo=UTC)
@@ -62,33 +59,25 @@ def test_features_never_look_past_opening() -> None:
     assert c.features["repo_prior_n"] == 1 and c.features["repo_prior_rate"] > b.features["repo_prior_rate"]
 
 
-def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> Any:
-    capsys.readouterr()
-    code = main([*argv, "--json"])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    return json.loads(captured.out)
-
-
 def test_train_register_and_predict(tmp_path: Path, cli_env: dict[str, str],
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+                                    cli_json: CliJson) -> None:
     stats = write_history(tmp_path / "d", 700, seed=3)
     assert main(["db", "upgrade"]) == 0
     assert main(["ingest", "delivery", str(tmp_path / "d"), "-p", "shop"]) == 0
     assert main(["prs", "rework", "-p", "shop"]) == 5  # no model yet
-    first = _json(capsys, ["prs", "rework", "-p", "shop", "--train"])
+    first = cli_json(["prs", "rework", "-p", "shop", "--train"])
     assert first["version"] == 1 and first["promoted"] is True
     assert first["train_rows"] + first["holdout_rows"] == stats["merged"]
     ho, base = first["holdout"], first["baselines"]["base_rate"]
     assert ho["auc"] > 0.7 > base["auc"]  # the known mechanism is learnt and holds on later PRs
     assert ho["brier"] < base["brier"]
     assert first["in_sample"]["auc"] >= ho["auc"] - 0.05  # in-sample reported beside, not instead
-    second = _json(capsys, ["prs", "rework", "-p", "shop", "--train"])
+    second = cli_json(["prs", "rework", "-p", "shop", "--train"])
     assert second["version"] == 2 and second["champion"] is not None  # measured on the same holdout
-    preds = _json(capsys, ["prs", "rework", "-p", "shop", "--limit", "5"])
+    preds = cli_json(["prs", "rework", "-p", "shop", "--limit", "5"])
     assert len(preds) == 5 and all(0 <= p["probability"] <= 1 and p["insight_id"] for p in preds)
     assert all(len(p["factors"]) == 3 for p in preds)
-    shown = _json(capsys, ["insights", "show", str(preds[0]["insight_id"]), "-p", "shop"])
+    shown = cli_json(["insights", "show", str(preds[0]["insight_id"]), "-p", "shop"])
     assert shown["kind"] == "pr_rework"
-    one = _json(capsys, ["prs", "rework", "-p", "shop", "--pr", "PR-1", "--no-save"])
+    one = cli_json(["prs", "rework", "-p", "shop", "--pr", "PR-1", "--no-save"])
     assert one[0]["pr_id"] == "PR-1" and one[0]["insight_id"] is None

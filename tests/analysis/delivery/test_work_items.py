@@ -3,28 +3,18 @@ mechanism: registered versions, time-ordered holdout beside in-sample, better th
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pytest
 
 from argus.analysis.delivery.schemas import WorkItem
 from argus.analysis.delivery.workitems import simulate, state_at
 from argus.cli.app import main
+from argus.testing.cli import CliJson
 from argus.testing.delivery_history import write_work_items
 
 T = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> Any:
-    capsys.readouterr()
-    code = main([*argv, "--json"])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    return json.loads(captured.out)
 
 
 def test_simulation_of_a_steady_epic() -> None:
@@ -43,24 +33,24 @@ def test_state_knows_only_the_past() -> None:
 
 
 def test_points_and_epics_end_to_end(tmp_path: Path, cli_env: dict[str, str],
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+                                     cli_json: CliJson) -> None:
     write_work_items(tmp_path / "w", 60, seed=2)
     assert main(["db", "upgrade"]) == 0
     assert main(["ingest", "delivery", str(tmp_path / "w"), "-p", "shop"]) == 0
     assert main(["work", "points", "-p", "shop"]) == 5  # no model yet
-    pts = _json(capsys, ["work", "points", "-p", "shop", "--train"])
+    pts = cli_json(["work", "points", "-p", "shop", "--train"])
     assert pts["version"] == 1 and pts["promoted"] is True
     assert pts["holdout"]["mae"] < pts["baseline"]["mae"]  # the size words are learnt and hold later
     assert pts["holdout"]["within_one_step"] > 0.8
-    est = _json(capsys, ["work", "points", "-p", "shop", "--item", "WI-1"])
+    est = cli_json(["work", "points", "-p", "shop", "--item", "WI-1"])
     assert est[0]["item_id"] == "WI-1" and est[0]["estimate"] in (1, 2, 3, 5, 8, 13) and est[0]["insight_id"]
-    shown = _json(capsys, ["insights", "show", str(est[0]["insight_id"]), "-p", "shop"])
+    shown = cli_json(["insights", "show", str(est[0]["insight_id"]), "-p", "shop"])
     assert shown["kind"] == "story_points"
-    ep = _json(capsys, ["work", "epics", "-p", "shop", "--train"])
+    ep = cli_json(["work", "epics", "-p", "shop", "--train"])
     assert ep["version"] == 1 and ep["holdout"]["rows"] >= 5 and ep["holdout"]["p85_coverage"] is not None
-    forecasts = _json(capsys, ["work", "epics", "-p", "shop"])
+    forecasts = cli_json(["work", "epics", "-p", "shop"])
     assert {f["epic_id"] for f in forecasts} == {"EP-58", "EP-59", "EP-60"}
     assert all(f["p50_days"] <= f["p85_days"] for f in forecasts if f["p85_days"] is not None)
     assert all(f["insight_id"] for f in forecasts)
-    again = _json(capsys, ["work", "points", "-p", "shop", "--train"])
+    again = cli_json(["work", "points", "-p", "shop", "--train"])
     assert again["version"] == 2 and "mae" in again["reason"]

@@ -4,6 +4,7 @@ with champion/challenger, evaluation, promotion, assessment (prediction log + in
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,23 +22,42 @@ from argus.cli.demo.steps import CommandLog, ingest_run, load_runs, run_command
 from argus.core.settings import RiskLabel, Settings
 from argus.sim import Scale, scale_config, simulate
 from argus.store.models import InsightRow, ModelVersion, RiskPrediction
+from argus.testing.databases import SchemaTemplate
 
 PROJECT = "shop"
 
 
-@pytest.fixture
-def state(tmp_path: Path, cli_env: dict[str, str], settings: Settings, engine: Any) -> Any:
-    sim = tmp_path / "sim"
+def _with_either_label(settings: Settings) -> Settings:
+    return settings.model_copy(update={"risk": settings.risk.model_copy(update={"label": RiskLabel.EITHER})})
+
+
+@pytest.fixture(scope="module")
+def world(module_cli_env: tuple[Path, dict[str, str]], migrated_template: SchemaTemplate) -> str:
+    """The simulated project's git history and CI runs, ingested once for the module: the URL of that
+    database (each test works on its own copy of it, see ``state``)."""
+    folder, env = module_cli_env
+    migrated_template.restore(env["ARGUS_DATABASE_URL"])
+    sim = folder / "sim"
     simulate(replace(scale_config(Scale.SMALL, seed=5), days=14), sim, scale="small", force=True)
     manifest: dict[str, Any] = json.loads((sim / "manifest.json").read_text())
     (project,) = manifest["projects"]
-    st = CliState.with_settings(settings.model_copy(update={"risk": settings.risk.model_copy(
-        update={"label": RiskLabel.EITHER})}))
-    log = CommandLog()
-    run_command(st, ["ingest", "git", "--repo", str(sim / project["repo"]), "-p", PROJECT], log)
-    for run in load_runs(manifest, sim):
-        ingest_run(st, replace(run, project=PROJECT), log)
-    assert log.failed == []
+    st = CliState.with_settings(_with_either_label(Settings(home=Path(env["ARGUS_HOME"]),  # type: ignore[arg-type]
+                                                            database_url=env["ARGUS_DATABASE_URL"])))
+    try:
+        log = CommandLog()
+        run_command(st, ["ingest", "git", "--repo", str(sim / project["repo"]), "-p", PROJECT], log)
+        for run in load_runs(manifest, sim):
+            ingest_run(st, replace(run, project=PROJECT), log)
+        assert log.failed == []
+    finally:
+        st.close()
+    return env["ARGUS_DATABASE_URL"]
+
+
+@pytest.fixture
+def state(world: str, copy_database: Callable[[str], str], cli_env: dict[str, str], settings: Settings) -> Any:
+    copy_database(world)
+    st = CliState.with_settings(_with_either_label(settings))
     yield st
     st.close()
 

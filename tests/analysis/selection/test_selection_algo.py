@@ -178,11 +178,12 @@ def test_a_body_line_run_at_import_reaches_the_modules_using_the_function_only()
                          "tests/test_other.py": "from pkg import mod\nmod.g()\n"})
     entries = {MOD: [MapEntry(A, MOD, "7", 1), MapEntry(e, MOD, "7", 3)]}
     idx = CoverageIndex(nodes, frozenset(), entries, {MOD: "1,3-4,6"}, frozenset({MOD}))
-    t = _by_id([_change(4)], index=idx, graph=graph)
+    t = _by_id([_change(4)], index=idx, graph=graph)  # only other modules call deco: the call narrowing
     assert t[A].reasons[0].signal is Signal.IMPORT_TIME and "uses deco" in t[A].reasons[0].text  # type: ignore[attr-defined]
     assert t[e].reasons[0].signal is Signal.FILE and t[e].score < 1e-4  # type: ignore[attr-defined]
     assert t[C].reasons[0].signal is Signal.IMPORT_TIME  # imports user.py, which uses deco at import
-    off = _by_id([_change(4)], index=idx, graph=graph, p=SelectParams(narrow_import_time_calls=False))
+    off = _by_id([_change(4)], index=idx, graph=graph,
+                 p=SelectParams(narrow_import_time_calls=False, symbol_evidence=False))
     assert off[e].reasons[0].signal is Signal.IMPORT_TIME  # type: ignore[attr-defined]
 
 
@@ -201,5 +202,6 @@ def test_a_test_that_ran_at_the_maps_commit_without_lines_is_known_not_unmapped(
     assert known.change_score < 1e-4  # type: ignore[attr-defined]
     assert not any(r.signal in (Signal.UNMAPPED, Signal.IMPORTS) for r in known.reasons)  # type: ignore[attr-defined]
     # a change run at import still reaches it through its import of the module
-    at_import = _by_id([_change(2)], index=_index(ran=frozenset({e})), infos=infos, graph=graph, cofail=cof)[e]
+    old = SelectParams(symbol_evidence=False)
+    at_import = _by_id([_change(2)], index=_index(ran=frozenset({e})), infos=infos, graph=graph, cofail=cof, p=old)[e]
     assert any(r.signal is Signal.IMPORT_TIME for r in at_import.reasons)  # type: ignore[attr-defined]

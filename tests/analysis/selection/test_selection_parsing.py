@@ -180,3 +180,10 @@ def test_a_double_colon_inside_parameters_does_not_split_the_node_id() -> None:
     assert ref_of_context(node + "|run") is not None and ref_of_context(node + "|run").identity == ident  # type: ignore[union-attr]
     assert base_identity(ident) == "tests.test_grouping::test_typecast"
     assert node_of_identity(ident) == node
+
+
+def test_a_diff_keeps_the_text_of_its_added_lines() -> None:
+    from argus.analysis.selection.diffparse import parse_diff as _parse
+
+    (f,) = _parse("--- a/m.py\n+++ b/m.py\n@@ -2,2 +2,2 @@\n-X = 1\n+X = 2\n Y = 3\n")
+    assert f.added == ("X = 2",) and f.old_lines == frozenset({2})

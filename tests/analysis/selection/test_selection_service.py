@@ -95,3 +95,25 @@ def test_a_test_run_at_the_maps_commit_is_known_to_the_map(project_session: Sess
     # D ran where the map was measured and the map holds no line of it: it executed no measured line,
     # so its co-failure is explained away like a mapped test's
     assert not d.selected and any("does not execute the changed lines now" in r.text for r in d.reasons)
+
+
+def test_a_changed_constant_reaches_tests_running_code_in_an_importing_module(project_session: Session) -> None:
+    # mod.py line 1 (LIMIT = 3) runs at import; util.py's check() uses it and only test_c runs check():
+    # the use case loads util.py's map rows (an importer of the changed file) for the symbol analysis
+    from argus.analysis.selection.imports import build_graph
+
+    graph = build_graph({MOD: "LIMIT = 3\n", "src/pkg/__init__.py": "",
+                         "src/pkg/util.py": "from pkg.mod import LIMIT\ndef check(n):\n    return n < LIMIT\n",
+                         "tests/test_mod.py": "from pkg import mod\n\ndef test_a():\n    pass\n\ndef test_b():\n    pass\n",
+                         "tests/test_util.py": "from pkg import util\n\ndef test_c():\n    util.check(1)\n"})
+    report = {"files": {MOD: {"executed_lines": [1], "contexts": {"1": [""]}},
+                        "src/pkg/util.py": {"executed_lines": [1, 2, 3], "contexts": {
+                            "1": [""], "2": [""], "3": ["tests/test_util.py::test_c|run"]}}}}
+    ingest_map(project_session, "demo", json.dumps(report).encode(), source="cov.json")
+    diff = f"--- a/{MOD}\n+++ b/{MOD}\n@@ -1 +1 @@\n-LIMIT = 3\n+LIMIT = 4\n"
+    sel, view = select_tests(project_session, "demo", SelectionSettings(), parse_diff(diff),
+                             Budget(Mode.CONFIDENCE, 0.99), graph=graph)
+    by = {t.identity: t for t in sel.tests}
+    assert by[C].selected and "executes code using LIMIT (src/pkg/util.py:3-3)" in by[C].reasons[0].text
+    assert not view.notes or not any("not complete" in n for n in view.notes)
+    assert sum(t.selected for t in sel.tests) <= 2  # test_c, and one test showing an error raised at import

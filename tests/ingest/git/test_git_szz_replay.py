@@ -35,6 +35,7 @@ def _history(r, rng: random.Random, prefix: str = "") -> None:
 
     ``prefix`` starts every message but the merges' (``"fix: "``: every such commit is a fix)."""
     files = {f"src/m{i}.py": [f"def f{i}():\n"] + [f"    x{j} = {j}\n" for j in range(12)] for i in range(3)}
+    files["docs/tool.py"] = ["def tool():\n"] + [f"    t{j} = {j}\n" for j in range(12)]  # not a source file yet
     when = T0
     for path, text in files.items():
         r.write(path, "".join(text))
@@ -48,6 +49,8 @@ def _history(r, rng: random.Random, prefix: str = "") -> None:
             for k in range(2):
                 files[side] = _edit(rng, files[side], f"b{step}{k}")
                 r.write(side, "".join(files[side]))
+                if step == 22 and k == 0:  # a file only the branch adds: the merge brings it in whole
+                    r.write("src/branch22.py", "".join(f"    y{j} = {j}\n" for j in range(8)))
                 r.commit(f"{prefix}branch work {step}.{k}", when=when + k)
             r.git("checkout", "-q", "main")
             for name in names:
@@ -55,14 +58,26 @@ def _history(r, rng: random.Random, prefix: str = "") -> None:
             files[path] = _edit(rng, files[path], f"m{step}")
             r.write(path, "".join(files[path]))
             r.commit(f"{prefix}main work {step}", when=when + 5)
-            r.git("merge", "-q", "--no-ff", "-m", f"merge b{step}", f"b{step}",
-                  env={"GIT_AUTHOR_DATE": f"@{when + 9} +0000", "GIT_COMMITTER_DATE": f"@{when + 9} +0000"})
+            date = {"GIT_AUTHOR_DATE": f"@{when + 9} +0000", "GIT_COMMITTER_DATE": f"@{when + 9} +0000"}
+            if step == 13:  # an "evil" merge: it changes and adds lines of its own (blame keeps them for it)
+                r.git("merge", "-q", "--no-ff", "--no-commit", f"b{step}", env=date)
+                text = (r.path / side).read_text().splitlines(keepends=True)
+                text[3] = "    evil = 1\n"
+                r.write(side, "".join([*text, "    evil_tail = 2\n"]))
+                r.commit(f"merge b{step} (amended)", when=when + 9)
+            else:
+                r.git("merge", "-q", "--no-ff", "-m", f"merge b{step}", f"b{step}", env=date)
+            if step == 22:
+                files["src/branch22.py"] = []
             for path in files:
                 files[path] = (r.path / path).read_text().splitlines(keepends=True)
             continue
         if step == 20:
             r.mv("src/m0.py", "src/renamed.py")
             files["src/renamed.py"] = files.pop("src/m0.py")
+        if step == 14:  # from a path SZZ does not blame into one it does: blame follows it, so must the replay
+            r.mv("docs/tool.py", "src/tool.py")
+            files["src/tool.py"] = files.pop("docs/tool.py")
         path = rng.choice(sorted(files))
         if step == 30:  # whitespace only
             files[path] = [ln.replace("    ", "\t") for ln in files[path]]
@@ -72,14 +87,17 @@ def _history(r, rng: random.Random, prefix: str = "") -> None:
         r.commit(f"{prefix}work {step}", when=when)
 
 
-def _links(repo, tip: str | None, **rules) -> set[InducingLink]:
+def _links(repo, tip: str | None, *, passed: bool = False, **rules) -> set[InducingLink]:
+    """Every commit a "fix" (the widest comparison); ``passed``: the replay runs alongside the history pass."""
     git, _ = gitcmd.open_repo(repo)
     head = gitcmd.resolve_commit(git, "HEAD")
     pipeline = BlamePipeline(git, SourceFilter.from_settings(GitSettings()), max_files=20, workers=2, add_context=2,
                              replay_tip=head if tip else None, **rules)
     for c in parse_stream(git.stream(log_args([head]))):
         if not c.is_merge and c.parents:
-            pipeline.add(c.sha, c.parents[0], c.files)  # every commit a "fix": the widest comparison
+            pipeline.add(c.sha, c.parents[0], c.files)
+        if passed:
+            pipeline.passed(c.sha)
     return set(pipeline.finish())
 
 
@@ -89,7 +107,62 @@ def test_replay_gives_the_links_of_git_blame(make_repo):
     blamed = _links(r.path, None)
     replayed = _links(r.path, "HEAD")
     assert blamed and {link.method for link in blamed} == {DELETED, CONTEXT}
+    initial = r.git("rev-list", "--max-parents=0", "HEAD").strip()
+    assert any(link.path == "src/tool.py" and link.inducing_sha == initial for link in blamed)  # before docs/ → src/
     assert replayed == blamed
+    # alongside the history pass; and with no branch state kept (fixes on branches then go to git blame)
+    assert _links(r.path, "HEAD", passed=True) == blamed
+    assert _links(r.path, "HEAD", passed=True, replay_max_states=1) == blamed
+
+
+def test_replay_answers_fixes_on_merged_branches_without_git_blame(make_repo):
+    from argus.ingest.git.replay import child_counts, replay_owners
+
+    r = make_repo()
+    _history(r, random.Random(3))
+    git, _ = gitcmd.open_repo(r.path)
+    head = gitcmd.resolve_commit(git, "HEAD")
+    branch = [ln.split()[0] for ln in r.git("log", "--format=%H %s", "HEAD").splitlines() if "branch work" in ln]
+    first_parent = set(r.git("rev-list", "--first-parent", "HEAD").split())
+    assert branch and not first_parent & set(branch)
+    asked = {sha: (FixFile("src/m1.py", (1, 2, 3)), FixFile("src/m2.py", (1, 2, 3))) for sha in branch}
+    out = replay_owners(git, head, asked, None)
+    assert out.to_blame == [] and {sha for sha, _ in out.owners} == set(branch)
+    assert max(child_counts(git, head).values()) == 2  # fork points
+    capped = replay_owners(git, head, asked, None, max_states=1)  # no second state: a fork's first child is blamed
+    assert capped.to_blame and {sha for sha, _ in capped.to_blame} | {sha for sha, _ in capped.owners} == set(branch)
+
+
+def test_lines_merges_bring_in_are_owned_by_the_replay_as_blame_owns_them(make_repo):
+    """Clean merges, an "evil" merge that edits lines, a file only a branch added: no git blame at all."""
+    r = make_repo()
+    _history(r, random.Random(7))
+    git, _ = gitcmd.open_repo(r.path)
+    head = gitcmd.resolve_commit(git, "HEAD")
+    pipeline = BlamePipeline(git, None, max_files=20, workers=2, replay_tip=head)
+    for c in parse_stream(git.stream(log_args([head]))):
+        if not c.is_merge and c.parents:
+            pipeline.add(c.sha, c.parents[0], c.files)
+    links = set(pipeline.finish())
+    assert pipeline.stats.blame_calls == 0 and pipeline.replay is not None and pipeline.replay.merge_lines == {}
+    evil = r.git("log", "--format=%H", "--grep", "amended", "HEAD").strip()
+    assert any(link.inducing_sha == evil for link in links)  # lines the merge itself wrote
+    assert any(link.path == "src/branch22.py" for link in links)
+    blame = BlamePipeline(git, None, max_files=20, workers=2)
+    for c in parse_stream(git.stream(log_args([head]))):
+        if not c.is_merge and c.parents:
+            blame.add(c.sha, c.parents[0], c.files)
+    assert set(blame.finish()) == links
+
+
+def test_closing_the_pipeline_stops_a_waiting_replay(make_repo):
+    r = make_repo()
+    _history(r, random.Random(5))
+    git, _ = gitcmd.open_repo(r.path)
+    pipeline = BlamePipeline(git, None, max_files=20, workers=1, replay_tip=gitcmd.resolve_commit(git, "HEAD"))
+    assert pipeline.replayer is not None and pipeline.replayer.is_alive()  # waiting for the history pass
+    pipeline.close()
+    assert not pipeline.replayer.is_alive() and pipeline.error is None
 
 
 def test_replay_answers_first_parent_lines_and_hands_merged_lines_to_blame():
@@ -191,8 +264,11 @@ def test_followup_by_one_replay_stores_the_links_of_git_blame(cli_env, make_repo
         assert run_json(["ingest", "git", "--repo", str(r.path), "-p", project, "--no-szz"])["links"] == 0
     monkeypatch.setenv("ARGUS_GIT__SZZ_REPLAY_MIN_COMMITS", "0")  # this small history replays too
     monkeypatch.setenv("ARGUS_GIT__SZZ_REPLAY", "false")
-    blamed = run_json(["ingest", "szz", "-p", "blame", "--batch", "7"])
+    # the same batches as the replay's below (a batch's counts depend on which fixes it holds)
+    first = run_json(["ingest", "szz", "-p", "blame", "--batch", "4", "--max-fixes", "10"])
+    blamed = run_json(["ingest", "szz", "-p", "blame", "--batch", "4"])
     assert blamed["replay"] is False and blamed["remaining"] == 0
+    blamed = {key: first[key] + value if isinstance(value, int) else value for key, value in blamed.items()}
     monkeypatch.setenv("ARGUS_GIT__SZZ_REPLAY", "true")
     part = run_json(["ingest", "szz", "-p", "replay", "--batch", "4", "--max-fixes", "10"])
     assert part["replay"] is True and (part["fixes"], part["batches"]) == (10, 3)

@@ -18,14 +18,6 @@ ISSUES = (
 )
 
 
-def run_json(capsys, args):
-    capsys.readouterr()
-    code = main([*args, "--json"])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    return json.loads(out)
-
-
 def build(make_repo, fix_message: str = "ABC-3. Restore values"):
     r = make_repo()
     body = [f"value_{n} = {n}" for n in range(10)]
@@ -49,28 +41,28 @@ def build(make_repo, fix_message: str = "ABC-3. Restore values"):
     return r, shas
 
 
-def labels(capsys):
-    rows = run_json(capsys, ["changes", "list", "-p", "shop", "--all", "--limit", "100"])
+def labels(cli_json):
+    rows = cli_json(["changes", "list", "-p", "shop", "--all", "--limit", "100"])
     return {r["sha"]: (r["is_fix"], r["fix_source"], r["bug_inducing"]) for r in rows}, rows
 
 
 @pytest.mark.parametrize("order", ["issues-first", "history-first"])
-def test_either_order_same_labels(make_repo, tmp_path, capsys, cli_env, order):
+def test_either_order_same_labels(make_repo, tmp_path, cli_json, cli_env, order):
     r, shas = build(make_repo)
     export = tmp_path / "jira.csv"
     export.write_text(ISSUES)
     assert main(["db", "upgrade"]) == 0
     if order == "issues-first":
-        run_json(capsys, ["ingest", "issues", str(export), "-p", "shop"])
-        run_json(capsys, ["ingest", "git", "--repo", str(r.path), "-p", "shop"])
+        cli_json(["ingest", "issues", str(export), "-p", "shop"])
+        cli_json(["ingest", "git", "--repo", str(r.path), "-p", "shop"])
     else:
-        first = run_json(capsys, ["ingest", "git", "--repo", str(r.path), "-p", "shop"])
+        first = cli_json(["ingest", "git", "--repo", str(r.path), "-p", "shop"])
         assert first["fixes"] == 0  # no tracker: "ABC-3. Restore values" gives no signal
-        result = run_json(capsys, ["ingest", "issues", str(export), "-p", "shop"])
+        result = cli_json(["ingest", "issues", str(export), "-p", "shop"])
         assert result["relink"]["became_fix"] == 1 and result["relink"]["szz_pending"] == 1
         assert result["relink"]["fixes_by_source"] == {"tracker": 1}
-        run_json(capsys, ["ingest", "szz", "--repo", str(r.path), "-p", "shop"])
-    got, rows = labels(capsys)
+        cli_json(["ingest", "szz", "--repo", str(r.path), "-p", "shop"])
+    got, rows = labels(cli_json)
     assert got[shas["fix"]] == (True, "tracker", False)
     assert got[shas["bug"]] == (False, "tracker", True)  # linked to an Improvement: the tracker says no fix
     assert got[shas["late"]] == (False, "tracker", False)  # blamed, but made after the bug report: dropped
@@ -78,11 +70,11 @@ def test_either_order_same_labels(make_repo, tmp_path, capsys, cli_env, order):
     assert got[shas["base"]][1] == "none"
     fix_row = next(x for x in rows if x["sha"] == shas["fix"])
     assert fix_row["issues"] == [{"key": "ABC-3", "source": "message-key", "stored": True, "is_bug": True}]
-    detail = run_json(capsys, ["changes", "show", shas["fix"], "-p", "shop"])
+    detail = cli_json(["changes", "show", shas["fix"], "-p", "shop"])
     assert [(x["sha"], x["lines"]) for x in detail["induced_by"]] == [(shas["bug"], [3])]  # the blamed line kept
 
 
-def test_report_date_rule_can_be_turned_off_and_large_commits_are_distrusted(make_repo, tmp_path, capsys, cli_env,
+def test_report_date_rule_can_be_turned_off_and_large_commits_are_distrusted(make_repo, tmp_path, cli_json, cli_env,
                                                                               monkeypatch):
     r, shas = build(make_repo)
     export = tmp_path / "jira.csv"
@@ -90,9 +82,9 @@ def test_report_date_rule_can_be_turned_off_and_large_commits_are_distrusted(mak
     monkeypatch.setenv("ARGUS_GIT__SZZ_BEFORE_REPORT", "false")
     monkeypatch.setenv("ARGUS_GIT__SZZ_PICK", "all")  # both candidates kept, not only the most recent
     assert main(["db", "upgrade"]) == 0
-    run_json(capsys, ["ingest", "issues", str(export), "-p", "shop"])
-    run_json(capsys, ["ingest", "git", "--repo", str(r.path), "-p", "shop"])
-    got, _ = labels(capsys)
+    cli_json(["ingest", "issues", str(export), "-p", "shop"])
+    cli_json(["ingest", "git", "--repo", str(r.path), "-p", "shop"])
+    got, _ = labels(cli_json)
     assert got[shas["late"]][2] is True and got[shas["bug"]][2] is True
 
     big = make_repo("big")
@@ -102,9 +94,9 @@ def test_report_date_rule_can_be_turned_off_and_large_commits_are_distrusted(mak
     big.write("m0.py", lines(4).replace("line 2", "line two"))
     fix = big.commit("Fix crash in m0", when=T0 + DAY)
     monkeypatch.setenv("ARGUS_GIT__SZZ_MAX_INDUCING_FILES", "3")
-    result = run_json(capsys, ["ingest", "git", "--repo", str(big.path), "-p", "big"])
+    result = cli_json(["ingest", "git", "--repo", str(big.path), "-p", "big"])
     assert result["links"] == 0 and result["links_too_large"] == 1
-    assert run_json(capsys, ["changes", "show", fix, "-p", "big"])["induced_by"] == []
+    assert cli_json(["changes", "show", fix, "-p", "big"])["induced_by"] == []
 
 
 def test_ingest_issues_cli_text_and_bad_format(tmp_path, capsys, cli_env):
@@ -126,7 +118,7 @@ def test_ingest_issues_cli_text_and_bad_format(tmp_path, capsys, cli_env):
 
 
 @pytest.mark.parametrize("order", ["issues-first", "history-first"])
-def test_picked_candidates_do_not_depend_on_the_order(make_repo, tmp_path, capsys, cli_env, monkeypatch, order):
+def test_picked_candidates_do_not_depend_on_the_order(make_repo, tmp_path, cli_json, cli_env, monkeypatch, order):
     """R-SZZ (`git.szz_pick = latest`) keeps the most recent *plausible* candidate: a fix labelled before the
     tracker came is queued again when the report date rules its pick out, and relabelled by `ingest szz`."""
     r, shas = build(make_repo, "ABC-3. Fix values")  # a fix by its message too
@@ -135,13 +127,13 @@ def test_picked_candidates_do_not_depend_on_the_order(make_repo, tmp_path, capsy
     monkeypatch.setenv("ARGUS_GIT__SZZ_PICK", "latest")
     assert main(["db", "upgrade"]) == 0
     if order == "issues-first":
-        run_json(capsys, ["ingest", "issues", str(export), "-p", "shop"])
-        run_json(capsys, ["ingest", "git", "--repo", str(r.path), "-p", "shop"])
+        cli_json(["ingest", "issues", str(export), "-p", "shop"])
+        cli_json(["ingest", "git", "--repo", str(r.path), "-p", "shop"])
     else:
-        first = run_json(capsys, ["ingest", "git", "--repo", str(r.path), "-p", "shop"])
+        first = cli_json(["ingest", "git", "--repo", str(r.path), "-p", "shop"])
         assert first["fixes"] == 1
-        result = run_json(capsys, ["ingest", "issues", str(export), "-p", "shop"])
+        result = cli_json(["ingest", "issues", str(export), "-p", "shop"])
         assert result["relink"]["became_fix"] == 0 and result["relink"]["szz_pending"] == 1
-        run_json(capsys, ["ingest", "szz", "--repo", str(r.path), "-p", "shop"])
-    detail = run_json(capsys, ["changes", "show", shas["fix"], "-p", "shop"])
+        cli_json(["ingest", "szz", "--repo", str(r.path), "-p", "shop"])
+    detail = cli_json(["changes", "show", shas["fix"], "-p", "shop"])
     assert [x["sha"] for x in detail["induced_by"]] == [shas["bug"]]

@@ -4,21 +4,11 @@ nothing stored, tokens sent, the cursor stored and used, and commits relinked to
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from git_repo_builder import DAY, T0
 
 from argus.cli.app import main
 from argus.testing.trackers import FakeIssue, FakeTracker, running_tracker
-
-
-def run_json(capsys, args):
-    capsys.readouterr()
-    code = main([*args, "--json"])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    return json.loads(captured.out)
 
 
 def tracker() -> FakeTracker:
@@ -47,14 +37,14 @@ def _issues(out):
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))
-def test_sync_pages_rate_limits_and_incremental(kind, cli_env, capsys, monkeypatch):
+def test_sync_pages_rate_limits_and_incremental(kind, cli_env, cli_json, monkeypatch):
     argv, url_flag, token_env, auth, keys = CASES[kind]
     monkeypatch.setenv(token_env, "s3cret")
     fake = tracker()
     fake.rate_limit_first = True  # each path answers once with the tracker's rate limit (reset now)
     assert main(["db", "upgrade"]) == 0
     with running_tracker(kind, fake) as url:
-        first = _issues(run_json(capsys, [*argv, url_flag, url, "-p", "shop"]))
+        first = _issues(cli_json([*argv, url_flag, url, "-p", "shop"]))
         assert first["incremental"] is False
         assert first["result"]["issues"] == len(keys) and first["result"]["new"] == len(keys)
         assert first["result"]["bugs"] == 2
@@ -66,7 +56,7 @@ def test_sync_pages_rate_limits_and_incremental(kind, cli_env, capsys, monkeypat
         fake.issues[1].updated = "2024-01-08T00:00:00Z"
         fake.issues[1].labels = ["bug"]
         fake.issues[1].issue_type = "Bug"
-        second = _issues(run_json(capsys, [*argv, url_flag, url, "-p", "shop"]))
+        second = _issues(cli_json([*argv, url_flag, url, "-p", "shop"]))
     assert second["incremental"] is True
     assert second["result"]["issues"] <= 2 and second["result"]["updated"] >= 1  # only what changed (+overlap)
     assert second["cursor"].startswith("2024-01-08")
@@ -75,7 +65,7 @@ def test_sync_pages_rate_limits_and_incremental(kind, cli_env, capsys, monkeypat
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))
-def test_rate_limit_longer_than_allowed_stores_nothing(kind, cli_env, capsys, monkeypatch):
+def test_rate_limit_longer_than_allowed_stores_nothing(kind, cli_env, capsys, cli_json, monkeypatch):
     argv, url_flag, *_ = CASES[kind]
     monkeypatch.setenv("ARGUS_ISSUES__SYNC_MAX_WAIT_S", "5")
     fake = tracker()
@@ -88,11 +78,11 @@ def test_rate_limit_longer_than_allowed_stores_nothing(kind, cli_env, capsys, mo
     assert "rate limit" in err and "nothing of this sync was stored" in err
     assert len(err.strip().splitlines()) == 1
     with running_tracker(kind, tracker()) as url:
-        again = _issues(run_json(capsys, [*argv, url_flag, url, "-p", "shop"]))
+        again = _issues(cli_json([*argv, url_flag, url, "-p", "shop"]))
     assert again["incremental"] is False  # no cursor was stored by the failed sync
 
 
-def test_jira_server_offset_pagination_and_commit_relink(make_repo, cli_env, capsys, monkeypatch):
+def test_jira_server_offset_pagination_and_commit_relink(make_repo, cli_env, cli_json, monkeypatch):
     r = make_repo()
     r.write("app.py", "a = 1\n")
     r.commit("Add app", when=T0)
@@ -102,16 +92,16 @@ def test_jira_server_offset_pagination_and_commit_relink(make_repo, cli_env, cap
     monkeypatch.setenv("ARGUS_ISSUES__JIRA_EMAIL", "me@example.com")
     monkeypatch.setenv("ARGUS_ISSUES__JIRA_TOKEN", "tok")
     assert main(["db", "upgrade"]) == 0
-    run_json(capsys, ["ingest", "git", "--repo", str(r.path), "-p", "shop"])
+    cli_json(["ingest", "git", "--repo", str(r.path), "-p", "shop"])
     fake = tracker()
     with running_tracker("jira", fake) as url:
         monkeypatch.setenv("ARGUS_ISSUES__JIRA_URL", url)
-        out = run_json(capsys, ["sync", "jira", "--jira-project", "ABC", "-p", "shop"])
+        out = cli_json(["sync", "jira", "--jira-project", "ABC", "-p", "shop"])
     assert out["result"]["issues"] == 5
     assert any("startAt=4" in q for q in fake.requests)  # offsets 0, 2, 4
     assert fake.auth[0].startswith("Basic ")
     assert out["result"]["relink"]["became_fix"] == 1
-    rows = run_json(capsys, ["changes", "list", "-p", "shop", "--all"])
+    rows = cli_json(["changes", "list", "-p", "shop", "--all"])
     assert next(x for x in rows if x["sha"] == fix)["fix_source"] == "tracker"
 
 

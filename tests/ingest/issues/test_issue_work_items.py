@@ -8,7 +8,6 @@ import csv
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,17 +16,9 @@ from argus.core.errors import InputError
 from argus.core.settings import IssueSettings
 from argus.ingest.issues.parsers import IssueRecord, parse_file
 from argus.ingest.issues.workitems import label_points, work_item
+from argus.testing.cli import CliJson
 from argus.testing.delivery_history import write_work_items
 from argus.testing.trackers import FakeIssue, FakeTracker, running_tracker
-
-
-def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> Any:
-    capsys.readouterr()
-    code = main([*argv, "--json"])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    return json.loads(captured.out)
-
 
 # --- the mapping ---------------------------------------------------------------------------------
 
@@ -159,30 +150,30 @@ SYNC = {"github": ["sync", "github", "--repo", "acme/shop", "--no-delivery", "--
 
 @pytest.mark.parametrize("kind", sorted(SYNC))
 def test_work_items_from_tracker_sync(kind: str, tmp_path: Path, cli_env: dict[str, str],
-                                      capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+                                      cli_json: CliJson, monkeypatch: pytest.MonkeyPatch) -> None:
     items = _synthetic(tmp_path)
     monkeypatch.setenv("ARGUS_ISSUES__JIRA_STORY_POINTS_FIELD", "customfield_10002")  # this site's field id
     fake = _fake(items, kind)
     assert main(["db", "upgrade"]) == 0
     with running_tracker(kind, fake) as url:
-        out = _json(capsys, [*SYNC[kind], url, "-p", "shop"])
+        out = cli_json([*SYNC[kind], url, "-p", "shop"])
     res = out["result"] if "result" in out else out["issues"]["result"]
     assert res["work_items"] == len(items)
     if kind == "jira":
         asked = [r for r in fake.requests if "fields=" in r]
         assert asked and all("customfield_10002" in r for r in asked)
-    pts = _json(capsys, ["work", "points", "-p", "shop", "--train"])
+    pts = cli_json(["work", "points", "-p", "shop", "--train"])
     assert pts["version"] == 1 and pts["holdout"]["mae"] < pts["baseline"]["mae"]
-    ep = _json(capsys, ["work", "epics", "-p", "shop", "--train"])
+    ep = cli_json(["work", "epics", "-p", "shop", "--train"])
     assert ep["version"] == 1 and ep["holdout"]["rows"] >= 3
-    forecasts = _json(capsys, ["work", "epics", "-p", "shop"])
+    forecasts = cli_json(["work", "epics", "-p", "shop"])
     prefix = {"github": "#", "gitlab": "&", "jira": "SHOP-"}[kind]
     assert forecasts and all(f["epic_id"].startswith(prefix) for f in forecasts)
     assert len(forecasts) == 3  # the three unfinished epics of the synthetic history
 
 
 def test_jira_export_feeds_work_points(tmp_path: Path, cli_env: dict[str, str],
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+                                       cli_json: CliJson) -> None:
     items = _synthetic(tmp_path)
     rows = []
     for it in items:
@@ -194,12 +185,12 @@ def test_jira_export_feeds_work_points(tmp_path: Path, cli_env: dict[str, str],
                      it["story_points"], parent_id, "", it["component"]])
     f = _jira_csv(tmp_path / "export.csv", rows)
     assert main(["db", "upgrade"]) == 0
-    out = _json(capsys, ["ingest", "issues", str(f), "-p", "shop"])
+    out = cli_json(["ingest", "issues", str(f), "-p", "shop"])
     assert out["work_items"] == len(items)
-    pts = _json(capsys, ["work", "points", "-p", "shop", "--train"])
+    pts = cli_json(["work", "points", "-p", "shop", "--train"])
     assert pts["holdout"]["mae"] < pts["baseline"]["mae"]
-    assert _json(capsys, ["work", "epics", "-p", "shop", "--train"])["version"] == 1
-    forecasts = _json(capsys, ["work", "epics", "-p", "shop"])
+    assert cli_json(["work", "epics", "-p", "shop", "--train"])["version"] == 1
+    forecasts = cli_json(["work", "epics", "-p", "shop"])
     assert {f["epic_id"] for f in forecasts} <= {f"SHOP-{1000 + e}" for e in range(1, 25)} and len(forecasts) == 3
 
 

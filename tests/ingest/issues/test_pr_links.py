@@ -4,8 +4,6 @@ decides the fix with the tracker — whether the PRs come before or after the hi
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from git_repo_builder import DAY, T0
 
@@ -19,14 +17,6 @@ ISSUES = ("Issue key,Issue Type,Status,Created\n"
           "ABC-5,Bug,Done,2024-01-02T00:00:00Z\n")
 
 
-def run_json(capsys, args):
-    capsys.readouterr()
-    code = main([*args, "--json"])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    return json.loads(captured.out)
-
-
 def test_pull_request_refs_keep_the_strongest_pr_source():
     refs = IssueRefs(IssueSettings())
     got = dict(refs.pull_request("ABC-3: restore totals", "Also see ABC-4 and ABC-3. Fixes #12",
@@ -36,7 +26,7 @@ def test_pull_request_refs_keep_the_strongest_pr_source():
 
 
 @pytest.mark.parametrize("order", ["prs-first", "history-first"])
-def test_pr_title_body_and_branch_link_commits(make_repo, tmp_path, cli_env, capsys, order):
+def test_pr_title_body_and_branch_link_commits(make_repo, tmp_path, cli_env, cli_json, order):
     r = make_repo()
     r.write("app.py", "a = 1\nb = 2\n")
     base = r.commit("Add app", when=T0)
@@ -54,14 +44,14 @@ def test_pr_title_body_and_branch_link_commits(make_repo, tmp_path, cli_env, cap
     export = tmp_path / "jira.csv"
     export.write_text(ISSUES)
     assert main(["db", "upgrade"]) == 0
-    run_json(capsys, ["ingest", "issues", str(export), "-p", "shop"])
+    cli_json(["ingest", "issues", str(export), "-p", "shop"])
     if order == "prs-first":
-        run_json(capsys, ["ingest", "delivery", str(delivery), "-p", "shop"])
-        run_json(capsys, ["ingest", "git", "--repo", str(r.path), "-p", "shop"])
+        cli_json(["ingest", "delivery", str(delivery), "-p", "shop"])
+        cli_json(["ingest", "git", "--repo", str(r.path), "-p", "shop"])
     else:
-        run_json(capsys, ["ingest", "git", "--repo", str(r.path), "-p", "shop"])
-        run_json(capsys, ["ingest", "delivery", str(delivery), "-p", "shop"])
-    rows = {x["sha"]: x for x in run_json(capsys, ["changes", "list", "-p", "shop", "--all"])}
+        cli_json(["ingest", "git", "--repo", str(r.path), "-p", "shop"])
+        cli_json(["ingest", "delivery", str(delivery), "-p", "shop"])
+    rows = {x["sha"]: x for x in cli_json(["changes", "list", "-p", "shop", "--all"])}
     assert rows[titled]["issues"] == [{"key": "ABC-3", "source": PR_TITLE, "stored": True, "is_bug": True}]
     assert (rows[titled]["is_fix"], rows[titled]["fix_source"]) == (True, "tracker")
     assert sorted((x["key"], x["source"]) for x in rows[branched]["issues"]) == [

@@ -95,12 +95,17 @@ def forecast_insight(key: str, fc: Any, limit: float | None, capacity: float | N
     conf = 0.0
     data: dict[str, Any] = {"series": key, "origin": fc.origin, "step_seconds": fc.step_seconds,
                             "seasonal": fc.seasonal, "alpha": fc.alpha, "limit": limit, "capacity": capacity,
+                            "floor": fc.floor,
                             "horizons": [{"hours": h.hours, "at": h.at, "point": h.point, "low80": _num(h.low80),
-                                          "high80": _num(h.high80), "low95": _num(h.low95), "high95": _num(h.high95)}
+                                          "high80": _num(h.high80), "low95": _num(h.low95), "high95": _num(h.high95),
+                                          "model": h.model, "backtest_mae": _num(h.backtest_mae),
+                                          "backtest_origins": h.backtest_origins}
                                          for h in fc.horizons]}
     fc_ev = tuple(Evidence(EvidenceType.METRIC_FORECAST, f"{key} {fc.origin}+{h.hours:g}h", Support.MODERATE,
                            f"{h.hours:g} h: {_g(h.point)} (80 % {_g(h.low80)} to {_g(h.high80)}; "
-                           f"95 % {_g(h.low95)} to {_g(h.high95)})", _when(fc.origin)) for h in fc.horizons)
+                           f"95 % {_g(h.low95)} to {_g(h.high95)}); model {h.model}, chosen on "
+                           f"{h.backtest_origins} earlier origin(s) (backtest MAE {_g(h.backtest_mae)})",
+                           _when(fc.origin)) for h in fc.horizons)
     if limit is not None:
         for h in fc.horizons:
             p, _ = fc.exceedance(limit, h.steps)
@@ -128,7 +133,8 @@ def forecast_insight(key: str, fc: Any, limit: float | None, capacity: float | N
         return None
     return Insight(
         kind=InsightKind.FORECAST_BREACH, subject=Subject(SubjectType.METRIC_SERIES, key),
-        title="; ".join(titles), summary=f"Forecast from {fc.origin} ({'hour-of-day seasonal, ' if fc.seasonal else ''}"
-        f"damped trend, alpha {fc.alpha:g}); intervals are the model's own past errors at each horizon.",
+        title="; ".join(titles), summary=f"Forecast from {fc.origin}; model per horizon chosen on the series' own "
+        f"history ({', '.join(f'{h.hours:g} h: {h.model}' for h in fc.horizons)}); intervals are the chosen "
+        "model's own past errors at each horizon (split-conformal).",
         claims=tuple(claims), confidence=Confidence(conf), provenance=Provenance(ANALYZER + ".forecast", VERSION, {}),
         action=action, uncertainty=("a forecast assumes the future errs like the past",), data=data)

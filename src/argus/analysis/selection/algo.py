@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatch
 
 from argus.analysis.selection.contexts import base_identity, identity_of_node
+from argus.analysis.selection.impact import STAR, Impact, symbol_impact
 from argus.analysis.selection.imports import ImportGraph
 from argus.analysis.selection.ranges import decode
 from argus.analysis.selection.schemas import (
@@ -119,12 +120,24 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                 line_tests.add(row.test)
                 pr = 1 - (1 - p.p_line) ** len(hit)
                 acc.add(row.test, Reason(Signal.LINE, f"covers changed line {_lines_text(base, hit)}", pr, ev))
+        if graph is not None and line_tests:
+            _name_reference_signals(base, [n for n in covered if n not in imp], line_tests, graph, node_of, p, acc)
+            _use_signals(base, [n for n in covered if n not in imp], line_tests, rows, graph, p, acc)
         import_hit = sorted(n for n in lines if n in imp)
         static = graph.importers(base) if graph is not None and base.endswith(".py") else {}
+        impact = (symbol_impact(graph, base, import_hit, lambda f: is_test_file(f, p.test_globs),
+                                lambda f: f in index.files and f in index.entries, f.added)
+                  if import_hit and graph is not None and p.symbol_evidence else None)
         if import_hit:
             what = _lines_text(base, import_hit)
             body_tests = _definition_body_tests(import_hit, imp, rows) if p.narrow_definitions else None
-            if body_tests is not None:  # a definition's header: its callers are the tests running its body
+            if isinstance(impact, str):
+                notes.append(f"{what}: runs at import; symbol analysis not complete ({impact}): every test "
+                             "using the module is at risk")
+                impact = None
+            if impact is not None:  # the symbols the changed lines define: their users only
+                _symbol_signals(impact, base, what, index, static, file_tests, tests_by_file, node_of, p, acc, graph)
+            elif body_tests is not None:  # a definition's header: its callers are the tests running its body
                 for t, rid in body_tests.items():
                     ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
                     acc.add(t, Reason(Signal.IMPORT_TIME, f"executes the definition whose header {what} runs at "
@@ -180,6 +193,120 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
     return state
 
 
+def _use_signals(base: str, lines: Sequence[int], tests: set[str], rows: Sequence[MapEntry], graph: ImportGraph,
+                 p: SelectParams, acc: _Acc) -> None:
+    """Ranking among the tests covering a changed assignment inside a function: those that also execute a
+    later line reading the assigned name (where the changed value can be observed) come first."""
+    fs = graph.symbols.get(base)
+    if fs is None:
+        return
+    uses = [(n, *fs.uses[n]) for n in lines if n in fs.uses]
+    if not uses:
+        return
+    for row in rows:
+        if row.test not in tests:
+            continue
+        spans = decode(row.ranges)
+        for n, names, later in uses:
+            hit = next((u for u in later if any(lo <= u <= hi for lo, hi in spans)), None)
+            if hit is not None:
+                ev = ((COVERAGE_ROW, str(row.row_id)),) if row.row_id is not None else ()
+                acc.add(row.test, Reason(Signal.LINE, f"executes {base}:{hit}, which reads {names} assigned by "
+                                         f"changed line {base}:{n}", p.p_use, ev))
+                break
+
+
+def _name_reference_signals(base: str, lines: Sequence[int], tests: set[str], graph: ImportGraph,
+                            node_of: Mapping[str, str | None], p: SelectParams, acc: _Acc) -> None:
+    """Ranking among the tests covering changed lines: a test whose own code names the function holding
+    the line (calls it directly rather than through other code) comes first."""
+    fs = graph.symbols.get(base)
+    if fs is None:
+        return
+    names: dict[str, int] = {}
+    for n in lines:
+        f = fs.function_at(n)
+        if f is not None and f.name:
+            names.setdefault(f.name, n)
+    if not names:
+        return
+    for t in sorted(tests):
+        node = node_of.get(t) or ""
+        parts = node.split("::")
+        ts = graph.symbols.get(parts[0]) if len(parts) > 1 else None
+        if ts is None:
+            continue
+        said = ts.test_mentions(parts[1].split("[", 1)[0])
+        hit = next((nm for nm in names if nm in said or f".{nm}" in said), None)
+        if hit is not None:
+            acc.add(t, Reason(Signal.SYMBOL, f"its test names {hit}, whose body holds changed line {base}:{names[hit]}",
+                              p.p_symbol_line_ref))
+
+
+def _symbol_signals(impact: Impact, base: str, what: str, index: CoverageIndex, static: Mapping[str, int],
+                    file_tests: Mapping[str, int | None], tests_by_file: Mapping[str, list[str]],
+                    node_of: Mapping[str, str | None], p: SelectParams, acc: _Acc,
+                    graph: ImportGraph | None = None) -> None:
+    """Reasons from a complete symbol-level analysis of changed import-time lines (``impact``): tests
+    executing code that uses the changed names, tests whose source mentions them; every other test using
+    the module gets the file-level probability."""
+    names = "/".join(sorted(impact.names - {STAR})[:4]) or "__all__"
+    if STAR in impact.names:
+        names = f"__all__ ({names})" if names != "__all__" else names
+    hit: set[str] = set()
+    for file, spans in impact.spans.items():
+        for row in index.entries.get(file, []):
+            if row.test in hit:
+                continue
+            sp = decode(row.ranges)
+            use = next(((lo, hi, n) for lo, hi, n in spans if any(a <= hi and b >= lo for a, b in sp)), None)
+            if use is None:
+                continue
+            hit.add(row.test)
+            ev = ((COVERAGE_ROW, str(row.row_id)),) if row.row_id is not None else ()
+            acc.add(row.test, Reason(Signal.IMPORT_TIME, f"executes code using {use[2]} ({file}:{use[0]}-{use[1]}), "
+                                     f"defined by {what}, which runs at import", p.p_import_time, ev))
+    for tf, refs in impact.test_refs.items():
+        for t in tests_by_file.get(tf, ()):
+            top = (node_of.get(t) or "").split("::")[1:2]
+            key = top[0].split("[", 1)[0] if top else ""
+            if key in refs:
+                line, name, weak = refs[key]
+                pr, where = p.p_symbol_ref, f"its test ({tf}:{line}) mentions {name}"
+            elif "" in refs:
+                line, name, weak = refs[""]
+                pr, where = p.p_symbol_module, f"its module ({tf}:{line}) mentions {name}"
+            else:
+                continue
+            if name.startswith(("reads the", "from ")):
+                at = f"{tf}:{line}" if line else tf
+                where = f"its {'test' if key in refs else 'module'} ({at}) {name}"
+            if weak:
+                pr *= p.symbol_weak
+                where += " (a name only re-exported because __all__ changed)"
+            hit.add(t)
+            acc.add(t, Reason(Signal.SYMBOL, f"{where}, defined by {what}, which runs at import", pr))
+    # the change may raise at import, failing every importer: one test importing each such module shows it
+    for risky in sorted(impact.import_risk):
+        users = graph.importers(risky) if graph is not None else {}
+        smoke = (min(file_tests, default=None) if risky == base else None) or min(
+            (t for tf in users for t in tests_by_file.get(tf, ())), default=None)
+        if smoke is not None and smoke not in hit:
+            hit.add(smoke)
+            acc.add(smoke, Reason(Signal.IMPORT_TIME, f"imports {risky}: shows an error raised at import by {what}",
+                                  p.p_import_time))
+    for t, rid in file_tests.items():
+        if t not in hit:
+            ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
+            acc.add(t, Reason(Signal.FILE, f"executes {base}; neither runs nor mentions {names}, defined by {what}, "
+                              "which runs at import", p.p_file, ev))
+    for tf, depth in static.items():
+        for t in tests_by_file.get(tf, ()):
+            if t not in hit and t not in file_tests:
+                acc.add(t, Reason(Signal.FILE, f"imports {base} (depth {depth}); neither runs nor mentions {names}, "
+                                  f"defined by {what}, which runs at import", p.p_file))
+
+
 def _known(test: str, test_file: str | None, index: CoverageIndex, map_modules: set[str | None]) -> bool:
     """Whether the map knows ``test``: it has rows, or its module ran under the map, or it ran at the map's
     commit (a test the map holds no line for then executed no measured line)."""
@@ -199,8 +326,8 @@ def _import_time_users(base: str, lines: Sequence[int], graph: ImportGraph | Non
     names: set[str] = set()
     for n in lines:
         at = graph.callable_at(base, n)
-        if at is None:
-            return None
+        if at is None or (at[0].startswith("__") and at[0].endswith("__")):
+            return None  # outside a function, or a dunder method: called implicitly (``x[i]``), not by name
         names.add(at[0])
     if names & graph.names.get(base, frozenset()):
         return None

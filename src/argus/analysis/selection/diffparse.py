@@ -36,6 +36,7 @@ class _File:
         self.new_lines: set[int] = set()
         self.binary = False
         self.has_hunks = False
+        self.added: list[str] = []
 
     def done(self) -> ChangedFile | None:
         path = self.new or self.old
@@ -48,7 +49,7 @@ class _File:
         if self.old and self.new and self.old != self.new and self.status is FileStatus.MODIFIED:
             self.status = FileStatus.RENAMED
         return ChangedFile(path, self.old if self.old != path else None, self.status,
-                           frozenset(self.old_lines), frozenset(self.new_lines), self.binary)
+                           frozenset(self.old_lines), frozenset(self.new_lines), self.binary, tuple(self.added))
 
 
 def parse_diff(text: str, *, source: str = "<diff>") -> list[ChangedFile]:
@@ -88,6 +89,7 @@ def parse_diff(text: str, *, source: str = "<diff>") -> list[ChangedFile]:
             elif tag == "+":
                 plus = True
                 cur.new_lines.add(new_no)  # type: ignore[union-attr]
+                cur.added.append(raw[1:])  # type: ignore[union-attr]
                 new_no += 1
                 new_left -= 1
             elif tag == "\\":

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from argus.analysis.selection.symbols import FileSymbols, file_symbols, from_module
+
 _SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox",
               "site-packages", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 _SOURCE_ROOTS = ("src/", "lib/")
@@ -31,7 +33,18 @@ class ImportGraph:
     names: dict[str, frozenset[str]] = field(default_factory=dict)
     #: per file, its module-level functions and the methods of its module-level classes: (name, first, last line)
     callables: dict[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
+    #: per file, the symbol-level facts used for changes to lines run at import (argus.analysis.selection.symbols)
+    symbols: dict[str, FileSymbols] = field(default_factory=dict)
     _reverse: dict[str, set[str]] | None = None
+
+    def resolve(self, dotted: str) -> str | None:
+        """The file of a dotted module name (or of its longest module prefix: ``a.b.name`` → ``a/b.py``)."""
+        parts = dotted.split(".")
+        for i in range(len(parts), 0, -1):
+            f = self.modules.get(".".join(parts[:i]))
+            if f is not None:
+                return f
+        return None
 
     def callable_at(self, file: str, line: int) -> tuple[str, int] | None:
         """The module-level function (or module-level class's method) whose body holds ``line`` (not its
@@ -85,10 +98,6 @@ def module_names(path: str) -> list[str]:
     return names
 
 
-def _package_of(path: str, module: str) -> str:
-    return module if path.endswith("__init__.py") else module.rpartition(".")[0]
-
-
 def _parse(source: str, path: str) -> ast.Module | None:
     try:
         return ast.parse(source, filename=path)
@@ -134,14 +143,7 @@ def imported_names(source: str | ast.Module, path: str, module: str) -> set[str]
                 parts = a.name.split(".")
                 out.update(".".join(parts[: i + 1]) for i in range(len(parts)))
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                pkg = _package_of(path, module).split(".") if module else []
-                up = node.level - 1
-                base_parts = pkg[: len(pkg) - up] if up else pkg
-                base = ".".join(p for p in base_parts if p)
-                mod = f"{base}.{node.module}" if node.module and base else (node.module or base)
-            else:
-                mod = node.module or ""
+            mod = from_module(node, path, module)
             if not mod:
                 continue
             parts = mod.split(".")
@@ -173,6 +175,7 @@ def build_graph(sources: Mapping[str, str]) -> ImportGraph:
         g.imports[path] = deps
         g.names[path] = identifiers(tree)
         g.callables[path] = _callables(tree)
+        g.symbols[path] = file_symbols(tree, path, mod)
     return g
 
 

@@ -24,6 +24,7 @@ class ChangedFile:
     old_lines: frozenset[int] = frozenset()
     new_lines: frozenset[int] = frozenset()
     binary: bool = False
+    added: tuple[str, ...] = ()  # the text of the added lines (what a changed statement now binds)
 
     @property
     def base_path(self) -> str:
@@ -56,6 +57,7 @@ class Signal(StrEnum):
     LINE = "line"  # covers a changed line
     IMPORT_TIME = "import_time"  # the changed line runs at import; the test uses that module
     FILE = "file"  # covers the changed file, not the line
+    SYMBOL = "symbol"  # the test's source mentions a name the changed line defines
     IMPORTS = "imports"  # static import graph
     HISTORY = "history"  # co-failure with the changed files
     RECENT = "recent"  # recent failure rate
@@ -86,6 +88,12 @@ class SelectParams:
     p_import_time: float = 0.3  # the changed line runs at import and the test executes that file
     narrow_definitions: bool = True  # a changed def/decorator line reaches the tests running the body only
     narrow_import_time_calls: bool = True  # a body line run at import reaches the modules using the function only
+    symbol_evidence: bool = True  # import-time lines: reach the tests using the names they define (symbols)
+    p_symbol_ref: float = 0.3  # a test function mentions a changed symbol (or reads its module's namespace)
+    p_symbol_module: float = 0.1  # only module-level code of the test's module mentions it (an import …)
+    symbol_weak: float = 0.1  # × for names only newly (un)exported by a changed __all__
+    p_use: float = 0.3  # a test covering a changed assignment also executes a later line reading the name
+    p_symbol_line_ref: float = 0.01  # a test covering a changed line whose function mentions the enclosing function
     p_import_time_static: float = 0.1  # … and the test only imports it (divided by the import depth)
     p_file: float = 2e-6  # covers the changed file but none of its changed lines
     p_imports: float = 0.05  # imports a changed module (divided by the depth); tests the map knows

@@ -121,11 +121,16 @@ def select_tests(
     """Rank every test for ``changed`` and fill ``budget``; store the TEST_SELECTION insight when ``persist``."""
     p = params_from(settings)
     m = q.latest_map(session, commit)
-    index = q.load_index(session, m, {f.base_path for f in changed} | {f.path for f in changed})
-    infos, runs, fails = _infos(session, settings)
-    cof = q.cofailures(session, runs, sorted({f.base_path for f in changed}), fails, settings.history_half_life_runs)
     if graph is None and root is not None:
         graph = scan(root)
+    files = {f.base_path for f in changed} | {f.path for f in changed}
+    if graph is not None:  # symbol-level evidence for import-time lines reads the rows of the code using a name
+        for f in list(files):
+            if f.endswith(".py") and not is_test_file(f, p.test_globs):
+                files |= {g for g in graph.importers(f) if not is_test_file(g, p.test_globs)}
+    index = q.load_index(session, m, files)
+    infos, runs, fails = _infos(session, settings)
+    cof = q.cofailures(session, runs, sorted({f.base_path for f in changed}), fails, settings.history_half_life_runs)
     sel = select(changed, index, infos, budget, cof, graph, p, _test_sources(root, changed, p))
     if not settings.enabled:
         sel = replace(sel, mode=Mode.FULL, tests=tuple(replace(t, selected=True) for t in sel.tests),

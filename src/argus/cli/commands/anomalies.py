@@ -142,7 +142,8 @@ def anomalies_evaluate_forecast(
     out.print(str(root), soft_wrap=True)
     for h in result.horizons:
         out.print(f"  {h.hours:>4g} h: {h.forecasts} forecasts; inside 80 % interval {100 * h.coverage80:.1f} %, "
-                  f"inside 95 % {100 * h.coverage95:.1f} %; MAE vs naive {h.mae_ratio_naive:.2f}", soft_wrap=True)
+                  f"inside 95 % {100 * h.coverage95:.1f} %; MAE vs naive {h.mae_ratio_naive:.2f}; models chosen: "
+                  + ", ".join(f"{m} {c}" for m, c in h.models), soft_wrap=True)
 
 
 def register(root: typer.Typer, groups: CommandGroups) -> None:

@@ -20,7 +20,7 @@ from argus.app.ingest_tests import (
 from argus.cli import views
 from argus.cli.context import state
 from argus.cli.output import console, print_json
-from argus.cli.validate import as_attempt, ci_text, commit_sha
+from argus.cli.validate import as_attempt, ci_text, commit_sha, env_pairs
 from argus.cli.validate import attempt as attempt_cb
 from argus.core.errors import InputError
 from argus.ingest.ci_env import resolve_ci_metadata
@@ -70,16 +70,6 @@ def say_skipped(sources: list[str]) -> None:
                                    markup=False, highlight=False, soft_wrap=True)
 
 
-def _parse_env(pairs: list[str]) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"--env {pair!r}: expected KEY=VALUE")
-        env[key.strip()] = value
-    return env
-
-
 def parse_tests(
     ctx: typer.Context,
     files: list[str] = typer.Argument(..., help="Report files, directories or globs."),
@@ -124,7 +114,7 @@ def ingest_tests(
 ) -> None:
     """Store test reports (idempotent by content); rejected files go to the dead-letter table (exit 6)."""
     runtime = state(ctx).runtime
-    extra = _parse_env(env)
+    extra = env_pairs(env)
     meta = resolve_ci_metadata(
         os.environ, Path.cwd(), commit_sha=commit, branch=branch, run_id=run_id,
         job=job, attempt=as_attempt(attempt), environment=extra,

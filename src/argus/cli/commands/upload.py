@@ -24,7 +24,7 @@ import typer
 
 from argus.cli.context import state
 from argus.cli.output import console, print_json
-from argus.cli.validate import as_attempt, ci_text, commit_sha
+from argus.cli.validate import as_attempt, ci_text, commit_sha, env_pairs
 from argus.cli.validate import attempt as attempt_cb
 from argus.core.errors import ArgusError, ConfigError, DatabaseUnavailableError, InputError, NotFoundError
 
@@ -65,16 +65,6 @@ def _expand(patterns: list[str]) -> list[Path]:
     if not seen:
         raise InputError("no report files to upload")
     return list(seen)
-
-
-def _env_pairs(pairs: list[str]) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"--env {pair!r}: expected KEY=VALUE")
-        env[key.strip()] = value
-    return env
 
 
 def _server(url: str | None) -> str:
@@ -185,7 +175,7 @@ def upload(
     files = _expand(paths)
     slug = project or state(ctx).settings.default_project
     meta = resolve_ci_metadata(os.environ, Path.cwd(), commit_sha=commit, branch=branch, run_id=run_id, job=job,
-                               attempt=as_attempt(attempt), environment=_env_pairs(env))
+                               attempt=as_attempt(attempt), environment=env_pairs(env))
     fields = metadata_fields(meta) + [(k, v) for k, v in (("pr", pr), ("base", base)) if v]
     err = console(stderr=True)
 

@@ -118,12 +118,16 @@ class GitSettings(BaseModel):
     )
     szz_replay: bool = Field(
         True, description="First ingests of 1,000+ commits, and `argus ingest szz` on such histories: find the owners "
-        "of the fixes' lines by one replay of the first-parent history instead of one `git blame` per fix and file "
-        "(lines brought in by merges, and fixes off the first-parent chain, are still blamed).",
+        "of the fixes' lines by one replay of the history (alongside the history pass) instead of one `git blame` per "
+        "fix and file (only what the replay cannot answer is still blamed: see docs/ingest/git.md).",
     )
     szz_replay_min_commits: int = Field(
         1000, ge=0, description="Histories (new commits of an ingest, stored commits of `argus ingest szz`) shorter "
         "than this are blamed file by file: the replay's fixed cost of reading the whole history does not pay off.",
+    )
+    szz_replay_max_branches: int = Field(
+        64, ge=0, description="Branch states the replay keeps at once (a commit's line owners while some of its "
+        "children are still to come, shared copy-on-write); fixes on branches beyond this are blamed file by file.",
     )
     szz_workers: int = Field(2, description="Concurrent `git blame` processes during SZZ.")
     szz_commit_graph: bool = Field(

@@ -47,4 +47,7 @@ class SelectionSettings(BaseSettings):
     prior: float = Field(1e-6, ge=0, lt=1, description="Failure probability of any test, whatever the change.")
     p_file: float = Field(2e-6, ge=0, lt=1, description="P(fail) of a test covering the changed file, not its "
                           "changed lines.")
+    symbol_evidence: bool = Field(True, description="A changed line run at import (def/class header, decorator, "
+                                  "constant, __all__) reaches only the tests using the names it defines, when the "
+                                  "analysis of those names is complete; off: every test using the module.")
     default_duration_s: float = Field(1.0, gt=0, description="Duration of a test with none stored (--max-time).")

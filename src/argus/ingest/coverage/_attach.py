@@ -51,3 +51,21 @@ def insert_report(session: Session, model: Any, values: dict[str, Any]) -> Any |
     table: Table = model.__table__
     new_id = insert_ignore(session, table, values, ["project_id", "run_id", "content_hash"], returning=table.c.id)
     return None if new_id is None else session.get(model, new_id)
+
+
+def store_report(session: Session, model: Any, content_hash: str, meta: CiMetadata,
+                 values: dict[str, Any]) -> tuple[Any, bool]:
+    """The report row of ``model`` for this content and run: the one already stored (``True``: a
+    duplicate, also when a concurrent process stored it meanwhile), else a new row of ``values`` attached
+    to its run (``False``: the caller then stores the report's rows)."""
+    existing = find_duplicate(session, model, content_hash, meta)
+    if existing is not None:
+        return existing, True
+    run_id = attach_run(session, meta)
+    row = insert_report(session, model, {"project_id": current_project_id(session), "run_id": run_id,
+                                         "content_hash": content_hash, **values})
+    if row is None:  # stored meanwhile by a concurrent process for this run
+        row = find_duplicate(session, model, content_hash, meta)
+        assert row is not None  # the conflicting row is committed (PostgreSQL waited for it) or ours
+        return row, True
+    return row, False

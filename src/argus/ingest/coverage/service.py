@@ -14,12 +14,11 @@ from sqlalchemy.orm import Session
 from argus.core.enums import DeadLetterSource
 from argus.core.hashing import sha256_bytes
 from argus.ingest.ci_env import CiMetadata
-from argus.ingest.coverage._attach import attach_run, find_duplicate, insert_report
+from argus.ingest.coverage._attach import store_report
 from argus.ingest.coverage.parse import DEFAULT_MAX_BYTES, parse_coverage
 from argus.ingest.coverage.schemas import encode_ranges
 from argus.ingest.deadletter import parse_or_dead_letter
 from argus.store.models import CoverageFile, CoverageReport
-from argus.store.session import current_project_id
 
 
 @dataclass(frozen=True)
@@ -57,14 +56,7 @@ def ingest_coverage(
         session, DeadLetterSource.COVERAGE, source_name, data, content_hash,
         lambda: parse_coverage(data, source_name, fmt, max_bytes=max_bytes),
     )
-    existing = find_duplicate(session, CoverageReport, content_hash, meta)
-    if existing is not None:
-        return _result(existing, True)
-    run_id = attach_run(session, meta)
-    values = dict(
-        project_id=current_project_id(session),
-        run_id=run_id,
-        content_hash=content_hash,
+    row, duplicate = store_report(session, CoverageReport, content_hash, meta, dict(
         source_name=source_name,
         format=parsed.format,
         size_bytes=len(data),
@@ -75,11 +67,8 @@ def ingest_coverage(
         branches_covered=parsed.branches_covered,
         line_pct=parsed.line_pct,
         branch_pct=parsed.branch_pct,
-    )
-    row = insert_report(session, CoverageReport, values)
-    if row is None:  # stored meanwhile by a concurrent process for this run
-        row = find_duplicate(session, CoverageReport, content_hash, meta)
-        assert row is not None  # the conflicting row is committed (PostgreSQL waited for it) or ours
+    ))
+    if duplicate:
         return _result(row, True)
     session.execute(
         insert(CoverageFile),

@@ -179,8 +179,10 @@ def ingest_git(
             for commit in parse_stream(git.stream(log_args(revisions, since_date=since_date))):
                 prepared = _prepare(commit, state, counter, detector, git, boundary, result)
                 writer.add(prepared)
-                if pipeline is not None and prepared.is_fix and commit.parents:
-                    pipeline.add(commit.sha, commit.parents[0], commit.files)
+                if pipeline is not None:
+                    if prepared.is_fix and commit.parents:
+                        pipeline.add(commit.sha, commit.parents[0], commit.files)
+                    pipeline.passed(commit.sha)  # the replay (if any) may go past this commit
                 if progress is not None and result.commits_read % PROGRESS_EVERY == 0:
                     progress("commits", result.commits_read, total)
         except BaseException:
@@ -244,7 +246,8 @@ def _start_szz(
     """Start the background SZZ pipeline (through a temporary commit-graph for long histories)."""
     t0 = time.perf_counter()
     blame_git = git
-    if settings.szz_commit_graph and commits >= COMMIT_GRAPH_MIN_COMMITS:
+    replay = settings.szz_replay and not info.shallow and commits >= settings.szz_replay_min_commits
+    if settings.szz_commit_graph and commits >= COMMIT_GRAPH_MIN_COMMITS and not replay:  # the replay blames little
         graph = stack.enter_context(gitcmd.temporary_commit_graph(git, info))
         if graph is None:
             result.notes.append("git could not build a commit-graph (git >= 2.27 needed): SZZ ran without it")
@@ -255,8 +258,7 @@ def _start_szz(
                              max_fix_added=settings.szz_max_fix_added,
                              max_inducing_per_fix=settings.szz_max_inducing_per_fix,
                              min_link_share=settings.szz_min_link_share, rules=LinkRules.from_settings(settings),
-                             replay_tip=head if settings.szz_replay and not info.shallow
-                             and commits >= settings.szz_replay_min_commits else None)
+                             replay_tip=head if replay else None, replay_max_states=settings.szz_replay_max_branches)
     stack.callback(pipeline.close)
     result.seconds["szz_setup"] = time.perf_counter() - t0
     return pipeline

@@ -11,7 +11,7 @@ give the same links.
 
 On a history where the first ingest would replay (``git.szz_replay``, a full clone, at least
 ``git.szz_replay_min_commits`` stored commits: :attr:`SzzFollowUp.replay_tip` is set), the caller
-selects every fix of the run at once and blames them by *one* replay of the first-parent history up
+selects every fix of the run at once and blames them by *one* replay of the history up
 to ``HEAD`` (a replay per batch would read the history once per batch), then stores the links batch
 by batch (:meth:`SzzBatch.split`), each batch committed as before: an interruption during the blame
 stores nothing, one during the stores keeps the batches already stored.
@@ -98,7 +98,7 @@ class SzzRunResult:
     fixes_no_source: int = 0
     over_blamed: list[str] = field(default_factory=list)
     remaining: int = 0
-    replay: bool = False  # blamed by one replay of the first-parent history (else one git blame per fix and file)
+    replay: bool = False  # blamed by one replay of the history (else one git blame per fix and file)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def add(self, batch: SzzBatch, outcome: LabelOutcome) -> None:
@@ -129,11 +129,11 @@ class SzzFollowUp:
         self.notes: list[str] = []
         self.blame_seconds = 0.0
         self.blamed = 0  # fixes of the last batch handed to the blame pipeline (root commits are not)
-        #: blame by one replay of the first-parent history up to this commit (the first ingest's conditions)
+        #: blame by one replay of the history up to this commit (the first ingest's conditions)
         self.replay_tip: str | None = None
         if settings.szz_replay and not self.info.shallow and stored_commits >= settings.szz_replay_min_commits:
             self.replay_tip = gitcmd.resolve_commit(self.git, "HEAD")
-        if settings.szz_commit_graph and stored_commits >= COMMIT_GRAPH_MIN_COMMITS:
+        if settings.szz_commit_graph and stored_commits >= COMMIT_GRAPH_MIN_COMMITS and self.replay_tip is None:
             graph = self.stack.enter_context(gitcmd.temporary_commit_graph(self.git, self.info))
             if graph is None:
                 self.notes.append("git could not build a commit-graph (git >= 2.27 needed): SZZ ran without it")
@@ -172,6 +172,7 @@ class SzzFollowUp:
                                  max_fix_added=self.settings.szz_max_fix_added,
                                  max_inducing_per_fix=self.settings.szz_max_inducing_per_fix,
                                  min_link_share=self.settings.szz_min_link_share, replay_tip=self.replay_tip,
+                                 replay_max_states=self.settings.szz_replay_max_branches,
                                  rules=LinkRules.from_settings(self.settings))
         try:
             self.blamed = 0

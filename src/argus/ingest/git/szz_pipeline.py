@@ -8,6 +8,14 @@ per batch) and hands one ``git blame`` per (fix, file) to a small thread pool of
 processes. With ``add_context`` > 0, fixes that only add lines to existing source files are patched
 too, and the code around their insertions is blamed (:mod:`argus.ingest.git.szz`, a weaker link
 kind). :meth:`BlamePipeline.finish` waits for what is left and returns every link.
+
+With a replay (``replay_tip``, :mod:`argus.ingest.git.replay`), a thread replays the history
+*while* the history pass runs: at each commit it waits until the history pass has
+decided that commit (:meth:`BlamePipeline.passed`; everything counts as decided once
+:meth:`BlamePipeline.finish` is called), and a fix's lines are taken from the replay's own ``-U0 -w``
+patch of it (the same diff the patch reader would read), so fixes need no patch read and no blame
+(but for what the replay cannot answer: see :mod:`argus.ingest.git.replay`). Fixes the replay never
+reached are patched and blamed after it.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from argus.ingest.git.pathfilter import SourceFilter
 from argus.ingest.git.replay import ReplayResult, replay_owners
 from argus.ingest.git.szz import (
     CONTEXT,
+    START,
     FixFile,
     InducingLink,
     SzzStats,
@@ -37,6 +46,12 @@ from argus.ingest.git.szz_rules import LinkRules
 BATCH = 100
 
 _Task = tuple[str, FixFile, "Future[dict[int, str]]"]
+#: Seconds the replay waits for the history pass between checks (it is also woken when its commit is decided).
+_WAIT_S = 0.05
+
+
+class _Stopped(Exception):
+    """The pipeline was closed while the replay ran."""
 
 
 class BlamePipeline:
@@ -45,12 +60,13 @@ class BlamePipeline:
     def __init__(self, git: Git, source: SourceFilter | None, *, max_files: int, workers: int,
                  add_context: int = 0, max_fix_added: int = 0, max_inducing_per_fix: int = 0,
                  min_link_share: float = 0.0, replay_tip: str | None = None,
-                 rules: LinkRules | None = None) -> None:
+                 replay_max_states: int | None = None, rules: LinkRules | None = None) -> None:
         self.git, self.source, self.max_files, self.add_context = git, source, max_files, add_context
         self.max_fix_added, self.max_inducing_per_fix = max_fix_added, max_inducing_per_fix
         self.min_link_share = min_link_share
         self.rules = rules or LinkRules()  # labelling refinements (argus.ingest.git.szz_rules)
-        self.replay_tip = replay_tip  # blame by one replay of the first-parent history up to this commit
+        self.replay_tip = replay_tip  # blame by one replay of the history up to this commit
+        self.replay_max_states = replay_max_states
         self.requests: dict[str, tuple[FixFile, ...]] = {}  # fixes waiting for the replay
         self.replay: ReplayResult | None = None
         self.stats = SzzStats()  # counted by the caller's thread (add)
@@ -64,6 +80,16 @@ class BlamePipeline:
         self.stopped = threading.Event()
         self.feeder = threading.Thread(target=self._feed, name="argus-szz-feeder", daemon=True)
         self.feeder.start()
+        self.replay_stats = SzzStats()  # counted by the replay thread
+        self.decided: set[str] = set()  # commits the history pass is done with
+        self.replayed: set[str] = set()  # fixes the replay reached (answered, or nothing to blame)
+        self.history_done = threading.Event()
+        self.wake = threading.Event()
+        self.waiting: str | None = None
+        self.replayer: threading.Thread | None = None
+        if replay_tip is not None:
+            self.replayer = threading.Thread(target=self._run_replay, name="argus-szz-replay", daemon=True)
+            self.replayer.start()
 
     def add(self, sha: str, parent: str, files: Sequence[FileChange]) -> None:
         """Consider one fix (its first parent and the files the history pass saw it change)."""
@@ -81,9 +107,56 @@ class BlamePipeline:
             self.stats.fixes_no_source += 1
             return
         self.parent_of[sha] = parent
+        if self.replayer is not None:  # patched from the replay's own stream (or after it, if never reached)
+            return
         self.pending.append(sha)
         if len(self.pending) >= BATCH:
             self._flush()
+
+    def passed(self, sha: str) -> None:
+        """The history pass is done with commit ``sha`` (after :meth:`add`, if it is a fix)."""
+        if self.replayer is not None:
+            self.decided.add(sha)
+            if self.waiting == sha:
+                self.wake.set()
+
+    def _run_replay(self) -> None:
+        assert self.replay_tip is not None
+        try:
+            self.replay = replay_owners(self.git, self.replay_tip, self._ask, None, max_states=self.replay_max_states)
+        except _Stopped:
+            pass
+        except BaseException as exc:  # re-raised by finish()
+            self.error = exc
+
+    def _ask(self, sha: str, record: bytes) -> tuple[FixFile, ...] | None:
+        """At a commit of the chain: once the history pass has decided it, the lines to answer if it is a fix."""
+        while sha not in self.decided and not self.history_done.is_set():
+            self.waiting = sha
+            self.wake.clear()
+            if sha in self.decided or self.history_done.is_set():
+                break
+            self.wake.wait(_WAIT_S)
+            if self.stopped.is_set():
+                raise _Stopped
+        self.waiting = None
+        self.decided.discard(sha)  # each commit is asked about once: the set stays as small as the replay's lag
+        if self.stopped.is_set():
+            raise _Stopped
+        if sha not in self.parent_of:
+            return None
+        self.replayed.add(sha)
+        end = record.find(b"\n")
+        body = record[end:] if end >= 0 else b""
+        patch = next(parse_fix_patches([START + sha.encode() + body], self.source, self.replay_stats,
+                                       self.add_context))
+        if not patch.files:
+            self.replay_stats.fixes_no_source += 1
+            return None
+        if patch.files[0].kind == CONTEXT:
+            self.replay_stats.fixes_add_only += 1
+        self.requests[sha] = patch.files
+        return patch.files
 
     def _flush(self) -> None:
         if self.pending:
@@ -107,9 +180,6 @@ class BlamePipeline:
                         continue
                     if patch.files[0].kind == CONTEXT:
                         stats.fixes_add_only += 1
-                    if self.replay_tip is not None:
-                        self.requests[patch.sha] = patch.files
-                        continue
                     for f in patch.files:
                         future = self.pool.submit(blame_file, self.git, self.parent_of[patch.sha], f)
                         self.tasks.append((patch.sha, f, future))
@@ -119,6 +189,12 @@ class BlamePipeline:
 
     def finish(self, progress: Callable[[int, int], None] | None = None) -> list[InducingLink]:
         """Wait for every blame; the links (fix sha → inducing sha, path, lines)."""
+        if self.replayer is not None:
+            self.history_done.set()
+            self.wake.set()
+            self.replayer.join()
+            if self.error is None:  # fixes the replay never reached: patched and blamed one by one
+                self.pending.extend(sha for sha in self.parent_of if sha not in self.replayed)
         self._flush()
         self.batches.put(None)
         self.feeder.join()
@@ -126,11 +202,12 @@ class BlamePipeline:
             self.close()
             raise self.error
         resolved: list[tuple[str, FixFile, dict[int, str]]] = []
-        if self.replay_tip is not None and self.requests:
+        if self.replay is not None:
             resolved = self._replay()
         for name in ("fixes_tangled", "fixes_no_source", "fixes_add_only", "lines_cosmetic", "blame_calls",
                      "fixes_feature_shaped", "fixes_over_blaming", "links_low_share"):
-            setattr(self.stats, name, getattr(self.stats, name) + getattr(self.feeder_stats, name))
+            setattr(self.stats, name, getattr(self.stats, name) + getattr(self.feeder_stats, name)
+                    + getattr(self.replay_stats, name))
         left: dict[str, int] = {}
         for sha, _, _ in self.tasks:
             left[sha] = left.get(sha, 0) + 1
@@ -153,9 +230,8 @@ class BlamePipeline:
         return self._cap_per_fix(self._by_share(links))
 
     def _replay(self) -> list[tuple[str, FixFile, dict[int, str]]]:
-        """Owners of the waiting fixes' lines by one replay; the lines it cannot answer go to git blame."""
-        assert self.replay_tip is not None
-        self.replay = replay_owners(self.git, self.replay_tip, self.requests, self.source)
+        """Owners of the fixes' lines found by the replay; the lines it could not answer go to git blame."""
+        assert self.replay is not None
         by_key = {(sha, f.path): f for sha, files in self.requests.items() for f in files}
         merge_blames = {key: self.pool.submit(blame_file, self.git, key[0], FixFile(key[1], tuple(sorted(lines))))
                         for key, lines in self.replay.merge_lines.items()}
@@ -216,6 +292,10 @@ class BlamePipeline:
     def close(self) -> None:
         """Stop: cancel queued blames and wait for running ones (after an error, or when done)."""
         self.stopped.set()
+        self.history_done.set()
+        self.wake.set()
+        if self.replayer is not None and self.replayer.is_alive():
+            self.replayer.join()
         if self.feeder.is_alive():
             self.batches.put(None)
             self.feeder.join()

@@ -56,6 +56,7 @@ from argus.ingest.testreports.model import (
 )
 from argus.ingest.testreports.parse import parse_report_file
 from argus.ingest.testreports.store import insert_results, resolve_test_cases, result_rows
+from argus.store.integrity import results_lock
 from argus.store.models import TestReport, TestRun
 from argus.store.session import current_project_id, project_connection
 
@@ -190,6 +191,9 @@ def store_report(session: Session, run_id: int, report: ParsedReport, source: st
     now = utcnow()
     summary = report.summary()
     connection = project_connection(session)
+    # PostgreSQL: the project's results lock, shared, before any row lock of this report's statements
+    # (the insert check of test_result takes it too; deletes of runs/test cases take it exclusive)
+    results_lock(connection, project_id, exclusive=False)
     report_id: int | None = connection.execute(_INSERT_REPORT[connection.dialect.name == "postgresql"], {
         "project_id": project_id, "run_id": run_id, "content_hash": content_hash, "source_name": source,
         "format": report.format.value, "size_bytes": size, "ingested_at": now, "tests": summary.tests,

@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session
 from argus.core.enums import DeadLetterSource
 from argus.core.hashing import sha256_bytes
 from argus.ingest.ci_env import CiMetadata
-from argus.ingest.coverage._attach import attach_run, find_duplicate, insert_report
+from argus.ingest.coverage._attach import store_report
 from argus.ingest.deadletter import parse_or_dead_letter
 from argus.ingest.vulns.parse import DEFAULT_MAX_BYTES, parse_vulns
 from argus.ingest.vulns.schemas import Severity
 from argus.store.models import VulnFinding, VulnReport
-from argus.store.session import current_project_id
 
 
 @dataclass(frozen=True)
@@ -50,25 +49,15 @@ def ingest_vulns(
         session, DeadLetterSource.VULNERABILITIES, source_name, data, content_hash,
         lambda: parse_vulns(data, source_name, fmt, max_bytes=max_bytes),
     )
-    existing = find_duplicate(session, VulnReport, content_hash, meta)
-    if existing is not None:
-        return _result(existing, True)
-    run_id = attach_run(session, meta)
     counts = parsed.counts()
-    values = dict(
-        project_id=current_project_id(session),
-        run_id=run_id,
-        content_hash=content_hash,
+    row, duplicate = store_report(session, VulnReport, content_hash, meta, dict(
         source_name=source_name,
         format=parsed.format,
         size_bytes=len(data),
         total=len(parsed.findings),
         **{s.value: counts[s] for s in Severity},
-    )
-    row = insert_report(session, VulnReport, values)
-    if row is None:  # stored meanwhile by a concurrent process for this run
-        row = find_duplicate(session, VulnReport, content_hash, meta)
-        assert row is not None  # the conflicting row is committed (PostgreSQL waited for it) or ours
+    ))
+    if duplicate:
         return _result(row, True)
     if parsed.findings:
         session.execute(

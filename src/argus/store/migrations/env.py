@@ -6,6 +6,7 @@ from alembic import context
 
 import argus.store.models  # noqa: F401  (registers every table)
 from argus.store.base import Base
+from argus.store.integrity import include_object
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -17,6 +18,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=include_object(connection.dialect.name),  # PostgreSQL: two foreign keys are triggers
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -134,11 +134,12 @@ class TestResult(ProjectOwned, Base):
     #   which both SQLite and PostgreSQL prove implies the predicate; fresh results cost nothing.
     # (Partial indexes on ``outcome`` were tried: SQLite cannot match ``outcome IN (?, ?)`` with
     # bound parameters against an index predicate, so they would not serve the analyses.)
-    # Foreign keys: each one is a look-up of the parent row per inserted result (PostgreSQL checks
-    # them row by row, also under COPY), ≈ 40 % of the database's CPU of an upload with all four
-    # (bench/results_copy_pg.py). ``run_id`` and ``test_case_id`` keep theirs: they carry the
-    # cascades that delete results (a run by retention, a test case with its project) and catch an
-    # id of another transaction. ``project_id`` and ``report_id`` have none: results are written
+    # Foreign keys: each one is a look-up (and, on PostgreSQL, a FOR KEY SHARE lock) of the parent row
+    # per inserted result, also under COPY. ``run_id`` and ``test_case_id`` refer to their parents with
+    # ON DELETE CASCADE: on SQLite as these foreign keys; on PostgreSQL the initial migration replaces
+    # the two with statement-level triggers (one anti-join per INSERT/COPY, cascades on delete) and a
+    # per-project advisory lock against the insert/delete race (argus.store.integrity,
+    # docs/ingest/test-reports.md). ``project_id`` and ``report_id`` have none: results are written
     # only by the ingest service (store.py: ``result_rows``), inside the transaction that bound the
     # project and inserted the report, with those two ids; a project's results go with its runs and
     # test cases (both cascade from the project), and a report is never deleted on its own (its
