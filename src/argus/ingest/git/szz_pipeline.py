@@ -149,7 +149,7 @@ class BlamePipeline:
         end = record.find(b"\n")
         body = record[end:] if end >= 0 else b""
         patch = next(parse_fix_patches([START + sha.encode() + body], self.source, self.replay_stats,
-                                       self.add_context))
+                                       self.add_context, self.rules.context_per_file))
         if not patch.files:
             self.replay_stats.fixes_no_source += 1
             return None
