@@ -21,13 +21,15 @@ from argus.ingest.git.logparse import log_args, parse_stream
 from argus.ingest.git.pathfilter import SourceFilter
 from argus.ingest.git.szz import InducingLink
 from argus.ingest.git.szz_pipeline import BlamePipeline
+from argus.ingest.git.szz_rules import LinkRules
 
 
 def links(git: gitcmd.Git, tip: str, replay: bool) -> tuple[set[InducingLink], int, float]:
     """Every commit up to ``tip`` a fix: the links, the git blame processes, the seconds."""
     t0 = time.perf_counter()
     pipeline = BlamePipeline(git, SourceFilter.from_settings(GitSettings()), max_files=20, workers=2,
-                             add_context=2, replay_tip=tip if replay else None)
+                             add_context=2, replay_tip=tip if replay else None,
+                             rules=LinkRules.from_settings(GitSettings()))
     for c in parse_stream(git.stream(log_args([tip]))):
         if not c.is_merge and c.parents:
             pipeline.add(c.sha, c.parents[0], c.files)
