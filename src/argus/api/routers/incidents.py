@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -17,12 +17,13 @@ from argus.analysis.incidents.readmodels import (
 )
 from argus.analysis.incidents.schemas import IncidentState
 from argus.api.deps import ProjectAccess, project_access
+from argus.api.params import IdPath
 from argus.api.routers._read import PROJECT
 from argus.app import incidents as uc
 from argus.core.enums import Role
 
 router = APIRouter(tags=["incidents"])
-IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+IncidentId = IdPath
 Ids = Annotated[list[Annotated[int, Field(ge=1, le=2**63 - 1)]], Field(max_length=1000)]
 
 
