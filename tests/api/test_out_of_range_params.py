@@ -7,6 +7,8 @@ with an unbounded integer parameter fails here.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -97,3 +99,45 @@ def test_the_largest_id_reaches_the_database_without_error(world: World) -> None
     assert statuses["DELETE /api/v1/tokens/{token_id} token_id"] == 404
     assert statuses["GET /api/v1/audit before_id"] == 200
     assert statuses["GET /api/v1/projects/{project}/incidents/{incident_id} incident_id"] == 404
+
+
+TIME = {"t": "2024-01-01T00:00:00+00:00"}
+#: The list behind each route with a ``cursor`` parameter: the kind its cursors name, a valid key.
+CURSORS: dict[str, tuple[str, list[Any]]] = {
+    "runs": ("runs", [TIME, 1]), "tests": ("tests", ["a", 1]), "flaky": ("flaky", [0.5, 1]),
+    "clusters": ("clusters", [1]), "insights": ("insights", [1]), "changes": ("changes", [TIME, 1]),
+    "anomalies": ("anomalies", [1]), "metrics/series": ("series", ["a", 1])}
+NUMERIC_CURSORS = {"incidents"}  # the cursor is the last id: digits only
+_NOT_ANY = [True, None, [1], {"t": "0001-01-01T00:00:00+14:00"}, {"t": "not a time"}]
+#: Values that do not fit a key position holding the type of a valid key's value there.
+BAD = {int: [MAX_INT64 + 1, -MAX_INT64 - 2, 2**70, 10**100, "x", 1.5, TIME, *_NOT_ANY],
+       str: [1, MAX_INT64 + 1, "\x00", "\ud800", 1.5, TIME, *_NOT_ANY],
+       float: ["x", TIME, *_NOT_ANY],
+       dict: [1, MAX_INT64 + 1, "x", 1.5, *_NOT_ANY]}
+
+
+def _cursor(kind: str, key: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps([kind, key]).encode()).decode().rstrip("=")
+
+
+def test_a_forged_cursor_is_a_422_problem(world: World) -> None:
+    """A cursor whose key has, at any position, a value of the wrong type or past the 64-bit range is
+    bad input, not a query the database refuses (it was a 500 on PostgreSQL); a valid key is a page."""
+    client, auth, schema = world
+    lists = {path.removeprefix("/api/v1/projects/{project}/") for path, ops in schema["paths"].items()
+             for op in ops.values() if any(p["name"] == "cursor" for p in op.get("parameters", []))}
+    assert lists == set(CURSORS) | NUMERIC_CURSORS
+    for path in NUMERIC_CURSORS:
+        for cursor, status in [(str(MAX_INT64), 200), (str(MAX_INT64 + 1), 422), ("9" * 19, 422), ("9" * 20, 422)]:
+            r = client.get(f"/api/v1/projects/shop/{path}", params={"cursor": cursor}, headers=auth)
+            assert r.status_code == status, (path, cursor, r.status_code, r.text[:300])
+    for path, (kind, valid) in CURSORS.items():
+        url = f"/api/v1/projects/shop/{path}"
+        ok = client.get(url, params={"cursor": _cursor(kind, valid)}, headers=auth)
+        assert ok.status_code == 200, (path, ok.text[:300])
+        for pos, example in enumerate(valid):
+            for bad in BAD[type(example)]:
+                key = [*valid[:pos], bad, *valid[pos + 1:]]
+                r = client.get(url, params={"cursor": _cursor(kind, key)}, headers=auth)
+                assert r.status_code == 422, (path, key, r.status_code, r.text[:300])
+                assert "not a cursor of this list" in r.json()["detail"]

@@ -21,6 +21,8 @@ from argus.api.params import IdPath
 from argus.api.routers._read import PROJECT
 from argus.app import incidents as uc
 from argus.core.enums import Role
+from argus.core.errors import InputError
+from argus.core.values import MAX_INT64
 
 router = APIRouter(tags=["incidents"])
 IncidentId = IdPath
@@ -55,6 +57,8 @@ def incidents(access: Annotated[ProjectAccess, project_access(Role.VIEWER)],
               limit: Annotated[int, Query(ge=1, le=500)] = 100,
               cursor: Annotated[str | None, Query(pattern="^[0-9]{1,19}$", description="next_cursor of the previous page.")] = None,
               ) -> IncidentPage:
+    if cursor and int(cursor) > MAX_INT64:  # 19 digits past the bigint range: not an incident id
+        raise InputError(f"cursor {cursor}: not a cursor of this list (use next_cursor of a previous page)")
     items = uc.list_incidents(access.runtime, uc.ListRequest(
         access.project, state, service, open_only, limit=limit, after_id=int(cursor) if cursor else None,
         org=access.caller.org_slug))
