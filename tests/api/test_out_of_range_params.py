@@ -67,6 +67,33 @@ def test_every_integer_parameter_is_bounded(world: World) -> None:
     assert all(s["maximum"] <= MAX_INT64 for *_, s in params)
 
 
+def _body_ints(schema: dict[str, Any], node: dict[str, Any], where: str, seen: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, integer schema) of every integer in a request body schema, through its references."""
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        if name not in seen:
+            yield from _body_ints(schema, schema["components"]["schemas"][name], where, seen | {name})
+        return
+    if node.get("type") == "integer":
+        yield where, node
+    for sub in [*node.get("anyOf", []), *node.get("allOf", []), *node.get("oneOf", [])]:
+        yield from _body_ints(schema, sub, where, seen)
+    for name, sub in node.get("properties", {}).items():
+        yield from _body_ints(schema, sub, f"{where}.{name}", seen)
+    if isinstance(node.get("items"), dict):
+        yield from _body_ints(schema, node["items"], f"{where}[]", seen)
+
+
+def test_every_integer_of_a_request_body_is_bounded(world: World) -> None:
+    schema = world[2]
+    ints = [(f"{m.upper()} {path} {where}", s) for path, ops in schema["paths"].items() for m, op in ops.items()
+            for content in op.get("requestBody", {}).get("content", {}).values()
+            for where, s in _body_ints(schema, content.get("schema", {}), "body", set())]
+    assert len(ints) >= 3
+    # (a bound inside a list is written as a float: 2**63 - 1 rounds to 2.0**63)
+    assert [w for w, s in ints if "minimum" not in s or "maximum" not in s or s["maximum"] > float(MAX_INT64)] == []
+
+
 @pytest.mark.parametrize("beyond", [MAX_INT64 + 1, 2**70])
 def test_an_integer_past_its_range_is_a_422_problem(world: World, beyond: int) -> None:
     client, auth, schema = world
