@@ -50,7 +50,10 @@ class PageRequest:
                 raise InputError(f"{f.name}: NUL characters are not allowed")
         if not 1 <= self.limit <= MAX_LIMIT:
             raise InputError(f"limit {self.limit}: give a whole number from 1 to {MAX_LIMIT}")
-        since, until = as_utc(self.since), as_utc(self.until)
+        try:
+            since, until = as_utc(self.since), as_utc(self.until)
+        except OverflowError:  # e.g. 0001-01-01T00:00+01:00, before the first UTC day
+            raise InputError(f"since {self.since} / until {self.until}: a time in UTC from year 1 to 9999") from None
         object.__setattr__(self, "since", since)
         object.__setattr__(self, "until", until)
         if since is not None and until is not None and since > until:
