@@ -183,3 +183,17 @@ def test_a_time_before_the_first_utc_day_is_a_422(world: World, bound: str) -> N
         r = client.get(url, params={bound: "0001-01-01T00:08:12+01:01"}, headers=auth)
         assert r.status_code == 422, (path, r.status_code, r.text[:300])
         assert "from year 1 to 9999" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("expires", ["\u00b9", "99999999999999999999d", "36501d", "0d", "-1d", "1.5d", "0000000000009999999999d"])
+def test_a_token_lifetime_that_is_no_duration_is_a_422(world: World, expires: str) -> None:
+    """``"expires": "¹"`` (found by bench/api_fuzz.py) passed ``str.isdigit`` and failed ``int()``; a
+    lifetime of 10^20 days overflowed the expiry time. Nothing is created."""
+    client, auth, _ = world
+    before = client.get("/api/v1/tokens", headers=auth).json()
+    r = client.post("/api/v1/tokens", headers=auth, json={"role": "viewer", "expires": expires})
+    assert r.status_code == 422, (expires, r.status_code, r.text[:300])
+    assert "invalid duration" in r.json()["detail"]
+    assert client.get("/api/v1/tokens", headers=auth).json() == before
+    ok = client.post("/api/v1/tokens", headers=auth, json={"role": "viewer", "expires": "36500d"})
+    assert ok.status_code == 201, ok.text

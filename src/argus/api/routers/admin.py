@@ -34,7 +34,7 @@ class TokenCreate(BaseModel):
     name: str = Field("api-token", min_length=1, max_length=200)
     role: Role
     project: str | None = Field(None, description="Limit the token to one project (created when missing).")
-    expires: str | None = Field(None, description="Lifetime, e.g. 90d, 12h, 2w; none: never expires.")
+    expires: str | None = Field(None, description="Lifetime, e.g. 90d, 12h, 2w (at most 36500d); none: never expires.")
 
 
 class TokenOut(BaseModel):
