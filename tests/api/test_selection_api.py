@@ -73,3 +73,16 @@ def test_saving_the_insight_needs_a_maintainer(world: tuple[TestClient, dict[Rol
     got = client.get("/api/v1/projects/shop/insights", headers=_h(tokens[Role.VIEWER]))
     assert got.status_code == 200, got.text
     assert any(i["kind"] == "test_selection" for i in got.json()["items"])
+
+
+def test_a_budget_past_any_suite_or_not_finite_is_a_422(world: tuple[TestClient, dict[Role, str], str]) -> None:
+    """``max_tests`` of 401 digits overflowed ``float()`` (a 500); ``max_time`` ``inf``/``nan`` was
+    accepted as a budget (and a NaN is no JSON a saved insight could hold)."""
+    client, tokens, _ = world
+    h = {**_h(tokens[Role.MAINTAINER]), "content-type": "application/json"}
+    huge = client.post(URL, headers=h, content=json.dumps({"diff": DIFF, "save": True}).replace(
+        "}", ', "max_tests": 1' + "0" * 400 + "}"))
+    assert huge.status_code == 422 and "max_tests" in huge.text
+    for max_time in ("inf", "nan", "1e400s"):
+        r = client.post(URL, headers=h, json={"diff": DIFF, "max_time": max_time, "save": True})
+        assert r.status_code == 422 and "finite" in r.json()["detail"], (max_time, r.text[:300])

@@ -176,7 +176,7 @@ def page_anomalies(runtime: Runtime, req: AnomaliesPage) -> Page[InsightView]:
             stmt = stmt.where(InsightRow.created_at >= req.since)
         if req.until is not None:
             stmt = stmt.where(InsightRow.created_at <= req.until)
-        key = decode_cursor("anomalies", req.cursor, 1) if req.cursor else None
+        key = decode_cursor("anomalies", req.cursor, (int,)) if req.cursor else None
         rows = scan(scope.session, stmt, order, key_of, key, req.limit + 1)
         page = paginate("anomalies", rows, req.limit, key_of, lambda row: row[0])
         return Page(tuple(_insight_views(scope, list(page.items))), page.next_cursor)
@@ -212,7 +212,7 @@ def page_series(runtime: Runtime, req: SeriesPage) -> Page[SeriesView]:
             stmt = stmt.where(MetricSeries.created_at >= req.since)
         if req.until is not None:
             stmt = stmt.where(MetricSeries.created_at <= req.until)
-        key = decode_cursor("series", req.cursor, 2) if req.cursor else None
+        key = decode_cursor("series", req.cursor, (str, int)) if req.cursor else None
         rows = scan(scope.session, stmt, order, key_of, key, req.limit + 1)
         return paginate("series", rows, req.limit, key_of, view)
 

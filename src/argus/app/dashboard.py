@@ -452,7 +452,7 @@ def review_queue(runtime: Runtime, req: ReviewRequest) -> Page[InsightView]:
             stmt = stmt.where(InsightRow.created_at >= req.since)
         if req.until is not None:
             stmt = stmt.where(InsightRow.created_at <= req.until)
-        key = decode_cursor("review", req.cursor, 1) if req.cursor else None
+        key = decode_cursor("review", req.cursor, (int,)) if req.cursor else None
         rows = scan(scope.session, stmt, order, key_of, key, req.limit + 1)
         page = paginate("review", rows, req.limit, key_of, lambda row: row[0])
         return Page(tuple(_insight_views(scope, list(page.items))), page.next_cursor)
@@ -504,7 +504,7 @@ def gate_history(runtime: Runtime, req: GateHistoryRequest) -> Page[GateRow]:
             stmt = stmt.where(InsightRow.created_at >= req.since)
         if req.until is not None:
             stmt = stmt.where(InsightRow.created_at <= req.until)
-        key = decode_cursor("gates", req.cursor, 1) if req.cursor else None
+        key = decode_cursor("gates", req.cursor, (int,)) if req.cursor else None
         rows = scan(scope.session, stmt, order, key_of, key, req.limit + 1)
 
         def view(row: Any) -> GateRow | None:
@@ -757,7 +757,7 @@ def incident_list(runtime: Runtime, req: IncidentsRequest) -> Page[Any]:
             stmt = stmt.where(Incident.state == req.state)
         if req.priority:
             stmt = stmt.where(Incident.priority == req.priority)
-        key = decode_cursor("incidents", req.cursor, 1) if req.cursor else None
+        key = decode_cursor("incidents", req.cursor, (int,)) if req.cursor else None
         # ``services`` is a JSON list: the service filter drops rows while paging (scan reads lazily).
         rows = scan(scope.session, stmt, order, key_of, key, req.limit + 1 if not req.service else 200)
         def view_of(row: Any) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from argus.analysis.insights.readmodels import InsightView
@@ -159,7 +160,7 @@ def list_flaky(runtime: Runtime, req: FlakyRequest) -> Page[TestView]:
         if req.state is not None:
             stmt = stmt.where(FlakyTestState.state == req.state)
         stmt = _window(stmt, InsightRow.created_at, req)
-        key = decode_cursor("flaky", req.cursor, 2) if req.cursor else None
+        key = decode_cursor("flaky", req.cursor, (float, int)) if req.cursor else None
         rows = scan(scope.session, stmt, order, _insight_key, key, req.limit + 1)
         return paginate("flaky", rows, req.limit, _insight_key, view)
 
@@ -198,7 +199,7 @@ def list_clusters(runtime: Runtime, req: ClustersRequest) -> Page[ClusterView]:
         stmt = select(FailureCluster.id, FailureCluster.last_seen_at, FailureCluster.samples).where(
             FailureCluster.count >= req.min_count)
         stmt = _window(stmt, FailureCluster.last_seen_at, req)
-        key = decode_cursor("clusters", req.cursor, 1) if req.cursor else None
+        key = decode_cursor("clusters", req.cursor, (int,)) if req.cursor else None
         chunks = scan_chunks(scope.session, stmt, order, key_of, key, req.limit + 1)
 
         def rows() -> Iterator[tuple[Any, ClusterView | None]]:
@@ -237,7 +238,7 @@ def list_insights(runtime: Runtime, req: InsightsRequest) -> Page[InsightView]:
         if not req.include_superseded:
             stmt = stmt.where(InsightRow.superseded_by.is_(None))
         stmt = _window(stmt, InsightRow.created_at, req)
-        key = decode_cursor("insights", req.cursor, 1) if req.cursor else None
+        key = decode_cursor("insights", req.cursor, (int,)) if req.cursor else None
         rows = scan(scope.session, stmt, order, key_of, key, req.limit + 1)
         page = paginate("insights", rows, req.limit, key_of, lambda row: row[0])
         return Page(tuple(_insight_views(scope, list(page.items))), page.next_cursor)
@@ -341,7 +342,7 @@ def list_changes(runtime: Runtime, req: ChangesRequest) -> Page[ChangeView]:
         stmt = (changes_select(fixes_only=req.fixes_only, include_absent=req.include_absent)
                 .add_columns(CommitFeatures).outerjoin(CommitFeatures, CommitFeatures.commit_id == Commit.id))
         stmt = _window(stmt, Commit.committer_time, req)
-        key = decode_cursor("changes", req.cursor, 2) if req.cursor else None
+        key = decode_cursor("changes", req.cursor, (datetime, int)) if req.cursor else None
         rows = scan(scope.session, stmt, order, key_of, key, req.limit + 1)
         page = paginate("changes", rows, req.limit, key_of, lambda row: row)
         views = []

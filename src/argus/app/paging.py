@@ -12,12 +12,14 @@ import base64
 import binascii
 import dataclasses
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from argus.core.errors import InputError
+from argus.core.values import MAX_INT64
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select
@@ -48,7 +50,10 @@ class PageRequest:
                 raise InputError(f"{f.name}: NUL characters are not allowed")
         if not 1 <= self.limit <= MAX_LIMIT:
             raise InputError(f"limit {self.limit}: give a whole number from 1 to {MAX_LIMIT}")
-        since, until = as_utc(self.since), as_utc(self.until)
+        try:
+            since, until = as_utc(self.since), as_utc(self.until)
+        except OverflowError:  # e.g. 0001-01-01T00:00+01:00, before the first UTC day
+            raise InputError(f"since {self.since} / until {self.until}: a time in UTC from year 1 to 9999") from None
         object.__setattr__(self, "since", since)
         object.__setattr__(self, "until", until)
         if since is not None and until is not None and since > until:
@@ -88,21 +93,37 @@ def encode_cursor(kind: str, key: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(kind: str, cursor: str, arity: int) -> list[Any]:
-    """The sort key of ``cursor`` (an :class:`InputError` when it is not a cursor of list ``kind``)."""
+def decode_cursor(kind: str, cursor: str, types: Sequence[type]) -> list[Any]:
+    """The sort key of ``cursor``, one value of each of ``types`` (``int``: a signed 64-bit integer,
+    ``float``: a finite number, ``datetime``: aware UTC, ``str``: text a database stores). An
+    :class:`InputError` when it is not a cursor of list ``kind``: a forged or damaged cursor is bad
+    input, never a query the database refuses."""
     bad = InputError(f"cursor {cursor[:40]!r}: not a cursor of this list (use next_cursor of a previous page)")
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         got_kind, key = data
         values = [_typed(v) for v in key]
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise bad from exc
-    if got_kind != kind or not isinstance(values, list) or len(values) != arity:
-        raise bad
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float, str, datetime)):
+        if got_kind != kind or len(values) != len(types):
             raise bad
-    return values
+        return [_checked(v, t) for v, t in zip(values, types, strict=True)]
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeError) as exc:
+        raise bad from exc
+
+
+def _checked(v: Any, t: type) -> Any:
+    """``v`` as a key value of type ``t`` (a ValueError when it is not one)."""
+    if isinstance(v, bool):
+        raise ValueError(v)
+    if t is int and isinstance(v, int) and -MAX_INT64 - 1 <= v <= MAX_INT64:
+        return v
+    if t is float and isinstance(v, (int, float)) and math.isfinite(value := float(v)):
+        return value
+    if t is datetime and isinstance(v, datetime):
+        return as_utc(v)
+    if t is str and isinstance(v, str) and "\x00" not in v:
+        v.encode("utf-8")  # a lone surrogate: UnicodeEncodeError
+        return v
+    raise ValueError(v)
 
 
 def after(order: Sequence[tuple[InstrumentedAttribute[Any] | ColumnElement[Any], bool]],

@@ -154,7 +154,7 @@ def _like_prefix(prefix: str) -> str:
 
 def list_runs(runtime: Runtime, req: RunsRequest) -> Page[RunView]:
     """The project's runs, newest first."""
-    key = decode_cursor("runs", req.cursor, 2) if req.cursor else None
+    key = decode_cursor("runs", req.cursor, (datetime, int)) if req.cursor else None
     params: dict[str, Any] = {"since": req.since, "until": req.until, "branch": req.branch, "limit": req.limit + 1}
     if req.commit is not None:
         params["commit_like"] = _like_prefix(req.commit.lower())
@@ -199,7 +199,7 @@ def list_tests(runtime: Runtime, req: TestsRequest) -> Page[TestHistoryView]:
             stmt = stmt.where(TestCase.first_seen_at <= req.until)
         if req.search:
             stmt = stmt.where(TestCase.identity.contains(req.search, autoescape=True))
-        key = decode_cursor("tests", req.cursor, 2) if req.cursor else None
+        key = decode_cursor("tests", req.cursor, (str, int)) if req.cursor else None
         rows = scan(scope.session, stmt, order, _test_key, key, req.limit + 1)
         page = paginate("tests", rows, req.limit, _test_key, lambda row: row[0])
         hist = _histories(scope, [c.id for c in page.items], req.history, req.until)

@@ -7,6 +7,7 @@ the repository root (``root``) also gives the static import graph and the source
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from argus.analysis.selection.readmodels import MapIngested, SelectedTest, SelectionView
 from argus.analysis.selection.schemas import Budget, Mode
 from argus.core.errors import InputError
+from argus.core.values import MAX_INT32
 
 if TYPE_CHECKING:
     from argus.app.runtime import ProjectScope, Runtime
@@ -60,8 +62,8 @@ def parse_budget(budget: str | None = None, max_tests: int | None = None, max_ti
             raise InputError(f"--budget {budget!r}: give a share above 0% and at most 100%")
         return Budget(Mode.BUDGET, v / 100)
     if max_tests is not None:
-        if max_tests < 1:
-            raise InputError(f"--max-tests {max_tests}: give a whole number, 1 or more")
+        if not 1 <= max_tests <= MAX_INT32:
+            raise InputError(f"--max-tests {str(max_tests)[:40]}: give a whole number from 1 to {MAX_INT32}")
         return Budget(Mode.MAX_TESTS, float(max_tests))
     if max_time is not None:
         return Budget(Mode.MAX_TIME, _seconds(max_time))
@@ -79,8 +81,8 @@ def _seconds(text: str) -> float:
         v = float(t[:-1]) * mult[t[-1]] if t and t[-1] in mult else float(t)
     except ValueError:
         raise InputError(f"--max-time {text!r}: give a duration such as 90s, 10m or 1h") from None
-    if v <= 0:
-        raise InputError(f"--max-time {text!r}: give a positive duration")
+    if not 0 < v < math.inf:  # also NaN
+        raise InputError(f"--max-time {text!r}: give a positive (finite) duration")
     return v
 
 

@@ -14,6 +14,7 @@ from argus.core.clock import utcnow
 from argus.core.enums import Role
 from argus.core.errors import InputError, NotFoundError
 from argus.core.hashing import token_hash
+from argus.core.values import MAX_DAYS
 from argus.store.models import ApiToken, AuditLog, Organisation, Project
 
 TOKEN_PREFIX = "argus_"
@@ -111,8 +112,11 @@ def parse_duration(text: str) -> timedelta:
     raw = text.strip().lower()
     unit = raw[-1:] if raw[-1:] in units else "d"
     number = raw[:-1] if raw[-1:] in units else raw
-    if not number.isdigit() or int(number) <= 0:
-        raise InputError(f"invalid duration {text!r}: use e.g. 90d, 12h, 2w or 30m")
+    # ASCII digits only ("¹".isdigit() is true, int("¹") fails); at most 100 years (a longer one
+    # overflowed the expiry time)
+    if not (number.isascii() and number.isdigit() and len(number) <= 12) \
+            or not 0 < int(number) * units[unit] <= MAX_DAYS * 86400:
+        raise InputError(f"invalid duration {text[:40]!r}: use e.g. 90d, 12h, 2w or 30m (at most {MAX_DAYS} days)")
     return timedelta(seconds=int(number) * units[unit])
 
 

@@ -40,6 +40,7 @@ from argus.core.clock import utcnow
 from argus.core.enums import EvidenceType
 from argus.core.errors import InputError, NotFoundError
 from argus.core.settings import DeliverySettings, derive
+from argus.core.values import MAX_DAYS
 from argus.reasoning import Evidence
 
 SCHEMA = "argus.dora/v1"
@@ -101,9 +102,12 @@ def _default_period(data: Loaded, tz: ZoneInfo, first: date | None, last: date |
         if first is not None and first > last:
             last = first
     if first is None:
-        first = last - timedelta(days - 1)
+        first = last - timedelta(days - 1) if last - date.min >= timedelta(days - 1) else date.min
     if first > last:
         raise InputError(f"--from {first} is after --to {last}")
+    if (last - first).days >= MAX_DAYS:
+        raise InputError(f"--from {first} --to {last}: a period of at most {MAX_DAYS} days (about 100 years; "
+                         "a longer one is a typo, and would take minutes month by month)")
     return first, last
 
 

@@ -17,9 +17,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from argus.api.deps import Caller, require, runtime
+from argus.api.params import IdPath
 from argus.api.problems import ApiProblem
 from argus.app.runtime import Runtime
 from argus.core.enums import Role
+from argus.core.values import MAX_INT64
 from argus.store.admin import AuditView
 
 router = APIRouter(tags=["admin"])
@@ -32,7 +34,7 @@ class TokenCreate(BaseModel):
     name: str = Field("api-token", min_length=1, max_length=200)
     role: Role
     project: str | None = Field(None, description="Limit the token to one project (created when missing).")
-    expires: str | None = Field(None, description="Lifetime, e.g. 90d, 12h, 2w; none: never expires.")
+    expires: str | None = Field(None, description="Lifetime, e.g. 90d, 12h, 2w (at most 36500d); none: never expires.")
 
 
 class TokenOut(BaseModel):
@@ -78,7 +80,7 @@ def list_tokens(who: Admin, rt: Rt) -> list[dict[str, Any]]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204, response_class=Response)
-def revoke_token(token_id: int, who: Admin, rt: Rt) -> Response:
+def revoke_token(token_id: IdPath, who: Admin, rt: Rt) -> Response:
     from argus.app.admin import revoke_token as revoke
 
     revoke(rt, who.org_slug, token_id, who.actor, project=who.project_slug)
@@ -87,7 +89,8 @@ def revoke_token(token_id: int, who: Admin, rt: Rt) -> Response:
 
 @router.get("/audit", response_model=list[AuditView])
 def list_audit(request: Request, who: Admin, rt: Rt, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-               before_id: Annotated[int | None, Query(ge=1, description="Cursor: rows older than this id.")] = None,
+               before_id: Annotated[int | None, Query(ge=1, le=MAX_INT64,
+                                                     description="Cursor: rows older than this id.")] = None,
                ) -> list[dict[str, Any]]:
     from argus.app.admin import list_audit as audit
 

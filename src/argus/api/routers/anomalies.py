@@ -8,20 +8,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from argus.analysis.anomaly.readmodels import SeriesView
 from argus.analysis.insights.readmodels import InsightView
 from argus.api.deps import Caller, require
+from argus.api.params import IdPath
 from argus.api.routers._read import DEFAULT, PROJECT, Cursor, Limit, PageBase, Since, Until, in_project
 from argus.app import anomaly as uc
 from argus.app.runtime import qualified
 from argus.core.enums import Role
 
 router = APIRouter(tags=["anomalies"])
-InsightId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+InsightId = IdPath
 
 
 class AnomaliesPage(PageBase):

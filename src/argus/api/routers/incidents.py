@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -17,12 +17,15 @@ from argus.analysis.incidents.readmodels import (
 )
 from argus.analysis.incidents.schemas import IncidentState
 from argus.api.deps import ProjectAccess, project_access
+from argus.api.params import IdPath
 from argus.api.routers._read import PROJECT
 from argus.app import incidents as uc
 from argus.core.enums import Role
+from argus.core.errors import InputError
+from argus.core.values import MAX_INT64
 
 router = APIRouter(tags=["incidents"])
-IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+IncidentId = IdPath
 Ids = Annotated[list[Annotated[int, Field(ge=1, le=2**63 - 1)]], Field(max_length=1000)]
 
 
@@ -54,6 +57,8 @@ def incidents(access: Annotated[ProjectAccess, project_access(Role.VIEWER)],
               limit: Annotated[int, Query(ge=1, le=500)] = 100,
               cursor: Annotated[str | None, Query(pattern="^[0-9]{1,19}$", description="next_cursor of the previous page.")] = None,
               ) -> IncidentPage:
+    if cursor and int(cursor) > MAX_INT64:  # 19 digits past the bigint range: not an incident id
+        raise InputError(f"cursor {cursor}: not a cursor of this list (use next_cursor of a previous page)")
     items = uc.list_incidents(access.runtime, uc.ListRequest(
         access.project, state, service, open_only, limit=limit, after_id=int(cursor) if cursor else None,
         org=access.caller.org_slug))

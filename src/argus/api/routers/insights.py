@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from argus.analysis.insights.readmodels import InsightView
 from argus.api.deps import Caller, require
+from argus.api.params import IdPath
 from argus.api.problems import ApiProblem
 from argus.api.routers._read import (
     DEFAULT,
@@ -26,7 +27,7 @@ from argus.app.pages import InsightsRequest, insight_home, list_insights
 from argus.core.enums import FeedbackVerdict, Role
 
 router = APIRouter(tags=["insights"])
-InsightId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+InsightId = IdPath
 
 
 class InsightsPage(PageBase):

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from argus.analysis.investigation.readmodels import AcceptedCause, InvestigationView, OutcomeDone
 from argus.api.deps import ProjectAccess, project_access
+from argus.api.params import IdPath
 from argus.api.routers._read import PROJECT
 from argus.app import investigation as uc
 from argus.core.enums import Role
 from argus.core.errors import NotFoundError
 
 router = APIRouter(tags=["incidents"])
-IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+IncidentId = IdPath
 
 
 class OutcomeIn(BaseModel):

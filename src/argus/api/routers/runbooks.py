@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -21,13 +21,14 @@ from argus.analysis.runbooks.readmodels import (
 )
 from argus.analysis.runbooks.schemas import ActionStatus
 from argus.api.deps import ProjectAccess, project_access
+from argus.api.params import IdPath
 from argus.api.routers._read import PROJECT
 from argus.app import postmortem as pm
 from argus.app import runbooks as uc
 from argus.core.enums import Role
 
 router = APIRouter(tags=["runbooks"])
-IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+IncidentId = IdPath
 
 
 class PostmortemIn(BaseModel):
@@ -106,6 +107,6 @@ def runbook_actions(access: Annotated[ProjectAccess, project_access(Role.VIEWER)
 
 @router.post(f"{PROJECT}/runbook-actions/{{action_id}}/decision", response_model=ActionDecision)
 async def decide_action(access: Annotated[ProjectAccess, project_access(Role.MAINTAINER)],
-                        action_id: Annotated[int, Path(ge=1, le=2**63 - 1)], body: DecisionIn) -> ActionDecision:
+                        action_id: IdPath, body: DecisionIn) -> ActionDecision:
     return await run_in_threadpool(uc.decide, access.runtime, action_id, body.approve, access.caller.actor, body.note,
                                    access.project, access.caller.org_slug)

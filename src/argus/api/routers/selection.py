@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from argus.api.deps import Caller, require
 from argus.api.routers._read import PROJECT, in_project
 from argus.core.enums import Role
+from argus.core.values import MAX_INT32
 
 router = APIRouter(tags=["selection"])
 
@@ -26,7 +27,7 @@ class SelectionIn(BaseModel):
 
     diff: str = Field(..., max_length=_MAX_DIFF, description="A unified diff (`git diff` output).")
     budget: str | None = Field(None, max_length=16, description="A share of the suite, e.g. `25%`.")
-    max_tests: int | None = Field(None, ge=1, description="At most this many tests.")
+    max_tests: int | None = Field(None, ge=1, le=MAX_INT32, description="At most this many tests.")
     max_time: str | None = Field(None, max_length=16, description="A duration such as `90s`, `10m`, `1h`.")
     confidence: float | None = Field(None, gt=0, lt=1, description="Safe mode: e.g. 0.99.")
     commit: str | None = Field(None, max_length=64, description="Prefer the coverage map of this commit; the "
