@@ -170,6 +170,29 @@ def _in_thread(work: Callable[[], None]) -> tuple[threading.Thread, list[BaseExc
     return thread, errors
 
 
+def _second_waits_for_first(engine: Engine, first: str, second: str) -> list[BaseException]:
+    """Run ``first`` uncommitted on a new project's run and test case, then ``second`` in a thread until it
+    waits for a lock, then commit ``first``; the errors ``second`` raised."""
+    project_id = _project(engine)
+    with engine.begin() as conn:
+        run, case = _parents(conn, project_id)
+    ids = {"p": project_id, "r": run, "c": case}
+    with engine.connect() as holder:
+        holder.execute(text(first), ids)
+        with engine.connect() as waiter:
+            pid = waiter.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+            def work() -> None:
+                waiter.execute(text(second), ids)
+                waiter.commit()
+
+            thread, errors = _in_thread(work)
+            _wait_for_lock_wait(engine, pid)
+            holder.commit()
+            thread.join()
+    return errors
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("delete", ["DELETE FROM test_case WHERE id = :c", "DELETE FROM test_run WHERE id = :r",
                                     "DELETE FROM project WHERE id = :p"])
@@ -178,23 +201,7 @@ def test_a_delete_waits_for_an_uncommitted_upload_and_then_deletes_its_results(e
     see them yet, waits for the upload's shared lock and deletes them once they are committed."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers with its write lock")
-    project_id = _project(engine)
-    with engine.begin() as conn:
-        run, case = _parents(conn, project_id)
-    ids = {"p": project_id, "r": run, "c": case}
-    with engine.connect() as upload:
-        upload.execute(text(RESULT), ids)  # checked, holds the project's lock shared
-        with engine.connect() as deleter:
-            pid = deleter.execute(text("SELECT pg_backend_pid()")).scalar_one()
-
-            def work() -> None:
-                deleter.execute(text(delete), ids)
-                deleter.commit()
-
-            thread, errors = _in_thread(work)
-            _wait_for_lock_wait(engine, pid)
-            upload.commit()
-            thread.join()
+    errors = _second_waits_for_first(engine, RESULT, delete)  # the upload, checked, holds the lock shared
     assert not errors, errors
     assert _count(engine, "SELECT count(*) FROM test_result") == 0
     assert _count(engine, ORPHANS) == 0
@@ -206,23 +213,7 @@ def test_an_upload_waits_for_an_uncommitted_delete_and_is_then_refused(engine: E
     """Delete first (not committed): the upload's check waits for its lock, then sees the parent gone."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers with its write lock")
-    project_id = _project(engine)
-    with engine.begin() as conn:
-        run, case = _parents(conn, project_id)
-    ids = {"p": project_id, "r": run, "c": case}
-    with engine.connect() as deleter:
-        deleter.execute(text(delete), ids)
-        with engine.connect() as upload:
-            pid = upload.execute(text("SELECT pg_backend_pid()")).scalar_one()
-
-            def work() -> None:
-                upload.execute(text(RESULT), ids)
-                upload.commit()
-
-            thread, errors = _in_thread(work)
-            _wait_for_lock_wait(engine, pid)
-            deleter.commit()
-            thread.join()
+    errors = _second_waits_for_first(engine, delete, RESULT)
     assert len(errors) == 1 and isinstance(errors[0], IntegrityError), errors
     assert "is not a test" in str(errors[0])
     assert _count(engine, "SELECT count(*) FROM test_result") == 0
