@@ -121,7 +121,8 @@ def _backends(database_url: str, application: str) -> list[int]:
 
 def _drop_result_foreign_keys(database_url: str, columns: list[str]) -> list[str]:
     """Experiment only (``--experiment-drop-fk``): drop ``test_result``'s foreign keys on ``columns`` in the
-    throw-away schema, to measure what they cost; Argus's schema keeps them (docs/benchmarks.md)."""
+    throw-away schema, to measure what they cost. Only checkouts before the integrity round have them
+    (``PYTHONPATH=OTHER/src``); the current schema replaces them with a statement-level check (docs/benchmarks.md)."""
     engine = create_engine(database_url)
     dropped = []
     try:
