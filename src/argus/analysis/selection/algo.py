@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatch
 
 from argus.analysis.selection.contexts import base_identity, identity_of_node
+from argus.analysis.selection.datamatch import TestDocs, change_data, rank
 from argus.analysis.selection.impact import STAR, Impact, symbol_impact
 from argus.analysis.selection.imports import ImportGraph
 from argus.analysis.selection.ranges import decode
@@ -469,6 +470,8 @@ def score(
             for v in variants[ident]:
                 acc.reasons[v].extend(acc.reasons[ident])
             del acc.reasons[ident]
+    if graph is not None and p.data_evidence:
+        _data_signals(changed, graph, universe, p, acc)
     out: list[ScoredTest] = []
     for ident, node in universe.items():
         reasons = list(acc.reasons.get(ident, ()))
@@ -490,6 +493,30 @@ def score(
     out.sort(key=lambda t: (-t.score, t.duration_s if t.duration_s is not None else p.default_duration_s,
                             t.identity))
     return out, uncovered, notes
+
+
+_AT_RISK = (Signal.LINE, Signal.IMPORT_TIME, Signal.SYMBOL, Signal.IMPORTS)
+
+
+def _data_signals(changed: Sequence[ChangedFile], graph: ImportGraph, universe: Mapping[str, str | None],
+                  p: SelectParams, acc: _Acc) -> None:
+    """Ranking among the tests already at risk (a line, import-time, symbol or import reason above the
+    file level): those whose parameters or own literals meet the data the change touches come first
+    (argus.analysis.selection.datamatch). Adds no test without other evidence."""
+    lines = {f.base_path: sorted(f.old_lines) for f in changed
+             if f.status is not FileStatus.ADDED and not f.binary and f.base_path.endswith(".py")
+             and not is_test_file(f.path, p.test_globs) and f.old_lines}
+    if not lines:
+        return
+    data = change_data(graph, lines, lambda f: is_test_file(f, p.test_globs))
+    if not data:
+        return
+    docs = TestDocs(graph)
+    suite = {t: docs.doc(t, node) for t, node in universe.items()}
+    cands = {t: suite[t] for t, rs in acc.reasons.items()
+             if t in suite and any(r.signal in _AT_RISK and r.p > p.p_file for r in rs)}
+    for t, m in rank(data, cands, suite).items():
+        acc.add(t, Reason(Signal.DATA, m.text, p.p_data * m.weight))
 
 
 def _pick(ranked: Sequence[ScoredTest], budget: Budget, p: SelectParams) -> list[bool]:

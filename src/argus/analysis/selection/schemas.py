@@ -58,6 +58,7 @@ class Signal(StrEnum):
     IMPORT_TIME = "import_time"  # the changed line runs at import; the test uses that module
     FILE = "file"  # covers the changed file, not the line
     SYMBOL = "symbol"  # the test's source mentions a name the changed line defines
+    DATA = "data"  # the test's parameters or literals meet the data the changed line touches (ranking)
     IMPORTS = "imports"  # static import graph
     HISTORY = "history"  # co-failure with the changed files
     RECENT = "recent"  # recent failure rate
@@ -94,6 +95,8 @@ class SelectParams:
     symbol_weak: float = 0.1  # × for names only newly (un)exported by a changed __all__
     p_use: float = 0.3  # a test covering a changed assignment also executes a later line reading the name
     p_symbol_line_ref: float = 0.01  # a test covering a changed line whose function mentions the enclosing function
+    data_evidence: bool = True  # rank at-risk tests whose data meets the change's literals first (datamatch)
+    p_data: float = 0.3  # × the match weight in (0, 1]: one rare term shared with the change is full weight
     p_import_time_static: float = 0.1  # … and the test only imports it (divided by the import depth)
     p_file: float = 2e-6  # covers the changed file but none of its changed lines
     p_imports: float = 0.05  # imports a changed module (divided by the depth); tests the map knows

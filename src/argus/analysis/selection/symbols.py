@@ -72,6 +72,9 @@ class FileSymbols:
     #: inside functions: a line of an assignment → (the names it assigns, the later lines of the same
     #: outermost function reading one of them) — where a changed value can be observed
     uses: dict[int, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+    #: per line, the string and number literals starting on it (docstrings and long strings left out): the
+    #: data a changed line touches, and the data a test exercises (argus.analysis.selection.datamatch)
+    literals: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def stmt_at(self, line: int) -> Stmt | None:
         for s in self.stmts:
@@ -205,6 +208,30 @@ def _local_uses(fn: ast.AST, limit: int = 200) -> dict[int, tuple[str, tuple[int
     return out
 
 
+_MAX_LITERAL = 200
+
+
+def literals_by_line(tree: ast.AST) -> dict[int, tuple[str, ...]]:
+    """Per line, the string and number constants starting on it (statement-level strings — docstrings — and
+    strings longer than 200 characters left out; booleans and ``None`` are not data)."""
+    docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    out: dict[int, list[str]] = {}
+    for n in ast.walk(tree):
+        if not isinstance(n, ast.Constant) or id(n) in docs:
+            continue
+        v = n.value
+        if isinstance(v, str):
+            if not v or len(v) > _MAX_LITERAL:
+                continue
+            text = v
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            text = repr(v)
+        else:
+            continue
+        out.setdefault(n.lineno, []).append(text)
+    return {k: tuple(v) for k, v in out.items()}
+
+
 def _first(n: ast.stmt) -> int:
     return min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", []))])
 
@@ -322,5 +349,6 @@ def file_symbols(tree: ast.Module, path: str, module: str) -> FileSymbols:
                 e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
             )
     return FileSymbols(
-        tuple(stmts), tuple(funcs), aliases, tuple(stars), tuple(dynamic), all_names, introspective, uses
+        tuple(stmts), tuple(funcs), aliases, tuple(stars), tuple(dynamic), all_names, introspective, uses,
+        literals_by_line(tree),
     )

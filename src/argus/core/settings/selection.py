@@ -50,4 +50,9 @@ class SelectionSettings(BaseSettings):
     symbol_evidence: bool = Field(True, description="A changed line run at import (def/class header, decorator, "
                                   "constant, __all__) reaches only the tests using the names it defines, when the "
                                   "analysis of those names is complete; off: every test using the module.")
+    data_evidence: bool = Field(True, description="Rank first, among the tests already at risk, those whose "
+                                "parameters or literals meet the literals the change touches (the changed "
+                                "lines, the arguments of module-level calls to a changed function).")
+    p_data: float = Field(0.3, ge=0, lt=1, description="P(fail) added (× a match weight in (0, 1]) for a test "
+                          "whose data meets the change's data.")
     default_duration_s: float = Field(1.0, gt=0, description="Duration of a test with none stored (--max-time).")
