@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatch
 
 from argus.analysis.selection.contexts import base_identity, identity_of_node
-from argus.analysis.selection.datamatch import TestDocs, change_data, rank
+from argus.analysis.selection.datamatch import DataDocs, change_data, rank
 from argus.analysis.selection.impact import STAR, Impact, symbol_impact
 from argus.analysis.selection.imports import ImportGraph
 from argus.analysis.selection.ranges import decode
@@ -511,7 +511,7 @@ def _data_signals(changed: Sequence[ChangedFile], graph: ImportGraph, universe: 
     data = change_data(graph, lines, lambda f: is_test_file(f, p.test_globs))
     if not data:
         return
-    docs = TestDocs(graph)
+    docs = DataDocs(graph)
     suite = {t: docs.doc(t, node) for t, node in universe.items()}
     cands = {t: suite[t] for t, rs in acc.reasons.items()
              if t in suite and any(r.signal in _AT_RISK and r.p > p.p_file for r in rs)}

@@ -85,16 +85,17 @@ def _unsafe(items: Iterable[tuple[Any, Any]], under_repeat: bool = False) -> boo
 
 
 def safe_pattern(text: str) -> re.Pattern[str] | None:
-    """``text`` compiled as a regular expression when it looks like one (a metacharacter), compiles, and
-    cannot backtrack catastrophically (see :func:`_unsafe`); ``None`` otherwise (it is then only
-    tokenised)."""
+    """``text`` compiled as a regular expression when it looks like one (a metacharacter), compiles, cannot
+    backtrack catastrophically (see :func:`_unsafe`) and does not match the empty string (``$``, ``.*``
+    match anything); ``None`` otherwise (it is then only tokenised)."""
     if len(text) > MAX_PATTERN_LEN or not _META.search(text):
         return None
     try:
         parsed = sre_parse.parse(text)
         if _unsafe(parsed):
             return None
-        return re.compile(text)
+        pat = re.compile(text)
+        return None if pat.search("") else pat  # it matches anything (``$``, ``.*``): no evidence
     except (re.error, RecursionError, OverflowError, ValueError, TypeError):
         return None
 
@@ -152,7 +153,7 @@ def change_data(graph: ImportGraph, lines_by_file: Mapping[str, Sequence[int]],
 
 
 @dataclass(frozen=True)
-class TestDoc:
+class DataDoc:
     """A test's data: its parametrisation values and the literals of its own definition."""
 
     params: tuple[str, ...]
@@ -172,7 +173,7 @@ def param_values(identity: str) -> tuple[str, ...]:
     return (pid, *parts) if len(parts) > 1 else (pid,)
 
 
-class TestDocs:
+class DataDocs:
     """Builds test documents from node ids and the test files' symbols (each definition read once)."""
 
     def __init__(self, graph: ImportGraph) -> None:
@@ -198,14 +199,14 @@ class TestDocs:
         got = self._cache[key] = tuple(vals)
         return got
 
-    def doc(self, identity: str, node: str | None) -> TestDoc:
+    def doc(self, identity: str, node: str | None) -> DataDoc:
         params = param_values(node or identity) or param_values(identity)
         parts = (node or "").split("::")
         if len(parts) < 2:
-            return TestDoc(params, ())
+            return DataDoc(params, ())
         top = parts[1].split("[", 1)[0]
         member = parts[2].split("[", 1)[0] if len(parts) > 2 else ""
-        return TestDoc(params, self._source(parts[0], top, member))
+        return DataDoc(params, self._source(parts[0], top, member))
 
 
 @dataclass(frozen=True)
@@ -220,8 +221,8 @@ def _idf(n: int, df: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-def rank(data: Sequence[Datum], docs: Mapping[str, TestDoc],
-         suite: Mapping[str, TestDoc] | None = None) -> dict[str, DataMatch]:
+def rank(data: Sequence[Datum], docs: Mapping[str, DataDoc],
+         suite: Mapping[str, DataDoc] | None = None) -> dict[str, DataMatch]:
     """Match the change's ``data`` against the candidate tests' ``docs``; term rarity (idf) is measured
     over ``suite`` (every test's document; default: the candidates). See the module docstring."""
     suite = docs if suite is None else suite
