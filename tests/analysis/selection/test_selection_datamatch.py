@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from argus.analysis.selection.algo import score
 from argus.analysis.selection.datamatch import (
-    Datum,
     DataDoc,
+    Datum,
     change_data,
     param_values,
     rank,
@@ -13,7 +13,14 @@ from argus.analysis.selection.datamatch import (
     tokens,
 )
 from argus.analysis.selection.imports import build_graph
-from argus.analysis.selection.schemas import ChangedFile, CoverageIndex, FileStatus, MapEntry, SelectParams, Signal
+from argus.analysis.selection.schemas import (
+    ChangedFile,
+    CoverageIndex,
+    FileStatus,
+    MapEntry,
+    SelectParams,
+    Signal,
+)
 from argus.analysis.selection.testfiles import is_test_file
 
 MOD = "pkg/words.py"
