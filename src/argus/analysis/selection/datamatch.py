@@ -34,12 +34,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from argus.analysis.selection.imports import ImportGraph
-from argus.analysis.selection.symbols import FileSymbols
+from argus.analysis.selection.symbols import FileSymbols, Stmt
 
 MAX_PATTERNS = 32  # regular expressions applied per selection
 MAX_SUBJECT = 100  # longest test value a pattern is applied to
 MAX_PATTERN_LEN = 300  # longer literals are only tokenised
 MAX_DATA = 2000  # literals taken from one change (calls included)
+MAX_SEARCHES = 200_000  # pattern applications per selection (patterns × distinct test values)
 MIN_TOKEN = 2  # shorter words (``i`` of ``(?i)``, ``1``) are too common to tell tests apart
 _MAX_REPEAT_BOUND = 1000
 _WORD = re.compile(r"[^\W_]+")
@@ -152,12 +153,23 @@ def change_data(graph: ImportGraph, lines_by_file: Mapping[str, Sequence[int]],
     return out
 
 
+def _words(values: Sequence[str]) -> frozenset[str]:
+    return frozenset().union(*(tokens(v) for v in values)) if values else frozenset()
+
+
 @dataclass(frozen=True)
 class DataDoc:
-    """A test's data: its parametrisation values and the literals of its own definition."""
+    """A test's data: its parametrisation values and the literals of its own definition, with their words."""
 
     params: tuple[str, ...]
-    source: tuple[str, ...]
+    source: tuple[str, ...] = ()
+    param_words: frozenset[str] | None = None
+    source_words: frozenset[str] | None = None
+
+    def words(self) -> tuple[frozenset[str], frozenset[str]]:
+        pw = self.param_words if self.param_words is not None else _words(self.params)
+        sw = self.source_words if self.source_words is not None else _words(self.source)
+        return pw, sw
 
     def values(self) -> tuple[str, ...]:
         return self.params + self.source
@@ -178,35 +190,41 @@ class DataDocs:
 
     def __init__(self, graph: ImportGraph) -> None:
         self.graph = graph
-        self._cache: dict[tuple[str, str, str], tuple[str, ...]] = {}
+        self._cache: dict[tuple[str, str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
+        self._defs: dict[str, dict[str, Stmt]] = {}
 
-    def _source(self, file: str, top: str, member: str) -> tuple[str, ...]:
+    def _source(self, file: str, top: str, member: str) -> tuple[tuple[str, ...], frozenset[str]]:
         key = (file, top, member)
         got = self._cache.get(key)
         if got is not None:
             return got
         fs = self.graph.symbols.get(file)
         vals: list[str] = []
-        st = next((s for s in fs.stmts if s.name == top), None) if fs is not None else None
-        if fs is not None and st is not None:
-            lo, hi = st.first, st.last
-            if member and st.kind == "ClassDef":
-                m = next((m for m in st.members if member in m[3]), None)
-                if m is not None:
-                    lo, hi = m[0], m[1]
-            for ln in range(lo, hi + 1):
-                vals += fs.literals.get(ln, ())
-        got = self._cache[key] = tuple(vals)
+        if fs is not None:
+            defs = self._defs.get(file)
+            if defs is None:
+                defs = self._defs[file] = {s.name: s for s in fs.stmts if s.name}
+            st = defs.get(top)
+            if st is not None:
+                lo, hi = st.first, st.last
+                if member and st.kind == "ClassDef":
+                    m = next((m for m in st.members if member in m[3]), None)
+                    if m is not None:
+                        lo, hi = m[0], m[1]
+                for ln in range(lo, hi + 1):
+                    vals += fs.literals.get(ln, ())
+        got = self._cache[key] = (tuple(vals), _words(vals))
         return got
 
     def doc(self, identity: str, node: str | None) -> DataDoc:
         params = param_values(node or identity) or param_values(identity)
         parts = (node or "").split("::")
         if len(parts) < 2:
-            return DataDoc(params, ())
+            return DataDoc(params, (), _words(params), frozenset())
         top = parts[1].split("[", 1)[0]
         member = parts[2].split("[", 1)[0] if len(parts) > 2 else ""
-        return DataDoc(params, self._source(parts[0], top, member))
+        src, sw = self._source(parts[0], top, member)
+        return DataDoc(params, src, _words(params), sw)
 
 
 @dataclass(frozen=True)
@@ -247,30 +265,52 @@ def rank(data: Sequence[Datum], docs: Mapping[str, DataDoc],
     df: dict[tuple[str, str], int] = defaultdict(int)
     hits: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)  # candidate → term → value it met
     in_params: dict[str, frozenset[str]] = {}
-    matched: dict[str, dict[str, bool]] = {p: {} for p in patterns}  # pattern → value → matches
+    # a short test value → the tests whose parameters hold it, and the definitions (shared by their
+    # parametrisations: each read once) whose literals do
+    holders: dict[str, set[str]] = defaultdict(set)
+    src_holders: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for t, doc in {**suite, **docs}.items():
         cand = t in docs
-        pw = frozenset().union(*(tokens(v) for v in doc.params)) & wanted
-        sw = frozenset().union(*(tokens(v) for v in doc.source)) & wanted
+        pw, sw = doc.words()
+        pw, sw = pw & wanted, sw & wanted
         if cand:
             in_params[t] = pw
         for w in pw | sw:
             df[("w", w)] += 1
             if cand:
                 hits[t][("w", w)] = w
-        for ptext, pat in patterns.items():
-            seen = matched[ptext]
-            for v in doc.values():
-                if len(v) > MAX_SUBJECT:
-                    continue
-                ok = seen.get(v)
-                if ok is None:
-                    ok = seen[v] = pat.search(v) is not None
-                if ok:
-                    df[("r", ptext)] += 1
-                    if cand:
-                        hits[t][("r", ptext)] = v
-                    break
+        if patterns:
+            for v in doc.params:
+                if len(v) <= MAX_SUBJECT:
+                    holders[v].add(t)
+            if doc.source:
+                group = groups.get(doc.source)
+                if group is None:
+                    group = groups[doc.source] = []
+                    for v in doc.source:
+                        if len(v) <= MAX_SUBJECT:
+                            src_holders[v].add(doc.source)
+                group.append(t)
+    values = holders.keys() | src_holders.keys()
+    budget = MAX_SEARCHES
+    for ptext, pat in patterns.items():
+        if budget < len(values):
+            break  # too many values to search: the remaining patterns give no evidence
+        budget -= len(values)
+        met: dict[str, str] = {}  # test → the value it met
+        for v in values:
+            if not pat.search(v):
+                continue
+            for t in holders.get(v, ()):
+                met.setdefault(t, v)
+            for g in src_holders.get(v, ()):
+                for t in groups[g]:
+                    met.setdefault(t, v)
+        df[("r", ptext)] = len(met)
+        for t, v in met.items():
+            if t in docs:
+                hits[t][("r", ptext)] = v
     norm = _idf(n, 1)
     out: dict[str, DataMatch] = {}
     for t, got in hits.items():
