@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 from argus.analysis.selection.algo import score
 from argus.analysis.selection.datamatch import (
     DataDoc,
@@ -21,6 +23,7 @@ from argus.analysis.selection.schemas import (
     SelectParams,
     Signal,
 )
+from argus.analysis.selection.symbols import file_symbols, literals_by_line
 from argus.analysis.selection.testfiles import is_test_file
 
 MOD = "pkg/words.py"
@@ -169,3 +172,10 @@ def test_data_evidence_adds_no_test_without_other_evidence() -> None:
     by = {t.identity: t for t in ranked}
     assert not any(r.signal is Signal.DATA for r in by[other].reasons)
     assert any(r.signal is Signal.DATA for r in by[IDS[0]].reasons)  # the same data, and at risk
+
+
+def test_literals_per_line_leave_docstrings_booleans_and_empty_strings_out() -> None:
+    src = '"""doc"""\nX = {"a": 1.5, "b": True}\n\ndef f():\n    """doc"""\n    return f"" or "" or None or -2\n'
+    tree = ast.parse(src)
+    assert literals_by_line(tree) == {2: ("a", "b", "1.5"), 6: ("2",)}
+    assert file_symbols(tree, "m.py", "m").literals == literals_by_line(tree)

@@ -211,25 +211,31 @@ def _local_uses(fn: ast.AST, limit: int = 200) -> dict[int, tuple[str, tuple[int
 _MAX_LITERAL = 200
 
 
+def _literal(n: ast.Constant) -> str | None:
+    """A constant as data: a string (not empty, at most 200 characters) or a number; ``None`` otherwise."""
+    v = n.value
+    if isinstance(v, str):
+        return v if v and len(v) <= _MAX_LITERAL else None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return repr(v)
+    return None
+
+
 def literals_by_line(tree: ast.AST) -> dict[int, tuple[str, ...]]:
     """Per line, the string and number constants starting on it (statement-level strings — docstrings — and
     strings longer than 200 characters left out; booleans and ``None`` are not data)."""
-    docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
     out: dict[int, list[str]] = {}
-    for n in ast.walk(tree):
-        if not isinstance(n, ast.Constant) or id(n) in docs:
-            continue
-        v = n.value
-        if isinstance(v, str):
-            if not v or len(v) > _MAX_LITERAL:
-                continue
-            text = v
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            text = repr(v)
-        else:
-            continue
-        out.setdefault(n.lineno, []).append(text)
+    docs: set[int] = set()
+    for n in ast.walk(tree):  # breadth first: a statement is seen before its constant
+        _collect_literal(n, docs, out)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _collect_literal(n: ast.AST, docs: set[int], out: dict[int, list[str]]) -> None:
+    if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant):
+        docs.add(id(n.value))
+    elif isinstance(n, ast.Constant) and id(n) not in docs and (text := _literal(n)) is not None:
+        out.setdefault(n.lineno, []).append(text)
 
 
 def _first(n: ast.stmt) -> int:
@@ -260,6 +266,8 @@ def file_symbols(tree: ast.Module, path: str, module: str) -> FileSymbols:
     dynamic: list[tuple[str, int, str]] = []
     all_names: tuple[str, ...] | None = None
     introspective = False
+    lits: dict[int, list[str]] = {}
+    docs: set[int] = set()
     for node in tree.body:
         top = node.name if isinstance(node, (*_FUNCS, ast.ClassDef)) else ""
         members: tuple[tuple[int, int, str, frozenset[str]], ...] = ()
@@ -294,6 +302,7 @@ def file_symbols(tree: ast.Module, path: str, module: str) -> FileSymbols:
             ):
                 uses.update(_local_uses(fdef))
         for sub in ast.walk(node):
+            _collect_literal(sub, docs, lits)
             if isinstance(sub, _FUNCS) and sub.body:
                 funcs.append(
                     Func(
@@ -350,5 +359,5 @@ def file_symbols(tree: ast.Module, path: str, module: str) -> FileSymbols:
             )
     return FileSymbols(
         tuple(stmts), tuple(funcs), aliases, tuple(stars), tuple(dynamic), all_names, introspective, uses,
-        literals_by_line(tree),
+        {k: tuple(v) for k, v in lits.items()},
     )
