@@ -16,11 +16,13 @@ rarer terms weighing more):
 * **terms**: case-folded alphanumeric words; a literal that looks like a regular expression (it has a
   metacharacter and compiles) is instead *applied* to the test's values (``(?i)(quiz)$`` matches the
   parameter ``quiz``) — only patterns without nested or alternated repetition or back-references
-  (catastrophic backtracking), at most :data:`MAX_PATTERNS` of them, on values of at most
-  :data:`MAX_SUBJECT` characters;
+  (catastrophic backtracking) nor matching the empty string, at most :data:`MAX_PATTERNS` of them and
+  :data:`MAX_SEARCHES` searches, on values of at most :data:`MAX_SUBJECT` characters; words shorter than
+  :data:`MIN_TOKEN` are left out;
 * **weight**: a test's score is the sum over matched terms of the BM25 idf
-  ``ln(1 + (N − df + ½) / (df + ½))`` among the *N* candidate tests, divided by the idf of a term only one
-  test has and capped at 1 (one rare match is full evidence, a term every candidate has is almost none).
+  ``ln(1 + (N − df + ½) / (df + ½))`` over the *N* tests of the suite, divided by the idf of a term only one
+  test has and capped at 1 (one rare match is full evidence, a term every test has is almost none). Only
+  the candidates (tests already at risk) get a weight: the signal reorders them and adds no test.
 """
 
 from __future__ import annotations
