@@ -91,11 +91,12 @@ def test_param_values_are_the_id_and_its_dash_separated_parts() -> None:
 def test_a_regex_literal_is_compiled_only_when_safe() -> None:
     assert safe_pattern(r"(?i)(quiz)$") is not None
     assert safe_pattern(r"(?i)([^aeiouy]|qu)y$") is not None
+    assert safe_pattern(r"^\w+\s\w+$") is not None  # two repetitions: at most ~100² steps a search
     assert safe_pattern("person") is None  # no metacharacter: a word, tokenised
     assert safe_pattern("(") is None  # does not compile
     assert safe_pattern("$") is None and safe_pattern(".*") is None  # matches anything
     assert safe_pattern(r"\1zes") is None  # a replacement template: a back-reference
-    for hostile in (r"(a+)+$", r"(a|aa)*b", r"(\w+\s?)*$", r"(x)\1", "a{1,100000}"):
+    for hostile in (r"(a+)+$", r"(a|aa)*b", r"(\w+\s?)*$", r"(x)\1", "a{1,100000}", r"\d+\d+\d+x"):
         assert safe_pattern(hostile) is None, hostile
 
 

@@ -16,7 +16,7 @@ rarer terms weighing more):
 * **terms**: case-folded alphanumeric words; a literal that looks like a regular expression (it has a
   metacharacter and compiles) is instead *applied* to the test's values (``(?i)(quiz)$`` matches the
   parameter ``quiz``) — only patterns without nested or alternated repetition or back-references
-  (catastrophic backtracking) nor matching the empty string, at most :data:`MAX_PATTERNS` of them and
+  (catastrophic backtracking), with at most :data:`MAX_REPEATS` repetitions, nor matching the empty string, at most :data:`MAX_PATTERNS` of them and
   :data:`MAX_SEARCHES` searches, on values of at most :data:`MAX_SUBJECT` characters; words shorter than
   :data:`MIN_TOKEN` are left out;
 * **weight**: a test's score is the sum over matched terms of the BM25 idf
@@ -43,6 +43,7 @@ MAX_SUBJECT = 100  # longest test value a pattern is applied to
 MAX_PATTERN_LEN = 300  # longer literals are only tokenised
 MAX_DATA = 2000  # literals taken from one change (calls included)
 MAX_SEARCHES = 200_000  # pattern applications per selection (patterns × distinct test values)
+MAX_REPEATS = 2  # repetitions per pattern: a search costs at most ~MAX_SUBJECT ** MAX_REPEATS steps
 MIN_TOKEN = 2  # shorter words (``i`` of ``(?i)``, ``1``) are too common to tell tests apart
 _MAX_REPEAT_BOUND = 1000
 _WORD = re.compile(r"[^\W_]+")
@@ -55,9 +56,24 @@ def tokens(text: str) -> frozenset[str]:
     return frozenset(m.group().casefold() for m in _WORD.finditer(text))
 
 
+def _repeats(items: Iterable[tuple[Any, Any]]) -> int:
+    """How many repetitions (``*``, ``+``, ``{2,}`` …, not ``?``) a parsed pattern holds, at any depth."""
+    count = 0
+    for op, av in items:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            count += (av[1] is sre_parse.MAXREPEAT or av[1] > 1) + _repeats(av[2])
+        elif name == "BRANCH":
+            count += sum(_repeats(alt) for alt in av[1])
+        elif name in ("SUBPATTERN", "ASSERT", "ASSERT_NOT", "ATOMIC_GROUP"):
+            count += _repeats(av[-1] if isinstance(av, tuple) else av)
+    return count
+
+
 def _unsafe(items: Iterable[tuple[Any, Any]], under_repeat: bool = False) -> bool:
-    """Whether a parsed pattern may backtrack catastrophically: a repetition inside a repetition, an
-    alternation inside one, a back-reference, or a huge bound."""
+    r"""Whether a parsed pattern may backtrack catastrophically: a repetition inside a repetition, an
+    alternation inside one, a back-reference, or a huge bound. (Polynomial backtracking — ``\d+\d+\d+x``
+    — is bounded by :data:`MAX_REPEATS`.)"""
     for op, av in items:
         name = str(op)
         if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
@@ -95,7 +111,7 @@ def safe_pattern(text: str) -> re.Pattern[str] | None:
         return None
     try:
         parsed = sre_parse.parse(text)
-        if _unsafe(parsed):
+        if _unsafe(parsed) or _repeats(parsed) > MAX_REPEATS:
             return None
         pat = re.compile(text)
         return None if pat.search("") else pat  # it matches anything (``$``, ``.*``): no evidence
