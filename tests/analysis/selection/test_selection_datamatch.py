@@ -79,6 +79,7 @@ def _is_test(f: str) -> bool:
 def test_tokens_case_fold_and_split_on_non_alphanumerics() -> None:
     assert tokens("Person-People_2") == {"person", "people", "2"}
     assert tokens("  ") == frozenset()
+    assert tokens("version 3.10, size 1.5e3") == {"version", "3.10", "size", "1.5", "e3"}  # numbers stay whole
     assert tokens("Ärger.über") == {"ärger", "über"}
 
 

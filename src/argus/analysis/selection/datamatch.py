@@ -13,12 +13,13 @@ rarer terms weighing more):
   literals of those calling statements too;
 * the **documents**: each test's parametrisation id (``test_x[person-people]``: the whole id and its
   ``-``-separated parts) and the literals of its own definition (decorators, ``parametrize`` lists, body);
-* **terms**: case-folded alphanumeric words; a literal that looks like a regular expression (it has a
-  metacharacter and compiles) is instead *applied* to the test's values (``(?i)(quiz)$`` matches the
-  parameter ``quiz``) — only patterns without nested or alternated repetition or back-references
-  (catastrophic backtracking), with at most :data:`MAX_REPEATS` repetitions, nor matching the empty string, at most :data:`MAX_PATTERNS` of them and
-  :data:`MAX_SEARCHES` searches, on values of at most :data:`MAX_SUBJECT` characters; words shorter than
-  :data:`MIN_TOKEN` are left out;
+* **terms**: case-folded alphanumeric words (a dotted number such as a version ``3.10`` is one word);
+  a literal that looks like a regular expression (it has a metacharacter and compiles) is instead
+  *applied* to the test's values (``(?i)(quiz)$`` matches the parameter ``quiz``) — only patterns
+  without nested or alternated repetition or back-references (catastrophic backtracking), with at most
+  :data:`MAX_REPEATS` repetitions, not matching the empty string, at most :data:`MAX_PATTERNS` of them
+  and :data:`MAX_SEARCHES` searches, on values of at most :data:`MAX_SUBJECT` characters; words shorter
+  than :data:`MIN_TOKEN` are left out;
 * **weight**: a test's score is the sum over matched terms of the BM25 idf
   ``ln(1 + (N − df + ½) / (df + ½))`` over the *N* tests of the suite, divided by the idf of a term only one
   test has and capped at 1 (one rare match is full evidence, a term every test has is almost none). Only
@@ -46,13 +47,14 @@ MAX_SEARCHES = 200_000  # pattern applications per selection (patterns × distin
 MAX_REPEATS = 2  # repetitions per pattern: a search costs at most ~MAX_SUBJECT ** MAX_REPEATS steps
 MIN_TOKEN = 2  # shorter words (``i`` of ``(?i)``, ``1``) are too common to tell tests apart
 _MAX_REPEAT_BOUND = 1000
-_WORD = re.compile(r"[^\W_]+")
+_WORD = re.compile(r"\d+(?:\.\d+)+|[^\W_]+")  # a decimal or dotted number is one token: 3.10 is not 3 and 10
 _META = re.compile(r"[\\^$*+?()\[\]{}|]")
 _FUNCS = ("FunctionDef", "AsyncFunctionDef")
 
 
 def tokens(text: str) -> frozenset[str]:
-    """The case-folded alphanumeric words of ``text`` (``"Person-People_2"`` → person, people, 2)."""
+    """The case-folded alphanumeric words of ``text`` (``"Person-People_2"`` → person, people, 2); a number
+    with dots stays whole (``"3.10"`` → 3.10, not 3 and 10)."""
     return frozenset(m.group().casefold() for m in _WORD.finditer(text))
 
 
