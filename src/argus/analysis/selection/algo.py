@@ -516,7 +516,10 @@ def _data_signals(changed: Sequence[ChangedFile], graph: ImportGraph, universe: 
     cands = {t: suite[t] for t, rs in acc.reasons.items()
              if t in suite and any(r.signal in _AT_RISK and r.p > p.p_file for r in rs)}
     for t, m in rank(data, cands, suite).items():
-        acc.add(t, Reason(Signal.DATA, m.text, p.p_data * m.weight))
+        # conditional on the change reaching the test: scaled by its strongest at-risk probability, so a
+        # weakly reached test (an import at depth 2) does not leap over better-evidenced ones
+        reach = max(x.p for x in acc.reasons[t] if x.signal in _AT_RISK)
+        acc.add(t, Reason(Signal.DATA, m.text, min(0.95, p.p_data * m.weight * reach)))
 
 
 def _pick(ranked: Sequence[ScoredTest], budget: Budget, p: SelectParams) -> list[bool]:

@@ -96,7 +96,7 @@ class SelectParams:
     p_use: float = 0.3  # a test covering a changed assignment also executes a later line reading the name
     p_symbol_line_ref: float = 0.01  # a test covering a changed line whose function mentions the enclosing function
     data_evidence: bool = True  # rank at-risk tests whose data meets the change's literals first (datamatch)
-    p_data: float = 0.3  # × the match weight in (0, 1]: one rare term shared with the change is full weight
+    p_data: float = 1.0  # × match weight in (0, 1] × the test's strongest at-risk probability (≤ 0.95)
     p_import_time_static: float = 0.1  # … and the test only imports it (divided by the import depth)
     p_file: float = 2e-6  # covers the changed file but none of its changed lines
     p_imports: float = 0.05  # imports a changed module (divided by the depth); tests the map knows

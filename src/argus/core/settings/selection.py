@@ -53,6 +53,6 @@ class SelectionSettings(BaseSettings):
     data_evidence: bool = Field(True, description="Rank first, among the tests already at risk, those whose "
                                 "parameters or literals meet the literals the change touches (the changed "
                                 "lines, the arguments of module-level calls to a changed function).")
-    p_data: float = Field(0.3, ge=0, lt=1, description="P(fail) added (× a match weight in (0, 1]) for a test "
-                          "whose data meets the change's data.")
+    p_data: float = Field(1.0, ge=0, le=1, description="For a test whose data meets the change's data: P(fail) "
+                          "added = this × a match weight in (0, 1] × the test's strongest at-risk probability.")
     default_duration_s: float = Field(1.0, gt=0, description="Duration of a test with none stored (--max-time).")
