@@ -181,3 +181,21 @@ def test_literals_per_line_leave_docstrings_booleans_and_empty_strings_out() -> 
     tree = ast.parse(src)
     assert literals_by_line(tree) == {2: ("a", "b", "1.5"), 6: ("2",)}
     assert file_symbols(tree, "m.py", "m").literals == literals_by_line(tree)
+
+
+def test_a_weakly_reached_test_does_not_leap_over_better_evidenced_ones() -> None:
+    # a test importing the module only through a helper (depth 2) shares the changed call's data
+    deep = "tests.test_deep::test_d[person]"
+    g = build_graph({MOD: SRC, "pkg/__init__.py": "", TFILE: TEST, "pkg/helper.py": "from pkg import words\n",
+                     "tests/test_deep.py": "import pytest\nfrom pkg import helper\n\n"
+                                           "@pytest.mark.parametrize('w', ['person'])\ndef test_d(w):\n    assert w\n"})
+    idx = _index()
+    nodes = {**NODES, deep: "tests/test_deep.py::test_d[person]"}
+    idx = CoverageIndex(nodes, frozenset(), idx.entries, idx.import_lines, idx.files, ran=frozenset(nodes))
+    changed = [ChangedFile(MOD, None, FileStatus.MODIFIED, frozenset({10}), frozenset({10}))]
+    ranked, _, _ = score(changed, idx, {}, (), g)
+    by = {t.identity: t for t in ranked}
+    data = next(r for r in by[deep].reasons if r.signal is Signal.DATA)
+    reach = max(r.p for r in by[deep].reasons if r.signal in (Signal.IMPORT_TIME, Signal.IMPORTS))
+    assert data.p <= reach  # scaled by how strongly the change reaches the test
+    assert by[deep].score < by[IDS[3]].score  # below a test running the module, which matches no data
