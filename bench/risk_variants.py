@@ -27,6 +27,13 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 
+from argus.analysis.risk.authors import (
+    AUTHOR,
+    AUTHOR_LABELS,
+    author_chains,
+    author_defect_rate,
+    author_features,
+)
 from argus.analysis.risk.dataset import DATASET_FEATURES, read_dataset
 from argus.analysis.risk.model import (
     DEFAULT_PARAMS,
@@ -44,13 +51,6 @@ from argus.evaluation.risk_stream import (
     recent_defect_rate,
     stream_features,
     stream_names,
-)
-from argus.evaluation.risk_authors import (
-    AUTHOR,
-    AUTHOR_LABELS,
-    author_chains,
-    author_defect_rate,
-    author_features,
 )
 
 F = list(DATASET_FEATURES)
@@ -328,7 +328,7 @@ def v4(feats: list[str], labels_lag: float | None = None, params: dict[str, Any]
 
 
 def _prefix(ch: Any, b: int) -> Any:
-    from argus.evaluation.risk_authors import Chains
+    from argus.analysis.risk.authors import Chains
 
     return Chains(ch.prev[:b], ch.chain[:b], ch.candidates[:b])
 
@@ -357,6 +357,10 @@ def round4() -> dict[str, Variant4]:
         "R4 + author defect rate, lag 0, stricter chains (gap ≤ 5)": v4(F, 0.0, strict=2),
         **{f"R4 seeds: default, seed {s}": v4(F, params={"seed": s}) for s in SEEDS},
         **{f"R4 seeds: + author defect rate, lag 0, strict chains, seed {s}": v4(F, 0.0, {"seed": s}, strict=1)
+           for s in SEEDS},
+        **{f"R4 seeds: + author defect rate, lag 0, stricter chains, seed {s}": v4(F, 0.0, {"seed": s}, strict=2)
+           for s in SEEDS},
+        **{f"R4 seeds: + author defect rate, lag 30, stricter chains, seed {s}": v4(F, 30.0, {"seed": s}, strict=2)
            for s in SEEDS},
         "R4 + author defect rate, lag 0, prior weight 20": v4(F, 0.0, prior_weight=20.0),
         "R4 logistic Kamei+ratios (baseline of the next two)": v4(KD, logistic=True),

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from argus.evaluation.risk_authors import (
+from argus.analysis.risk.authors import (
     AUTHOR,
     DAY,
     author_chains,
     author_defect_rate,
     author_features,
+    known_bug_rate,
 )
+from argus.analysis.risk.dataset import chains_of, read_dataset, with_author_rate
 
 
 def _authors(n: int = 600, k: int = 6, seed: int = 3) -> tuple[np.ndarray, ...]:
@@ -92,13 +96,62 @@ def test_author_defect_rate_reads_only_known_labels_older_than_the_lag() -> None
         recent = times > times[i] - lag
         y3[recent] = 1 - y3[recent]
         r3 = author_defect_rate(times, ch, y3, known, lag=lag)
-        assert r3["a_bug_rate"][i] == r["a_bug_rate"][i]
-        assert r3["a_bug_known"][i] == r["a_bug_known"][i]
+        assert r3["author_bug_rate"][i] == r["author_bug_rate"][i]
+        assert r3["author_bug_known"][i] == r["author_bug_known"][i]
     # the count is the number of known rows of the chain older than the lag; the prior is the base rate
     # of every known row older than the lag
     i = 550
     old = known & (times <= times[i] - lag)
     members = [j for j in range(i) if ch.chain[j] == ch.chain[i] and old[j]]
-    assert r["a_bug_known"][i] == len(members)
+    assert r["author_bug_known"][i] == len(members)
     expect = (y[members].sum() + 5.0 * y[old].mean()) / (len(members) + 5.0)
-    assert r["a_bug_rate"][i] == pytest.approx(expect)
+    assert r["author_bug_rate"][i] == pytest.approx(expect)
+
+
+def test_known_bug_rate_reads_a_label_only_once_its_fix_exists() -> None:
+    #         0    1    2    3    4    5
+    times = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    authors = ["a", "a", "b", "a", "a", "b"]
+    fixed_at = [3.5, None, 2.5, None, None, None]  # change 0 (a) fixed at 3.5, change 2 (b) at 2.5
+    r = known_bug_rate(times, authors, fixed_at, prior_weight=0.0)
+    assert r["author_bug_known"].tolist() == [0, 1, 0, 2, 3, 1]
+    assert np.isnan(r["author_bug_rate"][0])  # no history and no prior: missing
+    assert r["author_bug_rate"][1] == 0.0  # change 0's bug is found at 3.5: unknown at 1.0
+    assert r["author_bug_rate"][3] == 0.0  # still unknown at 3.0
+    assert r["author_bug_rate"][4] == pytest.approx(1 / 3)  # known at 4.0: one of a's three earlier changes
+    assert r["author_bug_rate"][5] == 1.0  # b's change 2, fixed at 2.5
+    # smoothed towards the project's rate known at the time
+    s = known_bug_rate(times, authors, fixed_at, prior_weight=5.0)
+    assert s["author_bug_rate"][4] == pytest.approx((1 + 5 * 2 / 4) / (3 + 5))
+    # a later fix, or a later change's label, never moves an earlier value
+    later = known_bug_rate(times, authors, [3.5, 4.2, 2.5, 9.0, 4.5, 6.0], prior_weight=5.0)
+    np.testing.assert_array_equal(later["author_bug_rate"][:5], s["author_bug_rate"][:5])
+    with pytest.raises(ValueError):
+        known_bug_rate([1.0, 0.0], ["a", "a"], [None, None])
+
+
+def test_dataset_author_rate_never_reads_a_test_label(tmp_path: Path) -> None:
+    times, exp, rexp, who, la, ld, fix = _authors(300)
+    y = np.random.default_rng(1).integers(0, 2, len(times))
+    head = "_id,date,bug,ns,nd,nf,entropy,la,ld,lt,fix,ndev,age,nuc,exp,rexp,sexp"
+
+    def write(name: str, labels: np.ndarray, author: bool) -> Path:
+        lines = [head + (",author" if author else "")]
+        for i in range(len(times)):
+            lines.append(f"c{i},{times[i]:.0f},{labels[i]},1,1,2,0.5,{la[i]:.0f},{ld[i]:.0f},100,{fix[i]:.0f},2,3.0,"
+                         f"2,{exp[i]:.0f},{rexp[i]:.6f},5" + (f",dev{who[i]}" if author else ""))
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    for author in (False, True):
+        ds = read_dataset(write(f"a{author}.csv", y, author))
+        assert (ds.authors is not None) == author
+        X, names = with_author_rate(ds, 0.75)
+        assert names[-2:] == ("author_bug_rate", "author_bug_known")
+        y2 = y.copy()
+        y2[225:] = 1 - y2[225:]  # every test label flipped (the rows are already in time order)
+        X2, _ = with_author_rate(read_dataset(write(f"b{author}.csv", y2, author)), 0.75)
+        np.testing.assert_array_equal(X, X2)
+    ch = chains_of(read_dataset(write("c.csv", y, True)))
+    assert np.all(who[ch.prev[ch.prev >= 0]] == who[ch.prev >= 0])  # an author column is taken as given

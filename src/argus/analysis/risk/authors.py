@@ -1,5 +1,10 @@
-"""Author chains recovered from Kamei features, and author-level features computed from the past only
-(issue 17, round 4 of the risk model; `bench/risk_variants.py --round4`).
+"""The author's earlier defect rate, from labels known at the time (issue 17, round 4 of the risk model;
+`bench/risk_variants.py --round4`; docs/analysis/risk.md).
+
+In ingested history the author is known and so is when each bug became known (the fixing commit's time):
+:func:`known_bug_rate` gives each change its author's rate of bug-inducing earlier changes whose fix was
+committed before the change. For a CSV of Kamei features without author ids (`argus risk evaluate-dataset`
+on the shared JIT data), the author is recovered as a chain, below.
 
 The shared JIT CSVs carry no author, but Kamei's ``exp`` is the author's count of earlier changes and
 ``rexp`` their recency-weighted count (each earlier change weighs ``1 / (1 + age in years)``), so one
@@ -24,8 +29,10 @@ change today knows the labels of changes fixed before today, not of last hour's)
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +43,7 @@ DAY = 86400.0
 AUTHOR = ("a_prior", "a_log_gap", "a_exp_rate", "a_recent30", "a_mean_size", "a_size_rel", "a_fix_share",
           "a_exp_growth")
 #: Label-based author features (:func:`author_defect_rate`).
-AUTHOR_LABELS = ("a_bug_rate", "a_bug_known")
+AUTHOR_LABELS = ("author_bug_rate", "author_bug_known")
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class Chains:
 
     def summary(self) -> dict[str, float]:
         n = len(self.prev)
-        return {"rows": n, "linked": self.linked, "chains": int(len(np.unique(self.chain))),
+        return {"rows": n, "linked": self.linked, "chains": len(np.unique(self.chain)),
                 "unambiguous_share_of_links": self.unambiguous / max(1, self.linked),
                 "linked_share": self.linked / max(1, n)}
 
@@ -142,7 +149,7 @@ def author_defect_rate(times: np.ndarray, chains: Chains, labels: np.ndarray, kn
     A label of row ``j`` is read for row ``i`` only if ``j`` is an earlier row of ``i``'s chain,
     ``known[j]`` (a training row) and ``times[j] ≤ times[i] − lag``. The rate is smoothed towards the
     project's base rate over the same known labels (every chain's, older than the lag; ``prior_weight``
-    pseudo-changes); ``a_bug_known`` is how many labels it read.
+    pseudo-changes); ``author_bug_known`` is how many labels it read.
     ``labels`` of rows not ``known`` are never read.
     """
     t = np.asarray(times, dtype=float)
@@ -161,8 +168,45 @@ def author_defect_rate(times: np.ndarray, chains: Chains, labels: np.ndarray, kn
         ts, cb = seen_t[ch], seen_b[ch]
         c = bisect_right(ts, t[i] - lag)
         count[i] = c
-        rate[i] = (cb[c] + prior_weight * base) / (c + prior_weight)
+        den = c + prior_weight
+        rate[i] = (cb[c] + prior_weight * base) / den if den > 0 else np.nan
         if kn[i]:
             ts.append(t[i])
             cb.append(cb[-1] + y[i])
-    return {"a_bug_rate": rate, "a_bug_known": count}
+    return {"author_bug_rate": rate, "author_bug_known": count}
+
+
+def known_bug_rate(times: Sequence[float], authors: Sequence[Hashable], fixed_at: Sequence[float | None], *,
+                   prior_weight: float = 5.0) -> dict[str, np.ndarray]:
+    """Ingested history: each change's author's earlier bug-inducing rate from labels known at its time.
+
+    ``fixed_at[j]``: when change ``j`` became known as bug-inducing (its earliest fixing commit's time;
+    None: no fix). For change ``i`` an earlier change ``j`` of the same author counts as bug-inducing only if
+    ``fixed_at[j] < times[i]``; otherwise it counts as clean so far (what a deployment knows at ``times[i]``).
+    The rate is smoothed towards the project's rate known the same way (``prior_weight`` pseudo-changes);
+    ``author_bug_known`` is the number of the author's earlier changes. ``times`` must be in time order.
+    """
+    t = np.asarray(times, dtype=float)
+    if len(t) and np.any(np.diff(t) < 0):
+        raise ValueError("rows must be in time order")
+    n = len(t)
+    rate, count = np.full(n, np.nan), np.zeros(n)
+    seen: dict[Hashable, int] = defaultdict(int)  # author → earlier changes
+    bugs: dict[Hashable, int] = defaultdict(int)  # author → earlier changes known bug-inducing
+    pending: list[tuple[float, int, Hashable]] = []  # (fix time, row, author) not yet known
+    total_bugs = 0
+    for i in range(n):
+        while pending and pending[0][0] < t[i]:
+            _, _, who = heapq.heappop(pending)
+            bugs[who] += 1
+            total_bugs += 1
+        a = authors[i]
+        base = total_bugs / i if i else 0.0  # i earlier changes
+        count[i] = seen[a]
+        den = seen[a] + prior_weight
+        rate[i] = (bugs[a] + prior_weight * base) / den if den > 0 else np.nan
+        seen[a] += 1
+        f = fixed_at[i]
+        if f is not None:
+            heapq.heappush(pending, (float(f), i, a))
+    return {"author_bug_rate": rate, "author_bug_known": count}
