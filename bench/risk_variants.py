@@ -11,6 +11,11 @@ only), the recent defect rate of training changes, training windows, dropping th
 labels, other learners and ensembles. ``--cv-only`` prints the Qt CV column (what choices are made on)
 without reading any test part; ``--tests-only`` then reads the two test parts; ``--only TEXT`` selects
 variants by name.
+
+Round 4 (``--round4``, with ``--cv-only`` / ``--tests-only`` / ``--only`` as above): author chains recovered
+from ``exp`` / ``rexp`` (:mod:`argus.analysis.risk.authors`) and author features from the past only, the
+author's defect rate with label lags, a five-seed study; ``--boundary``: where the lag-0 defect rate's CV
+gain comes from (validation rows near the fold boundary). Figures: docs/benchmarks.md#change-risk.
 """
 
 from __future__ import annotations

@@ -46,10 +46,8 @@ def risk_evaluate_dataset(
                                     "optional author."),
     train_fraction: float = typer.Option(0.8, "--train-fraction", min=0.05, max=0.95,
                                          help="Earliest share of commits (by date) to train on; the rest is tested."),
-    author_features: bool = typer.Option(False, "--author-features/--no-author-features",
-                                         help="Add the author's earlier defect rate (training labels only; "
-                                              "authors from an `author` column, else recovered from "
-                                              "exp/rexp). A variant not adopted: docs/analysis/risk.md."),
+    author_features: bool = typer.Option(False, "--author-features",
+                                         help="Add the author's earlier defect rate (round 4, not adopted)."),
     json_out: bool = _JSON,
 ) -> None:
     """Evaluate our model and the baselines (LApredict, logistic) on a CSV, time-ordered (AUC, PR-AUC, Brier)."""
