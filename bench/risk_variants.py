@@ -368,6 +368,8 @@ def round4() -> dict[str, Variant4]:
            for s in SEEDS},
         **{f"R4 seeds: + author defect rate, lag 30, stricter chains, seed {s}": v4(F, 30.0, {"seed": s}, strict=2)
            for s in SEEDS},
+        **{f"R4 seeds: + author defect rate, lag 30, strict chains, seed {s}": v4(F, 30.0, {"seed": s}, strict=1)
+           for s in SEEDS[1:]},
         "R4 + author defect rate, lag 0, prior weight 20": v4(F, 0.0, prior_weight=20.0),
         "R4 logistic Kamei+ratios (baseline of the next two)": v4(KD, logistic=True),
         "R4 logistic Kamei+ratios + author defect rate, lag 0": v4(KD, 0.0, logistic=True),

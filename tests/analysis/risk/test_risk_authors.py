@@ -155,3 +155,14 @@ def test_dataset_author_rate_never_reads_a_test_label(tmp_path: Path) -> None:
         np.testing.assert_array_equal(X, X2)
     ch = chains_of(read_dataset(write("c.csv", y, True)))
     assert np.all(who[ch.prev[ch.prev >= 0]] == who[ch.prev >= 0])  # an author column is taken as given
+
+
+def test_blank_authors_are_not_pooled(tmp_path: Path) -> None:
+    head = "_id,date,bug,ns,nd,nf,entropy,la,ld,lt,fix,ndev,age,nuc,exp,rexp,sexp,author"
+    lines = [head] + [f"c{i},{1000 + i},{i % 2},1,1,1,0,5,1,10,0,1,1,1,{i},{i},1,{'' if i % 3 else 'x'}"
+                      for i in range(12)]
+    (tmp_path / "b.csv").write_text("\n".join(lines) + "\n")
+    ch = chains_of(read_dataset(tmp_path / "b.csv"))
+    blank = [i for i in range(12) if i % 3]
+    assert len({int(ch.chain[i]) for i in blank}) == len(blank)  # each blank row is its own author
+    assert len({int(ch.chain[i]) for i in range(0, 12, 3)}) == 1  # author x: one chain
