@@ -370,6 +370,8 @@ def round4() -> dict[str, Variant4]:
            for s in SEEDS},
         **{f"R4 seeds: + author defect rate, lag 30, strict chains, seed {s}": v4(F, 30.0, {"seed": s}, strict=1)
            for s in SEEDS[1:]},
+        **{f"R4 seeds: + author defect rate, lag 90, strict chains, seed {s}": v4(F, 90.0, {"seed": s}, strict=1)
+           for s in SEEDS},
         "R4 + author defect rate, lag 0, prior weight 20": v4(F, 0.0, prior_weight=20.0),
         "R4 logistic Kamei+ratios (baseline of the next two)": v4(KD, logistic=True),
         "R4 logistic Kamei+ratios + author defect rate, lag 0": v4(KD, 0.0, logistic=True),
@@ -394,12 +396,13 @@ def run_round4(qt: Any, os_: Any, only: str, cv_only: bool, tests_only: bool = F
         print(f"| {name} | {c} | {t} | {o} |", flush=True)
 
 
-def boundary4(qt: Any) -> None:
-    """Where the CV gain of the author defect rate (lag 0, chains with gaps ≤ 5) comes from: each fold's
-    validation rows in the first 30 days after the fold's last training change, and the rest."""
+def boundary4(qt: Any, lag: float = 0.0, strict: int = 2) -> None:
+    """Where the CV gain of the author defect rate (``lag`` days; chains with gaps ≤ 5, or ≤ 20 with
+    ``strict`` 1) comes from: each fold's validation rows in the first 30 days after the fold's last training
+    change, and the rest."""
     X, ch = with_authors(qt, extended(qt))
     y, t = qt.labels, qt.times
-    base, cand = v4(F), v4(F, 0.0, strict=2)
+    base, cand = v4(F), v4(F, lag, strict=strict)
     n = int(len(y) * 0.8)
     print("| fold | validation days | rows ≤ 30 days after the boundary | AUC there: default / + author rate "
           "| AUC later: default / + author rate |")
@@ -449,6 +452,7 @@ def main() -> None:
     qt, os_ = (read_dataset(a.data / f"{n}_k_feature.csv") for n in ("qt", "openstack"))
     if a.boundary:
         boundary4(qt)
+        boundary4(qt, 30.0, 1)
         return
     if a.round4:
         run_round4(qt, os_, a.only, a.cv_only, a.tests_only)

@@ -18,9 +18,9 @@ __all__ = ["AssessRequest", "RetrainOutcome", "assess_change", "evaluate_dataset
            "model_drift", "promote_model", "retrain_if_due", "train_model"]
 
 
-def evaluate_dataset(path: Path, train_fraction: float = 0.8, *, author_features: bool = False) -> Evaluation:
-    """Our model and the baselines on a Kamei-feature CSV, split in time (no database); ``author_features``:
-    the round-4 variant with the author's earlier defect rate (not adopted; docs/analysis/risk.md)."""
+def evaluate_dataset(path: Path, train_fraction: float = 0.8, *, author_features: bool = True) -> Evaluation:
+    """Our model and the baselines on a Kamei-feature CSV, split in time (no database); without
+    ``author_features``, the model before round 4 (no author defect rate)."""
     from argus.analysis.risk.dataset import evaluate_dataset as run
     from argus.analysis.risk.model import ml_modules
 

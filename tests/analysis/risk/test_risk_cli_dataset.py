@@ -62,12 +62,13 @@ def test_shared_jit_sets(project: str, published_lapredict: float, capsys: pytes
     assert out["model"]["auc"] > out["baselines"]["lapredict"]["auc"]
 
 
-def test_author_features_variant_keeps_the_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """``--author-features`` (round 4, not adopted): the same split and JSON; the baselines do not move."""
+def test_no_author_features_keeps_the_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--no-author-features`` (the model before round 4): the same split and JSON; the baselines do not
+    move."""
     csv = _csv(tmp_path / "k.csv")
-    assert main(["risk", "evaluate-dataset", str(csv), "--json"]) == 0
+    assert main(["risk", "evaluate-dataset", str(csv), "--json", "--no-author-features"]) == 0
     plain = json.loads(capsys.readouterr().out)
-    assert main(["risk", "evaluate-dataset", str(csv), "--json", "--author-features"]) == 0
+    assert main(["risk", "evaluate-dataset", str(csv), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) == set(plain) and (out["train_rows"], out["test_rows"]) == (plain["train_rows"], plain["test_rows"])
     assert out["baselines"] == plain["baselines"]
