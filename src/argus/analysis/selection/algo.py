@@ -179,8 +179,12 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
         missing = [n for n in lines if n not in covered and n not in imp]
         if known and missing and base.endswith(".py"):
             uncovered.append(Uncovered(base, tuple(missing)))
+            if graph is not None and p.uncovered_fallback:
+                _uncovered_fallback(base, missing, static, graph, tests_by_file, p, acc, notes)
         if not known and f.path.endswith(".py"):
             notes.append(f"{f.path}: not in the coverage map; its importers are selected by the import graph")
+        if graph is not None and base.endswith(".py"):
+            _subprocess_signals(base, known, graph, tests_by_file, index, map_modules, p, acc)
         for tf, depth in static.items():
             # a test of a module the map ran is known even when it executed no measured line
             for t in tests_by_file.get(tf, ()):
@@ -191,6 +195,46 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                     acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth}); not in the coverage map",
                                       p.p_imports_unmapped / depth))
     return state
+
+
+def _uncovered_fallback(base: str, missing: Sequence[int], static: Mapping[str, int], graph: ImportGraph,
+                        tests_by_file: Mapping[str, list[str]], p: SelectParams, acc: _Acc, notes: list[str]) -> None:
+    """Changed lines no test of the map executed (and that do not run at import): the map has no evidence
+    either way, so every test importing the module (static graph) is at risk — except for lines of an
+    ``if __name__ == "__main__":`` block, which run only when the module runs as a program (the tests
+    running it in a subprocess have the subprocess signal)."""
+    as_program = [n for n in missing if graph.in_main_block(base, n)]
+    other = [n for n in missing if n not in as_program]
+    if as_program:
+        notes.append(f"{_lines_text(base, as_program)}: covered by no test; in the module's __main__ block, so only "
+                     "a test running it as a program can execute it")
+    if not other:
+        return
+    what = _lines_text(base, other)
+    for tf, depth in static.items():
+        for t in tests_by_file.get(tf, ()):
+            acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth}); changed line {what} is covered by no "
+                              "test", p.p_imports / depth))
+
+
+def _subprocess_signals(base: str, known: bool, graph: ImportGraph, tests_by_file: Mapping[str, list[str]],
+                        index: CoverageIndex, map_modules: set[str | None], p: SelectParams, acc: _Acc) -> None:
+    """Tests whose module runs ``base`` (or a module importing it) in a subprocess: the map cannot see what
+    the child process executes, so the test is at risk like one the map never saw that imports ``base``.
+    A run in the test's own process (``runpy``) is evidence like an import (the map sees it)."""
+    for tf, (depth, la) in sorted(graph.runners(base).items()):
+        via = "" if depth == 1 else f", which depends on {base} (depth {depth})"
+        for t in tests_by_file.get(tf, ()):
+            if la.in_process:
+                if _known(t, tf, index, map_modules):
+                    if known:
+                        continue
+                    pr = p.p_imports / depth
+                else:
+                    pr = p.p_imports_unmapped / depth
+                acc.add(t, Reason(Signal.IMPORTS, f"runs {la.what} in process{via}", pr))
+            else:
+                acc.add(t, Reason(Signal.SUBPROCESS, f"runs {la.what} in a subprocess{via}", p.p_subprocess / depth))
 
 
 def _use_signals(base: str, lines: Sequence[int], tests: set[str], rows: Sequence[MapEntry], graph: ImportGraph,
@@ -474,7 +518,7 @@ def score(
         reasons = list(acc.reasons.get(ident, ()))
         # a test of a module the map ran that executed no measured line is known, not unmapped
         unmapped = bool(index.tests) and not _known(ident, _test_file(node), index, map_modules)
-        if unmapped and not any(r.signal is Signal.IMPORTS for r in reasons):
+        if unmapped and not any(r.signal in (Signal.IMPORTS, Signal.SUBPROCESS) for r in reasons):
             reasons.append(Reason(Signal.UNMAPPED, "not in the coverage map", p.p_unmapped))
         reasons.append(Reason(Signal.PRIOR, "any test may fail", p.prior))
         must = acc.must.get(ident)
