@@ -162,6 +162,27 @@ def test_an_uncovered_changed_line_selects_the_modules_importers_except_in_a_mai
     assert any("__main__ block" in n for n in sel.notes)
 
 
+def test_the_uncovered_fallback_narrows_to_modules_that_can_call_the_function() -> None:
+    mod = "src/pkg/tool.py"
+    g = build_graph({**PKG, mod: "def f():\n    return 1\n\ndef g():\n    return f()\n\ndef h():\n    return 3\n",
+                     "tests/test_g.py": "from pkg import tool\n\ndef test_g():\n    assert tool.g()\n",
+                     "tests/test_h.py": "from pkg import tool\n\ndef test_h():\n    assert tool.h()\n"})
+    tg, th = "tests.test_g::test_g", "tests.test_h::test_h"
+    index = CoverageIndex({tg: "tests/test_g.py::test_g", th: "tests/test_h.py::test_h"}, frozenset(),
+                          {mod: [MapEntry(th, mod, "7-8", 1)]}, {mod: "1,4,7"}, frozenset({mod}))
+    sel = select([ChangedFile(mod, None, FileStatus.MODIFIED, frozenset({2}), frozenset({2}))], index, {},
+                 Budget(Mode.CONFIDENCE, 0.99), graph=g)
+    by = {t.identity: t for t in sel.tests}
+    assert by[tg].selected and "uses f/g" in by[tg].reasons[0].text  # g calls f
+    assert not by[th].selected
+    # an alias at module level reaches f without its name: every importer again
+    g2 = build_graph({**PKG, mod: "def f():\n    return 1\n\nalias = f\n",
+                      "tests/test_h.py": "from pkg import tool\n\ndef test_h():\n    assert tool.alias()\n"})
+    sel = select([ChangedFile(mod, None, FileStatus.MODIFIED, frozenset({2}), frozenset({2}))], index, {},
+                 Budget(Mode.CONFIDENCE, 0.99), graph=g2)
+    assert {t.identity: t for t in sel.tests}[th].selected
+
+
 # ------------------------------------------------------------------------------- the base side of a change
 
 OLD = "import os\nLIMIT = 3\n\n\ndef f():\n    return LIMIT\n"

@@ -200,9 +200,10 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
 def _uncovered_fallback(base: str, missing: Sequence[int], static: Mapping[str, int], graph: ImportGraph,
                         tests_by_file: Mapping[str, list[str]], p: SelectParams, acc: _Acc, notes: list[str]) -> None:
     """Changed lines no test of the map executed (and that do not run at import): the map has no evidence
-    either way, so every test importing the module (static graph) is at risk — except for lines of an
-    ``if __name__ == "__main__":`` block, which run only when the module runs as a program (the tests
-    running it in a subprocess have the subprocess signal)."""
+    either way, so the tests importing the module (static graph) are at risk — narrowed, when the line is
+    in a function's body, to the modules that can call it (:func:`_callers_of`). Lines of an
+    ``if __name__ == "__main__":`` block run only when the module runs as a program: only the tests
+    running it in a subprocess (the subprocess signal) can see them."""
     as_program = [n for n in missing if graph.in_main_block(base, n)]
     other = [n for n in missing if n not in as_program]
     if as_program:
@@ -211,10 +212,68 @@ def _uncovered_fallback(base: str, missing: Sequence[int], static: Mapping[str, 
     if not other:
         return
     what = _lines_text(base, other)
+    reach = _callers_of(base, other, graph, static, p) if p.narrow_uncovered else None
+    if reach is not None:
+        names, risky = reach
+        used = "/".join(sorted(names)[:3]) + (" …" if len(names) > 3 else "")
+        notes.append(f"{what}: covered by no test; only modules using {used} can call it")
     for tf, depth in static.items():
+        if reach is not None and tf not in reach[1]:
+            continue
+        how = f" and uses {used}" if reach is not None else ""
         for t in tests_by_file.get(tf, ()):
-            acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth}); changed line {what} is covered by no "
-                              "test", p.p_imports / depth))
+            acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth}){how}; changed line {what} is covered "
+                              "by no test", p.p_imports / depth))
+
+
+def _callers_of(base: str, lines: Sequence[int], graph: ImportGraph, static: Mapping[str, int],
+                p: SelectParams) -> tuple[set[str], set[str]] | None:
+    """For changed lines inside function bodies: the names through which other modules can reach them (the
+    functions holding them — a method by its name — closed over the module's functions calling them) and
+    the files at risk: importers of ``base`` mentioning a name, and every importer of such a non-test file.
+    ``None`` (every importer is at risk) when a line is outside a function, in a dunder method, the module
+    reads its own namespace, or module-level code outside its ``__main__`` block mentions a name (a
+    decorator, an alias, a registry: the function may be reached without its name)."""
+    fs = graph.symbols.get(base)
+    if fs is None or fs.introspective:
+        return None
+    classes = {s.name for s in fs.stmts if s.kind == "ClassDef"}
+
+    def key(f: object) -> str | None:
+        top = f.top  # type: ignore[attr-defined]
+        if top not in classes:
+            return top
+        stmt = fs.stmt_at(f.first)  # type: ignore[attr-defined]
+        member = next((m for m in (stmt.members if stmt else ()) if m[0] <= f.first <= m[1]), None)  # type: ignore[attr-defined]
+        return next(iter(member[3]), None) if member is not None and len(member[3]) == 1 else None
+
+    names: set[str] = set()
+    for n in lines:
+        f = fs.function_at(n)
+        k = key(f) if f is not None else None
+        if k is None or (k.startswith("__") and k.endswith("__")):
+            return None
+        names.add(k)
+    grew = True
+    while grew:  # functions of the module calling a name can be called instead
+        grew = False
+        for g in fs.funcs:
+            if g.mentions & names:
+                k = key(g)
+                if k is None or (k.startswith("__") and k.endswith("__")):
+                    return None
+                if k not in names:
+                    names.add(k)
+                    grew = True
+    for s in fs.stmts:
+        if s.mentions & names and not graph.in_main_block(base, s.last):
+            return None
+    users = {f for f in static if names & graph.names.get(f, frozenset())}
+    risky = set(users)
+    for f in users:
+        if not is_test_file(f, p.test_globs):
+            risky.update(graph.importers(f))
+    return names, risky
 
 
 def _subprocess_signals(base: str, known: bool, graph: ImportGraph, tests_by_file: Mapping[str, list[str]],

@@ -112,6 +112,7 @@ class SelectParams:
     p_imports: float = 0.05  # imports a changed module (divided by the depth); tests the map knows
     p_imports_unmapped: float = 0.3  # same, for a test the map has never seen
     uncovered_fallback: bool = True  # a changed line no test covers: every test importing the module is at risk
+    narrow_uncovered: bool = True  # … only those whose modules use the function holding it (static names)
     p_subprocess: float = 0.3  # a test runs the changed module in a subprocess (divided by the depth)
     p_unmapped: float = 0.01  # a test the map never saw, with no import relation either
     history_explained_away: float = 1e-5  # co-failure of a test the map shows not executing the changed lines
