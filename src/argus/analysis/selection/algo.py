@@ -213,8 +213,9 @@ def _uncovered_fallback(base: str, missing: Sequence[int], static: Mapping[str, 
         return
     what = _lines_text(base, other)
     reach = _callers_of(base, other, graph, static, p) if p.narrow_uncovered else None
+    used = ""
     if reach is not None:
-        names, risky = reach
+        names = reach[0]
         used = "/".join(sorted(names)[:3]) + (" …" if len(names) > 3 else "")
         notes.append(f"{what}: covered by no test; only modules using {used} can call it")
     for tf, depth in static.items():
