@@ -19,6 +19,7 @@ from argus.analysis.selection.contexts import base_identity, identity_of_node
 from argus.analysis.selection.impact import STAR, Impact, symbol_impact
 from argus.analysis.selection.imports import ImportGraph
 from argus.analysis.selection.ranges import decode
+from argus.analysis.selection.symbols import Func
 from argus.analysis.selection.schemas import (
     Budget,
     ChangedFile,
@@ -240,12 +241,12 @@ def _callers_of(base: str, lines: Sequence[int], graph: ImportGraph, static: Map
         return None
     classes = {s.name for s in fs.stmts if s.kind == "ClassDef"}
 
-    def key(f: object) -> str | None:
-        top = f.top  # type: ignore[attr-defined]
+    def key(f: Func) -> str | None:
+        top = f.top
         if top not in classes:
             return top
-        stmt = fs.stmt_at(f.first)  # type: ignore[attr-defined]
-        member = next((m for m in (stmt.members if stmt else ()) if m[0] <= f.first <= m[1]), None)  # type: ignore[attr-defined]
+        stmt = fs.stmt_at(f.first)
+        member = next((m for m in (stmt.members if stmt else ()) if m[0] <= f.first <= m[1]), None)
         return next(iter(member[3]), None) if member is not None and len(member[3]) == 1 else None
 
     names: set[str] = set()
@@ -269,11 +270,11 @@ def _callers_of(base: str, lines: Sequence[int], graph: ImportGraph, static: Map
     for s in fs.stmts:
         if s.mentions & names and not graph.in_main_block(base, s.last):
             return None
-    users = {f for f in static if names & graph.names.get(f, frozenset())}
+    users = {u for u in static if names & graph.names.get(u, frozenset())}
     risky = set(users)
-    for f in users:
-        if not is_test_file(f, p.test_globs):
-            risky.update(graph.importers(f))
+    for u in users:
+        if not is_test_file(u, p.test_globs):
+            risky.update(graph.importers(u))
     return names, risky
 
 
