@@ -19,7 +19,6 @@ from argus.analysis.selection.contexts import base_identity, identity_of_node
 from argus.analysis.selection.impact import STAR, Impact, symbol_impact
 from argus.analysis.selection.imports import ImportGraph
 from argus.analysis.selection.ranges import decode
-from argus.analysis.selection.symbols import Func
 from argus.analysis.selection.schemas import (
     Budget,
     ChangedFile,
@@ -36,6 +35,7 @@ from argus.analysis.selection.schemas import (
     TestInfo,
     Uncovered,
 )
+from argus.analysis.selection.symbols import Func
 from argus.analysis.selection.testfiles import defined_tests, is_test_file
 
 COVERAGE_ROW = "coverage_map_entry"
