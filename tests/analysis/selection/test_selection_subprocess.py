@@ -222,3 +222,22 @@ def test_symbol_facts_of_a_changed_file_come_from_the_base_side(tmp_path: Path) 
     # a checkout matching neither side: no symbol facts rather than wrong ones
     (tmp_path / "pkg" / "m.py").write_text("print('unrelated')\n")
     assert "pkg/m.py" not in base_side_graph(tmp_path, [f]).symbols
+
+
+def test_a_map_that_measured_the_child_process_replaces_the_static_signal() -> None:
+    g = _graph({"tests/test_cli.py": "import subprocess, sys\n\ndef test_cli():\n"
+                                     "    subprocess.run([sys.executable, '-m', 'pkg'], check=True)\n"})
+    cli = "src/pkg/cli.py"
+    # subprocess coverage: the test's rows include __main__.py (run only as a program) and main()'s body
+    entries = {"src/pkg/__main__.py": [MapEntry(CLI_T, "src/pkg/__main__.py", "1-2", 1)],
+               cli: [MapEntry(CLI_T, cli, "4", 2)]}
+    index = CoverageIndex(NODES, frozenset(), entries, {cli: "1-3"},
+                          frozenset({cli, "src/pkg/__main__.py", "src/pkg/__init__.py"}))
+    change = ChangedFile(cli, None, FileStatus.MODIFIED, frozenset({4}), frozenset({4}))
+    by = {t.identity: t for t in select([change], index, {}, Budget(Mode.CONFIDENCE, 0.99), graph=g).tests}
+    assert by[CLI_T].selected and by[CLI_T].reasons[0].signal is Signal.LINE
+    assert all(r.signal is not Signal.SUBPROCESS for r in by[CLI_T].reasons)
+    # the map saw the child run main() but not this line: the map's evidence, not the static signal
+    change = ChangedFile(cli, None, FileStatus.MODIFIED, frozenset({2}), frozenset({2}))
+    by = {t.identity: t for t in select([change], index, {}, Budget(Mode.CONFIDENCE, 0.99), graph=g).tests}
+    assert all(r.signal is not Signal.SUBPROCESS for r in by[CLI_T].reasons)

@@ -285,7 +285,12 @@ def _subprocess_signals(base: str, known: bool, graph: ImportGraph, tests_by_fil
     A run in the test's own process (``runpy``) is evidence like an import (the map sees it)."""
     for tf, (depth, la) in sorted(graph.runners(base).items()):
         via = "" if depth == 1 else f", which depends on {base} (depth {depth})"
+        program = graph.program_lines(la) if known else {}
+        measured = {row.test for f, spans in program.items() for row in index.entries.get(f, ())
+                    if any(lo <= b and hi >= a for lo, hi in decode(row.ranges) for a, b in spans)}
         for t in tests_by_file.get(tf, ()):
+            if t in measured:
+                continue  # the map measured the child process (subprocess coverage): its rows are the evidence
             if la.in_process:
                 if _known(t, tf, index, map_modules):
                     if known:

@@ -56,6 +56,21 @@ class ImportGraph:
         """Whether ``line`` lies in a module-level ``if __name__ == "__main__":`` block of ``file``."""
         return any(lo <= line <= hi for lo, hi in self.main_blocks.get(file, ()))
 
+    def program_lines(self, la: Launch) -> dict[str, tuple[tuple[int, int], ...]]:
+        """The lines of a launch's targets that run only when the module runs as a program: its
+        ``__main__`` blocks, a package's ``__main__.py``, a script's entry function. A test whose map rows
+        hit one of them was measured in the child process (subprocess coverage)."""
+        out: dict[str, tuple[tuple[int, int], ...]] = {}
+        for t in la.targets:
+            spans = list(self.main_blocks.get(t, ()))
+            if t.endswith("/__main__.py"):
+                spans.append((1, 10**9))
+            if la.function and t == la.targets[0]:
+                spans += [(first + 1, last) for name, first, last in self.callables.get(t, ()) if name == la.function]
+            if spans:
+                out[t] = tuple(spans)
+        return out
+
     def callable_at(self, file: str, line: int) -> tuple[str, int] | None:
         """The module-level function (or module-level class's method) whose body holds ``line`` (not its
         header): (name, first line), or ``None``."""

@@ -52,6 +52,7 @@ class Launch:
     targets: tuple[str, ...]
     what: str
     in_process: bool = False
+    function: str | None = None  # a script's entry function (in ``targets[0]``)
 
 
 # ------------------------------------------------------------------------------------------ declared scripts
@@ -195,9 +196,9 @@ def launches(
     found: dict[tuple[str, ...], Launch] = {}
     file_set = set(files)
 
-    def add(targets: tuple[str, ...], what: str, in_process: bool = False) -> None:
+    def add(targets: tuple[str, ...], what: str, in_process: bool = False, function: str | None = None) -> None:
         if targets and targets not in found:
-            found[targets] = Launch(targets, what, in_process)
+            found[targets] = Launch(targets, what, in_process, function)
 
     def module(name: str, how: str, in_process: bool = False) -> None:
         add(resolve(name), how.format(name), in_process)
@@ -227,7 +228,8 @@ def launches(
         parsed = _parse_spec(spec) if spec else None
         if parsed is not None:
             mod, func = parsed
-            add(resolve(mod), f"script {name} ({mod}:{func})" if func else f"script {name} ({mod})")
+            add(resolve(mod), f"script {name} ({mod}:{func})" if func else f"script {name} ({mod})",
+                function=func.split(".")[0] if func else None)
 
     for node in ast.walk(tree):
         if isinstance(node, (ast.List, ast.Tuple)):
