@@ -241,3 +241,21 @@ def test_a_map_that_measured_the_child_process_replaces_the_static_signal() -> N
     change = ChangedFile(cli, None, FileStatus.MODIFIED, frozenset({2}), frozenset({2}))
     by = {t.identity: t for t in select([change], index, {}, Budget(Mode.CONFIDENCE, 0.99), graph=g).tests}
     assert all(r.signal is not Signal.SUBPROCESS for r in by[CLI_T].reasons)
+
+
+def test_only_the_test_functions_launching_it_or_calling_a_launching_helper_are_at_risk() -> None:
+    g = _graph({
+        "src/pkg/doc.py": '"""Run it with `python -m pkg`."""\n\ndef h():\n    """Or python -m pkg.cli."""\n',
+        "tests/test_cli.py": "import subprocess, sys\n\ndef _run(*a):\n"
+                             "    return subprocess.run([sys.executable, '-m', 'pkg.cli', *a])\n\n"
+                             "def test_cli():\n    _run('x')\n\ndef test_api():\n    assert True\n",
+    })
+    assert "src/pkg/doc.py" not in g.runs  # prose in docstrings launches nothing
+    (la,) = g.runs["tests/test_cli.py"]
+    assert la.tops == {"_run"}
+    nodes = {"tests.test_cli::test_cli": "tests/test_cli.py::test_cli", "tests.test_cli::test_api": "tests/test_cli.py::test_api"}
+    index = CoverageIndex(nodes, frozenset(), {}, {"src/pkg/cli.py": "1-3"}, frozenset({"src/pkg/cli.py"}))
+    change = ChangedFile("src/pkg/cli.py", None, FileStatus.MODIFIED, frozenset({4}), frozenset({4}))
+    by = {t.identity: t for t in select([change], index, {}, Budget(Mode.CONFIDENCE, 0.99), graph=g).tests}
+    assert by["tests.test_cli::test_cli"].selected
+    assert all(r.signal is not Signal.SUBPROCESS for r in by["tests.test_cli::test_api"].reasons)

@@ -185,7 +185,7 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
         if not known and f.path.endswith(".py"):
             notes.append(f"{f.path}: not in the coverage map; its importers are selected by the import graph")
         if graph is not None and base.endswith(".py"):
-            _subprocess_signals(base, known, graph, tests_by_file, index, map_modules, p, acc)
+            _subprocess_signals(base, known, graph, tests_by_file, node_of, index, map_modules, p, acc)
         for tf, depth in static.items():
             # a test of a module the map ran is known even when it executed no measured line
             for t in tests_by_file.get(tf, ()):
@@ -279,7 +279,8 @@ def _callers_of(base: str, lines: Sequence[int], graph: ImportGraph, static: Map
 
 
 def _subprocess_signals(base: str, known: bool, graph: ImportGraph, tests_by_file: Mapping[str, list[str]],
-                        index: CoverageIndex, map_modules: set[str | None], p: SelectParams, acc: _Acc) -> None:
+                        node_of: Mapping[str, str | None], index: CoverageIndex, map_modules: set[str | None],
+                        p: SelectParams, acc: _Acc) -> None:
     """Tests whose module runs ``base`` (or a module importing it) in a subprocess: the map cannot see what
     the child process executes, so the test is at risk like one the map never saw that imports ``base``.
     A run in the test's own process (``runpy``) is evidence like an import (the map sees it)."""
@@ -288,9 +289,15 @@ def _subprocess_signals(base: str, known: bool, graph: ImportGraph, tests_by_fil
         program = graph.program_lines(la) if known else {}
         measured = {row.test for f, spans in program.items() for row in index.entries.get(f, ())
                     if any(lo <= b and hi >= a for lo, hi in decode(row.ranges) for a, b in spans)}
+        fs = graph.symbols.get(tf)
         for t in tests_by_file.get(tf, ()):
             if t in measured:
                 continue  # the map measured the child process (subprocess coverage): its rows are the evidence
+            if "" not in la.tops:  # launched inside some functions/classes only: their tests, or tests calling them
+                top = (node_of.get(t) or "").split("::")[1:2]
+                key = top[0].split("[", 1)[0] if top else ""
+                if key not in la.tops and not (fs is not None and fs.test_mentions(key) & la.tops):
+                    continue
             if la.in_process:
                 if _known(t, tf, index, map_modules):
                     if known:

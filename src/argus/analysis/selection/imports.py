@@ -13,7 +13,7 @@ import ast
 import os
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from argus.analysis.selection.subprocs import LAUNCHERS, Launch, declared_scripts, launches, read_metadata
@@ -123,8 +123,9 @@ class ImportGraph:
                 if d0 is None:
                     continue
                 keep(runner, d0 + 1, la)
+                whole = replace(la, tops=frozenset({""}))  # a module importing the runner: any of its tests
                 for f, d in self.importers(runner, max_depth=3).items():
-                    keep(f, d0 + 1 + d, la)
+                    keep(f, d0 + 1 + d, whole)
         return out
 
     def importers(self, file: str, max_depth: int = 50) -> dict[str, int]:

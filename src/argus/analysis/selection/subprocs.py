@@ -53,6 +53,8 @@ class Launch:
     what: str
     in_process: bool = False
     function: str | None = None  # a script's entry function (in ``targets[0]``)
+    #: the file's top-level functions/classes holding the launch ("": module-level code — the whole file)
+    tops: frozenset[str] = frozenset({""})
 
 
 # ------------------------------------------------------------------------------------------ declared scripts
@@ -159,6 +161,17 @@ def _strings(node: ast.AST) -> Iterable[str]:
             yield n.value
 
 
+def _walk(stmt: ast.stmt) -> Iterable[ast.AST]:
+    """The nodes of ``stmt``, without docstrings and other bare string statements (prose, not commands)."""
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            continue
+        yield node
+        todo.extend(ast.iter_child_nodes(node))
+
+
 def _call_name(node: ast.Call) -> str:
     f = node.func
     return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
@@ -194,11 +207,16 @@ def launches(
     ``launches_processes`` whether the file (or a module it imports) launches processes;
     ``imports_of_code`` the dotted names a ``-c`` code string imports."""
     found: dict[tuple[str, ...], Launch] = {}
+    tops: dict[tuple[str, ...], set[str]] = {}
     file_set = set(files)
+    top = ""
 
     def add(targets: tuple[str, ...], what: str, in_process: bool = False, function: str | None = None) -> None:
-        if targets and targets not in found:
+        if not targets:
+            return
+        if targets not in found:
             found[targets] = Launch(targets, what, in_process, function)
+        tops.setdefault(targets, set()).add(top)
 
     def module(name: str, how: str, in_process: bool = False) -> None:
         add(resolve(name), how.format(name), in_process)
@@ -231,50 +249,52 @@ def launches(
             add(resolve(mod), f"script {name} ({mod}:{func})" if func else f"script {name} ({mod})",
                 function=func.split(".")[0] if func else None)
 
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.List, ast.Tuple)):
-            elts = node.elts
-            for i, e in enumerate(elts[:-1]):
-                flag = _const_str(e)
-                nxt = _const_str(elts[i + 1])
-                if nxt is None:
-                    continue
-                if flag == "-m":
-                    module(nxt, "python -m {}")
-                elif flag == "-c":
-                    code(nxt)
-            if launches_processes and elts and (first := _const_str(elts[0])) is not None:
-                script(first)
-        elif isinstance(node, ast.Call):
-            name = _call_name(node)
-            arg = _const_str(node.args[0]) if node.args else None
-            if name == "run_module" and arg is not None:
-                module(arg, "runpy.run_module({!r})", in_process=True)
-            elif name == "run_path" and arg is not None:
-                before = len(found)
-                a_path([arg])
-                if len(found) > before:  # in process, like an import
-                    key = list(found)[-1]
-                    found[key] = Launch(key, f"runpy.run_path({arg!r})", True)
-            elif name == "which" and arg is not None and launches_processes:
-                script(arg)
-            elif name == "join" and launches_processes:
+    for stmt in tree.body:
+        top = stmt.name if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else ""
+        for node in _walk(stmt):
+            if isinstance(node, (ast.List, ast.Tuple)):
+                elts = node.elts
+                for i, e in enumerate(elts[:-1]):
+                    flag = _const_str(e)
+                    nxt = _const_str(elts[i + 1])
+                    if nxt is None:
+                        continue
+                    if flag == "-m":
+                        module(nxt, "python -m {}")
+                    elif flag == "-c":
+                        code(nxt)
+                if launches_processes and elts and (first := _const_str(elts[0])) is not None:
+                    script(first)
+            elif isinstance(node, ast.Call):
+                name = _call_name(node)
+                arg = _const_str(node.args[0]) if node.args else None
+                if name == "run_module" and arg is not None:
+                    module(arg, "runpy.run_module({!r})", in_process=True)
+                elif name == "run_path" and arg is not None:
+                    before = len(found)
+                    a_path([arg])
+                    if len(found) > before:  # in process, like an import
+                        key = list(found)[-1]
+                        found[key] = Launch(key, f"runpy.run_path({arg!r})", True)
+                elif name == "which" and arg is not None and launches_processes:
+                    script(arg)
+                elif name == "join" and launches_processes:
+                    a_path(_joined_path(node) or [])
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and launches_processes:
                 a_path(_joined_path(node) or [])
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and launches_processes:
-            a_path(_joined_path(node) or [])
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            text = node.value
-            for m in _M_IN_TEXT.finditer(text):
-                module(m.group(1), "python -m {}")
-            if not launches_processes:
-                continue
-            if text.endswith(".py") and " " not in text.strip():
-                a_path([text])
-            else:
-                words = text.split()
-                if len(words) > 1 and words[0] in scripts:
-                    script(words[0])
-                for w in words[1:]:
-                    if w.endswith(".py"):
-                        a_path([w])
-    return tuple(found.values())
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+                for m in _M_IN_TEXT.finditer(text):
+                    module(m.group(1), "python -m {}")
+                if not launches_processes:
+                    continue
+                if text.endswith(".py") and " " not in text.strip():
+                    a_path([text])
+                else:
+                    words = text.split()
+                    if len(words) > 1 and words[0] in scripts:
+                        script(words[0])
+                    for w in words[1:]:
+                        if w.endswith(".py"):
+                            a_path([w])
+    return tuple(Launch(la.targets, la.what, la.in_process, la.function, frozenset(tops[k])) for k, la in found.items())
