@@ -259,3 +259,17 @@ def test_only_the_test_functions_launching_it_or_calling_a_launching_helper_are_
     by = {t.identity: t for t in select([change], index, {}, Budget(Mode.CONFIDENCE, 0.99), graph=g).tests}
     assert by["tests.test_cli::test_cli"].selected
     assert all(r.signal is not Signal.SUBPROCESS for r in by["tests.test_cli::test_api"].reasons)
+
+
+def test_history_of_a_test_running_the_file_in_a_subprocess_is_not_explained_away() -> None:
+    from argus.analysis.selection.algo import score
+    from argus.analysis.selection.schemas import CoFailure
+
+    g = _graph({"tests/test_cli.py": "import subprocess, sys\n\ndef test_cli():\n"
+                                     "    subprocess.run([sys.executable, '-m', 'pkg.cli'], check=True)\n"})
+    cli = "src/pkg/cli.py"
+    change = ChangedFile(cli, None, FileStatus.MODIFIED, frozenset({4}), frozenset({4}))
+    cof = [CoFailure(CLI_T, cli, 2.0, 4.0, 2, 4)]
+    ranked, _, _ = score([change], _index(), {}, cof, g)
+    hist = next(r for t in ranked if t.identity == CLI_T for r in t.reasons if r.signal is Signal.HISTORY)
+    assert "does not execute" not in hist.text and hist.p > 0.1

@@ -175,8 +175,11 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                 continue
             ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
             acc.add(t, Reason(Signal.FILE, f"executes {base}, not the changed lines", p.p_file, ev))
-        if known:
-            state[base] = (line_tests, bool(import_hit))
+        blind: set[str] = set()
+        if graph is not None and base.endswith(".py"):
+            blind = _subprocess_signals(base, known, graph, tests_by_file, node_of, index, map_modules, p, acc)
+        if known:  # (a test running the file in an unmeasured child: the map cannot explain its history away)
+            state[base] = (line_tests | blind, bool(import_hit))
         missing = [n for n in lines if n not in covered and n not in imp]
         if known and missing and base.endswith(".py"):
             uncovered.append(Uncovered(base, tuple(missing)))
@@ -184,8 +187,6 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                 _uncovered_fallback(base, missing, static, graph, tests_by_file, p, acc, notes)
         if not known and f.path.endswith(".py"):
             notes.append(f"{f.path}: not in the coverage map; its importers are selected by the import graph")
-        if graph is not None and base.endswith(".py"):
-            _subprocess_signals(base, known, graph, tests_by_file, node_of, index, map_modules, p, acc)
         for tf, depth in static.items():
             # a test of a module the map ran is known even when it executed no measured line
             for t in tests_by_file.get(tf, ()):
@@ -280,10 +281,12 @@ def _callers_of(base: str, lines: Sequence[int], graph: ImportGraph, static: Map
 
 def _subprocess_signals(base: str, known: bool, graph: ImportGraph, tests_by_file: Mapping[str, list[str]],
                         node_of: Mapping[str, str | None], index: CoverageIndex, map_modules: set[str | None],
-                        p: SelectParams, acc: _Acc) -> None:
+                        p: SelectParams, acc: _Acc) -> set[str]:
     """Tests whose module runs ``base`` (or a module importing it) in a subprocess: the map cannot see what
     the child process executes, so the test is at risk like one the map never saw that imports ``base``.
-    A run in the test's own process (``runpy``) is evidence like an import (the map sees it)."""
+    A run in the test's own process (``runpy``) is evidence like an import (the map sees it). Returns the
+    tests given the subprocess signal."""
+    out: set[str] = set()
     for tf, (depth, la) in sorted(graph.runners(base).items()):
         via = "" if depth == 1 else f", which depends on {base} (depth {depth})"
         program = graph.program_lines(la) if known else {}
@@ -308,6 +311,8 @@ def _subprocess_signals(base: str, known: bool, graph: ImportGraph, tests_by_fil
                 acc.add(t, Reason(Signal.IMPORTS, f"runs {la.what} in process{via}", pr))
             else:
                 acc.add(t, Reason(Signal.SUBPROCESS, f"runs {la.what} in a subprocess{via}", p.p_subprocess / depth))
+                out.add(t)
+    return out
 
 
 def _use_signals(base: str, lines: Sequence[int], tests: set[str], rows: Sequence[MapEntry], graph: ImportGraph,
