@@ -23,7 +23,8 @@ from argus.analysis.selection.subprocs import declared_scripts
 PKG = {
     "src/pkg/__init__.py": "",
     "src/pkg/__main__.py": "from pkg.cli import main\nmain()\n",
-    "src/pkg/cli.py": "from pkg import core\n\ndef main():\n    return core.run()\n",
+    "src/pkg/cli.py": "from pkg import core\n\ndef main():\n    return core.run()\n\nif __name__ == '__main__':\n    main()\n",
+    "src/pkg/lib.py": "from pkg import core\n\nX = 1\n\ndef f():\n    return X\n",  # no __main__ block
     "src/pkg/core.py": "def run():\n    return 1\n",
     "src/pkg/other.py": "def g():\n    return 2\n",
 }
@@ -273,3 +274,16 @@ def test_history_of_a_test_running_the_file_in_a_subprocess_is_not_explained_awa
     ranked, _, _ = score([change], _index(), {}, cof, g)
     hist = next(r for t in ranked if t.identity == CLI_T for r in t.reasons if r.signal is Signal.HISTORY)
     assert "does not execute" not in hist.text and hist.p > 0.1
+
+
+def test_a_module_without_program_code_reaches_its_child_through_import_time_lines_only() -> None:
+    g = _graph({"tests/test_cli.py": "import subprocess, sys\n\ndef test_cli():\n"
+                                     "    subprocess.run([sys.executable, '-m', 'pkg.lib', '--help'], check=True)\n"})
+    lib = "src/pkg/lib.py"
+    index = CoverageIndex(NODES, frozenset(), {}, {lib: "1-5"}, frozenset({lib}))
+    body = ChangedFile(lib, None, FileStatus.MODIFIED, frozenset({6}), frozenset({6}))  # f's body: never run by -m
+    by = {t.identity: t for t in select([body], index, {}, Budget(Mode.CONFIDENCE, 0.99), graph=g).tests}
+    assert all(r.signal is not Signal.SUBPROCESS for r in by[CLI_T].reasons)
+    const = ChangedFile(lib, None, FileStatus.MODIFIED, frozenset({3}), frozenset({3}))  # X = 1 runs at import
+    by = {t.identity: t for t in select([const], index, {}, Budget(Mode.CONFIDENCE, 0.99), graph=g).tests}
+    assert by[CLI_T].selected and any(r.signal is Signal.SUBPROCESS for r in by[CLI_T].reasons)

@@ -177,7 +177,8 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
             acc.add(t, Reason(Signal.FILE, f"executes {base}, not the changed lines", p.p_file, ev))
         blind: set[str] = set()
         if graph is not None and base.endswith(".py"):
-            blind = _subprocess_signals(base, known, graph, tests_by_file, node_of, index, map_modules, p, acc)
+            blind = _subprocess_signals(base, known, bool(import_hit), graph, tests_by_file, node_of, index,
+                                        map_modules, p, acc)
         if known:  # (a test running the file in an unmeasured child: the map cannot explain its history away)
             state[base] = (line_tests | blind, bool(import_hit))
         missing = [n for n in lines if n not in covered and n not in imp]
@@ -279,19 +280,24 @@ def _callers_of(base: str, lines: Sequence[int], graph: ImportGraph, static: Map
     return names, risky
 
 
-def _subprocess_signals(base: str, known: bool, graph: ImportGraph, tests_by_file: Mapping[str, list[str]],
+def _subprocess_signals(base: str, known: bool, at_import: bool, graph: ImportGraph, tests_by_file: Mapping[str, list[str]],
                         node_of: Mapping[str, str | None], index: CoverageIndex, map_modules: set[str | None],
                         p: SelectParams, acc: _Acc) -> set[str]:
     """Tests whose module runs ``base`` (or a module importing it) in a subprocess: the map cannot see what
     the child process executes, so the test is at risk like one the map never saw that imports ``base``.
-    A run in the test's own process (``runpy``) is evidence like an import (the map sees it). Returns the
-    tests given the subprocess signal."""
+    A run in the test's own process (``runpy``) is evidence like an import (the map sees it). A module run
+    as a program executes its import-time code and its program-only code (a ``__main__`` block, a
+    package's ``__main__.py``, a script's entry function): when it has none, only a changed line that runs
+    at import can reach the child (``at_import``; an unknown file: any line). Returns the tests given the
+    subprocess signal."""
     out: set[str] = set()
     for tf, (depth, la) in sorted(graph.runners(base).items()):
         via = "" if depth == 1 else f", which depends on {base} (depth {depth})"
-        program = graph.program_lines(la) if known else {}
+        program = graph.program_lines(la)
+        if known and not at_import and not program and not la.in_process:
+            continue  # the child runs import-time code only, and no changed line runs at import
         measured = {row.test for f, spans in program.items() for row in index.entries.get(f, ())
-                    if any(lo <= b and hi >= a for lo, hi in decode(row.ranges) for a, b in spans)}
+                    if any(lo <= b and hi >= a for lo, hi in decode(row.ranges) for a, b in spans)} if known else set()
         fs = graph.symbols.get(tf)
         for t in tests_by_file.get(tf, ()):
             if t in measured:
