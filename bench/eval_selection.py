@@ -100,25 +100,38 @@ def _clear_pyc(root: Path) -> None:
 
 _SITECUSTOMIZE = """\
 # Written by bench/eval_selection.py --subprocess-coverage: measure a child Python process under the
-# test that launched it (pytest sets PYTEST_CURRENT_TEST for the test's duration; children inherit it).
+# test that launched it (pytest sets PYTEST_CURRENT_TEST for the test's duration; children inherit it),
+# with the project's own coverage configuration (branch or not must match the parent's data).
 import os
 
 _test = os.environ.get("PYTEST_CURRENT_TEST")
-_cfg = os.environ.get("COVERAGE_PROCESS_START")
-if _test and _cfg:
+_data = os.environ.get("ARGUS_SUBPROCESS_COV_DATA")
+if _test and _data:
     import coverage
 
-    _cov = coverage.Coverage(config_file=_cfg, context=_test.rsplit(" (", 1)[0] + "|run", data_suffix=True,
-                             auto_data=True)
+    _cov = coverage.Coverage(data_file=_data, data_suffix=True, auto_data=True,
+                             config_file=os.environ.get("ARGUS_SUBPROCESS_COV_CONFIG") or True,
+                             source=os.environ["ARGUS_SUBPROCESS_COV_SOURCE"].split(os.pathsep),
+                             context=_test.rsplit(" (", 1)[0] + "|run")
     _cov.start()
 """
+
+
+def _coverage_config(root: Path) -> str | None:
+    """The project's coverage configuration file (what ``coverage`` itself would read), if any."""
+    marks = {".coveragerc": "", "setup.cfg": "[coverage:", "tox.ini": "[coverage:", "pyproject.toml": "[tool.coverage"}
+    for name, mark in marks.items():
+        f = root / name
+        if f.is_file() and mark in f.read_text(encoding="utf-8", errors="replace"):
+            return str(f)
+    return None
 
 
 def measure_map(python: str, root: Path, pp: str, cov_target: str, timeout: float,
                 subprocess_cov: bool = False) -> tuple[ParsedMap, float]:
     """The per-test coverage map of the suite at ``root``. ``subprocess_cov``: child Python processes the
     tests launch are measured too, each under the launching test's context (a ``sitecustomize`` on the
-    children's path starts coverage with ``COVERAGE_PROCESS_START``; pytest-cov combines the data)."""
+    children's path starts coverage with the project's configuration; pytest-cov combines the data)."""
     import os
 
     env = {**os.environ, "PYTHONPATH": pp}
@@ -126,11 +139,10 @@ def measure_map(python: str, root: Path, pp: str, cov_target: str, timeout: floa
         site = root.parent / f"{root.name}-subprocess-site"
         site.mkdir(exist_ok=True)
         (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
-        rc = site / "coveragerc"
-        sources = "\n    ".join(str(root / t) for t in cov_target.split(","))
-        rc.write_text(f"[run]\nparallel = true\ndata_file = {root / '.coverage'}\nsource =\n    {sources}\n")
         env.update(PYTHONPATH=os.pathsep.join([str(site), str(root / pp) if pp != "." else str(root)]),
-                   COVERAGE_PROCESS_START=str(rc))
+                   ARGUS_SUBPROCESS_COV_DATA=str(root / ".coverage"),
+                   ARGUS_SUBPROCESS_COV_SOURCE=os.pathsep.join(str(root / t) for t in cov_target.split(",")),
+                   ARGUS_SUBPROCESS_COV_CONFIG=_coverage_config(root) or "")
     t0 = time.perf_counter()
     subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--cov={cov_target}",
                     "--cov-context=test", "--cov-report="], cwd=root, env=env, capture_output=True, timeout=timeout)
