@@ -203,7 +203,7 @@ def launches(
     imports_of_code: Callable[[str], set[str]],
 ) -> tuple[Launch, ...]:
     """What ``tree`` (the file ``path``) runs. ``resolve`` maps a dotted module name to the files running it
-    runs (none: not a project module); ``files`` are the project's files; ``scripts`` the declared scripts;
+    executes (none: not a project module); ``files`` are the project's files; ``scripts`` the declared scripts;
     ``launches_processes`` whether the file (or a module it imports) launches processes;
     ``imports_of_code`` the dotted names a ``-c`` code string imports."""
     found: dict[tuple[str, ...], Launch] = {}
