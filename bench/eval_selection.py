@@ -98,10 +98,51 @@ def _clear_pyc(root: Path) -> None:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def measure_map(python: str, root: Path, pp: str, cov_target: str, timeout: float) -> tuple[ParsedMap, float]:
+_SITECUSTOMIZE = """\
+# Written by bench/eval_selection.py --subprocess-coverage: measure a child Python process under the
+# test that launched it (pytest sets PYTEST_CURRENT_TEST for the test's duration; children inherit it),
+# with the project's own coverage configuration (branch or not must match the parent's data).
+import os
+
+_test = os.environ.get("PYTEST_CURRENT_TEST")
+_data = os.environ.get("ARGUS_SUBPROCESS_COV_DATA")
+if _test and _data:
+    import coverage
+
+    _cov = coverage.Coverage(data_file=_data, data_suffix=True, auto_data=True,
+                             config_file=os.environ.get("ARGUS_SUBPROCESS_COV_CONFIG") or True,
+                             source=os.environ["ARGUS_SUBPROCESS_COV_SOURCE"].split(os.pathsep),
+                             context=_test.rsplit(" (", 1)[0] + "|run")
+    _cov.start()
+"""
+
+
+def _coverage_config(root: Path) -> str | None:
+    """The project's coverage configuration file (what ``coverage`` itself would read), if any."""
+    marks = {".coveragerc": "", "setup.cfg": "[coverage:", "tox.ini": "[coverage:", "pyproject.toml": "[tool.coverage"}
+    for name, mark in marks.items():
+        f = root / name
+        if f.is_file() and mark in f.read_text(encoding="utf-8", errors="replace"):
+            return str(f)
+    return None
+
+
+def measure_map(python: str, root: Path, pp: str, cov_target: str, timeout: float,
+                subprocess_cov: bool = False) -> tuple[ParsedMap, float]:
+    """The per-test coverage map of the suite at ``root``. ``subprocess_cov``: child Python processes the
+    tests launch are measured too, each under the launching test's context (a ``sitecustomize`` on the
+    children's path starts coverage with the project's configuration; pytest-cov combines the data)."""
     import os
 
     env = {**os.environ, "PYTHONPATH": pp}
+    if subprocess_cov:
+        site = root.parent / f"{root.name}-subprocess-site"
+        site.mkdir(exist_ok=True)
+        (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+        env.update(PYTHONPATH=os.pathsep.join([str(site), str(root / pp) if pp != "." else str(root)]),
+                   ARGUS_SUBPROCESS_COV_DATA=str(root / ".coverage"),
+                   ARGUS_SUBPROCESS_COV_SOURCE=os.pathsep.join(str(root / t) for t in cov_target.split(",")),
+                   ARGUS_SUBPROCESS_COV_CONFIG=_coverage_config(root) or "")
     t0 = time.perf_counter()
     subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--cov={cov_target}",
                     "--cov-context=test", "--cov-report="], cwd=root, env=env, capture_output=True, timeout=timeout)
@@ -155,7 +196,7 @@ class History:
 
 
 def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeout: float, work: Path,
-                     params: SelectParams, cache: Path | None = None) -> dict[str, object]:
+                     params: SelectParams, cache: Path | None = None, subprocess_cov: bool = False) -> dict[str, object]:
     name = sdist.name.replace(".tar.gz", "")
     cfile = cache / f"{name}-seed{seed}-n{n_mutants}.json" if cache is not None else None
     cached = json.loads(cfile.read_text()) if cfile is not None and cfile.exists() else None
@@ -166,12 +207,12 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
              and f not in ("setup.py", "versioneer.py") and "/_version" not in f and not f.startswith(("tlz/",))}
     pkg_dirs = sorted({f.split("/")[1] if pp == "src" else f.split("/")[0] for f in files if "/" in f})
     cov_target = pp if pp == "src" else ",".join(pkg_dirs)
-    if cached is not None:
+    if cached is not None and not subprocess_cov:
         (root / "cov.json").write_text(cached["cov_json"])
         parsed = parse_coverage_json(cached["cov_json"].encode(), source=str(root / "cov.json"))
         map_s = cached["map_s"]
-    else:
-        parsed, map_s = measure_map(python, root, pp, cov_target, timeout)
+    else:  # (with a cache and --subprocess-coverage: a fresh map, the cached outcomes; the cache is not written)
+        parsed, map_s = measure_map(python, root, pp, cov_target, timeout, subprocess_cov)
     _clear_pyc(root)
     junit = root / "junit.xml"
     module_tests: dict[str, list[str]] = defaultdict(list)
@@ -380,6 +421,9 @@ def main() -> int:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--cache", type=Path, help="directory keeping each project's map and mutant outcomes; a later "
                     "run with the same seed and count re-scores them without running the suites")
+    ap.add_argument("--subprocess-coverage", action="store_true", help="measure the map with the child Python "
+                    "processes tests launch, each under the launching test's context (one suite run even with a "
+                    "cache; the cached mutant outcomes are used and the cache is not written)")
     ap.add_argument("--merge", type=Path, nargs="+", help="pool the --out files of several runs and print the table")
     args = ap.parse_args()
     if args.merge:
@@ -396,7 +440,8 @@ def main() -> int:
     pooled: dict[str, Score] = defaultdict(Score)
     with tempfile.TemporaryDirectory(prefix="argus-sel-") as tmp:
         for sd in sdists:
-            r = evaluate_project(sd, args.python, args.mutants, args.seed, args.timeout, Path(tmp), params, args.cache)
+            r = evaluate_project(sd, args.python, args.mutants, args.seed, args.timeout, Path(tmp), params, args.cache,
+                                 args.subprocess_coverage)
             for k, v in r.pop("_scores").items():  # type: ignore[attr-defined]
                 p = pooled[k]
                 p.caught += v.caught

@@ -11,6 +11,11 @@ only), the recent defect rate of training changes, training windows, dropping th
 labels, other learners and ensembles. ``--cv-only`` prints the Qt CV column (what choices are made on)
 without reading any test part; ``--tests-only`` then reads the two test parts; ``--only TEXT`` selects
 variants by name.
+
+Round 4 (``--round4``, with ``--cv-only`` / ``--tests-only`` / ``--only`` as above): author chains recovered
+from ``exp`` / ``rexp`` (:mod:`argus.analysis.risk.authors`) and author features from the past only, the
+author's defect rate with label lags, a five-seed study; ``--boundary``: where the lag-0 defect rate's CV
+gain comes from (validation rows near the fold boundary). Figures: docs/benchmarks.md#change-risk.
 """
 
 from __future__ import annotations
@@ -27,6 +32,13 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 
+from argus.analysis.risk.authors import (
+    AUTHOR,
+    AUTHOR_LABELS,
+    author_chains,
+    author_defect_rate,
+    author_features,
+)
 from argus.analysis.risk.dataset import DATASET_FEATURES, read_dataset
 from argus.analysis.risk.model import (
     DEFAULT_PARAMS,
@@ -278,17 +290,173 @@ def run_round3(qt: Any, os_: Any, only: str, cv_only: bool, tests_only: bool = F
         print(f"| {name} | {c} | {t} | {o} |", flush=True)
 
 
+# ------------------------------------------------------------------------------------------ round 4
+#: A round-4 variant: (full matrix with author columns, labels, times, chains, a, b) → scores of rows
+#: a..b−1, trained on rows 0..a−1 (time-ordered; the label features read labels of rows < a only).
+Variant4 = Callable[[np.ndarray, np.ndarray, np.ndarray, Any, int, int], np.ndarray]
+AF = [*EF, *AUTHOR]
+
+
+def with_authors(data: Any, X: np.ndarray) -> tuple[np.ndarray, Any]:
+    """The extended matrix plus the label-free author features (chains recovered from exp / rexp)."""
+    col = {f: data.X[:, F.index(f)] for f in KAMEI}
+    ch = author_chains(data.times, col["exp"], col["rexp"])
+    strict = author_chains(data.times, col["exp"], col["rexp"], max_gap=20)
+    stricter = author_chains(data.times, col["exp"], col["rexp"], max_gap=5)
+    a = author_features(data.times, ch, col["exp"], col["la"], col["ld"], col["fix"])
+    return np.column_stack([X, *(a[k] for k in AUTHOR)]), (ch, strict, stricter)
+
+
+def v4(feats: list[str], labels_lag: float | None = None, params: dict[str, Any] | None = None,
+       strict: int = 0, prior_weight: float = 5.0, logistic: bool = False) -> Variant4:
+    """Our booster on ``feats``; with ``labels_lag`` (days) also the author's known defect rate (on the
+    strict chains with ``strict`` — 1: a gap of at most 20 earlier changes, 2: at most 5); ``logistic``: our
+    logistic model."""
+    cols = [AF.index(f) for f in feats]
+
+    def run(X: np.ndarray, y: np.ndarray, times: np.ndarray, ch: Any, a: int, b: int) -> np.ndarray:
+        A, names = X[:b][:, cols], list(feats)
+        ch = ch[strict]
+        if labels_lag is not None:
+            known = np.zeros(b, dtype=bool)
+            known[:a] = True
+            r = author_defect_rate(times[:b], _prefix(ch, b), y[:b], known, lag=labels_lag * 86400.0,
+                                   prior_weight=prior_weight)
+            A = np.column_stack([A, *(r[k] for k in AUTHOR_LABELS)])
+            names = [*names, *AUTHOR_LABELS]
+        if logistic:
+            return fit_logistic(A[:a], y[:a], names).predict(A[a:b])
+        m = fit_risk_model(A[:a], y[:a], names, params=params)
+        return m.predict(A[a:b]) + 1e-9 * m.raw(A[a:b])
+
+    return run
+
+
+def _prefix(ch: Any, b: int) -> Any:
+    from argus.analysis.risk.authors import Chains
+
+    return Chains(ch.prev[:b], ch.chain[:b], ch.candidates[:b])
+
+
+SEEDS = (7, 11, 13, 17, 19)
+
+
+def round4() -> dict[str, Variant4]:
+    A = list(AUTHOR)
+    KD = [*KAMEI, *DERIVED]
+    free = ["a_prior", "a_log_gap", "a_exp_rate", "a_recent30"]
+    size = ["a_mean_size", "a_size_rel", "a_fix_share"]
+    return {
+        "R4 LApredict (la only)": v4(["la"], logistic=True),
+        "R4 LightGBM default (round 2 model)": v4(F),
+        "R4 + author defect rate, labels known 0 days before": v4(F, 0.0),
+        "R4 + author defect rate, lag 30 days": v4(F, 30.0),
+        "R4 + author defect rate, lag 90 days": v4(F, 90.0),
+        "R4 + author activity (prior, gap, exp rate, 30-day count)": v4([*F, *free]),
+        "R4 + author sizes and fix share": v4([*F, *size]),
+        "R4 + author experience growth": v4([*F, "a_exp_growth"]),
+        "R4 + every label-free author feature": v4([*F, *A]),
+        "R4 + every author feature, lag 30 days": v4([*F, *A], 30.0),
+        "R4 + every author feature, lag 0": v4([*F, *A], 0.0),
+        "R4 + author defect rate, lag 0, strict chains (gap ≤ 20)": v4(F, 0.0, strict=1),
+        "R4 + author defect rate, lag 30, strict chains (gap ≤ 20)": v4(F, 30.0, strict=1),
+        "R4 + author defect rate, lag 0, stricter chains (gap ≤ 5)": v4(F, 0.0, strict=2),
+        **{f"R4 seeds: default, seed {s}": v4(F, params={"seed": s}) for s in SEEDS},
+        **{f"R4 seeds: + author defect rate, lag 0, strict chains, seed {s}": v4(F, 0.0, {"seed": s}, strict=1)
+           for s in SEEDS},
+        **{f"R4 seeds: + author defect rate, lag 0, stricter chains, seed {s}": v4(F, 0.0, {"seed": s}, strict=2)
+           for s in SEEDS},
+        **{f"R4 seeds: + author defect rate, lag 30, stricter chains, seed {s}": v4(F, 30.0, {"seed": s}, strict=2)
+           for s in SEEDS},
+        **{f"R4 seeds: + author defect rate, lag 30, strict chains, seed {s}": v4(F, 30.0, {"seed": s}, strict=1)
+           for s in SEEDS[1:]},
+        **{f"R4 seeds: + author defect rate, lag 90, strict chains, seed {s}": v4(F, 90.0, {"seed": s}, strict=1)
+           for s in SEEDS},
+        "R4 + author defect rate, lag 0, prior weight 20": v4(F, 0.0, prior_weight=20.0),
+        "R4 logistic Kamei+ratios (baseline of the next two)": v4(KD, logistic=True),
+        "R4 logistic Kamei+ratios + author defect rate, lag 0": v4(KD, 0.0, logistic=True),
+        "R4 logistic Kamei+ratios + author defect rate, lag 30": v4(KD, 30.0, logistic=True),
+    }
+
+
+def run_round4(qt: Any, os_: Any, only: str, cv_only: bool, tests_only: bool = False) -> None:
+    XQ, cq = with_authors(qt, extended(qt))
+    XO, co = with_authors(os_, extended(os_))
+    for name, c in (("qt", cq), ("openstack", co)):
+        print(f"chains {name}: {json.dumps(c[0].summary())}; strict: {json.dumps(c[1].summary())}; "
+              f"stricter: {json.dumps(c[2].summary())}")
+    print("| variant | Qt CV AUC | Qt test AUC / PR-AUC / Brier | OpenStack test AUC / PR-AUC / Brier |")
+    print("| --- | --- | --- | --- |")
+    for name, v in round4().items():
+        if only and only not in name:
+            continue
+        c = "—" if tests_only else f"{cv4(XQ, qt.labels, qt.times, cq, v):.4f}"
+        t = "—" if cv_only else test4(XQ, qt.labels, qt.times, cq, v)
+        o = "—" if cv_only else test4(XO, os_.labels, os_.times, co, v)
+        print(f"| {name} | {c} | {t} | {o} |", flush=True)
+
+
+def boundary4(qt: Any, lag: float = 0.0, strict: int = 2) -> None:
+    """Where the CV gain of the author defect rate (``lag`` days; chains with gaps ≤ 5, or ≤ 20 with
+    ``strict`` 1) comes from: each fold's validation rows in the first 30 days after the fold's last training
+    change, and the rest."""
+    X, ch = with_authors(qt, extended(qt))
+    y, t = qt.labels, qt.times
+    base, cand = v4(F), v4(F, lag, strict=strict)
+    n = int(len(y) * 0.8)
+    print("| fold | validation days | rows ≤ 30 days after the boundary | AUC there: default / + author rate "
+          "| AUC later: default / + author rate |")
+    print("| --- | --- | --- | --- | --- |")
+    for k in range(3):
+        a, b = int(n * (0.5 + 0.5 * k / 3)), int(n * (0.5 + 0.5 * (k + 1) / 3))
+        pb, pc, yy = base(X, y, t, ch, a, b), cand(X, y, t, ch, a, b), y[a:b]
+        early = (t[a:b] - t[a - 1]) <= 30 * 86400.0
+        print(f"| {k + 1} | {(t[b - 1] - t[a]) / 86400.0:.0f} | {int(early.sum())} | "
+              f"{roc_auc_score(yy[early], pb[early]):.4f} / {roc_auc_score(yy[early], pc[early]):.4f} | "
+              f"{roc_auc_score(yy[~early], pb[~early]):.4f} / {roc_auc_score(yy[~early], pc[~early]):.4f} |",
+              flush=True)
+
+
+def cv4(X: np.ndarray, y: np.ndarray, times: np.ndarray, ch: Any, v: Variant4, folds: int = 3) -> float:
+    """The same expanding-window folds as :func:`cv` (rows are in time order: the split is a prefix)."""
+    n, out = int(len(y) * 0.8), []
+    for k in range(folds):
+        a, b = int(n * (0.5 + 0.5 * k / folds)), int(n * (0.5 + 0.5 * (k + 1) / folds))
+        out.append(roc_auc_score(y[a:b], v(X, y, times, ch, a, b)))
+    return float(np.mean(out))
+
+
+def test4(X: np.ndarray, y: np.ndarray, times: np.ndarray, ch: Any, v: Variant4) -> str:
+    from sklearn.metrics import average_precision_score, brier_score_loss
+
+    a, b = int(len(y) * 0.8), len(y)
+    p = v(X, y, times, ch, a, b)
+    q = np.clip(p, 0.0, 1.0)
+    return (f"{roc_auc_score(y[a:b], p):.4f} / {average_precision_score(y[a:b], p):.3f} / "
+            f"{brier_score_loss(y[a:b], q):.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("../shared/datasets/jit"))
     ap.add_argument("--grid", action="store_true")
     ap.add_argument("--round3", action="store_true", help="the round-3 variants (stream features, learners, windows)")
+    ap.add_argument("--round4", action="store_true", help="the round-4 variants (author chains and features)")
+    ap.add_argument("--boundary", action="store_true", help="round 4: the author rate's CV gain by distance "
+                    "from the fold boundary")
     ap.add_argument("--cv-only", action="store_true", help="Qt CV only: choose before reading any test part")
     ap.add_argument("--tests-only", action="store_true", help="skip the CV (already recorded): the test parts")
     ap.add_argument("--only", default="", help="only the variants whose name contains this text")
     a = ap.parse_args()
     warnings.filterwarnings("ignore")
     qt, os_ = (read_dataset(a.data / f"{n}_k_feature.csv") for n in ("qt", "openstack"))
+    if a.boundary:
+        boundary4(qt)
+        boundary4(qt, 30.0, 1)
+        return
+    if a.round4:
+        run_round4(qt, os_, a.only, a.cv_only, a.tests_only)
+        return
     if a.round3:
         run_round3(qt, os_, a.only, a.cv_only, a.tests_only)
         return

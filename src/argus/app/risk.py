@@ -18,13 +18,14 @@ __all__ = ["AssessRequest", "RetrainOutcome", "assess_change", "evaluate_dataset
            "model_drift", "promote_model", "retrain_if_due", "train_model"]
 
 
-def evaluate_dataset(path: Path, train_fraction: float = 0.8) -> Evaluation:
-    """Our model and the baselines on a Kamei-feature CSV, split in time (no database)."""
+def evaluate_dataset(path: Path, train_fraction: float = 0.8, *, author_features: bool = True) -> Evaluation:
+    """Our model and the baselines on a Kamei-feature CSV, split in time (no database); without
+    ``author_features``, the model before round 4 (no author defect rate)."""
     from argus.analysis.risk.dataset import evaluate_dataset as run
     from argus.analysis.risk.model import ml_modules
 
     ml_modules()
-    return run(path, train_fraction)
+    return run(path, train_fraction, author_features=author_features)
 
 
 def list_models(runtime: Runtime, project: str | None) -> tuple[ModelView, ...]:

@@ -60,3 +60,15 @@ def test_shared_jit_sets(project: str, published_lapredict: float, capsys: pytes
     out = json.loads(capsys.readouterr().out)
     assert round(out["baselines"]["lapredict"]["auc"], 3) == published_lapredict  # the same split as published
     assert out["model"]["auc"] > out["baselines"]["lapredict"]["auc"]
+
+
+def test_no_author_features_keeps_the_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--no-author-features`` (the model before round 4): the same split and JSON; the baselines do not
+    move."""
+    csv = _csv(tmp_path / "k.csv")
+    assert main(["risk", "evaluate-dataset", str(csv), "--json", "--no-author-features"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["risk", "evaluate-dataset", str(csv), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == set(plain) and (out["train_rows"], out["test_rows"]) == (plain["train_rows"], plain["test_rows"])
+    assert out["baselines"] == plain["baselines"]

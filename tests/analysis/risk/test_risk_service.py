@@ -21,7 +21,7 @@ from argus.cli.context import CliState
 from argus.cli.demo.steps import CommandLog, ingest_run, load_runs, run_command
 from argus.core.settings import RiskLabel, Settings
 from argus.sim import Scale, scale_config, simulate
-from argus.store.models import InsightRow, ModelVersion, RiskPrediction
+from argus.store.models import BugLink, Commit, InsightRow, ModelVersion, RiskPrediction
 from argus.testing.databases import SchemaTemplate
 
 PROJECT = "shop"
@@ -72,6 +72,31 @@ def test_ci_history_features_use_only_earlier_changes(state: Any) -> None:
         expected = sum(earlier) / len(earlier) if earlier else None
         assert r.values["author_fail_rate"] == expected
         assert 0 <= (r.values["hour"] or 0) < 24 and 0 <= (r.values["weekday"] or 0) < 7
+
+
+def test_author_bug_rate_reads_a_label_only_once_its_fix_was_committed(state: Any) -> None:
+    """Recompute each change's author rate by brute force from the stored SZZ links: an earlier change of
+    the author counts as bug-inducing only if a fix blamed on it was committed before the change."""
+    with state.project_session(PROJECT) as (s, _):
+        rows = load_changes(s, default_branch="main")
+        fixed: dict[int, list[Any]] = {}
+        for inducing, when in s.execute(select(BugLink.inducing_commit_id, Commit.committer_time)
+                                        .join(Commit, Commit.id == BugLink.fix_commit_id)):
+            fixed.setdefault(inducing, []).append(when)
+    first = {k: min(v) for k, v in fixed.items()}
+    assert first, "the simulated history has SZZ links"
+    late = 0
+    for i, r in enumerate(rows):
+        mine = [x for x in rows[:i] if x.author.lower() == r.author.lower()]
+        known = [x for x in mine if x.commit_id in first and first[x.commit_id] < r.time]
+        late += sum(1 for x in mine if x.szz and x not in known)  # bug-inducing, but not known yet
+        every = rows[:i]
+        base_bugs = sum(1 for x in every if x.commit_id in first and first[x.commit_id] < r.time)
+        base = base_bugs / len(every) if every else 0.0
+        expected = (len(known) + 5.0 * base) / (len(mine) + 5.0)
+        assert r.values["author_bug_known"] == len(mine)
+        assert r.values["author_bug_rate"] == pytest.approx(expected), r.sha
+    assert late > 0  # some labels existed later but were not read: the look-ahead the rule prevents
 
 
 def test_model_lifecycle_end_to_end(state: Any) -> None:

@@ -1,6 +1,7 @@
 """Feature assembly from ingested history: Kamei's 14 (stored by ``argus ingest git``), the time of the
 change (hour and weekday in the author's time zone), CI history (failure rates of the touched files and of
-the author's recent changes, from default-branch runs of EARLIER changes only), and the labels.
+the author's recent changes, from default-branch runs of EARLIER changes only), the author's earlier
+bug-inducing rate (an SZZ label counts only once its fix was committed before the change), and the labels.
 
 Everything about a change is computed from changes before it in time order, so no feature reads the future.
 """
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from argus.analysis.risk.authors import known_bug_rate
 from argus.analysis.risk.model import CONTEXT, DERIVED, KAMEI
 from argus.core.settings import RiskLabel
 from argus.store.models import BugLink, Commit, CommitFeatures, CommitFile, TestRun
@@ -94,6 +96,11 @@ def load_changes(session: Session, *, default_branch: str, window: int = 20,
         .join(CommitFeatures, CommitFeatures.commit_id == Commit.id)
         .where(Commit.present.is_(True), Commit.is_merge.is_(False))
         .order_by(Commit.committer_time, Commit.id)).all()
+    fixed_at: dict[int, datetime] = {}  # an inducing change → when its earliest fix was committed
+    for inducing_id, when in session.execute(select(BugLink.inducing_commit_id, Commit.committer_time)
+                                             .join(Commit, Commit.id == BugLink.fix_commit_id)):
+        if inducing_id not in fixed_at or when < fixed_at[inducing_id]:
+            fixed_at[inducing_id] = when
     inducing = set(session.scalars(select(BugLink.inducing_commit_id).distinct()))
     files: dict[int, list[str]] = defaultdict(list)
     for cid, path in session.execute(select(CommitFile.commit_id, CommitFile.path)):
@@ -122,7 +129,18 @@ def load_changes(session: Session, *, default_branch: str, window: int = 20,
             for p in files.get(cid, ()):
                 by_file[p].append(failed)
             hist.append(failed)
+    _author_bug_rate(rows, fixed_at)
     return rows
+
+
+def _author_bug_rate(rows: Sequence[ChangeRow], fixed_at: dict[int, datetime]) -> None:
+    """The author's earlier bug-inducing rate from labels known at each change's time: an earlier change
+    counts as bug-inducing only once a fix blamed on it was committed before the change being scored."""
+    r = known_bug_rate([x.time.timestamp() for x in rows], [x.author.lower() for x in rows],
+                       [fixed_at[x.commit_id].timestamp() if x.commit_id in fixed_at else None for x in rows])
+    for i, x in enumerate(rows):
+        x.values["author_bug_rate"] = finite(float(r["author_bug_rate"][i]))
+        x.values["author_bug_known"] = float(r["author_bug_known"][i])
 
 
 def labelled(rows: Sequence[ChangeRow], kind: RiskLabel, *, now: datetime,

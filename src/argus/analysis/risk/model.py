@@ -27,9 +27,10 @@ KAMEI = ("ns", "nd", "nf", "entropy", "la", "ld", "lt", "fix", "ndev", "age", "n
 #: Size ratios derived from the Kamei columns (relative churn is a stronger signal than absolute size).
 DERIVED = ("la_per_lt", "ld_per_lt", "la_per_nf", "churn_per_nf", "lt_per_nf", "log_churn")
 #: Features only ingested history has: time of the change, CI history, impacted tests (count and share of
-#: the coverage map's tests), radon complexity of the changed functions (after, and after minus before).
+#: the coverage map's tests), radon complexity of the changed functions (after, and after minus before),
+#: the author's earlier bug-inducing rate from SZZ labels known at the time (their fix committed before).
 CONTEXT = ("hour", "weekday", "file_fail_rate", "author_fail_rate", "impacted_tests", "impacted_share",
-           "complexity", "complexity_delta")
+           "complexity", "complexity_delta", "author_bug_rate", "author_bug_known")
 
 #: LightGBM parameters chosen on Qt only, by time-ordered cross-validation inside Qt's training part (3
 #: expanding-window folds; 36 combinations of leaves, rounds, learning rate and leaf minimum; the table is in

@@ -36,6 +36,7 @@ from argus.analysis.selection.schemas import (
     TestInfo,
     Uncovered,
 )
+from argus.analysis.selection.symbols import Func
 from argus.analysis.selection.testfiles import defined_tests, is_test_file
 
 COVERAGE_ROW = "coverage_map_entry"
@@ -175,11 +176,17 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                 continue
             ev = ((COVERAGE_ROW, str(rid)),) if rid is not None else ()
             acc.add(t, Reason(Signal.FILE, f"executes {base}, not the changed lines", p.p_file, ev))
-        if known:
-            state[base] = (line_tests, bool(import_hit))
+        blind: set[str] = set()
+        if graph is not None and base.endswith(".py"):
+            blind = _subprocess_signals(base, known, bool(import_hit), graph, tests_by_file, node_of, index,
+                                        map_modules, p, acc)
+        if known:  # (a test running the file in an unmeasured child: the map cannot explain its history away)
+            state[base] = (line_tests | blind, bool(import_hit))
         missing = [n for n in lines if n not in covered and n not in imp]
         if known and missing and base.endswith(".py"):
             uncovered.append(Uncovered(base, tuple(missing)))
+            if graph is not None and p.uncovered_fallback:
+                _uncovered_fallback(base, missing, static, graph, tests_by_file, p, acc, notes)
         if not known and f.path.endswith(".py"):
             notes.append(f"{f.path}: not in the coverage map; its importers are selected by the import graph")
         for tf, depth in static.items():
@@ -192,6 +199,127 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                     acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth}); not in the coverage map",
                                       p.p_imports_unmapped / depth))
     return state
+
+
+def _uncovered_fallback(base: str, missing: Sequence[int], static: Mapping[str, int], graph: ImportGraph,
+                        tests_by_file: Mapping[str, list[str]], p: SelectParams, acc: _Acc, notes: list[str]) -> None:
+    """Changed lines no test of the map executed (and that do not run at import): the map has no evidence
+    either way, so the tests importing the module (static graph) are at risk — narrowed, when the line is
+    in a function's body, to the modules that can call it (:func:`_callers_of`). Lines of an
+    ``if __name__ == "__main__":`` block run only when the module runs as a program: only the tests
+    running it in a subprocess (the subprocess signal) can see them."""
+    as_program = [n for n in missing if graph.in_main_block(base, n)]
+    other = [n for n in missing if n not in as_program]
+    if as_program:
+        notes.append(f"{_lines_text(base, as_program)}: covered by no test; in the module's __main__ block, so only "
+                     "a test running it as a program can execute it")
+    if not other:
+        return
+    what = _lines_text(base, other)
+    reach = _callers_of(base, other, graph, static, p) if p.narrow_uncovered else None
+    used = ""
+    if reach is not None:
+        names = reach[0]
+        used = "/".join(sorted(names)[:3]) + (" …" if len(names) > 3 else "")
+        notes.append(f"{what}: covered by no test; only modules using {used} can call it")
+    for tf, depth in static.items():
+        if reach is not None and tf not in reach[1]:
+            continue
+        how = f" and uses {used}" if reach is not None else ""
+        for t in tests_by_file.get(tf, ()):
+            acc.add(t, Reason(Signal.IMPORTS, f"imports {base} (depth {depth}){how}; changed line {what} is covered "
+                              "by no test", p.p_imports / depth))
+
+
+def _callers_of(base: str, lines: Sequence[int], graph: ImportGraph, static: Mapping[str, int],
+                p: SelectParams) -> tuple[set[str], set[str]] | None:
+    """For changed lines inside function bodies: the names through which other modules can reach them (the
+    functions holding them — a method by its name — closed over the module's functions calling them) and
+    the files at risk: importers of ``base`` mentioning a name, and every importer of such a non-test file.
+    ``None`` (every importer is at risk) when a line is outside a function, in a dunder method, the module
+    reads its own namespace, or module-level code outside its ``__main__`` block mentions a name (a
+    decorator, an alias, a registry: the function may be reached without its name)."""
+    fs = graph.symbols.get(base)
+    if fs is None or fs.introspective:
+        return None
+    classes = {s.name for s in fs.stmts if s.kind == "ClassDef"}
+
+    def key(f: Func) -> str | None:
+        top = f.top
+        if top not in classes:
+            return top
+        stmt = fs.stmt_at(f.first)
+        member = next((m for m in (stmt.members if stmt else ()) if m[0] <= f.first <= m[1]), None)
+        return next(iter(member[3]), None) if member is not None and len(member[3]) == 1 else None
+
+    names: set[str] = set()
+    for n in lines:
+        f = fs.function_at(n)
+        k = key(f) if f is not None else None
+        if k is None or (k.startswith("__") and k.endswith("__")):
+            return None
+        names.add(k)
+    grew = True
+    while grew:  # functions of the module calling a name can be called instead
+        grew = False
+        for g in fs.funcs:
+            if g.mentions & names:
+                k = key(g)
+                if k is None or (k.startswith("__") and k.endswith("__")):
+                    return None
+                if k not in names:
+                    names.add(k)
+                    grew = True
+    for s in fs.stmts:
+        if s.mentions & names and not graph.in_main_block(base, s.last):
+            return None
+    users = {u for u in static if names & graph.names.get(u, frozenset())}
+    risky = set(users)
+    for u in users:
+        if not is_test_file(u, p.test_globs):
+            risky.update(graph.importers(u))
+    return names, risky
+
+
+def _subprocess_signals(base: str, known: bool, at_import: bool, graph: ImportGraph, tests_by_file: Mapping[str, list[str]],
+                        node_of: Mapping[str, str | None], index: CoverageIndex, map_modules: set[str | None],
+                        p: SelectParams, acc: _Acc) -> set[str]:
+    """Tests whose module runs ``base`` (or a module importing it) in a subprocess: the map cannot see what
+    the child process executes, so the test is at risk like one the map never saw that imports ``base``.
+    A run in the test's own process (``runpy``) is evidence like an import (the map sees it). A module run
+    as a program executes its import-time code and its program-only code (a ``__main__`` block, a
+    package's ``__main__.py``, a script's entry function): when it has none, only a changed line that runs
+    at import can reach the child (``at_import``; an unknown file: any line). Returns the tests given the
+    subprocess signal."""
+    out: set[str] = set()
+    for tf, (depth, la) in sorted(graph.runners(base).items()):
+        via = "" if depth == 1 else f", which depends on {base} (depth {depth})"
+        program = graph.program_lines(la)
+        if known and not at_import and not program and not la.in_process:
+            continue  # the child runs import-time code only, and no changed line runs at import
+        measured = {row.test for f, spans in program.items() for row in index.entries.get(f, ())
+                    if any(lo <= b and hi >= a for lo, hi in decode(row.ranges) for a, b in spans)} if known else set()
+        fs = graph.symbols.get(tf)
+        for t in tests_by_file.get(tf, ()):
+            if t in measured:
+                continue  # the map measured the child process (subprocess coverage): its rows are the evidence
+            if "" not in la.tops:  # launched inside some functions/classes only: their tests, or tests calling them
+                top = (node_of.get(t) or "").split("::")[1:2]
+                key = top[0].split("[", 1)[0] if top else ""
+                if key not in la.tops and not (fs is not None and fs.test_mentions(key) & la.tops):
+                    continue
+            if la.in_process:
+                if _known(t, tf, index, map_modules):
+                    if known:
+                        continue
+                    pr = p.p_imports / depth
+                else:
+                    pr = p.p_imports_unmapped / depth
+                acc.add(t, Reason(Signal.IMPORTS, f"runs {la.what} in process{via}", pr))
+            else:
+                acc.add(t, Reason(Signal.SUBPROCESS, f"runs {la.what} in a subprocess{via}", p.p_subprocess / depth))
+                out.add(t)
+    return out
 
 
 def _use_signals(base: str, lines: Sequence[int], tests: set[str], rows: Sequence[MapEntry], graph: ImportGraph,
@@ -477,7 +605,7 @@ def score(
         reasons = list(acc.reasons.get(ident, ()))
         # a test of a module the map ran that executed no measured line is known, not unmapped
         unmapped = bool(index.tests) and not _known(ident, _test_file(node), index, map_modules)
-        if unmapped and not any(r.signal is Signal.IMPORTS for r in reasons):
+        if unmapped and not any(r.signal in (Signal.IMPORTS, Signal.SUBPROCESS) for r in reasons):
             reasons.append(Reason(Signal.UNMAPPED, "not in the coverage map", p.p_unmapped))
         reasons.append(Reason(Signal.PRIOR, "any test may fail", p.prior))
         must = acc.must.get(ident)

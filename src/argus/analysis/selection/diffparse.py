@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from argus.analysis.selection.schemas import ChangedFile, FileStatus
+from argus.analysis.selection.schemas import ChangedFile, FileStatus, Hunk
 from argus.core.errors import InputError
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -37,6 +37,7 @@ class _File:
         self.binary = False
         self.has_hunks = False
         self.added: list[str] = []
+        self.hunks: list[tuple[int, int, list[str], list[str]]] = []
 
     def done(self) -> ChangedFile | None:
         path = self.new or self.old
@@ -49,7 +50,8 @@ class _File:
         if self.old and self.new and self.old != self.new and self.status is FileStatus.MODIFIED:
             self.status = FileStatus.RENAMED
         return ChangedFile(path, self.old if self.old != path else None, self.status,
-                           frozenset(self.old_lines), frozenset(self.new_lines), self.binary, tuple(self.added))
+                           frozenset(self.old_lines), frozenset(self.new_lines), self.binary, tuple(self.added),
+                           tuple(Hunk(o, n, tuple(a), tuple(b)) for o, n, a, b in self.hunks))
 
 
 def parse_diff(text: str, *, source: str = "<diff>") -> list[ChangedFile]:
@@ -84,18 +86,22 @@ def parse_diff(text: str, *, source: str = "<diff>") -> list[ChangedFile]:
             if tag == "-":
                 minus = True
                 cur.old_lines.add(old_no)  # type: ignore[union-attr]
+                cur.hunks[-1][2].append(raw[1:])  # type: ignore[union-attr]
                 old_no += 1
                 old_left -= 1
             elif tag == "+":
                 plus = True
                 cur.new_lines.add(new_no)  # type: ignore[union-attr]
                 cur.added.append(raw[1:])  # type: ignore[union-attr]
+                cur.hunks[-1][3].append(raw[1:])  # type: ignore[union-attr]
                 new_no += 1
                 new_left -= 1
             elif tag == "\\":
                 pass
             else:  # context (" " or an empty line some tools write for it)
                 end_block()
+                cur.hunks[-1][2].append(raw[1:])  # type: ignore[union-attr]
+                cur.hunks[-1][3].append(raw[1:])  # type: ignore[union-attr]
                 last_ctx = old_no
                 old_no += 1
                 new_no += 1
@@ -140,6 +146,7 @@ def parse_diff(text: str, *, source: str = "<diff>") -> list[ChangedFile]:
             if m:
                 cur.has_hunks = True
                 old_no, new_no = int(m.group(1)), int(m.group(3))
+                cur.hunks.append((old_no, new_no, [], []))
                 old_left = int(m.group(2)) if m.group(2) is not None else 1
                 new_left = int(m.group(4)) if m.group(4) is not None else 1
                 if old_left == 0:  # a pure insertion: git names the old line *before* it
@@ -150,3 +157,41 @@ def parse_diff(text: str, *, source: str = "<diff>") -> list[ChangedFile]:
     if not saw_any and text.strip():
         raise InputError(f"{source}: no unified diff found (expected `git diff` output with ---/+++ headers)")
     return files
+
+
+def _apply(text: str, hunks: tuple[Hunk, ...], *, reverse: bool) -> str | None:
+    """``text`` with ``hunks`` applied (``reverse``: new side → old side); ``None`` when a hunk's side does
+    not match the text where its header says it is."""
+    lines = text.splitlines()
+    out: list[str] = []
+    pos = 0
+    for h in sorted(hunks, key=lambda h: h.new_start if reverse else h.old_start):
+        have, want = (h.new, h.old) if reverse else (h.old, h.new)
+        start = h.new_start if reverse else h.old_start
+        at = start - 1 if have else start  # an empty side's header names the line before it
+        if at < pos or lines[at:at + len(have)] != list(have):
+            return None
+        out += lines[pos:at]
+        out += want
+        pos = at + len(have)
+    out += lines[pos:]
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def old_side(text: str | None, f: ChangedFile) -> str | None:
+    """The base-side text of a changed file from the text found in a checkout (``None``: not found):
+    the hunks undone when the checkout holds the new side, the text itself when it holds the old side
+    already, a deleted file's removed lines; ``None`` when the checkout matches neither side (or the
+    diff has no hunks for it)."""
+    if f.status is FileStatus.ADDED or not f.hunks:
+        return None
+    if text is None:
+        if f.status is FileStatus.DELETED and len(f.hunks) == 1 and f.hunks[0].old_start <= 1:
+            return "\n".join(f.hunks[0].old) + "\n"
+        return None
+    back = _apply(text, f.hunks, reverse=True)
+    if back is not None:
+        return back
+    if _apply(text, f.hunks, reverse=False) is not None:
+        return text  # the checkout is the base already
+    return None

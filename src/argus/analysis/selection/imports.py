@@ -13,9 +13,10 @@ import ast
 import os
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from argus.analysis.selection.subprocs import LAUNCHERS, Launch, declared_scripts, launches, read_metadata
 from argus.analysis.selection.symbols import FileSymbols, file_symbols, from_module
 
 _SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox",
@@ -35,7 +36,12 @@ class ImportGraph:
     callables: dict[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
     #: per file, the symbol-level facts used for changes to lines run at import (argus.analysis.selection.symbols)
     symbols: dict[str, FileSymbols] = field(default_factory=dict)
+    #: per file, the project modules it runs in a subprocess (or with runpy): argus.analysis.selection.subprocs
+    runs: dict[str, tuple[Launch, ...]] = field(default_factory=dict)
+    #: per file, the line spans of its module-level ``if __name__ == "__main__":`` blocks (run as a program only)
+    main_blocks: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     _reverse: dict[str, set[str]] | None = None
+    _forward: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def resolve(self, dotted: str) -> str | None:
         """The file of a dotted module name (or of its longest module prefix: ``a.b.name`` → ``a/b.py``)."""
@@ -45,6 +51,25 @@ class ImportGraph:
             if f is not None:
                 return f
         return None
+
+    def in_main_block(self, file: str, line: int) -> bool:
+        """Whether ``line`` lies in a module-level ``if __name__ == "__main__":`` block of ``file``."""
+        return any(lo <= line <= hi for lo, hi in self.main_blocks.get(file, ()))
+
+    def program_lines(self, la: Launch) -> dict[str, tuple[tuple[int, int], ...]]:
+        """The lines of a launch's targets that run only when the module runs as a program: its
+        ``__main__`` blocks, a package's ``__main__.py``, a script's entry function. A test whose map rows
+        hit one of them was measured in the child process (subprocess coverage)."""
+        out: dict[str, tuple[tuple[int, int], ...]] = {}
+        for t in la.targets:
+            spans = list(self.main_blocks.get(t, ()))
+            if t.endswith("/__main__.py"):
+                spans.append((1, 10**9))
+            if la.function and t == la.targets[0]:
+                spans += [(first + 1, last) for name, first, last in self.callables.get(t, ()) if name == la.function]
+            if spans:
+                out[t] = tuple(spans)
+        return out
 
     def callable_at(self, file: str, line: int) -> tuple[str, int] | None:
         """The module-level function (or module-level class's method) whose body holds ``line`` (not its
@@ -63,6 +88,45 @@ class ImportGraph:
                     rev[d].add(src)
             self._reverse = dict(rev)
         return self._reverse
+
+    def dependencies(self, file: str) -> dict[str, int]:
+        """Every file ``file`` imports (transitively) → its shortest depth; ``file`` itself at 0."""
+        got = self._forward.get(file)
+        if got is not None:
+            return got
+        seen = {file: 0}
+        todo = deque([file])
+        while todo:
+            cur = todo.popleft()
+            for nxt in self.imports.get(cur, ()):
+                if nxt not in seen:
+                    seen[nxt] = seen[cur] + 1
+                    todo.append(nxt)
+        self._forward[file] = seen
+        return seen
+
+    def runners(self, file: str) -> dict[str, tuple[int, Launch]]:
+        """Every file running ``file`` in a subprocess (or with runpy) — the module run is ``file`` or
+        imports it — and every file importing such a runner (a helper launching the project) → (depth,
+        launch). Depth 1: the module run is ``file``; +1 per import from the run module to ``file`` and
+        per import from the file to the runner."""
+        out: dict[str, tuple[int, Launch]] = {}
+
+        def keep(f: str, d: int, la: Launch) -> None:
+            if f not in out or d < out[f][0]:
+                out[f] = (d, la)
+
+        for runner, las in self.runs.items():
+            for la in las:
+                ds = [self.dependencies(t).get(file) for t in la.targets]
+                d0 = min((d for d in ds if d is not None), default=None)
+                if d0 is None:
+                    continue
+                keep(runner, d0 + 1, la)
+                whole = replace(la, tops=frozenset({""}))  # a module importing the runner: any of its tests
+                for f, d in self.importers(runner, max_depth=3).items():
+                    keep(f, d0 + 1 + d, whole)
+        return out
 
     def importers(self, file: str, max_depth: int = 50) -> dict[str, int]:
         """Every file importing ``file`` (transitively) → its shortest depth."""
@@ -154,8 +218,38 @@ def imported_names(source: str | ast.Module, path: str, module: str) -> set[str]
     return out
 
 
-def build_graph(sources: Mapping[str, str]) -> ImportGraph:
-    """The import graph of ``sources`` (relative path → text)."""
+def _is_main_test(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return (any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides)
+            and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides))
+
+
+def _main_blocks(tree: ast.Module) -> tuple[tuple[int, int], ...]:
+    return tuple((n.body[0].lineno, n.body[-1].end_lineno or n.body[-1].lineno) for n in tree.body
+                 if isinstance(n, ast.If) and _is_main_test(n.test) and n.body)
+
+
+def _run_targets(g: ImportGraph, dotted: str) -> tuple[str, ...]:
+    """The files ``python -m dotted`` runs: the module (a package: its ``__init__`` and ``__main__``) and
+    its parent packages' ``__init__``; none when it is not a project module."""
+    f = g.modules.get(dotted)
+    if f is None:
+        return ()
+    out = [f]
+    if f.endswith("/__init__.py") and (main := g.modules.get(f"{dotted}.__main__")) is not None:
+        out.append(main)
+    parts = dotted.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        if (pkg := g.modules.get(".".join(parts[:i]))) is not None:
+            out.append(pkg)
+    return tuple(dict.fromkeys(out))
+
+
+def build_graph(sources: Mapping[str, str], metadata: Mapping[str, str] | None = None) -> ImportGraph:
+    """The import graph of ``sources`` (relative path → text); ``metadata`` (``pyproject.toml``,
+    ``setup.cfg`` texts; ``setup.py`` is read from ``sources``) declares the project's scripts."""
     g = ImportGraph()
     primary: dict[str, str] = {}
     for path in sorted(sources):
@@ -164,6 +258,7 @@ def build_graph(sources: Mapping[str, str]) -> ImportGraph:
             g.modules.setdefault(n, path)
         if names:
             primary[path] = names[-1]
+    trees: dict[str, ast.Module] = {}
     for path, text in sources.items():
         mod = primary.get(path, "")
         tree = _parse(text, path)
@@ -176,6 +271,25 @@ def build_graph(sources: Mapping[str, str]) -> ImportGraph:
         g.names[path] = identifiers(tree)
         g.callables[path] = _callables(tree)
         g.symbols[path] = file_symbols(tree, path, mod)
+        trees[path] = tree
+        if blocks := _main_blocks(tree):
+            g.main_blocks[path] = blocks
+    meta = dict(metadata or {})
+    if "setup.py" in sources:
+        meta.setdefault("setup.py", sources["setup.py"])
+    scripts = declared_scripts(meta)
+    files = list(sources)
+
+    def code_imports(code: str) -> set[str]:
+        return imported_names(code, "<-c>", "")
+
+    for path, tree in trees.items():
+        spawns = bool(LAUNCHERS & g.names.get(path, frozenset())) or any(
+            LAUNCHERS & g.names.get(d, frozenset()) for d in g.imports.get(path, ()))
+        found = launches(tree, path, lambda n: _run_targets(g, n), files, scripts, spawns, code_imports)
+        found = tuple(la for la in found if path not in la.targets)
+        if found:
+            g.runs[path] = found
     return g
 
 
@@ -197,5 +311,5 @@ def python_files(root: Path, skip: Iterable[str] = ()) -> dict[str, str]:
 
 
 def scan(root: Path) -> ImportGraph:
-    """The import graph of the Python files under ``root``."""
-    return build_graph(python_files(root))
+    """The import graph of the Python files under ``root`` (with the scripts its metadata declares)."""
+    return build_graph(python_files(root), read_metadata(root))

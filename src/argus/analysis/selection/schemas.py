@@ -15,6 +15,17 @@ class FileStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class Hunk:
+    """One hunk of a unified diff: its header's start lines and the old- and new-side text of its lines
+    (context included), to rebuild one side of the file from the other."""
+
+    old_start: int
+    new_start: int
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ChangedFile:
     """One file of a change: ``old_lines`` are base-side line numbers (what the coverage map knows)."""
 
@@ -25,6 +36,7 @@ class ChangedFile:
     new_lines: frozenset[int] = frozenset()
     binary: bool = False
     added: tuple[str, ...] = ()  # the text of the added lines (what a changed statement now binds)
+    hunks: tuple[Hunk, ...] = ()  # the diff's hunks (to rebuild the old side from a new-side checkout)
 
     @property
     def base_path(self) -> str:
@@ -60,6 +72,7 @@ class Signal(StrEnum):
     SYMBOL = "symbol"  # the test's source mentions a name the changed line defines
     DATA = "data"  # the test's parameters or literals meet the data the changed line touches (ranking)
     IMPORTS = "imports"  # static import graph
+    SUBPROCESS = "subprocess"  # the test runs the changed module (or one importing it) in a subprocess
     HISTORY = "history"  # co-failure with the changed files
     RECENT = "recent"  # recent failure rate
     UNMAPPED = "unmapped"  # the map never saw the test
@@ -101,6 +114,9 @@ class SelectParams:
     p_file: float = 2e-6  # covers the changed file but none of its changed lines
     p_imports: float = 0.05  # imports a changed module (divided by the depth); tests the map knows
     p_imports_unmapped: float = 0.3  # same, for a test the map has never seen
+    uncovered_fallback: bool = True  # a changed line no test covers: every test importing the module is at risk
+    narrow_uncovered: bool = True  # … only those whose modules use the function holding it (static names)
+    p_subprocess: float = 0.3  # a test runs the changed module in a subprocess (divided by the depth)
     p_unmapped: float = 0.01  # a test the map never saw, with no import relation either
     history_explained_away: float = 1e-5  # co-failure of a test the map shows not executing the changed lines
     history_weight: float = 1.0  # scale of the co-failure probability

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from argus.analysis.selection import queries as q
 from argus.analysis.selection.algo import select, skip_reason
-from argus.analysis.selection.imports import ImportGraph, scan
+from argus.analysis.selection.diffparse import old_side
+from argus.analysis.selection.imports import ImportGraph, build_graph, python_files
 from argus.analysis.selection.insights import selection_insight
 from argus.analysis.selection.mapfile import parse_coverage_json
 from argus.analysis.selection.readmodels import MapIngested, SelectedTest, SelectionView
@@ -93,6 +94,31 @@ def _infos(session: Session, s: SelectionSettings) -> tuple[dict[str, TestInfo],
     return infos, runs, fails
 
 
+def base_side_graph(root: Path, changed: Sequence[ChangedFile]) -> ImportGraph:
+    """The import graph of the checkout at ``root`` with each changed file read on the *base* side of the
+    diff — the side the changed line numbers and the coverage map refer to (the checkout usually holds
+    the new side: its hunks are undone). A changed file whose checkout text matches neither side keeps
+    its import edges but loses its symbol facts (line-level analysis of it falls back, never misreads)."""
+    from argus.analysis.selection.subprocs import read_metadata
+
+    sources = python_files(root)
+    unknown: list[str] = []
+    for f in changed:
+        if f.binary or f.status is FileStatus.ADDED or not f.base_path.endswith(".py"):
+            continue
+        old = old_side(sources.get(f.path), f)
+        if old is not None:
+            sources[f.base_path] = old
+        elif f.hunks:
+            unknown.append(f.base_path)
+    graph = build_graph(sources, read_metadata(root))
+    for path in unknown:
+        graph.symbols.pop(path, None)
+        graph.callables.pop(path, None)
+        graph.main_blocks.pop(path, None)
+    return graph
+
+
 def _test_sources(root: Path | None, changed: Sequence[ChangedFile], p: SelectParams) -> dict[str, str]:
     out: dict[str, str] = {}
     if root is None:
@@ -122,7 +148,7 @@ def select_tests(
     p = params_from(settings)
     m = q.latest_map(session, commit)
     if graph is None and root is not None:
-        graph = scan(root)
+        graph = base_side_graph(root, changed)
     files = {f.base_path for f in changed} | {f.path for f in changed}
     if graph is not None:  # symbol-level evidence for import-time lines reads the rows of the code using a name
         for f in list(files):

@@ -42,15 +42,19 @@ def _f(x: float | None) -> str:
 
 def risk_evaluate_dataset(
     csv_path: Path = typer.Argument(..., metavar="CSV", help="Per-commit Kamei features: _id, date, bug, ns, nd, "
-                                    "nf, entrophy|entropy, la, ld, lt, fix, ndev, age, nuc, exp, rexp, sexp."),
+                                    "nf, entrophy|entropy, la, ld, lt, fix, ndev, age, nuc, exp, rexp, sexp; "
+                                    "optional author."),
     train_fraction: float = typer.Option(0.8, "--train-fraction", min=0.05, max=0.95,
                                          help="Earliest share of commits (by date) to train on; the rest is tested."),
+    no_author_features: bool = typer.Option(False, "--no-author-features",
+                                            help="The model before round 4: without the author's earlier "
+                                                 "defect rate."),
     json_out: bool = _JSON,
 ) -> None:
     """Evaluate our model and the baselines (LApredict, logistic) on a CSV, time-ordered (AUC, PR-AUC, Brier)."""
     from argus.app.risk import evaluate_dataset
 
-    ev = evaluate_dataset(csv_path, train_fraction)
+    ev = evaluate_dataset(csv_path, train_fraction, author_features=not no_author_features)
     pick = lambda m: {"auc": m.auc, "pr_auc": m.pr_auc, "brier": m.brier}  # noqa: E731
     if json_out:
         print_json({"model": pick(ev.model), "baselines": {"lapredict": pick(ev.lapredict),
