@@ -264,9 +264,12 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
             res = (set(got), set()) if got is not None else None
         else:
             path.write_text("".join(mutated), encoding="utf-8")
+            junit.unlink(missing_ok=True)  # a run that writes no report must not read the previous mutant's
             try:
                 code = run_suite(python, root, pp, junit, timeout, [])
                 res = junit_failures(junit, module_tests) if code is not None else None
+                if code is not None and res is None:  # no report: the suite could not start (a conftest
+                    res = (set(all_tests), set())  # failing to import the mutated package): every test fails
             finally:
                 path.write_text(original, encoding="utf-8")
                 _clear_pyc(root)
