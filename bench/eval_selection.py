@@ -144,7 +144,7 @@ def measure_map(python: str, root: Path, pp: str, cov_target: str, timeout: floa
                    ARGUS_SUBPROCESS_COV_SOURCE=os.pathsep.join(str(root / t) for t in cov_target.split(",")),
                    ARGUS_SUBPROCESS_COV_CONFIG=_coverage_config(root) or "")
     t0 = time.perf_counter()
-    subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--cov={cov_target}",
+    subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(f"--cov={t}" for t in cov_target.split(",")),
                     "--cov-context=test", "--cov-report="], cwd=root, env=env, capture_output=True, timeout=timeout)
     subprocess.run([python, "-m", "coverage", "json", "--show-contexts", "-o", "cov.json", "-q"], cwd=root, env=env,
                    capture_output=True, timeout=timeout, check=True)
