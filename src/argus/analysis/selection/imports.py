@@ -290,14 +290,16 @@ def python_files(root: Path, skip: Iterable[str] = ()) -> dict[str, str]:
     """Relative path → source of every ``.py`` file under ``root`` (virtualenvs, VCS and caches skipped)."""
     out: dict[str, str] = {}
     skip_dirs = _SKIP_DIRS | set(skip)
+    prefix = os.path.join(str(root), "")
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in skip_dirs and not d.endswith(".egg-info")]
         for fn in filenames:
             if fn.endswith(".py"):
-                full = Path(dirpath) / fn
-                rel = full.relative_to(root).as_posix()
+                full = os.path.join(dirpath, fn)  # os.path, not pathlib: a third of a warm scan's time
+                rel = (full[len(prefix):] if full.startswith(prefix) else os.path.relpath(full, root))
                 try:
-                    out[rel] = full.read_text(encoding="utf-8", errors="replace")
+                    with open(full, encoding="utf-8", errors="replace") as fh:
+                        out[rel.replace(os.sep, "/")] = fh.read()
                 except OSError:
                     continue
     return out

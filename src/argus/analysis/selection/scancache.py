@@ -64,10 +64,7 @@ def decoder(tp: Any) -> Callable[[Any], Any]:
     if tp in (str, int, float, bool, type(None)) or tp is Any:
         return _same
     if is_dataclass(tp) and isinstance(tp, type):
-        hints = typing.get_type_hints(tp)
-        decs = [decoder(hints[f.name]) for f in fields(tp) if f.init]
-        cls = tp
-        return lambda v: cls(*[d(x) for d, x in zip(decs, v, strict=True)])
+        return _dataclass_decoder(tp)
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
         rest = [a for a in args if a is not type(None)]
@@ -79,8 +76,7 @@ def decoder(tp: Any) -> Callable[[Any], Any]:
         if len(args) == 2 and args[1] is Ellipsis:
             d = decoder(args[0])
             return tuple if d is _same else (lambda v: tuple(map(d, v)))
-        decs = [decoder(a) for a in args]
-        return lambda v: tuple(d(x) for d, x in zip(decs, v, strict=True))
+        return _fixed_tuple_decoder([decoder(a) for a in args])
     if origin in (frozenset, set, list):
         d = decoder(args[0])
         make = origin
@@ -89,6 +85,48 @@ def decoder(tp: Any) -> Callable[[Any], Any]:
         kd, vd = decoder(args[0]), decoder(args[1])
         return lambda v: {kd(k): vd(x) for k, x in v}
     raise TypeError(f"cannot decode {tp}")
+
+
+def _fixed_tuple_decoder(decs: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    n = len(decs)
+    todo = [(i, d) for i, d in enumerate(decs) if d is not _same]
+
+    def dec(v: Any) -> Any:
+        if len(v) != n:
+            raise ValueError(f"expected {n} items, got {len(v)}")
+        for i, d in todo:
+            v[i] = d(v[i])
+        return tuple(v)
+
+    return dec
+
+
+def _dataclass_decoder(cls: type) -> Callable[[Any], Any]:
+    """A dataclass from the array of its init fields: only the fields that need it are decoded; a plain
+    (no ``__post_init__``, no slots, every field in ``__init__``) dataclass is filled without running
+    ``__init__`` (frozen ones set each field through ``object.__setattr__``: the slow part of decoding)."""
+    hints = typing.get_type_hints(cls)
+    fs = fields(cls)
+    names = [f.name for f in fs if f.init]
+    decs = [decoder(hints[name]) for name in names]
+    n = len(names)
+    todo = [(i, d) for i, d in enumerate(decs) if d is not _same]
+    plain = (len(names) == len(fs) and not hasattr(cls, "__post_init__") and "__slots__" not in cls.__dict__
+             and hasattr(cls, "__dict__"))
+    new = object.__new__
+
+    def dec(v: Any) -> Any:
+        if len(v) != n:
+            raise ValueError(f"expected {n} fields of {cls.__name__}, got {len(v)}")
+        for i, d in todo:
+            v[i] = d(v[i])
+        if plain:
+            obj = new(cls)
+            obj.__dict__.update(zip(names, v, strict=True))
+            return obj
+        return cls(*v)
+
+    return dec
 
 
 def decode(tp: Any, data: Any) -> Any:
@@ -131,7 +169,7 @@ class LazySymbols(MutableMapping[str, FileSymbols]):
         text = self._raw[key]
         try:
             fs: FileSymbols | None = decode(FileSymbols, json.loads(text))
-        except (ValueError, TypeError, IndexError):
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError):
             log.warning("argus: scan cache entry of %s does not decode; re-parsed", key)
             fs = self._fallback(key)
             if fs is None:
@@ -256,6 +294,6 @@ def decode_graph(row: CachedFacts) -> FileFacts | None:
     """The graph-level facts of a row (symbols left out); ``None`` when it does not decode."""
     try:
         got = decode(FileFacts, json.loads(row.graph))
-    except (ValueError, TypeError, IndexError):
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError):
         return None
     return got if isinstance(got, FileFacts) else None
