@@ -121,7 +121,7 @@ def _dataclass_decoder(cls: type) -> Callable[[Any], Any]:
         for i, d in todo:
             v[i] = d(v[i])
         if plain:
-            obj = new(cls)
+            obj: Any = new(cls)
             obj.__dict__.update(zip(names, v, strict=True))
             return obj
         return cls(*v)
