@@ -12,9 +12,12 @@ constant, ``__all__`` at lines 1–10, then functions — in layers of 100 modul
 modules of the layer below; ``tests/test_m<k>.py`` importing the modules its tests execute), and
 ``select_tests`` is timed the way ``argus select`` calls it (``root=`` the tree: the use case scans
 the import graph and symbol facts itself, then loads the map rows of the changed files' importers),
-beside the scan alone and the selection with the graph already built. A further diff changes an
-import-time line (a module constant: the symbol-level path). ``--profile`` prints the top functions
-of one CLI-path selection. Usage::
+beside the scan alone and the selection with the graph already built. The scan and the CLI path are
+timed without and through the per-file scan cache (argus.analysis.selection.scancache): cold (the cache
+emptied first: every file parsed and stored) and warm (every file's facts read from it). A further diff
+changes an import-time line (a module constant: the symbol-level path). ``--profile`` prints the top
+functions of one CLI-path selection with a warm cache; ``--uncached-cli`` also times the CLI path with the
+cache off. Usage::
 
     .venv/bin/python bench/selection_latency.py [--tests 10000] [--lines-per-test 100] [--db-url URL]
 """
