@@ -7,6 +7,8 @@ import logging
 import shutil
 import sqlite3
 import threading
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ import pytest
 import argus
 from argus.analysis.selection.facts import FileFacts, file_facts
 from argus.analysis.selection.imports import ImportGraph, scan
-from argus.analysis.selection.scancache import ScanCache, decode, encode
+from argus.analysis.selection.scancache import ScanCache, decode, decoder, encode
 from argus.analysis.selection.schemas import ChangedFile, FileStatus
 from argus.analysis.selection.service import base_side_graph
 from argus.core.settings import SelectionSettings, Settings
@@ -197,3 +199,16 @@ def test_base_side_graph_goes_through_the_cache(tmp_path: Path) -> None:
     assert ScanCache(tmp_path / "c", root).path.is_file()
     _same(base_side_graph(root, changed), g)
     _same(g, base_side_graph(root, changed, tmp_path / "c"))
+
+
+def test_the_codec_refuses_types_it_does_not_know() -> None:
+    @dataclass(frozen=True)
+    class Odd:
+        x: Decimal
+
+    with pytest.raises(TypeError):
+        decoder(Odd)
+    with pytest.raises(TypeError):
+        encode(Odd(Decimal(1)))
+    assert decode(dict[int, tuple[str, tuple[int, ...]]], encode({3: ("a", (1, 2))})) == {3: ("a", (1, 2))}
+    assert decode(tuple[str, ...] | None, encode(None)) is None

@@ -220,6 +220,8 @@ def build_graph(sources: Mapping[str, str], metadata: Mapping[str, str] | None =
             g.modules.setdefault(n, path)
         if names:
             primary[path] = names[-1]
+    if cache is not None and not cache.usable():
+        cache = None
     stored = cache.load() if cache is not None else {}
     fresh: dict[str, CachedFacts] = {}
     raw_symbols: dict[str, str] = {}
@@ -237,7 +239,8 @@ def build_graph(sources: Mapping[str, str], metadata: Mapping[str, str] | None =
                     raw_symbols[path] = row.symbols
             if f is None:
                 f = file_facts(text, path, mod)
-                fresh[path] = encode_row(digest, f)
+                if (row := encode_row(digest, f)) is not None:
+                    fresh[path] = row
                 raw_symbols[path] = ""  # in place (the order of the files kept); decoded: ``computed``
         else:
             f = file_facts(text, path, mod)

@@ -105,7 +105,10 @@ def _dataclass_decoder(cls: type) -> Callable[[Any], Any]:
     """A dataclass from the array of its init fields: only the fields that need it are decoded; a plain
     (no ``__post_init__``, no slots, every field in ``__init__``) dataclass is filled without running
     ``__init__`` (frozen ones set each field through ``object.__setattr__``: the slow part of decoding)."""
-    hints = typing.get_type_hints(cls)
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception as exc:  # an annotation that does not resolve (NameError …)
+        raise TypeError(f"cannot read the type hints of {cls.__name__}: {exc}") from None
     fs = fields(cls)
     names = [f.name for f in fs if f.init]
     decs = [decoder(hints[name]) for name in names]
@@ -217,6 +220,15 @@ class ScanCache:
         self.path = directory / f"{key}.sqlite3"
         self.version = analysis_version()
 
+    def usable(self) -> bool:
+        """Whether the codec knows every type of the facts (else: a warning, and the scan goes uncached)."""
+        try:
+            decoder(FileFacts)
+        except TypeError as exc:
+            log.warning("argus: scan cache off: the facts hold a type it cannot store (%s)", exc)
+            return False
+        return True
+
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -280,9 +292,15 @@ class ScanCache:
                 return
 
 
-def encode_row(digest: str, f: FileFacts) -> CachedFacts:
-    graph = json.dumps(encode(_graph_part(f)), separators=(",", ":"))
-    syms = json.dumps(encode(f.symbols), separators=(",", ":"))
+def encode_row(digest: str, f: FileFacts) -> CachedFacts | None:
+    """The row of a file's facts; ``None`` (not cached, a warning) when they hold a value the codec does not
+    know (a new field type: teach :func:`encode`/:func:`decoder` about it)."""
+    try:
+        graph = json.dumps(encode(_graph_part(f)), separators=(",", ":"))
+        syms = json.dumps(encode(f.symbols), separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        log.warning("argus: scan facts not cached (%s)", exc)
+        return None
     return CachedFacts(digest, graph, syms)
 
 
