@@ -262,11 +262,19 @@ def evaluate_project(sdist: Path, python: str, n_mutants: int, seed: int, timeou
         if cached is not None:  # the suite's outcome on this mutant, measured by an earlier run
             got = outcomes[mi]
             res = (set(got), set()) if got is not None else None
+            if got and mi > 0 and outcomes[mi - 1] == got and set(got) - base_fail:
+                # caches written before the stale-report fix: a run that wrote no JUnit report (a conftest
+                # failing to import the mutated package) kept the previous mutant's failures
+                print(f"warning: {sdist.name} mutant {mi} ({m.file}:{m.line}) has the previous mutant's exact failures: "
+                      "possibly a stale JUnit report; re-measure it", file=sys.stderr)
         else:
             path.write_text("".join(mutated), encoding="utf-8")
+            junit.unlink(missing_ok=True)  # a run that writes no report must not read the previous mutant's
             try:
                 code = run_suite(python, root, pp, junit, timeout, [])
                 res = junit_failures(junit, module_tests) if code is not None else None
+                if code is not None and res is None:  # no report: the suite could not start (a conftest
+                    res = (set(all_tests), set())  # failing to import the mutated package): every test fails
             finally:
                 path.write_text(original, encoding="utf-8")
                 _clear_pyc(root)

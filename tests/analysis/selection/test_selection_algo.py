@@ -205,3 +205,22 @@ def test_a_test_that_ran_at_the_maps_commit_without_lines_is_known_not_unmapped(
     old = SelectParams(symbol_evidence=False)
     at_import = _by_id([_change(2)], index=_index(ran=frozenset({e})), infos=infos, graph=graph, cofail=cof, p=old)[e]
     assert any(r.signal is Signal.IMPORT_TIME for r in at_import.reasons)  # type: ignore[attr-defined]
+
+
+def test_safe_mode_counts_the_evidence_free_floor_once_whatever_the_suite_size() -> None:
+    # 20,000 tests executing the changed file but not its line: each has only the floor (file level + prior).
+    # Counted per test, their sum (20,000 × 3e-6 = 6 %) exceeds a 1 % allowance and safe mode would run
+    # thousands of tests carrying no information; the floor is one event of the change (a stale map)
+    many = [f"tests.test_big::test_{i}" for i in range(20_000)]
+    nodes = {**NODES, **{t: "tests/test_big.py::" + t.split("::")[1] for t in many}}
+    rows = [MapEntry(A, MOD, "10-12", 1), *(MapEntry(t, MOD, "30", 2 + i) for i, t in enumerate(many))]
+    idx = CoverageIndex(nodes, frozenset(), {MOD: rows}, {MOD: "1-3"}, frozenset({MOD}))
+    safe = select([_change(11)], idx, {}, Budget(Mode.CONFIDENCE, 0.99))
+    assert {t.identity for t in safe.selected} == {A}
+    assert safe.estimated_miss < 0.01
+    # evidence still adds up per test: many tests each with real evidence are all kept
+    p = SelectParams(p_line=0.001)
+    rows2 = [MapEntry(t, MOD, "11", 2 + i) for i, t in enumerate(many[:50])]
+    idx2 = CoverageIndex(nodes, frozenset(), {MOD: rows2}, {MOD: "1-3"}, frozenset({MOD}))
+    safe2 = select([_change(11)], idx2, {}, Budget(Mode.CONFIDENCE, 0.99), p=p)
+    assert 40 <= len(safe2.selected) < 50  # 50 × 0.001: at most 10 may be skipped within 1 %

@@ -227,3 +227,44 @@ def test_a_covering_test_executing_a_read_of_a_changed_assignment_ranks_first() 
     assert t[LIMITS].score > t[PLAIN].score > 0.4  # type: ignore[attr-defined]
     fs = file_symbols(ast.parse(src), MOD, "pkg.mod")
     assert fs.uses[2] == ("kinds", (5,))
+
+
+def test_an_incomplete_analysis_still_ranks_the_tests_naming_the_changed_binding_first() -> None:
+    # a module with a __getattr__ (PEP 562): the closure over names is not complete, every user stays at
+    # risk, and the test whose own code names the changed constant (through an attribute chain) leads
+    src = SRC + "\ndef __getattr__(name):\n    raise AttributeError(name)\n"
+    g = _graph(src, **{"tests/test_chain.py": "from pkg import mod\n\ndef test_chain():\n    assert mod.LIMIT\n\n"
+                                              "def test_not():\n    assert mod\n"})
+    nodes = {**NODES, "tests.test_chain::test_chain": "tests/test_chain.py::test_chain",
+             "tests.test_chain::test_not": "tests/test_chain.py::test_not"}
+    idx = CoverageIndex(nodes, frozenset(), _index().entries, {MOD: "1,3-4,7,10,12"}, frozenset({MOD}),
+                        ran=frozenset(nodes))
+    t = _scored((1,), g, idx)
+    assert any("symbol analysis not complete" in n for n in t["notes"])  # type: ignore[attr-defined]
+    chain, other = t["tests.test_chain::test_chain"], t["tests.test_chain::test_not"]
+    assert _top(chain).signal is Signal.SYMBOL and "mentions LIMIT" in _top(chain).text  # type: ignore[attr-defined]
+    assert chain.score > other.score > 0.05  # type: ignore[attr-defined]  # the other user stays at risk
+    # complete analyses are unchanged: no such reason without the __getattr__
+    plain = _scored((1,), _graph(**{"tests/test_chain.py": "from pkg import mod\n\ndef test_chain():\n"
+                                                           "    assert mod.LIMIT\n"}), idx)
+    assert "symbol analysis not complete" not in " ".join(plain["notes"])  # type: ignore[arg-type]
+
+
+def test_a_changed_module_getattr_reaches_the_tests_naming_the_attributes_it_serves() -> None:
+    from argus.analysis.selection.impact import direct_test_refs, getattr_names
+
+    files = {
+        "src/pkg/__init__.py": "from pkg.meta import make_getattr\n\n__getattr__ = make_getattr(__name__)\n",
+        "src/pkg/meta.py": "def make_getattr(mod):\n    def __getattr__(name):\n"
+                           "        if name not in ('__version__', 'helper'):\n            raise AttributeError(name)\n"
+                           "        return metadata('pkg')\n    return __getattr__\n\ndef helper():\n    pass\n",
+        "tests/test_meta.py": "import pytest\nimport pkg\n\n@pytest.fixture(params=[pkg])\ndef mod(request):\n"
+                              "    return request.param\n\ndef test_version(mod):\n    assert mod.__version__\n\n"
+                              "def test_helper(mod):\n    assert mod.helper\n\ndef test_other():\n    assert pkg\n",
+    }
+    g = build_graph(files)
+    # the identifier literals of the function building it; a name the project binds (helper) or a module
+    # name (pkg) would match any x.helper / "pkg" and is left out
+    assert getattr_names(g, "src/pkg/__init__.py") == {"__version__"}
+    refs = direct_test_refs(g, "src/pkg/__init__.py", {"__getattr__"}, ["tests/test_meta.py"])
+    assert set(refs["tests/test_meta.py"]) == {"test_version"}

@@ -17,7 +17,7 @@ from fnmatch import fnmatch
 
 from argus.analysis.selection.contexts import base_identity, identity_of_node
 from argus.analysis.selection.datamatch import DataDocs, change_data, rank
-from argus.analysis.selection.impact import STAR, Impact, symbol_impact
+from argus.analysis.selection.impact import STAR, Impact, changed_names, direct_test_refs, symbol_impact
 from argus.analysis.selection.imports import ImportGraph
 from argus.analysis.selection.ranges import decode
 from argus.analysis.selection.schemas import (
@@ -137,6 +137,9 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                 notes.append(f"{what}: runs at import; symbol analysis not complete ({impact}): every test "
                              "using the module is at risk")
                 impact = None
+                if graph is not None:
+                    _direct_ref_signals(base, import_hit, what, graph, static, file_tests, tests_by_file,
+                                        node_of, p, acc)
             if impact is not None:  # the symbols the changed lines define: their users only
                 _symbol_signals(impact, base, what, index, static, file_tests, tests_by_file, node_of, p, acc, graph)
             elif body_tests is not None:  # a definition's header: its callers are the tests running its body
@@ -436,6 +439,35 @@ def _symbol_signals(impact: Impact, base: str, what: str, index: CoverageIndex, 
                                   f"defined by {what}, which runs at import", p.p_file))
 
 
+def _direct_ref_signals(base: str, import_hit: Sequence[int], what: str, graph: ImportGraph,
+                        static: Mapping[str, int], file_tests: Mapping[str, int | None],
+                        tests_by_file: Mapping[str, list[str]], node_of: Mapping[str, str | None],
+                        p: SelectParams, acc: _Acc) -> None:
+    """When the symbol analysis of changed module-level bindings is not complete (the module has a
+    ``__getattr__``, reads its own namespace …), every test using the module stays at risk, and among
+    them those whose own test function names a changed binding (``m.X``, ``x.X``, ``"….X"``, ``X``
+    imported from the module) get the symbol probability: they are the likeliest to observe it, whatever
+    else the analysis could not bound. Ranking only: such tests are at risk already."""
+    fs = graph.symbols.get(base)
+    if fs is None:
+        return
+    top_level = [n for n in import_hit if not any(f.first <= n <= f.last for f in fs.funcs)]
+    names = changed_names(fs, top_level) if top_level else None
+    if not names:
+        return
+    files = {tf for tf in static if is_test_file(tf, p.test_globs)}
+    files |= {tf for t in file_tests if (tf := _test_file(node_of.get(t)))}
+    refs = direct_test_refs(graph, base, names, sorted(files))
+    for tf, got in refs.items():
+        for t in tests_by_file.get(tf, ()):
+            top = (node_of.get(t) or "").split("::")[1:2]
+            key = top[0].split("[", 1)[0] if top else ""
+            if key in got:
+                line, name = got[key]
+                acc.add(t, Reason(Signal.SYMBOL, f"its test ({tf}:{line}) mentions {name}, defined by {what}, "
+                                  "which runs at import", p.p_symbol_ref))
+
+
 def _known(test: str, test_file: str | None, index: CoverageIndex, map_modules: set[str | None]) -> bool:
     """Whether the map knows ``test``: it has rows, or its module ran under the map, or it ran at the map's
     commit (a test the map holds no line for then executed no measured line)."""
@@ -670,19 +702,43 @@ def _pick(ranked: Sequence[ScoredTest], budget: Budget, p: SelectParams) -> list
         allowed = -math.log(budget.value) if budget.value < 1 else 0.0
         # most likely to fail because of the change first; stop when skipping the rest keeps
         # P(a skipped test fails) = 1 - prod(1 - p) within 1 - confidence
+        # The evidence-free floor (the prior, "executes the file, not the changed lines") is one event of
+        # the change — the map is stale or incomplete — not independent per test: it counts once (the
+        # largest skipped), or a large suite's many tiny floors would add up past the allowance and fill
+        # it with tests that carry no information (miss_terms)
         idx = sorted(range(n), key=lambda i: -ranked[i].change_score)
-        tail = [0.0] * (n + 1)
+        terms = [miss_terms(ranked[i]) for i in idx]
+        evid = [0.0] * (n + 1)
+        floor = [0.0] * (n + 1)
         for j in range(n - 1, -1, -1):
-            i = idx[j]
-            q = min(ranked[i].change_score, 1 - 1e-12)
-            tail[j] = tail[j + 1] + (0.0 if chosen[i] else -math.log1p(-q))
+            skip = not chosen[idx[j]]
+            evid[j] = evid[j + 1] + (terms[j][0] if skip else 0.0)
+            floor[j] = max(floor[j + 1], terms[j][1] if skip else 0.0)
         for j in range(n):
-            if tail[j] <= allowed + 1e-15:
+            if evid[j] + floor[j] <= allowed + 1e-15:
                 break
             chosen[idx[j]] = True
     else:
         chosen = [True] * n
     return chosen
+
+
+#: signals that say nothing about a particular test: the prior and the file level (a test executing the
+#: changed file but not its changed lines fails only if the map is stale or incomplete, an event of the
+#: change shared by all such tests)
+_FLOOR = (Signal.PRIOR, Signal.FILE)
+
+
+def miss_terms(t: ScoredTest) -> tuple[float, float]:
+    """``-log(1 - p)`` of a skipped test's change score split in two: the part from its evidence and the
+    part from the evidence-free floor (:data:`_FLOOR`). Safe mode sums the first over the skipped tests and
+    counts the second once, as the largest one (the floor is one shared event, not one per test)."""
+    if t.must_run:
+        return 0.0, 0.0
+    q = min(t.change_score, 1 - 1e-12)
+    f = min(_noisy_or(r for r in t.reasons if r.signal in _FLOOR), q)
+    total, fl = -math.log1p(-q), -math.log1p(-f)
+    return max(total - fl, 0.0), fl
 
 
 def _dur(t: ScoredTest, p: SelectParams) -> float:
@@ -707,10 +763,12 @@ def select(
     chosen = [True] * len(ranked) if full else _pick(ranked, budget, p)
     tests = tuple(ScoredTest(t.identity, t.node_id, t.score, t.reasons, c, t.must_run, t.duration_s, t.change_score)
                   for t, c in zip(ranked, chosen, strict=True))
-    keep = 1.0
+    evid, floor = 0.0, 0.0
     for t in tests:
         if not t.selected:
-            keep *= 1.0 - t.change_score
+            e, fl = miss_terms(t)
+            evid, floor = evid + e, max(floor, fl)
+    keep = math.exp(-(evid + floor))
     if not index.tests:
         notes.append("no coverage map stored: only the import graph, history and rules ranked the tests")
     return Selection(mode, budget, tests, tuple(full), tuple(uncovered), tuple(f.path for f in changed),

@@ -401,3 +401,74 @@ def _expand(gs: FileSymbols, dotted: str) -> str:
 def _mod(graph: ImportGraph, file: str) -> str:
     """The shortest dotted name of ``file`` (``pkg.mod`` rather than ``src.pkg.mod``)."""
     return min((n for n, f in graph.modules.items() if f == file), key=len, default=file)
+
+
+def direct_test_refs(graph: ImportGraph, base: str, names: set[str],
+                     test_files: Sequence[str]) -> dict[str, dict[str, tuple[int, str]]]:
+    """The test functions (or test classes) of ``test_files`` whose own code names one of ``names``, bound
+    at module level by ``base``: ``m.name`` with ``m`` resolving to ``base``, a bare name imported from it,
+    a string ``"….name"``, or any ``x.name`` (a module reached through an attribute chain or a variable
+    cannot always be told apart). Used when :func:`symbol_impact` is not complete: the closure over names
+    cannot bound the users, yet a test naming the changed binding is the likeliest to observe it. Per test
+    file, per top-level name: (line, name)."""
+    out: dict[str, dict[str, tuple[int, str]]] = {}
+    wanted = {n for n in names if n != STAR}
+    if "__getattr__" in wanted:  # a module __getattr__ (PEP 562) is used through the names it serves
+        wanted |= getattr_names(graph, base)
+    if not wanted:
+        return out
+    for tf in test_files:
+        gs = graph.symbols.get(tf)
+        if gs is None:
+            continue
+        for name in sorted(wanted):
+            tokens = {f"'{name}", f".{name}"}
+            if graph.resolve(gs.aliases.get(name, "")) == base:
+                tokens.add(name)
+            for fn in gs.funcs:
+                if not fn.top or fn.top in out.get(tf, {}):
+                    continue
+                hit = tokens & fn.mentions or {
+                    t for t in fn.mentions
+                    if t.endswith(f":{name}") and graph.resolve(_expand(gs, t[: -len(name) - 1])) == base}
+                if hit:
+                    out.setdefault(tf, {})[fn.top] = (fn.first, name)
+    return out
+
+
+def getattr_names(graph: ImportGraph, base: str) -> set[str]:
+    """The attribute names a module-level ``__getattr__`` of ``base`` serves, as far as its code says: the
+    identifier-like string literals of its definition (``if name in ("__version__", …)``) — a ``def
+    __getattr__`` in ``base``, or the function building it (``__getattr__ = _make_getattr(__name__)``:
+    that function's body, in ``base`` or in the project module it is imported from)."""
+    fs = graph.symbols.get(base)
+    if fs is None:
+        return set()
+    spans: list[tuple[FileSymbols, int, int]] = []
+    for st in fs.stmts:
+        if "__getattr__" not in st.binds:
+            continue
+        if st.kind in ("FunctionDef", "AsyncFunctionDef"):
+            spans.append((fs, st.first, st.last))
+            continue
+        for m in sorted(st.mentions):
+            fn = m.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+            where = fs if any(d.name == fn and d.kind in ("FunctionDef", "AsyncFunctionDef") for d in fs.stmts) \
+                else graph.symbols.get(graph.resolve(fs.aliases.get(m, "")) or "")
+            d = next((d for d in (where.stmts if where is not None else ())
+                      if d.name == fn and d.kind in ("FunctionDef", "AsyncFunctionDef")), None)
+            if where is not None and d is not None:
+                spans.append((where, d.first, d.last))
+    out: set[str] = set()
+    for gs, lo, hi in spans:
+        for ln in range(lo, hi + 1):
+            out |= {v for v in gs.literals.get(ln, ()) if v.isidentifier()}
+    if not out:
+        return out
+    # a served name is one no module binds (else ``__getattr__`` is not called for it); a literal that is an
+    # ordinary name of the project (``"attrs"`` passed to ``metadata()``) would match every ``x.attrs``
+    bound = {m.rsplit(".", 1)[-1] for m in graph.modules}
+    for f, gs in graph.symbols.items():
+        if f.endswith(".py") and f in graph.modules.values():
+            bound |= gs.module_level()
+    return out - bound
