@@ -12,9 +12,12 @@ constant, ``__all__`` at lines 1–10, then functions — in layers of 100 modul
 modules of the layer below; ``tests/test_m<k>.py`` importing the modules its tests execute), and
 ``select_tests`` is timed the way ``argus select`` calls it (``root=`` the tree: the use case scans
 the import graph and symbol facts itself, then loads the map rows of the changed files' importers),
-beside the scan alone and the selection with the graph already built. A further diff changes an
-import-time line (a module constant: the symbol-level path). ``--profile`` prints the top functions
-of one CLI-path selection. Usage::
+beside the scan alone and the selection with the graph already built. The scan and the CLI path are
+timed without and through the per-file scan cache (argus.analysis.selection.scancache): cold (the cache
+emptied first: every file parsed and stored) and warm (every file's facts read from it). A further diff
+changes an import-time line (a module constant: the symbol-level path). ``--profile`` prints the top
+functions of one CLI-path selection with a warm cache; ``--uncached-cli`` also times the CLI path with the
+cache off. Usage::
 
     .venv/bin/python bench/selection_latency.py [--tests 10000] [--lines-per-test 100] [--db-url URL]
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -133,7 +137,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-graph", action="store_true", help="skip the runs with a static import graph")
     ap.add_argument("--graph-repeat", type=int, default=3, help="repeats of the runs that scan the tree")
-    ap.add_argument("--profile", action="store_true", help="profile one CLI-path selection (10 files)")
+    ap.add_argument("--profile", action="store_true", help="profile one CLI-path selection (10 files, warm cache)")
+    ap.add_argument("--scan-cache-dir", help="directory of the per-file scan cache (default: a fresh temporary one; "
+                    "emptied before each cold run)")
+    ap.add_argument("--uncached-cli", action="store_true",
+                    help="also time the CLI path without the scan cache (a full scan per call)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="argus-sel-lat-"))
@@ -183,6 +191,9 @@ def main() -> int:
         n_lines = tree(root, args.tests, args.files, args.file_lines)
         print(f"tree: {args.files + 1} source and {max(1, args.tests // 20)} test modules, {n_lines:,} lines "
               f"(written in {time.perf_counter() - t0:.1f} s)")
+        cache_dir = Path(args.scan_cache_dir) if args.scan_cache_dir else tmp / "scan-cache"
+        cached = SelectionSettings(scan_cache_dir=cache_dir)
+        uncached = SelectionSettings(scan_cache=False)
         walls, cpus = [], []
         for _ in range(args.graph_repeat):
             t0, c0 = time.perf_counter(), time.process_time()
@@ -190,8 +201,21 @@ def main() -> int:
             walls.append(time.perf_counter() - t0)
             cpus.append(time.process_time() - c0)
         edges = sum(len(v) for v in graph.imports.values())
-        print(f"scan (import graph + symbol facts): median {statistics.median(walls) * 1000:.0f} ms wall, "
+        print(f"scan (import graph + symbol facts), no cache: median {statistics.median(walls) * 1000:.0f} ms wall, "
               f"{statistics.median(cpus) * 1000:.0f} ms CPU of {args.graph_repeat}; {len(graph.imports)} files, {edges} edges")
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        for label, n in (("cold", 1), ("warm", args.graph_repeat)):
+            walls, cpus = [], []
+            for _ in range(n):
+                t0, c0 = time.perf_counter(), time.process_time()
+                warm = scan(root, cache_dir)
+                walls.append(time.perf_counter() - t0)
+                cpus.append(time.process_time() - c0)
+            same = "identical graph" if warm == graph else "GRAPH DIFFERS"
+            print(f"scan through the scan cache, {label}: median {statistics.median(walls) * 1000:.0f} ms wall, "
+                  f"{statistics.median(cpus) * 1000:.0f} ms CPU of {n}; {same}")
+        size = sum(f.stat().st_size for f in cache_dir.iterdir())
+        print(f"scan cache: {size / 1e6:.1f} MB in {cache_dir}")
         for n, (label, changed) in enumerate(diffs):
             imp = sorted({len(graph.importers(f.path)) for f in changed})
             med, cpu, view = _timed(factory, settings, changed, args.repeat, graph=graph)
@@ -199,9 +223,15 @@ def main() -> int:
                   f"{len(view.selected)} of {view.total} selected; importers per changed file {imp[0]}–{imp[-1]}")
             if 0 < n < len(diffs) - 1:  # the CLI path costs a scan more: timed on the first and last diff
                 continue
-            med, cpu, view = _timed(factory, settings, changed, args.graph_repeat, root=root)
-            print(f"select as `argus select` (root=, scan inside), {label}: median {med * 1000:.0f} ms wall, "
-                  f"{cpu * 1000:.0f} ms CPU; {len(view.selected)} of {view.total} selected")
+            if args.uncached_cli:
+                med, cpu, view = _timed(factory, uncached, changed, args.graph_repeat, root=root)
+                print(f"select as `argus select` (root=, scan inside), no cache, {label}: median "
+                      f"{med * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU; {len(view.selected)} of {view.total} selected")
+            shutil.rmtree(cache_dir, ignore_errors=True)
+            for how, reps in (("cold cache", 1), ("warm cache", args.graph_repeat)):
+                med, cpu, view = _timed(factory, cached, changed, reps, root=root)
+                print(f"select as `argus select` (root=, scan inside), {how}, {label}: median {med * 1000:.0f} ms "
+                      f"wall, {cpu * 1000:.0f} ms CPU of {reps}; {len(view.selected)} of {view.total} selected")
         if args.profile:
             import cProfile
             import pstats
@@ -209,7 +239,7 @@ def main() -> int:
             prof = cProfile.Profile()
             with factory() as s:
                 scoped_to(s, get_or_create_project(s, "bench"))
-                prof.runcall(select_tests, s, "bench", settings, diffs[2][1], Budget(Mode.CONFIDENCE, 0.99), root=root)
+                prof.runcall(select_tests, s, "bench", cached, diffs[2][1], Budget(Mode.CONFIDENCE, 0.99), root=root)
             pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
     engine.dispose()
     return 0

@@ -127,3 +127,29 @@ def test_gate_pr_report_lists_the_tests_this_change_needs(cli_env: dict[str, str
     assert needed["selected"][0]["reason"] == "covers changed line src/pkg/mod.py:3"
     assert needed["selected"][1]["reason"] == "not in the coverage map"
     assert needed["total"] == 2 and isinstance(needed["insight_id"], int)
+
+
+def test_select_keeps_the_scan_cache_under_home_unless_turned_off(
+        cli_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cli(capsys, "db", "upgrade")[0] == 0
+    cov = tmp_path / "cov.json"
+    cov.write_text(json.dumps(REPORT))
+    assert cli(capsys, "ingest", "coverage-map", str(cov), "-p", "shop")[0] == 0
+    repo = tmp_path / "repo"
+    (repo / "src/pkg").mkdir(parents=True)
+    (repo / "tests").mkdir()
+    (repo / MOD).write_text("def f():\n    x = 2\n    return x\n")
+    (repo / "tests/test_mod.py").write_text("from pkg.mod import f\n\ndef test_a():\n    f()\n\ndef test_b():\n    f()\n")
+    diff = tmp_path / "c.diff"
+    diff.write_text(f"--- a/{MOD}\n+++ b/{MOD}\n@@ -2 +2 @@\n-    x = 1\n+    x = 2\n")
+    cache = Path(cli_env["ARGUS_HOME"]) / "scan-cache"
+    monkeypatch.setenv("ARGUS_SELECTION__SCAN_CACHE", "false")
+    first = cli(capsys, "select", "-p", "shop", "--diff", str(diff), "--root", str(repo), "--budget", "100%")
+    assert first[0] == 0, first[2]
+    assert not cache.exists()
+    monkeypatch.delenv("ARGUS_SELECTION__SCAN_CACHE")
+    cold = cli(capsys, "select", "-p", "shop", "--diff", str(diff), "--root", str(repo), "--budget", "100%")
+    assert len(list(cache.glob("*.sqlite3"))) == 1
+    warm = cli(capsys, "select", "-p", "shop", "--diff", str(diff), "--root", str(repo), "--budget", "100%")
+    assert first[:2] == cold[:2] == warm[:2]

@@ -12,12 +12,27 @@ from __future__ import annotations
 import ast
 import os
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from argus.analysis.selection.subprocs import LAUNCHERS, Launch, declared_scripts, launches, read_metadata
-from argus.analysis.selection.symbols import FileSymbols, file_symbols, from_module
+from argus.analysis.selection.facts import FileFacts, file_facts, names_and_imports, parse
+from argus.analysis.selection.scancache import (
+    CachedFacts,
+    LazySymbols,
+    ScanCache,
+    content_hash,
+    decode_graph,
+    encode_row,
+)
+from argus.analysis.selection.subprocs import (
+    LAUNCHERS,
+    Launch,
+    declared_scripts,
+    read_metadata,
+    resolve_launches,
+)
+from argus.analysis.selection.symbols import FileSymbols
 
 _SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox",
               "site-packages", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
@@ -35,7 +50,7 @@ class ImportGraph:
     #: per file, its module-level functions and the methods of its module-level classes: (name, first, last line)
     callables: dict[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
     #: per file, the symbol-level facts used for changes to lines run at import (argus.analysis.selection.symbols)
-    symbols: dict[str, FileSymbols] = field(default_factory=dict)
+    symbols: MutableMapping[str, FileSymbols] = field(default_factory=dict)
     #: per file, the project modules it runs in a subprocess (or with runpy): argus.analysis.selection.subprocs
     runs: dict[str, tuple[Launch, ...]] = field(default_factory=dict)
     #: per file, the line spans of its module-level ``if __name__ == "__main__":`` blocks (run as a program only)
@@ -162,73 +177,17 @@ def module_names(path: str) -> list[str]:
     return names
 
 
-def _parse(source: str, path: str) -> ast.Module | None:
-    try:
-        return ast.parse(source, filename=path)
-    except (SyntaxError, ValueError):
-        return None
-
-
 def identifiers(tree: ast.AST) -> frozenset[str]:
     """Every name a module mentions: ``Name`` ids, attribute names, imported names and aliases."""
-    out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            out.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            out.add(node.attr)
-        elif isinstance(node, ast.alias):
-            out.add(node.name.rsplit(".", 1)[-1])
-            if node.asname:
-                out.add(node.asname)
-    return frozenset(out)
-
-
-def _callables(tree: ast.Module) -> tuple[tuple[str, int, int], ...]:
-    funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
-    out: list[tuple[str, int, int]] = []
-    for node in tree.body:
-        if isinstance(node, funcs):
-            out.append((node.name, node.lineno, node.end_lineno or node.lineno))
-        elif isinstance(node, ast.ClassDef):
-            out += [(n.name, n.lineno, n.end_lineno or n.lineno) for n in node.body if isinstance(n, funcs)]
-    return tuple(out)
+    return names_and_imports(tree, "", "")[0]
 
 
 def imported_names(source: str | ast.Module, path: str, module: str) -> set[str]:
     """The dotted names a file's import statements may load (unparseable source: none)."""
-    tree = _parse(source, path) if isinstance(source, str) else source
+    tree = parse(source, path) if isinstance(source, str) else source
     if tree is None:
         return set()
-    out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                parts = a.name.split(".")
-                out.update(".".join(parts[: i + 1]) for i in range(len(parts)))
-        elif isinstance(node, ast.ImportFrom):
-            mod = from_module(node, path, module)
-            if not mod:
-                continue
-            parts = mod.split(".")
-            out.update(".".join(parts[: i + 1]) for i in range(len(parts)))
-            for a in node.names:
-                if a.name != "*":
-                    out.add(f"{mod}.{a.name}")
-    return out
-
-
-def _is_main_test(test: ast.expr) -> bool:
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
-        return False
-    sides = [test.left, test.comparators[0]]
-    return (any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides)
-            and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides))
-
-
-def _main_blocks(tree: ast.Module) -> tuple[tuple[int, int], ...]:
-    return tuple((n.body[0].lineno, n.body[-1].end_lineno or n.body[-1].lineno) for n in tree.body
-                 if isinstance(n, ast.If) and _is_main_test(n.test) and n.body)
+    return names_and_imports(tree, path, module)[1]
 
 
 def _run_targets(g: ImportGraph, dotted: str) -> tuple[str, ...]:
@@ -247,9 +206,12 @@ def _run_targets(g: ImportGraph, dotted: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def build_graph(sources: Mapping[str, str], metadata: Mapping[str, str] | None = None) -> ImportGraph:
+def build_graph(sources: Mapping[str, str], metadata: Mapping[str, str] | None = None,
+                cache: ScanCache | None = None) -> ImportGraph:
     """The import graph of ``sources`` (relative path → text); ``metadata`` (``pyproject.toml``,
-    ``setup.cfg`` texts; ``setup.py`` is read from ``sources``) declares the project's scripts."""
+    ``setup.cfg`` texts; ``setup.py`` is read from ``sources``) declares the project's scripts. With
+    ``cache``, a file whose text (hash) the cache holds is not parsed: its facts are read from it, and
+    the facts of the others are stored (argus.analysis.selection.scancache)."""
     g = ImportGraph()
     primary: dict[str, str] = {}
     for path in sorted(sources):
@@ -258,35 +220,69 @@ def build_graph(sources: Mapping[str, str], metadata: Mapping[str, str] | None =
             g.modules.setdefault(n, path)
         if names:
             primary[path] = names[-1]
-    trees: dict[str, ast.Module] = {}
+    if cache is not None and not cache.usable():
+        cache = None
+    stored = cache.load() if cache is not None else {}
+    fresh: dict[str, CachedFacts] = {}
+    raw_symbols: dict[str, str] = {}
+    computed: dict[str, FileSymbols] = {}
+    all_facts: dict[str, FileFacts] = {}
     for path, text in sources.items():
         mod = primary.get(path, "")
-        tree = _parse(text, path)
-        if tree is None:
+        f: FileFacts | None = None
+        if cache is not None:
+            digest = content_hash(text)
+            row = stored.get(path)
+            if row is not None and row.digest == digest:
+                f = decode_graph(row)
+                if f is not None and f.parsed:
+                    raw_symbols[path] = row.symbols
+            if f is None:
+                f = file_facts(text, path, mod)
+                if (row := encode_row(digest, f)) is not None:
+                    fresh[path] = row
+                raw_symbols[path] = ""  # in place (the order of the files kept); decoded: ``computed``
+        else:
+            f = file_facts(text, path, mod)
+        all_facts[path] = f
+        if not f.parsed:
             g.imports[path] = set()
             continue
-        deps = {g.modules[n] for n in imported_names(tree, path, mod) if n in g.modules}
+        deps = {g.modules[n] for n in f.imported if n in g.modules}
         deps.discard(path)
         g.imports[path] = deps
-        g.names[path] = identifiers(tree)
-        g.callables[path] = _callables(tree)
-        g.symbols[path] = file_symbols(tree, path, mod)
-        trees[path] = tree
-        if blocks := _main_blocks(tree):
-            g.main_blocks[path] = blocks
+        g.names[path] = f.names
+        g.callables[path] = f.callables
+        if f.symbols is not None:
+            computed[path] = f.symbols
+        if f.main_blocks:
+            g.main_blocks[path] = f.main_blocks
+    if cache is not None:
+        cache.save(fresh, set(sources), set(stored))
+
+        def recompute(path: str) -> FileSymbols | None:
+            return file_facts(sources[path], path, primary.get(path, "")).symbols
+
+        g.symbols = LazySymbols({p: raw for p, raw in raw_symbols.items() if raw or p in computed}, recompute,
+                                computed)
+    else:
+        g.symbols = computed
     meta = dict(metadata or {})
     if "setup.py" in sources:
         meta.setdefault("setup.py", sources["setup.py"])
     scripts = declared_scripts(meta)
-    files = list(sources)
+    files = set(sources)
 
     def code_imports(code: str) -> set[str]:
         return imported_names(code, "<-c>", "")
 
-    for path, tree in trees.items():
+    for path, f in all_facts.items():
+        if not f.events:
+            continue
         spawns = bool(LAUNCHERS & g.names.get(path, frozenset())) or any(
             LAUNCHERS & g.names.get(d, frozenset()) for d in g.imports.get(path, ()))
-        found = launches(tree, path, lambda n: _run_targets(g, n), files, scripts, spawns, code_imports)
+        found = resolve_launches(f.events, path, lambda n: _run_targets(g, n), files, scripts, spawns,
+                                 code_imports)
         found = tuple(la for la in found if path not in la.targets)
         if found:
             g.runs[path] = found
@@ -297,19 +293,23 @@ def python_files(root: Path, skip: Iterable[str] = ()) -> dict[str, str]:
     """Relative path → source of every ``.py`` file under ``root`` (virtualenvs, VCS and caches skipped)."""
     out: dict[str, str] = {}
     skip_dirs = _SKIP_DIRS | set(skip)
+    prefix = os.path.join(str(root), "")
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in skip_dirs and not d.endswith(".egg-info")]
         for fn in filenames:
             if fn.endswith(".py"):
-                full = Path(dirpath) / fn
-                rel = full.relative_to(root).as_posix()
+                full = os.path.join(dirpath, fn)  # os.path, not pathlib: a third of a warm scan's time
+                rel = (full[len(prefix):] if full.startswith(prefix) else os.path.relpath(full, root))
                 try:
-                    out[rel] = full.read_text(encoding="utf-8", errors="replace")
+                    with open(full, encoding="utf-8", errors="replace") as fh:
+                        out[rel.replace(os.sep, "/")] = fh.read()
                 except OSError:
                     continue
     return out
 
 
-def scan(root: Path) -> ImportGraph:
-    """The import graph of the Python files under ``root`` (with the scripts its metadata declares)."""
-    return build_graph(python_files(root), read_metadata(root))
+def scan(root: Path, cache_dir: Path | None = None) -> ImportGraph:
+    """The import graph of the Python files under ``root`` (with the scripts its metadata declares); with
+    ``cache_dir``, through the per-file scan cache kept there (argus.analysis.selection.scancache)."""
+    cache = ScanCache(cache_dir, root) if cache_dir is not None else None
+    return build_graph(python_files(root), read_metadata(root), cache)

@@ -94,11 +94,14 @@ def _infos(session: Session, s: SelectionSettings) -> tuple[dict[str, TestInfo],
     return infos, runs, fails
 
 
-def base_side_graph(root: Path, changed: Sequence[ChangedFile]) -> ImportGraph:
+def base_side_graph(root: Path, changed: Sequence[ChangedFile], cache_dir: Path | None = None) -> ImportGraph:
     """The import graph of the checkout at ``root`` with each changed file read on the *base* side of the
     diff — the side the changed line numbers and the coverage map refer to (the checkout usually holds
     the new side: its hunks are undone). A changed file whose checkout text matches neither side keeps
-    its import edges but loses its symbol facts (line-level analysis of it falls back, never misreads)."""
+    its import edges but loses its symbol facts (line-level analysis of it falls back, never misreads).
+    With ``cache_dir``, the scan goes through the per-file scan cache kept there (only files whose text
+    the cache does not hold are parsed)."""
+    from argus.analysis.selection.scancache import ScanCache
     from argus.analysis.selection.subprocs import read_metadata
 
     sources = python_files(root)
@@ -111,7 +114,7 @@ def base_side_graph(root: Path, changed: Sequence[ChangedFile]) -> ImportGraph:
             sources[f.base_path] = old
         elif f.hunks:
             unknown.append(f.base_path)
-    graph = build_graph(sources, read_metadata(root))
+    graph = build_graph(sources, read_metadata(root), ScanCache(cache_dir, root) if cache_dir is not None else None)
     for path in unknown:
         graph.symbols.pop(path, None)
         graph.callables.pop(path, None)
@@ -148,7 +151,7 @@ def select_tests(
     p = params_from(settings)
     m = q.latest_map(session, commit)
     if graph is None and root is not None:
-        graph = base_side_graph(root, changed)
+        graph = base_side_graph(root, changed, settings.scan_cache_dir if settings.scan_cache else None)
     files = {f.base_path for f in changed} | {f.path for f in changed}
     if graph is not None:  # symbol-level evidence for import-time lines reads the rows of the code using a name
         for f in list(files):

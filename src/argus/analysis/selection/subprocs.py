@@ -193,6 +193,80 @@ def _joined_path(node: ast.AST) -> list[str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class LaunchEvent:
+    """One spelling :func:`launch_events` found in a file, before it is resolved against the project:
+    ``kind`` ``module`` (a module name run), ``code`` (a ``-c`` code string), ``path`` (path parts of a
+    ``.py`` file), ``run_path`` (``runpy.run_path``'s argument), ``script`` (a possible script name);
+    ``top`` the file's top-level function/class holding it (""); ``spawn``: counted only in a file that
+    launches processes. Plain data: the per-file scan cache stores it (argus.analysis.selection.facts)."""
+
+    kind: str
+    top: str
+    args: tuple[str, ...]
+    how: str = ""  # ``module``: the text of the reason, with ``{}`` for the name
+    in_process: bool = False
+    spawn: bool = False
+
+
+def launch_events(tree: ast.Module) -> tuple[LaunchEvent, ...]:
+    """The launch spellings of ``tree``, in source order (what :func:`resolve_launches` replays): a pure
+    function of the file, whatever the rest of the project is."""
+    out: list[LaunchEvent] = []
+
+    def ev(kind: str, args: tuple[str, ...], how: str = "", in_process: bool = False, spawn: bool = False) -> None:
+        out.append(LaunchEvent(kind, top, args, how, in_process, spawn))
+
+    def a_path(parts: list[str]) -> None:  # a_path's own early exit, done here: the event is dropped
+        if parts and parts[-1].endswith(".py"):
+            ev("path", tuple(parts), spawn=True)
+
+    for stmt in tree.body:
+        top = stmt.name if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else ""
+        for node in _walk(stmt):
+            if isinstance(node, (ast.List, ast.Tuple)):
+                elts = node.elts
+                for i, e in enumerate(elts[:-1]):
+                    flag = _const_str(e)
+                    nxt = _const_str(elts[i + 1])
+                    if nxt is None:
+                        continue
+                    if flag == "-m":
+                        ev("module", (nxt,), "python -m {}")
+                    elif flag == "-c":
+                        ev("code", (nxt,))
+                if elts and (first := _const_str(elts[0])) is not None:
+                    ev("script", (first,), spawn=True)
+            elif isinstance(node, ast.Call):
+                name = _call_name(node)
+                arg = _const_str(node.args[0]) if node.args else None
+                if name == "run_module" and arg is not None:
+                    ev("module", (arg,), "runpy.run_module({!r})", in_process=True)
+                elif name == "run_path" and arg is not None:
+                    if arg.endswith(".py"):
+                        ev("run_path", (arg,))
+                elif name == "which" and arg is not None:
+                    ev("script", (arg,), spawn=True)
+                elif name == "join":
+                    a_path(_joined_path(node) or [])
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+                a_path(_joined_path(node) or [])
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+                for m in _M_IN_TEXT.finditer(text):
+                    ev("module", (m.group(1),), "python -m {}")
+                if text.endswith(".py") and " " not in text.strip():
+                    a_path([text])
+                else:
+                    words = text.split()
+                    if len(words) > 1:
+                        ev("script", (words[0],), spawn=True)
+                    for w in words[1:]:
+                        if w.endswith(".py"):
+                            a_path([w])
+    return tuple(out)
+
+
 def launches(
     tree: ast.Module,
     path: str,
@@ -206,9 +280,22 @@ def launches(
     executes (none: not a project module); ``files`` are the project's files; ``scripts`` the declared scripts;
     ``launches_processes`` whether the file (or a module it imports) launches processes;
     ``imports_of_code`` the dotted names a ``-c`` code string imports."""
+    return resolve_launches(launch_events(tree), path, resolve, files, scripts, launches_processes, imports_of_code)
+
+
+def resolve_launches(
+    events: Iterable[LaunchEvent],
+    path: str,
+    resolve: Callable[[str], tuple[str, ...]],
+    files: Iterable[str],
+    scripts: Mapping[str, str],
+    launches_processes: bool,
+    imports_of_code: Callable[[str], set[str]],
+) -> tuple[Launch, ...]:
+    """The launches of a file's :func:`launch_events` against the project (the arguments of :func:`launches`)."""
     found: dict[tuple[str, ...], Launch] = {}
     tops: dict[tuple[str, ...], set[str]] = {}
-    file_set = set(files)
+    file_set = files if isinstance(files, (set, frozenset)) else set(files)
     top = ""
 
     def add(targets: tuple[str, ...], what: str, in_process: bool = False, function: str | None = None) -> None:
@@ -218,16 +305,7 @@ def launches(
             found[targets] = Launch(targets, what, in_process, function)
         tops.setdefault(targets, set()).add(top)
 
-    def module(name: str, how: str, in_process: bool = False) -> None:
-        add(resolve(name), how.format(name), in_process)
-
-    def code(text: str) -> None:
-        for name in sorted(imports_of_code(text)):
-            t = resolve(name)
-            if t:
-                add(t, f"python -c '…import {name}…'")
-
-    def a_path(parts: list[str]) -> None:
+    def a_path(parts: tuple[str, ...]) -> None:
         if not parts or not parts[-1].endswith(".py"):
             return
         rel = posixpath.normpath("/".join(p.replace("\\", "/") for p in parts if p)).lstrip("./")
@@ -241,60 +319,31 @@ def launches(
             if len(hits) == 1:
                 add((hits[0],), f"python {hits[0]}")
 
-    def script(name: str) -> None:
-        spec = scripts.get(name)
-        parsed = _parse_spec(spec) if spec else None
-        if parsed is not None:
-            mod, func = parsed
-            add(resolve(mod), f"script {name} ({mod}:{func})" if func else f"script {name} ({mod})",
-                function=func.split(".")[0] if func else None)
-
-    for stmt in tree.body:
-        top = stmt.name if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else ""
-        for node in _walk(stmt):
-            if isinstance(node, (ast.List, ast.Tuple)):
-                elts = node.elts
-                for i, e in enumerate(elts[:-1]):
-                    flag = _const_str(e)
-                    nxt = _const_str(elts[i + 1])
-                    if nxt is None:
-                        continue
-                    if flag == "-m":
-                        module(nxt, "python -m {}")
-                    elif flag == "-c":
-                        code(nxt)
-                if launches_processes and elts and (first := _const_str(elts[0])) is not None:
-                    script(first)
-            elif isinstance(node, ast.Call):
-                name = _call_name(node)
-                arg = _const_str(node.args[0]) if node.args else None
-                if name == "run_module" and arg is not None:
-                    module(arg, "runpy.run_module({!r})", in_process=True)
-                elif name == "run_path" and arg is not None:
-                    before = len(found)
-                    a_path([arg])
-                    if len(found) > before:  # in process, like an import
-                        key = list(found)[-1]
-                        found[key] = Launch(key, f"runpy.run_path({arg!r})", True)
-                elif name == "which" and arg is not None and launches_processes:
-                    script(arg)
-                elif name == "join" and launches_processes:
-                    a_path(_joined_path(node) or [])
-            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and launches_processes:
-                a_path(_joined_path(node) or [])
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                text = node.value
-                for m in _M_IN_TEXT.finditer(text):
-                    module(m.group(1), "python -m {}")
-                if not launches_processes:
-                    continue
-                if text.endswith(".py") and " " not in text.strip():
-                    a_path([text])
-                else:
-                    words = text.split()
-                    if len(words) > 1 and words[0] in scripts:
-                        script(words[0])
-                    for w in words[1:]:
-                        if w.endswith(".py"):
-                            a_path([w])
+    for e in events:
+        if e.spawn and not launches_processes:
+            continue
+        top = e.top
+        if e.kind == "module":
+            add(resolve(e.args[0]), e.how.format(e.args[0]), e.in_process)
+        elif e.kind == "code":
+            for name in sorted(imports_of_code(e.args[0])):
+                t = resolve(name)
+                if t:
+                    add(t, f"python -c '…import {name}…'")
+        elif e.kind == "path":
+            a_path(e.args)
+        elif e.kind == "run_path":
+            before = len(found)
+            a_path(e.args)
+            if len(found) > before:  # in process, like an import
+                key = list(found)[-1]
+                found[key] = Launch(key, f"runpy.run_path({e.args[0]!r})", True)
+        elif e.kind == "script":
+            spec = scripts.get(e.args[0])
+            parsed = _parse_spec(spec) if spec else None
+            if parsed is not None:
+                mod, func = parsed
+                name = e.args[0]
+                add(resolve(mod), f"script {name} ({mod}:{func})" if func else f"script {name} ({mod})",
+                    function=func.split(".")[0] if func else None)
     return tuple(Launch(la.targets, la.what, la.in_process, la.function, frozenset(tops[k])) for k, la in found.items())

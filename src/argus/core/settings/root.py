@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -107,6 +107,13 @@ class Settings(BaseSettings):
                 "postgresql+psycopg://user:password@host:5432/db or sqlite:////path/argus.db"
             raise ValueError(f"not a valid database URL ({hint}; escape @ : / in the password as %40 %3A %2F)") from None
         return value
+
+    @model_validator(mode="after")
+    def _scan_cache_in_home(self) -> Settings:
+        """The scan cache defaults to ``<home>/scan-cache``."""
+        if self.selection.scan_cache_dir is None:
+            self.selection.scan_cache_dir = self.home / "scan-cache"
+        return self
 
     @classmethod
     def settings_customise_sources(

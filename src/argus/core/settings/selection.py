@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import AliasChoices, Field
@@ -29,6 +30,8 @@ class SelectionSettings(BaseSettings):
         "enabled": "the use case: when off, every selection is the full suite",
         "default_confidence": "the CLI's budget when none is given (safe mode)",
         "history_runs": "queries: how many recent runs history reads",
+        "scan_cache": "the use case: whether the tree's scan goes through the per-file scan cache",
+        "scan_cache_dir": "the use case: where the per-file scan cache is kept",
     }
 
     enabled: bool = Field(True, validation_alias=AliasChoices("enabled", "TEST_SELECTION_ENABLED"),
@@ -56,3 +59,8 @@ class SelectionSettings(BaseSettings):
     p_data: float = Field(1.0, ge=0, le=1, description="For a test whose data meets the change's data: P(fail) "
                           "added = this × a match weight in (0, 1] × the test's strongest at-risk probability.")
     default_duration_s: float = Field(1.0, gt=0, description="Duration of a test with none stored (--max-time).")
+    scan_cache: bool = Field(True, description="Keep each source file's scan facts (import graph, symbols) between "
+                             "runs, keyed by its content hash: only changed files are parsed again. Off: every "
+                             "`argus select` parses the whole tree.")
+    scan_cache_dir: Path | None = Field(None, description="Directory of the scan cache (one SQLite file per "
+                                        "tree); unset: <home>/scan-cache. Delete it to clear the cache.")
