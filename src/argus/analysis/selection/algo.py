@@ -125,6 +125,7 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
         if graph is not None and line_tests:
             _name_reference_signals(base, [n for n in covered if n not in imp], line_tests, graph, node_of, p, acc)
             _use_signals(base, [n for n in covered if n not in imp], line_tests, rows, graph, p, acc)
+            _attribute_read_signals(base, sorted(covered), line_tests, graph, node_of, p, acc)
         import_hit = sorted(n for n in lines if n in imp)
         static = graph.importers(base) if graph is not None and base.endswith(".py") else {}
         impact = (symbol_impact(graph, base, import_hit, lambda f: is_test_file(f, p.test_globs),
@@ -160,8 +161,15 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                         acc.add(t, Reason(Signal.FILE, f"executes {base}; its module does not use {used}, whose "
                                           f"body line {what} runs at import", p.p_file, ev))
                 for tf, depth in static.items():
+                    # a test module naming the function itself calls it while being collected (outside any
+                    # test context, so the map cannot show it): its tests see the change like executors do
+                    own = tf in risky and is_test_file(tf, p.test_globs) and bool(
+                        names & graph.names.get(tf, frozenset())) if graph is not None else False
                     for t in tests_by_file.get(tf, ()):
-                        if t not in file_tests and tf in risky:
+                        if t not in file_tests and own:
+                            acc.add(t, Reason(Signal.IMPORT_TIME, f"its module ({tf}) names {used} itself, whose "
+                                              f"body line {what} runs at import", p.p_import_time))
+                        elif t not in file_tests and tf in risky:
                             acc.add(t, Reason(Signal.IMPORT_TIME, f"imports {base} (depth {depth}) and uses {used}, "
                                               f"whose body line {what} runs at import", p.p_import_time_static / depth))
             else:
@@ -346,6 +354,32 @@ def _use_signals(base: str, lines: Sequence[int], tests: set[str], rows: Sequenc
                 acc.add(row.test, Reason(Signal.LINE, f"executes {base}:{hit}, which reads {names} assigned by "
                                          f"changed line {base}:{n}", p.p_use, ev))
                 break
+
+
+def _attribute_read_signals(base: str, lines: Sequence[int], tests: set[str], graph: ImportGraph,
+                            node_of: Mapping[str, str | None], p: SelectParams, acc: _Acc) -> None:
+    """Ranking among the tests covering changed lines: a changed line storing an attribute (``x.a = …``)
+    is observed by code reading ``.a``; a covering test whose own code reads it checks the written value
+    itself (data flow from the change to the test's assertion), not only runs past it."""
+    fs = graph.symbols.get(base)
+    if fs is None or not fs.stores:
+        return
+    attrs: dict[str, int] = {}
+    for n in lines:
+        for a in fs.stores.get(n, ()):
+            attrs.setdefault(a, n)
+    if not attrs:
+        return
+    for t in sorted(tests):
+        parts = (node_of.get(t) or "").split("::")
+        ts = graph.symbols.get(parts[0]) if len(parts) > 1 else None
+        if ts is None:
+            continue
+        said = ts.test_mentions(parts[1].split("[", 1)[0])
+        hit = next((a for a in sorted(attrs) if f".{a}" in said), None)
+        if hit is not None:
+            acc.add(t, Reason(Signal.LINE, f"its test reads .{hit}, which changed line {base}:{attrs[hit]} stores",
+                              p.p_use))
 
 
 def _name_reference_signals(base: str, lines: Sequence[int], tests: set[str], graph: ImportGraph,

@@ -75,6 +75,9 @@ class FileSymbols:
     #: per line, the string and number literals starting on it (docstrings and long strings left out): the
     #: data a changed line touches, and the data a test exercises (argus.analysis.selection.datamatch)
     literals: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    #: per line, the attribute names an assignment on it stores (``x.a = …``, ``x.a += …``, ``setattr(x, "a", …)``):
+    #: the state a changed line writes, observable by any code reading ``.a``
+    stores: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def stmt_at(self, line: int) -> Stmt | None:
         for s in self.stmts:
@@ -186,6 +189,23 @@ def binds_of(node: ast.stmt) -> frozenset[str]:
     return frozenset(out)
 
 
+def _attribute_stores(node: ast.AST, out: dict[int, set[str]]) -> None:
+    """Record the attribute names ``node`` stores, on every line of the storing statement."""
+    got: list[str] = []
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        got = [t.attr for tg in targets for t in ast.walk(tg)
+               if isinstance(t, ast.Attribute) and isinstance(t.ctx, ast.Store)]
+    elif (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+          and getattr(node.value.func, "id", None) == "setattr" and len(node.value.args) == 3
+          and isinstance(a := node.value.args[1], ast.Constant) and isinstance(a.value, str)
+          and a.value.isidentifier()):
+        got = [a.value]
+    if got:
+        for ln in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+            out.setdefault(ln, set()).update(got)
+
+
 def _local_uses(fn: ast.AST, limit: int = 200) -> dict[int, tuple[str, tuple[int, ...]]]:
     """For each assignment in ``fn`` (nested functions included): its lines → (names, later reading lines)."""
     loads: dict[str, list[int]] = {}
@@ -268,6 +288,7 @@ def file_symbols(tree: ast.Module, path: str, module: str) -> FileSymbols:
     introspective = False
     lits: dict[int, list[str]] = {}
     docs: set[int] = set()
+    stores: dict[int, set[str]] = {}
     for node in tree.body:
         top = node.name if isinstance(node, (*_FUNCS, ast.ClassDef)) else ""
         members: tuple[tuple[int, int, str, frozenset[str]], ...] = ()
@@ -303,6 +324,7 @@ def file_symbols(tree: ast.Module, path: str, module: str) -> FileSymbols:
                 uses.update(_local_uses(fdef))
         for sub in ast.walk(node):
             _collect_literal(sub, docs, lits)
+            _attribute_stores(sub, stores)
             if isinstance(sub, _FUNCS) and sub.body:
                 funcs.append(
                     Func(
@@ -359,5 +381,5 @@ def file_symbols(tree: ast.Module, path: str, module: str) -> FileSymbols:
             )
     return FileSymbols(
         tuple(stmts), tuple(funcs), aliases, tuple(stars), tuple(dynamic), all_names, introspective, uses,
-        {k: tuple(v) for k, v in lits.items()},
+        {k: tuple(v) for k, v in lits.items()}, {k: tuple(sorted(v)) for k, v in stores.items()},
     )
