@@ -17,7 +17,14 @@ from fnmatch import fnmatch
 
 from argus.analysis.selection.contexts import base_identity, identity_of_node
 from argus.analysis.selection.datamatch import DataDocs, change_data, rank
-from argus.analysis.selection.impact import STAR, Impact, changed_names, direct_test_refs, symbol_impact
+from argus.analysis.selection.impact import (
+    STAR,
+    Impact,
+    changed_names,
+    direct_code_refs,
+    direct_test_refs,
+    symbol_impact,
+)
 from argus.analysis.selection.imports import ImportGraph
 from argus.analysis.selection.ranges import decode
 from argus.analysis.selection.schemas import (
@@ -140,7 +147,7 @@ def _coverage_signals(changed: Sequence[ChangedFile], index: CoverageIndex, grap
                 impact = None
                 if graph is not None:
                     _direct_ref_signals(base, import_hit, what, graph, static, file_tests, tests_by_file,
-                                        node_of, p, acc)
+                                        node_of, p, acc, index)
             if impact is not None:  # the symbols the changed lines define: their users only
                 _symbol_signals(impact, base, what, index, static, file_tests, tests_by_file, node_of, p, acc, graph)
             elif body_tests is not None:  # a definition's header: its callers are the tests running its body
@@ -476,12 +483,15 @@ def _symbol_signals(impact: Impact, base: str, what: str, index: CoverageIndex, 
 def _direct_ref_signals(base: str, import_hit: Sequence[int], what: str, graph: ImportGraph,
                         static: Mapping[str, int], file_tests: Mapping[str, int | None],
                         tests_by_file: Mapping[str, list[str]], node_of: Mapping[str, str | None],
-                        p: SelectParams, acc: _Acc) -> None:
+                        p: SelectParams, acc: _Acc, index: CoverageIndex | None = None) -> None:
     """When the symbol analysis of changed module-level bindings is not complete (the module has a
     ``__getattr__``, reads its own namespace …), every test using the module stays at risk, and among
     them those whose own test function names a changed binding (``m.X``, ``x.X``, ``"….X"``, ``X``
     imported from the module) get the symbol probability: they are the likeliest to observe it, whatever
-    else the analysis could not bound. Ranking only: such tests are at risk already."""
+    else the analysis could not bound; so do tests the map shows executing a function (of the module or
+    of a non-test importer) whose body names a changed binding precisely (``m.X``, ``X`` imported from
+    it): the import-time probability, as in the complete analysis. Ranking only: such tests are at risk
+    already."""
     fs = graph.symbols.get(base)
     if fs is None:
         return
@@ -500,6 +510,24 @@ def _direct_ref_signals(base: str, import_hit: Sequence[int], what: str, graph: 
                 line, name = got[key]
                 acc.add(t, Reason(Signal.SYMBOL, f"its test ({tf}:{line}) mentions {name}, defined by {what}, "
                                   "which runs at import", p.p_symbol_ref))
+    if index is None:
+        return
+    code = [f for f in (base, *sorted(static)) if not is_test_file(f, p.test_globs)]
+    spans = direct_code_refs(graph, base, names, code)
+    at_risk = set(file_tests) | {t for tf in static for t in tests_by_file.get(tf, ())}
+    seen: set[str] = set()
+    for file, got in spans.items():
+        for row in index.entries.get(file, []):
+            if row.test in seen or row.test not in at_risk:
+                continue
+            sp = decode(row.ranges)
+            use = next(((lo, hi, n) for lo, hi, n in got if any(a <= hi and b >= lo for a, b in sp)), None)
+            if use is None:
+                continue
+            seen.add(row.test)
+            ev = ((COVERAGE_ROW, str(row.row_id)),) if row.row_id is not None else ()
+            acc.add(row.test, Reason(Signal.IMPORT_TIME, f"executes code using {use[2]} ({file}:{use[0]}-{use[1]}), "
+                                     f"defined by {what}, which runs at import", p.p_import_time, ev))
 
 
 def _known(test: str, test_file: str | None, index: CoverageIndex, map_modules: set[str | None]) -> bool:

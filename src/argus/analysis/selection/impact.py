@@ -436,6 +436,28 @@ def direct_test_refs(graph: ImportGraph, base: str, names: set[str],
     return out
 
 
+def direct_code_refs(graph: ImportGraph, base: str, names: set[str],
+                     files: Sequence[str]) -> dict[str, list[tuple[int, int, str]]]:
+    """The functions of (non-test) ``files`` whose body names one of ``names``, bound at module level by
+    ``base``, precisely: ``m.name`` with ``m`` resolving to ``base``, or the bare name in ``base`` itself
+    or imported from it. The companion of :func:`direct_test_refs` when :func:`symbol_impact` is not
+    complete: tests *executing* such code read the changed binding. Per file: (first, last, name)."""
+    out: dict[str, list[tuple[int, int, str]]] = {}
+    wanted = sorted(n for n in names if n != STAR)
+    for g in files:
+        gs = graph.symbols.get(g)
+        if gs is None:
+            continue
+        for name in wanted:
+            bare = g == base or graph.resolve(gs.aliases.get(name, "")) == base
+            for fn in gs.funcs:
+                if (bare and name in fn.mentions) or any(
+                        t.endswith(f":{name}") and graph.resolve(_expand(gs, t[: -len(name) - 1])) == base
+                        for t in fn.mentions):
+                    out.setdefault(g, []).append((fn.first, fn.last, name))
+    return out
+
+
 def getattr_names(graph: ImportGraph, base: str) -> set[str]:
     """The attribute names a module-level ``__getattr__`` of ``base`` serves, as far as its code says: the
     identifier-like string literals of its definition (``if name in ("__version__", …)``) — a ``def
