@@ -268,3 +268,50 @@ def test_a_changed_module_getattr_reaches_the_tests_naming_the_attributes_it_ser
     assert getattr_names(g, "src/pkg/__init__.py") == {"__version__"}
     refs = direct_test_refs(g, "src/pkg/__init__.py", {"__getattr__"}, ["tests/test_meta.py"])
     assert set(refs["tests/test_meta.py"]) == {"test_version"}
+
+
+def test_a_covering_test_reading_an_attribute_the_changed_line_stores_ranks_first() -> None:
+    # line 2 stores w.g: test_limit's own code reads .g (mod.g), test_plain only runs past the line
+    src = "def wrap(w):\n    w.g = 1\n    setattr(w, 'h', 2)\n    return w\n"
+    idx = CoverageIndex(NODES, frozenset(), {MOD: [MapEntry(PLAIN, MOD, "2-4", 1), MapEntry(LIMITS, MOD, "2-4", 2)]},
+                        {MOD: "1"}, frozenset({MOD}), ran=frozenset(NODES))
+    t = _scored((2,), _graph(src), idx, added=("    w.g = 2",))
+    assert any(r.signal is Signal.LINE and "reads .g, which changed line src/pkg/mod.py:2 stores" in r.text
+               for r in t[LIMITS].reasons)  # type: ignore[attr-defined]
+    assert t[LIMITS].score > t[PLAIN].score >= 0.5  # type: ignore[attr-defined]
+    fs = file_symbols(ast.parse(src), MOD, "pkg.mod")
+    assert fs.stores == {2: ("g",), 3: ("h",)}
+
+
+def test_a_test_module_calling_an_import_time_function_itself_gets_the_import_time_probability() -> None:
+    # make's body runs at import: test_made's module calls it while being collected (the map cannot see
+    # that), test_user's module only imports user.py, which re-exports it
+    made, user = "tests.test_made::test_made", "tests.test_user::test_user"
+    g = build_graph({MOD: "def make(k):\n    return k + 1\n", "src/pkg/__init__.py": "",
+                     USER: "from pkg.mod import make\n",
+                     "tests/test_made.py": "from pkg import mod\nX = mod.make(1)\n\ndef test_made():\n    assert X == 2\n",
+                     "tests/test_user.py": "from pkg import user\n\ndef test_user():\n    assert user\n"})
+    nodes = {made: "tests/test_made.py::test_made", user: "tests/test_user.py::test_user"}
+    idx = CoverageIndex(nodes, frozenset(), {MOD: []}, {MOD: "1-2"}, frozenset({MOD}), ran=frozenset(nodes))
+    ch = ChangedFile(MOD, None, FileStatus.MODIFIED, frozenset({2}), frozenset({2}), added=("    return k + 2",))
+    ranked, _, _ = score([ch], idx, {}, graph=g)
+    t = {x.identity: x for x in ranked}
+    assert "tests/test_made.py) names make itself" in _top(t[made]).text
+    assert t[made].score >= 0.3 > t[user].score > 0
+
+
+def test_an_incomplete_analysis_ranks_tests_executing_code_that_names_the_changed_binding() -> None:
+    # the __getattr__ makes the analysis incomplete; show() reads mod.LIMIT, other() does not
+    src = SRC + "\ndef __getattr__(name):\n    raise AttributeError(name)\n"
+    show, other = "tests.test_user::test_show", "tests.test_user::test_other"
+    g = _graph(src, **{USER: "from pkg import mod\n\ndef show():\n    return mod.LIMIT\n\ndef other():\n    return 1\n",
+                       "tests/test_user.py": "from pkg import user\n\ndef test_show():\n    assert user.show()\n\n"
+                                             "def test_other():\n    assert user.other()\n"})
+    nodes = {**NODES, show: "tests/test_user.py::test_show", other: "tests/test_user.py::test_other"}
+    idx = CoverageIndex(nodes, frozenset(), {**_index().entries, USER: [MapEntry(show, USER, "4", 7),
+                                                                         MapEntry(other, USER, "7", 8)]},
+                        {MOD: "1,3-4,7,10,12", USER: "1,3,6"}, frozenset({MOD, USER}), ran=frozenset(nodes))
+    t = _scored((1,), g, idx)
+    assert any("symbol analysis not complete" in n for n in t["notes"])  # type: ignore[attr-defined]
+    assert any("executes code using LIMIT (src/pkg/user.py:4-4)" in r.text for r in t[show].reasons)  # type: ignore[attr-defined]
+    assert t[show].score > t[other].score > 0  # type: ignore[attr-defined]
