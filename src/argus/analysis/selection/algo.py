@@ -516,12 +516,12 @@ def _direct_ref_signals(base: str, import_hit: Sequence[int], what: str, graph: 
     spans = direct_code_refs(graph, base, names, code)
     at_risk = set(file_tests) | {t for tf in static for t in tests_by_file.get(tf, ())}
     seen: set[str] = set()
-    for file, got in spans.items():
+    for file, used in spans.items():
         for row in index.entries.get(file, []):
             if row.test in seen or row.test not in at_risk:
                 continue
             sp = decode(row.ranges)
-            use = next(((lo, hi, n) for lo, hi, n in got if any(a <= hi and b >= lo for a, b in sp)), None)
+            use = next(((lo, hi, n) for lo, hi, n in used if any(a <= hi and b >= lo for a, b in sp)), None)
             if use is None:
                 continue
             seen.add(row.test)

@@ -201,7 +201,7 @@ def _attribute_stores(node: ast.AST, out: dict[int, set[str]]) -> None:
           and isinstance(a := node.value.args[1], ast.Constant) and isinstance(a.value, str)
           and a.value.isidentifier()):
         got = [a.value]
-    if got:
+    if got and isinstance(node, ast.stmt):
         for ln in range(node.lineno, (node.end_lineno or node.lineno) + 1):
             out.setdefault(ln, set()).update(got)
 
