@@ -443,18 +443,20 @@ def direct_code_refs(graph: ImportGraph, base: str, names: set[str],
     or imported from it. The companion of :func:`direct_test_refs` when :func:`symbol_impact` is not
     complete: tests *executing* such code read the changed binding. Per file: (first, last, name)."""
     out: dict[str, list[tuple[int, int, str]]] = {}
-    wanted = sorted(n for n in names if n != STAR)
+    wanted = {n for n in names if n != STAR}
     for g in files:
         gs = graph.symbols.get(g)
         if gs is None:
             continue
-        for name in wanted:
-            bare = g == base or graph.resolve(gs.aliases.get(name, "")) == base
-            for fn in gs.funcs:
-                if (bare and name in fn.mentions) or any(
-                        t.endswith(f":{name}") and graph.resolve(_expand(gs, t[: -len(name) - 1])) == base
-                        for t in fn.mentions):
-                    out.setdefault(g, []).append((fn.first, fn.last, name))
+        bare = {n for n in wanted if g == base or graph.resolve(gs.aliases.get(n, "")) == base}
+        for fn in gs.funcs:
+            hit = sorted(bare & fn.mentions)
+            for t in fn.mentions:  # m:name, m resolving to base (one pass over the mentions)
+                head, sep, name = t.rpartition(":")
+                if sep and name in wanted and name not in hit and graph.resolve(_expand(gs, head)) == base:
+                    hit.append(name)
+            if hit:
+                out.setdefault(g, []).append((fn.first, fn.last, min(hit)))
     return out
 
 
