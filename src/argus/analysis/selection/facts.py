@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from argus.analysis.selection.astparse import parse_python
 from argus.analysis.selection.subprocs import LaunchEvent, launch_events
 from argus.analysis.selection.symbols import FileSymbols, file_symbols, from_module
 
@@ -36,7 +37,7 @@ class FileFacts:
 
 def parse(source: str, path: str) -> ast.Module | None:
     try:
-        return ast.parse(source, filename=path)
+        return parse_python(source, path)
     except (SyntaxError, ValueError):
         return None
 

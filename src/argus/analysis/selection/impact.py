@@ -31,6 +31,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from argus.analysis.selection.astparse import parse_python
 from argus.analysis.selection.imports import ImportGraph
 from argus.analysis.selection.symbols import FileSymbols, binds_of
 
@@ -101,7 +102,7 @@ def _parse_fragment(added: Sequence[str]) -> ast.Module | None:
     text = textwrap.dedent("\n".join(added))
     for tail in ("", "\n    pass"):
         try:
-            return ast.parse(text + tail)
+            return parse_python(text + tail)
         except (SyntaxError, ValueError):
             continue
     return None

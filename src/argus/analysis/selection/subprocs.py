@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from argus.analysis.selection.astparse import parse_python
+
 #: identifiers whose mention says a file launches processes
 LAUNCHERS = frozenset({
     "subprocess", "Popen", "check_output", "check_call", "getoutput", "getstatusoutput", "system", "popen",
@@ -78,7 +80,7 @@ def _entry_lines(text: str) -> dict[str, str]:
 
 def _setup_py_scripts(source: str) -> dict[str, str]:
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError):
         return {}
     out: dict[str, str] = {}

@@ -6,6 +6,8 @@ import ast
 from collections.abc import Iterable
 from fnmatch import fnmatch
 
+from argus.analysis.selection.astparse import parse_python
+
 
 def is_test_file(path: str, globs: Iterable[str]) -> bool:
     """Whether ``path`` matches a test glob (on its name, or the whole path for globs with a ``/``)."""
@@ -20,7 +22,7 @@ def defined_tests(path: str, source: str) -> list[tuple[str, int, int]]:
     """``(node id, first line, last line)`` of the pytest tests ``source`` defines (default naming:
     ``test*`` functions at module level and in ``Test*`` classes); unparseable: none."""
     try:
-        tree = ast.parse(source, filename=path)
+        tree = parse_python(source, path)
     except (SyntaxError, ValueError):
         return []
     out: list[tuple[str, int, int]] = []
