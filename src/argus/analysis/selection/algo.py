@@ -427,18 +427,7 @@ def _symbol_signals(impact: Impact, base: str, what: str, index: CoverageIndex, 
     if STAR in impact.names:
         names = f"__all__ ({names})" if names != "__all__" else names
     hit: set[str] = set()
-    for file, spans in impact.spans.items():
-        for row in index.entries.get(file, []):
-            if row.test in hit:
-                continue
-            sp = decode(row.ranges)
-            use = next(((lo, hi, n) for lo, hi, n in spans if any(a <= hi and b >= lo for a, b in sp)), None)
-            if use is None:
-                continue
-            hit.add(row.test)
-            ev = ((COVERAGE_ROW, str(row.row_id)),) if row.row_id is not None else ()
-            acc.add(row.test, Reason(Signal.IMPORT_TIME, f"executes code using {use[2]} ({file}:{use[0]}-{use[1]}), "
-                                     f"defined by {what}, which runs at import", p.p_import_time, ev))
+    _span_users(acc, impact.spans, index, what, p, hit)
     for tf, refs in impact.test_refs.items():
         for t in tests_by_file.get(tf, ()):
             top = (node_of.get(t) or "").split("::")[1:2]
@@ -515,16 +504,24 @@ def _direct_ref_signals(base: str, import_hit: Sequence[int], what: str, graph: 
     code = [f for f in (base, *sorted(static)) if not is_test_file(f, p.test_globs)]
     spans = direct_code_refs(graph, base, names, code)
     at_risk = set(file_tests) | {t for tf in static for t in tests_by_file.get(tf, ())}
-    seen: set[str] = set()
-    for file, used in spans.items():
+    _span_users(acc, spans, index, what, p, set(), at_risk)
+
+
+def _span_users(acc: _Acc, spans: Mapping[str, Sequence[tuple[int, int, str]]], index: CoverageIndex, what: str,
+                p: SelectParams, hit: set[str], eligible: set[str] | None = None) -> None:
+    """Tests whose map rows execute one of ``spans`` (per file: line ranges using a changed name): each gets
+    the import-time probability once, with the row as evidence. ``hit`` collects them; ``eligible`` limits
+    them (none: any test)."""
+    for file, unordered in spans.items():
+        used = sorted(unordered)  # the first span a row executes names the reason: the same on every run
         for row in index.entries.get(file, []):
-            if row.test in seen or row.test not in at_risk:
+            if row.test in hit or (eligible is not None and row.test not in eligible):
                 continue
             sp = decode(row.ranges)
             use = next(((lo, hi, n) for lo, hi, n in used if any(a <= hi and b >= lo for a, b in sp)), None)
             if use is None:
                 continue
-            seen.add(row.test)
+            hit.add(row.test)
             ev = ((COVERAGE_ROW, str(row.row_id)),) if row.row_id is not None else ()
             acc.add(row.test, Reason(Signal.IMPORT_TIME, f"executes code using {use[2]} ({file}:{use[0]}-{use[1]}), "
                                      f"defined by {what}, which runs at import", p.p_import_time, ev))
