@@ -291,12 +291,18 @@ def _callers_of(base: str, lines: Sequence[int], graph: ImportGraph, static: Map
     for s in fs.stmts:
         if s.mentions & names and not graph.in_main_block(base, s.last):
             return None
-    users = {u for u in static if names & graph.names.get(u, frozenset())}
+    return names, _users_and_their_importers(names, static, graph, p)
+
+
+def _users_and_their_importers(names: set[str], static: Mapping[str, int], graph: ImportGraph,
+                               p: SelectParams) -> set[str]:
+    """The files of ``static`` mentioning one of ``names``, and the importers of the non-test ones."""
+    users = {f for f in static if names & graph.names.get(f, frozenset())}
     risky = set(users)
-    for u in users:
-        if not is_test_file(u, p.test_globs):
-            risky.update(graph.importers(u))
-    return names, risky
+    for f in users:
+        if not is_test_file(f, p.test_globs):
+            risky.update(graph.importers(f))
+    return risky
 
 
 def _subprocess_signals(base: str, known: bool, at_import: bool, graph: ImportGraph, tests_by_file: Mapping[str, list[str]],
@@ -551,12 +557,7 @@ def _import_time_users(base: str, lines: Sequence[int], graph: ImportGraph | Non
         names.add(at[0])
     if names & graph.names.get(base, frozenset()):
         return None
-    users = {f for f in static if names & graph.names.get(f, frozenset())}
-    risky = set(users)
-    for f in users:
-        if not is_test_file(f, p.test_globs):
-            risky.update(graph.importers(f))
-    return names, risky
+    return names, _users_and_their_importers(names, static, graph, p)
 
 
 def _definition_body_tests(changed: Sequence[int], imp: set[int], rows: Sequence[MapEntry]) -> dict[str, int | None] | None:
